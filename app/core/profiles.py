@@ -1,0 +1,75 @@
+"""Who the user is: profession, institutions, QHR key, mandates (DOMAIN.md, "Who uses it")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Profession(StrEnum):
+    PHYSICIAN = "physician"
+    RESIDENT = "resident"
+    NURSE = "nurse"
+    AUXILIARY_NURSE = "auxiliary_nurse"
+    NURSE_PRACTITIONER = "nurse_practitioner"
+    PHARMACIST = "pharmacist"
+    EXTERN = "extern"
+    RECEPTIONIST = "receptionist"
+    ADMINISTRATOR = "administrator"
+    TECHNICAL_SUPPORT = "technical_support"
+
+    @property
+    def is_professional(self) -> bool:
+        return self in PROFESSIONALS
+
+
+PROFESSIONALS = frozenset({
+    Profession.PHYSICIAN, Profession.RESIDENT, Profession.NURSE, Profession.AUXILIARY_NURSE,
+    Profession.NURSE_PRACTITIONER, Profession.PHARMACIST, Profession.EXTERN,
+})
+
+
+class MandateKind(StrEnum):
+    PHYSICIAN_PHYSICIAN = "physician-physician"
+    PHYSICIAN_PROFESSIONAL = "physician-professional"
+    PHYSICIAN_SECRETARIAL = "physician-secretarial"
+
+
+@dataclass(frozen=True)
+class Mandate:
+    """`grantor` (a physician's username) lets the holder act on the grantor's patients."""
+
+    grantor: str
+    kind: MandateKind
+
+
+@dataclass(frozen=True)
+class Institution:
+    id: str
+    name: str
+    ramq_billing_number: str | None = None  # place-of-follow-up / billing establishment number
+    unique_identification_number: str | None = None  # private clinic without a billing number
+    fmg_reference: str | None = None  # "1XXX" for a family medicine group
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    username: str  # 7-digit numeric ids and alphanumeric usernames both exist
+    display_name: str
+    profession: Profession
+    practice_number: str | None = None  # CMQ / prescriber / permit number
+    institutions: tuple[Institution, ...] = ()
+    primary_institution_id: str | None = None
+    qhr_key_id: str | None = None
+    account_created: date | None = None
+    access_form_completed: bool = False
+    is_administrative: bool = False
+    mandates: tuple[Mandate, ...] = field(default_factory=tuple)
+
+    @property
+    def primary_institution(self) -> Institution | None:
+        for inst in self.institutions:
+            if inst.id == self.primary_institution_id:
+                return inst
+        return self.institutions[0] if self.institutions else None

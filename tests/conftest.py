@@ -1,0 +1,8 @@
+"""Shared test set-up. Fixtures for each real component live in tests/fixtures/<component>.py."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("CLINICDESK_ALLOW_INSECURE_KEYRING", "1")
+
+pytest_plugins: list[str] = []
