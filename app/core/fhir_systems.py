@@ -1,0 +1,24 @@
+"""Identifier systems and code systems that the client and the reference server agree on.
+
+Any FHIR R4 server can be the central server; these are the only conventions ClinicDesk adds.
+"""
+
+# The RAMQ health insurance number (NAM) as Patient.identifier.system.
+NAM = "https://www.ramq.gouv.qc.ca/nam"
+# The clinic's chart number (Patient.identifier).
+CHART_NUMBER = "urn:clinicdesk:chart-number"
+# A client-made change identifier (value "urn:uuid:…") put on every resource the client creates,
+# searched with If-None-Exist so that a retried create never duplicates.
+CHANGE_ID = "urn:ietf:rfc:3986"
+# The ClinicDesk account behind a Practitioner (Practitioner.identifier).
+USERNAME = "urn:clinicdesk:username"
+# CMQ practice number / prescriber number (Practitioner.identifier).
+PRACTICE_NUMBER = "urn:clinicdesk:practice-number"
+# Classes of information (app.core.data_class.DataClass values) in Consent.provision.class.
+DATA_CLASS = "urn:clinicdesk:data-class"
+# Drug identification number (Health Canada DIN) in Medication codings.
+DIN = "http://hl7.org/fhir/NamingSystem/ca-hc-din"
+LOINC = "http://loinc.org"
+# Break-the-glass purpose of use (AuditEvent.purposeOfEvent, v3 ActReason).
+ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+BREAK_THE_GLASS = "BTG"
