@@ -73,3 +73,38 @@ class UserProfile:
             if inst.id == self.primary_institution_id:
                 return inst
         return self.institutions[0] if self.institutions else None
+
+
+def profile_from_json(data: dict) -> UserProfile:
+    """The profile as the server's `GET /api/me` returns it (see profile_to_json)."""
+    created = data.get("account_created")
+    return UserProfile(
+        username=data["username"],
+        display_name=data.get("display_name", data["username"]),
+        profession=Profession(data["profession"]),
+        practice_number=data.get("practice_number"),
+        institutions=tuple(Institution(**inst) for inst in data.get("institutions", ())),
+        primary_institution_id=data.get("primary_institution_id"),
+        qhr_key_id=data.get("qhr_key_id"),
+        account_created=date.fromisoformat(created) if created else None,
+        access_form_completed=bool(data.get("access_form_completed", False)),
+        is_administrative=bool(data.get("is_administrative", False)),
+        mandates=tuple(Mandate(m["grantor"], MandateKind(m["kind"]))
+                       for m in data.get("mandates", ())),
+    )
+
+
+def profile_to_json(profile: UserProfile) -> dict:
+    return {
+        "username": profile.username,
+        "display_name": profile.display_name,
+        "profession": profile.profession.value,
+        "practice_number": profile.practice_number,
+        "institutions": [vars(inst).copy() for inst in profile.institutions],
+        "primary_institution_id": profile.primary_institution_id,
+        "qhr_key_id": profile.qhr_key_id,
+        "account_created": profile.account_created.isoformat() if profile.account_created else None,
+        "access_form_completed": profile.access_form_completed,
+        "is_administrative": profile.is_administrative,
+        "mandates": [{"grantor": m.grantor, "kind": m.kind.value} for m in profile.mandates],
+    }
