@@ -1,4 +1,4 @@
-"""ClinicDesk workstation client. Layers: ui → qhr, sync, devices, store → core (ARCHITECTURE.md)."""
+"""ClinicDesk workstation client. Layers: ui → qhr, sync, devices, store → core."""
 
 from importlib import metadata as _metadata
 

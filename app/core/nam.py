@@ -18,7 +18,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.core.errors import UserFacingError
-from app.core.text import QT_TRANSLATE_NOOP, text
+from app.core.text import QT_TRANSLATE_NOOP, Text, text
 
 PATTERN = re.compile(r"^[A-Z]{4}[0-9]{6}[A-HJ-NP-Z1-9][0-9]$")
 WEIGHTS = (1, 3, 7, 9, 1, 7, 1, 3, 4, 5, 7, 6, 9, 1)
@@ -89,6 +89,24 @@ def parse(raw: str, today: date | None = None) -> Nam:
         if born <= today and check_digit(nam[:4], year, sex, month, day, nam[10]) == int(nam[11]):
             return Nam(nam, born, sex)
     raise NamError(Rule.CHECK_DIGIT if real_date else Rule.DATE)
+
+
+_MISMATCH = {
+    "birthdate": QT_TRANSLATE_NOOP(
+        "nam", "The number does not match the patient's recorded birth date."),
+    "sex": QT_TRANSLATE_NOOP("nam", "The number does not match the patient's recorded sex."),
+}
+
+
+def mismatches(parsed: Nam, birthdate: date | None = None,
+               sex: str | None = None) -> dict[str, Text]:
+    """Recorded particulars the NAM disagrees with: a warning to show, never a silent accept."""
+    found = {}
+    if birthdate is not None and birthdate != parsed.birthdate:
+        found["birthdate"] = text("nam", _MISMATCH["birthdate"])
+    if sex is not None and sex.upper() != parsed.sex:
+        found["sex"] = text("nam", _MISMATCH["sex"])
+    return found
 
 
 def is_valid(raw: str) -> bool:

@@ -38,7 +38,7 @@ def violations(app: Path = APP):
             for owned, owner in OWNED.items():
                 if (module == owned or module.startswith(owned + ".")) and layer != owner:
                     yield where
-            if layer == "core" and module.split(".")[0] == "PySide6":
+            if layer == "core" and module.split(".")[0] == "PySide6" and module not in OWNED:
                 yield where
             if module.startswith("app.") and layer in ALLOWED:
                 target = module.split(".")[1]
