@@ -1,0 +1,127 @@
+"""OAuth2 bearer tokens for the sync client: an `httpx.Auth` flow that adds the access token,
+refreshes it (grant_type=refresh_token) when it expired or the server answers 401, and retries
+the request once. The refresh token lives in the OS keyring, one entry per server and user; the
+access token only in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import httpx
+import keyring
+import keyring.errors
+
+from app.sync.errors import Kind, SyncError, raise_for_status
+
+KEYRING_SERVICE = "ClinicDesk sync"
+EXPIRY_MARGIN = 30.0  # refresh this many seconds before the server's expiry
+
+
+class TokenStore:
+    """The refresh token of one user on one server, in the OS keyring."""
+
+    def __init__(self, server_url: str, username: str, service: str = KEYRING_SERVICE):
+        self.service = service
+        self.account = f"{username}@{server_url.rstrip('/')}"
+
+    def load(self) -> str | None:
+        try:
+            return keyring.get_password(self.service, self.account)
+        except keyring.errors.KeyringError as err:
+            raise SyncError(Kind.AUTH, f"keyring unavailable: {type(err).__name__}") from err
+
+    def save(self, refresh_token: str) -> None:
+        try:
+            keyring.set_password(self.service, self.account, refresh_token)
+        except keyring.errors.KeyringError as err:
+            raise SyncError(Kind.AUTH, f"keyring unavailable: {type(err).__name__}") from err
+
+    def delete(self) -> None:
+        try:
+            keyring.delete_password(self.service, self.account)
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError as err:
+            raise SyncError(Kind.AUTH, f"keyring unavailable: {type(err).__name__}") from err
+
+
+@dataclass
+class _Access:
+    token: str | None = None
+    expires_at: float = 0.0
+
+    def usable(self) -> bool:
+        return self.token is not None and time.monotonic() < self.expires_at - EXPIRY_MARGIN
+
+
+class BearerAuth(httpx.Auth):
+    """Adds `Authorization: Bearer …`; refreshes and retries once on 401."""
+
+    requires_response_body = True
+
+    def __init__(self, token_url: str, store: TokenStore):
+        self.token_url = token_url
+        self.store = store
+        self._access = _Access()
+        self._lock = threading.Lock()
+        self.refreshes = 0  # how many refresh grants were made (tests, figures)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        with self._lock:
+            if not self._access.usable():
+                self._take((yield self._refresh_request()))
+            used = self._access.token
+        request.headers["Authorization"] = f"Bearer {used}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        with self._lock:
+            if self._access.token == used:  # no other thread refreshed meanwhile
+                self._take((yield self._refresh_request()))
+        request.headers["Authorization"] = f"Bearer {self._access.token}"
+        yield request
+
+    def password_request(self, username: str, password: str) -> httpx.Request:
+        return httpx.Request("POST", self.token_url, data={
+            "grant_type": "password", "username": username, "password": password})
+
+    def take_response(self, response: httpx.Response) -> None:
+        with self._lock:
+            self._take(response)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._access = _Access()
+        self.store.delete()
+
+    @property
+    def access_token(self) -> str | None:
+        return self._access.token
+
+    def _refresh_request(self) -> httpx.Request:
+        refresh = self.store.load()
+        if not refresh:
+            raise SyncError(Kind.AUTH, "not signed in")
+        self.refreshes += 1
+        return httpx.Request("POST", self.token_url, data={
+            "grant_type": "refresh_token", "refresh_token": refresh})
+
+    def _take(self, response: httpx.Response) -> None:
+        if response.status_code in (400, 401):  # invalid_grant: revoked or expired
+            self._access = _Access()
+            self.store.delete()
+            raise SyncError(Kind.AUTH, "token refused", status=response.status_code)
+        if response.status_code != 200:
+            raise_for_status(response, "POST oauth/token")
+        try:
+            body = response.json()
+            token, lifetime = body["access_token"], float(body.get("expires_in", 300))
+        except (ValueError, KeyError, TypeError) as err:
+            raise SyncError(Kind.INVALID, "token response") from err
+        self._access = _Access(token, time.monotonic() + lifetime)
+        if body.get("refresh_token"):
+            self.store.save(body["refresh_token"])

@@ -1,0 +1,194 @@
+"""The FHIR R4 client: one `httpx.Client`, bearer auth, every failure a distinct SyncError kind.
+
+Calls are synchronous; the UI runs them on a background operation. `FhirClient.call` makes one
+attempt; `get`, `pages` and `post_bundle` go through the Retrier (back-off, circuit, offline
+state). Ids and versionIds are opaque strings; a Bundle's `next` link and `total` are used when
+the server gives them, never assumed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from app.sync.auth import BearerAuth, TokenStore
+from app.sync.capabilities import Capabilities, parse_capabilities
+from app.sync.errors import Kind, SyncError, raise_for_status
+from app.sync.retry import Progress, Retrier, check_cancel
+
+FHIR_JSON = "application/fhir+json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    server_url: str  # e.g. https://emr.example.qc.ca (FHIR base is server_url + fhir_path)
+    username: str
+    fhir_path: str = "/fhir"
+    ca_bundle: str | None = None  # pinned CA certificates (PEM); None: the system's
+    timeout: float = 30.0
+    connect_timeout: float = 5.0
+    page_size: int = 1000
+    bundle_size: int = 100  # entries per pushed transaction
+
+
+def _verify(settings: Settings) -> ssl.SSLContext | bool:
+    if settings.ca_bundle:
+        return ssl.create_default_context(cafile=settings.ca_bundle)
+    return True
+
+
+def what(method: str, url: str) -> str:
+    """A call's name for logs and errors: type and operation, never ids (`GET Patient/…`)."""
+    path = urlsplit(url).path
+    path = path.split("/fhir/", 1)[1] if "/fhir/" in path else path.lstrip("/")
+    parts = [p for p in path.split("/") if p]
+    shown = [p if p.startswith(("$", "_")) or (i % 2 == 0 and p[:1].isupper()) else "…"
+             for i, p in enumerate(parts)]
+    return f"{method} {'/'.join(shown)}"
+
+
+class FhirClient:
+    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None,
+                 retrier: Retrier | None = None, token_store: TokenStore | None = None):
+        self.settings = settings
+        root = settings.server_url.rstrip("/")
+        self.base = root + settings.fhir_path
+        store = token_store or TokenStore(root, settings.username)
+        self.auth = BearerAuth(root + "/oauth/token", store)
+        self.retrier = retrier or Retrier()
+        self.http = httpx.Client(
+            auth=self.auth, transport=transport, verify=_verify(settings),
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            headers={"Accept": FHIR_JSON}, follow_redirects=False)
+        self._capabilities: Capabilities | None = None
+        self._lock = threading.Lock()
+        self.requests = 0  # FHIR calls made (figures, tests)
+
+    # -- session ---------------------------------------------------------------------------
+    def sign_in(self, password: str) -> None:
+        """Password grant; the refresh token goes to the keyring, the password nowhere."""
+        request = self.auth.password_request(self.settings.username, password)
+        self.auth.take_response(self._send(request, auth=False))
+
+    def sign_out(self) -> None:
+        """Revoke the refresh token on the server (best effort) and forget it locally."""
+        refresh = self.auth.store.load()
+        if refresh:
+            with contextlib.suppress(SyncError):
+                self._send(self.http.build_request(
+                    "POST", self.settings.server_url.rstrip("/") + "/oauth/revoke",
+                    data={"token": refresh}), auth=False)
+        self.auth.forget()
+
+    def me(self) -> dict:
+        return self.json("GET", self.settings.server_url.rstrip("/") + "/api/me")
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- one attempt -----------------------------------------------------------------------
+    def call(self, method: str, url: str, *, params: dict | None = None,
+             body: dict | None = None, headers: dict | None = None) -> httpx.Response:
+        """One request; 4xx/5xx, transport failures and timeouts raise SyncError."""
+        content = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
+        hdrs = {"Content-Type": FHIR_JSON, **(headers or {})} if content else headers
+        request = self.http.build_request(method, self.url(url), params=params,
+                                          content=content, headers=hdrs)
+        response = self._send(request)
+        raise_for_status(response, what(method, url))
+        return response
+
+    def json(self, method: str, url: str, *, expect: str | None = None, **kw) -> dict:
+        response = self.call(method, url, **kw)
+        return decode(response, what(method, url), expect)
+
+    def _send(self, request: httpx.Request, auth: bool = True) -> httpx.Response:
+        self.requests += 1
+        name = what(request.method, str(request.url))
+        try:
+            if auth:
+                return self.http.send(request)
+            return self.http.send(request, auth=None)
+        except httpx.TimeoutException as err:
+            raise SyncError(Kind.TIMEOUT, f"{name}: {type(err).__name__}") from err
+        except httpx.DecodingError as err:
+            raise SyncError(Kind.INVALID, f"{name}: undecodable body") from err
+        except httpx.TransportError as err:
+            raise SyncError(Kind.NETWORK, f"{name}: {type(err).__name__}") from err
+
+    def url(self, url: str) -> str:
+        """Absolute URL on our server. A link pointing elsewhere is brought back to our base,
+        so the bearer token never leaves for another host."""
+        if url.startswith(("http://", "https://")):
+            ours, theirs = urlsplit(self.base), urlsplit(url)
+            if (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc):
+                return url
+            path = theirs.path
+            marker = ours.path.rstrip("/") + "/"
+            rel = path.split(marker, 1)[1] if marker in path else path.lstrip("/")
+            return f"{self.base}/{rel}" + (f"?{theirs.query}" if theirs.query else "")
+        if url.startswith("/"):
+            return self.settings.server_url.rstrip("/") + url
+        return f"{self.base}/{url}"
+
+    # -- with retries ----------------------------------------------------------------------
+    def get(self, url: str, *, params: dict | None = None, expect: str | None = None,
+            cancel: threading.Event | None = None) -> dict:
+        return self.retrier.call(lambda: self.json("GET", url, params=params, expect=expect),
+                                 cancel)
+
+    def capabilities(self, cancel: threading.Event | None = None) -> Capabilities:
+        with self._lock:
+            if self._capabilities is None:
+                body = self.get("metadata", expect="CapabilityStatement", cancel=cancel)
+                self._capabilities = parse_capabilities(body)
+            return self._capabilities
+
+    def pages(self, url: str, params: dict | None = None, *,
+              cancel: threading.Event | None = None,
+              progress: Progress | None = None) -> Iterator[dict]:
+        """Each Bundle page of a search or history, following `next` while there is one."""
+        done, next_url, next_params = 0, url, params
+        while next_url:
+            check_cancel(cancel)
+            page = self.get(next_url, params=next_params, expect="Bundle", cancel=cancel)
+            yield page
+            done += len(page.get("entry") or ())
+            if progress:
+                total = page.get("total")
+                progress(done, total if isinstance(total, int) else None)
+            next_url, next_params = next_link(page), None
+
+    def post_bundle(self, bundle: dict, cancel: threading.Event | None = None) -> dict:
+        """POST a batch/transaction Bundle (retried: callers make its entries idempotent)."""
+        return self.retrier.call(
+            lambda: self.json("POST", "", body=bundle, expect="Bundle"), cancel)
+
+
+def next_link(bundle: dict) -> str | None:
+    for link in bundle.get("link") or ():
+        if link.get("relation") == "next" and link.get("url"):
+            return link["url"]
+    return None
+
+
+def decode(response: httpx.Response, name: str, expect: str | None) -> dict:
+    """The body as a FHIR resource of type `expect`, or SyncError(INVALID)."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError) as err:
+        raise SyncError(Kind.INVALID, f"{name}: body is not JSON") from err
+    if not isinstance(body, dict):
+        raise SyncError(Kind.INVALID, f"{name}: body is not a JSON object")
+    if expect and body.get("resourceType") != expect:
+        raise SyncError(Kind.INVALID, f"{name}: body is not a {expect}")
+    if expect == "Bundle" and not isinstance(body.get("entry", []), list):
+        raise SyncError(Kind.INVALID, f"{name}: Bundle.entry is not a list")
+    return body
