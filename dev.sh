@@ -13,7 +13,7 @@ APT_PACKAGES=(
   umockdev libumockdev0 gir1.2-umockdev-1.0 python3-gi
   gnome-keyring dbus xvfb xauth fonts-dejavu-core
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
-  postgresql msitools
+  postgresql msitools wixl
 )
 VENV=.venv
 PY=$VENV/bin/python
@@ -45,9 +45,9 @@ setup_venv() {
   [ -x "$PY" ] || python3 -m venv "$VENV"
   local stamp=$VENV/.installed
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "==> pip: installing clinicdesk with the server and test extras"
+    echo "==> pip: installing clinicdesk with the server, test and build extras"
     "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -e '.[server,test]'
+    "$PY" -m pip install -q -e '.[server,test,build]'
     touch "$stamp"
   fi
   if [ -f resources/translations/build.py ]; then "$PY" resources/translations/build.py; fi
