@@ -1,0 +1,180 @@
+"""Deterministic synthetic Quebec patients, usable as a library (seed command, tests, benches).
+
+`patients(n, seed)` yields, for each patient, the list of its FHIR R4 resources (the Patient
+first, then encounters, notes, problems, allergies, medications, labs, imaging, appointments,
+consent). Patient i depends only on (seed, i, id_prefix) and on the NAMs issued before it, so
+`patients(100, s)` is the first 100 of `patients(1000, s)`.
+
+RAMQ registration is written as app.core.registration documents it. Every 25th patient
+(index % 25 == 7) has a Consent restriction; half of those exempt their family physician.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from app.core import fhir_systems, nam, registration
+from server.seed import clinical, codes, places, staff
+
+REFERENCE_DATE = date(2026, 11, 1)  # "today" of the synthetic data: fixed for determinism
+ADMIN_CHARS = "123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+RESTRICTED_CLASSES = (("notes", "documents"), ("labs",), ("notes", "documents", "labs"),
+                      ("medications", "problems"))
+
+
+def patients(n: int, seed: int = 0, *, start: int = 0, id_prefix: str = "p",
+             chart_size: int | None = None) -> Iterator[list[dict]]:
+    """Resources of patients start..start+n-1; `chart_size` pads each chart with lab results
+    up to that many resources (for large-chart benchmarks)."""
+    issued: dict[tuple[str, date, str], int] = {}
+    for index in range(start, start + n):
+        chart = _Chart(random.Random(f"{seed}:{index}"), index, id_prefix, issued)
+        resources = chart.build()
+        if chart_size:
+            chart.pad(resources, chart_size)
+        yield resources
+
+
+def reference_resources() -> list[dict]:
+    """Organizations of the demo institutions (Practitioners come from the accounts)."""
+    return [registration.organization(i.id, i.name, i.ramq_billing_number,
+                                      i.unique_identification_number, i.fmg_reference)
+            for i in staff.INSTITUTIONS]
+
+
+class _Chart:
+    def __init__(self, rng: random.Random, index: int, prefix: str, issued: dict):
+        self.rng, self.index, self.issued = rng, index, issued
+        self.pid = f"{prefix}{index}"
+        self.ref = f"Patient/{self.pid}"
+        self.counter = 0
+        self.shift = 0.0  # how far the labs drift from typical values (diabetic, etc.)
+
+    def rid(self, abbr: str) -> str:
+        self.counter += 1
+        return f"{self.pid}-{abbr}{self.counter}"
+
+    def day(self, years_back: float) -> date:
+        return REFERENCE_DATE - timedelta(days=self.rng.randint(1, max(2, int(years_back * 365))))
+
+    def build(self) -> list[dict]:
+        rng = self.rng
+        patient = self.patient()
+        physician = self.physician
+        org = f"Organization/{staff.GMF.id if physician else staff.SPECIALTY.id}"
+        doctor = physician or f"Practitioner/{staff.practitioner_id('1000003')}"
+        out = [patient]
+        conditions = rng.sample(codes.CONDITIONS, k=min(rng.choice((0, 1, 1, 2, 2, 3)),
+                                                        int(self.age / 12) + 1))
+        self.encounters(out, doctor, org)
+        for row in conditions:
+            out.append(clinical.condition(self.rid("cond"), self.ref, row, self.day(8), doctor))
+        if rng.random() < 0.3:
+            for row in rng.sample(codes.ALLERGIES, k=rng.choice((1, 1, 2))):
+                out.append(clinical.allergy(self.rid("alg"), self.ref, row, self.day(15)))
+        self.medications(out, conditions, doctor)
+        self.labs(out, conditions)
+        if rng.random() < 0.2:
+            row = rng.choice(codes.IMAGING)
+            out.append(clinical.imaging_report(self.rid("img"), self.ref, row,
+                                               clinical.stamp(self.day(3), rng), doctor))
+        if rng.random() < 0.3:
+            day = REFERENCE_DATE + timedelta(days=rng.randint(20, 120))
+            out.append(clinical.appointment(self.rid("apt"), self.ref, doctor, day, rng))
+        if self.index % 25 == 7:
+            classes = RESTRICTED_CLASSES[(self.index // 25) % len(RESTRICTED_CLASSES)]
+            exempt = physician if self.index % 50 == 7 else None
+            out.append(clinical.consent(self.rid("cns"), self.ref, classes,
+                                        clinical.stamp(self.day(2), rng), exempt))
+        return out
+
+    def patient(self) -> dict:
+        rng = self.rng
+        sex = rng.choice("FM")
+        self.age = min(int(rng.expovariate(1 / 40)), 98)
+        born = REFERENCE_DATE - timedelta(days=self.age * 365 + rng.randint(1, 364))
+        family, given = places.person_name(rng, sex)
+        address, area_codes = places.address(rng)
+        number = self.nam(family, given, born, sex)
+        resource = {
+            "resourceType": "Patient", "id": self.pid, "active": True,
+            "identifier": [{"system": fhir_systems.NAM, "value": number},
+                           {"system": fhir_systems.CHART_NUMBER,
+                            "value": str(100000 + self.index)}],
+            "name": [{"use": "official", "family": family, "given": given}],
+            "telecom": [{"system": "phone", "value": places.phone(rng, area_codes), "use": "home"}],
+            "gender": "female" if sex == "F" else "male", "birthDate": born.isoformat(),
+            "address": [address],
+            "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47",
+                                                         "code": rng.choice(("fr-CA",) * 4 +
+                                                                            ("en-CA",))}]},
+                               "preferred": True}],
+        }
+        self.physician = None
+        if rng.random() < 0.85:
+            self.register(resource)
+        return resource
+
+    def nam(self, family: str, given: list[str], born: date, sex: str) -> str:
+        key = (nam.name_letters(family, given[0]), born, sex)
+        count = self.issued.get(key, 0)
+        self.issued[key] = count + 1
+        return nam.build(family, given[0], born, sex, admin=ADMIN_CHARS[count % len(ADMIN_CHARS)])
+
+    def register(self, resource: dict) -> None:
+        username = self.rng.choice(staff.FAMILY_PHYSICIANS)
+        self.physician = f"Practitioner/{staff.practitioner_id(username)}"
+        since = self.day(12)
+        reg = registration.Registration(self.physician, since, staff.GMF.ramq_billing_number,
+                                        staff.GMF.fmg_reference)
+        resource["generalPractitioner"] = [{"reference": self.physician},
+                                           {"reference": f"Organization/{staff.GMF.id}"}]
+        resource["extension"] = [registration.to_extension(reg)]
+
+    def encounters(self, out: list[dict], doctor: str, org: str) -> None:
+        rng = self.rng
+        for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
+            when = clinical.stamp(self.day(4), rng)
+            reason = rng.choice(codes.NOTE_REASONS)
+            enc = clinical.encounter(self.rid("enc"), self.ref, doctor, org, when, reason)
+            out.append(enc)
+            if rng.random() < 0.5:
+                name = staff.by_username(doctor.rsplit("-", 1)[1]).profile.display_name
+                out.append(clinical.consultation_note(
+                    self.rid("doc"), self.ref, f"Encounter/{enc['id']}", doctor, when, reason,
+                    rng.choice(codes.NOTE_PLANS), name))
+
+    def medications(self, out: list[dict], conditions: list[tuple], doctor: str) -> None:
+        treated = {row[0] for row in conditions}
+        for row in codes.DRUGS:
+            if row[3] in treated:
+                out.append(clinical.medication_request(
+                    self.rid("medrx"), self.ref, row, clinical.stamp(self.day(2), self.rng),
+                    doctor))
+        if self.rng.random() < 0.25:
+            row = self.rng.choice(codes.OTC)
+            out.append(clinical.medication_statement(
+                self.rid("meds"), self.ref, row, clinical.stamp(self.day(1), self.rng)))
+
+    def labs(self, out: list[dict], conditions: list[tuple]) -> None:
+        keys = list(codes.ROUTINE_LABS) if self.age >= 18 else ["hemoglobin"]
+        for row in conditions:
+            keys += [k for k in row[3] if k not in keys]
+        self.shift = 1.0 if any(row[0] == "E11.9" for row in conditions) else 0.0
+        for _ in range(self.rng.choice((1, 1, 2))):
+            self.panel(out, keys)
+
+    def panel(self, out: list[dict], keys: list[str]) -> None:
+        when = clinical.stamp(self.day(3), self.rng)
+        for key in keys:
+            out.append(clinical.lab(self.rid("obs"), self.ref, key, when, self.rng,
+                                    self.shift if key in ("glucose", "hba1c") else 0.0))
+
+    def pad(self, resources: list[dict], size: int) -> None:
+        keys = list(codes.LABS)
+        while len(resources) < size:
+            when = clinical.stamp(self.day(10), self.rng)
+            key = keys[len(resources) % len(keys)]
+            resources.append(clinical.lab(self.rid("obs"), self.ref, key, when, self.rng, 0.0))
