@@ -1,0 +1,1 @@
+"""Build scripts for the ClinicDesk bundle (PyInstaller) and the Windows installer (WiX)."""
