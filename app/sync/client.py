@@ -14,6 +14,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,6 +22,7 @@ import httpx
 from app.sync.auth import BearerAuth, TokenStore
 from app.sync.capabilities import Capabilities, parse_capabilities
 from app.sync.errors import Kind, SyncError, raise_for_status
+from app.sync.fhir import format_instant
 from app.sync.retry import Progress, Retrier, check_cancel
 
 FHIR_JSON = "application/fhir+json"
@@ -70,6 +72,7 @@ class FhirClient:
         self._capabilities: Capabilities | None = None
         self._lock = threading.Lock()
         self.requests = 0  # FHIR calls made (figures, tests)
+        self.last_server_time: str | None = None  # the server's clock (Date) at its last answer
 
     # -- session ---------------------------------------------------------------------------
     def sign_in(self, password: str) -> None:
@@ -107,6 +110,10 @@ class FhirClient:
 
     def json(self, method: str, url: str, *, expect: str | None = None, **kw) -> dict:
         response = self.call(method, url, **kw)
+        stamp = response.headers.get("date")
+        if stamp:
+            with contextlib.suppress(TypeError, ValueError, IndexError):
+                self.last_server_time = format_instant(parsedate_to_datetime(stamp))
         return decode(response, what(method, url), expect)
 
     def _send(self, request: httpx.Request, auth: bool = True) -> httpx.Response:

@@ -1,0 +1,77 @@
+"""The sync service the UI calls (through background operations): open a chart, run a round
+(push the outbox, push the access log, pull), and report the online/offline state.
+
+A round that cannot reach the server leaves everything queued and the state OFFLINE; the next
+round (the UI's timer, or `run_until_synced`) picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from app.sync.audit import push_audit
+from app.sync.cache import SyncCache
+from app.sync.client import FhirClient
+from app.sync.errors import SyncError
+from app.sync.pull import Puller
+from app.sync.push import Pusher, PushReport
+from app.sync.retry import Progress, State, sleep
+
+
+@dataclass
+class RoundReport:
+    pushed: PushReport
+    audited: int
+    pulled: int
+    requests: int
+
+
+class SyncService:
+    def __init__(self, client: FhirClient, cache: SyncCache):
+        self.client, self.cache = client, cache
+        self.puller = Puller(client, cache)
+        self.pusher = Pusher(client, cache)
+        self._lock = threading.Lock()  # one round at a time
+
+    @property
+    def connectivity(self):
+        return self.client.retrier.connectivity
+
+    @property
+    def online(self) -> bool:
+        return self.connectivity.state is State.ONLINE
+
+    def open_chart(self, patient_id: str, cancel: threading.Event | None = None,
+                   progress: Progress | None = None) -> int:
+        with self._lock:
+            return self.puller.open_chart(patient_id, cancel, progress)
+
+    def prefetch_appointments(self, day: date, params: dict | None = None,
+                              cancel: threading.Event | None = None) -> int:
+        with self._lock:
+            return self.puller.prefetch_appointments(day, params, cancel)
+
+    def sync(self, cancel: threading.Event | None = None,
+             progress: Progress | None = None) -> RoundReport:
+        """Push first (local changes are the ones that cannot be fetched again), then pull."""
+        with self._lock:
+            before = self.client.requests
+            pushed = self.pusher.push(cancel)
+            audited = push_audit(self.client, self.cache, cancel)
+            pulled = self.puller.sync_round(cancel, progress)
+            return RoundReport(pushed, audited, pulled, self.client.requests - before)
+
+    def run_until_synced(self, timeout: float, cancel: threading.Event | None = None,
+                         pause: float = 0.5) -> RoundReport:
+        """Rounds until one completes (transient failures waited out) or `timeout` passes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.sync(cancel)
+            except SyncError as err:
+                if not err.transient or time.monotonic() > deadline:
+                    raise
+                sleep(pause, cancel)

@@ -1,0 +1,166 @@
+"""Pull: charts the user opens (`$everything`) and sync rounds that bring every cached chart up
+to date with as few requests as the server allows.
+
+With system `_history`, a round is one request when nothing changed: `_history?_since=cursor`,
+entries filtered to the cached patients, every page followed and committed with its cursor.
+Without it, type-level searches with `_lastUpdated` by batches of patients. A chart whose
+patient the server now refuses (403/404/410) is evicted from the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+
+from app.sync.cache import SyncCache
+from app.sync.client import FhirClient
+from app.sync.errors import Kind, SyncError
+from app.sync.fhir import earlier, format_instant, history_entry, patient_of
+from app.sync.retry import Progress
+
+HISTORY = "history"  # the stream of the system-level history
+OVERLAP = 2.0  # seconds re-read at each round: commits in flight when the server answered
+IDS_PER_SEARCH = 50
+EVICT_KINDS = (Kind.FORBIDDEN, Kind.GONE)
+
+
+def chart_stream(patient_id: str) -> str:
+    return f"chart:{patient_id}"
+
+
+class Puller:
+    def __init__(self, client: FhirClient, cache: SyncCache):
+        self.client, self.cache = client, cache
+
+    # -- one chart ---------------------------------------------------------------------------
+    def open_chart(self, patient_id: str, cancel: threading.Event | None = None,
+                   progress: Progress | None = None) -> int:
+        """Fetch a chart into the cache; returns the resources stored. Evicts on 403/410."""
+        try:
+            count = self._fetch_chart(patient_id, None, cancel, progress)
+        except SyncError as err:
+            if err.kind in EVICT_KINDS:
+                self.cache.evict(patient_id)
+            raise
+        if self.cache.cursor(HISTORY) is None:  # history starts where this first chart did
+            self.cache.apply_page([], [], {HISTORY: self.cache.cursor(chart_stream(patient_id))})
+        return count
+
+    def _fetch_chart(self, patient_id: str, since: str | None,
+                     cancel: threading.Event | None, progress: Progress | None) -> int:
+        caps = self.client.capabilities(cancel)
+        params = {"_count": str(self.client.settings.page_size)}
+        if since:
+            params["_since"] = since
+        if caps.everything:
+            pages = self.client.pages(f"Patient/{patient_id}/$everything", params,
+                                      cancel=cancel, progress=progress)
+        else:
+            pages = self._chart_by_type(patient_id, since, cancel, progress)
+        return self._ingest(pages, None, stream=chart_stream(patient_id))
+
+    def _chart_by_type(self, patient_id: str, since: str | None,
+                       cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
+        caps = self.client.capabilities(cancel)
+        for rtype in caps.chart_types:
+            params = {"_id" if rtype == "Patient" else "patient": patient_id,
+                      "_count": str(self.client.settings.page_size)}
+            if since:
+                params["_lastUpdated"] = f"ge{since}"
+            yield from self.client.pages(rtype, params, cancel=cancel, progress=progress)
+
+    # -- a round -----------------------------------------------------------------------------
+    def sync_round(self, cancel: threading.Event | None = None,
+                   progress: Progress | None = None) -> int:
+        """Bring every cached chart up to date; returns the resources changed locally."""
+        since = self.cache.cursor(HISTORY)
+        cached = self.cache.cached_patients()
+        if since is None or not cached:
+            return 0
+        caps = self.client.capabilities(cancel)
+        params = {"_since": since, "_count": str(self.client.settings.page_size)}
+        if caps.system_history:
+            pages = self.client.pages("_history", params, cancel=cancel, progress=progress)
+        else:
+            pages = self._search_since(sorted(cached), since, cancel, progress)
+        return self._ingest(pages, cached, stream=HISTORY, cancel=cancel)
+
+    def _search_since(self, patients: list[str], since: str,
+                      cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
+        caps = self.client.capabilities(cancel)
+        for i in range(0, len(patients), IDS_PER_SEARCH):
+            ids = ",".join(patients[i:i + IDS_PER_SEARCH])
+            for rtype in caps.chart_types:
+                params = {"_id" if rtype == "Patient" else "patient": ids,
+                          "_lastUpdated": f"ge{since}",
+                          "_count": str(self.client.settings.page_size)}
+                yield from self.client.pages(rtype, params, cancel=cancel, progress=progress)
+
+    # -- ingest ------------------------------------------------------------------------------
+    def _ingest(self, pages: Iterable[dict], cached: set[str] | None, stream: str,
+                cancel: threading.Event | None = None) -> int:
+        """Commit page by page. The stream's cursor goes with the last page: the time the
+        server answered the first one, less the overlap (re-applying a version is harmless)."""
+        changed, start, recheck = 0, None, set()
+        pending: tuple[list, list] | None = None
+        for page in pages:
+            if start is None:
+                start = earlier(self._page_time(page), OVERLAP)
+            if pending is not None:
+                self.cache.apply_page(*pending, {})
+            upserts, deletes, touched = self._select(page, cached)
+            recheck |= touched
+            pending = (upserts, deletes)
+            changed += len(upserts) + len(deletes)
+        cursors = {stream: start} if start else {}
+        self.cache.apply_page(*(pending or ([], [])), cursors)
+        for patient_id in recheck:
+            self._recheck(patient_id, cancel)
+        return changed
+
+    def _select(self, page: dict, cached: set[str] | None):
+        latest: dict[tuple[str, str], tuple[str, dict | None]] = {}
+        touched: set[str] = set()
+        for entry in page.get("entry") or ():
+            rtype, rid, resource, updated = history_entry(entry)
+            if resource is not None and cached is not None:
+                owner = patient_of(resource)
+                if owner not in cached:
+                    continue
+                if rtype == "Consent":
+                    touched.add(owner)
+            elif resource is None and rtype == "Patient" and cached and rid in cached:
+                touched.add(rid)
+            key = (rtype, rid)
+            if key not in latest or updated >= latest[key][0]:
+                latest[key] = (updated, resource)
+        upserts = [res for _, res in latest.values() if res is not None]
+        deletes = [key for key, (_, res) in latest.items() if res is None]
+        return upserts, deletes, touched
+
+    def _recheck(self, patient_id: str, cancel: threading.Event | None) -> None:
+        """A cached chart's consent changed or its patient went: may we still see it?"""
+        try:
+            self.client.get(f"Patient/{patient_id}", expect="Patient", cancel=cancel)
+        except SyncError as err:
+            if err.kind not in EVICT_KINDS:
+                raise
+            self.cache.evict(patient_id)
+
+    def _page_time(self, page: dict) -> str:
+        stamp = (page.get("meta") or {}).get("lastUpdated")
+        return stamp or self.client.last_server_time or self._now()
+
+    @staticmethod
+    def _now() -> str:
+        return format_instant(datetime.now(UTC))
+
+    # -- the day's appointments --------------------------------------------------------------
+    def prefetch_appointments(self, day: date, params: dict | None = None,
+                              cancel: threading.Event | None = None) -> int:
+        """The day's appointments (of the clinic: `params`, e.g. a location or actor)."""
+        query = {"date": day.isoformat(), "_count": str(self.client.settings.page_size),
+                 **(params or {})}
+        pages = self.client.pages("Appointment", query, cancel=cancel)
+        return self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")

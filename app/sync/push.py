@@ -1,0 +1,178 @@
+"""Push: the outbox's changes to the server in transaction Bundles of bounded size.
+
+Creates carry the change's `urn:uuid` identifier (app.core.fhir_systems.CHANGE_ID) and are sent
+with `If-None-Exist`, so a retry after a lost answer finds the first copy instead of making a
+second. Updates and deletes send `If-Match` with the version they were made on. When the whole
+transaction is refused, each change is sent alone to tell the conflicting ones apart: a 412/409
+whose server version already equals ours was our own earlier write (the answer was lost), any
+other becomes a conflict record with both versions kept. Nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass, field
+
+from app.core.fhir_systems import CHANGE_ID
+from app.sync.cache import Change, Pushed, SyncCache
+from app.sync.client import FhirClient
+from app.sync.errors import Kind, SyncError
+from app.sync.fhir import content, etag_version, parse_ref
+from app.sync.retry import Progress, check_cancel
+
+WHOLE_REFUSED = (Kind.CONFLICT, Kind.CLIENT, Kind.GONE, Kind.FORBIDDEN)
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    conflicts: int = 0
+    bundles: int = 0
+    conflicted: list[int] = field(default_factory=list)  # outbox seqs turned into conflicts
+
+
+def with_change_id(resource: dict, change_id: str) -> dict:
+    body = copy.deepcopy(resource)
+    body.pop("meta", None)
+    body.pop("id", None)
+    ids = body.setdefault("identifier", [])
+    if not any(i.get("system") == CHANGE_ID and i.get("value") == change_id for i in ids):
+        ids.append({"system": CHANGE_ID, "value": change_id})
+    return body
+
+
+def if_none_exist(change: Change) -> str:
+    return f"identifier={CHANGE_ID}|{change.change_id}"
+
+
+def if_match(change: Change) -> str:
+    return f'W/"{change.base_version}"'
+
+
+def bundle_entry(change: Change) -> dict:
+    if change.op == "create":
+        return {"fullUrl": change.change_id, "resource": with_change_id(change.resource or {},
+                                                                        change.change_id),
+                "request": {"method": "POST", "url": change.rtype,
+                            "ifNoneExist": if_none_exist(change)}}
+    url = f"{change.rtype}/{change.rid}"
+    request = {"method": "PUT" if change.op == "update" else "DELETE", "url": url}
+    if change.base_version:
+        request["ifMatch"] = if_match(change)
+    entry: dict = {"request": request}
+    if change.op == "update":
+        body = copy.deepcopy(change.resource or {})
+        body.pop("meta", None)
+        body["id"] = change.rid
+        entry["resource"] = body
+    return entry
+
+
+def _server_version(change: Change, response: dict, resource: dict | None) -> dict | None:
+    """The resource as the server now has it: its answer, or ours with its id and version."""
+    if change.op == "delete":
+        return None
+    if resource:
+        return resource
+    body = copy.deepcopy(change.resource or {})
+    location = response.get("location") or ""
+    rtype, rid, vid = parse_ref(location) if location else (change.rtype, change.rid, None)
+    body["resourceType"], body["id"] = rtype, rid
+    if change.op == "create":
+        body = {**with_change_id(body, change.change_id), "id": rid}
+    body["meta"] = {"versionId": vid or etag_version(response.get("etag")) or "",
+                    "lastUpdated": response.get("lastModified", "")}
+    return body
+
+
+class Pusher:
+    def __init__(self, client: FhirClient, cache: SyncCache):
+        self.client, self.cache = client, cache
+
+    def push(self, cancel: threading.Event | None = None,
+             progress: Progress | None = None) -> PushReport:
+        report = PushReport()
+        size = self.client.settings.bundle_size
+        while changes := self.cache.pending(size):
+            check_cancel(cancel)
+            done, conflicts = self._push_bundle(changes, cancel)
+            self.cache.pushed(done)
+            for change, server, reason in conflicts:
+                self.cache.conflict(change, server, reason)
+                report.conflicted.append(change.seq)
+            report.sent += len(done)
+            report.conflicts += len(conflicts)
+            report.bundles += 1
+            if progress:
+                progress(report.sent + report.conflicts, None)
+        return report
+
+    def _push_bundle(self, changes: list[Change], cancel: threading.Event | None):
+        bundle = {"resourceType": "Bundle", "type": "transaction",
+                  "entry": [bundle_entry(c) for c in changes]}
+        try:
+            answer = self.client.post_bundle(bundle, cancel)
+        except SyncError as err:
+            if err.kind not in WHOLE_REFUSED:
+                raise
+            return self._one_by_one(changes, cancel)
+        entries = answer.get("entry") or []
+        if len(entries) != len(changes):
+            raise SyncError(Kind.INVALID, "transaction-response entry count")
+        done = [Pushed(c, _server_version(c, e.get("response") or {}, e.get("resource")))
+                for c, e in zip(changes, entries, strict=True)]
+        return done, []
+
+    def _one_by_one(self, changes: list[Change], cancel: threading.Event | None):
+        done, conflicts = [], []
+        for change in changes:
+            check_cancel(cancel)
+            try:
+                done.append(Pushed(change, self._send_one(change, cancel)))
+            except SyncError as err:
+                if err.transient or err.kind is Kind.AUTH:
+                    raise
+                outcome = self._settle(change, err, cancel)
+                if isinstance(outcome, Pushed):
+                    done.append(outcome)
+                else:
+                    conflicts.append(outcome)
+        return done, conflicts
+
+    def _send_one(self, change: Change, cancel: threading.Event | None) -> dict | None:
+        entry = bundle_entry(change)
+        request = entry["request"]
+        headers = {}
+        if "ifNoneExist" in request:
+            headers["If-None-Exist"] = request["ifNoneExist"]
+        if "ifMatch" in request:
+            headers["If-Match"] = request["ifMatch"]
+        headers["Prefer"] = "return=representation"
+
+        def send():
+            response = self.client.call(request["method"], request["url"],
+                                        body=entry.get("resource"), headers=headers)
+            if change.op == "delete" or not response.content:
+                return None
+            return response.json()
+        resource = self.client.retrier.call(send, cancel)
+        return None if change.op == "delete" else _server_version(change, {}, resource)
+
+    def _settle(self, change: Change, err: SyncError, cancel: threading.Event | None):
+        """A change the server refused on its own: our lost write, a conflict, or a refusal."""
+        if change.op == "create" or err.kind in (Kind.CLIENT, Kind.FORBIDDEN):
+            return change, None, f"refused:{err.status}"
+        try:
+            server = self.client.get(f"{change.rtype}/{change.rid}", expect=change.rtype,
+                                     cancel=cancel)
+        except SyncError as gone:
+            if gone.kind is not Kind.GONE:
+                raise
+            server = None
+        if change.op == "delete":
+            return Pushed(change, None) if server is None else (change, server, "conflict")
+        if server is not None and content(server) == content(
+                bundle_entry(change)["resource"]):
+            return Pushed(change, server)
+        return change, server, "conflict" if server is not None else "deleted"

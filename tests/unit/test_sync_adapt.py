@@ -1,0 +1,148 @@
+"""The pull adapts to a server without `$everything` or system `_history` (type-level searches
+with `_lastUpdated`), and a push's transaction answer updates the cache — narrow MockTransport
+cases; the reference server is exercised in tests/integration/test_sync_*."""
+
+import uuid
+
+import httpx
+import pytest
+
+from app.core.fhir_systems import CHANGE_ID
+from app.sync.auth import TokenStore
+from app.sync.cache import Change
+from app.sync.client import FhirClient, Settings
+from app.sync.pull import HISTORY, Puller
+from app.sync.push import Pusher
+from app.sync.retry import Retrier
+
+BASE = "http://plain.test"
+TYPES = ("Patient", "Condition", "Observation")  # in CHART_TYPES order
+
+
+class Memory:
+    """A SyncCache in memory (the real one is app.sync.local over the SQLCipher store)."""
+
+    def __init__(self):
+        self.resources, self.cursors, self.outbox, self.done, self.conflicts = {}, {}, [], [], []
+
+    def cached_patients(self):
+        return {rid for (t, rid) in self.resources if t == "Patient"}
+
+    def cursor(self, stream):
+        return self.cursors.get(stream)
+
+    def apply_page(self, upserts, deletes, cursors):
+        for r in upserts:
+            self.resources[(r["resourceType"], r["id"])] = r
+        for key in deletes:
+            self.resources.pop(key, None)
+        self.cursors.update(cursors)
+
+    def evict(self, patient_id):
+        self.resources.pop(("Patient", patient_id), None)
+
+    def pending(self, limit):
+        return self.outbox[:limit]
+
+    def pushed(self, done):
+        self.done += done
+        seqs = {p.change.seq for p in done}
+        self.outbox = [c for c in self.outbox if c.seq not in seqs]
+
+    def conflict(self, change, server, reason):
+        self.conflicts.append((change, server, reason))
+        self.outbox.remove(change)
+
+
+def statement():
+    return {"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1", "rest": [{
+        "mode": "server", "interaction": [{"code": "transaction"}],
+        "resource": [{"type": t, "interaction": [{"code": "read"}, {"code": "search-type"}]}
+                     for t in TYPES]}]}
+
+
+def searchset(*resources):
+    return {"resourceType": "Bundle", "type": "searchset",
+            "entry": [{"resource": r} for r in resources]}
+
+
+@pytest.fixture
+def store():
+    s = TokenStore(BASE, "t", service=f"ClinicDesk sync test {uuid.uuid4()}")
+    s.save("r")
+    yield s
+    s.delete()
+
+
+def client_with(handler, store):
+    def route(request):
+        if request.url.path == "/oauth/token":
+            return httpx.Response(200, json={"access_token": "a", "expires_in": 900})
+        if request.url.path == "/fhir/metadata":
+            return httpx.Response(200, json=statement())
+        return handler(request)
+    return FhirClient(Settings(BASE, "t"), transport=httpx.MockTransport(route),
+                      retrier=Retrier(attempts=1), token_store=store)
+
+
+def test_without_everything_a_chart_is_read_type_by_type(store):
+    asked = []
+
+    def handler(request):
+        asked.append((request.url.path, dict(request.url.params)))
+        rtype = request.url.path.split("/")[-1]
+        if rtype == "Patient":
+            return httpx.Response(200, json=searchset({"resourceType": "Patient", "id": "p1"}))
+        return httpx.Response(200, json=searchset(
+            {"resourceType": rtype, "id": f"{rtype}-1", "subject": {"reference": "Patient/p1"}}))
+    cache = Memory()
+    count = Puller(client_with(handler, store), cache).open_chart("p1")
+    assert count == 3 and len(cache.resources) == 3
+    assert [p for p, _ in asked] == [f"/fhir/{t}" for t in TYPES]
+    assert asked[0][1]["_id"] == "p1" and asked[2][1]["patient"] == "p1"
+    assert cache.cursor(HISTORY)  # the round starts where this chart was read
+
+
+def test_without_system_history_a_round_searches_by_last_updated(store):
+    asked = []
+
+    def handler(request):
+        asked.append(dict(request.url.params))
+        if request.url.path.endswith("/Observation"):
+            return httpx.Response(200, json=searchset({
+                "resourceType": "Observation", "id": "o9", "subject": {"reference": "Patient/p1"},
+                "meta": {"versionId": "2", "lastUpdated": "2026-01-01T00:00:00Z"}}))
+        return httpx.Response(200, json=searchset())
+    cache = Memory()
+    cache.apply_page([{"resourceType": "Patient", "id": "p1"}], [],
+                     {HISTORY: "2025-12-31T00:00:00.000Z"})
+    assert Puller(client_with(handler, store), cache).sync_round() == 1
+    assert ("Observation", "o9") in cache.resources
+    assert all(a["_lastUpdated"] == "ge2025-12-31T00:00:00.000Z" for a in asked)
+    assert cache.cursor(HISTORY) != "2025-12-31T00:00:00.000Z"
+
+
+def test_a_transaction_answer_names_the_created_resource(store):
+    sent = []
+
+    def handler(request):
+        import json
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response",
+                                         "entry": [{"response": {
+                                             "status": "201 Created",
+                                             "location": "Observation/srv-1/_history/1",
+                                             "etag": 'W/"1"'}}]})
+    cache = Memory()
+    change = Change(1, "create", "Observation", "local-1",
+                    {"resourceType": "Observation", "id": "local-1", "status": "final",
+                     "subject": {"reference": "Patient/p1"}}, None, "urn:uuid:abc")
+    cache.outbox.append(change)
+    report = Pusher(client_with(handler, store), cache).push()
+    assert report.sent == 1 and cache.outbox == []
+    entry = sent[0]["entry"][0]
+    assert entry["request"] == {"method": "POST", "url": "Observation",
+                                "ifNoneExist": f"identifier={CHANGE_ID}|urn:uuid:abc"}
+    assert "id" not in entry["resource"]
+    server = cache.done[0].resource
+    assert server["id"] == "srv-1" and server["meta"]["versionId"] == "1"
