@@ -1,0 +1,61 @@
+"""`create_app(settings)`: the FastAPI application (FHIR routes, /health, the store)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from server import identity
+from server.fhir.routes import router as fhir_router
+from server.settings import Settings
+from server.storage import open_store
+
+log = logging.getLogger("server")
+# Other components add routers here: modules exposing `router` (an APIRouter); optional ones
+# that are not written yet are skipped.
+ROUTERS = ("server.identity.routes",)
+
+
+def _extra_routers() -> list:
+    routers = []
+    for name in ROUTERS:
+        try:
+            routers.append(importlib.import_module(name).router)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+    return routers
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = open_store(settings.data_dir, settings.database_url)
+        log.info("store open: %s", app.state.store.backend)
+        try:
+            yield
+        finally:
+            identity.shutdown(app)  # queued AuditEvents are stored before the store closes
+            app.state.store.close()
+            log.info("store closed")
+
+    app = FastAPI(title="ClinicDesk reference server", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.include_router(fhir_router)
+    for router in _extra_routers():
+        app.include_router(router)
+    identity.install(app)
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        with app.state.store.read() as tx:
+            tx.current("Patient", "")
+        return JSONResponse({"status": "ok", "backend": settings.backend})
+
+    return app

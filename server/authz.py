@@ -1,0 +1,143 @@
+"""The one authorisation hook every FHIR route calls: the client's policy (app.core.access),
+applied on the server to the bearer of the request's token.
+
+How the FHIR routes call it (never while a store transaction is open on the calling thread):
+- before touching the store: `authorize(request, action, type, patient_id, None)` with action
+  "read", "vread", "search", "history", "everything", "create", "update", "delete", "batch",
+  "transaction" — the role gate only (`access.READ`): a receptionist's search of Observations
+  is refused (403) before any row is read;
+- on each resource about to be returned: `authorize(request, "read", type, patient_id, resource)`
+  — the full `access.decide` for the resource's class and patient (physicians, mandates,
+  consent); a 403 drops the entry from a Bundle and fails a plain read. Each patient read is
+  noted for the AuditEvent (server.identity.audit);
+- on each resource about to be written: `authorize(request, "create"|"update"|"delete", type,
+  patient_id, resource)` — `access.decide(..., Action.WRITE)`.
+
+Break the glass: the header `X-Break-Glass-Reason` (UTF-8, percent-encoded) carries the typed
+reason; `access.decide` accepts it only where the glass may be broken, and the AuditEvent then
+carries purposeOfEvent BTG with the reason.
+
+AuditEvents are visible to administrative accounts and to their own agent, never through
+$everything (a chart's pull must not grow with every read of it). Consent and reference data
+(Practitioner, Organization…) are readable by every signed-in user.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from fastapi import Request
+
+from app.core import access, fhir_systems
+from app.core.access import Action
+from app.core.profiles import Profession, UserProfile
+from app.core.resource_class import data_class_of
+from server import identity
+from server.identity.audit import Access
+
+BREAK_GLASS_HEADER = "X-Break-Glass-Reason"
+WRITES = ("create", "update", "delete")
+
+
+class Denied(Exception):
+    """401 (no or bad credentials) or 403 (not allowed); `message` holds no patient data."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def current_user(request: Request) -> UserProfile:
+    """The profile of the request's bearer token (cached on the request); Denied(401) if none."""
+    state = request.state
+    user = getattr(state, "user", None)
+    if user is not None:
+        return user
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Denied(401, "a bearer access token is required")
+    user = identity.services(request.app).tokens.authenticate(token.strip())
+    if user is None:
+        raise Denied(401, "the access token is invalid, expired or revoked")
+    state.user = user
+    return user
+
+
+def authorize(request: Request, action: str, resource_type: str | None,
+              patient_id: str | None = None, resource: dict | None = None) -> None:
+    if not request.app.state.settings.auth_required:
+        return
+    user = current_user(request)
+    state = request.state
+    if resource is None and action not in WRITES:
+        state.request_action = getattr(state, "request_action", None) or action
+        _role_gate(user, resource_type)
+        return
+    if resource_type is None:
+        return
+    if resource_type == "AuditEvent":
+        _audit_event_gate(request, user, resource or {})
+        return
+    data_class = data_class_of(resource_type, resource)
+    if data_class is None:
+        if action in WRITES and resource_type == "Consent" and not user.profession.is_professional:
+            raise Denied(403, "only a health professional records a patient's consent")
+        return
+    if patient_id is None:
+        _role_gate(user, resource_type, resource)
+        return
+    write = action in WRITES
+    context = identity.services(request.app).patient_contexts.load(
+        patient_id, resource if write else None, resource_type if write else None)
+    reason = _break_glass_reason(request)
+    decision = access.decide(user, context, data_class, Action.WRITE if write else Action.READ,
+                             reason)
+    if not decision.allowed:
+        raise Denied(403, decision.reasons[0].source)
+    if not write:
+        _note(request, user, patient_id, data_class.value, decision.break_glass_reason)
+
+
+def _role_gate(user: UserProfile, resource_type: str | None, resource: dict | None = None) -> None:
+    data_class = data_class_of(resource_type, resource) if resource_type else None
+    if data_class is None:
+        return
+    if user.profession.is_professional and user.is_administrative:
+        raise Denied(403, "an account may not be both professional and administrative")
+    if data_class not in access.READ.get(user.profession, frozenset()):
+        raise Denied(403, "your role does not give access to this information")
+
+
+def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
+    if getattr(request.state, "request_action", None) == "everything":
+        raise Denied(403, "audit events are not part of a chart")
+    if user.is_administrative or user.profession == Profession.ADMINISTRATOR:
+        return
+    agents = [(a.get("who") or {}).get("identifier") or {} for a in event.get("agent") or ()]
+    if not any(i.get("system") == fhir_systems.USERNAME and i.get("value") == user.username
+               for i in agents):
+        raise Denied(403, "only administrators review other users' audit events")
+
+
+def _break_glass_reason(request: Request) -> str | None:
+    raw = request.headers.get(BREAK_GLASS_HEADER)
+    return unquote(raw) if raw else None
+
+
+def _note(request: Request, user: UserProfile, patient_id: str, data_class: str,
+          break_glass_reason: str | None) -> None:
+    state = request.state
+    noted: dict[str, Access] | None = getattr(state, "audit", None)
+    if noted is None:
+        noted = state.audit = {}
+    entry = noted.get(patient_id)
+    if entry is None:
+        action = getattr(state, "request_action", None) or "read"
+        query = str(request.url.query) if action in ("search", "history") else None
+        entry = noted[patient_id] = Access(
+            user.username, user.display_name, patient_id, action, query=query,
+            address=request.client.host if request.client else None)
+    entry.classes.add(data_class)
+    if break_glass_reason:
+        entry.break_glass_reason = break_glass_reason

@@ -1,0 +1,1 @@
+"""`clinicdesk-server` sub-commands, one module each with `register(subparsers)`."""

@@ -1,0 +1,44 @@
+"""`clinicdesk-server serve --data DIR [--host H] [--port P] [--database URL]`.
+
+One uvicorn process: SQLite has one writer at a time anyway (WAL lets readers run beside it),
+writes are serialised on PostgreSQL too (see server.storage.sql), and the worker threads of one
+process serve the reads in parallel. SIGTERM/SIGINT: uvicorn stops accepting, finishes the
+requests in flight, then the store is closed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="run the FHIR server")
+    p.add_argument("--data", type=Path, required=True, help="data directory (SQLite file)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--database", metavar="URL", help="postgresql://… instead of SQLite")
+    p.add_argument("--no-auth", action="store_true",
+                   help="serve FHIR without authorisation (tests of the FHIR engine only)")
+    p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.settings import Settings
+
+    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
+    settings = Settings(data_dir=args.data, database_url=args.database, host=args.host,
+                        port=args.port, auth_required=not args.no_auth)
+    if args.no_auth:
+        logging.getLogger("server").warning("authorisation is OFF (--no-auth)")
+    # No access log: request lines carry search parameters (NAM, names, birth dates).
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
+                log_level=args.log_level, timeout_graceful_shutdown=10, log_config=None)
+    return 0

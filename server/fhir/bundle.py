@@ -1,0 +1,194 @@
+"""`POST /fhir` with a batch or transaction Bundle.
+
+batch: each entry on its own (its own database transaction), one response entry per entry.
+transaction: all or nothing: authorisation and validation first, then one database transaction
+(deletes, then creates, then updates, as the spec orders them); any failure rolls everything back
+and the response is that failure's OperationOutcome. `urn:uuid:` fullUrls of created entries are
+resolved in every reference of the Bundle. GET entries are served in batches only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qsl, urlsplit
+
+from server.fhir import history, ops, search
+from server.fhir.context import Ctx
+from server.fhir.errors import FhirError, from_exception
+from server.fhir.respond import Result, resource_result
+from server.fhir.validate import check_type, validate
+from server.storage import index
+
+ORDER = {"DELETE": 0, "POST": 1, "PUT": 2}
+
+
+def parse_url(ctx: Ctx, url: str) -> tuple[list[str], list[tuple[str, str]]]:
+    if url.startswith(ctx.base):
+        url = url[len(ctx.base):]
+    parts = urlsplit(url)
+    return [p for p in parts.path.split("/") if p], parse_qsl(parts.query, keep_blank_values=True)
+
+
+def _request(entry: object, n: int) -> dict:
+    req = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(req, dict) or not req.get("method") or not req.get("url"):
+        raise FhirError(400, f"entry {n} has no request.method and request.url",
+                        expression=f"Bundle.entry[{n}].request")
+    return req
+
+
+def _get(ctx: Ctx, url: str) -> Result:
+    path, params = parse_url(ctx, url)
+    match path:
+        case [rtype]:
+            return ops.search_type(ctx, rtype, params)
+        case [rtype, rid]:
+            return ops.read(ctx, rtype, rid)
+        case [rtype, rid, "_history", vid]:
+            return ops.read(ctx, rtype, rid, vid)
+        case ["Patient", pid, "$everything"]:
+            return history.everything(ctx, pid, params)
+    raise FhirError(400, "unsupported GET url in Bundle entry")
+
+
+def _one(ctx: Ctx, entry: dict, n: int) -> Result:
+    req = _request(entry, n)
+    method, path = req["method"].upper(), parse_url(ctx, req["url"])[0]
+    if method == "GET":
+        return _get(ctx, req["url"])
+    if method == "POST" and len(path) == 1:
+        return ops.create(ctx, path[0], entry.get("resource"), req.get("ifNoneExist"))
+    if method == "PUT" and len(path) == 2:
+        return ops.update(ctx, path[0], path[1], entry.get("resource"), req.get("ifMatch"))
+    if method == "DELETE" and len(path) == 2:
+        return ops.delete(ctx, path[0], path[1], req.get("ifMatch"))
+    raise FhirError(400, f"unsupported request in entry {n}")
+
+
+def response_entry(result: Result, base: str) -> dict:
+    response: dict = {"status": str(result.status)}
+    if "Location" in result.headers:
+        response["location"] = result.headers["Location"].removeprefix(base + "/")
+    if "ETag" in result.headers:
+        response["etag"] = result.headers["ETag"]
+    if result.version is not None:
+        response["lastModified"] = result.version.last_updated
+    entry: dict = {"response": response}
+    if result.body is not None and result.status < 300:
+        entry["resource"] = result.body
+    elif result.body is not None:
+        response["outcome"] = result.body
+    return entry
+
+
+def batch(ctx: Ctx, body: dict) -> dict:
+    ctx.authorize("batch", None)
+    out = []
+    for n, entry in enumerate(body.get("entry") or ()):
+        try:
+            result = _one(ctx, entry, n)
+        except Exception as error:  # each entry fails on its own in a batch
+            failure = from_exception(error)
+            result = Result(failure.status, failure.outcome())
+        out.append(response_entry(result, ctx.base))
+    return {"resourceType": "Bundle", "type": "batch-response", "entry": out}
+
+
+def _rewrite(node: object, ids: dict[str, str]) -> object:
+    if isinstance(node, dict):
+        return {k: (ids.get(v, v) if k == "reference" and isinstance(v, str)
+                    else _rewrite(v, ids)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rewrite(v, ids) for v in node]
+    return node
+
+
+class _Plan:
+    """One transaction entry, checked and with its target id decided."""
+
+    def __init__(self, ctx: Ctx, n: int, entry: dict):
+        req = _request(entry, n)
+        self.n, self.method = n, req["method"].upper()
+        path, _ = parse_url(ctx, req["url"])
+        if self.method not in ORDER or len(path) != (1 if self.method == "POST" else 2):
+            raise FhirError(400, f"entry {n}: a transaction takes POST type, PUT or DELETE "
+                            "type/id", expression=f"Bundle.entry[{n}].request")
+        self.rtype = path[0]
+        check_type(self.rtype)
+        self.rid = path[1] if len(path) == 2 else None
+        self.resource = validate(entry.get("resource"), self.rtype) if self.method != "DELETE" \
+            else None
+        self.full_url = entry.get("fullUrl")
+        self.condition = search.condition(self.rtype, req["ifNoneExist"]) \
+            if self.method == "POST" and req.get("ifNoneExist") else None
+        self.if_match = ops.version_of(req.get("ifMatch"))
+        if self.method == "PUT" and self.if_match is None:
+            raise FhirError(428, f"entry {n}: update needs ifMatch",
+                            expression=f"Bundle.entry[{n}].request.ifMatch")
+        self.existing: str | None = None  # conditional create: the id it matched
+
+
+def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
+    """Decide ids, resolve urn:uuid references, authorise every write (outside any write)."""
+    ids: dict[str, str] = {}
+    with ctx.store.read() as tx:
+        for p in plans:
+            if p.method == "POST" and p.condition is not None:
+                p.condition.count = 2
+                found = tx.search(p.condition, total=False).versions
+                if len(found) > 1:
+                    raise FhirError(412, f"entry {p.n}: ifNoneExist matches several")
+                p.existing = found[0].rid if found else None
+            if p.method == "POST":
+                p.rid = p.existing or str(uuid.uuid4())
+                if p.full_url:
+                    ids[p.full_url] = f"{p.rtype}/{p.rid}"
+    for p in plans:
+        if p.resource is not None:
+            p.resource = _rewrite({k: v for k, v in p.resource.items()
+                                   if k != "id" or p.method == "PUT"}, ids)
+        if p.method == "PUT" and p.resource.get("id") != p.rid:
+            raise FhirError(400, f"entry {p.n}: resource id differs from the url")
+        patient = index.patient_of(p.rtype, p.resource, p.rid) if p.resource else None
+        action = {"POST": "create", "PUT": "update", "DELETE": "delete"}[p.method]
+        ctx.authorize(action, p.rtype, patient, p.resource)
+
+
+def _apply(ctx: Ctx, plans: list[_Plan]) -> dict[int, Result]:
+    results: dict[int, Result] = {}
+    with ctx.store.write() as tx:
+        for p in sorted(plans, key=lambda p: ORDER[p.method]):
+            if p.method == "DELETE":
+                v = tx.delete(p.rtype, p.rid, p.if_match)
+                results[p.n] = Result(204, None, {"ETag": f'W/"{v.version_id}"'} if v else {}, v)
+            elif p.method == "POST":
+                v, created = tx.create(p.rtype, p.resource, p.condition, rid=p.rid)
+                if v.rid != p.rid:  # a concurrent write changed what ifNoneExist matches
+                    raise FhirError(409, f"entry {p.n}: ifNoneExist match changed; retry")
+                results[p.n] = resource_result(v, ctx.base, 201 if created else 200, True)
+            else:
+                v = tx.update(p.rtype, p.rid, p.resource, p.if_match)
+                results[p.n] = resource_result(v, ctx.base, 200, True)
+    return results
+
+
+def transaction(ctx: Ctx, body: dict) -> dict:
+    ctx.authorize("transaction", None)
+    plans = [_Plan(ctx, n, e) for n, e in enumerate(body.get("entry") or ())]
+    _prepare(ctx, plans)
+    results = _apply(ctx, plans)
+    entries = [response_entry(results[p.n], ctx.base) for p in plans]
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+
+
+def process(ctx: Ctx, body: object) -> Result:
+    if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+        raise FhirError(400, "POST /fhir takes a Bundle", expression="resourceType")
+    kind = body.get("type")
+    if kind not in ("batch", "transaction"):
+        raise FhirError(400, "Bundle.type must be batch or transaction", expression="Bundle.type")
+    if not isinstance(body.get("entry", []), list):
+        raise FhirError(400, "Bundle.entry must be a list", expression="Bundle.entry")
+    handler = transaction if kind == "transaction" else batch
+    return Result(200, handler(ctx, body))
+

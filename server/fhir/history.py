@@ -1,0 +1,60 @@
+"""`_history` (system, type, instance) and `Patient/{id}/$everything`, paged by a cursor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from server.fhir import search
+from server.fhir.context import Ctx
+from server.fhir.errors import FhirError
+from server.fhir.respond import Result, bundle, history_entry, link, search_entry
+from server.fhir.validate import check_type
+from server.storage import format_instant
+
+ALLOWED = ("_since", "_count", "_cursor", "_format")
+
+
+def _check(params: list[tuple[str, str]]) -> None:
+    for name, _ in params:
+        if name not in ALLOWED:
+            raise FhirError(400, f"unsupported parameter: {name}", expression=name)
+
+
+def _next(ctx: Ctx, path: str, params: list[tuple[str, str]], cursor: int | None) -> str | None:
+    if cursor is None:
+        return None
+    return link(ctx.base, path, [*((k, v) for k, v in params if k != "_cursor"),
+                                 ("_cursor", str(cursor))])
+
+
+def history(ctx: Ctx, rtype: str | None, rid: str | None,
+            params: list[tuple[str, str]]) -> Result:
+    """Newest first. Pages are cut by sequence number, so writes made while a client pages do
+    not shift the pages it has not read yet (they appear on a later `_since` pull)."""
+    if rtype:
+        check_type(rtype)
+    _check(params)
+    stamp = format_instant(datetime.now(UTC))
+    count = search.count(params, ctx.settings.default_count, ctx.settings.max_count)
+    ctx.authorize("history", rtype, rid if rtype == "Patient" else None)
+    with ctx.store.read() as tx:
+        page = tx.history(rtype, rid, search.since(params), count, search.cursor(params))
+    path = "/".join(p for p in (rtype, rid, "_history") if p)
+    entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
+    return Result(200, bundle("history", entries, link(ctx.base, path, params),
+                              _next(ctx, path, params, page.next_cursor), stamp=stamp))
+
+
+def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
+    """The patient and every current resource that names the patient, oldest change first."""
+    _check(params)
+    stamp = format_instant(datetime.now(UTC))
+    count = search.count(params, ctx.settings.max_count, ctx.settings.max_count)
+    ctx.authorize("everything", "Patient", pid)
+    with ctx.store.read() as tx:
+        tx.read("Patient", pid)  # 404 / 410 for an unknown or deleted patient
+        page = tx.everything(pid, search.since(params), count, search.cursor(params) or 0)
+    path = f"Patient/{pid}/$everything"
+    entries = [search_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
+    return Result(200, bundle("searchset", entries, link(ctx.base, path, params),
+                              _next(ctx, path, params, page.next_cursor), stamp=stamp))

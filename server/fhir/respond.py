@@ -1,0 +1,80 @@
+"""Bodies and headers of FHIR responses: resources with ETag/Last-Modified/Location, Bundles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
+from urllib.parse import urlencode
+
+from fastapi import Response
+
+from server.storage import Version
+
+FHIR_JSON = "application/fhir+json"
+
+
+@dataclass
+class Result:
+    status: int
+    body: dict | None = None
+    headers: dict = field(default_factory=dict)
+    version: Version | None = None  # the resource version this result is about, if any
+
+    def response(self, prefer_minimal: bool = False) -> Response:
+        content = b"" if self.body is None or prefer_minimal else json.dumps(
+            self.body, ensure_ascii=False, separators=(",", ":")).encode()
+        return Response(content=content, status_code=self.status, headers=self.headers,
+                        media_type=FHIR_JSON + "; charset=utf-8" if content else None)
+
+
+def http_date(instant: str) -> str:
+    return format_datetime(datetime.fromisoformat(instant), usegmt=True)
+
+
+def version_headers(v: Version, base: str, location: bool = False) -> dict:
+    headers = {"ETag": f'W/"{v.version_id}"', "Last-Modified": http_date(v.last_updated)}
+    if location:
+        headers["Location"] = f"{base}/{v.rtype}/{v.rid}/_history/{v.version_id}"
+    return headers
+
+
+def resource_result(v: Version, base: str, status: int = 200, location: bool = False) -> Result:
+    return Result(status, v.resource(), version_headers(v, base, location), v)
+
+
+def link(base: str, path: str, params: list[tuple[str, str]]) -> str:
+    query = urlencode(params, safe="|:,")
+    return f"{base}/{path}" + (f"?{query}" if query else "")
+
+
+def bundle(kind: str, entries: list[dict], self_url: str, next_url: str | None = None,
+           total: int | None = None, stamp: str | None = None) -> dict:
+    body: dict = {"resourceType": "Bundle", "type": kind}
+    if stamp:
+        body["meta"] = {"lastUpdated": stamp}
+    if total is not None:
+        body["total"] = total
+    body["link"] = [{"relation": "self", "url": self_url}]
+    if next_url:
+        body["link"].append({"relation": "next", "url": next_url})
+    body["entry"] = entries
+    return body
+
+
+def search_entry(v: Version, base: str, resource: dict) -> dict:
+    return {"fullUrl": f"{base}/{v.reference}", "resource": resource,
+            "search": {"mode": "match"}}
+
+
+def history_entry(v: Version, base: str, resource: dict | None) -> dict:
+    entry: dict = {"fullUrl": f"{base}/{v.reference}"}
+    if resource is not None:
+        entry["resource"] = resource
+    url = v.rtype if v.method == "POST" else v.reference
+    entry["request"] = {"method": v.method, "url": url}
+    status = {"POST": "201 Created", "PUT": "200 OK", "DELETE": "204 No Content"}[v.method]
+    entry["response"] = {"status": status, "etag": f'W/"{v.version_id}"',
+                         "lastModified": v.last_updated}
+    return entry

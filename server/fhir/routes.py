@@ -1,0 +1,128 @@
+"""The `/fhir` routes: parse the HTTP request, run the blocking operation in a worker thread,
+answer in application/fhir+json; every failure becomes an OperationOutcome."""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from server.fhir import bundle, history, ops
+from server.fhir.capability import capability_statement
+from server.fhir.context import Ctx
+from server.fhir.errors import FhirError, from_exception
+from server.fhir.respond import Result
+from server.storage import format_instant
+
+log = logging.getLogger("server.fhir")
+router = APIRouter(prefix="/fhir")
+
+
+def _minimal(request: Request) -> bool:
+    return "return=minimal" in request.headers.get("prefer", "")
+
+
+async def _run(request: Request, fn: Callable[..., Result], *args: object) -> Response:
+    try:
+        result = await run_in_threadpool(fn, Ctx.of(request), *args)
+    except Exception as error:
+        failure = from_exception(error)
+        if failure.status >= 500:  # the exception type only: its text may hold patient data
+            log.error("%s /fhir/%s failed: %s\n%s", request.method,
+                      request.url.path.split("/")[2] if request.url.path.count("/") > 1 else "",
+                      type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
+        return Result(failure.status, failure.outcome(), failure.headers).response()
+    return result.response(prefer_minimal=_minimal(request) and request.method != "GET")
+
+
+async def _body(request: Request) -> object:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return FhirError(400, "the body is not JSON")
+
+
+def _params(request: Request) -> list[tuple[str, str]]:
+    return list(request.query_params.multi_items())
+
+
+def _fail(error: FhirError) -> Callable[..., Result]:
+    def fail(_ctx: Ctx, *_args: object) -> Result:
+        raise error
+    return fail
+
+
+@router.get("/metadata")
+async def metadata(request: Request) -> Response:
+    stamp = format_instant(datetime.now(UTC))
+    return Result(200, capability_statement(Ctx.of(request).base, stamp)).response()
+
+
+@router.post("")
+@router.post("/")
+async def post_bundle(request: Request) -> Response:
+    body = await _body(request)
+    return await _run(request, _fail(body) if isinstance(body, FhirError) else bundle.process,
+                      body)
+
+
+@router.get("/_history")
+async def system_history(request: Request) -> Response:
+    return await _run(request, history.history, None, None, _params(request))
+
+
+@router.get("/{rtype}")
+async def search_type(request: Request, rtype: str) -> Response:
+    return await _run(request, ops.search_type, rtype, _params(request))
+
+
+@router.post("/{rtype}")
+async def create(request: Request, rtype: str) -> Response:
+    body = await _body(request)
+    if isinstance(body, FhirError):
+        return await _run(request, _fail(body))
+    return await _run(request, ops.create, rtype, body, request.headers.get("if-none-exist"))
+
+
+@router.get("/{rtype}/_history")
+async def type_history(request: Request, rtype: str) -> Response:
+    return await _run(request, history.history, rtype, None, _params(request))
+
+
+@router.get("/Patient/{pid}/$everything")
+async def everything(request: Request, pid: str) -> Response:
+    return await _run(request, history.everything, pid, _params(request))
+
+
+@router.get("/{rtype}/{rid}")
+async def read(request: Request, rtype: str, rid: str) -> Response:
+    return await _run(request, ops.read, rtype, rid)
+
+
+@router.put("/{rtype}/{rid}")
+async def update(request: Request, rtype: str, rid: str) -> Response:
+    body = await _body(request)
+    if isinstance(body, FhirError):
+        return await _run(request, _fail(body))
+    return await _run(request, ops.update, rtype, rid, body, request.headers.get("if-match"))
+
+
+@router.delete("/{rtype}/{rid}")
+async def delete(request: Request, rtype: str, rid: str) -> Response:
+    return await _run(request, ops.delete, rtype, rid, request.headers.get("if-match"))
+
+
+@router.get("/{rtype}/{rid}/_history")
+async def instance_history(request: Request, rtype: str, rid: str) -> Response:
+    return await _run(request, history.history, rtype, rid, _params(request))
+
+
+@router.get("/{rtype}/{rid}/_history/{vid}")
+async def vread(request: Request, rtype: str, rid: str, vid: str) -> Response:
+    return await _run(request, ops.read, rtype, rid, vid)

@@ -1,0 +1,107 @@
+"""Query parameters → storage Criteria. Unknown parameters are refused (400), never ignored: an
+ignored filter would turn a search for one patient into a listing of many."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from server.fhir.errors import FhirError
+from server.storage import Clause, Criteria, format_instant
+
+COMMON = ("_id", "_lastUpdated", "identifier")
+BY_PATIENT = ("patient", "subject")
+PATIENT_PARAMS = ("family", "given", "birthdate")
+CONTROL = ("_count", "_cursor", "_format")
+PREFIX = re.compile(r"^(eq|ne|gt|ge|lt|le)(?=\d)")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def params_for(rtype: str) -> tuple[str, ...]:
+    from server.storage.index import PATIENT_PATHS
+    extra = PATIENT_PARAMS if rtype == "Patient" else BY_PATIENT if rtype in PATIENT_PATHS else ()
+    return COMMON + extra
+
+
+def instant(value: str, name: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise FhirError(400, f"{name} is not a FHIR instant or date", expression=name) \
+            from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_instant(moment)
+
+
+def count(params: list[tuple[str, str]], default: int, maximum: int) -> int:
+    raw = _last(params, "_count")
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise FhirError(400, "_count must be a non-negative integer", expression="_count")
+    return max(1, min(int(raw), maximum))
+
+
+def cursor(params: list[tuple[str, str]]) -> int | None:
+    raw = _last(params, "_cursor")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise FhirError(400, "_cursor is not a cursor this server gave", expression="_cursor")
+    return int(raw)
+
+
+def since(params: list[tuple[str, str]]) -> str | None:
+    raw = _last(params, "_since")
+    return instant(raw, "_since") if raw is not None else None
+
+
+def _last(params: list[tuple[str, str]], name: str) -> str | None:
+    values = [v for k, v in params if k == name]
+    return values[-1] if values else None
+
+
+def _clause(name: str, raw: str) -> Clause:
+    values = tuple(v for v in raw.split(",") if v)
+    if not values:
+        raise FhirError(400, f"empty value for {name}", expression=name)
+    if name == "subject" or name == "patient":
+        return Clause("patient", tuple(v.removeprefix("Patient/") for v in values))
+    if name in ("_lastUpdated", "birthdate"):
+        match = PREFIX.match(values[0])
+        prefix = match.group(1) if match else "eq"
+        value = values[0][len(match.group(0)):] if match else values[0]
+        if name == "_lastUpdated":
+            return Clause(name, (instant(value, name),), prefix)
+        if not DATE.match(value):
+            raise FhirError(400, "birthdate must be YYYY-MM-DD", expression=name)
+        return Clause(name, (value,), prefix)
+    if name in ("family", "given"):
+        from server.storage.index import normalise
+        return Clause(name, tuple(normalise(v) for v in values))
+    return Clause(name, values)
+
+
+def criteria(rtype: str, params: list[tuple[str, str]], default: int, maximum: int,
+             allowed_control: tuple[str, ...] = CONTROL) -> Criteria:
+    allowed = params_for(rtype)
+    result = Criteria(rtype, count=count(params, default, maximum),
+                      after_seq=cursor(params) or 0)
+    for name, raw in params:
+        if name in allowed_control:
+            continue
+        if name not in allowed:
+            raise FhirError(400, f"unsupported search parameter for {rtype}: {name}",
+                            expression=name)
+        result.clauses.append(_clause(name, raw))
+    return result
+
+
+def condition(rtype: str, query: str) -> Criteria:
+    """The criteria of an If-None-Exist header (a query string without '?')."""
+    from urllib.parse import parse_qsl
+    params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    if not params:
+        raise FhirError(400, "If-None-Exist is empty", expression="If-None-Exist")
+    return criteria(rtype, params, 2, 2, allowed_control=())

@@ -1,0 +1,137 @@
+"""Run the server — and a private PostgreSQL — as child processes on loopback, for the tests,
+the benchmarks and the demo. Every process started here is stopped and waited for.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if found:
+        return str(found[-1])
+    path = shutil.which(name)
+    if not path:
+        raise RuntimeError("PostgreSQL server binaries not found (apt install postgresql)")
+    return path
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (run as user postgres when we are root)."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="clinicdesk-pg-"))
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self._as = {"user": "postgres", "group": "postgres", "extra_groups": []} \
+            if os.geteuid() == 0 else {}
+        self.user = "postgres" if self._as else os.environ.get("USER", "postgres")
+
+    def start(self) -> Postgres:
+        data = self.dir / "data"
+        if self._as:
+            shutil.chown(self.dir, "postgres", "postgres")
+        subprocess.run([_pg_bin("initdb"), "-D", str(data), "-U", self.user, "--auth=trust",
+                        "-E", "UTF8", "--locale=C"], check=True, stdout=subprocess.DEVNULL,
+                       **self._as)
+        with open(self.dir / "log", "wb") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-k", str(self.dir), "-c", "fsync=off", "-c", "full_page_writes=off",
+                 "-c", "max_connections=300"],
+                stdout=subprocess.DEVNULL, stderr=log, **self._as)
+        self._wait()
+        return self
+
+    def _wait(self, timeout: float = 30) -> None:
+        import psycopg
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                psycopg.connect(self.url("postgres"), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if self.proc.poll() is not None or time.monotonic() > end:
+                    raise RuntimeError("PostgreSQL did not start") from None
+                time.sleep(0.1)
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self, name: str) -> str:
+        import psycopg
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc, timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ServerProcess:
+    """`clinicdesk-server serve` as a child process; `base` is its root URL."""
+
+    def __init__(self, data_dir: Path, database_url: str | None = None, auth: bool = True,
+                 extra_args: tuple[str, ...] = ()):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.args = [sys.executable, "-m", "server.cli", "serve", "--data", str(data_dir),
+                     "--port", str(self.port), "--log-level", "warning", *extra_args]
+        if database_url:
+            self.args += ["--database", database_url]
+        if not auth:
+            self.args.append("--no-auth")
+        self.proc: subprocess.Popen | None = None
+        self.log = Path(data_dir) / "server.log"
+
+    def start(self, timeout: float = 30) -> ServerProcess:
+        Path(self.log).parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=log,
+                                         cwd=Path(__file__).resolve().parent.parent)
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > end:
+                self.stop()
+                raise RuntimeError(f"server did not start; see {self.log}")
+            time.sleep(0.05)
+
+    def stop(self) -> int | None:
+        if self.proc is None:
+            return None
+        _stop(self.proc)
+        return self.proc.returncode

@@ -1,0 +1,22 @@
+"""Server settings, built by `clinicdesk-server serve` (or by tests) and kept on `app.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str | None = None  # postgresql://… ; None: SQLite file under data_dir
+    host: str = "127.0.0.1"
+    port: int = 8080
+    auth_required: bool = True  # False only for tests of the FHIR engine and local experiments
+    access_token_ttl: float = 900  # seconds; OAuth access tokens (short in tests of expiry)
+    default_count: int = 100  # page size when the client gives no _count
+    max_count: int = 1000
+
+    @property
+    def backend(self) -> str:
+        return "postgres" if self.database_url else "sqlite"

@@ -1,0 +1,41 @@
+"""Versioned FHIR resource storage: SQLite (default, one file) or PostgreSQL (a URL).
+
+`open_store(data_dir, database_url)` gives a `Store`; use it as
+`with store.read() as tx: tx.read("Patient", pid)` or
+`with store.write() as tx: tx.create("Patient", body)` (all or nothing).
+Errors: see server.storage.base (root `StorageError`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from server.storage.base import (
+    BadQuery,
+    Clause,
+    Criteria,
+    Gone,
+    MultipleMatches,
+    NotFound,
+    Page,
+    StorageError,
+    Version,
+    VersionConflict,
+)
+from server.storage.sql import Store, Tx, format_instant
+
+DB_FILE = "clinicdesk.sqlite3"
+
+__all__ = ["BadQuery", "Clause", "Criteria", "Gone", "MultipleMatches", "NotFound", "Page",
+           "StorageError", "Store", "Tx", "Version", "VersionConflict", "format_instant",
+           "open_store"]
+
+
+def open_store(data_dir: Path, database_url: str | None = None) -> Store:
+    if database_url:
+        if not database_url.startswith(("postgresql://", "postgres://")):
+            raise StorageError("database URL must start with postgresql://")
+        from server.storage.postgres import PostgresDialect
+        return Store(PostgresDialect(database_url))
+    from server.storage.sqlite import SqliteDialect
+    return Store(SqliteDialect(Path(data_dir) / DB_FILE))

@@ -1,0 +1,63 @@
+"""What the store extracts from a resource to find it again: its patient and search tokens."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Where each clinical resource type names its patient, in order of preference.
+PATIENT_PATHS: dict[str, tuple[str, ...]] = {
+    "Encounter": ("subject",),
+    "Condition": ("subject",),
+    "AllergyIntolerance": ("patient",),
+    "MedicationRequest": ("subject",),
+    "MedicationStatement": ("subject",),
+    "MedicationDispense": ("subject",),
+    "Observation": ("subject",),
+    "DiagnosticReport": ("subject",),
+    "DocumentReference": ("subject",),
+    "Consent": ("patient",),
+    "Appointment": ("participant.actor",),
+    "AuditEvent": ("entity.what",),
+}
+
+
+def normalise(text: str) -> str:
+    """Case- and accent-insensitive form used for string search ("Hélène" → "helene")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def _values(node: object, path: list[str]) -> list:
+    if not path:
+        return [node]
+    if isinstance(node, list):
+        return [v for item in node for v in _values(item, path)]
+    if isinstance(node, dict) and path[0] in node:
+        return _values(node[path[0]], path[1:])
+    return []
+
+
+def patient_of(rtype: str, resource: dict, rid: str | None = None) -> str | None:
+    """The id of the Patient this resource belongs to (the Patient's own id for a Patient)."""
+    if rtype == "Patient":
+        return rid or resource.get("id")
+    for path in PATIENT_PATHS.get(rtype, ()):
+        for ref in _values(resource, path.split(".")):
+            target = ref.get("reference", "") if isinstance(ref, dict) else ""
+            if target.startswith("Patient/"):
+                return target.split("/")[1]
+    return None
+
+
+def tokens(rtype: str, resource: dict) -> list[tuple[str, str, str]]:
+    """(name, system, value) rows for the search index."""
+    rows = [("identifier", i.get("system", ""), i["value"])
+            for i in resource.get("identifier") or () if isinstance(i, dict) and i.get("value")]
+    if rtype == "Patient":
+        for name in resource.get("name") or ():
+            if name.get("family"):
+                rows.append(("family", "", normalise(name["family"])))
+            rows.extend(("given", "", normalise(g)) for g in name.get("given") or ())
+        if resource.get("birthDate"):
+            rows.append(("birthdate", "", resource["birthDate"]))
+    return rows

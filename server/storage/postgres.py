@@ -1,0 +1,40 @@
+"""PostgreSQL back-end (psycopg 3): the same tables; writers take one advisory lock."""
+
+from __future__ import annotations
+
+import psycopg
+
+from server.storage.sqlite import SCHEMA as SQLITE_SCHEMA
+
+WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the one key every writer locks on
+SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY "
+                    "PRIMARY KEY").replace("seq INTEGER", "seq BIGINT")
+          for s in SQLITE_SCHEMA]
+
+
+class PostgresDialect:
+    name = "postgres"
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.url, autocommit=True)
+
+    def schema(self) -> list[str]:
+        # Several server processes may start at once on a fresh database: serialise the DDL.
+        return [f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})", *SCHEMA,
+                f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})"]
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    def begin(self, conn: psycopg.Connection, write: bool) -> None:
+        if write:
+            conn.execute("BEGIN")
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        else:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def end(self, conn: psycopg.Connection, write: bool, commit: bool) -> None:
+        conn.execute("COMMIT" if commit else "ROLLBACK")

@@ -1,0 +1,258 @@
+"""The versioned resource store, written once in portable SQL; a `Dialect` adapts it to SQLite or
+PostgreSQL. Every version is kept in `resource_version` (its `seq` orders all changes); the
+current one is mirrored in `resource_current` with its patient and search tokens.
+
+Writes are serialised (one writer at a time: a process lock for SQLite, an advisory lock for
+PostgreSQL): version numbers and lastUpdated instants then follow commit order, which makes
+`_since` and If-Match checks exact.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from server.storage import index
+from server.storage.base import (
+    Criteria,
+    Gone,
+    MultipleMatches,
+    NotFound,
+    Page,
+    Version,
+    VersionConflict,
+)
+from server.storage.query import where
+
+COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient"
+
+
+class Dialect(Protocol):
+    name: str
+
+    def connect(self) -> Any: ...
+    def schema(self) -> list[str]: ...
+    def sql(self, text: str) -> str: ...
+    def begin(self, conn: Any, write: bool) -> None: ...
+    def end(self, conn: Any, write: bool, commit: bool) -> None: ...
+
+
+def format_instant(moment: datetime) -> str:
+    """FHIR instant with fixed width, so that text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+class Store:
+    def __init__(self, dialect: Dialect):
+        self.dialect = dialect
+        self._pool: queue.LifoQueue = queue.LifoQueue()
+        self._all: list[Any] = []
+        with self._connection() as conn:
+            for statement in dialect.schema():
+                conn.execute(statement)
+            last = conn.execute("SELECT max(ts) FROM resource_version").fetchone()[0]
+        self._last = datetime.fromisoformat(last) if last else datetime.fromtimestamp(0, UTC)
+
+    @property
+    def backend(self) -> str:
+        return self.dialect.name
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        try:
+            conn = self._pool.get_nowait()
+        except queue.Empty:
+            conn = self.dialect.connect()
+            self._all.append(conn)
+        try:
+            yield conn
+        finally:
+            self._pool.put(conn)
+
+    @contextmanager
+    def _tx(self, write: bool) -> Iterator[Tx]:
+        with self._connection() as conn:
+            self.dialect.begin(conn, write)
+            try:
+                yield Tx(self, conn)
+            except BaseException:
+                self.dialect.end(conn, write, commit=False)
+                raise
+            self.dialect.end(conn, write, commit=True)
+
+    def read(self) -> Any:
+        """`with store.read() as tx:` a consistent snapshot for reads."""
+        return self._tx(write=False)
+
+    def write(self) -> Any:
+        """`with store.write() as tx:` all or nothing; one writer at a time."""
+        return self._tx(write=True)
+
+    def tick(self) -> datetime:
+        """Now, but strictly after the previous write (called under the write lock)."""
+        now = datetime.now(UTC)
+        self._last = max(now, self._last + timedelta(microseconds=1))
+        return self._last
+
+    def close(self) -> None:
+        for conn in self._all:
+            conn.close()
+        self._all.clear()
+
+
+def _row(row: tuple) -> Version:
+    return Version(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6], row[7])
+
+
+class Tx:
+    """Reads and writes inside one database transaction."""
+
+    def __init__(self, store: Store, conn: Any):
+        self.store, self.conn = store, conn
+
+    def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
+        return self.conn.execute(self.store.dialect.sql(text), tuple(args)).fetchall()
+
+    def _x(self, text: str, args: list | tuple = ()) -> Any:
+        return self.conn.execute(self.store.dialect.sql(text), tuple(args))
+
+    # reads
+    def current(self, rtype: str, rid: str) -> Version | None:
+        rows = self._q(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?",
+                       (rtype, rid))
+        return _row(rows[0]) if rows else None
+
+    def read(self, rtype: str, rid: str) -> Version:
+        found = self.current(rtype, rid)
+        if found is None:
+            raise NotFound(f"{rtype} not found")
+        if found.deleted:
+            raise Gone(f"{rtype} deleted", found)
+        return found
+
+    def vread(self, rtype: str, rid: str, version_id: str) -> Version:
+        rows = self._q(f"SELECT {COLUMNS} FROM resource_version WHERE rtype = ? AND rid = ? "
+                       "AND version = ?", (rtype, rid, int(version_id))) \
+            if version_id.isdigit() else []
+        if not rows:
+            raise NotFound(f"{rtype} version not found")
+        found = _row(rows[0])
+        if found.deleted:
+            raise Gone(f"{rtype} version is a deletion", found)
+        return found
+
+    def _paged(self, rows: list[tuple], count: int) -> Page:
+        versions = [_row(r) for r in rows[:count]]
+        more = len(rows) > count and versions
+        return Page(versions, versions[-1].seq if more else None)
+
+    def search(self, criteria: Criteria, total: bool = True) -> Page:
+        text, args = where(criteria)
+        rows = self._q(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} AND c.seq > ? "
+                       "ORDER BY c.seq LIMIT ?", [*args, criteria.after_seq, criteria.count + 1])
+        page = self._paged(rows, criteria.count)
+        if total:
+            page.total = int(self._q(f"SELECT count(*) FROM resource_current c WHERE {text}",
+                                     args)[0][0])
+        return page
+
+    def history(self, rtype: str | None, rid: str | None, since: str | None, count: int,
+                before_seq: int | None) -> Page:
+        conds, args = [], []
+        for cond, value in (("rtype = ?", rtype), ("rid = ?", rid), ("seq < ?", before_seq)):
+            if value is not None:
+                conds.append(cond)
+                args.append(value)
+        if since is not None:
+            first = self._q("SELECT min(seq) FROM resource_version WHERE ts >= ?", (since,))[0][0]
+            conds.append("seq >= ?")
+            args.append(first if first is not None else 1 << 62)
+        text = " AND ".join(conds) or "1 = 1"
+        rows = self._q(f"SELECT {COLUMNS}, method FROM resource_version WHERE {text} "
+                       "ORDER BY seq DESC LIMIT ?", [*args, count + 1])
+        page = self._paged(rows, count)
+        methods = {r[5]: r[8] for r in rows}
+        page.versions = [Version(**{**v.__dict__, "method": methods[v.seq]})
+                         for v in page.versions]
+        return page
+
+    def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
+        text, args = "c.patient = ? AND c.deleted = 0 AND c.seq > ?", [patient_id, after_seq]
+        if since is not None:
+            text += " AND c.ts >= ?"
+            args.append(since)
+        rows = self._q(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} "
+                       "ORDER BY c.seq LIMIT ?", [*args, count + 1])
+        return self._paged(rows, count)
+
+    # writes
+    def create(self, rtype: str, resource: dict, if_none_exist: Criteria | None = None,
+               rid: str | None = None) -> tuple[Version, bool]:
+        """(version, created): an If-None-Exist match returns the existing resource."""
+        if if_none_exist is not None:
+            if_none_exist.count = 2
+            found = self.search(if_none_exist, total=False).versions
+            if len(found) > 1:
+                raise MultipleMatches("If-None-Exist matches several resources")
+            if found:
+                return found[0], False
+        rid = rid or str(uuid.uuid4())
+        if self.current(rtype, rid) is not None:
+            raise VersionConflict(f"{rtype} id already in use")
+        return self._put(rtype, rid, 1, resource, "POST"), True
+
+    def update(self, rtype: str, rid: str, resource: dict, if_match: str | None) -> Version:
+        """If-Match (a versionId) is checked when given; the HTTP layer requires it."""
+        found = self.current(rtype, rid)
+        if found is None:
+            raise NotFound(f"{rtype} not found")
+        if if_match is not None and if_match != found.version_id:
+            raise VersionConflict(f"{rtype} is at another version than If-Match")
+        return self._put(rtype, rid, found.version + 1, resource, "PUT")
+
+    def upsert(self, rtype: str, rid: str, resource: dict) -> Version:
+        """Create with this id, or add a version without any check (seeding, server-side)."""
+        found = self.current(rtype, rid)
+        method = "PUT" if found is not None else "POST"
+        return self._put(rtype, rid, found.version + 1 if found else 1, resource, method)
+
+    def delete(self, rtype: str, rid: str, if_match: str | None = None) -> Version | None:
+        """The deletion version, or None when there was nothing to delete."""
+        found = self.current(rtype, rid)
+        if found is not None and if_match is not None and if_match != found.version_id:
+            raise VersionConflict(f"{rtype} is at another version than If-Match")
+        if found is None or found.deleted:
+            return None
+        return self._put(rtype, rid, found.version + 1, None, "DELETE", found.patient)
+
+    def _put(self, rtype: str, rid: str, version: int, resource: dict | None, method: str,
+             patient: str | None = None) -> Version:
+        ts = format_instant(self.store.tick())
+        text = None
+        if resource is not None:
+            meta = {**(resource.get("meta") or {}), "versionId": str(version), "lastUpdated": ts}
+            body = {"resourceType": rtype, "id": rid, **resource, "meta": meta}
+            body["id"] = rid
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            patient = index.patient_of(rtype, body, rid)
+        deleted = int(resource is None)
+        seq = self._x("INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, "
+                      "patient, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                      (rtype, rid, version, ts, deleted, text, patient, method)).fetchone()[0]
+        self._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
+                "patient) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) DO UPDATE SET "
+                "version = excluded.version, ts = excluded.ts, deleted = excluded.deleted, "
+                "seq = excluded.seq, content = excluded.content, patient = excluded.patient",
+                (rtype, rid, version, ts, deleted, seq, text, patient))
+        self._x("DELETE FROM search_token WHERE rtype = ? AND rid = ?", (rtype, rid))
+        rows = [(rtype, rid, *t) for t in index.tokens(rtype, resource)] if resource else []
+        if rows:
+            self.conn.executemany(self.store.dialect.sql(
+                "INSERT INTO search_token (rtype, rid, name, system, value) "
+                "VALUES (?, ?, ?, ?, ?)"), rows)
+        return Version(rtype, rid, version, ts, bool(deleted), int(seq), text, patient, method)
