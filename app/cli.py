@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMANDS = ("nam",)
+COMMANDS = ("nam", "support")
 
 
 def build_parser() -> argparse.ArgumentParser:
