@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.core.profiles import Institution, Mandate, MandateKind, Profession, UserProfile
+from server.identity.practitioner import practitioner_id
 
 GMF = Institution("gmf-plateau", "GMF du Plateau-Mont-Royal", ramq_billing_number="54321",
                   fmg_reference="1234")
@@ -99,9 +100,7 @@ ACCOUNTS = (
 )
 
 
-def practitioner_id(username: str) -> str:
-    """The Practitioner id of an account (FHIR ids allow letters, digits, '-' and '.')."""
-    return f"user-{username}"
+__all__ = ["ACCOUNTS", "FAMILY_PHYSICIANS", "INSTITUTIONS", "by_username", "practitioner_id"]
 
 
 def by_username(username: str) -> DemoAccount:

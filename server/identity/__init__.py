@@ -1,0 +1,61 @@
+"""Accounts, sign-in and the server side of access control.
+
+- `store.IdentityStore`: accounts and OAuth tokens in the resource store's database;
+- `tokens.TokenService`: password / refresh_token grants, rotation, revocation, bearer check;
+- `routes`: /oauth/token, /oauth/revoke, /api/me (included by server.app.ROUTERS);
+- `patients.PatientContexts`: a patient's physicians and consent for app.core.access;
+- `audit`: AuditEvent (BALP) per patient read, stored in batches;
+- `accounts.add_account`: an account and its FHIR Practitioner.
+`install(app)` adds the audit middleware; `services(app)` builds the rest on first use from
+`app.state.store` and `app.state.settings`; `shutdown(app)` stores the queued audit events.
+Errors: `tokens.OAuthError` (RFC 6749 error body); server.authz.Denied (401/403).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from server.identity.audit import AuditMiddleware, AuditWriter
+from server.identity.patients import PatientContexts
+from server.identity.store import IdentityStore
+from server.identity.tokens import ACCESS_TTL, TokenService
+
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Services:
+    identity: IdentityStore
+    tokens: TokenService
+    patient_contexts: PatientContexts
+    audit: AuditWriter
+
+
+def services(app: Any) -> Services:
+    found = getattr(app.state, "identity_services", None)
+    if found is not None:
+        return found
+    with _LOCK:
+        found = getattr(app.state, "identity_services", None)
+        if found is None:
+            store = app.state.store
+            ttl = getattr(app.state.settings, "access_token_ttl", ACCESS_TTL)
+            identity = IdentityStore(store)
+            found = Services(identity, TokenService(identity, access_ttl=ttl),
+                             PatientContexts(store), AuditWriter(store))
+            app.state.identity_services = found
+    return found
+
+
+def install(app: Any) -> None:
+    app.add_middleware(AuditMiddleware, writer_of=lambda: services(app).audit)
+
+
+def shutdown(app: Any) -> None:
+    """Store the audit events still queued (graceful shutdown)."""
+    found = getattr(app.state, "identity_services", None)
+    if found is not None:
+        found.audit.close()
+        app.state.identity_services = None

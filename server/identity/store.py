@@ -1,0 +1,105 @@
+"""Accounts and OAuth tokens, in the same database as the FHIR resources (server.storage).
+
+Tables (portable SQL, `?` placeholders adapted by the store's dialect):
+  account(username PK, profile JSON = app.core.profiles.profile_to_json, password_hash, created)
+  oauth_token(token_hash PK, kind access|refresh, username, family, expires_at, revoked)
+Tokens are random 256-bit strings; only their SHA-256 is stored. A refresh token belongs to a
+family (one sign-in); rotating it revokes the old one, and presenting a revoked refresh token
+revokes the whole family (replay of a stolen token, OAuth 2.0 Security BCP §4.14).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.profiles import UserProfile, profile_from_json, profile_to_json
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS account (username TEXT PRIMARY KEY, profile TEXT NOT NULL, "
+    "password_hash TEXT NOT NULL, created TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS oauth_token (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, "
+    "username TEXT NOT NULL, family TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL, "
+    "revoked INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS oauth_token_family ON oauth_token (family)",
+]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    kind: str
+    username: str
+    family: str
+    expires_at: float
+    revoked: bool
+
+
+class IdentityStore:
+    """Thin SQL over the resource store's connections and transactions."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        with store.write() as tx:
+            for statement in SCHEMA:
+                self._x(tx, statement)
+
+    def _x(self, tx: Any, text: str, args: tuple = ()) -> Any:
+        return tx.conn.execute(self.store.dialect.sql(text), args)
+
+    # accounts
+    def put_account(self, profile: UserProfile, password_hash: str) -> None:
+        created = profile.account_created.isoformat() if profile.account_created else ""
+        with self.store.write() as tx:
+            self._x(tx, "INSERT INTO account (username, profile, password_hash, created) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "
+                    "profile = excluded.profile, password_hash = excluded.password_hash, "
+                    "created = excluded.created",
+                    (profile.username, json.dumps(profile_to_json(profile)), password_hash,
+                     created))
+
+    def account(self, username: str) -> tuple[UserProfile, str] | None:
+        with self.store.read() as tx:
+            row = self._x(tx, "SELECT profile, password_hash FROM account WHERE username = ?",
+                          (username,)).fetchone()
+        return (profile_from_json(json.loads(row[0])), row[1]) if row else None
+
+    def usernames(self) -> list[str]:
+        with self.store.read() as tx:
+            rows = self._x(tx, "SELECT username FROM account ORDER BY username").fetchall()
+        return [r[0] for r in rows]
+
+    # tokens
+    def add_tokens(self, rows: list[tuple[str, str, str, str, float]]) -> None:
+        """(token, kind, username, family, expires_at) rows, in one transaction."""
+        with self.store.write() as tx:
+            for token, kind, username, family, expires in rows:
+                self._x(tx, "INSERT INTO oauth_token (token_hash, kind, username, family, "
+                        "expires_at) VALUES (?, ?, ?, ?, ?)",
+                        (token_hash(token), kind, username, family, expires))
+
+    def token(self, token: str) -> TokenRow | None:
+        with self.store.read() as tx:
+            row = self._x(tx, "SELECT kind, username, family, expires_at, revoked FROM "
+                          "oauth_token WHERE token_hash = ?", (token_hash(token),)).fetchone()
+        return TokenRow(row[0], row[1], row[2], float(row[3]), bool(row[4])) if row else None
+
+    def consume(self, token: str) -> bool:
+        """Revoke one token; False when it was already revoked (or unknown)."""
+        with self.store.write() as tx:
+            cur = self._x(tx, "UPDATE oauth_token SET revoked = 1 WHERE token_hash = ? "
+                          "AND revoked = 0", (token_hash(token),))
+            return cur.rowcount == 1
+
+    def revoke_family(self, family: str) -> None:
+        with self.store.write() as tx:
+            self._x(tx, "UPDATE oauth_token SET revoked = 1 WHERE family = ?", (family,))
+
+    def purge_expired(self, before: float) -> None:
+        with self.store.write() as tx:
+            self._x(tx, "DELETE FROM oauth_token WHERE expires_at < ?", (before,))
