@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMANDS = ("nam", "support")
+COMMANDS = ("nam", "support", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

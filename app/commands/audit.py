@@ -1,0 +1,54 @@
+"""`clinicdesk audit verify [--store PATH] [--user NAME]`: check the access log's hash chain.
+
+The store is encrypted, so the command signs in like the app: the user is `--user` or the one
+recorded beside `--store`; the password comes from `CLINICDESK_PASSWORD` (scripts) or is asked
+on the terminal. Exit 0: the chain holds. Exit 1: it does not; the first bad entry is named by
+its sequence number only (never patient data). Exit 2: the store could not be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from app.store import Store, StoreError
+
+PASSWORD_ENV = "CLINICDESK_PASSWORD"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("audit", help="access log tools")
+    audit_sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser(
+        "verify", help="check the access log's hash chain; exit 0 when it holds, 1 when not")
+    verify.add_argument("--store", type=Path, help="database file (default: the user's store)")
+    verify.add_argument("--user", help="ClinicDesk username (default: the store's own)")
+    verify.set_defaults(run=run_verify)
+
+
+def password() -> str:
+    return os.environ.get(PASSWORD_ENV) or getpass.getpass("ClinicDesk password: ")
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    if args.store is None and not args.user:
+        print("audit verify: give --user or --store", file=sys.stderr)
+        return 2
+    try:
+        store = Store.unlock(args.user, password(), path=args.store)
+        try:
+            verdict = store.verify_access_log()
+        finally:
+            store.close()
+    except StoreError as err:
+        print(f"audit verify: {err.text}", file=sys.stderr)
+        return 2
+    if verdict.ok:
+        print(f"access log intact: {verdict.count} entries")
+        return 0
+    print(f"access log broken at entry {verdict.first_bad} ({verdict.problem}); "
+          f"{verdict.count} entries verified before it")
+    return 1

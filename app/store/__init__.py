@@ -1,0 +1,65 @@
+"""Encrypted per-user store: SQLCipher chart cache, patient index, outbox, access log.
+
+Public API (details in each module's docstring):
+
+    Store.create(username, password, *, path=None, kdf=DEFAULT_KDF) -> Store
+    Store.unlock(username, password, *, path=None) -> Store   # .timings: kdf_s, keyring_s…
+    store.open_reader() -> Reader                              # read-only, another thread
+    StoreExecutor(opener).submit(fn) -> Future                 # the one write thread
+    reads:  get_resource, list_resources, list_by_type, cached_patient_ids, find_by_nam,
+            find_by_name_birthdate, find_by_chart_number, get_cursor, outbox_batch,
+            outbox_entry, open_conflicts, access_entries, unacknowledged_access
+    writes: put_resources(resources, outbox_changes=, access=), delete_resource, upsert_index,
+            enqueue, mark_acknowledged, mark_failed, record_conflict, resolve_conflict,
+            set_cursor, log_access, acknowledge_access, purge_patient, close
+    verify_access_log() -> Verdict(ok, count, first_bad, problem)
+
+Files: keys.py (key wrapping), db.py (connections, error mapping), migrations/NNNN_*.py,
+resources.py, patients.py, outbox.py, access_log.py, reader.py, store.py, executor.py.
+
+Errors (the layer's one root; each carries a translatable Text, none holds patient data, none
+deletes or rewrites anything):
+
+StoreError                  app.core.errors.UserFacingError
+├── StoreNotFound           no store for this user / path
+├── StoreExists             create() over an existing store
+├── WrongPassword           the password does not match the keyring verifier
+├── KeyringEntryMissing     the keyring has no entry for this store
+├── WrongKey                key of another store/user, or the wrapped key does not open
+├── CorruptDatabase         the file fails SQLCipher's page checks
+├── DatabaseTooNew          schema version above what this build knows (never downgraded)
+├── DiskFull                a write failed for lack of space (the transaction rolled back)
+├── InsecureKeyring         plaintext / failing keyring back-end (unless
+│                           CLINICDESK_ALLOW_INSECURE_KEYRING=1, for tests and the demo)
+├── KeyringUnavailable      the keyring refused or could not be reached
+└── StoreClosed             used after close()
+"""
+
+from app.store.access_log import Access, Entry, Verdict
+from app.store.errors import (
+                              CorruptDatabase,
+                              DatabaseTooNew,
+                              DiskFull,
+                              InsecureKeyring,
+                              KeyringEntryMissing,
+                              KeyringUnavailable,
+                              StoreClosed,
+                              StoreError,
+                              StoreExists,
+                              StoreNotFound,
+                              WrongKey,
+                              WrongPassword,
+)
+from app.store.executor import StoreExecutor
+from app.store.keys import DEFAULT_KDF, KdfParams
+from app.store.outbox import OutboxChange, OutboxEntry
+from app.store.patients import IndexEntry
+from app.store.reader import Reader
+from app.store.store import Store
+
+__all__ = [
+    "DEFAULT_KDF", "Access", "CorruptDatabase", "DatabaseTooNew", "DiskFull", "Entry",
+    "IndexEntry", "InsecureKeyring", "KdfParams", "KeyringEntryMissing", "KeyringUnavailable",
+    "OutboxChange", "OutboxEntry", "Reader", "Store", "StoreClosed", "StoreError",
+    "StoreExecutor", "StoreExists", "StoreNotFound", "Verdict", "WrongKey", "WrongPassword",
+]

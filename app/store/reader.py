@@ -1,0 +1,109 @@
+"""Read access to the store on a connection of its own.
+
+`Reader` serves the queries; `Store` (store.py) adds the writes on top of it. A UI service or
+the sync engine that only reads can hold a `Store.open_reader()` on its own thread while the
+executor's thread writes (WAL: readers never block the writer, nor the reverse).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from app.store import access_log, db, outbox, patients, resources
+from app.store.errors import StoreClosed
+
+
+def mapped(method):
+    """SQLite errors raised inside a store method become StoreErrors (CorruptDatabase…)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._conn is None:
+            raise StoreClosed()
+        try:
+            return method(self, *args, **kwargs)
+        except db.Error as err:
+            raise db.classify(err, self.path, self._db_salt) from None
+    return wrapper
+
+
+class Reader:
+    """Queries over one connection; use it from one thread at a time."""
+
+    def __init__(self, conn, path: Path, db_salt: str = ""):
+        self._conn = conn
+        self.path = path
+        self._db_salt = db_salt
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    @mapped
+    def get_resource(self, resource_type: str, resource_id: str) -> dict | None:
+        return resources.get(self._conn, resource_type, resource_id)
+
+    @mapped
+    def list_resources(self, patient_id: str, resource_type: str | None = None) -> list[dict]:
+        return resources.list_for_patient(self._conn, patient_id, resource_type)
+
+    @mapped
+    def list_by_type(self, resource_type: str) -> list[dict]:
+        return resources.list_by_type(self._conn, resource_type)
+
+    @mapped
+    def cached_patient_ids(self) -> list[str]:
+        return resources.patient_ids(self._conn)
+
+    @mapped
+    def find_by_nam(self, nam: str) -> list[patients.IndexEntry]:
+        return patients.find_by_nam(self._conn, nam)
+
+    @mapped
+    def find_by_name_birthdate(self, surname: str, given: str,
+                               birthdate: str) -> list[patients.IndexEntry]:
+        return patients.find_by_name_birthdate(self._conn, surname, given, birthdate)
+
+    @mapped
+    def find_by_chart_number(self, chart_number: str) -> list[patients.IndexEntry]:
+        return patients.find_by_chart_number(self._conn, chart_number)
+
+    @mapped
+    def get_cursor(self, stream: str) -> str | None:
+        return outbox.get_cursor(self._conn, stream)
+
+    @mapped
+    def outbox_batch(self, limit: int = 50) -> list[outbox.OutboxEntry]:
+        return outbox.batch(self._conn, limit)
+
+    @mapped
+    def outbox_entry(self, change_uuid: str) -> outbox.OutboxEntry | None:
+        return outbox.get(self._conn, change_uuid)
+
+    @mapped
+    def open_conflicts(self) -> list[dict]:
+        return outbox.open_conflicts(self._conn)
+
+    @mapped
+    def access_entries(self, after: int = 0, limit: int = 1000) -> list[access_log.Entry]:
+        return access_log.entries(self._conn, after, limit)
+
+    @mapped
+    def unacknowledged_access(self, limit: int = 100) -> list[access_log.Entry]:
+        return access_log.unacknowledged(self._conn, limit)
+
+    @mapped
+    def integrity_problems(self) -> list[str]:
+        """Full page check (slow on a big store: for support tools, not every start)."""
+        return db.integrity_problems(self._conn)

@@ -1,0 +1,207 @@
+"""`Store`: the encrypted, per-user chart cache, with its index, outbox and access log.
+
+    store = Store.create(username, password, path=None)     # first sign-in on this computer
+    store = Store.unlock(username, password, path=None)     # every later sign-in (≤ 300 ms)
+    store.put_resources([...], outbox_changes=[...], access=Access(...))   # ONE transaction
+    store.close()
+
+Threads (ARCHITECTURE rule 2): a Store is the write connection; one thread uses it at a time —
+run it in a `StoreExecutor` (executor.py). Readers on other threads take `open_reader()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from app.logsetup import PatientData
+from app.store import access_log, db, keys, migrations, outbox, patients, resources
+from app.store.errors import StoreClosed, StoreExists, StoreNotFound, WrongKey
+from app.store.reader import Reader, mapped
+
+log = logging.getLogger(__name__)
+
+
+class Store(Reader):
+    """The write side (and all reads) of one user's store."""
+
+    def __init__(self, conn, path: Path, key: bytes, key_file: keys.KeyFile):
+        super().__init__(conn, path, key_file.db_salt)
+        self._key = key
+        self.key_file = key_file
+        self.username = key_file.username
+        self.keyring_backend = key_file.backend
+        self.timings: dict[str, float] = {}
+        self._anchored = access_log.head(conn)[0]
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, username: str, password: str, *, path: Path | None = None,
+               kdf: keys.KdfParams = keys.DEFAULT_KDF) -> Store:
+        path = Path(path or keys.default_path(username))
+        key_path = keys.key_file_path(path)
+        if path.exists() or key_path.exists():
+            raise StoreExists()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key, key_file = keys.create_key(username, password, kdf)
+        conn = db.connect(path, key)
+        migrations.migrate(conn)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        key_file.db_salt = db.header_salt(path)
+        key_file.save(key_path)
+        log.info("store created (keyring back-end %s)", key_file.backend)
+        return cls(conn, path, key, key_file)
+
+    @classmethod
+    def unlock(cls, username: str | None, password: str, *, path: Path | None = None) -> Store:
+        """Open an existing store; `username` None takes the one recorded beside `path`."""
+        started = time.perf_counter()
+        if path is None and username is None:
+            raise ValueError("a username or a path is needed")
+        path = Path(path or keys.default_path(username))
+        if not path.exists():
+            raise StoreNotFound("no database file")
+        key_file = keys.KeyFile.load(keys.key_file_path(path))
+        if username is not None and key_file.username != username:
+            raise WrongKey("store of another user")
+        timings: dict[str, float] = {}
+        key = keys.unwrap_key(key_file, password, timings)
+        opened = time.perf_counter()
+        conn = db.connect(path, key, db_salt=key_file.db_salt)
+        try:
+            migrations.migrate(conn)
+        except BaseException as err:
+            conn.close()
+            if isinstance(err, db.Error):
+                raise db.classify(err, path, key_file.db_salt) from None
+            raise
+        store = cls(conn, path, key, key_file)
+        store.timings = {**timings, "open_s": time.perf_counter() - opened,
+                         "total_s": time.perf_counter() - started}
+        if key_file.backend != keys.backend_name():
+            log.warning("keyring back-end changed since the store was created")
+        log.info("store unlocked in %.0f ms (KDF %.0f ms)", 1000 * store.timings["total_s"],
+                 1000 * timings.get("kdf_s", 0))
+        return store
+
+    def open_reader(self) -> Reader:
+        """A read-only connection of its own, for another thread."""
+        self._require_open()
+        return Reader(db.connect(self.path, self._key, db_salt=self._db_salt, readonly=True),
+                      self.path, self._db_salt)
+
+    def close(self) -> None:
+        """Anchor the access log's head in the keyring, fold the WAL back, close."""
+        if self._conn is None:
+            return
+        try:
+            count, head_hash = access_log.head(self._conn)
+            if count != self._anchored:
+                keys.save_anchor(self.key_file, count, head_hash)
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except db.Error as err:
+            log.warning("closing the store: %s", db.classify(err, self.path).detail)
+        finally:
+            super().close()
+            self._key = b""
+
+    def _require_open(self) -> None:
+        if self._conn is None:
+            raise StoreClosed()
+
+    def transaction(self):
+        """A write transaction (BEGIN IMMEDIATE); errors become StoreErrors."""
+        self._require_open()
+        return db.transaction(self._conn)
+
+    # -- cache, index, outbox ------------------------------------------------------------
+    def put_resources(self, items: list[dict], *, outbox_changes: list[outbox.OutboxChange] = (),
+                      access: access_log.Access | None = None) -> None:
+        """Cache resources (indexing Patients), queue changes and log access: all or nothing."""
+        index = [patients.entry_from_patient(r) for r in items
+                 if r.get("resourceType") == "Patient"]
+        with self.transaction() as conn:
+            resources.put(conn, items)
+            patients.upsert(conn, index)
+            outbox.enqueue(conn, list(outbox_changes))
+            if access is not None:
+                access_log.append(conn, access)
+        for entry in index:
+            log.debug("indexed patient %s (%s)", entry.patient_id, PatientData(entry.nam))
+
+    def delete_resource(self, resource_type: str, resource_id: str, *,
+                        outbox_change: outbox.OutboxChange | None = None) -> bool:
+        with self.transaction() as conn:
+            found = resources.delete(conn, resource_type, resource_id)
+            if resource_type == "Patient":
+                patients.delete(conn, resource_id)
+            outbox.enqueue(conn, [outbox_change] if outbox_change else [])
+        return found
+
+    def upsert_index(self, entries: list[patients.IndexEntry]) -> None:
+        with self.transaction() as conn:
+            patients.upsert(conn, entries)
+
+    def enqueue(self, changes: list[outbox.OutboxChange]) -> None:
+        with self.transaction() as conn:
+            outbox.enqueue(conn, changes)
+
+    def mark_acknowledged(self, change_uuid: str, *, server_resource: dict | None = None) -> None:
+        """The server took the change; `server_resource` (its answer) replaces the cached copy."""
+        with self.transaction() as conn:
+            outbox.set_state(conn, change_uuid, outbox.ACKNOWLEDGED)
+            if server_resource:
+                resources.put(conn, [server_resource])
+
+    def mark_failed(self, change_uuid: str, error: str) -> None:
+        """A try failed (network, 5xx); `error` is a code, never patient data."""
+        with self.transaction() as conn:
+            outbox.set_state(conn, change_uuid, outbox.FAILED, error)
+
+    def record_conflict(self, change_uuid: str, server_resource: dict | None) -> int:
+        with self.transaction() as conn:
+            return outbox.record_conflict(conn, change_uuid, server_resource)
+
+    def resolve_conflict(self, conflict_id: int) -> None:
+        with self.transaction() as conn:
+            outbox.resolve_conflict(conn, conflict_id)
+
+    def set_cursor(self, stream: str, cursor: str | None) -> None:
+        with self.transaction() as conn:
+            outbox.set_cursor(conn, stream, cursor)
+
+    # -- access log, purge ---------------------------------------------------------------
+    def log_access(self, access: access_log.Access) -> access_log.Entry:
+        with self.transaction() as conn:
+            return access_log.append(conn, access)
+
+    def acknowledge_access(self, seqs: list[int]) -> None:
+        with self.transaction() as conn:
+            access_log.acknowledge(conn, seqs)
+
+    @mapped
+    def verify_access_log(self) -> access_log.Verdict:
+        """Check the chain against the in-file head and the keyring anchor."""
+        return access_log.verify(self._conn, keys.load_anchor(self.key_file))
+
+    def purge_patient(self, patient_id: str) -> int:
+        """Remove a patient's chart, index row, queued changes and conflicts for good
+        (secure_delete zeroes the freed pages; the WAL is folded back and truncated).
+        Access-log entries stay: they record who saw what, by opaque patient id."""
+        with self.transaction() as conn:
+            removed = conn.execute("DELETE FROM resources WHERE patient_id = ?",
+                                   (patient_id,)).rowcount
+            patients.delete(conn, patient_id)
+            conn.execute("DELETE FROM outbox WHERE patient_id = ?", (patient_id,))
+            conn.execute("DELETE FROM conflicts WHERE patient_id = ?", (patient_id,))
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
+
+
+def remove_files(path: Path) -> None:
+    """Delete a store's database, WAL, shared-memory and key files (tests, retirement)."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), keys.key_file_path(path)):
+        if candidate.exists():
+            os.remove(candidate)
