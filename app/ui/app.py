@@ -1,0 +1,111 @@
+"""The application: QApplication set-up (style, font, translator), the sign-in → main window
+flow, and `main()`. Start-up imports stay lean: the main window is imported after sign-in."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.ui.i18n import set_language
+from app.ui.services import Services, Session
+from app.ui.settings import Settings
+
+STYLE = Path(__file__).resolve().parents[2] / "resources" / "styles" / "clinicdesk.qss"
+EXIT_AFTER_SHOW = "CLINICDESK_EXIT_AFTER_SHOW"  # benchmarks: quit once the first window painted
+
+
+def create_application(argv: Sequence[str] = (), settings: Settings | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(["clinicdesk", *argv])
+    app.setApplicationName("ClinicDesk")
+    app.setOrganizationName("ClinicDesk")
+    app.setStyle("Fusion")
+    font = QFont("DejaVu Sans")
+    font.setPointSize(10)
+    app.setFont(font)
+    if STYLE.exists():
+        app.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    set_language((settings or Settings()).language)
+    return app
+
+
+class _FirstPaint(QObject):
+    def __init__(self, widget: QWidget, then: Callable[[], None]):
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+class Shell(QObject):
+    """Sign-in window, then the main window; back to sign-in on sign-out."""
+
+    def __init__(self, services: Services, settings: Settings):
+        super().__init__()
+        self.services, self.settings = services, settings
+        self.signin = None
+        self.main = None
+
+    def show_sign_in(self) -> QWidget:
+        from app.ui.signin import SignInWindow
+
+        self.signin = SignInWindow(self.services.session, self.settings)
+        self.signin.signed_in.connect(self.show_main)
+        self.signin.resize(1024, 720)
+        self.signin.show()
+        return self.signin
+
+    def show_main(self, session: Session) -> QWidget:
+        from app.ui.main_window import MainWindow
+
+        self.main = MainWindow(self.services, session, self.settings)
+        self.main.signed_out.connect(self.show_sign_in)
+        self.main.show()
+        if self.signin:
+            self.signin.close()
+            self.signin.deleteLater()
+            self.signin = None
+        return self.main
+
+
+def run(services: Services, settings: Settings | None = None, *,
+        quit_after: float | None = None, screenshot: Path | None = None) -> int:
+    """Show the sign-in window and run the event loop; `quit_after` seconds (0: once painted)."""
+    settings = settings or Settings()
+    app = create_application(settings=settings)
+    shell = Shell(services, settings)
+    first = shell.show_sign_in()
+    if os.environ.get(EXIT_AFTER_SHOW):
+        quit_after = 0
+    if screenshot or quit_after is not None:
+        def finish() -> None:
+            if screenshot:
+                window = shell.main or shell.signin or first
+                window.grab().save(str(screenshot))
+            app.quit()
+        if quit_after == 0:
+            _FirstPaint(first, finish)
+        elif quit_after is not None:
+            QTimer.singleShot(int(quit_after * 1000), finish)
+    code = app.exec()
+    shell.deleteLater()
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`clinicdesk` without a sub-command: the workstation app against the saved server."""
+    from app.ui.backend import build_services
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    settings = Settings()
+    return run(build_services(), settings)

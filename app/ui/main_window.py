@@ -1,0 +1,277 @@
+"""The main window: patient search (focus at start), chart, QHR panel, status bar, idle lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.data_class import DataClass
+from app.core.text import QT_TRANSLATE_NOOP
+from app.ui.chart_view import ChartView
+from app.ui.lock import IdleWatcher, LockPage
+from app.ui.op import Op, user_message
+from app.ui.qhr_panel import QhrPanel
+from app.ui.services import Chart, KeyState, PatientSummary, Services, Session, SyncStatus
+from app.ui.settings import Settings
+from app.ui.status import StatusBar
+from app.ui.widgets import Retranslatable, data_label, mark_data
+
+
+class _Relay(QObject):
+    """Listener calls from any thread → the GUI thread."""
+    key = Signal(object)
+    sync = Signal(object)
+
+
+class MainWindow(Retranslatable, QMainWindow):
+    signed_out = Signal()
+
+    def __init__(self, services: Services, session: Session, settings: Settings):
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.services, self.session, self.settings = services, session, settings
+        self.readable: frozenset[DataClass] = services.charts.readable(session.profile)
+        self._note = ("", "")
+        self._unsubscribe: list = []
+        self._build()
+        self._build_actions()
+        self._connect_services()
+        self.idle = IdleWatcher(settings.idle_minutes, self)
+        self.idle.idle.connect(self.lock)
+        self.retranslate()
+        self.resize(1280, 800)
+        self.search.setFocus()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.pages = QStackedWidget(self)
+        self.setCentralWidget(self.pages)
+        work = QSplitter(Qt.Orientation.Horizontal, self)
+        self.pages.addWidget(work)
+        self.lock_page = LockPage(self)
+        self.pages.addWidget(self.lock_page)
+        self.lock_page.unlock_requested.connect(self._unlock)
+        self.lock_page.sign_out_requested.connect(self.sign_out)
+        left = QWidget(work, objectName="search_panel")
+        box = QVBoxLayout(left)
+        self.banner = QLabel(left, objectName="banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(not self.session.online)
+        self.search_label = QLabel(left)
+        self.search = QLineEdit(left, objectName="search")
+        self.search.setClearButtonEnabled(True)
+        self.search_label.setBuddy(self.search)
+        self.results = mark_data(QListWidget(left))
+        self.results.setObjectName("results")
+        self.hint = QLabel(left, objectName="hint")
+        self.hint.setWordWrap(True)
+        for w in (self.banner, self.search_label, self.search, self.results, self.hint):
+            box.addWidget(w)
+        self.search.returnPressed.connect(self.run_search)
+        self.results.itemActivated.connect(self._open_item)
+        self.center = QStackedWidget(work)
+        self.placeholder = QLabel(self.center, objectName="placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.chart_view = ChartView(self.readable, self.center)
+        self.center.addWidget(self.placeholder)
+        self.center.addWidget(self.chart_view)
+        self.qhr_panel = QhrPanel(self._eligibility(KeyState.ABSENT), work)
+        work.addWidget(left)
+        work.addWidget(self.center)
+        work.addWidget(self.qhr_panel)
+        work.setSizes([300, 720, 260])
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.user_label = data_label(self, "user")
+        self.user_label.setText(self.session.profile.display_name)
+        self.status.insertWidget(0, self.user_label)
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        self.menus = {k: bar.addMenu("") for k in ("file", "patient", "tools")}
+        self.actions_: dict[str, QAction] = {}
+        specs = [
+            ("find", "patient", QKeySequence.StandardKey.Find, self.focus_search),
+            ("close_chart", "patient", QKeySequence("Ctrl+W"), self.close_chart),
+            ("sync", "patient", QKeySequence("F5"), self.sync_now),
+            ("lock", "file", QKeySequence("Ctrl+L"), self.lock),
+            ("sign_out", "file", QKeySequence("Ctrl+Shift+Q"), self.sign_out),
+            ("quit", "file", QKeySequence.StandardKey.Quit, self.close),
+            ("settings", "tools", QKeySequence("Ctrl+,"), self.open_settings),
+        ]
+        for name, menu, keys, slot in specs:
+            action = QAction(self)
+            action.setShortcut(keys)
+            action.triggered.connect(slot)
+            self.menus[menu].addAction(action)
+            self.actions_[name] = action
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("ClinicDesk"))
+        self.menus["file"].setTitle(self.tr("&File"))
+        self.menus["patient"].setTitle(self.tr("&Patient"))
+        self.menus["tools"].setTitle(self.tr("&Tools"))
+        texts = {"find": self.tr("Find a patient"), "close_chart": self.tr("Close the chart"),
+                 "sync": self.tr("Synchronise now"), "lock": self.tr("Lock"),
+                 "sign_out": self.tr("Sign out"), "quit": self.tr("Quit"),
+                 "settings": self.tr("Settings…")}
+        for name, text in texts.items():
+            self.actions_[name].setText(text)
+        self.search_label.setText(self.tr("&Find a patient"))
+        self.search.setPlaceholderText(self.tr("NAM, name and birth date, or chart number"))
+        self.placeholder.setText(self.tr(
+            "Search for one patient to open the chart.\n"
+            "Enter searches; the arrow keys pick; Enter opens."))
+        self.banner.setText(self.tr(
+            "Signed in offline: the central server cannot be reached. You are working from "
+            "this workstation's copy; your changes will be sent when the server is back."))
+        self._render_hint()
+
+    # -- search and chart ------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def run_search(self) -> None:
+        query = self.search.text().strip()
+        if not query:
+            return
+        self._set_hint("info", QT_TRANSLATE_NOOP("MainWindow", "Searching…"))
+        Op(self, lambda cancel: self.services.patients.search(query, cancel)).on_success(
+            self._show_results).on_failure(self._search_failed).start()
+
+    def _show_results(self, patients: list[PatientSummary]) -> None:
+        self.results.clear()
+        for p in patients:
+            born = p.birth_date.isoformat() if p.birth_date else ""
+            item = QListWidgetItem(f"{p.family.upper()}, {p.given}\n{born}  {p.nam or ''}")
+            item.setData(Qt.ItemDataRole.UserRole, p)
+            self.results.addItem(item)
+        if patients:
+            self._set_hint("", "")
+            self.results.setCurrentRow(0)
+            self.results.setFocus()
+        else:
+            self._set_hint("info", QT_TRANSLATE_NOOP("MainWindow", "No patient found."))
+
+    def _search_failed(self, err: BaseException) -> None:
+        self.results.clear()
+        self._note = ("error", user_message(err))
+        self._render_hint()
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        patient: PatientSummary = item.data(Qt.ItemDataRole.UserRole)
+        self.open_chart(patient.id)
+
+    def open_chart(self, patient_id: str) -> None:
+        self._set_hint("info", QT_TRANSLATE_NOOP("MainWindow", "Opening the chart…"))
+        Op(self, lambda cancel: self.services.charts.open(patient_id, cancel)).on_success(
+            self._show_chart).on_failure(self._search_failed).start()
+
+    def _show_chart(self, chart: Chart) -> None:
+        self._set_hint("", "")
+        self.chart_view.show_chart(chart)
+        self.center.setCurrentWidget(self.chart_view)
+        self.chart_view.nav.setFocus()
+
+    def close_chart(self) -> None:
+        self.chart_view.clear()
+        self.center.setCurrentWidget(self.placeholder)
+        self.focus_search()
+
+    def _set_hint(self, kind: str, source: str) -> None:
+        self._note = (kind, "tr:" + source if source else "")
+        self._render_hint()
+
+    def _render_hint(self) -> None:
+        kind, shown = self._note
+        if shown.startswith("tr:"):
+            shown = self.tr(shown[3:])
+        self.hint.setProperty("kind", kind)
+        self.hint.style().polish(self.hint)
+        self.hint.setText(shown)
+        self.hint.setVisible(bool(shown))
+
+    # -- services, lock, settings ----------------------------------------------------------
+    def _connect_services(self) -> None:
+        self.relay = _Relay(self)
+        self.relay.key.connect(self._key_changed)
+        self.relay.sync.connect(self.status.set_sync)
+        keys, sync = self.services.keys, self.services.sync
+        if keys:
+            self._key_changed(keys.state())
+            self._unsubscribe.append(keys.add_listener(self.relay.key.emit))
+        if sync:
+            self.status.set_sync(sync.status())
+            self._unsubscribe.append(sync.add_listener(self.relay.sync.emit))
+        else:
+            self.status.set_sync(SyncStatus(online=self.session.online))
+
+    def _eligibility(self, key: KeyState):
+        qhr = self.services.qhr
+        plugged = key is not KeyState.ABSENT
+        return qhr.eligibility(self.session.profile, plugged) if qhr else None
+
+    def _key_changed(self, state: KeyState) -> None:
+        self.status.set_key(state)
+        self.qhr_panel.set_key_state(state, self._eligibility(state))
+
+    def sync_now(self) -> None:
+        if self.services.sync:
+            Op(self, self.services.sync.sync_now).start()
+
+    def lock(self) -> None:
+        if self.pages.currentWidget() is self.lock_page:
+            return
+        self.idle.timer.stop()
+        self.menuBar().setEnabled(False)
+        self.pages.setCurrentWidget(self.lock_page)
+        self.lock_page.reset()
+
+    def _unlock(self, password: str) -> None:
+        Op(self, lambda: self.services.session.verify_password(password)).on_success(
+            self._unlocked).start()
+
+    def _unlocked(self, ok: bool) -> None:
+        if not ok:
+            self.lock_page.refused()
+            return
+        self.menuBar().setEnabled(True)
+        self.pages.setCurrentIndex(0)
+        self.idle.timer.start()
+        self.search.setFocus()
+
+    @property
+    def locked(self) -> bool:
+        return self.pages.currentWidget() is self.lock_page
+
+    def sign_out(self) -> None:
+        Op(None, self.services.session.sign_out).start()
+        self._teardown()
+        self.signed_out.emit()
+        self.close()
+
+    def open_settings(self) -> None:
+        from app.ui.settings_dialog import SettingsDialog
+        SettingsDialog(self.settings, self).open()
+
+    def _teardown(self) -> None:
+        self.idle.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._teardown()
+        super().closeEvent(event)

@@ -1,0 +1,150 @@
+"""What the UI asks of the layers below: plain Python protocols, no Qt.
+
+The windows call these on background operations (`app.ui.op.Op`); each call may block and may
+raise `UserFacingError` (shown translated) or `Cancelled` (never shown). Implementations live
+below the UI (store, sync, qhr) or in `app.ui.backend`, which wires them together; tests pass
+narrow fakes. Listener methods return a function that removes the listener; listeners may be
+called from any thread (the UI relays them to the GUI thread by signal).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from app.core.data_class import DataClass
+from app.core.profiles import UserProfile
+from app.core.text import Text
+
+Unsubscribe = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    display_name: str
+    profession: str  # app.core.profiles.Profession value
+
+
+@dataclass(frozen=True)
+class Session:
+    profile: UserProfile
+    server_url: str
+    online: bool  # False: offline sign-in, the password was checked against the local store
+
+
+class SessionService(Protocol):
+    def sign_in(self, server: str, username: str, password: str,
+                cancel: threading.Event | None = None) -> Session:
+        """Online when the server answers (token + profile; creates or unlocks the user's
+        store), else offline against the local store. Wrong password: UserFacingError."""
+
+    def probe(self, server: str) -> bool:
+        """True when the central server answers (quick, short timeout)."""
+
+    def verify_password(self, password: str) -> bool:
+        """Idle-lock re-entry for the signed-in user."""
+
+    def sign_out(self) -> None: ...
+
+    def demo_users(self) -> Sequence[DemoUser]:
+        """The demo's accounts (listed on the sign-in window); empty outside the demo."""
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    id: str  # opaque
+    family: str
+    given: str
+    birth_date: date | None
+    nam: str | None
+    chart_number: str | None = None
+
+
+class PatientService(Protocol):
+    def search(self, query: str, cancel: threading.Event | None = None) -> list[PatientSummary]:
+        """One individual's record: NAM, surname + first name + birth date, or chart number.
+        A query that could list many patients is refused with a UserFacingError."""
+
+
+@dataclass(frozen=True)
+class ChartEntry:
+    when: date | datetime | None
+    title: str  # data from the chart, shown as is
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    patient: PatientSummary
+    readable: frozenset[DataClass]  # the classes the user may read (decided below the UI)
+    entries: dict[DataClass, list[ChartEntry]] = field(default_factory=dict)
+
+
+class ChartService(Protocol):
+    def readable(self, profile: UserProfile) -> frozenset[DataClass]:
+        """Classes this user may read at all: the UI does not even create the others."""
+
+    def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
+        """Read through the access policy (which writes the access-log entry)."""
+
+
+class KeyState(StrEnum):
+    ABSENT = "absent"
+    PRESENT = "present"
+    PIN_NEEDED = "pin_needed"
+    SESSION_OPEN = "session_open"
+
+
+class KeyService(Protocol):
+    def state(self) -> KeyState: ...
+
+    def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe: ...
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool
+    progress: float | None = None  # 0..1 during a pull, None when idle
+    last_sync: datetime | None = None
+    conflicts: int = 0
+
+
+class SyncService(Protocol):
+    def status(self) -> SyncStatus: ...
+
+    def add_listener(self, listener: Callable[[SyncStatus], None]) -> Unsubscribe: ...
+
+    def sync_now(self, cancel: threading.Event | None = None) -> None: ...
+
+
+class Eligibility(Protocol):
+    """app.qhr.eligibility.Verdict has this shape."""
+
+    @property
+    def eligible(self) -> bool: ...
+
+    @property
+    def reasons(self) -> tuple[Text, ...]: ...  # every unmet condition, translatable
+
+
+class QhrService(Protocol):
+    def eligibility(self, profile: UserProfile, key_plugged: bool) -> Eligibility:
+        """Pure rules, cheap: called on the GUI thread at each key change."""
+
+
+@dataclass
+class Services:
+    """Everything the windows are given; None means that part is not available here."""
+
+    session: SessionService
+    patients: PatientService
+    charts: ChartService
+    keys: KeyService | None = None
+    sync: SyncService | None = None
+    qhr: QhrService | None = None

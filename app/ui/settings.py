@@ -1,0 +1,59 @@
+"""The workstation's preferences (language, server address, idle delay): one INI file in the
+user's configuration folder (app.paths), not the registry, so tests can point it elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from app.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+DEFAULT_IDLE_MINUTES = 10
+
+
+def default_path() -> Path:
+    """app.paths decides (CLINICDESK_SETTINGS / CLINICDESK_HOME override it)."""
+    from app.paths import locations
+    return locations().settings_file
+
+
+class Settings:
+    def __init__(self, path: Path | None = None):
+        self.path = path or default_path()
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    @property
+    def language(self) -> str:
+        value = str(self._qs.value("language", DEFAULT_LANGUAGE))
+        return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self._qs.setValue("language", value)
+        self._qs.sync()
+
+    @property
+    def server_url(self) -> str:
+        return str(self._qs.value("server_url", ""))
+
+    @server_url.setter
+    def server_url(self, value: str) -> None:
+        self._qs.setValue("server_url", value)
+        self._qs.sync()
+
+    @property
+    def last_username(self) -> str:
+        return str(self._qs.value("last_username", ""))
+
+    @last_username.setter
+    def last_username(self, value: str) -> None:
+        self._qs.setValue("last_username", value)
+        self._qs.sync()
+
+    @property
+    def idle_minutes(self) -> int:
+        try:
+            return max(1, int(self._qs.value("idle_minutes", DEFAULT_IDLE_MINUTES)))
+        except (TypeError, ValueError):
+            return DEFAULT_IDLE_MINUTES

@@ -1,0 +1,221 @@
+"""The sign-in window: server address (first run), username, password; offline said plainly."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.text import QT_TRANSLATE_NOOP
+from app.ui.i18n import LANGUAGES, current_language, set_language
+from app.ui.op import Op, user_message
+from app.ui.services import DemoUser, Session, SessionService
+from app.ui.settings import Settings
+from app.ui.widgets import Retranslatable, mark_data
+
+OFFLINE_NOTE = QT_TRANSLATE_NOOP(
+    "SignInWindow", "The central server cannot be reached. You can still sign in offline with "
+    "your usual password: you will work from this workstation's copy of the charts.")
+
+
+class SignInWindow(Retranslatable, QWidget):
+    signed_in = Signal(object)  # Session
+
+    def __init__(self, session: SessionService, settings: Settings, *, demo_note: str = ""):
+        super().__init__()
+        self.setObjectName("SignInWindow")
+        self._session, self._settings = session, settings
+        self._message: tuple[str, str] | None = None  # (kind, text already translated)
+        self._offline = False
+        self._op: Op | None = None
+        self._build()
+        self.server.setText(settings.server_url)
+        self.username.setText(settings.last_username)
+        self._show_server_field(not settings.server_url)
+        self._fill_demo_users(session.demo_users())
+        self.retranslate()
+        (self.password if settings.last_username else self.username).setFocus()
+        if settings.server_url:
+            self.probe(settings.server_url)
+
+    def probe(self, server: str) -> None:
+        """Tell before sign-in when the server cannot be reached (offline sign-in follows)."""
+        Op(self, lambda: self._session.probe(server)).on_success(self._probed).on_failure(
+            lambda err: self._probed(False)).start()
+
+    def _probed(self, reachable: bool) -> None:
+        self._offline = not reachable
+        if not reachable and (self._message is None or not self._message[1]):
+            self._say("offline", OFFLINE_NOTE)
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        card = QFrame(self)
+        card.setObjectName("card")
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+        box = QVBoxLayout(card)
+        self.title = QLabel(card, objectName="title")
+        self.subtitle = QLabel(card, objectName="subtitle")
+        box.addWidget(self.title)
+        box.addWidget(self.subtitle)
+        self.form = QFormLayout()
+        self.server = QLineEdit(card, objectName="server")
+        self.username = QLineEdit(card, objectName="username")
+        self.password = QLineEdit(card, objectName="password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.server_label, self.username_label, self.password_label = (
+            QLabel(card), QLabel(card), QLabel(card))
+        self.form.addRow(self.server_label, self.server)
+        self.form.addRow(self.username_label, self.username)
+        self.form.addRow(self.password_label, self.password)
+        box.addLayout(self.form)
+        self.message = QLabel(card, objectName="message")
+        self.message.setWordWrap(True)
+        box.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.change_server = QPushButton(card, objectName="change_server")
+        self.change_server.setFlat(True)
+        self.change_server.clicked.connect(lambda: self._show_server_field(True))
+        self.submit = QPushButton(card, objectName="submit")
+        self.submit.setDefault(True)
+        self.submit.clicked.connect(self.sign_in)
+        buttons.addWidget(self.change_server)
+        buttons.addStretch(1)
+        buttons.addWidget(self.submit)
+        box.addLayout(buttons)
+        for field in (self.server, self.username, self.password):
+            field.returnPressed.connect(self.sign_in)
+        self.demo_title = QLabel(card, objectName="demo_title")
+        self.demo_list = mark_data(QListWidget(card))
+        self.demo_list.setObjectName("demo_users")
+        self.demo_list.itemActivated.connect(self._pick_demo_user)
+        self.demo_list.itemClicked.connect(self._pick_demo_user)
+        box.addWidget(self.demo_title)
+        box.addWidget(self.demo_list)
+        lang_row = QHBoxLayout()
+        self.language_label = QLabel(card)
+        self.language = QComboBox(card, objectName="language")
+        for code in LANGUAGES:
+            self.language.addItem("", code)
+        self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
+        self.language.currentIndexChanged.connect(self._change_language)
+        lang_row.addStretch(1)
+        lang_row.addWidget(self.language_label)
+        lang_row.addWidget(self.language)
+        box.addLayout(lang_row)
+        card.setMinimumWidth(460)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("ClinicDesk — Sign in"))
+        self.title.setText(self.tr("ClinicDesk"))
+        self.subtitle.setText(self.tr("Sign in to your clinic"))
+        self.server_label.setText(self.tr("Server address"))
+        self.server.setPlaceholderText(self.tr("https://emr.example.qc.ca"))
+        self.username_label.setText(self.tr("Username"))
+        self.password_label.setText(self.tr("Password"))
+        self.change_server.setText(self.tr("Change server"))
+        self.submit.setText(self.tr("Sign in"))
+        self.demo_title.setText(self.tr("Demo accounts (click to fill in):"))
+        self.language_label.setText(self.tr("Language"))
+        for i, code in enumerate(LANGUAGES):
+            self.language.setItemText(i, self.tr_language(code))
+        self._render_message()
+
+    def tr_language(self, code: str) -> str:
+        from PySide6.QtCore import QCoreApplication
+        return QCoreApplication.translate("language", LANGUAGES[code])
+
+    # -- actions ---------------------------------------------------------------------------
+    def sign_in(self) -> None:
+        server = self.server.text().strip()
+        username, password = self.username.text().strip(), self.password.text()
+        missing = [(field, source) for field, value, source in (
+            (self.server, server, QT_TRANSLATE_NOOP("SignInWindow", "Enter the server address.")),
+            (self.username, username, QT_TRANSLATE_NOOP("SignInWindow", "Enter your username.")),
+            (self.password, password, QT_TRANSLATE_NOOP("SignInWindow", "Enter your password.")),
+        ) if not value]
+        if missing:
+            return self._say("error", missing[0][1], missing[0][0])
+        self._set_busy(True)
+        self._op = (Op(self, lambda cancel: self._session.sign_in(server, username, password,
+                                                                   cancel))
+                    .on_success(self._done).on_failure(self._failed)
+                    .on_cancelled(lambda: self._set_busy(False)).start())
+
+    def _done(self, session: Session) -> None:
+        self._set_busy(False)
+        self._settings.server_url = session.server_url
+        self._settings.last_username = session.profile.username
+        self.password.clear()
+        self.signed_in.emit(session)
+
+    def _failed(self, err: BaseException) -> None:
+        self._set_busy(False)
+        self.password.selectAll()
+        self.password.setFocus()
+        self._message = ("error", user_message(err))
+        self._render_message()
+
+    def _set_busy(self, busy: bool) -> None:
+        for w in (self.server, self.username, self.password, self.submit, self.change_server):
+            w.setEnabled(not busy)
+        self._message = ("info", "") if busy else self._message
+        if busy:
+            self._say("info", QT_TRANSLATE_NOOP("SignInWindow", "Signing in…"))
+
+    def _say(self, kind: str, source: str, focus: QWidget | None = None) -> None:
+        self._message = (kind, "tr:" + source)
+        self._render_message()
+        if focus:
+            focus.setFocus()
+
+    def _render_message(self) -> None:
+        kind, shown = self._message or ("info", "")
+        if shown.startswith("tr:"):
+            shown = self.tr(shown[3:])
+        self.message.setProperty("kind", kind)
+        self.message.setText(shown)
+        self.message.style().polish(self.message)
+        self.message.setVisible(bool(shown))
+
+    def _show_server_field(self, shown: bool) -> None:
+        self.server.setVisible(shown)
+        self.server_label.setVisible(shown)
+        self.change_server.setVisible(not shown)
+
+    def _fill_demo_users(self, users: list[DemoUser] | tuple[DemoUser, ...]) -> None:
+        for user in users:
+            item = QListWidgetItem(f"{user.username} — {user.display_name}")
+            item.setData(Qt.ItemDataRole.UserRole, user)
+            self.demo_list.addItem(item)
+        self.demo_title.setVisible(bool(users))
+        self.demo_list.setVisible(bool(users))
+
+    def _pick_demo_user(self, item: QListWidgetItem) -> None:
+        user: DemoUser = item.data(Qt.ItemDataRole.UserRole)
+        self.username.setText(user.username)
+        self.password.setText(user.password)
+        self.password.setFocus()
+
+    def _change_language(self) -> None:
+        code = self.language.currentData()
+        set_language(code)
+        self._settings.language = code

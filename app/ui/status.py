@@ -1,0 +1,62 @@
+"""The status bar: server online/offline, sync progress, last sync, conflicts, key state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+
+from app.core.text import QT_TRANSLATE_NOOP
+from app.ui.services import KeyState, SyncStatus
+from app.ui.widgets import Retranslatable
+
+KEY_TEXTS = {
+    KeyState.ABSENT: QT_TRANSLATE_NOOP("StatusBar", "QHR key: absent"),
+    KeyState.PRESENT: QT_TRANSLATE_NOOP("StatusBar", "QHR key: present"),
+    KeyState.PIN_NEEDED: QT_TRANSLATE_NOOP("StatusBar", "QHR key: PIN needed"),
+    KeyState.SESSION_OPEN: QT_TRANSLATE_NOOP("StatusBar", "QHR key: session open"),
+}
+
+
+class StatusBar(Retranslatable, QStatusBar):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("StatusBar")
+        self.sync = SyncStatus(online=False)
+        self.key: KeyState | None = None
+        self.server = QLabel(self, objectName="status_server")
+        self.progress = QProgressBar(self, objectName="status_progress")
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.last_sync = QLabel(self, objectName="status_last_sync")
+        self.conflicts = QLabel(self, objectName="status_conflicts")
+        self.key_label = QLabel(self, objectName="status_key")
+        for w in (self.server, self.progress, self.last_sync, self.conflicts, self.key_label):
+            self.addPermanentWidget(w)
+        self.retranslate()
+
+    def set_sync(self, status: SyncStatus) -> None:
+        self.sync = status
+        self.retranslate()
+
+    def set_key(self, state: KeyState | None) -> None:
+        self.key = state
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        s = self.sync
+        self.server.setText(self.tr("Server: online") if s.online else self.tr("Server: offline"))
+        self.server.setProperty("kind", "ok" if s.online else "warn")
+        self.server.style().polish(self.server)
+        self.progress.setVisible(s.progress is not None)
+        self.progress.setValue(int((s.progress or 0) * 100))
+        if s.last_sync:
+            when = QLocale().toString(s.last_sync, QLocale.FormatType.ShortFormat)
+            self.last_sync.setText(self.tr("Last sync: {when}").format(when=when))
+        else:
+            self.last_sync.setText(self.tr("Not synced yet"))
+        self.conflicts.setVisible(s.conflicts > 0)
+        self.conflicts.setText(self.tr("Conflicts waiting: {n}").format(n=s.conflicts))
+        self.key_label.setVisible(self.key is not None)
+        if self.key is not None:
+            self.key_label.setText(self.tr(KEY_TEXTS[self.key]))

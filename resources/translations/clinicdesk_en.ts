@@ -1,0 +1,632 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+    <context>
+        <name>ChartView</name>
+        <message>
+            <source>Summary</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Problems</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Laboratory results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Encounters and notes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Documents</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>EntryList</name>
+        <message>
+            <source>Date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Item</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Details</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>LockPage</name>
+        <message>
+            <source>Session locked</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ClinicDesk locked itself after a period without activity. Type your password to continue.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Password</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Unlock</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sign out</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Wrong password.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>ClinicDesk</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Tools</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Find a patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Close the chart</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Synchronise now</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Lock</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sign out</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Settings…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Find a patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>NAM, name and birth date, or chart number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Search for one patient to open the chart.
+Enter searches; the arrow keys pick; Enter opens.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Searching…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No patient found.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Opening the chart…</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>QhrPanel</name>
+        <message>
+            <source>Insert your QHR access key to open the viewer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR access key detected.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter your PIN to open the QHR session.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR session open.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Québec Health Record (QHR)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR eligibility cannot be checked on this workstation.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You may use the QHR viewer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You may not use the QHR viewer, because:</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>Settings</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Language</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>SignInWindow</name>
+        <message>
+            <source>The central server cannot be reached. You can still sign in offline with your usual password: you will work from this workstation's copy of the charts.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ClinicDesk — Sign in</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ClinicDesk</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sign in to your clinic</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Server address</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>https://emr.example.qc.ca</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Username</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Password</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Change server</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sign in</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Demo accounts (click to fill in):</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Language</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the server address.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter your username.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter your password.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Signing in…</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>StatusBar</name>
+        <message>
+            <source>QHR key: absent</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR key: present</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR key: PIN needed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR key: session open</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Server: online</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Server: offline</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last sync: {when}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not synced yet</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Conflicts waiting: {n}</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>SummaryPage</name>
+        <message>
+            <source>Name</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Health insurance number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Chart number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>RAMQ registration</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>access</name>
+        <message>
+            <source>This account is both professional and administrative, which is not allowed: ask your administrator to correct it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your role does not give access to this information.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your role does not allow changing this information.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You are not this patient's physician and hold no mandate from them: ask the patient's physician for a mandate.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>A secretarial mandate does not give access to clinical information.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The patient has restricted access to this information. In an emergency, you may break the glass with a written reason; the access will be reviewed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The patient has refused access to their clinical information. In an emergency, you may break the glass with a written reason; the access will be reviewed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The patient's consent is not known on this workstation yet: connect to the server to fetch it, or break the glass with a written reason in an emergency.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The patient has restricted access to this information, and your role cannot override it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type the reason for breaking the glass in a full sentence (at least {chars} characters and {words} words).</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>language</name>
+        <message>
+            <source>Français (Canada)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>English</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>nam</name>
+        <message>
+            <source>The health insurance number is empty.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>A health insurance number has 12 characters.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The first 4 characters must be letters.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Characters 5 to 10 must be digits (birth date).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Character 11 must be a digit 1-9 or a letter other than I and O.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The month must be 01-12 (men) or 51-62 (women).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The birth date in the number is not a real date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The check digit does not match.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The number does not match the patient's recorded birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The number does not match the patient's recorded sex.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>op</name>
+        <message>
+            <source>Something went wrong. Try again; if it happens again, call technical support.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>ClinicDesk</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>qhr</name>
+        <message>
+            <source>Externs cannot access the QHR.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your role does not give access to the QHR.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your username contains letters: use the production QHR.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Technical support needs an account id of seven digits: ask your administrator.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your CMQ practice number is not in your profile: ask your administrator.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No institution is recorded in your profile: ask your administrator.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your institution's RAMQ billing number is missing. Ask your manager to provide it (a private clinic needs a unique identification number instead).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Complete the access form: your account predates February 2018.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your QHR key identifier is not in your profile: ask your administrator.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Plug in your QHR key.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR key plugged in is not the one in your profile: plug in your own key.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR viewer could not be opened.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>search</name>
+        <message>
+            <source>Type what to search for. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The search is too long. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Wildcards (* % ? _) are not allowed: a search finds one person. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Names may contain only letters, spaces, hyphens and apostrophes. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type the full surname and first name, not initials or the first letters.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Add the surname and first name: a search needs the surname, first name and birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Add the first name: a search needs the surname, first name and birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Add the birth date (e.g. 1985-03-14 or 14/03/1985): a search needs the surname, first name and birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type a single birth date.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The birth date is not a real date: type it as YYYY-MM-DD or DD/MM/YYYY.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The birth date is in the future.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>More than {count} patients match: refine your search (add the NAM or the birth date).</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>store</name>
+        <message>
+            <source>The local chart store failed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>There is no local store for this user on this computer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>A local store already exists for this user.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The password is not correct.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The key of the local store is missing from the system keyring. The store was kept; sign in online to rebuild it, or ask support to restore the keyring entry.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The key found does not belong to this local store. The store was kept unchanged.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The local store is damaged and cannot be read. It was kept unchanged for support.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The local store was written by a newer version of ClinicDesk (version {found}, this one knows up to {known}). Install the newer version to open it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The disk is full: the change was not saved. Free some space and try again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No secure system keyring is available (found: {backend}). ClinicDesk will not keep patient data under a key stored in plain text.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The system keyring could not be reached. Sign in to your session again and retry.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The local store is closed.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>sync</name>
+        <message>
+            <source>Please sign in again to the central server.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server refused access to this record.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This record is no longer on the central server.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Someone else changed this record; choose which version to keep.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server rejected a request (error {status}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server has a problem (error {status}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server cannot be reached.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server did not answer in time.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server sent an answer that cannot be read.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Working offline: changes are kept and will be sent when the server is back.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+</TS>

@@ -1,0 +1,633 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr_CA" sourcelanguage="en">
+    <context>
+        <name>ChartView</name>
+        <message>
+            <source>Summary</source>
+            <translation>Sommaire</translation>
+        </message>
+        <message>
+            <source>Problems</source>
+            <translation>Problèmes</translation>
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation>Allergies</translation>
+        </message>
+        <message>
+            <source>Medications</source>
+            <translation>Médicaments</translation>
+        </message>
+        <message>
+            <source>Laboratory results</source>
+            <translation>Résultats de laboratoire</translation>
+        </message>
+        <message>
+            <source>Encounters and notes</source>
+            <translation>Rencontres et notes</translation>
+        </message>
+        <message>
+            <source>Documents</source>
+            <translation>Documents</translation>
+        </message>
+    </context>
+    <context>
+        <name>EntryList</name>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Item</source>
+            <translation>Élément</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>Détails</translation>
+        </message>
+    </context>
+    <context>
+        <name>LockPage</name>
+        <message>
+            <source>Session locked</source>
+            <translation>Session verrouillée</translation>
+        </message>
+        <message>
+            <source>ClinicDesk locked itself after a period without activity. Type your password to continue.</source>
+            <translation>ClinicDesk s'est verrouillé après une période d'inactivité. Entrez votre mot de passe pour continuer.</translation>
+        </message>
+        <message>
+            <source>Password</source>
+            <translation>Mot de passe</translation>
+        </message>
+        <message>
+            <source>Unlock</source>
+            <translation>Déverrouiller</translation>
+        </message>
+        <message>
+            <source>Sign out</source>
+            <translation>Se déconnecter</translation>
+        </message>
+        <message>
+            <source>Wrong password.</source>
+            <translation>Mot de passe incorrect.</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>ClinicDesk</source>
+            <translation>ClinicDesk</translation>
+        </message>
+        <message>
+            <source>&amp;File</source>
+            <translation>&amp;Fichier</translation>
+        </message>
+        <message>
+            <source>&amp;Patient</source>
+            <translation>&amp;Patient</translation>
+        </message>
+        <message>
+            <source>&amp;Tools</source>
+            <translation>&amp;Outils</translation>
+        </message>
+        <message>
+            <source>Find a patient</source>
+            <translation>Trouver un patient</translation>
+        </message>
+        <message>
+            <source>Close the chart</source>
+            <translation>Fermer le dossier</translation>
+        </message>
+        <message>
+            <source>Synchronise now</source>
+            <translation>Synchroniser maintenant</translation>
+        </message>
+        <message>
+            <source>Lock</source>
+            <translation>Verrouiller</translation>
+        </message>
+        <message>
+            <source>Sign out</source>
+            <translation>Se déconnecter</translation>
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation>Quitter</translation>
+        </message>
+        <message>
+            <source>Settings…</source>
+            <translation>Paramètres…</translation>
+        </message>
+        <message>
+            <source>&amp;Find a patient</source>
+            <translation>&amp;Trouver un patient</translation>
+        </message>
+        <message>
+            <source>NAM, name and birth date, or chart number</source>
+            <translation>NAM, nom et date de naissance, ou n° de dossier</translation>
+        </message>
+        <message>
+            <source>Search for one patient to open the chart.
+Enter searches; the arrow keys pick; Enter opens.</source>
+            <translation>Cherchez un patient pour ouvrir son dossier.
+Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translation>
+        </message>
+        <message>
+            <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
+            <translation>Connexion hors ligne : le serveur central est injoignable. Vous travaillez avec la copie de ce poste; vos modifications seront envoyées au retour du serveur.</translation>
+        </message>
+        <message>
+            <source>Searching…</source>
+            <translation>Recherche en cours…</translation>
+        </message>
+        <message>
+            <source>No patient found.</source>
+            <translation>Aucun patient trouvé.</translation>
+        </message>
+        <message>
+            <source>Opening the chart…</source>
+            <translation>Ouverture du dossier…</translation>
+        </message>
+    </context>
+    <context>
+        <name>QhrPanel</name>
+        <message>
+            <source>Insert your QHR access key to open the viewer.</source>
+            <translation>Insérez votre clé d'accès DSQ pour ouvrir le visualiseur.</translation>
+        </message>
+        <message>
+            <source>QHR access key detected.</source>
+            <translation>Clé d'accès DSQ détectée.</translation>
+        </message>
+        <message>
+            <source>Enter your PIN to open the QHR session.</source>
+            <translation>Entrez votre NIP pour ouvrir la session DSQ.</translation>
+        </message>
+        <message>
+            <source>QHR session open.</source>
+            <translation>Session DSQ ouverte.</translation>
+        </message>
+        <message>
+            <source>Québec Health Record (QHR)</source>
+            <translation>Dossier santé Québec (DSQ)</translation>
+        </message>
+        <message>
+            <source>QHR eligibility cannot be checked on this workstation.</source>
+            <translation>L'admissibilité au DSQ ne peut pas être vérifiée sur ce poste.</translation>
+        </message>
+        <message>
+            <source>You may use the QHR viewer.</source>
+            <translation>Vous pouvez utiliser le visualiseur du DSQ.</translation>
+        </message>
+        <message>
+            <source>You may not use the QHR viewer, because:</source>
+            <translation>Vous ne pouvez pas utiliser le visualiseur du DSQ, car :</translation>
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>Settings</source>
+            <translation>Paramètres</translation>
+        </message>
+        <message>
+            <source>Language</source>
+            <translation>Langue</translation>
+        </message>
+    </context>
+    <context>
+        <name>SignInWindow</name>
+        <message>
+            <source>The central server cannot be reached. You can still sign in offline with your usual password: you will work from this workstation's copy of the charts.</source>
+            <translation>Le serveur central est injoignable. Vous pouvez quand même vous connecter hors ligne avec votre mot de passe habituel : vous travaillerez avec la copie des dossiers de ce poste.</translation>
+        </message>
+        <message>
+            <source>ClinicDesk — Sign in</source>
+            <translation>ClinicDesk — Connexion</translation>
+        </message>
+        <message>
+            <source>ClinicDesk</source>
+            <translation>ClinicDesk</translation>
+        </message>
+        <message>
+            <source>Sign in to your clinic</source>
+            <translation>Connectez-vous à votre clinique</translation>
+        </message>
+        <message>
+            <source>Server address</source>
+            <translation>Adresse du serveur</translation>
+        </message>
+        <message>
+            <source>https://emr.example.qc.ca</source>
+            <translation>https://dme.exemple.qc.ca</translation>
+        </message>
+        <message>
+            <source>Username</source>
+            <translation>Nom d'utilisateur</translation>
+        </message>
+        <message>
+            <source>Password</source>
+            <translation>Mot de passe</translation>
+        </message>
+        <message>
+            <source>Change server</source>
+            <translation>Changer de serveur</translation>
+        </message>
+        <message>
+            <source>Sign in</source>
+            <translation>Se connecter</translation>
+        </message>
+        <message>
+            <source>Demo accounts (click to fill in):</source>
+            <translation>Comptes de démonstration (cliquez pour remplir) :</translation>
+        </message>
+        <message>
+            <source>Language</source>
+            <translation>Langue</translation>
+        </message>
+        <message>
+            <source>Enter the server address.</source>
+            <translation>Entrez l'adresse du serveur.</translation>
+        </message>
+        <message>
+            <source>Enter your username.</source>
+            <translation>Entrez votre nom d'utilisateur.</translation>
+        </message>
+        <message>
+            <source>Enter your password.</source>
+            <translation>Entrez votre mot de passe.</translation>
+        </message>
+        <message>
+            <source>Signing in…</source>
+            <translation>Connexion en cours…</translation>
+        </message>
+    </context>
+    <context>
+        <name>StatusBar</name>
+        <message>
+            <source>QHR key: absent</source>
+            <translation>Clé DSQ : absente</translation>
+        </message>
+        <message>
+            <source>QHR key: present</source>
+            <translation>Clé DSQ : présente</translation>
+        </message>
+        <message>
+            <source>QHR key: PIN needed</source>
+            <translation>Clé DSQ : NIP requis</translation>
+        </message>
+        <message>
+            <source>QHR key: session open</source>
+            <translation>Clé DSQ : session ouverte</translation>
+        </message>
+        <message>
+            <source>Server: online</source>
+            <translation>Serveur : en ligne</translation>
+        </message>
+        <message>
+            <source>Server: offline</source>
+            <translation>Serveur : hors ligne</translation>
+        </message>
+        <message>
+            <source>Last sync: {when}</source>
+            <translation>Dernière synchro : {when}</translation>
+        </message>
+        <message>
+            <source>Not synced yet</source>
+            <translation>Pas encore synchronisé</translation>
+        </message>
+        <message>
+            <source>Conflicts waiting: {n}</source>
+            <translation>Conflits en attente : {n}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SummaryPage</name>
+        <message>
+            <source>Name</source>
+            <translation>Nom</translation>
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation>Date de naissance</translation>
+        </message>
+        <message>
+            <source>Health insurance number</source>
+            <translation>Numéro d'assurance maladie</translation>
+        </message>
+        <message>
+            <source>Chart number</source>
+            <translation>Numéro de dossier</translation>
+        </message>
+        <message>
+            <source>RAMQ registration</source>
+            <translation>Inscription RAMQ</translation>
+        </message>
+    </context>
+    <context>
+        <name>access</name>
+        <message>
+            <source>This account is both professional and administrative, which is not allowed: ask your administrator to correct it.</source>
+            <translation>Ce compte est à la fois professionnel et administratif, ce qui n'est pas permis : demandez à votre administrateur de le corriger.</translation>
+        </message>
+        <message>
+            <source>Your role does not give access to this information.</source>
+            <translation>Votre rôle ne donne pas accès à ces renseignements.</translation>
+        </message>
+        <message>
+            <source>Your role does not allow changing this information.</source>
+            <translation>Votre rôle ne permet pas de modifier ces renseignements.</translation>
+        </message>
+        <message>
+            <source>You are not this patient's physician and hold no mandate from them: ask the patient's physician for a mandate.</source>
+            <translation>Vous n'êtes pas le médecin de ce patient et ne détenez aucun mandat de sa part : demandez un mandat au médecin du patient.</translation>
+        </message>
+        <message>
+            <source>A secretarial mandate does not give access to clinical information.</source>
+            <translation>Un mandat de secrétariat ne donne pas accès aux renseignements cliniques.</translation>
+        </message>
+        <message>
+            <source>The patient has restricted access to this information. In an emergency, you may break the glass with a written reason; the access will be reviewed.</source>
+            <translation>Le patient a restreint l'accès à ces renseignements. En cas d'urgence, vous pouvez forcer l'accès en inscrivant un motif; l'accès sera examiné.</translation>
+        </message>
+        <message>
+            <source>The patient has refused access to their clinical information. In an emergency, you may break the glass with a written reason; the access will be reviewed.</source>
+            <translation>Le patient a refusé l'accès à ses renseignements cliniques. En cas d'urgence, vous pouvez forcer l'accès en inscrivant un motif; l'accès sera examiné.</translation>
+        </message>
+        <message>
+            <source>The patient's consent is not known on this workstation yet: connect to the server to fetch it, or break the glass with a written reason in an emergency.</source>
+            <translation>Le consentement du patient n'est pas encore connu sur ce poste : connectez-vous au serveur pour l'obtenir, ou forcez l'accès avec un motif écrit en cas d'urgence.</translation>
+        </message>
+        <message>
+            <source>The patient has restricted access to this information, and your role cannot override it.</source>
+            <translation>Le patient a restreint l'accès à ces renseignements, et votre rôle ne permet pas de passer outre.</translation>
+        </message>
+        <message>
+            <source>Type the reason for breaking the glass in a full sentence (at least {chars} characters and {words} words).</source>
+            <translation>Inscrivez le motif de l'accès forcé en une phrase complète (au moins {chars} caractères et {words} mots).</translation>
+        </message>
+    </context>
+    <context>
+        <name>language</name>
+        <message>
+            <source>Français (Canada)</source>
+            <translation>Français (Canada)</translation>
+        </message>
+        <message>
+            <source>English</source>
+            <translation>English</translation>
+        </message>
+    </context>
+    <context>
+        <name>nam</name>
+        <message>
+            <source>The health insurance number is empty.</source>
+            <translation>Le numéro d'assurance maladie est vide.</translation>
+        </message>
+        <message>
+            <source>A health insurance number has 12 characters.</source>
+            <translation>Un numéro d'assurance maladie compte 12 caractères.</translation>
+        </message>
+        <message>
+            <source>The first 4 characters must be letters.</source>
+            <translation>Les 4 premiers caractères doivent être des lettres.</translation>
+        </message>
+        <message>
+            <source>Characters 5 to 10 must be digits (birth date).</source>
+            <translation>Les caractères 5 à 10 doivent être des chiffres (date de naissance).</translation>
+        </message>
+        <message>
+            <source>Character 11 must be a digit 1-9 or a letter other than I and O.</source>
+            <translation>Le 11e caractère doit être un chiffre de 1 à 9 ou une lettre autre que I et O.</translation>
+        </message>
+        <message>
+            <source>The month must be 01-12 (men) or 51-62 (women).</source>
+            <translation>Le mois doit être de 01 à 12 (hommes) ou de 51 à 62 (femmes).</translation>
+        </message>
+        <message>
+            <source>The birth date in the number is not a real date.</source>
+            <translation>La date de naissance contenue dans le numéro n'existe pas.</translation>
+        </message>
+        <message>
+            <source>The check digit does not match.</source>
+            <translation>Le chiffre de contrôle ne correspond pas.</translation>
+        </message>
+        <message>
+            <source>The number does not match the patient's recorded birth date.</source>
+            <translation>Le numéro ne correspond pas à la date de naissance inscrite au dossier.</translation>
+        </message>
+        <message>
+            <source>The number does not match the patient's recorded sex.</source>
+            <translation>Le numéro ne correspond pas au sexe inscrit au dossier.</translation>
+        </message>
+    </context>
+    <context>
+        <name>op</name>
+        <message>
+            <source>Something went wrong. Try again; if it happens again, call technical support.</source>
+            <translation>Une erreur est survenue. Réessayez; si le problème persiste, appelez le soutien technique.</translation>
+        </message>
+        <message>
+            <source>ClinicDesk</source>
+            <translation>ClinicDesk</translation>
+        </message>
+    </context>
+    <context>
+        <name>qhr</name>
+        <message>
+            <source>Externs cannot access the QHR.</source>
+            <translation>Les externes n'ont pas accès au DSQ.</translation>
+        </message>
+        <message>
+            <source>Your role does not give access to the QHR.</source>
+            <translation>Votre rôle ne donne pas accès au DSQ.</translation>
+        </message>
+        <message>
+            <source>Your username contains letters: use the production QHR.</source>
+            <translation>Votre nom d'utilisateur contient des lettres : utilisez le DSQ de production.</translation>
+        </message>
+        <message>
+            <source>Technical support needs an account id of seven digits: ask your administrator.</source>
+            <translation>Le soutien technique doit avoir un identifiant de compte de sept chiffres : adressez-vous à votre administrateur.</translation>
+        </message>
+        <message>
+            <source>Your CMQ practice number is not in your profile: ask your administrator.</source>
+            <translation>Votre numéro de permis du CMQ n'est pas inscrit à votre profil : adressez-vous à votre administrateur.</translation>
+        </message>
+        <message>
+            <source>No institution is recorded in your profile: ask your administrator.</source>
+            <translation>Aucun établissement n'est inscrit à votre profil : adressez-vous à votre administrateur.</translation>
+        </message>
+        <message>
+            <source>Your institution's RAMQ billing number is missing. Ask your manager to provide it (a private clinic needs a unique identification number instead).</source>
+            <translation>Le numéro de facturation RAMQ de votre établissement est manquant. Demandez-le à votre gestionnaire (une clinique privée a plutôt besoin d'un numéro d'identification unique).</translation>
+        </message>
+        <message>
+            <source>Complete the access form: your account predates February 2018.</source>
+            <translation>Remplissez le formulaire d'accès : votre compte date d'avant février 2018.</translation>
+        </message>
+        <message>
+            <source>Your QHR key identifier is not in your profile: ask your administrator.</source>
+            <translation>L'identifiant de votre clé DSQ n'est pas inscrit à votre profil : adressez-vous à votre administrateur.</translation>
+        </message>
+        <message>
+            <source>Plug in your QHR key.</source>
+            <translation>Branchez votre clé DSQ.</translation>
+        </message>
+        <message>
+            <source>The QHR key plugged in is not the one in your profile: plug in your own key.</source>
+            <translation>La clé DSQ branchée n'est pas celle de votre profil : branchez votre propre clé.</translation>
+        </message>
+        <message>
+            <source>The QHR viewer could not be opened.</source>
+            <translation>Le visualiseur du DSQ n'a pas pu s'ouvrir.</translation>
+        </message>
+    </context>
+    <context>
+        <name>search</name>
+        <message>
+            <source>Type what to search for. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation>Entrez ce que vous cherchez. Cherchez par numéro d'assurance maladie, par numéro de dossier, ou par nom, prénom et date de naissance.</translation>
+        </message>
+        <message>
+            <source>The search is too long. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation>La recherche est trop longue. Cherchez par numéro d'assurance maladie, par numéro de dossier, ou par nom, prénom et date de naissance.</translation>
+        </message>
+        <message>
+            <source>Wildcards (* % ? _) are not allowed: a search finds one person. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation>Les caractères génériques (* % ? _) ne sont pas permis : une recherche trouve une seule personne. Cherchez par numéro d'assurance maladie, par numéro de dossier, ou par nom, prénom et date de naissance.</translation>
+        </message>
+        <message>
+            <source>Names may contain only letters, spaces, hyphens and apostrophes. Search by health insurance number, chart number, or surname, first name and birth date.</source>
+            <translation>Les noms ne peuvent contenir que des lettres, des espaces, des traits d'union et des apostrophes. Cherchez par numéro d'assurance maladie, par numéro de dossier, ou par nom, prénom et date de naissance.</translation>
+        </message>
+        <message>
+            <source>Type the full surname and first name, not initials or the first letters.</source>
+            <translation>Entrez le nom et le prénom au complet, pas des initiales ni les premières lettres.</translation>
+        </message>
+        <message>
+            <source>Add the surname and first name: a search needs the surname, first name and birth date.</source>
+            <translation>Ajoutez le nom et le prénom : une recherche demande le nom, le prénom et la date de naissance.</translation>
+        </message>
+        <message>
+            <source>Add the first name: a search needs the surname, first name and birth date.</source>
+            <translation>Ajoutez le prénom : une recherche demande le nom, le prénom et la date de naissance.</translation>
+        </message>
+        <message>
+            <source>Add the birth date (e.g. 1985-03-14 or 14/03/1985): a search needs the surname, first name and birth date.</source>
+            <translation>Ajoutez la date de naissance (p. ex. 1985-03-14 ou 14/03/1985) : une recherche demande le nom, le prénom et la date de naissance.</translation>
+        </message>
+        <message>
+            <source>Type a single birth date.</source>
+            <translation>Entrez une seule date de naissance.</translation>
+        </message>
+        <message>
+            <source>The birth date is not a real date: type it as YYYY-MM-DD or DD/MM/YYYY.</source>
+            <translation>La date de naissance n'existe pas : entrez-la sous la forme AAAA-MM-JJ ou JJ/MM/AAAA.</translation>
+        </message>
+        <message>
+            <source>The birth date is in the future.</source>
+            <translation>La date de naissance est dans le futur.</translation>
+        </message>
+        <message>
+            <source>More than {count} patients match: refine your search (add the NAM or the birth date).</source>
+            <translation>Plus de {count} patients correspondent : précisez votre recherche (ajoutez le NAM ou la date de naissance).</translation>
+        </message>
+    </context>
+    <context>
+        <name>store</name>
+        <message>
+            <source>The local chart store failed.</source>
+            <translation>Le stockage local des dossiers a échoué.</translation>
+        </message>
+        <message>
+            <source>There is no local store for this user on this computer.</source>
+            <translation>Il n'y a pas de stockage local pour cet utilisateur sur cet ordinateur.</translation>
+        </message>
+        <message>
+            <source>A local store already exists for this user.</source>
+            <translation>Un stockage local existe déjà pour cet utilisateur.</translation>
+        </message>
+        <message>
+            <source>The password is not correct.</source>
+            <translation>Le mot de passe est incorrect.</translation>
+        </message>
+        <message>
+            <source>The key of the local store is missing from the system keyring. The store was kept; sign in online to rebuild it, or ask support to restore the keyring entry.</source>
+            <translation>La clé du stockage local est absente du trousseau du système. Le stockage a été conservé; connectez-vous en ligne pour le reconstruire, ou demandez au soutien de restaurer l'entrée du trousseau.</translation>
+        </message>
+        <message>
+            <source>The key found does not belong to this local store. The store was kept unchanged.</source>
+            <translation>La clé trouvée n'appartient pas à ce stockage local. Le stockage a été conservé tel quel.</translation>
+        </message>
+        <message>
+            <source>The local store is damaged and cannot be read. It was kept unchanged for support.</source>
+            <translation>Le stockage local est endommagé et illisible. Il a été conservé tel quel pour le soutien.</translation>
+        </message>
+        <message>
+            <source>The local store was written by a newer version of ClinicDesk (version {found}, this one knows up to {known}). Install the newer version to open it.</source>
+            <translation>Le stockage local a été écrit par une version plus récente de ClinicDesk (version {found}; celle-ci connaît jusqu'à la {known}). Installez la version plus récente pour l'ouvrir.</translation>
+        </message>
+        <message>
+            <source>The disk is full: the change was not saved. Free some space and try again.</source>
+            <translation>Le disque est plein : la modification n'a pas été enregistrée. Libérez de l'espace et réessayez.</translation>
+        </message>
+        <message>
+            <source>No secure system keyring is available (found: {backend}). ClinicDesk will not keep patient data under a key stored in plain text.</source>
+            <translation>Aucun trousseau système sécurisé n'est disponible (trouvé : {backend}). ClinicDesk ne conservera pas de données de patients sous une clé stockée en clair.</translation>
+        </message>
+        <message>
+            <source>The system keyring could not be reached. Sign in to your session again and retry.</source>
+            <translation>Le trousseau du système est inaccessible. Rouvrez votre session et réessayez.</translation>
+        </message>
+        <message>
+            <source>The local store is closed.</source>
+            <translation>Le stockage local est fermé.</translation>
+        </message>
+    </context>
+    <context>
+        <name>sync</name>
+        <message>
+            <source>Please sign in again to the central server.</source>
+            <translation>Veuillez vous reconnecter au serveur central.</translation>
+        </message>
+        <message>
+            <source>The central server refused access to this record.</source>
+            <translation>Le serveur central a refusé l'accès à ce dossier.</translation>
+        </message>
+        <message>
+            <source>This record is no longer on the central server.</source>
+            <translation>Ce dossier n'est plus sur le serveur central.</translation>
+        </message>
+        <message>
+            <source>Someone else changed this record; choose which version to keep.</source>
+            <translation>Quelqu'un d'autre a modifié ce dossier; choisissez la version à garder.</translation>
+        </message>
+        <message>
+            <source>The central server rejected a request (error {status}).</source>
+            <translation>Le serveur central a rejeté une requête (erreur {status}).</translation>
+        </message>
+        <message>
+            <source>The central server has a problem (error {status}).</source>
+            <translation>Le serveur central éprouve un problème (erreur {status}).</translation>
+        </message>
+        <message>
+            <source>The central server cannot be reached.</source>
+            <translation>Le serveur central est injoignable.</translation>
+        </message>
+        <message>
+            <source>The central server did not answer in time.</source>
+            <translation>Le serveur central n'a pas répondu à temps.</translation>
+        </message>
+        <message>
+            <source>The central server sent an answer that cannot be read.</source>
+            <translation>Le serveur central a envoyé une réponse illisible.</translation>
+        </message>
+        <message>
+            <source>Working offline: changes are kept and will be sent when the server is back.</source>
+            <translation>Travail hors ligne : les modifications sont conservées et seront envoyées au retour du serveur.</translation>
+        </message>
+    </context>
+</TS>
