@@ -1,16 +1,18 @@
-"""Where ClinicDesk keeps each user's files (platformdirs), created on first use.
+"""Where ClinicDesk keeps each user's files, in one place for the installer, the support
+bundle and the first run. Each location is the one its owner uses (no second opinion here):
 
-| what | Windows | Linux |
-| --- | --- | --- |
-| settings | %LOCALAPPDATA%\\ClinicDesk\\settings.ini | ~/.config/ClinicDesk/settings.ini |
-| encrypted stores | %LOCALAPPDATA%\\ClinicDesk\\ | ~/.local/share/ClinicDesk/ |
-| logs | %LOCALAPPDATA%\\ClinicDesk\\Logs\\ | ~/.local/state/ClinicDesk/log/ |
+    settings  (app/ui/settings.py)  Windows %LOCALAPPDATA%\\ClinicDesk\\settings.ini
+                                    Linux   ~/.config/ClinicDesk/settings.ini
+    stores    (app/store/keys.py)   Windows %LOCALAPPDATA%\\ClinicDesk\\stores\\
+                                    Linux   ~/.local/share/ClinicDesk/stores/
+    logs      (app/logsetup.py)     Windows %LOCALAPPDATA%\\ClinicDesk\\Logs\\
+                                    Linux   ~/.local/state/ClinicDesk/log/
 
-Nothing goes in the roaming profile (an encrypted chart cache must not follow a user to other
-workstations) nor in the install folder (the MSI owns it and an upgrade replaces it).
-Overrides, for tests and the demo: `CLINICDESK_HOME` puts all three under one folder;
-`CLINICDESK_SETTINGS` names the settings file (as app/ui/settings.py reads it).
-Folders are created with mode 0700 on POSIX: only their owner may list or read them.
+All per user, none in the roaming profile (an encrypted chart cache must not follow a user to
+other workstations) nor in the install folder (the MSI owns it; an upgrade replaces it; an
+uninstall removes it and leaves these). Overrides: `CLINICDESK_SETTINGS` (the settings file),
+`CLINICDESK_LOG_DIR` (the log folder). On POSIX the folders are made 0700: only their owner may
+list or read them (Windows gives %LOCALAPPDATA% an owner-only ACL already).
 """
 
 from __future__ import annotations
@@ -27,49 +29,56 @@ PRIVATE = 0o700
 @dataclass(frozen=True)
 class Locations:
     settings_file: Path
-    data_dir: Path
+    store_dir: Path
     log_dir: Path
 
     def as_dict(self) -> dict[str, str]:
-        return {"settings_file": str(self.settings_file), "data_dir": str(self.data_dir),
+        return {"settings_file": str(self.settings_file), "store_dir": str(self.store_dir),
                 "log_dir": str(self.log_dir)}
+
+    def folders(self) -> tuple[Path, ...]:
+        return (self.settings_file.parent, self.store_dir, self.log_dir)
+
+
+def settings_file() -> Path:
+    """As app/ui/settings.py `default_path()` (kept equal by a test; this one imports no Qt)."""
+    override = os.environ.get("CLINICDESK_SETTINGS")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.ini"
 
 
 def locations() -> Locations:
     """The current user's locations (nothing is created)."""
-    home = os.environ.get("CLINICDESK_HOME")
-    if home:
-        base = Path(home)
-        found = Locations(base / "settings.ini", base / "data", base / "logs")
-    else:
-        import platformdirs
+    from app.logsetup import log_dir
+    from app.store.keys import default_path
 
-        found = Locations(
-            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.ini",
-            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
-        )
-    override = os.environ.get("CLINICDESK_SETTINGS")
-    if override:
-        found = Locations(Path(override), found.data_dir, found.log_dir)
-    return found
+    return Locations(settings_file(), default_path("user").parent, log_dir())
 
 
 def private_dir(path: Path) -> Path:
     """Create `path` (and missing parents) readable by its owner only; return it.
 
-    An existing folder is tightened to 0700 too: a folder made by an older version or by hand
-    with the default umask (0755) would let other local accounts list its files.
+    Existing folders from `path` up to the ClinicDesk folder are tightened to 0700 too: one made
+    by an older version, by hand or by `mkdir` with the default umask (0755) would let other
+    local accounts list the files in it. Folders above ClinicDesk's own are never touched.
     """
     path.mkdir(mode=PRIVATE, parents=True, exist_ok=True)
-    if sys.platform != "win32" and (path.stat().st_mode & 0o777) != PRIVATE:
-        path.chmod(PRIVATE)
+    if sys.platform == "win32":
+        return path
+    chain = [path, *path.parents]
+    top = next((n for n, folder in enumerate(chain) if folder.name == APP_NAME), 0)
+    for folder in chain[: top + 1]:
+        if (folder.stat().st_mode & 0o777) != PRIVATE:
+            folder.chmod(PRIVATE)
     return path
 
 
 def first_run() -> Locations:
-    """Create the settings, data and log folders with private permissions; return them."""
+    """Create the settings, store and log folders with private permissions; return them."""
     found = locations()
-    for folder in (found.settings_file.parent, found.data_dir, found.log_dir):
+    for folder in found.folders():
         private_dir(folder)
     return found

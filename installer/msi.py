@@ -99,3 +99,28 @@ def msi_table(msi: Path, table: str) -> list[dict[str, str]]:
 
 def msi_properties(msi: Path) -> dict[str, str]:
     return {row["Property"]: row["Value"] for row in msi_table(msi, "Property")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m installer.msi version` prints the MSI ProductVersion of the installed package;
+    `python -m installer.msi fragment BUNDLE OUT` writes BundleFiles.wxs for candle (Windows)."""
+    import argparse
+    from importlib import metadata
+
+    parser = argparse.ArgumentParser(prog="python -m installer.msi")
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("version")
+    fragment = sub.add_parser("fragment")
+    fragment.add_argument("bundle", type=Path)
+    fragment.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    if args.what == "version":
+        print(msi_version(metadata.version("clinicdesk")))
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(files_fragment(args.bundle, windows_paths=True), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,11 +1,12 @@
 """`clinicdesk support-bundle [--output PATH]`: one zip to send to support, without patient data.
 
 It holds: versions.json (ClinicDesk, Python, Qt, PySide6, pyscard, SQLCipher, the OS),
-locations.json (where settings, data and logs live, the home folder written `~`),
+locations.json (where settings, stores and logs live, the home folder written `~`),
 settings.ini (secret values masked, the others redacted), environment.json (CLINICDESK_* and
 QT_* variables, masked the same way), key-diagnose.json (`clinicdesk key diagnose --json`), and
-logs/ (every log file passed through the redaction again: app.commands.redact, plus the logging
-set-up's own filter when there is one). The encrypted store is never read nor copied.
+logs/ (every log file passed through the redaction again: the logging set-up's own filter,
+app.logsetup.redact, then app.commands.redact's wider rules). The encrypted store is never
+read nor copied.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from importlib import import_module, metadata
 from pathlib import Path
 
-from app import paths
+from app import logsetup, paths
 from app.commands.redact import MASK, Redactor, is_secret_key, mask_settings
 
 LOG_TAIL_BYTES = 4_000_000  # per file: the end of a long log is what support reads
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 def write_bundle(out: Path) -> dict:
     """Write the zip at `out`; return what it holds (file names and redaction counts)."""
     where = paths.locations()
-    redact = Redactor(extra=_logging_filter())
+    redact = Redactor(extra=logsetup.redact)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("versions.json", _json(versions()))
@@ -136,15 +137,6 @@ def key_diagnose() -> str:
         return _json(json.loads(result.get("stdout", "")))
     except ValueError:
         return _json(result)
-
-
-def _logging_filter():
-    """The logging set-up's redaction function, if app.logsetup provides one."""
-    try:
-        module = import_module("app.logsetup")
-    except ImportError:
-        return None
-    return getattr(module, "redact", None)
 
 
 def log_files(log_dir: Path) -> list[Path]:

@@ -33,7 +33,7 @@ def test_the_bundle_runs_without_the_source_tree(tmp_path):
     internal = bundle / "_internal"
     assert not (internal / "tests").exists() and not (internal / "pytest").exists()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update(CLINICDESK_HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
+    env.update(HOME=str(tmp_path / "home"), QT_QPA_PLATFORM="offscreen")
     # Run from an empty folder: nothing may come from the checkout.
     run = tmp_path / "cwd"
     run.mkdir()

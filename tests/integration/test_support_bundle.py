@@ -55,7 +55,8 @@ def workstation(tmp_path):
 
 
 def run_bundle(home: Path, out: Path) -> dict:
-    env = {**os.environ, "CLINICDESK_HOME": str(home), "CLINICDESK_API_TOKEN": SECRETS[0]}
+    env = {**os.environ, "CLINICDESK_SETTINGS": str(home / "settings.ini"),
+           "CLINICDESK_LOG_DIR": str(home / "logs"), "CLINICDESK_API_TOKEN": SECRETS[0]}
     done = subprocess.run([sys.executable, "-m", "app", "support-bundle", "--output", str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -72,7 +73,7 @@ def test_the_bundle_has_no_patient_data_nor_secrets(workstation, tmp_path):
                                      for p in (s, g, b.isoformat(), s.split("-")[0])]
     found = [f for f in forbidden if f.casefold() in everything]
     assert found == [], f"{len(found)} patient values or secrets left in the bundle"
-    assert summary["logs"] == 2 and summary["redactions"]["nam"] >= 2
+    assert summary["logs"] == 2 and summary["redactions"]["logging_filter"] >= 2
 
 
 def test_the_bundle_keeps_what_support_needs(workstation, tmp_path):
