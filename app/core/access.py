@@ -1,6 +1,7 @@
 """The one access policy: may this user read or write this class of a patient's data?
 
-Three gates, all checked, every failed one explained (`Decision.reasons`):
+Three gates, each failed one explained (`Decision.reasons`); the consent gate speaks only to users
+whom the first two let through, since a patient's restriction is itself sensitive:
 
 1. **Role** (DOMAIN.md, "Who uses it"): what each profession may read and write by data class.
    Every clinic role except technical support reads the administrative classes (demographics,
@@ -43,7 +44,7 @@ from app.core.text import QT_TRANSLATE_NOOP, Text, text
 __all__ = [
     "AccessDenied", "Action", "Basis", "ConsentState", "ConsentStatus", "Decision",
     "PatientContext", "consent_from_fhir", "consent_to_fhir", "data_class_of", "decide",
-    "readable_classes", "relationship", "require", "valid_break_glass_reason",
+    "readable_classes", "relationship", "require", "role_classes", "valid_break_glass_reason",
     "writable_classes",
 ]
 
@@ -224,7 +225,7 @@ def decide(user: UserProfile, patient: PatientContext, data_class: DataClass,
     may_break = (not reasons and blocked and user.profession.is_professional
                  and user.profession != Profession.EXTERN)
     breaking = False
-    if blocked:
+    if blocked and not reasons:  # a consent state is itself sensitive: told only to those it stops
         if may_break and valid_break_glass_reason(break_glass_reason):
             breaking = True
         else:
@@ -248,3 +249,13 @@ def readable_classes(user: UserProfile, patient: PatientContext) -> frozenset[Da
 
 def writable_classes(user: UserProfile, patient: PatientContext) -> frozenset[DataClass]:
     return frozenset(c for c in DataClass if decide(user, patient, c, Action.WRITE).allowed)
+
+
+def role_classes(user: UserProfile, action: Action = Action.READ) -> frozenset[DataClass]:
+    """What the role reaches at best (own patient or mandate, open consent), for any patient.
+
+    The UI builds only these sections; each chart is still read through `decide`.
+    """
+    if user.profession.is_professional and user.is_administrative:
+        return frozenset()
+    return (READ if action == Action.READ else WRITE).get(user.profession, frozenset())

@@ -151,3 +151,23 @@ def test_every_reason_is_marked_for_translation():
 def test_data_class_of(resource_type, resource, expected):
     assert data_class_of(resource_type, resource) == expected
     assert access.data_class_of is data_class_of
+
+
+def test_role_classes_is_the_best_case_of_readable_classes():
+    for profession in Profession:
+        u = user(profession, mandates=mandate(MandateKind.PHYSICIAN_PROFESSIONAL))
+        if profession in (Profession.PHYSICIAN, Profession.RESIDENT):
+            u = user(profession, mandates=mandate(MandateKind.PHYSICIAN_PHYSICIAN))
+        assert access.role_classes(u) == readable_classes(u, patient()), profession
+        assert access.role_classes(u, Action.WRITE) == writable_classes(u, patient()), profession
+    assert access.role_classes(user(Profession.NURSE, is_administrative=True)) == frozenset()
+
+
+def test_consent_is_not_disclosed_to_those_the_role_already_stops():
+    for consent in (REFUSED, UNKNOWN, restricted(DataClass.NOTES)):
+        d = decide(user(Profession.RECEPTIONIST), patient(consent), DataClass.NOTES)
+        assert len(d.reasons) == 1 and "consent" not in d.reasons[0].source
+        assert "restricted" not in d.reasons[0].source
+    d = decide(user(Profession.EXTERN, mandates=mandate(MandateKind.PHYSICIAN_PROFESSIONAL)),
+               patient(REFUSED), DataClass.NOTES)
+    assert not d.can_break_glass and "cannot override" in d.reasons[0].source
