@@ -45,7 +45,9 @@ class SignInWindow(Retranslatable, QWidget):
         self._show_server_field(not settings.server_url)
         self._fill_demo_users(session.demo_users())
         self.retranslate()
-        (self.password if settings.last_username else self.username).setFocus()
+        first = self.server if not settings.server_url else (
+            self.password if settings.last_username else self.username)
+        first.setFocus()
         if settings.server_url:
             self.probe(settings.server_url)
 
