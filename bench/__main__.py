@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "ramq")
+MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "ramq", "access")
 COLUMNS = ("figure", "value", "unit", "goal", "limit", "ratio", "result")
 
 
