@@ -9,10 +9,12 @@ Public API (details in each module's docstring):
     reads:  get_resource, list_resources, list_by_type, cached_patient_ids, find_by_nam,
             find_by_name_birthdate, find_by_chart_number, get_cursor, outbox_batch,
             outbox_entry, open_conflicts, access_entries, unacknowledged_access
-    writes: put_resources(resources, outbox_changes=, access=), delete_resource, upsert_index,
-            enqueue, mark_acknowledged, mark_failed, record_conflict, resolve_conflict,
+    writes: put_resources(resources, outbox_changes=, access=), apply_pull(upserts, deletes,
+            cursors), delete_resource, upsert_index, enqueue, mark_acknowledged(_many),
+            mark_failed, record_conflict(uuid, server, reason), resolve_conflict,
             set_cursor, log_access, acknowledge_access, purge_patient, close
     verify_access_log() -> Verdict(ok, count, first_bad, problem)
+    sqlcipher_version() -> str                                 # for support bundles
 
 Files: keys.py (key wrapping), db.py (connections, error mapping), migrations/NNNN_*.py,
 resources.py, patients.py, outbox.py, access_log.py, reader.py, store.py, executor.py.
@@ -57,9 +59,16 @@ from app.store.patients import IndexEntry
 from app.store.reader import Reader
 from app.store.store import Store
 
+
+def sqlcipher_version() -> str:
+    """The SQLCipher library's version (e.g. "4.6.1 community")."""
+    from app.store import db
+    return db.sqlcipher_version()
+
 __all__ = [
     "DEFAULT_KDF", "Access", "CorruptDatabase", "DatabaseTooNew", "DiskFull", "Entry",
     "IndexEntry", "InsecureKeyring", "KdfParams", "KeyringEntryMissing", "KeyringUnavailable",
     "OutboxChange", "OutboxEntry", "Reader", "Store", "StoreClosed", "StoreError",
     "StoreExecutor", "StoreExists", "StoreNotFound", "Verdict", "WrongKey", "WrongPassword",
+    "sqlcipher_version",
 ]

@@ -42,6 +42,14 @@ def connect(path: Path, key: bytes, *, db_salt: str = "", readonly: bool = False
     return conn
 
 
+def sqlcipher_version() -> str:
+    conn = sqlcipher.connect(":memory:")
+    try:
+        return str(conn.execute("PRAGMA cipher_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def header_salt(path: Path) -> str:
     """SQLCipher's per-database salt: the first 16 bytes of the file, hex."""
     try:

@@ -83,27 +83,30 @@ def set_state(conn, change_uuid: str, state: str, error: str | None = None) -> N
                  "WHERE uuid = ?", (state, error, bump, change_uuid))
 
 
-def record_conflict(conn, change_uuid: str, server_version: dict | None) -> int:
-    """Keep the local change and the server's version side by side; the change stops."""
+def record_conflict(conn, change_uuid: str, server_version: dict | None,
+                    reason: str | None = None) -> int:
+    """Keep the local change and the server's version side by side; the change stops.
+    `reason` is a code (e.g. "412", "409"), never patient data."""
     entry = get(conn, change_uuid)
     if entry is None:
         raise KeyError("no such outbox change")
     set_state(conn, change_uuid, CONFLICT)
     cursor = conn.execute(
         "INSERT INTO conflicts (outbox_uuid, resource_type, resource_id, patient_id, local_json,"
-        " server_json, created) VALUES (?,?,?,?,?,?,?)",
+        " server_json, reason, created) VALUES (?,?,?,?,?,?,?,?)",
         (change_uuid, entry.resource_type, entry.resource_id, entry.patient_id,
          json.dumps(entry.body, ensure_ascii=False) if entry.body is not None else None,
-         json.dumps(server_version, ensure_ascii=False) if server_version else None, now()))
+         json.dumps(server_version, ensure_ascii=False) if server_version else None, reason,
+         now()))
     return cursor.lastrowid
 
 
 def open_conflicts(conn) -> list[dict]:
     rows = conn.execute(
         "SELECT id, outbox_uuid, resource_type, resource_id, patient_id, local_json, "
-        "server_json, created FROM conflicts WHERE resolved IS NULL ORDER BY id").fetchall()
+        "server_json, reason, created FROM conflicts WHERE resolved IS NULL ORDER BY id").fetchall()
     keys = ("id", "outbox_uuid", "resource_type", "resource_id", "patient_id", "local", "server",
-            "created")
+            "reason", "created")
     return [{k: (json.loads(v) if k in ("local", "server") and v else v)
              for k, v in zip(keys, row, strict=True)} for row in rows]
 

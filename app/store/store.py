@@ -148,21 +148,51 @@ class Store(Reader):
         with self.transaction() as conn:
             outbox.enqueue(conn, changes)
 
+    def apply_pull(self, upserts: list[dict], deletes: list[tuple[str, str]],
+                   cursors: dict[str, str]) -> None:
+        """One page from the server: resources in, (type, id) deletions out, cursors moved —
+        in one transaction, so a crash never leaves a cursor ahead of its data."""
+        index = [patients.entry_from_patient(r) for r in upserts
+                 if r.get("resourceType") == "Patient"]
+        with self.transaction() as conn:
+            resources.put(conn, upserts)
+            patients.upsert(conn, index)
+            for resource_type, resource_id in deletes:
+                resources.delete(conn, resource_type, resource_id)
+                if resource_type == "Patient":
+                    patients.delete(conn, resource_id)
+            for stream, cursor in cursors.items():
+                outbox.set_cursor(conn, stream, cursor)
+
     def mark_acknowledged(self, change_uuid: str, *, server_resource: dict | None = None) -> None:
         """The server took the change; `server_resource` (its answer) replaces the cached copy."""
+        self.mark_acknowledged_many([(change_uuid, server_resource)])
+
+    def mark_acknowledged_many(self, done: list[tuple[str, dict | None]]) -> None:
+        """Several acknowledged changes and the server's versions, in one transaction. A create
+        the server gave another id drops the local-id copy; a delete leaves nothing cached."""
         with self.transaction() as conn:
-            outbox.set_state(conn, change_uuid, outbox.ACKNOWLEDGED)
-            if server_resource:
-                resources.put(conn, [server_resource])
+            for change_uuid, server_resource in done:
+                entry = outbox.get(conn, change_uuid)
+                outbox.set_state(conn, change_uuid, outbox.ACKNOWLEDGED)
+                if entry is None:
+                    continue
+                renamed = server_resource and str(server_resource.get("id")) != entry.resource_id
+                if entry.method == "delete" or renamed:
+                    resources.delete(conn, entry.resource_type, entry.resource_id)
+                if server_resource and entry.method != "delete":
+                    resources.put(conn, [server_resource])
 
     def mark_failed(self, change_uuid: str, error: str) -> None:
         """A try failed (network, 5xx); `error` is a code, never patient data."""
         with self.transaction() as conn:
             outbox.set_state(conn, change_uuid, outbox.FAILED, error)
 
-    def record_conflict(self, change_uuid: str, server_resource: dict | None) -> int:
+    def record_conflict(self, change_uuid: str, server_resource: dict | None,
+                        reason: str | None = None) -> int:
+        """Stop the change and keep both versions for the user (`reason`: a code)."""
         with self.transaction() as conn:
-            return outbox.record_conflict(conn, change_uuid, server_resource)
+            return outbox.record_conflict(conn, change_uuid, server_resource, reason)
 
     def resolve_conflict(self, conflict_id: int) -> None:
         with self.transaction() as conn:

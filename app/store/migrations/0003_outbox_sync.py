@@ -39,6 +39,7 @@ def upgrade(conn) -> None:
             patient_id TEXT,
             local_json TEXT,
             server_json TEXT,
+            reason TEXT,
             created TEXT NOT NULL,
             resolved TEXT
         )""")

@@ -1,0 +1,101 @@
+"""One test per migration on a real SQLCipher file: build version N-1, insert rows, upgrade to
+N, check the rows and the new schema. New migrations add a test here."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from app.store import DatabaseTooNew, db, migrations
+
+
+@pytest.fixture
+def at_version(tmp_path):
+    conns = []
+
+    def build(version: int):
+        conn = db.connect(tmp_path / f"m{len(conns)}.db", secrets.token_bytes(32))
+        conns.append(conn)
+        assert migrations.migrate(conn, version) == version
+        return conn
+
+    yield build
+    for conn in conns:
+        conn.close()
+
+
+def columns(conn, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def test_numbering_is_dense_and_latest_known():
+    assert [n for n, _ in migrations.MIGRATIONS] == list(range(1, migrations.LATEST + 1))
+    assert migrations.LATEST == 4
+
+
+def test_0001_resources(at_version):
+    conn = at_version(0)
+    assert migrations.migrate(conn, 1) == 1
+    conn.execute("INSERT INTO resources VALUES ('Patient', 'a/b:1', 'v-é', NULL, 'a/b:1', '{}')")
+    assert conn.execute("SELECT id, version_id FROM resources").fetchone() == ("a/b:1", "v-é")
+
+
+def test_0002_patient_index(at_version):
+    conn = at_version(1)
+    conn.execute("INSERT INTO resources VALUES ('Patient', 'p1', '1', NULL, 'p1', '{}')")
+    migrations.migrate(conn, 2)
+    assert conn.execute("SELECT count(*) FROM resources").fetchone()[0] == 1
+    assert columns(conn, "patient_index") >= {"nam", "surname", "given", "birthdate",
+                                              "chart_number", "patient_id"}
+    plan = conn.execute("EXPLAIN QUERY PLAN SELECT * FROM patient_index WHERE nam = 'X'")
+    assert "patient_index_nam" in " ".join(str(r) for r in plan)
+
+
+def test_0003_outbox_sync(at_version):
+    conn = at_version(2)
+    conn.execute("INSERT INTO patient_index (patient_id, nam) VALUES ('p1', 'TREJ80010112')")
+    migrations.migrate(conn, 3)
+    assert conn.execute("SELECT nam FROM patient_index").fetchone()[0] == "TREJ80010112"
+    conn.execute("INSERT INTO outbox (uuid, resource_type, resource_id, method, created) "
+                 "VALUES ('u1', 'Patient', 'p1', 'update', 'now')")
+    assert conn.execute("SELECT state, attempts FROM outbox").fetchone() == ("pending", 0)
+    assert {"stream", "cursor"} <= columns(conn, "sync_state")
+    assert {"local_json", "server_json", "reason"} <= columns(conn, "conflicts")
+
+
+def test_0004_access_log(at_version):
+    conn = at_version(3)
+    conn.execute("INSERT INTO sync_state VALUES ('Patient', 'c1', 'now')")
+    migrations.migrate(conn, 4)
+    assert conn.execute("SELECT cursor FROM sync_state").fetchone()[0] == "c1"
+    conn.execute("INSERT INTO access_log VALUES (1, 't', 'u', 'p', 'notes', 'read', 'ws', NULL,"
+                 " 'h0', 'h1')")
+    with pytest.raises(db.Error, match="append-only"):
+        conn.execute("UPDATE access_log SET action = 'x'")
+    with pytest.raises(db.Error, match="append-only"):
+        conn.execute("DELETE FROM access_log")
+
+
+def test_newer_database_is_refused_untouched(at_version):
+    conn = at_version(migrations.LATEST)
+    conn.execute(f"PRAGMA user_version = {migrations.LATEST + 3}")
+    with pytest.raises(DatabaseTooNew) as err:
+        migrations.migrate(conn)
+    assert err.value.text.args == {"found": migrations.LATEST + 3, "known": migrations.LATEST}
+    assert migrations.version(conn) == migrations.LATEST + 3
+
+
+def test_failed_migration_rolls_back(at_version, monkeypatch):
+    conn = at_version(3)
+    module = migrations.MIGRATIONS[3][1]
+
+    def broken(c):
+        c.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(module, "upgrade", broken)
+    with pytest.raises(RuntimeError):
+        migrations.migrate(conn)
+    assert migrations.version(conn) == 3
+    assert "half_done" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
