@@ -18,7 +18,8 @@ A search identifies one person, never browses. `parse(raw)` accepts exactly thre
 
 Refused, each with a message saying what to type instead: empty input, wildcards (* % ? _),
 a name part shorter than two letters (initials), a name without its birth date or first name,
-characters other than letters, spaces, hyphens and apostrophes in names, an impossible or
+characters other than letters, spaces, hyphens and apostrophes in names (a period counts as a
+space: "St. Pierre"), a date without names, several dates, an impossible or
 future birth date, over-long input. At most MAX_RESULTS results are shown; past that the user is
 asked to refine the search (`cap`). Errors never repeat what was typed (it is patient data).
 """
