@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "ramq", "access")
+MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "ramq", "access", "bundle")
 COLUMNS = ("figure", "value", "unit", "goal", "limit", "ratio", "result")
 
 

@@ -1,0 +1,92 @@
+"""Bundle figures: size and build time of the PyInstaller bundle, and the bundled app's cold start
+beside the same command run from source (`python -m app …`), measured in the same run.
+
+The bundle is built into a temporary folder (≈ 20–30 s), or taken from `CLINICDESK_BUNDLE`
+(a built `clinicdesk-demo` folder) when set, in which case no build time is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE_GOAL_MB = 250.0
+BUILD_GOAL_S = 120.0
+NAM_CHECK = ["nam", "check", "TREM 5001 0112"]
+
+
+def _build(dist: Path) -> tuple[Path, float]:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "installer" / "build.py"), "--no-msi",
+                    "--flavour", "demo", "--dist", str(dist), "--work", str(dist / "work")],
+                   cwd=ROOT, check=True, capture_output=True, timeout=900)
+    return dist / "clinicdesk-demo", time.perf_counter() - started
+
+
+def _size_mb(bundle: Path) -> float:
+    """Bytes on disk: the bundle's symlinks (Qt libraries on Linux) are not counted twice."""
+    files = (p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
+def cold_start(cmd: list[str], runs: int, env: dict[str, str]) -> float:
+    """Median wall time of `cmd` (ms), each a fresh process; the first run only warms the disk."""
+    times = []
+    for n in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+        if n:
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def _row(figure: str, value: float, unit: str, goal: str, limit_name: str = "",
+         limit_value: float | None = None, passed: bool = True) -> dict:
+    return {"figure": figure, "value": value, "unit": unit, "goal": goal,
+            "limit_name": limit_name, "limit_value": limit_value, "passed": passed}
+
+
+def _startup_rows(bundle: Path, runs: int) -> list[dict]:
+    exe = str(bundle / ("clinicdesk.exe" if sys.platform == "win32" else "clinicdesk"))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    commands = [("nam check", NAM_CHECK)]
+    if (ROOT / "app" / "commands" / "demo.py").exists():
+        commands.append(("demo --offscreen --quit-after 0",
+                         ["demo", "--offscreen", "--quit-after", "0"]))
+    rows = []
+    for label, args in commands:
+        source = cold_start([sys.executable, "-m", "app", *args], runs, env)
+        bundled = cold_start([exe, *args], runs, env)
+        rows.append(_row(f"cold start, bundled `clinicdesk {label}`", bundled, "ms",
+                         "≤ 2× the source run", f"source run (python -m app {label})", source,
+                         bundled <= 2 * source))
+    return rows
+
+
+def run(quick: bool) -> list[dict]:
+    runs = 3 if quick else 7
+    given = os.environ.get("CLINICDESK_BUNDLE")
+    with tempfile.TemporaryDirectory(prefix="clinicdesk-bench-") as tmp:
+        rows = []
+        if given:
+            bundle = Path(given)
+        else:
+            bundle, seconds = _build(Path(tmp))
+            rows.append(_row("bundle build time (PyInstaller, demo flavour)", seconds, "s",
+                             f"≤ {BUILD_GOAL_S:.0f} s", passed=seconds <= BUILD_GOAL_S))
+        size = _size_mb(bundle)
+        rows.append(_row("bundle size (one folder, demo flavour)", size, "MB",
+                         f"≤ {SIZE_GOAL_MB:.0f} MB", passed=size <= SIZE_GOAL_MB))
+        rows += _startup_rows(bundle, runs)
+    return rows
+
+
+if __name__ == "__main__":
+    for result in run(quick="--quick" in sys.argv):
+        print(result)
