@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,9 +23,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+def _stop(proc: subprocess.Popen, timeout: float = 15,
+          how: signal.Signals = signal.SIGTERM) -> None:
     if proc.poll() is None:
-        proc.terminate()
+        proc.send_signal(how)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -93,7 +95,7 @@ class Postgres:
 
     def stop(self) -> None:
         if self.proc is not None:
-            _stop(self.proc, timeout=30)
+            _stop(self.proc, timeout=30, how=signal.SIGINT)  # "fast": disconnects clients
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

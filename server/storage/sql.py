@@ -252,7 +252,7 @@ class Tx:
         self._x("DELETE FROM search_token WHERE rtype = ? AND rid = ?", (rtype, rid))
         rows = [(rtype, rid, *t) for t in index.tokens(rtype, resource)] if resource else []
         if rows:
-            self.conn.executemany(self.store.dialect.sql(
+            self.conn.cursor().executemany(self.store.dialect.sql(
                 "INSERT INTO search_token (rtype, rid, name, system, value) "
                 "VALUES (?, ?, ?, ?, ?)"), rows)
         return Version(rtype, rid, version, ts, bool(deleted), int(seq), text, patient, method)
