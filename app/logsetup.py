@@ -3,7 +3,7 @@
 Patient data never reaches the file. Mark values as patient data where they are logged —
 `log.info("opened %s", PatientData(name))` or `extra={"patient_data": [name, ...]}` — and the
 formatter replaces them with `[patient]` in the message and in any exception traceback; NAMs
-(`LLLL YYMM DDAC`, spaced or not, any case) are replaced by `[NAM]` everywhere, marked or not.
+(`LLLL YYMM DDAC`, spaced, dashed or not, any case) are replaced by `[NAM]` everywhere, marked or not.
 `PatientData` also prints as `[patient]` if it ends up in a handler this module did not set up.
 """
 
@@ -19,9 +19,10 @@ import platformdirs
 
 LOG_DIR_ENV = "CLINICDESK_LOG_DIR"
 FILE_NAME = "clinicdesk.log"
-NAM_IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{4}[\s-]*\d{2}[\s-]*\d{2}[\s-]*\d{2}[\s-]*[A-Za-z0-9][\s-]*\d"
-    r"(?![A-Za-z0-9])")
+# LLLL YYMM DDAC with an optional space or dash between the three groups (as printed on the
+# card, as typed, as normalised); not between other digits, so "born 1980-02-03" stays.
+NAM_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{4}[ \t-]?\d{4}[ \t-]?\d{2}[A-Za-z0-9]\d"
+                         r"(?![A-Za-z0-9])")
 PATIENT, NAM = "[patient]", "[NAM]"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 _installed: logging.Handler | None = None
