@@ -57,3 +57,15 @@ class Settings:
             return max(1, int(self._qs.value("idle_minutes", DEFAULT_IDLE_MINUTES)))
         except (TypeError, ValueError):
             return DEFAULT_IDLE_MINUTES
+
+    def saved_profile(self, username: str) -> str:
+        """The profile JSON of the last online sign-in (staff data, for offline sign-in)."""
+        return str(self._qs.value(f"profiles/{_key(username)}", ""))
+
+    def save_profile(self, username: str, profile_json: str) -> None:
+        self._qs.setValue(f"profiles/{_key(username)}", profile_json)
+        self._qs.sync()
+
+
+def _key(username: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in username)

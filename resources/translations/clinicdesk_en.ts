@@ -536,6 +536,17 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>session</name>
+        <message>
+            <source>Wrong username or password.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server cannot be reached, and you have never signed in on this workstation: sign in once while the server is reachable.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>store</name>
         <message>
             <source>The local chart store failed.</source>

@@ -537,6 +537,17 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>session</name>
+        <message>
+            <source>Wrong username or password.</source>
+            <translation>Nom d'utilisateur ou mot de passe incorrect.</translation>
+        </message>
+        <message>
+            <source>The central server cannot be reached, and you have never signed in on this workstation: sign in once while the server is reachable.</source>
+            <translation>Le serveur central est injoignable et vous ne vous êtes jamais connecté sur ce poste : connectez-vous une première fois pendant que le serveur est joignable.</translation>
+        </message>
+    </context>
+    <context>
         <name>store</name>
         <message>
             <source>The local chart store failed.</source>

@@ -1,0 +1,142 @@
+"""The real session, patient and chart services: the central server through app.sync, the
+user's encrypted store through app.store.
+
+Sign-in: online when the server answers (password grant → token, `/api/me` → profile; the
+user's store is unlocked, or created on the first sign-in on this workstation); when the server
+cannot be reached, offline: `Store.unlock` checks the password against the keyring verifier and
+the profile comes from the last online sign-in. A wrong password is said as such, online or
+offline. The profile (staff data, not patient data) is kept in the settings for offline use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+
+from app.core.errors import UserFacingError
+from app.core.profiles import UserProfile, profile_from_json, profile_to_json
+from app.core.text import QT_TRANSLATE_NOOP, text
+from app.ui.services import DemoUser, Session
+
+log = logging.getLogger(__name__)
+CTX = "session"
+WRONG_PASSWORD = QT_TRANSLATE_NOOP(CTX, "Wrong username or password.")
+NEVER_ONLINE = QT_TRANSLATE_NOOP(
+    CTX, "The central server cannot be reached, and you have never signed in on this "
+    "workstation: sign in once while the server is reachable.")
+PROBE_TIMEOUT = 2.0
+
+
+class _Verifier:
+    """The password, as an in-memory scrypt hash, for re-entry after the idle lock."""
+
+    def __init__(self, password: str):
+        self._salt = os.urandom(16)
+        self._hash = self._derive(password)
+
+    def _derive(self, password: str) -> bytes:
+        return hashlib.scrypt(password.encode(), salt=self._salt, n=2**14, r=8, p=1)
+
+    def check(self, password: str) -> bool:
+        return hmac.compare_digest(self._hash, self._derive(password))
+
+
+class RemoteSession:
+    """SessionService over app.sync (online) and app.store (online and offline)."""
+
+    def __init__(self, demo_users: Sequence[DemoUser] = (), settings=None):
+        from app.ui.settings import Settings
+
+        self._demo_users = tuple(demo_users)
+        self.settings = settings or Settings()
+        self.client = None  # app.sync.client.FhirClient when online
+        self.store = None  # app.store.Store
+        self.profile: UserProfile | None = None
+        self._verifier: _Verifier | None = None
+        self._lock = threading.Lock()
+
+    def demo_users(self) -> Sequence[DemoUser]:
+        return self._demo_users
+
+    def probe(self, server: str) -> bool:
+        import httpx
+
+        try:
+            return httpx.get(server.rstrip("/") + "/health", timeout=PROBE_TIMEOUT).is_success
+        except httpx.HTTPError:
+            return False
+
+    def sign_in(self, server: str, username: str, password: str,
+                cancel: threading.Event | None = None) -> Session:
+        from app.sync.errors import Kind, SyncError
+
+        server = server.rstrip("/")
+        with self._lock:
+            try:
+                profile, client = self._online(server, username, password)
+                online = True
+            except SyncError as err:
+                if err.kind is Kind.AUTH or err.status in (400, 401):
+                    raise UserFacingError(text(CTX, WRONG_PASSWORD)) from None
+                if not err.transient:
+                    raise
+                log.info("server unreachable (%s): offline sign-in", err.kind.value)
+                profile, client, online = self._saved_profile(username), None, False
+            self.store = self._open_store(username, password, create=online)
+            self.client, self.profile = client, profile
+            self._verifier = _Verifier(password)
+        return Session(profile, server, online)
+
+    def _online(self, server: str, username: str, password: str):
+        from app.sync.client import FhirClient
+        from app.sync.client import Settings as SyncSettings
+
+        client = FhirClient(SyncSettings(server_url=server, username=username,
+                                         connect_timeout=PROBE_TIMEOUT))
+        try:
+            client.sign_in(password)
+            profile = profile_from_json(client.me())
+        except BaseException:
+            client.close()
+            raise
+        self.settings.save_profile(profile.username, json.dumps(profile_to_json(profile)))
+        return profile, client
+
+    def _saved_profile(self, username: str) -> UserProfile:
+        saved = self.settings.saved_profile(username)
+        if not saved:
+            raise UserFacingError(text(CTX, NEVER_ONLINE))
+        return profile_from_json(json.loads(saved))
+
+    def _open_store(self, username: str, password: str, *, create: bool):
+        from app.store import Store
+        from app.store.errors import StoreNotFound, WrongPassword
+
+        try:
+            return Store.unlock(username, password)
+        except StoreNotFound:
+            if not create:
+                raise UserFacingError(text(CTX, NEVER_ONLINE)) from None
+            return Store.create(username, password)
+        except WrongPassword:
+            raise UserFacingError(text(CTX, WRONG_PASSWORD)) from None
+
+    def verify_password(self, password: str) -> bool:
+        return bool(self._verifier and self._verifier.check(password))
+
+    def sign_out(self) -> None:
+        with self._lock:
+            client, store = self.client, self.store
+            self.client = self.store = self.profile = self._verifier = None
+        if client is not None:
+            try:
+                client.sign_out()
+            finally:
+                client.close()
+        if store is not None:
+            store.close()
