@@ -2,8 +2,9 @@
 
 Patient data never reaches the file. Mark values as patient data where they are logged —
 `log.info("opened %s", PatientData(name))` or `extra={"patient_data": [name, ...]}` — and the
-formatter replaces them with `[patient]` in the message and in any exception traceback; NAMs
-(`LLLL YYMM DDAC`, spaced, dashed or not, any case) are replaced by `[NAM]` everywhere, marked or not.
+formatter replaces them with `[patient]` in the message and in any exception traceback;
+NAMs (`LLLL YYMM DDAC`, spaced, dashed or not, any case) become `[NAM]` everywhere, marked or
+not.
 `PatientData` also prints as `[patient]` if it ends up in a handler this module did not set up.
 """
 
