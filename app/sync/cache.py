@@ -21,6 +21,7 @@ class Change:
     resource: dict | None
     base_version: str | None  # the server version the change was made on (If-Match)
     change_id: str  # urn:uuid:… — the create's identifier, searched by If-None-Exist
+    members: tuple[str, ...] = ()  # the outbox rows (uuids) this change stands for
 
 
 @dataclass(frozen=True)

@@ -96,8 +96,10 @@ class Pusher:
         size = self.client.settings.bundle_size
         while changes := self.cache.pending(size):
             check_cancel(cancel)
-            done, conflicts = self._push_bundle(changes, cancel)
-            self.cache.pushed(done)
+            dropped = [Pushed(c, None) for c in changes if c.op == "drop"]
+            sendable = [c for c in changes if c.op != "drop"]
+            done, conflicts = self._push_bundle(sendable, cancel) if sendable else ([], [])
+            self.cache.pushed(dropped + done)
             for change, server, reason in conflicts:
                 self.cache.conflict(change, server, reason)
                 report.conflicted.append(change.seq)

@@ -1,0 +1,118 @@
+"""The SyncCache over the real encrypted store (app.store).
+
+`StoreCache(store)` calls a Store on the caller's thread; `StoreCache.on_executor(executor)`
+sends every call to the StoreExecutor's one write thread (the UI's set-up). Outbox rows for the
+same resource are coalesced into one change (a create edited twice before it was sent is one
+create of the latest version), so a transaction never names a resource twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from app.store import Store, StoreExecutor
+from app.store import outbox as outbox_rows
+from app.store import resources as resource_rows
+from app.sync.cache import Change, Pushed
+
+T = TypeVar("T")
+FETCH_FACTOR = 4  # outbox rows read per change sent, to see a resource's later rows too
+
+
+def coalesce(entries: list, limit: int, complete: bool) -> list[Change]:
+    """Group outbox rows by resource, in the order of each group's first row."""
+    groups: dict[tuple[str, str], list] = {}
+    for entry in entries:
+        groups.setdefault((entry.resource_type, entry.resource_id), []).append(entry)
+    ordered = list(groups.values())
+    if not complete and len(ordered) > 1:
+        ordered = ordered[:-1]  # its later rows may lie beyond what was read
+    return [_change(rows) for rows in ordered[:limit]]
+
+
+def _change(rows: list) -> Change:
+    first, last = rows[0], rows[-1]
+    op = first.method if first.method == "create" else last.method
+    if first.method == "create" and last.method == "delete":
+        op = "drop"  # made and removed before the server saw it
+    return Change(seq=first.seq, op=op, rtype=first.resource_type, rid=first.resource_id,
+                  resource=last.body, base_version=first.base_version,
+                  change_id=f"urn:uuid:{first.uuid}",
+                  members=tuple(r.uuid for r in rows))
+
+
+class StoreCache:
+    def __init__(self, store: Store | None = None,
+                 run: Callable[[Callable[[Store], Any]], Any] | None = None):
+        if run is None:
+            if store is None:
+                raise ValueError("a Store or a runner is needed")
+            run = lambda fn: fn(store)  # noqa: E731
+        self._run = run
+
+    @classmethod
+    def on_executor(cls, executor: StoreExecutor) -> StoreCache:
+        return cls(run=executor.call)
+
+    # -- pull ------------------------------------------------------------------------------
+    def cached_patients(self) -> set[str]:
+        return set(self._run(lambda s: s.cached_patient_ids()))
+
+    def cursor(self, stream: str) -> str | None:
+        return self._run(lambda s: s.get_cursor(stream))
+
+    def apply_page(self, upserts: list[dict], deletes: list[tuple[str, str]],
+                   cursors: dict[str, str]) -> None:
+        def apply(store: Store) -> None:
+            waiting = {(e.resource_type, e.resource_id) for e in store.outbox_batch(10**6)}
+            kept = [r for r in upserts if (r["resourceType"], r["id"]) not in waiting]
+            gone = [d for d in deletes if d not in waiting]
+            store.apply_pull(kept, gone, cursors)
+        self._run(apply)
+
+    def evict(self, patient_id: str) -> None:
+        """The server no longer shows this chart: drop it (changes still queued stay, to be
+        refused by the server and kept as conflict records rather than lost)."""
+        def evict(store: Store) -> None:
+            queued = [e for e in store.outbox_batch(10**6) if e.patient_id == patient_id]
+            if not queued:
+                store.purge_patient(patient_id)
+                return
+            with store.transaction() as conn:
+                for res in resource_rows.list_for_patient(conn, patient_id):
+                    resource_rows.delete(conn, res["resourceType"], res["id"])
+        self._run(evict)
+
+    # -- push ------------------------------------------------------------------------------
+    def pending(self, limit: int) -> list[Change]:
+        fetch = limit * FETCH_FACTOR
+        entries = self._run(lambda s: s.outbox_batch(fetch))
+        return coalesce(entries, limit, complete=len(entries) < fetch)
+
+    def pushed(self, done: list[Pushed]) -> None:
+        pairs = [(uuid, p.resource) for p in done for uuid in p.change.members]
+        if pairs:
+            self._run(lambda s: s.mark_acknowledged_many(pairs))
+
+    def conflict(self, change: Change, server: dict | None, reason: str) -> None:
+        """One conflict record (the latest local version); earlier rows of it stop too."""
+        def record(store: Store) -> None:
+            *earlier, last = change.members
+            with store.transaction() as conn:
+                for uuid in earlier:
+                    outbox_rows.set_state(conn, uuid, outbox_rows.CONFLICT)
+            store.record_conflict(last, server, reason)
+        self._run(record)
+
+    # -- access log ------------------------------------------------------------------------
+    def audit_pending(self, limit: int) -> list[tuple[int, Any]]:
+        return [(e.seq, e) for e in self._run(lambda s: s.unacknowledged_access(limit))]
+
+    def audit_acknowledged(self, seqs: list[int]) -> None:
+        if seqs:
+            self._run(lambda s: s.acknowledge_access(seqs))
+
+    # -- for the UI and conflicts.py -------------------------------------------------------
+    def run(self, fn: Callable[[Store], T]) -> T:
+        return self._run(fn)
