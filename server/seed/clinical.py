@@ -136,21 +136,14 @@ def appointment(rid: str, patient: str, practitioner: str, day: date,
                 {"actor": {"reference": practitioner}, "status": "accepted"}]}
 
 
-def consent(rid: str, patient: str, classes: tuple[str, ...], when: str,
-            except_actor: str | None) -> dict:
-    """A restriction: deny `classes`; when `except_actor` is given, that practitioner is exempt
-    (the patient lets only their own physician see it)."""
+def consent(rid: str, patient: str, classes: tuple[str, ...], when: str) -> dict:
+    """A restriction as app.core.consent reads it: a nested provision denies `classes`."""
     deny: dict = {"type": "deny", "class": [
         {"system": fhir_systems.DATA_CLASS, "code": c} for c in classes]}
-    provision: dict = {"type": "permit", "provision": [deny]}
-    if except_actor:
-        provision["provision"].append({"type": "permit", "class": deny["class"], "actor": [{
-            "role": _cc("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "PRCP",
-                        "primary information recipient"),
-            "reference": {"reference": except_actor}}]})
     return {"resourceType": "Consent", "id": rid, "status": "active",
             "scope": _cc("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy",
                          "Privacy Consent"),
             "category": [_cc(fhir_systems.LOINC, "59284-0", "Patient Consent")],
             "patient": {"reference": patient}, "dateTime": when,
-            "policyRule": _cc(ACT_CODE, "OPTOUT", "opt-out"), "provision": provision}
+            "policyRule": _cc(ACT_CODE, "OPTOUT", "opt-out"),
+            "provision": {"type": "permit", "provision": [deny]}}

@@ -6,7 +6,8 @@ consent). Patient i depends only on (seed, i, id_prefix) and on the NAMs issued 
 `patients(100, s)` is the first 100 of `patients(1000, s)`.
 
 RAMQ registration is written as app.core.registration documents it. Every 25th patient
-(index % 25 == 7) has a Consent restriction; half of those exempt their family physician.
+(index % 25 == 7) has a Consent restriction (app.core.consent's convention: an active
+Consent whose nested "deny" provision names DATA_CLASS codes), which binds every user.
 """
 
 from __future__ import annotations
@@ -85,9 +86,8 @@ class _Chart:
             out.append(clinical.appointment(self.rid("apt"), self.ref, doctor, day, rng))
         if self.index % 25 == 7:
             classes = RESTRICTED_CLASSES[(self.index // 25) % len(RESTRICTED_CLASSES)]
-            exempt = physician if self.index % 50 == 7 else None
             out.append(clinical.consent(self.rid("cns"), self.ref, classes,
-                                        clinical.stamp(self.day(2), rng), exempt))
+                                        clinical.stamp(self.day(2), rng)))
         return out
 
     def patient(self) -> dict:

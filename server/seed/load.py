@@ -44,7 +44,8 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
                                                              separators=(",", ":")),
                              index.patient_of(rtype, body, rid), "POST"))
             tokens.extend((rtype, rid, *t) for t in index.tokens(rtype, body))
-        tx.conn.executemany(dialect.sql(
+        cursor = tx.conn.cursor()  # psycopg has executemany on cursors only
+        cursor.executemany(dialect.sql(
             "INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, patient, "
             "method) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), versions)
         tx.conn.execute(dialect.sql(
@@ -52,7 +53,7 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
             "patient) SELECT rtype, rid, version, ts, deleted, seq, content, patient "
             "FROM resource_version WHERE seq > ? ORDER BY seq"), (start,))
         if tokens:
-            tx.conn.executemany(dialect.sql(
+            cursor.executemany(dialect.sql(
                 "INSERT INTO search_token (rtype, rid, name, system, value) "
                 "VALUES (?, ?, ?, ?, ?)"), tokens)
     return len(resources)

@@ -9,6 +9,10 @@ from datetime import date
 import pytest
 
 from app.core import fhir_systems, nam, registration
+from app.core.consent import ConsentStatus, consent_from_fhir
+from app.core.data_class import DataClass
+from server.fhir.validate import validate
+from server.identity import practitioner
 from server.seed import codes, generate, staff
 
 N = 400
@@ -129,13 +133,22 @@ def test_medications_carry_dins_and_reports_and_notes_are_french(charts):
             assert text.startswith("Note de consultation") and "Motif" in text
 
 
-def test_consent_restrictions_deny_data_classes(charts):
+def test_consent_restrictions_are_read_by_the_client_policy(charts):
     consents = [r for c in charts for r in c if r["resourceType"] == "Consent"]
     assert len(consents) == N // 25
-    for consent in consents:
-        deny = consent["provision"]["provision"][0]
-        assert deny["type"] == "deny"
-        assert all(c["system"] == fhir_systems.DATA_CLASS for c in deny["class"])
+    states = [consent_from_fhir([c]) for c in consents]
+    assert all(s.status == ConsentStatus.RESTRICTED for s in states)
+    assert {DataClass.LABS, DataClass.NOTES} <= {c for s in states for c in s.restricted}
+
+
+def test_every_resource_validates_with_the_servers_fhir_models():
+    resources = [r for c in generate.patients(60, seed=4) for r in c]
+    resources += generate.reference_resources()
+    for account in staff.ACCOUNTS:
+        resources += [practitioner.practitioner(account.profile),
+                      *practitioner.roles(account.profile)]
+    for resource in resources:
+        assert validate(resource, resource["resourceType"]) is resource
 
 
 def test_chart_size_pads_a_chart_for_benchmarks():
