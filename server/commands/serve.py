@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--database", metavar="URL", help="postgresql://… instead of SQLite")
     p.add_argument("--no-auth", action="store_true",
                    help="serve FHIR without authorisation (tests of the FHIR engine only)")
+    p.add_argument("--access-token-ttl", type=float, default=900, metavar="SECONDS",
+                   help="lifetime of OAuth access tokens (default 900: 15 minutes)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(run=run)
 
@@ -35,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
     settings = Settings(data_dir=args.data, database_url=args.database, host=args.host,
-                        port=args.port, auth_required=not args.no_auth)
+                        port=args.port, auth_required=not args.no_auth,
+                        access_token_ttl=args.access_token_ttl)
     if args.no_auth:
         logging.getLogger("server").warning("authorisation is OFF (--no-auth)")
     # No access log: request lines carry search parameters (NAM, names, birth dates).
