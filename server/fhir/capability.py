@@ -33,7 +33,8 @@ def _resource(rtype: str) -> dict:
                         for n in params_for(rtype)],
     }
     if rtype == "Patient":
-        body["operation"] = [{"name": "everything", "definition": EVERYTHING}]
+        body["operation"] = [{"name": "everything", "definition": EVERYTHING,
+                              "documentation": "_since, _count; AuditEvents are left out"}]
     return body
 
 

@@ -182,7 +182,10 @@ class Tx:
         return page
 
     def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
-        text, args = "c.patient = ? AND c.deleted = 0 AND c.seq > ?", [patient_id, after_seq]
+        # AuditEvents name the patient but are not part of the chart: every read of a chart
+        # writes one, and a sync pull must not grow with the reads of it.
+        text = "c.patient = ? AND c.deleted = 0 AND c.seq > ? AND c.rtype <> 'AuditEvent'"
+        args: list = [patient_id, after_seq]
         if since is not None:
             text += " AND c.ts >= ?"
             args.append(since)

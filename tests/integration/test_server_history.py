@@ -63,9 +63,17 @@ def test_everything_with_since_and_paging(fhir: httpx.Client) -> None:
     cond = _post(fhir, condition(ref))
     gone = _post(fhir, observation(ref))
     fhir.delete(f"Observation/{gone['id']}")
+    audit = _post(fhir, {
+        "resourceType": "AuditEvent", "recorded": "2026-01-01T00:00:00Z",
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110110"},
+        "agent": [{"requestor": True, "who": {"display": "Dre Test"}}],
+        "source": {"observer": {"display": "ClinicDesk"}},
+        "entity": [{"what": {"reference": ref}}]})
     pages = _pages(fhir, f"Patient/{pid}/$everything", {"_count": "2"})
     ids = {e["resource"]["id"] for page in pages for e in page["entry"]}
-    assert ids == {pid, *old, cond["id"]} and len(pages) == 3
+    assert ids == {pid, *old, cond["id"]} and len(pages) == 3  # no AuditEvent: not the chart
+    by_patient = fhir.get("AuditEvent", params={"patient": pid}).json()
+    assert [e["resource"]["id"] for e in by_patient["entry"]] == [audit["id"]]
     recent = fhir.get(f"Patient/{pid}/$everything",
                       params={"_since": cond["meta"]["lastUpdated"]}).json()
     assert {e["resource"]["id"] for e in recent["entry"]} == {cond["id"]}
