@@ -3,7 +3,8 @@
 Every connection: raw key, `cipher_log_level = NONE` (a wrong key is an answer, not stderr
 noise), WAL, `synchronous = FULL` (the outbox and the access log share the file and must
 survive a power cut), `secure_delete = ON` (purged rows are overwritten, not just unlinked),
-`temp_store = MEMORY` (no clear-text temporary files), foreign keys on.
+`temp_store = MEMORY` (no clear-text temporary files), foreign keys on, a 32 MB page
+cache (a cached page is already decrypted: the index of 100,000 patients fits).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 Error = sqlcipher.Error
 SALT_BYTES = 16
 PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "secure_delete = ON",
-           "temp_store = MEMORY", "foreign_keys = ON", "busy_timeout = 5000")
+           "temp_store = MEMORY", "foreign_keys = ON", "busy_timeout = 5000",
+           "cache_size = -32000")  # 32 MB: index pages stay decrypted in memory
 
 
 def connect(path: Path, key: bytes, *, db_salt: str = "", readonly: bool = False):

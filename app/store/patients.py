@@ -73,9 +73,9 @@ def find_by_name_birthdate(conn, surname: str, given: str, birthdate: str) -> li
     'MARIE CLAUDE')."""
     given_norm = normalise_name(given)
     return _rows(conn.execute(
-        f"SELECT {COLUMNS} FROM patient_index WHERE surname = ? AND given >= ? AND given < ? "
-        "AND birthdate = ? ORDER BY given",
-        (normalise_name(surname), given_norm, given_norm + "\uffff", birthdate)))
+        f"SELECT {COLUMNS} FROM patient_index WHERE surname = ? AND birthdate = ? "
+        "AND given >= ? AND given < ? ORDER BY given",
+        (normalise_name(surname), birthdate, given_norm, given_norm + "\uffff")))
 
 
 def find_by_chart_number(conn, chart_number: str) -> list[IndexEntry]:

@@ -17,5 +17,5 @@ def upgrade(conn) -> None:
             chart_number TEXT
         ) WITHOUT ROWID""")
     conn.execute("CREATE INDEX patient_index_nam ON patient_index (nam)")
-    conn.execute("CREATE INDEX patient_index_name ON patient_index (surname, given, birthdate)")
+    conn.execute("CREATE INDEX patient_index_name ON patient_index (surname, birthdate, given)")
     conn.execute("CREATE INDEX patient_index_chart ON patient_index (chart_number)")
