@@ -1,12 +1,14 @@
 """`clinicdesk` command line: each sub-command lives in `app/commands/<name>.py` with
-`register(subparsers)`; the one chosen runs `args.run(args)` and returns the exit code."""
+`register(subparsers)`; the one chosen runs `args.run(args)` and returns the exit code.
+Without a sub-command, `clinicdesk` opens the workstation app (app.ui.app.main)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
-COMMANDS = ("nam", "support", "audit")
+COMMANDS = ("nam", "support", "audit", "demo", "userdata")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +20,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # the app itself; no command module is imported (start-up time)
+        from app.ui.app import main as gui
+        return gui()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):

@@ -4,7 +4,6 @@ flow, and `main()`. Start-up imports stay lean: the main window is imported afte
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -79,12 +78,18 @@ class Shell(QObject):
 
 
 def run(services: Services, settings: Settings | None = None, *,
-        quit_after: float | None = None, screenshot: Path | None = None) -> int:
-    """Show the sign-in window and run the event loop; `quit_after` seconds (0: once painted)."""
+        quit_after: float | None = None, screenshot: Path | None = None,
+        auto_sign_in: tuple[str, str] | None = None) -> int:
+    """Show the sign-in window and run the event loop; `quit_after` seconds (0: once painted);
+    `auto_sign_in` (username, password) signs in at once (demo screenshots)."""
     settings = settings or Settings()
     app = create_application(settings=settings)
     shell = Shell(services, settings)
     first = shell.show_sign_in()
+    if auto_sign_in:
+        first.username.setText(auto_sign_in[0])
+        first.password.setText(auto_sign_in[1])
+        first.sign_in()
     if os.environ.get(EXIT_AFTER_SHOW):
         quit_after = 0
     if screenshot or quit_after is not None:
@@ -106,6 +111,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`clinicdesk` without a sub-command: the workstation app against the saved server."""
     from app.ui.backend import build_services
 
-    argv = list(sys.argv[1:] if argv is None else argv)
     settings = Settings()
-    return run(build_services(), settings)
+    return run(build_services(settings=settings), settings)

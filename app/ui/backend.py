@@ -1,7 +1,7 @@
 """The services the windows call (app.ui.services), wired from the layers below.
 
 `role_readable` and `QhrRules` are pure rules from core/qhr; the HTTP session, patient and chart
-services are in app.ui.remote (FHIR through app.sync).
+services are in app.ui.remote and app.ui.remote_data (app.sync and app.store).
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from app.ui.services import DemoUser, Services
 def role_readable(profile: UserProfile) -> frozenset[DataClass]:
     """What this user could read of some patient at all (own patient, open consent): the
     sections outside it are never built. Each chart is still read through the policy."""
-    from app.core.access import PatientContext, readable_classes
-    from app.core.consent import OPEN
+    from app.core.access import role_classes
 
-    best_case = PatientContext("-", frozenset({profile.username}), OPEN)
-    return readable_classes(profile, best_case)
+    return role_classes(profile)
 
 
 class QhrRules:
@@ -32,9 +30,10 @@ class QhrRules:
         return eligibility(profile, key_plugged=key_plugged)
 
 
-def build_services(demo_users: Sequence[DemoUser] = ()) -> Services:
-    from app.ui.remote import FhirCharts, FhirPatients, RemoteSession
+def build_services(demo_users: Sequence[DemoUser] = (), settings=None) -> Services:
+    from app.ui.remote import RemoteSession
+    from app.ui.remote_data import FhirCharts, FhirPatients
 
-    session = RemoteSession(demo_users)
+    session = RemoteSession(demo_users, settings)
     return Services(session=session, patients=FhirPatients(session), charts=FhirCharts(session),
                     qhr=QhrRules())

@@ -55,7 +55,7 @@ class RemoteSession:
         self._demo_users = tuple(demo_users)
         self.settings = settings or Settings()
         self.client = None  # app.sync.client.FhirClient when online
-        self.store = None  # app.store.Store
+        self.executor = None  # app.store.StoreExecutor: the one thread that owns the store
         self.profile: UserProfile | None = None
         self._verifier: _Verifier | None = None
         self._lock = threading.Lock()
@@ -87,7 +87,7 @@ class RemoteSession:
                     raise
                 log.info("server unreachable (%s): offline sign-in", err.kind.value)
                 profile, client, online = self._saved_profile(username), None, False
-            self.store = self._open_store(username, password, create=online)
+            self.executor = self._open_store(username, password, create=online)
             self.client, self.profile = client, profile
             self._verifier = _Verifier(password)
         return Session(profile, server, online)
@@ -114,29 +114,39 @@ class RemoteSession:
         return profile_from_json(json.loads(saved))
 
     def _open_store(self, username: str, password: str, *, create: bool):
-        from app.store import Store
+        """The user's store on its own thread; created at the first online sign-in."""
+        from app.store import Store, StoreExecutor
         from app.store.errors import StoreNotFound, WrongPassword
 
+        def opener() -> Store:
+            try:
+                return Store.unlock(username, password)
+            except StoreNotFound:
+                if not create:
+                    raise UserFacingError(text(CTX, NEVER_ONLINE)) from None
+                return Store.create(username, password)
+            except WrongPassword:
+                raise UserFacingError(text(CTX, WRONG_PASSWORD)) from None
+
+        executor = StoreExecutor(opener)
         try:
-            return Store.unlock(username, password)
-        except StoreNotFound:
-            if not create:
-                raise UserFacingError(text(CTX, NEVER_ONLINE)) from None
-            return Store.create(username, password)
-        except WrongPassword:
-            raise UserFacingError(text(CTX, WRONG_PASSWORD)) from None
+            executor.opened.result()
+        except BaseException:
+            executor.close()
+            raise
+        return executor
 
     def verify_password(self, password: str) -> bool:
         return bool(self._verifier and self._verifier.check(password))
 
     def sign_out(self) -> None:
         with self._lock:
-            client, store = self.client, self.store
-            self.client = self.store = self.profile = self._verifier = None
+            client, executor = self.client, self.executor
+            self.client = self.executor = self.profile = self._verifier = None
         if client is not None:
             try:
                 client.sign_out()
             finally:
                 client.close()
-        if store is not None:
-            store.close()
+        if executor is not None:
+            executor.close()

@@ -369,6 +369,13 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>chart</name>
+        <message>
+            <source>This chart is not on this workstation, and the central server cannot be reached.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>language</name>
         <message>
             <source>Français (Canada)</source>

@@ -126,7 +126,7 @@
         </message>
         <message>
             <source>NAM, name and birth date, or chart number</source>
-            <translation>NAM, nom et date de naissance, ou n° de dossier</translation>
+            <translation>NAM, nom + naissance, ou n° de dossier</translation>
         </message>
         <message>
             <source>Search for one patient to open the chart.
@@ -367,6 +367,13 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Type the reason for breaking the glass in a full sentence (at least {chars} characters and {words} words).</source>
             <translation>Inscrivez le motif de l'accès forcé en une phrase complète (au moins {chars} caractères et {words} mots).</translation>
+        </message>
+    </context>
+    <context>
+        <name>chart</name>
+        <message>
+            <source>This chart is not on this workstation, and the central server cannot be reached.</source>
+            <translation>Ce dossier n'est pas sur ce poste, et le serveur central est injoignable.</translation>
         </message>
     </context>
     <context>

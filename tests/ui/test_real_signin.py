@@ -4,6 +4,7 @@ SQLCipher store with its key in the real Secret Service, then offline against th
 import pytest
 from PySide6.QtCore import Qt
 
+from app.core.data_class import DataClass
 from app.ui.remote import RemoteSession
 from app.ui.signin import SignInWindow
 from server.processes import free_port
@@ -48,7 +49,7 @@ def test_online_then_offline_sign_in(qtbot, session, ui_settings, server, tmp_pa
     online = signed[0]
     assert online.online and online.profile.username == "1000001"
     assert online.profile.profession.value == "physician"
-    assert session.store is not None and session.store.path.exists()
+    assert session.executor.call(lambda store: store.path.exists())
     assert session.verify_password("demo-medecin-1") and not session.verify_password("x")
     session.sign_out()
 
@@ -70,3 +71,49 @@ def test_offline_without_a_previous_online_sign_in_says_what_to_do(qtbot, sessio
         qtbot, session, ui_settings, unreachable, "1000002", "demo-medecin-2")
     assert signed == []
     assert "sign in once while the server is reachable" in window.message.text()
+
+
+def _patient(chart: list[dict]) -> dict:
+    return next(r for r in chart if r["resourceType"] == "Patient")
+
+
+def _physician_patient(charts, username: str) -> dict:
+    return next(_patient(c) for c in charts if any(
+        g.get("reference") == f"Practitioner/user-{username}"
+        for g in _patient(c).get("generalPractitioner") or ()))
+
+
+def test_search_and_open_a_chart_for_real_then_offline(session, ui_settings, server,
+                                                       seeded_charts):
+    from app.ui.remote_data import FhirCharts, FhirPatients
+
+    session.sign_in(server, "1000001", "demo-medecin-1")
+    patient = _physician_patient(seeded_charts, "1000001")
+    nam = next(i["value"] for i in patient["identifier"] if i["system"].endswith("/nam"))
+    found = FhirPatients(session).search(nam)
+    assert [p.id for p in found] == [patient["id"]]
+    name = patient["name"][0]
+    by_name = FhirPatients(session).search(
+        f"{name['family']}, {name['given'][0]} {patient['birthDate']}")
+    assert patient["id"] in [p.id for p in by_name]
+    chart = FhirCharts(session).open(patient["id"])
+    assert chart.patient.nam == nam
+    assert DataClass.LABS in chart.readable and chart.entries.get(DataClass.LABS)
+    log = session.executor.call(lambda store: store.access_entries())
+    assert {e.information for e in log} >= {"patient search", "labs", "demographics"}
+    session.sign_out()
+
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    session.sign_in(unreachable, "1000001", "demo-medecin-1")  # offline, from the store
+    assert [p.id for p in FhirPatients(session).search(nam)] == [patient["id"]]
+    assert FhirCharts(session).open(patient["id"]).entries.get(DataClass.LABS)
+
+
+def test_receptionist_reads_no_clinical_class_of_a_real_chart(session, server, seeded_charts):
+    from app.ui.remote_data import FhirCharts
+
+    session.sign_in(server, "1000009", "demo-reception")
+    patient = _physician_patient(seeded_charts, "1000001")
+    chart = FhirCharts(session).open(patient["id"])
+    assert not {c for c in chart.readable if c.is_clinical}
+    assert not {c for c in chart.entries if c.is_clinical}

@@ -1,0 +1,104 @@
+"""`clinicdesk demo [--offscreen] [--screenshot PATH] [--quit-after SECONDS] [--sign-in USER]`:
+the reference server with synthetic patients on loopback, in a temporary folder, and the app
+with the demo accounts listed on its sign-in window. Everything is deleted at exit.
+
+Without a display (Linux: neither DISPLAY nor WAYLAND_DISPLAY) and without --offscreen, it says
+what to run instead. The demo keeps its store keys in memory (app.commands.demo_keyring), never
+in the user's keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+NO_DISPLAY = """No display found, so the ClinicDesk window cannot open here.
+Instead, run one of:
+  clinicdesk demo --offscreen --screenshot demo.png --quit-after 5   (a picture of the app)
+  xvfb-run -a ./dev.sh demo                                          (a virtual display)
+or start the demo from a desktop session (or with `ssh -X`)."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="reference server + synthetic patients + the app")
+    p.add_argument("--offscreen", action="store_true", help="render without a display")
+    p.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window as PNG")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="quit after this many seconds (0: once the first window is drawn)")
+    p.add_argument("--sign-in", metavar="USERNAME", help="sign in as this demo account")
+    p.add_argument("--patients", type=int, default=100, help="synthetic patients (default 100)")
+    p.add_argument("--language", choices=("fr_CA", "en"), help="language of the app")
+    p.set_defaults(run=run)
+
+
+def has_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM"))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    folder = Path(tempfile.mkdtemp(prefix="clinicdesk-demo-"))
+    os.environ.update({
+        "CLINICDESK_HOME": str(folder / "home"), "XDG_DATA_HOME": str(folder / "data"),
+        "CLINICDESK_ALLOW_INSECURE_KEYRING": "1",
+        "PYTHON_KEYRING_BACKEND": "app.commands.demo_keyring.MemoryKeyring"})
+    server = None
+    try:
+        server = start_server(folder / "server", args.patients)
+        return run_app(server.base, args)
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_server(data: Path, patients: int):
+    from server.processes import ServerProcess
+
+    print(f"Starting the reference server with {patients} synthetic patients…", flush=True)
+    subprocess.run([sys.executable, "-m", "server.cli", "seed", "--data", str(data),
+                    "--patients", str(patients)], check=True, stdout=subprocess.DEVNULL)
+    server = ServerProcess(data, auth=True).start()
+    print(f"Server: {server.base}", flush=True)
+    return server
+
+
+def demo_users():
+    from app.ui.services import DemoUser
+    from server.seed.staff import ACCOUNTS
+
+    return [DemoUser(a.profile.username, a.password, a.profile.display_name,
+                     a.profile.profession.value) for a in ACCOUNTS]
+
+
+def run_app(server_url: str, args: argparse.Namespace) -> int:
+    from app.ui.app import run
+    from app.ui.backend import build_services
+    from app.ui.settings import Settings
+
+    settings = Settings()
+    settings.server_url = server_url
+    if args.language:
+        settings.language = args.language
+    users = demo_users()
+    auto = next(((u.username, u.password) for u in users if u.username == args.sign_in), None)
+    if args.sign_in and auto is None:
+        print(f"No demo account {args.sign_in!r}.", file=sys.stderr)
+        return 2
+    quit_after = args.quit_after
+    if args.screenshot and quit_after is None:
+        quit_after = 5.0
+    return run(build_services(users, settings), settings, quit_after=quit_after,
+               screenshot=args.screenshot, auto_sign_in=auto)

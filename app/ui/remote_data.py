@@ -1,0 +1,220 @@
+"""Patient search and chart opening for real: the central server when online (through app.sync),
+the user's encrypted store otherwise; every chart read goes through app.core.access and writes
+the access-log entry in the store.
+
+Search follows app.core.search_rules (one individual: NAM, chart number, or surname + first
+name + birth date); names are compared exactly after normalisation, never by prefix.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+
+from app.core import fhir_systems
+from app.core.data_class import DataClass
+from app.core.errors import UserFacingError
+from app.core.text import QT_TRANSLATE_NOOP, text
+from app.ui.services import Chart, ChartEntry, PatientSummary
+
+CTX = "chart"
+NOT_CACHED = QT_TRANSLATE_NOOP(
+    CTX, "This chart is not on this workstation, and the central server cannot be reached.")
+
+
+def _identifier(resource: dict, system: str) -> str | None:
+    return next((i.get("value") for i in resource.get("identifier") or ()
+                 if i.get("system") == system), None)
+
+
+def summary_of(patient: dict) -> PatientSummary:
+    name = (patient.get("name") or [{}])[0]
+    born = patient.get("birthDate")
+    return PatientSummary(
+        id=patient["id"], family=name.get("family", ""), given=" ".join(name.get("given") or ()),
+        birth_date=date.fromisoformat(born) if born else None,
+        nam=_identifier(patient, fhir_systems.NAM),
+        chart_number=_identifier(patient, fhir_systems.CHART_NUMBER))
+
+
+class FhirPatients:
+    def __init__(self, session):
+        self.session = session  # app.ui.remote.RemoteSession
+
+    def search(self, query: str, cancel: threading.Event | None = None) -> list[PatientSummary]:
+        from app.core import search_rules
+        from app.sync.errors import SyncError
+
+        parsed = search_rules.parse(query)
+        found: list[dict] | None = None
+        if self.session.client is not None:
+            try:
+                found = self._online(parsed, cancel)
+            except SyncError as err:
+                if not err.transient:
+                    raise
+        if found is None:
+            found = self._offline(parsed)
+        capped = search_rules.cap(found)
+        if capped.refine is not None:
+            raise UserFacingError(capped.refine)
+        self._log_search()
+        return [summary_of(p) for p in capped.shown]
+
+    def _online(self, q, cancel: threading.Event | None) -> list[dict]:
+        from app.core.search_rules import ChartQuery, NamQuery, normalise_name
+
+        if isinstance(q, NamQuery):
+            params = {"identifier": f"{fhir_systems.NAM}|{q.nam}"}
+        elif isinstance(q, ChartQuery):
+            params = {"identifier": f"{fhir_systems.CHART_NUMBER}|{q.chart_number}"}
+        else:
+            params = {"family": q.surname, "given": q.given, "birthdate": q.birthdate.isoformat()}
+        params["_count"] = "50"
+        bundle = self.session.client.get("Patient", params=params, cancel=cancel)
+        patients = [e["resource"] for e in bundle.get("entry") or ()
+                    if (e.get("resource") or {}).get("resourceType") == "Patient"]
+        if isinstance(q, NamQuery | ChartQuery):
+            return patients
+
+        def exact(p: dict) -> bool:  # the server's string search is a prefix match
+            return any(normalise_name(n.get("family", "")) == q.surname and q.given in
+                       {normalise_name(g) for g in n.get("given") or ()}
+                       for n in p.get("name") or ())
+        return [p for p in patients if exact(p)]
+
+    def _offline(self, q) -> list[dict]:
+        from app.core.search_rules import ChartQuery, NamQuery
+
+        def find(store) -> list[dict]:
+            if isinstance(q, NamQuery):
+                rows = store.find_by_nam(q.nam)
+            elif isinstance(q, ChartQuery):
+                rows = store.find_by_chart_number(q.chart_number)
+            else:
+                rows = store.find_by_name_birthdate(q.surname, q.given, q.birthdate.isoformat())
+            resources = (store.get_resource("Patient", r.patient_id) for r in rows)
+            return [r for r in resources if r]
+        return self.session.executor.call(find)
+
+    def _log_search(self) -> None:
+        from app.store import Access
+
+        username = self.session.profile.username
+        self.session.executor.call(lambda store: store.log_access(
+            Access(username, None, "patient search", "search")))
+
+
+class FhirCharts:
+    def __init__(self, session):
+        self.session = session
+
+    def readable(self, profile) -> frozenset[DataClass]:
+        from app.ui.backend import role_readable
+
+        return role_readable(profile)
+
+    def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
+        from app.sync.errors import SyncError
+
+        if self.session.client is not None:
+            try:
+                self._pull(patient_id, cancel)
+            except SyncError as err:
+                if not err.transient:
+                    raise
+        return self.session.executor.call(lambda store: self._read(store, patient_id))
+
+    def _pull(self, patient_id: str, cancel: threading.Event | None) -> None:
+        from app.sync.engine import SyncService
+        from app.sync.local import StoreCache
+
+        cache = StoreCache.on_executor(self.session.executor)
+        SyncService(self.session.client, cache).open_chart(patient_id, cancel)
+
+    def _read(self, store, patient_id: str) -> Chart:
+        """On the store thread: the policy decides each class; each class read is logged."""
+        from app.core import access
+        from app.core.resource_class import data_class_of
+        from app.store import Access
+
+        resources = store.list_resources(patient_id)
+        patient = next((r for r in resources if r.get("resourceType") == "Patient"), None)
+        if patient is None:
+            raise UserFacingError(text(CTX, NOT_CACHED))
+        profile = self.session.profile
+        context = patient_context(patient_id, resources)
+        by_class: dict[DataClass, list[dict]] = {}
+        for resource in resources:
+            data_class = data_class_of(resource.get("resourceType", ""), resource)
+            if data_class is not None:
+                by_class.setdefault(data_class, []).append(resource)
+        allowed = frozenset(c for c in DataClass if access.decide(profile, context, c).allowed)
+        entries = {}
+        for data_class in sorted(allowed & set(by_class)):
+            store.log_access(Access(profile.username, patient_id, data_class, "read"))
+            entries[data_class] = sorted((entry_of(r) for r in by_class[data_class]),
+                                         key=_newest_first)
+        return Chart(summary_of(patient), allowed, entries)
+
+
+def patient_context(patient_id: str, resources: list[dict]):
+    """Physicians: Patient.generalPractitioner and Encounter participants, as accounts by the
+    id convention `Practitioner/user-{username}`; consent from the cached Consent resources."""
+    from app.core.access import PatientContext
+    from app.core.consent import consent_from_fhir
+
+    refs: list[str] = []
+    for r in resources:
+        if r.get("resourceType") == "Patient":
+            refs += [g.get("reference", "") for g in r.get("generalPractitioner") or ()]
+        elif r.get("resourceType") == "Encounter":
+            refs += [(p.get("individual") or {}).get("reference", "")
+                     for p in r.get("participant") or ()]
+    physicians = frozenset(ref.removeprefix("Practitioner/user-") for ref in refs
+                           if ref.startswith("Practitioner/user-"))
+    consents = [r for r in resources if r.get("resourceType") == "Consent"]
+    return PatientContext(patient_id, physicians, consent_from_fhir(consents))
+
+
+DATE_FIELDS = ("effectiveDateTime", "onsetDateTime", "authoredOn", "recordedDate", "issued",
+               "date", "occurrenceDateTime", "dateAsserted")
+
+
+def _when(resource: dict) -> date | datetime | None:
+    raw = next((resource[f] for f in DATE_FIELDS if resource.get(f)), None)
+    raw = raw or (resource.get("period") or {}).get("start")
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00")) if "T" in raw \
+            else date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+
+
+def _concept(value: dict | None) -> str:
+    value = value or {}
+    return value.get("text") or next((c.get("display") or c.get("code", "")
+                                      for c in value.get("coding") or ()), "")
+
+
+def entry_of(resource: dict) -> ChartEntry:
+    rtype = resource.get("resourceType", "")
+    title = (_concept(resource.get("code")) or _concept(resource.get("medicationCodeableConcept"))
+             or _concept((resource.get("type") or [None])[0] if isinstance(
+                 resource.get("type"), list) else resource.get("type"))
+             or resource.get("description") or rtype)
+    quantity = resource.get("valueQuantity")
+    detail = f"{quantity.get('value', '')} {quantity.get('unit', '')}".strip() if quantity \
+        else _concept(resource.get("valueCodeableConcept")) or resource.get("status", "")
+    return ChartEntry(_when(resource), title, detail)
+
+
+def _newest_first(entry: ChartEntry) -> float:
+    when = entry.when
+    if when is None:
+        return 0.0
+    if not isinstance(when, datetime):
+        when = datetime(when.year, when.month, when.day)
+    return -when.replace(tzinfo=None).timestamp()
