@@ -15,7 +15,7 @@ CTX = "store"
 class StoreError(UserFacingError):
     """Root of every error of app.store."""
 
-    source = QT_TRANSLATE_NOOP(CTX, "The local chart store failed.")
+    source = QT_TRANSLATE_NOOP("store", "The local chart store failed.")
 
     def __init__(self, detail: str = "", **args: object):
         super().__init__(text(CTX, self.source, **args))
@@ -26,54 +26,56 @@ class StoreError(UserFacingError):
 
 
 class StoreNotFound(StoreError):
-    source = QT_TRANSLATE_NOOP(CTX, "There is no local store for this user on this computer.")
+    source = QT_TRANSLATE_NOOP("store", "There is no local store for this user on this computer.")
 
 
 class StoreExists(StoreError):
-    source = QT_TRANSLATE_NOOP(CTX, "A local store already exists for this user.")
+    source = QT_TRANSLATE_NOOP("store", "A local store already exists for this user.")
 
 
 class WrongPassword(StoreError):
-    source = QT_TRANSLATE_NOOP(CTX, "The password is not correct.")
+    source = QT_TRANSLATE_NOOP("store", "The password is not correct.")
 
 
 class KeyringEntryMissing(StoreError):
     source = QT_TRANSLATE_NOOP(
-        CTX, "The key of the local store is missing from the system keyring. The store was "
+        "store", "The key of the local store is missing from the system keyring. The store was "
              "kept; sign in online to rebuild it, or ask support to restore the keyring entry.")
 
 
 class WrongKey(StoreError):
     source = QT_TRANSLATE_NOOP(
-        CTX, "The key found does not belong to this local store. The store was kept unchanged.")
+        "store", "The key found does not belong to this local store. The store was kept unchanged.")
 
 
 class CorruptDatabase(StoreError):
     source = QT_TRANSLATE_NOOP(
-        CTX, "The local store is damaged and cannot be read. It was kept unchanged for support.")
+        "store",
+        "The local store is damaged and cannot be read. It was kept unchanged for support.")
 
 
 class DatabaseTooNew(StoreError):
     source = QT_TRANSLATE_NOOP(
-        CTX, "The local store was written by a newer version of ClinicDesk (version {found}, "
+        "store", "The local store was written by a newer version of ClinicDesk (version {found}, "
              "this one knows up to {known}). Install the newer version to open it.")
 
 
 class DiskFull(StoreError):
     source = QT_TRANSLATE_NOOP(
-        CTX, "The disk is full: the change was not saved. Free some space and try again.")
+        "store", "The disk is full: the change was not saved. Free some space and try again.")
 
 
 class InsecureKeyring(StoreError):
     source = QT_TRANSLATE_NOOP(
-        CTX, "No secure system keyring is available (found: {backend}). ClinicDesk will not "
+        "store", "No secure system keyring is available (found: {backend}). ClinicDesk will not "
              "keep patient data under a key stored in plain text.")
 
 
 class KeyringUnavailable(StoreError):
     source = QT_TRANSLATE_NOOP(
-        CTX, "The system keyring could not be reached. Sign in to your session again and retry.")
+        "store",
+        "The system keyring could not be reached. Sign in to your session again and retry.")
 
 
 class StoreClosed(StoreError):
-    source = QT_TRANSLATE_NOOP(CTX, "The local store is closed.")
+    source = QT_TRANSLATE_NOOP("store", "The local store is closed.")

@@ -99,13 +99,25 @@ class Store(Reader):
         try:
             count, head_hash = access_log.head(self._conn)
             if count != self._anchored:
-                keys.save_anchor(self.key_file, count, head_hash)
+                self._move_anchor(count, head_hash)
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except db.Error as err:
             log.warning("closing the store: %s", db.classify(err, self.path).detail)
         finally:
             super().close()
             self._key = b""
+
+    def _move_anchor(self, count: int, head_hash: str) -> None:
+        """Advance the keyring anchor, unless the log no longer holds the anchored entry: then
+        the old anchor stays as evidence (a truncated log must not be blessed)."""
+        anchor = keys.load_anchor(self.key_file)
+        if anchor and anchor[0] > 0:
+            row = self._conn.execute("SELECT hash FROM access_log WHERE seq = ?",
+                                     (anchor[0],)).fetchone()
+            if not row or row[0] != anchor[1]:
+                log.warning("access log does not hold its anchored entry; anchor kept")
+                return
+        keys.save_anchor(self.key_file, count, head_hash)
 
     def _require_open(self) -> None:
         if self._conn is None:

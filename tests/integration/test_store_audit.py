@@ -7,7 +7,7 @@ import pytest
 
 from app import cli
 from app.core.data_class import DataClass
-from app.store import Access
+from app.store import Access, Store
 from tests.fixtures.store import PASSWORD, raw_connection, synthetic_patients
 from tests.unit import test_store_access_log as tampering
 
@@ -70,3 +70,16 @@ def test_wrong_password_exits_2(logged_store, capsys, monkeypatch):
 
 def test_needs_user_or_store(capsys):
     assert cli.main(["audit", "verify"]) == 2
+
+
+def test_anchor_is_not_moved_past_a_truncation(logged_store, capsys):
+    """Truncate (head fixed too), then the app appends and closes: the keyring anchor still
+    remembers entry 10, so the truncation stays visible."""
+    path, people = logged_store
+    tamper_file(path, tampering.tamper_truncate_and_head)
+    store = Store.unlock("alice", PASSWORD, path=path)
+    for _ in range(5):
+        store.log_access(Access("dr.roy", people[0]["id"], DataClass.LABS, "read"))
+    store.close()
+    code, out = verify(capsys, path)
+    assert code == 1 and "broken at entry 10 " in out

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import keyring
+import keyring.backend
 import keyring.backends.fail
 import pytest
 
@@ -51,10 +52,14 @@ def test_create_records_backend_and_unlock_round_trips(store, store_path):
 def test_unlock_with_real_kdf_within_budget(make_store, tmp_path):
     path = tmp_path / "real.db"
     make_store("real", path=path, kdf=DEFAULT_KDF).close()
-    best = None
-    for _ in range(2):  # the best of two: the machine is shared
+    assert keys.KeyFile.load(keys.key_file_path(path)).kdf == {"n": 2**16, "r": 8, "p": 1}
+    runs = []
+    for _ in range(5):  # the machine is shared: the best of up to five tries
         with Store.unlock("real", PASSWORD, path=path) as store:
-            best = min(best or store.timings, store.timings, key=lambda t: t["total_s"])
+            runs.append(store.timings)
+        if runs[-1]["total_s"] <= 0.300:
+            break
+    best = min(runs, key=lambda t: t["total_s"])
     assert best["total_s"] <= 0.300, best
     assert 0 < best["kdf_s"] < best["total_s"]
 
@@ -147,7 +152,39 @@ def test_not_found_and_exists(make_store, store_path):
         Store.create("alice", PASSWORD, path=store_path)
 
 
-def test_insecure_keyring_refused_unless_allowed(monkeypatch, tmp_path):
+class PlaintextKeyring(keyring.backend.KeyringBackend):
+    """Stands for keyrings.alt's plaintext file back-end: a working but unprotected store."""
+    priority = 1
+    values: dict = {}
+
+    def get_password(self, service, username):
+        return self.values.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.values[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.values.pop((service, username), None)
+
+
+def test_plaintext_keyring_refused_unless_allowed(monkeypatch, tmp_path):
+    monkeypatch.delenv(keys.ALLOW_INSECURE, raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        with pytest.raises(InsecureKeyring) as err:
+            Store.create("alice", PASSWORD, path=tmp_path / "a.db")
+        assert "PlaintextKeyring" in str(err.value.text) and not PlaintextKeyring.values
+        monkeypatch.setenv(keys.ALLOW_INSECURE, "1")  # the test/demo switch
+        Store.create("alice", PASSWORD, path=tmp_path / "a.db").close()
+        monkeypatch.delenv(keys.ALLOW_INSECURE)
+        with pytest.raises(InsecureKeyring):  # refused on unlock too
+            Store.unlock("alice", PASSWORD, path=tmp_path / "a.db")
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_failing_keyring_refused_unless_allowed(monkeypatch, tmp_path):
     monkeypatch.delenv(keys.ALLOW_INSECURE, raising=False)
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())
