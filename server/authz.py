@@ -88,15 +88,39 @@ def authorize(request: Request, action: str, resource_type: str | None,
         _role_gate(user, resource_type, resource)
         return
     write = action in WRITES
-    context = identity.services(request.app).patient_contexts.load(
-        patient_id, resource if write else None, resource_type if write else None)
-    reason = _break_glass_reason(request)
-    decision = access.decide(user, context, data_class, Action.WRITE if write else Action.READ,
-                             reason)
+    decisions = _per_request(request, "decisions")
+    decision = None if write else decisions.get((patient_id, data_class))
+    if decision is None:
+        context = _context(request, patient_id, resource if write else None, resource_type)
+        decision = access.decide(user, context, data_class,
+                                 Action.WRITE if write else Action.READ,
+                                 _break_glass_reason(request))
+        if not write:
+            decisions[(patient_id, data_class)] = decision
     if not decision.allowed:
         raise Denied(403, decision.reasons[0].source)
     if not write:
         _note(request, user, patient_id, data_class.value, decision.break_glass_reason)
+
+
+def _per_request(request: Request, name: str) -> dict:
+    found = getattr(request.state, name, None)
+    if found is None:
+        found = {}
+        setattr(request.state, name, found)
+    return found
+
+
+def _context(request: Request, patient_id: str, writing: dict | None,
+             resource_type: str) -> access.PatientContext:
+    """Loaded once per request and patient for reads (a $everything asks once per resource)."""
+    contexts = identity.services(request.app).patient_contexts
+    if writing is not None:
+        return contexts.load(patient_id, writing, resource_type)
+    cache = _per_request(request, "patient_contexts")
+    if patient_id not in cache:
+        cache[patient_id] = contexts.load(patient_id)
+    return cache[patient_id]
 
 
 def _role_gate(user: UserProfile, resource_type: str | None, resource: dict | None = None) -> None:
@@ -128,9 +152,7 @@ def _break_glass_reason(request: Request) -> str | None:
 def _note(request: Request, user: UserProfile, patient_id: str, data_class: str,
           break_glass_reason: str | None) -> None:
     state = request.state
-    noted: dict[str, Access] | None = getattr(state, "audit", None)
-    if noted is None:
-        noted = state.audit = {}
+    noted: dict[str, Access] = _per_request(request, "audit")
     entry = noted.get(patient_id)
     if entry is None:
         action = getattr(state, "request_action", None) or "read"
