@@ -27,6 +27,7 @@ StoreError                  app.core.errors.UserFacingError
 ├── StoreExists             create() over an existing store
 ├── WrongPassword           the password does not match the keyring verifier
 ├── KeyringEntryMissing     the keyring has no entry for this store
+├── KeyFileMissing          the database is there, its wrapped-key file is not
 ├── WrongKey                key of another store/user, or the wrapped key does not open
 ├── CorruptDatabase         the file fails SQLCipher's page checks
 ├── DatabaseTooNew          schema version above what this build knows (never downgraded)
@@ -39,18 +40,19 @@ StoreError                  app.core.errors.UserFacingError
 
 from app.store.access_log import Access, Entry, Verdict
 from app.store.errors import (
-                              CorruptDatabase,
-                              DatabaseTooNew,
-                              DiskFull,
-                              InsecureKeyring,
-                              KeyringEntryMissing,
-                              KeyringUnavailable,
-                              StoreClosed,
-                              StoreError,
-                              StoreExists,
-                              StoreNotFound,
-                              WrongKey,
-                              WrongPassword,
+    CorruptDatabase,
+    DatabaseTooNew,
+    DiskFull,
+    InsecureKeyring,
+    KeyFileMissing,
+    KeyringEntryMissing,
+    KeyringUnavailable,
+    StoreClosed,
+    StoreError,
+    StoreExists,
+    StoreNotFound,
+    WrongKey,
+    WrongPassword,
 )
 from app.store.executor import StoreExecutor
 from app.store.keys import DEFAULT_KDF, KdfParams
@@ -67,7 +69,8 @@ def sqlcipher_version() -> str:
 
 __all__ = [
     "DEFAULT_KDF", "Access", "CorruptDatabase", "DatabaseTooNew", "DiskFull", "Entry",
-    "IndexEntry", "InsecureKeyring", "KdfParams", "KeyringEntryMissing", "KeyringUnavailable",
+    "IndexEntry", "InsecureKeyring", "KdfParams", "KeyFileMissing", "KeyringEntryMissing",
+    "KeyringUnavailable",
     "OutboxChange", "OutboxEntry", "Reader", "Store", "StoreClosed", "StoreError",
     "StoreExecutor", "StoreExists", "StoreNotFound", "Verdict", "WrongKey", "WrongPassword",
     "sqlcipher_version",

@@ -43,6 +43,12 @@ class KeyringEntryMissing(StoreError):
              "kept; sign in online to rebuild it, or ask support to restore the keyring entry.")
 
 
+class KeyFileMissing(StoreError):
+    source = QT_TRANSLATE_NOOP(
+        "store", "The key file beside the local store is missing. The store was kept unchanged; "
+                 "restore the file, or sign in online to rebuild the store.")
+
+
 class WrongKey(StoreError):
     source = QT_TRANSLATE_NOOP(
         "store", "The key found does not belong to this local store. The store was kept unchanged.")

@@ -43,9 +43,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.store.errors import (
     InsecureKeyring,
+    KeyFileMissing,
     KeyringEntryMissing,
     KeyringUnavailable,
-    StoreNotFound,
     WrongKey,
     WrongPassword,
 )
@@ -103,7 +103,7 @@ class KeyFile:
         try:
             return cls(**json.loads(path.read_text()))
         except FileNotFoundError:
-            raise StoreNotFound("no key file") from None
+            raise KeyFileMissing("no key file") from None
         except (ValueError, TypeError) as err:
             raise WrongKey("key file unreadable") from err
 

@@ -19,6 +19,7 @@ from app.store import (
     CorruptDatabase,
     DatabaseTooNew,
     InsecureKeyring,
+    KeyFileMissing,
     KeyringEntryMissing,
     Store,
     StoreError,
@@ -93,15 +94,17 @@ def test_keyring_entry_of_another_store_is_wrong_key(make_store, store_path, tmp
         Store.unlock("alice", PASSWORD, path=store_path)
 
 
-def test_database_of_another_store_is_wrong_key(make_store, store_path, tmp_path):
+def test_database_of_another_store_is_wrong_key(make_store, store_path, tmp_path, capfd):
     make_store("alice", path=store_path).close()
     other_path = tmp_path / "other" / "alice.db"
     make_store("alice", path=other_path).close()
     store_path.write_bytes(other_path.read_bytes())
     before = fingerprint(store_path)
+    capfd.readouterr()
     with pytest.raises(WrongKey):
         Store.unlock("alice", PASSWORD, path=store_path)
     assert fingerprint(store_path) == before
+    assert "hmac" not in capfd.readouterr().err.lower()  # cipher_log_level = NONE
 
 
 def test_colleague_with_same_keyring_cannot_open(make_store, store_path):
@@ -144,12 +147,17 @@ def test_database_newer_than_app_is_refused(store, store_path):
     assert fingerprint(store_path) == before
 
 
-def test_not_found_and_exists(make_store, store_path):
+def test_not_found_exists_and_key_file_missing(make_store, store_path):
     with pytest.raises(StoreNotFound):
         Store.unlock("alice", PASSWORD, path=store_path)
-    make_store("alice", path=store_path)
+    make_store("alice", path=store_path).close()
     with pytest.raises(StoreExists):
         Store.create("alice", PASSWORD, path=store_path)
+    key_path = keys.key_file_path(store_path)
+    key_path.rename(store_path.with_name("elsewhere"))
+    with pytest.raises(KeyFileMissing):
+        Store.unlock("alice", PASSWORD, path=store_path)
+    assert store_path.exists()
 
 
 class PlaintextKeyring(keyring.backend.KeyringBackend):

@@ -32,7 +32,8 @@ def test_nam_forms_are_redacted(form):
 
 
 def test_ordinary_text_is_left_alone():
-    for text in ("store unlocked in 182 ms", "born 1980-02-03", "ABCD 2026-11-25", "HTTP 412 on Patient/123", "2026-11-25T10:00:00Z",
+    for text in ("store unlocked in 182 ms", "born 1980-02-03", "ABCD 2026-11-25",
+                 "HTTP 412 on Patient/123", "2026-11-25T10:00:00Z",
                  "uuid 9f2c29c9-3e5e-48cc-b95b-8591622a6b1d"):
         assert logsetup.redact(text) == text
 
