@@ -30,6 +30,7 @@ from fastapi import Request
 
 from app.core import access, fhir_systems
 from app.core.access import Action
+from app.core.consent import consent_from_fhir
 from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import data_class_of
 from server import identity
@@ -37,6 +38,7 @@ from server.identity.audit import Access
 
 BREAK_GLASS_HEADER = "X-Break-Glass-Reason"
 WRITES = ("create", "update", "delete")
+NO_PATIENT = access.PatientContext("", frozenset(), consent_from_fhir([]))
 
 
 class Denied(Exception):
@@ -84,10 +86,15 @@ def authorize(request: Request, action: str, resource_type: str | None,
         if action in WRITES and resource_type == "Consent" and not user.profession.is_professional:
             raise Denied(403, "only a health professional records a patient's consent")
         return
-    if patient_id is None:
+    write = action in WRITES
+    if patient_id is None and not write:
         _role_gate(user, resource_type, resource)
         return
-    write = action in WRITES
+    if patient_id is None:  # a new Patient (id not chosen yet): role and class decide
+        decision = access.decide(user, NO_PATIENT, data_class, Action.WRITE)
+        if not decision.allowed:
+            raise Denied(403, decision.reasons[0].source)
+        return
     decisions = _per_request(request, "decisions")
     decision = None if write else decisions.get((patient_id, data_class))
     if decision is None:

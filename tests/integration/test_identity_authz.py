@@ -148,3 +148,13 @@ def test_writes_are_authorised_too(seeded_server, seeded_charts, who, status):
                          headers={**bearer(sign_in(seeded_server, who)),
                                   "Content-Type": "application/fhir+json"})
     assert created.status_code == status, created.text
+
+
+@pytest.mark.parametrize("who,status", [("1000009", 201), ("1000010", 403), ("1000011", 403)])
+def test_who_registers_a_new_patient(seeded_server, who, status):
+    new = {"resourceType": "Patient", "name": [{"family": "Lévesque-Roy", "given": ["Joël"]}],
+           "gender": "male", "birthDate": "1990-02-03"}
+    created = httpx.post(f"{seeded_server}/fhir/Patient", json=new, timeout=30,
+                         headers={**bearer(sign_in(seeded_server, who)),
+                                  "Content-Type": "application/fhir+json"})
+    assert created.status_code == status, created.text
