@@ -19,6 +19,7 @@ from server.identity.store import IdentityStore, token_hash
 
 ACCESS_TTL = 900
 REFRESH_TTL = 30 * 24 * 3600
+PURGE_EVERY = 500  # sign-ins and refreshes between two purges of long-expired tokens
 _DUMMY_HASH = hash_password("not a password", n=2**14)  # equal timing for unknown usernames
 
 
@@ -47,6 +48,7 @@ class TokenService:
         self.clock = clock
         self._cache: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self._issued = 0
 
     def password_grant(self, username: str, password: str) -> dict:
         found = self.identity.account(username) if username else None
@@ -70,6 +72,9 @@ class TokenService:
 
     def _issue(self, username: str, family: str) -> dict:
         access, refresh, now = secrets.token_urlsafe(32), secrets.token_urlsafe(32), self.clock()
+        self._issued += 1
+        if self._issued % PURGE_EVERY == 0:  # keep expired rows a day (replay detection)
+            self.identity.purge_expired(now - 86400)
         self.identity.add_tokens([
             (access, "access", username, family, now + self.access_ttl),
             (refresh, "refresh", username, family, now + self.refresh_ttl)])

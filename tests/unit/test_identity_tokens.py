@@ -81,3 +81,12 @@ def test_practitioner_ids_map_back_to_usernames():
     assert practitioner.username_of("Practitioner/abc") is None
     assert practitioner.username_of("Organization/user-x") is None
     assert resource["name"][0]["family"] == "Dubé"
+
+
+def test_long_expired_tokens_are_purged_now_and_then(service, monkeypatch):
+    tokens, clock = service
+    monkeypatch.setattr("server.identity.tokens.PURGE_EVERY", 2)
+    old = tokens.password_grant("1000001", DOCTOR.password)
+    clock.now += 31 * 24 * 3600 + 86400 + 1
+    tokens.password_grant("1000001", DOCTOR.password)
+    assert tokens.identity.token(old["refresh_token"]) is None
