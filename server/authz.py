@@ -36,7 +36,7 @@ from app.core.resource_class import data_class_of
 from server import identity
 from server.identity.audit import Access
 
-BREAK_GLASS_HEADER = "X-Break-Glass-Reason"
+BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
 WRITES = ("create", "update", "delete")
 NO_PATIENT = access.PatientContext("", frozenset(), consent_from_fhir([]))
 

@@ -22,3 +22,6 @@ LOINC = "http://loinc.org"
 # Break-the-glass purpose of use (AuditEvent.purposeOfEvent, v3 ActReason).
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 BREAK_THE_GLASS = "BTG"
+# HTTP request header carrying the typed break-the-glass reason (UTF-8, percent-encoded); the
+# server's authorisation passes it to app.core.access.decide and audits it (purposeOfEvent BTG).
+BREAK_GLASS_HEADER = "X-Break-Glass-Reason"
