@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.ui.i18n import set_language
-from app.ui.services import Services, Session
 from app.ui.settings import Settings
+
+if TYPE_CHECKING:
+    from app.ui.services import Services, Session
 
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "styles" / "clinicdesk.qss"
 EXIT_AFTER_SHOW = "CLINICDESK_EXIT_AFTER_SHOW"  # benchmarks: quit once the first window painted

@@ -11,18 +11,18 @@ anything else with a generic message; unexpected errors are logged by type and s
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
-import traceback
 from collections.abc import Callable
-from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from app.core.errors import Cancelled, UserFacingError
 from app.core.text import QT_TRANSLATE_NOOP
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ def user_message(err: BaseException) -> str:
 
 def log_unexpected(err: BaseException) -> None:
     """Type and stack of an unexpected error, never its message (it may hold patient data)."""
+    import traceback
+
     stack = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}"
                       for f in traceback.extract_tb(err.__traceback__))
     log.error("background operation failed: %s.%s\n%s",
@@ -48,6 +50,8 @@ def log_unexpected(err: BaseException) -> None:
 
 
 def _accepts_cancel(fn: Callable) -> bool:
+    import inspect
+
     try:
         return "cancel" in inspect.signature(fn).parameters
     except (TypeError, ValueError):

@@ -10,11 +10,8 @@ offline. The profile (staff data, not patient data) is kept in the settings for 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
-import os
 import threading
 from collections.abc import Sequence
 
@@ -36,13 +33,19 @@ class _Verifier:
     """The password, as an in-memory scrypt hash, for re-entry after the idle lock."""
 
     def __init__(self, password: str):
+        import os
+
         self._salt = os.urandom(16)
         self._hash = self._derive(password)
 
     def _derive(self, password: str) -> bytes:
+        import hashlib
+
         return hashlib.scrypt(password.encode(), salt=self._salt, n=2**14, r=8, p=1)
 
     def check(self, password: str) -> bool:
+        import hmac
+
         return hmac.compare_digest(self._hash, self._derive(password))
 
 

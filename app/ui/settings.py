@@ -14,8 +14,8 @@ DEFAULT_IDLE_MINUTES = 10
 
 def default_path() -> Path:
     """app.paths decides (CLINICDESK_SETTINGS / CLINICDESK_HOME override it)."""
-    from app.paths import locations
-    return locations().settings_file
+    from app.paths import settings_file
+    return settings_file()
 
 
 class Settings:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -10,8 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -19,11 +20,14 @@ from PySide6.QtWidgets import (
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import LANGUAGES, current_language, set_language
-from app.ui.op import Op, user_message
 from app.ui.services import DemoUser, Session, SessionService
 from app.ui.settings import Settings
 from app.ui.widgets import Retranslatable, mark_data
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QListWidgetItem
+
+PROBE_DELAY_MS = 150
 OFFLINE_NOTE = QT_TRANSLATE_NOOP(
     "SignInWindow", "The central server cannot be reached. You can still sign in offline with "
     "your usual password: you will work from this workstation's copy of the charts.")
@@ -38,7 +42,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._session, self._settings = session, settings
         self._message: tuple[str, str] | None = None  # (kind, text already translated)
         self._offline = False
-        self._op: Op | None = None
+        self._op = None  # app.ui.op.Op (imported on first use: start-up time)
         self._build()
         self.server.setText(settings.server_url)
         self.username.setText(settings.last_username)
@@ -48,11 +52,18 @@ class SignInWindow(Retranslatable, QWidget):
         first = self.server if not settings.server_url else (
             self.password if settings.last_username else self.username)
         first.setFocus()
-        if settings.server_url:
-            self.probe(settings.server_url)
+        self._probe_pending = bool(settings.server_url)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._probe_pending:  # after the first paint: start-up time is the window's
+            self._probe_pending = False
+            QTimer.singleShot(PROBE_DELAY_MS, lambda: self.probe(self._settings.server_url))
 
     def probe(self, server: str) -> None:
         """Tell before sign-in when the server cannot be reached (offline sign-in follows)."""
+        from app.ui.op import Op
+
         Op(self, lambda: self._session.probe(server)).on_success(self._probed).on_failure(
             lambda err: self._probed(False)).start()
 
@@ -105,13 +116,10 @@ class SignInWindow(Retranslatable, QWidget):
         box.addLayout(buttons)
         for field in (self.server, self.username, self.password):
             field.returnPressed.connect(self.sign_in)
+        self.demo_box = box  # the demo list is only built when there are demo users
         self.demo_title = QLabel(card, objectName="demo_title")
-        self.demo_list = mark_data(QListWidget(card))
-        self.demo_list.setObjectName("demo_users")
-        self.demo_list.itemActivated.connect(self._pick_demo_user)
-        self.demo_list.itemClicked.connect(self._pick_demo_user)
         box.addWidget(self.demo_title)
-        box.addWidget(self.demo_list)
+        self.demo_list = None
         lang_row = QHBoxLayout()
         self.language_label = QLabel(card)
         self.language = QComboBox(card, objectName="language")
@@ -156,6 +164,8 @@ class SignInWindow(Retranslatable, QWidget):
         ) if not value]
         if missing:
             return self._say("error", missing[0][1], missing[0][0])
+        from app.ui.op import Op
+
         self._set_busy(True)
         self._op = (Op(self, lambda cancel: self._session.sign_in(server, username, password,
                                                                    cancel))
@@ -170,6 +180,8 @@ class SignInWindow(Retranslatable, QWidget):
         self.signed_in.emit(session)
 
     def _failed(self, err: BaseException) -> None:
+        from app.ui.op import user_message
+
         self._set_busy(False)
         self.password.selectAll()
         self.password.setFocus()
@@ -203,13 +215,22 @@ class SignInWindow(Retranslatable, QWidget):
         self.server_label.setVisible(shown)
         self.change_server.setVisible(not shown)
 
-    def _fill_demo_users(self, users: list[DemoUser] | tuple[DemoUser, ...]) -> None:
+    def _fill_demo_users(self, users: Sequence[DemoUser]) -> None:
+        self.demo_title.setVisible(bool(users))
+        if not users:
+            return
+        from PySide6.QtWidgets import QListWidget, QListWidgetItem
+
+        self.demo_list = mark_data(QListWidget(self))
+        self.demo_list.setObjectName("demo_users")
+        self.demo_list.itemActivated.connect(self._pick_demo_user)
+        self.demo_list.itemClicked.connect(self._pick_demo_user)
+        index = self.demo_box.indexOf(self.demo_title) + 1
+        self.demo_box.insertWidget(index, self.demo_list)
         for user in users:
             item = QListWidgetItem(f"{user.username} — {user.display_name}")
             item.setData(Qt.ItemDataRole.UserRole, user)
             self.demo_list.addItem(item)
-        self.demo_title.setVisible(bool(users))
-        self.demo_list.setVisible(bool(users))
 
     def _pick_demo_user(self, item: QListWidgetItem) -> None:
         user: DemoUser = item.data(Qt.ItemDataRole.UserRole)

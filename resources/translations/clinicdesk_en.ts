@@ -603,6 +603,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>The local store is closed.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>The key file beside the local store is missing. The store was kept unchanged; restore the file, or sign in online to rebuild the store.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>sync</name>

@@ -604,6 +604,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>The local store is closed.</source>
             <translation>Le stockage local est fermé.</translation>
         </message>
+        <message>
+            <source>The key file beside the local store is missing. The store was kept unchanged; restore the file, or sign in online to rebuild the store.</source>
+            <translation>Le fichier de clé à côté du stockage local est absent. Le stockage a été conservé tel quel; restaurez le fichier, ou connectez-vous en ligne pour reconstruire le stockage.</translation>
+        </message>
     </context>
     <context>
         <name>sync</name>
