@@ -4,14 +4,19 @@ Without a sub-command, `clinicdesk` opens the workstation app (app.ui.app.main).
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 COMMANDS = ("nam", "support", "audit", "demo", "userdata")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # not at the top: `clinicdesk` alone starts the app without it
+
     parser = argparse.ArgumentParser(prog="clinicdesk", description="ClinicDesk workstation client")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
