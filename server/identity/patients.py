@@ -1,11 +1,14 @@
 """The patient side of an access decision, read from the store: who the patient's physicians
 are and what the patient consented to.
 
-The patient's physicians (decided here, used by `app.core.access.relationship`):
-- the practitioners named in `Patient.generalPractitioner` (the RAMQ family physician, see
-  app.core.registration), and
-- the practitioners of the patient's Encounters (`Encounter.participant.individual`): a
-  physician who sees the patient in clinic is one of their physicians.
+The patient's physicians (decided here, used by `app.core.access.relationship`) come only from
+the Patient resource as stored, i.e. from what the clinic recorded of the RAMQ registration
+(app.core.registration):
+- the practitioners named in `Patient.generalPractitioner` (the family physician), and
+- the physicians of the patient's active RAMQ registration extensions.
+Nothing a user writes about a visit makes them one of the patient's physicians: neither an
+Encounter's participants nor the practitioners of the resource being written count (either would
+let any physician write an Encounter naming themselves and then read the whole chart).
 A Practitioner reference maps to an account by the id convention `Practitioner/user-{username}`
 (server.identity.practitioner) or by the Practitioner's identifier of system USERNAME.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core import fhir_systems
+from app.core import fhir_systems, registration
 from app.core.access import PatientContext
 from app.core.consent import consent_from_fhir
 from server.identity.practitioner import username_of
@@ -23,14 +26,9 @@ from server.storage import Clause, Criteria
 MAX_ROWS = 10_000
 
 
-def _practitioner_refs(rtype: str, resource: dict) -> list[str]:
-    if rtype == "Patient":
-        refs = [r.get("reference", "") for r in resource.get("generalPractitioner") or ()]
-    elif rtype == "Encounter":
-        refs = [(p.get("individual") or {}).get("reference", "")
-                for p in resource.get("participant") or ()]
-    else:
-        return []
+def _practitioner_refs(patient: dict) -> list[str]:
+    refs = [r.get("reference", "") for r in patient.get("generalPractitioner") or ()]
+    refs += [reg.physician for reg in registration.registrations_of(patient) if reg.active]
     return [r for r in refs if r.startswith("Practitioner/")]
 
 
@@ -48,16 +46,14 @@ class PatientContexts:
 
     def load(self, patient_id: str, writing: dict | None = None,
              writing_type: str | None = None) -> PatientContext:
-        """`writing`: a resource about to be written, whose practitioners count too."""
+        """The stored patient's context. `writing` (a resource about to be written) is accepted
+        for the callers' sake and deliberately ignored: it never makes anyone a physician."""
+        del writing, writing_type
         with self.store.read() as tx:
             current = tx.current("Patient", patient_id)
-            refs = _practitioner_refs("Patient", current.resource()) \
+            refs = _practitioner_refs(current.resource()) \
                 if current and not current.deleted else []
-            for encounter in _all(tx, "Encounter", patient_id):
-                refs += _practitioner_refs("Encounter", encounter)
             consents = _all(tx, "Consent", patient_id)
-            if writing is not None and writing_type:
-                refs += _practitioner_refs(writing_type, writing)
             physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
         return PatientContext(patient_id, physicians, consent_from_fhir(consents))
 
