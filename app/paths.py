@@ -11,8 +11,9 @@ bundle and the first run. Each location is the one its owner uses (no second opi
 All per user, none in the roaming profile (an encrypted chart cache must not follow a user to
 other workstations) nor in the install folder (the MSI owns it; an upgrade replaces it; an
 uninstall removes it and leaves these). Overrides: `CLINICDESK_SETTINGS` (the settings file),
-`CLINICDESK_LOG_DIR` (the log folder). On POSIX the folders are made 0700: only their owner may
-list or read them (Windows gives %LOCALAPPDATA% an owner-only ACL already).
+`CLINICDESK_HOME` (the demo's folder: settings.ini in it), `CLINICDESK_LOG_DIR` (the logs).
+On POSIX the folders are made 0700: only their owner may list or read them (Windows gives
+%LOCALAPPDATA% an owner-only ACL already).
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ class Locations:
 
 
 def settings_file() -> Path:
-    """As app/ui/settings.py `default_path()` (kept equal by a test; this one imports no Qt)."""
+    """The settings file (app/ui/settings.py `default_path()` asks here)."""
     override = os.environ.get("CLINICDESK_SETTINGS")
     if override:
         return Path(override)
+    if os.environ.get("CLINICDESK_HOME"):  # the demo's throw-away folder
+        return Path(os.environ["CLINICDESK_HOME"]) / "settings.ini"
     import platformdirs
 
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.ini"

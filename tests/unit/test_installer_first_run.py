@@ -13,7 +13,7 @@ XDG = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
 
 @pytest.fixture
 def fresh_home(tmp_path, monkeypatch):
-    for var in ("CLINICDESK_SETTINGS", "CLINICDESK_LOG_DIR", *XDG):
+    for var in ("CLINICDESK_SETTINGS", "CLINICDESK_HOME", "CLINICDESK_LOG_DIR", *XDG):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     return tmp_path
@@ -42,6 +42,9 @@ def test_the_locations_are_the_ones_their_owners_use(fresh_home, monkeypatch, tm
     monkeypatch.setenv("CLINICDESK_LOG_DIR", str(tmp_path / "logs"))
     assert paths.locations().settings_file == settings.default_path() == tmp_path / "x.ini"
     assert paths.locations().log_dir == tmp_path / "logs"
+    monkeypatch.delenv("CLINICDESK_SETTINGS")
+    monkeypatch.setenv("CLINICDESK_HOME", str(tmp_path / "demo"))
+    assert settings.default_path() == tmp_path / "demo" / "settings.ini"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
