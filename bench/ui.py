@@ -1,9 +1,10 @@
 """UI figures: `clinicdesk` cold start to the sign-in window drawn, beside the floor measured in
 the same run (a bare QApplication + QMainWindow, shown and drawn once) — goal ≤ 1.5× the floor.
 
-Each start is a fresh process (`python -m app` with CLINICDESK_EXIT_AFTER_SHOW=1: the app quits
-once its first window has painted), offscreen, with settings in a throw-away folder. The two
-kinds of start alternate so that machine noise hits both alike; median and p95 are printed.
+Each start is a fresh process (the `clinicdesk` console script, CLINICDESK_EXIT_AFTER_SHOW=1:
+the app quits once its first window has painted), offscreen, with settings in a throw-away
+folder. The two kinds of start alternate so that machine noise hits both alike; median and p95
+are printed.
 """
 
 from __future__ import annotations
@@ -51,15 +52,21 @@ def _time(args: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def app_command() -> list[str]:
+    """The installed `clinicdesk` console script beside this Python, else `python -m app`."""
+    script = Path(sys.executable).with_name("clinicdesk")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app"]
+
+
 def measure(runs: int) -> tuple[list[float], list[float]]:
-    app, floor = [], []
+    app, floor, command = [], [], app_command()
     with tempfile.TemporaryDirectory(prefix="clinicdesk-bench-ui-") as home:
         env = _env(home)
-        _time([sys.executable, "-m", "app"], env)  # warm the OS file cache for both
+        _time(command, env)  # warm the OS file cache for both
         _time([sys.executable, "-c", FLOOR], env)
         for _ in range(runs):
             floor.append(_time([sys.executable, "-c", FLOOR], env))
-            app.append(_time([sys.executable, "-m", "app"], env))
+            app.append(_time(command, env))
     return app, floor
 
 
