@@ -15,6 +15,38 @@ from server.storage import Version
 FHIR_JSON = "application/fhir+json"
 
 
+class RawJson:
+    """Stored JSON text put into a response as it is (no parse and re-encode of each entry)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+PLACEHOLDER = "\x00raw\x00"
+ENCODED_PLACEHOLDER = json.dumps(PLACEHOLDER)
+
+
+def encode(body: dict) -> bytes:
+    texts: list[str] = []
+
+    def raw(value: object) -> str:
+        if not isinstance(value, RawJson):
+            raise TypeError(f"not JSON: {type(value).__name__}")
+        texts.append(value.text)
+        return PLACEHOLDER
+
+    out = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=raw)
+    if not texts:
+        return out.encode()
+    parts = out.split(ENCODED_PLACEHOLDER)
+    if len(parts) != len(texts) + 1:  # the placeholder also came in from a request: go slow
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"),
+                          default=lambda v: json.loads(v.text)).encode()
+    return ("".join(p + t for p, t in zip(parts, texts, strict=False)) + parts[-1]).encode()
+
+
 @dataclass
 class Result:
     status: int
@@ -23,8 +55,7 @@ class Result:
     version: Version | None = None  # the resource version this result is about, if any
 
     def response(self, prefer_minimal: bool = False) -> Response:
-        content = b"" if self.body is None or prefer_minimal else json.dumps(
-            self.body, ensure_ascii=False, separators=(",", ":")).encode()
+        content = b"" if self.body is None or prefer_minimal else encode(self.body)
         return Response(content=content, status_code=self.status, headers=self.headers,
                         media_type=FHIR_JSON + "; charset=utf-8" if content else None)
 
@@ -63,12 +94,12 @@ def bundle(kind: str, entries: list[dict], self_url: str, next_url: str | None =
     return body
 
 
-def search_entry(v: Version, base: str, resource: dict) -> dict:
+def search_entry(v: Version, base: str, resource: dict | RawJson | None) -> dict:
     return {"fullUrl": f"{base}/{v.reference}", "resource": resource,
             "search": {"mode": "match"}}
 
 
-def history_entry(v: Version, base: str, resource: dict | None) -> dict:
+def history_entry(v: Version, base: str, resource: dict | RawJson | None) -> dict:
     entry: dict = {"fullUrl": f"{base}/{v.reference}"}
     if resource is not None:
         entry["resource"] = resource
