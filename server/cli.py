@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMANDS = ("serve", "seed")
+COMMANDS = ("serve", "seed", "account")
 
 
 def build_parser() -> argparse.ArgumentParser:
