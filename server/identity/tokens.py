@@ -19,6 +19,7 @@ from server.identity.store import IdentityStore, token_hash
 
 ACCESS_TTL = 900
 REFRESH_TTL = 30 * 24 * 3600
+MAX_FAILURES, LOCKOUT = 10, 60.0  # consecutive failed sign-ins, then a pause (seconds)
 PURGE_EVERY = 500  # sign-ins and refreshes between two purges of long-expired tokens
 _DUMMY_HASH = hash_password("not a password", n=2**14)  # equal timing for unknown usernames
 
@@ -49,10 +50,23 @@ class TokenService:
         self._cache: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._issued = 0
+        self._failures: dict[str, tuple[int, float]] = {}  # username → (count, last failure)
 
     def password_grant(self, username: str, password: str) -> dict:
+        now = self.clock()
+        with self._lock:
+            failures, last = self._failures.get(username, (0, 0.0))
+        if failures >= MAX_FAILURES and now - last < LOCKOUT:
+            raise OAuthError("invalid_grant", "too many failed sign-ins: try again in a minute")
         found = self.identity.account(username) if username else None
         ok = verify_password(password, found[1] if found else _DUMMY_HASH)
+        with self._lock:
+            if found and ok:
+                self._failures.pop(username, None)
+            else:
+                if len(self._failures) > 10_000:
+                    self._failures.clear()
+                self._failures[username] = (failures + 1, now)
         if not (found and ok):
             raise OAuthError("invalid_grant", "wrong username or password")
         return self._issue(username, uuid.uuid4().hex)

@@ -90,3 +90,16 @@ def test_long_expired_tokens_are_purged_now_and_then(service, monkeypatch):
     clock.now += 31 * 24 * 3600 + 86400 + 1
     tokens.password_grant("1000001", DOCTOR.password)
     assert tokens.identity.token(old["refresh_token"]) is None
+
+
+def test_ten_failed_sign_ins_pause_the_account_for_a_minute(service):
+    tokens, clock = service
+    for _ in range(10):
+        with pytest.raises(OAuthError, match="wrong"):
+            tokens.password_grant("1000001", "guess")
+    with pytest.raises(OAuthError, match="too many"):
+        tokens.password_grant("1000001", DOCTOR.password)
+    clock.now += 61
+    assert tokens.password_grant("1000001", DOCTOR.password)["access_token"]
+    with pytest.raises(OAuthError, match="wrong"):
+        tokens.password_grant("1000001", "guess")  # the count started again
