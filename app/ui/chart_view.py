@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.data_class import DataClass
-from app.core.text import QT_TRANSLATE_NOOP
+from app.core.text import QT_TRANSLATE_NOOP, Text
+from app.ui.i18n import translate
 from app.ui.services import Chart, ChartEntry
 from app.ui.widgets import Retranslatable, data_label, mark_data
 
@@ -52,7 +53,8 @@ class EntryList(QTreeWidget):
         self.setRootIsDecorated(False)
         self.setAlternatingRowColors(True)
         self.setColumnCount(3)
-        self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            self.header().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         mark_data(self)
 
     def retranslate(self) -> None:
@@ -62,7 +64,8 @@ class EntryList(QTreeWidget):
         self.clear()
         for entry in entries:
             when = entry.when.strftime("%Y-%m-%d") if entry.when else ""
-            self.addTopLevelItem(QTreeWidgetItem([when, entry.title, entry.detail]))
+            title = translate(entry.title) if isinstance(entry.title, Text) else entry.title
+            self.addTopLevelItem(QTreeWidgetItem([when, title, entry.detail]))
         self.resizeColumnToContents(0)
 
 
@@ -148,7 +151,7 @@ class ChartView(Retranslatable, QWidget):
             self.nav.item(i).setText(_tr(title))
         metrics = self.nav.fontMetrics()
         widest = max((metrics.horizontalAdvance(_tr(t)) for t in self._titles), default=80)
-        self.nav.setFixedWidth(int(widest * 1.15) + 40)  # selected items are bold
+        self.nav.setFixedWidth(int(widest * 1.1) + 36)  # selected items are bold
         self.summary.retranslate()
         for section in self.sections.values():
             section.retranslate()

@@ -199,16 +199,43 @@ def _concept(value: dict | None) -> str:
                                       for c in value.get("coding") or ()), "")
 
 
+def _detail(resource: dict) -> str:
+    """The most telling detail, never a raw status code (it would show in English)."""
+    quantity = resource.get("valueQuantity")
+    if quantity:
+        return f"{quantity.get('value', '')} {quantity.get('unit', '')}".strip()
+    dosage = (resource.get("dosageInstruction") or [{}])[0].get("text")
+    reaction = (resource.get("reaction") or [{}])[0].get("manifestation") or [None]
+    reasons = resource.get("reasonCode") or [None]
+    return (_concept(resource.get("valueCodeableConcept")) or resource.get("conclusion")
+            or dosage or _concept(reaction[0]) or _concept(reasons[0])
+            or resource.get("valueString") or "")
+
+
+TYPE_TITLES = {  # when a resource carries no coded title of its own
+    "Encounter": QT_TRANSLATE_NOOP(CTX, "Encounter"),
+    "DocumentReference": QT_TRANSLATE_NOOP(CTX, "Document"),
+    "Observation": QT_TRANSLATE_NOOP(CTX, "Observation"),
+    "DiagnosticReport": QT_TRANSLATE_NOOP(CTX, "Report"),
+    "Condition": QT_TRANSLATE_NOOP(CTX, "Problem"),
+    "AllergyIntolerance": QT_TRANSLATE_NOOP(CTX, "Allergy"),
+    "MedicationRequest": QT_TRANSLATE_NOOP(CTX, "Prescription"),
+    "Immunization": QT_TRANSLATE_NOOP(CTX, "Immunization"),
+    "Coverage": QT_TRANSLATE_NOOP(CTX, "Coverage"),
+    "Appointment": QT_TRANSLATE_NOOP(CTX, "Appointment"),
+}
+OTHER_TITLE = QT_TRANSLATE_NOOP(CTX, "Other record")
+
+
 def entry_of(resource: dict) -> ChartEntry:
     rtype = resource.get("resourceType", "")
+    kind = resource.get("type")
+    kind = kind[0] if isinstance(kind, list) and kind else kind
     title = (_concept(resource.get("code")) or _concept(resource.get("medicationCodeableConcept"))
-             or _concept((resource.get("type") or [None])[0] if isinstance(
-                 resource.get("type"), list) else resource.get("type"))
-             or resource.get("description") or rtype)
-    quantity = resource.get("valueQuantity")
-    detail = f"{quantity.get('value', '')} {quantity.get('unit', '')}".strip() if quantity \
-        else _concept(resource.get("valueCodeableConcept")) or resource.get("status", "")
-    return ChartEntry(_when(resource), title, detail)
+             or _concept(kind if isinstance(kind, dict) else None)
+             or resource.get("description")
+             or text(CTX, TYPE_TITLES.get(rtype, OTHER_TITLE)))
+    return ChartEntry(_when(resource), title, _detail(resource))
 
 
 def _newest_first(entry: ChartEntry) -> float:

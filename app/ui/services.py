@@ -75,7 +75,7 @@ class PatientService(Protocol):
 @dataclass(frozen=True)
 class ChartEntry:
     when: date | datetime | None
-    title: str  # data from the chart, shown as is
+    title: str | Text  # data from the chart shown as is, or a translatable generic title
     detail: str = ""
 
 

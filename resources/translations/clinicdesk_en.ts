@@ -374,6 +374,50 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>This chart is not on this workstation, and the central server cannot be reached.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Encounter</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Document</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Observation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Report</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Problem</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergy</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Prescription</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Immunization</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Coverage</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Appointment</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Other record</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>language</name>

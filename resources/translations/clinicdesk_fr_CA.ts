@@ -375,6 +375,50 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>This chart is not on this workstation, and the central server cannot be reached.</source>
             <translation>Ce dossier n'est pas sur ce poste, et le serveur central est injoignable.</translation>
         </message>
+        <message>
+            <source>Encounter</source>
+            <translation>Rencontre</translation>
+        </message>
+        <message>
+            <source>Document</source>
+            <translation>Document</translation>
+        </message>
+        <message>
+            <source>Observation</source>
+            <translation>Observation</translation>
+        </message>
+        <message>
+            <source>Report</source>
+            <translation>Rapport</translation>
+        </message>
+        <message>
+            <source>Problem</source>
+            <translation>Problème</translation>
+        </message>
+        <message>
+            <source>Allergy</source>
+            <translation>Allergie</translation>
+        </message>
+        <message>
+            <source>Prescription</source>
+            <translation>Ordonnance</translation>
+        </message>
+        <message>
+            <source>Immunization</source>
+            <translation>Vaccination</translation>
+        </message>
+        <message>
+            <source>Coverage</source>
+            <translation>Couverture</translation>
+        </message>
+        <message>
+            <source>Appointment</source>
+            <translation>Rendez-vous</translation>
+        </message>
+        <message>
+            <source>Other record</source>
+            <translation>Autre élément</translation>
+        </message>
     </context>
     <context>
         <name>language</name>
