@@ -18,8 +18,10 @@ reason; `access.decide` accepts it only where the glass may be broken, and the A
 carries purposeOfEvent BTG with the reason.
 
 AuditEvents are visible to administrative accounts and to their own agent, never through
-$everything (a chart's pull must not grow with every read of it). Consent and reference data
-(Practitioner, Organization…) are readable by every signed-in user.
+$everything (a chart's pull must not grow with every read of it); a user creates AuditEvents
+only as their own agent (the client's access log), and nobody updates or deletes one. Consent
+and reference data (Practitioner, Organization…) are readable by every signed-in user; Consent
+is written by professionals, reference data by administrative accounts only.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from server.identity.audit import Access
 
 BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
 WRITES = ("create", "update", "delete")
+REFERENCE_DATA = frozenset({"Practitioner", "PractitionerRole", "Organization"})
 NO_PATIENT = access.PatientContext("", frozenset(), consent_from_fhir([]))
 
 
@@ -78,15 +81,17 @@ def authorize(request: Request, action: str, resource_type: str | None,
         return
     if resource_type is None:
         return
+    write = action in WRITES
     if resource_type == "AuditEvent":
+        if write and action != "create":
+            raise Denied(403, "the audit trail is append-only")
         _audit_event_gate(request, user, resource or {})
         return
     data_class = data_class_of(resource_type, resource)
     if data_class is None:
-        if action in WRITES and resource_type == "Consent" and not user.profession.is_professional:
-            raise Denied(403, "only a health professional records a patient's consent")
+        if write:
+            _reference_write_gate(user, resource_type)
         return
-    write = action in WRITES
     if patient_id is None and not write:
         _role_gate(user, resource_type, resource)
         return
@@ -138,6 +143,13 @@ def _role_gate(user: UserProfile, resource_type: str | None, resource: dict | No
         raise Denied(403, "an account may not be both professional and administrative")
     if data_class not in access.READ.get(user.profession, frozenset()):
         raise Denied(403, "your role does not give access to this information")
+
+
+def _reference_write_gate(user: UserProfile, resource_type: str) -> None:
+    if resource_type == "Consent" and not user.profession.is_professional:
+        raise Denied(403, "only a health professional records a patient's consent")
+    if resource_type in REFERENCE_DATA and not user.is_administrative:
+        raise Denied(403, "only an administrative account changes practitioners and institutions")
 
 
 def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:

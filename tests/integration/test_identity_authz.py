@@ -158,3 +158,30 @@ def test_who_registers_a_new_patient(seeded_server, who, status):
                          headers={**bearer(sign_in(seeded_server, who)),
                                   "Content-Type": "application/fhir+json"})
     assert created.status_code == status, created.text
+
+
+def _post(base: str, who: str, resource: dict) -> httpx.Response:
+    return httpx.post(f"{base}/fhir/{resource['resourceType']}", json=resource, timeout=30,
+                      headers={**bearer(sign_in(base, who)),
+                               "Content-Type": "application/fhir+json"})
+
+
+def test_reference_data_and_the_audit_trail_are_protected(seeded_server, seeded_charts):
+    org = {"resourceType": "Organization", "name": "Clinique des Érables"}
+    assert _post(seeded_server, "1000001", org).status_code == 403
+    assert _post(seeded_server, "1000010", org).status_code == 201
+    pid = seeded_charts[1][0]["id"]
+    event = {"resourceType": "AuditEvent", "recorded": "2026-11-01T10:00:00+00:00",
+             "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+                      "code": "rest"},
+             "agent": [{"who": {"identifier": {"system": fhir_systems.USERNAME,
+                                               "value": "1000001"}}, "requestor": True}],
+             "source": {"observer": {"display": "poste 12"}},
+             "entity": [{"what": {"reference": f"Patient/{pid}"}}]}
+    assert _post(seeded_server, "1000002", event).status_code == 403  # not their own
+    created = _post(seeded_server, "1000001", event)
+    assert created.status_code == 201
+    rid = created.json()["id"]
+    removed = httpx.delete(f"{seeded_server}/fhir/AuditEvent/{rid}", timeout=30,
+                           headers=bearer(sign_in(seeded_server, "1000010")))
+    assert removed.status_code == 403
