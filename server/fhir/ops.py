@@ -86,6 +86,7 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     patient = next((c.values[0] for c in criteria.clauses
                     if c.name == "patient" or (rtype == "Patient" and c.name == "_id")), None)
     ctx.authorize("search", rtype, patient)
+    search.require_individual(criteria)
     with ctx.store.read() as tx:
         page = tx.search(criteria)
     from server.fhir.respond import bundle, search_entry

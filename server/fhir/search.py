@@ -98,6 +98,16 @@ def criteria(rtype: str, params: list[tuple[str, str]], default: int, maximum: i
     return result
 
 
+def require_individual(criteria: Criteria) -> None:
+    """Patients are searched to find one individual's record, never listed (Quebec privacy
+    rules): a Patient search names an identifier, ids, or a family name with a birth date."""
+    names = {c.name for c in criteria.clauses}
+    if criteria.rtype != "Patient" or names & {"identifier", "_id"} or \
+            {"family", "birthdate"} <= names:
+        return
+    raise FhirError(400, "a Patient search needs identifier, _id, or family and birthdate")
+
+
 def condition(rtype: str, query: str) -> Criteria:
     """The criteria of an If-None-Exist header (a query string without '?')."""
     from urllib.parse import parse_qsl

@@ -80,6 +80,14 @@ def test_last_updated_filter(fhir: httpx.Client) -> None:
     assert _ids(before.json()) == {first["id"]}
 
 
+def test_patients_are_never_listed(fhir: httpx.Client) -> None:
+    p = _post(fhir, patient())
+    for params in ({}, {"family": p["name"][0]["family"]}, {"given": "Hélène"},
+                   {"birthdate": p["birthDate"]}, {"_lastUpdated": "gt2000-01-01"}):
+        r = fhir.get("Patient", params=params)
+        assert r.status_code == 400 and "birthdate" in r.json()["issue"][0]["diagnostics"]
+
+
 def test_unsupported_parameters_are_refused(fhir: httpx.Client) -> None:
     r = fhir.get("Patient", params={"name": "Tremblay"})
     assert r.status_code == 400 and r.json()["issue"][0]["expression"] == ["name"]
