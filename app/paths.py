@@ -53,12 +53,19 @@ def settings_file() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.ini"
 
 
+def store_dir() -> Path:
+    """The folder of app/store/keys.py `default_path()` (a test keeps them equal): computed
+    here, not imported, because importing app.store loads SQLCipher, ≈ 90 ms of start-up."""
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / "stores"
+
+
 def locations() -> Locations:
     """The current user's locations (nothing is created)."""
     from app.logsetup import log_dir
-    from app.store.keys import default_path
 
-    return Locations(settings_file(), default_path("user").parent, log_dir())
+    return Locations(settings_file(), store_dir(), log_dir())
 
 
 def private_dir(path: Path) -> Path:

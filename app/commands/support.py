@@ -96,10 +96,11 @@ def _dist_version(name: str) -> str:
 
 def _sqlcipher_version() -> str:
     """SQLCipher's own version, asked of the store (only app.store may import sqlcipher3)."""
+    from app.store import sqlcipher_version
+
     try:
-        probe = getattr(import_module("app.store"), "sqlcipher_version", None)
-        return str(probe()) if probe else "unknown (app.store has no sqlcipher_version())"
-    except Exception as err:  # a broken store must not stop the bundle
+        return sqlcipher_version()
+    except Exception as err:  # a broken SQLCipher build must not stop the bundle
         return f"unavailable ({type(err).__name__})"
 
 

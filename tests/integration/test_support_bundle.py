@@ -89,6 +89,7 @@ def test_the_bundle_keeps_what_support_needs(workstation, tmp_path):
             "key-diagnose.json", "logs/clinicdesk.log", "logs/clinicdesk.log.1"} <= names
     assert versions["python"] == ".".join(map(str, sys.version_info[:3]))
     assert versions["clinicdesk"] != "not installed" and versions["qt"].startswith("6.")
+    assert versions["sqlcipher"].startswith("4."), versions["sqlcipher"]
     assert "language=fr" in settings and "server_url=https://emr.clinic.test/fhir" in settings
     assert "sync_token=********" in settings and "password=********" in settings
     assert "pull finished in 120 ms (42 resources)" in log and "409 Conflict" in log
