@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -27,6 +27,8 @@ from app.ui.settings import Settings
 from app.ui.status import StatusBar
 from app.ui.widgets import Retranslatable, data_label, mark_data
 
+SYNC_EVERY_MS = 5 * 60_000
+
 
 class _Relay(QObject):
     """Listener calls from any thread → the GUI thread."""
@@ -44,6 +46,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.readable: frozenset[DataClass] = services.charts.readable(session.profile)
         self._note = ("", "")
         self._unsubscribe: list = []
+        self._syncing = False
         self._build()
         self._build_actions()
         self._connect_services()
@@ -215,6 +218,11 @@ class MainWindow(Retranslatable, QMainWindow):
         if sync:
             self.status.set_sync(sync.status())
             self._unsubscribe.append(sync.add_listener(self.relay.sync.emit))
+            self.sync_timer = QTimer(self)
+            self.sync_timer.setInterval(SYNC_EVERY_MS)
+            self.sync_timer.timeout.connect(self.sync_now)
+            self.sync_timer.start()
+            QTimer.singleShot(0, self.sync_now)
         else:
             self.status.set_sync(SyncStatus(online=self.session.online))
 
@@ -228,8 +236,15 @@ class MainWindow(Retranslatable, QMainWindow):
         self.qhr_panel.set_key_state(state, self._eligibility(state))
 
     def sync_now(self) -> None:
-        if self.services.sync:
-            Op(self, self.services.sync.sync_now).start()
+        """One round in the background; a failure shows in the status bar (offline is a
+        state, not an error dialog)."""
+        if self.services.sync and not self._syncing:
+            self._syncing = True
+            Op(self, self.services.sync.sync_now).on_success(self._synced).on_failure(
+                self._synced).on_cancelled(lambda: self._synced(None)).start()
+
+    def _synced(self, _result) -> None:
+        self._syncing = False
 
     def lock(self) -> None:
         if self.pages.currentWidget() is self.lock_page:
@@ -268,6 +283,8 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def _teardown(self) -> None:
         self.idle.stop()
+        if hasattr(self, "sync_timer"):
+            self.sync_timer.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()

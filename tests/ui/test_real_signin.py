@@ -117,3 +117,24 @@ def test_receptionist_reads_no_clinical_class_of_a_real_chart(session, server, s
     chart = FhirCharts(session).open(patient["id"])
     assert not {c for c in chart.readable if c.is_clinical}
     assert not {c for c in chart.entries if c.is_clinical}
+
+
+def test_main_window_status_bar_follows_the_real_sync(qtbot, ui_settings, server, tmp_path,
+                                                      monkeypatch):
+    from app.ui.backend import build_services
+    from app.ui.main_window import MainWindow
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    services = build_services(settings=ui_settings)
+    session = services.session.sign_in(server, "1000001", "demo-medecin-1")
+    try:
+        window = MainWindow(services, session, ui_settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.status.last_sync.text().startswith("Last sync"),
+                        timeout=30000)
+        assert window.status.server.text() == "Server: online"
+        assert not window.status.progress.isVisible()
+        window.close()
+    finally:
+        services.session.sign_out()

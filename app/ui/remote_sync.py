@@ -1,0 +1,85 @@
+"""SyncService (app.ui.services) over the sync engine of the signed-in session: online/offline
+from the client's connectivity, a round on demand with progress, the last sync time and the
+conflicts waiting (from the store). Listeners hear every change, from any thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from app.ui.services import SyncStatus
+
+
+class SessionSync:
+    def __init__(self, session):
+        self.session = session  # app.ui.remote.RemoteSession
+        self._status = SyncStatus(online=False)
+        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self._engine = None
+        self._engine_client = None
+        self._lock = threading.Lock()
+
+    def status(self) -> SyncStatus:
+        online = self._online()
+        if online != self._status.online:
+            self._status = replace(self._status, online=online)
+        return self._status
+
+    def add_listener(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        stop_connectivity = None
+        client = self.session.client
+        if client is not None:
+            stop_connectivity = client.retrier.connectivity.add_listener(
+                lambda state: self._set(online=self._online()))
+
+        def remove() -> None:
+            self._listeners.remove(listener)
+            if stop_connectivity:
+                stop_connectivity()
+        return remove
+
+    def sync_now(self, cancel: threading.Event | None = None) -> None:
+        engine = self._engine_for_session()
+        if engine is None:  # signed in offline: nothing can be sent or fetched
+            self._set(online=False)
+            return
+        self._set(progress=0.0)
+        try:
+            engine.sync(cancel, progress=self._progress)
+            self._set(last_sync=datetime.now())
+        finally:
+            self._set(progress=None, online=self._online(), conflicts=self._conflicts())
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _online(self) -> bool:
+        client = self.session.client
+        return client is not None and client.retrier.connectivity.online
+
+    def _engine_for_session(self):
+        client = self.session.client
+        with self._lock:
+            if client is None:
+                return None
+            if self._engine is None or self._engine_client is not client:
+                from app.sync.engine import SyncService
+                from app.sync.local import StoreCache
+
+                self._engine = SyncService(client, StoreCache.on_executor(self.session.executor))
+                self._engine_client = client
+            return self._engine
+
+    def _conflicts(self) -> int:
+        executor = self.session.executor
+        return len(executor.call(lambda store: store.open_conflicts())) if executor else 0
+
+    def _progress(self, done: int, total: int | None) -> None:
+        if total:
+            self._set(progress=min(1.0, done / total))
+
+    def _set(self, **changes) -> None:
+        self._status = replace(self._status, **changes)
+        for listener in list(self._listeners):
+            listener(self._status)
