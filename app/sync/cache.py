@@ -22,6 +22,7 @@ class Change:
     base_version: str | None  # the server version the change was made on (If-Match)
     change_id: str  # urn:uuid:… — the create's identifier, searched by If-None-Exist
     members: tuple[str, ...] = ()  # the outbox rows (uuids) this change stands for
+    earlier: tuple[dict | None, ...] = ()  # bodies of the members before the last
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ def _change(rows: list) -> Change:
     return Change(seq=first.seq, op=op, rtype=first.resource_type, rid=first.resource_id,
                   resource=last.body, base_version=first.base_version,
                   change_id=f"urn:uuid:{first.uuid}",
-                  members=tuple(r.uuid for r in rows))
+                  members=tuple(r.uuid for r in rows),
+                  earlier=tuple(r.body for r in rows[:-1]))
 
 
 class StoreCache:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient
 from app.sync.errors import Kind, SyncError
-from app.sync.fhir import earlier, format_instant, history_entry, patient_of
+from app.sync.fhir import earlier, format_instant, history_entry, parse_instant, patient_of
 from app.sync.retry import Progress
 
 HISTORY = "history"  # the stream of the system-level history
@@ -103,13 +103,14 @@ class Puller:
         """Commit page by page. The stream's cursor goes with the last page: the time the
         server answered the first one, less the overlap (re-applying a version is harmless)."""
         changed, start, recheck = 0, None, set()
+        seen: dict[tuple[str, str], object] = {}  # newest version applied in this pass
         pending: tuple[list, list] | None = None
         for page in pages:
             if start is None:
                 start = earlier(self._page_time(page), OVERLAP)
             if pending is not None:
                 self.cache.apply_page(*pending, {})
-            upserts, deletes, touched = self._select(page, cached)
+            upserts, deletes, touched = self._select(page, cached, seen)
             recheck |= touched
             pending = (upserts, deletes)
             changed += len(upserts) + len(deletes)
@@ -119,8 +120,10 @@ class Puller:
             self._recheck(patient_id, cancel)
         return changed
 
-    def _select(self, page: dict, cached: set[str] | None):
-        latest: dict[tuple[str, str], tuple[str, dict | None]] = {}
+    def _select(self, page: dict, cached: set[str] | None, seen: dict):
+        """This page's newest version of each resource, unless a page read earlier in the pass
+        had a newer one (history runs newest first, so later pages hold older versions)."""
+        latest: dict[tuple[str, str], tuple[object, dict | None]] = {}
         touched: set[str] = set()
         for entry in page.get("entry") or ():
             rtype, rid, resource, updated = history_entry(entry)
@@ -132,9 +135,12 @@ class Puller:
                     touched.add(owner)
             elif resource is None and rtype == "Patient" and cached and rid in cached:
                 touched.add(rid)
-            key = (rtype, rid)
-            if key not in latest or updated >= latest[key][0]:
-                latest[key] = (updated, resource)
+            key, when = (rtype, rid), parse_instant(updated) or updated
+            if key in seen and not _newer(when, seen[key]):
+                continue
+            if key not in latest or not _newer(latest[key][0], when):
+                latest[key] = (when, resource)
+        seen.update((key, when) for key, (when, _) in latest.items())
         upserts = [res for _, res in latest.values() if res is not None]
         deletes = [key for key, (_, res) in latest.items() if res is None]
         return upserts, deletes, touched
@@ -164,3 +170,11 @@ class Puller:
                  **(params or {})}
         pages = self.client.pages("Appointment", query, cancel=cancel)
         return self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")
+
+
+def _newer(a: object, b: object) -> bool:
+    """a strictly later than b (instants; raw strings when a server sent an unparsable one)."""
+    try:
+        return a > b  # type: ignore[operator]
+    except TypeError:
+        return str(a) > str(b)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.core.fhir_systems import CHANGE_ID
 from app.sync.cache import Change, Pushed, SyncCache
@@ -174,7 +174,21 @@ class Pusher:
             server = None
         if change.op == "delete":
             return Pushed(change, None) if server is None else (change, server, "conflict")
-        if server is not None and content(server) == content(
-                bundle_entry(change)["resource"]):
+        if server is None:
+            return change, None, "deleted"
+        mine = content(bundle_entry(change)["resource"])
+        if content(server) == mine:
             return Pushed(change, server)
-        return change, server, "conflict" if server is not None else "deleted"
+        if content(server) in [content(_as_sent(change, b)) for b in change.earlier]:
+            # an earlier edit of ours landed (its answer was lost): the rest goes on top of it
+            rebased = replace(change, base_version=(server.get("meta") or {}).get("versionId"))
+            try:
+                return Pushed(change, self._send_one(rebased, cancel))
+            except SyncError as again:
+                if again.transient or again.kind is Kind.AUTH:
+                    raise
+        return change, server, f"conflict:{err.status}"
+
+
+def _as_sent(change: Change, body: dict | None) -> dict:
+    return bundle_entry(replace(change, resource=body)).get("resource") or {}

@@ -146,3 +146,37 @@ def test_a_transaction_answer_names_the_created_resource(store):
     assert "id" not in entry["resource"]
     server = cache.done[0].resource
     assert server["id"] == "srv-1" and server["meta"]["versionId"] == "1"
+
+
+def test_history_pages_newest_first_never_bring_back_an_older_version(store):
+    """Page 1 holds version 3 and a deletion, page 2 (older) versions 2 and the deleted one:
+    what stays is version 3, and the deleted resource stays deleted."""
+    def version(rid, vid, at):
+        return {"resource": {"resourceType": "Observation", "id": rid,
+                             "subject": {"reference": "Patient/p1"},
+                             "meta": {"versionId": vid, "lastUpdated": at}}}
+    pages = {
+        "1": {"resourceType": "Bundle", "type": "history",
+              "meta": {"lastUpdated": "2026-01-02T00:00:10Z"},
+              "link": [{"relation": "next", "url": f"{BASE}/fhir/_history?_cursor=2"}],
+              "entry": [version("o1", "3", "2026-01-02T00:00:05Z"),
+                        {"request": {"method": "DELETE", "url": "Observation/o2"},
+                         "response": {"status": "410", "lastModified": "2026-01-02T00:00:04Z"}}]},
+        "2": {"resourceType": "Bundle", "type": "history",
+              "entry": [version("o1", "2", "2026-01-02T00:00:03Z"),
+                        version("o2", "1", "2026-01-02T00:00:02Z")]}}
+
+    def handler(request):
+        return httpx.Response(200, json=pages[request.url.params.get("_cursor", "1")])
+    caps = statement()
+    caps["rest"][0]["interaction"].append({"code": "history-system"})
+    cache = Memory()
+    cache.apply_page([{"resourceType": "Patient", "id": "p1"}, version("o2", "1", "x")["resource"]],
+                     [], {HISTORY: "2026-01-01T00:00:00Z"})
+    client = client_with(handler, store)
+    from app.sync import capabilities as capabilities_module
+    client._capabilities = capabilities_module.parse_capabilities(caps)
+    Puller(client, cache).sync_round()
+    assert cache.resources[("Observation", "o1")]["meta"]["versionId"] == "3"
+    assert ("Observation", "o2") not in cache.resources
+    assert cache.cursor(HISTORY) == "2026-01-02T00:00:08.000Z"  # first page's time less 2 s

@@ -1,0 +1,98 @@
+"""The workstation process SIGKILLed at random points during push and pull, 50 times: every
+queued change reaches the server exactly once, edits land, the database stays sound."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from app.store import Store, keys
+from app.store import outbox as outbox_rows
+from tests.fixtures.store import FAST_KDF
+from tests.fixtures.sync import PHYSICIAN, Workstation, copies_on_server, server_client
+
+KILLS = 50
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_and_kill(store_path: Path, base: str, service: str, seed: int, rng: random.Random):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.sync_kill_worker", str(store_path), base,
+         service, str(seed)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready", proc.stderr.read()[-2000:]
+        time.sleep(rng.uniform(0.0, 0.6))
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        errors = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL, errors.decode(errors="replace")[-3000:]
+
+
+def all_changes(store: Store) -> list:
+    with store.transaction() as conn:
+        return outbox_rows.batch(conn, 10**6, states=(
+            outbox_rows.PENDING, outbox_rows.FAILED, outbox_rows.ACKNOWLEDGED,
+            outbox_rows.CONFLICT))
+
+
+@pytest.mark.slow
+def test_sigkill_during_push_and_pull(sync_server, tmp_path):
+    path = tmp_path / "killed.db"
+    Store.create(PHYSICIAN, "pw", path=path, kdf=FAST_KDF).close()
+    service = f"ClinicDesk sync test {uuid.uuid4()}"
+    rng = random.Random(int(os.environ.get("KILL_SEED", "2026")))
+    try:
+        for seed in range(KILLS):
+            run_and_kill(path, sync_server.base, service, seed, rng)
+        ws = Workstation.__new__(Workstation)  # the same store, finished cleanly
+        store = Store.unlock(None, "pw", path=path)
+        assert store.integrity_problems() == []
+        _finish(ws, store, sync_server.base, service)
+        changes = all_changes(store)
+        creates = [c for c in changes if c.method == "create"]
+        assert len(creates) >= KILLS  # every run wrote before it died
+        conflicts = [(c["resource_type"], c.get("reason"), (c["local"] or {}).get("note"),
+                      (c["server"] or {}).get("note"), (c["server"] or {}).get("meta"))
+                     for c in store.open_conflicts()]
+        assert {c.state for c in changes} == {outbox_rows.ACKNOWLEDGED}, conflicts
+        with server_client(sync_server.base) as fhir:
+            counts = [copies_on_server(fhir, c.uuid) for c in creates]
+            assert counts == [1] * len(creates)
+            last_edit = {}
+            for c in changes:
+                if c.method == "update":
+                    last_edit[(c.resource_type, c.resource_id)] = c.body["note"]
+            for (rtype, rid), note in last_edit.items():
+                assert fhir.get(f"{rtype}/{rid}").json()["note"] == note
+        assert store.integrity_problems() == []
+        store.close()
+    finally:
+        from app.sync.auth import TokenStore
+        TokenStore(sync_server.base, PHYSICIAN, service=service).delete()
+        keys.delete_keyring_entries(keys.KeyFile.load(keys.key_file_path(path)))
+
+
+def _finish(ws, store: Store, base: str, service: str) -> None:
+    from app.sync.auth import TokenStore
+    from app.sync.client import FhirClient, Settings
+    from app.sync.engine import SyncService
+    from app.sync.local import StoreCache
+    client = FhirClient(Settings(base, PHYSICIAN),
+                        token_store=TokenStore(base, PHYSICIAN, service=service))
+    try:
+        client.sign_in("demo-medecin-1")
+        report = SyncService(client, StoreCache(store)).run_until_synced(timeout=60)
+        assert report.pushed.conflicts == 0
+    finally:
+        client.close()
