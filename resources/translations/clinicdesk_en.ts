@@ -420,6 +420,37 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>devices</name>
+        <message>
+            <source>The access key could not be used.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The smart-card service is not running on this computer.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No smart-card reader or access key is connected.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The access key was removed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Wrong PIN. {tries_left} attempt(s) left before the key locks.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The access key is locked after too many wrong PINs. Call support.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The virtual access key is only available in the demo and in tests.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>language</name>
         <message>
             <source>Français (Canada)</source>

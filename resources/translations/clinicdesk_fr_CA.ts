@@ -421,6 +421,37 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>devices</name>
+        <message>
+            <source>The access key could not be used.</source>
+            <translation>La clé d'accès n'a pas pu être utilisée.</translation>
+        </message>
+        <message>
+            <source>The smart-card service is not running on this computer.</source>
+            <translation>Le service de cartes à puce n'est pas en marche sur cet ordinateur.</translation>
+        </message>
+        <message>
+            <source>No smart-card reader or access key is connected.</source>
+            <translation>Aucun lecteur de cartes à puce ni clé d'accès n'est branché.</translation>
+        </message>
+        <message>
+            <source>The access key was removed.</source>
+            <translation>La clé d'accès a été retirée.</translation>
+        </message>
+        <message>
+            <source>Wrong PIN. {tries_left} attempt(s) left before the key locks.</source>
+            <translation>NIP incorrect. Il reste {tries_left} essai(s) avant le blocage de la clé.</translation>
+        </message>
+        <message>
+            <source>The access key is locked after too many wrong PINs. Call support.</source>
+            <translation>La clé d'accès est bloquée après trop de NIP incorrects. Appelez le soutien.</translation>
+        </message>
+        <message>
+            <source>The virtual access key is only available in the demo and in tests.</source>
+            <translation>La clé d'accès virtuelle n'est offerte que dans la démo et les tests.</translation>
+        </message>
+    </context>
+    <context>
         <name>language</name>
         <message>
             <source>Français (Canada)</source>
