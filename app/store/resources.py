@@ -11,8 +11,10 @@ def patient_of(resource: dict) -> str | None:
     """The id of the Patient a resource belongs to (a Patient belongs to itself)."""
     if resource.get("resourceType") == "Patient":
         return resource.get("id")
-    for field in ("subject", "patient", "beneficiary"):
-        reference = (resource.get(field) or {}).get("reference", "")
+    refs = [resource.get(field) or {} for field in ("subject", "patient", "beneficiary")]
+    refs += [p.get("actor") or {} for p in resource.get("participant") or ()]  # Appointment
+    for ref in refs:
+        reference = ref.get("reference", "") if isinstance(ref, dict) else ""
         if reference.startswith("Patient/"):
             return reference.split("/", 1)[1].split("/", 1)[0]
     return None

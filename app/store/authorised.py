@@ -1,0 +1,113 @@
+"""Reads of cached patient data that the access policy authorises and the access log records,
+in one call and one transaction (ARCHITECTURE rule 4): the UI and the commands read charts
+through here, never through `Store.list_resources` directly.
+
+    context = chart_context(store, patient_id)               # physicians + consent, from the cache
+    result = authorised_read(store, user, context, DataClass.LABS, reason=None)
+    result.decision.allowed, result.resources                # [] when denied
+    chart = authorised_chart(store, user, patient_id)        # one read per section the role shows
+    log_search(store, user, "nam", 1)                        # kind and count, never the query
+
+Exactly one access-log entry per call of `authorised_read` (so one per chart section shown):
+- allowed: action `read` (or `break-glass`, with the typed reason, flagged for review);
+- denied: action `denied` — refused attempts are logged too, so a patient's "who looked at my
+  record" report and the clinic's review see them.
+The entry and the read share one write transaction: no read without its entry, no entry for a
+read that failed.
+
+The patient's physicians come from the cached Patient as the server records them (RAMQ
+registration: `generalPractitioner` and active registration extensions, app.core.registration),
+never from Encounter participants. The consent is the cached Consents when the chart was
+fetched from the server (its pull cursor `chart:{id}` exists; the last known consent applies
+offline); otherwise UNKNOWN, which the policy treats as restricted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.core import access, registration
+from app.core.access import Action, Decision, PatientContext
+from app.core.consent import consent_from_fhir
+from app.core.data_class import DataClass
+from app.core.profiles import UserProfile
+from app.core.resource_class import data_class_of
+from app.store import access_log, resources
+
+PRACTITIONER_PREFIX = "Practitioner/user-"
+READ, BREAK_GLASS, DENIED, SEARCH = "read", "break-glass", "denied", "search"
+SEARCH_KINDS = frozenset({"nam", "chart-number", "name-birthdate"})
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    decision: Decision
+    resources: list[dict] = field(default_factory=list)
+    entry: access_log.Entry | None = None
+
+
+def physicians_of(patient: dict | None) -> frozenset[str]:
+    """Usernames of the patient's physicians: `generalPractitioner` and active registrations."""
+    if not patient:
+        return frozenset()
+    refs = [g.get("reference", "") for g in patient.get("generalPractitioner") or ()]
+    refs += [r.physician for r in registration.registrations_of(patient) if r.active]
+    return frozenset(r.removeprefix(PRACTITIONER_PREFIX) for r in refs
+                     if r.startswith(PRACTITIONER_PREFIX))
+
+
+def chart_context(store, patient_id: str) -> PatientContext:
+    """The policy's view of a cached patient (see the module docstring)."""
+    patient = store.get_resource("Patient", patient_id)
+    fetched = store.get_cursor(f"chart:{patient_id}") is not None
+    consents = store.list_resources(patient_id, "Consent") if fetched else None
+    return PatientContext(patient_id, physicians_of(patient), consent_from_fhir(consents))
+
+
+def _of_class(conn, patient_id: str, data_class: DataClass) -> list[dict]:
+    return [r for r in resources.list_for_patient(conn, patient_id)
+            if data_class_of(r.get("resourceType", ""), r) == data_class]
+
+
+def authorised_read(store, user: UserProfile, context: PatientContext, data_class: DataClass,
+                    reason: str | None = None, *, workstation: str | None = None,
+                    purpose: str = READ) -> ReadResult:
+    """Decide, log one entry and (when allowed) read the class's cached resources, atomically.
+    `reason`: a break-the-glass reason typed by the user (only used where the glass may be
+    broken). `purpose`: the logged action of an allowed read (`read`, `export`…). QHR data is
+    never cached: its read is logged here and shown by the QHR viewer."""
+    decision = access.decide(user, context, data_class, Action.READ, reason)
+    action = (BREAK_GLASS if decision.break_glass else purpose) if decision.allowed else DENIED
+    entry_reason = decision.break_glass_reason if decision.break_glass else None
+    with store.transaction() as conn:
+        found = _of_class(conn, context.patient_id, data_class) \
+            if decision.allowed and data_class != DataClass.QHR else []
+        entry = access_log.append(conn, access_log.Access(
+            user.username, context.patient_id, data_class, action, entry_reason),
+            workstation=workstation)
+    return ReadResult(decision, found, entry)
+
+
+def chart_sections(user: UserProfile) -> list[DataClass]:
+    """The sections the UI shows this user (the role's best case), QHR apart (its viewer)."""
+    return sorted(c for c in access.role_classes(user) if c != DataClass.QHR)
+
+
+def authorised_chart(store, user: UserProfile, patient_id: str, reason: str | None = None,
+                     sections: list[DataClass] | None = None) -> dict[DataClass, ReadResult]:
+    """One authorised (and logged) read per section shown; `reason` breaks the glass."""
+    context = chart_context(store, patient_id)
+    return {c: authorised_read(store, user, context, c, reason)
+            for c in (sections if sections is not None else chart_sections(user))}
+
+
+def log_search(store, user: UserProfile, kind: str, result_count: int, *,
+               workstation: str | None = None) -> access_log.Entry:
+    """A single-individual search: its kind (nam, chart-number, name-birthdate) and how many
+    records it found — never the query itself, which is patient data."""
+    if kind not in SEARCH_KINDS:
+        raise ValueError("unknown search kind")
+    with store.transaction() as conn:
+        return access_log.append(conn, access_log.Access(
+            user.username, None, f"{SEARCH}:{kind}:{result_count}", SEARCH),
+            workstation=workstation)
