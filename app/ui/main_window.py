@@ -6,26 +6,21 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QSplitter,
     QStackedWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from app.core.data_class import DataClass
-from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.chart_view import ChartView
 from app.ui.lock import IdleWatcher, LockPage
-from app.ui.op import Op, user_message
+from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
-from app.ui.services import Chart, KeyState, PatientSummary, Services, Session, SyncStatus
+from app.ui.search_panel import OPENING, SearchPanel
+from app.ui.services import Chart, KeyState, Services, Session, SyncStatus
 from app.ui.settings import Settings
 from app.ui.status import StatusBar
-from app.ui.widgets import Retranslatable, data_label, mark_data
+from app.ui.widgets import Retranslatable, data_label
 
 SYNC_EVERY_MS = 5 * 60_000
 
@@ -44,7 +39,6 @@ class MainWindow(Retranslatable, QMainWindow):
         self.setObjectName("MainWindow")
         self.services, self.session, self.settings = services, session, settings
         self.readable: frozenset[DataClass] = services.charts.readable(session.profile)
-        self._note = ("", "")
         self._unsubscribe: list = []
         self._syncing = False
         self._build()
@@ -66,23 +60,10 @@ class MainWindow(Retranslatable, QMainWindow):
         self.pages.addWidget(self.lock_page)
         self.lock_page.unlock_requested.connect(self._unlock)
         self.lock_page.sign_out_requested.connect(self.sign_out)
-        left = QWidget(work, objectName="search_panel")
-        box = QVBoxLayout(left)
-        self.banner = QLabel(left, objectName="banner")
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(not self.session.online)
-        self.search_label = QLabel(left)
-        self.search = QLineEdit(left, objectName="search")
-        self.search.setClearButtonEnabled(True)
-        self.search_label.setBuddy(self.search)
-        self.results = mark_data(QListWidget(left))
-        self.results.setObjectName("results")
-        self.hint = QLabel(left, objectName="hint")
-        self.hint.setWordWrap(True)
-        for w in (self.banner, self.search_label, self.search, self.results, self.hint):
-            box.addWidget(w)
-        self.search.returnPressed.connect(self.run_search)
-        self.results.itemActivated.connect(self._open_item)
+        self.panel = left = SearchPanel(self.services.patients, not self.session.online, work)
+        self.search, self.results, self.hint = left.search, left.results, left.hint
+        self.banner = left.banner
+        left.open_requested.connect(self.open_chart)
         self.center = QStackedWidget(work)
         self.placeholder = QLabel(self.center, objectName="placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -131,59 +112,24 @@ class MainWindow(Retranslatable, QMainWindow):
                  "settings": self.tr("Settings…")}
         for name, text in texts.items():
             self.actions_[name].setText(text)
-        self.search_label.setText(self.tr("&Find a patient"))
-        self.search.setPlaceholderText(self.tr("NAM, name and birth date, or chart number"))
         self.placeholder.setText(self.tr(
             "Search for one patient to open the chart.\n"
             "Enter searches; the arrow keys pick; Enter opens."))
-        self.banner.setText(self.tr(
-            "Signed in offline: the central server cannot be reached. You are working from "
-            "this workstation's copy; your changes will be sent when the server is back."))
-        self._render_hint()
 
     # -- search and chart ------------------------------------------------------------------
     def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
+        self.panel.focus_search()
 
     def run_search(self) -> None:
-        query = self.search.text().strip()
-        if not query:
-            return
-        self._set_hint("info", QT_TRANSLATE_NOOP("MainWindow", "Searching…"))
-        Op(self, lambda cancel: self.services.patients.search(query, cancel)).on_success(
-            self._show_results).on_failure(self._search_failed).start()
-
-    def _show_results(self, patients: list[PatientSummary]) -> None:
-        self.results.clear()
-        for p in patients:
-            born = p.birth_date.isoformat() if p.birth_date else ""
-            item = QListWidgetItem(f"{p.family.upper()}, {p.given}\n{born}  {p.nam or ''}")
-            item.setData(Qt.ItemDataRole.UserRole, p)
-            self.results.addItem(item)
-        if patients:
-            self._set_hint("", "")
-            self.results.setCurrentRow(0)
-            self.results.setFocus()
-        else:
-            self._set_hint("info", QT_TRANSLATE_NOOP("MainWindow", "No patient found."))
-
-    def _search_failed(self, err: BaseException) -> None:
-        self.results.clear()
-        self._note = ("error", user_message(err))
-        self._render_hint()
-
-    def _open_item(self, item: QListWidgetItem) -> None:
-        patient: PatientSummary = item.data(Qt.ItemDataRole.UserRole)
-        self.open_chart(patient.id)
+        self.panel.run_search()
 
     def open_chart(self, patient_id: str) -> None:
-        self._set_hint("info", QT_TRANSLATE_NOOP("MainWindow", "Opening the chart…"))
+        self.panel.set_hint("info", OPENING)
         Op(self, lambda cancel: self.services.charts.open(patient_id, cancel)).on_success(
-            self._show_chart).on_failure(self._search_failed).start()
+            self._show_chart).on_failure(self.panel.show_error).start()
 
     def _show_chart(self, chart: Chart) -> None:
-        self._set_hint("", "")
+        self.panel.set_hint("", "")
         self.chart_view.show_chart(chart)
         self.center.setCurrentWidget(self.chart_view)
         self.chart_view.nav.setFocus()
@@ -192,19 +138,6 @@ class MainWindow(Retranslatable, QMainWindow):
         self.chart_view.clear()
         self.center.setCurrentWidget(self.placeholder)
         self.focus_search()
-
-    def _set_hint(self, kind: str, source: str) -> None:
-        self._note = (kind, "tr:" + source if source else "")
-        self._render_hint()
-
-    def _render_hint(self) -> None:
-        kind, shown = self._note
-        if shown.startswith("tr:"):
-            shown = self.tr(shown[3:])
-        self.hint.setProperty("kind", kind)
-        self.hint.style().polish(self.hint)
-        self.hint.setText(shown)
-        self.hint.setVisible(bool(shown))
 
     # -- services, lock, settings ----------------------------------------------------------
     def _connect_services(self) -> None:

@@ -122,11 +122,11 @@
         </message>
         <message>
             <source>&amp;Find a patient</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>NAM, name and birth date, or chart number</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Search for one patient to open the chart.
@@ -135,19 +135,19 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Searching…</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>No patient found.</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Opening the chart…</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
     </context>
     <context>
@@ -182,6 +182,33 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>You may not use the QHR viewer, because:</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>SearchPanel</name>
+        <message>
+            <source>Searching…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No patient found.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Opening the chart…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Find a patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>NAM, name and birth date, or chart number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -122,11 +122,11 @@
         </message>
         <message>
             <source>&amp;Find a patient</source>
-            <translation>&amp;Trouver un patient</translation>
+            <translation type="vanished">&amp;Trouver un patient</translation>
         </message>
         <message>
             <source>NAM, name and birth date, or chart number</source>
-            <translation>NAM, nom + naissance, ou n° de dossier</translation>
+            <translation type="vanished">NAM, nom + naissance, ou n° de dossier</translation>
         </message>
         <message>
             <source>Search for one patient to open the chart.
@@ -136,19 +136,19 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
-            <translation>Connexion hors ligne : le serveur central est injoignable. Vous travaillez avec la copie de ce poste; vos modifications seront envoyées au retour du serveur.</translation>
+            <translation type="vanished">Connexion hors ligne : le serveur central est injoignable. Vous travaillez avec la copie de ce poste; vos modifications seront envoyées au retour du serveur.</translation>
         </message>
         <message>
             <source>Searching…</source>
-            <translation>Recherche en cours…</translation>
+            <translation type="vanished">Recherche en cours…</translation>
         </message>
         <message>
             <source>No patient found.</source>
-            <translation>Aucun patient trouvé.</translation>
+            <translation type="vanished">Aucun patient trouvé.</translation>
         </message>
         <message>
             <source>Opening the chart…</source>
-            <translation>Ouverture du dossier…</translation>
+            <translation type="vanished">Ouverture du dossier…</translation>
         </message>
     </context>
     <context>
@@ -184,6 +184,33 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>You may not use the QHR viewer, because:</source>
             <translation>Vous ne pouvez pas utiliser le visualiseur du DSQ, car :</translation>
+        </message>
+    </context>
+    <context>
+        <name>SearchPanel</name>
+        <message>
+            <source>Searching…</source>
+            <translation>Recherche en cours…</translation>
+        </message>
+        <message>
+            <source>No patient found.</source>
+            <translation>Aucun patient trouvé.</translation>
+        </message>
+        <message>
+            <source>Opening the chart…</source>
+            <translation>Ouverture du dossier…</translation>
+        </message>
+        <message>
+            <source>&amp;Find a patient</source>
+            <translation>&amp;Trouver un patient</translation>
+        </message>
+        <message>
+            <source>NAM, name and birth date, or chart number</source>
+            <translation>NAM, nom + naissance, ou n° de dossier</translation>
+        </message>
+        <message>
+            <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
+            <translation>Connexion hors ligne : le serveur central est injoignable. Vous travaillez avec la copie de ce poste; vos modifications seront envoyées au retour du serveur.</translation>
         </message>
     </context>
     <context>

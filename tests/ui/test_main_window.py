@@ -43,6 +43,9 @@ def test_keyboard_only_search_pick_and_open(open_window, qtbot, fake_services):
     qtbot.keyClick(w.focusWidget(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.results.count() == 2, timeout=5000)
     assert w.focusWidget() is w.results and w.results.currentRow() == 0
+    w.search.setFocus()
+    qtbot.keyClick(w.search, Qt.Key.Key_Down)  # Down from the box goes to the results
+    assert w.focusWidget() is w.results
     qtbot.keyClick(w.focusWidget(), Qt.Key.Key_Down)
     qtbot.keyClick(w.focusWidget(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.center.currentWidget() is w.chart_view, timeout=5000)
