@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import identity
+from server.fhir.routes import http_error
 from server.fhir.routes import router as fhir_router
 from server.settings import Settings
 from server.storage import open_store
@@ -52,10 +54,16 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     identity.install(app)
 
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
     @app.get("/health")
     def health() -> JSONResponse:
-        with app.state.store.read() as tx:
-            tx.current("Patient", "")
+        try:
+            with app.state.store.read() as tx:
+                tx.current("Patient", "")
+        except Exception as error:  # the database is unreachable: say so, without details
+            log.error("health: store unavailable (%s)", type(error).__name__)
+            return JSONResponse({"status": "unavailable", "backend": settings.backend}, 503)
         return JSONResponse({"status": "ok", "backend": settings.backend})
 
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import Response
+
 from server import authz
 from server.storage import base as storage
 
@@ -22,6 +24,10 @@ class FhirError(Exception):
 
     def outcome(self) -> dict:
         return operation_outcome(self.status, self.issues)
+
+    def response(self) -> Response:
+        from server.fhir.respond import Result
+        return Result(self.status, self.outcome(), self.headers).response()
 
 
 def operation_outcome(status: int, issues: list[tuple[str | None, str]],

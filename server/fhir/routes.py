@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from server.fhir import bundle, history, ops
@@ -21,6 +22,16 @@ from server.storage import format_instant
 
 log = logging.getLogger("server.fhir")
 router = APIRouter(prefix="/fhir")
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """Routing errors (unknown path, method not allowed): an OperationOutcome under /fhir."""
+    status = getattr(error, "status_code", 500)
+    if not request.url.path.startswith("/fhir"):
+        return JSONResponse({"detail": getattr(error, "detail", "")}, status,
+                            headers=getattr(error, "headers", None))
+    text = {404: "no such FHIR endpoint", 405: f"{request.method} is not supported here"}
+    return FhirError(status, text.get(status, "request refused")).response()
 
 
 def _minimal(request: Request) -> bool:
@@ -36,7 +47,7 @@ async def _run(request: Request, fn: Callable[..., Result], *args: object) -> Re
             log.error("%s /fhir/%s failed: %s\n%s", request.method,
                       request.url.path.split("/")[2] if request.url.path.count("/") > 1 else "",
                       type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
-        return Result(failure.status, failure.outcome(), failure.headers).response()
+        return failure.response()
     return result.response(prefer_minimal=_minimal(request) and request.method != "GET")
 
 

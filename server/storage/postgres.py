@@ -38,3 +38,6 @@ class PostgresDialect:
 
     def end(self, conn: psycopg.Connection, write: bool, commit: bool) -> None:
         conn.execute("COMMIT" if commit else "ROLLBACK")
+
+    def broken(self, conn: psycopg.Connection) -> bool:
+        return conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN

@@ -40,6 +40,7 @@ class Dialect(Protocol):
     def sql(self, text: str) -> str: ...
     def begin(self, conn: Any, write: bool) -> None: ...
     def end(self, conn: Any, write: bool, commit: bool) -> None: ...
+    def broken(self, conn: Any) -> bool: ...
 
 
 def format_instant(moment: datetime) -> str:
@@ -71,8 +72,14 @@ class Store:
             self._all.append(conn)
         try:
             yield conn
-        finally:
+        except BaseException:
+            if self.dialect.broken(conn):  # e.g. the database restarted: open a new one later
+                self._all.remove(conn)
+                conn.close()
+                raise
             self._pool.put(conn)
+            raise
+        self._pool.put(conn)
 
     @contextmanager
     def _tx(self, write: bool) -> Iterator[Tx]:
@@ -93,10 +100,11 @@ class Store:
         """`with store.write() as tx:` all or nothing; one writer at a time."""
         return self._tx(write=True)
 
-    def tick(self) -> datetime:
-        """Now, but strictly after the previous write (called under the write lock)."""
-        now = datetime.now(UTC)
-        self._last = max(now, self._last + timedelta(microseconds=1))
+    def tick(self, floor: str | None = None) -> datetime:
+        """Now, but strictly after the previous write, this process's or the database's
+        (`floor`: its latest lastUpdated, read under the write lock)."""
+        last = max(self._last, datetime.fromisoformat(floor)) if floor else self._last
+        self._last = max(datetime.now(UTC), last + timedelta(microseconds=1))
         return self._last
 
     def close(self) -> None:
@@ -114,6 +122,7 @@ class Tx:
 
     def __init__(self, store: Store, conn: Any):
         self.store, self.conn = store, conn
+        self._floor: str | None = None
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self.conn.execute(self.store.dialect.sql(text), tuple(args)).fetchall()
@@ -235,7 +244,10 @@ class Tx:
 
     def _put(self, rtype: str, rid: str, version: int, resource: dict | None, method: str,
              patient: str | None = None) -> Version:
-        ts = format_instant(self.store.tick())
+        if self._floor is None:  # another server process may share a PostgreSQL database
+            row = self._q("SELECT ts FROM resource_version ORDER BY seq DESC LIMIT 1")
+            self._floor = row[0][0] if row else ""
+        ts = format_instant(self.store.tick(self._floor))
         text = None
         if resource is not None:
             meta = {**(resource.get("meta") or {}), "versionId": str(version), "lastUpdated": ts}

@@ -63,3 +63,6 @@ class SqliteDialect:
         finally:
             if write:
                 self._write_lock.release()
+
+    def broken(self, conn: sqlite3.Connection) -> bool:
+        return False

@@ -132,3 +132,10 @@ def test_invalid_nam_is_unprocessable(fhir: httpx.Client) -> None:
     assert r.status_code == 422
     assert r.json()["issue"][0]["expression"] == ["Patient.identifier[0].value"]
     assert body["identifier"][0]["system"] == fhir_systems.NAM
+
+
+def test_routing_errors_are_operation_outcomes(fhir: httpx.Client) -> None:
+    unknown = fhir.get("Patient/a/b/c")
+    assert unknown.status_code == 404 and unknown.json()["resourceType"] == "OperationOutcome"
+    patch = fhir.patch("Patient/a", json=[])
+    assert patch.status_code == 405 and patch.json()["issue"][0]["code"] == "not-supported"
