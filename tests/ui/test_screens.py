@@ -69,6 +69,28 @@ def test_every_visible_text_is_french(qtbot, french, fake_services, ui_settings,
     assert not_translated(visible_texts(dialog), french_texts) == []
 
 
+@pytest.fixture
+def english_texts(qapp) -> set[str]:
+    """In English every visible text is a source string of the code (or Qt's own button)."""
+    from extract import extract
+
+    from app.ui.i18n import set_language
+
+    set_language("en")
+    return {src.replace("&", "") for _, src in extract(TS_DIR.parents[1])} | {
+        b.replace("&", "") for b in QT_BUTTONS}
+
+
+@pytest.mark.parametrize("profile", [PHYSICIAN, RECEPTIONIST], ids=["physician", "receptionist"])
+def test_every_visible_text_is_a_source_string_in_english(qtbot, fake_services, ui_settings,
+                                                          english_texts, profile):
+    signin, main = screens(qtbot, fake_services, ui_settings, profile)
+    assert not_translated(visible_texts(signin), english_texts) == []
+    assert not_translated(visible_texts(main), english_texts) == []
+    main.lock()
+    assert not_translated(visible_texts(main), english_texts) == []
+
+
 def test_the_check_catches_an_english_leftover(qtbot, french, french_texts):
     from PySide6.QtWidgets import QLabel, QWidget
 
