@@ -5,9 +5,13 @@ first, then encounters, notes, problems, allergies, medications, labs, imaging, 
 consent). Patient i depends only on (seed, i, id_prefix) and on the NAMs issued before it, so
 `patients(100, s)` is the first 100 of `patients(1000, s)`.
 
-RAMQ registration is written as app.core.registration documents it. Every 25th patient
-(index % 25 == 7) has a Consent restriction (app.core.consent's convention: an active
-Consent whose nested "deny" provision names DATA_CLASS codes), which binds every user.
+RAMQ registration is written as app.core.registration documents it (85 % of patients, with
+one of the two FMG family physicians); the others name the specialist (1000003) and the
+specialty clinic in Patient.generalPractitioner, without a registration, so that every chart
+has a physician (the server's access rules take the physicians from the Patient only).
+Every 25th patient (index % 25 == 7) has a Consent restriction (app.core.consent's
+convention: an active Consent whose nested "deny" provision names DATA_CLASS codes), which
+binds every user.
 """
 
 from __future__ import annotations
@@ -115,6 +119,10 @@ class _Chart:
         self.physician = None
         if rng.random() < 0.85:
             self.register(resource)
+        else:  # followed by the specialist, not registered with a family physician
+            resource["generalPractitioner"] = [
+                {"reference": f"Practitioner/{staff.practitioner_id('1000003')}"},
+                {"reference": f"Organization/{staff.SPECIALTY.id}"}]
         return resource
 
     def nam(self, family: str, given: list[str], born: date, sex: str) -> str:
