@@ -50,8 +50,11 @@ def trim_qt(binaries: list, datas: list) -> tuple[list, list]:
         drop.add(plugin)
         if not wanted_by_app:
             drop.update(libs)
-    kept_binaries = [e for e in binaries if not _basename(e[0]).startswith(tuple(drop))]
-    kept_datas = [e for e in datas if not _foreign_qt_translation(e[0])]
+    dropped = tuple(drop)
+    kept_binaries = [e for e in binaries if not _basename(e[0]).startswith(dropped)]
+    # datas also hold the top-level symlinks PyInstaller makes to Qt's libraries (Linux)
+    kept_datas = [e for e in datas if not _basename(e[0]).startswith(dropped)
+                  and not _foreign_qt_translation(e[0])]
     return kept_binaries, kept_datas
 
 

@@ -49,6 +49,8 @@ def test_the_bundle_runs_the_demo_and_the_app_without_the_source_tree(tmp_path):
     exe = bundle / ("clinicdesk.exe" if sys.platform == "win32" else "clinicdesk")
     internal = bundle / "_internal"
     assert not (internal / "tests").exists() and not (internal / "pytest").exists()
+    dangling = [p.name for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
+    assert dangling == [], "links to trimmed Qt libraries left in the bundle"
     home, cwd = tmp_path / "home", tmp_path / "cwd"
     home.mkdir()
     cwd.mkdir()  # an empty folder: nothing may come from the checkout

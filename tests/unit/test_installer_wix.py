@@ -82,3 +82,23 @@ def test_the_workstation_flavour_leaves_the_demo_and_the_server_out():
     assert "server" not in flavours.excluded_modules("demo")
     assert flavours.is_demo_only("server.app") and flavours.is_demo_only("app.devices.virtual_key")
     assert not flavours.is_demo_only("app.devices.pcsc") and not flavours.is_demo_only("serverless")
+
+
+def test_unused_qt_parts_are_trimmed_unless_the_app_uses_them():
+    def entries(*names):
+        return [(name, "/src/" + name, "BINARY") for name in names]
+
+    binaries = entries("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+                       "PySide6/Qt/lib/libQt6Quick.so.6", "PySide6/Qt/lib/libQt6Widgets.so.6",
+                       "PySide6/Qt/plugins/imageformats/libqpdf.so",
+                       "PySide6/Qt/lib/libQt6Pdf.so.6")
+    datas = entries("PySide6/Qt/translations/qtbase_de.qm", "PySide6/Qt/translations/qtbase_fr.qm",
+                    "PySide6/Qt/translations/qt_en.qm", "resources/translations/clinicdesk_en.qm",
+                    "libQt6Quick.so.6")  # PyInstaller's symlink to the library
+    kept, kept_datas = flavours.trim_qt(binaries, datas)
+    assert [e[0].rsplit("/", 1)[-1] for e in kept] == ["libQt6Widgets.so.6"]
+    assert [e[0].rsplit("/", 1)[-1] for e in kept_datas] == [
+        "qtbase_fr.qm", "qt_en.qm", "clinicdesk_en.qm"]
+    with_quick = binaries + entries("PySide6/QtQuick.abi3.so")
+    kept, _ = flavours.trim_qt(with_quick, [])
+    assert "PySide6/Qt/lib/libQt6Quick.so.6" in [e[0] for e in kept]
