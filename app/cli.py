@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import argparse
 
-COMMANDS = ("nam", "support", "audit", "demo", "userdata")
+COMMANDS = ("nam", "support", "audit", "demo", "userdata", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

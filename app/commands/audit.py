@@ -1,4 +1,5 @@
 """`clinicdesk audit verify [--store PATH] [--user NAME]`: check the access log's hash chain.
+`clinicdesk audit report --patient NAM [--format csv|json]`: see app.commands.export.
 
 The store is encrypted, so the command signs in like the app: the user is `--user` or the one
 recorded beside `--store`; the password comes from `CLINICDESK_PASSWORD` (scripts) or is asked
@@ -27,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--store", type=Path, help="database file (default: the user's store)")
     verify.add_argument("--user", help="ClinicDesk username (default: the store's own)")
     verify.set_defaults(run=run_verify)
+    report = audit_sub.add_parser(
+        "report", help="who accessed a patient's data: what, when, from which workstation")
+    from app.commands.export import add_common, run_report
+    add_common(report)
+    report.add_argument("--format", choices=("csv", "json"), default="csv")
+    report.set_defaults(run=run_report)
 
 
 def password() -> str:

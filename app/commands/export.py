@@ -1,0 +1,171 @@
+"""The patient's rights from the command line (Loi 25, LRSSS): the commands sign in like the app.
+
+    clinicdesk export --patient NAM --output FILE [--store PATH] [--user NAME] [--server URL]
+    clinicdesk audit report --patient NAM [--format csv|json] [--store PATH] [--user NAME]
+                            [--server URL]
+
+The user is `--user` or the one recorded beside `--store`; the password comes from
+CLINICDESK_PASSWORD or the terminal. With `--server`, the user signs in to the central server
+(their profile from `/api/me`), the chart is fetched into the store first, and the report adds
+the server's AuditEvents for the patient (`AuditEvent?patient=`; the server shows an
+administrator every user's, others their own). Without it, the profile saved at the last online
+sign-in is used and only the workstation's access log is reported.
+
+Patient data never goes to stdout/stderr except the report itself (which the user asked for);
+errors name no patient. Exit 0 done, 1 refused or not found, 2 sign-in or store failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from app.core import fhir_systems
+from app.core.errors import UserFacingError
+from app.core.profiles import UserProfile, profile_from_json
+
+REPORT_COLUMNS = ("at", "username", "information", "action", "workstation", "reason", "source")
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--patient", required=True, metavar="NAM", help="the patient's NAM")
+    parser.add_argument("--store", type=Path, help="database file (default: the user's store)")
+    parser.add_argument("--user", help="ClinicDesk username (default: the store's own)")
+    parser.add_argument("--server", help="central server URL (sign in online)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("export", help="a patient's data as a FHIR Bundle (access request)")
+    add_common(parser)
+    parser.add_argument("--output", required=True, type=Path, help="the JSON file to write")
+    parser.set_defaults(run=run_export)
+
+
+class Session:
+    def __init__(self, store, profile: UserProfile, client=None):
+        self.store, self.profile, self.client = store, profile, client
+
+
+@contextmanager
+def signed_in(args: argparse.Namespace):
+    from app.commands.audit import password
+    from app.store import Store
+
+    secret = password()
+    store = Store.unlock(args.user, secret, path=args.store)
+    client = None
+    try:
+        if args.server:
+            from app.sync.client import FhirClient, Settings
+            client = FhirClient(Settings(server_url=args.server, username=store.username))
+            client.sign_in(secret)
+            profile = profile_from_json(client.me())
+        else:
+            from app.ui.settings import Settings as UiSettings
+            saved = UiSettings().saved_profile(store.username)
+            if not saved:
+                raise SystemExit("no saved profile for this user: sign in online (--server)")
+            profile = profile_from_json(json.loads(saved))
+        yield Session(store, profile, client)
+    finally:
+        if client is not None:
+            client.close()
+        store.close()
+
+
+def find_patient(session: Session, nam: str) -> str | None:
+    """The patient's id; online, their chart is fetched into the store first."""
+    nam = nam.strip().upper()
+    if session.client is not None:
+        bundle = session.client.get("Patient", params={"identifier": f"{fhir_systems.NAM}|{nam}"})
+        ids = [e["resource"]["id"] for e in bundle.get("entry") or ()]
+        if len(ids) == 1:
+            from app.sync.engine import SyncService
+            from app.sync.local import StoreCache
+            SyncService(session.client, StoreCache(session.store)).open_chart(ids[0])
+    found = session.store.find_by_nam(nam)
+    return found[0].patient_id if len(found) == 1 else None
+
+
+def _run(args: argparse.Namespace, work) -> int:
+    from app.store import StoreError
+    from app.sync.errors import SyncError
+    try:
+        with signed_in(args) as session:
+            patient_id = find_patient(session, args.patient)
+            if patient_id is None:
+                print(f"{args.command}: no single patient with this NAM on this workstation",
+                      file=sys.stderr)
+                return 1
+            return work(session, patient_id)
+    except (StoreError, SyncError) as err:
+        print(f"{args.command}: {err.text}", file=sys.stderr)
+        return 2
+    except UserFacingError as err:
+        print(f"{args.command}: {err.text}", file=sys.stderr)
+        return 1
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from app.store.export import export_bundle
+
+    def work(session: Session, patient_id: str) -> int:
+        bundle = export_bundle(session.store, session.profile, patient_id)
+        args.output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1),
+                               encoding="utf-8")
+        print(f"export: {bundle['total']} resources written")
+        return 0
+    return _run(args, work)
+
+
+def server_rows(client, patient_id: str) -> list[dict]:
+    """The server's AuditEvents about this patient, as report rows."""
+    rows = []
+    for page in client.pages("AuditEvent", {"patient": patient_id}):
+        for entry in page.get("entry") or ():
+            rows.append(audit_row(entry["resource"]))
+    return rows
+
+
+def audit_row(event: dict) -> dict:
+    agent = (event.get("agent") or [{}])[0]
+    who = (agent.get("who") or {}).get("identifier", {}).get("value", "")
+    entity = (event.get("entity") or [{}])[0]
+    classes = next((d.get("valueString") for d in entity.get("detail") or ()
+                    if d.get("type") == "data-classes"), "")
+    purposes = event.get("purposeOfEvent") or ()
+    glass = any(c.get("code") == fhir_systems.BREAK_THE_GLASS
+                for p in purposes for c in p.get("coding") or ())
+    reason = next((p.get("text") for p in purposes if p.get("text")), None)
+    action = "break-glass" if glass else (event.get("subtype") or [{}])[0].get("code", "")
+    return {"at": event.get("recorded", ""), "username": who, "information": classes,
+            "action": action, "workstation": (agent.get("network") or {}).get("address", ""),
+            "reason": reason, "source": "server"}
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from app.store.export import access_report
+
+    def work(session: Session, patient_id: str) -> int:
+        rows = access_report(session.store, session.profile, patient_id)
+        if session.client is not None:
+            rows += server_rows(session.client, patient_id)
+        rows.sort(key=lambda r: r["at"])
+        sys.stdout.write(format_rows(rows, args.format))
+        return 0
+    return _run(args, work)
+
+
+def format_rows(rows: list[dict], kind: str) -> str:
+    if kind == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, REPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
