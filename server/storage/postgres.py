@@ -9,6 +9,7 @@ from server.storage.sqlite import SCHEMA as SQLITE_SCHEMA
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the one key every writer locks on
 SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY "
                     "PRIMARY KEY").replace("seq INTEGER", "seq BIGINT")
+          .replace("value TEXT NOT NULL", 'value TEXT COLLATE "C" NOT NULL')  # byte order
           for s in SQLITE_SCHEMA]
 
 

@@ -9,7 +9,8 @@ TOKEN_PARAMS = ("identifier", "family", "given", "birthdate")
 PREFIX_MATCH = ("family", "given")
 
 
-def _token(clause: Clause) -> tuple[str, list]:
+def _token_rows(rtype: str, clause: Clause) -> tuple[str, list]:
+    """SELECT of the ids whose tokens match the clause (found by the token index)."""
     ors, args = [], []
     for value in clause.values:
         if clause.name == "identifier":
@@ -17,19 +18,18 @@ def _token(clause: Clause) -> tuple[str, list]:
             cond, vals = (("t.value = ?", [system]) if not bar else
                           ("t.system = ?", [system]) if not code else
                           ("t.system = ? AND t.value = ?", [system, code]))
-        elif clause.name in PREFIX_MATCH:
-            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            cond, vals = "t.value LIKE ? ESCAPE '\\'", [escaped + "%"]
+        elif clause.name in PREFIX_MATCH:  # a range, not LIKE: both databases use the index
+            cond, vals = "t.value >= ? AND t.value < ?", [value, value + "\U0010ffff"]
         else:
             cond, vals = f"t.value {OPS[clause.prefix]} ?", [value]
         ors.append(f"({cond})")
         args.extend(vals)
-    sql = ("EXISTS (SELECT 1 FROM search_token t WHERE t.rtype = c.rtype AND t.rid = c.rid"
-           f" AND t.name = ? AND ({' OR '.join(ors)}))")
-    return sql, [clause.name, *args]
+    sql = ("SELECT t.rid FROM search_token t WHERE t.name = ? AND t.rtype = ?"
+           f" AND ({' OR '.join(ors)})")
+    return sql, [clause.name, rtype, *args]
 
 
-def _clause(clause: Clause) -> tuple[str, list]:
+def _clause(rtype: str, clause: Clause) -> tuple[str, list]:
     if clause.name == "_id":
         return f"c.rid IN ({', '.join('?' * len(clause.values))})", list(clause.values)
     if clause.name == "_lastUpdated":
@@ -37,15 +37,29 @@ def _clause(clause: Clause) -> tuple[str, list]:
     if clause.name == "patient":
         return f"c.patient IN ({', '.join('?' * len(clause.values))})", list(clause.values)
     if clause.name in TOKEN_PARAMS:
-        return _token(clause)
+        sql, args = _token_rows(rtype, clause)
+        return f"c.rid IN ({sql})", args
     raise BadQuery(f"unsupported search parameter: {clause.name}")
 
 
-def where(criteria: Criteria) -> tuple[str, list]:
-    """The WHERE text (without paging) and its arguments."""
-    parts, args = ["c.rtype = ?", "c.deleted = 0"], [criteria.rtype]
-    for clause in criteria.clauses:
-        sql, more = _clause(clause)
+def where(criteria: Criteria) -> tuple[str, str, list]:
+    """(FROM text, WHERE text, arguments) of a search, without paging.
+
+    With a token clause (identifier, names, birth date), its matching ids drive the query
+    (CROSS JOIN keeps SQLite from scanning every resource of the type in `seq` order instead:
+    it has no statistics to know better until ANALYZE runs)."""
+    clauses = list(criteria.clauses)
+    driver = next((c for c in clauses if c.name in TOKEN_PARAMS), None)
+    source, args = "resource_current c", []
+    parts = ["c.rtype = ?", "c.deleted = 0"]
+    if driver is not None:
+        clauses.remove(driver)
+        sql, args = _token_rows(criteria.rtype, driver)
+        source = f"(SELECT DISTINCT m.rid FROM ({sql}) m) d CROSS JOIN resource_current c"
+        parts.append("c.rid = d.rid")
+    args.append(criteria.rtype)
+    for clause in clauses:
+        sql, more = _clause(criteria.rtype, clause)
         parts.append(sql)
         args.extend(more)
-    return " AND ".join(parts), args
+    return source, " AND ".join(parts), args

@@ -30,6 +30,7 @@ from server.storage.base import (
 from server.storage.query import where
 
 COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient"
+CURRENT = ", ".join(f"c.{name}" for name in COLUMNS.split(", "))
 
 
 class Dialect(Protocol):
@@ -161,12 +162,12 @@ class Tx:
         return Page(versions, versions[-1].seq if more else None)
 
     def search(self, criteria: Criteria, total: bool = True) -> Page:
-        text, args = where(criteria)
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} AND c.seq > ? "
+        source, text, args = where(criteria)
+        rows = self._q(f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
                        "ORDER BY c.seq LIMIT ?", [*args, criteria.after_seq, criteria.count + 1])
         page = self._paged(rows, criteria.count)
         if total:
-            page.total = int(self._q(f"SELECT count(*) FROM resource_current c WHERE {text}",
+            page.total = int(self._q(f"SELECT count(*) FROM {source} WHERE {text}",
                                      args)[0][0])
         return page
 
