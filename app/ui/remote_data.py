@@ -56,9 +56,9 @@ class FhirPatients:
         if found is None:
             found = self._offline(parsed)
         capped = search_rules.cap(found)
+        self._log_search(parsed, len(found))
         if capped.refine is not None:
             raise UserFacingError(capped.refine)
-        self._log_search()
         return [summary_of(p) for p in capped.shown]
 
     def _online(self, q, cancel: threading.Event | None) -> list[dict]:
@@ -97,12 +97,15 @@ class FhirPatients:
             return [r for r in resources if r]
         return self.session.executor.call(find)
 
-    def _log_search(self) -> None:
-        from app.store import Access
+    def _log_search(self, query, count: int) -> None:
+        """Kind and result count only: the query itself is patient data."""
+        from app.core.search_rules import ChartQuery, NamQuery
+        from app.store.authorised import log_search
 
-        username = self.session.profile.username
-        self.session.executor.call(lambda store: store.log_access(
-            Access(username, None, "patient search", "search")))
+        kind = "nam" if isinstance(query, NamQuery) else \
+            "chart-number" if isinstance(query, ChartQuery) else "name-birthdate"
+        profile = self.session.profile
+        self.session.executor.call(lambda store: log_search(store, profile, kind, count))
 
 
 class FhirCharts:
@@ -133,48 +136,22 @@ class FhirCharts:
         SyncService(self.session.client, cache).open_chart(patient_id, cancel)
 
     def _read(self, store, patient_id: str) -> Chart:
-        """On the store thread: the policy decides each class; each class read is logged."""
+        """On the store thread: one authorised read per section shown, each logged in the same
+        call (app.store.authorised); the QHR class is decided here, logged by its viewer."""
         from app.core import access
-        from app.core.resource_class import data_class_of
-        from app.store import Access
+        from app.store.authorised import authorised_chart, chart_context
 
-        resources = store.list_resources(patient_id)
-        patient = next((r for r in resources if r.get("resourceType") == "Patient"), None)
+        patient = store.get_resource("Patient", patient_id)
         if patient is None:
             raise UserFacingError(text(CTX, NOT_CACHED))
         profile = self.session.profile
-        context = patient_context(patient_id, resources)
-        by_class: dict[DataClass, list[dict]] = {}
-        for resource in resources:
-            data_class = data_class_of(resource.get("resourceType", ""), resource)
-            if data_class is not None:
-                by_class.setdefault(data_class, []).append(resource)
-        allowed = frozenset(c for c in DataClass if access.decide(profile, context, c).allowed)
-        entries = {}
-        for data_class in sorted(allowed & set(by_class)):
-            store.log_access(Access(profile.username, patient_id, data_class, "read"))
-            entries[data_class] = sorted((entry_of(r) for r in by_class[data_class]),
-                                         key=_newest_first)
-        return Chart(summary_of(patient), allowed, entries)
-
-
-def patient_context(patient_id: str, resources: list[dict]):
-    """Physicians: Patient.generalPractitioner and Encounter participants, as accounts by the
-    id convention `Practitioner/user-{username}`; consent from the cached Consent resources."""
-    from app.core.access import PatientContext
-    from app.core.consent import consent_from_fhir
-
-    refs: list[str] = []
-    for r in resources:
-        if r.get("resourceType") == "Patient":
-            refs += [g.get("reference", "") for g in r.get("generalPractitioner") or ()]
-        elif r.get("resourceType") == "Encounter":
-            refs += [(p.get("individual") or {}).get("reference", "")
-                     for p in r.get("participant") or ()]
-    physicians = frozenset(ref.removeprefix("Practitioner/user-") for ref in refs
-                           if ref.startswith("Practitioner/user-"))
-    consents = [r for r in resources if r.get("resourceType") == "Consent"]
-    return PatientContext(patient_id, physicians, consent_from_fhir(consents))
+        sections = authorised_chart(store, profile, patient_id)
+        allowed = {c for c, r in sections.items() if r.decision.allowed}
+        if access.decide(profile, chart_context(store, patient_id), DataClass.QHR).allowed:
+            allowed.add(DataClass.QHR)
+        entries = {c: sorted((entry_of(r) for r in result.resources), key=_newest_first)
+                   for c, result in sections.items() if result.resources}
+        return Chart(summary_of(patient), frozenset(allowed), entries)
 
 
 DATE_FIELDS = ("effectiveDateTime", "onsetDateTime", "authoredOn", "recordedDate", "issued",

@@ -100,7 +100,7 @@ def test_search_and_open_a_chart_for_real_then_offline(session, ui_settings, ser
     assert chart.patient.nam == nam
     assert DataClass.LABS in chart.readable and chart.entries.get(DataClass.LABS)
     log = session.executor.call(lambda store: store.access_entries())
-    assert {e.information for e in log} >= {"patient search", "labs", "demographics"}
+    assert {e.information for e in log} >= {"search:nam:1", "labs", "demographics"}
     session.sign_out()
 
     unreachable = f"http://127.0.0.1:{free_port()}"
