@@ -13,6 +13,8 @@ XDG = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
 
 @pytest.fixture
 def fresh_home(tmp_path, monkeypatch):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("moves the user's folders with HOME and XDG variables: Linux only")
     for var in ("CLINICDESK_SETTINGS", "CLINICDESK_HOME", "CLINICDESK_LOG_DIR", *XDG):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
