@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.sync.audit import push_audit
+from app.sync.bulk import open_charts
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient
 from app.sync.errors import SyncError
@@ -48,6 +49,12 @@ class SyncService:
                    progress: Progress | None = None) -> int:
         with self._lock:
             return self.puller.open_chart(patient_id, cancel, progress)
+
+    def open_charts(self, patient_ids: list[str], cancel: threading.Event | None = None,
+                    progress: Progress | None = None) -> dict[str, int]:
+        """Many charts at once (fetched in parallel, written in batches): {id: resources}."""
+        with self._lock:
+            return open_charts(self.puller, patient_ids, cancel, progress)
 
     def prefetch_appointments(self, day: date, params: dict | None = None,
                               cancel: threading.Event | None = None) -> int:

@@ -49,16 +49,21 @@ class Puller:
 
     def _fetch_chart(self, patient_id: str, since: str | None,
                      cancel: threading.Event | None, progress: Progress | None) -> int:
+        pages = self.chart_pages(patient_id, since, cancel, progress)
+        return self._ingest(pages, None, stream=chart_stream(patient_id))
+
+    def chart_pages(self, patient_id: str, since: str | None = None,
+                    cancel: threading.Event | None = None,
+                    progress: Progress | None = None) -> Iterator[dict]:
+        """The pages of one chart: `$everything`, or type-level searches without it."""
         caps = self.client.capabilities(cancel)
         params = {"_count": str(self.client.settings.page_size)}
         if since:
             params["_since"] = since
         if caps.everything:
-            pages = self.client.pages(f"Patient/{patient_id}/$everything", params,
-                                      cancel=cancel, progress=progress)
-        else:
-            pages = self._chart_by_type(patient_id, since, cancel, progress)
-        return self._ingest(pages, None, stream=chart_stream(patient_id))
+            return self.client.pages(f"Patient/{patient_id}/$everything", params,
+                                     cancel=cancel, progress=progress)
+        return self._chart_by_type(patient_id, since, cancel, progress)
 
     def _chart_by_type(self, patient_id: str, since: str | None,
                        cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
@@ -107,10 +112,10 @@ class Puller:
         pending: tuple[list, list] | None = None
         for page in pages:
             if start is None:
-                start = earlier(self._page_time(page), OVERLAP)
+                start = earlier(self.page_time(page), OVERLAP)
             if pending is not None:
                 self.cache.apply_page(*pending, {})
-            upserts, deletes, touched = self._select(page, cached, seen)
+            upserts, deletes, touched = self.select(page, cached, seen)
             recheck |= touched
             pending = (upserts, deletes)
             changed += len(upserts) + len(deletes)
@@ -120,7 +125,7 @@ class Puller:
             self._recheck(patient_id, cancel)
         return changed
 
-    def _select(self, page: dict, cached: set[str] | None, seen: dict):
+    def select(self, page: dict, cached: set[str] | None, seen: dict):
         """This page's newest version of each resource, unless a page read earlier in the pass
         had a newer one (history runs newest first, so later pages hold older versions)."""
         latest: dict[tuple[str, str], tuple[object, dict | None]] = {}
@@ -154,7 +159,7 @@ class Puller:
                 raise
             self.cache.evict(patient_id)
 
-    def _page_time(self, page: dict) -> str:
+    def page_time(self, page: dict) -> str:
         stamp = (page.get("meta") or {}).get("lastUpdated")
         return stamp or self.client.last_server_time or self._now()
 

@@ -157,3 +157,19 @@ def test_a_long_pull_can_be_cancelled(sync_server, workstation_factory):
     with pytest.raises(Cancelled):
         ws.sync.open_chart(P1, cancel=cancel, progress=progress)
     assert seen[:2] == [2, 4]
+
+
+def test_many_charts_open_in_parallel_like_one_by_one(sync_server, workstation_factory):
+    one = workstation_factory(sync_server.base, "one").sign_in()
+    many = workstation_factory(sync_server.base, "many").sign_in()
+    ids = [f"p{i}" for i in range(12) if i != 5]  # p5 is deleted by the eviction test
+    expected = {pid: one.sync.open_chart(pid) for pid in ids}
+    steps = []
+    got = many.sync.open_charts([*ids, "p5"], progress=lambda d, t: steps.append((d, t)))
+    assert got == expected  # the gone chart is left out, not an error for the others
+    assert steps[-1][1] == 12 and len(steps) == 11
+    for pid in ids:
+        assert sorted(r["id"] for r in many.store.list_resources(pid)) == \
+               sorted(r["id"] for r in one.store.list_resources(pid))
+        assert many.store.get_cursor(f"chart:{pid}")
+    assert many.store.get_cursor(HISTORY) <= min(many.store.get_cursor(f"chart:{p}") for p in ids)

@@ -1,0 +1,74 @@
+"""Opening many charts at once (first sign-in on a workstation, the day's patients): charts are
+fetched by a few threads while this one writes them, several charts per store transaction,
+each chart's cursor committed with its resources.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from app.sync.errors import SyncError
+from app.sync.fhir import earlier
+from app.sync.pull import EVICT_KINDS, HISTORY, OVERLAP, Puller, chart_stream
+from app.sync.retry import Progress, check_cancel
+
+WORKERS = 4
+BATCH_RESOURCES = 2000  # resources per store transaction
+
+
+def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event | None = None,
+                progress: Progress | None = None, workers: int = WORKERS) -> dict[str, int]:
+    """Fetch these charts into the cache: {patient id: resources stored}. A chart the server
+    refuses (403/404/410) is evicted and left out; any other failure stops the whole call."""
+    stored: dict[str, int] = {}
+    batch: list[dict] = []
+    cursors: dict[str, str] = {}
+    first_start: str | None = None
+    processed = 0
+    with ThreadPoolExecutor(workers, thread_name_prefix="sync-fetch") as pool:
+        window: deque[tuple[str, Future]] = deque()
+        todo = iter(patient_ids)
+        try:
+            _fill(pool, window, todo, puller, cancel, 2 * workers)
+            while window:
+                check_cancel(cancel)
+                pid, future = window.popleft()
+                _fill(pool, window, todo, puller, cancel, 2 * workers)
+                processed += 1
+                try:
+                    pages = future.result()
+                except SyncError as err:
+                    if err.kind not in EVICT_KINDS:
+                        raise
+                    puller.cache.evict(pid)
+                    continue
+                start = earlier(puller.page_time(pages[0]), OVERLAP)
+                first_start = min(first_start or start, start)
+                upserts = [r for page in pages for r in puller.select(page, None, {})[0]]
+                batch.extend(upserts)
+                cursors[chart_stream(pid)] = start
+                stored[pid] = len(upserts)
+                if len(batch) >= BATCH_RESOURCES:
+                    puller.cache.apply_page(batch, [], cursors)
+                    batch, cursors = [], {}
+                if progress:
+                    progress(processed, len(patient_ids))
+        finally:
+            for _, future in window:
+                future.cancel()
+    if first_start and puller.cache.cursor(HISTORY) is None:
+        cursors[HISTORY] = first_start
+    if batch or cursors:
+        puller.cache.apply_page(batch, [], cursors)
+    return stored
+
+
+def _fill(pool: ThreadPoolExecutor, window: deque, todo, puller: Puller,
+          cancel: threading.Event | None, size: int) -> None:
+    while len(window) < size:
+        pid = next(todo, None)
+        if pid is None:
+            return
+        window.append((pid, pool.submit(lambda p=pid: list(puller.chart_pages(p, None, cancel)))))
