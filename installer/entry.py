@@ -16,7 +16,7 @@ import sys
 
 from app import cli
 
-RUNNABLE = ("server.cli",)
+RUNNABLE = ("server.cli", "app.devices.virtual_key")
 
 
 def run_module(module: str, args: list[str]) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-# Modules that only the demo needs: the reference server and the virtual QHR key.
-DEMO_ONLY = ("server", "app.commands.demo", "app.devices.virtual", "app.devices.vpcd")
+# Modules that only the demo needs: the reference server, the demo command (and its in-memory
+# keyring), and the virtual QHR key with its PIV applet and test CA (a private key that must
+# never be on a clinic workstation).
+DEMO_ONLY = ("server", "app.commands.demo", "app.devices.virtual", "app.devices.piv_applet",
+             "app.devices.test_pki")
 
 # Never in any bundle: test and build tools, and libraries nothing at run time imports.
 NEVER = ("pytest", "_pytest", "pytestqt", "hypothesis", "ruff", "PyInstaller", "tkinter",

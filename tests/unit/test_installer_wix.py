@@ -81,7 +81,10 @@ def test_the_workstation_flavour_leaves_the_demo_and_the_server_out():
     assert {"server", "fastapi", "uvicorn", "app.commands.demo", "pytest"} <= excluded
     assert "server" not in flavours.excluded_modules("demo")
     assert flavours.is_demo_only("server.app") and flavours.is_demo_only("app.devices.virtual_key")
+    assert flavours.is_demo_only("app.devices.test_pki")
+    assert flavours.is_demo_only("app.commands.demo_keyring")
     assert not flavours.is_demo_only("app.devices.pcsc") and not flavours.is_demo_only("serverless")
+    assert not flavours.is_demo_only("app.devices.piv")  # the real PIV session stays
 
 
 def test_unused_qt_parts_are_trimmed_unless_the_app_uses_them():
