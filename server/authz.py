@@ -75,7 +75,9 @@ def authorize(request: Request, action: str, resource_type: str | None,
         return
     user = current_user(request)
     state = request.state
-    if resource is None and action not in WRITES:
+    deletion = action == "read" and resource is None and patient_id is not None \
+        and resource_type not in (None, "Patient")  # a deleted version in a history page
+    if resource is None and action not in WRITES and not deletion:
         state.request_action = getattr(state, "request_action", None) or action
         _role_gate(user, resource_type)
         return

@@ -185,3 +185,21 @@ def test_reference_data_and_the_audit_trail_are_protected(seeded_server, seeded_
     removed = httpx.delete(f"{seeded_server}/fhir/AuditEvent/{rid}", timeout=30,
                            headers=bearer(sign_in(seeded_server, "1000010")))
     assert removed.status_code == 403
+
+
+def test_a_deletion_in_history_is_shown_only_to_those_who_may_read_the_chart(
+        seeded_server, seeded_charts):
+    chart = _patient(seeded_charts, "1000002")
+    obs = [r for r in chart if r["resourceType"] == "Observation"][-1]
+    doctor = bearer(sign_in(seeded_server, "1000002"))
+    current = httpx.get(f"{seeded_server}/fhir/Observation/{obs['id']}", headers=doctor)
+    removed = httpx.delete(f"{seeded_server}/fhir/Observation/{obs['id']}", headers={
+        **doctor, "If-Match": current.headers["etag"]}, timeout=30)
+    assert removed.status_code == 204
+
+    def deletions(who: str) -> set[str]:
+        page = _get(seeded_server, who, "Observation/_history?_count=50").json()
+        return {e["request"]["url"] for e in page.get("entry", ())
+                if e["request"]["method"] == "DELETE"}
+    assert f"Observation/{obs['id']}" in deletions("1000002")
+    assert f"Observation/{obs['id']}" not in deletions("1000003")
