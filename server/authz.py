@@ -9,7 +9,8 @@ How the FHIR routes call it (never while a store transaction is open on the call
 - on each resource about to be returned: `authorize(request, "read", type, patient_id, resource)`
   — the full `access.decide` for the resource's class and patient (physicians, mandates,
   consent); a 403 drops the entry from a Bundle and fails a plain read. Each patient read is
-  noted for the AuditEvent (server.identity.audit);
+  noted for the AuditEvent (server.identity.audit). A deleted version in a history page comes
+  as `("read", type, patient_id, None)` and is decided like the chart it belonged to;
 - on each resource about to be written: `authorize(request, "create"|"update"|"delete", type,
   patient_id, resource)` — `access.decide(..., Action.WRITE)`.
 
