@@ -22,6 +22,7 @@ from app.core.profiles import Profession
 from server.authz import BREAK_GLASS_HEADER
 from tests import access_matrix as m
 from tests.fixtures.access import MATRIX_RESOURCES, class_resource, patient_resource, read_path
+from tests.fixtures.server import BACKENDS
 
 REASON = quote("Patient inconscient à l'urgence, allergies inconnues")
 FHIR_JSON = "application/fhir+json"
@@ -64,7 +65,9 @@ def _verdict(client: httpx.Client, tokens: dict[str, str], case: m.Case) -> list
     return wrong
 
 
-def test_server_gives_the_matrix_verdicts(matrix_server, matrix_tokens):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_server_gives_the_matrix_verdicts(matrix_servers, backend):
+    matrix_server, matrix_tokens = matrix_servers(backend)
     start = time.monotonic()
     with httpx.Client(base_url=f"{matrix_server}/fhir/", timeout=60,
                       headers={"Accept": FHIR_JSON, "Content-Type": FHIR_JSON},
@@ -78,8 +81,8 @@ def test_server_gives_the_matrix_verdicts(matrix_server, matrix_tokens):
     elapsed = time.monotonic() - start
     kinds = {c.kind for c in SERVED}
     requests = len(SERVED) + sum(not c.allowed for c in SERVED)
-    print(f"server matrix: {len(SERVED)} cases, {requests} requests, {len(wrong)} wrong, "
-          f"{elapsed:.1f} s")
+    print(f"server matrix ({backend}): {len(SERVED)} cases, {requests} requests, "
+          f"{len(wrong)} wrong, {elapsed:.1f} s")
     assert kinds == set(Profession) and len(SERVED) == 30 * 4 * len(MATRIX_RESOURCES) * 2
     assert wrong == []
 
