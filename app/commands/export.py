@@ -29,6 +29,8 @@ from app.core import fhir_systems
 from app.core.errors import UserFacingError
 from app.core.profiles import UserProfile, profile_from_json
 
+ENTRY_HASH = "urn:clinicdesk:access-log-hash"  # app.sync.audit: a pushed entry's chain hash
+
 REPORT_COLUMNS = ("at", "username", "information", "action", "workstation", "reason", "source")
 
 
@@ -133,19 +135,28 @@ def server_rows(client, patient_id: str) -> list[dict]:
 
 
 def audit_row(event: dict) -> dict:
+    """A report row from a server-side AuditEvent (BALP) or one a workstation pushed."""
     agent = (event.get("agent") or [{}])[0]
     who = (agent.get("who") or {}).get("identifier", {}).get("value", "")
-    entity = (event.get("entity") or [{}])[0]
-    classes = next((d.get("valueString") for d in entity.get("detail") or ()
-                    if d.get("type") == "data-classes"), "")
+    entities = event.get("entity") or ()
+    classes = [d.get("valueString", "") for e in entities for d in e.get("detail") or ()
+               if d.get("type") == "data-classes"]
+    classes += [(e.get("type") or {}).get("code", "") for e in entities
+                if (e.get("type") or {}).get("system") == fhir_systems.DATA_CLASS]
+    pushed = next((e["what"]["identifier"].get("value") for e in entities
+                   if ((e.get("what") or {}).get("identifier") or {}).get("system")
+                   == ENTRY_HASH), None)
     purposes = event.get("purposeOfEvent") or ()
     glass = any(c.get("code") == fhir_systems.BREAK_THE_GLASS
                 for p in purposes for c in p.get("coding") or ())
     reason = next((p.get("text") for p in purposes if p.get("text")), None)
-    action = "break-glass" if glass else (event.get("subtype") or [{}])[0].get("code", "")
-    return {"at": event.get("recorded", ""), "username": who, "information": classes,
-            "action": action, "workstation": (agent.get("network") or {}).get("address", ""),
-            "reason": reason, "source": "server"}
+    action = (event.get("subtype") or [{}])[0].get("code") or event.get("action", "")
+    if event.get("outcome") not in (None, "0"):
+        action = "denied"
+    return {"at": event.get("recorded", ""), "username": who, "information": ",".join(classes),
+            "action": "break-glass" if glass else action,
+            "workstation": (agent.get("network") or {}).get("address", ""), "reason": reason,
+            "source": "server", "entry_hash": pushed}
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -153,8 +164,10 @@ def run_report(args: argparse.Namespace) -> int:
 
     def work(session: Session, patient_id: str) -> int:
         rows = access_report(session.store, session.profile, patient_id)
-        if session.client is not None:
-            rows += server_rows(session.client, patient_id)
+        if session.client is not None:  # entries this workstation pushed are listed once
+            local = {r["entry_hash"] for r in rows}
+            rows += [r for r in server_rows(session.client, patient_id)
+                     if r.get("entry_hash") not in local]
         rows.sort(key=lambda r: r["at"])
         sys.stdout.write(format_rows(rows, args.format))
         return 0

@@ -54,7 +54,8 @@ def access_report(store, user: UserProfile, patient_id: str) -> list[dict]:
     rows: list[dict] = []
     after = 0
     while batch := store.access_entries(after, 5000):
-        rows += [{f: getattr(e, f) for f in REPORT_FIELDS} | {"source": "workstation"}
+        rows += [{f: getattr(e, f) for f in REPORT_FIELDS} | {"source": "workstation",
+                                                              "entry_hash": e.hash}
                  for e in batch if e.patient_id == patient_id]
         after = batch[-1].seq
     return rows

@@ -17,7 +17,8 @@ from app.sync.retry import check_cancel
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ACTION = {"read": "R", "search": "E", "create": "C", "update": "U", "delete": "D",
-          "print": "R", "export": "R"}
+          "print": "R", "export": "R", "break-glass": "R", "denied": "R", "report": "R"}
+DENIED = "denied"  # a refused attempt: logged and pushed with a failure outcome
 ENTRY_HASH = "urn:clinicdesk:access-log-hash"
 
 
@@ -28,7 +29,7 @@ def audit_event(entry: Any) -> dict:
         "type": {"system": DCM, "code": "110110", "display": "Patient Record"},
         "action": ACTION.get(entry.action, "E"),
         "recorded": entry.at,
-        "outcome": "0",
+        "outcome": "4" if entry.action == DENIED else "0",
         "agent": [{"who": {"identifier": {"system": USERNAME, "value": entry.username}},
                    "requestor": True,
                    "network": {"address": entry.workstation, "type": "1"}}],

@@ -14,7 +14,7 @@ from app import cli
 from app.core.data_class import DataClass
 from app.core.profiles import Profession, profile_from_json
 from app.store import Store
-from app.store.authorised import authorised_chart
+from app.store.authorised import authorised_chart, authorised_read, chart_context
 from app.sync.client import FhirClient, Settings
 from app.sync.engine import SyncService
 from app.sync.errors import SyncError
@@ -22,7 +22,7 @@ from app.sync.local import StoreCache
 from tests import access_matrix as m
 from tests.fixtures.access import MATRIX_PASSWORD, MATRIX_RESOURCES, matrix_nam
 from tests.fixtures.store import FAST_KDF
-from tests.integration.test_access_privacy import decrypted_pages
+from tests.integration.test_access_privacy import REASON, decrypted_pages
 
 CLINICAL_TYPES = {t for c, t in MATRIX_RESOURCES.items() if c.is_clinical}
 # Values only the seeded clinical resources hold (tests/fixtures/access.class_resource).
@@ -105,11 +105,16 @@ def test_export_command_writes_what_the_user_may_read(matrix_server, tmp_path, m
 
 def test_audit_report_lists_workstation_and_server_accesses(matrix_server, tmp_path,
                                                              monkeypatch, capsys):
-    pid, nam = m.patient_id("open"), matrix_nam(m.patient_id("open"))
+    pid, nam = m.patient_id("restricted"), matrix_nam(m.patient_id("restricted"))
     doctor = m.username(Profession.PHYSICIAN, "own")
     store, client = _store(tmp_path, doctor), _client(matrix_server, doctor)
     try:
-        SyncService(client, StoreCache(store)).open_chart(pid)
+        sync = SyncService(client, StoreCache(store))
+        sync.open_chart(pid)
+        glass = authorised_read(store, profile_from_json(client.me()), chart_context(store, pid),
+                                DataClass.NOTES, REASON)
+        assert glass.decision.break_glass
+        assert sync.sync().audited >= 1  # the workstation's log goes to the server
     finally:
         client.close()
         store.close()
@@ -121,12 +126,13 @@ def test_audit_report_lists_workstation_and_server_accesses(matrix_server, tmp_p
         assert _run(monkeypatch, "audit", "report", "--patient", nam, "--format", "json",
                     "--store", str(tmp_path / f"{admin}.db"), "--server", matrix_server) == 0
         rows = json.loads(capsys.readouterr().out)
-        if any(r["source"] == "server" and r["username"] == doctor for r in rows):
+        if any(r["source"] == "server" and r["action"] == "break-glass" for r in rows):
             break
         time.sleep(0.25)
     server = [r for r in rows if r["source"] == "server" and r["username"] == doctor]
     assert server and all(r["workstation"] for r in server)
     assert "labs" in ",".join(r["information"] for r in server)
+    assert [r["reason"] for r in server if r["action"] == "break-glass"] == [REASON]
     mine = [r for r in rows if r["source"] == "workstation"]
     assert mine[-1]["action"] == "report" and mine[-1]["username"] == admin
     assert _run(monkeypatch, "audit", "report", "--patient", nam, "--format", "csv",
