@@ -4,6 +4,8 @@ loopback HTTP (authorisation off: this measures the FHIR engine).
 - `$everything` of a patient with 1,000 resources: p95 ≤ 100 ms (limit: the same rows read
   straight from the database, no HTTP);
 - one `_history` page of 1,000 entries: p95 ≤ 250 ms;
+- Patient search for one individual among 10,000 (quick: 2,000), by NAM and by family + given +
+  birth date: p95 (no goal in the issue; reported);
 - 50 concurrent clients, mixed reads and versioned updates (read, then PUT with If-Match; a 412
   is a conflict to retry, not an error) on 20 shared resources, 60 s (quick: 10 s): zero errors,
   zero lost updates (the successful updates of each resource == its version increments).
@@ -56,6 +58,43 @@ def _timed(fn, runs: int) -> list[float]:
         fn()
         times.append((time.perf_counter() - started) * 1000)
     return times
+
+
+def _load_patients(fhir: httpx.Client, n: int) -> list[dict]:
+    made = []
+    for start in range(0, n, 200):
+        entries = [{"resource": patient(), "request": {"method": "POST", "url": "Patient"}}
+                   for _ in range(start, min(start + 200, n))]
+        r = fhir.post("", json={"resourceType": "Bundle", "type": "transaction", "entry": entries})
+        r.raise_for_status()
+        made += [e["resource"] for e in r.json()["entry"]]
+    return made
+
+
+def _searches(backend: str, base: str, quick: bool) -> list[dict]:
+    """One individual's record among many: by NAM, and by family + given + birth date."""
+    n, runs = (2000, 20) if quick else (10000, 60)
+    with httpx.Client(base_url=f"{base}/fhir/", timeout=120) as fhir:
+        started = time.perf_counter()
+        made = _load_patients(fhir, n)
+        load_rate = n / (time.perf_counter() - started)
+        rng = random.Random(7)
+        targets = [rng.choice(made) for _ in range(runs)]
+        by_nam, by_name = [], []
+        for p in targets:
+            nam = p["identifier"][0]
+            by_nam += _timed(lambda p=p, nam=nam: fhir.get("Patient", params={
+                "identifier": f"{nam['system']}|{nam['value']}"}).raise_for_status(), 1)
+            by_name += _timed(lambda p=p: fhir.get("Patient", params={
+                "family": p["name"][0]["family"], "given": p["name"][0]["given"][0],
+                "birthdate": p["birthDate"]}).raise_for_status(), 1)
+    name = f"{backend}: Patient search among {n:,}"
+    return [
+        _row(f"{backend}: Patient create in transactions of 200", load_rate, "resources/s",
+             "—", True),
+        _row(f"{name}, by NAM, p95", _pct(by_nam, 95), "ms", "—", True),
+        _row(f"{name}, by family + given + birthdate, p95", _pct(by_name, 95), "ms", "—", True),
+    ]
 
 
 def _raw_read(backend: str, data: Path, url: str | None, pid: str) -> float:
@@ -173,8 +212,8 @@ def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
     url = pg.new_database("clinicdesk_bench") if pg else None
     proc = ServerProcess(data, url, auth=False).start()
     try:
-        return _reads(backend, proc.base, data, url, quick) + _concurrency(backend, proc.base,
-                                                                          quick)
+        return (_reads(backend, proc.base, data, url, quick) + _searches(backend, proc.base, quick)
+                + _concurrency(backend, proc.base, quick))
     finally:
         proc.stop()
 
