@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CLINICDESK_ALLOW_INSECURE_KEYRING", "1")
 
-pytest_plugins: list[str] = ["tests.fixtures.sync", "tests.fixtures.ui", "tests.fixtures.server",
+pytest_plugins: list[str] = ["tests.fixtures.pcsc",
+                              "tests.fixtures.sync", "tests.fixtures.ui", "tests.fixtures.server",
                               "tests.fixtures.identity", "tests.fixtures.store",
                               "tests.fixtures.access"]

@@ -1,0 +1,18 @@
+"""The QHR access key: PC/SC (pyscard, only here), USB (pyusb, only here), PIV, token table.
+
+Tiers (after yubikey-manager): a `Device` is a cheap descriptor from a scan; a `Connection`
+moves APDUs (`send_and_receive(apdu) -> (data, sw)`); a `PivSession` speaks the card's PIV
+application. `KeyMonitor` turns PC/SC status changes into `key_inserted` / `key_removed` on the
+one thread that makes PC/SC calls. The virtual key (`virtual_key`, `test_pki`) is for the demo
+and the tests only.
+
+Errors (app.devices.errors):
+DeviceError                      root of this layer (a UserFacingError: translatable `text`)
+├── NoServiceError               smart-card service missing or stopped
+├── NoReaderError                no reader / the reader went away
+├── CardRemovedError             the key was removed during an operation
+├── ApduError(data, sw)          card answered with a status word ≠ 90 00 (`sw_name`)
+│   ├── PinError(tries_left)     wrong PIN (63 Cx)
+│   └── PinBlockedError          PIN blocked (69 83)
+└── VirtualKeyForbiddenError     virtual key asked for outside the demo and the tests
+"""

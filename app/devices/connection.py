@@ -1,0 +1,81 @@
+"""`Connection`: moves APDUs to a card, `send_and_receive(apdu) -> (data, sw)`, as a context
+manager. `PcscConnection` does it through the PC/SC thread; the PIV session accepts any object
+with this shape (the virtual key's applet is one, for narrow unit tests)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from smartcard import scard
+
+from app.devices.pcsc import PcscThread, check
+
+log = logging.getLogger(__name__)
+TRAFFIC = 5  # below DEBUG, off by default: APDU headers and lengths only, never their data
+
+
+class Connection(Protocol):
+    def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Connection: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def split_response(response: bytes | list[int]) -> tuple[bytes, int]:
+    response = bytes(response)
+    if len(response) < 2:
+        return b"", 0x6F00
+    return response[:-2], response[-2] << 8 | response[-1]
+
+
+class PcscConnection:
+    """A shared connection to the card in `reader`; every call runs on the PC/SC thread."""
+
+    def __init__(self, thread: PcscThread, reader: str):
+        self.thread = thread
+        self.reader = reader
+        self._card: int | None = None
+        self._protocol = 0
+
+    def open(self) -> PcscConnection:
+        if self._card is None:
+            self.thread.call(self._connect)
+        return self
+
+    def __enter__(self) -> PcscConnection:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _connect(self) -> None:
+        hr, card, protocol = scard.SCardConnect(
+            self.thread.context(), self.reader, scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        check(hr, "SCardConnect")
+        self._card, self._protocol = card, protocol
+
+    def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
+        if self._card is None:
+            self.open()
+        return self.thread.call(self._transmit, bytes(apdu))
+
+    def _transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        log.log(TRAFFIC, "> %s (%d bytes)", apdu[:4].hex(" "), len(apdu))
+        hr, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        check(hr, "SCardTransmit")
+        data, sw = split_response(response)
+        log.log(TRAFFIC, "< %04X (%d bytes)", sw, len(data))
+        return data, sw
+
+    def close(self) -> None:
+        card, self._card = self._card, None
+        if card is not None:
+            try:
+                self.thread.call(scard.SCardDisconnect, card, scard.SCARD_LEAVE_CARD)
+            except Exception as err:  # the card or the service may already be gone
+                log.debug("SCardDisconnect: %s", err)

@@ -1,0 +1,202 @@
+"""`KeyMonitor`: PC/SC status changes → `key_inserted(device)` / `key_removed(device)`.
+
+Event-driven: the PC/SC thread sits in `SCardGetStatusChange` on every reader plus the
+`\\\\?PnP?\\Notification` pseudo-reader (readers added or removed). Listeners are plain Python
+objects called on the PC/SC thread (a UI adapter re-emits them as Qt signals); they must return
+quickly. A missing or stopped smart-card service is a state (`ServiceState.NO_SERVICE`), and the
+monitor re-establishes its context with back-off until the service is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from smartcard import scard
+
+from app.core.text import QT_TRANSLATE_NOOP, Text, text
+from app.devices.connection import PcscConnection
+from app.devices.errors import CTX, DeviceError, NoServiceError
+from app.devices.pcsc import PNP_READER, Device, PcscThread, check, device, hresult, list_readers
+
+log = logging.getLogger(__name__)
+
+
+class ServiceState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    NO_READERS = "no_readers"
+    NO_SERVICE = "no_service"
+
+    @property
+    def text(self) -> Text:
+        return text(CTX, _STATE_TEXTS[self])
+
+
+_STATE_TEXTS = {
+    ServiceState.STARTING: QT_TRANSLATE_NOOP(CTX, "Looking for the access key…"),
+    ServiceState.RUNNING: QT_TRANSLATE_NOOP(CTX, "The smart-card service is running."),
+    ServiceState.NO_READERS: QT_TRANSLATE_NOOP(
+        CTX, "The smart-card service is running but sees no reader or access key."),
+    ServiceState.NO_SERVICE: QT_TRANSLATE_NOOP(
+        CTX, "The smart-card service is not running: the access key cannot be read."),
+}
+
+
+class MonitorListener:
+    """Override what you need; called on the PC/SC thread."""
+
+    def key_inserted(self, device: Device) -> None: ...
+
+    def key_removed(self, device: Device) -> None: ...
+
+    def service_changed(self, state: ServiceState) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeviceEvent:
+    kind: str  # "inserted", "removed", "service"
+    device: Device | None = None
+    state: ServiceState | None = None
+    at: float = 0.0  # time.monotonic() when the monitor saw it
+
+
+class QueueListener(MonitorListener):
+    """Puts every event on `events` (for code that prefers to pull, and for tests)."""
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[DeviceEvent] = queue.Queue()
+
+    def key_inserted(self, device: Device) -> None:
+        self.events.put(DeviceEvent("inserted", device, at=time.monotonic()))
+
+    def key_removed(self, device: Device) -> None:
+        self.events.put(DeviceEvent("removed", device, at=time.monotonic()))
+
+    def service_changed(self, state: ServiceState) -> None:
+        self.events.put(DeviceEvent("service", state=state, at=time.monotonic()))
+
+    def wait_for(self, kind: str, timeout: float = 5.0, state: ServiceState | None = None
+                 ) -> DeviceEvent:
+        """The next event of `kind` (and `state`), skipping others; queue.Empty on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
+            if event.kind == kind and (state is None or event.state == state):
+                return event
+
+
+class KeyMonitor:
+    def __init__(self, wait_ms: int = 2000, backoff: tuple[float, float] = (0.05, 1.0)):
+        self.wait_ms = wait_ms
+        self.thread = PcscThread(self._watch, self._service_lost, backoff)
+        self._listeners: list[MonitorListener] = []
+        self._lock = threading.Lock()
+        self._states: dict[str, int] | None = None  # reader → last event state
+        self._pnp = scard.SCARD_STATE_UNAWARE
+        self._devices: dict[str, Device] = {}
+        self.state = ServiceState.STARTING
+
+    def add_listener(self, listener: MonitorListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: MonitorListener) -> None:
+        with self._lock:
+            self._listeners.remove(listener)
+
+    def start(self) -> KeyMonitor:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.thread.stop()
+
+    def __enter__(self) -> KeyMonitor:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def devices(self) -> list[Device]:
+        return list(self._devices.values())
+
+    @property
+    def readers(self) -> list[str]:
+        return list(self._states or ())
+
+    def connect(self, device: Device | str) -> PcscConnection:
+        """An opened connection to the card (a Device or a reader name)."""
+        reader = device.reader if isinstance(device, Device) else device
+        return PcscConnection(self.thread, reader).open()
+
+    def _emit(self, method: str, arg: object) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                getattr(listener, method)(arg)
+            except Exception:
+                log.exception("device listener %s failed", method)
+
+    def _set_state(self, state: ServiceState) -> None:
+        if state != self.state:
+            self.state = state
+            self._emit("service_changed", state)
+
+    def _watch(self, context: int) -> None:
+        if self._states is None:
+            self._refresh_readers(context)
+        states = [(PNP_READER, self._pnp), *self._states.items()]
+        hr, changed = scard.SCardGetStatusChange(context, self.wait_ms, states)
+        hr = hresult(hr)
+        if hr in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
+            return
+        if hr in (scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE):
+            self._refresh_readers(context)
+            return
+        check(hr, "SCardGetStatusChange")
+        readers_changed = False
+        for reader, state, atr in changed:
+            if reader == PNP_READER:
+                readers_changed = bool(state & scard.SCARD_STATE_CHANGED)
+                self._pnp = state & ~scard.SCARD_STATE_CHANGED
+            elif reader in self._states:
+                self._reader_changed(reader, state, atr)
+        if readers_changed:
+            self._refresh_readers(context)
+
+    def _reader_changed(self, reader: str, state: int, atr: list[int]) -> None:
+        self._states[reader] = state & ~scard.SCARD_STATE_CHANGED
+        present = bool(state & scard.SCARD_STATE_PRESENT) and not state & scard.SCARD_STATE_MUTE
+        old = self._devices.get(reader)
+        new = device(reader, atr) if present and atr else None
+        if old == new:
+            return
+        if old:
+            del self._devices[reader]
+            self._emit("key_removed", old)
+        if new:
+            self._devices[reader] = new
+            self._emit("key_inserted", new)
+
+    def _refresh_readers(self, context: int) -> None:
+        readers = list_readers(context)
+        states = self._states or {}
+        for gone in set(states) - set(readers):
+            self._reader_changed(gone, scard.SCARD_STATE_EMPTY, [])
+        self._states = {r: states.get(r, scard.SCARD_STATE_UNAWARE) for r in readers}
+        self._set_state(ServiceState.RUNNING if readers else ServiceState.NO_READERS)
+
+    def _service_lost(self, err: DeviceError) -> None:
+        for reader in list(self._devices):
+            self._reader_changed(reader, scard.SCARD_STATE_EMPTY, [])
+        self._states = None
+        self._pnp = scard.SCARD_STATE_UNAWARE
+        self._set_state(ServiceState.NO_SERVICE if isinstance(err, NoServiceError)
+                        else ServiceState.NO_READERS)

@@ -1,0 +1,160 @@
+"""PIV session (NIST SP 800-73-4) over a `Connection`: the QHR key's card application.
+
+The QHR key identifier is the subject `serialNumber` attribute (OID 2.5.4.5) of the PIV
+Authentication certificate (slot 9A, object 5FC105): the issuer writes the key's number there.
+A certificate without it is identified by its own serial number in upper-case hex, prefixed
+"SN:" so the two forms never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import IntEnum
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from app.devices import tlv
+from app.devices.connection import Connection
+from app.devices.errors import ApduError, DeviceError, PinBlockedError, PinError
+
+PIV_AID = bytes.fromhex("A000000308000010000100")
+AUTHENTICATION_CERT = bytes.fromhex("5FC105")
+SLOT_AUTHENTICATION = 0x9A
+PIN_REFERENCE = 0x80
+
+INS_SELECT, INS_GET_DATA, INS_VERIFY = 0xA4, 0xCB, 0x20
+INS_GENERAL_AUTHENTICATE, INS_GET_RESPONSE = 0x87, 0xC0
+SW_OK, SW_BLOCKED = 0x9000, 0x6983
+SHORT_LC = 255
+
+# DigestInfo prefix of SHA-256 (PKCS #1 v1.5), for RSA keys: the card only does raw RSA.
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+class Algorithm(IntEnum):
+    RSA2048 = 0x07
+    ECCP256 = 0x11
+
+
+def key_identifier(cert: x509.Certificate) -> str:
+    """The QHR key identifier (see the module docstring)."""
+    found = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    if found:
+        return str(found[0].value)
+    return f"SN:{cert.serial_number:X}"
+
+
+def algorithm_for(public_key: object) -> Algorithm:
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
+        return Algorithm.ECCP256
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size == 2048:
+        return Algorithm.RSA2048
+    raise DeviceError("unsupported key type on the access key")
+
+
+def pad_pkcs1_sha256(message: bytes, size: int = 256) -> bytes:
+    digest_info = SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
+    return b"\x00\x01" + b"\xff" * (size - len(digest_info) - 3) + b"\x00" + digest_info
+
+
+class PivSession:
+    """SELECTs the PIV application on creation."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.select()
+
+    def send(self, ins: int, p1: int, p2: int, data: bytes = b"", le: bool = True,
+             what: str = "") -> bytes:
+        """One command: chained if longer than 255 bytes, 61xx answers gathered with GET
+        RESPONSE. ApduError for any final status word but 90 00."""
+        while len(data) > SHORT_LC:
+            self._check(*self._transmit(0x10, ins, p1, p2, data[:SHORT_LC], le), what)
+            data = data[SHORT_LC:]
+        response, sw = self._transmit(0x00, ins, p1, p2, data, le)
+        while sw >> 8 == 0x61:
+            more, sw = self._transmit(0x00, INS_GET_RESPONSE, 0, 0, b"", True)
+            response += more
+        return self._check(response, sw, what)
+
+    def _transmit(self, cla: int, ins: int, p1: int, p2: int, data: bytes,
+                  le: bool) -> tuple[bytes, int]:
+        apdu = bytes([cla, ins, p1, p2])
+        if data:
+            apdu += bytes([len(data)]) + data
+        if le:
+            apdu += b"\x00"
+        return self.connection.send_and_receive(apdu)
+
+    @staticmethod
+    def _check(data: bytes, sw: int, what: str) -> bytes:
+        if sw != SW_OK:
+            raise ApduError(data, sw, what)
+        return data
+
+    def select(self) -> bytes:
+        return self.send(INS_SELECT, 0x04, 0x00, PIV_AID, what="SELECT PIV")
+
+    def get_object(self, object_id: bytes) -> bytes:
+        """The content of a data object (its 53 wrapper removed)."""
+        response = self.send(INS_GET_DATA, 0x3F, 0xFF, tlv.tlv(0x5C, object_id), what="GET DATA")
+        try:
+            return tlv.find(response, 0x53)
+        except (KeyError, ValueError) as err:
+            raise DeviceError(f"GET DATA: malformed object ({err})") from err
+
+    def authentication_certificate(self) -> x509.Certificate:
+        content = self.get_object(AUTHENTICATION_CERT)
+        try:
+            items = dict(tlv.parse(content))
+            if items.get(0x71, b"\x00")[:1] != b"\x00":
+                raise ValueError("compressed certificate")
+            return x509.load_der_x509_certificate(items[0x70])
+        except (KeyError, ValueError) as err:
+            raise DeviceError(f"PIV certificate unreadable ({err})") from err
+
+    def verify_pin(self, pin: str) -> None:
+        """PinError (with tries left) for a wrong PIN, PinBlockedError when blocked."""
+        raw = pin.encode()
+        if not 1 <= len(raw) <= 8:
+            raise PinError(0x6A80, self.pin_tries_left() or 0)
+        apdu = bytes([0, INS_VERIFY, 0, PIN_REFERENCE, 8]) + raw.ljust(8, b"\xff")
+        _, sw = self.connection.send_and_receive(apdu)
+        tries = self._pin_status(sw)
+        if tries is not None:
+            raise PinError(sw, tries)
+
+    def pin_tries_left(self) -> int | None:
+        """Tries left (empty VERIFY), or None when the PIN is already verified."""
+        _, sw = self.connection.send_and_receive(bytes([0, INS_VERIFY, 0, PIN_REFERENCE]))
+        return self._pin_status(sw)
+
+    @staticmethod
+    def _pin_status(sw: int) -> int | None:
+        if sw == SW_OK:
+            return None
+        if sw == SW_BLOCKED or sw == 0x63C0:
+            raise PinBlockedError(sw)
+        if sw & 0xFFF0 == 0x63C0:
+            return sw & 0x0F
+        raise ApduError(b"", sw, "VERIFY")
+
+    def sign(self, message: bytes, cert: x509.Certificate | None = None,
+             slot: int = SLOT_AUTHENTICATION) -> bytes:
+        """Sign `message` (SHA-256) with the key in `slot`: ECDSA (DER) or RSA PKCS #1 v1.5.
+        The PIN must have been verified."""
+        cert = cert or self.authentication_certificate()
+        algorithm = algorithm_for(cert.public_key())
+        if algorithm == Algorithm.ECCP256:
+            challenge = hashlib.sha256(message).digest()
+        else:
+            challenge = pad_pkcs1_sha256(message)
+        template = tlv.tlv(0x7C, tlv.tlv(0x82, b"") + tlv.tlv(0x81, challenge))
+        response = self.send(INS_GENERAL_AUTHENTICATE, algorithm, slot, template,
+                             what="GENERAL AUTHENTICATE")
+        try:
+            return tlv.find(tlv.find(response, 0x7C), 0x82)
+        except (KeyError, ValueError) as err:
+            raise DeviceError(f"GENERAL AUTHENTICATE: malformed answer ({err})") from err

@@ -1,0 +1,168 @@
+"""The virtual QHR key: a card emulator for the demo and the tests, never for production.
+
+It is the card side of vsmartcard's vpcd reader driver: a TCP client of the port the driver
+listens on (`DEVICENAME /dev/null:0x<port>` in pcscd's reader.conf). Each message is a 2-byte
+big-endian length then the payload; a 1-byte payload is a control code (0 power off, 1 power
+on, 2 reset, 4 "send your ATR"); anything else is a command APDU, answered with data + SW.
+Insert = connect, remove = close the socket. On Windows only this transport differs (vpcd
+exists there too); the app reads it through WinSCard like any card.
+
+Default PIN: 123456 (3 tries). Starting it needs CLINICDESK_DEMO=1 or CLINICDESK_TEST=1.
+
+    python -m app.devices.virtual_key --port P --state DIR [--pin 123456]
+inserts a key whose CA and key pair live in DIR (see app.devices.test_pki) until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import socket
+import struct
+import threading
+from pathlib import Path
+
+from app.devices.errors import VirtualKeyForbiddenError
+from app.devices.piv_applet import DEFAULT_PIN, PivApplet
+from app.devices.test_pki import KeyMaterial, ensure_key_material, make_test_ca
+
+log = logging.getLogger(__name__)
+
+ATR = bytes.fromhex("3B8A8001436C696E69634465736B10")  # historical bytes "ClinicDesk"
+DEFAULT_PORT = 0x8C7B  # vpcd's default
+DEFAULT_KEY_ID = "QHR-TEST-0001"
+DEFAULT_USER = "Test Professional"
+ALLOW_ENV = ("CLINICDESK_DEMO", "CLINICDESK_TEST")
+
+
+def allowed() -> bool:
+    return any(os.environ.get(name) == "1" for name in ALLOW_ENV)
+
+
+def require_allowed() -> None:
+    if not allowed():
+        raise VirtualKeyForbiddenError(
+            "virtual key refused: set CLINICDESK_DEMO=1 (demo) or CLINICDESK_TEST=1 (tests)")
+
+
+def load_material(state_dir: Path | str, key_id: str = DEFAULT_KEY_ID,
+                  user: str = DEFAULT_USER) -> KeyMaterial:
+    """CA in STATE/ca, key pair in STATE/key (made on first use)."""
+    state_dir = Path(state_dir)
+    return ensure_key_material(state_dir / "key", make_test_ca(state_dir / "ca"), key_id, user)
+
+
+class AppletConnection:
+    """A `Connection` straight to an applet, without PC/SC: for narrow unit tests."""
+
+    def __init__(self, applet: PivApplet):
+        self.applet = applet
+
+    def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
+        response = self.applet.process(bytes(apdu))
+        return response[:-2], int.from_bytes(response[-2:], "big")
+
+    def close(self) -> None:
+        self.applet.reset()
+
+    def __enter__(self) -> AppletConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_exact(sock: socket.socket, n: int) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+class VirtualKey:
+    def __init__(self, material: KeyMaterial, port: int = DEFAULT_PORT,
+                 host: str = "127.0.0.1", pin: str = DEFAULT_PIN):
+        require_allowed()
+        self.applet = PivApplet(material, pin)
+        self.host, self.port = host, port
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def inserted(self) -> bool:
+        return self._sock is not None
+
+    def insert(self, timeout: float = 5.0) -> None:
+        if self._sock is not None:
+            return
+        self.applet.reset()
+        sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        self._thread = threading.Thread(target=self._serve, args=(sock,), daemon=True,
+                                        name=f"virtual-key-{self.port}")
+        self._thread.start()
+
+    def remove(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
+        if self._thread:
+            self._thread.join(5)
+
+    def _serve(self, sock: socket.socket) -> None:
+        try:
+            while (header := _read_exact(sock, 2)) is not None:
+                payload = _read_exact(sock, struct.unpack(">H", header)[0])
+                if payload is None:
+                    break
+                answer = self._handle(payload)
+                if answer is not None:
+                    sock.sendall(struct.pack(">H", len(answer)) + answer)
+        except OSError:
+            pass  # removed while serving
+
+    def _handle(self, payload: bytes) -> bytes | None:
+        if len(payload) == 1:
+            code = payload[0]
+            if code in (0, 2):
+                self.applet.reset()
+            return ATR if code == 4 else None
+        return self.applet.process(payload)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.devices.virtual_key")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--state", required=True, help="folder of the test CA and key pair")
+    parser.add_argument("--pin", default=DEFAULT_PIN)
+    parser.add_argument("--key-id", default=DEFAULT_KEY_ID)
+    args = parser.parse_args(argv)
+    try:
+        key = VirtualKey(load_material(args.state, args.key_id), args.port, args.host, args.pin)
+    except VirtualKeyForbiddenError as err:
+        print(err)
+        return 3
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    key.insert()
+    print("inserted", flush=True)
+    done.wait()
+    key.remove()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
