@@ -12,7 +12,7 @@ import re
 from server.fhir import search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
-from server.fhir.respond import Result, link, resource_result
+from server.fhir.respond import Result, bundle, link, resource_result, search_entry
 from server.fhir.validate import check_type, validate
 from server.storage import Criteria, index
 
@@ -89,7 +89,6 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     search.require_individual(criteria)
     with ctx.store.read() as tx:
         page = tx.search(criteria)
-    from server.fhir.respond import bundle, search_entry
     kept = [(k, v) for k, v in params if k != "_cursor"]
     next_url = link(ctx.base, rtype, [*kept, ("_cursor", str(page.next_cursor))]) \
         if page.next_cursor else None
