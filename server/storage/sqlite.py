@@ -60,6 +60,10 @@ class SqliteDialect:
     def end(self, conn: sqlite3.Connection, write: bool, commit: bool) -> None:
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
+        except sqlite3.Error:
+            if conn.in_transaction:  # a failed COMMIT leaves it open: never pool it that way
+                conn.execute("ROLLBACK")
+            raise
         finally:
             if write:
                 self._write_lock.release()
