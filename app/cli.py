@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import argparse
 
-COMMANDS = ("nam", "support", "audit", "demo", "userdata", "export")
+COMMANDS = ("nam", "support", "audit", "demo", "userdata", "export", "key")
 
 
 def build_parser() -> argparse.ArgumentParser:

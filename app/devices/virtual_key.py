@@ -150,10 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key-id", default=DEFAULT_KEY_ID)
     args = parser.parse_args(argv)
     try:
-        key = VirtualKey(load_material(args.state, args.key_id), args.port, args.host, args.pin)
+        require_allowed()
     except VirtualKeyForbiddenError as err:
         print(err)
         return 3
+    key = VirtualKey(load_material(args.state, args.key_id), args.port, args.host, args.pin)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
