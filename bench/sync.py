@@ -141,6 +141,8 @@ def measure(quick: bool) -> list[dict]:
         pulled = sum(opened.values())
         time.sleep(2.5)  # past the round's overlap window: "nothing changed" means nothing
         round_ms, round_requests = no_change_round(sync)
+        from app.sync.pull import HISTORY
+        server_ms = bare_history_ms(proc.base, store.get_cursor(HISTORY))
         few = Store.create("few", PASSWORD, path=work / "few.db", kdf=kdf)
         stores.append(few)
         small = SyncService(client, StoreCache(few))
@@ -155,7 +157,7 @@ def measure(quick: bool) -> list[dict]:
             s.close()
             keys.delete_keyring_entries(s.key_file)
         shutil.rmtree(work, ignore_errors=True)
-    return rows(n, pulled / pull_s, served / serve_s, pulled / insert_s, round_ms,
+    return rows(n, pulled / pull_s, served / serve_s, pulled / insert_s, round_ms, server_ms,
                 round_requests, few_requests, push_s, floor_s)
 
 
@@ -167,6 +169,15 @@ def no_change_round(sync) -> tuple[float, int]:
         times.append(1000 * elapsed)
         requests = report.requests
     return sorted(times)[2], requests
+
+
+def bare_history_ms(base: str, since: str) -> float:
+    """The server's own answer to the round's request (median of 5, no engine, no store)."""
+    import httpx
+    with httpx.Client(base_url=f"{base}/fhir", timeout=60) as http:
+        times = [1000 * timed(lambda: http.get("_history", params={
+            "_since": since, "_count": "1000"}).raise_for_status())[0] for _ in range(5)]
+    return sorted(times)[2]
 
 
 def push_figures(client, store, base: str) -> tuple[float, float]:
@@ -199,14 +210,15 @@ def _fresh_changes(n: int) -> list:
                    f"urn:uuid:{uuid.uuid4()}") for i, (note, _) in enumerate(notes(n, "b1"))]
 
 
-def rows(n, ingest, serve, insert, round_ms, requests, few_requests, push_s, floor_s):
+def rows(n, ingest, serve, insert, round_ms, server_ms, requests, few_requests, push_s,
+         floor_s):
     return [
         row(f"initial pull of {n:,} charts × {PER_CHART} resources: ingested", ingest,
             "resources/s", "≥ 10,000/s", ingest >= 10_000, "server serve rate", serve),
         row("  store raw insert rate (same resources, no network)", insert, "resources/s",
             "stated", True, "ingest rate", ingest),
         row(f"no-change sync round, {n:,} charts cached (median of 5)", round_ms, "ms",
-            "≤ 100 ms", round_ms <= 100, "budget", 100.0),
+            "≤ 100 ms", round_ms <= 100, "server's bare _history answer", server_ms),
         row(f"requests per no-change round, {n:,} charts cached", requests, "requests",
             "constant (= with 10 cached)", requests == few_requests, "with 10 cached",
             few_requests),

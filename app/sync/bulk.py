@@ -46,7 +46,8 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
                     continue
                 start = earlier(puller.page_time(pages[0]), OVERLAP)
                 first_start = min(first_start or start, start)
-                upserts = [r for page in pages for r in puller.select(page, None, {})[0]]
+                upserts = [e["resource"] for page in pages for e in page.get("entry") or ()
+                           if isinstance(e.get("resource"), dict)]  # current versions only
                 batch.extend(upserts)
                 cursors[chart_stream(pid)] = start
                 stored[pid] = len(upserts)

@@ -43,8 +43,9 @@ class Puller:
             if err.kind in EVICT_KINDS:
                 self.cache.evict(patient_id)
             raise
-        if self.cache.cursor(HISTORY) is None:  # history starts where this first chart did
-            self.cache.apply_page([], [], {HISTORY: self.cache.cursor(chart_stream(patient_id))})
+        start = self.cache.cursor(chart_stream(patient_id))
+        if start and self.cache.cursor(HISTORY) is None:  # history starts where this chart did
+            self.cache.apply_page([], [], {HISTORY: start})
         return count
 
     def _fetch_chart(self, patient_id: str, since: str | None,
@@ -80,9 +81,9 @@ class Puller:
                    progress: Progress | None = None) -> int:
         """Bring every cached chart up to date; returns the resources changed locally."""
         since = self.cache.cursor(HISTORY)
-        cached = self.cache.cached_patients()
-        if since is None or not cached:
+        if since is None:
             return 0
+        cached = Lazy(self.cache.cached_patients)  # read only when something came back
         caps = self.client.capabilities(cancel)
         params = {"_since": since, "_count": str(self.client.settings.page_size)}
         if caps.system_history:
@@ -107,7 +108,7 @@ class Puller:
                 cancel: threading.Event | None = None) -> int:
         """Commit page by page. The stream's cursor goes with the last page: the time the
         server answered the first one, less the overlap (re-applying a version is harmless)."""
-        changed, start, recheck = 0, None, set()
+        changed, start, recheck, entries = 0, None, set(), 0
         seen: dict[tuple[str, str], object] = {}  # newest version applied in this pass
         pending: tuple[list, list] | None = None
         for page in pages:
@@ -115,10 +116,13 @@ class Puller:
                 start = earlier(self.page_time(page), OVERLAP)
             if pending is not None:
                 self.cache.apply_page(*pending, {})
+            entries += len(page.get("entry") or ())
             upserts, deletes, touched = self.select(page, cached, seen)
             recheck |= touched
             pending = (upserts, deletes)
             changed += len(upserts) + len(deletes)
+        if entries == 0:  # nothing new: the cursor may stay where it is (no write, no fsync)
+            return 0
         cursors = {stream: start} if start else {}
         self.cache.apply_page(*(pending or ([], [])), cursors)
         for patient_id in recheck:
@@ -183,3 +187,24 @@ def _newer(a: object, b: object) -> bool:
         return a > b  # type: ignore[operator]
     except TypeError:
         return str(a) > str(b)
+
+
+class Lazy:
+    """A set computed on first use (the cached patients, needed only when entries came)."""
+
+    def __init__(self, compute) -> None:
+        self._compute, self._value = compute, None
+
+    def get(self) -> set:
+        if self._value is None:
+            self._value = set(self._compute())
+        return self._value
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.get()
+
+    def __iter__(self):
+        return iter(self.get())
+
+    def __bool__(self) -> bool:
+        return bool(self.get())
