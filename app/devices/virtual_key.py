@@ -75,9 +75,16 @@ class AppletConnection:
         self.close()
 
 
+QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux
+
+
 def _read_exact(sock: socket.socket, n: int) -> bytes | None:
     data = b""
     while len(data) < n:
+        if QUICKACK is not None:
+            # vpcd writes the length and the APDU separately (Nagle): a delayed ACK from us
+            # would hold every APDU for ~40 ms. Quick-ACK mode is not sticky: set it each time.
+            sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
         chunk = sock.recv(n - len(data))
         if not chunk:
             return None
