@@ -57,9 +57,15 @@ class SyncService:
             return open_charts(self.puller, patient_ids, cancel, progress)
 
     def prefetch_appointments(self, day: date, params: dict | None = None,
-                              cancel: threading.Event | None = None) -> int:
+                              cancel: threading.Event | None = None,
+                              with_charts: bool = False) -> list[str] | None:
+        """The day's appointments (and, `with_charts`, the charts of their patients);
+        None when the server cannot search appointments by date."""
         with self._lock:
-            return self.puller.prefetch_appointments(day, params, cancel)
+            patients = self.puller.prefetch_appointments(day, params, cancel)
+            if with_charts and patients:
+                open_charts(self.puller, patients, cancel)
+            return patients
 
     def sync(self, cancel: threading.Event | None = None,
              progress: Progress | None = None) -> RoundReport:

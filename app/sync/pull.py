@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient
@@ -173,12 +173,20 @@ class Puller:
 
     # -- the day's appointments --------------------------------------------------------------
     def prefetch_appointments(self, day: date, params: dict | None = None,
-                              cancel: threading.Event | None = None) -> int:
-        """The day's appointments (of the clinic: `params`, e.g. a location or actor)."""
-        query = {"date": day.isoformat(), "_count": str(self.client.settings.page_size),
-                 **(params or {})}
-        pages = self.client.pages("Appointment", query, cancel=cancel)
-        return self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")
+                              cancel: threading.Event | None = None) -> list[str] | None:
+        """The day's appointments (of the clinic: `params`, e.g. {"actor": "Location/x"}) into
+        the cache; returns the patients they name, or None when the server cannot search
+        appointments by date (its CapabilityStatement says so; nothing is asked then)."""
+        if not self.client.capabilities(cancel).searchable("Appointment", "date"):
+            return None
+        nxt = day + timedelta(days=1)
+        query = {"date": [f"ge{day.isoformat()}", f"lt{nxt.isoformat()}"],
+                 "_count": str(self.client.settings.page_size), **(params or {})}
+        pages = list(self.client.pages("Appointment", query, cancel=cancel))
+        self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")
+        found = {patient_of(e["resource"]) for p in pages for e in p.get("entry") or ()
+                 if e.get("resource", {}).get("resourceType") == "Appointment"}
+        return sorted(pid for pid in found if pid)
 
 
 def _newer(a: object, b: object) -> bool:

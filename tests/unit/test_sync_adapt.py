@@ -180,3 +180,46 @@ def test_history_pages_newest_first_never_bring_back_an_older_version(store):
     assert cache.resources[("Observation", "o1")]["meta"]["versionId"] == "3"
     assert ("Observation", "o2") not in cache.resources
     assert cache.cursor(HISTORY) == "2026-01-02T00:00:08.000Z"  # first page's time less 2 s
+
+
+def test_the_days_appointments_and_their_charts_are_prefetched(store):
+    from datetime import date
+
+    from app.sync import capabilities as capabilities_module
+    from app.sync.engine import SyncService
+    asked = []
+
+    def handler(request):
+        asked.append((request.url.path, request.url.params.get_list("date"),
+                      request.url.params.get("actor")))
+        if request.url.path == "/fhir/Appointment":
+            return httpx.Response(200, json=searchset(
+                {"resourceType": "Appointment", "id": "a1", "status": "booked",
+                 "participant": [{"actor": {"reference": "Patient/p7"}},
+                                 {"actor": {"reference": "Location/l1"}}]}))
+        if request.url.path == "/fhir/Patient/p7/$everything":
+            return httpx.Response(200, json=searchset({"resourceType": "Patient", "id": "p7"}))
+        return httpx.Response(404)
+    caps = statement()
+    caps["rest"][0]["resource"].append({
+        "type": "Appointment", "interaction": [{"code": "search-type"}],
+        "searchParam": [{"name": "date"}, {"name": "actor"}]})
+    caps["rest"][0]["resource"][0]["operation"] = [{"name": "everything"}]
+    client = client_with(handler, store)
+    client._capabilities = capabilities_module.parse_capabilities(caps)
+    cache = Memory()
+    service = SyncService(client, cache)
+    found = service.prefetch_appointments(date(2026, 11, 25), {"actor": "Location/l1"},
+                                          with_charts=True)
+    assert found == ["p7"]
+    assert asked[0] == ("/fhir/Appointment", ["ge2026-11-25", "lt2026-11-26"], "Location/l1")
+    assert ("Appointment", "a1") in cache.resources and ("Patient", "p7") in cache.resources
+
+
+def test_no_appointment_search_by_date_means_no_request(store):
+    asked = []
+    cache = Memory()
+    client = client_with(lambda r: asked.append(r) or httpx.Response(500), store)
+    from datetime import date
+    assert Puller(client, cache).prefetch_appointments(date(2026, 11, 25)) is None
+    assert asked == []
