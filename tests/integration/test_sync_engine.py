@@ -173,3 +173,24 @@ def test_many_charts_open_in_parallel_like_one_by_one(sync_server, workstation_f
                sorted(r["id"] for r in one.store.list_resources(pid))
         assert many.store.get_cursor(f"chart:{pid}")
     assert many.store.get_cursor(HISTORY) <= min(many.store.get_cursor(f"chart:{p}") for p in ids)
+
+
+def test_access_log_entries_reach_the_server_as_audit_events(sync_server, workstation_factory,
+                                                            fhir):
+    from app.core.data_class import DataClass
+    from app.store import Access
+    from app.sync.audit import ENTRY_HASH
+    ws = workstation_factory(sync_server.base).sign_in()
+    ws.sync.open_chart(P1)
+    logged = [ws.store.log_access(Access("1000001", P1, DataClass.NOTES, "read")),
+              ws.store.log_access(Access("1000001", P1, DataClass.LABS, "read",
+                                         reason="urgence"))]
+    assert len(ws.store.unacknowledged_access()) == 2
+    assert ws.sync.sync().audited == 2
+    assert ws.store.unacknowledged_access() == []
+    assert ws.sync.sync().audited == 0  # acknowledged entries are not sent again
+    events = fhir.get("AuditEvent", params={"patient": P1, "_count": "1000"}).json()
+    hashes = [e["what"]["identifier"]["value"] for entry in events.get("entry") or ()
+              for e in entry["resource"].get("entity") or ()
+              if (e.get("what") or {}).get("identifier", {}).get("system") == ENTRY_HASH]
+    assert sorted(hashes) == sorted(entry.hash for entry in logged)
