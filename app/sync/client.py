@@ -128,6 +128,8 @@ class FhirClient:
         except httpx.DecodingError as err:
             raise SyncError(Kind.INVALID, f"{name}: undecodable body") from err
         except httpx.TransportError as err:
+            if _tls_refused(err):
+                raise SyncError(Kind.TLS, f"{name}: certificate not trusted") from err
             raise SyncError(Kind.NETWORK, f"{name}: {type(err).__name__}") from err
 
     def url(self, url: str) -> str:
@@ -177,6 +179,15 @@ class FhirClient:
         """POST a batch/transaction Bundle (retried: callers make its entries idempotent)."""
         return self.retrier.call(
             lambda: self.json("POST", "", body=bundle, expect="Bundle"), cancel)
+
+
+def _tls_refused(err: Exception) -> bool:
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def next_link(bundle: dict) -> str | None:

@@ -23,6 +23,7 @@ class Kind(StrEnum):
     TIMEOUT = "timeout"
     INVALID = "invalid"
     OFFLINE = "offline"
+    TLS = "tls"
 
     @property
     def transient(self) -> bool:
@@ -45,6 +46,8 @@ _TEXTS = {
     Kind.TIMEOUT: QT_TRANSLATE_NOOP("sync", "The central server did not answer in time."),
     Kind.INVALID: QT_TRANSLATE_NOOP(
         "sync", "The central server sent an answer that cannot be read."),
+    Kind.TLS: QT_TRANSLATE_NOOP(
+        "sync", "The central server's certificate is not trusted; the connection was refused."),
     Kind.OFFLINE: QT_TRANSLATE_NOOP(
         "sync", "Working offline: changes are kept and will be sent when the server is back."),
 }
