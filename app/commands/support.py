@@ -12,8 +12,6 @@ read nor copied.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import platform
@@ -21,7 +19,7 @@ import sys
 import threading
 import zipfile
 from datetime import UTC, datetime
-from importlib import import_module, metadata
+from importlib import metadata
 from pathlib import Path
 
 from app import logsetup, paths
@@ -111,33 +109,26 @@ def environment(redact: Redactor) -> dict[str, str]:
 
 
 def key_diagnose() -> str:
-    """`clinicdesk key diagnose --json`, run in this process (works in the bundle too)."""
+    """What `clinicdesk key diagnose --json` prints (app.devices.diagnose), in a thread with a
+    time limit: a wedged smart-card service must not stop the bundle."""
     try:
-        import_module("app.commands.key")
-    except ImportError:
-        return _json({"unavailable": "this build has no `clinicdesk key diagnose` command"})
-    from app import cli
-
+        from app.devices.diagnose import diagnose
+    except ImportError as err:
+        return _json({"unavailable": f"no key diagnosis in this build ({err})"})
     result: dict = {}
 
     def call() -> None:
-        buffer = io.StringIO()
         try:
-            with contextlib.redirect_stdout(buffer):
-                result["exit"] = cli.main(["key", "diagnose", "--json"])
-        except BaseException as err:  # noqa: BLE001 (SystemExit from argparse included)
+            result["report"] = diagnose().as_dict()
+        except Exception as err:  # reported in the bundle: that is what support needs
             result["error"] = f"{type(err).__name__}: {err}"
-        result["stdout"] = buffer.getvalue()
 
     worker = threading.Thread(target=call, name="support-key-diagnose", daemon=True)
     worker.start()
     worker.join(DIAGNOSE_TIMEOUT_S)
     if worker.is_alive():
         return _json({"error": f"key diagnose did not answer within {DIAGNOSE_TIMEOUT_S:.0f} s"})
-    try:
-        return _json(json.loads(result.get("stdout", "")))
-    except ValueError:
-        return _json(result)
+    return _json(result.get("report", result))
 
 
 def log_files(log_dir: Path) -> list[Path]:

@@ -97,3 +97,15 @@ def test_the_bundle_keeps_what_support_needs(workstation, tmp_path):
     assert diagnose  # the diagnosis, or a line saying this build has none
     if sys.platform != "win32":
         assert out.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.pcscd
+def test_the_bundle_carries_the_key_diagnosis(workstation, tmp_path, virtual_key):
+    virtual_key.insert()
+    virtual_key.pcscd.wait_for_card(virtual_key.reader, present=True)
+    out = tmp_path / "support.zip"
+    run_bundle(workstation, out)  # the subprocess inherits the private pcscd's socket
+    with zipfile.ZipFile(out) as zf:
+        report = json.loads(zf.read("key-diagnose.json"))
+    assert report["verdict"]["code"] == "ready" and report["usable"] is True
+    assert [card["key_id"] for card in report["cards"]] == [virtual_key.key_id]
