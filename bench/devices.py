@@ -4,6 +4,7 @@ Figures (the peer is measured in the same run):
 - virtual key inserted / removed → KeyMonitor event, p95 over 30 cycles (quick: 10), beside a
   bare `SCardGetStatusChange` loop on its own context and thread (the raw pcscd latency);
   goal ≤ raw p95 + 50 ms. t0 is the moment the card connects to (or leaves) the vpcd socket.
+- the PIV sign-in APDUs through the monitor's thread beside an idle PC/SC thread.
 - `python -m app key diagnose` wall time with a key inserted (max of 5 runs; quick: 3),
   goal ≤ 1 s, beside a bare `python -c pass`.
 """
@@ -92,6 +93,43 @@ def measure_cycles(daemon, material, cycles: int) -> dict[str, list[float]]:
     return {k: [v * 1000 for v in values] for k, values in results.items()}
 
 
+def piv_flow(connection, pin: str) -> float:
+    from app.devices.piv import PivSession
+
+    t0 = time.monotonic()
+    piv = PivSession(connection)
+    cert = piv.authentication_certificate()
+    piv.verify_pin(pin)
+    piv.sign(b"server challenge", cert)
+    return (time.monotonic() - t0) * 1000
+
+
+def flow_rows(daemon, material, flows: int) -> list[dict]:
+    """The QHR sign-in APDUs through the monitor's thread (woken by SCardCancel for each APDU)
+    beside the same APDUs on a thread with nothing else to do."""
+    from app.devices.connection import PcscConnection
+    from app.devices.monitor import KeyMonitor, QueueListener
+    from app.devices.pcsc import PcscThread
+    from app.devices.virtual_key import DEFAULT_PIN, VirtualKey
+
+    key, listener = VirtualKey(material, daemon.ports[0]), QueueListener()
+    with KeyMonitor() as monitor, PcscThread() as bare:
+        monitor.add_listener(listener)
+        key.insert()
+        device = listener.wait_for("inserted").device
+        with monitor.connect(device) as conn:
+            via_monitor = [piv_flow(conn, DEFAULT_PIN) for _ in range(flows)]
+        with PcscConnection(bare, device.reader) as conn:
+            direct = [piv_flow(conn, DEFAULT_PIN) for _ in range(flows)]
+        key.remove()
+        listener.wait_for("removed")
+    value, limit = p95(via_monitor), p95(direct)
+    return [{"figure": f"PIV select+certificate+PIN+sign via monitor thread, p95 of {flows}",
+             "value": value, "unit": "ms", "goal": "≤ direct + 10 ms",
+             "limit_name": "same APDUs on an idle PC/SC thread", "limit_value": limit,
+             "passed": value <= limit + 10}]
+
+
 def wall_time(args: list[str], runs: int, env: dict) -> float:
     worst = 0.0
     for _ in range(runs):
@@ -127,6 +165,7 @@ def run(quick: bool = False) -> list[dict]:
 
         material = load_material(workdir / "key")
         rows = latency_rows(measure_cycles(daemon, material, cycles), cycles)
+        rows += flow_rows(daemon, material, cycles)
         key = VirtualKey(material, daemon.ports[0])
         key.insert()
         daemon.wait_for_card(daemon.readers[0], present=True)

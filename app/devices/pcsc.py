@@ -8,9 +8,11 @@ work others submit with `call()`. Its idle time is spent in the monitor's
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -31,7 +33,10 @@ READER_GONE = {scard.SCARD_E_NO_READERS_AVAILABLE, scard.SCARD_E_READER_UNAVAILA
                scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_NO_SMARTCARD}
 CARD_GONE = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_W_RESET_CARD,
              scard.SCARD_W_UNRESPONSIVE_CARD}
-WAKE_EVERY = 0.05  # s: SCardCancel is repeated until the thread picks the job up
+# SCardCancel only stops a wait already in progress: one sent just before the thread enters
+# SCardGetStatusChange is lost. So the caller cancels again, soon, then less often (seconds).
+FIRST_WAKES = (0.001, 0.002, 0.005, 0.01, 0.02)
+LINGER = 0.003  # s the thread waits for another job before going back to SCardGetStatusChange
 
 
 def hresult(value: int) -> int:
@@ -102,8 +107,8 @@ class PcscThread:
         waited = 0.0
         while self._thread.is_alive() and waited < timeout:
             self.wake()
-            self._thread.join(WAKE_EVERY)
-            waited += WAKE_EVERY
+            self._thread.join(0.05)
+            waited += 0.05
 
     def __enter__(self) -> PcscThread:
         return self.start()
@@ -123,13 +128,14 @@ class PcscThread:
             raise DeviceError("the PC/SC thread is not running")
         future: Future = Future()
         self._jobs.put((fn, args, future))
-        waited = 0.0
-        while waited < timeout:
+        deadline = time.monotonic() + timeout
+        for pause in itertools.chain(FIRST_WAKES, itertools.repeat(0.05)):
             self.wake()
             try:
-                return future.result(WAKE_EVERY)
+                return future.result(min(pause, max(0.0, deadline - time.monotonic())))
             except TimeoutError:
-                waited += WAKE_EVERY
+                if time.monotonic() >= deadline:
+                    break
         raise DeviceError("the PC/SC thread did not answer in time")
 
     def wake(self) -> None:
@@ -151,11 +157,12 @@ class PcscThread:
         if context is not None:
             scard.SCardReleaseContext(context)
 
-    def _run_jobs(self, block: float | None) -> None:
+    def _run_jobs(self, block: float | None) -> bool:
+        """Run the queued jobs (waiting up to `block` s for the first); True if any ran."""
         try:
             job = self._jobs.get(timeout=block) if block != 0 else self._jobs.get_nowait()
         except queue.Empty:
-            return
+            return False
         while job is not None:
             fn, args, future = job
             if future.set_running_or_notify_cancel():
@@ -166,7 +173,8 @@ class PcscThread:
             try:
                 job = self._jobs.get_nowait()
             except queue.Empty:
-                return
+                return True
+        return True
 
     def _loop(self) -> None:
         delay = self._backoff[0]
@@ -174,7 +182,9 @@ class PcscThread:
             if self._watch is None:
                 self._run_jobs(block=None)
                 continue
-            self._run_jobs(block=0)
+            if self._run_jobs(block=0):
+                while self._run_jobs(block=LINGER):
+                    pass  # a burst of APDUs: take the next one without a cancel round trip
             try:
                 self._watch(self.context())
                 delay = self._backoff[0]
