@@ -5,7 +5,8 @@ It builds the demo flavour (the one that carries the reference server), then, fr
 folder with a fresh HOME, runs the bundled executable as a user would: the demo offscreen with a
 screenshot (the reference server started by the bundle itself), the first start of the app
 (private folders), `audit verify` on a real encrypted store (SQLCipher, the store's migrations
-and the Secret Service keyring, all from inside the bundle), `nam check`, `support-bundle`.
+and the Secret Service keyring, all from inside the bundle), `nam check`, `key diagnose`
+(pyscard), `support-bundle`.
 """
 
 import json
@@ -88,6 +89,10 @@ def test_the_bundle_runs_the_demo_and_the_app_without_the_source_tree(tmp_path):
         keys.delete_keyring_entries(key_file)
 
     assert json.loads(run("nam", "check", "TREM 5001 0112").stdout)["valid"] is True
+    diagnosis = subprocess.run([str(exe), "key", "diagnose", "--json"], cwd=cwd, env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert diagnosis.returncode in (0, 1), diagnosis.stderr[-2000:]  # 1: no usable key here
+    assert json.loads(diagnosis.stdout)["verdict"]["fr"]  # pyscard works from the bundle
     out = tmp_path / "support.zip"
     run("support-bundle", "--output", str(out))
     with zipfile.ZipFile(out) as zf:
