@@ -7,6 +7,7 @@ round (the UI's timer, or `run_until_synced`) picks up where it stopped.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from app.sync.errors import SyncError
 from app.sync.pull import Puller
 from app.sync.push import Pusher, PushReport
 from app.sync.retry import Progress, State, sleep
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -71,11 +74,19 @@ class SyncService:
              progress: Progress | None = None) -> RoundReport:
         """Push first (local changes are the ones that cannot be fetched again), then pull."""
         with self._lock:
-            before = self.client.requests
-            pushed = self.pusher.push(cancel)
-            audited = push_audit(self.client, self.cache, cancel)
-            pulled = self.puller.sync_round(cancel, progress)
-            return RoundReport(pushed, audited, pulled, self.client.requests - before)
+            before, started = self.client.requests, time.perf_counter()
+            try:
+                pushed = self.pusher.push(cancel)
+                audited = push_audit(self.client, self.cache, cancel)
+                pulled = self.puller.sync_round(cancel, progress)
+            except SyncError as err:  # kind and call name only: never patient data
+                log.info("sync round stopped: %s", err)
+                raise
+            report = RoundReport(pushed, audited, pulled, self.client.requests - before)
+            log.info("sync round: %d sent, %d conflicts, %d audit, %d pulled, %d requests, "
+                     "%.0f ms", pushed.sent, pushed.conflicts, audited, pulled, report.requests,
+                     1000 * (time.perf_counter() - started))
+            return report
 
     def run_until_synced(self, timeout: float, cancel: threading.Event | None = None,
                          pause: float = 0.5) -> RoundReport:

@@ -9,6 +9,7 @@ listeners, not an error dialog: `Connectivity.add_listener(fn)` is called with t
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -22,6 +23,7 @@ from app.sync.errors import Kind, SyncError, parse_retry_after
 
 T = TypeVar("T")
 __all__ = ["parse_retry_after"]  # re-exported
+log = logging.getLogger(__name__)
 Progress = Callable[[int, "int | None"], None]  # (done, total or None when the server gave none)
 
 
@@ -104,6 +106,7 @@ class Connectivity:
             if state is self.state:
                 return
             self.state = state
+        log.info("central server: %s", state.value)
         for listener in list(self._listeners):
             listener(state)
 
