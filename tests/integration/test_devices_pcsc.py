@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import queue
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.devices.errors import PinBlockedError, PinError
-from app.devices.monitor import KeyMonitor, QueueListener, ServiceState
+from app.devices.monitor import KeyMonitor, MonitorListener, QueueListener, ServiceState
 from app.devices.piv import PivSession, key_identifier
 
 pytestmark = pytest.mark.pcscd
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -26,7 +31,13 @@ def monitor(pcscd):
         yield mon
 
 
+class Broken(MonitorListener):
+    def key_inserted(self, device):
+        raise RuntimeError("a listener's bug")
+
+
 def test_insert_and_remove_give_events(monitor, virtual_key, pcscd):
+    monitor.add_listener(Broken())  # logged, and the other listeners still hear
     virtual_key.insert()
     event = monitor.listener.wait_for("inserted")
     assert event.device.reader == pcscd.readers[0]
@@ -36,6 +47,9 @@ def test_insert_and_remove_give_events(monitor, virtual_key, pcscd):
     removed = monitor.listener.wait_for("removed")
     assert removed.device == event.device
     assert monitor.devices == []
+    started = time.monotonic()
+    monitor.stop()  # SCardCancel ends the wait at once
+    assert time.monotonic() - started < 0.5
 
 
 def test_piv_certificate_pin_and_signature(monitor, virtual_key):
@@ -107,3 +121,23 @@ def test_monitor_survives_pcscd_restart(monitor, virtual_key, pcscd):
     assert monitor.listener.wait_for("inserted").device.reader == pcscd.readers[0]
     with pytest.raises(queue.Empty):
         monitor.listener.wait_for("service", timeout=0.3)
+
+
+def test_virtual_key_as_a_process(monitor, pcscd, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.devices.virtual_key", "--port", str(pcscd.ports[1]),
+         "--state", str(tmp_path), "--key-id", "QHR-PROC-0002"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "inserted"
+        event = monitor.listener.wait_for("inserted")
+        assert event.device.reader == pcscd.readers[1]
+        with monitor.connect(event.device) as connection:
+            cert = PivSession(connection).authentication_certificate()
+        assert key_identifier(cert) == "QHR-PROC-0002"
+    finally:
+        process.terminate()
+        assert process.wait(10) == 0
+        process.stdout.close()
+    assert monitor.listener.wait_for("removed").device == event.device
+    pcscd.wait_for_card(pcscd.readers[1], present=False)
