@@ -24,8 +24,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def start_logging() -> None:
+    """The redacting file log, once per process; a workstation without a writable log folder
+    still runs (the failure goes to stderr)."""
+    from app import logsetup
+
+    try:
+        logsetup.setup()
+    except OSError as err:
+        print(f"clinicdesk: no log file ({err.strerror})", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    start_logging()
     if not argv:  # the app itself; no command module is imported (start-up time)
         from app.ui.app import main as gui
         return gui()
