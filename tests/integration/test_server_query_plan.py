@@ -1,0 +1,31 @@
+"""Searches for one patient use the token index on SQLite, whatever the table size (SQLite has
+no statistics before ANALYZE, and a wrong plan scans every resource of the type)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.storage import Clause, Criteria, open_store
+from server.storage.query import where
+
+
+@pytest.mark.parametrize("clauses", [
+    [Clause("identifier", ("https://www.ramq.gouv.qc.ca/nam|TREM80010112",))],
+    [Clause("family", ("tremb",)), Clause("given", ("hel",)),
+     Clause("birthdate", ("1980-01-01",))],
+    [Clause("identifier", ("a|1", "b|2"))],
+])
+def test_token_searches_start_from_the_token_index(tmp_path: Path, clauses: list) -> None:
+    store = open_store(tmp_path)
+    try:
+        source, text, args = where(Criteria("Patient", clauses))
+        with store.read() as tx:
+            plan = " / ".join(row[3] for row in tx.conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT c.rid FROM {source} WHERE {text} AND c.seq > ? "
+                "ORDER BY c.seq LIMIT 10", [*args, 0]))
+        assert "USING INDEX token_value" in plan
+        assert "SCAN c" not in plan and "token_resource" not in plan and "current_type" not in plan
+    finally:
+        store.close()
