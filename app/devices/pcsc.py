@@ -196,6 +196,16 @@ class PcscThread:
                 self._run_jobs(block=delay)  # back-off, still serving jobs
                 delay = min(delay * 2, self._backoff[1])
         self.drop_context()
+        self._fail_pending()
+
+    def _fail_pending(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and job[2].set_running_or_notify_cancel():
+                job[2].set_exception(DeviceError("the PC/SC thread has stopped"))
 
 
 def list_readers(context: int) -> list[str]:
