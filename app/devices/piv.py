@@ -9,6 +9,7 @@ A certificate without it is identified by its own serial number in upper-case he
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from enum import IntEnum
 
 from cryptography import x509
@@ -158,3 +159,22 @@ class PivSession:
             return tlv.find(tlv.find(response, 0x7C), 0x82)
         except (KeyError, ValueError) as err:
             raise DeviceError(f"GENERAL AUTHENTICATE: malformed answer ({err})") from err
+
+
+@dataclass(frozen=True)
+class KeyProof:
+    """What the QHR gateway checks: the certificate (chained to its CA), and `signature` over
+    SHA-256(challenge) made with the certificate's key (ECDSA DER, or RSA PKCS #1 v1.5)."""
+
+    key_id: str
+    certificate: x509.Certificate
+    signature: bytes
+
+
+def prove_key(connection: Connection, pin: str, challenge: bytes) -> KeyProof:
+    """SELECT, read the certificate, VERIFY `pin`, sign `challenge`: the QHR sign-in steps.
+    Raises PinError / PinBlockedError / ApduError / DeviceError."""
+    session = PivSession(connection)
+    cert = session.authentication_certificate()
+    session.verify_pin(pin)
+    return KeyProof(key_identifier(cert), cert, session.sign(challenge, cert))

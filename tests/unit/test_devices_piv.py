@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from app.devices import tlv
 from app.devices.errors import ApduError, PinBlockedError, PinError, VirtualKeyForbiddenError
-from app.devices.piv import PIV_AID, PivSession, key_identifier
+from app.devices.piv import PIV_AID, PivSession, key_identifier, prove_key
 from app.devices.piv_applet import PivApplet
 from app.devices.virtual_key import AppletConnection, VirtualKey, load_material
 
@@ -137,3 +137,11 @@ def test_virtual_key_process_refuses_too(tmp_path):
     assert done.returncode == 3
     assert "refused" in done.stdout
     assert list(tmp_path.iterdir()) == []  # refused before making any key material
+
+
+def test_prove_key_is_the_whole_sign_in(material):
+    proof = prove_key(AppletConnection(PivApplet(material)), "123456", b"nonce")
+    assert (proof.key_id, proof.certificate) == ("QHR-TEST-0001", material.cert)
+    proof.certificate.public_key().verify(proof.signature, b"nonce", ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(PinError):
+        prove_key(AppletConnection(PivApplet(material)), "654321", b"nonce")
