@@ -88,6 +88,13 @@ class SyncService:
                      1000 * (time.perf_counter() - started))
             return report
 
+    def recheck_access(self, cancel: threading.Event | None = None) -> list[str]:
+        """Evict the cached charts the server no longer shows this user (mandate ended,
+        consent withdrawn…); a few requests per 50 charts, so run it now and then, not every
+        round (the UI: at sign-in and daily). Returns the evicted patient ids."""
+        with self._lock:
+            return self.puller.recheck_access(cancel)
+
     def run_until_synced(self, timeout: float, cancel: threading.Event | None = None,
                          pause: float = 0.5) -> RoundReport:
         """Rounds until one completes (transient failures waited out) or `timeout` passes."""

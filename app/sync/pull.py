@@ -163,6 +163,24 @@ class Puller:
                 raise
             self.cache.evict(patient_id)
 
+    def recheck_access(self, cancel: threading.Event | None = None) -> list[str]:
+        """Ask, by batches of ids, which cached patients the server still shows this user;
+        each one missing is read alone and evicted on 403/404/410. Returns the evicted."""
+        cached = sorted(self.cache.cached_patients())
+        evicted = []
+        for i in range(0, len(cached), IDS_PER_SEARCH):
+            ids = cached[i:i + IDS_PER_SEARCH]
+            seen = {e["resource"]["id"] for page in self.client.pages(
+                        "Patient", {"_id": ",".join(ids), "_count": str(len(ids))},
+                        cancel=cancel)
+                    for e in page.get("entry") or () if e.get("resource")}
+            for pid in ids:
+                if pid not in seen:
+                    self._recheck(pid, cancel)
+                    if pid not in self.cache.cached_patients():
+                        evicted.append(pid)
+        return evicted
+
     def page_time(self, page: dict) -> str:
         stamp = (page.get("meta") or {}).get("lastUpdated")
         return stamp or self.client.last_server_time or self._now()

@@ -194,3 +194,18 @@ def test_access_log_entries_reach_the_server_as_audit_events(sync_server, workst
               for e in entry["resource"].get("entity") or ()
               if (e.get("what") or {}).get("identifier", {}).get("system") == ENTRY_HASH]
     assert sorted(hashes) == sorted(entry.hash for entry in logged)
+
+
+def test_recheck_evicts_charts_the_server_no_longer_shows(sync_server, workstation_factory,
+                                                          fhir):
+    ws = workstation_factory(sync_server.base).sign_in()
+    for pid in ("p6", "p7", "p8"):
+        ws.sync.open_chart(pid)
+    patient = fhir.get("Patient/p7").json()
+    version = patient["meta"]["versionId"]
+    assert fhir.delete("Patient/p7", headers={"If-Match": f'W/"{version}"'}).status_code in (
+        200, 204)
+    before = ws.client.requests
+    assert ws.sync.recheck_access() == ["p7"]  # without waiting for a history round
+    assert ws.client.requests - before == 2  # one search for the batch, one read of p7
+    assert ws.store.cached_patient_ids() == ["p6", "p8"]
