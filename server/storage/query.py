@@ -50,7 +50,9 @@ def where(criteria: Criteria) -> tuple[str, str, list]:
     clauses = list(criteria.clauses)
     driver = next((c for c in clauses if c.name in TOKEN_PARAMS), None)
     source, args = "resource_current c", []
-    parts = ["c.rtype = ?", "c.deleted = 0"]
+    by_patient = driver is None and any(c.name == "patient" for c in clauses)
+    # By patient: the (patient, seq) index, never a walk of every resource of the type
+    parts = ["c.rtype || '' = ?" if by_patient else "c.rtype = ?", "c.deleted = 0"]
     if driver is not None:
         clauses.remove(driver)
         sql, args = _token_rows(criteria.rtype, driver)

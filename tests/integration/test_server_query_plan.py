@@ -29,3 +29,17 @@ def test_token_searches_start_from_the_token_index(tmp_path: Path, clauses: list
         assert "SCAN c" not in plan and "token_resource" not in plan and "current_type" not in plan
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("patients", [("p1",), ("p1", "p2", "p3")])
+def test_searches_by_patient_use_the_patient_index(tmp_path: Path, patients: tuple) -> None:
+    store = open_store(tmp_path)
+    try:
+        source, text, args = where(Criteria("Observation", [Clause("patient", patients)]))
+        with store.read() as tx:
+            plan = " / ".join(row[3] for row in tx.conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT c.rid FROM {source} WHERE {text} AND c.seq > ? "
+                "ORDER BY c.seq LIMIT 10", [*args, 0]))
+        assert "USING INDEX current_patient" in plan and "current_type" not in plan
+    finally:
+        store.close()
