@@ -54,7 +54,8 @@ def capability_statement(base: str, stamp: str) -> dict:
                 "Updates need If-Match (428 without, 412 when stale); no update-as-create; "
                 "unknown search parameters are refused (400); a Patient search needs "
                 "identifier, _id, or family and birthdate (no listing of patients); "
-                "paging by link next (_cursor); "
+                "paging by link next (_cursor); POST [type]/_search takes the parameters "
+                "as a form body; "
                 "_count up to 1000; transactions are atomic (GET entries only in batches)."),
             "security": {"service": [{"coding": [{
                 "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",

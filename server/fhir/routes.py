@@ -8,6 +8,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -99,6 +100,13 @@ async def create(request: Request, rtype: str) -> Response:
     if isinstance(body, FhirError):
         return await _run(request, _fail(body))
     return await _run(request, ops.create, rtype, body, request.headers.get("if-none-exist"))
+
+
+@router.post("/{rtype}/_search")
+async def post_search(request: Request, rtype: str) -> Response:
+    """Search with the parameters in a form body: they stay out of URLs and proxies' logs."""
+    form = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    return await _run(request, ops.search_type, rtype, [*_params(request), *form])
 
 
 @router.get("/{rtype}/_history")

@@ -80,6 +80,14 @@ def test_last_updated_filter(fhir: httpx.Client) -> None:
     assert _ids(before.json()) == {first["id"]}
 
 
+def test_search_by_post_keeps_the_nam_out_of_the_url(fhir: httpx.Client) -> None:
+    p = _post(fhir, patient())
+    r = fhir.post("Patient/_search", data={"identifier": f"{fhir_systems.NAM}|{nam_of(p)}"},
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200 and _ids(r.json()) == {p["id"]}
+    assert nam_of(p) not in str(r.request.url)
+
+
 def test_patients_are_never_listed(fhir: httpx.Client) -> None:
     p = _post(fhir, patient())
     for params in ({}, {"family": p["name"][0]["family"]}, {"given": "Hélène"},
