@@ -103,6 +103,17 @@ def _rewrite(node: object, ids: dict[str, str]) -> object:
     return node
 
 
+def _validate_entry(entry: dict, n: int, rtype: str) -> dict:
+    """validate(), with the expressions rooted at the entry (Bundle.entry[n].resource...)."""
+    try:
+        return validate(entry.get("resource"), rtype)
+    except FhirError as error:
+        root = f"Bundle.entry[{n}].resource"
+        error.issues = [(root + (e or rtype).removeprefix(rtype), d) for e, d in error.issues]
+        error.diagnostics = f"entry {n}: {error.diagnostics}"
+        raise
+
+
 class _Plan:
     """One transaction entry, checked and with its target id decided."""
 
@@ -116,7 +127,7 @@ class _Plan:
         self.rtype = path[0]
         check_type(self.rtype)
         self.rid = path[1] if len(path) == 2 else None
-        self.resource = validate(entry.get("resource"), self.rtype) if self.method != "DELETE" \
+        self.resource = _validate_entry(entry, n, self.rtype) if self.method != "DELETE" \
             else None
         self.full_url = entry.get("fullUrl")
         self.condition = search.condition(self.rtype, req["ifNoneExist"]) \

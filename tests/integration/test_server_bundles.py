@@ -54,6 +54,7 @@ def test_failing_entry_rolls_back_everything(fhir: httpx.Client) -> None:
     invalid = fhir.post("", json=_bundle(
         "transaction", _entry(p), _entry({**observation("Patient/x"), "status": 3})))
     assert invalid.status_code == 400 and _by_nam(fhir, p) == 0
+    assert invalid.json()["issue"][0]["expression"] == ["Bundle.entry[1].resource.status"]
     deleting = fhir.post("", json=_bundle(
         "transaction", {"request": {"method": "DELETE", "url": f"Patient/{existing['id']}"}},
         _entry(stale, "PUT", f"Patient/{existing['id']}")))
