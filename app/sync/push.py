@@ -122,6 +122,9 @@ class Pusher:
         entries = answer.get("entry") or []
         if len(entries) != len(changes):
             raise SyncError(Kind.INVALID, "transaction-response entry count")
+        if not all(str((e.get("response") or {}).get("status", "")).startswith("2")
+                   for e in entries):  # not all-or-nothing after all: check each one alone
+            return self._one_by_one(changes, cancel)
         done = [Pushed(c, _server_version(c, e.get("response") or {}, e.get("resource")))
                 for c, e in zip(changes, entries, strict=True)]
         return done, []
