@@ -114,7 +114,7 @@ class Puller:
         for page in pages:
             if start is None:
                 start = earlier(self.page_time(page), OVERLAP)
-            if pending is not None:
+            if pending is not None and (pending[0] or pending[1]):
                 self.cache.apply_page(*pending, {})
             entries += len(page.get("entry") or ())
             upserts, deletes, touched = self.select(page, cached, seen)
