@@ -115,7 +115,7 @@ def _raw_read(backend: str, data: Path, url: str | None, pid: str) -> float:
 
 
 def _reads(backend: str, base: str, data: Path, url: str | None, quick: bool) -> list[dict]:
-    runs = 10 if quick else 40
+    runs = 30 if quick else 100
     with httpx.Client(base_url=f"{base}/fhir/", timeout=60) as fhir:
         pid = _load_patient(fhir, 1000)
 
