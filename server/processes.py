@@ -48,11 +48,13 @@ class Postgres:
     """A throw-away PostgreSQL cluster on 127.0.0.1 (run as user postgres when we are root)."""
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="clinicdesk-pg-"))
+        root = os.geteuid() == 0
+        # As root the cluster runs as postgres, which must be able to reach its directory:
+        # /tmp, whatever TMPDIR says.
+        self.dir = Path(tempfile.mkdtemp(prefix="clinicdesk-pg-", dir="/tmp" if root else None))
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
-        self._as = {"user": "postgres", "group": "postgres", "extra_groups": []} \
-            if os.geteuid() == 0 else {}
+        self._as = {"user": "postgres", "group": "postgres", "extra_groups": []} if root else {}
         self.user = "postgres" if self._as else os.environ.get("USER", "postgres")
 
     def start(self) -> Postgres:
