@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -64,6 +65,9 @@ def create_app(settings: Settings) -> FastAPI:
         except Exception as error:  # the database is unreachable: say so, without details
             log.error("health: store unavailable (%s)", type(error).__name__)
             return JSONResponse({"status": "unavailable", "backend": settings.backend}, 503)
-        return JSONResponse({"status": "ok", "backend": settings.backend})
+        body = {"status": "ok", "backend": settings.backend}
+        if os.environ.get("CLINICDESK_SERVER_INSTANCE"):  # set by server.processes
+            body["instance"] = os.environ["CLINICDESK_SERVER_INSTANCE"]
+        return JSONResponse(body)
 
     return app

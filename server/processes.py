@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -102,37 +103,55 @@ class Postgres:
 
 
 class ServerProcess:
-    """`clinicdesk-server serve` as a child process; `base` is its root URL."""
+    """`clinicdesk-server serve` as a child process; `base` is its root URL.
+
+    The child is told a random instance name (CLINICDESK_SERVER_INSTANCE, echoed by /health):
+    a free port can be taken by someone else before the child binds it, and then it is another
+    server that answers; a first start is then retried on a new port."""
 
     def __init__(self, data_dir: Path, database_url: str | None = None, auth: bool = True,
                  extra_args: tuple[str, ...] = ()):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.args = [sys.executable, "-m", "server.cli", "serve", "--data", str(data_dir),
-                     "--port", str(self.port), "--log-level", "warning", *extra_args]
-        if database_url:
-            self.args += ["--database", database_url]
-        if not auth:
-            self.args.append("--no-auth")
+        self.data_dir, self.database_url = Path(data_dir), database_url
+        self.auth, self.extra_args = auth, extra_args
+        self.port, self.base = 0, ""
         self.proc: subprocess.Popen | None = None
-        self.log = Path(data_dir) / "server.log"
+        self.log = self.data_dir / "server.log"
 
-    def start(self, timeout: float = 30) -> ServerProcess:
-        Path(self.log).parent.mkdir(parents=True, exist_ok=True)
+    def _args(self) -> list[str]:
+        args = [sys.executable, "-m", "server.cli", "serve", "--data", str(self.data_dir),
+                "--port", str(self.port), "--log-level", "warning", *self.extra_args]
+        if self.database_url:
+            args += ["--database", self.database_url]
+        return args if self.auth else [*args, "--no-auth"]
+
+    def start(self, timeout: float = 30, attempts: int = 3) -> ServerProcess:
+        """Start (or start again after stop(), on the same port and so the same `base`)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        again = self.port != 0
+        for _ in range(attempts):
+            if self._start_once(self.port if again else free_port(), timeout):
+                return self
+        raise RuntimeError(f"server did not start; see {self.log}")
+
+    def _start_once(self, port: int, timeout: float) -> bool:
+        self.port = port
+        self.base = f"http://127.0.0.1:{self.port}"
+        instance = uuid.uuid4().hex
+        env = {**os.environ, "CLINICDESK_SERVER_INSTANCE": instance}
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=log,
-                                         cwd=Path(__file__).resolve().parent.parent)
+            self.proc = subprocess.Popen(self._args(), stdout=subprocess.DEVNULL, stderr=log,
+                                         env=env, cwd=Path(__file__).resolve().parent.parent)
         end = time.monotonic() + timeout
-        while True:
+        while self.proc.poll() is None and time.monotonic() < end:
             try:
-                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
+                health = httpx.get(f"{self.base}/health", timeout=2)
+                if health.status_code == 200 and health.json().get("instance") == instance:
+                    return True
+            except (httpx.TransportError, ValueError):
                 pass
-            if self.proc.poll() is not None or time.monotonic() > end:
-                self.stop()
-                raise RuntimeError(f"server did not start; see {self.log}")
             time.sleep(0.05)
+        self.stop()
+        return False
 
     def stop(self) -> int | None:
         if self.proc is None:
