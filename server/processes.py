@@ -58,33 +58,38 @@ class Postgres:
         self._as = {"user": "postgres", "group": "postgres", "extra_groups": []} if root else {}
         self.user = "postgres" if self._as else os.environ.get("USER", "postgres")
 
-    def start(self) -> Postgres:
+    def start(self, attempts: int = 3) -> Postgres:
         data = self.dir / "data"
         if self._as:
             shutil.chown(self.dir, "postgres", "postgres")
         subprocess.run([_pg_bin("initdb"), "-D", str(data), "-U", self.user, "--auth=trust",
                         "-E", "UTF8", "--locale=C"], check=True, stdout=subprocess.DEVNULL,
                        **self._as)
-        with open(self.dir / "log", "wb") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(
-                [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port),
-                 "-k", str(self.dir), "-c", "fsync=off", "-c", "full_page_writes=off",
-                 "-c", "max_connections=300"],
-                stdout=subprocess.DEVNULL, stderr=log, **self._as)
-        self._wait()
-        return self
+        for _ in range(attempts):  # the free port may be taken before postgres binds it
+            with open(self.dir / "log", "ab") as log:  # the child keeps its own descriptor
+                self.proc = subprocess.Popen(
+                    [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1",
+                     "-p", str(self.port), "-k", str(self.dir), "-c", "fsync=off",
+                     "-c", "full_page_writes=off", "-c", "max_connections=300"],
+                    stdout=subprocess.DEVNULL, stderr=log, **self._as)
+            if self._wait(data):
+                return self
+            _stop(self.proc, timeout=30, how=signal.SIGINT)
+            self.port = free_port()
+        raise RuntimeError(f"PostgreSQL did not start; see {self.dir / 'log'}")
 
-    def _wait(self, timeout: float = 30) -> None:
+    def _wait(self, data: Path, timeout: float = 30) -> bool:
+        """True once our cluster answers (not another one that took the port)."""
         import psycopg
         end = time.monotonic() + timeout
-        while True:
+        while self.proc.poll() is None and time.monotonic() < end:
             try:
-                psycopg.connect(self.url("postgres"), connect_timeout=2).close()
-                return
+                with psycopg.connect(self.url("postgres"), connect_timeout=2) as conn:
+                    where = conn.execute("SHOW data_directory").fetchone()[0]
+                return Path(where).resolve() == data.resolve() and self.proc.poll() is None
             except psycopg.OperationalError:
-                if self.proc.poll() is not None or time.monotonic() > end:
-                    raise RuntimeError("PostgreSQL did not start") from None
                 time.sleep(0.1)
+        return False
 
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
