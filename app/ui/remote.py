@@ -142,7 +142,9 @@ class RemoteSession:
     def verify_password(self, password: str) -> bool:
         return bool(self._verifier and self._verifier.check(password))
 
-    def sign_out(self) -> None:
+    def sign_out(self, purge_charts: bool = False) -> None:
+        """Sign out; the cache keeps only the charts opened in the retention period, or none
+        with `purge_charts` (app.store.retention)."""
         with self._lock:
             client, executor = self.client, self.executor
             self.client = self.executor = self.profile = self._verifier = None
@@ -152,4 +154,18 @@ class RemoteSession:
             finally:
                 client.close()
         if executor is not None:
-            executor.close()
+            try:
+                self._apply_retention(executor, purge_charts)
+            finally:
+                executor.close()
+
+    def _apply_retention(self, executor, purge_all: bool) -> None:
+        from app.store import StoreError, retention
+
+        days = self.settings.retention_days
+        try:
+            purged = executor.call(lambda store: retention.purge_all(store) if purge_all
+                                   else retention.purge_stale(store, days))
+            log.info("retention: %d charts removed from the cache", len(purged))
+        except StoreError as err:
+            log.warning("retention not applied: %s", type(err).__name__)

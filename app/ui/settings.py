@@ -58,6 +58,20 @@ class Settings:
         except (TypeError, ValueError):
             return DEFAULT_IDLE_MINUTES
 
+    @property
+    def retention_days(self) -> int:
+        """Charts not opened for this many days leave the cache (app.store.retention)."""
+        from app.store.retention import DEFAULT_DAYS
+        try:
+            return max(0, int(self._qs.value("retention_days", DEFAULT_DAYS)))
+        except (TypeError, ValueError):
+            return DEFAULT_DAYS
+
+    @retention_days.setter
+    def retention_days(self, value: int) -> None:
+        self._qs.setValue("retention_days", int(value))
+        self._qs.sync()
+
     def saved_profile(self, username: str) -> str:
         """The profile JSON of the last online sign-in (staff data, for offline sign-in)."""
         return str(self._qs.value(f"profiles/{_key(username)}", ""))

@@ -151,6 +151,25 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>PinDialog</name>
+        <message>
+            <source>QHR access key</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type the PIN of your QHR access key.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} attempt(s) left before the key locks.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Insert your QHR access key, then choose OK.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>QhrPanel</name>
         <message>
             <source>Insert your QHR access key to open the viewer.</source>
@@ -396,6 +415,65 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>account_request</name>
+        <message>
+            <source>Only staff authorised to manage user accounts of this institution may request an account.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the new user's first and last name.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter a valid e-mail address.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This looks like a shared mailbox: give an address only the new user reads.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Do not give your own e-mail address: give the new user's.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This e-mail address is already given for another person: each user needs their own address.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Name every institution of the new user.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose the primary institution among those named.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You may request accounts only for your institutions.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Administrative accounts are for administrative staff only: a health professional may not hold one.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the professional's practice number.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the laboratory registration number(s) with the laboratory's name, or the user will not receive results.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Give the reference account (name and id) whose mandates are copied.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the billing name and client number as on the invoice, e.g. "Clinique Exemple - 123".</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>chart</name>
         <message>
             <source>This chart is not on this workstation, and the central server cannot be reached.</source>
@@ -594,6 +672,61 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>ramq</name>
+        <message>
+            <source>Enter the full name of the establishment.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose the import type: FMG or non-FMG (one per institution).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>An FMG import needs the FMG reference number (1XXX).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The FMG reference number has the form 1XXX.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>A non-FMG import has no FMG reference number: leave it empty.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the AIP access code given by RAMQ (letters and digits).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the password of this AIP access code.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The two AIP identifiers must be different.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This AIP access code is already used by another system: an AIP code may be used by one system at a time. Ask RAMQ for codes reserved for ClinicDesk.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The place-of-follow-up number is the billing establishment number, 5XXXX or 6XXXX.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter a CE identifier (administrative staff) or an IP identifier (solo physician).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the full name (first and last) of the CE identifier's owner.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter the password of the CE identifier.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>search</name>
         <message>
             <source>Type what to search for. Search by health insurance number, chart number, or surname, first name and birth date.</source>
@@ -750,6 +883,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Working offline: changes are kept and will be sent when the server is back.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server's certificate is not trusted; the connection was refused.</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -152,6 +152,25 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>PinDialog</name>
+        <message>
+            <source>QHR access key</source>
+            <translation>Clé d'accès DSQ</translation>
+        </message>
+        <message>
+            <source>Type the PIN of your QHR access key.</source>
+            <translation>Entrez le NIP de votre clé d'accès DSQ.</translation>
+        </message>
+        <message>
+            <source>{n} attempt(s) left before the key locks.</source>
+            <translation>Il reste {n} essai(s) avant le blocage de la clé.</translation>
+        </message>
+        <message>
+            <source>Insert your QHR access key, then choose OK.</source>
+            <translation>Insérez votre clé d'accès DSQ, puis choisissez OK.</translation>
+        </message>
+    </context>
+    <context>
         <name>QhrPanel</name>
         <message>
             <source>Insert your QHR access key to open the viewer.</source>
@@ -397,6 +416,65 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>account_request</name>
+        <message>
+            <source>Only staff authorised to manage user accounts of this institution may request an account.</source>
+            <translation>Seul le personnel autorisé à gérer les comptes d'utilisateurs de cet établissement peut demander un compte.</translation>
+        </message>
+        <message>
+            <source>Enter the new user's first and last name.</source>
+            <translation>Entrez le prénom et le nom du nouvel utilisateur.</translation>
+        </message>
+        <message>
+            <source>Enter a valid e-mail address.</source>
+            <translation>Entrez une adresse courriel valide.</translation>
+        </message>
+        <message>
+            <source>This looks like a shared mailbox: give an address only the new user reads.</source>
+            <translation>Cette adresse semble être une boîte partagée : donnez une adresse que seul le nouvel utilisateur consulte.</translation>
+        </message>
+        <message>
+            <source>Do not give your own e-mail address: give the new user's.</source>
+            <translation>Ne donnez pas votre propre adresse courriel : donnez celle du nouvel utilisateur.</translation>
+        </message>
+        <message>
+            <source>This e-mail address is already given for another person: each user needs their own address.</source>
+            <translation>Cette adresse courriel est déjà donnée pour une autre personne : chaque utilisateur doit avoir sa propre adresse.</translation>
+        </message>
+        <message>
+            <source>Name every institution of the new user.</source>
+            <translation>Nommez chaque établissement du nouvel utilisateur.</translation>
+        </message>
+        <message>
+            <source>Choose the primary institution among those named.</source>
+            <translation>Choisissez l'établissement principal parmi ceux nommés.</translation>
+        </message>
+        <message>
+            <source>You may request accounts only for your institutions.</source>
+            <translation>Vous ne pouvez demander des comptes que pour vos établissements.</translation>
+        </message>
+        <message>
+            <source>Administrative accounts are for administrative staff only: a health professional may not hold one.</source>
+            <translation>Les comptes administratifs sont réservés au personnel administratif : un professionnel de la santé ne peut pas en détenir.</translation>
+        </message>
+        <message>
+            <source>Enter the professional's practice number.</source>
+            <translation>Entrez le numéro de permis du professionnel.</translation>
+        </message>
+        <message>
+            <source>Enter the laboratory registration number(s) with the laboratory's name, or the user will not receive results.</source>
+            <translation>Entrez le ou les numéros d'inscription de laboratoire avec le nom du laboratoire, sinon l'utilisateur ne recevra pas les résultats.</translation>
+        </message>
+        <message>
+            <source>Give the reference account (name and id) whose mandates are copied.</source>
+            <translation>Indiquez le compte de référence (nom et identifiant) dont les mandats sont copiés.</translation>
+        </message>
+        <message>
+            <source>Enter the billing name and client number as on the invoice, e.g. "Clinique Exemple - 123".</source>
+            <translation>Entrez le nom de facturation et le numéro de client tels qu'ils figurent sur la facture, p. ex. « Clinique Exemple - 123 ».</translation>
+        </message>
+    </context>
+    <context>
         <name>chart</name>
         <message>
             <source>This chart is not on this workstation, and the central server cannot be reached.</source>
@@ -595,6 +673,61 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>ramq</name>
+        <message>
+            <source>Enter the full name of the establishment.</source>
+            <translation>Entrez le nom complet de l'établissement.</translation>
+        </message>
+        <message>
+            <source>Choose the import type: FMG or non-FMG (one per institution).</source>
+            <translation>Choisissez le type d'importation : GMF ou non-GMF (un seul par établissement).</translation>
+        </message>
+        <message>
+            <source>An FMG import needs the FMG reference number (1XXX).</source>
+            <translation>Une importation GMF demande le numéro de référence du GMF (1XXX).</translation>
+        </message>
+        <message>
+            <source>The FMG reference number has the form 1XXX.</source>
+            <translation>Le numéro de référence du GMF a la forme 1XXX.</translation>
+        </message>
+        <message>
+            <source>A non-FMG import has no FMG reference number: leave it empty.</source>
+            <translation>Une importation non-GMF n'a pas de numéro de référence GMF : laissez-le vide.</translation>
+        </message>
+        <message>
+            <source>Enter the AIP access code given by RAMQ (letters and digits).</source>
+            <translation>Entrez le code d'accès AIP fourni par la RAMQ (lettres et chiffres).</translation>
+        </message>
+        <message>
+            <source>Enter the password of this AIP access code.</source>
+            <translation>Entrez le mot de passe de ce code d'accès AIP.</translation>
+        </message>
+        <message>
+            <source>The two AIP identifiers must be different.</source>
+            <translation>Les deux identifiants AIP doivent être différents.</translation>
+        </message>
+        <message>
+            <source>This AIP access code is already used by another system: an AIP code may be used by one system at a time. Ask RAMQ for codes reserved for ClinicDesk.</source>
+            <translation>Ce code d'accès AIP est déjà utilisé par un autre système : un code AIP ne peut servir qu'à un système à la fois. Demandez à la RAMQ des codes réservés à ClinicDesk.</translation>
+        </message>
+        <message>
+            <source>The place-of-follow-up number is the billing establishment number, 5XXXX or 6XXXX.</source>
+            <translation>Le numéro du lieu de suivi est le numéro d'établissement de facturation, 5XXXX ou 6XXXX.</translation>
+        </message>
+        <message>
+            <source>Enter a CE identifier (administrative staff) or an IP identifier (solo physician).</source>
+            <translation>Entrez un identifiant CE (personnel administratif) ou un identifiant IP (médecin en pratique seule).</translation>
+        </message>
+        <message>
+            <source>Enter the full name (first and last) of the CE identifier's owner.</source>
+            <translation>Entrez le nom complet (prénom et nom) du titulaire de l'identifiant CE.</translation>
+        </message>
+        <message>
+            <source>Enter the password of the CE identifier.</source>
+            <translation>Entrez le mot de passe de l'identifiant CE.</translation>
+        </message>
+    </context>
+    <context>
         <name>search</name>
         <message>
             <source>Type what to search for. Search by health insurance number, chart number, or surname, first name and birth date.</source>
@@ -752,6 +885,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Working offline: changes are kept and will be sent when the server is back.</source>
             <translation>Travail hors ligne : les modifications sont conservées et seront envoyées au retour du serveur.</translation>
+        </message>
+        <message>
+            <source>The central server's certificate is not trusted; the connection was refused.</source>
+            <translation>Le certificat du serveur central n'est pas reconnu; la connexion a été refusée.</translation>
         </message>
     </context>
 </TS>

@@ -1,0 +1,40 @@
+"""Retention through the app's session against the real server: sign-out keeps only the charts
+opened within the retention period (a setting), and sign-out with purge keeps none."""
+
+from __future__ import annotations
+
+from app.core.profiles import Profession
+from app.ui.remote import RemoteSession
+from app.ui.remote_data import FhirCharts
+from tests import access_matrix as m
+from tests.fixtures.access import MATRIX_PASSWORD
+
+
+def _cached(session: RemoteSession) -> list[str]:
+    return session.executor.call(lambda store: store.cached_patient_ids())
+
+
+def test_sign_out_applies_retention_and_can_purge_everything(ui_settings, matrix_server,
+                                                             tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    doctor = m.username(Profession.PHYSICIAN, "own")
+    session = RemoteSession(settings=ui_settings)
+    try:
+        session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
+        for consent in ("open", "restricted"):
+            FhirCharts(session).open(m.patient_id(consent))
+        assert len(_cached(session)) == 2
+        session.sign_out()  # both opened just now: kept for 30 days
+        session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
+        assert len(_cached(session)) == 2
+        ui_settings.retention_days = 0
+        session.sign_out()  # a zero-day retention keeps nothing opened before now
+        session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
+        assert _cached(session) == []
+        ui_settings.retention_days = 30
+        FhirCharts(session).open(m.patient_id("open"))
+        session.sign_out(purge_charts=True)
+        session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
+        assert _cached(session) == []
+    finally:
+        session.sign_out()
