@@ -20,7 +20,7 @@ from app.ui.search_panel import OPENING, SearchPanel
 from app.ui.services import Chart, KeyState, Services, Session, SyncStatus
 from app.ui.settings import Settings
 from app.ui.status import StatusBar
-from app.ui.widgets import Retranslatable, data_label
+from app.ui.widgets import Retranslatable, data_label, profession_name
 
 SYNC_EVERY_MS = 5 * 60_000
 
@@ -78,7 +78,6 @@ class MainWindow(Retranslatable, QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.user_label = data_label(self, "user")
-        self.user_label.setText(self.session.profile.display_name)
         self.status.insertWidget(0, self.user_label)
 
     def _build_actions(self) -> None:
@@ -103,6 +102,9 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("ClinicDesk"))
+        profile = self.session.profile
+        self.user_label.setText(
+            f"{profile.display_name} — {profession_name(profile.profession.value)}")
         self.menus["file"].setTitle(self.tr("&File"))
         self.menus["patient"].setTitle(self.tr("&Patient"))
         self.menus["tools"].setTitle(self.tr("&Tools"))

@@ -22,7 +22,7 @@ from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import LANGUAGES, current_language, set_language
 from app.ui.services import DemoUser, Session, SessionService
 from app.ui.settings import Settings
-from app.ui.widgets import Retranslatable, mark_data
+from app.ui.widgets import Retranslatable, mark_data, profession_name
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QListWidgetItem
@@ -228,7 +228,8 @@ class SignInWindow(Retranslatable, QWidget):
         index = self.demo_box.indexOf(self.demo_title) + 1
         self.demo_box.insertWidget(index, self.demo_list)
         for user in users:
-            item = QListWidgetItem(f"{user.username} — {user.display_name}")
+            item = QListWidgetItem(f"{user.username} — {user.display_name} "
+                                   f"({profession_name(user.profession)})")
             item.setData(Qt.ItemDataRole.UserRole, user)
             self.demo_list.addItem(item)
 

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from app.core.text import QT_TRANSLATE_NOOP
+
+PROFESSIONS = {  # app.core.profiles.Profession values → names shown
+    "physician": QT_TRANSLATE_NOOP("profession", "Physician"),
+    "resident": QT_TRANSLATE_NOOP("profession", "Resident"),
+    "nurse": QT_TRANSLATE_NOOP("profession", "Nurse"),
+    "auxiliary_nurse": QT_TRANSLATE_NOOP("profession", "Auxiliary nurse"),
+    "nurse_practitioner": QT_TRANSLATE_NOOP("profession", "Nurse practitioner"),
+    "pharmacist": QT_TRANSLATE_NOOP("profession", "Pharmacist"),
+    "extern": QT_TRANSLATE_NOOP("profession", "Extern"),
+    "receptionist": QT_TRANSLATE_NOOP("profession", "Receptionist"),
+    "administrator": QT_TRANSLATE_NOOP("profession", "Clinic administrator"),
+    "technical_support": QT_TRANSLATE_NOOP("profession", "Technical support"),
+}
 DATA = "cd_data"  # property on widgets whose text is data (names, dates), not a translation
+
+
+def profession_name(value: str) -> str:
+    source = PROFESSIONS.get(value)
+    return QCoreApplication.translate("profession", source) if source else value
 
 
 def mark_data(widget: QWidget) -> QWidget:

@@ -621,6 +621,49 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>profession</name>
+        <message>
+            <source>Physician</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Resident</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Nurse</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Auxiliary nurse</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Nurse practitioner</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pharmacist</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Extern</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Receptionist</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Clinic administrator</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Technical support</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>qhr</name>
         <message>
             <source>Externs cannot access the QHR.</source>

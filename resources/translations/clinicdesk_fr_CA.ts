@@ -622,6 +622,49 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>profession</name>
+        <message>
+            <source>Physician</source>
+            <translation>Médecin</translation>
+        </message>
+        <message>
+            <source>Resident</source>
+            <translation>Résident en médecine</translation>
+        </message>
+        <message>
+            <source>Nurse</source>
+            <translation>Infirmière ou infirmier</translation>
+        </message>
+        <message>
+            <source>Auxiliary nurse</source>
+            <translation>Infirmière auxiliaire ou infirmier auxiliaire</translation>
+        </message>
+        <message>
+            <source>Nurse practitioner</source>
+            <translation>IPS</translation>
+        </message>
+        <message>
+            <source>Pharmacist</source>
+            <translation>Pharmacien</translation>
+        </message>
+        <message>
+            <source>Extern</source>
+            <translation>Externe</translation>
+        </message>
+        <message>
+            <source>Receptionist</source>
+            <translation>Réception</translation>
+        </message>
+        <message>
+            <source>Clinic administrator</source>
+            <translation>Administrateur de la clinique</translation>
+        </message>
+        <message>
+            <source>Technical support</source>
+            <translation>Soutien technique</translation>
+        </message>
+    </context>
+    <context>
         <name>qhr</name>
         <message>
             <source>Externs cannot access the QHR.</source>
