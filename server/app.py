@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server import identity
+from server import identity, ramq
 from server.fhir.routes import http_error
 from server.fhir.routes import router as fhir_router
 from server.settings import Settings
@@ -21,7 +21,7 @@ from server.storage import open_store
 log = logging.getLogger("server")
 # Other components add routers here: modules exposing `router` (an APIRouter); optional ones
 # that are not written yet are skipped.
-ROUTERS = ("server.identity.routes",)
+ROUTERS = ("server.identity.routes", "server.ramq.routes")
 
 
 def _extra_routers() -> list:
@@ -40,9 +40,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.data_dir, settings.database_url)
         log.info("store open: %s", app.state.store.backend)
+        ramq.start(app)  # the nightly registration import
         try:
             yield
         finally:
+            ramq.stop(app)
             identity.shutdown(app)  # queued AuditEvents are stored before the store closes
             app.state.store.close()
             log.info("store closed")

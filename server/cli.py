@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMANDS = ("serve", "seed", "account")
+COMMANDS = ("serve", "seed", "account", "ramq-import")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="ClinicDesk reference central EMR server")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"server.commands.{name}").register(sub)
+        importlib.import_module(f"server.commands.{name.replace('-', '_')}").register(sub)
     return parser
 
 

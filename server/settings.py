@@ -16,6 +16,7 @@ class Settings:
     access_token_ttl: float = 900  # seconds; OAuth access tokens (short in tests of expiry)
     default_count: int = 100  # page size when the client gives no _count
     max_count: int = 1000
+    ramq_import_hour: int | None = 2  # local hour of the nightly RAMQ import; None: off
 
     @property
     def backend(self) -> str:

@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="serve FHIR without authorisation (tests of the FHIR engine only)")
     p.add_argument("--access-token-ttl", type=float, default=900, metavar="SECONDS",
                    help="lifetime of OAuth access tokens (default 900: 15 minutes)")
+    p.add_argument("--ramq-import-hour", type=int, default=2, metavar="HOUR",
+                   help="local hour of the nightly RAMQ registration import (-1: off)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(run=run)
 
@@ -38,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
     settings = Settings(data_dir=args.data, database_url=args.database, host=args.host,
                         port=args.port, auth_required=not args.no_auth,
-                        access_token_ttl=args.access_token_ttl)
+                        access_token_ttl=args.access_token_ttl,
+                        ramq_import_hour=None if args.ramq_import_hour < 0
+                        else args.ramq_import_hour)
     if args.no_auth:
         logging.getLogger("server").warning("authorisation is OFF (--no-auth)")
     # No access log: request lines carry search parameters (NAM, names, birth dates).
