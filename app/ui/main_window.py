@@ -74,7 +74,7 @@ class MainWindow(Retranslatable, QMainWindow):
         work.addWidget(left)
         work.addWidget(self.center)
         work.addWidget(self.qhr_panel)
-        work.setSizes([300, 720, 260])
+        work.setSizes([350, 670, 260])
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.user_label = data_label(self, "user")

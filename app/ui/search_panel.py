@@ -46,7 +46,7 @@ class SearchPanel(Retranslatable, QWidget):
 
     def retranslate(self) -> None:
         self.label.setText(self.tr("&Find a patient"))
-        self.search.setPlaceholderText(self.tr("NAM, name and birth date, or chart number"))
+        self.search.setPlaceholderText(self.tr("NAM, name + birth date, or chart no."))
         self.banner.setText(self.tr(
             "Signed in offline: the central server cannot be reached. You are working from "
             "this workstation's copy; your changes will be sent when the server is back."))

@@ -224,10 +224,14 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>NAM, name and birth date, or chart number</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>NAM, name + birth date, or chart no.</source>
             <translation type="unfinished" />
         </message>
     </context>

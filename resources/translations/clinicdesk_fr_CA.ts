@@ -225,11 +225,15 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>NAM, name and birth date, or chart number</source>
-            <translation>NAM, nom + naissance, ou n° de dossier</translation>
+            <translation type="vanished">NAM, nom + naissance, ou n° de dossier</translation>
         </message>
         <message>
             <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
             <translation>Connexion hors ligne : le serveur central est injoignable. Vous travaillez avec la copie de ce poste; vos modifications seront envoyées au retour du serveur.</translation>
+        </message>
+        <message>
+            <source>NAM, name + birth date, or chart no.</source>
+            <translation>NAM, nom + naissance, ou n° dossier</translation>
         </message>
     </context>
     <context>
