@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from app.store import access_log, db, outbox, patients, resources
+from app.store import access_log, db, outbox, patients, ramq_cache, resources
 from app.store.errors import StoreClosed
 
 
@@ -102,6 +102,11 @@ class Reader:
     @mapped
     def unacknowledged_access(self, limit: int = 100) -> list[access_log.Entry]:
         return access_log.unacknowledged(self._conn, limit)
+
+    @mapped
+    def ramq_answer(self, nam: str, service: str) -> tuple[dict, str] | None:
+        """The last RAMQ answer kept for this NAM and service, and its instant."""
+        return ramq_cache.get(self._conn, nam, service)
 
     @mapped
     def integrity_problems(self) -> list[str]:

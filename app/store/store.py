@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from app.logsetup import PatientData
-from app.store import access_log, db, keys, migrations, outbox, patients, resources
+from app.store import access_log, db, keys, migrations, outbox, patients, ramq_cache, resources
 from app.store.errors import StoreClosed, StoreExists, StoreNotFound, WrongKey
 from app.store.reader import Reader, mapped
 
@@ -218,6 +218,14 @@ class Store(Reader):
     def log_access(self, access: access_log.Access) -> access_log.Entry:
         with self.transaction() as conn:
             return access_log.append(conn, access)
+
+    def put_ramq_answer(self, nam: str, service: str, answer: dict, as_of: str,
+                        access: access_log.Access | None = None) -> None:
+        """Keep the last RAMQ answer for offline use, and log the access, in one transaction."""
+        with self.transaction() as conn:
+            ramq_cache.put(conn, nam, service, answer, as_of)
+            if access is not None:
+                access_log.append(conn, access)
 
     def acknowledge_access(self, seqs: list[int]) -> None:
         with self.transaction() as conn:

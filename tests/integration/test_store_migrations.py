@@ -31,7 +31,7 @@ def columns(conn, table: str) -> set[str]:
 
 def test_numbering_is_dense_and_latest_known():
     assert [n for n, _ in migrations.MIGRATIONS] == list(range(1, migrations.LATEST + 1))
-    assert migrations.LATEST == 4
+    assert migrations.LATEST == 5
 
 
 def test_0001_resources(at_version):
@@ -75,6 +75,17 @@ def test_0004_access_log(at_version):
         conn.execute("UPDATE access_log SET action = 'x'")
     with pytest.raises(db.Error, match="append-only"):
         conn.execute("DELETE FROM access_log")
+
+
+def test_0005_ramq_answers(at_version):
+    conn = at_version(4)
+    conn.execute("INSERT INTO sync_state VALUES ('Patient', 'c1', 'now')")
+    migrations.migrate(conn, 5)
+    assert conn.execute("SELECT cursor FROM sync_state").fetchone()[0] == "c1"
+    assert {"nam", "service", "answer", "as_of"} <= columns(conn, "ramq_answer")
+    conn.execute("INSERT INTO ramq_answer VALUES ('N', 'eligibility', '{}', 't')")
+    with pytest.raises(db.Error):
+        conn.execute("INSERT INTO ramq_answer VALUES ('N', 'eligibility', '{}', 't2')")
 
 
 def test_newer_database_is_refused_untouched(at_version):
