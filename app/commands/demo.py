@@ -36,20 +36,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def has_display() -> bool:
-    if not sys.platform.startswith("linux"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or os.environ.get("QT_QPA_PLATFORM"))
+def _has_display() -> bool:
+    from app.ui.app import has_display  # the same rule as `clinicdesk` alone
+
+    return has_display()
 
 
 def run(args: argparse.Namespace) -> int:
     if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    elif not has_display():
+    elif not _has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     folder = Path(tempfile.mkdtemp(prefix="clinicdesk-demo-"))
+    print(f"Demo data (deleted at exit): {folder}", flush=True)
     os.environ.update({
         "CLINICDESK_HOME": str(folder / "home"), "XDG_DATA_HOME": str(folder / "data"),
         "CLINICDESK_ALLOW_INSECURE_KEYRING": "1",

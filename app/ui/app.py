@@ -4,6 +4,7 @@ flow, and `main()`. Start-up imports stay lean: the main window is imported afte
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,8 +111,26 @@ def run(services: Services, settings: Settings | None = None, *,
     return code
 
 
+NO_DISPLAY = """No display found, so the ClinicDesk window cannot open here.
+Start ClinicDesk from a desktop session (or with `ssh -X`), or under a virtual display:
+  xvfb-run -a clinicdesk
+To look at the app on a machine without a display:
+  clinicdesk demo --offscreen --screenshot demo.png --quit-after 5"""
+
+
+def has_display() -> bool:
+    """Linux needs X11 or Wayland, unless a Qt platform (offscreen, vnc…) is chosen."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`clinicdesk` without a sub-command: the workstation app against the saved server."""
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
     from app.ui.backend import build_services
 
     settings = Settings()
