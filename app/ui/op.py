@@ -1,6 +1,6 @@
 """Background operations: `Op(parent, fn).on_success(cb).on_failure(cb).start()`.
 
-`fn` runs on a worker thread (Qt's global thread pool, or an `executor` such as the one that owns
+`fn` runs on a worker thread (the Ops' own thread pool, or an `executor` such as the one that owns
 the store's write connection); its result or exception comes back to the GUI thread by a queued
 signal. When `fn` takes a `cancel` parameter it receives a `threading.Event` that `Op.cancel()`
 sets; `app.core.errors.Cancelled` is never reported as an error. Failures without an
@@ -30,6 +30,18 @@ GENERIC_FAILURE = QT_TRANSLATE_NOOP(
     "op", "Something went wrong. Try again; if it happens again, call technical support.")
 
 _running: set[Op] = set()  # keeps every Op alive until its result is delivered
+MAX_WORKERS = 8  # mostly waiting on the network or the store thread, not on the CPU
+_workers: QThreadPool | None = None
+
+
+def worker_pool() -> QThreadPool:
+    """The Ops' own pool: Qt's global one has one thread per core, so a long sync round on a
+    two-core workstation would make a search wait."""
+    global _workers
+    if _workers is None:
+        _workers = QThreadPool()
+        _workers.setMaxThreadCount(MAX_WORKERS)
+    return _workers
 
 
 def user_message(err: BaseException) -> str:
@@ -106,7 +118,7 @@ class Op(QObject):
         if self._executor is not None:
             self._executor.submit(self._work)
         else:
-            QThreadPool.globalInstance().start(_Job(self._work))
+            worker_pool().start(_Job(self._work))
         return self
 
     def _work(self) -> None:

@@ -114,3 +114,12 @@ def test_executor_runs_the_work(qtbot, owner):
 def _alive(obj) -> bool:
     from shiboken6 import isValid
     return isValid(obj)
+
+
+def test_long_operations_do_not_hold_up_a_quick_one(qtbot, owner):
+    release, done = threading.Event(), []
+    for _ in range(3):  # more than the cores of a small workstation
+        Op(owner, lambda: release.wait(10)).start()
+    Op(owner, lambda: "quick").on_success(done.append).start()
+    qtbot.waitUntil(lambda: done == ["quick"], timeout=3000)
+    release.set()
