@@ -64,11 +64,6 @@ def chart_context(store, patient_id: str) -> PatientContext:
     return PatientContext(patient_id, physicians_of(patient), consent_from_fhir(consents))
 
 
-def _of_class(conn, patient_id: str, data_class: DataClass) -> list[dict]:
-    return [r for r in resources.list_for_patient(conn, patient_id)
-            if data_class_of(r.get("resourceType", ""), r) == data_class]
-
-
 def authorised_read(store, user: UserProfile, context: PatientContext, data_class: DataClass,
                     reason: str | None = None, *, workstation: str | None = None,
                     purpose: str = READ) -> ReadResult:
@@ -76,15 +71,25 @@ def authorised_read(store, user: UserProfile, context: PatientContext, data_clas
     `reason`: a break-the-glass reason typed by the user (only used where the glass may be
     broken). `purpose`: the logged action of an allowed read (`read`, `export`…). QHR data is
     never cached: its read is logged here and shown by the QHR viewer."""
+    with store.transaction() as conn:
+        return _read(conn, None, user, context, data_class, reason, workstation, purpose)
+
+
+def _read(conn, cached: list[dict] | None, user: UserProfile, context: PatientContext,
+          data_class: DataClass, reason: str | None, workstation: str | None,
+          purpose: str) -> ReadResult:
+    """One decision, one entry, the class's resources (from `cached`, the patient's rows)."""
     decision = access.decide(user, context, data_class, Action.READ, reason)
     action = (BREAK_GLASS if decision.break_glass else purpose) if decision.allowed else DENIED
     entry_reason = decision.break_glass_reason if decision.break_glass else None
-    with store.transaction() as conn:
-        found = _of_class(conn, context.patient_id, data_class) \
-            if decision.allowed and data_class != DataClass.QHR else []
-        entry = access_log.append(conn, access_log.Access(
-            user.username, context.patient_id, data_class, action, entry_reason),
-            workstation=workstation)
+    found: list[dict] = []
+    if decision.allowed and data_class != DataClass.QHR:
+        rows = cached if cached is not None else resources.list_for_patient(
+            conn, context.patient_id)
+        found = [r for r in rows if data_class_of(r.get("resourceType", ""), r) == data_class]
+    entry = access_log.append(conn, access_log.Access(
+        user.username, context.patient_id, data_class, action, entry_reason),
+        workstation=workstation)
     return ReadResult(decision, found, entry)
 
 
@@ -94,11 +99,15 @@ def chart_sections(user: UserProfile) -> list[DataClass]:
 
 
 def authorised_chart(store, user: UserProfile, patient_id: str, reason: str | None = None,
-                     sections: list[DataClass] | None = None) -> dict[DataClass, ReadResult]:
-    """One authorised (and logged) read per section shown; `reason` breaks the glass."""
+                     sections: list[DataClass] | None = None, *,
+                     purpose: str = READ) -> dict[DataClass, ReadResult]:
+    """One authorised, logged read per section shown (`reason` breaks the glass), all in one
+    transaction: one commit per chart opening, not one per section."""
     context = chart_context(store, patient_id)
-    return {c: authorised_read(store, user, context, c, reason)
-            for c in (sections if sections is not None else chart_sections(user))}
+    with store.transaction() as conn:
+        cached = resources.list_for_patient(conn, patient_id)
+        return {c: _read(conn, cached, user, context, c, reason, None, purpose)
+                for c in (sections if sections is not None else chart_sections(user))}
 
 
 def log_search(store, user: UserProfile, kind: str, result_count: int, *,

@@ -18,7 +18,7 @@ from app.core import access
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
 from app.store import access_log
-from app.store.authorised import DENIED, authorised_read, chart_context
+from app.store.authorised import DENIED, authorised_chart, chart_context
 
 EXPORT = "export"
 REPORT = "report"
@@ -29,14 +29,10 @@ REPORT_FIELDS = ("at", "username", "information", "action", "workstation", "reas
 def export_bundle(store, user: UserProfile, patient_id: str,
                   reason: str | None = None) -> dict:
     """Every cached resource of the patient this user may read, as a collection Bundle."""
-    context = chart_context(store, patient_id)
-    entries: list[dict] = []
-    for data_class in DataClass:
-        if data_class == DataClass.QHR:  # never cached: nothing to export
-            continue
-        result = authorised_read(store, user, context, data_class, reason, purpose=EXPORT)
-        entries += [{"fullUrl": f"urn:clinicdesk:{r['resourceType']}/{r.get('id')}",
-                     "resource": r} for r in result.resources]
+    sections = [c for c in DataClass if c != DataClass.QHR]  # QHR is never cached
+    read = authorised_chart(store, user, patient_id, reason, sections, purpose=EXPORT)
+    entries = [{"fullUrl": f"urn:clinicdesk:{r['resourceType']}/{r.get('id')}", "resource": r}
+               for result in read.values() for r in result.resources]
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
             "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
             "meta": {"tag": [{"system": "urn:clinicdesk:export", "code": "access-request"}]},
