@@ -2,6 +2,81 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
     <context>
+        <name>AccountRequestForm</name>
+        <message>
+            <source>First name</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last name</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Personal e-mail (not shared)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Practice number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Prescriber number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reference account (last name, first name)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reference account id</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Billing name and client number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Clinique Exemple - 123</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This user had an account before</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Administrative account (administrative staff only)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Occupation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Primary institution</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Laboratory registrations (one per line: laboratory: number)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Comment (special rights)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Send the request</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Request sent. The account takes up to 3 business days; you will see here when the welcome e-mail is sent.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{name}: {status} (expected by {due})</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>ChartView</name>
         <message>
             <source>Summary</source>
@@ -44,6 +119,85 @@
         </message>
         <message>
             <source>Details</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>ImportConfigForm</name>
+        <message>
+            <source>Full name of the establishment</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>FMG reference number (1XXX)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>AIP access code (first identifier)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Password of the first AIP code</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>AIP access code (second identifier)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Password of the second AIP code</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>RAMQ place-of-follow-up number (5XXXX or 6XXXX)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CE identifier (or IP identifier, solo physician)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Full name of the CE identifier's owner</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>CE identifier password</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Import type (one per institution)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>FMG</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Non-FMG</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>unchanged (never shown again)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Save the configuration</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Import now</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Configuration saved.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last attempt: {at}.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Failing since {since}.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -201,6 +355,112 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>You may not use the QHR viewer, because:</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>RamqAdmin</name>
+        <message>
+            <source>No import yet.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last import succeeded.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last import succeeded with the second AIP identifier: the first one fails.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Imports stopped: the access codes are refused ({credential}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Imports stopped: the access codes have expired ({credential}).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Imports stopped: the CE identifier's owner has left; enter the new authorised CE identifier.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The last import failed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>submitted</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>in progress</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>welcome e-mail sent</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>RamqPanel</name>
+        <message>
+            <source>Asking RAMQ…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>RAMQ: family physician and insurance</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>&amp;Health insurance number (NAM)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Look up</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Family physician</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Group / place</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Registered since</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Place-of-follow-up number</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>FMG</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Health insurance</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Registered with a family physician.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not registered with a family physician.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Insured until {date}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not insured</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server cannot be reached: information as of {date}.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -717,6 +977,22 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>The QHR viewer could not be opened.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>The QHR session is closed: plug in your key and enter your PIN again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR service cannot be reached. Try again in a moment.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR session has expired: enter your PIN again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR service refused access with this key.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>ramq</name>
@@ -770,6 +1046,18 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Enter the password of the CE identifier.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The central server cannot be reached and this NAM has not been looked up on this workstation before.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This is not a valid health insurance number (NAM).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Only an authorised administrator may use this form.</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -2,6 +2,81 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_CA" sourcelanguage="en">
     <context>
+        <name>AccountRequestForm</name>
+        <message>
+            <source>First name</source>
+            <translation>Prénom</translation>
+        </message>
+        <message>
+            <source>Last name</source>
+            <translation>Nom</translation>
+        </message>
+        <message>
+            <source>Personal e-mail (not shared)</source>
+            <translation>Courriel personnel (non partagé)</translation>
+        </message>
+        <message>
+            <source>Practice number</source>
+            <translation>Numéro de pratique</translation>
+        </message>
+        <message>
+            <source>Prescriber number</source>
+            <translation>Numéro de prescripteur</translation>
+        </message>
+        <message>
+            <source>Reference account (last name, first name)</source>
+            <translation>Compte de référence (nom, prénom)</translation>
+        </message>
+        <message>
+            <source>Reference account id</source>
+            <translation>Identifiant du compte de référence</translation>
+        </message>
+        <message>
+            <source>Billing name and client number</source>
+            <translation>Nom de facturation et numéro de client</translation>
+        </message>
+        <message>
+            <source>Clinique Exemple - 123</source>
+            <translation>Clinique Exemple - 123</translation>
+        </message>
+        <message>
+            <source>This user had an account before</source>
+            <translation>Cet utilisateur a déjà eu un compte</translation>
+        </message>
+        <message>
+            <source>Administrative account (administrative staff only)</source>
+            <translation>Compte administratif (personnel administratif seulement)</translation>
+        </message>
+        <message>
+            <source>Occupation</source>
+            <translation>Profession</translation>
+        </message>
+        <message>
+            <source>Primary institution</source>
+            <translation>Établissement principal</translation>
+        </message>
+        <message>
+            <source>Laboratory registrations (one per line: laboratory: number)</source>
+            <translation>Inscriptions aux laboratoires (une par ligne : laboratoire : numéro)</translation>
+        </message>
+        <message>
+            <source>Comment (special rights)</source>
+            <translation>Commentaire (droits particuliers)</translation>
+        </message>
+        <message>
+            <source>Send the request</source>
+            <translation>Envoyer la demande</translation>
+        </message>
+        <message>
+            <source>Request sent. The account takes up to 3 business days; you will see here when the welcome e-mail is sent.</source>
+            <translation>Demande envoyée. La création du compte prend jusqu'à 3 jours ouvrables; vous verrez ici quand le courriel de bienvenue sera envoyé.</translation>
+        </message>
+        <message>
+            <source>{name}: {status} (expected by {due})</source>
+            <translation>{name} : {status} (prévu au plus tard le {due})</translation>
+        </message>
+    </context>
+    <context>
         <name>ChartView</name>
         <message>
             <source>Summary</source>
@@ -45,6 +120,85 @@
         <message>
             <source>Details</source>
             <translation>Détails</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportConfigForm</name>
+        <message>
+            <source>Full name of the establishment</source>
+            <translation>Nom complet de l'établissement</translation>
+        </message>
+        <message>
+            <source>FMG reference number (1XXX)</source>
+            <translation>Numéro de référence du GMF (1XXX)</translation>
+        </message>
+        <message>
+            <source>AIP access code (first identifier)</source>
+            <translation>Code d'accès AIP (premier identifiant)</translation>
+        </message>
+        <message>
+            <source>Password of the first AIP code</source>
+            <translation>Mot de passe du premier code AIP</translation>
+        </message>
+        <message>
+            <source>AIP access code (second identifier)</source>
+            <translation>Code d'accès AIP (deuxième identifiant)</translation>
+        </message>
+        <message>
+            <source>Password of the second AIP code</source>
+            <translation>Mot de passe du deuxième code AIP</translation>
+        </message>
+        <message>
+            <source>RAMQ place-of-follow-up number (5XXXX or 6XXXX)</source>
+            <translation>Numéro de lieu de suivi RAMQ (5XXXX ou 6XXXX)</translation>
+        </message>
+        <message>
+            <source>CE identifier (or IP identifier, solo physician)</source>
+            <translation>Identifiant CE (ou identifiant IP, médecin seul)</translation>
+        </message>
+        <message>
+            <source>Full name of the CE identifier's owner</source>
+            <translation>Nom complet du propriétaire de l'identifiant CE</translation>
+        </message>
+        <message>
+            <source>CE identifier password</source>
+            <translation>Mot de passe de l'identifiant CE</translation>
+        </message>
+        <message>
+            <source>Import type (one per institution)</source>
+            <translation>Type d'importation (un par établissement)</translation>
+        </message>
+        <message>
+            <source>FMG</source>
+            <translation>GMF</translation>
+        </message>
+        <message>
+            <source>Non-FMG</source>
+            <translation>Hors GMF</translation>
+        </message>
+        <message>
+            <source>unchanged (never shown again)</source>
+            <translation>inchangé (jamais réaffiché)</translation>
+        </message>
+        <message>
+            <source>Save the configuration</source>
+            <translation>Enregistrer la configuration</translation>
+        </message>
+        <message>
+            <source>Import now</source>
+            <translation>Importer maintenant</translation>
+        </message>
+        <message>
+            <source>Configuration saved.</source>
+            <translation>Configuration enregistrée.</translation>
+        </message>
+        <message>
+            <source>Last attempt: {at}.</source>
+            <translation>Dernière tentative : {at}.</translation>
+        </message>
+        <message>
+            <source>Failing since {since}.</source>
+            <translation>En échec depuis {since}.</translation>
         </message>
     </context>
     <context>
@@ -203,6 +357,112 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>You may not use the QHR viewer, because:</source>
             <translation>Vous ne pouvez pas utiliser le visualiseur du DSQ, car :</translation>
+        </message>
+    </context>
+    <context>
+        <name>RamqAdmin</name>
+        <message>
+            <source>No import yet.</source>
+            <translation>Aucune importation pour l'instant.</translation>
+        </message>
+        <message>
+            <source>Last import succeeded.</source>
+            <translation>La dernière importation a réussi.</translation>
+        </message>
+        <message>
+            <source>Last import succeeded with the second AIP identifier: the first one fails.</source>
+            <translation>La dernière importation a réussi avec le deuxième identifiant AIP : le premier échoue.</translation>
+        </message>
+        <message>
+            <source>Imports stopped: the access codes are refused ({credential}).</source>
+            <translation>Importations arrêtées : les codes d'accès sont refusés ({credential}).</translation>
+        </message>
+        <message>
+            <source>Imports stopped: the access codes have expired ({credential}).</source>
+            <translation>Importations arrêtées : les codes d'accès sont expirés ({credential}).</translation>
+        </message>
+        <message>
+            <source>Imports stopped: the CE identifier's owner has left; enter the new authorised CE identifier.</source>
+            <translation>Importations arrêtées : le propriétaire de l'identifiant CE a quitté; saisissez le nouvel identifiant CE autorisé.</translation>
+        </message>
+        <message>
+            <source>The last import failed.</source>
+            <translation>La dernière importation a échoué.</translation>
+        </message>
+        <message>
+            <source>submitted</source>
+            <translation>soumise</translation>
+        </message>
+        <message>
+            <source>in progress</source>
+            <translation>en traitement</translation>
+        </message>
+        <message>
+            <source>welcome e-mail sent</source>
+            <translation>courriel de bienvenue envoyé</translation>
+        </message>
+    </context>
+    <context>
+        <name>RamqPanel</name>
+        <message>
+            <source>Asking RAMQ…</source>
+            <translation>Interrogation de la RAMQ…</translation>
+        </message>
+        <message>
+            <source>RAMQ: family physician and insurance</source>
+            <translation>RAMQ : médecin de famille et assurance</translation>
+        </message>
+        <message>
+            <source>&amp;Health insurance number (NAM)</source>
+            <translation>Numéro d'assurance &amp;maladie (NAM)</translation>
+        </message>
+        <message>
+            <source>Look up</source>
+            <translation>Consulter</translation>
+        </message>
+        <message>
+            <source>Family physician</source>
+            <translation>Médecin de famille</translation>
+        </message>
+        <message>
+            <source>Group / place</source>
+            <translation>Groupe / lieu</translation>
+        </message>
+        <message>
+            <source>Registered since</source>
+            <translation>Inscrit depuis</translation>
+        </message>
+        <message>
+            <source>Place-of-follow-up number</source>
+            <translation>Numéro du lieu de suivi</translation>
+        </message>
+        <message>
+            <source>FMG</source>
+            <translation>GMF</translation>
+        </message>
+        <message>
+            <source>Health insurance</source>
+            <translation>Assurance maladie</translation>
+        </message>
+        <message>
+            <source>Registered with a family physician.</source>
+            <translation>Inscrit auprès d'un médecin de famille.</translation>
+        </message>
+        <message>
+            <source>Not registered with a family physician.</source>
+            <translation>Non inscrit auprès d'un médecin de famille.</translation>
+        </message>
+        <message>
+            <source>Insured until {date}</source>
+            <translation>Assuré jusqu'au {date}</translation>
+        </message>
+        <message>
+            <source>Not insured</source>
+            <translation>Non assuré</translation>
+        </message>
+        <message>
+            <source>The central server cannot be reached: information as of {date}.</source>
+            <translation>Le serveur central est injoignable : information en date du {date}.</translation>
         </message>
     </context>
     <context>
@@ -718,6 +978,22 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>The QHR viewer could not be opened.</source>
             <translation>Le visualiseur du DSQ n'a pas pu s'ouvrir.</translation>
         </message>
+        <message>
+            <source>The QHR session is closed: plug in your key and enter your PIN again.</source>
+            <translation>La session DSQ est fermée : branchez votre clé et entrez de nouveau votre NIP.</translation>
+        </message>
+        <message>
+            <source>The QHR service cannot be reached. Try again in a moment.</source>
+            <translation>Le service du DSQ est injoignable. Réessayez dans un moment.</translation>
+        </message>
+        <message>
+            <source>The QHR session has expired: enter your PIN again.</source>
+            <translation>La session DSQ a expiré : entrez de nouveau votre NIP.</translation>
+        </message>
+        <message>
+            <source>The QHR service refused access with this key.</source>
+            <translation>Le service du DSQ a refusé l'accès avec cette clé.</translation>
+        </message>
     </context>
     <context>
         <name>ramq</name>
@@ -772,6 +1048,18 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Enter the password of the CE identifier.</source>
             <translation>Entrez le mot de passe de l'identifiant CE.</translation>
+        </message>
+        <message>
+            <source>The central server cannot be reached and this NAM has not been looked up on this workstation before.</source>
+            <translation>Le serveur central est injoignable et ce NAM n'a jamais été consulté sur ce poste.</translation>
+        </message>
+        <message>
+            <source>This is not a valid health insurance number (NAM).</source>
+            <translation>Ce n'est pas un numéro d'assurance maladie (NAM) valide.</translation>
+        </message>
+        <message>
+            <source>Only an authorised administrator may use this form.</source>
+            <translation>Seul un administrateur autorisé peut utiliser ce formulaire.</translation>
         </message>
     </context>
     <context>
