@@ -138,6 +138,25 @@ class QhrService(Protocol):
         """Pure rules, cheap: called on the GUI thread at each key change."""
 
 
+class RamqDesk(Protocol):
+    """app.sync.ramq.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
+    Look-ups return `Looked(answer, from_cache, as_of)`; forms raise FormRefused(problems)."""
+
+    def family_physician(self, nam: str): ...
+
+    def eligibility(self, nam: str): ...
+
+    def import_config(self): ...
+
+    def save_import_config(self, config, first_time: bool = False): ...
+
+    def run_import(self): ...
+
+    def submit_account_request(self, request): ...
+
+    def account_requests(self) -> list: ...
+
+
 @dataclass
 class Services:
     """Everything the windows are given; None means that part is not available here."""
@@ -148,3 +167,4 @@ class Services:
     keys: KeyService | None = None
     sync: SyncService | None = None
     qhr: QhrService | None = None
+    ramq: RamqDesk | None = None

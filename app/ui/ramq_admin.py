@@ -1,0 +1,312 @@
+"""The administrator's RAMQ forms: the registration import configuration (every item of seed
+000; passwords typed, sent, never shown again; the last import's status) and account requests
+(seed 003, with the status of the requests made). Built only for an authorised administrator
+(`admin_screens`); the service and the server refuse everyone else anyway."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.account_request import (
+    AccountRequest,
+    LabRegistration,
+    RequestRecord,
+    may_request,
+)
+from app.core.profiles import Profession, UserProfile
+from app.core.ramq import ImportConfig, ImportStatus
+from app.core.text import QT_TRANSLATE_NOOP
+from app.ui.op import Op, user_message
+from app.ui.services import RamqDesk
+from app.ui.widgets import PROFESSIONS, Retranslatable, profession_name
+
+STATES = {
+    "never": QT_TRANSLATE_NOOP("RamqAdmin", "No import yet."),
+    "ok": QT_TRANSLATE_NOOP("RamqAdmin", "Last import succeeded."),
+    "ok-second-aip": QT_TRANSLATE_NOOP(
+        "RamqAdmin", "Last import succeeded with the second AIP identifier: the first one fails."),
+    "credentials-invalid": QT_TRANSLATE_NOOP(
+        "RamqAdmin", "Imports stopped: the access codes are refused ({credential})."),
+    "credentials-expired": QT_TRANSLATE_NOOP(
+        "RamqAdmin", "Imports stopped: the access codes have expired ({credential})."),
+    "ce-owner-left": QT_TRANSLATE_NOOP(
+        "RamqAdmin", "Imports stopped: the CE identifier's owner has left; enter the new "
+        "authorised CE identifier."),
+    "failed": QT_TRANSLATE_NOOP("RamqAdmin", "The last import failed."),
+}
+REQUEST_STATES = {
+    "submitted": QT_TRANSLATE_NOOP("RamqAdmin", "submitted"),
+    "in-progress": QT_TRANSLATE_NOOP("RamqAdmin", "in progress"),
+    "welcome-sent": QT_TRANSLATE_NOOP("RamqAdmin", "welcome e-mail sent"),
+}
+CONFIG_FIELDS = ("establishment_name", "fmg_reference", "aip1_code", "aip1_password",
+                 "aip2_code", "aip2_password", "place_of_follow_up", "ce_identifier",
+                 "ce_owner_name", "ce_password")
+PASSWORD_FIELDS = ("aip1_password", "aip2_password", "ce_password")
+
+
+def _tr(source: str) -> str:
+    return QCoreApplication.translate("RamqAdmin", source)
+
+
+class _Form(Retranslatable, QWidget):
+    """A form with a problem list under it."""
+
+    def _problems(self, err: BaseException) -> None:
+        problems = getattr(err, "problems", None)
+        if problems:
+            lines = [t.render(QCoreApplication.translate) for t in problems.values()]
+            self.message.setText("\n".join(f"• {line}" for line in lines))
+        else:
+            self.message.setText(user_message(err))
+        self.message.setProperty("kind", "error")
+
+
+class ImportConfigForm(_Form):
+    def __init__(self, ramq: RamqDesk, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("ramq_config_form")
+        self.ramq = ramq
+        self.configured = False
+        self.status: ImportStatus | None = None
+        box = QVBoxLayout(self)
+        form = QFormLayout()
+        self.labels: dict[str, QLabel] = {}
+        self.edits: dict[str, QLineEdit] = {}
+        self.kind = QComboBox(self, objectName="import_type")
+        self.kind_label = QLabel(self)
+        form.addRow(self.kind_label, self.kind)
+        for name in CONFIG_FIELDS:
+            self.labels[name] = QLabel(self)
+            self.edits[name] = QLineEdit(self, objectName=name)
+            if name in PASSWORD_FIELDS:
+                self.edits[name].setEchoMode(QLineEdit.EchoMode.Password)
+            form.addRow(self.labels[name], self.edits[name])
+        box.addLayout(form)
+        self.save = QPushButton(self, objectName="save_config")
+        self.run = QPushButton(self, objectName="run_import")
+        self.state = QLabel(self, objectName="import_status")
+        self.state.setWordWrap(True)
+        self.message = QLabel(self, objectName="form_message")
+        self.message.setWordWrap(True)
+        for w in (self.save, self.run, self.state, self.message):
+            box.addWidget(w)
+        box.addStretch(1)
+        self.save.clicked.connect(self.submit)
+        self.run.clicked.connect(self.import_now)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        names = {
+            "establishment_name": self.tr("Full name of the establishment"),
+            "fmg_reference": self.tr("FMG reference number (1XXX)"),
+            "aip1_code": self.tr("AIP access code (first identifier)"),
+            "aip1_password": self.tr("Password of the first AIP code"),
+            "aip2_code": self.tr("AIP access code (second identifier)"),
+            "aip2_password": self.tr("Password of the second AIP code"),
+            "place_of_follow_up": self.tr("RAMQ place-of-follow-up number (5XXXX or 6XXXX)"),
+            "ce_identifier": self.tr("CE identifier (or IP identifier, solo physician)"),
+            "ce_owner_name": self.tr("Full name of the CE identifier's owner"),
+            "ce_password": self.tr("CE identifier password"),
+        }
+        for name, text in names.items():
+            self.labels[name].setText(text)
+        self.kind_label.setText(self.tr("Import type (one per institution)"))
+        current = self.kind.currentIndex()
+        self.kind.clear()
+        self.kind.addItem(self.tr("FMG"), "fmg")
+        self.kind.addItem(self.tr("Non-FMG"), "non-fmg")
+        self.kind.setCurrentIndex(max(current, 0))
+        hint = self.tr("unchanged (never shown again)") if self.configured else ""
+        for name in PASSWORD_FIELDS:
+            self.edits[name].setPlaceholderText(hint)
+        self.save.setText(self.tr("Save the configuration"))
+        self.run.setText(self.tr("Import now"))
+        self._render_status()
+
+    def load(self) -> None:
+        Op(self, self.ramq.import_config).on_success(self._loaded).on_failure(
+            self._problems).start()
+
+    def _loaded(self, view) -> None:
+        self.configured = view.config is not None
+        for name, value in (view.config or {}).items():
+            if name in self.edits:
+                self.edits[name].setText(value)
+        if view.config:
+            self.kind.setCurrentIndex(max(self.kind.findData(view.config["import_type"]), 0))
+        self.status = view.status
+        self.retranslate()
+
+    def config(self) -> ImportConfig:
+        data = {name: edit.text() for name, edit in self.edits.items()}
+        return ImportConfig.from_json({**data, "import_type": self.kind.currentData()})
+
+    def submit(self) -> None:
+        config, first = self.config(), not self.configured
+        self.message.setText("")
+        Op(self, lambda: self.ramq.save_import_config(config, first)).on_success(
+            self._saved).on_failure(self._problems).start()
+
+    def _saved(self, view) -> None:
+        for name in PASSWORD_FIELDS:
+            self.edits[name].clear()  # sent to the server; never shown again
+        self._loaded(view)
+        self.message.setText(self.tr("Configuration saved."))
+        self.message.setProperty("kind", "info")
+
+    def import_now(self) -> None:
+        Op(self, self.ramq.run_import).on_success(self._imported).on_failure(
+            self._problems).start()
+
+    def _imported(self, status: ImportStatus) -> None:
+        self.status = status
+        self._render_status()
+
+    def _render_status(self) -> None:
+        status = self.status
+        if status is None:
+            self.state.setText("")
+            return
+        text = _tr(STATES[status.state.value]).format(credential=status.credential)
+        if status.at:
+            text += " " + self.tr("Last attempt: {at}.").format(at=status.at.replace("T", " "))
+        if status.since:
+            text += " " + self.tr("Failing since {since}.").format(
+                since=status.since.replace("T", " "))
+        self.state.setText(text)
+
+
+class AccountRequestForm(_Form):
+    def __init__(self, ramq: RamqDesk, profile: UserProfile, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("account_request_form")
+        self.ramq, self.profile = ramq, profile
+        box = QVBoxLayout(self)
+        form = QFormLayout()
+        self.labels: dict[str, QLabel] = {}
+        self.edits: dict[str, QLineEdit] = {}
+        for name in ("first_name", "last_name", "email", "practice_number", "prescriber_number",
+                     "reference_account", "reference_account_id", "billing"):
+            self.labels[name] = QLabel(self)
+            self.edits[name] = QLineEdit(self, objectName=name)
+            form.addRow(self.labels[name], self.edits[name])
+        self.had_account = QCheckBox(self, objectName="had_account")
+        self.administrative = QCheckBox(self, objectName="administrative")
+        self.occupation = QComboBox(self, objectName="occupation")
+        self.occupation_label = QLabel(self)
+        self.institutions = {i.id: QCheckBox(i.name, self) for i in profile.institutions}
+        self.primary = QComboBox(self, objectName="primary_institution")
+        for inst in profile.institutions:
+            self.primary.addItem(inst.name, inst.id)
+        self.primary_label = QLabel(self)
+        self.labs = QPlainTextEdit(self, objectName="lab_registrations")
+        self.labs_label = QLabel(self)
+        self.comment = QPlainTextEdit(self, objectName="comment")
+        self.comment_label = QLabel(self)
+        form.addRow(self.occupation_label, self.occupation)
+        for w in (self.had_account, self.administrative, *self.institutions.values()):
+            form.addRow(w)
+        form.addRow(self.primary_label, self.primary)
+        form.addRow(self.labs_label, self.labs)
+        form.addRow(self.comment_label, self.comment)
+        box.addLayout(form)
+        self.send = QPushButton(self, objectName="send_request")
+        self.message = QLabel(self, objectName="form_message")
+        self.message.setWordWrap(True)
+        self.requests = QLabel(self, objectName="requests")
+        self.requests.setWordWrap(True)
+        self.records: list[RequestRecord] = []
+        for w in (self.send, self.message, self.requests):
+            box.addWidget(w)
+        self.send.clicked.connect(self.submit)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for name, text in (
+                ("first_name", self.tr("First name")), ("last_name", self.tr("Last name")),
+                ("email", self.tr("Personal e-mail (not shared)")),
+                ("practice_number", self.tr("Practice number")),
+                ("prescriber_number", self.tr("Prescriber number")),
+                ("reference_account", self.tr("Reference account (last name, first name)")),
+                ("reference_account_id", self.tr("Reference account id")),
+                ("billing", self.tr("Billing name and client number"))):
+            self.labels[name].setText(text)
+        self.edits["billing"].setPlaceholderText(self.tr("Clinique Exemple - 123"))
+        self.had_account.setText(self.tr("This user had an account before"))
+        self.administrative.setText(self.tr("Administrative account (administrative staff only)"))
+        self.occupation_label.setText(self.tr("Occupation"))
+        current = self.occupation.currentIndex()
+        self.occupation.clear()
+        for value in PROFESSIONS:
+            self.occupation.addItem(profession_name(value), value)
+        self.occupation.setCurrentIndex(max(current, 0))
+        self.primary_label.setText(self.tr("Primary institution"))
+        self.labs_label.setText(self.tr("Laboratory registrations (one per line: laboratory: "
+                                        "number)"))
+        self.comment_label.setText(self.tr("Comment (special rights)"))
+        self.send.setText(self.tr("Send the request"))
+        self._render_requests()
+
+    def request(self) -> AccountRequest:
+        labs = []
+        for line in self.labs.toPlainText().splitlines():
+            lab, _, number = line.partition(":")
+            if line.strip():
+                labs.append(LabRegistration(lab.strip(), number.strip()))
+        e = {name: edit.text().strip() for name, edit in self.edits.items()}
+        return AccountRequest(
+            first_name=e["first_name"], last_name=e["last_name"], email=e["email"].lower(),
+            had_account=self.had_account.isChecked(),
+            institutions=tuple(i for i, box in self.institutions.items() if box.isChecked()),
+            primary_institution=self.primary.currentData() or "",
+            occupation=Profession(self.occupation.currentData()),
+            administrative=self.administrative.isChecked(),
+            practice_number=e["practice_number"], prescriber_number=e["prescriber_number"],
+            lab_registrations=tuple(labs), reference_account=e["reference_account"],
+            reference_account_id=e["reference_account_id"], billing=e["billing"],
+            comment=self.comment.toPlainText().strip())
+
+    def submit(self) -> None:
+        request = self.request()
+        self.message.setText("")
+        Op(self, lambda: self.ramq.submit_account_request(request)).on_success(
+            self._sent).on_failure(self._problems).start()
+
+    def _sent(self, _record: RequestRecord) -> None:
+        self.message.setText(self.tr("Request sent. The account takes up to 3 business days; "
+                                     "you will see here when the welcome e-mail is sent."))
+        self.load()
+
+    def load(self) -> None:
+        Op(self, self.ramq.account_requests).on_success(self._loaded).on_failure(
+            self._problems).start()
+
+    def _loaded(self, records: list[RequestRecord]) -> None:
+        self.records = records
+        self._render_requests()
+
+    def _render_requests(self) -> None:
+        lines = [self.tr("{name}: {status} (expected by {due})").format(
+            name=f"{r.request.get('first_name', '')} {r.request.get('last_name', '')}",
+            status=_tr(REQUEST_STATES[r.status.value]), due=r.due) for r in self.records]
+        self.requests.setText("\n".join(lines))
+
+
+def admin_screens(ramq: RamqDesk | None, profile: UserProfile,
+                  parent: QWidget | None = None) -> list[QWidget]:
+    """The administrator's forms, or nothing for anyone else."""
+    if ramq is None or not may_request(profile):
+        return []
+    return [ImportConfigForm(ramq, parent), AccountRequestForm(ramq, profile, parent)]
