@@ -21,7 +21,7 @@ from server.storage import open_store
 log = logging.getLogger("server")
 # Other components add routers here: modules exposing `router` (an APIRouter); optional ones
 # that are not written yet are skipped.
-ROUTERS = ("server.identity.routes", "server.ramq.routes")
+ROUTERS = ("server.identity.routes", "server.qhr.routes", "server.ramq.routes")
 
 
 def _extra_routers() -> list:

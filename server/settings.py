@@ -16,6 +16,8 @@ class Settings:
     access_token_ttl: float = 900  # seconds; OAuth access tokens (short in tests of expiry)
     default_count: int = 100  # page size when the client gives no _count
     max_count: int = 1000
+    qhr_ca: Path | None = None  # PEM of the CA the QHR gateway trusts (test PKI)
+    qhr_session_ttl: float = 600  # seconds; QHR session tokens
     ramq_import_hour: int | None = 2  # local hour of the nightly RAMQ import; None: off
 
     @property

@@ -24,3 +24,41 @@ class NotEligible(QhrError):
     def __init__(self, reasons: tuple[Text, ...]):
         super().__init__(reasons[0] if reasons else None)
         self.reasons = reasons
+
+
+class WrongKey(QhrError):
+    """The key plugged in is not the one recorded in the user's profile."""
+
+    source = QT_TRANSLATE_NOOP(
+        CTX, "The QHR key plugged in is not the one in your profile: plug in your own key.")
+
+
+class NoKey(QhrError):
+    source = QT_TRANSLATE_NOOP(CTX, "Plug in your QHR key.")
+
+
+class SessionClosed(QhrError):
+    """The QHR session was locked (key removed, idle, sign-out) or never opened."""
+
+    source = QT_TRANSLATE_NOOP(
+        CTX, "The QHR session is closed: plug in your key and enter your PIN again.")
+
+
+class GatewayError(QhrError):
+    source = QT_TRANSLATE_NOOP(
+        CTX, "The QHR service cannot be reached. Try again in a moment.")
+
+
+class SessionExpired(GatewayError):
+    source = QT_TRANSLATE_NOOP(
+        CTX, "The QHR session has expired: enter your PIN again.")
+
+
+class GatewayRefused(GatewayError):
+    """The gateway refused (`error`: invalid_proof, wrong_key, not_eligible…)."""
+
+    source = QT_TRANSLATE_NOOP(CTX, "The QHR service refused access with this key.")
+
+    def __init__(self, error: str = "", conditions: tuple[str, ...] = (), detail: str = ""):
+        super().__init__(None, detail)
+        self.error, self.conditions = error, conditions

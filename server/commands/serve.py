@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="lifetime of OAuth access tokens (default 900: 15 minutes)")
     p.add_argument("--ramq-import-hour", type=int, default=2, metavar="HOUR",
                    help="local hour of the nightly RAMQ registration import (-1: off)")
+    p.add_argument("--qhr-ca", type=Path, metavar="PATH",
+                   help="CA certificate (PEM) the QHR gateway trusts for access keys")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(run=run)
 
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
     settings = Settings(data_dir=args.data, database_url=args.database, host=args.host,
                         port=args.port, auth_required=not args.no_auth,
-                        access_token_ttl=args.access_token_ttl,
+                        access_token_ttl=args.access_token_ttl, qhr_ca=args.qhr_ca,
                         ramq_import_hour=None if args.ramq_import_hour < 0
                         else args.ramq_import_hour)
     if args.no_auth:

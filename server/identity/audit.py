@@ -98,6 +98,11 @@ class AuditWriter:
         for access in accesses:
             self._queue.put(audit_event(access, now))
 
+    def add_events(self, events: list[dict]) -> None:
+        """AuditEvents built elsewhere (the QHR gateway's)."""
+        for event in events:
+            self._queue.put(event)
+
     def flush(self) -> None:
         done = threading.Event()
         self._queue.put(done)

@@ -1,0 +1,54 @@
+"""The key steps of opening a QHR session, on the devices layer's PC/SC thread (every APDU goes
+through `KeyMonitor.connect`): read the certificate, refuse a key that is not the profile's
+(before any PIN is asked), take a challenge from the gateway, ask the PIN through the
+`Interaction` until it verifies (tries left shown), sign, open the session at the gateway.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from app.core.errors import Cancelled
+from app.core.profiles import UserProfile
+from app.devices.errors import PinError
+from app.devices.monitor import KeyMonitor
+from app.devices.pcsc import Device
+from app.devices.piv import KeyProof, PivSession, key_identifier
+from app.qhr.errors import GatewayRefused, WrongKey
+from app.qhr.gateway import OpenedSession, QhrGateway
+
+
+def authenticate(monitor: KeyMonitor, device: Device, user: UserProfile, gateway: QhrGateway,
+                 interaction, cancel: threading.Event) -> OpenedSession:
+    with monitor.connect(device) as connection:
+        piv = PivSession(connection)
+        cert = piv.authentication_certificate()
+        key_id = key_identifier(cert)
+        if key_id != (user.qhr_key_id or "").strip():
+            raise WrongKey()
+        _check(cancel)
+        challenge = gateway.challenge()
+        tries = piv.pin_tries_left()
+        while tries is not None:
+            pin = interaction.request_pin(tries_left=tries, cancel=cancel)
+            _check(cancel)
+            if not pin:
+                raise Cancelled()
+            try:
+                piv.verify_pin(pin)
+                tries = None
+            except PinError as err:
+                tries = err.tries_left
+        signature = piv.sign(challenge, cert)
+    _check(cancel)
+    try:
+        return gateway.open_session(challenge, KeyProof(key_id, cert, signature))
+    except GatewayRefused as err:
+        if err.error == "wrong_key" or "wrong_key" in err.conditions:
+            raise WrongKey(detail=err.detail) from None
+        raise
+
+
+def _check(cancel: threading.Event) -> None:
+    if cancel.is_set():
+        raise Cancelled()

@@ -1,0 +1,252 @@
+"""`QhrSession`: the QHR viewer's session, bound to the key plugged in (DOMAIN.md, "The QHR").
+
+States: NO_KEY → KEY_PRESENT → PIN → AUTHENTICATED → VIEWING → LOCKED, driven by the key
+monitor's events (app.devices.monitor: the session is a MonitorListener), by `open()` / `view()`
+(called on a worker thread: they make PC/SC and HTTP calls) and by an idle timeout.
+
+Key removed, idle, sign-out, another key plugged in: `lock(reason)` drops the session token,
+releases the viewer's data and calls every listener's `clear(reason)` at once (on the caller's
+thread: the PC/SC thread for key events); closing the session at the gateway happens after, on
+a thread of its own, best effort — the lock never waits for the network. QHR data is held in
+memory only (`QhrData`), never written anywhere; each read is decided by app.core.access and
+written to the access log (`audit`, e.g. Store.log_access) before it is returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Protocol
+
+from app.core import access
+from app.core.consent import OPEN
+from app.core.data_class import DataClass
+from app.core.errors import Cancelled
+from app.core.profiles import Institution, UserProfile
+from app.core.text import Text
+from app.devices.monitor import KeyMonitor, MonitorListener
+from app.devices.pcsc import Device
+from app.qhr import keyflow
+from app.qhr.eligibility import eligibility
+from app.qhr.errors import NoKey, NotEligible, SessionClosed, SessionExpired
+from app.qhr.gateway import KINDS, QhrGateway
+from app.qhr.idle import IdleTimer
+from app.qhr.views import QhrData
+from app.store.access_log import Access
+
+log = logging.getLogger(__name__)
+DEFAULT_IDLE_S = 300.0
+
+
+class State(StrEnum):
+    NO_KEY = "no_key"
+    KEY_PRESENT = "key_present"
+    PIN = "pin"
+    AUTHENTICATED = "authenticated"
+    VIEWING = "viewing"
+    LOCKED = "locked"
+
+
+class LockReason(StrEnum):
+    KEY_REMOVED = "key_removed"
+    IDLE = "idle"
+    SIGN_OUT = "sign_out"
+    OTHER_KEY = "other_key"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+
+
+class Interaction(Protocol):
+    """Implemented by the UI (app.ui.interaction.GuiInteraction); Cancelled when given up."""
+
+    def request_pin(self, reason: Text | None = None, tries_left: int | None = None,
+                    cancel: threading.Event | None = None) -> str | None: ...
+
+    def prompt_insert_key(self, cancel: threading.Event | None = None) -> None: ...
+
+
+class SessionListener:
+    """Called on the thread that changed the state (often the PC/SC thread): return quickly."""
+
+    def state_changed(self, state: State) -> None: ...
+
+    def clear(self, reason: LockReason) -> None: ...
+
+
+class QhrSession(MonitorListener):
+    def __init__(self, user: UserProfile, gateway: QhrGateway, monitor: KeyMonitor,
+                 interaction: Interaction, *, audit: Callable[[Access], object],
+                 institution: Institution | None = None, idle_timeout: float = DEFAULT_IDLE_S):
+        self.user, self.gateway, self.monitor = user, gateway, monitor
+        self.interaction, self.audit, self.institution = interaction, audit, institution
+        self._lock = threading.RLock()
+        self._listeners: list[SessionListener] = []
+        self._device: Device | None = None
+        self._token: str | None = None
+        self._key_id: str | None = None
+        self._data: QhrData | None = None
+        self._cancel = threading.Event()
+        self.state = State.NO_KEY
+        self.idle = IdleTimer(idle_timeout, lambda: self.lock(LockReason.IDLE))
+
+    # -- wiring -----------------------------------------------------------------------------
+    def add_listener(self, listener: SessionListener) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> QhrSession:
+        self.monitor.add_listener(self)
+        devices = self.monitor.devices
+        if devices:
+            self.key_inserted(devices[0])
+        self.idle.start()
+        return self
+
+    def stop(self) -> None:
+        self.lock(LockReason.CLOSED)
+        self.idle.stop()
+        with contextlib.suppress(ValueError):
+            self.monitor.remove_listener(self)
+
+    def sign_out(self) -> None:
+        self.lock(LockReason.SIGN_OUT)
+        self.stop()
+
+    @property
+    def key_id(self) -> str | None:
+        return self._key_id if self._token else None
+
+    @property
+    def data(self) -> QhrData | None:
+        return self._data
+
+    def verdict(self):
+        return eligibility(self.user, self.institution, key_plugged=self._device is not None)
+
+    def touch(self) -> None:
+        """User activity in the viewer: restarts the idle countdown."""
+        self.idle.touch()
+
+    # -- key events (PC/SC thread) ----------------------------------------------------------
+    def key_inserted(self, device: Device) -> None:
+        with self._lock:
+            if self._device is not None and device.reader != self._device.reader:
+                if self._token is not None or self.state == State.PIN:
+                    self.lock(LockReason.OTHER_KEY)
+                return
+            self._device = device
+            if self.state in (State.NO_KEY, State.LOCKED):
+                self._set(State.KEY_PRESENT)
+
+    def key_removed(self, device: Device) -> None:
+        with self._lock:
+            if self._device is None or device.reader != self._device.reader:
+                return
+            self._device = None
+        self.lock(LockReason.KEY_REMOVED)
+
+    # -- locking ----------------------------------------------------------------------------
+    def lock(self, reason: LockReason) -> None:
+        """Drop the token and the data, tell listeners to clear; close at the gateway after."""
+        with self._lock:
+            token, data = self._token, self._data
+            was_open = token is not None or self.state == State.PIN
+            self._token = self._data = None
+            self._cancel.set()
+            self.idle.disarm()
+        if data is not None:
+            data.release()
+        if was_open or data is not None:
+            for listener in list(self._listeners):
+                _safe(listener.clear, reason)
+            self._set(State.LOCKED)
+        elif self._device is None:
+            self._set(State.NO_KEY)
+        if token is not None:
+            threading.Thread(target=self._close_at_gateway, args=(token,), daemon=True,
+                             name="qhr-close").start()
+
+    def _close_at_gateway(self, token: str) -> None:
+        try:
+            self.gateway.close_session(token)
+        except Exception as err:  # best effort: the token is already dropped here
+            log.info("QHR session close at the gateway failed (%s)", type(err).__name__)
+
+    def _set(self, state: State) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        for listener in list(self._listeners):
+            _safe(listener.state_changed, state)
+
+    # -- opening and reading (worker thread) ------------------------------------------------
+    def open(self, cancel: threading.Event | None = None) -> str:
+        """Eligibility, key check, PIN, signed challenge → an open session; its key id."""
+        with self._lock:
+            device = self._device
+            verdict = eligibility(self.user, self.institution, key_plugged=device is not None)
+            if not verdict.eligible:
+                raise NotEligible(verdict.reasons)
+            if device is None:
+                raise NoKey()
+            self._cancel = cancel or threading.Event()
+            self._set(State.PIN)
+        try:
+            opened = keyflow.authenticate(self.monitor, device, self.user, self.gateway,
+                                          self.interaction, self._cancel)
+        except BaseException:
+            with self._lock:
+                if self.state == State.PIN:
+                    self._set(State.KEY_PRESENT if self._device else State.NO_KEY)
+            raise
+        with self._lock:
+            if self._cancel.is_set() or self._device is not device:
+                threading.Thread(target=self._close_at_gateway, args=(opened.token,),
+                                 daemon=True).start()
+                raise Cancelled()
+            self._token, self._key_id = opened.token, opened.key_id
+            self._set(State.AUTHENTICATED)
+            self.idle.touch()
+        return opened.key_id
+
+    def view(self, patient_id: str, nam: str) -> QhrData:
+        """The viewer's data for one patient (labs, imaging, medications), audited."""
+        token, key_id = self._require_token()
+        decision = access.decide(self.user, access.PatientContext(patient_id, frozenset(), OPEN),
+                                 DataClass.QHR)
+        if not decision.allowed:
+            raise NotEligible(decision.reasons)
+        fetched = {}
+        for kind in KINDS:
+            try:
+                fetched[kind] = self.gateway.read(token, kind, nam)
+            except SessionExpired:
+                self.lock(LockReason.EXPIRED)
+                raise
+            self.audit(Access(self.user.username, patient_id, f"qhr:{kind}:{key_id}", "read"))
+        data = QhrData.build(patient_id, fetched)
+        with self._lock:
+            if self._token != token:  # locked while reading: nothing is kept or shown
+                data.release()
+                raise SessionClosed()
+            old, self._data = self._data, data
+            self._set(State.VIEWING)
+            self.idle.touch()
+        if old is not None:
+            old.release()
+        return data
+
+    def _require_token(self) -> tuple[str, str]:
+        with self._lock:
+            if self._token is None or self._key_id is None:
+                raise SessionClosed()
+            return self._token, self._key_id
+
+
+def _safe(fn: Callable, arg: object) -> None:
+    try:
+        fn(arg)
+    except Exception:
+        log.exception("QHR session listener failed")

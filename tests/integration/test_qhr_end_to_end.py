@@ -1,0 +1,159 @@
+"""Issue 6, "Done when": every kind of user of DOMAIN.md's table against the reference server's
+QHR gateway, with the virtual key in a real pcscd: the eligible open a session (PIN, signed
+challenge) and read labs, imaging and medications; the others get every reason, and the server
+refuses them too. Plus: wrong key, key removal, idle timeout."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.devices.piv import prove_key
+from app.qhr.eligibility import Condition, eligibility
+from app.qhr.errors import GatewayRefused, NotEligible, SessionExpired, WrongKey
+from app.qhr.session import LockReason, State
+from tests.integration.qhr_helpers import TypedPin, make_session, patient_of, wait_until
+
+PIN = "123456"
+C = Condition
+# username → the conditions unmet with the key plugged in (empty: eligible)
+USERS = {
+    "1000001": set(),  # family physician
+    "1000003": set(),  # specialist (non-FMG clinic)
+    "1000004": set(),  # resident
+    "1000005": set(),  # nurse
+    "1000006": set(),  # auxiliary nurse
+    "1000007": set(),  # nurse practitioner (IPS)
+    "1000008": set(),  # pharmacist
+    "1000011": set(),  # technical support, 7-digit id
+    "1000009": {C.PROFESSION, C.KEY_ID},  # receptionist
+    "1000010": {C.PROFESSION, C.KEY_ID},  # administrator
+    "1000012": {C.EXTERN, C.KEY_ID},  # extern
+    "tsupport7": {C.USERNAME_LETTERS},  # QHR-key owner with an alphanumeric username
+    "1000013": {C.ACCESS_FORM},  # nurse of 2017 without the access form
+}
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def patient(seeded_charts) -> tuple[str, str]:
+    return patient_of(seeded_charts[0])
+
+
+@pytest.mark.parametrize("username", list(USERS))
+def test_each_kind_of_user(username, qhr_server, key_monitor, qhr_key, patient):
+    expected = USERS[username]
+    qhr_key(username)
+    audit: list = []
+    session, recorder = make_session(qhr_server, key_monitor, username, pin=TypedPin(PIN),
+                                     audit=audit.append)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        verdict = eligibility(session.user, key_plugged=True)
+        assert verdict.conditions == expected
+        if expected:
+            with pytest.raises(NotEligible) as refused:
+                session.open()
+            assert refused.value.reasons == verdict.reasons
+            assert session.state == State.KEY_PRESENT and session.key_id is None
+            _server_refuses(session, expected)
+            return
+        key_id = session.open()
+        assert key_id == session.user.qhr_key_id and session.state == State.AUTHENTICATED
+        data = session.view(*patient)
+        assert session.state == State.VIEWING
+        assert data.labs and data.imaging and data.medications
+        assert all(t.points == tuple(sorted(t.points, key=lambda p: p.when)) for t in data.labs)
+        assert [(e.patient_id, e.information, e.action) for e in audit] == [
+            (patient[0], f"qhr:{kind}:{key_id}", "read")
+            for kind in ("labs", "imaging", "medications")]
+        assert all(e.username == username for e in audit)
+    finally:
+        session.stop()
+
+
+def _server_refuses(session, expected: set) -> None:
+    """The gateway checks again: a valid key proof from this user is refused."""
+    challenge = session.gateway.challenge()
+    with session.monitor.connect(session.monitor.devices[0]) as connection:
+        proof = prove_key(connection, PIN, challenge)
+    with pytest.raises(GatewayRefused) as refused:
+        session.gateway.open_session(challenge, proof)
+    assert refused.value.error == "not_eligible"
+    assert set(refused.value.conditions) == {str(c) for c in expected}
+
+
+def test_wrong_key_is_refused(qhr_server, key_monitor, qhr_key):
+    qhr_key("1000002")  # Dr Gagnon's key, for Dre Tremblay
+    pin = TypedPin(PIN)
+    session, _ = make_session(qhr_server, key_monitor, "1000001", pin=pin, audit=list().append)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        with pytest.raises(WrongKey) as refused:
+            session.open()
+        assert "not the one in your profile" in refused.value.text.source
+        assert pin.asked == [] and session.key_id is None
+        # the gateway refuses it as well
+        challenge = session.gateway.challenge()
+        with key_monitor.connect(key_monitor.devices[0]) as connection:
+            proof = prove_key(connection, PIN, challenge)
+        with pytest.raises(GatewayRefused) as server:
+            session.gateway.open_session(challenge, proof)
+        assert "wrong_key" in server.value.conditions
+    finally:
+        session.stop()
+
+
+def test_wrong_pin_then_right_pin(qhr_server, key_monitor, qhr_key, patient):
+    qhr_key("1000008")
+    pin = TypedPin("000000", PIN)
+    session, _ = make_session(qhr_server, key_monitor, "1000008", pin=pin, audit=list().append)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        session.open()
+        assert pin.asked == [3, 2]
+    finally:
+        session.stop()
+
+
+def test_key_removal_drops_the_session(qhr_server, key_monitor, qhr_key, patient):
+    key = qhr_key("1000001")
+    session, recorder = make_session(qhr_server, key_monitor, "1000001", pin=TypedPin(PIN),
+                                     audit=list().append)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        session.open()
+        token = session._token
+        data = session.view(*patient)
+        key.remove()
+        assert recorder.event.wait(5)
+        assert recorder.cleared[0][0] == LockReason.KEY_REMOVED
+        assert session.state == State.LOCKED and session.key_id is None and session.data is None
+        assert data.released and not data.labs and not data.medications
+        # closed at the gateway too (after the drop, in the background)
+        assert wait_until(lambda: _gone(session, token, patient[1]))
+    finally:
+        session.stop()
+
+
+def _gone(session, token: str, nam: str) -> bool:
+    try:
+        session.gateway.read(token, "labs", nam)
+    except SessionExpired:
+        return True
+    return False
+
+
+def test_idle_timeout_locks(qhr_server, key_monitor, qhr_key, patient):
+    qhr_key("1000005")
+    session, recorder = make_session(qhr_server, key_monitor, "1000005", pin=TypedPin(PIN),
+                                     audit=list().append, idle=0.5)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        session.open()
+        session.view(*patient)
+        assert recorder.event.wait(3)
+        assert recorder.cleared == [(LockReason.IDLE, recorder.cleared[0][1])]
+        assert session.state == State.LOCKED and session.data is None
+    finally:
+        session.stop()
