@@ -38,3 +38,33 @@ def test_sign_out_applies_retention_and_can_purge_everything(ui_settings, matrix
         assert _cached(session) == []
     finally:
         session.sign_out()
+
+
+def test_report_and_export_offline_use_the_saved_profile(ui_settings, matrix_server, tmp_path,
+                                                          monkeypatch, capsys):
+    import json
+
+    from app import cli
+    from tests.fixtures.access import matrix_nam
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("CLINICDESK_SETTINGS", str(ui_settings.path))
+    monkeypatch.setenv("CLINICDESK_PASSWORD", MATRIX_PASSWORD)
+    doctor = m.username(Profession.PHYSICIAN, "own")
+    session = RemoteSession(settings=ui_settings)
+    try:
+        session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)  # saves the profile
+        FhirCharts(session).open(m.patient_id("open"))
+    finally:
+        session.sign_out()
+    nam = matrix_nam(m.patient_id("open"))
+    capsys.readouterr()
+    assert cli.main(["audit", "report", "--patient", nam, "--user", doctor,
+                     "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["source"] for r in rows} == {"workstation"}
+    assert {r["information"] for r in rows if r["action"] == "read"} >= {"labs", "notes"}
+    out = tmp_path / "export.json"
+    assert cli.main(["export", "--patient", nam, "--user", doctor, "--output", str(out)]) == 0
+    kinds = {e["resource"]["resourceType"] for e in json.loads(out.read_text())["entry"]}
+    assert {"Patient", "Observation", "Encounter"} <= kinds
