@@ -1,0 +1,203 @@
+"""RAMQ figures: `python -m bench.ramq [--quick]`.
+
+- nightly registration import of 20,000 registrations (quick: 2,000) into a SQLite store:
+  ≤ 60 s, printed; beside it the same import when every registration changes (all Patients
+  rewritten), and the floor: reading and parsing every Patient row once, no RAMQ logic;
+- the front desk's family-physician look-up through app.sync.ramq against the real server on
+  loopback (signed in, audited): p95 ≤ 150 ms (peer: GET /api/me on the same connection);
+- the same look-up from the encrypted cache with the server down: p95 ≤ 20 ms (peer: the bare
+  cache read).
+The store needs a real keyring: as bench.store, a private D-Bus session with an unlocked
+gnome-keyring is started when this process has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+from app.core import fhir_systems, registration
+from app.core.ramq import ImportConfig
+from server.processes import ServerProcess
+from server.ramq.db import RamqDb
+from server.ramq.importer import run_import
+from server.ramq.source import RamqSource
+from server.seed import generate, load
+from server.storage import open_store
+
+CONFIG = {"establishment_name": "GMF du Plateau-Mont-Royal", "import_type": "fmg",
+          "fmg_reference": "1234", "aip1_code": "AIPCD01", "aip1_password": "demo-aip-1",
+          "aip2_code": "AIPCD02", "aip2_password": "demo-aip-2", "place_of_follow_up": "54321",
+          "ce_identifier": "CEGMF01", "ce_owner_name": "Nathalie Fortin",
+          "ce_password": "demo-ce-1"}
+INSTITUTION = "gmf-plateau"
+
+
+def _row(figure: str, value: float, unit: str, goal: str, passed: bool,
+         limit_name: str = "", limit_value: float | None = None) -> dict:
+    return {"figure": figure, "value": value, "unit": unit, "goal": goal,
+            "limit_name": limit_name, "limit_value": limit_value, "passed": passed}
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def _seed(data: Path, registrations: int) -> list[str]:
+    """Staff and enough synthetic patients (Patients only) for `registrations`; their NAMs."""
+    store = open_store(data)
+    try:
+        load.load_staff(store)
+        n = int(registrations / 0.85) + 200
+        patients = [chart[0] for chart in generate.patients(n, 3)]
+        for start in range(0, n, 2000):
+            load.bulk_create(store, patients[start:start + 2000])
+    finally:
+        store.close()
+    return [next(i["value"] for i in p["identifier"] if i["system"] == fhir_systems.NAM)
+            for p in patients if registration.registrations_of(p)]
+
+
+def _imports(data: Path) -> list[dict]:
+    store = open_store(data)
+    try:
+        db = RamqDb(store, data)
+        db.put_config(INSTITUTION, ImportConfig.from_json(CONFIG), "now")
+        started = time.perf_counter()
+        with store.read() as tx:
+            rows = tx.conn.execute("SELECT content FROM resource_current WHERE rtype = "
+                                   "'Patient'").fetchall()
+        [json.loads(r[0]) for r in rows]
+        floor = time.perf_counter() - started
+        source = RamqSource(data)
+        started = time.perf_counter()
+        nightly = run_import(store, db, source, INSTITUTION, date(2026, 11, 25))
+        nightly_s = time.perf_counter() - started
+        db.put_config(INSTITUTION, ImportConfig.from_json({**CONFIG, "fmg_reference": "1235"}),
+                      "now")
+        started = time.perf_counter()
+        full = run_import(store, db, source, INSTITUTION, date(2026, 11, 25))
+        full_s = time.perf_counter() - started
+    finally:
+        store.close()
+    print(f"nightly import: {nightly.imported} registrations, {nightly.updated} patients "
+          f"updated in {nightly_s:.2f} s; all changed: {full.updated} rewritten in {full_s:.2f} s")
+    return [
+        _row(f"nightly RAMQ import, {nightly.imported} registrations ({nightly.updated} changed)",
+             nightly_s, "s", "≤ 60 s", nightly_s <= 60, "read + parse all Patients", floor),
+        _row(f"RAMQ import, every registration changed ({full.updated} Patients rewritten)",
+             full_s, "s", "≤ 60 s", full_s <= 60, "read + parse all Patients", floor),
+    ]
+
+
+def _desk(base: str, work: Path):
+    from app.core.profiles import profile_from_json
+    from app.store import Store
+    from app.sync.auth import TokenStore
+    from app.sync.client import FhirClient, Settings
+    from app.sync.ramq import RamqService
+    store = Store.create("1000009", "bench-pw", path=work / "desk.db")
+    tokens = TokenStore(base, "1000009", service=f"ClinicDesk bench {uuid.uuid4()}")
+    client = FhirClient(Settings(base, "1000009", connect_timeout=1), token_store=tokens)
+    client.sign_in("demo-reception")
+    return RamqService(client, store, profile_from_json(client.me())), tokens
+
+
+def _timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _lookups(data: Path, work: Path, nams: list[str], quick: bool) -> list[dict]:
+    from app.store import keys
+    sample = nams[:: max(1, len(nams) // (40 if quick else 150))]
+    server = ServerProcess(data, auth=True, extra_args=("--ramq-import-hour", "-1")).start()
+    desk, tokens = _desk(server.base, work)
+    try:
+        desk.family_physician(sample[0])  # warm the connection
+        online = _timed(desk.family_physician, sample)
+        me = _timed(lambda _: desk.client.http.get(desk.client.url("/api/me")), sample)
+        server.stop()
+        offline = _timed(desk.family_physician, sample)
+        bare = _timed(lambda n: desk.store.ramq_answer(n, "family-physician"), sample)
+        assert all(desk.family_physician(n).from_cache for n in sample[:3])
+    finally:
+        server.stop()
+        desk.client.close()
+        desk.store.close()
+        keys.delete_keyring_entries(desk.store.key_file)
+        tokens.delete()
+    return [
+        _row("family-physician look-up, server on loopback (p95)", _p95(online), "ms",
+             "≤ 150 ms", _p95(online) <= 150, "GET /api/me p95", _p95(me)),
+        _row("family-physician look-up from the cache, server down (p95)", _p95(offline), "ms",
+             "≤ 20 ms", _p95(offline) <= 20, "bare cache read p95", _p95(bare)),
+    ]
+
+
+def measure(quick: bool) -> list[dict]:
+    work = Path(tempfile.mkdtemp(prefix="bench-ramq-"))
+    try:
+        data = work / "server"
+        data.mkdir()
+        nams = _seed(data, 2000 if quick else 20000)
+        rows = _imports(data)
+        return rows + _lookups(data, work, nams, quick)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def in_keyring_session(quick: bool) -> list[dict]:
+    home = tempfile.mkdtemp(prefix="bench-home-")
+    out = Path(home) / "rows.json"
+    env = {**os.environ, "HOME": home,
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    script = ('printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
+              'exec "$0" -m bench.ramq --child --out "$1" $2')
+    try:
+        subprocess.run(["dbus-run-session", "--", "sh", "-c", script, sys.executable, str(out),
+                        "--quick" if quick else ""], env=env, check=True,
+                       cwd=Path(__file__).resolve().parents[1])
+        return json.loads(out.read_text())
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run(quick: bool) -> list[dict]:
+    from bench.store import keyring_usable
+    return measure(quick) if keyring_usable() else in_keyring_session(quick)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.ramq")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    rows = measure(args.quick) if args.child else run(args.quick)
+    if args.out:
+        args.out.write_text(json.dumps(rows))
+        return
+    for row in rows:
+        print(f"{row['figure']}: {row['value']:.4g} {row['unit']} (goal {row['goal']}; "
+              f"{row['limit_name']} {row['limit_value'] or 0:.4g}) "
+              f"{'pass' if row['passed'] else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
