@@ -52,6 +52,9 @@ class SessionService(Protocol):
 
     def sign_out(self) -> None: ...
 
+    def close(self) -> None:
+        """The app quits: release local resources (close the store), keep the sign-in."""
+
     def demo_users(self) -> Sequence[DemoUser]:
         """The demo's accounts (listed on the sign-in window); empty outside the demo."""
 
