@@ -73,16 +73,16 @@ def _imports(data: Path) -> list[dict]:
     try:
         db = RamqDb(store, data)
         db.put_config(INSTITUTION, ImportConfig.from_json(CONFIG), "now")
+        source = RamqSource(data)
+        started = time.perf_counter()
+        nightly = run_import(store, db, source, INSTITUTION, date(2026, 11, 25))
+        nightly_s = time.perf_counter() - started
         started = time.perf_counter()
         with store.read() as tx:
             rows = tx.conn.execute("SELECT content FROM resource_current WHERE rtype = "
                                    "'Patient'").fetchall()
         [json.loads(r[0]) for r in rows]
         floor = time.perf_counter() - started
-        source = RamqSource(data)
-        started = time.perf_counter()
-        nightly = run_import(store, db, source, INSTITUTION, date(2026, 11, 25))
-        nightly_s = time.perf_counter() - started
         db.put_config(INSTITUTION, ImportConfig.from_json({**CONFIG, "fmg_reference": "1235"}),
                       "now")
         started = time.perf_counter()

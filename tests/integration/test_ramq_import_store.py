@@ -1,0 +1,116 @@
+"""The import and the RAMQ tables straight on the storage back-ends (SQLite and PostgreSQL), and
+the nightly scheduler firing in a server-like object."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from app.core import registration
+from app.core.account_request import RequestRecord, Status
+from app.core.ramq import ImportConfig, ImportState
+from server import ramq
+from server.ramq.db import RamqDb
+from server.ramq.importer import advance_requests, run_import
+from server.ramq.source import RamqSource
+from server.seed import load
+from server.storage import open_store
+from tests.fixtures.ramq import good_config
+from tests.fixtures.server import BACKENDS
+
+N = 40
+
+
+@pytest.fixture(params=BACKENDS)
+def seeded(request, tmp_path):
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres").new_database(f"ramq_{tmp_path.name[-20:]}")
+    store = open_store(tmp_path, url)
+    load.load_staff(store)
+    load.load_patients(store, N, 4)
+    yield store, tmp_path
+    store.close()
+
+
+def test_import_updates_registrations_and_keeps_them_on_failure(seeded):
+    store, data = seeded
+    db = RamqDb(store, data)
+    db.put_config("gmf-plateau", ImportConfig.from_json(good_config(fmg_reference="1999")), "t")
+    status = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 25))
+    assert status.state == ImportState.OK and status.updated == status.imported > 0
+    with store.read() as tx:
+        patients = [tx.read("Patient", f"p{i}").resource() for i in range(N)]
+    fmgs = {r.fmg for p in patients for r in registration.registrations_of(p) if r.active}
+    assert fmgs == {"1999"}
+    again = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 25))
+    assert again.updated == 0  # the same night twice: nothing changes
+    db.put_config("gmf-plateau", ImportConfig.from_json(good_config(
+        fmg_reference="1999", aip1_password="x", aip2_password="y")), "t")
+    stopped = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 26))
+    assert stopped.state == ImportState.CREDENTIALS_INVALID and stopped.credential == "aip1+aip2"
+    with store.read() as tx:
+        assert [tx.read("Patient", f"p{i}").resource()["extension"] for i in range(N)
+                if "extension" in patients[i]] == [p["extension"] for p in patients
+                                                   if "extension" in p]
+
+
+def test_passwords_are_encrypted_at_rest(seeded):
+    store, data = seeded
+    db = RamqDb(store, data)
+    db.put_config("gmf-plateau", ImportConfig.from_json(good_config()), "t")
+    with store.read() as tx:
+        raw = tx.conn.execute("SELECT config FROM ramq_config").fetchone()[0]
+    assert "demo-aip-1" not in raw and "demo-ce-1" not in raw
+    assert db.config("gmf-plateau").aip1_password == "demo-aip-1"
+    assert db.aip_codes_elsewhere("other") == {"AIPCD01", "AIPCD02"}
+
+
+def test_requests_advance_to_welcome_sent(seeded):
+    store, data = seeded
+    db = RamqDb(store, data)
+    db.put_request(RequestRecord("r1", Status.SUBMITTED, "2026-11-25T10:00:00+00:00",
+                                 "2026-11-30", request={"email": "a@example.ca"}), "1000010",
+                   "a@example.ca")
+    assert advance_requests(db) == 1 and db.requests("1000010")[0].status == Status.IN_PROGRESS
+    assert advance_requests(db) == 1
+    done = db.requests("1000010")[0]
+    assert done.status == Status.WELCOME_SENT and done.welcome_sent
+    assert advance_requests(db) == 0
+
+
+def test_nightly_scheduler_runs_the_import(tmp_path, monkeypatch):
+    store = open_store(tmp_path)
+    load.load_staff(store)
+    load.load_patients(store, 10, 4)
+    app = SimpleNamespace(state=SimpleNamespace(
+        store=store, settings=SimpleNamespace(data_dir=tmp_path, ramq_import_hour=2)))
+    svc = ramq.services(app)
+    svc.db.put_config("gmf-plateau", ImportConfig.from_json(good_config()), "t")
+    fired = threading.Event()
+    waits = iter([0.0])
+
+    def until(hour: int, now: datetime) -> float:
+        assert hour == 2
+        try:
+            return next(waits)
+        except StopIteration:
+            fired.set()
+            return 3600.0
+    monkeypatch.setattr(ramq, "seconds_until", until)
+    ramq.start(app)
+    try:
+        assert fired.wait(30)
+        ramq.stop(app)
+        assert svc.db.status("gmf-plateau").state == ImportState.OK
+    finally:
+        ramq.stop(app)
+        store.close()
+
+
+def test_seconds_until_the_hour():
+    assert ramq.seconds_until(2, datetime(2026, 11, 25, 1, 30)) == 1800
+    assert ramq.seconds_until(2, datetime(2026, 11, 25, 2, 0)) == 86400
