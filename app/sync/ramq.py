@@ -87,12 +87,14 @@ class ConfigView:
 
 
 class RamqService:
-    def __init__(self, client: FhirClient, store, profile: UserProfile, reader=None):
+    def __init__(self, client: FhirClient | None, store, profile: UserProfile, reader=None):
         self.client, self.store, self.profile = client, store, profile
         self.reader = reader or store
 
     # -- transport -------------------------------------------------------------------------
     def _send(self, method: str, path: str, body: dict | None = None) -> dict:
+        if self.client is None:  # signed in offline
+            raise SyncError(Kind.OFFLINE, "signed in offline")
         content = json.dumps(body).encode() if body is not None else None
         request = self.client.http.build_request(
             method, self.client.url(f"/api/ramq/{path}"), content=content,

@@ -33,8 +33,9 @@ class QhrRules:
 def build_services(demo_users: Sequence[DemoUser] = (), settings=None) -> Services:
     from app.ui.remote import RemoteSession
     from app.ui.remote_data import FhirCharts, FhirPatients
+    from app.ui.remote_ramq import SessionRamq
     from app.ui.remote_sync import SessionSync
 
     session = RemoteSession(demo_users, settings)
     return Services(session=session, patients=FhirPatients(session), charts=FhirCharts(session),
-                    sync=SessionSync(session), qhr=QhrRules())
+                    sync=SessionSync(session), qhr=QhrRules(), ramq=SessionRamq(session))

@@ -108,6 +108,33 @@
         </message>
     </context>
     <context>
+        <name>ConflictDialog</name>
+        <message>
+            <source>Conflicts to resolve</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Someone changed these records on the server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This workstation's version</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The server's version</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Keep mine</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Keep the server's</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>EntryList</name>
         <message>
             <source>Date</source>
@@ -303,6 +330,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Opening the chart…</source>
             <translation type="vanished" />
         </message>
+        <message>
+            <source>Resolve conflicts…</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PinDialog</name>
@@ -461,6 +492,25 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The central server cannot be reached: information as of {date}.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>RamqWindow</name>
+        <message>
+            <source>RAMQ services</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Family physician and insurance</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Registration import</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Account requests</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -108,6 +108,33 @@
         </message>
     </context>
     <context>
+        <name>ConflictDialog</name>
+        <message>
+            <source>Conflicts to resolve</source>
+            <translation>Conflits à résoudre</translation>
+        </message>
+        <message>
+            <source>Someone changed these records on the server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
+            <translation>Quelqu'un a modifié ces éléments sur le serveur après que vous les avez modifiés ici. Comparez les deux versions (▶ marque les différences) et choisissez celle à garder.</translation>
+        </message>
+        <message>
+            <source>This workstation's version</source>
+            <translation>Version de ce poste</translation>
+        </message>
+        <message>
+            <source>The server's version</source>
+            <translation>Version du serveur</translation>
+        </message>
+        <message>
+            <source>Keep mine</source>
+            <translation>Garder la mienne</translation>
+        </message>
+        <message>
+            <source>Keep the server's</source>
+            <translation>Garder celle du serveur</translation>
+        </message>
+    </context>
+    <context>
         <name>EntryList</name>
         <message>
             <source>Date</source>
@@ -304,6 +331,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>Opening the chart…</source>
             <translation type="vanished">Ouverture du dossier…</translation>
         </message>
+        <message>
+            <source>Resolve conflicts…</source>
+            <translation>Résoudre les conflits…</translation>
+        </message>
     </context>
     <context>
         <name>PinDialog</name>
@@ -463,6 +494,25 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>The central server cannot be reached: information as of {date}.</source>
             <translation>Le serveur central est injoignable : information en date du {date}.</translation>
+        </message>
+    </context>
+    <context>
+        <name>RamqWindow</name>
+        <message>
+            <source>RAMQ services</source>
+            <translation>Services de la RAMQ</translation>
+        </message>
+        <message>
+            <source>Family physician and insurance</source>
+            <translation>Médecin de famille et assurance</translation>
+        </message>
+        <message>
+            <source>Registration import</source>
+            <translation>Importation des inscriptions</translation>
+        </message>
+        <message>
+            <source>Account requests</source>
+            <translation>Demandes de compte</translation>
         </message>
     </context>
     <context>

@@ -107,3 +107,44 @@ def test_account_request_form(qtbot, admin):
     form.labs.setPlainText("Biron: BR-5521")
     form.send.click()
     qtbot.waitUntil(lambda: "Annie Bolduc: submitted" in form.requests.text(), timeout=WAIT)
+
+
+def test_ramq_window_by_role(qtbot, admin, ramq_server, ramq_desk):
+    from app.ui.ramq_window import ramq_window
+    receptionist = ramq_desk(ramq_server.base, "1000009")
+    desk = ramq_window(receptionist, receptionist.profile)
+    qtbot.addWidget(desk)
+    assert [desk.tabs.tabText(i) for i in range(desk.tabs.count())] == [
+        "Family physician and insurance"]
+    full = ramq_window(admin, admin.profile)
+    qtbot.addWidget(full)
+    assert full.tabs.count() == 3
+    support = ramq_desk(ramq_server.base, "1000011")
+    assert ramq_window(support, support.profile) is None
+    assert ramq_window(None, admin.profile) is None
+
+
+def test_session_ramq_on_the_store_thread_and_offline(admin, ramq_server, ramq_desk, tmp_path):
+    from types import SimpleNamespace
+
+    from app.store import Store, StoreExecutor, keys
+    from app.ui.remote_ramq import SessionRamq
+    from tests.fixtures.store import FAST_KDF
+    admin.save_import_config(admin_config(), first_time=True)
+    admin.run_import()
+    desk = ramq_desk(ramq_server.base, "1000009")
+    path = tmp_path / "session.db"
+    executor = StoreExecutor(lambda: Store.create("1000009", "pw", path=path, kdf=FAST_KDF))
+    session = SimpleNamespace(client=desk.client, executor=executor, profile=desk.profile)
+    try:
+        number = _nam(next(c[0] for c in ramq_server.charts
+                           if registration.registrations_of(c[0])))
+        online = SessionRamq(session).family_physician(number)
+        session.client = None  # signed in offline
+        offline = SessionRamq(session).family_physician(number)
+        assert offline.from_cache and offline.answer == online.answer
+        assert len(executor.call(lambda store: store.access_entries())) == 2
+    finally:
+        key_file = executor.call(lambda store: store.key_file)
+        executor.close()
+        keys.delete_keyring_entries(key_file)

@@ -1,0 +1,48 @@
+"""The RAMQ window: the front-desk panel for those whose role reads RAMQ registration, and the
+administrator's forms for an authorised administrator; `ramq_window(services, profile)` gives
+None when there is nothing this user may see here."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
+
+from app.core.access import role_classes
+from app.core.data_class import DataClass
+from app.core.profiles import UserProfile
+from app.ui.ramq_admin import AccountRequestForm, ImportConfigForm, admin_screens
+from app.ui.ramq_panel import RamqPanel
+from app.ui.services import RamqDesk
+from app.ui.widgets import Retranslatable
+
+
+class RamqWindow(Retranslatable, QDialog):
+    def __init__(self, ramq: RamqDesk, profile: UserProfile, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("ramq_window")
+        self.tabs = QTabWidget(self)
+        QVBoxLayout(self).addWidget(self.tabs)
+        self.desk = RamqPanel(ramq, self) if DataClass.REGISTRATION in role_classes(profile) \
+            else None
+        if self.desk is not None:
+            self.tabs.addTab(self.desk, "")
+        self.forms = admin_screens(ramq, profile, self)
+        for form in self.forms:
+            self.tabs.addTab(form, "")
+            form.load()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("RAMQ services"))
+        names = {RamqPanel: self.tr("Family physician and insurance"),
+                 ImportConfigForm: self.tr("Registration import"),
+                 AccountRequestForm: self.tr("Account requests")}
+        for i in range(self.tabs.count()):
+            self.tabs.setTabText(i, names[type(self.tabs.widget(i))])
+
+
+def ramq_window(ramq: RamqDesk | None, profile: UserProfile,
+                parent: QWidget | None = None) -> RamqWindow | None:
+    if ramq is None:
+        return None
+    window = RamqWindow(ramq, profile, parent)
+    return window if window.tabs.count() else None
