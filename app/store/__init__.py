@@ -8,11 +8,13 @@ Public API (details in each module's docstring):
     StoreExecutor(opener).submit(fn) -> Future                 # the one write thread
     reads:  get_resource, list_resources, list_by_type, cached_patient_ids, find_by_nam,
             find_by_name_birthdate, find_by_chart_number, get_cursor, outbox_batch,
-            outbox_entry, open_conflicts, access_entries, unacknowledged_access
+            outbox_entry, open_conflicts, access_entries, unacknowledged_access,
+            ramq_answer(nam, service) -> (answer, as_of) | None
     writes: put_resources(resources, outbox_changes=, access=), apply_pull(upserts, deletes,
             cursors), delete_resource, upsert_index, enqueue, mark_acknowledged(_many),
             mark_failed, record_conflict(uuid, server, reason), resolve_conflict,
-            set_cursor, log_access, acknowledge_access, purge_patient, close
+            set_cursor, log_access, acknowledge_access, purge_patient, close,
+            put_ramq_answer(nam, service, answer, as_of, access=)
     verify_access_log() -> Verdict(ok, count, first_bad, problem)
     sqlcipher_version() -> str                                 # for support bundles
 
