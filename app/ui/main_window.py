@@ -88,6 +88,7 @@ class MainWindow(Retranslatable, QMainWindow):
             ("find", "patient", QKeySequence.StandardKey.Find, self.focus_search),
             ("close_chart", "patient", QKeySequence("Ctrl+W"), self.close_chart),
             ("sync", "patient", QKeySequence("F5"), self.sync_now),
+            ("conflicts", "patient", QKeySequence("Ctrl+Shift+K"), self.open_conflicts),
             ("lock", "file", QKeySequence("Ctrl+L"), self.lock),
             ("sign_out", "file", QKeySequence("Ctrl+Shift+Q"), self.sign_out),
             ("quit", "file", QKeySequence.StandardKey.Quit, self.close),
@@ -109,7 +110,8 @@ class MainWindow(Retranslatable, QMainWindow):
         self.menus["patient"].setTitle(self.tr("&Patient"))
         self.menus["tools"].setTitle(self.tr("&Tools"))
         texts = {"find": self.tr("Find a patient"), "close_chart": self.tr("Close the chart"),
-                 "sync": self.tr("Synchronise now"), "lock": self.tr("Lock"),
+                 "sync": self.tr("Synchronise now"),
+                 "conflicts": self.tr("Resolve conflicts…"), "lock": self.tr("Lock"),
                  "sign_out": self.tr("Sign out"), "quit": self.tr("Quit"),
                  "settings": self.tr("Settings…")}
         for name, text in texts.items():
@@ -211,6 +213,15 @@ class MainWindow(Retranslatable, QMainWindow):
         self._teardown()
         self.signed_out.emit()
         self.close()
+
+    def open_conflicts(self) -> None:
+        if self.services.sync is None:
+            return
+        from app.ui.conflicts import ConflictDialog
+
+        dialog = ConflictDialog(self.services.sync, self)
+        dialog.resolved.connect(self.sync_now)  # "keep mine" is sent at once
+        dialog.open()
 
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog

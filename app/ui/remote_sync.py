@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from app.ui.services import SyncStatus
+from app.ui.services import Conflict, SyncStatus
 
 
 class SessionSync:
@@ -47,11 +47,29 @@ class SessionSync:
             self._set(online=False)
             return
         self._set(progress=0.0)
+        finished: dict = {}
         try:
             engine.sync(cancel, progress=self._progress)
-            self._set(last_sync=datetime.now())
-        finally:
-            self._set(progress=None, online=self._online(), conflicts=self._conflicts())
+            finished["last_sync"] = datetime.now()
+        finally:  # one update: listeners never see "synced" while the bar still shows
+            self._set(progress=None, online=self._online(), conflicts=self._conflicts(),
+                      **finished)
+
+    def conflicts(self) -> list[Conflict]:
+        executor = self.session.executor
+        if executor is None:
+            return []
+        return [Conflict(c["id"], c["resource_type"], c["patient_id"], c["local"], c["server"],
+                         c.get("created") or "")
+                for c in executor.call(lambda store: store.open_conflicts())]
+
+    def resolve(self, conflict_id: int, keep_local: bool) -> None:
+        from app.sync.conflicts import Choice, resolve
+        from app.sync.local import StoreCache
+
+        cache = StoreCache.on_executor(self.session.executor)
+        resolve(cache, conflict_id, Choice.LOCAL if keep_local else Choice.SERVER)
+        self._set(conflicts=self._conflicts())
 
     # -- helpers ---------------------------------------------------------------------------
     def _online(self) -> bool:

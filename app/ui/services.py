@@ -118,12 +118,29 @@ class SyncStatus:
     conflicts: int = 0
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A change of ours the server refused because someone changed the record meanwhile."""
+
+    id: int
+    resource_type: str
+    patient_id: str | None
+    local: dict | None  # our version (None: we deleted it)
+    server: dict | None  # the server's current version (None: deleted there)
+    created: str = ""
+
+
 class SyncService(Protocol):
     def status(self) -> SyncStatus: ...
 
     def add_listener(self, listener: Callable[[SyncStatus], None]) -> Unsubscribe: ...
 
     def sync_now(self, cancel: threading.Event | None = None) -> None: ...
+
+    def conflicts(self) -> list[Conflict]: ...
+
+    def resolve(self, conflict_id: int, keep_local: bool) -> None:
+        """Keep ours (sent again on the server's version) or the server's (cached)."""
 
 
 class Eligibility(Protocol):
