@@ -5,12 +5,16 @@ refuses them too. Plus: wrong key, key removal, idle timeout."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
 
 from app.devices.piv import prove_key
 from app.qhr.eligibility import Condition, eligibility
 from app.qhr.errors import GatewayRefused, NotEligible, SessionExpired, WrongKey
 from app.qhr.session import LockReason, State
+from server.storage import DB_FILE
 from tests.integration.qhr_helpers import TypedPin, make_session, patient_of, wait_until
 
 PIN = "123456"
@@ -157,3 +161,41 @@ def test_idle_timeout_locks(qhr_server, key_monitor, qhr_key, patient):
         assert session.state == State.LOCKED and session.data is None
     finally:
         session.stop()
+
+
+def test_gateway_audits_each_consultation(qhr_server_process, key_monitor, qhr_key,
+                                          seeded_charts):
+    patient_id, nam = patient_of(seeded_charts[3])
+    qhr_key("1000004")
+    session, _ = make_session(qhr_server_process.base, key_monitor, "1000004",
+                              pin=TypedPin(PIN), audit=list().append)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        key_id = session.open()
+        session.view(patient_id, nam)
+        with pytest.raises(SessionExpired):  # no session, no data, no audit entry
+            session.gateway.read("not-a-session", "labs", nam)
+    finally:
+        session.stop()
+    assert wait_until(lambda: len(_server_events(qhr_server_process, nam)) >= 3)
+    events = _server_events(qhr_server_process, nam)
+    assert sorted(_detail(e, "data-classes") for e in events) == [
+        "qhr:imaging", "qhr:labs", "qhr:medications"]
+    assert {_detail(e, "qhr-key-id") for e in events} == {key_id}
+    assert {e["agent"][0]["who"]["identifier"]["value"] for e in events} == {"1000004"}
+    assert all(e["recorded"] and e["agent"][0].get("network") for e in events)
+
+
+def _server_events(proc, nam: str) -> list[dict]:
+    conn = sqlite3.connect(f"file:{proc.data_dir / DB_FILE}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT content FROM resource_current WHERE rtype = 'AuditEvent'")
+        events = [json.loads(r[0]) for r in rows]
+    finally:
+        conn.close()
+    return [e for e in events
+            if e["entity"][0]["what"].get("identifier", {}).get("value") == nam]
+
+
+def _detail(event: dict, kind: str) -> str:
+    return next(d["valueString"] for d in event["entity"][0]["detail"] if d["type"] == kind)
