@@ -96,6 +96,14 @@ class QhrSession(MonitorListener):
     def add_listener(self, listener: SessionListener) -> None:
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: SessionListener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    @property
+    def key_plugged(self) -> bool:
+        return self._device is not None
+
     def start(self) -> QhrSession:
         self.monitor.add_listener(self)
         devices = self.monitor.devices

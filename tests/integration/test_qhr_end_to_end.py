@@ -199,3 +199,27 @@ def _server_events(proc, nam: str) -> list[dict]:
 
 def _detail(event: dict, kind: str) -> str:
     return next(d["valueString"] for d in event["entity"][0]["detail"] if d["type"] == kind)
+
+
+def test_ui_key_service_follows_the_session(qhr_server, key_monitor, qhr_key):
+    from app.qhr.service import SessionKeys
+
+    key = qhr_key("1000006")
+    session, _ = make_session(qhr_server, key_monitor, "1000006", pin=TypedPin(PIN),
+                              audit=list().append)
+    keys, seen, cleared = SessionKeys(session), [], []
+    unsubscribe = keys.add_listener(seen.append)
+    keys.add_clear_listener(cleared.append)
+    try:
+        assert wait_until(lambda: keys.state() == "present")
+        session.open()
+        assert keys.state() == "session_open" and "pin_needed" in seen
+        key.remove()
+        assert wait_until(lambda: keys.state() == "absent")
+        assert cleared == [LockReason.KEY_REMOVED]
+        unsubscribe()
+        count = len(seen)
+        session.lock(LockReason.SIGN_OUT)
+        assert len(seen) == count
+    finally:
+        session.stop()
