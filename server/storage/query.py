@@ -7,25 +7,46 @@ from server.storage.base import BadQuery, Clause, Criteria
 OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 TOKEN_PARAMS = ("identifier", "family", "given", "birthdate")
 PREFIX_MATCH = ("family", "given")
+# The most selective token clause drives a search: (name, is an equality)
+DRIVER_ORDER = [("identifier", True), ("birthdate", True), ("family", True), ("given", True),
+                ("birthdate", False)]
 
 
-def _token_rows(rtype: str, clause: Clause) -> tuple[str, list]:
-    """SELECT of the ids whose tokens match the clause: one indexed SELECT per OR-ed value."""
-    selects, args = [], []
+def _conditions(clause: Clause) -> list[tuple[str, list]]:
+    """One (condition on the token row t, arguments) per OR-ed value of the clause."""
+    out = []
     for value in clause.values:
         if clause.name == "identifier":
             system, bar, code = value.partition("|")
-            cond, vals = (("t.value = ?", [system]) if not bar else
-                          ("t.system = ?", [system]) if not code else
-                          ("t.system = ? AND t.value = ?", [system, code]))
+            out.append(("t.value = ?", [system]) if not bar else
+                       ("t.system = ?", [system]) if not code else
+                       ("t.system = ? AND t.value = ?", [system, code]))
         elif clause.name in PREFIX_MATCH:  # a range, not LIKE: both databases use the index
-            cond, vals = "t.value >= ? AND t.value < ?", [value, value + "\U0010ffff"]
+            out.append(("t.value >= ? AND t.value < ?", [value, value + "\U0010ffff"]))
         else:
-            cond, vals = f"t.value {OPS[clause.prefix]} ?", [value]
+            out.append((f"t.value {OPS[clause.prefix]} ?", [value]))
+    return out
+
+
+def _token_rows(rtype: str, clause: Clause) -> tuple[str, list]:
+    """SELECT of the ids whose tokens match (the driver): one indexed SELECT per value."""
+    selects, args = [], []
+    for cond, vals in _conditions(clause):
         selects.append(f"SELECT t.rid FROM search_token t WHERE t.name = ? AND t.rtype = ? "
                        f"AND {cond}")
         args.extend([clause.name, rtype, *vals])
     return " UNION ALL ".join(selects), args
+
+
+def _token_check(rtype: str, clause: Clause) -> tuple[str, list]:
+    """A check of one row the driver found, through the (rtype, rid) token index."""
+    conds = _conditions(clause)
+    match = " OR ".join(f"({cond})" for cond, _ in conds)
+    # `t.name || ''`: keeps SQLite on the (rtype, rid, name) index; by value it would walk
+    # every token of that name (all the patients named Marie, say) for each row
+    sql = ("EXISTS (SELECT 1 FROM search_token t WHERE t.rtype = ? AND t.rid = c.rid "
+           f"AND t.name || '' = ? AND ({match}))")
+    return sql, [rtype, clause.name, *(v for _, vals in conds for v in vals)]
 
 
 def _clause(rtype: str, clause: Clause) -> tuple[str, list]:
@@ -36,8 +57,7 @@ def _clause(rtype: str, clause: Clause) -> tuple[str, list]:
     if clause.name == "patient":
         return f"c.patient IN ({', '.join('?' * len(clause.values))})", list(clause.values)
     if clause.name in TOKEN_PARAMS:
-        sql, args = _token_rows(rtype, clause)
-        return f"c.rid IN ({sql})", args
+        return _token_check(rtype, clause)
     raise BadQuery(f"unsupported search parameter: {clause.name}")
 
 
@@ -48,7 +68,9 @@ def where(criteria: Criteria) -> tuple[str, str, list]:
     (CROSS JOIN keeps SQLite from scanning every resource of the type in `seq` order instead:
     it has no statistics to know better until ANALYZE runs)."""
     clauses = list(criteria.clauses)
-    driver = next((c for c in clauses if c.name in TOKEN_PARAMS), None)
+    tokens = sorted((c for c in clauses if c.name in TOKEN_PARAMS),
+                    key=lambda c: DRIVER_ORDER.index((c.name, c.prefix == "eq")))
+    driver = tokens[0] if tokens else None
     source, args = "resource_current c", []
     by_patient = driver is None and any(c.name == "patient" for c in clauses)
     # By patient: the (patient, seq) index, never a walk of every resource of the type

@@ -26,7 +26,9 @@ def test_token_searches_start_from_the_token_index(tmp_path: Path, clauses: list
                 f"EXPLAIN QUERY PLAN SELECT c.rid FROM {source} WHERE {text} AND c.seq > ? "
                 "ORDER BY c.seq LIMIT 10", [*args, 0]))
         assert "USING INDEX token_value" in plan
-        assert "SCAN c" not in plan and "token_resource" not in plan and "current_type" not in plan
+        assert "SCAN c" not in plan and "current_type" not in plan
+        # the driver's rows are checked for the other clauses by row, not by value range
+        assert plan.count("token_resource") == len(clauses) - 1
     finally:
         store.close()
 
