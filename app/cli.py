@@ -37,10 +37,15 @@ def start_logging() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    start_logging()
     if not argv:  # the app itself; no command module is imported (start-up time)
+        from app import paths
+
+        paths.first_run()  # private (0700) settings, store and log folders
+        start_logging()
         from app.ui.app import main as gui
+
         return gui()
+    start_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):

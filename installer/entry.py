@@ -39,10 +39,6 @@ def main() -> int:
     cli.COMMANDS = tuple(
         name for name in cli.COMMANDS if importlib.util.find_spec(f"app.commands.{name}")
     )
-    if not argv:
-        from app import paths
-
-        paths.first_run()
     return cli.main(argv)
 
 
