@@ -2,8 +2,7 @@
 
 A workstation bundle leaves the demo-only commands out (see installer/flavours.py); the command
 table keeps only the sub-commands whose modules are in the bundle, so `--help` never offers one
-that would fail. Starting the app itself (no sub-command) first creates the user's folders
-with owner-only permissions (app.paths.first_run).
+that would fail.
 
 In a bundle `sys.executable` is this program, not a Python, so code that starts a helper as
 `[sys.executable, "-m", "server.cli", …]` (the demo's reference server) comes back here:
