@@ -66,6 +66,7 @@ class ConflictDialog(Retranslatable, QDialog):
         self.list = mark_data(QListWidget(self))
         self.list.setObjectName("conflicts")
         self.list.currentRowChanged.connect(self._show)
+        self.list.setMaximumHeight(120)
         panes = QHBoxLayout()
         self.local_title, self.server_title = QLabel(self), QLabel(self)
         self.local, self.server = (mark_data(QPlainTextEdit(self)), mark_data(QPlainTextEdit(self)))
@@ -78,6 +79,8 @@ class ConflictDialog(Retranslatable, QDialog):
         buttons = QHBoxLayout()
         self.keep_local = QPushButton(self, objectName="keep_local")
         self.keep_server = QPushButton(self, objectName="keep_server")
+        for button in (self.keep_local, self.keep_server):
+            button.setAutoDefault(False)  # Enter never settles a conflict by accident
         self.keep_local.clicked.connect(lambda: self._resolve(True))
         self.keep_server.clicked.connect(lambda: self._resolve(False))
         buttons.addStretch(1)
@@ -108,7 +111,7 @@ class ConflictDialog(Retranslatable, QDialog):
         self.items = items
         self.list.clear()
         for c in items:
-            self.list.addItem(f"{c.resource_type} — {c.created}")
+            self.list.addItem(f"{c.resource_type} — {c.created[:16].replace('T', ' ')}")
         self.list.setCurrentRow(0 if items else -1)
         for button in (self.keep_local, self.keep_server):
             button.setEnabled(bool(items))

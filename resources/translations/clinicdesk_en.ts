@@ -334,6 +334,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Resolve conflicts…</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>RAMQ services…</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PinDialog</name>

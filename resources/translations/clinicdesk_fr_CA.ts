@@ -335,6 +335,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>Resolve conflicts…</source>
             <translation>Résoudre les conflits…</translation>
         </message>
+        <message>
+            <source>RAMQ services…</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PinDialog</name>
