@@ -47,6 +47,9 @@ def test_patient_by_names_and_birthdate(fhir: httpx.Client) -> None:
     assert _ids(found.json()) == {p["id"]}
     both = fhir.get("Patient", params={"family": family[:5], "birthdate": "1961-07-14"})
     assert _ids(both.json()) == {p["id"], twin["id"]}
+    either = fhir.get("Patient", params={"family": family, "given": "Zoé,Hélène",
+                                         "birthdate": "1961-07-14"})
+    assert _ids(either.json()) == {twin["id"]}
     none = fhir.get("Patient", params={"family": family, "birthdate": "1961-07-15"})
     assert none.json()["total"] == 0
     by_id = fhir.get("Patient", params={"_id": f"{p['id']},{twin['id']}"})
