@@ -134,8 +134,10 @@ class QhrSession(MonitorListener):
         return eligibility(self.user, self.institution, key_plugged=self._device is not None)
 
     def touch(self) -> None:
-        """User activity in the viewer: restarts the idle countdown."""
-        self.idle.touch()
+        """User activity in the viewer: restarts the idle countdown (while a session is open)."""
+        with self._lock:
+            if self._token is not None:
+                self.idle.touch()
 
     # -- key events (PC/SC thread) ----------------------------------------------------------
     def key_inserted(self, device: Device) -> None:

@@ -223,3 +223,26 @@ def test_ui_key_service_follows_the_session(qhr_server, key_monitor, qhr_key):
         assert len(seen) == count
     finally:
         session.stop()
+
+
+def test_another_key_then_sign_out_drop_the_session(qhr_server, key_monitor, qhr_key, patient):
+    qhr_key("1000007")
+    session, recorder = make_session(qhr_server, key_monitor, "1000007", pin=TypedPin(PIN),
+                                     audit=list().append)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        session.open()
+        token = session._token
+        other = qhr_key("1000002", reader=1)  # a second key plugged in beside it
+        assert recorder.event.wait(5)
+        assert recorder.cleared[-1][0] == LockReason.OTHER_KEY and session.key_id is None
+        assert wait_until(lambda: _gone(session, token, patient[1]))
+        other.remove()
+        session.open()  # own key still in: a new session
+        token = session._token
+        session.view(*patient)
+        session.sign_out()
+        assert recorder.cleared[-1][0] == LockReason.SIGN_OUT and session.data is None
+        assert wait_until(lambda: _gone(session, token, patient[1]))
+    finally:
+        session.stop()
