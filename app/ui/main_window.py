@@ -92,6 +92,7 @@ class MainWindow(Retranslatable, QMainWindow):
             ("lock", "file", QKeySequence("Ctrl+L"), self.lock),
             ("sign_out", "file", QKeySequence("Ctrl+Shift+Q"), self.sign_out),
             ("quit", "file", QKeySequence.StandardKey.Quit, self.close),
+            ("ramq", "tools", QKeySequence("Ctrl+R"), self.open_ramq),
             ("settings", "tools", QKeySequence("Ctrl+,"), self.open_settings),
         ]
         for name, menu, keys, slot in specs:
@@ -100,6 +101,9 @@ class MainWindow(Retranslatable, QMainWindow):
             action.triggered.connect(slot)
             self.menus[menu].addAction(action)
             self.actions_[name] = action
+        from app.ui.ramq_window import offered
+        self.actions_["ramq"].setVisible(offered(getattr(self.services, "ramq", None),
+                                                   self.session.profile))
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("ClinicDesk"))
@@ -113,7 +117,7 @@ class MainWindow(Retranslatable, QMainWindow):
                  "sync": self.tr("Synchronise now"),
                  "conflicts": self.tr("Resolve conflicts…"), "lock": self.tr("Lock"),
                  "sign_out": self.tr("Sign out"), "quit": self.tr("Quit"),
-                 "settings": self.tr("Settings…")}
+                 "settings": self.tr("Settings…"), "ramq": self.tr("RAMQ services…")}
         for name, text in texts.items():
             self.actions_[name].setText(text)
         self.placeholder.setText(self.tr(
@@ -222,6 +226,12 @@ class MainWindow(Retranslatable, QMainWindow):
         dialog = ConflictDialog(self.services.sync, self)
         dialog.resolved.connect(self.sync_now)  # "keep mine" is sent at once
         dialog.open()
+
+    def open_ramq(self) -> None:
+        from app.ui.ramq_window import ramq_window
+        window = ramq_window(getattr(self.services, "ramq", None), self.session.profile, self)
+        if window is not None:
+            window.open()
 
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.access import role_classes
+from app.core.account_request import may_request
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
 from app.ui.ramq_admin import AccountRequestForm, ImportConfigForm, admin_screens
@@ -40,9 +41,15 @@ class RamqWindow(Retranslatable, QDialog):
             self.tabs.setTabText(i, names[type(self.tabs.widget(i))])
 
 
+def offered(ramq: RamqDesk | None, profile: UserProfile) -> bool:
+    """Whether this user has anything in the RAMQ window (the menu entry is hidden otherwise)."""
+    return ramq is not None and (DataClass.REGISTRATION in role_classes(profile)
+                                 or may_request(profile))
+
+
 def ramq_window(ramq: RamqDesk | None, profile: UserProfile,
                 parent: QWidget | None = None) -> RamqWindow | None:
-    if ramq is None:
+    if not offered(ramq, profile):
         return None
     window = RamqWindow(ramq, profile, parent)
     return window if window.tabs.count() else None

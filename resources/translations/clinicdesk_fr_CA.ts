@@ -337,7 +337,7 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>RAMQ services…</source>
-            <translation type="unfinished" />
+            <translation>Services de la RAMQ…</translation>
         </message>
     </context>
     <context>

@@ -148,3 +148,24 @@ def test_session_ramq_on_the_store_thread_and_offline(admin, ramq_server, ramq_d
         key_file = executor.call(lambda store: store.key_file)
         executor.close()
         keys.delete_keyring_entries(key_file)
+
+
+def test_main_window_menu_entry(qtbot, fake_services, ui_settings, ramq_server, ramq_desk):
+    from dataclasses import replace
+
+    from app.ui.main_window import MainWindow
+    from app.ui.ramq_window import RamqWindow
+    from app.ui.services import Session
+    desk = ramq_desk(ramq_server.base, "1000009")
+    services = replace(fake_services, ramq=desk)
+    main = MainWindow(services, Session(desk.profile, ramq_server.base, online=True),
+                      ui_settings)
+    qtbot.addWidget(main)
+    assert main.actions_["ramq"].isVisible() and main.actions_["ramq"].text() == "RAMQ services…"
+    main.actions_["ramq"].trigger()
+    qtbot.waitUntil(lambda: main.findChild(RamqWindow) is not None, timeout=WAIT)
+    support = ramq_desk(ramq_server.base, "1000011")
+    hidden = MainWindow(replace(fake_services, ramq=support),
+                        Session(support.profile, ramq_server.base, online=True), ui_settings)
+    qtbot.addWidget(hidden)
+    assert not hidden.actions_["ramq"].isVisible()
