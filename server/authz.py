@@ -33,7 +33,7 @@ from fastapi import Request
 
 from app.core import access, fhir_systems
 from app.core.access import Action
-from app.core.consent import consent_from_fhir
+from app.core.consent import CLINICAL, consent_from_fhir
 from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import data_class_of
 from server import identity
@@ -114,8 +114,24 @@ def authorize(request: Request, action: str, resource_type: str | None,
             decisions[(patient_id, data_class)] = decision
     if not decision.allowed:
         raise Denied(403, decision.reasons[0].source)
+    if write and resource_type == "Patient" and resource is not None:
+        _registration_gate(request, user, patient_id, resource)
     if not write:
         _note(request, user, patient_id, data_class.value, decision.break_glass_reason)
+
+
+def _registration_gate(request: Request, user: UserProfile, patient_id: str,
+                       resource: dict) -> None:
+    """The patient's physicians open the chart to them and to their mandatees, so no account
+    with clinical access changes who they are (a physician naming themselves, or a resident
+    naming the physician who mandates them): the RAMQ registration is recorded by the front
+    desk and the nightly import (server.identity.patients)."""
+    if not access.role_classes(user) & CLINICAL:
+        return
+    contexts = identity.services(request.app).patient_contexts
+    if contexts.physicians_changed(patient_id, resource):
+        raise Denied(403, "the patient's physicians are recorded by the front desk from the "
+                          "RAMQ registration")
 
 
 def _per_request(request: Request, name: str) -> dict:

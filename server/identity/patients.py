@@ -57,6 +57,16 @@ class PatientContexts:
             physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
         return PatientContext(patient_id, physicians, consent_from_fhir(consents))
 
+    def physicians_changed(self, patient_id: str, patient: dict) -> bool:
+        """Would storing this Patient change who the patient's physicians are?"""
+        with self.store.read() as tx:
+            current = tx.current("Patient", patient_id)
+            before = _practitioner_refs(current.resource()) \
+                if current and not current.deleted else []
+            after = _practitioner_refs(patient)
+            names = {r: self._username(tx, r) for r in set(before) | set(after)}
+        return {names[r] for r in before} - {None} != {names[r] for r in after} - {None}
+
     def _username(self, tx: Any, reference: str) -> str | None:
         if reference in self._usernames:
             return self._usernames[reference]

@@ -110,3 +110,32 @@ def test_naming_oneself_in_an_encounter_grants_nothing(matrix_server, matrix_tok
             assert client.get(path, headers=as_(attacker)).status_code == 403, data_class
         found = client.get("Observation", params={"patient": pid}, headers=as_(attacker))
         assert found.status_code == 200 and found.json().get("entry", []) == []
+
+
+def test_no_professional_changes_who_the_patients_physicians_are(matrix_server, matrix_tokens):
+    """Naming oneself (or one's mandator) the patient's physician through a Patient update is
+    refused; the front desk records the registration."""
+    pid = m.patient_id("open")
+    labs = read_path(DataClass.LABS, "open")
+    with httpx.Client(base_url=f"{matrix_server}/fhir/", timeout=30,
+                      headers={"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}) as client:
+        def put(user: str, practitioners: list[str]) -> int:
+            auth = {"Authorization": f"Bearer {matrix_tokens[user]}"}
+            etag = client.get(f"Patient/{pid}", headers=auth).headers["ETag"]
+            body = patient_resource(pid)
+            body["generalPractitioner"] += [{"reference": f"Practitioner/user-{u}"}
+                                            for u in practitioners]
+            return client.put(f"Patient/{pid}", json=body,
+                              headers=auth | {"If-Match": etag}).status_code
+
+        attacks = {m.username(Profession.PHYSICIAN, "none"): [m.username(Profession.PHYSICIAN,
+                                                                          "none")],
+                   m.username(Profession.RESIDENT, "none"): [m.OTHER_PHYSICIAN]}
+        for attacker, named in attacks.items():
+            assert put(attacker, named) == 403, attacker
+            auth = {"Authorization": f"Bearer {matrix_tokens[attacker]}"}
+            assert client.get(labs, headers=auth).status_code == 403, attacker
+        receptionist = m.username(Profession.RECEPTIONIST, "none")
+        assert put(receptionist, ["2999999"]) == 200  # the front desk records a registration
+        assert put(receptionist, []) == 200  # and puts it back for the other tests
+        assert put(m.username(Profession.PHYSICIAN, "own"), []) == 200  # unchanged: allowed
