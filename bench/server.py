@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -216,6 +217,7 @@ def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
                 + _concurrency(backend, proc.base, quick))
     finally:
         proc.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def run(quick: bool) -> list[dict]:
