@@ -169,10 +169,11 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def _eligibility(self, key: KeyState):
         qhr = self.services.qhr
-        plugged = key is not KeyState.ABSENT
+        plugged = key != KeyState.ABSENT
         return qhr.eligibility(self.session.profile, plugged) if qhr else None
 
-    def _key_changed(self, state: KeyState) -> None:
+    def _key_changed(self, state: KeyState | str) -> None:
+        state = KeyState(state)  # KeyService implementations may give the plain value
         self.status.set_key(state)
         self.qhr_panel.set_key_state(state, self._eligibility(state))
 

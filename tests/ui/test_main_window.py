@@ -91,8 +91,9 @@ def test_key_events_from_another_thread_reach_status_and_qhr_panel(open_window, 
     qtbot.waitUntil(lambda: w.status.key_label.text() == "QHR key: present", timeout=5000)
     assert w.qhr_panel.eligibility.eligible
     assert w.qhr_panel.verdict.text() == "You may use the QHR viewer."
-    fake_services.keys.set(KeyState.ABSENT)
+    fake_services.keys.set("absent")  # app.qhr.service.SessionKeys gives plain values
     qtbot.waitUntil(lambda: not w.qhr_panel.eligibility.eligible, timeout=5000)
+    assert w.status.key_label.text() == "QHR key: absent"
 
 
 def test_offline_session_is_said_plainly(open_window):
