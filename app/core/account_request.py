@@ -197,6 +197,7 @@ class RequestRecord:
     welcome_sent: str = ""
     updates_existing: bool = False  # "had an account before": an update, not a new account
     request: dict = field(default_factory=dict)
+    username: str = ""  # the account, once created (an update keeps it)
 
     def to_json(self) -> dict:
         return {**asdict(self), "status": self.status.value}
@@ -205,4 +206,4 @@ class RequestRecord:
     def from_json(cls, data: dict) -> RequestRecord:
         return cls(data["id"], Status(data["status"]), data["submitted"], data["due"],
                    data.get("welcome_sent", ""), bool(data.get("updates_existing")),
-                   data.get("request") or {})
+                   data.get("request") or {}, data.get("username", ""))

@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app.core import registration
-from app.core.account_request import RequestRecord, Status
+from app.core.account_request import AccountRequest, RequestRecord, Status
 from app.core.ramq import ImportConfig, ImportState, ImportStatus
+from server.ramq.accounts import fulfil
 from server.ramq.db import RamqDb
 from server.ramq.source import RamqSource
 
@@ -113,17 +114,20 @@ def _apply(patient: dict, reg: registration.Registration, institution: str,
 
 def advance_requests(db: RamqDb) -> int:
     """One processing step for each open account request (submitted → in progress → welcome
-    e-mail sent); the number moved."""
+    e-mail sent, when the account is created or updated); the number moved."""
     moved = 0
     for record in db.requests():
         if record.status == Status.WELCOME_SENT:
             continue
-        nxt = Status.IN_PROGRESS if record.status == Status.SUBMITTED else Status.WELCOME_SENT
-        data = {**record.to_json(), "status": nxt.value}
-        if nxt == Status.WELCOME_SENT:
-            data["welcome_sent"] = _now()
-        db.put_request(RequestRecord.from_json(data), _requester(db, record.id),
-                       record.request.get("email", ""))
+        requester = _requester(db, record.id)
+        data = record.to_json()
+        if record.status == Status.SUBMITTED:
+            data["status"] = Status.IN_PROGRESS.value
+        else:
+            data["username"] = fulfil(db.store, AccountRequest.from_json(record.request),
+                                      requester, record.username)
+            data.update(status=Status.WELCOME_SENT.value, welcome_sent=_now())
+        db.put_request(RequestRecord.from_json(data), requester, record.request.get("email", ""))
         moved += 1
     return moved
 

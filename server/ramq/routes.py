@@ -188,7 +188,8 @@ async def submit_request(request: Request) -> JSONResponse:
     record = RequestRecord(
         existing.id if existing else str(uuid.uuid4()), Status.SUBMITTED,
         now.isoformat(timespec="seconds"), due_date(date.today()).isoformat(),
-        updates_existing=req.had_account, request=req.to_json())
+        updates_existing=req.had_account, request=req.to_json(),
+        username=existing.username if existing else req.existing_username)
     await run_in_threadpool(svc.db.put_request, record, user.username, req.email)
     return _answer(record.to_json(), 200 if existing else 201)
 

@@ -13,12 +13,13 @@ from app.core import registration
 from app.core.account_request import RequestRecord, Status
 from app.core.ramq import ImportConfig, ImportState
 from server import ramq
+from server.identity.store import IdentityStore
 from server.ramq.db import RamqDb
 from server.ramq.importer import advance_requests, run_import
 from server.ramq.source import RamqSource
 from server.seed import load
 from server.storage import open_store
-from tests.fixtures.ramq import good_config
+from tests.fixtures.ramq import good_config, good_request
 from tests.fixtures.server import BACKENDS
 
 N = 40
@@ -69,17 +70,33 @@ def test_passwords_are_encrypted_at_rest(seeded):
     assert db.aip_codes_elsewhere("other") == {"AIPCD01", "AIPCD02"}
 
 
-def test_requests_advance_to_welcome_sent(seeded):
+def test_requests_advance_to_welcome_sent_and_accounts_are_not_duplicated(seeded):
     store, data = seeded
     db = RamqDb(store, data)
+    identity = IdentityStore(store)
+    before = set(identity.usernames())
+    request = good_request(email="a@example.ca")
     db.put_request(RequestRecord("r1", Status.SUBMITTED, "2026-11-25T10:00:00+00:00",
-                                 "2026-11-30", request={"email": "a@example.ca"}), "1000010",
-                   "a@example.ca")
+                                 "2026-11-30", request=request), "1000010", "a@example.ca")
     assert advance_requests(db) == 1 and db.requests("1000010")[0].status == Status.IN_PROGRESS
     assert advance_requests(db) == 1
     done = db.requests("1000010")[0]
     assert done.status == Status.WELCOME_SENT and done.welcome_sent
+    assert set(identity.usernames()) - before == {done.username}
+    profile = identity.account(done.username)[0]
+    reference = identity.account("1000005")[0]
+    assert profile.mandates == reference.mandates and profile.mandates
+    assert [i.id for i in profile.institutions] == ["gmf-plateau"]
+    assert profile.profession.value == "nurse" and len(done.username) == 7
     assert advance_requests(db) == 0
+    again = {**request, "had_account": True, "last_name": "Bolduc-Roy"}
+    db.put_request(RequestRecord("r1", Status.SUBMITTED, "2026-11-26T10:00:00+00:00",
+                                 "2026-12-01", updates_existing=True, request=again,
+                                 username=done.username), "1000010", "a@example.ca")
+    advance_requests(db)
+    advance_requests(db)
+    assert set(identity.usernames()) - before == {done.username}  # updated, not duplicated
+    assert identity.account(done.username)[0].display_name == "Annie Bolduc-Roy"
 
 
 def test_nightly_scheduler_runs_the_import(tmp_path, monkeypatch):
