@@ -10,8 +10,9 @@ from app.core.access import role_classes
 from app.core.account_request import may_request
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
-from app.ui.ramq_admin import AccountRequestForm, ImportConfigForm, admin_screens
+from app.ui.ramq_admin import ImportConfigForm, admin_screens
 from app.ui.ramq_panel import RamqPanel
+from app.ui.ramq_requests import AccountRequestForm
 from app.ui.services import RamqDesk
 from app.ui.widgets import Retranslatable
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from app.core import fhir_systems, registration
-from app.ui.ramq_admin import AccountRequestForm, ImportConfigForm, admin_screens
+from app.ui.ramq_admin import ImportConfigForm, admin_screens
 from app.ui.ramq_panel import RamqPanel
+from app.ui.ramq_requests import AccountRequestForm
 from tests.fixtures.ramq import good_config, reset_registry
 
 WAIT = 15_000
