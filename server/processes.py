@@ -1,9 +1,11 @@
 """Run the server — and a private PostgreSQL — as child processes on loopback, for the tests,
-the benchmarks and the demo. Every process started here is stopped and waited for.
+the benchmarks and the demo. Every process started here is stopped and waited for; on Linux it
+also gets SIGTERM if the thread that started it dies (so start them from a long-lived thread).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -22,6 +24,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# Looked up in the parent: the child may already run as another user, unable to import.
+_prctl = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux sends SIGTERM if the parent dies (a killed test run
+    leaves no server or PostgreSQL behind). Elsewhere: nothing."""
+    if _prctl is not None:
+        _prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def _stop(proc: subprocess.Popen, timeout: float = 15,
@@ -71,7 +84,8 @@ class Postgres:
                     [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1",
                      "-p", str(self.port), "-k", str(self.dir), "-c", "fsync=off",
                      "-c", "full_page_writes=off", "-c", "max_connections=300"],
-                    stdout=subprocess.DEVNULL, stderr=log, **self._as)
+                    stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent,
+                    **self._as)
             if self._wait(data):
                 return self
             _stop(self.proc, timeout=30, how=signal.SIGINT)
@@ -145,7 +159,8 @@ class ServerProcess:
         env = {**os.environ, "CLINICDESK_SERVER_INSTANCE": instance}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(self._args(), stdout=subprocess.DEVNULL, stderr=log,
-                                         env=env, cwd=Path(__file__).resolve().parent.parent)
+                                         env=env, cwd=Path(__file__).resolve().parent.parent,
+                                         preexec_fn=_die_with_parent)
         end = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < end:
             try:
