@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
@@ -39,6 +40,7 @@ from app.store.access_log import Access
 
 log = logging.getLogger(__name__)
 DEFAULT_IDLE_S = 300.0
+KEY_WAIT_S = 10.0  # after the person confirms the insert-key prompt
 
 
 class State(StrEnum):
@@ -194,14 +196,12 @@ class QhrSession(MonitorListener):
     # -- opening and reading (worker thread) ------------------------------------------------
     def open(self, cancel: threading.Event | None = None) -> str:
         """Eligibility, key check, PIN, signed challenge → an open session; its key id."""
+        cancel = cancel or threading.Event()
+        device = self._device_or_prompt(cancel)
         with self._lock:
-            device = self._device
-            verdict = eligibility(self.user, self.institution, key_plugged=device is not None)
-            if not verdict.eligible:
-                raise NotEligible(verdict.reasons)
-            if device is None:
+            if self._device is not device:
                 raise NoKey()
-            self._cancel = cancel or threading.Event()
+            self._cancel = cancel
             self._set(State.PIN)
         try:
             opened = keyflow.authenticate(self.monitor, device, self.user, self.gateway,
@@ -220,6 +220,22 @@ class QhrSession(MonitorListener):
             self._set(State.AUTHENTICATED)
             self.idle.touch()
         return opened.key_id
+
+    def _device_or_prompt(self, cancel: threading.Event) -> Device:
+        """The plugged key; when only the key is missing, ask for it and wait a little."""
+        if not eligibility(self.user, self.institution, key_plugged=True).eligible:
+            raise NotEligible(self.verdict().reasons)  # every unmet condition, the key's too
+        if self._device is None:
+            self.interaction.prompt_insert_key(cancel=cancel)
+            end = time.monotonic() + KEY_WAIT_S
+            while self._device is None and time.monotonic() < end:
+                if cancel.is_set():
+                    raise Cancelled()
+                time.sleep(0.02)
+        device = self._device
+        if device is None:
+            raise NoKey()
+        return device
 
     def view(self, patient_id: str, nam: str) -> QhrData:
         """The viewer's data for one patient (labs, imaging, medications), audited."""

@@ -246,3 +246,20 @@ def test_another_key_then_sign_out_drop_the_session(qhr_server, key_monitor, qhr
         assert wait_until(lambda: _gone(session, token, patient[1]))
     finally:
         session.stop()
+
+
+def test_no_key_prompts_for_it(qhr_server, key_monitor, qhr_key):
+    class PlugsOnPrompt(TypedPin):
+        prompted = 0
+
+        def prompt_insert_key(self, cancel=None) -> None:
+            self.prompted += 1
+            qhr_key("1000001")
+
+    pin = PlugsOnPrompt(PIN)
+    session, _ = make_session(qhr_server, key_monitor, "1000001", pin=pin, audit=list().append)
+    try:
+        assert session.state == State.NO_KEY
+        assert session.open() == "QHR-0001-TREM" and pin.prompted == 1
+    finally:
+        session.stop()
