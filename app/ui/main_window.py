@@ -28,6 +28,7 @@ SYNC_EVERY_MS = 5 * 60_000
 class _Relay(QObject):
     """Listener calls from any thread → the GUI thread."""
     key = Signal(object)
+    cleared = Signal(object)
     sync = Signal(object)
 
 
@@ -156,6 +157,9 @@ class MainWindow(Retranslatable, QMainWindow):
         if keys:
             self._key_changed(keys.state())
             self._unsubscribe.append(keys.add_listener(self.relay.key.emit))
+            if hasattr(keys, "add_clear_listener"):  # app.qhr.service.SessionKeys
+                self.relay.cleared.connect(self.qhr_panel.clear)
+                self._unsubscribe.append(keys.add_clear_listener(self.relay.cleared.emit))
         if sync:
             self.status.set_sync(sync.status())
             self._unsubscribe.append(sync.add_listener(self.relay.sync.emit))

@@ -19,12 +19,26 @@ KEY_HINTS = {
 }
 
 
+CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cleared
+    "key_removed": QT_TRANSLATE_NOOP(
+        "QhrPanel", "The QHR viewer was cleared: the key was removed."),
+    "idle": QT_TRANSLATE_NOOP("QhrPanel", "The QHR viewer was cleared after a period without "
+                              "activity."),
+    "sign_out": QT_TRANSLATE_NOOP("QhrPanel", "The QHR viewer was cleared: you signed out."),
+    "other_key": QT_TRANSLATE_NOOP(
+        "QhrPanel", "The QHR viewer was cleared: another person's key was plugged in."),
+    "expired": QT_TRANSLATE_NOOP("QhrPanel", "The QHR viewer was cleared: the session expired."),
+    "closed": QT_TRANSLATE_NOOP("QhrPanel", "The QHR viewer was closed."),
+}
+
+
 class QhrPanel(Retranslatable, QWidget):
     def __init__(self, eligibility: Eligibility | None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("QhrPanel")
         self.eligibility = eligibility
         self.key_state = KeyState.ABSENT
+        self.cleared_reason: str | None = None
         layout = QVBoxLayout(self)
         self.title = QLabel(self, objectName="qhr_title")
         self.verdict = QLabel(self, objectName="qhr_verdict")
@@ -33,7 +47,9 @@ class QhrPanel(Retranslatable, QWidget):
         self.reasons.setWordWrap(True)
         self.key_hint = QLabel(self, objectName="qhr_key")
         self.key_hint.setWordWrap(True)
-        for w in (self.title, self.verdict, self.reasons, self.key_hint):
+        self.cleared = QLabel(self, objectName="qhr_cleared")
+        self.cleared.setWordWrap(True)
+        for w in (self.title, self.cleared, self.verdict, self.reasons, self.key_hint):
             layout.addWidget(w)
         layout.addStretch(1)
         self.retranslate()
@@ -52,8 +68,18 @@ class QhrPanel(Retranslatable, QWidget):
         self.reasons.setVisible(bool(reasons))
         self.key_hint.setVisible(bool(elig and elig.eligible))
         self.key_hint.setText(self.tr(KEY_HINTS[self.key_state]))
+        why = CLEARED.get(self.cleared_reason or "")
+        self.cleared.setText(self.tr(why) if why else "")
+        self.cleared.setVisible(bool(why))
+
+    def clear(self, reason: str) -> None:
+        """The QHR session ended: whatever was shown goes at once, and the panel says why."""
+        self.cleared_reason = str(reason)
+        self.retranslate()
 
     def set_key_state(self, state: KeyState, eligibility: Eligibility | None) -> None:
+        if state == KeyState.SESSION_OPEN:
+            self.cleared_reason = None
         self.key_state = state
         self.eligibility = eligibility
         self.retranslate()

@@ -392,6 +392,30 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>You may not use the QHR viewer, because:</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>The QHR viewer was cleared: the key was removed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR viewer was cleared after a period without activity.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR viewer was cleared: you signed out.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR viewer was cleared: another person's key was plugged in.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR viewer was cleared: the session expired.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR viewer was closed.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>RamqAdmin</name>

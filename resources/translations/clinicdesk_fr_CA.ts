@@ -393,6 +393,30 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>You may not use the QHR viewer, because:</source>
             <translation>Vous ne pouvez pas utiliser le visualiseur du DSQ, car :</translation>
         </message>
+        <message>
+            <source>The QHR viewer was cleared: the key was removed.</source>
+            <translation>Le visualiseur du DSQ a été vidé : la clé a été retirée.</translation>
+        </message>
+        <message>
+            <source>The QHR viewer was cleared after a period without activity.</source>
+            <translation>Le visualiseur du DSQ a été vidé après une période d'inactivité.</translation>
+        </message>
+        <message>
+            <source>The QHR viewer was cleared: you signed out.</source>
+            <translation>Le visualiseur du DSQ a été vidé : vous vous êtes déconnecté.</translation>
+        </message>
+        <message>
+            <source>The QHR viewer was cleared: another person's key was plugged in.</source>
+            <translation>Le visualiseur du DSQ a été vidé : la clé d'une autre personne a été branchée.</translation>
+        </message>
+        <message>
+            <source>The QHR viewer was cleared: the session expired.</source>
+            <translation>Le visualiseur du DSQ a été vidé : la session a expiré.</translation>
+        </message>
+        <message>
+            <source>The QHR viewer was closed.</source>
+            <translation>Le visualiseur du DSQ a été fermé.</translation>
+        </message>
     </context>
     <context>
         <name>RamqAdmin</name>

@@ -138,3 +138,13 @@ def test_sign_out_returns_to_the_caller(open_window, qtbot, fake_services):
     with qtbot.waitSignal(w.signed_out, timeout=2000):
         w.actions_["sign_out"].trigger()
     qtbot.waitUntil(lambda: fake_services.session.user is None, timeout=5000)
+
+
+def test_key_removal_clears_the_qhr_panel_and_says_why(open_window, qtbot, fake_services):
+    w = open_window()
+    fake_services.keys.set("session_open")
+    qtbot.waitUntil(lambda: w.status.key_label.text() == "QHR key: session open", timeout=5000)
+    assert not w.qhr_panel.cleared.isVisible()
+    fake_services.keys.clear("key_removed")
+    qtbot.waitUntil(lambda: w.qhr_panel.cleared.isVisible(), timeout=5000)
+    assert w.qhr_panel.cleared.text() == "The QHR viewer was cleared: the key was removed."
