@@ -1,6 +1,8 @@
-"""`clinicdesk demo [--offscreen] [--screenshot PATH] [--quit-after SECONDS] [--sign-in USER]`:
-the reference server with synthetic patients on loopback, in a temporary folder, and the app
-with the demo accounts listed on its sign-in window. Everything is deleted at exit.
+"""`clinicdesk demo [--offscreen] [--screenshot PATH] [--quit-after SECONDS] [--sign-in USER]
+[--key-inserted]`: the reference server with synthetic patients on loopback, in a temporary
+folder, a private pcscd with the virtual QHR key (app.commands.demo_key: Tools menu, Ctrl+Shift+I
+inserts and removes it), and the app with the demo accounts listed on its sign-in window.
+Everything it starts is stopped (and waited on) at exit, and its folder deleted.
 
 Without a display (Linux: neither DISPLAY nor WAYLAND_DISPLAY) and without --offscreen, it says
 what to run instead. The demo keeps its store keys in memory (app.commands.demo_keyring), never
@@ -33,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sign-in", metavar="USERNAME", help="sign in as this demo account")
     p.add_argument("--patients", type=int, default=100, help="synthetic patients (default 100)")
     p.add_argument("--language", choices=("fr_CA", "en"), help="language of the app")
+    p.add_argument("--key-inserted", action="store_true",
+                   help="start with the virtual QHR key inserted")
     p.set_defaults(run=run)
 
 
@@ -54,23 +58,31 @@ def run(args: argparse.Namespace) -> int:
         "CLINICDESK_HOME": str(folder / "home"), "XDG_DATA_HOME": str(folder / "data"),
         "CLINICDESK_ALLOW_INSECURE_KEYRING": "1",
         "PYTHON_KEYRING_BACKEND": "app.commands.demo_keyring.MemoryKeyring"})
-    server = None
+    server = key = None
     try:
-        server = start_server(folder / "server", args.patients)
-        return run_app(server.base, args)
+        from app.commands.demo_key import DemoKey
+
+        key = DemoKey.start(folder, args.sign_in)  # before any other PC/SC call
+        if key is not None and args.key_inserted:
+            key.key.insert()
+        server = start_server(folder / "server", args.patients,
+                              ("--qhr-ca", str(key.ca_cert)) if key else ())
+        return run_app(server.base, args, key.key if key else None)
     finally:
         if server is not None:
             server.stop()
+        if key is not None:
+            key.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def start_server(data: Path, patients: int):
+def start_server(data: Path, patients: int, extra_args: tuple[str, ...] = ()):
     from server.processes import ServerProcess
 
     print(f"Starting the reference server with {patients} synthetic patients…", flush=True)
     subprocess.run([sys.executable, "-m", "server.cli", "seed", "--data", str(data),
                     "--patients", str(patients)], check=True, stdout=subprocess.DEVNULL)
-    server = ServerProcess(data, auth=True).start()
+    server = ServerProcess(data, auth=True, extra_args=extra_args).start()
     print(f"Server: {server.base}", flush=True)
     return server
 
@@ -83,7 +95,7 @@ def demo_users():
                      a.profile.profession.value) for a in ACCOUNTS]
 
 
-def run_app(server_url: str, args: argparse.Namespace) -> int:
+def run_app(server_url: str, args: argparse.Namespace, virtual_key=None) -> int:
     from app.ui.app import run
     from app.ui.backend import build_services
     from app.ui.settings import Settings
@@ -100,5 +112,5 @@ def run_app(server_url: str, args: argparse.Namespace) -> int:
     quit_after = args.quit_after
     if args.screenshot and quit_after is None:
         quit_after = 5.0
-    return run(build_services(users, settings), settings, quit_after=quit_after,
+    return run(build_services(users, settings, virtual_key), settings, quit_after=quit_after,
                screenshot=args.screenshot, auto_sign_in=auto)

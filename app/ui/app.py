@@ -106,9 +106,10 @@ def run(services: Services, settings: Settings | None = None, *,
             _FirstPaint(first, finish)
         elif quit_after is not None:
             QTimer.singleShot(int(quit_after * 1000), finish)
-    close = getattr(services.session, "close", None)
-    if close is not None:
-        app.aboutToQuit.connect(close)
+    for part in (services.keys, services.session):  # the key monitor's thread, the store
+        close = getattr(part, "close", None)
+        if close is not None:
+            app.aboutToQuit.connect(close)
     code = app.exec()
     shell.deleteLater()
     return code

@@ -30,12 +30,18 @@ class QhrRules:
         return eligibility(profile, key_plugged=key_plugged)
 
 
-def build_services(demo_users: Sequence[DemoUser] = (), settings=None) -> Services:
+def build_services(demo_users: Sequence[DemoUser] = (), settings=None,
+                   virtual_key=None) -> Services:
+    """`virtual_key`: the demo's (app.devices.virtual_key.VirtualKey), offered in the menu.
+    The QHR key monitor reads the PC/SC service this process finds (PCSCLITE_CSOCK_NAME)."""
     from app.ui.remote import RemoteSession
     from app.ui.remote_data import FhirCharts, FhirPatients
+    from app.ui.remote_qhr import RemoteQhr
     from app.ui.remote_ramq import SessionRamq
     from app.ui.remote_sync import SessionSync
 
     session = RemoteSession(demo_users, settings)
+    qhr = RemoteQhr(session)
     return Services(session=session, patients=FhirPatients(session), charts=FhirCharts(session),
-                    sync=SessionSync(session), qhr=QhrRules(), ramq=SessionRamq(session))
+                    sync=SessionSync(session), qhr=QhrRules(), ramq=SessionRamq(session),
+                    keys=qhr, viewer=qhr, virtual_key=virtual_key)

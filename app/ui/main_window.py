@@ -71,7 +71,8 @@ class MainWindow(Retranslatable, QMainWindow):
         self.chart_view = ChartView(self.readable, self.center)
         self.center.addWidget(self.placeholder)
         self.center.addWidget(self.chart_view)
-        self.qhr_panel = QhrPanel(self._eligibility(KeyState.ABSENT), work)
+        self.qhr_panel = QhrPanel(self._eligibility(KeyState.ABSENT), work,
+                                  viewer=self.services.viewer)
         work.addWidget(left)
         work.addWidget(self.center)
         work.addWidget(self.qhr_panel)
@@ -95,6 +96,7 @@ class MainWindow(Retranslatable, QMainWindow):
             ("quit", "file", QKeySequence.StandardKey.Quit, self.close),
             ("ramq", "tools", QKeySequence("Ctrl+R"), self.open_ramq),
             ("settings", "tools", QKeySequence("Ctrl+,"), self.open_settings),
+            ("virtual_key", "tools", QKeySequence("Ctrl+Shift+I"), self.toggle_virtual_key),
         ]
         for name, menu, keys, slot in specs:
             action = QAction(self)
@@ -102,6 +104,7 @@ class MainWindow(Retranslatable, QMainWindow):
             action.triggered.connect(slot)
             self.menus[menu].addAction(action)
             self.actions_[name] = action
+        self.actions_["virtual_key"].setVisible(self.services.virtual_key is not None)
         from app.ui.ramq_window import offered
         self.actions_["ramq"].setVisible(offered(getattr(self.services, "ramq", None),
                                                    self.session.profile))
@@ -119,6 +122,9 @@ class MainWindow(Retranslatable, QMainWindow):
                  "conflicts": self.tr("Resolve conflicts…"), "lock": self.tr("Lock"),
                  "sign_out": self.tr("Sign out"), "quit": self.tr("Quit"),
                  "settings": self.tr("Settings…"), "ramq": self.tr("RAMQ services…")}
+        key = self.services.virtual_key
+        texts["virtual_key"] = (self.tr("Remove the virtual QHR key") if key and key.inserted
+                                else self.tr("Insert the virtual QHR key"))
         for name, text in texts.items():
             self.actions_[name].setText(text)
         self.placeholder.setText(self.tr(
@@ -140,11 +146,13 @@ class MainWindow(Retranslatable, QMainWindow):
     def _show_chart(self, chart: Chart) -> None:
         self.panel.set_hint("", "")
         self.chart_view.show_chart(chart)
+        self.qhr_panel.set_patient(chart.patient)
         self.center.setCurrentWidget(self.chart_view)
         self.chart_view.nav.setFocus()
 
     def close_chart(self) -> None:
         self.chart_view.clear()
+        self.qhr_panel.set_patient(None)
         self.center.setCurrentWidget(self.placeholder)
         self.focus_search()
 
@@ -154,6 +162,11 @@ class MainWindow(Retranslatable, QMainWindow):
         self.relay.key.connect(self._key_changed)
         self.relay.sync.connect(self.status.set_sync)
         keys, sync = self.services.keys, self.services.sync
+        if self.services.viewer is not None:
+            from app.ui.interaction import GuiInteraction
+
+            self.interaction = GuiInteraction(self)
+            self.services.viewer.begin(self.session.profile, self.interaction)
         if keys:
             self._key_changed(keys.state())
             self._unsubscribe.append(keys.add_listener(self.relay.key.emit))
@@ -196,6 +209,8 @@ class MainWindow(Retranslatable, QMainWindow):
         if self.pages.currentWidget() is self.lock_page:
             return
         self.idle.timer.stop()
+        if self.services.viewer is not None:
+            self.services.viewer.lock("idle")
         self.menuBar().setEnabled(False)
         self.pages.setCurrentWidget(self.lock_page)
         self.lock_page.reset()
@@ -242,8 +257,18 @@ class MainWindow(Retranslatable, QMainWindow):
         from app.ui.settings_dialog import SettingsDialog
         SettingsDialog(self.settings, self).open()
 
+    def toggle_virtual_key(self) -> None:
+        """The demo's virtual QHR key in or out (a local socket: quick, but off the GUI
+        thread all the same)."""
+        key = self.services.virtual_key
+        if key is not None:
+            Op(self, key.remove if key.inserted else key.insert).on_success(
+                lambda _r: self.retranslate()).start()
+
     def _teardown(self) -> None:
         self.idle.stop()
+        if self.services.viewer is not None:
+            self.services.viewer.end()
         if hasattr(self, "sync_timer"):
             self.sync_timer.stop()
         for unsubscribe in self._unsubscribe:

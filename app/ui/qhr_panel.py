@@ -1,14 +1,19 @@
-"""QHR (DSQ) viewer panel. For now: the eligibility verdict and the key state; the viewer itself
-(laboratory results, imaging reports, medication profile) plugs in when app.qhr provides it."""
+"""QHR (DSQ) viewer panel: the eligibility verdict (every reason when the user may not use the
+QHR), the key state, and for an eligible user with the key in, the session (PIN through the
+GuiInteraction) and the current patient's laboratory results, imaging reports and medication
+profile (app.ui.qhr_tabs). Every fetch runs in a background Op; a late answer after the session
+ended is dropped. When the session ends (key removed, idle, sign-out) the data widgets are
+emptied at once and the panel says why."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import translate
-from app.ui.services import Eligibility, KeyState
-from app.ui.widgets import Retranslatable
+from app.ui.op import Op, user_message
+from app.ui.services import Eligibility, KeyState, PatientSummary, QhrViewer
+from app.ui.widgets import Retranslatable, data_label
 
 KEY_HINTS = {
     KeyState.ABSENT: QT_TRANSLATE_NOOP(
@@ -16,8 +21,10 @@ KEY_HINTS = {
     KeyState.PRESENT: QT_TRANSLATE_NOOP("QhrPanel", "QHR access key detected."),
     KeyState.PIN_NEEDED: QT_TRANSLATE_NOOP("QhrPanel", "Enter your PIN to open the QHR session."),
     KeyState.SESSION_OPEN: QT_TRANSLATE_NOOP("QhrPanel", "QHR session open."),
+    KeyState.NO_SERVICE: QT_TRANSLATE_NOOP(
+        "QhrPanel", "The smart-card service is not running: the access key cannot be read. "
+        "Call technical support."),
 }
-
 
 CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cleared
     "key_removed": QT_TRANSLATE_NOOP(
@@ -33,27 +40,37 @@ CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cle
 
 
 class QhrPanel(Retranslatable, QWidget):
-    def __init__(self, eligibility: Eligibility | None, parent: QWidget | None = None):
+    def __init__(self, eligibility: Eligibility | None, parent: QWidget | None = None,
+                 viewer: QhrViewer | None = None):
         super().__init__(parent)
         self.setObjectName("QhrPanel")
-        self.eligibility = eligibility
+        self.eligibility, self.viewer = eligibility, viewer
         self.key_state = KeyState.ABSENT
         self.cleared_reason: str | None = None
-        layout = QVBoxLayout(self)
+        self.patient: PatientSummary | None = None
+        self.tabs = None  # app.ui.qhr_tabs.QhrTabs, made for an eligible user's first data
+        self._generation = 0  # bumped at each clear: answers of an older one are dropped
+        self._loading = self._opening = False
+        self.layout_ = layout = QVBoxLayout(self)
         self.title = QLabel(self, objectName="qhr_title")
-        self.verdict = QLabel(self, objectName="qhr_verdict")
-        self.verdict.setWordWrap(True)
-        self.reasons = QLabel(self, objectName="qhr_reasons")
-        self.reasons.setWordWrap(True)
-        self.key_hint = QLabel(self, objectName="qhr_key")
-        self.key_hint.setWordWrap(True)
-        self.cleared = QLabel(self, objectName="qhr_cleared")
-        self.cleared.setWordWrap(True)
-        for w in (self.title, self.cleared, self.verdict, self.reasons, self.key_hint):
+        self.labels = {n: QLabel(self, objectName=f"qhr_{n}")
+                       for n in ("cleared", "verdict", "reasons", "key", "message")}
+        for label in self.labels.values():
+            label.setWordWrap(True)
+        self.cleared, self.verdict = self.labels["cleared"], self.labels["verdict"]
+        self.reasons, self.key_hint = self.labels["reasons"], self.labels["key"]
+        self.message = self.labels["message"]
+        self.message.setProperty("kind", "error")
+        self.open_button = QPushButton(self, objectName="qhr_open")
+        self.open_button.clicked.connect(self.open_session)
+        self.patient_label = data_label(self, "qhr_patient")
+        for w in (self.title, self.cleared, self.verdict, self.reasons, self.key_hint,
+                  self.open_button, self.message, self.patient_label):
             layout.addWidget(w)
         layout.addStretch(1)
         self.retranslate()
 
+    # -- texts -------------------------------------------------------------------------------
     def retranslate(self) -> None:
         self.title.setText(self.tr("Québec Health Record (QHR)"))
         elig = self.eligibility
@@ -66,20 +83,108 @@ class QhrPanel(Retranslatable, QWidget):
         reasons = [translate(r) for r in (elig.reasons if elig else ())]
         self.reasons.setText("\n".join(f"• {r}" for r in reasons))
         self.reasons.setVisible(bool(reasons))
-        self.key_hint.setVisible(bool(elig and elig.eligible))
+        self.key_hint.setVisible(self.eligible or self.key_state == KeyState.NO_SERVICE)
         self.key_hint.setText(self.tr(KEY_HINTS[self.key_state]))
         why = CLEARED.get(self.cleared_reason or "")
         self.cleared.setText(self.tr(why) if why else "")
         self.cleared.setVisible(bool(why))
+        self.open_button.setText(self.tr("Open the QHR session"))
+        self._update_controls()
 
-    def clear(self, reason: str) -> None:
-        """The QHR session ended: whatever was shown goes at once, and the panel says why."""
-        self.cleared_reason = str(reason)
-        self.retranslate()
+    @property
+    def eligible(self) -> bool:
+        return bool(self.eligibility and self.eligibility.eligible)
 
+    def _update_controls(self) -> None:
+        is_open = self.key_state == KeyState.SESSION_OPEN
+        self.open_button.setVisible(self.eligible and self.viewer is not None and not is_open
+                                    and self.key_state != KeyState.NO_SERVICE)
+        self.open_button.setEnabled(not self._opening)
+        self.message.setVisible(bool(self.message.text()))
+        shown = self.tabs is not None and is_open and self.eligible and not self.tabs.empty
+        if self.tabs is not None:
+            self.tabs.setVisible(shown)
+        self.layout_.setStretch(self.layout_.count() - 1, 0 if shown else 1)
+        patient = self.patient
+        self.patient_label.setText(
+            f"{patient.family}, {patient.given}" + (f" — {patient.nam}" if patient.nam else "")
+            if patient and shown else "")
+        self.patient_label.setVisible(bool(shown))
+
+    # -- what the main window tells ----------------------------------------------------------
     def set_key_state(self, state: KeyState, eligibility: Eligibility | None) -> None:
         if state == KeyState.SESSION_OPEN:
             self.cleared_reason = None
-        self.key_state = state
-        self.eligibility = eligibility
+        elif self.tabs is not None and not self.tabs.empty:
+            self.clear(self.cleared_reason or "closed")
+        self.key_state, self.eligibility = state, eligibility
         self.retranslate()
+        self._fetch_if_ready()
+
+    def set_patient(self, patient: PatientSummary | None) -> None:
+        if patient == self.patient:
+            return
+        self.patient = patient
+        self._generation += 1
+        if self.tabs is not None:
+            self.tabs.clear_data()
+        self._loading = False
+        self._update_controls()
+        self._fetch_if_ready()
+
+    def clear(self, reason: str) -> None:
+        """The QHR session ended: whatever was shown goes at once, and the panel says why."""
+        self._generation += 1
+        self._loading = False
+        if self.tabs is not None:
+            self.tabs.clear_data()
+            self.tabs.hide()
+        self.cleared_reason = str(reason)
+        self.message.setText("")
+        self.retranslate()
+
+    # -- session and data (background) -------------------------------------------------------
+    def open_session(self) -> None:
+        if self.viewer is None or self._opening:
+            return
+        self._opening = True
+        self.message.setText("")
+        self._update_controls()
+        Op(self, self.viewer.open).on_success(self._opened).on_failure(
+            self._failed).on_cancelled(self._open_ended).start()
+
+    def _open_ended(self) -> None:
+        self._opening = False
+        self._update_controls()
+
+    def _opened(self, _key_id: str) -> None:
+        self._open_ended()  # the key state (session open) comes from the key service
+
+    def _failed(self, err: BaseException) -> None:
+        self._opening = self._loading = False
+        self.message.setText(user_message(err))
+        self._update_controls()
+
+    def _fetch_if_ready(self) -> None:
+        patient, viewer = self.patient, self.viewer
+        if (patient is None or viewer is None or self._loading or not self.eligible
+                or self.key_state != KeyState.SESSION_OPEN
+                or (self.tabs is not None and not self.tabs.empty)):
+            return
+        self._loading = True
+        generation = self._generation
+        Op(self, lambda cancel: viewer.view(patient.id, patient.nam, cancel)).on_success(
+            lambda data: self._show(data, generation)).on_failure(self._failed).start()
+
+    def _show(self, data, generation: int) -> None:
+        if generation != self._generation or self.key_state != KeyState.SESSION_OPEN:
+            return  # the session ended (or the patient changed) while reading: nothing shown
+        self._loading = False
+        if self.tabs is None:
+            from app.ui.qhr_tabs import QhrTabs
+
+            self.tabs = QhrTabs(self)
+            self.tabs.currentChanged.connect(lambda _i: self.viewer and self.viewer.touch())
+            self.layout_.insertWidget(self.layout_.count() - 1, self.tabs, 1)
+        self.tabs.show_data(data)
+        self._update_controls()

@@ -102,6 +102,7 @@ class KeyState(StrEnum):
     PRESENT = "present"
     PIN_NEEDED = "pin_needed"
     SESSION_OPEN = "session_open"
+    NO_SERVICE = "no_service"  # the smart-card (PC/SC) service is not running
 
 
 class KeyService(Protocol):
@@ -158,6 +159,38 @@ class QhrService(Protocol):
         """Pure rules, cheap: called on the GUI thread at each key change."""
 
 
+class QhrViewer(Protocol):
+    """app.ui.remote_qhr.RemoteQhr: the signed-in user's QHR session (app.qhr.QhrSession)."""
+
+    def begin(self, profile: UserProfile, interaction) -> None:
+        """At sign-in: the session of this user; `interaction` asks the PIN (GuiInteraction)."""
+
+    def open(self, cancel: threading.Event | None = None) -> str:
+        """Eligibility, key, PIN, signed challenge: the session opens (its key id)."""
+
+    def view(self, patient_id: str, nam: str | None, cancel: threading.Event | None = None):
+        """app.qhr.views.QhrData of one patient (labs, imaging, medications), audited."""
+
+    def touch(self) -> None: ...
+
+    def lock(self, reason: str) -> None:
+        """app.qhr.session.LockReason value: the viewer clears at once."""
+
+    def end(self) -> None:
+        """Sign-out."""
+
+
+class VirtualKeySwitch(Protocol):
+    """The demo's virtual QHR key (app.devices.virtual_key.VirtualKey)."""
+
+    @property
+    def inserted(self) -> bool: ...
+
+    def insert(self) -> None: ...
+
+    def remove(self) -> None: ...
+
+
 class RamqDesk(Protocol):
     """app.sync.ramq.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
     Look-ups return `Looked(answer, from_cache, as_of)`; forms raise FormRefused(problems)."""
@@ -188,3 +221,5 @@ class Services:
     sync: SyncService | None = None
     qhr: QhrService | None = None
     ramq: RamqDesk | None = None
+    viewer: QhrViewer | None = None
+    virtual_key: VirtualKeySwitch | None = None  # the demo's virtual QHR key only

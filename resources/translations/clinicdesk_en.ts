@@ -338,6 +338,14 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>RAMQ services…</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Remove the virtual QHR key</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Insert the virtual QHR key</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PinDialog</name>
@@ -414,6 +422,104 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The QHR viewer was closed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The smart-card service is not running: the access key cannot be read. Call technical support.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Open the QHR session</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>QhrTabs</name>
+        <message>
+            <source>Laboratory results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Imaging reports</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Medication profile</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Test / date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Result</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reference range</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Examination</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Status</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Drug</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>DIN</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Strength</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Dosage</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Quantity</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pharmacy</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>First dispensed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last dispensed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Active</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stopped</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>QhrViewer</name>
+        <message>
+            <source>The QHR can only be reached while the central server answers: sign in online.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This patient has no health insurance number (NAM): the QHR cannot be searched.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -687,6 +793,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Conflicts waiting: {n}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR key: smart-card service not running</source>
             <translation type="unfinished" />
         </message>
     </context>

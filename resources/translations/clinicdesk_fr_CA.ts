@@ -339,6 +339,14 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>RAMQ services…</source>
             <translation>Services de la RAMQ…</translation>
         </message>
+        <message>
+            <source>Remove the virtual QHR key</source>
+            <translation>Retirer la clé DSQ virtuelle</translation>
+        </message>
+        <message>
+            <source>Insert the virtual QHR key</source>
+            <translation>Insérer la clé DSQ virtuelle</translation>
+        </message>
     </context>
     <context>
         <name>PinDialog</name>
@@ -416,6 +424,104 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>The QHR viewer was closed.</source>
             <translation>Le visualiseur du DSQ a été fermé.</translation>
+        </message>
+        <message>
+            <source>The smart-card service is not running: the access key cannot be read. Call technical support.</source>
+            <translation>Le service de cartes à puce ne fonctionne pas : la clé d'accès ne peut pas être lue. Appelez le soutien technique.</translation>
+        </message>
+        <message>
+            <source>Open the QHR session</source>
+            <translation>Ouvrir la session DSQ</translation>
+        </message>
+    </context>
+    <context>
+        <name>QhrTabs</name>
+        <message>
+            <source>Laboratory results</source>
+            <translation>Résultats de laboratoire</translation>
+        </message>
+        <message>
+            <source>Imaging reports</source>
+            <translation>Rapports d'imagerie</translation>
+        </message>
+        <message>
+            <source>Medication profile</source>
+            <translation>Profil pharmacologique</translation>
+        </message>
+        <message>
+            <source>Test / date</source>
+            <translation>Analyse / date</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Résultat</translation>
+        </message>
+        <message>
+            <source>Reference range</source>
+            <translation>Valeurs de référence</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Examination</source>
+            <translation>Examen</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Statut</translation>
+        </message>
+        <message>
+            <source>Drug</source>
+            <translation>Médicament</translation>
+        </message>
+        <message>
+            <source>DIN</source>
+            <translation>DIN</translation>
+        </message>
+        <message>
+            <source>Strength</source>
+            <translation>Teneur</translation>
+        </message>
+        <message>
+            <source>Dosage</source>
+            <translation>Posologie</translation>
+        </message>
+        <message>
+            <source>Quantity</source>
+            <translation>Quantité</translation>
+        </message>
+        <message>
+            <source>Pharmacy</source>
+            <translation>Pharmacie</translation>
+        </message>
+        <message>
+            <source>First dispensed</source>
+            <translation>Premier service</translation>
+        </message>
+        <message>
+            <source>Last dispensed</source>
+            <translation>Dernier service</translation>
+        </message>
+        <message>
+            <source>Active</source>
+            <translation>Actif</translation>
+        </message>
+        <message>
+            <source>Stopped</source>
+            <translation>Cessé</translation>
+        </message>
+    </context>
+    <context>
+        <name>QhrViewer</name>
+        <message>
+            <source>The QHR can only be reached while the central server answers: sign in online.</source>
+            <translation>Le DSQ n'est accessible que lorsque le serveur central répond : ouvrez une session en ligne.</translation>
+        </message>
+        <message>
+            <source>This patient has no health insurance number (NAM): the QHR cannot be searched.</source>
+            <translation>Ce patient n'a pas de numéro d'assurance maladie (NAM) : le DSQ ne peut pas être consulté.</translation>
         </message>
     </context>
     <context>
@@ -689,6 +795,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Conflicts waiting: {n}</source>
             <translation>Conflits en attente : {n}</translation>
+        </message>
+        <message>
+            <source>QHR key: smart-card service not running</source>
+            <translation>Clé DSQ : service de cartes à puce arrêté</translation>
         </message>
     </context>
     <context>

@@ -1,0 +1,133 @@
+"""A laboratory test's trend, drawn with QPainter: the values over time as a line, the
+reference range as a shaded band, values outside it in red; the axis labels are formatted for
+the UI's locale (decimal comma in French). Plus the locale formatting the QHR viewer uses."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.qhr.views import LabTrend
+
+INK, GRID, LINE = QColor("#334155"), QColor("#d5dbe3"), QColor("#1d5fa8")
+BAND, HIGH = QColor(46, 160, 67, 40), QColor("#c62828")
+MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 64, 16, 28, 34
+
+
+def number(value: float | None) -> str:
+    """5.4 → "5,4" in French, "5.4" in English; None → "—"."""
+    from PySide6.QtCore import QLocale
+
+    if value is None:
+        return "—"
+    return QLocale().toString(float(value), "g", 6)
+
+
+def day(iso: str) -> str:
+    """The date part of an ISO date or date-time, in the locale's short format."""
+    from PySide6.QtCore import QLocale
+
+    parsed = QDate.fromString(iso[:10], Qt.DateFormat.ISODate)
+    return QLocale().toString(parsed, QLocale.FormatType.ShortFormat) if parsed.isValid() else iso
+
+
+def value_with_unit(value: float | None, unit: str) -> str:
+    return f"{number(value)} {unit}".strip() if value is not None else "—"
+
+
+def reference_range(low: float | None, high: float | None, unit: str) -> str:
+    if low is None and high is None:
+        return ""
+    if low is None:
+        return f"≤ {number(high)} {unit}".strip()
+    if high is None:
+        return f"≥ {number(low)} {unit}".strip()
+    return f"{number(low)} – {number(high)} {unit}".strip()
+
+
+class TrendChart(QWidget):
+    """One test's history; `set_trend(None)` empties it."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("qhr_trend")
+        self.trend: LabTrend | None = None
+        self.setMinimumHeight(170)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(480, 220)
+
+    def set_trend(self, trend: LabTrend | None) -> None:
+        self.trend = trend
+        self.setAccessibleName(trend.label if trend else "")
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        points = [p for p in (self.trend.points if self.trend else ()) if p.value is not None]
+        if not points:
+            painter.end()
+            return
+        plot = QRectF(MARGIN_L, MARGIN_T, max(10, self.width() - MARGIN_L - MARGIN_R),
+                      max(10, self.height() - MARGIN_T - MARGIN_B))
+        lo, hi = self._bounds(points)
+        painter.setPen(INK)
+        painter.drawText(QRectF(8, 4, self.width() - 16, MARGIN_T - 6),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         f"{self.trend.label} ({self.trend.unit})" if self.trend.unit
+                         else self.trend.label)
+
+        def y_of(v: float) -> float:
+            return plot.bottom() - (v - lo) / (hi - lo) * plot.height()
+
+        def x_of(i: int) -> float:
+            return plot.left() + (i / (len(points) - 1) if len(points) > 1 else 0.5) * plot.width()
+
+        self._band(painter, plot, points[-1], y_of)
+        self._axes(painter, plot, lo, hi, y_of, points)
+        path = QPainterPath(QPointF(x_of(0), y_of(points[0].value)))
+        for i, p in enumerate(points[1:], 1):
+            path.lineTo(x_of(i), y_of(p.value))
+        painter.setPen(QPen(LINE, 2))
+        painter.drawPath(path)
+        for i, p in enumerate(points):
+            colour = HIGH if p.abnormal else LINE
+            painter.setPen(QPen(colour, 1))
+            painter.setBrush(colour)
+            painter.drawEllipse(QPointF(x_of(i), y_of(p.value)), 3.2, 3.2)
+        painter.end()
+
+    @staticmethod
+    def _bounds(points) -> tuple[float, float]:
+        values = [p.value for p in points]
+        last = points[-1]
+        values += [v for v in (last.low, last.high) if v is not None]
+        lo, hi = min(values), max(values)
+        pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
+        return lo - pad, hi + pad
+
+    @staticmethod
+    def _band(painter: QPainter, plot: QRectF, last, y_of) -> None:
+        if last.low is None and last.high is None:
+            return
+        top = y_of(last.high) if last.high is not None else plot.top()
+        bottom = y_of(last.low) if last.low is not None else plot.bottom()
+        painter.fillRect(QRectF(plot.left(), top, plot.width(), bottom - top), BAND)
+
+    @staticmethod
+    def _axes(painter: QPainter, plot: QRectF, lo: float, hi: float, y_of, points) -> None:
+        painter.setPen(QPen(GRID, 1))
+        painter.drawRect(plot)
+        painter.setPen(INK)
+        align_r = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for v in (lo, (lo + hi) / 2, hi):
+            shown = round(v, 2 if abs(hi - lo) < 10 else 0)
+            painter.drawText(QRectF(0, y_of(v) - 8, MARGIN_L - 6, 16), align_r, number(shown))
+        below = QRectF(plot.left(), plot.bottom() + 4, plot.width(), MARGIN_B - 8)
+        painter.drawText(below, Qt.AlignmentFlag.AlignLeft, day(points[0].when))
+        if len(points) > 1:
+            painter.drawText(below, Qt.AlignmentFlag.AlignRight, day(points[-1].when))

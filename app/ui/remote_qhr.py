@@ -1,0 +1,164 @@
+"""The QHR key and viewer services (app.ui.services KeyService + QhrViewer) over app.qhr.
+
+One `KeyMonitor` for the app's life (started at first use, on the PC/SC service the process's
+libpcsclite finds: the system's, or the demo's private pcscd through PCSCLITE_CSOCK_NAME), one
+`QhrSession` per signed-in user (`begin`), ended at sign-out (`end`). The key state comes from
+the session when there is one, else from the monitor alone; a missing smart-card service is a
+state (`KeyState.NO_SERVICE`), not an error. Reads are audited in the user's store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from app.core.errors import UserFacingError
+from app.core.text import QT_TRANSLATE_NOOP, text
+from app.ui.services import KeyState, Unsubscribe
+
+log = logging.getLogger(__name__)
+CTX = "QhrViewer"
+NEEDS_SERVER = QT_TRANSLATE_NOOP(
+    CTX, "The QHR can only be reached while the central server answers: sign in online.")
+NO_PATIENT = QT_TRANSLATE_NOOP(CTX, "This patient has no health insurance number (NAM): the "
+                               "QHR cannot be searched.")
+
+
+class _Listeners:
+    def __init__(self) -> None:
+        self._items: list[Callable] = []
+        self._lock = threading.Lock()
+
+    def add(self, fn: Callable) -> Unsubscribe:
+        with self._lock:
+            self._items.append(fn)
+
+        def remove() -> None:
+            with self._lock:
+                if fn in self._items:
+                    self._items.remove(fn)
+        return remove
+
+    def call(self, arg: object) -> None:
+        with self._lock:
+            items = list(self._items)
+        for fn in items:
+            try:
+                fn(arg)
+            except Exception:
+                log.exception("QHR listener failed")
+
+
+class RemoteQhr:
+    """KeyService (`state`, `add_listener`, `add_clear_listener`) and the viewer's calls
+    (`begin`, `open`, `view`, `touch`, `lock`, `end`), for the UI."""
+
+    def __init__(self, remote, monitor_factory: Callable | None = None):
+        self.remote = remote  # app.ui.remote.RemoteSession: its HTTP client and store
+        self._factory = monitor_factory
+        self.monitor = None
+        self.session = None  # app.qhr.session.QhrSession of the signed-in user
+        self._states, self._clears = _Listeners(), _Listeners()
+        self._lock = threading.Lock()
+
+    # -- KeyService --------------------------------------------------------------------------
+    def state(self) -> KeyState:
+        from app.devices.monitor import ServiceState
+        from app.qhr.service import key_state
+
+        monitor, session = self._monitor(), self.session
+        if session is not None and key_state(session) != KeyState.ABSENT:
+            return KeyState(key_state(session))
+        if monitor is None or monitor.state == ServiceState.NO_SERVICE:
+            return KeyState.NO_SERVICE
+        return KeyState.PRESENT if monitor.devices else KeyState.ABSENT
+
+    def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
+        self._monitor()
+        return self._states.add(listener)
+
+    def add_clear_listener(self, listener: Callable[[str], None]) -> Unsubscribe:
+        return self._clears.add(listener)
+
+    def _changed(self, *_args: object) -> None:
+        self._states.call(self.state())
+
+    def _monitor(self):
+        with self._lock:
+            if self.monitor is None:
+                from app.devices.monitor import KeyMonitor, MonitorListener
+
+                forward = MonitorListener()
+                forward.key_inserted = forward.key_removed = self._changed
+                forward.service_changed = self._changed
+                self.monitor = (self._factory or KeyMonitor)()
+                self.monitor.add_listener(forward)
+                try:
+                    self.monitor.start()
+                except Exception as err:  # no PC/SC library at all: a state, not a crash
+                    log.warning("smart-card monitor not started (%s)", type(err).__name__)
+                    self.monitor = None
+            return self.monitor
+
+    # -- the viewer's session ----------------------------------------------------------------
+    def begin(self, profile, interaction) -> None:
+        """The signed-in user's QHR session (the key events start flowing to it)."""
+        from app.qhr.gateway import QhrGateway
+        from app.qhr.session import QhrSession, SessionListener
+
+        self.end()
+        monitor, client = self._monitor(), getattr(self.remote, "client", None)
+        if monitor is None or client is None:
+            return
+        gateway = QhrGateway(client.settings.server_url, client.auth)
+        session = QhrSession(profile, gateway, monitor, interaction, audit=self._audit)
+        forward = SessionListener()
+        forward.state_changed = self._changed
+        forward.clear = lambda reason: self._clears.call(str(reason))
+        session.add_listener(forward)
+        self.session = session.start()
+        self._changed()
+
+    def _audit(self, access) -> None:
+        executor = getattr(self.remote, "executor", None)
+        if executor is None:
+            raise UserFacingError(text(CTX, NEEDS_SERVER))
+        executor.call(lambda store: store.log_access(access))
+
+    def _session(self):
+        if self.session is None:
+            raise UserFacingError(text(CTX, NEEDS_SERVER))
+        return self.session
+
+    def open(self, cancel: threading.Event | None = None) -> str:
+        return self._session().open(cancel)
+
+    def view(self, patient_id: str, nam: str | None, cancel: threading.Event | None = None):
+        if not nam:
+            raise UserFacingError(text(CTX, NO_PATIENT))
+        return self._session().view(patient_id, nam)
+
+    def touch(self) -> None:
+        if self.session is not None:
+            self.session.touch()
+
+    def lock(self, reason: str) -> None:
+        from app.qhr.session import LockReason
+
+        if self.session is not None:
+            self.session.lock(LockReason(reason))
+
+    def end(self) -> None:
+        """Sign-out: the viewer clears (reason "sign_out") and the session is dropped."""
+        session, self.session = self.session, None
+        if session is not None:
+            session.sign_out()
+            self._changed()
+
+    def close(self) -> None:
+        """The app quits: end the session, stop the monitor (its thread is waited on)."""
+        self.end()
+        monitor, self.monitor = self.monitor, None
+        if monitor is not None:
+            monitor.stop()
