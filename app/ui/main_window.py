@@ -77,6 +77,8 @@ class MainWindow(Retranslatable, QMainWindow):
         work.addWidget(self.center)
         work.addWidget(self.qhr_panel)
         work.setSizes([350, 670, 260])
+        self.work = work
+        self.qhr_panel.data_shown.connect(self._widen_qhr)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.user_label = data_label(self, "user")
@@ -256,6 +258,14 @@ class MainWindow(Retranslatable, QMainWindow):
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
         SettingsDialog(self.settings, self).open()
+
+    def _widen_qhr(self) -> None:
+        """QHR tables and charts need room: the panel takes half the width when narrower."""
+        sizes = self.work.sizes()
+        total = sum(sizes)
+        if sizes[2] < total // 2:
+            left = min(sizes[0], total // 4)
+            self.work.setSizes([left, total - left - total // 2, total // 2])
 
     def toggle_virtual_key(self) -> None:
         """The demo's virtual QHR key in or out (a local socket: quick, but off the GUI

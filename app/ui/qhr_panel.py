@@ -7,6 +7,7 @@ emptied at once and the panel says why."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
@@ -40,6 +41,8 @@ CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cle
 
 
 class QhrPanel(Retranslatable, QWidget):
+    data_shown = Signal()  # a patient's QHR data is on screen (the window may give it room)
+
     def __init__(self, eligibility: Eligibility | None, parent: QWidget | None = None,
                  viewer: QhrViewer | None = None):
         super().__init__(parent)
@@ -188,3 +191,4 @@ class QhrPanel(Retranslatable, QWidget):
             self.layout_.insertWidget(self.layout_.count() - 1, self.tabs, 1)
         self.tabs.show_data(data)
         self._update_controls()
+        self.data_shown.emit()

@@ -6,6 +6,8 @@ and drops every reference to the data at once."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
@@ -145,7 +147,11 @@ class QhrTabs(Retranslatable, QTabWidget):
             self.report.clear()
             return
         r = self._reports[index]
-        self.report.setPlainText(f"{r.title}\n{day(r.when)}\n\n{r.text or r.conclusion}")
+        body = (r.text or r.conclusion).strip()
+        if body.startswith(r.title):  # the report text repeats its title
+            body = body[len(r.title):].strip()
+        self.report.setHtml(f"<h3>{escape(r.title)}</h3><p><i>{escape(day(r.when))}</i></p>"
+                            f"<p style='white-space: pre-wrap'>{escape(body)}</p>")
 
     # -- clearing ----------------------------------------------------------------------------
     def clear_data(self) -> None:

@@ -25,11 +25,12 @@ def number(value: float | None) -> str:
 
 
 def day(iso: str) -> str:
-    """The date part of an ISO date or date-time, in the locale's short format."""
+    """The date part of an ISO date or date-time, unambiguous in the locale's words:
+    "4 Jul 2025", "4 juil. 2025"."""
     from PySide6.QtCore import QLocale
 
     parsed = QDate.fromString(iso[:10], Qt.DateFormat.ISODate)
-    return QLocale().toString(parsed, QLocale.FormatType.ShortFormat) if parsed.isValid() else iso
+    return QLocale().toString(parsed, "d MMM yyyy") if parsed.isValid() else iso
 
 
 def value_with_unit(value: float | None, unit: str) -> str:

@@ -1,0 +1,176 @@
+"""The QHR viewer for real: the reference server's QHR gateway (trusting the test CA), a private
+pcscd with the virtual key of the demo account, the user's store in the real Secret Service,
+the main window wired by app.ui.remote_qhr (KeyMonitor → QhrSession), the PIN typed in the
+dialog the GuiInteraction opens. Eligible (three tabs filled, locale formatting, screenshots in
+both languages, key removal clears at once) and not eligible (every reason, no data widget)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTreeWidget
+
+from app.devices.monitor import KeyMonitor, QueueListener
+from app.devices.piv_applet import DEFAULT_PIN
+from app.ui.i18n import set_language
+from app.ui.main_window import MainWindow
+from app.ui.services import KeyState, PatientSummary
+from server.seed import staff
+from tests.integration.qhr_helpers import patient_of
+
+TS_DIR = Path(__file__).resolve().parents[2] / "resources" / "translations"
+sys.path.insert(0, str(TS_DIR))
+from extract import read  # noqa: E402
+
+pytestmark = pytest.mark.timeout(120)
+CLEAR_WITHIN_S = 0.2
+
+
+@pytest.fixture
+def patient(seeded_charts) -> PatientSummary:
+    pid, nam = patient_of(seeded_charts[0])
+    return PatientSummary(pid, "Patient", "QHR", None, nam)
+
+
+@pytest.fixture
+def signed_in(qtbot, qhr_server, pcscd, ui_settings, tmp_path, monkeypatch):
+    """signed_in(username) → the main window of that user, signed in online for real."""
+    from app.ui.backend import QhrRules
+    from app.ui.remote import RemoteSession
+    from app.ui.remote_data import FhirCharts, FhirPatients
+    from app.ui.remote_qhr import RemoteQhr
+    from app.ui.services import Services
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    made: list = []
+
+    def sign_in(username: str) -> MainWindow:
+        remote = RemoteSession(settings=ui_settings)
+        session = remote.sign_in(qhr_server, username, staff.by_username(username).password)
+        qhr = RemoteQhr(remote, lambda: KeyMonitor(wait_ms=500))
+        services = Services(session=remote, patients=FhirPatients(remote),
+                            charts=FhirCharts(remote), qhr=QhrRules(), keys=qhr, viewer=qhr)
+        made.append((remote, qhr))
+        window = MainWindow(services, session, ui_settings)
+        qtbot.addWidget(window)
+        window.resize(1400, 860)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    yield sign_in
+    for remote, qhr in made:
+        qhr.close()
+        remote.sign_out()
+
+
+def type_pin(qtbot, window: MainWindow, pin: str) -> None:
+    from app.ui.pin_dialog import PinDialog
+
+    def dialog():
+        found = [d for d in window.findChildren(PinDialog) if d.isVisible()]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: dialog() is not None, timeout=10000)
+    box = dialog()
+    box.pin.setText(pin)
+    qtbot.keyClick(box.pin, Qt.Key.Key_Return)
+
+
+def shot(widget, path: Path) -> Path:
+    from PySide6.QtGui import QImage
+
+    assert widget.grab().save(str(path))
+    image = QImage(str(path))
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+               for y in range(0, image.height(), 7)}
+    assert image.width() > 400 and len(colours) > 20, f"{path} looks blank"
+    return path
+
+
+@pytest.mark.parametrize("language", ["en", "fr_CA"])
+def test_eligible_user_sees_the_three_tabs_and_key_removal_clears_them(
+        qtbot, qm_files, signed_in, qhr_key, patient, language, tmp_path):
+    assert set_language(language)
+    try:
+        key = qhr_key("1000001")
+        window = signed_in("1000001")
+        panel = window.qhr_panel
+        qtbot.waitUntil(lambda: panel.key_state == KeyState.PRESENT, timeout=10000)
+        assert window.status.key_label.text() == window.status.tr("QHR key: present")
+        window.qhr_panel.set_patient(patient)
+        assert panel.open_button.isVisible()
+        qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+        type_pin(qtbot, window, DEFAULT_PIN)
+        qtbot.waitUntil(lambda: panel.tabs is not None and not panel.tabs.empty, timeout=20000)
+        tabs = panel.tabs
+        assert panel.key_state == KeyState.SESSION_OPEN and not panel.open_button.isVisible()
+        assert tabs.labs.topLevelItemCount() > 3 and tabs.labs.topLevelItem(0).childCount()
+        assert tabs.imaging.topLevelItemCount() and tabs.medications.topLevelItemCount()
+        assert tabs.trend.trend is not None and tabs.report.toPlainText()
+        _check_content(tabs, language)
+        assert window.work.sizes()[2] >= 0.4 * sum(window.work.sizes())  # room given
+        shot(window, tmp_path / f"qhr_labs_{language}.png")
+        for i, name in ((1, "imaging"), (2, "medications")):
+            tabs.setCurrentIndex(i)
+            shot(window, tmp_path / f"qhr_{name}_{language}.png")
+        _removal_clears_at_once(qtbot, window, key)
+        shot(window, tmp_path / f"qhr_cleared_{language}.png")
+    finally:
+        set_language("en")
+
+
+def _check_content(tabs, language: str) -> None:
+    """Reference ranges shown, numbers in the locale's format, medications in pharmacist's
+    order (active first, then by last dispense), French headers in French."""
+    decimals = [tabs.labs.topLevelItem(i).text(1) for i in range(tabs.labs.topLevelItemCount())]
+    separator, other = (",", ".") if language == "fr_CA" else (".", ",")
+    assert any(separator in v.split()[0] for v in decimals)
+    assert not any(other in v.split()[0] for v in decimals)
+    assert any(tabs.labs.topLevelItem(i).text(2) for i in range(tabs.labs.topLevelItemCount()))
+    meds = [tabs.medications.topLevelItem(i) for i in range(tabs.medications.topLevelItemCount())]
+    active = [bool(m.data(0, Qt.ItemDataRole.UserRole)) for m in meds]
+    assert active == sorted(active, reverse=True)  # then by last dispense (app.qhr.views)
+    assert {m.text(0) for m in meds} <= {tabs.tr("Active"), tabs.tr("Stopped")}
+    assert all(m.text(2) and m.text(6) for m in meds)  # DIN, pharmacy
+    if language == "fr_CA":
+        fr = {src: tr for (_ctx, src), (tr, _kind) in read(TS_DIR / "clinicdesk_fr_CA.ts").items()}
+        assert tabs.tabText(0) == fr["Laboratory results"] == "Résultats de laboratoire"
+        assert tabs.medications.headerItem().text(1) == fr["Drug"]
+
+
+def _removal_clears_at_once(qtbot, window: MainWindow, key) -> None:
+    panel, tabs = window.qhr_panel, window.qhr_panel.tabs
+    seen = QueueListener()
+    window.services.keys.monitor.add_listener(seen)
+    key.key.remove()  # the device event: pcscd sees the card leave
+    event = seen.wait_for("removed", timeout=5)
+    while not tabs.empty or not panel.cleared.isVisible():
+        qtbot.wait(1)
+        assert time.monotonic() - event.at < 2, "the viewer was not cleared"
+    took = time.monotonic() - event.at
+    assert took < CLEAR_WITHIN_S, f"cleared {took * 1000:.0f} ms after the key left"
+    assert tabs.labs.topLevelItemCount() == tabs.imaging.topLevelItemCount() == 0
+    assert tabs.medications.topLevelItemCount() == 0 and tabs.trend.trend is None
+    assert tabs._trends == [] and tabs._reports == [] and not tabs.isVisible()
+    assert panel.cleared.text() == panel.tr("The QHR viewer was cleared: the key was removed.")
+    qtbot.waitUntil(lambda: panel.key_state == KeyState.ABSENT, timeout=5000)
+
+
+def test_not_eligible_user_sees_every_reason_and_no_data_widget(
+        qtbot, signed_in, qhr_key, patient, tmp_path):
+    qhr_key("1000013")  # a nurse of 2017 without the access form, her own key plugged in
+    window = signed_in("1000013")
+    panel = window.qhr_panel
+    qtbot.waitUntil(lambda: panel.key_state == KeyState.PRESENT, timeout=10000)
+    panel.set_patient(patient)
+    assert panel.reasons.isVisible() and panel.reasons.text().startswith("• ")
+    assert "access" in panel.reasons.text().casefold()
+    assert panel.verdict.text() == "You may not use the QHR viewer, because:"
+    assert not panel.open_button.isVisible() and panel.tabs is None
+    assert panel.findChildren(QTreeWidget) == []
+    shot(window, tmp_path / "qhr_not_eligible_en.png")
