@@ -101,6 +101,7 @@ def run(services: Services, settings: Settings | None = None, *,
             if screenshot:
                 window = shell.main or shell.signin or first
                 window.grab().save(str(screenshot))
+                print(f"Screenshot: {screenshot}{_status_texts(shell.main)}", flush=True)
             app.quit()
         if quit_after == 0:
             _FirstPaint(first, finish)
@@ -113,6 +114,14 @@ def run(services: Services, settings: Settings | None = None, *,
     code = app.exec()
     shell.deleteLater()
     return code
+
+
+def _status_texts(main) -> str:
+    """What the main window's status bar says (server, sync, QHR key): no patient data."""
+    if main is None:
+        return ""
+    labels = (main.status.server, main.status.last_sync, main.status.key_label)
+    return " — " + " | ".join(w.text() for w in labels if w.isVisible())
 
 
 NO_DISPLAY = """No display found, so the ClinicDesk window cannot open here.

@@ -75,8 +75,10 @@ class RemoteQhr:
         return KeyState.PRESENT if monitor.devices else KeyState.ABSENT
 
     def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
-        self._monitor()
-        return self._states.add(listener)
+        """`listener(state)` at each change, and once now (no change is missed between)."""
+        remove = self._states.add(listener)
+        listener(self.state())
+        return remove
 
     def add_clear_listener(self, listener: Callable[[str], None]) -> Unsubscribe:
         return self._clears.add(listener)

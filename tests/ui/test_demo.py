@@ -33,8 +33,11 @@ def test_demo_offscreen_signs_in_and_writes_a_screenshot(tmp_path):
     shot = tmp_path / "demo.png"
     done = clinicdesk("demo", "--offscreen", "--screenshot", str(shot), "--quit-after", "4",
                       "--sign-in", "1000001", "--patients", "10", "--language", "fr_CA",
-                      display=False, tmp_path=tmp_path)
+                      "--key-inserted", display=False, tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "Virtual QHR key of Dre Marie Tremblay (QHR-0001-TREM" in done.stdout
+    said = next(line for line in done.stdout.splitlines() if line.startswith("Screenshot: "))
+    assert said.endswith("Clé DSQ : présente")  # the status bar's key state
     image = QImage(str(shot))
     assert image.width() >= 1000
     colours = {image.pixel(x, y) for x in range(0, image.width(), 9)
@@ -43,3 +46,5 @@ def test_demo_offscreen_signs_in_and_writes_a_screenshot(tmp_path):
     folder = next(line.split(": ", 1)[1] for line in done.stdout.splitlines()
                   if line.startswith("Demo data (deleted at exit): "))
     assert not Path(folder).exists()
+    gone = subprocess.run(["pgrep", "-f", folder], capture_output=True)  # its pcscd, server
+    assert gone.returncode == 1, gone.stdout

@@ -174,3 +174,31 @@ def test_not_eligible_user_sees_every_reason_and_no_data_widget(
     assert not panel.open_button.isVisible() and panel.tabs is None
     assert panel.findChildren(QTreeWidget) == []
     shot(window, tmp_path / "qhr_not_eligible_en.png")
+
+
+NO_SERVICE_SCRIPT = """
+import time
+from app.ui.remote_qhr import RemoteQhr
+from app.devices.monitor import KeyMonitor
+qhr = RemoteQhr(None, lambda: KeyMonitor(wait_ms=200))
+seen = []
+qhr.add_listener(seen.append)
+end = time.monotonic() + 10
+while qhr.state() != "no_service" and time.monotonic() < end:
+    time.sleep(0.02)
+print(qhr.state(), "no_service" in seen)
+qhr.close()
+"""
+
+
+def test_no_smart_card_service_is_a_state_not_a_crash(tmp_path):
+    """A workstation whose PC/SC service is not running: the key state says so."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
+    done = subprocess.run([sys.executable, "-c", NO_SERVICE_SCRIPT], env=env, timeout=60,
+                          capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["no_service", "True"]
