@@ -48,12 +48,13 @@ def signed_in(qtbot, qhr_server, pcscd, ui_settings, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     made: list = []
 
-    def sign_in(username: str) -> MainWindow:
+    def sign_in(username: str, virtual_key=None) -> MainWindow:
         remote = RemoteSession(settings=ui_settings)
         session = remote.sign_in(qhr_server, username, staff.by_username(username).password)
         qhr = RemoteQhr(remote, lambda: KeyMonitor(wait_ms=500))
         services = Services(session=remote, patients=FhirPatients(remote),
-                            charts=FhirCharts(remote), qhr=QhrRules(), keys=qhr, viewer=qhr)
+                            charts=FhirCharts(remote), qhr=QhrRules(), keys=qhr, viewer=qhr,
+                            virtual_key=virtual_key)
         made.append((remote, qhr))
         window = MainWindow(services, session, ui_settings)
         qtbot.addWidget(window)
@@ -202,3 +203,40 @@ def test_no_smart_card_service_is_a_state_not_a_crash(tmp_path):
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["no_service", "True"]
+
+
+def test_idle_lock_clears_the_viewer(qtbot, signed_in, qhr_key, patient):
+    qhr_key("1000008")  # the pharmacist
+    window = signed_in("1000008")
+    panel = window.qhr_panel
+    qtbot.waitUntil(lambda: panel.key_state == KeyState.PRESENT, timeout=10000)
+    panel.set_patient(patient)
+    qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    type_pin(qtbot, window, DEFAULT_PIN)
+    qtbot.waitUntil(lambda: panel.tabs is not None and not panel.tabs.empty, timeout=20000)
+    window.lock()  # the workstation's idle lock
+    assert panel.tabs.empty and not panel.tabs.isVisible()  # at once, not later
+    assert panel.cleared.text() == (
+        "The QHR viewer was cleared after a period without activity.")
+
+
+def test_the_demo_menu_inserts_and_removes_the_virtual_key(qtbot, signed_in, pcscd, qhr_pki):
+    from app.devices.virtual_key import VirtualKey
+
+    key = VirtualKey(qhr_pki.material("1000001"), pcscd.ports[0])
+    window = signed_in("1000001", virtual_key=key)
+    action = window.actions_["virtual_key"]
+    try:
+        assert action.isVisible() and action.text() == "Insert the virtual QHR key"
+        assert action.shortcut().toString() == "Ctrl+Shift+I"
+        action.trigger()
+        qtbot.waitUntil(lambda: window.qhr_panel.key_state == KeyState.PRESENT, timeout=10000)
+        assert window.status.key_label.text() == "QHR key: present"
+        assert action.text() == "Remove the virtual QHR key"
+        action.trigger()
+        qtbot.waitUntil(lambda: window.qhr_panel.key_state == KeyState.ABSENT, timeout=10000)
+        assert action.text() == "Insert the virtual QHR key"
+    finally:
+        if key.inserted:
+            key.remove()
+        pcscd.wait_for_card(pcscd.readers[0], present=False)
