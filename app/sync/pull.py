@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient
@@ -197,14 +197,20 @@ class Puller:
         appointments by date (its CapabilityStatement says so; nothing is asked then)."""
         if not self.client.capabilities(cancel).searchable("Appointment", "date"):
             return None
-        nxt = day + timedelta(days=1)
-        query = {"date": [f"ge{day.isoformat()}", f"lt{nxt.isoformat()}"],
+        query = {"date": [f"ge{local_midnight(day)}",
+                          f"lt{local_midnight(day + timedelta(days=1))}"],
                  "_count": str(self.client.settings.page_size), **(params or {})}
         pages = list(self.client.pages("Appointment", query, cancel=cancel))
         self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")
         found = {patient_of(e["resource"]) for p in pages for e in p.get("entry") or ()
                  if e.get("resource", {}).get("resourceType") == "Appointment"}
         return sorted(pid for pid in found if pid)
+
+
+def local_midnight(day: date) -> str:
+    """The start of `day` on this workstation's clock, with its UTC offset: the clinic's day,
+    not UTC's (an evening appointment in Quebec is on the next day in UTC)."""
+    return datetime.combine(day, time()).astimezone().isoformat()
 
 
 def _newer(a: object, b: object) -> bool:

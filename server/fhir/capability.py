@@ -6,12 +6,16 @@ from server.fhir.search import params_for
 from server.fhir.validate import RESOURCE_TYPES
 
 TYPES = {"_id": "token", "_lastUpdated": "date", "identifier": "token", "family": "string",
-         "given": "string", "birthdate": "date", "patient": "reference", "subject": "reference"}
+         "given": "string", "birthdate": "date", "patient": "reference", "subject": "reference",
+         "date": "date", "actor": "reference"}
 DOCS = {"identifier": "system|value, |value or value (e.g. the NAM)",
         "family": "starts with, case- and accent-insensitive",
         "given": "starts with, case- and accent-insensitive",
         "birthdate": "YYYY-MM-DD with optional eq/ne/gt/ge/lt/le prefix",
-        "_lastUpdated": "one instant with optional eq/ne/gt/ge/lt/le prefix"}
+        "_lastUpdated": "one instant with optional eq/ne/gt/ge/lt/le prefix",
+        "date": "Appointment.start; YYYY, YYYY-MM, YYYY-MM-DD (UTC) or a dateTime with "
+                "offset (to the second), optional eq/ne/gt/ge/lt/le prefix; repeat to AND",
+        "actor": "a participant: Type/id (Patient, Practitioner, Location…)"}
 INTERACTIONS = ("read", "vread", "update", "delete", "history-instance", "history-type", "create",
                 "search-type")
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"

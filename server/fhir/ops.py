@@ -94,4 +94,14 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
         if page.next_cursor else None
     entries = [search_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
     return Result(200, bundle("searchset", entries, link(ctx.base, rtype, params), next_url,
-                              page.total))
+                              _total(ctx, page.total, len(entries),
+                                     bool(next_url or criteria.after_seq))))
+
+
+def _total(ctx: Ctx, matched: int | None, shown: int, paged: bool) -> int | None:
+    """The store counts matches before authorisation drops entries: told as is, it would hint
+    that hidden data exists. Under authorisation the total is what this caller is shown, on a
+    single page; omitted (FHIR allows it) when the result spans pages (not all filtered yet)."""
+    if not ctx.settings.auth_required:
+        return matched
+    return None if paged else shown

@@ -4,7 +4,7 @@ ignored filter would turn a search for one patient into a listing of many."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from server.fhir.errors import FhirError
 from server.storage import Clause, Criteria, format_instant
@@ -12,6 +12,7 @@ from server.storage import Clause, Criteria, format_instant
 COMMON = ("_id", "_lastUpdated", "identifier")
 BY_PATIENT = ("patient", "subject")
 PATIENT_PARAMS = ("family", "given", "birthdate")
+APPOINTMENT_PARAMS = ("date", "actor")
 CONTROL = ("_count", "_cursor", "_format")
 PREFIX = re.compile(r"^(eq|ne|gt|ge|lt|le)(?=\d)")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -20,7 +21,7 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def params_for(rtype: str) -> tuple[str, ...]:
     from server.storage.index import PATIENT_PATHS
     extra = PATIENT_PARAMS if rtype == "Patient" else BY_PATIENT if rtype in PATIENT_PATHS else ()
-    return COMMON + extra
+    return COMMON + extra + (APPOINTMENT_PARAMS if rtype == "Appointment" else ())
 
 
 def instant(value: str, name: str) -> str:
@@ -32,6 +33,34 @@ def instant(value: str, name: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return format_instant(moment)
+
+
+def date_range(raw: str, name: str = "date") -> str:
+    """A date search value → "prefix|lo|hi": the UTC instants [lo, hi) that its precision
+    covers (a day, month or year without a time is taken in UTC; a time is to the second)."""
+    match = PREFIX.match(raw)
+    prefix = match.group(1) if match else "eq"
+    value = raw[len(match.group(0)):] if match else raw
+    parts = value.split("-")
+    try:
+        if len(value) == 4 and value.isdigit():
+            lo, hi = datetime(int(value), 1, 1, tzinfo=UTC), datetime(int(value) + 1, 1, 1,
+                                                                        tzinfo=UTC)
+        elif len(value) == 7 and len(parts) == 2:
+            y, m = int(parts[0]), int(parts[1])
+            lo = datetime(y, m, 1, tzinfo=UTC)
+            hi = datetime(y + m // 12, m % 12 + 1, 1, tzinfo=UTC)
+        elif DATE.match(value):
+            lo = datetime.fromisoformat(value).replace(tzinfo=UTC)
+            hi = lo + timedelta(days=1)
+        else:
+            lo = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            lo = (lo if lo.tzinfo else lo.replace(tzinfo=UTC)).replace(microsecond=0)
+            hi = lo + timedelta(seconds=1)
+    except ValueError:
+        raise FhirError(400, f"{name} is not a FHIR date or dateTime", expression=name) \
+            from None
+    return f"{prefix}|{format_instant(lo)}|{format_instant(hi)}"
 
 
 def count(params: list[tuple[str, str]], default: int, maximum: int) -> int:
@@ -77,6 +106,12 @@ def _clause(name: str, raw: str) -> Clause:
         if not DATE.match(value):
             raise FhirError(400, "birthdate must be YYYY-MM-DD", expression=name)
         return Clause(name, (value,), prefix)
+    if name == "date":
+        return Clause(name, tuple(date_range(v) for v in values))
+    if name == "actor":
+        if not all("/" in v for v in values):
+            raise FhirError(400, "actor is a reference: Type/id", expression=name)
+        return Clause(name, values)
     if name in ("family", "given"):
         from server.storage.index import normalise
         return Clause(name, tuple(normalise(v) for v in values))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 
 # Where each clinical resource type names its patient, in order of preference.
 PATIENT_PATHS: dict[str, tuple[str, ...]] = {
@@ -60,4 +61,32 @@ def tokens(rtype: str, resource: dict) -> list[tuple[str, str, str]]:
             rows.extend(("given", "", normalise(g)) for g in name.get("given") or ())
         if resource.get("birthDate"):
             rows.append(("birthdate", "", resource["birthDate"]))
+    elif rtype == "Appointment":
+        rows.extend(_appointment(resource))
+    elif rtype == "AuditEvent":  # R4 has no identifier: the client's entry hash is here
+        rows.extend(("identifier", i.get("system", ""), i["value"])
+                    for i in _values(resource, ["entity", "what", "identifier"])
+                    if isinstance(i, dict) and i.get("value"))
     return rows
+
+
+def _appointment(resource: dict) -> list[tuple[str, str, str]]:
+    """`date` (Appointment.start as a UTC instant, fixed width: text order is time order) and
+    `actor` (each participant's reference, "Type/id")."""
+    rows = [("actor", "", ref["reference"])
+            for ref in _values(resource, ["participant", "actor"])
+            if isinstance(ref, dict) and "/" in str(ref.get("reference", ""))]
+    start = resource.get("start")
+    if isinstance(start, str):
+        try:
+            moment = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        except ValueError:
+            return rows
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        rows.append(("date", "", utc_instant(moment)))
+    return rows
+
+
+def utc_instant(moment: datetime) -> str:
+    """As server.storage.sql.format_instant (kept here: sql imports this module)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")

@@ -5,11 +5,17 @@ from __future__ import annotations
 from server.storage.base import BadQuery, Clause, Criteria
 
 OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-TOKEN_PARAMS = ("identifier", "family", "given", "birthdate")
+TOKEN_PARAMS = ("identifier", "family", "given", "birthdate", "actor", "date")
 PREFIX_MATCH = ("family", "given")
 # The most selective token clause drives a search: (name, is an equality)
-DRIVER_ORDER = [("identifier", True), ("birthdate", True), ("family", True), ("given", True),
-                ("birthdate", False)]
+DRIVER_ORDER = [("identifier", True), ("actor", True), ("birthdate", True), ("family", True),
+                ("given", True), ("birthdate", False), ("date", True)]
+# A `date` value is "prefix|lo|hi": the instants [lo, hi) its precision covers (FHIR date
+# search: ge → from lo, gt → from hi, le → before hi, lt → before lo, eq → within, ne → outside)
+DATE_RANGE = {"eq": ("t.value >= ? AND t.value < ?", (1, 2)),
+              "ne": ("(t.value < ? OR t.value >= ?)", (1, 2)),
+              "ge": ("t.value >= ?", (1,)), "gt": ("t.value >= ?", (2,)),
+              "le": ("t.value < ?", (2,)), "lt": ("t.value < ?", (1,))}
 
 
 def _conditions(clause: Clause) -> list[tuple[str, list]]:
@@ -21,6 +27,10 @@ def _conditions(clause: Clause) -> list[tuple[str, list]]:
             out.append(("t.value = ?", [system]) if not bar else
                        ("t.system = ?", [system]) if not code else
                        ("t.system = ? AND t.value = ?", [system, code]))
+        elif clause.name == "date":
+            parts = value.split("|")
+            cond, which = DATE_RANGE[parts[0]]
+            out.append((cond, [parts[i] for i in which]))
         elif clause.name in PREFIX_MATCH:  # a range, not LIKE: both databases use the index
             out.append(("t.value >= ? AND t.value < ?", [value, value + "\U0010ffff"]))
         else:

@@ -105,3 +105,34 @@ def test_unsupported_parameters_are_refused(fhir: httpx.Client) -> None:
     assert fhir.get("Patient", params={"birthdate": "1961"}).status_code == 400
     assert fhir.get("Observation", params={"_count": "many"}).status_code == 400
     assert fhir.get("Observation", params={"family": "x"}).status_code == 400
+
+
+def test_appointments_by_date_prefixes_and_actor(fhir: httpx.Client) -> None:
+    """Appointment.start as FHIR date search (precision ranges, eq/ge/gt/le/lt, repeated =
+    AND) and `actor` by reference, on both back-ends."""
+    p = _post(fhir, patient())
+    doc = f"Practitioner/dr-{p['id']}"  # unique to this test: the server is shared
+
+    def booked(start: str, actor: str = doc) -> str:
+        return _post(fhir, {"resourceType": "Appointment", "status": "booked", "start": start,
+                            "end": start.replace(":00-", ":20-"), "participant": [
+                                {"actor": {"reference": f"Patient/{p['id']}"},
+                                 "status": "accepted"},
+                                {"actor": {"reference": actor}, "status": "accepted"}]})["id"]
+    early = booked("2031-05-04T09:00:00-04:00")  # 13:00 UTC on the 4th
+    late = booked("2031-05-04T21:00:00-04:00")  # 01:00 UTC on the 5th
+    before = booked("2031-05-03T12:00:00-04:00")
+    other = booked("2031-05-04T10:00:00-04:00", f"Location/l-{p['id']}")
+
+    def found(*dates: str, actor: str = doc) -> set[str]:
+        r = fhir.get("Appointment", params=[*(("date", d) for d in dates), ("actor", actor)])
+        assert r.status_code == 200, r.text
+        return _ids(r.json())
+    assert found("2031-05-04") == {early}  # a plain date is a UTC day
+    assert found("ge2031-05-04T00:00:00-04:00", "lt2031-05-05T00:00:00-04:00") == {early, late}
+    assert found("gt2031-05-03") == {early, late} and found("le2031-05-04") == {before, early}
+    assert found("lt2031-05-04") == {before} and found("2031-05") == {before, early, late}
+    assert found("ge2031-05-04", actor=f"Location/l-{p['id']}") == {other}
+    both = fhir.get("Appointment", params={"actor": f"Patient/{p['id']}"}).json()
+    assert _ids(both) == {early, late, before, other}
+    assert fhir.get("Appointment", params={"date": "soon"}).status_code == 400

@@ -11,7 +11,7 @@ from app.core.fhir_systems import CHANGE_ID
 from app.sync.auth import TokenStore
 from app.sync.cache import Change
 from app.sync.client import FhirClient, Settings
-from app.sync.pull import HISTORY, Puller
+from app.sync.pull import HISTORY, Puller, local_midnight
 from app.sync.push import Pusher
 from app.sync.retry import Retrier
 
@@ -212,7 +212,9 @@ def test_the_days_appointments_and_their_charts_are_prefetched(store):
     found = service.prefetch_appointments(date(2026, 11, 25), {"actor": "Location/l1"},
                                           with_charts=True)
     assert found == ["p7"]
-    assert asked[0] == ("/fhir/Appointment", ["ge2026-11-25", "lt2026-11-26"], "Location/l1")
+    day, nxt = local_midnight(date(2026, 11, 25)), local_midnight(date(2026, 11, 26))
+    assert day.startswith("2026-11-25T00:00:00") and nxt.startswith("2026-11-26T00:00:00")
+    assert asked[0] == ("/fhir/Appointment", [f"ge{day}", f"lt{nxt}"], "Location/l1")
     assert ("Appointment", "a1") in cache.resources and ("Patient", "p7") in cache.resources
 
 

@@ -1,0 +1,175 @@
+"""Sync engine against the real reference server where the two used to disagree: the day's
+appointments (Appointment search by date and actor), a receptionist's round, a searchset's
+total under authorisation, an access-log upload retried after a lost answer. No HTTP mocking."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from app.core.consent import CLINICAL
+from app.core.data_class import DataClass
+from app.core.fhir_systems import USERNAME
+from app.core.resource_class import data_class_of
+from app.store.access_log import Access
+from app.sync.audit import ENTRY_HASH
+from tests.fixtures.identity import bearer, sign_in
+from tests.fixtures.sync import PHYSICIAN, server_client
+
+RECEPTIONIST, RECEPTIONIST_PASSWORD = "1000009", "demo-reception"
+ADMIN, ADMIN_PASSWORD = "1000010", "demo-admin"
+DAY = date(2027, 3, 9)
+QUEBEC = timezone(timedelta(hours=-5))
+P1, P2 = "p0", "p1"
+
+
+@pytest.fixture(scope="module")
+def fhir(sync_server):
+    with server_client(sync_server.base) as client:
+        yield client
+
+
+def _appointment(fhir, patient: str, start: datetime, actor: str) -> str:
+    body = {"resourceType": "Appointment", "status": "booked",
+            "start": start.isoformat(), "end": (start + timedelta(minutes=20)).isoformat(),
+            "participant": [{"actor": {"reference": f"Patient/{patient}"}, "status": "accepted"},
+                            {"actor": {"reference": actor}, "status": "accepted"}]}
+    made = fhir.post("Appointment", json=body)
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+@pytest.fixture(scope="module")
+def day_appointments(fhir):
+    """Three on DAY (one at 19:30 in Quebec, i.e. the next day in UTC), one the day before, one
+    the day after, one on DAY for another practitioner."""
+    me = f"Practitioner/{PHYSICIAN}"
+    at = lambda d, h, m=0: datetime(d.year, d.month, d.day, h, m, tzinfo=QUEBEC)  # noqa: E731
+    one = timedelta(days=1)
+    return {
+        "in": [_appointment(fhir, P1, at(DAY, 8, 30), me),
+               _appointment(fhir, P2, at(DAY, 19, 30), me),
+               _appointment(fhir, P1, at(DAY, 0, 0), me)],
+        "out": [_appointment(fhir, P1, at(DAY - one, 23, 59), me),
+                _appointment(fhir, P2, at(DAY + one, 0, 0), me),
+                _appointment(fhir, P1, at(DAY, 10), "Practitioner/someone-else")],
+    }
+
+
+def _ids(bundle: dict) -> set[str]:
+    return {e["resource"]["id"] for e in bundle.get("entry") or ()}
+
+
+def test_appointment_date_and_actor_search_follow_fhir_date_semantics(fhir, day_appointments):
+    everyone = day_appointments["in"] + day_appointments["out"]
+    by_day = fhir.get("Appointment", params=[("date", "ge2027-03-09T00:00:00-05:00"),
+                                             ("date", "lt2027-03-10T00:00:00-05:00")])
+    assert by_day.status_code == 200, by_day.text
+    assert _ids(by_day.json()) & set(everyone) == {*day_appointments["in"],
+                                                   day_appointments["out"][2]}
+    mine = fhir.get("Appointment", params=[("date", "ge2027-03-09T00:00:00-05:00"),
+                                           ("date", "lt2027-03-10T00:00:00-05:00"),
+                                           ("actor", f"Practitioner/{PHYSICIAN}")])
+    assert _ids(mine.json()) == set(day_appointments["in"])
+    # a plain date is a UTC day: 19:30 in Quebec (00:30 UTC) belongs to the next one
+    utc_day = _ids(fhir.get("Appointment", params={"date": "2027-03-09"}).json())
+    assert day_appointments["in"][1] not in utc_day and day_appointments["in"][0] in utc_day
+    le = _ids(fhir.get("Appointment", params={"date": "le2027-03-08"}).json())
+    assert day_appointments["out"][0] not in le  # 23:59 in Quebec is 04:59 UTC on the 9th
+    assert fhir.get("Appointment", params={"date": "2027-13-45"}).status_code == 400
+    assert fhir.get("Appointment", params={"actor": "nobody"}).status_code == 400
+    caps = fhir.get("metadata").json()["rest"][0]["resource"]
+    params = {p["name"]: p["type"] for r in caps if r["type"] == "Appointment"
+              for p in r["searchParam"]}
+    assert params["date"] == "date" and params["actor"] == "reference"
+
+
+def test_the_engine_prefetches_the_days_appointments_and_their_charts(
+        sync_server, workstation_factory, day_appointments, monkeypatch):
+    monkeypatch.setenv("TZ", "America/Montreal")
+    import time
+    time.tzset()
+    try:
+        ws = workstation_factory(sync_server.base).sign_in()
+        found = ws.sync.prefetch_appointments(DAY, {"actor": f"Practitioner/{PHYSICIAN}"},
+                                              with_charts=True)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert found == sorted({P1, P2})
+    cached = {r["id"] for p in (P1, P2) for r in ws.store.list_resources(p, "Appointment")}
+    assert set(day_appointments["in"]) <= cached
+    assert not set(day_appointments["out"][:2]) & cached - _chart_appointments(ws, P1, P2)
+    assert ws.store.list_resources(P2, "Condition")  # the charts came with them
+
+
+def _chart_appointments(ws, *patients) -> set[str]:
+    """Appointments cached because they are part of a prefetched chart ($everything)."""
+    return {r["id"] for p in patients for r in ws.store.list_resources(p, "Appointment")}
+
+
+def test_a_receptionist_round_succeeds_without_clinical_data(sync_server, workstation_factory,
+                                                             fhir):
+    ws = workstation_factory(sync_server.base, "front", username=RECEPTIONIST,
+                             password=RECEPTIONIST_PASSWORD).sign_in()
+    ws.sync.open_chart(P1)
+    patient = fhir.get(f"Patient/{P1}").json()
+    moved = {**patient, "telecom": [{"system": "phone", "value": "514-555-0199"}]}
+    assert fhir.put(f"Patient/{P1}", json=moved, headers={
+        "If-Match": f'W/"{patient["meta"]["versionId"]}"'}).status_code == 200
+    cond = fhir.get("Condition", params={"patient": P1}).json()["entry"][0]["resource"]
+    fhir.put(f"Condition/{cond['id']}", json={**cond, "note": [{"text": "revu"}]},
+             headers={"If-Match": f'W/"{cond["meta"]["versionId"]}"'})
+    report = ws.sync.sync()
+    assert report.pulled >= 1 and report.requests <= 3  # one `_history` read, filtered
+    assert ws.store.get_resource("Patient", P1)["telecom"][0]["value"] == "514-555-0199"
+    kinds = {data_class_of(r["resourceType"], r) for r in ws.store.list_resources(P1)}
+    assert not kinds & CLINICAL, kinds
+
+
+def _get(base: str, who: tuple[str, str], path: str, params) -> dict:
+    answer = httpx.get(f"{base}/fhir/{path}", params=params, timeout=30,
+                       headers=bearer(sign_in(base, *who)))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_searchset_total_counts_only_what_authorisation_shows(sync_server, fhir):
+    """A receptionist's AuditEvent about P2 is hidden from the physician: the total must not
+    count it (nor the server's own records of other users' reads)."""
+    base = sync_server.base
+    event = {"resourceType": "AuditEvent",
+             "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110110"},
+             "recorded": "2027-03-09T10:00:00+00:00", "action": "R",
+             "agent": [{"who": {"identifier": {"system": USERNAME,
+                                               "value": RECEPTIONIST}}, "requestor": True}],
+             "source": {"observer": {"display": "front"}},
+             "entity": [{"what": {"reference": f"Patient/{P2}"}}]}
+    made = httpx.post(f"{base}/fhir/AuditEvent", json=event, timeout=30,
+                      headers=bearer(sign_in(base, RECEPTIONIST, RECEPTIONIST_PASSWORD)))
+    assert made.status_code == 201, made.text
+    query = {"patient": P2, "_count": "1000"}
+    everyone = _get(base, (ADMIN, ADMIN_PASSWORD), "AuditEvent", query)
+    mine = fhir.get("AuditEvent", params=query).json()
+    assert len(everyone["entry"]) > len(mine.get("entry") or [])  # something was hidden
+    assert mine["total"] == len(mine.get("entry") or [])
+    assert everyone["total"] == len(everyone["entry"])
+    first = fhir.get("AuditEvent", params={"patient": P2, "_count": "1"}).json()
+    if first.get("link") and any(ln["relation"] == "next" for ln in first["link"]):
+        assert "total" not in first  # pages still to be filtered: no total at all
+
+
+def test_an_access_log_upload_retried_after_a_lost_answer_is_not_duplicated(
+        sync_server, fault_proxy_factory, workstation_factory, fhir):
+    proxy = fault_proxy_factory(sync_server.port)
+    ws = workstation_factory(proxy.url, "audit", attempts=4).sign_in()
+    ws.sync.open_chart(P2)
+    entry = ws.store.log_access(Access(PHYSICIAN, P2, DataClass.NOTES, "read"))
+    proxy.script("lost_reply")
+    assert ws.sync.sync().audited == 1
+    assert proxy.faults_applied() == ["lost_reply"]
+    bundles = [line for line, _ in proxy.log if line.startswith("POST /fhir")]
+    assert len(bundles) == 2  # the batch was sent again after the lost answer
+    copies = fhir.get("AuditEvent", params={"identifier": f"{ENTRY_HASH}|{entry.hash}"}).json()
+    assert len(copies.get("entry") or []) == 1
+    assert ws.store.unacknowledged_access() == []  # acknowledged once the retry found it
