@@ -3,8 +3,9 @@ to date with as few requests as the server allows.
 
 With system `_history`, a round is one request when nothing changed: `_history?_since=cursor`,
 entries filtered to the cached patients, every page followed and committed with its cursor.
-Without it, type-level searches with `_lastUpdated` by batches of patients. A chart whose
-patient the server now refuses (403/404/410) is evicted from the cache.
+Without it, type-level searches with `_lastUpdated` by batches of patients, leaving out the
+types the server refuses this user's role (403). A chart whose patient the server now refuses
+(403/404/410) is evicted from the cache.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def chart_stream(patient_id: str) -> str:
 class Puller:
     def __init__(self, client: FhirClient, cache: SyncCache):
         self.client, self.cache = client, cache
+        # Types whose type-level search the server refused this user (a receptionist's
+        # Observations): left out of later searches instead of failing every round.
+        self.refused_types: set[str] = set()
 
     # -- one chart ---------------------------------------------------------------------------
     def open_chart(self, patient_id: str, cancel: threading.Event | None = None,
@@ -68,13 +72,28 @@ class Puller:
 
     def _chart_by_type(self, patient_id: str, since: str | None,
                        cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
-        caps = self.client.capabilities(cancel)
-        for rtype in caps.chart_types:
+        for rtype in self._searchable_types(cancel):
             params = {"_id" if rtype == "Patient" else "patient": patient_id,
                       "_count": str(self.client.settings.page_size)}
             if since:
                 params["_lastUpdated"] = f"ge{since}"
+            yield from self._type_pages(rtype, params, cancel, progress)
+
+    def _searchable_types(self, cancel: threading.Event | None) -> list[str]:
+        types = self.client.capabilities(cancel).chart_types
+        return [t for t in types if t not in self.refused_types]
+
+    def _type_pages(self, rtype: str, params: dict, cancel: threading.Event | None,
+                    progress: Progress | None) -> Iterator[dict]:
+        """A type-level search's pages; a 403 on a type other than Patient is the role's
+        limit (no page of it is ever shown to this user): the type is skipped from now on.
+        On Patient it stays an error: it is the chart that is refused."""
+        try:
             yield from self.client.pages(rtype, params, cancel=cancel, progress=progress)
+        except SyncError as err:
+            if err.kind is not Kind.FORBIDDEN or rtype == "Patient":
+                raise
+            self.refused_types.add(rtype)
 
     # -- a round -----------------------------------------------------------------------------
     def sync_round(self, cancel: threading.Event | None = None,
@@ -94,14 +113,13 @@ class Puller:
 
     def _search_since(self, patients: list[str], since: str,
                       cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
-        caps = self.client.capabilities(cancel)
         for i in range(0, len(patients), IDS_PER_SEARCH):
             ids = ",".join(patients[i:i + IDS_PER_SEARCH])
-            for rtype in caps.chart_types:
+            for rtype in self._searchable_types(cancel):
                 params = {"_id" if rtype == "Patient" else "patient": ids,
                           "_lastUpdated": f"ge{since}",
                           "_count": str(self.client.settings.page_size)}
-                yield from self.client.pages(rtype, params, cancel=cancel, progress=progress)
+                yield from self._type_pages(rtype, params, cancel, progress)
 
     # -- ingest ------------------------------------------------------------------------------
     def _ingest(self, pages: Iterable[dict], cached: set[str] | None, stream: str,

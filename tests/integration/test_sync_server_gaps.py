@@ -2,6 +2,7 @@
 appointments (Appointment search by date and actor), a receptionist's round, a searchset's
 total under authorisation, an access-log upload retried after a lost answer. No HTTP mocking."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import httpx
@@ -13,6 +14,7 @@ from app.core.fhir_systems import USERNAME
 from app.core.resource_class import data_class_of
 from app.store.access_log import Access
 from app.sync.audit import ENTRY_HASH
+from app.sync.capabilities import CHART_TYPES
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.sync import PHYSICIAN, server_client
 
@@ -173,3 +175,26 @@ def test_an_access_log_upload_retried_after_a_lost_answer_is_not_duplicated(
     copies = fhir.get("AuditEvent", params={"identifier": f"{ENTRY_HASH}|{entry.hash}"}).json()
     assert len(copies.get("entry") or []) == 1
     assert ws.store.unacknowledged_access() == []  # acknowledged once the retry found it
+
+
+def test_a_receptionist_round_without_system_history_skips_what_the_role_cannot_read(
+        sync_server, workstation_factory, fhir):
+    """A server without `_history` (or `$everything`): type-level searches, and a type the role
+    may not search (403) is left out from then on, not a failed round."""
+    ws = workstation_factory(sync_server.base, "front-types", username=RECEPTIONIST,
+                             password=RECEPTIONIST_PASSWORD).sign_in()
+    caps = ws.client.capabilities()
+    ws.client._capabilities = replace(caps, system_history=False, everything=False)
+    ws.sync.open_chart(P2)
+    assert ws.store.get_resource("Patient", P2) is not None
+    patient = fhir.get(f"Patient/{P2}").json()
+    moved = {**patient, "telecom": [{"system": "phone", "value": "450-555-0123"}]}
+    assert fhir.put(f"Patient/{P2}", json=moved, headers={
+        "If-Match": f'W/"{patient["meta"]["versionId"]}"'}).status_code == 200
+    report = ws.sync.sync()
+    assert ws.store.get_resource("Patient", P2)["telecom"][0]["value"] == "450-555-0123"
+    readable = {"Patient", "Appointment", "Consent"}
+    assert ws.sync.puller.refused_types == set(CHART_TYPES) - readable  # learnt on opening
+    assert report.requests == len(readable)  # refused types are not asked again
+    kinds = {data_class_of(r["resourceType"], r) for r in ws.store.list_resources(P2)}
+    assert not kinds & CLINICAL, kinds
