@@ -36,6 +36,7 @@ def build_services(demo_users: Sequence[DemoUser] = (), settings=None,
     The QHR key monitor reads the PC/SC service this process finds (PCSCLITE_CSOCK_NAME)."""
     from app.ui.remote import RemoteSession
     from app.ui.remote_data import FhirCharts, FhirPatients
+    from app.ui.remote_notes import SessionNotes
     from app.ui.remote_qhr import RemoteQhr
     from app.ui.remote_ramq import SessionRamq
     from app.ui.remote_sync import SessionSync
@@ -44,4 +45,5 @@ def build_services(demo_users: Sequence[DemoUser] = (), settings=None,
     qhr = RemoteQhr(session)
     return Services(session=session, patients=FhirPatients(session), charts=FhirCharts(session),
                     sync=SessionSync(session), qhr=QhrRules(), ramq=SessionRamq(session),
-                    keys=qhr, viewer=qhr, virtual_key=virtual_key)
+                    keys=qhr, viewer=qhr, virtual_key=virtual_key,
+                    notes=SessionNotes(session))

@@ -68,6 +68,12 @@ class EntryList(QTreeWidget):
             self.addTopLevelItem(QTreeWidgetItem([when, title, entry.detail]))
         self.resizeColumnToContents(0)
 
+    def add_entry(self, entry: ChartEntry) -> None:
+        """A row written here (a new note): first, as the newest."""
+        when = entry.when.strftime("%Y-%m-%d") if entry.when else ""
+        title = translate(entry.title) if isinstance(entry.title, Text) else entry.title
+        self.insertTopLevelItem(0, QTreeWidgetItem([when, title, entry.detail]))
+
 
 class SummaryPage(QWidget):
     def __init__(self, readable: frozenset[DataClass], parent: QWidget | None = None):

@@ -91,6 +91,7 @@ class MainWindow(Retranslatable, QMainWindow):
         specs = [
             ("find", "patient", QKeySequence.StandardKey.Find, self.focus_search),
             ("close_chart", "patient", QKeySequence("Ctrl+W"), self.close_chart),
+            ("new_note", "patient", QKeySequence("Ctrl+N"), self.new_note),
             ("sync", "patient", QKeySequence("F5"), self.sync_now),
             ("conflicts", "patient", QKeySequence("Ctrl+Shift+K"), self.open_conflicts),
             ("lock", "file", QKeySequence("Ctrl+L"), self.lock),
@@ -107,6 +108,13 @@ class MainWindow(Retranslatable, QMainWindow):
             self.menus[menu].addAction(action)
             self.actions_[name] = action
         self.actions_["virtual_key"].setVisible(self.services.virtual_key is not None)
+        notes = getattr(self.services, "notes", None)
+        if notes is None or not notes.may_write(self.session.profile):
+            note_action = self.actions_.pop("new_note")  # not even drawn
+            self.menus["patient"].removeAction(note_action)
+            note_action.deleteLater()
+        else:
+            self.actions_["new_note"].setEnabled(False)  # until a chart is open
         from app.ui.ramq_window import offered
         self.actions_["ramq"].setVisible(offered(getattr(self.services, "ramq", None),
                                                    self.session.profile))
@@ -120,7 +128,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.menus["patient"].setTitle(self.tr("&Patient"))
         self.menus["tools"].setTitle(self.tr("&Tools"))
         texts = {"find": self.tr("Find a patient"), "close_chart": self.tr("Close the chart"),
-                 "sync": self.tr("Synchronise now"),
+                 "sync": self.tr("Synchronise now"), "new_note": self.tr("New note…"),
                  "conflicts": self.tr("Resolve conflicts…"), "lock": self.tr("Lock"),
                  "sign_out": self.tr("Sign out"), "quit": self.tr("Quit"),
                  "settings": self.tr("Settings…"), "ramq": self.tr("RAMQ services…")}
@@ -128,7 +136,8 @@ class MainWindow(Retranslatable, QMainWindow):
         texts["virtual_key"] = (self.tr("Remove the virtual QHR key") if key and key.inserted
                                 else self.tr("Insert the virtual QHR key"))
         for name, text in texts.items():
-            self.actions_[name].setText(text)
+            if name in self.actions_:
+                self.actions_[name].setText(text)
         self.placeholder.setText(self.tr(
             "Search for one patient to open the chart.\n"
             "Enter searches; the arrow keys pick; Enter opens."))
@@ -148,12 +157,18 @@ class MainWindow(Retranslatable, QMainWindow):
     def _show_chart(self, chart: Chart) -> None:
         self.panel.set_hint("", "")
         self.chart_view.show_chart(chart)
+        self.chart_patient = chart.patient.id
+        if "new_note" in self.actions_:
+            self.actions_["new_note"].setEnabled(True)
         self.qhr_panel.set_patient(chart.patient)
         self.center.setCurrentWidget(self.chart_view)
         self.chart_view.nav.setFocus()
 
     def close_chart(self) -> None:
         self.chart_view.clear()
+        self.chart_patient = None
+        if "new_note" in self.actions_:
+            self.actions_["new_note"].setEnabled(False)
         self.qhr_panel.set_patient(None)
         self.center.setCurrentWidget(self.placeholder)
         self.focus_search()
@@ -258,6 +273,18 @@ class MainWindow(Retranslatable, QMainWindow):
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
         SettingsDialog(self.settings, self).open()
+
+    def new_note(self) -> None:
+        """The editor for the open chart; the saved note shows in its notes section at once."""
+        from app.ui.note_editor import NoteEditor
+
+        if not getattr(self, "chart_patient", None) or "new_note" not in self.actions_:
+            return
+        self.note_editor = NoteEditor(self.services.notes, self.chart_patient, self)
+        section = self.chart_view.sections.get(DataClass.NOTES)
+        if section is not None:
+            self.note_editor.saved.connect(section.add_entry)
+        self.note_editor.open()
 
     def _widen_qhr(self) -> None:
         """QHR tables and charts need room: the panel takes half the width when narrower."""

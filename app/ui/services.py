@@ -210,6 +210,14 @@ class RamqDesk(Protocol):
     def account_requests(self) -> list: ...
 
 
+class NoteService(Protocol):
+    """app.ui.remote_notes.SessionNotes: notes saved to the store and outbox together."""
+
+    def may_write(self, profile: UserProfile) -> bool: ...
+
+    def write(self, patient_id: str, body: str) -> ChartEntry: ...
+
+
 @dataclass
 class Services:
     """Everything the windows are given; None means that part is not available here."""
@@ -223,3 +231,4 @@ class Services:
     ramq: RamqDesk | None = None
     viewer: QhrViewer | None = None
     virtual_key: VirtualKeySwitch | None = None  # the demo's virtual QHR key only
+    notes: NoteService | None = None

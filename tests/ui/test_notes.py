@@ -1,0 +1,103 @@
+"""The note editor for real: a note written offline (the store and its outbox, one
+transaction), shown in the chart at once, on the reference server after the next online sync;
+a receptionist has no "New note" action at all."""
+
+import base64
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.core.data_class import DataClass
+from server.processes import free_port
+from tests.fixtures.identity import seed_store
+
+NOTE = "Suivi : tension artérielle contrôlée.\nRevoir dans 3 mois."
+
+
+@pytest.fixture
+def server(server_factory):
+    return server_factory("sqlite", auth=True, setup=seed_store, key="identity-seeded")
+
+
+@pytest.fixture
+def services(ui_settings, tmp_path, monkeypatch):
+    from app.ui.backend import build_services
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    built = build_services(settings=ui_settings)
+    yield built
+    built.session.sign_out()
+
+
+def _my_patient(charts, username: str) -> str:
+    for chart in charts:
+        patient = next(r for r in chart if r["resourceType"] == "Patient")
+        if any(g.get("reference") == f"Practitioner/user-{username}"
+               for g in patient.get("generalPractitioner") or ()):
+            return patient["id"]
+    raise AssertionError("no patient of this physician in the seed")
+
+
+def _window(qtbot, services, session, settings):
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(services, session, settings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_note_written_offline_is_shown_then_synced(qtbot, services, ui_settings, server,
+                                                   seeded_charts):
+    patient_id = _my_patient(seeded_charts, "1000001")
+    services.session.sign_in(server, "1000001", "demo-medecin-1")
+    services.charts.open(patient_id)  # the chart is now cached on this workstation
+    services.session.sign_out()
+
+    offline = services.session.sign_in(f"http://127.0.0.1:{free_port()}", "1000001",
+                                       "demo-medecin-1")
+    assert not offline.online
+    window = _window(qtbot, services, offline, ui_settings)
+    assert not window.actions_["new_note"].isEnabled()  # no chart open yet
+    window.open_chart(patient_id)
+    notes = window.chart_view.sections[DataClass.NOTES]
+    qtbot.waitUntil(lambda: window.center.currentWidget() is window.chart_view, timeout=30000)
+    rows = notes.topLevelItemCount()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: getattr(window, "note_editor", None) is not None
+                    and window.note_editor.isVisible(), timeout=5000)
+    editor = window.note_editor
+    editor.editor.setPlainText(NOTE)
+    from PySide6.QtWidgets import QDialogButtonBox
+    qtbot.mouseClick(editor.buttons.button(QDialogButtonBox.StandardButton.Save),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: notes.topLevelItemCount() == rows + 1 or editor.message.text()
+                    not in ("", "Saving…"), timeout=30000)
+    assert editor.message.text() in ("", "Saving…")
+    assert notes.topLevelItemCount() == rows + 1
+    assert notes.topLevelItem(0).text(1) == "Note de consultation"
+    pending = services.session.executor.call(lambda store: store.outbox_batch())
+    assert [(e.resource_type, e.method) for e in pending] == [("DocumentReference", "create")]
+    assert pending[0].patient_id == patient_id
+    window.close()
+    services.session.sign_out()
+
+    online = services.session.sign_in(server, "1000001", "demo-medecin-1")
+    assert online.online
+    services.sync.sync_now()
+    assert services.session.executor.call(lambda store: store.outbox_batch()) == []
+    found = services.session.client.get(
+        "DocumentReference", params={"subject": f"Patient/{patient_id}", "_count": "200"})
+    bodies = [base64.b64decode(a["attachment"]["data"]).decode()
+              for e in found.get("entry") or ()
+              for a in e["resource"].get("content") or () if a["attachment"].get("data")]
+    assert bodies.count(NOTE) == 1
+
+
+def test_receptionist_has_no_new_note_action(qtbot, services, ui_settings, server):
+    session = services.session.sign_in(server, "1000009", "demo-reception")
+    window = _window(qtbot, services, session, ui_settings)
+    assert "new_note" not in window.actions_
+    texts = {a.text() for m in window.menus.values() for a in m.actions()}
+    assert "New note…" not in texts and texts
+    window.close()
