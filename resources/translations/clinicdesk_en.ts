@@ -346,6 +346,33 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Insert the virtual QHR key</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>New note…</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>NoteEditor</name>
+        <message>
+            <source>New note</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Save</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type the note. Ctrl+Enter saves it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Saving…</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PinDialog</name>
@@ -1058,6 +1085,17 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The number does not match the patient's recorded sex.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>notes</name>
+        <message>
+            <source>You may not write notes in this chart.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The note is empty.</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -347,6 +347,33 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>Insert the virtual QHR key</source>
             <translation>Insérer la clé DSQ virtuelle</translation>
         </message>
+        <message>
+            <source>New note…</source>
+            <translation>Nouvelle note…</translation>
+        </message>
+    </context>
+    <context>
+        <name>NoteEditor</name>
+        <message>
+            <source>New note</source>
+            <translation>Nouvelle note</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Enregistrer</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Annuler</translation>
+        </message>
+        <message>
+            <source>Type the note. Ctrl+Enter saves it.</source>
+            <translation>Tapez la note. Ctrl+Entrée l’enregistre.</translation>
+        </message>
+        <message>
+            <source>Saving…</source>
+            <translation>Enregistrement…</translation>
+        </message>
     </context>
     <context>
         <name>PinDialog</name>
@@ -1060,6 +1087,17 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>The number does not match the patient's recorded sex.</source>
             <translation>Le numéro ne correspond pas au sexe inscrit au dossier.</translation>
+        </message>
+    </context>
+    <context>
+        <name>notes</name>
+        <message>
+            <source>You may not write notes in this chart.</source>
+            <translation>Vous ne pouvez pas écrire de notes dans ce dossier.</translation>
+        </message>
+        <message>
+            <source>The note is empty.</source>
+            <translation>La note est vide.</translation>
         </message>
     </context>
     <context>

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from app.core.data_class import DataClass
 from server.processes import free_port
 from tests.fixtures.identity import seed_store
+from tests.ui.test_screens import french_texts  # noqa: F401, F811 (fixture)
 
 NOTE = "Suivi : tension artérielle contrôlée.\nRevoir dans 3 mois."
 
@@ -101,3 +102,39 @@ def test_receptionist_has_no_new_note_action(qtbot, services, ui_settings, serve
     texts = {a.text() for m in window.menus.values() for a in m.actions()}
     assert "New note…" not in texts and texts
     window.close()
+
+
+class _RefusingNotes:
+    """Narrow fake: the real service's refusal of an empty note, without a store."""
+
+    def may_write(self, profile):
+        return True
+
+    def write(self, patient_id, body):
+        from app.core.errors import UserFacingError
+        from app.core.text import text
+        from app.ui.remote_notes import CTX, EMPTY
+
+        raise UserFacingError(text(CTX, EMPTY))
+
+
+def test_note_editor_in_french_with_screenshot(qtbot, french, french_texts,  # noqa: F811
+                                               tmp_path):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from app.ui.note_editor import NoteEditor
+    from tests.fixtures.ui import not_translated, visible_texts
+
+    editor = NoteEditor(_RefusingNotes(), "p1")
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.mouseClick(editor.buttons.button(QDialogButtonBox.StandardButton.Save),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.message.text() == "La note est vide.", timeout=5000)
+    assert editor.windowTitle() == "Nouvelle note"
+    assert not_translated(visible_texts(editor), french_texts) == []
+    shot = tmp_path / "note_editor_fr.png"
+    assert editor.grab().save(str(shot))
+    image = editor.grab().toImage()
+    assert len({image.pixel(x, y) for x in range(0, image.width(), 7)
+                for y in range(0, image.height(), 7)}) > 2
