@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from app.store import access_log, db, outbox, patients, ramq_cache, resources
+from app.store import access_log, db, drafts, outbox, patients, ramq_cache, resources
 from app.store.errors import StoreClosed
 
 
@@ -107,6 +107,10 @@ class Reader:
     def ramq_answer(self, nam: str, service: str) -> tuple[dict, str] | None:
         """The last RAMQ answer kept for this NAM and service, and its instant."""
         return ramq_cache.get(self._conn, nam, service)
+
+    @mapped
+    def note_draft(self, patient_id: str) -> str | None:
+        return drafts.get(self._conn, patient_id)
 
     @mapped
     def integrity_problems(self) -> list[str]:

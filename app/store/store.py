@@ -17,7 +17,17 @@ import time
 from pathlib import Path
 
 from app.logsetup import PatientData
-from app.store import access_log, db, keys, migrations, outbox, patients, ramq_cache, resources
+from app.store import (
+    access_log,
+    db,
+    drafts,
+    keys,
+    migrations,
+    outbox,
+    patients,
+    ramq_cache,
+    resources,
+)
 from app.store.errors import StoreClosed, StoreExists, StoreNotFound, WrongKey
 from app.store.reader import Reader, mapped
 
@@ -130,8 +140,10 @@ class Store(Reader):
 
     # -- cache, index, outbox ------------------------------------------------------------
     def put_resources(self, items: list[dict], *, outbox_changes: list[outbox.OutboxChange] = (),
-                      access: access_log.Access | None = None) -> None:
-        """Cache resources (indexing Patients), queue changes and log access: all or nothing."""
+                      access: access_log.Access | None = None,
+                      drop_draft: str | None = None) -> None:
+        """Cache resources (indexing Patients), queue changes and log access: all or nothing.
+        `drop_draft`: the patient whose note draft this saved note replaces."""
         index = [patients.entry_from_patient(r) for r in items
                  if r.get("resourceType") == "Patient"]
         with self.transaction() as conn:
@@ -140,6 +152,8 @@ class Store(Reader):
             outbox.enqueue(conn, list(outbox_changes))
             if access is not None:
                 access_log.append(conn, access)
+            if drop_draft is not None:
+                drafts.delete(conn, drop_draft)
         for entry in index:
             log.debug("indexed patient %s (%s)", entry.patient_id, PatientData(entry.nam))
 
@@ -226,6 +240,14 @@ class Store(Reader):
             ramq_cache.put(conn, nam, service, answer, as_of)
             if access is not None:
                 access_log.append(conn, access)
+
+    def put_note_draft(self, patient_id: str, body: str | None) -> None:
+        """Autosave of the note being written (None or blank: no draft any more)."""
+        with self.transaction() as conn:
+            if body and body.strip():
+                drafts.put(conn, patient_id, body)
+            else:
+                drafts.delete(conn, patient_id)
 
     def acknowledge_access(self, seqs: list[int]) -> None:
         with self.transaction() as conn:

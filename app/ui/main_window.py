@@ -160,6 +160,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.chart_patient = chart.patient.id
         if "new_note" in self.actions_:
             self.actions_["new_note"].setEnabled(True)
+            self.new_note(only_a_draft=True)  # a note left unsaved (crash) comes back
         self.qhr_panel.set_patient(chart.patient)
         self.center.setCurrentWidget(self.chart_view)
         self.chart_view.nav.setFocus()
@@ -169,6 +170,8 @@ class MainWindow(Retranslatable, QMainWindow):
         self.chart_patient = None
         if "new_note" in self.actions_:
             self.actions_["new_note"].setEnabled(False)
+            if getattr(self, "note_editor", None) is not None:
+                self.note_editor.reject()  # its draft stays for the next time
         self.qhr_panel.set_patient(None)
         self.center.setCurrentWidget(self.placeholder)
         self.focus_search()
@@ -274,13 +277,26 @@ class MainWindow(Retranslatable, QMainWindow):
         from app.ui.settings_dialog import SettingsDialog
         SettingsDialog(self.settings, self).open()
 
-    def new_note(self) -> None:
-        """The editor for the open chart; the saved note shows in its notes section at once."""
+    def new_note(self, only_a_draft: bool = False) -> None:
+        """The editor for the open chart, with its autosaved draft; the saved note shows in its
+        notes section at once."""
+        patient = getattr(self, "chart_patient", None)
+        if not patient or "new_note" not in self.actions_:
+            return
+        Op(self, lambda: self.services.notes.draft(patient)).on_success(
+            lambda draft: self._open_editor(patient, draft, only_a_draft)).on_failure(
+            self.panel.show_error).start()
+
+    def _open_editor(self, patient: str, draft: str | None, only_a_draft: bool) -> None:
         from app.ui.note_editor import NoteEditor
 
-        if not getattr(self, "chart_patient", None) or "new_note" not in self.actions_:
+        if patient != getattr(self, "chart_patient", None) or (only_a_draft and not draft):
             return
-        self.note_editor = NoteEditor(self.services.notes, self.chart_patient, self)
+        editor = getattr(self, "note_editor", None)
+        if editor is not None and editor.isVisible():
+            editor.activateWindow()
+            return
+        self.note_editor = NoteEditor(self.services.notes, patient, self, draft)
         section = self.chart_view.sections.get(DataClass.NOTES)
         if section is not None:
             self.note_editor.saved.connect(section.add_entry)

@@ -1,9 +1,12 @@
 """The note editor: plain text (no spell checking), saved through the NoteService on a
-background operation; the note shows in the chart at once and is pushed at the next sync."""
+background operation; the note shows in the chart at once and is pushed at the next sync.
+
+The draft is autosaved to the encrypted store a moment after each change (and when the editor
+closes without saving), so a crash loses at most the last second of typing."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -21,7 +24,10 @@ from app.ui.widgets import Retranslatable, mark_data
 class NoteEditor(Retranslatable, QDialog):
     saved = Signal(object)  # app.ui.services.ChartEntry of the new note
 
-    def __init__(self, notes, patient_id: str, parent: QWidget | None = None):
+    AUTOSAVE_MS = 800
+
+    def __init__(self, notes, patient_id: str, parent: QWidget | None = None,
+                 draft: str | None = None):
         super().__init__(parent)
         self.setObjectName("NoteEditor")
         self.notes, self.patient_id = notes, patient_id
@@ -29,6 +35,13 @@ class NoteEditor(Retranslatable, QDialog):
         self.editor = mark_data(QPlainTextEdit(self))
         self.editor.setObjectName("note_text")
         self.editor.setTabChangesFocus(True)
+        if draft:
+            self.editor.setPlainText(draft)
+            self.editor.moveCursor(self.editor.textCursor().MoveOperation.End)
+        self._autosave = QTimer(self, singleShot=True, interval=self.AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_draft)
+        self.editor.textChanged.connect(self._autosave.start)
+        self._saving = False
         self.message = QLabel(self, objectName="note_message")
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -50,8 +63,22 @@ class NoteEditor(Retranslatable, QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self.editor.setPlaceholderText(self.tr("Type the note. Ctrl+Enter saves it."))
 
+    def save_draft(self) -> None:
+        if not self._saving:
+            body = self.editor.toPlainText()
+            Op(self, lambda: self.notes.save_draft(self.patient_id, body)).start()
+
+    def reject(self) -> None:
+        """Closed without saving: the draft stays (written now if a change is pending)."""
+        if self._autosave.isActive():
+            self._autosave.stop()
+            self.save_draft()
+        super().reject()
+
     def save(self) -> None:
         body = self.editor.toPlainText()
+        self._autosave.stop()
+        self._saving = True
         self.buttons.setEnabled(False)
         self.message.setText(self.tr("Saving…"))
         Op(self, lambda: self.notes.write(self.patient_id, body)).on_success(
@@ -62,5 +89,6 @@ class NoteEditor(Retranslatable, QDialog):
         self.accept()
 
     def _failed(self, err: BaseException) -> None:
+        self._saving = False
         self.buttons.setEnabled(True)
         self.message.setText(user_message(err))

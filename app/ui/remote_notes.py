@@ -2,8 +2,9 @@
 
 A note is a FHIR R4 DocumentReference shaped like the seed's consultation notes (LOINC 11488-4,
 plain-text attachment, authored by the user's Practitioner). It goes into the user's encrypted
-store and its outbox in ONE transaction (Store.put_resources with an OutboxChange); the next
-sync round pushes it. Only when app.core.access allows the user to write NOTES for this patient.
+store and its outbox in ONE transaction (Store.put_resources with an OutboxChange), which also
+drops the draft the editor autosaved; the next sync round pushes it. Only when app.core.access
+allows the user to write NOTES for this patient.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ class SessionNotes:
 
         return DataClass.NOTES in role_classes(profile, Action.WRITE)
 
+    def draft(self, patient_id: str) -> str | None:
+        """The autosaved draft of this chart's note being written, if any."""
+        return self.session.executor.call(lambda store: store.note_draft(patient_id))
+
+    def save_draft(self, patient_id: str, body: str) -> None:
+        """Autosave (encrypted store, migration 0006); blank text removes the draft."""
+        self.session.executor.call(lambda store: store.put_note_draft(patient_id, body))
+
     def write(self, patient_id: str, body: str) -> ChartEntry:
         """Cache + outbox in one transaction, on the store thread; the chart row to show."""
         if not body.strip():
@@ -64,7 +73,7 @@ class SessionNotes:
                 raise UserFacingError(text(CTX, NOT_ALLOWED))
             change = OutboxChange("DocumentReference", note["id"], "create", note, None,
                                   patient_id)
-            store.put_resources([note], outbox_changes=[change])
+            store.put_resources([note], outbox_changes=[change], drop_draft=patient_id)
         self.session.executor.call(save)
         from app.ui.remote_data import entry_of
 

@@ -31,7 +31,7 @@ def columns(conn, table: str) -> set[str]:
 
 def test_numbering_is_dense_and_latest_known():
     assert [n for n, _ in migrations.MIGRATIONS] == list(range(1, migrations.LATEST + 1))
-    assert migrations.LATEST == 5
+    assert migrations.LATEST == 6
 
 
 def test_0001_resources(at_version):
@@ -86,6 +86,17 @@ def test_0005_ramq_answers(at_version):
     conn.execute("INSERT INTO ramq_answer VALUES ('N', 'eligibility', '{}', 't')")
     with pytest.raises(db.Error):
         conn.execute("INSERT INTO ramq_answer VALUES ('N', 'eligibility', '{}', 't2')")
+
+
+def test_0006_note_drafts(at_version):
+    conn = at_version(5)
+    conn.execute("INSERT INTO ramq_answer VALUES ('N', 'eligibility', '{}', 't')")
+    migrations.migrate(conn, 6)
+    assert conn.execute("SELECT as_of FROM ramq_answer").fetchone()[0] == "t"
+    assert {"patient_id", "body", "updated"} <= columns(conn, "note_draft")
+    conn.execute("INSERT INTO note_draft VALUES ('p1', 'brouillon', 't')")
+    with pytest.raises(db.Error):
+        conn.execute("INSERT INTO note_draft VALUES ('p1', 'autre', 't2')")
 
 
 def test_newer_database_is_refused_untouched(at_version):

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from app.core.data_class import DataClass
 from server.processes import free_port
 from tests.fixtures.identity import seed_store
+from tests.fixtures.ui import type_text
 from tests.ui.test_screens import french_texts  # noqa: F401, F811 (fixture)
 
 NOTE = "Suivi : tension artérielle contrôlée.\nRevoir dans 3 mois."
@@ -138,3 +139,35 @@ def test_note_editor_in_french_with_screenshot(qtbot, french, french_texts,  # n
     image = editor.grab().toImage()
     assert len({image.pixel(x, y) for x in range(0, image.width(), 7)
                 for y in range(0, image.height(), 7)}) > 2
+
+
+def test_draft_survives_a_crash_and_comes_back_with_the_chart(qtbot, services, ui_settings,
+                                                              server, seeded_charts):
+    patient_id = _my_patient(seeded_charts, "1000001")
+    session = services.session.sign_in(server, "1000001", "demo-medecin-1")
+    window = _window(qtbot, services, session, ui_settings)
+    window.open_chart(patient_id)
+    qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled(), timeout=30000)
+    window.actions_["new_note"].trigger()
+    qtbot.waitUntil(lambda: getattr(window, "note_editor", None) is not None, timeout=5000)
+    type_text(window.note_editor.editor, "Brouillon : début d’examen")
+    qtbot.waitUntil(lambda: services.notes.draft(patient_id) == "Brouillon : début d’examen",
+                    timeout=10000)
+    # The crash: nothing is saved or closed properly; the store is closed under the window.
+    window.note_editor.hide()
+    window.hide()
+    services.session.sign_out()
+
+    session = services.session.sign_in(server, "1000001", "demo-medecin-1")
+    window = _window(qtbot, services, session, ui_settings)
+    window.open_chart(patient_id)
+    qtbot.waitUntil(lambda: getattr(window, "note_editor", None) is not None
+                    and window.note_editor.isVisible(), timeout=30000)
+    assert window.note_editor.editor.toPlainText() == "Brouillon : début d’examen"
+    window.note_editor.editor.appendPlainText("Fin.")
+    window.note_editor.save()
+    notes = window.chart_view.sections[DataClass.NOTES]
+    qtbot.waitUntil(lambda: not window.note_editor.isVisible(), timeout=30000)
+    assert notes.topLevelItem(0).text(1) == "Note de consultation"
+    assert services.notes.draft(patient_id) is None
+    window.close()
