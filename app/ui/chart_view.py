@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.core.data_class import DataClass
 from app.core.text import QT_TRANSLATE_NOOP, Text
+from app.ui.chart_labs import LabsPage
 from app.ui.i18n import translate
 from app.ui.services import Chart, ChartEntry
 from app.ui.widgets import Retranslatable, data_label, mark_data
@@ -132,10 +133,13 @@ class ChartView(Retranslatable, QWidget):
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.summary = SummaryPage(readable, self)
         self.sections: dict[DataClass, EntryList] = {}
+        self.labs: LabsPage | None = None
         self._titles: list[str] = []
         for data_class, title in SECTIONS:
             if data_class is DataClass.DEMOGRAPHICS:
                 page: QWidget = self.summary
+            elif data_class is DataClass.LABS and data_class in readable:
+                page = self.labs = LabsPage(self)
             elif data_class in readable:
                 page = self.sections[data_class] = EntryList(data_class, self)
             else:
@@ -161,6 +165,8 @@ class ChartView(Retranslatable, QWidget):
         self.summary.retranslate()
         for section in self.sections.values():
             section.retranslate()
+        if self.labs:
+            self.labs.retranslate()
 
     def show_chart(self, chart: Chart) -> None:
         p = chart.patient
@@ -169,11 +175,15 @@ class ChartView(Retranslatable, QWidget):
         self.summary.show_chart(chart)
         for data_class, section in self.sections.items():
             section.show_entries(chart.entries.get(data_class, []))
+        if self.labs:
+            self.labs.set_trends(chart.trends)
         self.nav.setCurrentRow(0)
 
     def clear(self) -> None:
         self.header.clear()
         for section in self.sections.values():
             section.clear()
+        if self.labs:
+            self.labs.clear()
         for value in self.summary.values.values():
             value.clear()

@@ -151,7 +151,16 @@ class FhirCharts:
             allowed.add(DataClass.QHR)
         entries = {c: sorted((entry_of(r) for r in result.resources), key=_newest_first)
                    for c, result in sections.items() if result.resources}
-        return Chart(summary_of(patient), frozenset(allowed), entries)
+        return Chart(summary_of(patient), frozenset(allowed), entries, _trends(sections))
+
+
+def _trends(sections) -> tuple:
+    from app.qhr.views import lab_trends
+
+    labs = sections.get(DataClass.LABS)
+    if labs is None or not labs.decision.allowed:
+        return ()
+    return tuple(lab_trends([r for r in labs.resources if r.get("valueQuantity")]))
 
 
 DATE_FIELDS = ("effectiveDateTime", "onsetDateTime", "authoredOn", "recordedDate", "issued",

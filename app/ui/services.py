@@ -87,6 +87,7 @@ class Chart:
     patient: PatientSummary
     readable: frozenset[DataClass]  # the classes the user may read (decided below the UI)
     entries: dict[DataClass, list[ChartEntry]] = field(default_factory=dict)
+    trends: tuple = ()  # app.qhr.views.LabTrend per LOINC test of the laboratory section
 
 
 class ChartService(Protocol):

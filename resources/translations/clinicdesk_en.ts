@@ -229,6 +229,29 @@
         </message>
     </context>
     <context>
+        <name>LabsPage</name>
+        <message>
+            <source>Test</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Latest result</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Result</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reference range</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>LockPage</name>
         <message>
             <source>Session locked</source>

@@ -229,6 +229,29 @@
         </message>
     </context>
     <context>
+        <name>LabsPage</name>
+        <message>
+            <source>Test</source>
+            <translation>Analyse</translation>
+        </message>
+        <message>
+            <source>Latest result</source>
+            <translation>Dernier résultat</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Résultat</translation>
+        </message>
+        <message>
+            <source>Reference range</source>
+            <translation>Valeurs de référence</translation>
+        </message>
+    </context>
+    <context>
         <name>LockPage</name>
         <message>
             <source>Session locked</source>

@@ -148,6 +148,8 @@ def test_draft_survives_a_crash_and_comes_back_with_the_chart(qtbot, services, u
     window = _window(qtbot, services, session, ui_settings)
     window.open_chart(patient_id)
     qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled(), timeout=30000)
+    labs = window.chart_view.labs  # the real chart's results, grouped by test
+    assert labs.tests.topLevelItemCount() > 0 and labs.trend.trend is not None
     window.actions_["new_note"].trigger()
     qtbot.waitUntil(lambda: getattr(window, "note_editor", None) is not None, timeout=5000)
     type_text(window.note_editor.editor, "Brouillon : début d’examen")

@@ -1,0 +1,100 @@
+"""The chart's laboratory section: the tests grouped by LOINC code (app.qhr.views.lab_trends,
+the same grouping as the QHR viewer), and for the selected test its history (newest first, values
+in the locale's format, out-of-range values in red) and its trend chart with the reference band.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.data_class import DataClass
+from app.ui.qhr_trend import TrendChart, day, reference_range, value_with_unit
+from app.ui.widgets import mark_data
+
+ABNORMAL = QColor("#c62828")
+SECTION = "cd_section"
+
+
+def _tree(parent: QWidget, name: str, columns: int) -> QTreeWidget:
+    tree = QTreeWidget(parent)
+    tree.setObjectName(name)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    tree.setColumnCount(columns)
+    tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    return mark_data(tree)
+
+
+class LabsPage(QWidget):
+    """`set_trends(list[LabTrend])`; the first test is selected."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty(SECTION, DataClass.LABS.value)
+        self.setObjectName(f"section_{DataClass.LABS.value}")
+        self.trends: list = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        layout.addWidget(split)
+        self.tests = _tree(split, "lab_tests", 3)
+        self.tests.currentItemChanged.connect(self._selected)
+        right = QSplitter(Qt.Orientation.Vertical, split)
+        self.trend = TrendChart(right)
+        self.trend.setObjectName("lab_trend")
+        self.history = _tree(right, "lab_history", 3)
+        right.addWidget(self.trend)
+        right.addWidget(self.history)
+        split.addWidget(self.tests)
+        split.addWidget(right)
+        split.setSizes([360, 480])
+
+    def retranslate(self) -> None:
+        self.tests.setHeaderLabels([self.tr("Test"), self.tr("Latest result"), self.tr("Date")])
+        self.history.setHeaderLabels([self.tr("Date"), self.tr("Result"),
+                                      self.tr("Reference range")])
+
+    def set_trends(self, trends) -> None:
+        self.clear()
+        self.trends = [t for t in trends if t.points]
+        for trend in self.trends:
+            last = trend.latest
+            item = QTreeWidgetItem([trend.label, value_with_unit(last.value, last.unit),
+                                    day(last.when)])
+            if last.abnormal:
+                item.setForeground(1, ABNORMAL)
+            self.tests.addTopLevelItem(item)
+        if self.trends:
+            self.tests.setCurrentItem(self.tests.topLevelItem(0))
+
+    def select(self, loinc: str) -> None:
+        for i, trend in enumerate(self.trends):
+            if trend.loinc == loinc:
+                self.tests.setCurrentItem(self.tests.topLevelItem(i))
+
+    def clear(self) -> None:
+        self.trends = []
+        self.tests.clear()
+        self.history.clear()
+        self.trend.set_trend(None)
+
+    def _selected(self, current: QTreeWidgetItem | None, _previous=None) -> None:
+        self.history.clear()
+        index = self.tests.indexOfTopLevelItem(current) if current is not None else -1
+        trend = self.trends[index] if 0 <= index < len(self.trends) else None
+        self.trend.set_trend(trend)
+        for p in reversed(trend.points if trend else ()):
+            row = QTreeWidgetItem([day(p.when), value_with_unit(p.value, p.unit),
+                                   reference_range(p.low, p.high, p.unit)])
+            if p.abnormal:
+                row.setForeground(1, ABNORMAL)
+            self.history.addTopLevelItem(row)

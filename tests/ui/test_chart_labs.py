@@ -1,0 +1,62 @@
+"""The chart's laboratory section: results grouped by LOINC test, the selected test's history
+and trend chart with its reference band, values in the locale's format."""
+
+from datetime import date
+
+from app.core.data_class import DataClass
+from app.qhr.views import lab_trends
+from app.ui.chart_view import ChartView
+from app.ui.services import Chart, PatientSummary
+
+LOINC = "http://loinc.org"
+
+
+def _obs(code: str, display: str, when: str, value: float, unit: str, low, high) -> dict:
+    return {"resourceType": "Observation", "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+            "effectiveDateTime": when, "valueQuantity": {"value": value, "unit": unit},
+            "referenceRange": [{"low": {"value": low, "unit": unit},
+                                "high": {"value": high, "unit": unit}}]}
+
+
+RESULTS = [_obs("2823-3", "Potassium", f"2025-0{m}-10T08:00:00-05:00", v, "mmol/L", 3.5, 5.0)
+           for m, v in ((1, 4.1), (3, 5.4), (6, 4.6))] + [
+    _obs("4548-4", "Hémoglobine A1c", "2025-02-01T08:00:00-05:00", 7.1, "%", 4.0, 6.0)]
+
+
+def _view(qtbot) -> ChartView:
+    view = ChartView(frozenset({DataClass.DEMOGRAPHICS, DataClass.LABS}))
+    qtbot.addWidget(view)
+    patient = PatientSummary("p1", "Tremblay", "Léa", date(1960, 1, 2), None)
+    view.show_chart(Chart(patient, frozenset({DataClass.LABS}), {}, tuple(lab_trends(RESULTS))))
+    view.show()
+    return view
+
+
+def test_tests_grouped_with_history_and_trend_in_french(qtbot, french):
+    view = _view(qtbot)
+    labs = view.labs
+    assert labs.tests.topLevelItemCount() == 2  # two LOINC codes
+    labs.select("2823-3")
+    assert labs.trend.trend.loinc == "2823-3" and len(labs.trend.trend.points) == 3
+    history = [labs.history.topLevelItem(i) for i in range(labs.history.topLevelItemCount())]
+    assert [row.text(1) for row in history] == ["4,6 mmol/L", "5,4 mmol/L", "4,1 mmol/L"]
+    assert history[1].text(2) == "3,5 – 5 mmol/L"
+    assert history[1].foreground(1).color().name() == "#c62828"  # above the range
+    assert history[0].foreground(1).color().name() != "#c62828"
+    assert labs.tests.headerItem().text(1) == "Dernier résultat"
+    view.nav.setCurrentRow(1)
+    image = labs.trend.grab().toImage()
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 5)
+               for y in range(0, image.height(), 5)}
+    assert len(colours) > 3  # line, band, axes drawn
+
+
+def test_selecting_another_test_replaces_history_and_chart(qtbot):
+    view = _view(qtbot)
+    view.labs.select("4548-4")
+    assert view.labs.trend.trend.label == "Hémoglobine A1c"
+    assert view.labs.history.topLevelItemCount() == 1
+    assert view.labs.history.topLevelItem(0).text(1) == "7.1 %"
+    view.clear()
+    assert view.labs.tests.topLevelItemCount() == 0 and view.labs.trend.trend is None
