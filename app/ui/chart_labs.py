@@ -46,7 +46,11 @@ class LabsPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         layout.addWidget(split)
-        self.tests = _tree(split, "lab_tests", 3)
+        left = QSplitter(Qt.Orientation.Vertical, split)
+        self.tests = _tree(left, "lab_tests", 3)
+        self.others = _tree(left, "lab_other_results", 3)  # results without a number
+        left.addWidget(self.tests)
+        left.addWidget(self.others)
         self.tests.currentItemChanged.connect(self._selected)
         right = QSplitter(Qt.Orientation.Vertical, split)
         self.trend = TrendChart(right)
@@ -54,7 +58,7 @@ class LabsPage(QWidget):
         self.history = _tree(right, "lab_history", 3)
         right.addWidget(self.trend)
         right.addWidget(self.history)
-        split.addWidget(self.tests)
+        split.addWidget(left)
         split.addWidget(right)
         split.setSizes([360, 480])
 
@@ -62,6 +66,20 @@ class LabsPage(QWidget):
         self.tests.setHeaderLabels([self.tr("Test"), self.tr("Latest result"), self.tr("Date")])
         self.history.setHeaderLabels([self.tr("Date"), self.tr("Result"),
                                       self.tr("Reference range")])
+        self.others.setHeaderLabels([self.tr("Date"), self.tr("Other results"),
+                                     self.tr("Details")])
+
+    def set_other_results(self, entries) -> None:
+        """Laboratory results without a numeric value (app.ui.services.ChartEntry)."""
+        from app.core.text import Text
+        from app.ui.i18n import translate
+
+        self.others.clear()
+        for entry in entries:
+            when = entry.when.strftime("%Y-%m-%d") if entry.when else ""
+            title = translate(entry.title) if isinstance(entry.title, Text) else entry.title
+            self.others.addTopLevelItem(QTreeWidgetItem([when, title, entry.detail]))
+        self.others.setVisible(bool(entries))
 
     def set_trends(self, trends) -> None:
         self.clear()
@@ -84,6 +102,7 @@ class LabsPage(QWidget):
     def clear(self) -> None:
         self.trends = []
         self.tests.clear()
+        self.others.clear()
         self.history.clear()
         self.trend.set_trend(None)
 

@@ -114,7 +114,8 @@ class SummaryPage(QWidget):
 
 class ChartView(Retranslatable, QWidget):
     """Built once per user: only the readable sections exist as widgets. A list of sections
-    on the left (Alt+1…Alt+7), the section on the right."""
+    on the left (Alt+1…Alt+7), the section on the right. A section is filled when first shown
+    (a large chart paints at once: only the visible section is populated)."""
 
     def __init__(self, readable: frozenset[DataClass], parent: QWidget | None = None):
         super().__init__(parent)
@@ -131,6 +132,10 @@ class ChartView(Retranslatable, QWidget):
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._fill)
+        self.chart: Chart | None = None
+        self._filled: set[int] = set()
+        self._classes: list[DataClass] = []
         self.summary = SummaryPage(readable, self)
         self.sections: dict[DataClass, EntryList] = {}
         self.labs: LabsPage | None = None
@@ -145,6 +150,7 @@ class ChartView(Retranslatable, QWidget):
             else:
                 continue
             self.stack.addWidget(page)
+            self._classes.append(data_class)
             self.nav.addItem("")
             self._titles.append(title)
             shortcut = QShortcut(QKeySequence(f"Alt+{len(self._titles)}"), self)
@@ -173,14 +179,42 @@ class ChartView(Retranslatable, QWidget):
         born = p.birth_date.isoformat() if p.birth_date else ""
         self.header.setText(f"{p.family.upper()}, {p.given}   {born}   {p.nam or ''}".strip())
         self.summary.show_chart(chart)
-        for data_class, section in self.sections.items():
-            section.show_entries(chart.entries.get(data_class, []))
+        self.chart, self._filled = chart, {0}
+        for section in self.sections.values():
+            section.clear()
         if self.labs:
-            self.labs.set_trends(chart.trends)
+            self.labs.clear()
+        if self.nav.currentRow() == 0:
+            self._fill(0)
         self.nav.setCurrentRow(0)
+
+    def _fill(self, index: int) -> None:
+        if self.chart is None or index in self._filled or not 0 <= index < len(self._classes):
+            return
+        self._filled.add(index)
+        data_class = self._classes[index]
+        if data_class is DataClass.LABS and self.labs:
+            self.labs.set_trends(self.chart.trends)
+            self.labs.set_other_results(self.chart.entries.get(DataClass.LABS, []))
+        elif data_class in self.sections:
+            self.sections[data_class].show_entries(self.chart.entries.get(data_class, []))
+
+    def show_data_class(self, data_class: DataClass) -> None:
+        if data_class in self._classes:
+            self.nav.setCurrentRow(self._classes.index(data_class))
+
+    def add_entry(self, data_class: DataClass, entry: ChartEntry) -> None:
+        """A row written here (a new note): kept with the chart, shown first in its section."""
+        if self.chart is None:
+            return
+        self.chart.entries.setdefault(data_class, []).insert(0, entry)
+        section = self.sections.get(data_class)
+        if section is not None and self._classes.index(data_class) in self._filled:
+            section.add_entry(entry)
 
     def clear(self) -> None:
         self.header.clear()
+        self.chart, self._filled = None, set()
         for section in self.sections.values():
             section.clear()
         if self.labs:

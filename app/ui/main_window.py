@@ -297,9 +297,9 @@ class MainWindow(Retranslatable, QMainWindow):
             editor.activateWindow()
             return
         self.note_editor = NoteEditor(self.services.notes, patient, self, draft)
-        section = self.chart_view.sections.get(DataClass.NOTES)
-        if section is not None:
-            self.note_editor.saved.connect(section.add_entry)
+        self.chart_view.show_data_class(DataClass.NOTES)
+        self.note_editor.saved.connect(
+            lambda entry: self.chart_view.add_entry(DataClass.NOTES, entry))
         self.note_editor.open()
 
     def _widen_qhr(self) -> None:

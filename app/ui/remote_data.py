@@ -149,9 +149,17 @@ class FhirCharts:
         allowed = {c for c, r in sections.items() if r.decision.allowed}
         if access.decide(profile, chart_context(store, patient_id), DataClass.QHR).allowed:
             allowed.add(DataClass.QHR)
-        entries = {c: sorted((entry_of(r) for r in result.resources), key=_newest_first)
+        entries = {c: sorted((entry_of(r) for r in _listed(c, result.resources)),
+                             key=_newest_first)
                    for c, result in sections.items() if result.resources}
         return Chart(summary_of(patient), frozenset(allowed), entries, _trends(sections))
+
+
+def _listed(data_class: DataClass, resources: list[dict]) -> list[dict]:
+    """Numeric laboratory results are shown as trends (Chart.trends), not as rows."""
+    if data_class is DataClass.LABS:
+        return [r for r in resources if not r.get("valueQuantity")]
+    return resources
 
 
 def _trends(sections) -> tuple:

@@ -250,6 +250,14 @@
             <source>Reference range</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Other results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Details</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>LockPage</name>

@@ -250,6 +250,14 @@
             <source>Reference range</source>
             <translation>Valeurs de référence</translation>
         </message>
+        <message>
+            <source>Other results</source>
+            <translation>Autres résultats</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>Détails</translation>
+        </message>
     </context>
     <context>
         <name>LockPage</name>

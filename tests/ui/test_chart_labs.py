@@ -30,6 +30,7 @@ def _view(qtbot) -> ChartView:
     patient = PatientSummary("p1", "Tremblay", "Léa", date(1960, 1, 2), None)
     view.show_chart(Chart(patient, frozenset({DataClass.LABS}), {}, tuple(lab_trends(RESULTS))))
     view.show()
+    view.show_data_class(DataClass.LABS)
     return view
 
 

@@ -64,7 +64,9 @@ def test_note_written_offline_is_shown_then_synced(qtbot, services, ui_settings,
     window.open_chart(patient_id)
     notes = window.chart_view.sections[DataClass.NOTES]
     qtbot.waitUntil(lambda: window.center.currentWidget() is window.chart_view, timeout=30000)
+    window.chart_view.show_data_class(DataClass.NOTES)  # filled when first shown
     rows = notes.topLevelItemCount()
+    assert rows > 0
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: getattr(window, "note_editor", None) is not None
                     and window.note_editor.isVisible(), timeout=5000)
@@ -149,6 +151,8 @@ def test_draft_survives_a_crash_and_comes_back_with_the_chart(qtbot, services, u
     window.open_chart(patient_id)
     qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled(), timeout=30000)
     labs = window.chart_view.labs  # the real chart's results, grouped by test
+    assert labs.tests.topLevelItemCount() == 0  # not filled before it is shown
+    window.chart_view.show_data_class(DataClass.LABS)
     assert labs.tests.topLevelItemCount() > 0 and labs.trend.trend is not None
     window.actions_["new_note"].trigger()
     qtbot.waitUntil(lambda: getattr(window, "note_editor", None) is not None, timeout=5000)
