@@ -79,9 +79,9 @@ def p95(values: list[float]) -> float:
 
 
 def run(quick: bool) -> list[dict]:
-    from bench import ui_chart
+    from bench import ui_chart, ui_sync
 
-    return cold_start(quick) + ui_chart.run(quick)
+    return cold_start(quick) + ui_chart.run(quick) + ui_sync.run(quick)
 
 
 def cold_start(quick: bool) -> list[dict]:
