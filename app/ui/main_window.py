@@ -278,29 +278,11 @@ class MainWindow(Retranslatable, QMainWindow):
         SettingsDialog(self.settings, self).open()
 
     def new_note(self, only_a_draft: bool = False) -> None:
-        """The editor for the open chart, with its autosaved draft; the saved note shows in its
-        notes section at once."""
-        patient = getattr(self, "chart_patient", None)
-        if not patient or "new_note" not in self.actions_:
-            return
-        Op(self, lambda: self.services.notes.draft(patient)).on_success(
-            lambda draft: self._open_editor(patient, draft, only_a_draft)).on_failure(
-            self.panel.show_error).start()
+        """The note editor for the open chart, its draft restored (app.ui.note_editor)."""
+        from app.ui.note_editor import open_for_chart
 
-    def _open_editor(self, patient: str, draft: str | None, only_a_draft: bool) -> None:
-        from app.ui.note_editor import NoteEditor
-
-        if patient != getattr(self, "chart_patient", None) or (only_a_draft and not draft):
-            return
-        editor = getattr(self, "note_editor", None)
-        if editor is not None and editor.isVisible():
-            editor.activateWindow()
-            return
-        self.note_editor = NoteEditor(self.services.notes, patient, self, draft)
-        self.chart_view.show_data_class(DataClass.NOTES)
-        self.note_editor.saved.connect(
-            lambda entry: self.chart_view.add_entry(DataClass.NOTES, entry))
-        self.note_editor.open()
+        if "new_note" in self.actions_:
+            open_for_chart(self, only_a_draft)
 
     def _widen_qhr(self) -> None:
         """QHR tables and charts need room: the panel takes half the width when narrower."""

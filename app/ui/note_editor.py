@@ -92,3 +92,28 @@ class NoteEditor(Retranslatable, QDialog):
         self._saving = False
         self.buttons.setEnabled(True)
         self.message.setText(user_message(err))
+
+
+def open_for_chart(window, only_a_draft: bool = False) -> None:
+    """From the main window: fetch the open chart's draft in the background, then show the
+    editor with it (`only_a_draft`: only when there is one — the chart just opened)."""
+    patient = getattr(window, "chart_patient", None)
+    if patient:
+        Op(window, lambda: window.services.notes.draft(patient)).on_success(
+            lambda draft: _show(window, patient, draft, only_a_draft)).on_failure(
+            window.panel.show_error).start()
+
+
+def _show(window, patient: str, draft: str | None, only_a_draft: bool) -> None:
+    from app.core.data_class import DataClass
+
+    if patient != getattr(window, "chart_patient", None) or (only_a_draft and not draft):
+        return
+    editor = getattr(window, "note_editor", None)
+    if editor is not None and editor.isVisible():
+        editor.activateWindow()
+        return
+    window.note_editor = editor = NoteEditor(window.services.notes, patient, window, draft)
+    window.chart_view.show_data_class(DataClass.NOTES)
+    editor.saved.connect(lambda entry: window.chart_view.add_entry(DataClass.NOTES, entry))
+    editor.open()
