@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import keyring_session
 
 PASSWORD = "bench password"
 PER_CLASS = 5  # resources of each stored class in each chart
@@ -107,20 +106,7 @@ def keyring_usable() -> bool:
 
 
 def in_keyring_session(quick: bool) -> list[dict]:
-    home = tempfile.mkdtemp(prefix="bench-home-")
-    out = Path(home) / "rows.json"
-    env = {**os.environ, "HOME": home,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    script = ('printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
-              'exec "$0" -m bench.privacy --child --out "$1" $2')
-    try:
-        subprocess.run(["dbus-run-session", "--", "sh", "-c", script, sys.executable, str(out),
-                        "--quick" if quick else ""], env=env, check=True,
-                       cwd=Path(__file__).resolve().parents[1])
-        return json.loads(out.read_text())
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    return keyring_session.in_keyring_session("bench.privacy", quick)
 
 
 def run(quick: bool) -> list[dict]:

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -28,6 +25,7 @@ from pathlib import Path
 
 from app.core import fhir_systems, registration
 from app.core.ramq import ImportConfig
+from bench import keyring_session
 from server.processes import ServerProcess
 from server.ramq.db import RamqDb
 from server.ramq.importer import run_import
@@ -162,20 +160,7 @@ def measure(quick: bool) -> list[dict]:
 
 
 def in_keyring_session(quick: bool) -> list[dict]:
-    home = tempfile.mkdtemp(prefix="bench-home-")
-    out = Path(home) / "rows.json"
-    env = {**os.environ, "HOME": home,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    script = ('printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
-              'exec "$0" -m bench.ramq --child --out "$1" $2')
-    try:
-        subprocess.run(["dbus-run-session", "--", "sh", "-c", script, sys.executable, str(out),
-                        "--quick" if quick else ""], env=env, check=True,
-                       cwd=Path(__file__).resolve().parents[1])
-        return json.loads(out.read_text())
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    return keyring_session.in_keyring_session("bench.ramq", quick)
 
 
 def run(quick: bool) -> list[dict]:

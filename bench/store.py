@@ -15,11 +15,11 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import keyring_session
 
 N_FULL, N_QUICK, LOOKUPS, BATCH = 100_000, 10_000, 2_000, 5_000
 PASSWORD = "bench password"
@@ -149,21 +149,7 @@ def rows(n: int, found: dict, unlock: dict, insert_s: float, plain_insert_s: flo
 
 
 def in_keyring_session(quick: bool) -> list[dict]:
-    """Run `measure` in a child with a private D-Bus session and an unlocked gnome-keyring."""
-    home = tempfile.mkdtemp(prefix="bench-home-")
-    out = Path(home) / "rows.json"
-    env = {**os.environ, "HOME": home,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    script = ('printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
-              'exec "$0" -m bench.store --child --out "$1" $2')
-    try:
-        subprocess.run(["dbus-run-session", "--", "sh", "-c", script, sys.executable, str(out),
-                        "--quick" if quick else ""], env=env, check=True,
-                       cwd=Path(__file__).resolve().parents[1])
-        return json.loads(out.read_text())
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    return keyring_session.in_keyring_session("bench.store", quick)
 
 
 def run(quick: bool) -> list[dict]:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from bench import keyring_session
 
 PER_CHART, CHANGES, PASSWORD = 200, 1_000, "bench password"
 BULK = 2000  # app.sync.bulk.BATCH_RESOURCES
@@ -228,20 +227,7 @@ def rows(n, ingest, serve, insert, round_ms, server_ms, requests, few_requests, 
 
 
 def in_keyring_session(quick: bool) -> list[dict]:
-    home = tempfile.mkdtemp(prefix="bench-home-")
-    out = Path(home) / "rows.json"
-    env = {**os.environ, "HOME": home,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    script = ('printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
-              'exec "$0" -m bench.sync --child --out "$1" $2')
-    try:
-        subprocess.run(["dbus-run-session", "--", "sh", "-c", script, sys.executable, str(out),
-                        "--quick" if quick else ""], env=env, check=True,
-                       cwd=Path(__file__).resolve().parents[1])
-        return json.loads(out.read_text())
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    return keyring_session.in_keyring_session("bench.sync", quick)
 
 
 def run(quick: bool) -> list[dict]:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import keyring_session
 
 GOAL_MS = 150.0
 ENCOUNTERS, OBSERVATIONS, MEDICATIONS = 500, 5_000, 200
@@ -156,20 +156,7 @@ def rows(quick: bool) -> list[dict]:
 
 
 def in_keyring_session(quick: bool) -> list[dict]:
-    home = tempfile.mkdtemp(prefix="bench-home-")
-    out = Path(home) / "rows.json"
-    env = {**os.environ, "HOME": home,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    script = ('printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
-              'exec "$0" -m bench.ui_chart --child --out "$1" $2')
-    try:
-        subprocess.run(["dbus-run-session", "--", "sh", "-c", script, sys.executable, str(out),
-                        "--quick" if quick else ""], env=env, check=True,
-                       cwd=Path(__file__).resolve().parents[1])
-        return json.loads(out.read_text())
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    return keyring_session.in_keyring_session("bench.ui_chart", quick)
 
 
 def run(quick: bool) -> list[dict]:
