@@ -1,7 +1,8 @@
 """`python -m bench [--quick] [--json PATH] [--only NAME ...]`: every benchmark, one table.
 
-Timing failures are reported, not fatal (shared machines are noisy); a benchmark that crashes
-makes the run exit 1.
+Each module runs in a fresh interpreter (a PC/SC socket, a Qt application and the peak memory
+are per process). Timing failures are reported, not fatal (shared machines are noisy); a
+benchmark that crashes or overruns its time makes the run exit 1.
 """
 
 from __future__ import annotations
@@ -9,19 +10,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
-import traceback
 from pathlib import Path
 
-MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "ramq", "access", "bundle")
-COLUMNS = ("figure", "value", "unit", "goal", "limit", "ratio", "result")
-
-
-def available() -> list[str]:
-    here = Path(__file__).parent
-    return [name for name in MODULES if (here / f"{name}.py").exists()]
+MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "privacy", "ramq",
+           "access", "bundle")
+COLUMNS = ("figure", "value", "unit", "goal", "limit", "ratio", "median", "p95", "runs",
+           "result")
+TIME_LIMIT_S = {True: 300, False: 1800}  # per module, quick and full
 
 
 def ratio(row: dict) -> str:
@@ -35,8 +36,10 @@ def table_row(row: dict) -> tuple[str, ...]:
         limit_value = row.get("limit_value")
         limit = f"{row['limit_name']} = {limit_value:.4g}" if limit_value is not None \
             else row["limit_name"]
+    spread = (f"{row['median']:.4g}", f"{row['p95']:.4g}", str(row["runs"])) \
+        if "runs" in row else ("", "", "")
     return (row["figure"], f"{row['value']:.4g}", row["unit"], row["goal"], limit, ratio(row),
-            "pass" if row["passed"] else "FAIL")
+            *spread, "pass" if row["passed"] else "FAIL")
 
 
 def print_table(rows: list[dict]) -> None:
@@ -48,29 +51,62 @@ def print_table(rows: list[dict]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def machine() -> dict:
+    info = {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "load_average": list(os.getloadavg())}
+    cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
+    if cpuinfo.exists():
+        models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                  if line.startswith("model name")]
+        info["processor"] = models[0] if models else platform.processor()
+    if meminfo.exists():
+        info["memory_gib"] = round(int(meminfo.read_text().split()[1]) / 2**20, 1)
+    return info
+
+
+def run_module(name: str, quick: bool) -> list[dict]:
+    """The module's rows, measured in a child interpreter; raises when it crashes or overruns."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        out = Path(tmp) / "rows.json"
+        command = [sys.executable, "-m", "bench", "--child", name, "--out", str(out)]
+        subprocess.run(command + (["--quick"] if quick else []), check=True,
+                       timeout=TIME_LIMIT_S[quick], cwd=Path(__file__).resolve().parents[1])
+        return json.loads(out.read_text())
+
+
+def child(name: str, quick: bool, out: Path) -> int:
+    rows = importlib.import_module(f"bench.{name}").run(quick=quick)
+    out.write_text(json.dumps(rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI), < 3 minutes")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument("--only", nargs="+", choices=MODULES, help="run only these")
+    parser.add_argument("--child", choices=MODULES, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    rows, crashed = [], []
-    for name in args.only or available():
+    if args.child:
+        return child(args.child, args.quick, args.out)
+    started_at, rows, crashed = time.time(), [], []
+    for name in args.only or MODULES:
         started = time.perf_counter()
         print(f"== {name}", file=sys.stderr, flush=True)
         try:
-            for row in importlib.import_module(f"bench.{name}").run(quick=args.quick):
-                rows.append({"bench": name, **row})
-        except Exception:  # a crash is reported and fails the run; the others still run
-            traceback.print_exc()
+            rows += [{"bench": name, **row} for row in run_module(name, args.quick)]
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
+            print(f"   {name} crashed: {err}", file=sys.stderr)  # its traceback is above
             crashed.append(name)
         print(f"   {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     print_table(rows)
     if args.json:
-        machine = {"python": platform.python_version(), "platform": platform.platform(),
-                   "processor": platform.processor() or platform.machine()}
-        args.json.write_text(json.dumps({"quick": args.quick, "machine": machine,
-                                         "crashed": crashed, "results": rows}, indent=2))
+        args.json.write_text(json.dumps(
+            {"quick": args.quick, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                           time.gmtime(started_at)),
+             "seconds": round(time.time() - started_at, 1), "machine": machine(),
+             "crashed": crashed, "results": rows}, indent=2, ensure_ascii=False))
     if crashed:
         print(f"crashed: {', '.join(crashed)}", file=sys.stderr)
     return 1 if crashed else 0

@@ -42,6 +42,37 @@ def patients(n: int, seed: int = 0, *, start: int = 0, id_prefix: str = "p",
         yield resources
 
 
+def demographics(n: int, seed: int = 0, *, id_prefix: str = "p") -> Iterator[dict]:
+    """The Patients of `patients(n, seed)`, the same people without their charts (a
+    100,000-patient index in seconds)."""
+    issued: dict[tuple[str, date, str], int] = {}
+    for index in range(n):
+        yield _Chart(random.Random(f"{seed}:{index}"), index, id_prefix, issued).patient()
+
+
+def large_chart(encounters: int, observations: int, medications: int, *, seed: int = 0,
+                index: int = 0, id_prefix: str = "big") -> list[dict]:
+    """One long-followed patient: the Patient, then exactly that many encounters, laboratory
+    results (every test of codes.LABS in turn, over 20 years) and prescriptions."""
+    chart = _Chart(random.Random(f"{seed}:large:{index}"), index, id_prefix, {})
+    rng, out = chart.rng, [chart.patient()]
+    doctor = chart.physician or f"Practitioner/{staff.practitioner_id('1000003')}"
+    org = f"Organization/{staff.GMF.id if chart.physician else staff.SPECIALTY.id}"
+    for _ in range(encounters):
+        out.append(clinical.encounter(chart.rid("enc"), chart.ref, doctor, org,
+                                      clinical.stamp(chart.day(20), rng),
+                                      rng.choice(codes.NOTE_REASONS)))
+    tests = list(codes.LABS)
+    for k in range(observations):
+        out.append(clinical.lab(chart.rid("obs"), chart.ref, tests[k % len(tests)],
+                                clinical.stamp(chart.day(20), rng), rng, 0.0))
+    for k in range(medications):
+        out.append(clinical.medication_request(chart.rid("medrx"), chart.ref,
+                                               codes.DRUGS[k % len(codes.DRUGS)],
+                                               clinical.stamp(chart.day(20), rng), doctor))
+    return out
+
+
 def reference_resources() -> list[dict]:
     """Organizations of the demo institutions (Practitioners come from the accounts)."""
     return [registration.organization(i.id, i.name, i.ramq_billing_number,

@@ -154,3 +154,20 @@ def test_every_resource_validates_with_the_servers_fhir_models():
 def test_chart_size_pads_a_chart_for_benchmarks():
     (chart,) = generate.patients(1, seed=3, chart_size=200)
     assert len(chart) == 200 and len({r["id"] for r in chart}) == 200
+
+
+def test_demographics_are_the_patients_of_the_charts(charts):
+    assert list(generate.demographics(60, seed=11)) == _patients(charts)[:60]
+
+
+def test_a_large_chart_has_exactly_the_shape_asked_for_and_validates():
+    chart = generate.large_chart(7, 23, 5, seed=3)
+    kinds = Counter(r["resourceType"] for r in chart)
+    assert kinds == {"Patient": 1, "Encounter": 7, "Observation": 23, "MedicationRequest": 5}
+    assert len({r["id"] for r in chart}) == len(chart)
+    assert all(r["subject"]["reference"] == f"Patient/{chart[0]['id']}" for r in chart[1:])
+    assert len({r["code"]["coding"][0]["code"] for r in chart if "valueQuantity" in r}) == \
+        len(codes.LABS)
+    for resource in chart:
+        validate(resource, resource["resourceType"])
+    assert generate.large_chart(7, 23, 5, seed=3) == chart
