@@ -51,6 +51,19 @@ def print_table(rows: list[dict]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def markdown(rows: list[dict], info: dict, quick: bool) -> str:
+    """The table for BENCHMARKS.md, headed by the machine it was measured on."""
+    load = ", ".join(f"{x:.2f}" for x in info["load_average"])
+    lines = [f"{'Quick' if quick else 'Full-size'} run, {info.get('processor', '?')}, "
+             f"{info['cpus']} CPUs, {info.get('memory_gib', '?')} GiB, {info['platform']}, "
+             f"Python {info['python']} (load average at the end: {load}).", "",
+             "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for row in rows:
+        cells = (cell.replace("|", "\\|") for cell in table_row(row))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def machine() -> dict:
     info = {"python": platform.python_version(), "platform": platform.platform(),
             "cpus": os.cpu_count(), "load_average": list(os.getloadavg())}
@@ -84,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI), < 3 minutes")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown")
     parser.add_argument("--only", nargs="+", choices=MODULES, help="run only these")
     parser.add_argument("--child", choices=MODULES, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -101,12 +115,15 @@ def main(argv: list[str] | None = None) -> int:
             crashed.append(name)
         print(f"   {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     print_table(rows)
+    info = machine()
     if args.json:
         args.json.write_text(json.dumps(
             {"quick": args.quick, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                            time.gmtime(started_at)),
-             "seconds": round(time.time() - started_at, 1), "machine": machine(),
+             "seconds": round(time.time() - started_at, 1), "machine": info,
              "crashed": crashed, "results": rows}, indent=2, ensure_ascii=False))
+    if args.markdown:
+        args.markdown.write_text(markdown(rows, info, args.quick))
     if crashed:
         print(f"crashed: {', '.join(crashed)}", file=sys.stderr)
     return 1 if crashed else 0
