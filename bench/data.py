@@ -5,6 +5,7 @@ same people, so two runs measure the same rows.
 - the patient index: 100,000 Patients in the store (quick: 10,000);
 - the sync set: 1,000 charts of ~200 resources (quick: 100), padded with laboratory results;
 - the large chart: 500 encounters, 5,000 observations, 200 prescriptions.
+- the $everything chart: one chart padded to 1,000 resources (`charts(1, size=...)`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Size(NamedTuple):
 STORE_PATIENTS = Size(100_000, 10_000)
 CHARTS = Size(1_000, 100)
 CHART_RESOURCES = 200
+EVERYTHING_CHART = 1_000  # the chart of the $everything goal (issue 3)
 LARGE_CHART = {"encounters": 500, "observations": 5_000, "medications": 200}
 
 
@@ -37,15 +39,20 @@ def with_meta(resources: list[dict]) -> list[dict]:
     return [r | {"meta": {"versionId": "1", "lastUpdated": STAMP}} for r in resources]
 
 
+def patients(n: int) -> list[dict]:
+    """The first n Patients of the patient index (no meta), each with a valid NAM."""
+    return list(generate.demographics(n, SEED))
+
+
 def store_patients(quick: bool) -> list[dict]:
     """The Patients of the store's patient index, each with a valid NAM."""
-    return with_meta(list(generate.demographics(STORE_PATIENTS.of(quick), SEED)))
+    return with_meta(patients(STORE_PATIENTS.of(quick)))
 
 
-def charts(n: int, *, start: int = 0, id_prefix: str = "c") -> Iterator[list[dict]]:
-    """Charts start..start+n-1 of the sync set, each of CHART_RESOURCES resources."""
-    return generate.patients(n, SEED, start=start, id_prefix=id_prefix,
-                             chart_size=CHART_RESOURCES)
+def charts(n: int, *, start: int = 0, id_prefix: str = "c",
+           size: int = CHART_RESOURCES) -> Iterator[list[dict]]:
+    """Charts start..start+n-1 of the sync set, each of `size` resources."""
+    return generate.patients(n, SEED, start=start, id_prefix=id_prefix, chart_size=size)
 
 
 def sync_charts(quick: bool) -> Iterator[list[dict]]:
