@@ -1,7 +1,7 @@
 """Where ClinicDesk keeps each user's files, in one place for the installer, the support
 bundle and the first run. Each location is the one its owner uses (no second opinion here):
 
-    settings  (app/ui/settings.py)  Windows %LOCALAPPDATA%\\ClinicDesk\\settings.ini
+    settings  (app/settings.py)     Windows %LOCALAPPDATA%\\ClinicDesk\\settings.ini
                                     Linux   ~/.config/ClinicDesk/settings.ini
     stores    (app/store/keys.py)   Windows %LOCALAPPDATA%\\ClinicDesk\\stores\\
                                     Linux   ~/.local/share/ClinicDesk/stores/
@@ -42,7 +42,7 @@ class Locations:
 
 
 def settings_file() -> Path:
-    """The settings file (app/ui/settings.py `default_path()` asks here)."""
+    """The settings file (app/settings.py `default_path()` asks here)."""
     override = os.environ.get("CLINICDESK_SETTINGS")
     if override:
         return Path(override)

@@ -68,8 +68,8 @@ def signed_in(args: argparse.Namespace):
             client.sign_in(secret)
             profile = profile_from_json(client.me())
         else:
-            from app.ui.settings import Settings as UiSettings
-            saved = UiSettings().saved_profile(store.username)
+            from app.settings import Settings as Preferences
+            saved = Preferences().saved_profile(store.username)
             if not saved:
                 raise SystemExit("no saved profile for this user: sign in online (--server)")
             profile = profile_from_json(json.loads(saved))

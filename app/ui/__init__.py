@@ -6,8 +6,8 @@ it calls the services of `app.ui.services` (plain protocols) on background opera
 remote_data, remote_sync over app.sync and app.store); tests pass narrow fakes.
 
 Modules: app (QApplication, Shell, main), signin, main_window, search_panel, chart_view,
-qhr_panel, status, lock (idle lock), settings (+ settings_dialog), i18n, interaction (PIN and
-key prompts for worker threads), pin_dialog, widgets, op, services, backend, remote*.
+qhr_panel, status, lock (idle lock), settings_dialog (of app.settings), i18n, interaction (PIN
+and key prompts for worker threads), pin_dialog, widgets, op, services, backend, remote*.
 
 Adding a user-visible string: write it in English with `self.tr("…")` in a widget class, or
 `QT_TRANSLATE_NOOP("Context", "…")` where it is defined and `QCoreApplication.translate` /

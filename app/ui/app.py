@@ -13,8 +13,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.settings import Settings
 from app.ui.i18n import set_language
-from app.ui.settings import Settings
 
 if TYPE_CHECKING:
     from app.ui.services import Services, Session

@@ -1,7 +1,8 @@
 """Languages: Qt translators for ClinicDesk's `.qm` files and Qt's own, switched on the fly.
 
-French (fr_CA) is the default. Installing a translator sends `LanguageChange` to every widget;
-each window re-sets its texts in `retranslate()` (called from `changeEvent`).
+French (fr_CA) is the default (the languages offered: app.settings.LANGUAGES). Installing a
+translator sends `LanguageChange` to every widget; each window re-sets its texts in
+`retranslate()` (called from `changeEvent`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from app.core.text import QT_TRANSLATE_NOOP, Text
+from app.core.text import Text
 
 log = logging.getLogger(__name__)
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "resources" / "translations"
-LANGUAGES = {
-    "fr_CA": QT_TRANSLATE_NOOP("language", "Français (Canada)"),
-    "en": QT_TRANSLATE_NOOP("language", "English"),
-}
-DEFAULT_LANGUAGE = "fr_CA"
 
 _installed: list[QTranslator] = []
 _current = "en"

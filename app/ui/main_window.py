@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.data_class import DataClass
+from app.settings import Settings
 from app.ui.chart_view import ChartView
 from app.ui.lock import IdleWatcher, LockPage
 from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
 from app.ui.search_panel import OPENING, SearchPanel
 from app.ui.services import Chart, KeyState, Services, Session, SyncStatus
-from app.ui.settings import Settings
 from app.ui.status import StatusBar
 from app.ui.widgets import Retranslatable, data_label, profession_name
 

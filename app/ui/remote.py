@@ -53,7 +53,7 @@ class RemoteSession:
     """SessionService over app.sync (online) and app.store (online and offline)."""
 
     def __init__(self, demo_users: Sequence[DemoUser] = (), settings=None):
-        from app.ui.settings import Settings
+        from app.settings import Settings
 
         self._demo_users = tuple(demo_users)
         self.settings = settings or Settings()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
-from app.ui.i18n import LANGUAGES, current_language, set_language
-from app.ui.settings import Settings
+from app.settings import LANGUAGES, Settings
+from app.ui.i18n import current_language, set_language
 from app.ui.widgets import Retranslatable
 
 

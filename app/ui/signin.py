@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.text import QT_TRANSLATE_NOOP
-from app.ui.i18n import LANGUAGES, current_language, set_language
+from app.settings import LANGUAGES, Settings
+from app.ui.i18n import current_language, set_language
 from app.ui.services import DemoUser, Session, SessionService
-from app.ui.settings import Settings
 from app.ui.widgets import Retranslatable, mark_data, profession_name
 
 if TYPE_CHECKING:

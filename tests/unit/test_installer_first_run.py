@@ -38,7 +38,7 @@ def test_the_locations_are_the_ones_their_owners_use(fresh_home, monkeypatch, tm
     found = paths.locations()
     assert found.store_dir == keys.default_path("someone").parent
     assert found.log_dir == logsetup.log_dir()
-    settings = pytest.importorskip("app.ui.settings")
+    settings = pytest.importorskip("app.settings")
     assert found.settings_file == settings.default_path()
     monkeypatch.setenv("CLINICDESK_SETTINGS", str(tmp_path / "x.ini"))
     monkeypatch.setenv("CLINICDESK_LOG_DIR", str(tmp_path / "logs"))

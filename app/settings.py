@@ -1,5 +1,10 @@
-"""The workstation's preferences (language, server address, idle delay): one INI file in the
-user's configuration folder (app.paths), not the registry, so tests can point it elsewhere."""
+"""The workstation's preferences (language, server address, idle delay…): one INI file in the
+user's configuration folder (app.paths), not the registry, so tests can point it elsewhere.
+
+Below the UI (QtCore's QSettings only, no widgets): the windows (app.ui) and the commands
+(app.commands.export reads the saved profile) share it. LANGUAGES are the languages the app
+offers, with their names as translatable source strings (shown by app.ui.signin, settings_dialog;
+installed by app.ui.i18n.set_language)."""
 
 from __future__ import annotations
 
@@ -7,8 +12,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from app.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.core.text import QT_TRANSLATE_NOOP
 
+LANGUAGES = {
+    "fr_CA": QT_TRANSLATE_NOOP("language", "Français (Canada)"),
+    "en": QT_TRANSLATE_NOOP("language", "English"),
+}
+DEFAULT_LANGUAGE = "fr_CA"
 DEFAULT_IDLE_MINUTES = 10
 
 
