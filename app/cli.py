@@ -1,5 +1,6 @@
 """`clinicdesk` command line: each sub-command lives in `app/commands/<name>.py` with
-`register(subparsers)`; the one chosen runs `args.run(args)` and returns the exit code.
+`register(subparsers)` (one that opens the window lives in app/ui and is listed by its module
+path: commands sit below the UI); the one chosen runs `args.run(args)` and returns the exit code.
 Without a sub-command, `clinicdesk` opens the workstation app (app.ui.app.main)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import argparse
 
-COMMANDS = ("nam", "support", "audit", "demo", "userdata", "export", "key")
+COMMANDS = ("nam", "support", "audit", "app.ui.demo", "userdata", "export", "key")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,8 +21,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinicdesk", description="ClinicDesk workstation client")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"app.commands.{name}").register(sub)
+        importlib.import_module(command_module(name)).register(sub)
     return parser
+
+
+def command_module(name: str) -> str:
+    """A COMMANDS entry's module: `app.commands.<name>`, or the dotted path given."""
+    return name if "." in name else f"app.commands.{name}"
 
 
 def start_logging() -> None:

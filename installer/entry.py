@@ -36,7 +36,7 @@ def main() -> int:
     if len(argv) >= 2 and argv[0] == "-m":
         return run_module(argv[1], argv[2:])
     cli.COMMANDS = tuple(
-        name for name in cli.COMMANDS if importlib.util.find_spec(f"app.commands.{name}")
+        name for name in cli.COMMANDS if importlib.util.find_spec(cli.command_module(name))
     )
     return cli.main(argv)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-# Modules that only the demo needs: the reference server, the demo command (and its in-memory
-# keyring), and the virtual QHR key with its PIV applet and test CA (a private key that must
-# never be on a clinic workstation).
-DEMO_ONLY = ("server", "app.commands.demo", "app.devices.virtual", "app.devices.piv_applet",
-             "app.devices.test_pki", "app.devices.vpcd_daemon")
+# Modules that only the demo needs: the reference server, the demo command (app.ui.demo) and
+# its environment (app.commands.demo, demo_key, the in-memory demo_keyring), and the virtual QHR
+# key with its PIV applet and test CA (a private key that must never be on a clinic workstation).
+DEMO_ONLY = ("server", "app.ui.demo", "app.commands.demo", "app.devices.virtual",
+             "app.devices.piv_applet", "app.devices.test_pki", "app.devices.vpcd_daemon")
 
 # Never in any bundle: test and build tools, and libraries nothing at run time imports.
 NEVER = ("pytest", "_pytest", "pytestqt", "hypothesis", "ruff", "PyInstaller", "tkinter",
