@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
+
 from app.core.text import QT_TRANSLATE_NOOP
 
 LANGUAGES = {
@@ -28,8 +30,6 @@ def default_path() -> Path:
 
 class Settings:
     def __init__(self, path: Path | None = None):
-        from PySide6.QtCore import QSettings  # here: LANGUAGES alone is read by command parsers
-
         self.path = path or default_path()
         self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
 

@@ -15,8 +15,6 @@ import os
 import sys
 from pathlib import Path
 
-from app.store import Store, StoreError
-
 PASSWORD_ENV = "CLINICDESK_PASSWORD"
 
 
@@ -41,6 +39,8 @@ def password() -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from app.store import Store, StoreError  # here: SQLCipher and keyring, ≈ 60 ms to import
+
     if args.store is None and not args.user:
         print("audit verify: give --user or --store", file=sys.stderr)
         return 2

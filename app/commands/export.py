@@ -24,10 +24,10 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.core import fhir_systems
-from app.core.errors import UserFacingError
-from app.core.profiles import UserProfile, profile_from_json
+if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
+    from app.core.profiles import UserProfile
 
 ENTRY_HASH = "urn:clinicdesk:access-log-hash"  # app.sync.audit: a pushed entry's chain hash
 
@@ -56,6 +56,7 @@ class Session:
 @contextmanager
 def signed_in(args: argparse.Namespace):
     from app.commands.audit import password
+    from app.core.profiles import profile_from_json
     from app.store import Store
 
     secret = password()
@@ -82,6 +83,8 @@ def signed_in(args: argparse.Namespace):
 
 def find_patient(session: Session, nam: str) -> str | None:
     """The patient's id; online, their chart is fetched into the store first."""
+    from app.core import fhir_systems
+
     nam = nam.strip().upper()
     if session.client is not None:
         bundle = session.client.get("Patient", params={"identifier": f"{fhir_systems.NAM}|{nam}"})
@@ -95,6 +98,7 @@ def find_patient(session: Session, nam: str) -> str | None:
 
 
 def _run(args: argparse.Namespace, work) -> int:
+    from app.core.errors import UserFacingError
     from app.store import StoreError
     from app.sync.errors import SyncError
     try:
@@ -136,6 +140,8 @@ def server_rows(client, patient_id: str) -> list[dict]:
 
 def audit_row(event: dict) -> dict:
     """A report row from a server-side AuditEvent (BALP) or one a workstation pushed."""
+    from app.core import fhir_systems
+
     agent = (event.get("agent") or [{}])[0]
     who = (agent.get("who") or {}).get("identifier", {}).get("value", "")
     entities = event.get("entity") or ()

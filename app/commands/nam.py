@@ -6,8 +6,6 @@ import argparse
 import json
 from datetime import date
 
-from app.core import nam as nam_rules
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("nam", help="health insurance number (NAM) tools")
@@ -20,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def check(raw: str, birthdate: date | None = None, sex: str | None = None) -> dict:
+    from app.core import nam as nam_rules  # here: every command's parser imports this module
+
     try:
         parsed = nam_rules.parse(raw)
     except nam_rules.NamError as err:

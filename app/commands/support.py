@@ -14,16 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import threading
-import zipfile
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app import logsetup, paths
-from app.commands.redact import MASK, Redactor, is_secret_key, mask_settings
+if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
+    from app.commands.redact import Redactor
 
 LOG_TAIL_BYTES = 4_000_000  # per file: the end of a long log is what support reads
 DIAGNOSE_TIMEOUT_S = 20.0
@@ -46,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
 
 def write_bundle(out: Path) -> dict:
     """Write the zip at `out`; return what it holds (file names and redaction counts)."""
+    import zipfile
+
+    from app import logsetup, paths
+    from app.commands.redact import Redactor, mask_settings
+
     where = paths.locations()
     redact = Redactor(extra=logsetup.redact)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +73,8 @@ def write_bundle(out: Path) -> dict:
 
 
 def versions() -> dict[str, str]:
+    import platform
+
     found = {"clinicdesk": _dist_version("clinicdesk"), "python": platform.python_version(),
              "os": platform.platform(), "frozen": str(bool(getattr(sys, "frozen", False)))}
     try:
@@ -86,6 +91,8 @@ def versions() -> dict[str, str]:
 
 
 def _dist_version(name: str) -> str:
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -103,6 +110,8 @@ def _sqlcipher_version() -> str:
 
 
 def environment(redact: Redactor) -> dict[str, str]:
+    from app.commands.redact import MASK, is_secret_key
+
     return {key: MASK if is_secret_key(key) else redact(value)
             for key, value in sorted(os.environ.items())
             if key.startswith(("CLINICDESK_", "QT_", "PCSC", "PYTHON_KEYRING"))}

@@ -13,8 +13,6 @@ import json
 import shutil
 from pathlib import Path
 
-from app import paths
-
 CONFIRM = "--yes-remove-local-charts"
 
 
@@ -34,6 +32,8 @@ def stores(store_dir: Path) -> list[Path]:
 
 
 def describe() -> dict:
+    from app import paths  # here: every command's parser imports this module
+
     where = paths.locations()
     found = [{"file": p.name, "bytes": p.stat().st_size} for p in stores(where.store_dir)]
     return {**where.as_dict(), "stores": found, "settings_exists": where.settings_file.exists(),
@@ -47,7 +47,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def remove_all() -> dict:
     """Delete every store (files and keyring entries), the settings file and the logs."""
-    from app import logsetup
+    from app import logsetup, paths
     from app.store import keys
     from app.store.store import remove_files
 

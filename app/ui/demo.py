@@ -30,8 +30,6 @@ or start the demo from a desktop session (or with `ssh -X`)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from app.settings import LANGUAGES
-
     p = sub.add_parser("demo", help="reference server + synthetic patients + the app")
     p.add_argument("--offscreen", action="store_true", help="render without a display")
     p.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window as PNG")
@@ -39,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="quit after this many seconds (0: once the first window is drawn)")
     p.add_argument("--sign-in", metavar="USERNAME", help="sign in as this demo account")
     p.add_argument("--patients", type=int, default=100, help="synthetic patients (default 100)")
-    p.add_argument("--language", choices=tuple(LANGUAGES), help="language of the app")
+    p.add_argument("--language", choices=("fr_CA", "en"),  # app.settings.LANGUAGES, not
+                   help="language of the app")              # imported here (start-up)
     p.add_argument("--key-inserted", action="store_true",
                    help="start with the virtual QHR key inserted")
     p.set_defaults(run=run)
