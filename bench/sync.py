@@ -1,13 +1,25 @@
 """Sync figures against the real reference server process over loopback HTTP, into the real
-encrypted store (authorisation off on the server: this measures the sync engine).
+encrypted store (authorisation off on the server: this measures the sync engine, not the
+access rules).
 
-- initial pull of N charts of ~200 resources (N = 1,000; quick: 100) with `open_charts`:
+Data: the sync set of bench.data (`sync_charts`: N = 1,000 generated charts, quick 100, each a
+Patient with encounters, notes, problems, medications and laboratory results, padded with labs
+to ~200 resources), bulk-loaded into the server's store before it starts. Every resource count
+below is what was actually seeded, not the nominal size.
+
+- initial pull of the N charts with `open_charts` (one run at full size: it is the figure):
   resources/s ingested, goal ≥ 10,000/s, beside the server's own serve rate (the same
-  `$everything` calls one after the other, bodies parsed, nothing stored) and the store's raw
-  insert rate (the same resources in transactions of the same size, no network);
-- a sync round when nothing changed, N charts cached: ≤ 100 ms, and the same number of
+  `$everything` calls one after the other, bodies parsed, nothing stored); and the store's raw
+  insert rate (the same resources in transactions of the engine's size, no network), stated;
+- peak resident memory of this process during that pull, beside its RSS just before: goal a
+  growth of ≤ 150 MiB for up to 1,000 charts. A clinic workstation (4–8 GiB, a browser and
+  other clinic software open) can spare that; the engine streams the charts in batches, so
+  holding the whole set at once (several hundred MiB as Python objects) would fail it.
+  Measured here: ~25 MiB for 100 charts, ~50 MiB for 1,000;
+- a sync round when nothing changed, N charts cached: median of 5 rounds ≤ 100 ms, beside the
+  server's bare answer to the same `_history` request (median of 5); and the same number of
   requests as with 10 charts cached (constant);
-- 1,000 queued changes pushed: ≤ 3 s (limit: the same creates POSTed one by one).
+- 1,000 queued changes pushed: median of 3 pushes ≤ 3 s, beside the same bundles POSTed bare.
 
 `python -m bench.sync [--quick]`. Like bench.store, it runs in a child with a private D-Bus
 session and an unlocked gnome-keyring when this process has no usable Secret Service.
@@ -18,50 +30,49 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
-from bench import keyring_session
+from bench import data, keyring_session, stats
+from bench.memory import PeakRss
 
-PER_CHART, CHANGES, PASSWORD = 200, 1_000, "bench password"
-BULK = 2000  # app.sync.bulk.BATCH_RESOURCES
-PHYSICIAN, PHYSICIAN_PASSWORD = "1000001", "demo-medecin-1"
-LOINC = (("718-7", "Hémoglobine", "g/L", 140), ("2345-7", "Glucose", "mmol/L", 5.4),
-         ("2160-0", "Créatinine", "umol/L", 80), ("2093-3", "Cholestérol", "mmol/L", 4.8))
-
-
-def chart(i: int) -> list[dict]:
-    pid = f"b{i}"
-    out = [{"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1961-04-12",
-            "name": [{"family": f"Synthétique{i}", "given": ["Hélène"]}]}]
-    for j in range(PER_CHART - 1):
-        code, label, unit, value = LOINC[j % len(LOINC)]
-        out.append({
-            "resourceType": "Observation", "id": f"{pid}-o{j}", "status": "final",
-            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
-                                      "observation-category", "code": "laboratory"}]}],
-            "code": {"coding": [{"system": "http://loinc.org", "code": code,
-                                 "display": label}]},
-            "subject": {"reference": f"Patient/{pid}"},
-            "effectiveDateTime": f"20{10 + j % 15:02d}-0{1 + j % 9}-1{j % 10}",
-            "valueQuantity": {"value": value + j % 7, "unit": unit,
-                              "system": "http://unitsofmeasure.org", "code": unit}})
-    return out
+CHANGES, PASSWORD, ROUNDS, PUSHES = 1_000, "bench password", 5, 3
+RSS_GROWTH_MIB = 150
+SEED_BATCH = 50  # charts per bulk insert into the server's store
 
 
-def seed(data: Path, charts: int) -> None:
+class Seeded(NamedTuple):
+    ids: list[str]  # the Patient ids, in order
+    resources: int  # every resource of those charts
+    username: str  # the first chart's physician (authorisation is off: any account would do)
+    password: str
+
+
+def seed(data_dir: Path, quick: bool) -> Seeded:
+    """The server's store: demo staff, then the sync set of bench.data."""
     from server.seed import load
     from server.storage import open_store
-    store = open_store(data, None)
+    store = open_store(data_dir, None)
+    ids: list[str] = []
+    count, batch, account = 0, [], None
     try:
         load.load_staff(store)
-        for start in range(0, charts, 50):
-            load.bulk_create(store, [r for i in range(start, min(charts, start + 50))
-                                     for r in chart(i)])
+        for chart in data.sync_charts(quick):
+            account = account or data.physician_of(chart)
+            ids.append(chart[0]["id"])
+            batch.extend(chart)
+            if len(ids) % SEED_BATCH == 0:
+                count += load.bulk_create(store, batch)
+                batch = []
+        if batch:
+            count += load.bulk_create(store, batch)
     finally:
         store.close()
+    return Seeded(ids, count, account.profile.username, account.password)
 
 
 class MemoryTokens:
@@ -80,10 +91,11 @@ class MemoryTokens:
         self.value = None
 
 
-def row(figure: str, value: float, unit: str, goal: str, passed: bool, limit_name: str = "",
-        limit_value: float | None = None) -> dict:
-    return {"figure": figure, "value": value, "unit": unit, "goal": goal,
-            "limit_name": limit_name, "limit_value": limit_value, "passed": passed}
+def signed_in(base: str, seeded: Seeded):
+    from app.sync.client import FhirClient, Settings
+    client = FhirClient(Settings(base, seeded.username), token_store=MemoryTokens())
+    client.sign_in(seeded.password)
+    return client
 
 
 def timed(fn) -> tuple[float, object]:
@@ -92,15 +104,11 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def with_meta(resources: list[dict]) -> list[dict]:
-    stamp = "2026-11-25T12:00:00.000Z"
-    return [{**r, "meta": {"versionId": "1", "lastUpdated": stamp}} for r in resources]
-
-
-def notes(n: int, pid: str) -> Iterator[tuple[dict, object]]:
+def notes(n: int, pid: str, prefix: str) -> Iterator[tuple[dict, object]]:
+    """New notes on that patient, each with its queued create."""
     from app.store import OutboxChange
     for i in range(n):
-        note = {"resourceType": "DocumentReference", "id": f"local-{i}", "status": "current",
+        note = {"resourceType": "DocumentReference", "id": f"{prefix}-{i}", "status": "current",
                 "subject": {"reference": f"Patient/{pid}"},
                 "content": [{"attachment": {"contentType": "text/plain", "data": "Tm90ZQ=="}}]}
         yield note, OutboxChange("DocumentReference", note["id"], "create", note, None, pid)
@@ -108,47 +116,42 @@ def notes(n: int, pid: str) -> Iterator[tuple[dict, object]]:
 
 def measure(quick: bool) -> list[dict]:
     from app.store import KdfParams, Store, keys
-    from app.sync.client import FhirClient, Settings
     from app.sync.engine import SyncService
     from app.sync.local import StoreCache
+    from app.sync.pull import HISTORY, OVERLAP
     from server.processes import ServerProcess
-    n = 100 if quick else 1000
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     kdf = KdfParams(n=2**10, r=8, p=1)  # unlock is bench.store's figure, not this one's
     stores: list = []
+
+    def new_store(name: str):
+        stores.append(Store.create(name, PASSWORD, path=work / f"{name}.db", kdf=kdf))
+        return stores[-1]
+
     proc = None
     try:
-        seed(work / "server", n)
+        seeded = seed(work / "server", quick)
+        time.sleep(OVERLAP + 0.5)  # the charts are older than the pull's overlap window
         proc = ServerProcess(work / "server", auth=False).start()
-        client = FhirClient(Settings(proc.base, PHYSICIAN), token_store=MemoryTokens())
-        client.sign_in(PHYSICIAN_PASSWORD)
+        client = signed_in(proc.base, seeded)
         client.capabilities()
-        ids = [f"b{i}" for i in range(n)]
-        params = {"_count": "1000"}
-        serve_s, served = timed(lambda: sum(
-            len(client.get(f"Patient/{pid}/$everything", params=params)["entry"]) for pid in ids))
-        raw = Store.create("raw", PASSWORD, path=work / "raw.db", kdf=kdf)
-        stores.append(raw)
-        batches = [[r for i in range(k, min(n, k + BULK // PER_CHART)) for r in with_meta(chart(i))]
-                   for k in range(0, n, BULK // PER_CHART)]  # the engine's transaction size
-        insert_s, _ = timed(lambda: [raw.apply_pull(b, [], {}) for b in batches])
-        batches = []
-        store = Store.create("bench", PASSWORD, path=work / "ws.db", kdf=kdf)
-        stores.append(store)
+        serve_s, served = timed(lambda: serve_all(client, seeded.ids))
+        store = new_store("ws")
         sync = SyncService(client, StoreCache(store))
-        pull_s, opened = timed(lambda: sync.open_charts(ids))
+        with PeakRss() as peak:
+            pull_s, opened = timed(lambda: sync.open_charts(seeded.ids))
         pulled = sum(opened.values())
-        time.sleep(2.5)  # past the round's overlap window: "nothing changed" means nothing
-        round_ms, round_requests = no_change_round(sync)
-        from app.sync.pull import HISTORY
+        if pulled != seeded.resources or served != seeded.resources:
+            raise RuntimeError(f"seeded {seeded.resources}, served {served}, pulled {pulled}")
+        insert_s = raw_insert_s(new_store("raw"), quick)
+        time.sleep(OVERLAP + 0.5)  # past the round's overlap: "nothing changed" means nothing
+        round_ms, requests = no_change_rounds(sync)
         server_ms = bare_history_ms(proc.base, store.get_cursor(HISTORY))
-        few = Store.create("few", PASSWORD, path=work / "few.db", kdf=kdf)
-        stores.append(few)
-        small = SyncService(client, StoreCache(few))
-        small.open_charts(ids[:10])
-        time.sleep(2.5)
-        _, few_requests = no_change_round(small)
-        push_s, floor_s = push_figures(client, store, proc.base)
+        small = SyncService(client, StoreCache(new_store("few")))
+        small.open_charts(seeded.ids[:10])
+        time.sleep(OVERLAP + 0.5)
+        _, few_requests = no_change_rounds(small)
+        push_s, floor_s = push_figures(client, store, proc.base, seeded.ids)
     finally:
         if proc is not None:
             proc.stop()
@@ -156,73 +159,116 @@ def measure(quick: bool) -> list[dict]:
             s.close()
             keys.delete_keyring_entries(s.key_file)
         shutil.rmtree(work, ignore_errors=True)
-    return rows(n, pulled / pull_s, served / serve_s, pulled / insert_s, round_ms, server_ms,
-                round_requests, few_requests, push_s, floor_s)
+    n, total = len(seeded.ids), seeded.resources
+    return [*pull_rows(n, total, pull_s, serve_s, insert_s, peak),
+            *round_rows(n, round_ms, server_ms, requests, few_requests, push_s, floor_s)]
 
 
-def no_change_round(sync) -> tuple[float, int]:
-    """Median of 5 rounds (ms) and the requests one round makes."""
+def serve_all(client, ids: list[str]) -> int:
+    """The charts' `$everything`, one after the other, bodies parsed: resources served."""
+    params = {"_count": "1000"}
+    return sum(len(client.get(f"Patient/{pid}/$everything", params=params)["entry"])
+               for pid in ids)
+
+
+def raw_insert_s(raw, quick: bool) -> float:
+    """The sync set put in the store as the engine does (transactions of BATCH_RESOURCES),
+    timing the inserts only."""
+    from app.sync.bulk import BATCH_RESOURCES
+    elapsed, batch = 0.0, []
+    for chart in data.sync_charts(quick):
+        batch.extend(data.with_meta(chart))
+        if len(batch) >= BATCH_RESOURCES:
+            elapsed += timed(lambda b=batch: raw.apply_pull(b, [], {}))[0]
+            batch = []
+    if batch:
+        elapsed += timed(lambda: raw.apply_pull(batch, [], {}))[0]
+    return elapsed
+
+
+def no_change_rounds(sync) -> tuple[list[float], int]:
+    """ROUNDS rounds (ms each) and the requests one round makes."""
     times, requests = [], 0
-    for _ in range(5):
+    for _ in range(ROUNDS):
         elapsed, report = timed(sync.sync)
         times.append(1000 * elapsed)
         requests = report.requests
-    return sorted(times)[2], requests
+    return times, requests
 
 
-def bare_history_ms(base: str, since: str) -> float:
-    """The server's own answer to the round's request (median of 5, no engine, no store)."""
+def bare_history_ms(base: str, since: str) -> list[float]:
+    """The server's own answer to the round's request (no engine, no store), ROUNDS times."""
     import httpx
     with httpx.Client(base_url=f"{base}/fhir", timeout=60) as http:
-        times = [1000 * timed(lambda: http.get("_history", params={
-            "_since": since, "_count": "1000"}).raise_for_status())[0] for _ in range(5)]
-    return sorted(times)[2]
+        return stats.repeat_ms(lambda: http.get("_history", params={
+            "_since": since, "_count": "1000"}).raise_for_status(), ROUNDS)
 
 
-def push_figures(client, store, base: str) -> tuple[float, float]:
-    """1,000 queued notes pushed by the engine, and the same bundles POSTed bare (the floor)."""
+def push_figures(client, store, base: str, ids: list[str]) -> tuple[list[float], list[float]]:
+    """PUSHES times: 1,000 queued notes pushed by the engine, then the same number of new
+    creates in the same bundles POSTed bare (the floor). Seconds each."""
     import httpx
 
     from app.sync.local import StoreCache
-    from app.sync.push import Pusher, bundle_entry
-    made = list(notes(CHANGES, "b0"))
-    store.put_resources([n for n, _ in made], outbox_changes=[c for _, c in made])
-    cache = StoreCache(store)
-    push_s, report = timed(lambda: Pusher(client, cache).push())
-    assert report.sent == CHANGES and not store.outbox_batch(), "push incomplete"
-    size = client.settings.bundle_size
-    bare = _fresh_changes(CHANGES)  # new creates: the floor does the same work
-    bundles = [{"resourceType": "Bundle", "type": "transaction",
-                "entry": [bundle_entry(c) for c in bare[i:i + size]]}
-               for i in range(0, len(bare), size)]
+    from app.sync.push import Pusher
+    cache, pushed, floor = StoreCache(store), [], []
     headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
     with httpx.Client(base_url=f"{base}/fhir", headers=headers, timeout=60) as http:
-        floor_s, _ = timed(lambda: [http.post("", json=b).raise_for_status() for b in bundles])
-    return push_s, floor_s
+        for run in range(PUSHES):
+            made = list(notes(CHANGES, ids[0], f"local{run}"))
+            store.put_resources([n for n, _ in made], outbox_changes=[c for _, c in made])
+            elapsed, report = timed(lambda: Pusher(client, cache).push())
+            if report.sent != CHANGES or store.outbox_batch():
+                raise RuntimeError("push incomplete")
+            pushed.append(elapsed)
+            bundles = _bare_bundles(ids[1], f"bare{run}", client.settings.bundle_size)
+            floor.append(timed(lambda b=bundles: [http.post("", json=x).raise_for_status()
+                                                  for x in b])[0])
+    return pushed, floor
 
 
-def _fresh_changes(n: int) -> list:
+def _bare_bundles(pid: str, prefix: str, size: int) -> list[dict]:
     import uuid
 
     from app.sync.cache import Change
-    return [Change(i, "create", "DocumentReference", f"x{i}", note, None,
-                   f"urn:uuid:{uuid.uuid4()}") for i, (note, _) in enumerate(notes(n, "b1"))]
+    from app.sync.push import bundle_entry
+    changes = [Change(i, "create", "DocumentReference", note["id"], note, None,
+                      f"urn:uuid:{uuid.uuid4()}")
+               for i, (note, _) in enumerate(notes(CHANGES, pid, prefix))]
+    return [{"resourceType": "Bundle", "type": "transaction",
+             "entry": [bundle_entry(c) for c in changes[i:i + size]]}
+            for i in range(0, len(changes), size)]
 
 
-def rows(n, ingest, serve, insert, round_ms, server_ms, requests, few_requests, push_s,
-         floor_s):
+def pull_rows(n: int, total: int, pull_s: float, serve_s: float, insert_s: float,
+              peak: PeakRss) -> list[dict]:
+    ingest = total / pull_s
     return [
-        row(f"initial pull of {n:,} charts × {PER_CHART} resources: ingested", ingest,
-            "resources/s", "≥ 10,000/s", ingest >= 10_000, "server serve rate", serve),
-        row("  store raw insert rate (same resources, no network)", insert, "resources/s",
-            "stated", True, "ingest rate", ingest),
-        row(f"no-change sync round, {n:,} charts cached (median of 5)", round_ms, "ms",
-            "≤ 100 ms", round_ms <= 100, "server's bare _history answer", server_ms),
-        row(f"requests per no-change round, {n:,} charts cached", requests, "requests",
-            "constant (= with 10 cached)", requests == few_requests, "with 10 cached",
-            few_requests),
-        row(f"{CHANGES:,} queued changes pushed (transactions of 100)", push_s, "s", "≤ 3 s",
-            push_s <= 3, "same bundles POSTed bare", floor_s),
+        stats.row(f"initial pull of {n:,} charts ({total:,} resources): ingested", ingest,
+                  "resources/s", "≥ 10,000/s", ingest >= 10_000, "server serve rate",
+                  total / serve_s),
+        stats.row("  store raw insert rate (same resources, no network)", total / insert_s,
+                  "resources/s", "stated", True, "ingest rate", ingest),
+        stats.row(f"peak RSS during the initial pull of {n:,} charts", peak.peak_mib, "MiB",
+                  f"growth ≤ {RSS_GROWTH_MIB} MiB", peak.growth_mib <= RSS_GROWTH_MIB,
+                  "RSS before the pull", peak.before_mib),
+    ]
+
+
+def round_rows(n: int, round_ms: list[float], server_ms: list[float], requests: int,
+               few_requests: int, push_s: list[float], floor_s: list[float]) -> list[dict]:
+    median = statistics.median
+    return [
+        stats.row(f"no-change sync round, {n:,} charts cached (median)", median(round_ms),
+                  "ms", "≤ 100 ms", median(round_ms) <= 100,
+                  "server's bare _history answer (median)", median(server_ms),
+                  samples=round_ms),
+        stats.row(f"requests per no-change round, {n:,} charts cached", requests, "requests",
+                  "constant (= with 10 cached)", requests == few_requests, "with 10 cached",
+                  few_requests),
+        stats.row(f"{CHANGES:,} queued changes pushed (transactions of 100, median)",
+                  median(push_s), "s", "≤ 3 s", median(push_s) <= 3,
+                  "same bundles POSTed bare (median)", median(floor_s), samples=push_s),
     ]
 
 
