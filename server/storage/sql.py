@@ -31,6 +31,10 @@ from server.storage.query import where
 
 COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient"
 CURRENT = ", ".join(f"c.{name}" for name in COLUMNS.split(", "))
+# The first version written at or after `_since`. `seq + 0` keeps the planner on the ts index
+# (k rows since); a bare min(seq) walks the primary key from the oldest version instead, which
+# made a sync round that found nothing cost ~60 ms at 200,000 versions.
+FIRST_SINCE = "SELECT min(seq + 0) FROM resource_version WHERE ts >= ?"
 
 
 class Dialect(Protocol):
@@ -179,7 +183,7 @@ class Tx:
                 conds.append(cond)
                 args.append(value)
         if since is not None:
-            first = self._q("SELECT min(seq) FROM resource_version WHERE ts >= ?", (since,))[0][0]
+            first = self._q(FIRST_SINCE, (since,))[0][0]
             conds.append("seq >= ?")
             args.append(first if first is not None else 1 << 62)
         text = " AND ".join(conds) or "1 = 1"

@@ -9,6 +9,7 @@ import pytest
 
 from server.storage import Clause, Criteria, open_store
 from server.storage.query import where
+from server.storage.sql import FIRST_SINCE
 
 
 @pytest.mark.parametrize("clauses", [
@@ -43,5 +44,16 @@ def test_searches_by_patient_use_the_patient_index(tmp_path: Path, patients: tup
                 f"EXPLAIN QUERY PLAN SELECT c.rid FROM {source} WHERE {text} AND c.seq > ? "
                 "ORDER BY c.seq LIMIT 10", [*args, 0]))
         assert "USING INDEX current_patient" in plan and "current_type" not in plan
+    finally:
+        store.close()
+
+
+def test_history_since_starts_from_the_timestamp_index(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    try:
+        with store.read() as tx:
+            plan = " / ".join(row[3] for row in tx.conn.execute(
+                f"EXPLAIN QUERY PLAN {FIRST_SINCE}", ("2026-11-26T00:00:00+00:00",)))
+        assert "INDEX version_ts" in plan, plan
     finally:
         store.close()
