@@ -6,8 +6,10 @@ The bundle is built into a temporary folder (≈ 20–30 s), or taken from `CLIN
 
 - build time: ≤ 120 s (one build); size on disk: ≤ 250 MB;
 - cold start of three commands, each a fresh process run several times after one run that only
-  warms the disk (3, quick; 7; the whole demo 1, quick; 3): the bundled median ≤ 2× the median
-  of the same command from source. No synthetic data beyond the demo's own 20 patients.
+  warms the disk (3, quick; 7; the whole demo 1, quick; 3): the bundled median at most
+  OVERHEAD_MS above the median of the same command from source (the bundle's cost is the
+  bootloader and its archive, a fixed cost: a ratio would fail a 60 ms command-line tool and
+  excuse a slow window). No synthetic data beyond the demo's own 20 patients.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bench.stats import row
 ROOT = Path(__file__).resolve().parents[1]
 SIZE_GOAL_MB = 250.0
 BUILD_GOAL_S = 120.0
+OVERHEAD_MS = 150.0  # what the bundle may add to a start (bootloader, archive)
 NAM_CHECK = ["nam", "check", "TREM 5001 0112"]
 
 
@@ -72,7 +75,8 @@ def _startup_rows(bundle: Path, runs: int, quick: bool) -> list[dict]:
             bundled = cold_start([exe, *args], n, {**env, **extra})
             value = statistics.median(bundled)
             rows.append(row(f"cold start, bundled `clinicdesk {label}` (median)", value, "ms",
-                            "median ≤ 2× the source run's", value <= 2 * source,
+                            f"median ≤ source run's + {OVERHEAD_MS:.0f} ms",
+                            value <= source + OVERHEAD_MS,
                             "same from source (python -m app), median", source,
                             samples=bundled))
     return rows
