@@ -7,9 +7,10 @@ The bundle is built into a temporary folder (≈ 20–30 s), or taken from `CLIN
 - build time: ≤ 120 s (one build); size on disk: ≤ 250 MB;
 - cold start of three commands, each a fresh process run several times after one run that only
   warms the disk (3, quick; 7; the whole demo 1, quick; 3): the bundled median at most
-  OVERHEAD_MS above the median of the same command from source (the bundle's cost is the
-  bootloader and its archive, a fixed cost: a ratio would fail a 60 ms command-line tool and
-  excuse a slow window). No synthetic data beyond the demo's own 20 patients.
+  OVERHEAD_MS per process it starts above the median of the same command from source (the
+  bundle's cost is the bootloader and its archive, a fixed cost per process: a ratio would fail
+  a 60 ms command-line tool and excuse a slow window). No synthetic data beyond the demo's own
+  20 patients.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bench.stats import row
 ROOT = Path(__file__).resolve().parents[1]
 SIZE_GOAL_MB = 250.0
 BUILD_GOAL_S = 120.0
-OVERHEAD_MS = 150.0  # what the bundle may add to a start (bootloader, archive)
+OVERHEAD_MS = 150.0  # what the bundle may add to a process's start (bootloader, archive)
 NAM_CHECK = ["nam", "check", "TREM 5001 0112"]
 
 
@@ -60,23 +61,23 @@ def _startup_rows(bundle: Path, runs: int, quick: bool) -> list[dict]:
     exe = str(bundle / ("clinicdesk.exe" if sys.platform == "win32" else "clinicdesk"))
     with tempfile.TemporaryDirectory(prefix="clinicdesk-bench-home-") as home:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": home}
-        # (label, arguments, extra environment, runs): the app to its first painted window,
-        # a command-line tool, and the whole demo (seed + server + app), which is long.
+        # (label, arguments, extra environment, runs, interpreters started): the app to its
+        # first painted window, a command-line tool, and the whole demo (the app, then the
+        # seed and the server as two more processes), which is long.
         cases = [("(the app, to its first painted window)", [], {"CLINICDESK_EXIT_AFTER_SHOW": "1"},
-                  runs),
-                 ("nam check", NAM_CHECK, {}, runs),
+                  runs, 1),
+                 ("nam check", NAM_CHECK, {}, runs, 1),
                  ("demo --offscreen --quit-after 0 --patients 20",
                   ["demo", "--offscreen", "--quit-after", "0", "--patients", "20"], {},
-                  1 if quick else 3)]
+                  1 if quick else 3, 3)]
         rows = []
-        for label, args, extra, n in cases:
+        for label, args, extra, n, interpreters in cases:
             source = statistics.median(
                 cold_start([sys.executable, "-m", "app", *args], n, {**env, **extra}))
             bundled = cold_start([exe, *args], n, {**env, **extra})
-            value = statistics.median(bundled)
+            value, allowed = statistics.median(bundled), OVERHEAD_MS * interpreters
             rows.append(row(f"cold start, bundled `clinicdesk {label}` (median)", value, "ms",
-                            f"median ≤ source run's + {OVERHEAD_MS:.0f} ms",
-                            value <= source + OVERHEAD_MS,
+                            f"median ≤ source run's + {allowed:.0f} ms", value <= source + allowed,
                             "same from source (python -m app), median", source,
                             samples=bundled))
     return rows
