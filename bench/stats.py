@@ -8,6 +8,8 @@ for a figure measured over repeated runs, median, p95 and runs of those samples.
 from __future__ import annotations
 
 import statistics
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -27,6 +29,25 @@ def repeat_ms(fn: Callable[[], object], runs: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - started) * 1000)
     return out
+
+
+def process_ms(args: Sequence[str], timeout: float = 120, **popen: object) -> float:
+    """Wall time of one process, start to exit, in milliseconds; it must exit 0 in `timeout` s.
+    (A blocking wait: `subprocess.run(timeout=…)` polls with sleeps of up to 50 ms, which
+    rounded every short start up to the next poll.)"""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **popen)
+    watchdog = threading.Timer(timeout, proc.kill)
+    watchdog.start()
+    try:
+        err = proc.stderr.read()  # drained as it comes: a chatty child never blocks on a pipe
+        code = proc.wait()
+    finally:
+        watchdog.cancel()
+    elapsed = (time.perf_counter() - started) * 1000
+    if code:
+        raise subprocess.CalledProcessError(code, list(args), stderr=err)
+    return elapsed
 
 
 def row(figure: str, value: float, unit: str, goal: str, passed: bool, limit_name: str = "",

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench import stats
@@ -53,13 +51,6 @@ def _env(home: str) -> dict[str, str]:
     return env
 
 
-def _time(args: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(args, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=60)
-    return time.perf_counter() - started
-
-
 def app_command() -> list[str]:
     """The installed `clinicdesk` console script beside this Python, else `python -m app`."""
     script = Path(sys.executable).with_name("clinicdesk")
@@ -67,14 +58,16 @@ def app_command() -> list[str]:
 
 
 def measure(runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of each start of the app and of the floor."""
     app, floor, command = [], [], app_command()
+    bare = [sys.executable, "-c", FLOOR]
     with tempfile.TemporaryDirectory(prefix="clinicdesk-bench-ui-") as home:
         env = _env(home)
-        _time(command, env)  # warm the OS file cache for both
-        _time([sys.executable, "-c", FLOOR], env)
+        for args in (command, bare):  # warm the OS file cache for both
+            stats.process_ms(args, env=env, cwd=ROOT)
         for _ in range(runs):
-            floor.append(_time([sys.executable, "-c", FLOOR], env))
-            app.append(_time(command, env))
+            floor.append(stats.process_ms(bare, env=env, cwd=ROOT))
+            app.append(stats.process_ms(command, env=env, cwd=ROOT))
     return app, floor
 
 
@@ -85,8 +78,7 @@ def run(quick: bool) -> list[dict]:
 
 
 def cold_start(quick: bool) -> list[dict]:
-    app, floor = measure(5 if quick else 15)
-    app_ms, floor_ms = [t * 1000 for t in app], [t * 1000 for t in floor]
+    app_ms, floor_ms = measure(5 if quick else 15)
     app_median, floor_median = statistics.median(app_ms), statistics.median(floor_ms)
     return [
         stats.row("ui cold start to sign-in window (median)", app_median, "ms",
