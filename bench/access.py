@@ -107,8 +107,3 @@ def run(quick: bool) -> list[dict]:
     return [stats.row(figure, min(found[key]), "µs", f"≤ {goal} µs", min(found[key]) <= goal,
                       "role-table lookup", lookup, samples=found[key])
             for key, figure, goal in goals]
-
-
-if __name__ == "__main__":
-    for row in run(quick=False):
-        print(row)

@@ -99,8 +99,3 @@ def run(quick: bool) -> list[dict]:
                         f"≤ {SIZE_GOAL_MB:.0f} MB", size <= SIZE_GOAL_MB))
         rows += _startup_rows(bundle, runs, quick)
     return rows
-
-
-if __name__ == "__main__":
-    for result in run(quick="--quick" in sys.argv):
-        print(result)

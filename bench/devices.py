@@ -176,8 +176,3 @@ def run(quick: bool = False) -> list[dict]:
     finally:
         daemon.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    for row in run(quick="--quick" in sys.argv):
-        print(row)

@@ -6,7 +6,7 @@ notes, problems, allergies, medications, labs, imaging, appointments; every 25th
 restriction), CHARTS of them (quick: fewer), each opened by its own physician
 (`bench.data.physician_of`), so that a section is read when allowed and logged either way.
 
-`python -m bench.privacy [--quick]`. Figures (each a sample per chart, or per round):
+`python -m bench --only privacy [--quick]`. Figures (each a sample per chart, or per round):
 - chart opening: every section the physician's role shows decided and logged, one commit;
   goal ≤ 15 ms at the median. The limit beside it is the same rows read without policy or log
   (`list_resources` of the chart, same run, same SQLCipher file): the difference is the policy
@@ -21,8 +21,6 @@ unlocked gnome-keyring is started when this process has none).
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import statistics
 import tempfile
@@ -106,35 +104,5 @@ def _rows(opened: list[float], plain: list[float], exported: list[float],
     ]
 
 
-def keyring_usable() -> bool:
-    from bench.store import keyring_usable as usable
-    return usable()
-
-
-def in_keyring_session(quick: bool) -> list[dict]:
-    return keyring_session.in_keyring_session("bench.privacy", quick)
-
-
 def run(quick: bool) -> list[dict]:
-    return measure(quick) if keyring_usable() else in_keyring_session(quick)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.privacy")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        args.out.write_text(json.dumps(measure(args.quick)))
-        return
-    for row in run(args.quick):
-        limit = f"  ({row['limit_name']} {row['limit_value']:.3g})" if row["limit_value"] \
-            else ""
-        print(f"{'ok ' if row['passed'] else 'BAD'} {row['figure']}: {row['value']:.3g} "
-              f"{row['unit']}  goal {row['goal']}{limit}  (median {row['median']:.3g}, "
-              f"p95 {row['p95']:.3g}, {row['runs']} runs)")
-
-
-if __name__ == "__main__":
-    main()
+    return keyring_session.measured("privacy", measure, quick)

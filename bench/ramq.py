@@ -1,4 +1,4 @@
-"""RAMQ figures: `python -m bench.ramq [--quick]`.
+"""RAMQ figures: `python -m bench --only ramq [--quick]`.
 
 Data: the first Patients of bench.data's patient index (bench.data.patients: the generator's
 demographics, 85 % of them registered with an FMG family physician), enough for 20,000
@@ -18,7 +18,6 @@ gnome-keyring is started when this process has none.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import tempfile
@@ -154,29 +153,5 @@ def measure(quick: bool) -> list[dict]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def in_keyring_session(quick: bool) -> list[dict]:
-    return keyring_session.in_keyring_session("bench.ramq", quick)
-
-
 def run(quick: bool) -> list[dict]:
-    from bench.store import keyring_usable
-    return measure(quick) if keyring_usable() else in_keyring_session(quick)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.ramq")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    rows = measure(args.quick) if args.child else run(args.quick)
-    if args.out:
-        args.out.write_text(json.dumps(rows))
-        return
-    for r in rows:
-        print(f"{r['figure']}: {r['value']:.4g} {r['unit']} (goal {r['goal']}; "
-              f"{r['limit_name']} {r['limit_value'] or 0:.4g}) {'pass' if r['passed'] else 'FAIL'}")
-
-
-if __name__ == "__main__":
-    main()
+    return keyring_session.measured("ramq", measure, quick)

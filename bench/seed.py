@@ -122,10 +122,3 @@ def run(quick: bool) -> list[dict]:
             p95(with_auth), "ms", "p95 ≤ 100 ms (issue 3)", p95(with_auth) <= 100,
             "same, authorisation off, p95", p95(without), samples=with_auth),
     ]
-
-
-if __name__ == "__main__":
-    import sys
-    for result in run(quick="--quick" in sys.argv):
-        print(f"{result['figure']}: {result['value']:.4g} {result['unit']} "
-              f"(goal {result['goal']}) {'pass' if result['passed'] else 'FAIL'}")

@@ -220,10 +220,3 @@ def run(quick: bool) -> list[dict]:
     finally:
         pg.stop()
     return rows
-
-
-if __name__ == "__main__":
-    import sys
-    for result in run(quick="--quick" in sys.argv):
-        print(f"{result['figure']}: {result['value']:.4g} {result['unit']} "
-              f"(goal {result['goal']}) {'pass' if result['passed'] else 'FAIL'}")

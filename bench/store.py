@@ -12,16 +12,13 @@ Figures:
   KDF and the keyring + open shares are the medians of their parts;
 - bulk insert (resource cache + patient index), patients/s; goal ≥ 0.5× plain SQLite.
 
-`python -m bench.store [--quick]`. The store needs a real keyring: when this process has no
+`python -m bench --only store [--quick]`. The store needs a real keyring: when this process has no
 usable Secret Service (e.g. `./dev.sh bench`), the measurement runs in a child inside a
 private `dbus-run-session` with an unlocked gnome-keyring, as `./dev.sh test` does.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import random
 import shutil
 import sqlite3
@@ -34,23 +31,6 @@ from bench import data, keyring_session, stats
 
 LOOKUPS, BATCH, UNLOCKS = 2_000, 5_000, 5
 PASSWORD = "bench password"
-
-
-def keyring_usable() -> bool:
-    import keyring
-
-    from app.store import keys
-    allowed = os.environ.pop(keys.ALLOW_INSECURE, None)  # measure the real thing only
-    try:
-        keys.check_backend()
-        keyring.set_password("ClinicDesk bench", "probe", "x")
-        keyring.delete_password("ClinicDesk bench", "probe")
-        return True
-    except Exception:
-        return False
-    finally:
-        if allowed is not None:
-            os.environ[keys.ALLOW_INSECURE] = allowed
 
 
 def plain_copy(path: Path, people: list[dict]) -> sqlite3.Connection:
@@ -169,32 +149,5 @@ def insert_row(rate: float, plain_rate: float) -> dict:
                      plain_rate)
 
 
-def in_keyring_session(quick: bool) -> list[dict]:
-    return keyring_session.in_keyring_session("bench.store", quick)
-
-
 def run(quick: bool) -> list[dict]:
-    if keyring_usable():
-        return measure(quick)
-    return in_keyring_session(quick)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.store")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        args.out.write_text(json.dumps(measure(args.quick)))
-        return
-    for row in run(args.quick):
-        limit = f"  ({row['limit_name']} {row['limit_value']:.4g})" if row["limit_name"] else ""
-        spread = f"  median {row['median']:.4g}, p95 {row['p95']:.4g}, {row['runs']} runs" \
-            if "runs" in row else ""
-        print(f"{row['figure']}: {row['value']:.4g} {row['unit']} [goal {row['goal']}]{limit}"
-              f"{spread} {'pass' if row['passed'] else 'FAIL'}")
-
-
-if __name__ == "__main__":
-    main()
+    return keyring_session.measured("store", measure, quick)

@@ -21,14 +21,12 @@ below is what was actually seeded, not the nominal size.
   requests as with 10 charts cached (constant);
 - 1,000 queued changes pushed: median of 3 pushes ≤ 3 s, beside the same bundles POSTed bare.
 
-`python -m bench.sync [--quick]`. Like bench.store, it runs in a child with a private D-Bus
+`python -m bench --only sync [--quick]`. Like bench.store, it runs in a child with a private D-Bus
 session and an unlocked gnome-keyring when this process has no usable Secret Service.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import statistics
 import tempfile
@@ -272,29 +270,5 @@ def round_rows(n: int, round_ms: list[float], server_ms: list[float], requests: 
     ]
 
 
-def in_keyring_session(quick: bool) -> list[dict]:
-    return keyring_session.in_keyring_session("bench.sync", quick)
-
-
 def run(quick: bool) -> list[dict]:
-    from bench.store import keyring_usable
-    return measure(quick) if keyring_usable() else in_keyring_session(quick)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.sync")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        args.out.write_text(json.dumps(measure(args.quick)))
-        return
-    for r in run(args.quick):
-        limit = f"  ({r['limit_name']} {r['limit_value']:.4g})" if r["limit_name"] else ""
-        print(f"{r['figure']}: {r['value']:.4g} {r['unit']} [goal {r['goal']}]{limit} "
-              f"{'pass' if r['passed'] else 'FAIL'}")
-
-
-if __name__ == "__main__":
-    main()
+    return keyring_session.measured("sync", measure, quick)

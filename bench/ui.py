@@ -89,11 +89,3 @@ def cold_start(quick: bool) -> list[dict]:
                   floor_median, "ms", "≤ the app's start (the floor above)",
                   floor_median <= app_median, samples=floor_ms),
     ]
-
-
-if __name__ == "__main__":
-    for row in run("--quick" in sys.argv):
-        limit = row["limit_value"]
-        peer = f"{row['limit_name']} {limit:.0f} {row['unit']}" if limit is not None else ""
-        print(f"{row['figure']}: {row['value']:.0f} {row['unit']} ({peer}; goal {row['goal']})"
-              f" {'pass' if row['passed'] else 'FAIL'}")

@@ -20,10 +20,8 @@ session with an unlocked gnome-keyring (bench.keyring_session).
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -147,19 +145,4 @@ def rows(quick: bool) -> list[dict]:
 
 
 def run(quick: bool) -> list[dict]:
-    from bench.store import keyring_usable
-
-    if keyring_usable():
-        return rows(quick)
-    return keyring_session.in_keyring_session("bench.ui_chart", quick)
-
-
-if __name__ == "__main__":
-    if "--child" in sys.argv:
-        Path(sys.argv[sys.argv.index("--out") + 1]).write_text(
-            json.dumps(rows("--quick" in sys.argv)))
-        os._exit(0)  # PySide's interpreter teardown can crash after the figures are out
-    for row in run("--quick" in sys.argv):
-        limit = f"; {row['limit_name']} {row['limit_value']:.1f}" if row["limit_name"] else ""
-        print(f"{row['figure']}: {row['value']:.1f} {row['unit']} (goal {row['goal']}{limit}) "
-              f"{'pass' if row['passed'] else 'FAIL'}")
+    return keyring_session.measured("ui_chart", rows, quick)

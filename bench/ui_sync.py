@@ -15,11 +15,9 @@ on the GUI thread and records how late each tick is:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -124,22 +122,5 @@ def rows(quick: bool) -> list[dict]:
     ]
 
 
-def in_keyring_session(quick: bool) -> list[dict]:
-    return keyring_session.in_keyring_session("bench.ui_sync", quick)
-
-
 def run(quick: bool) -> list[dict]:
-    from bench.store import keyring_usable
-
-    return rows(quick) if keyring_usable() else in_keyring_session(quick)
-
-
-if __name__ == "__main__":
-    if "--child" in sys.argv:
-        Path(sys.argv[sys.argv.index("--out") + 1]).write_text(
-            json.dumps(rows("--quick" in sys.argv)))
-        os._exit(0)  # PySide's interpreter teardown can crash after the figures are out
-    for row in run("--quick" in sys.argv):
-        print(f"{row['figure']}: {row['value']:.1f} {row['unit']} ({row['limit_name']} "
-              f"{row['limit_value']:.1f}; goal {row['goal']}) "
-              f"{'pass' if row['passed'] else 'FAIL'}")
+    return keyring_session.measured("ui_sync", rows, quick)
