@@ -80,6 +80,21 @@ def data_class_of(resource_type: str, resource: dict | None = None) -> DataClass
     return _BY_TYPE.get(resource_type, DataClass.NOTES)
 
 
+# The types whose content can move them to another class than _BY_TYPE's (see data_class_of).
+_REFINED: dict[str, frozenset[DataClass]] = {
+    "Observation": frozenset({DataClass.LABS, DataClass.NOTES}),
+    "DocumentReference": frozenset({DataClass.DOCUMENTS, DataClass.NOTES}),
+}
+
+
+def possible_classes(resource_type: str) -> frozenset[DataClass]:
+    """Every class a resource of this type can belong to, whatever its content (empty: not
+    patient data). Lets a reader skip rows by type alone, without decoding them."""
+    if resource_type in NOT_PATIENT_DATA:
+        return frozenset()
+    return _REFINED.get(resource_type) or frozenset({_BY_TYPE.get(resource_type, DataClass.NOTES)})
+
+
 def _is_note(resource: dict) -> bool:
     if "clinical-note" in _codes(resource.get("category")):
         return True

@@ -31,7 +31,6 @@ from app.core.access import Action, Decision, PatientContext
 from app.core.consent import consent_from_fhir
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
-from app.core.resource_class import data_class_of
 from app.store import access_log, resources
 
 PRACTITIONER_PREFIX = "Practitioner/user-"
@@ -71,26 +70,28 @@ def authorised_read(store, user: UserProfile, context: PatientContext, data_clas
     `reason`: a break-the-glass reason typed by the user (only used where the glass may be
     broken). `purpose`: the logged action of an allowed read (`read`, `export`…). QHR data is
     never cached: its read is logged here and shown by the QHR viewer."""
-    with store.transaction() as conn:
-        return _read(conn, None, user, context, data_class, reason, workstation, purpose)
-
-
-def _read(conn, cached: list[dict] | None, user: UserProfile, context: PatientContext,
-          data_class: DataClass, reason: str | None, workstation: str | None,
-          purpose: str) -> ReadResult:
-    """One decision, one entry, the class's resources (from `cached`, the patient's rows)."""
     decision = access.decide(user, context, data_class, Action.READ, reason)
+    with store.transaction() as conn:
+        found = resources.by_class(conn, context.patient_id, _readable({data_class: decision}))
+        return _logged(conn, decision, found.get(data_class, []), user, context, data_class,
+                       workstation, purpose)
+
+
+def _readable(decisions: dict[DataClass, Decision]) -> set[DataClass]:
+    """The classes whose cached resources are read: allowed, and cached (QHR never is)."""
+    return {c for c, d in decisions.items() if d.allowed and c != DataClass.QHR}
+
+
+def _logged(conn, decision: Decision, found: list[dict], user: UserProfile,
+            context: PatientContext, data_class: DataClass, workstation: str | None,
+            purpose: str) -> ReadResult:
+    """The decision's one access-log entry, and its result (`found`: [] when denied)."""
     action = (BREAK_GLASS if decision.break_glass else purpose) if decision.allowed else DENIED
     entry_reason = decision.break_glass_reason if decision.break_glass else None
-    found: list[dict] = []
-    if decision.allowed and data_class != DataClass.QHR:
-        rows = cached if cached is not None else resources.list_for_patient(
-            conn, context.patient_id)
-        found = [r for r in rows if data_class_of(r.get("resourceType", ""), r) == data_class]
     entry = access_log.append(conn, access_log.Access(
         user.username, context.patient_id, data_class, action, entry_reason),
         workstation=workstation)
-    return ReadResult(decision, found, entry)
+    return ReadResult(decision, found if decision.allowed else [], entry)
 
 
 def chart_sections(user: UserProfile) -> list[DataClass]:
@@ -102,12 +103,15 @@ def authorised_chart(store, user: UserProfile, patient_id: str, reason: str | No
                      sections: list[DataClass] | None = None, *,
                      purpose: str = READ) -> dict[DataClass, ReadResult]:
     """One authorised, logged read per section shown (`reason` breaks the glass), all in one
-    transaction: one commit per chart opening, not one per section."""
+    transaction: one commit per chart opening, not one per section. The patient's rows are
+    read once and decoded only for the allowed sections."""
     context = chart_context(store, patient_id)
+    wanted = sections if sections is not None else chart_sections(user)
+    decisions = {c: access.decide(user, context, c, Action.READ, reason) for c in wanted}
     with store.transaction() as conn:
-        cached = resources.list_for_patient(conn, patient_id)
-        return {c: _read(conn, cached, user, context, c, reason, None, purpose)
-                for c in (sections if sections is not None else chart_sections(user))}
+        found = resources.by_class(conn, patient_id, _readable(decisions))
+        return {c: _logged(conn, decisions[c], found.get(c, []), user, context, c, None, purpose)
+                for c in wanted}
 
 
 def log_search(store, user: UserProfile, kind: str, result_count: int, *,
