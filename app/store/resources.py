@@ -65,7 +65,7 @@ def list_for_patient(conn, patient_id: str, resource_type: str | None = None) ->
     return [json.loads(row[0]) for row in cursor.fetchall()]
 
 
-def _loads(text: str) -> dict:
+def _loads(text: bytes | str) -> dict:
     """orjson (a chart decodes in half the time), or Python's json for what json.dumps wrote
     and orjson refuses (NaN, Infinity, lone surrogates). Same values for any FHIR JSON: they
     differ only on integers beyond 64 bits (a float here), which FHIR does not have."""
@@ -98,8 +98,9 @@ def by_class(conn, patient_id: str, classes: Collection[DataClass]) -> dict[Data
     found: dict[DataClass, list[dict]] = {c: [] for c in wanted}
     if not wanted:
         return found
-    rows = conn.execute("SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, id",
-                        (patient_id,)).fetchall()
+    rows = conn.execute(  # as UTF-8 bytes, what orjson parses: no str made and re-encoded
+        "SELECT type, CAST(json AS BLOB) FROM resources WHERE patient_id = ? ORDER BY type, id",
+        (patient_id,)).fetchall()
     skip = {t for t in {row[0] for row in rows} if not possible_classes(t) & wanted}
     with gc_paused():
         for resource_type, text in rows:
