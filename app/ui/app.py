@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,10 +25,13 @@ EXIT_AFTER_SHOW = "CLINICDESK_EXIT_AFTER_SHOW"  # benchmarks: quit once the firs
 
 
 def create_application(argv: Sequence[str] = (), settings: Settings | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(["clinicdesk", *argv])
+    app = QApplication.instance()
+    if app is None:  # Fusion by argument: setStyle() would wrap the QStyle, ~4 ms of enums
+        app = QApplication(["clinicdesk", "-style", "Fusion", *argv])
+    else:
+        app.setStyle("Fusion")
     app.setApplicationName("ClinicDesk")
     app.setOrganizationName("ClinicDesk")
-    app.setStyle("Fusion")
     font = QFont("DejaVu Sans")
     font.setPointSize(10)
     app.setFont(font)
@@ -51,18 +55,40 @@ class _FirstPaint(QObject):
 
 
 class Shell(QObject):
-    """Sign-in window, then the main window; back to sign-in on sign-out."""
+    """Sign-in window, then the main window; back to sign-in on sign-out.
 
-    def __init__(self, services: Services, settings: Settings):
+    `services` may be a function that builds them (`main()`): the HTTP, store and QHR services
+    are only needed from the first call of the sign-in window on (the server probe, sign-in),
+    so their ~20 ms of imports come then, on that call's worker thread, not before the window
+    paints (see `_LateSession`)."""
+
+    def __init__(self, services: Services | Callable[[], Services], settings: Settings):
         super().__init__()
-        self.services, self.settings = services, settings
+        self.settings = settings
+        self._services, self._build = (None, services) if callable(services) else (services,
+                                                                                   None)
+        self._lock = threading.Lock()
         self.signin = None
         self.main = None
+
+    @property
+    def services(self) -> Services:
+        with self._lock:  # the sign-in window's worker thread may be the first to ask
+            if self._services is None:
+                self._services = self._build()
+            return self._services
+
+    @property
+    def built(self) -> Services | None:
+        """The services if built already (never builds them)."""
+        return self._services
 
     def show_sign_in(self) -> QWidget:
         from app.ui.signin import SignInWindow
 
-        self.signin = SignInWindow(self.services.session, self.settings)
+        late = self._services is None
+        session = _LateSession(self) if late else self._services.session
+        self.signin = SignInWindow(session, self.settings)
         self.signin.signed_in.connect(self.show_main)
         self.signin.resize(1024, 720)
         self.signin.show()
@@ -81,7 +107,22 @@ class Shell(QObject):
         return self.main
 
 
-def run(services: Services, settings: Settings | None = None, *,
+class _LateSession:
+    """The SessionService of services not built yet: any call but `demo_users` builds them
+    first. It lists no demo accounts (the demo passes its services built)."""
+
+    def __init__(self, shell: Shell):
+        self._shell = shell
+
+    def demo_users(self) -> tuple:
+        built = self._shell.built
+        return tuple(built.session.demo_users()) if built is not None else ()
+
+    def __getattr__(self, name: str):
+        return getattr(self._shell.services.session, name)
+
+
+def run(services: Services | Callable[[], Services], settings: Settings | None = None, *,
         quit_after: float | None = None, screenshot: Path | None = None,
         auto_sign_in: tuple[str, str] | None = None) -> int:
     """Show the sign-in window and run the event loop; `quit_after` seconds (0: once painted);
@@ -107,13 +148,18 @@ def run(services: Services, settings: Settings | None = None, *,
             _FirstPaint(first, finish)
         elif quit_after is not None:
             QTimer.singleShot(int(quit_after * 1000), finish)
-    for part in (services.keys, services.session):  # the key monitor's thread, the store
-        close = getattr(part, "close", None)
-        if close is not None:
-            app.aboutToQuit.connect(close)
+    app.aboutToQuit.connect(lambda: _close(shell.built))
     code = app.exec()
     shell.deleteLater()
     return code
+
+
+def _close(services: Services | None) -> None:
+    """The key monitor's thread, the store (nothing when the services were never built)."""
+    for part in (services.keys, services.session) if services is not None else ():
+        close = getattr(part, "close", None)
+        if close is not None:
+            close()
 
 
 def _status_texts(main) -> str:
@@ -144,7 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
-    from app.ui.backend import build_services
-
     settings = Settings()
-    return run(build_services(settings=settings), settings)
+
+    def services() -> Services:  # at the sign-in window's first call (Shell)
+        from app.ui.backend import build_services
+
+        return build_services(settings=settings)
+    return run(services, settings)

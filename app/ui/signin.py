@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 from app.core.text import QT_TRANSLATE_NOOP
 from app.settings import LANGUAGES, Settings
 from app.ui.i18n import current_language, set_language
-from app.ui.services import DemoUser, Session, SessionService
 from app.ui.widgets import Retranslatable, mark_data, profession_name
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QListWidgetItem
+
+    from app.ui.services import DemoUser, Session, SessionService
 
 PROBE_DELAY_MS = 150
 OFFLINE_NOTE = QT_TRANSLATE_NOOP(
@@ -43,6 +44,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._message: tuple[str, str] | None = None  # (kind, text already translated)
         self._offline = False
         self._op = None  # app.ui.op.Op (imported on first use: start-up time)
+        self._shown = False
         self._build()
         self.server.setText(settings.server_url)
         self.username.setText(settings.last_username)
@@ -56,6 +58,7 @@ class SignInWindow(Retranslatable, QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        self._shown = True  # polished: a new message kind needs polish() from now on
         if self._probe_pending:  # after the first paint: start-up time is the window's
             self._probe_pending = False
             QTimer.singleShot(PROBE_DELAY_MS, lambda: self.probe(self._settings.server_url))
@@ -207,7 +210,8 @@ class SignInWindow(Retranslatable, QWidget):
             shown = self.tr(shown[3:])
         self.message.setProperty("kind", kind)
         self.message.setText(shown)
-        self.message.style().polish(self.message)
+        if self._shown:  # before, show() polishes every child (and style() would build the
+            self.message.style().polish(self.message)  # Qt namespace's enums: ~12 ms)
         self.message.setVisible(bool(shown))
 
     def _show_server_field(self, shown: bool) -> None:
@@ -219,6 +223,7 @@ class SignInWindow(Retranslatable, QWidget):
         self.demo_title.setVisible(bool(users))
         if not users:
             return
+        from PySide6.QtCore import Qt  # not at the top: the Qt namespace's enums cost ~12 ms
         from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
         self.demo_list = mark_data(QListWidget(self))
@@ -234,6 +239,8 @@ class SignInWindow(Retranslatable, QWidget):
             self.demo_list.addItem(item)
 
     def _pick_demo_user(self, item: QListWidgetItem) -> None:
+        from PySide6.QtCore import Qt
+
         user: DemoUser = item.data(Qt.ItemDataRole.UserRole)
         self.username.setText(user.username)
         self.password.setText(user.password)

