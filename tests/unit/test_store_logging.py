@@ -57,11 +57,28 @@ def test_setup_once_and_rotating(tmp_path):
         first = logsetup.setup(tmp_path / "a")
         assert logsetup.setup(tmp_path / "a") == first
         installed = [h for h in logging.getLogger().handlers
-                     if isinstance(h, logging.handlers.RotatingFileHandler)
-                     and h.baseFilename == str(first)]
+                     if isinstance(h, logsetup.RotatingFile) and h.baseFilename == str(first)]
         assert len(installed) == 1
     finally:
         logsetup.teardown()
+
+
+def test_the_file_rotates_by_size_keeping_the_backups_asked(tmp_path):
+    path = logsetup.setup(tmp_path / "logs", max_bytes=400, backups=2)
+    log = logging.getLogger("test.rotation")
+    try:
+        for n in range(40):
+            log.info("line %02d of the rotation test, NAM TREJ 8001 0112", n)
+    finally:
+        logsetup.teardown()
+    files = sorted(p.name for p in path.parent.iterdir())
+    assert files == ["clinicdesk.log", "clinicdesk.log.1", "clinicdesk.log.2"]
+    texts = [(path.parent / name).read_text(encoding="utf-8") for name in files]
+    assert all(0 < len(t.encode()) < 400 for t in texts)
+    assert "line 39 " in texts[0] and "line 00 " not in "".join(texts)  # the oldest dropped
+    newest_backup, oldest_backup = (int(t.split("line ")[1][:2]) for t in texts[1:])
+    assert oldest_backup < newest_backup < 39
+    assert all("8001" not in t and NAM in t for t in texts)  # redacted in every file
 
 
 def test_patient_data_prints_redacted_anywhere():
