@@ -50,7 +50,8 @@ def per_call_us(fn: Callable[[], object], calls: int) -> list[float]:
 
 def contexts(charts: list[list[dict]]) -> list[PatientContext]:
     return [PatientContext(c[0]["id"], physicians_of(c[0]),
-                           consent_from_fhir([r for r in c if r["resourceType"] == "Consent"]))
+                           consent_from_fhir([r for r in c if r["resourceType"] == "Consent"]),
+                           today=date.today())
             for c in charts]
 
 

@@ -14,10 +14,11 @@ whom the first two let through, since a patient's restriction is itself sensitiv
    physician–secretarial mandate never opens a clinical class. Exceptions: a pharmacist reads
    medications and allergies without a mandate (medication history, DIN checks); the QHR class
    needs no relationship (the QHR has its own rules).
-3. **Consent** (app.core.consent): a restriction or refusal blocks its classes, and an UNKNOWN
-   state blocks every clinical class. A professional allowed by gates 1 and 2 may break the glass
-   with a typed reason (`valid_break_glass_reason`); the decision then says `break_glass=True`,
-   which the access log flags for review. Externs never break the glass.
+3. **Consent** (app.core.consent): a restriction or refusal blocks its classes for the users it
+   names (everyone when it names none) on the day of the access (`PatientContext.today`), and
+   an UNKNOWN state blocks every clinical class. A professional allowed by gates 1 and 2 may
+   break the glass with a typed reason (`valid_break_glass_reason`); the decision then says
+   `break_glass=True`, which the access log flags for review. Externs never break the glass.
 
 Decisions carry what the access-log entry needs (who, patient, class, action, basis, break-glass
 flag and reason); the store writes the entry in the same call that reads (see store.access_log).
@@ -26,6 +27,7 @@ flag and reason); the store writes the entry in the same call that reads (see st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from app.core.consent import (
@@ -71,6 +73,9 @@ class PatientContext:
     patient_id: str
     physicians: frozenset[str]  # usernames of the patient's physicians (registration, chart)
     consent: ConsentState
+    # The day of the access, given by the caller (core reads no clock); None: unknown, so every
+    # restriction applies whatever its period (fail closed).
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -210,18 +215,18 @@ def _role_and_relationship(user: UserProfile, patient: PatientContext, data_clas
     return [_t("secretarial" if secretarial else "relationship")], Basis.NONE
 
 
-def _consent_reason(consent: ConsentState, can_break: bool) -> Text:
+def _consent_reason(status: ConsentStatus, can_break: bool) -> Text:
     if not can_break:
         return _t("consent_final")
     return _t({ConsentStatus.REFUSED: "refused",
-               ConsentStatus.UNKNOWN: "unknown"}.get(consent.status, "consent"))
+               ConsentStatus.UNKNOWN: "unknown"}.get(status, "consent"))
 
 
 def decide(user: UserProfile, patient: PatientContext, data_class: DataClass,
            action: Action = Action.READ, break_glass_reason: str | None = None) -> Decision:
     """The verdict for one read or write of one class of one patient's data."""
     reasons, basis = _role_and_relationship(user, patient, data_class, action)
-    blocked = patient.consent.blocks(data_class)
+    blocked = patient.consent.blocks(data_class, user.reference, patient.today)
     may_break = (not reasons and blocked and user.profession.is_professional
                  and user.profession != Profession.EXTERN)
     breaking = False
@@ -229,7 +234,8 @@ def decide(user: UserProfile, patient: PatientContext, data_class: DataClass,
         if may_break and valid_break_glass_reason(break_glass_reason):
             breaking = True
         else:
-            reasons.append(_consent_reason(patient.consent, may_break))
+            reasons.append(_consent_reason(
+                patient.consent.status_for(user.reference, patient.today), may_break))
             if may_break and break_glass_reason is not None:
                 reasons.append(_t("reason_short", chars=MIN_REASON_CHARS,
                                   words=MIN_REASON_WORDS))

@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+# How the server and the seed name an account as FHIR: `Practitioner/user-{username}`
+# (server.identity.practitioner); Consent actors and registrations refer to users this way.
+PRACTITIONER_PREFIX = "Practitioner/user-"
+
+
+def practitioner_reference(username: str) -> str:
+    return f"{PRACTITIONER_PREFIX}{username}"
+
 
 class Profession(StrEnum):
     PHYSICIAN = "physician"
@@ -66,6 +74,11 @@ class UserProfile:
     access_form_completed: bool = False
     is_administrative: bool = False
     mandates: tuple[Mandate, ...] = field(default_factory=tuple)
+
+    @property
+    def reference(self) -> str:
+        """The user's Practitioner reference (`Practitioner/user-{username}`)."""
+        return practitioner_reference(self.username)
 
     @property
     def primary_institution(self) -> Institution | None:

@@ -25,6 +25,7 @@ offline); otherwise UNKNOWN, which the policy treats as restricted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.core import access, registration
 from app.core.access import Action, Decision, PatientContext
@@ -60,7 +61,8 @@ def chart_context(store, patient_id: str) -> PatientContext:
     patient = store.get_resource("Patient", patient_id)
     fetched = store.get_cursor(f"chart:{patient_id}") is not None
     consents = store.list_resources(patient_id, "Consent") if fetched else None
-    return PatientContext(patient_id, physicians_of(patient), consent_from_fhir(consents))
+    return PatientContext(patient_id, physicians_of(patient), consent_from_fhir(consents),
+                          today=date.today())  # the workstation's day: Consent periods
 
 
 def authorised_read(store, user: UserProfile, context: PatientContext, data_class: DataClass,

@@ -11,10 +11,15 @@ Encounter's participants nor the practitioners of the resource being written cou
 let any physician write an Encounter naming themselves and then read the whole chart).
 A Practitioner reference maps to an account by the id convention `Practitioner/user-{username}`
 (server.identity.practitioner) or by the Practitioner's identifier of system USERNAME.
+The consent is every Consent of the patient, judged (app.core.consent) for the requesting user
+on the server's day (`PatientContext.today`). A Consent actor is matched by the reference
+convention (or a USERNAME identifier) only, exactly as the client does: an actor naming another
+Practitioner id is not looked up, so a deny naming it applies to everyone (fail closed).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from app.core import fhir_systems, registration
@@ -55,7 +60,8 @@ class PatientContexts:
                 if current and not current.deleted else []
             consents = _all(tx, "Consent", patient_id)
             physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
-        return PatientContext(patient_id, physicians, consent_from_fhir(consents))
+        return PatientContext(patient_id, physicians, consent_from_fhir(consents),
+                              today=date.today())  # the server's day: Consent periods
 
     def physicians_changed(self, patient_id: str, patient: dict) -> bool:
         """Would storing this Patient change who the patient's physicians are?"""
