@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 APP_NAME = "ClinicDesk"
 PRIVATE = 0o700
 
 
-@dataclass(frozen=True)
-class Locations:
+class Locations(NamedTuple):  # not a dataclass: `dataclasses` would cost ~1 ms of each start
     settings_file: Path
     store_dir: Path
     log_dir: Path
