@@ -17,6 +17,7 @@ ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 
 
 def stamp(day: date, rng: random.Random) -> str:
@@ -136,10 +137,16 @@ def appointment(rid: str, patient: str, practitioner: str, day: date,
                 {"actor": {"reference": practitioner}, "status": "accepted"}]}
 
 
-def consent(rid: str, patient: str, classes: tuple[str, ...], when: str) -> dict:
-    """A restriction as app.core.consent reads it: a nested provision denies `classes`."""
-    deny: dict = {"type": "deny", "class": [
-        {"system": fhir_systems.DATA_CLASS, "code": c} for c in classes]}
+def consent(rid: str, patient: str, classes: tuple[str, ...], when: str,
+            actor: str | None = None) -> dict:
+    """A restriction as app.core.consent reads it: a nested provision denies `classes` (none:
+    every clinical class) to everyone, or only to `actor` (a Practitioner reference)."""
+    deny: dict = {"type": "deny"}
+    if classes:
+        deny["class"] = [{"system": fhir_systems.DATA_CLASS, "code": c} for c in classes]
+    if actor:
+        deny["actor"] = [{"role": _cc(PARTICIPATION, "PRCP", "primary information recipient"),
+                          "reference": {"reference": actor}}]
     return {"resourceType": "Consent", "id": rid, "status": "active",
             "scope": _cc("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy",
                          "Privacy Consent"),

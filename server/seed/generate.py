@@ -11,7 +11,9 @@ specialty clinic in Patient.generalPractitioner, without a registration, so that
 has a physician (the server's access rules take the physicians from the Patient only).
 Every 25th patient (index % 25 == 7) has a Consent restriction (app.core.consent's
 convention: an active Consent whose nested "deny" provision names DATA_CLASS codes), which
-binds every user.
+binds every user. One in 100 (index % 100 == 57) also has a Consent denying one named person
+every clinical class ("deny THIS person": a relative at the clinic): the FMG family physician
+who is not the patient's own, who otherwise reads the chart by the physicians' mutual mandate.
 """
 
 from __future__ import annotations
@@ -92,6 +94,12 @@ class _Chart:
         self.counter += 1
         return f"{self.pid}-{abbr}{self.counter}"
 
+    def other_family_physician(self) -> str:
+        own = staff.FAMILY_PHYSICIANS[0]
+        if self.physician == f"Practitioner/{staff.practitioner_id(own)}":
+            own = staff.FAMILY_PHYSICIANS[1]
+        return f"Practitioner/{staff.practitioner_id(own)}"
+
     def day(self, years_back: float) -> date:
         return REFERENCE_DATE - timedelta(days=self.rng.randint(1, max(2, int(years_back * 365))))
 
@@ -121,8 +129,11 @@ class _Chart:
             out.append(clinical.appointment(self.rid("apt"), self.ref, doctor, day, rng))
         if self.index % 25 == 7:
             classes = RESTRICTED_CLASSES[(self.index // 25) % len(RESTRICTED_CLASSES)]
-            out.append(clinical.consent(self.rid("cns"), self.ref, classes,
-                                        clinical.stamp(self.day(2), rng)))
+            when = clinical.stamp(self.day(2), rng)
+            out.append(clinical.consent(self.rid("cns"), self.ref, classes, when))
+            if self.index % 100 == 57:
+                out.append(clinical.consent(self.rid("cns"), self.ref, (), when,
+                                            actor=self.other_family_physician()))
         return out
 
     def patient(self) -> dict:

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from app.core import fhir_systems, nam, registration
-from app.core.consent import ConsentStatus, consent_from_fhir
+from app.core.consent import CLINICAL, ConsentStatus, consent_from_fhir
 from app.core.data_class import DataClass
 from server.fhir.validate import validate
 from server.identity import practitioner
@@ -135,10 +135,23 @@ def test_medications_carry_dins_and_reports_and_notes_are_french(charts):
 
 def test_consent_restrictions_are_read_by_the_client_policy(charts):
     consents = [r for c in charts for r in c if r["resourceType"] == "Consent"]
-    assert len(consents) == N // 25
+    assert len(consents) == N // 25 + N // 100
     states = [consent_from_fhir([c]) for c in consents]
     assert all(s.status == ConsentStatus.RESTRICTED for s in states)
     assert {DataClass.LABS, DataClass.NOTES} <= {c for s in states for c in s.restricted}
+
+
+def test_one_in_100_also_denies_the_other_family_physician_only(charts):
+    doctors = [f"Practitioner/{practitioner.practitioner_id(u)}" for u in staff.FAMILY_PHYSICIANS]
+    scoped = [(chart[0], consent_from_fhir([r for r in chart if r["resourceType"] == "Consent"]))
+              for chart in charts if chart[0]["id"].endswith("57")]
+    assert len(scoped) == N // 100
+    for patient, state in scoped:
+        own = (patient.get("generalPractitioner") or [{}])[0].get("reference")
+        other = doctors[1] if own == doctors[0] else doctors[0]
+        assert state.blocked_for(other, generate.REFERENCE_DATE) == CLINICAL
+        everyone = state.blocked_for(doctors[1] if other == doctors[0] else doctors[0], None)
+        assert everyone == state.restricted and everyone < CLINICAL
 
 
 def test_every_resource_validates_with_the_servers_fhir_models():
