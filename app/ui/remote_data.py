@@ -118,9 +118,9 @@ class FhirCharts:
         return role_readable(profile)
 
     def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
-        from app.sync.errors import SyncError
-
         if self.session.client is not None:
+            from app.sync.errors import SyncError  # online only: it loads the HTTP stack
+
             try:
                 self._pull(patient_id, cancel)
             except SyncError as err:
