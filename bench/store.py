@@ -66,8 +66,7 @@ def lookups(enc, plain, people: list[dict], rng: random.Random) -> dict[str, tup
     for label, query in queries.items():
         times: dict[str, list[float]] = {"enc": [], "plain": []}
         sample = [rng.choice(people) for _ in range(LOOKUPS)]
-        for person in sample[:200]:  # warm both page caches alike
-            query(enc, person), query(plain, person)
+        patients.warm(enc), patients.warm(plain)  # as the app does after unlock
         for person in sample:
             for name, conn in (("enc", enc), ("plain", plain)):
                 started = time.perf_counter()
@@ -79,12 +78,15 @@ def lookups(enc, plain, people: list[dict], rng: random.Random) -> dict[str, tup
 
 
 def unlock_times(path: Path) -> list[dict]:
-    """The timings of UNLOCKS unlocks (seconds: kdf_s, keyring_s, open_s, total_s)."""
+    """The timings of UNLOCKS unlocks (seconds: kdf_s, keyring_s, open_s, total_s), and of
+    the patient index's warming that the app starts on the store thread right after (warm_s)."""
     from app.store import Store
     runs = []
     for _ in range(UNLOCKS):
         store = Store.unlock("bench", PASSWORD, path=path)
-        runs.append(store.timings)
+        started = time.perf_counter()
+        store.warm_index()
+        runs.append({**store.timings, "warm_s": time.perf_counter() - started})
         store.close()
     return runs
 
@@ -131,6 +133,7 @@ def unlock_rows(runs: list[dict]) -> list[dict]:
     total = [1000 * t["total_s"] for t in runs]
     kdf = [1000 * t["kdf_s"] for t in runs]
     rest = [t - k for t, k in zip(total, kdf, strict=True)]
+    warm = [1000 * t["warm_s"] for t in runs]
     median = statistics.median(total)
     return [
         stats.row(f"unlock (KDF + keyring + open), median of {len(runs)}", median, "ms",
@@ -140,6 +143,9 @@ def unlock_rows(runs: list[dict]) -> list[dict]:
                   samples=kdf),
         stats.row("unlock: keyring + open share", statistics.median(rest), "ms", "stated",
                   True, "unlock total", median, samples=rest),
+        stats.row("patient index warmed after unlock (store thread, before the first search)",
+                  statistics.median(warm), "ms", "≤ 300 ms", statistics.median(warm) <= 300,
+                  "unlock total", median, samples=warm),
     ]
 
 

@@ -67,6 +67,11 @@ class Reader:
         return resources.patient_ids(self._conn)
 
     @mapped
+    def warm_index(self) -> None:
+        """Read the patient index once so the first searches find it decrypted in memory."""
+        patients.warm(self._conn)
+
+    @mapped
     def find_by_nam(self, nam: str) -> list[patients.IndexEntry]:
         return patients.find_by_nam(self._conn, nam)
 

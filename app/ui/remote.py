@@ -137,6 +137,7 @@ class RemoteSession:
         except BaseException:
             executor.close()
             raise
+        executor.submit(lambda store: store.warm_index()).add_done_callback(_warmed)
         return executor
 
     def verify_password(self, password: str) -> bool:
@@ -169,3 +170,9 @@ class RemoteSession:
             log.info("retention: %d charts removed from the cache", len(purged))
         except StoreError as err:
             log.warning("retention not applied: %s", type(err).__name__)
+
+
+def _warmed(future) -> None:
+    """The patient index read ahead of the first search (only speed is lost if it fails)."""
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("patient index not warmed: %s", type(future.exception()).__name__)

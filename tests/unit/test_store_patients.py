@@ -54,3 +54,16 @@ def test_patient_of_and_rows():
     row = resources.row_of({"resourceType": "Observation", "id": 12,
                             "meta": {"versionId": "W/7", "lastUpdated": "2026-01-01T00:00:00Z"}})
     assert row[:5] == ("Observation", "12", "W/7", "2026-01-01T00:00:00Z", None)
+
+
+def test_warming_reads_the_table_and_every_index_of_the_patient_index():
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    migrations.migrate(conn)
+    patients.warm(conn)  # an index renamed by a migration would fail here (INDEXED BY)
+    plans = " / ".join(row[3] for sql in patients.WARM
+                       for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    indexes = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'patient_index' "
+        "AND sql IS NOT NULL")}
+    assert "SCAN patient_index" in plans
+    assert indexes and all(f"COVERING INDEX {name}" in plans for name in indexes)
