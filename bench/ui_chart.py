@@ -48,15 +48,14 @@ class Measured:
 
 def measure(runs: int) -> Measured:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
     from app.store import Store, StoreExecutor, keys
     from app.store.authorised import authorised_chart
     from app.store.keys import KdfParams
+    from app.ui.app import create_application
     from app.ui.chart_view import ChartView
     from app.ui.remote_data import FhirCharts
 
-    app = QApplication.instance() or QApplication([])
+    app = create_application()  # as the app sets it up (style, font, GIL interval)
     chart = data.large_chart()
     patient_id, profile = chart[0]["id"], data.physician_of(chart).profile
     out = Measured()

@@ -59,16 +59,17 @@ def p99(values: list[float]) -> float:
 
 def measure(quick: bool) -> tuple[list[float], list[float], int, float, PeakRss]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication, QMainWindow
+    from PySide6.QtWidgets import QMainWindow
 
     from app.store import KdfParams, Store, StoreExecutor, keys
     from app.sync.engine import SyncService
     from app.sync.local import StoreCache
+    from app.ui.app import create_application
     from app.ui.op import Op
     from bench.sync import seed, signed_in
     from server.processes import ServerProcess
 
-    app = QApplication.instance() or QApplication([])
+    app = create_application()  # as the app sets it up (style, font, GIL interval)
     window = QMainWindow()  # the Op's owner, as the main window is
     work = Path(tempfile.mkdtemp(prefix="bench-ui-sync-"))
     proc = executor = key_file = None

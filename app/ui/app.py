@@ -28,6 +28,10 @@ EXIT_AFTER_SHOW = "CLINICDESK_EXIT_AFTER_SHOW"  # benchmarks: quit once the firs
 
 
 def create_application(argv: Sequence[str] = (), settings: Settings | None = None) -> QApplication:
+    # The GIL passes every 1 ms instead of 5: with the sync's fetch and store threads busy,
+    # the GUI thread waited up to ~50 ms for its turn (bench.ui_sync: max lateness 50 → 35 ms,
+    # the sync ~3 % longer).
+    sys.setswitchinterval(0.001)
     app = QApplication.instance()
     if app is None:  # Fusion by argument: setStyle() would wrap the QStyle, ~4 ms of enums
         app = QApplication(["clinicdesk", "-style", "Fusion", *argv])

@@ -22,6 +22,7 @@ import PySide6.QtCore
 from app.ui.app import main
 code = main()
 print(json.dumps({"code": code, "qt_namespace": "Qt" in vars(PySide6.QtCore),
+                  "switch_interval": sys.getswitchinterval(),
                   "modules": sorted(sys.modules)}))
 """
 
@@ -38,6 +39,7 @@ def test_the_sign_in_window_paints_before_the_services_are_built(tmp_path):
                                                           "app.ui.services", "httpx"))]
     assert late == []
     assert not found["qt_namespace"]
+    assert found["switch_interval"] == pytest.approx(0.001)  # the GUI thread's GIL turn
 
 
 @pytest.fixture
