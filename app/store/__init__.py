@@ -9,9 +9,10 @@ Public API (details in each module's docstring):
     reads:  get_resource, list_resources, list_by_type, cached_patient_ids, find_by_nam,
             find_by_name_birthdate, find_by_chart_number, get_cursor, outbox_batch,
             outbox_entry, open_conflicts, access_entries, unacknowledged_access,
-            ramq_answer(nam, service) -> (answer, as_of) | None
+            ramq_answer(nam, service) -> (answer, as_of) | None,
+            chart_access(patient_ids), access_due(day)      # see chart_access.py
     writes: put_resources(resources, outbox_changes=, access=), apply_pull(upserts, deletes,
-            cursors), delete_resource, upsert_index, enqueue, mark_acknowledged(_many),
+            cursors, access=None), delete_resource, upsert_index, enqueue, mark_acknowledged(_many),
             mark_failed, record_conflict(uuid, server, reason), resolve_conflict,
             set_cursor, log_access, acknowledge_access, purge_patient, close,
             put_ramq_answer(nam, service, answer, as_of, access=)
@@ -19,7 +20,8 @@ Public API (details in each module's docstring):
     sqlcipher_version() -> str                                 # for support bundles
 
 Files: keys.py (key wrapping), db.py (connections, error mapping), migrations/NNNN_*.py,
-resources.py, patients.py, outbox.py, access_log.py, reader.py, store.py, executor.py.
+resources.py, patients.py, outbox.py, chart_access.py, access_log.py, reader.py, store.py,
+executor.py.
 
 Errors (the layer's one root; each carries a translatable Text, none holds patient data, none
 deletes or rewrites anything):

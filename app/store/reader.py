@@ -10,7 +10,16 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from app.store import access_log, db, drafts, outbox, patients, ramq_cache, resources
+from app.store import (
+    access_log,
+    chart_access,
+    db,
+    drafts,
+    outbox,
+    patients,
+    ramq_cache,
+    resources,
+)
 from app.store.errors import StoreClosed
 
 
@@ -87,6 +96,16 @@ class Reader:
     @mapped
     def get_cursor(self, stream: str) -> str | None:
         return outbox.get_cursor(self._conn, stream)
+
+    @mapped
+    def chart_access(self, patient_ids: list[str]) -> dict[str, chart_access.Row]:
+        """Rows of app.store.chart_access: what the server may have withheld per chart."""
+        return chart_access.get(self._conn, patient_ids)
+
+    @mapped
+    def access_due(self, day: str) -> list[str]:
+        """The charts whose consent is to be evaluated again on this ISO day."""
+        return chart_access.due(self._conn, day)
 
     @mapped
     def outbox_batch(self, limit: int = 50) -> list[outbox.OutboxEntry]:

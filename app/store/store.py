@@ -19,6 +19,7 @@ from pathlib import Path
 from app.logsetup import PatientData
 from app.store import (
     access_log,
+    chart_access,
     db,
     drafts,
     keys,
@@ -175,9 +176,11 @@ class Store(Reader):
             outbox.enqueue(conn, changes)
 
     def apply_pull(self, upserts: list[dict], deletes: list[tuple[str, str]],
-                   cursors: dict[str, str]) -> None:
-        """One page from the server: resources in, (type, id) deletions out, cursors moved —
-        in one transaction, so a crash never leaves a cursor ahead of its data."""
+                   cursors: dict[str, str],
+                   access: dict[str, chart_access.Row | None] | None = None) -> None:
+        """One page from the server: resources in, (type, id) deletions out, cursors and
+        charts' access rows (app.store.chart_access) moved — in one transaction, so a crash
+        never leaves a cursor ahead of its data."""
         index = [patients.entry_from_patient(r) for r in upserts
                  if r.get("resourceType") == "Patient"]
         with self.transaction() as conn:
@@ -189,6 +192,7 @@ class Store(Reader):
                     patients.delete(conn, resource_id)
             for stream, cursor in cursors.items():
                 outbox.set_cursor(conn, stream, cursor)
+            chart_access.put(conn, access or {})
 
     def mark_acknowledged(self, change_uuid: str, *, server_resource: dict | None = None) -> None:
         """The server took the change; `server_resource` (its answer) replaces the cached copy."""
@@ -268,6 +272,7 @@ class Store(Reader):
             patients.delete(conn, patient_id)
             conn.execute("DELETE FROM outbox WHERE patient_id = ?", (patient_id,))
             conn.execute("DELETE FROM conflicts WHERE patient_id = ?", (patient_id,))
+            chart_access.delete(conn, patient_id)
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return removed
 

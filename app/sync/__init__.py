@@ -3,8 +3,9 @@
 Plain FHIR R4 REST over one `httpx.Client` (client.py) with an OAuth2 bearer `Auth` flow that
 refreshes once on 401 (auth.py, refresh token in the OS keyring); back-off, `Retry-After`, a
 circuit breaker, the online/offline state and progress events (retry.py); pull (pull.py), push
-through the store's durable outbox (push.py), conflicts (conflicts.py) and the access-log
-upload (audit.py).
+through the store's durable outbox (push.py), conflicts (conflicts.py), the access-log
+upload (audit.py), and the charts fetched again once a Consent stops withholding rows from this
+user (consent_watch.py).
 
 Errors (the layer's one root):
 

@@ -1,6 +1,6 @@
 """Opening many charts at once (first sign-in on a workstation, the day's patients): charts are
 fetched by a few threads while this one writes them, several charts per store transaction,
-each chart's cursor committed with its resources.
+each chart's cursor and access record (app.sync.consent_watch) committed with its resources.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
     stored: dict[str, int] = {}
     batch: list[dict] = []
     cursors: dict[str, str] = {}
+    access: dict = {}
     first_start: str | None = None
     processed = 0
     with ThreadPoolExecutor(workers, thread_name_prefix="sync-fetch") as pool:
@@ -50,10 +51,12 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
                            if isinstance(e.get("resource"), dict)]  # current versions only
                 batch.extend(upserts)
                 cursors[chart_stream(pid)] = start
+                access[pid] = puller.watch.fetched(
+                    [r for r in upserts if r.get("resourceType") == "Consent"])
                 stored[pid] = len(upserts)
                 if len(batch) >= BATCH_RESOURCES:
-                    puller.cache.apply_page(batch, [], cursors)
-                    batch, cursors = [], {}
+                    puller.cache.apply_page(batch, [], cursors, access)
+                    batch, cursors, access = [], {}, {}
                 if progress:
                     progress(processed, len(patient_ids))
         finally:
@@ -62,7 +65,7 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
     if first_start and puller.cache.cursor(HISTORY) is None:
         cursors[HISTORY] = first_start
     if batch or cursors:
-        puller.cache.apply_page(batch, [], cursors)
+        puller.cache.apply_page(batch, [], cursors, access)
     return stored
 
 

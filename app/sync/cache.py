@@ -6,8 +6,12 @@ with its cursor; a pushed change's outbox row together with the server's version
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
+
+from app.core.data_class import DataClass
 
 
 @dataclass(frozen=True)
@@ -31,15 +35,34 @@ class Pushed:
     resource: dict | None  # the server's version (None after a delete)
 
 
+@dataclass(frozen=True)
+class ChartAccess:
+    """What the server may have withheld from this user in a chart since its last full fetch,
+    and the day the chart is due to be evaluated again (app.sync.consent_watch)."""
+
+    withheld: frozenset[DataClass] | None  # None: unknown (every clinical class)
+    checked: date | None = None  # the day of the last evaluation
+    next_check: date | None = None  # None: not due (no Consent change, no period ahead)
+
+
 class SyncCache(Protocol):
     def cached_patients(self) -> set[str]: ...
 
     def cursor(self, stream: str) -> str | None: ...
 
     def apply_page(self, upserts: list[dict], deletes: list[tuple[str, str]],
-                   cursors: dict[str, str]) -> None: ...
+                   cursors: dict[str, str],
+                   access: dict[str, ChartAccess | None] | None = None) -> None: ...
 
     def evict(self, patient_id: str) -> None: ...
+
+    def chart_access(self, patient_ids: Iterable[str]) -> dict[str, ChartAccess]: ...
+
+    def access_due(self, day: date) -> list[str]: ...
+
+    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict]]: ...
+
+    def owner(self, rtype: str, rid: str) -> str | None: ...
 
     def pending(self, limit: int) -> list[Change]: ...
 

@@ -1,6 +1,9 @@
 """The sync service the UI calls (through background operations): open a chart, run a round
 (push the outbox, push the access log, pull), and report the online/offline state.
 
+After the pull, a round fetches again in full the cached charts whose consent no longer
+withholds from this user classes the server left out earlier (app.sync.consent_watch).
+
 A round that cannot reach the server leaves everything queued and the state OFFLINE; the next
 round (the UI's timer, or `run_until_synced`) picks up where it stopped.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,12 +35,15 @@ class RoundReport:
     audited: int
     pulled: int
     requests: int
+    refetched: int = 0  # charts fetched again in full: a restriction stopped applying
 
 
 class SyncService:
-    def __init__(self, client: FhirClient, cache: SyncCache):
+    def __init__(self, client: FhirClient, cache: SyncCache,
+                 today: Callable[[], date] = date.today):
+        """`today`: the day Consent periods are judged on (the workstation's)."""
         self.client, self.cache = client, cache
-        self.puller = Puller(client, cache)
+        self.puller = Puller(client, cache, today)
         self.pusher = Pusher(client, cache)
         self._lock = threading.Lock()  # one round at a time
 
@@ -79,13 +86,17 @@ class SyncService:
                 pushed = self.pusher.push(cancel)
                 audited = push_audit(self.client, self.cache, cancel)
                 pulled = self.puller.sync_round(cancel, progress)
+                lifted = self.puller.watch.lifted()
+                if lifted:  # rows withheld earlier, which no incremental pull brings
+                    open_charts(self.puller, lifted, cancel)
             except SyncError as err:  # kind and call name only: never patient data
                 log.info("sync round stopped: %s", err)
                 raise
-            report = RoundReport(pushed, audited, pulled, self.client.requests - before)
-            log.info("sync round: %d sent, %d conflicts, %d audit, %d pulled, %d requests, "
-                     "%.0f ms", pushed.sent, pushed.conflicts, audited, pulled, report.requests,
-                     1000 * (time.perf_counter() - started))
+            report = RoundReport(pushed, audited, pulled, self.client.requests - before,
+                                 len(lifted))
+            log.info("sync round: %d sent, %d conflicts, %d audit, %d pulled, %d charts again, "
+                     "%d requests, %.0f ms", pushed.sent, pushed.conflicts, audited, pulled,
+                     len(lifted), report.requests, 1000 * (time.perf_counter() - started))
             return report
 
     def recheck_access(self, cancel: threading.Event | None = None) -> list[str]:

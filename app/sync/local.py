@@ -8,13 +8,17 @@ create of the latest version), so a transaction never names a resource twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any, TypeVar
 
+from app.core.data_class import DataClass
 from app.store import Store, StoreExecutor
+from app.store import chart_access as access_rows
 from app.store import outbox as outbox_rows
 from app.store import resources as resource_rows
-from app.sync.cache import Change, Pushed
+from app.sync.cache import Change, ChartAccess, Pushed
+from app.sync.fhir import patient_of
 
 T = TypeVar("T")
 FETCH_FACTOR = 4  # outbox rows read per change sent, to see a resource's later rows too
@@ -64,13 +68,32 @@ class StoreCache:
         return self._run(lambda s: s.get_cursor(stream))
 
     def apply_page(self, upserts: list[dict], deletes: list[tuple[str, str]],
-                   cursors: dict[str, str]) -> None:
+                   cursors: dict[str, str],
+                   access: dict[str, ChartAccess | None] | None = None) -> None:
+        rows = {pid: _row(a) for pid, a in (access or {}).items()}
+
         def apply(store: Store) -> None:
             waiting = {(e.resource_type, e.resource_id) for e in store.outbox_batch(10**6)}
             kept = [r for r in upserts if (r["resourceType"], r["id"]) not in waiting]
             gone = [d for d in deletes if d not in waiting]
-            store.apply_pull(kept, gone, cursors)
+            store.apply_pull(kept, gone, cursors, rows)
         self._run(apply)
+
+    def chart_access(self, patient_ids: Iterable[str]) -> dict[str, ChartAccess]:
+        ids = list(patient_ids)
+        rows = self._run(lambda s: s.chart_access(ids)) if ids else {}
+        return {pid: _access(row) for pid, row in rows.items()}
+
+    def access_due(self, day: date) -> list[str]:
+        return self._run(lambda s: s.access_due(day.isoformat()))
+
+    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict]]:
+        ids = list(patient_ids)
+        return self._run(lambda s: {pid: s.list_resources(pid, "Consent") for pid in ids})
+
+    def owner(self, rtype: str, rid: str) -> str | None:
+        found = self._run(lambda s: s.get_resource(rtype, rid))
+        return patient_of(found) if found else None
 
     def evict(self, patient_id: str) -> None:
         """The server no longer shows this chart: drop it (changes still queued stay, to be
@@ -83,6 +106,7 @@ class StoreCache:
             with store.transaction() as conn:
                 for res in resource_rows.list_for_patient(conn, patient_id):
                     resource_rows.delete(conn, res["resourceType"], res["id"])
+                access_rows.delete(conn, patient_id)
         self._run(evict)
 
     # -- push ------------------------------------------------------------------------------
@@ -117,3 +141,22 @@ class StoreCache:
     # -- for the UI and conflicts.py -------------------------------------------------------
     def run(self, fn: Callable[[Store], T]) -> T:
         return self._run(fn)
+
+
+def _row(access: ChartAccess | None) -> access_rows.Row | None:
+    if access is None:
+        return None
+    withheld = None if access.withheld is None else ",".join(sorted(access.withheld))
+    return (withheld, *(d.isoformat() if d else None for d in (access.checked,
+                                                                access.next_check)))
+
+
+def _access(row: access_rows.Row) -> ChartAccess:
+    withheld, checked, next_check = row
+    try:
+        classes = None if withheld is None else frozenset(
+            DataClass(c) for c in withheld.split(",") if c)
+    except ValueError:  # a class this build does not know: unknown, as if all
+        classes = None
+    return ChartAccess(classes, *(date.fromisoformat(d) if d else None
+                                  for d in (checked, next_check)))

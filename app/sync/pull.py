@@ -5,17 +5,21 @@ With system `_history`, a round is one request when nothing changed: `_history?_
 entries filtered to the cached patients, every page followed and committed with its cursor.
 Without it, type-level searches with `_lastUpdated` by batches of patients, leaving out the
 types the server refuses this user's role (403). A chart whose patient the server now refuses
-(403/404/410) is evicted from the cache.
+(403/404/410) is evicted from the cache. Every full fetch records what the chart's Consents
+withhold from this user, and a round that brings a Consent makes its chart due for an evaluation
+(app.sync.consent_watch: the engine fetches again the charts a restriction no longer covers).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
+from app.core.profiles import practitioner_reference
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient
+from app.sync.consent_watch import ConsentWatch
 from app.sync.errors import Kind, SyncError
 from app.sync.fhir import earlier, format_instant, history_entry, parse_instant, patient_of
 from app.sync.retry import Progress
@@ -31,8 +35,10 @@ def chart_stream(patient_id: str) -> str:
 
 
 class Puller:
-    def __init__(self, client: FhirClient, cache: SyncCache):
+    def __init__(self, client: FhirClient, cache: SyncCache,
+                 today: Callable[[], date] = date.today):
         self.client, self.cache = client, cache
+        self.watch = ConsentWatch(cache, practitioner_reference(client.settings.username), today)
         # Types whose type-level search the server refused this user (a receptionist's
         # Observations): left out of later searches instead of failing every round.
         self.refused_types: set[str] = set()
@@ -55,7 +61,8 @@ class Puller:
     def _fetch_chart(self, patient_id: str, since: str | None,
                      cancel: threading.Event | None, progress: Progress | None) -> int:
         pages = self.chart_pages(patient_id, since, cancel, progress)
-        return self._ingest(pages, None, stream=chart_stream(patient_id))
+        return self._ingest(pages, None, stream=chart_stream(patient_id),
+                            chart=None if since else patient_id)
 
     def chart_pages(self, patient_id: str, since: str | None = None,
                     cancel: threading.Event | None = None,
@@ -123,10 +130,13 @@ class Puller:
 
     # -- ingest ------------------------------------------------------------------------------
     def _ingest(self, pages: Iterable[dict], cached: set[str] | None, stream: str,
-                cancel: threading.Event | None = None) -> int:
+                cancel: threading.Event | None = None, chart: str | None = None) -> int:
         """Commit page by page. The stream's cursor goes with the last page: the time the
-        server answered the first one, less the overlap (re-applying a version is harmless)."""
+        server answered the first one, less the overlap (re-applying a version is harmless);
+        so does the access record of `chart` (fetched in full) or of the cached charts whose
+        Consents changed (due for an evaluation)."""
         changed, start, recheck, entries = 0, None, set(), 0
+        consents: list[dict] = []
         seen: dict[tuple[str, str], object] = {}  # newest version applied in this pass
         pending: tuple[list, list] | None = None
         for page in pages:
@@ -136,13 +146,16 @@ class Puller:
                 self.cache.apply_page(*pending, {})
             entries += len(page.get("entry") or ())
             upserts, deletes, touched = self.select(page, cached, seen)
-            recheck |= touched
+            recheck |= touched | self._consent_owners(deletes, cached)
+            consents += [r for r in upserts if r.get("resourceType") == "Consent"]
             pending = (upserts, deletes)
             changed += len(upserts) + len(deletes)
         if entries == 0:  # nothing new: the cursor may stay where it is (no write, no fsync)
             return 0
         cursors = {stream: start} if start else {}
-        self.cache.apply_page(*(pending or ([], [])), cursors)
+        access = {chart: self.watch.fetched(consents)} if chart else (
+            self.watch.due_today(recheck) if recheck else None)
+        self.cache.apply_page(*(pending or ([], [])), cursors, access)
         for patient_id in recheck:
             self._recheck(patient_id, cancel)
         return changed
@@ -171,6 +184,13 @@ class Puller:
         upserts = [res for _, res in latest.values() if res is not None]
         deletes = [key for key, (_, res) in latest.items() if res is None]
         return upserts, deletes, touched
+
+    def _consent_owners(self, deletes: list[tuple[str, str]], cached: set[str] | None) -> set[str]:
+        """The cached charts whose Consents these deletions remove (looked up before they go)."""
+        if cached is None:
+            return set()
+        owners = {self.cache.owner(rtype, rid) for rtype, rid in deletes if rtype == "Consent"}
+        return {pid for pid in owners if pid and pid in cached}
 
     def _recheck(self, patient_id: str, cancel: threading.Event | None) -> None:
         """A cached chart's consent changed or its patient went: may we still see it?"""

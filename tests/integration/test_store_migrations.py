@@ -31,7 +31,7 @@ def columns(conn, table: str) -> set[str]:
 
 def test_numbering_is_dense_and_latest_known():
     assert [n for n, _ in migrations.MIGRATIONS] == list(range(1, migrations.LATEST + 1))
-    assert migrations.LATEST == 6
+    assert migrations.LATEST == 7
 
 
 def test_0001_resources(at_version):
@@ -97,6 +97,20 @@ def test_0006_note_drafts(at_version):
     conn.execute("INSERT INTO note_draft VALUES ('p1', 'brouillon', 't')")
     with pytest.raises(db.Error):
         conn.execute("INSERT INTO note_draft VALUES ('p1', 'autre', 't2')")
+
+
+def test_0007_chart_access(at_version):
+    conn = at_version(6)
+    conn.executemany("INSERT INTO resources VALUES (?, ?, '1', NULL, ?, '{}')", [
+        ("Patient", "p1", "p1"), ("Consent", "c1", "p1"), ("Consent", "c2", "p1"),
+        ("Patient", "p2", "p2"), ("Condition", "x", "p2")])
+    migrations.migrate(conn, 7)
+    # the chart holding Consents: withheld unknown, due at once; the other one: no row
+    assert conn.execute("SELECT * FROM chart_access").fetchall() == [
+        ("p1", None, None, "0001-01-01")]
+    plan = conn.execute("EXPLAIN QUERY PLAN SELECT patient_id FROM chart_access "
+                        "WHERE next_check <= '2026-01-01'")
+    assert "chart_access_due" in " ".join(str(r) for r in plan)
 
 
 def test_newer_database_is_refused_untouched(at_version):

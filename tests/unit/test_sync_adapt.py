@@ -24,6 +24,7 @@ class Memory:
 
     def __init__(self):
         self.resources, self.cursors, self.outbox, self.done, self.conflicts = {}, {}, [], [], []
+        self.access = {}
 
     def cached_patients(self):
         return {rid for (t, rid) in self.resources if t == "Patient"}
@@ -31,12 +32,28 @@ class Memory:
     def cursor(self, stream):
         return self.cursors.get(stream)
 
-    def apply_page(self, upserts, deletes, cursors):
+    def apply_page(self, upserts, deletes, cursors, access=None):
         for r in upserts:
             self.resources[(r["resourceType"], r["id"])] = r
         for key in deletes:
             self.resources.pop(key, None)
         self.cursors.update(cursors)
+        for pid, record in (access or {}).items():
+            self.access.pop(pid, None) if record is None else self.access.update({pid: record})
+
+    def chart_access(self, patient_ids):
+        return {pid: self.access[pid] for pid in patient_ids if pid in self.access}
+
+    def access_due(self, day):
+        return sorted(p for p, a in self.access.items() if a.next_check and a.next_check <= day)
+
+    def consents(self, patient_ids):
+        return {pid: [r for (t, _), r in self.resources.items() if t == "Consent"
+                      and r["patient"]["reference"] == f"Patient/{pid}"] for pid in patient_ids}
+
+    def owner(self, rtype, rid):
+        found = self.resources.get((rtype, rid))
+        return found["patient"]["reference"].split("/")[1] if found else None
 
     def evict(self, patient_id):
         self.resources.pop(("Patient", patient_id), None)
