@@ -64,13 +64,14 @@ def measure(quick: bool) -> tuple[list[float], list[float], int, float, PeakRss]
     from app.store import KdfParams, Store, StoreExecutor, keys
     from app.sync.engine import SyncService
     from app.sync.local import StoreCache
-    from app.ui.app import create_application
+    from app.ui.app import create_application, freeze_long_lived
     from app.ui.op import Op
     from bench.sync import seed, signed_in
     from server.processes import ServerProcess
 
     app = create_application()  # as the app sets it up (style, font, GIL interval)
     window = QMainWindow()  # the Op's owner, as the main window is
+    freeze_long_lived()  # as the app does once its main window is up
     work = Path(tempfile.mkdtemp(prefix="bench-ui-sync-"))
     proc = executor = key_file = None
     try:

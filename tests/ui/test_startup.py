@@ -2,6 +2,7 @@
 store and QHR imports wait for the window's first call) and without the Qt namespace's ~90
 enums; then the window's first call (server probe, sign-in) builds them, once, for real."""
 
+import gc
 import json
 import os
 import subprocess
@@ -70,6 +71,7 @@ def shell(qapp, ui_settings, tmp_path, monkeypatch):
 
 
 def test_the_first_call_builds_the_services_once(qtbot, shell, ui_settings, server):
+    gc.unfreeze()  # an earlier test's main window may have frozen the heap already
     ui_settings.server_url = f"http://127.0.0.1:{free_port()}"  # probed after the first paint
     window = shell.show_sign_in()
     assert shell.built is None and window.demo_list is None
@@ -81,5 +83,6 @@ def test_the_first_call_builds_the_services_once(qtbot, shell, ui_settings, serv
     window.password.setText("demo-medecin-1")
     qtbot.keyClick(window.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: shell.main is not None, timeout=30000)
+    assert gc.get_freeze_count() > 0  # the long-lived heap out of the collector's walks
     assert shell.main.services is shell.built and len(shell.built_list) == 1
     assert shell.built.session.profile.username == "1000001"
