@@ -31,10 +31,9 @@ from app.core import access, registration
 from app.core.access import Action, Decision, PatientContext
 from app.core.consent import consent_from_fhir
 from app.core.data_class import DataClass
-from app.core.profiles import UserProfile
+from app.core.profiles import PRACTITIONER_PREFIX, UserProfile
 from app.store import access_log, resources
 
-PRACTITIONER_PREFIX = "Practitioner/user-"
 READ, BREAK_GLASS, DENIED, SEARCH = "read", "break-glass", "denied", "search"
 SEARCH_KINDS = frozenset({"nam", "chart-number", "name-birthdate"})
 

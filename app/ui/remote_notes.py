@@ -16,6 +16,7 @@ from datetime import datetime
 from app.core import fhir_systems
 from app.core.data_class import DataClass
 from app.core.errors import UserFacingError
+from app.core.profiles import practitioner_reference
 from app.core.text import QT_TRANSLATE_NOOP, text
 from app.ui.services import ChartEntry
 
@@ -32,7 +33,7 @@ def note_resource(patient_id: str, author: str, body: str, when: datetime) -> di
             "type": {"coding": [{"system": fhir_systems.LOINC, "code": "11488-4",
                                  "display": NOTE_TITLE}], "text": NOTE_TITLE},
             "subject": {"reference": f"Patient/{patient_id}"}, "date": stamp,
-            "author": [{"reference": f"Practitioner/user-{author}"}],
+            "author": [{"reference": practitioner_reference(author)}],
             "content": [{"attachment": {
                 "contentType": "text/plain; charset=utf-8", "language": "fr-CA",
                 "title": NOTE_TITLE, "creation": stamp,
