@@ -22,7 +22,8 @@ AuditEvents are visible to administrative accounts and to their own agent, never
 $everything (a chart's pull must not grow with every read of it); a user creates AuditEvents
 only as their own agent (the client's access log), and nobody updates or deletes one. Consent
 and reference data (Practitioner, Organization…) are readable by every signed-in user; Consent
-is written by professionals, reference data by administrative accounts only.
+is written by professionals (except by one a deny of that patient names: it is not theirs to
+lift), reference data by administrative accounts only.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def authorize(request: Request, action: str, resource_type: str | None,
     if data_class is None:
         if write:
             _reference_write_gate(user, resource_type)
+        if resource_type == "Consent" and action in ("update", "delete"):
+            _consent_change_gate(request, user, patient_id, resource)
         return
     if patient_id is None and not write:
         _role_gate(user, resource_type, resource)
@@ -169,6 +172,24 @@ def _reference_write_gate(user: UserProfile, resource_type: str) -> None:
         raise Denied(403, "only a health professional records a patient's consent")
     if resource_type in REFERENCE_DATA and not user.is_administrative:
         raise Denied(403, "only an administrative account changes practitioners and institutions")
+
+
+def _consent_change_gate(request: Request, user: UserProfile, patient_id: str | None,
+                         resource: dict | None) -> None:
+    """A professional a patient's Consent singles out (a deny naming them) may not edit or
+    withdraw that patient's Consents: checked on the patient whose Consent it is now and, for
+    an update, the one it was (moving a deny to another patient would lift it too)."""
+    contexts = identity.services(request.app).patient_contexts
+    patients = {patient_id} if patient_id else set()
+    if resource is not None and resource.get("id"):
+        with contexts.store.read() as tx:
+            current = tx.current("Consent", str(resource["id"]))
+        if current is not None and current.patient:
+            patients.add(current.patient)
+    for pid in patients:
+        context = contexts.load(pid)
+        if context.consent.singles_out(user.reference, context.today):
+            raise Denied(403, "a patient's consent that restricts you is not yours to change")
 
 
 def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:

@@ -65,6 +65,7 @@ class ConsentStatus(StrEnum):
 
 
 _ALL_BLOCKED = (ConsentStatus.REFUSED, ConsentStatus.UNKNOWN)
+UNNAMED = "Practitioner/user-"  # a user reference no provision can name
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,11 @@ class ConsentState:
         for provision in self.scoped:
             blocked |= provision.blocked(user_reference, today)
         return blocked
+
+    def singles_out(self, user_reference: str, today: date | None) -> frozenset[DataClass]:
+        """The classes blocked for this user beyond what is blocked for anyone not named: what
+        a deny naming them takes away (such a Consent is not theirs to change)."""
+        return self.blocked_for(user_reference, today) - self.blocked_for(UNNAMED, today)
 
     def blocks(self, data_class: DataClass, user_reference: str, today: date | None) -> bool:
         if data_class in self.restricted or (self.status in _ALL_BLOCKED and data_class in

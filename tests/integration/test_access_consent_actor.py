@@ -111,3 +111,26 @@ def test_a_physician_named_in_a_deny_is_refused_while_the_patients_physician_rea
         assert chart[c].decision.can_break_glass
         assert "refused access" in chart[c].decision.reasons[0].source
     assert chart[DataClass.DEMOGRAPHICS].decision.allowed
+
+
+def test_the_physician_a_deny_names_cannot_lift_it_another_professional_can(
+        matrix_server, matrix_tokens):
+    with httpx.Client(base_url=f"{matrix_server}/fhir/", timeout=30,
+                      headers={"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}) as http:
+        pid, condition = _seed(http, matrix_tokens)
+        relative = {"Authorization": f"Bearer {matrix_tokens[RELATIVE]}"}
+        doctor = {"Authorization": f"Bearer {matrix_tokens[DOCTOR]}"}
+        (entry,) = http.get("Consent", params={"patient": pid}, headers=doctor).json()["entry"]
+        consent = entry["resource"]
+        url = f"Consent/{consent['id']}"
+        version = {"If-Match": f'W/"{consent["meta"]["versionId"]}"'}
+        withdrawn = consent | {"status": "inactive"}
+        moved = consent | {"patient": {"reference": f"Patient/{m.patient_id('open')}"}}
+        for attempt in (http.put(url, json=withdrawn, headers=relative | version),
+                        http.put(url, json=moved, headers=relative | version),
+                        http.delete(url, headers=relative | version)):
+            assert attempt.status_code == 403, attempt.request.method
+        assert http.get(f"Condition/{condition}", headers=relative).status_code == 403
+
+        assert http.put(url, json=withdrawn, headers=doctor | version).status_code == 200
+        assert http.get(f"Condition/{condition}", headers=relative).status_code == 200

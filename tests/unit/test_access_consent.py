@@ -167,6 +167,15 @@ def test_a_refusal_excepting_an_actor_lets_only_that_actor_through():
     assert state.status_for(DR_Y, JUNE) == ConsentStatus.REFUSED
 
 
+def test_only_a_deny_naming_a_user_singles_them_out():
+    named = scoped(type="deny", actor=[actor()])
+    assert named.singles_out(DR_X, JUNE) == CLINICAL and not named.singles_out(DR_Y, JUNE)
+    everyone_but = scoped(type="deny", provision=[{"type": "permit", "actor": [actor()]}])
+    assert not everyone_but.singles_out(DR_X, JUNE) and not everyone_but.singles_out(DR_Y, JUNE)
+    assert not consent_from_fhir([consent(deny("labs"))]).singles_out(DR_X, JUNE)
+    assert not REFUSED.singles_out(DR_X, JUNE)
+
+
 def test_an_exception_with_classes_lets_the_actor_through_for_those_classes_only():
     state = scoped(type="deny", provision=[{"type": "permit", "actor": [actor()],
                                             "class": deny("medications")["class"]}])
