@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench import data
 from bench.__main__ import MODULES
 
@@ -14,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"figure", "value", "unit", "goal", "limit_name", "limit_value", "passed"}
 
 
+@pytest.mark.timeout(660)  # the run's own limit is 600 s (it takes ~2 minutes on 2 cores)
 def test_the_quick_run_measures_every_module_and_prints_no_patient(tmp_path):
     out = tmp_path / "bench.json"
     run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--json", str(out)],
