@@ -1,5 +1,4 @@
-"""ClinicDesk benchmarks: each module `bench/<name>.py` exposes `run(quick: bool) -> list[dict]`.
-
-A result row: figure, value, unit, goal (text), limit_name, limit_value (measured in the same
-run, or None when the goal is absolute), passed. `python -m bench` runs them all.
+"""ClinicDesk benchmarks: each module `bench/<name>.py` exposes `run(quick: bool) -> list[dict]`,
+its rows built by `bench.stats.row` on the data of `bench.data`. `python -m bench` runs them all
+(BENCHMARKS.md says how to read them).
 """

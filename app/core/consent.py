@@ -51,6 +51,7 @@ from app.core.consent_provision import (
     read_provision,
 )
 from app.core.data_class import DataClass
+from app.core.profiles import PRACTITIONER_PREFIX
 
 __all__ = ["CLINICAL", "OPEN", "REFUSED", "UNKNOWN", "ConsentState", "ConsentStatus",
            "Provision", "consent_from_fhir", "consent_resource", "consent_to_fhir",
@@ -65,7 +66,7 @@ class ConsentStatus(StrEnum):
 
 
 _ALL_BLOCKED = (ConsentStatus.REFUSED, ConsentStatus.UNKNOWN)
-UNNAMED = "Practitioner/user-"  # a user reference no provision can name
+UNNAMED = PRACTITIONER_PREFIX  # the prefix alone: a user reference no provision names
 
 
 @dataclass(frozen=True)
