@@ -93,20 +93,19 @@ class _KillOnCloseJob:
             raise err
 
 
-_job: _KillOnCloseJob | None = None
+@functools.cache
+def _job() -> _KillOnCloseJob:
+    return _KillOnCloseJob()  # one per process, made on first use
 
 
 def _popen(args: list[str], **kwargs) -> subprocess.Popen:
     """subprocess.Popen for a child that must not outlive us (see the module docstring)."""
-    global _job
     if sys.platform != "win32":
         return subprocess.Popen([*_linux_pdeathsig_prefix(), *args], **kwargs)
     # Its own process group, so that CTRL_BREAK_EVENT (the graceful stop, see _stop) reaches it
     # alone.
     proc = subprocess.Popen(args, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **kwargs)
-    if _job is None:
-        _job = _KillOnCloseJob()
-    _job.assign(proc)
+    _job().assign(proc)
     return proc
 
 
