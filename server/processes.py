@@ -1,11 +1,14 @@
 """Run the server — and a private PostgreSQL — as child processes on loopback, for the tests,
-the benchmarks and the demo. Every process started here is stopped and waited for; on Linux it
-also gets SIGTERM if the thread that started it dies (so start them from a long-lived thread).
+the benchmarks and the demo. Every process started here is stopped and waited for, and does not
+outlive this process however it ends: on Linux it gets SIGTERM when the thread that started it
+dies (so start them from a long-lived thread); on Windows it is in a job object that the system
+closes, killing its processes, when this process ends.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import shutil
 import signal
@@ -26,21 +29,95 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-# Looked up in the parent: the child may already run as another user, unable to import.
-_prctl = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
+@functools.cache
+def _linux_pdeathsig_prefix() -> list[str]:
+    """`setpriv --pdeathsig TERM --` (util-linux ≥ 2.33): PR_SET_PDEATHSIG in the child, then exec.
+    Not `preexec_fn`: unsafe with threads, refused on Windows; and no Python runs in between (a
+    child started as user postgres may not be allowed to run this Python at all)."""
+    setpriv = shutil.which("setpriv")
+    if not setpriv or not sys.platform.startswith("linux"):
+        return []
+    done = subprocess.run([setpriv, "--help"], capture_output=True, text=True)
+    return [setpriv, "--pdeathsig", "TERM", "--"] if "--pdeathsig" in done.stdout else []
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: Linux sends SIGTERM if the parent dies (a killed test run
-    leaves no server or PostgreSQL behind). Elsewhere: nothing."""
-    if _prctl is not None:
-        _prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+class _IoCounters(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "ReadOperationCount", "WriteOperationCount", "OtherOperationCount",
+        "ReadTransferCount", "WriteTransferCount", "OtherTransferCount")]
+
+
+class _BasicLimits(ctypes.Structure):
+    _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64),
+                ("PerJobUserTimeLimit", ctypes.c_int64),
+                ("LimitFlags", ctypes.c_uint32), ("MinimumWorkingSetSize", ctypes.c_size_t),
+                ("MaximumWorkingSetSize", ctypes.c_size_t), ("ActiveProcessLimit", ctypes.c_uint32),
+                ("Affinity", ctypes.c_size_t), ("PriorityClass", ctypes.c_uint32),
+                ("SchedulingClass", ctypes.c_uint32)]
+
+
+class _ExtendedLimits(ctypes.Structure):  # JOBOBJECT_EXTENDED_LIMIT_INFORMATION
+    _fields_ = [("BasicLimitInformation", _BasicLimits), ("IoInfo", _IoCounters),
+                ("ProcessMemoryLimit", ctypes.c_size_t), ("JobMemoryLimit", ctypes.c_size_t),
+                ("PeakProcessMemoryUsed", ctypes.c_size_t), ("PeakJobMemoryUsed", ctypes.c_size_t)]
+
+
+class _KillOnCloseJob:
+    """Windows: a job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE. Its only handle is this
+    process's, so when this process ends (even killed) the system closes it and ends every
+    process assigned to the job, with their own children (they inherit the job)."""
+
+    def __init__(self) -> None:
+        from ctypes import wintypes
+
+        k32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        k32.CreateJobObjectW.restype = wintypes.HANDLE
+        k32.CreateJobObjectW.argtypes = (wintypes.LPVOID, wintypes.LPCWSTR)
+        k32.SetInformationJobObject.argtypes = (wintypes.HANDLE, ctypes.c_int, wintypes.LPVOID,
+                                                wintypes.DWORD)
+        k32.AssignProcessToJobObject.argtypes = (wintypes.HANDLE, wintypes.HANDLE)
+        self.handle = k32.CreateJobObjectW(None, None)
+        if not self.handle:
+            raise ctypes.WinError(ctypes.get_last_error())
+        limits = _ExtendedLimits()
+        limits.BasicLimitInformation.LimitFlags = 0x2000  # JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+        if not k32.SetInformationJobObject(self.handle, 9,  # JobObjectExtendedLimitInformation
+                                           ctypes.byref(limits), ctypes.sizeof(limits)):
+            raise ctypes.WinError(ctypes.get_last_error())
+        self._assign = k32.AssignProcessToJobObject
+
+    def assign(self, proc: subprocess.Popen) -> None:
+        if not self._assign(self.handle, int(proc._handle)):
+            err = ctypes.WinError(ctypes.get_last_error())
+            proc.kill()
+            raise err
+
+
+@functools.cache
+def _job() -> _KillOnCloseJob:
+    return _KillOnCloseJob()  # one per process, made on first use
+
+
+def _popen(args: list[str], **kwargs) -> subprocess.Popen:
+    """subprocess.Popen for a child that must not outlive us (see the module docstring)."""
+    if sys.platform != "win32":
+        return subprocess.Popen([*_linux_pdeathsig_prefix(), *args], **kwargs)
+    # Its own process group, so that CTRL_BREAK_EVENT (the graceful stop, see _stop) reaches it
+    # alone.
+    proc = subprocess.Popen(args, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP, **kwargs)
+    _job().assign(proc)
+    return proc
 
 
 def _stop(proc: subprocess.Popen, timeout: float = 15,
           how: signal.Signals = signal.SIGTERM) -> None:
+    """`how`, then kill after `timeout`. Windows has no SIGTERM/SIGINT to send (send_signal
+    would terminate at once): CTRL_BREAK_EVENT instead, which uvicorn handles as a graceful stop."""
     if proc.poll() is None:
-        proc.send_signal(how)
+        try:
+            proc.send_signal(signal.CTRL_BREAK_EVENT if sys.platform == "win32" else how)
+        except OSError:  # Windows: no console shared with the child to send the event through
+            proc.kill()
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -62,7 +139,7 @@ class Postgres:
     """A throw-away PostgreSQL cluster on 127.0.0.1 (run as user postgres when we are root)."""
 
     def __init__(self) -> None:
-        root = os.geteuid() == 0
+        root = hasattr(os, "geteuid") and os.geteuid() == 0  # Windows has no root
         # As root the cluster runs as postgres, which must be able to reach its directory:
         # /tmp, whatever TMPDIR says.
         self.dir = Path(tempfile.mkdtemp(prefix="clinicdesk-pg-", dir="/tmp" if root else None))
@@ -80,12 +157,11 @@ class Postgres:
                        **self._as)
         for _ in range(attempts):  # the free port may be taken before postgres binds it
             with open(self.dir / "log", "ab") as log:  # the child keeps its own descriptor
-                self.proc = subprocess.Popen(
+                self.proc = _popen(
                     [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1",
                      "-p", str(self.port), "-k", str(self.dir), "-c", "fsync=off",
                      "-c", "full_page_writes=off", "-c", "max_connections=300"],
-                    stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent,
-                    **self._as)
+                    stdout=subprocess.DEVNULL, stderr=log, **self._as)
             if self._wait(data):
                 return self
             _stop(self.proc, timeout=30, how=signal.SIGINT)
@@ -158,9 +234,8 @@ class ServerProcess:
         instance = uuid.uuid4().hex
         env = {**os.environ, "CLINICDESK_SERVER_INSTANCE": instance}
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self._args(), stdout=subprocess.DEVNULL, stderr=log,
-                                         env=env, cwd=Path(__file__).resolve().parent.parent,
-                                         preexec_fn=_die_with_parent)
+            self.proc = _popen(self._args(), stdout=subprocess.DEVNULL, stderr=log, env=env,
+                               cwd=Path(__file__).resolve().parent.parent)
         end = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < end:
             try:

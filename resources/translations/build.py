@@ -25,7 +25,8 @@ LANGUAGES = ("fr_CA", "en")
 
 def tool(name: str) -> str:
     """The PySide6 tool next to this Python (the venv), else on PATH."""
-    beside = Path(sys.executable).with_name(name)
+    exe = name + ".exe" if sys.platform == "win32" else name  # venv\Scripts\pyside6-lrelease.exe
+    beside = Path(sys.executable).with_name(exe)
     found = str(beside) if beside.exists() else shutil.which(name)
     if not found:
         raise SystemExit(f"{name} not found: install PySide6 in this environment")

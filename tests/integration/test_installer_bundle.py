@@ -22,6 +22,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from app.store import KdfParams, Store, keys
+from installer import contents
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.bundle, pytest.mark.timeout(900)]
@@ -50,6 +51,8 @@ def test_the_bundle_runs_the_demo_and_the_app_without_the_source_tree(tmp_path):
     exe = bundle / ("clinicdesk.exe" if sys.platform == "win32" else "clinicdesk")
     internal = bundle / "_internal"
     assert not (internal / "tests").exists() and not (internal / "pytest").exists()
+    assert contents.missing_from_bundle(bundle) == []  # French shows French
+    assert (internal / "resources" / "icons" / "clinicdesk.ico").is_file()
     dangling = [p.name for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
     assert dangling == [], "links to trimmed Qt libraries left in the bundle"
     home, cwd = tmp_path / "home", tmp_path / "cwd"
