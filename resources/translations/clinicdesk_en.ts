@@ -406,6 +406,13 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>PasswordWait</name>
+        <message>
+            <source>Too many wrong passwords: try again in {seconds} s.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>PinDialog</name>
         <message>
             <source>QHR access key</source>
@@ -1432,6 +1439,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The key file beside the local store is missing. The store was kept unchanged; restore the file, or sign in online to rebuild the store.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Too many wrong passwords. Try again in {seconds} s.</source>
             <translation type="unfinished" />
         </message>
     </context>

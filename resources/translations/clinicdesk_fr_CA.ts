@@ -407,6 +407,13 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>PasswordWait</name>
+        <message>
+            <source>Too many wrong passwords: try again in {seconds} s.</source>
+            <translation>Trop de mots de passe erronés : réessayez dans {seconds} s.</translation>
+        </message>
+    </context>
+    <context>
         <name>PinDialog</name>
         <message>
             <source>QHR access key</source>
@@ -1434,6 +1441,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>The key file beside the local store is missing. The store was kept unchanged; restore the file, or sign in online to rebuild the store.</source>
             <translation>Le fichier de clé à côté du stockage local est absent. Le stockage a été conservé tel quel; restaurez le fichier, ou connectez-vous en ligne pour reconstruire le stockage.</translation>
+        </message>
+        <message>
+            <source>Too many wrong passwords. Try again in {seconds} s.</source>
+            <translation>Trop de mots de passe erronés. Réessayez dans {seconds} s.</translation>
         </message>
     </context>
     <context>
