@@ -110,6 +110,7 @@ class KeyState(StrEnum):
     PRESENT = "present"
     PIN_NEEDED = "pin_needed"
     SESSION_OPEN = "session_open"
+    BLOCKED = "blocked"  # the key's PIN is blocked: the viewer cannot be opened with it
     NO_SERVICE = "no_service"  # the smart-card (PC/SC) service is not running
 
 
