@@ -66,6 +66,8 @@ def store_dir() -> Path:
 
 def state_dir() -> Path:
     """Small per-user state that must survive a restart (the password throttle)."""
+    if os.environ.get("CLINICDESK_HOME"):  # the demo's throw-away folder
+        return Path(os.environ["CLINICDESK_HOME"]) / "state"
     import platformdirs
 
     return platformdirs.user_state_path(APP_NAME, appauthor=False)

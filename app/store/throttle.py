@@ -7,6 +7,9 @@ Schedule: the first `FREE` failures cost nothing; from then on each failure doub
 happened, a correct password typed after at most `CAP_S` works, and a success forgets the
 failures. A clock moved backwards never stretches the wait beyond the cap either.
 
+`unlock()` is Store.unlock under the same throttle, for the command-line tools that take the
+password (`clinicdesk audit verify`, `clinicdesk export`): they are offline guessing paths too.
+
 The file (`paths.state_dir()/throttle/<username>.json`, written atomically: temporary file then
 rename) holds a count and a time, nothing secret. Deleting or editing it only makes the throttle
 forget (it can never lock anybody out): acceptable for a local throttle, which only has to slow
@@ -124,3 +127,31 @@ class Throttle:
         tmp.write_text(json.dumps({"failures": record.failures, "last": record.last}),
                        encoding="utf-8")
         os.replace(tmp, path)
+
+
+def unlock(username: str | None, password: str, *, path: Path | None = None,
+           throttle: Throttle | None = None):
+    """`Store.unlock`, refused during a wait, a WrongPassword counted, a success resetting.
+    Keyed by `username`, or by the one recorded beside `path`."""
+    from app.store import keys
+    from app.store.errors import WrongPassword
+    from app.store.store import Store
+
+    throttle = throttle or Throttle()
+    user = username
+    if user is None and path is not None:
+        try:
+            user = keys.KeyFile.load(keys.key_file_path(Path(path))).username
+        except StoreError:
+            user = None  # Store.unlock says what is wrong with the store
+    if user:
+        throttle.check(user)
+    try:
+        store = Store.unlock(username, password, path=path)
+    except WrongPassword:
+        if user:
+            throttle.failed(user)
+        raise
+    if user:
+        throttle.succeeded(user)
+    return store

@@ -99,6 +99,7 @@ def test_a_new_object_reads_the_wait_back(tmp_path, throttle, clock):
 def test_a_new_process_reads_the_wait_back(tmp_path, throttle, clock):
     """The real default location (paths.state_dir) in a new process: XDG_STATE_HOME."""
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(ROOT)}
+    env.pop("CLINICDESK_HOME", None)
     script = ("import sys; from app.store.throttle import Throttle; t = Throttle(); "
               "print(t.path('1000001')); "
               "[t.failed('1000001') for _ in range(int(sys.argv[1]))] if sys.argv[1] != '0' "
