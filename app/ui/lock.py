@@ -51,12 +51,14 @@ class IdleWatcher(QObject):
 
 class PasswordWait(QObject):
     """Counts down a wait imposed after wrong passwords: `changed` each second (and when it
-    starts or ends); `text()` says it in the UI's language; `active` while it lasts."""
+    starts or ends); `text()` says it in the UI's language; `active` while it lasts. `clock`
+    (monotonic seconds) is replaceable: tests move it instead of sleeping."""
 
     changed = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
+        self.clock = time.monotonic
         self._end = 0.0
         self.timer = QTimer(self)
         self.timer.setInterval(250)
@@ -64,7 +66,7 @@ class PasswordWait(QObject):
 
     @property
     def seconds_left(self) -> int:
-        left = self._end - time.monotonic()
+        left = self._end - self.clock()
         return int(-(-left // 1)) if left > 0 else 0
 
     @property
@@ -72,7 +74,7 @@ class PasswordWait(QObject):
         return self.seconds_left > 0
 
     def start(self, wait_s: float) -> None:
-        self._end = time.monotonic() + max(0.0, wait_s)
+        self._end = self.clock() + max(0.0, wait_s)
         if self.active:
             self.timer.start()
         self.changed.emit()

@@ -137,6 +137,7 @@ def test_sign_in_window_says_the_wait_and_disables_the_button(
         ui_settings.server_url = server
         window = SignInWindow(session, ui_settings)
         qtbot.addWidget(window)
+        window.wait.clock = clock  # the countdown moves with the throttle's clock
         window.show()
         window.username.setText(USER)
         for _ in range(FREE):
@@ -170,10 +171,17 @@ def test_sign_in_window_shows_the_wait_left_after_a_restart(
     ui_settings.server_url, ui_settings.last_username = server, USER
     window = SignInWindow(session, ui_settings)
     qtbot.addWidget(window)
+    window.wait.clock = clock
     window.show()
     qtbot.waitUntil(lambda: "try again in" in window.message.text(), timeout=10000)
     assert window.message.text() == "Too many wrong passwords: try again in 8 s."
     assert not window.submit.isEnabled()
+    clock.now += 3.0
+    qtbot.waitUntil(lambda: window.message.text().endswith(" 5 s."), timeout=3000)
+    assert not window.submit.isEnabled()
+    clock.now += 5.0
+    qtbot.waitUntil(lambda: window.submit.isEnabled(), timeout=3000)
+    assert not window.message.isVisible()
 
 
 def test_lock_page_says_the_wait_and_disables_unlock(qtbot, session, server, ui_settings, clock):
@@ -188,6 +196,7 @@ def test_lock_page_says_the_wait_and_disables_unlock(qtbot, session, server, ui_
     window.show()
     window.lock()
     page = window.lock_page
+    page.wait.clock = clock  # the countdown moves with the throttle's clock
     for _ in range(FREE):
         page.password.setText("not-it")
         qtbot.mouseClick(page.unlock, Qt.MouseButton.LeftButton)
