@@ -191,6 +191,38 @@ def test_a_key_plugged_in_blocked_is_blocked_at_once(qhr_server, key_monitor, qh
         session.stop()
 
 
+def test_a_blocked_key_plugged_in_during_the_session_then_a_good_one(qhr_server, key_monitor,
+                                                                     qhr_key, qhr_pki, pcscd):
+    """Key events on the PC/SC thread: the blocked key is told at insertion; unplugged and a
+    usable key plugged in, the session opens again."""
+    from app.devices.virtual_key import VirtualKey
+
+    typist = Typist(PIN)
+    session, _ = make_session(qhr_server, key_monitor, "1000008", pin=typist,
+                              audit=list().append)
+    key = VirtualKey(qhr_pki.material("1000008"), pcscd.ports[0])
+    try:
+        assert session.state == State.NO_KEY
+        key.applet.tries = 0
+        key.insert()
+        assert wait_until(lambda: session.state == State.KEY_BLOCKED)
+        with pytest.raises(PinBlockedError):
+            session.open()
+        assert typist.asked == [] and key.applet.verify_attempts == 0
+        key.remove()
+        assert wait_until(lambda: session.state == State.NO_KEY)
+        pcscd.wait_for_card(pcscd.readers[0], present=False)
+        key.applet.tries = 3  # unblocked by the issuer (PUK)
+        key.insert()
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        session.open()
+        assert session.state == State.AUTHENTICATED and key.applet.verify_attempts == 1
+    finally:
+        session.stop()
+        key.remove()
+        pcscd.wait_for_card(pcscd.readers[0], present=False)
+
+
 def test_key_diagnose_says_blocked_and_what_to_do(virtual_key, pcscd):
     virtual_key.key.applet.tries = 0
     virtual_key.insert()
