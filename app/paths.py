@@ -7,6 +7,9 @@ bundle and the first run. Each location is the one its owner uses (no second opi
                                     Linux   ~/.local/share/ClinicDesk/stores/
     logs      (app/logsetup.py)     Windows %LOCALAPPDATA%\\ClinicDesk\\Logs\\
                                     Linux   ~/.local/state/ClinicDesk/log/
+    state     (app/store/throttle)  Windows %LOCALAPPDATA%\\ClinicDesk\\
+                                    Linux   ~/.local/state/ClinicDesk/ (throttle/: the failed
+                                    password attempts per app user, nothing secret)
 
 All per user, none in the roaming profile (an encrypted chart cache must not follow a user to
 other workstations) nor in the install folder (the MSI owns it; an upgrade replaces it; an
@@ -59,6 +62,15 @@ def store_dir() -> Path:
     import platformdirs
 
     return platformdirs.user_data_path(APP_NAME, appauthor=False) / "stores"
+
+
+def state_dir() -> Path:
+    """Small per-user state that must survive a restart (the password throttle)."""
+    if os.environ.get("CLINICDESK_HOME"):  # the demo's throw-away folder
+        return Path(os.environ["CLINICDESK_HOME"]) / "state"
+    import platformdirs
+
+    return platformdirs.user_state_path(APP_NAME, appauthor=False)
 
 
 def locations() -> Locations:

@@ -39,13 +39,14 @@ def password() -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from app.store import Store, StoreError  # here: SQLCipher and keyring, ≈ 60 ms to import
+    from app.store import StoreError  # here: SQLCipher and keyring, ≈ 60 ms to import
+    from app.store.throttle import unlock  # Store.unlock, throttled like the sign-in
 
     if args.store is None and not args.user:
         print("audit verify: give --user or --store", file=sys.stderr)
         return 2
     try:
-        store = Store.unlock(args.user, password(), path=args.store)
+        store = unlock(args.user, password(), path=args.store)
         try:
             verdict = store.verify_access_log()
         finally:

@@ -57,10 +57,10 @@ class Session:
 def signed_in(args: argparse.Namespace):
     from app.commands.audit import password
     from app.core.profiles import profile_from_json
-    from app.store import Store
+    from app.store.throttle import unlock  # Store.unlock, throttled like the sign-in
 
     secret = password()
-    store = Store.unlock(args.user, secret, path=args.store)
+    store = unlock(args.user, secret, path=args.store)
     client = None
     try:
         if args.server:

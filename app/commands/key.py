@@ -27,7 +27,7 @@ def print_report(report: dict) -> None:
         if card["key_id"]:
             line += f", key {card['key_id']}"
         if card["pin_blocked"]:
-            line += ", PIN blocked"
+            line += ", PIN BLOCKED (unblock with the PUK: QHR key issuer)"
         elif card["pin_tries_left"] is not None:
             line += f", PIN tries left {card['pin_tries_left']}"
         if card["error"]:

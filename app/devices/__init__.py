@@ -13,6 +13,7 @@ DeviceError                      root of this layer (a UserFacingError: translat
 ├── CardRemovedError             the key was removed during an operation
 ├── ApduError(data, sw)          card answered with a status word ≠ 90 00 (`sw_name`)
 │   ├── PinError(tries_left)     wrong PIN (63 Cx)
-│   └── PinBlockedError          PIN blocked (69 83)
+│   └── PinBlockedError          PIN blocked (69 83, 63 C0): unblocked by the issuer (PUK)
+├── PinFormatError               PIN outside the PIV rules (6-8 digits): refused, nothing sent
 └── VirtualKeyForbiddenError     virtual key asked for outside the demo and the tests
 """

@@ -20,8 +20,12 @@ VERDICTS = {
     "ready": (QT_TRANSLATE_NOOP(CTX, "The access key is connected and ready ({detail})."),
               "La clé d'accès est branchée et prête ({detail})."),
     "blocked": (QT_TRANSLATE_NOOP(
-        CTX, "The access key is locked (too many wrong PINs): it must be unblocked."),
-        "La clé d'accès est bloquée (trop de NIP erronés) : elle doit être débloquée."),
+        CTX, "The access key is blocked (too many wrong PINs) and cannot open the QHR viewer: "
+             "contact the issuer of the QHR key (or the clinic's support) to have it "
+             "unblocked with its PUK."),
+        "La clé d'accès est bloquée (trop de NIP erronés) et ne peut pas ouvrir le visualiseur "
+        "DSQ : communiquez avec l'émetteur de la clé DSQ (ou le soutien de la clinique) pour "
+        "la faire débloquer avec son PUK."),
     "unreadable": (QT_TRANSLATE_NOOP(
         CTX, "An access key is in the reader but cannot be read: unplug it and plug it back."),
         "Une clé d'accès est branchée mais illisible : débranchez-la puis rebranchez-la."),

@@ -97,12 +97,36 @@ class PinError(ApduError):
         self.tries_left = tries_left
 
 
+BLOCKED = QT_TRANSLATE_NOOP(
+    CTX, "The QHR access key is blocked: its PIN was entered wrong too many times, and the key "
+    "cannot be used until it is unblocked. Contact the issuer of your QHR key (or your "
+    "clinic's support) to have it unblocked with its PUK.")
+
+
 class PinBlockedError(ApduError):
-    """The PIN is blocked (69 83): the key must be unblocked by the issuer."""
+    """The PIN is blocked (69 83, or 63 C0): the key must be unblocked by the issuer (PUK)."""
 
     def __init__(self, sw: int = 0x6983):
-        super().__init__(b"", sw, "VERIFY", text(CTX, QT_TRANSLATE_NOOP(
-            CTX, "The access key is locked after too many wrong PINs. Call support.")))
+        super().__init__(b"", sw, "VERIFY", text(CTX, BLOCKED))
+
+
+PIN_LENGTH = QT_TRANSLATE_NOOP(
+    CTX, "The PIN of the QHR access key has 6 to 8 digits; {length} were typed. Nothing was "
+    "sent to the key: no attempt was used.")
+PIN_CHARACTERS = QT_TRANSLATE_NOOP(
+    CTX, "The PIN of the QHR access key has digits only (0 to 9). Nothing was sent to the key: "
+    "no attempt was used.")
+
+
+class PinFormatError(DeviceError):
+    """The PIN breaks the card's PIN rules: refused before anything is sent (no try used)."""
+
+    def __init__(self, length: int | None = None):
+        message = (text(CTX, PIN_LENGTH, length=length) if length is not None
+                   else text(CTX, PIN_CHARACTERS))
+        super().__init__("PIN refused locally: " + ("length" if length is not None
+                                                   else "characters"), message)
+        self.length = length
 
 
 class VirtualKeyForbiddenError(DeviceError):

@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from app.devices import tlv
 from app.devices.connection import Connection
-from app.devices.errors import ApduError, DeviceError, PinBlockedError, PinError
+from app.devices.errors import ApduError, DeviceError, PinBlockedError, PinError, PinFormatError
 
 PIV_AID = bytes.fromhex("A000000308000010000100")
 AUTHENTICATION_CERT = bytes.fromhex("5FC105")
@@ -28,6 +28,11 @@ PIN_REFERENCE = 0x80
 INS_SELECT, INS_GET_DATA, INS_VERIFY = 0xA4, 0xCB, 0x20
 INS_GENERAL_AUTHENTICATE, INS_GET_RESPONSE = 0x87, 0xC0
 SW_OK, SW_BLOCKED = 0x9000, 0x6983
+# SP 800-73-4 part 2, 2.4.3: the PIV Card Application PIN is 6 to 8 digits, each 0x30-0x39,
+# padded to 8 bytes with 0xFF. Every key read through this session (the virtual key included)
+# follows it, so a PIN outside it is refused here, before VERIFY: it could never match and
+# would cost a try.
+PIN_MIN, PIN_MAX = 6, 8
 SHORT_LC = 255
 
 # DigestInfo prefix of SHA-256 (PKCS #1 v1.5), for RSA keys: the card only does raw RSA.
@@ -58,6 +63,16 @@ def algorithm_for(public_key: object) -> Algorithm:
 def pad_pkcs1_sha256(message: bytes, size: int = 256) -> bytes:
     digest_info = SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
     return b"\x00\x01" + b"\xff" * (size - len(digest_info) - 3) + b"\x00" + digest_info
+
+
+def check_pin(pin: str) -> bytes:
+    """The PIN as VERIFY sends it (8 bytes), or PinFormatError: nothing is sent for a PIN that
+    breaks the rules (non-ASCII like "12345é", letters, other scripts' digits, wrong length)."""
+    if any(c not in "0123456789" for c in pin):
+        raise PinFormatError()
+    if not PIN_MIN <= len(pin) <= PIN_MAX:
+        raise PinFormatError(len(pin))
+    return pin.encode("ascii").ljust(PIN_MAX, b"\xff")
 
 
 class PivSession:
@@ -117,15 +132,21 @@ class PivSession:
             raise DeviceError(f"PIV certificate unreadable ({err})") from err
 
     def verify_pin(self, pin: str) -> None:
-        """PinError (with tries left) for a wrong PIN, PinBlockedError when blocked."""
-        raw = pin.encode()
-        if not 1 <= len(raw) <= 8:
-            raise PinError(0x6A80, self.pin_tries_left() or 0)
-        apdu = bytes([0, INS_VERIFY, 0, PIN_REFERENCE, 8]) + raw.ljust(8, b"\xff")
+        """PinFormatError (nothing sent) for a PIN outside the PIV rules, PinError (with tries
+        left) for a wrong PIN, PinBlockedError when blocked."""
+        apdu = bytes([0, INS_VERIFY, 0, PIN_REFERENCE, PIN_MAX]) + check_pin(pin)
         _, sw = self.connection.send_and_receive(apdu)
         tries = self._pin_status(sw)
         if tries is not None:
             raise PinError(sw, tries)
+
+    def pin_blocked(self) -> bool:
+        """Whether the PIN is blocked (an empty VERIFY: no try is used)."""
+        try:
+            self.pin_tries_left()
+        except PinBlockedError:
+            return True
+        return False
 
     def pin_tries_left(self) -> int | None:
         """Tries left (empty VERIFY), or None when the PIN is already verified."""

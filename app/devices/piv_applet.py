@@ -1,6 +1,8 @@
 """The PIV applet of the virtual QHR key: just what the ClinicDesk PIV session uses (SELECT,
 GET DATA 5FC105, VERIFY, GENERAL AUTHENTICATE with ECC P-256, GET RESPONSE, command
-chaining). Short APDUs only; answers over 256 bytes are split with 61xx as real cards do."""
+chaining). Short APDUs only; answers over 256 bytes are split with 61xx as real cards do.
+It counts the VERIFY commands it receives (`verify_attempts`, `verify_queries`) so that tests
+can tell how many PINs reached the card."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ class PivApplet:
         self.pin = pin.encode().ljust(8, b"\xff")
         self.tries = tries
         self.max_tries = tries
+        self.verify_attempts = 0  # VERIFY commands carrying a PIN (each may cost a try)
+        self.verify_queries = 0  # empty VERIFY commands (tries left; never cost a try)
         self.reset()
 
     def reset(self) -> None:
@@ -82,6 +86,10 @@ class PivApplet:
         return self._answer(tlv.tlv(0x53, content))
 
     def _verify(self, p1: int, p2: int, data: bytes) -> bytes:
+        if data:
+            self.verify_attempts += 1
+        else:
+            self.verify_queries += 1
         if p2 != PIN_REFERENCE:
             return sw_bytes(0x6A88)
         if self.tries == 0:

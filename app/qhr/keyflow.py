@@ -1,7 +1,12 @@
 """The key steps of opening a QHR session, on the devices layer's PC/SC thread (every APDU goes
 through `KeyMonitor.connect`): read the certificate, refuse a key that is not the profile's
 (before any PIN is asked), take a challenge from the gateway, ask the PIN through the
-`Interaction` until it verifies (tries left shown), sign, open the session at the gateway.
+`Interaction` until it verifies, sign, open the session at the gateway.
+
+The PIN is asked again after a wrong one with the card's answer as the reason ("Wrong PIN",
+tries left from 63 Cx), and after one that breaks the PIV rules with the rule (nothing was
+sent: the tries are unchanged). A blocked key (69 83) raises PinBlockedError before any PIN is
+asked.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import threading
 
 from app.core.errors import Cancelled
 from app.core.profiles import UserProfile
-from app.devices.errors import PinError
+from app.devices.errors import PinError, PinFormatError
 from app.devices.monitor import KeyMonitor
 from app.devices.pcsc import Device
 from app.devices.piv import KeyProof, PivSession, key_identifier
@@ -28,17 +33,19 @@ def authenticate(monitor: KeyMonitor, device: Device, user: UserProfile, gateway
             raise WrongKey()
         _check(cancel)
         challenge = gateway.challenge()
-        tries = piv.pin_tries_left()
+        tries, reason = piv.pin_tries_left(), None
         while tries is not None:
-            pin = interaction.request_pin(tries_left=tries, cancel=cancel)
+            pin = interaction.request_pin(reason=reason, tries_left=tries, cancel=cancel)
             _check(cancel)
             if not pin:
                 raise Cancelled()
             try:
                 piv.verify_pin(pin)
                 tries = None
+            except PinFormatError as err:  # refused before VERIFY: no try used
+                reason = err.text
             except PinError as err:
-                tries = err.tries_left
+                reason, tries = err.text, err.tries_left
         signature = piv.sign(challenge, cert)
     _check(cancel)
     try:

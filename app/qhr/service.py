@@ -1,8 +1,9 @@
 """`SessionKeys`: a QhrSession seen as the UI's KeyService (app.ui.services): `state()` gives
-the KeyState value ("absent", "present", "pin_needed", "session_open"), `add_listener(fn)`
-calls `fn(value)` at each change and `add_clear_listener(fn)` calls `fn(reason)` when the
-viewer must clear; both return an unsubscribe callable. Callbacks come on the thread that
-changed the session (the PC/SC thread for key events): the UI re-emits them as Qt signals.
+the KeyState value ("absent", "present", "pin_needed", "session_open", "blocked"),
+`add_listener(fn)` calls `fn(value)` at each change and `add_clear_listener(fn)` calls
+`fn(reason)` when the viewer must clear; both return an unsubscribe callable. Callbacks come
+on the thread that changed the session (the PC/SC thread for key events): the UI re-emits them
+as Qt signals.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from app.qhr.session import LockReason, QhrSession, SessionListener, State
 
 ABSENT, PRESENT, PIN_NEEDED, SESSION_OPEN = "absent", "present", "pin_needed", "session_open"
+BLOCKED = "blocked"
 
 
 def key_state(session: QhrSession) -> str:
@@ -20,6 +22,8 @@ def key_state(session: QhrSession) -> str:
         return SESSION_OPEN
     if state == State.PIN:
         return PIN_NEEDED
+    if state == State.KEY_BLOCKED and session.key_plugged:
+        return BLOCKED
     return PRESENT if session.key_plugged else ABSENT
 
 

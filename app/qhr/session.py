@@ -1,8 +1,11 @@
 """`QhrSession`: the QHR viewer's session, bound to the key plugged in (DOMAIN.md, "The QHR").
 
-States: NO_KEY → KEY_PRESENT → PIN → AUTHENTICATED → VIEWING → LOCKED, driven by the key
-monitor's events (app.devices.monitor: the session is a MonitorListener), by `open()` / `view()`
-(called on a worker thread: they make PC/SC and HTTP calls) and by an idle timeout.
+States: NO_KEY → KEY_PRESENT → PIN → AUTHENTICATED → VIEWING → LOCKED, and KEY_BLOCKED for a
+key whose PIN is blocked (seen at insertion with an empty VERIFY, which costs no try, or when
+the last try fails): `open()` refuses it (PinBlockedError, saying what to do) until another key
+is plugged in. Driven by the key monitor's events (app.devices.monitor: the session is a
+MonitorListener), by `open()` / `view()` (called on a worker thread: they make PC/SC and HTTP
+calls) and by an idle timeout.
 
 Key removed, idle, sign-out, another key plugged in: `lock(reason)` drops the session token,
 releases the viewer's data and calls every listener's `clear(reason)` at once (on the caller's
@@ -28,6 +31,7 @@ from app.core.data_class import DataClass
 from app.core.errors import Cancelled
 from app.core.profiles import Institution, UserProfile
 from app.core.text import Text
+from app.devices.errors import DeviceError, PinBlockedError
 from app.devices.monitor import KeyMonitor, MonitorListener
 from app.devices.pcsc import Device
 from app.qhr import keyflow
@@ -46,6 +50,7 @@ KEY_WAIT_S = 10.0  # after the person confirms the insert-key prompt
 class State(StrEnum):
     NO_KEY = "no_key"
     KEY_PRESENT = "key_present"
+    KEY_BLOCKED = "key_blocked"
     PIN = "pin"
     AUTHENTICATED = "authenticated"
     VIEWING = "viewing"
@@ -143,14 +148,27 @@ class QhrSession(MonitorListener):
 
     # -- key events (PC/SC thread) ----------------------------------------------------------
     def key_inserted(self, device: Device) -> None:
+        blocked = self._pin_blocked(device)  # before the state says "present": no open() yet
         with self._lock:
             if self._device is not None and device.reader != self._device.reader:
                 if self._token is not None or self.state == State.PIN:
                     self.lock(LockReason.OTHER_KEY)
                 return
             self._device = device
-            if self.state in (State.NO_KEY, State.LOCKED):
-                self._set(State.KEY_PRESENT)
+            if self.state in (State.NO_KEY, State.LOCKED, State.KEY_BLOCKED):
+                self._set(State.KEY_BLOCKED if blocked else State.KEY_PRESENT)
+
+    def _pin_blocked(self, device: Device) -> bool:
+        """An empty VERIFY (no try used); an unreadable key is not called blocked here (open()
+        will say what is wrong with it)."""
+        from app.devices.piv import PivSession
+
+        try:
+            with self.monitor.connect(device) as connection:
+                return PivSession(connection).pin_blocked()
+        except DeviceError as err:
+            log.info("QHR key PIN state not read (%s)", type(err).__name__)
+            return False
 
     def key_removed(self, device: Device) -> None:
         with self._lock:
@@ -201,15 +219,18 @@ class QhrSession(MonitorListener):
         with self._lock:
             if self._device is not device:
                 raise NoKey()
+            if self.state == State.KEY_BLOCKED:
+                raise PinBlockedError()  # nothing is sent to a blocked key
             self._cancel = cancel
             self._set(State.PIN)
         try:
             opened = keyflow.authenticate(self.monitor, device, self.user, self.gateway,
                                           self.interaction, self._cancel)
-        except BaseException:
+        except BaseException as err:
             with self._lock:
                 if self.state == State.PIN:
-                    self._set(State.KEY_PRESENT if self._device else State.NO_KEY)
+                    self._set(State.NO_KEY if self._device is None else State.KEY_BLOCKED
+                              if isinstance(err, PinBlockedError) else State.KEY_PRESENT)
             raise
         with self._lock:
             if self._cancel.is_set() or self._device is not device:

@@ -236,12 +236,23 @@ class MainWindow(Retranslatable, QMainWindow):
         self.lock_page.reset()
 
     def _unlock(self, password: str) -> None:
-        Op(self, lambda: self.services.session.verify_password(password)).on_success(
-            self._unlocked).start()
+        session = self.services.session
 
-    def _unlocked(self, ok: bool) -> None:
-        if not ok:
+        def check() -> tuple[bool, float]:  # the wait is enforced below (verify_password)
+            ok = session.verify_password(password)
+            return ok, 0.0 if ok else session.wait_left()
+        Op(self, check).on_success(lambda done: self._unlocked(*done)).on_failure(
+            self._unlock_refused).start()
+
+    def _unlock_refused(self, err: BaseException) -> None:
+        if hasattr(err, "wait_s"):  # app.store.throttle.TooManyAttempts: tried too early
+            self.lock_page.throttled(err.wait_s)
+        else:
             self.lock_page.refused()
+
+    def _unlocked(self, ok: bool, wait_s: float = 0.0) -> None:
+        if not ok:
+            self.lock_page.refused(wait_s)
             return
         self.menuBar().setEnabled(True)
         self.pages.setCurrentIndex(0)

@@ -25,6 +25,10 @@ KEY_HINTS = {
     KeyState.NO_SERVICE: QT_TRANSLATE_NOOP(
         "QhrPanel", "The smart-card service is not running: the access key cannot be read. "
         "Call technical support."),
+    KeyState.BLOCKED: QT_TRANSLATE_NOOP(
+        "QhrPanel", "Your QHR access key is blocked: its PIN was entered wrong too many times. "
+        "Contact the issuer of your QHR key (or your clinic's support) to have it unblocked "
+        "with its PUK, then plug it in again."),
 }
 
 CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cleared
@@ -79,6 +83,9 @@ class QhrPanel(Retranslatable, QWidget):
         elig = self.eligibility
         if elig is None:
             self.verdict.setText(self.tr("QHR eligibility cannot be checked on this workstation."))
+        elif elig.eligible and self.key_state == KeyState.BLOCKED:
+            self.verdict.setText(self.tr("The QHR viewer cannot be opened: your access key is "
+                                         "blocked."))
         elif elig.eligible:
             self.verdict.setText(self.tr("You may use the QHR viewer."))
         else:
@@ -86,7 +93,12 @@ class QhrPanel(Retranslatable, QWidget):
         reasons = [translate(r) for r in (elig.reasons if elig else ())]
         self.reasons.setText("\n".join(f"• {r}" for r in reasons))
         self.reasons.setVisible(bool(reasons))
-        self.key_hint.setVisible(self.eligible or self.key_state == KeyState.NO_SERVICE)
+        self.key_hint.setVisible(self.eligible or self.key_state in (KeyState.NO_SERVICE,
+                                                                     KeyState.BLOCKED))
+        kind = "error" if self.key_state == KeyState.BLOCKED else ""
+        if self.key_hint.property("kind") != kind:
+            self.key_hint.setProperty("kind", kind)
+            self.key_hint.style().polish(self.key_hint)
         self.key_hint.setText(self.tr(KEY_HINTS[self.key_state]))
         why = CLEARED.get(self.cleared_reason or "")
         self.cleared.setText(self.tr(why) if why else "")
@@ -101,7 +113,8 @@ class QhrPanel(Retranslatable, QWidget):
     def _update_controls(self) -> None:
         is_open = self.key_state == KeyState.SESSION_OPEN
         self.open_button.setVisible(self.eligible and self.viewer is not None and not is_open
-                                    and self.key_state != KeyState.NO_SERVICE)
+                                    and self.key_state not in (KeyState.NO_SERVICE,
+                                                               KeyState.BLOCKED))
         self.open_button.setEnabled(not self._opening)
         self.message.setVisible(bool(self.message.text()))
         shown = self.tabs is not None and is_open and self.eligible and not self.tabs.empty
@@ -121,6 +134,8 @@ class QhrPanel(Retranslatable, QWidget):
         elif self.tabs is not None and not self.tabs.empty:
             self.clear(self.cleared_reason or "closed")
         self.key_state, self.eligibility = state, eligibility
+        if state == KeyState.BLOCKED:
+            self.message.setText("")  # the key hint says it, with what to do
         self.retranslate()
         self._fetch_if_ready()
 
@@ -148,8 +163,8 @@ class QhrPanel(Retranslatable, QWidget):
 
     # -- session and data (background) -------------------------------------------------------
     def open_session(self) -> None:
-        if self.viewer is None or self._opening:
-            return
+        if self.viewer is None or self._opening or self.key_state == KeyState.BLOCKED:
+            return  # a blocked key is refused below too (app.qhr.session)
         self._opening = True
         self.message.setText("")
         self._update_controls()
@@ -165,7 +180,8 @@ class QhrPanel(Retranslatable, QWidget):
 
     def _failed(self, err: BaseException) -> None:
         self._opening = self._loading = False
-        self.message.setText(user_message(err))
+        if self.key_state != KeyState.BLOCKED:  # else the key hint says it already
+            self.message.setText(user_message(err))
         self._update_controls()
 
     def _fetch_if_ready(self) -> None:

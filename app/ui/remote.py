@@ -6,6 +6,11 @@ user's store is unlocked, or created on the first sign-in on this workstation); 
 cannot be reached, offline: `Store.unlock` checks the password against the keyring verifier and
 the profile comes from the last online sign-in. A wrong password is said as such, online or
 offline. The profile (staff data, not patient data) is kept in the settings for offline use.
+
+Guessing is slowed down here, below the UI (app.store.throttle): every sign-in (online or
+offline) and every unlock of the idle lock asks the user's throttle first, so an attempt made
+before the wait is over is refused (TooManyAttempts) without the password being checked, and a
+wrong password tells how long to wait (`PasswordRefused.wait_s`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ NEVER_ONLINE = QT_TRANSLATE_NOOP(
     CTX, "The central server cannot be reached, and you have never signed in on this "
     "workstation: sign in once while the server is reachable.")
 PROBE_TIMEOUT = 2.0
+
+
+class PasswordRefused(UserFacingError):
+    """Wrong username or password; `wait_s`: the wait imposed before the next attempt."""
+
+    def __init__(self, wait_s: float = 0.0):
+        super().__init__(text(CTX, WRONG_PASSWORD))
+        self.wait_s = wait_s
 
 
 class _Verifier:
@@ -52,8 +65,9 @@ class _Verifier:
 class RemoteSession:
     """SessionService over app.sync (online) and app.store (online and offline)."""
 
-    def __init__(self, demo_users: Sequence[DemoUser] = (), settings=None):
+    def __init__(self, demo_users: Sequence[DemoUser] = (), settings=None, throttle=None):
         from app.settings import Settings
+        from app.store.throttle import Throttle
 
         self._demo_users = tuple(demo_users)
         self.settings = settings or Settings()
@@ -61,6 +75,8 @@ class RemoteSession:
         self.executor = None  # app.store.StoreExecutor: the one thread that owns the store
         self.profile: UserProfile | None = None
         self._verifier: _Verifier | None = None
+        self._username = ""  # as typed at sign-in: the throttle's key
+        self.throttle = throttle or Throttle()
         self._lock = threading.Lock()
 
     def demo_users(self) -> Sequence[DemoUser]:
@@ -76,24 +92,39 @@ class RemoteSession:
 
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> Session:
+        from app.store.errors import WrongPassword
         from app.sync.errors import Kind, SyncError
 
         server = server.rstrip("/")
         with self._lock:
+            self.throttle.check(username)  # too early: refused, the password is not checked
             try:
                 profile, client = self._online(server, username, password)
                 online = True
             except SyncError as err:
                 if err.kind is Kind.AUTH or err.status in (400, 401):
-                    raise UserFacingError(text(CTX, WRONG_PASSWORD)) from None
+                    raise PasswordRefused(self.throttle.failed(username)) from None
                 if not err.transient:
                     raise
                 log.info("server unreachable (%s): offline sign-in", err.kind.value)
                 profile, client, online = self._saved_profile(username), None, False
-            self.executor = self._open_store(username, password, create=online)
+            try:
+                self.executor = self._open_store(username, password, create=online)
+            except WrongPassword:  # offline: the store's wrapped key refused the password
+                if client is not None:  # online, the server took it: not a guess
+                    client.close()
+                    raise PasswordRefused() from None
+                raise PasswordRefused(self.throttle.failed(username)) from None
+            self.throttle.succeeded(username)
             self.client, self.profile = client, profile
-            self._verifier = _Verifier(password)
+            self._verifier, self._username = _Verifier(password), username
         return Session(profile, server, online)
+
+    def wait_left(self, username: str | None = None) -> float:
+        """Seconds before the next password attempt of `username` (default: the signed-in
+        user) is accepted; 0 when it may be tried now."""
+        username = self._username if username is None else username
+        return self.throttle.wait_left(username) if username else 0.0
 
     def _online(self, server: str, username: str, password: str):
         from app.sync.client import FhirClient
@@ -119,17 +150,15 @@ class RemoteSession:
     def _open_store(self, username: str, password: str, *, create: bool):
         """The user's store on its own thread; created at the first online sign-in."""
         from app.store import Store, StoreExecutor
-        from app.store.errors import StoreNotFound, WrongPassword
+        from app.store.errors import StoreNotFound
 
         def opener() -> Store:
             try:
-                return Store.unlock(username, password)
+                return Store.unlock(username, password)  # WrongPassword: counted by sign_in
             except StoreNotFound:
                 if not create:
                     raise UserFacingError(text(CTX, NEVER_ONLINE)) from None
                 return Store.create(username, password)
-            except WrongPassword:
-                raise UserFacingError(text(CTX, WRONG_PASSWORD)) from None
 
         executor = StoreExecutor(opener)
         try:
@@ -141,7 +170,17 @@ class RemoteSession:
         return executor
 
     def verify_password(self, password: str) -> bool:
-        return bool(self._verifier and self._verifier.check(password))
+        """The idle lock's check, throttled like sign-in (TooManyAttempts when too early)."""
+        verifier, username = self._verifier, self._username
+        if verifier is None or not username:
+            return False
+        self.throttle.check(username)
+        ok = verifier.check(password)
+        if ok:
+            self.throttle.succeeded(username)
+        else:
+            self.throttle.failed(username)
+        return ok
 
     def sign_out(self, purge_charts: bool = False) -> None:
         """Sign out; the cache keeps only the charts opened in the retention period, or none
@@ -149,6 +188,7 @@ class RemoteSession:
         with self._lock:
             client, executor = self.client, self.executor
             self.client = self.executor = self.profile = self._verifier = None
+            self._username = ""
         if client is not None:
             try:
                 client.sign_out()

@@ -42,13 +42,20 @@ class SessionService(Protocol):
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> Session:
         """Online when the server answers (token + profile; creates or unlocks the user's
-        store), else offline against the local store. Wrong password: UserFacingError."""
+        store), else offline against the local store. Wrong password: UserFacingError with
+        `wait_s` (the wait now imposed); an attempt made during that wait is refused with
+        app.store.throttle.TooManyAttempts (`wait_s` left) without checking the password."""
 
     def probe(self, server: str) -> bool:
         """True when the central server answers (quick, short timeout)."""
 
     def verify_password(self, password: str) -> bool:
-        """Idle-lock re-entry for the signed-in user."""
+        """Idle-lock re-entry for the signed-in user; throttled like sign-in (TooManyAttempts
+        when made during the wait)."""
+
+    def wait_left(self, username: str | None = None) -> float:
+        """Seconds before a password attempt of `username` (default: the signed-in user) is
+        accepted; 0 when it may be tried now."""
 
     def sign_out(self) -> None: ...
 
@@ -103,6 +110,7 @@ class KeyState(StrEnum):
     PRESENT = "present"
     PIN_NEEDED = "pin_needed"
     SESSION_OPEN = "session_open"
+    BLOCKED = "blocked"  # the key's PIN is blocked: the viewer cannot be opened with it
     NO_SERVICE = "no_service"  # the smart-card (PC/SC) service is not running
 
 

@@ -45,7 +45,13 @@ class SignInWindow(Retranslatable, QWidget):
         self._offline = False
         self._op = None  # app.ui.op.Op (imported on first use: start-up time)
         self._shown = False
+        self._error = ""  # the last failure's text, shown above the wait after wrong passwords
         self._build()
+        from app.ui.lock import PasswordWait
+
+        self.wait = PasswordWait(self)
+        self.wait.changed.connect(self._show_wait)
+        self.username.textChanged.connect(self._username_changed)
         self.server.setText(settings.server_url)
         self.username.setText(settings.last_username)
         self._show_server_field(not settings.server_url)
@@ -62,6 +68,16 @@ class SignInWindow(Retranslatable, QWidget):
         if self._probe_pending:  # after the first paint: start-up time is the window's
             self._probe_pending = False
             QTimer.singleShot(PROBE_DELAY_MS, lambda: self.probe(self._settings.server_url))
+            QTimer.singleShot(PROBE_DELAY_MS, self._ask_wait)
+
+    def _ask_wait(self) -> None:
+        """After a restart: the wait that wrong passwords of the last user still impose."""
+        from app.ui.op import Op
+
+        username = self.username.text().strip()
+        if username:
+            Op(self, lambda: self._session.wait_left(username)).on_success(
+                lambda wait_s: self._start_wait(wait_s, "") if wait_s > 0 else None).start()
 
     def probe(self, server: str) -> None:
         """Tell before sign-in when the server cannot be reached (offline sign-in follows)."""
@@ -167,6 +183,8 @@ class SignInWindow(Retranslatable, QWidget):
         ) if not value]
         if missing:
             return self._say("error", missing[0][1], missing[0][0])
+        if self.wait.active:  # Enter during the wait (the button is disabled)
+            return None
         from app.ui.op import Op
 
         self._set_busy(True)
@@ -190,10 +208,34 @@ class SignInWindow(Retranslatable, QWidget):
         self.password.setFocus()
         self._message = ("error", user_message(err))
         self._render_message()
+        wait_s = getattr(err, "wait_s", 0.0)  # remote.PasswordRefused, throttle.TooManyAttempts
+        if wait_s > 0:
+            from app.store.throttle import TooManyAttempts  # loaded already by the sign-in
+
+            self._start_wait(wait_s, "" if isinstance(err, TooManyAttempts)
+                             else user_message(err))
+
+    def _start_wait(self, wait_s: float, error: str) -> None:
+        self._error = error
+        self.wait.start(wait_s)
+
+    def _show_wait(self) -> None:
+        self.submit.setEnabled(not self.wait.active and self.username.isEnabled())
+        if self.wait.active:
+            self._message = ("error", "\n".join(t for t in (self._error, self.wait.text()) if t))
+        elif self._message and self._message[0] == "error":
+            self._message = ("error", self._error)
+        self._render_message()
+
+    def _username_changed(self) -> None:
+        if self.wait.active:  # another user's own wait is told by the next attempt
+            self._error = ""
+            self.wait.stop()
 
     def _set_busy(self, busy: bool) -> None:
         for w in (self.server, self.username, self.password, self.submit, self.change_server):
             w.setEnabled(not busy)
+        self.submit.setEnabled(not busy and not self.wait.active)
         self._message = ("info", "") if busy else self._message
         if busy:
             self._say("info", QT_TRANSLATE_NOOP("SignInWindow", "Signing in…"))

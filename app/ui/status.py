@@ -15,6 +15,7 @@ KEY_TEXTS = {
     KeyState.PIN_NEEDED: QT_TRANSLATE_NOOP("StatusBar", "QHR key: PIN needed"),
     KeyState.SESSION_OPEN: QT_TRANSLATE_NOOP("StatusBar", "QHR key: session open"),
     KeyState.NO_SERVICE: QT_TRANSLATE_NOOP("StatusBar", "QHR key: smart-card service not running"),
+    KeyState.BLOCKED: QT_TRANSLATE_NOOP("StatusBar", "QHR key: blocked (PIN)"),
 }
 
 

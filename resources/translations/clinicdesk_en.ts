@@ -406,6 +406,13 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>PasswordWait</name>
+        <message>
+            <source>Too many wrong passwords: try again in {seconds} s.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>PinDialog</name>
         <message>
             <source>QHR access key</source>
@@ -413,7 +420,7 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Type the PIN of your QHR access key.</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>{n} attempt(s) left before the key locks.</source>
@@ -421,6 +428,14 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Insert your QHR access key, then choose OK.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type the PIN of your QHR access key (6 to 8 digits).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last attempt: one more wrong PIN blocks the key.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -488,6 +503,14 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Open the QHR session</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Your QHR access key is blocked: its PIN was entered wrong too many times. Contact the issuer of your QHR key (or your clinic's support) to have it unblocked with its PUK, then plug it in again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR viewer cannot be opened: your access key is blocked.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -857,6 +880,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>QHR key: smart-card service not running</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>QHR key: blocked (PIN)</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>SummaryPage</name>
@@ -1058,10 +1085,22 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The access key is locked after too many wrong PINs. Call support.</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>The virtual access key is only available in the demo and in tests.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The QHR access key is blocked: its PIN was entered wrong too many times, and the key cannot be used until it is unblocked. Contact the issuer of your QHR key (or your clinic's support) to have it unblocked with its PUK.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The PIN of the QHR access key has 6 to 8 digits; {length} were typed. Nothing was sent to the key: no attempt was used.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The PIN of the QHR access key has digits only (0 to 9). Nothing was sent to the key: no attempt was used.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -1432,6 +1471,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The key file beside the local store is missing. The store was kept unchanged; restore the file, or sign in online to rebuild the store.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Too many wrong passwords. Try again in {seconds} s.</source>
             <translation type="unfinished" />
         </message>
     </context>

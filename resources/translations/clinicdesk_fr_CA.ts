@@ -407,6 +407,13 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>PasswordWait</name>
+        <message>
+            <source>Too many wrong passwords: try again in {seconds} s.</source>
+            <translation>Trop de mots de passe erronés : réessayez dans {seconds} s.</translation>
+        </message>
+    </context>
+    <context>
         <name>PinDialog</name>
         <message>
             <source>QHR access key</source>
@@ -414,7 +421,7 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>Type the PIN of your QHR access key.</source>
-            <translation>Entrez le NIP de votre clé d'accès DSQ.</translation>
+            <translation type="vanished">Entrez le NIP de votre clé d'accès DSQ.</translation>
         </message>
         <message>
             <source>{n} attempt(s) left before the key locks.</source>
@@ -423,6 +430,14 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Insert your QHR access key, then choose OK.</source>
             <translation>Insérez votre clé d'accès DSQ, puis choisissez OK.</translation>
+        </message>
+        <message>
+            <source>Type the PIN of your QHR access key (6 to 8 digits).</source>
+            <translation>Entrez le NIP de votre clé d'accès DSQ (6 à 8 chiffres).</translation>
+        </message>
+        <message>
+            <source>Last attempt: one more wrong PIN blocks the key.</source>
+            <translation>Dernier essai : un autre NIP incorrect bloquera la clé.</translation>
         </message>
     </context>
     <context>
@@ -490,6 +505,14 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Open the QHR session</source>
             <translation>Ouvrir la session DSQ</translation>
+        </message>
+        <message>
+            <source>Your QHR access key is blocked: its PIN was entered wrong too many times. Contact the issuer of your QHR key (or your clinic's support) to have it unblocked with its PUK, then plug it in again.</source>
+            <translation>Votre clé d'accès DSQ est bloquée : son NIP a été mal entré trop de fois. Communiquez avec l'émetteur de votre clé DSQ (ou le soutien de votre clinique) pour la faire débloquer avec son PUK, puis rebranchez-la.</translation>
+        </message>
+        <message>
+            <source>The QHR viewer cannot be opened: your access key is blocked.</source>
+            <translation>Le visualiseur DSQ ne peut pas être ouvert : votre clé d'accès est bloquée.</translation>
         </message>
     </context>
     <context>
@@ -858,6 +881,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>QHR key: smart-card service not running</source>
             <translation>Clé DSQ : service de cartes à puce arrêté</translation>
         </message>
+        <message>
+            <source>QHR key: blocked (PIN)</source>
+            <translation>Clé DSQ : bloquée (NIP)</translation>
+        </message>
     </context>
     <context>
         <name>SummaryPage</name>
@@ -1059,11 +1086,23 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>The access key is locked after too many wrong PINs. Call support.</source>
-            <translation>La clé d'accès est bloquée après trop de NIP incorrects. Appelez le soutien.</translation>
+            <translation type="vanished">La clé d'accès est bloquée après trop de NIP incorrects. Appelez le soutien.</translation>
         </message>
         <message>
             <source>The virtual access key is only available in the demo and in tests.</source>
             <translation>La clé d'accès virtuelle n'est offerte que dans la démo et les tests.</translation>
+        </message>
+        <message>
+            <source>The QHR access key is blocked: its PIN was entered wrong too many times, and the key cannot be used until it is unblocked. Contact the issuer of your QHR key (or your clinic's support) to have it unblocked with its PUK.</source>
+            <translation>La clé d'accès DSQ est bloquée : son NIP a été mal entré trop de fois, et la clé ne peut pas servir tant qu'elle n'est pas débloquée. Communiquez avec l'émetteur de votre clé DSQ (ou le soutien de votre clinique) pour la faire débloquer avec son PUK.</translation>
+        </message>
+        <message>
+            <source>The PIN of the QHR access key has 6 to 8 digits; {length} were typed. Nothing was sent to the key: no attempt was used.</source>
+            <translation>Le NIP de la clé d'accès DSQ compte de 6 à 8 chiffres; {length} ont été entrés. Rien n'a été envoyé à la clé : aucun essai n'a été utilisé.</translation>
+        </message>
+        <message>
+            <source>The PIN of the QHR access key has digits only (0 to 9). Nothing was sent to the key: no attempt was used.</source>
+            <translation>Le NIP de la clé d'accès DSQ ne contient que des chiffres (0 à 9). Rien n'a été envoyé à la clé : aucun essai n'a été utilisé.</translation>
         </message>
     </context>
     <context>
@@ -1434,6 +1473,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>The key file beside the local store is missing. The store was kept unchanged; restore the file, or sign in online to rebuild the store.</source>
             <translation>Le fichier de clé à côté du stockage local est absent. Le stockage a été conservé tel quel; restaurez le fichier, ou connectez-vous en ligne pour reconstruire le stockage.</translation>
+        </message>
+        <message>
+            <source>Too many wrong passwords. Try again in {seconds} s.</source>
+            <translation>Trop de mots de passe erronés. Réessayez dans {seconds} s.</translation>
         </message>
     </context>
     <context>

@@ -81,7 +81,10 @@ def test_errors_on_the_gui_thread_come_back_to_the_worker(qtbot):
 
 @pytest.mark.parametrize("language", ["fr_CA"])
 def test_pin_dialog_in_french(qtbot, french, language):
-    dialog = PinDialog(None, None, 1)
+    dialog = PinDialog(None, None, 2)
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == "Clé d'accès DSQ"
-    assert dialog.warning.text() == "Il reste 1 essai(s) avant le blocage de la clé."
+    assert dialog.warning.text() == "Il reste 2 essai(s) avant le blocage de la clé."
+    last = PinDialog(None, None, 1)
+    qtbot.addWidget(last)
+    assert last.warning.text() == "Dernier essai : un autre NIP incorrect bloquera la clé."

@@ -2,7 +2,10 @@
 pcscd with the virtual key of the demo account, the user's store in the real Secret Service,
 the main window wired by app.ui.remote_qhr (KeyMonitor → QhrSession), the PIN typed in the
 dialog the GuiInteraction opens. Eligible (three tabs filled, locale formatting, screenshots in
-both languages, key removal clears at once) and not eligible (every reason, no data widget)."""
+both languages, key removal clears at once) and not eligible (every reason, no data widget).
+The PIN, in both languages: a PIN outside the rules refused in the dialog (nothing sent), a
+wrong PIN said with the tries left, and a blocked key said as such by the panel, the status bar
+and the viewer service, with nothing that offers (or performs) an open."""
 
 from __future__ import annotations
 
@@ -14,13 +17,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget
 
+from app.devices.errors import PinBlockedError
 from app.devices.monitor import KeyMonitor, QueueListener
 from app.devices.piv_applet import DEFAULT_PIN
 from app.ui.i18n import set_language
 from app.ui.main_window import MainWindow
+from app.ui.pin_dialog import PinDialog
 from app.ui.services import KeyState, PatientSummary
 from server.seed import staff
 from tests.integration.qhr_helpers import patient_of
+from tests.integration.test_qhr_pin import BLOCKED, RULE_DIGITS, RULE_LENGTH, WRONG
 
 TS_DIR = Path(__file__).resolve().parents[2] / "resources" / "translations"
 sys.path.insert(0, str(TS_DIR))
@@ -70,8 +76,6 @@ def signed_in(qtbot, qhr_server, pcscd, ui_settings, tmp_path, monkeypatch):
 
 
 def type_pin(qtbot, window: MainWindow, pin: str) -> None:
-    from app.ui.pin_dialog import PinDialog
-
     def dialog():
         found = [d for d in window.findChildren(PinDialog) if d.isVisible()]
         return found[0] if found else None
@@ -240,3 +244,90 @@ def test_the_demo_menu_inserts_and_removes_the_virtual_key(qtbot, signed_in, pcs
         if key.inserted:
             key.remove()
         pcscd.wait_for_card(pcscd.readers[0], present=False)
+
+
+# -- the PIN: rules, wrong PIN, blocked key (VERIFY commands counted at the card) -------------
+EN, FR = 0, 1
+
+
+def _dialog(qtbot, window, seen: list) -> PinDialog:
+    """The PIN dialog now open (a new one each time the key flow asks again)."""
+    def fresh():
+        found = [d for d in window.findChildren(PinDialog) if d.isVisible() and d not in seen]
+        return found[0] if found else None
+    qtbot.waitUntil(lambda: fresh() is not None, timeout=10000)
+    seen.append(fresh())
+    return seen[-1]
+
+
+def _ok(qtbot, dialog: PinDialog, pin: str) -> None:
+    dialog.pin.setText(pin)  # setText: accented text cannot be typed with keyClicks
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize("language", ["en", "fr_CA"])
+def test_pin_rules_wrong_pin_then_blocked_key_everywhere(
+        qtbot, qm_files, signed_in, qhr_key, patient, language):
+    lang = FR if language == "fr_CA" else EN
+    assert set_language(language)
+    try:
+        key = qhr_key("1000001")
+        applet = key.key.applet
+        window = signed_in("1000001")
+        panel = window.qhr_panel
+        qtbot.waitUntil(lambda: panel.key_state == KeyState.PRESENT, timeout=10000)
+        panel.set_patient(patient)
+        qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+        seen: list = []
+        dialog = _dialog(qtbot, window, seen)
+        refused = (("123456789", RULE_LENGTH, {"n": 9}), ("12345", RULE_LENGTH, {"n": 5}),
+                   ("12345é", RULE_DIGITS, {}), ("12a456", RULE_DIGITS, {}))
+        for pin, rule, args in refused:
+            _ok(qtbot, dialog, pin)
+            assert dialog.isVisible() and dialog.warning.text() == rule[lang].format(**args)
+        assert applet.verify_attempts == 0 and applet.tries == 3  # nothing sent
+        _ok(qtbot, dialog, "000000")
+        for left in (2, 1):
+            dialog = _dialog(qtbot, window, seen)
+            assert dialog.warning.text() == WRONG[lang].format(n=left)
+            assert applet.verify_attempts == 3 - left
+            _ok(qtbot, dialog, "000000")
+        qtbot.waitUntil(lambda: panel.key_state == KeyState.BLOCKED, timeout=10000)
+        qtbot.waitUntil(lambda: not panel._opening, timeout=10000)
+        assert applet.verify_attempts == 3
+        _blocked_everywhere(qtbot, window, panel, applet, lang)
+    finally:
+        set_language("en")
+
+
+def _blocked_everywhere(qtbot, window, panel, applet, lang: int) -> None:
+    hint = {EN: "Your QHR access key is blocked", FR: "Votre clé d'accès DSQ est bloquée"}
+    verdict = {EN: "The QHR viewer cannot be opened: your access key is blocked.",
+               FR: "Le visualiseur DSQ ne peut pas être ouvert : votre clé d'accès est bloquée."}
+    assert panel.key_hint.isVisible() and panel.key_hint.text().startswith(hint[lang])
+    assert "PUK" in panel.key_hint.text()
+    assert panel.verdict.text() == verdict[lang]
+    assert not panel.open_button.isVisible()
+    assert not panel.message.isVisible()  # said once, in the hint
+    status = ("QHR key: blocked (PIN)", "Clé DSQ : bloquée (NIP)")
+    assert window.status.key_label.text() == status[lang]
+    sent = (applet.verify_attempts, applet.verify_queries)
+    panel.open_session()  # the button is hidden; a direct call does nothing either
+    with pytest.raises(PinBlockedError) as refused:  # and the service below refuses
+        window.services.viewer.open()
+    assert str(refused.value.text) == BLOCKED[EN]
+    qtbot.wait(100)
+    assert [d for d in window.findChildren(PinDialog) if d.isVisible()] == []
+    assert (applet.verify_attempts, applet.verify_queries) == sent
+
+
+def test_a_key_plugged_in_blocked_never_offers_open(
+        qtbot, signed_in, qhr_key, patient):
+    key = qhr_key("1000001")
+    key.key.applet.tries = 0
+    window = signed_in("1000001")
+    panel = window.qhr_panel
+    qtbot.waitUntil(lambda: panel.key_state == KeyState.BLOCKED, timeout=10000)
+    panel.set_patient(patient)
+    _blocked_everywhere(qtbot, window, panel, key.key.applet, EN)
+    assert key.key.applet.verify_attempts == 0

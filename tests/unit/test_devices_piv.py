@@ -66,7 +66,7 @@ def test_pin_tries_blocked_and_signature(material):
         session.sign(b"x", material.cert)
     assert not_verified.value.sw_name == "SECURITY_CONDITION_NOT_SATISFIED"
     with pytest.raises(PinError) as wrong:
-        session.verify_pin("1234")
+        session.verify_pin("654321")
     assert (wrong.value.sw, wrong.value.tries_left) == (0x63C2, 2)
     session.verify_pin("123456")
     assert session.pin_tries_left() is None
