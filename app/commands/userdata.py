@@ -46,9 +46,11 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def remove_all() -> dict:
-    """Delete every store (files and keyring entries), the settings file and the logs."""
+    """Delete every store (files and keyring entries), the settings file, the logs and the
+    password throttle's files (they name the app users who signed in here)."""
     from app import logsetup, paths
     from app.store import keys
+    from app.store.throttle import Throttle
     from app.store.store import remove_files
 
     where = paths.locations()
@@ -64,6 +66,9 @@ def remove_all() -> dict:
         shutil.rmtree(where.log_dir)
     if where.settings_file.exists():
         where.settings_file.unlink()
+    throttle = Throttle().folder
+    if throttle.is_dir():
+        shutil.rmtree(throttle)
     return {"removed_stores": removed, "settings": str(where.settings_file),
             "logs": str(where.log_dir)}
 

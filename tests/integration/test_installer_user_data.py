@@ -11,6 +11,7 @@ import keyring
 import pytest
 
 from app.store import KdfParams, Store, keys
+from app.store.throttle import Throttle
 
 ROOT = Path(__file__).resolve().parents[2]
 # The user's folders are moved into tmp_path with the XDG variables, which only Linux reads.
@@ -36,6 +37,7 @@ def user_files(tmp_path, monkeypatch):
     logs = tmp_path / "state" / "ClinicDesk" / "log"
     logs.mkdir(parents=True)
     (logs / "clinicdesk.log").write_text("started\n")
+    Throttle().failed("installer-test")
     yield db, key_file, settings, logs
     keys.delete_keyring_entries(key_file)
 
@@ -65,9 +67,10 @@ def test_nothing_is_removed_without_the_explicit_flag(user_files):
 
 def test_remove_deletes_the_stores_their_keyring_entries_settings_and_logs(user_files):
     db, key_file, settings, logs = user_files
+    assert Throttle().folder.is_dir()
     done = cli("remove", "--yes-remove-local-charts")
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["removed_stores"] == [db.name]
     assert not db.exists() and not keys.key_file_path(db).exists()
-    assert not settings.exists() and not logs.exists()
+    assert not settings.exists() and not logs.exists() and not Throttle().folder.exists()
     assert keyring.get_password(keys.SERVICE, key_file.account) is None
