@@ -102,6 +102,11 @@ def unacknowledged(conn, limit: int = 100) -> list[Entry]:
     return [Entry(*r) for r in rows]
 
 
+def acknowledged(conn) -> set[int]:
+    """The sequence numbers the server has acknowledged."""
+    return {r[0] for r in conn.execute("SELECT seq FROM access_log_ack")}
+
+
 def acknowledge(conn, seqs: list[int]) -> None:
     """The server has these entries; the hashed rows are not touched."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")

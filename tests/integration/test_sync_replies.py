@@ -44,6 +44,7 @@ def edited(fn):
         bundle = json.loads(body)
         fn(bundle)
         return json.dumps(bundle).encode()
+    make.__name__ = fn.__name__
     return make
 
 
@@ -107,6 +108,7 @@ def bogus_entries(count: int, size: int):
         body = memoryview(built[0])
         return (bytes(body[i:i + 65536]) for i in range(0, len(body), 65536))
     make.prepare = prepare
+    make.__name__ = f"bogus_{count}_entries_of_{size}_bytes"
     return make
 
 
@@ -160,8 +162,7 @@ def workstation(sync_server, fault_proxy_factory, workstation_factory):
 
 
 @pytest.mark.parametrize(("marker", "make", "action", "words"), CASES,
-                         ids=[f"{c[1].__name__ if hasattr(c[1], '__name__') else 'bogus'}-"
-                              f"{c[2].__name__}-{i}" for i, c in enumerate(CASES)])
+                         ids=[f"{c[1].__name__}-{c[2].__name__}" for c in CASES])
 def test_bad_reply_is_refused_and_nothing_is_cached(sync_server, workstation, marker, make,
                                                     action, words):
     proxy, ws = workstation
