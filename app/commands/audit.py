@@ -94,7 +94,9 @@ def _compare_online(args: argparse.Namespace, username: str, secret: str, entrie
         client.close()
     print(f"server: {result.on_server} entries match, {len(result.pending)} not pushed yet")
     for label, seqs in (("acknowledged but missing on the server", result.missing),
-                        ("differing from the server's copy", result.differing)):
+                        ("differing from the server's copy", result.differing),
+                        ("acknowledged by the server but gone from the local log",
+                         result.gone)):
         if seqs:
             print(f"server: entries {_ranges(seqs)} {label}")
     return 0 if result.ok else 1

@@ -7,7 +7,8 @@ number only, never by content.
 An entry found on the server but not acknowledged locally is fine (the answer to its push was
 lost); one neither acknowledged nor on the server is waiting to be pushed. An acknowledged
 entry the server does not hold, or holds differently, is a mismatch: the local row was edited
-or rewritten after it was pushed, or the server's copy was.
+or rewritten after it was pushed, or the server's copy was. So is an acknowledgement whose
+entry is no longer in the local log (the tail removed, the keyring anchor deleted with it).
 """
 
 from __future__ import annotations
@@ -32,16 +33,18 @@ class Comparison:
     pending: list[int] = field(default_factory=list)  # not pushed yet
     missing: list[int] = field(default_factory=list)  # acknowledged, not on the server
     differing: list[int] = field(default_factory=list)  # on the server, saying otherwise
+    gone: list[int] = field(default_factory=list)  # acknowledged, no longer in the local log
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.differing
+        return not self.missing and not self.differing and not self.gone
 
 
 def compare(client: FhirClient, entries: list[Any], acknowledged: set[int],
             cancel: threading.Event | None = None) -> Comparison:
     """`entries`: app.store.access_log.Entry rows; `acknowledged`: their seqs the server took."""
     result = Comparison(checked=len(entries))
+    result.gone = sorted(acknowledged - {e.seq for e in entries})
     for i in range(0, len(entries), HASHES_PER_SEARCH):
         check_cancel(cancel)
         batch = entries[i:i + HASHES_PER_SEARCH]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import keyring
 import pytest
 
 from app import cli
@@ -115,6 +116,20 @@ def test_log_rewritten_with_head_and_anchor_is_caught_online(pushed_store, capsy
     assert code == 1, out
     assert named in out
     assert "p10" not in out and "urgence" not in out
+
+
+def test_tail_removed_with_head_and_anchor_is_caught_online(pushed_store, capsys):
+    """Entries 5–8 removed, the in-file head fixed, the keyring anchor deleted: locally the
+    shorter log is consistent; the server's acknowledgements of 5 and 6 still tell."""
+    path, base = pushed_store
+    tamper_file(path, rewrite_from(99, drop=(5, 6, 7, 8)))
+    keyring.delete_password(keys.SERVICE, keys.KeyFile.load(keys.key_file_path(path)).account
+                            + ":audit")
+    code, out = verify(capsys, path, "--offline")
+    assert code == 0, out
+    code, out = verify(capsys, path, "--server", base)
+    assert code == 1 and "entries 5-6 acknowledged by the server but gone from the local log" \
+        in out, out
 
 
 def test_server_that_cannot_be_asked_exits_2(pushed_store, capsys):
