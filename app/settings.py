@@ -9,10 +9,14 @@ installed by app.ui.i18n.set_language)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
 from app.core.text import QT_TRANSLATE_NOOP
+
+if TYPE_CHECKING:
+    from app.sync.replies import ReplyLimits
 
 LANGUAGES = {
     "fr_CA": QT_TRANSLATE_NOOP("language", "Français (Canada)"),
@@ -82,7 +86,7 @@ class Settings:
         self._qs.setValue("retention_days", int(value))
         self._qs.sync()
 
-    def reply_limits(self):
+    def reply_limits(self) -> ReplyLimits:
         """What a server's reply may hold (app.sync.replies.ReplyLimits): the defaults, or the
         whole numbers under [limits] (reply_bytes, entries_per_page, resources_per_chart,
         resource_bytes) where an administrator raised or lowered them."""

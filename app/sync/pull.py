@@ -22,7 +22,7 @@ from app.sync.client import FhirClient, what
 from app.sync.consent_watch import ConsentWatch
 from app.sync.errors import Kind, SyncError
 from app.sync.fhir import earlier, format_instant, history_entry, parse_instant, patient_of
-from app.sync.replies import bounded_chart, checked_pages
+from app.sync.replies import ReplyLimits, bounded_chart, checked_pages
 from app.sync.retry import Progress
 
 HISTORY = "history"  # the stream of the system-level history
@@ -90,7 +90,7 @@ class Puller:
                              bundle_type, self.limits, what("GET", url), chart)
 
     @property
-    def limits(self):
+    def limits(self) -> ReplyLimits:
         return self.client.settings.limits
 
     def _chart_by_type(self, patient_id: str, since: str | None,
