@@ -102,18 +102,20 @@ def check_page(page: dict, bundle_type: str, limits: ReplyLimits, name: str,
         raise SyncError(Kind.INVALID, f"{name}: page of {len(entries)} entries, over "
                                       f"{limits.entries_per_page}")
     for index, entry in enumerate(entries):
-        problem = entry_problem(entry, limits, chart)
+        problem = entry_problem(entry, limits, chart, deletions=bundle_type == "history")
         if problem:
             raise SyncError(Kind.INVALID, f"{name}: entry {index}: {problem}")
 
 
-def entry_problem(entry: object, limits: ReplyLimits, chart: str | None) -> str | None:
-    """What is wrong with one Bundle entry (a deletion in a history has no resource)."""
+def entry_problem(entry: object, limits: ReplyLimits, chart: str | None,
+                  deletions: bool = False) -> str | None:
+    """What is wrong with one Bundle entry (`deletions`: a history's, which name a Type/id
+    and carry no resource)."""
     if not isinstance(entry, dict):
         return "not an object"
     resource = entry.get("resource")
     if resource is None:
-        return None if (entry.get("request") or entry.get("response")) else "no resource"
+        return None if deletions and _names_a_resource(entry) else "no resource"
     if not isinstance(resource, dict):
         return "resource is not an object"
     rtype, rid = resource.get("resourceType"), resource.get("id")
@@ -124,6 +126,15 @@ def entry_problem(entry: object, limits: ReplyLimits, chart: str | None) -> str 
     if _size(resource) > limits.resource_bytes:
         return f"{rtype} over {limits.resource_bytes} bytes"
     return None
+
+
+def _names_a_resource(entry: dict) -> bool:
+    """A deletion's `request.url`, `fullUrl` or `response.location` has a Type/id."""
+    request, response = entry.get("request"), entry.get("response")
+    url = ((request.get("url") if isinstance(request, dict) else None) or entry.get("fullUrl")
+           or (response.get("location") if isinstance(response, dict) else None))
+    parts = [p for p in url.split("?")[0].split("/") if p] if isinstance(url, str) else []
+    return len(parts) >= 2
 
 
 def _size(resource: dict) -> int:

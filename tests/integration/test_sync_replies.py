@@ -49,8 +49,16 @@ def edited(fn):
 
 
 def _first_clinical(bundle: dict) -> dict:
-    return next((e["resource"] for e in bundle.get("entry") or ()
-                 if e["resource"]["resourceType"] != "Patient"), {})
+    """The page's first resource other than a Patient (one is added to an empty page)."""
+    entries = bundle.setdefault("entry", [])
+    found = next((e["resource"] for e in entries
+                  if (e.get("resource") or {}).get("resourceType", "Patient") != "Patient"), None)
+    if found is None:
+        found = {"resourceType": "Observation", "id": "added", "status": "final",
+                 "subject": {"reference": f"Patient/{CACHED}"},
+                 "meta": {"versionId": "1", "lastUpdated": "2026-12-01T00:00:00Z"}}
+        entries.append({"resource": found})
+    return found
 
 
 @edited
@@ -87,6 +95,11 @@ def resource_without_id(bundle):
 @edited
 def resource_without_type(bundle):
     del _first_clinical(bundle)["resourceType"]
+
+
+@edited
+def bogus_deletion(bundle):  # a deletion that names no Type/id
+    bundle.setdefault("entry", []).append({"request": {"method": "DELETE", "url": "x"}})
 
 
 def bogus_entries(count: int, size: int):
@@ -148,6 +161,7 @@ CASES = [  # (marker in the request line, reply maker, action, words the error m
     ("/_history", batch_response, sync_round, "type batch-response, expected history"),
     ("/_history", too_many_entries, sync_round, "page of 1001 entries"),
     ("/_history", resource_without_id, sync_round, "without resourceType or id"),
+    ("/_history", bogus_deletion, sync_round, "no resource"),
     ("GET /fhir/Patient?", batch_response, recheck, "type batch-response, expected searchset"),
 ]
 
