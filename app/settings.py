@@ -9,10 +9,14 @@ installed by app.ui.i18n.set_language)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 
 from app.core.text import QT_TRANSLATE_NOOP
+
+if TYPE_CHECKING:
+    from app.sync.replies import ReplyLimits
 
 LANGUAGES = {
     "fr_CA": QT_TRANSLATE_NOOP("language", "Français (Canada)"),
@@ -82,6 +86,17 @@ class Settings:
         self._qs.setValue("retention_days", int(value))
         self._qs.sync()
 
+    def reply_limits(self) -> ReplyLimits:
+        """What a server's reply may hold (app.sync.replies.ReplyLimits): the defaults, or the
+        whole numbers under [limits] (reply_bytes, entries_per_page, resources_per_chart,
+        resource_bytes) where an administrator raised or lowered them."""
+        from dataclasses import fields, replace
+
+        from app.sync.replies import ReplyLimits
+        limits = ReplyLimits()
+        found = {f.name: _positive(self._qs.value(f"limits/{f.name}")) for f in fields(limits)}
+        return replace(limits, **{k: v for k, v in found.items() if v is not None})
+
     def saved_profile(self, username: str) -> str:
         """The profile JSON of the last online sign-in (staff data, for offline sign-in)."""
         return str(self._qs.value(f"profiles/{_key(username)}", ""))
@@ -89,6 +104,14 @@ class Settings:
     def save_profile(self, username: str, profile_json: str) -> None:
         self._qs.setValue(f"profiles/{_key(username)}", profile_json)
         self._qs.sync()
+
+
+def _positive(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
 
 
 def _key(username: str) -> str:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "privacy", "ramq",
            "access", "bundle")
-PARTS = ("ui_chart", "ui_sync")  # measured within `ui`, and runnable alone with --only
+PARTS = ("ui_chart", "ui_sync",  # measured within `ui`, and runnable alone with --only
+         "anchor")  # the access log's keyring anchor (bench.anchor), with --only
 COLUMNS = ("figure", "value", "unit", "goal", "limit", "ratio", "median", "p95", "runs",
            "result")
 TIME_LIMIT_S = {True: 300, False: 1800}  # per module, quick and full

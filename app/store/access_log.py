@@ -8,8 +8,9 @@ rows swapped keep their seq but not their hash (seq is hashed).
 
 Truncation (removing the newest rows) leaves a valid shorter chain, so the head — count and
 last hash — is kept twice: in `access_log_head`, written in the same transaction as each entry,
-and in the OS keyring (account `<user>:<store id>:audit`, written when the store closes), which
-someone editing the file with the database key cannot roll back in the same stroke. The
+and in the OS keyring (account `<user>:<store id>:audit`, moved after every commit that adds
+entries: app.store.anchor), which someone editing the file with the database key cannot roll
+back in the same stroke. The
 server copy (entries pushed as AuditEvent) is the final anchor.
 
 Server acknowledgements live in `access_log_ack`, outside the hashed rows.
@@ -99,6 +100,11 @@ def unacknowledged(conn, limit: int = 100) -> list[Entry]:
         f"SELECT {', '.join('l.' + f for f in FIELDS)} FROM access_log l LEFT JOIN access_log_ack"
         " a ON a.seq = l.seq WHERE a.seq IS NULL ORDER BY l.seq LIMIT ?", (limit,)).fetchall()
     return [Entry(*r) for r in rows]
+
+
+def acknowledged(conn) -> set[int]:
+    """The sequence numbers the server has acknowledged."""
+    return {r[0] for r in conn.execute("SELECT seq FROM access_log_ack")}
 
 
 def acknowledge(conn, seqs: list[int]) -> None:

@@ -128,6 +128,10 @@ class Reader:
         return access_log.unacknowledged(self._conn, limit)
 
     @mapped
+    def acknowledged_access(self) -> set[int]:
+        return access_log.acknowledged(self._conn)
+
+    @mapped
     def ramq_answer(self, nam: str, service: str) -> tuple[dict, str] | None:
         """The last RAMQ answer kept for this NAM and service, and its instant."""
         return ramq_cache.get(self._conn, nam, service)

@@ -11,14 +11,17 @@ run it in a `StoreExecutor` (executor.py). Readers on other threads take `open_r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from app.logsetup import PatientData
 from app.store import (
     access_log,
+    anchor,
     chart_access,
     db,
     drafts,
@@ -45,7 +48,8 @@ class Store(Reader):
         self.username = key_file.username
         self.keyring_backend = key_file.backend
         self.timings: dict[str, float] = {}
-        self._anchored = access_log.head(conn)[0]
+        self._head = access_log.head(conn)  # the access log's head after the last commit
+        self.anchor = anchor.AnchorWriter(key_file, self._entry_hash)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -104,13 +108,11 @@ class Store(Reader):
                       self.path, self._db_salt)
 
     def close(self) -> None:
-        """Anchor the access log's head in the keyring, fold the WAL back, close."""
+        """Wait for the access log's anchor (app.store.anchor), fold the WAL back, close."""
         if self._conn is None:
             return
         try:
-            count, head_hash = access_log.head(self._conn)
-            if count != self._anchored:
-                self._move_anchor(count, head_hash)
+            self.anchor.close()
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except db.Error as err:
             log.warning("closing the store: %s", db.classify(err, self.path).detail)
@@ -118,26 +120,28 @@ class Store(Reader):
             super().close()
             self._key = b""
 
-    def _move_anchor(self, count: int, head_hash: str) -> None:
-        """Advance the keyring anchor, unless the log no longer holds the anchored entry: then
-        the old anchor stays as evidence (a truncated log must not be blessed)."""
-        anchor = keys.load_anchor(self.key_file)
-        if anchor and anchor[0] > 0:
-            row = self._conn.execute("SELECT hash FROM access_log WHERE seq = ?",
-                                     (anchor[0],)).fetchone()
-            if not row or row[0] != anchor[1]:
-                log.warning("access log does not hold its anchored entry; anchor kept")
-                return
-        keys.save_anchor(self.key_file, count, head_hash)
+    def _entry_hash(self, seq: int) -> str | None:
+        """The hash of access-log entry `seq`, on a read connection of the calling thread."""
+        with self.open_reader() as reader:
+            row = reader._conn.execute("SELECT hash FROM access_log WHERE seq = ?",
+                                       (seq,)).fetchone()
+        return row[0] if row else None
 
     def _require_open(self) -> None:
         if self._conn is None:
             raise StoreClosed()
 
-    def transaction(self):
-        """A write transaction (BEGIN IMMEDIATE); errors become StoreErrors."""
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator:
+        """A write transaction (BEGIN IMMEDIATE); errors become StoreErrors. Once committed, a
+        transaction that added access-log entries moves the keyring anchor (app.store.anchor)."""
         self._require_open()
-        return db.transaction(self._conn)
+        with db.transaction(self._conn) as conn:
+            yield conn
+        head = access_log.head(self._conn)
+        if head != self._head:
+            self._head = head
+            self.anchor.advance(head)
 
     # -- cache, index, outbox ------------------------------------------------------------
     def put_resources(self, items: list[dict], *, outbox_changes: list[outbox.OutboxChange] = (),

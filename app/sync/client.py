@@ -23,6 +23,7 @@ from app.sync.auth import BearerAuth, TokenStore
 from app.sync.capabilities import Capabilities, parse_capabilities
 from app.sync.errors import Kind, SyncError, raise_for_status
 from app.sync.fhir import format_instant
+from app.sync.replies import ReplyLimits, byte_cap
 from app.sync.retry import Progress, Retrier, check_cancel
 
 FHIR_JSON = "application/fhir+json"
@@ -38,6 +39,7 @@ class Settings:
     connect_timeout: float = 5.0
     page_size: int = 1000
     bundle_size: int = 100  # entries per pushed transaction
+    limits: ReplyLimits = ReplyLimits()  # what a reply may hold (app.sync.replies)
 
 
 def _verify(settings: Settings) -> ssl.SSLContext | bool:
@@ -68,7 +70,8 @@ class FhirClient:
         self.http = httpx.Client(
             auth=self.auth, transport=transport, verify=_verify(settings),
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            headers={"Accept": FHIR_JSON}, follow_redirects=False)
+            headers={"Accept": FHIR_JSON}, follow_redirects=False,
+            event_hooks={"response": [byte_cap(settings.limits.reply_bytes, what)]})
         self._capabilities: Capabilities | None = None
         self._lock = threading.Lock()
         self.requests = 0  # FHIR calls made (figures, tests)

@@ -18,16 +18,18 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from app.core.profiles import practitioner_reference
 from app.sync.cache import SyncCache
-from app.sync.client import FhirClient
+from app.sync.client import FhirClient, what
 from app.sync.consent_watch import ConsentWatch
 from app.sync.errors import Kind, SyncError
 from app.sync.fhir import earlier, format_instant, history_entry, parse_instant, patient_of
+from app.sync.replies import ReplyLimits, bounded_chart, checked_pages
 from app.sync.retry import Progress
 
 HISTORY = "history"  # the stream of the system-level history
 OVERLAP = 2.0  # seconds re-read at each round: commits in flight when the server answered
 IDS_PER_SEARCH = 50
 EVICT_KINDS = (Kind.FORBIDDEN, Kind.GONE)
+SEARCHSET, HISTORY_BUNDLE = "searchset", "history"  # the Bundle types the replies must have
 
 
 def chart_stream(patient_id: str) -> str:
@@ -62,20 +64,34 @@ class Puller:
                      cancel: threading.Event | None, progress: Progress | None) -> int:
         pages = self.chart_pages(patient_id, since, cancel, progress)
         return self._ingest(pages, None, stream=chart_stream(patient_id),
-                            chart=None if since else patient_id)
+                            chart=None if since else patient_id, atomic=True)
 
     def chart_pages(self, patient_id: str, since: str | None = None,
                     cancel: threading.Event | None = None,
                     progress: Progress | None = None) -> Iterator[dict]:
-        """The pages of one chart: `$everything`, or type-level searches without it."""
+        """The pages of one chart: `$everything`, or type-level searches without it; each page
+        checked, and the whole bounded (app.sync.replies)."""
         caps = self.client.capabilities(cancel)
         params = {"_count": str(self.client.settings.page_size)}
         if since:
             params["_since"] = since
         if caps.everything:
-            return self.client.pages(f"Patient/{patient_id}/$everything", params,
-                                     cancel=cancel, progress=progress)
-        return self._chart_by_type(patient_id, since, cancel, progress)
+            url = f"Patient/{patient_id}/$everything"
+            pages = self._pages(url, params, SEARCHSET, cancel, progress, chart=patient_id)
+        else:
+            url = "Patient"
+            pages = self._chart_by_type(patient_id, since, cancel, progress)
+        return bounded_chart(pages, self.limits, what("GET", url))
+
+    def _pages(self, url: str, params: dict, bundle_type: str, cancel: threading.Event | None,
+               progress: Progress | None = None, chart: str | None = None) -> Iterator[dict]:
+        """The client's pages, each checked before anything of it is used (app.sync.replies)."""
+        return checked_pages(self.client.pages(url, params, cancel=cancel, progress=progress),
+                             bundle_type, self.limits, what("GET", url), chart)
+
+    @property
+    def limits(self) -> ReplyLimits:
+        return self.client.settings.limits
 
     def _chart_by_type(self, patient_id: str, since: str | None,
                        cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
@@ -84,19 +100,19 @@ class Puller:
                       "_count": str(self.client.settings.page_size)}
             if since:
                 params["_lastUpdated"] = f"ge{since}"
-            yield from self._type_pages(rtype, params, cancel, progress)
+            yield from self._type_pages(rtype, params, cancel, progress, chart=patient_id)
 
     def _searchable_types(self, cancel: threading.Event | None) -> list[str]:
         types = self.client.capabilities(cancel).chart_types
         return [t for t in types if t not in self.refused_types]
 
     def _type_pages(self, rtype: str, params: dict, cancel: threading.Event | None,
-                    progress: Progress | None) -> Iterator[dict]:
+                    progress: Progress | None, chart: str | None = None) -> Iterator[dict]:
         """A type-level search's pages; a 403 on a type other than Patient is the role's
         limit (no page of it is ever shown to this user): the type is skipped from now on.
         On Patient it stays an error: it is the chart that is refused."""
         try:
-            yield from self.client.pages(rtype, params, cancel=cancel, progress=progress)
+            yield from self._pages(rtype, params, SEARCHSET, cancel, progress, chart)
         except SyncError as err:
             if err.kind is not Kind.FORBIDDEN or rtype == "Patient":
                 raise
@@ -113,7 +129,7 @@ class Puller:
         caps = self.client.capabilities(cancel)
         params = {"_since": since, "_count": str(self.client.settings.page_size)}
         if caps.system_history:
-            pages = self.client.pages("_history", params, cancel=cancel, progress=progress)
+            pages = self._pages("_history", params, HISTORY_BUNDLE, cancel, progress)
         else:
             pages = self._search_since(sorted(cached), since, cancel, progress)
         return self._ingest(pages, cached, stream=HISTORY, cancel=cancel)
@@ -130,11 +146,14 @@ class Puller:
 
     # -- ingest ------------------------------------------------------------------------------
     def _ingest(self, pages: Iterable[dict], cached: set[str] | None, stream: str,
-                cancel: threading.Event | None = None, chart: str | None = None) -> int:
-        """Commit page by page. The stream's cursor goes with the last page: the time the
-        server answered the first one, less the overlap (re-applying a version is harmless);
-        so does the access record of `chart` (fetched in full) or of the cached charts whose
-        Consents changed (due for an evaluation)."""
+                cancel: threading.Event | None = None, chart: str | None = None,
+                atomic: bool = False) -> int:
+        """Commit page by page — or, `atomic` (a chart pull), every page in one transaction
+        once the last one came and passed its checks: a chart is stored complete or not at all.
+        The stream's cursor goes with the last page: the time the server answered the first
+        one, less the overlap (re-applying a version is harmless); so does the access record
+        of `chart` (fetched in full) or of the cached charts whose Consents changed (due for
+        an evaluation)."""
         changed, start, recheck, entries = 0, None, set(), 0
         consents: list[dict] = []
         seen: dict[tuple[str, str], object] = {}  # newest version applied in this pass
@@ -142,13 +161,15 @@ class Puller:
         for page in pages:
             if start is None:
                 start = earlier(self.page_time(page), OVERLAP)
-            if pending is not None and (pending[0] or pending[1]):
+            if pending is not None and (pending[0] or pending[1]) and not atomic:
                 self.cache.apply_page(*pending, {})
+                pending = None
             entries += len(page.get("entry") or ())
             upserts, deletes, touched = self.select(page, cached, seen)
             recheck |= touched | self._consent_owners(deletes, cached)
             consents += [r for r in upserts if r.get("resourceType") == "Consent"]
-            pending = (upserts, deletes)
+            pending = (upserts, deletes) if pending is None else \
+                (pending[0] + upserts, pending[1] + deletes)
             changed += len(upserts) + len(deletes)
         if entries == 0:  # nothing new: the cursor may stay where it is (no write, no fsync)
             return 0
@@ -208,9 +229,9 @@ class Puller:
         evicted = []
         for i in range(0, len(cached), IDS_PER_SEARCH):
             ids = cached[i:i + IDS_PER_SEARCH]
-            seen = {e["resource"]["id"] for page in self.client.pages(
-                        "Patient", {"_id": ",".join(ids), "_count": str(len(ids))},
-                        cancel=cancel)
+            seen = {e["resource"]["id"] for page in self._pages(
+                        "Patient", {"_id": ",".join(ids), "_count": str(len(ids))}, SEARCHSET,
+                        cancel)
                     for e in page.get("entry") or () if e.get("resource")}
             for pid in ids:
                 if pid not in seen:
@@ -238,7 +259,7 @@ class Puller:
         query = {"date": [f"ge{local_midnight(day)}",
                           f"lt{local_midnight(day + timedelta(days=1))}"],
                  "_count": str(self.client.settings.page_size), **(params or {})}
-        pages = list(self.client.pages("Appointment", query, cancel=cancel))
+        pages = list(self._pages("Appointment", query, SEARCHSET, cancel))
         self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")
         found = {patient_of(e["resource"]) for p in pages for e in p.get("entry") or ()
                  if e.get("resource", {}).get("resourceType") == "Appointment"}

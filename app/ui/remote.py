@@ -131,7 +131,8 @@ class RemoteSession:
         from app.sync.client import Settings as SyncSettings
 
         client = FhirClient(SyncSettings(server_url=server, username=username,
-                                         connect_timeout=PROBE_TIMEOUT))
+                                         connect_timeout=PROBE_TIMEOUT,
+                                         limits=self.settings.reply_limits()))
         try:
             client.sign_in(password)
             profile = profile_from_json(client.me())

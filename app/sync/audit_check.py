@@ -1,0 +1,95 @@
+"""The local access log against the AuditEvents the server holds (`clinicdesk audit verify`
+online): every entry the server acknowledged must be there, found by its chain hash
+(app.sync.audit: `entity.what.identifier`), and say the same thing — user, instant, action,
+outcome, patient, data class, break-the-glass reason. Differences are reported by sequence
+number only, never by content.
+
+An entry found on the server but not acknowledged locally is fine (the answer to its push was
+lost); one neither acknowledged nor on the server is waiting to be pushed. An acknowledged
+entry the server does not hold, or holds differently, is a mismatch: the local row was edited
+or rewritten after it was pushed, or the server's copy was. So is an acknowledgement whose
+entry is no longer in the local log (the tail removed, the keyring anchor deleted with it).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.fhir_systems import USERNAME
+from app.sync.audit import ENTRY_HASH, audit_event
+from app.sync.client import FhirClient
+from app.sync.fhir import parse_instant
+from app.sync.retry import check_cancel
+
+HASHES_PER_SEARCH = 50
+
+
+@dataclass
+class Comparison:
+    checked: int = 0
+    on_server: int = 0
+    pending: list[int] = field(default_factory=list)  # not pushed yet
+    missing: list[int] = field(default_factory=list)  # acknowledged, not on the server
+    differing: list[int] = field(default_factory=list)  # on the server, saying otherwise
+    gone: list[int] = field(default_factory=list)  # acknowledged, no longer in the local log
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.differing and not self.gone
+
+
+def compare(client: FhirClient, entries: list[Any], acknowledged: set[int],
+            cancel: threading.Event | None = None) -> Comparison:
+    """`entries`: app.store.access_log.Entry rows; `acknowledged`: their seqs the server took."""
+    result = Comparison(checked=len(entries))
+    result.gone = sorted(acknowledged - {e.seq for e in entries})
+    for i in range(0, len(entries), HASHES_PER_SEARCH):
+        check_cancel(cancel)
+        batch = entries[i:i + HASHES_PER_SEARCH]
+        found = server_events(client, [e.hash for e in batch], cancel)
+        for entry in batch:
+            event = found.get(entry.hash)
+            if event is None:
+                (result.missing if entry.seq in acknowledged else result.pending).append(entry.seq)
+            elif essentials(event) != essentials(audit_event(entry)):
+                result.differing.append(entry.seq)
+            else:
+                result.on_server += 1
+    return result
+
+
+def server_events(client: FhirClient, hashes: list[str],
+                  cancel: threading.Event | None = None) -> dict[str, dict]:
+    """The server's AuditEvents carrying these entry hashes: {hash: event}."""
+    params = {"identifier": ",".join(f"{ENTRY_HASH}|{h}" for h in hashes),
+              "_count": str(2 * len(hashes))}
+    found: dict[str, dict] = {}
+    for page in client.pages("AuditEvent", params, cancel=cancel):
+        for item in page.get("entry") or ():
+            event = item.get("resource") or {}
+            for value in _entry_hashes(event):
+                found.setdefault(value, event)
+    return found
+
+
+def _entry_hashes(event: dict) -> list[str]:
+    return [((e.get("what") or {}).get("identifier") or {}).get("value", "")
+            for e in event.get("entity") or ()
+            if ((e.get("what") or {}).get("identifier") or {}).get("system") == ENTRY_HASH]
+
+
+def essentials(event: dict) -> tuple:
+    """What an AuditEvent says of an access, in a form two copies can be compared in."""
+    agents = [((a.get("who") or {}).get("identifier") or {}) for a in event.get("agent") or ()]
+    users = sorted(i.get("value", "") for i in agents if i.get("system") == USERNAME)
+    entities = event.get("entity") or ()
+    patients = sorted((e.get("what") or {}).get("reference", "") for e in entities
+                      if str((e.get("what") or {}).get("reference", "")).startswith("Patient/"))
+    classes = sorted((e.get("type") or {}).get("code", "") for e in entities
+                     if (e.get("type") or {}).get("code"))
+    reasons = [p.get("text", "") for p in event.get("purposeOfEvent") or ()]
+    recorded = event.get("recorded", "")
+    return (users, parse_instant(recorded) or recorded, event.get("action"),
+            event.get("outcome"), patients, classes, reasons)
