@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import functools
 import itertools
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from xml.etree import ElementTree
 
 import httpx
 import pytest
 
+from app.sync.auth import TokenStore
+from app.sync.client import FhirClient, Settings
+from app.sync.errors import Kind, SyncError
 from server.processes import ServerProcess
 from server.seed import load, staff
 from server.storage import open_store
@@ -103,7 +108,8 @@ def test_the_user_gets_in_from_the_workstation_while_an_attacker_hammers(server)
 
 def test_spraying_many_usernames_from_one_address_is_limited(server):
     sprayer = next(_addresses)
-    names = [a.profile.username for a in staff.ACCOUNTS] + [f"77{n:05d}" for n in range(46)]
+    real = [a.profile.username for a in staff.ACCOUNTS if a.profile.username != "1000008"]
+    names = real + [f"77{n:05d}" for n in range(60 - len(real))]
     counts = parallel([lambda u=u: attempt(server, u, "Printemps2026!", sprayer) for u in names])
     assert counts[400] <= ADDRESS_BUDGET and counts[400] + counts[429] == 60, counts
     user = "1000005"  # the right password from the sprayer's address is refused too...
@@ -152,3 +158,32 @@ def test_two_server_processes_share_one_budget(two_servers):
     assert counts[400] <= ACCOUNT_BUDGET and counts[400] + counts[429] == 60, counts
     for base in two_servers:
         assert attempt(base, user, password(user), attacker).status_code == 429
+
+
+def test_the_client_app_says_a_throttled_sign_in_plainly(server):
+    user = "1000008"
+    for _ in range(ACCOUNT_BUDGET):  # the user's own typos, from the workstation
+        assert attempt(server, user, "typo", WORKSTATION).status_code == 400
+    tokens = TokenStore(server, user, service=f"ClinicDesk throttle test {uuid.uuid4()}")
+    client = FhirClient(Settings(server, user), token_store=tokens)
+    try:
+        with pytest.raises(SyncError) as caught:
+            client.sign_in(password(user))
+    finally:
+        client.close()
+    error = caught.value
+    assert error.kind is Kind.THROTTLED and not error.transient and error.status == 429
+    assert 300 < error.retry_after <= 360
+    assert error.text.render() == ("Too many failed sign-in attempts for this account or from "
+                                   "this workstation. Try again in 6 min.")
+    french = _french(error.text.source).format(**error.text.args)
+    assert french == ("Trop de tentatives de connexion échouées pour ce compte ou depuis ce "
+                      "poste. Réessayez dans 6 min.")
+    assert tokens.load() is None
+
+
+def _french(source: str) -> str:
+    tree = ElementTree.parse(Path(__file__).parents[2] / "resources/translations/"
+                             "clinicdesk_fr_CA.ts")
+    return next(m.findtext("translation") for m in tree.iter("message")
+                if m.findtext("source") == source)
