@@ -68,6 +68,16 @@ def test_json_nested_too_deep_is_a_400_on_every_json_path(client, chart, levels)
         assert "deeper than 64" in _refused(response, 400, client)["issue"][0]["diagnostics"]
 
 
+def test_json_nested_too_deep_on_the_qhr_and_ramq_routes_is_a_4xx(client):
+    for method, path in (("POST", "/qhr/session"), ("POST", "/qhr/labs/_search"),
+                         ("PUT", "/api/ramq/config"), ("POST", "/api/ramq/family-physician"),
+                         ("POST", "/api/ramq/eligibility"), ("POST", "/api/ramq/account-requests")):
+        response = client.request(method, path, content=b"[" * 100_000,
+                                   headers={"Content-Type": "application/json"})
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert client.get("/health").status_code == 200
+
+
 def test_non_finite_numbers_and_non_json_are_a_400(client, chart):
     for text in (b'{"resourceType": "Observation", "valueQuantity": {"value": NaN}}',
                  b'{"resourceType": "Observation", "valueQuantity": {"value": 1e999}}',
@@ -165,11 +175,15 @@ def test_huge_version_ids_in_if_match_and_bundles_are_a_4xx(client, chart):
     assert client.get("/health").status_code == 200
 
 
-def test_malformed_forms_are_a_400(client, chart):
+def test_forms_with_too_many_fields_or_malformed_are_a_400(client, chart):
     many = "&".join(f"subject=Patient/{chart['pid']}" for _ in range(1000))
-    for path, content in (("/fhir/Observation/_search", many),
-                          ("/oauth/token", "&".join(f"f{i}=x" for i in range(11))),
-                          ("/oauth/revoke", "&".join(f"f{i}=x" for i in range(11))),
-                          ("/oauth/token", b"\xff\xfe%zz&&==&grant_type")):
-        _refused(client.post(path, content=content, headers={"Content-Type": FORM}), 400,
-                 client)
+    response = client.post("/fhir/Observation/_search", content=many,
+                           headers={"Content-Type": FORM})
+    assert "more than 200 fields" in _refused(response, 400, client)["issue"][0]["diagnostics"]
+    for path in ("/oauth/token", "/oauth/revoke"):
+        response = client.post(path, content="&".join(f"f{i}=x" for i in range(11)),
+                               headers={"Content-Type": FORM})
+        assert "more than 10 fields" in _refused(response, 400, client)["error_description"]
+    response = client.post("/oauth/token", content=b"\xff\xfe%zz&&==&grant_type",
+                           headers={"Content-Type": FORM})
+    _refused(response, 400, client)
