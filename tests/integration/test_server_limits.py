@@ -78,16 +78,38 @@ def test_json_nested_too_deep_on_the_qhr_and_ramq_routes_is_a_4xx(client):
         assert client.get("/health").status_code == 200
 
 
+def _valid_bodies(chart: dict) -> list[tuple[str, str, dict, str]]:
+    """(method, path, headers, JSON text) of a body each JSON route accepts, 5.4 inside."""
+    obs = observation(f"Patient/{chart['pid']}", value=5.4)
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": obs, "request": {"method": "POST", "url": "Observation"}}]}
+    bodies = []
+    for method, path, headers in _json_paths(chart):
+        body = {**obs, "id": chart["oid"]} if method == "PUT" else \
+            obs if path == "/fhir/Observation" else bundle
+        bodies.append((method, path, headers, json.dumps(body)))
+    return bodies
+
+
 def test_non_finite_numbers_and_non_json_are_a_400(client, chart):
-    for text in (b'{"resourceType": "Observation", "valueQuantity": {"value": NaN}}',
-                 b'{"resourceType": "Observation", "valueQuantity": {"value": 1e999}}',
-                 b'{"resourceType": "Observation", "valueQuantity": {"value": -Infinity}}',
-                 b'{"resourceType": "Observation", "x": ' + b"1" * 5000 + b"}",
-                 b"\xff\xfe{", b"{"):
-        for method, path, headers in _json_paths(chart):
-            response = client.request(method, path, content=text,
+    for method, path, headers, text in _valid_bodies(chart):
+        for number in ("NaN", "1e999", "-Infinity"):  # refused while parsing, before FHIR
+            content = text.replace("5.4", number).encode()
+            response = client.request(method, path, content=content,
+                                      headers={"Content-Type": FHIR_JSON, **headers})
+            said = _refused(response, 400, client)["issue"][0]["diagnostics"]
+            assert said in ("NaN is not a JSON number", "-Infinity is not a JSON number",
+                            "a number in the body is out of range"), said
+        content = text.replace("5.4", "1" * 5000).encode()  # Python refuses 4300+ digits
+        _refused(client.request(method, path, content=content,
+                                headers={"Content-Type": FHIR_JSON, **headers}), 400, client)
+        for content in (b"\xff\xfe{", b"{", b""):
+            response = client.request(method, path, content=content,
                                       headers={"Content-Type": FHIR_JSON, **headers})
             _refused(response, 400, client)
+        accepted = client.request(method, path, content=text.encode(),
+                                  headers={"Content-Type": FHIR_JSON, **headers})
+        assert accepted.status_code in (200, 201), accepted.text[:300]  # the body itself is fine
 
 
 def _chunks(total: int, size: int = 1 << 20) -> Iterator[bytes]:
