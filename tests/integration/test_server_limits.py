@@ -55,15 +55,21 @@ def _body_paths(chart: dict) -> list[tuple[str, str, dict]]:
     return [*_json_paths(chart), ("POST", "/fhir/Observation/_search", {"Content-Type": FORM})]
 
 
-def _nested(levels: int) -> bytes:
-    return b'{"resourceType": "Observation", "extension": ' + b"[" * levels + b"]" * levels + \
-        b"}"
+def _nested_extensions(pid: str, levels: int) -> dict:
+    """A well-formed Observation whose extension nests `levels` times (JSON depth 2n+3)."""
+    extension = {"url": "http://example.org/e", "valueString": "x"}
+    for _ in range(levels):
+        extension = {"url": "http://example.org/e", "extension": [extension]}
+    return {**observation(f"Patient/{pid}"), "extension": [extension]}
 
 
-@pytest.mark.parametrize("levels", [65, 500, 100_000])
+@pytest.mark.parametrize("levels", [31, 200])  # 200: a 500 without the cap (recursion)
 def test_json_nested_too_deep_is_a_400_on_every_json_path(client, chart, levels):
-    for method, path, headers in _json_paths(chart):
-        response = client.request(method, path, content=_nested(levels),
+    for method, path, headers, text in _bodies(chart, _nested_extensions(chart["pid"], levels)):
+        response = client.request(method, path, content=text.encode(),
+                                  headers={"Content-Type": FHIR_JSON, **headers})
+        assert "deeper than 64" in _refused(response, 400, client)["issue"][0]["diagnostics"]
+        response = client.request(method, path, content=b"[" * 100_000,
                                   headers={"Content-Type": FHIR_JSON, **headers})
         assert "deeper than 64" in _refused(response, 400, client)["issue"][0]["diagnostics"]
 
@@ -78,9 +84,8 @@ def test_json_nested_too_deep_on_the_qhr_and_ramq_routes_is_a_4xx(client):
         assert client.get("/health").status_code == 200
 
 
-def _valid_bodies(chart: dict) -> list[tuple[str, str, dict, str]]:
-    """(method, path, headers, JSON text) of a body each JSON route accepts, 5.4 inside."""
-    obs = observation(f"Patient/{chart['pid']}", value=5.4)
+def _bodies(chart: dict, obs: dict) -> list[tuple[str, str, dict, str]]:
+    """(method, path, headers, JSON text): `obs` as each JSON route takes it."""
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
         {"resource": obs, "request": {"method": "POST", "url": "Observation"}}]}
     bodies = []
@@ -92,7 +97,8 @@ def _valid_bodies(chart: dict) -> list[tuple[str, str, dict, str]]:
 
 
 def test_non_finite_numbers_and_non_json_are_a_400(client, chart):
-    for method, path, headers, text in _valid_bodies(chart):
+    for method, path, headers, text in _bodies(chart, observation(f"Patient/{chart['pid']}",
+                                                                  value=5.4)):
         for number in ("NaN", "1e999", "-Infinity"):  # refused while parsing, before FHIR
             content = text.replace("5.4", number).encode()
             response = client.request(method, path, content=content,
