@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from server import identity, ramq
 from server.fhir.routes import http_error
 from server.fhir.routes import router as fhir_router
+from server.limits import BodyLimit
 from server.settings import Settings
 from server.storage import open_store
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in _extra_routers():
         app.include_router(router)
     identity.install(app)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes)  # last added: outermost
 
     app.add_exception_handler(StarletteHTTPException, http_error)
 

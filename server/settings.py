@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_DEPTH
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -19,6 +21,8 @@ class Settings:
     qhr_ca: Path | None = None  # PEM of the CA the QHR gateway trusts (test PKI)
     qhr_session_ttl: float = 600  # seconds; QHR session tokens
     ramq_import_hour: int | None = 2  # local hour of the nightly RAMQ import; None: off
+    max_body_bytes: int = DEFAULT_MAX_BODY  # larger request bodies get a 413 (server.limits)
+    max_json_depth: int = DEFAULT_MAX_DEPTH  # deeper JSON bodies get a 400
 
     @property
     def backend(self) -> str:

@@ -21,6 +21,7 @@ SyncError(kind)               app.core.errors.UserFacingError; `kind` says what 
            INVALID    the body is not JSON, not the FHIR resource expected, or cut short
            OFFLINE    the circuit is open: the server is not tried for now
            TLS        the server's certificate is not trusted (system or pinned CA bundle)
+           THROTTLED  429 on sign-in: too many failed attempts; `retry_after` says when
 A cancel event stops long operations with app.core.errors.Cancelled. Texts hold no patient data.
 """
 

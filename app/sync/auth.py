@@ -15,7 +15,7 @@ import httpx
 import keyring
 import keyring.errors
 
-from app.sync.errors import Kind, SyncError, raise_for_status
+from app.sync.errors import Kind, SyncError, parse_retry_after, raise_for_status
 
 KEYRING_SERVICE = "ClinicDesk sync"
 EXPIRY_MARGIN = 30.0  # refresh this many seconds before the server's expiry
@@ -115,6 +115,9 @@ class BearerAuth(httpx.Auth):
             self._access = _Access()
             self.store.delete()
             raise SyncError(Kind.AUTH, "token refused", status=response.status_code)
+        if response.status_code == 429:  # sign-in throttled: say when to try again
+            raise SyncError(Kind.THROTTLED, "sign-in throttled", status=429, retry_after=(
+                parse_retry_after(response.headers.get("Retry-After"))))
         if response.status_code != 200:
             raise_for_status(response, "POST oauth/token")
         try:

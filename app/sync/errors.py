@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -24,6 +25,7 @@ class Kind(StrEnum):
     INVALID = "invalid"
     OFFLINE = "offline"
     TLS = "tls"
+    THROTTLED = "throttled"
 
     @property
     def transient(self) -> bool:
@@ -48,6 +50,9 @@ _TEXTS = {
         "sync", "The central server sent an answer that cannot be read."),
     Kind.TLS: QT_TRANSLATE_NOOP(
         "sync", "The central server's certificate is not trusted; the connection was refused."),
+    Kind.THROTTLED: QT_TRANSLATE_NOOP(
+        "sync", "Too many failed sign-in attempts for this account or from this workstation. "
+        "Try again in {minutes} min."),
     Kind.OFFLINE: QT_TRANSLATE_NOOP(
         "sync", "Working offline: changes are kept and will be sent when the server is back."),
 }
@@ -58,7 +63,8 @@ class SyncError(UserFacingError):
 
     def __init__(self, kind: Kind, detail: str = "", *, status: int | None = None,
                  retry_after: float | None = None):
-        super().__init__(text("sync", _TEXTS[kind], status=status or 0))
+        minutes = math.ceil(retry_after / 60) if retry_after else 1
+        super().__init__(text("sync", _TEXTS[kind], status=status or 0, minutes=minutes))
         self.kind = kind
         self.detail = detail
         self.status = status

@@ -1524,5 +1524,9 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>The central server's certificate is not trusted; the connection was refused.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Too many failed sign-in attempts for this account or from this workstation. Try again in {minutes} min.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
 </TS>

@@ -1525,5 +1525,9 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>The central server's certificate is not trusted; the connection was refused.</source>
             <translation>Le certificat du serveur central n'est pas reconnu; la connexion a été refusée.</translation>
         </message>
+        <message>
+            <source>Too many failed sign-in attempts for this account or from this workstation. Try again in {minutes} min.</source>
+            <translation>Trop de tentatives de connexion échouées pour ce compte ou depuis ce poste. Réessayez dans {minutes} min.</translation>
+        </message>
     </context>
 </TS>

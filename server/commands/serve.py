@@ -1,4 +1,5 @@
-"""`clinicdesk-server serve --data DIR [--host H] [--port P] [--database URL]`.
+"""`clinicdesk-server serve --data DIR [--host H] [--port P] [--database URL]
+[--max-body-bytes N] [--trusted-proxy IP …]`.
 
 One uvicorn process: SQLite has one writer at a time anyway (WAL lets readers run beside it),
 writes are serialised on PostgreSQL too (see server.storage.sql), and the worker threads of one
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+
+from server.limits import DEFAULT_MAX_BODY
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -29,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="local hour of the nightly RAMQ registration import (-1: off)")
     p.add_argument("--qhr-ca", type=Path, metavar="PATH",
                    help="CA certificate (PEM) the QHR gateway trusts for access keys")
+    p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+                   help="larger request bodies are refused with 413 (default 8 MiB)")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="IP",
+                   help="a reverse proxy whose X-Forwarded-For names the client (repeatable); "
+                   "without one, the client address is the TCP peer's (sign-in throttling)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(run=run)
 
@@ -44,10 +52,12 @@ def run(args: argparse.Namespace) -> int:
                         port=args.port, auth_required=not args.no_auth,
                         access_token_ttl=args.access_token_ttl, qhr_ca=args.qhr_ca,
                         ramq_import_hour=None if args.ramq_import_hour < 0
-                        else args.ramq_import_hour)
+                        else args.ramq_import_hour, max_body_bytes=args.max_body_bytes)
     if args.no_auth:
         logging.getLogger("server").warning("authorisation is OFF (--no-auth)")
     # No access log: request lines carry search parameters (NAM, names, birth dates).
     uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
-                log_level=args.log_level, timeout_graceful_shutdown=10, log_config=None)
+                log_level=args.log_level, timeout_graceful_shutdown=10, log_config=None,
+                proxy_headers=bool(args.trusted_proxy),
+                forwarded_allow_ips=",".join(args.trusted_proxy) or None)
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from server import limits
 from server.fhir import search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
@@ -30,6 +31,8 @@ def version_of(if_match: str | None) -> str | None:
 
 def read(ctx: Ctx, rtype: str, rid: str, version_id: str | None = None) -> Result:
     check_type(rtype)
+    if version_id is not None and not limits.NUMBER.fullmatch(version_id):
+        raise FhirError(400, "not a version id this server gives", expression="vid")
     ctx.authorize("vread" if version_id else "read", rtype, rid if rtype == "Patient" else None)
     with ctx.store.read() as tx:
         v = tx.vread(rtype, rid, version_id) if version_id else tx.read(rtype, rid)

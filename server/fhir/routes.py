@@ -3,17 +3,16 @@ answer in application/fhir+json; every failure becomes an OperationOutcome."""
 
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from server import limits
 from server.fhir import bundle, history, ops
 from server.fhir.capability import capability_statement
 from server.fhir.context import Ctx
@@ -55,9 +54,9 @@ async def _run(request: Request, fn: Callable[..., Result], *args: object) -> Re
 async def _body(request: Request) -> object:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except ValueError:
-        return FhirError(400, "the body is not JSON")
+        return limits.parse_json(raw, request.app.state.settings.max_json_depth)
+    except limits.InputError as error:
+        return FhirError(400, str(error))
 
 
 def _params(request: Request) -> list[tuple[str, str]]:
@@ -105,7 +104,10 @@ async def create(request: Request, rtype: str) -> Response:
 @router.post("/{rtype}/_search")
 async def post_search(request: Request, rtype: str) -> Response:
     """Search with the parameters in a form body: they stay out of URLs and proxies' logs."""
-    form = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    try:
+        form = limits.parse_form(await request.body())
+    except limits.InputError as error:
+        return await _run(request, _fail(FhirError(400, str(error))))
     return await _run(request, ops.search_type, rtype, [*_params(request), *form])
 
 

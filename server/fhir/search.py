@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from server import limits
 from server.fhir.errors import FhirError
 from server.storage import Clause, Criteria, format_instant
 
@@ -57,7 +58,7 @@ def date_range(raw: str, name: str = "date") -> str:
             lo = datetime.fromisoformat(value.replace("Z", "+00:00"))
             lo = (lo if lo.tzinfo else lo.replace(tzinfo=UTC)).replace(microsecond=0)
             hi = lo + timedelta(seconds=1)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: past year 9999
         raise FhirError(400, f"{name} is not a FHIR date or dateTime", expression=name) \
             from None
     return f"{prefix}|{format_instant(lo)}|{format_instant(hi)}"
@@ -67,18 +68,21 @@ def count(params: list[tuple[str, str]], default: int, maximum: int) -> int:
     raw = _last(params, "_count")
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise FhirError(400, "_count must be a non-negative integer", expression="_count")
-    return max(1, min(int(raw), maximum))
+    try:
+        return max(1, min(limits.number(raw, "_count"), maximum))
+    except limits.InputError as error:
+        raise FhirError(400, str(error), expression="_count") from None
 
 
 def cursor(params: list[tuple[str, str]]) -> int | None:
     raw = _last(params, "_cursor")
     if raw is None:
         return None
-    if not raw.isdigit():
-        raise FhirError(400, "_cursor is not a cursor this server gave", expression="_cursor")
-    return int(raw)
+    try:
+        return limits.number(raw, "_cursor")
+    except limits.InputError:
+        raise FhirError(400, "_cursor is not a cursor this server gave",
+                        expression="_cursor") from None
 
 
 def since(params: list[tuple[str, str]]) -> str | None:

@@ -2,6 +2,7 @@
 
 - `store.IdentityStore`: accounts and OAuth tokens in the resource store's database;
 - `tokens.TokenService`: password / refresh_token grants, rotation, revocation, bearer check;
+- `throttle.SignInThrottle`: failed sign-ins per account and client address, in the database;
 - `routes`: /oauth/token, /oauth/revoke, /api/me (included by server.app.ROUTERS);
 - `patients.PatientContexts`: a patient's physicians and consent for app.core.access;
 - `audit`: AuditEvent (BALP) per patient read, stored in batches;

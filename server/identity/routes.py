@@ -1,27 +1,31 @@
 """HTTP: `POST /oauth/token` (RFC 6749 §4.3 password, §6 refresh_token; form-encoded),
-`POST /oauth/revoke` (RFC 7009) and `GET /api/me` (app.core.profiles.profile_to_json)."""
+`POST /oauth/revoke` (RFC 7009) and `GET /api/me` (app.core.profiles.profile_to_json).
+Password grants are throttled per account and per client address (TCP peer): 429 with
+Retry-After (server.identity.throttle)."""
 
 from __future__ import annotations
-
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app.core.profiles import profile_to_json
-from server import authz, identity
+from server import authz, identity, limits
 from server.identity.tokens import OAuthError
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
+MAX_FIELDS = 10
 
 
 async def _form(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
         raise OAuthError("invalid_request", f"the body must be {FORM}")
-    pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    try:
+        pairs = limits.parse_form(await request.body(), MAX_FIELDS)
+    except limits.InputError as error:
+        raise OAuthError("invalid_request", str(error)) from None
     form: dict[str, str] = {}
     for key, value in pairs:
         if key in form:
@@ -34,6 +38,8 @@ def _error(error: OAuthError) -> JSONResponse:
     headers = dict(NO_STORE)
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
 
@@ -46,8 +52,9 @@ async def token(request: Request) -> JSONResponse:
         if grant == "password":
             if "username" not in form or "password" not in form:
                 raise OAuthError("invalid_request", "username and password are required")
+            address = request.client.host if request.client else "unknown"
             body = await run_in_threadpool(tokens.password_grant, form["username"],
-                                           form["password"])
+                                           form["password"], address)
         elif grant == "refresh_token":
             if not form.get("refresh_token"):
                 raise OAuthError("invalid_request", "refresh_token is required")

@@ -3,6 +3,8 @@
 Tables (portable SQL, `?` placeholders adapted by the store's dialect):
   account(username PK, profile JSON = app.core.profiles.profile_to_json, password_hash, created)
   oauth_token(token_hash PK, kind access|refresh, username, family, expires_at, revoked)
+  signin_budget((scope, name) PK, level, at): the sign-in throttle's leaky buckets
+  signin_known((username, address) PK, at): where each account last signed in successfully
 Tokens are random 256-bit strings; only their SHA-256 is stored. A refresh token belongs to a
 family (one sign-in); rotating it revokes the old one, and presenting a revoked refresh token
 revokes the whole family (replay of a stolen token, OAuth 2.0 Security BCP §4.14).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +27,14 @@ SCHEMA = [
     "username TEXT NOT NULL, family TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL, "
     "revoked INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS oauth_token_family ON oauth_token (family)",
+    "CREATE TABLE IF NOT EXISTS signin_budget (scope TEXT NOT NULL, name TEXT NOT NULL, "
+    "level DOUBLE PRECISION NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (scope, name))",
+    "CREATE INDEX IF NOT EXISTS signin_budget_at ON signin_budget (at)",
+    "CREATE TABLE IF NOT EXISTS signin_known (username TEXT NOT NULL, address TEXT NOT NULL, "
+    "at DOUBLE PRECISION NOT NULL, PRIMARY KEY (username, address))",
 ]
+BudgetKey = tuple[str, str]  # (scope, name) of a sign-in budget (server.identity.throttle)
+Levels = dict[BudgetKey, tuple[float, float]]  # key → (level, time of that level)
 
 
 def token_hash(token: str) -> str:
@@ -103,3 +113,41 @@ class IdentityStore:
     def purge_expired(self, before: float) -> None:
         with self.store.write() as tx:
             self._x(tx, "DELETE FROM oauth_token WHERE expires_at < ?", (before,))
+
+    # sign-in throttle (server.identity.throttle)
+    def change_budgets(self, keys: list[BudgetKey],
+                       change: Callable[[Levels], Levels | None]) -> Levels | None:
+        """Read the budgets of `keys` (absent ones are missing from the dict), and store what
+        `change` returns (None: nothing), in ONE write transaction. Writers are serialised on
+        both back-ends (server.storage.sql), across processes too, so two sign-ins never decide
+        on the same level: the read-and-reserve is atomic."""
+        with self.store.write() as tx:
+            found: Levels = {}
+            for scope, name in keys:
+                row = self._x(tx, "SELECT level, at FROM signin_budget WHERE scope = ? AND "
+                              "name = ?", (scope, name)).fetchone()
+                if row:
+                    found[(scope, name)] = (float(row[0]), float(row[1]))
+            changed = change(found)
+            for (scope, name), (level, at) in (changed or {}).items():
+                self._x(tx, "INSERT INTO signin_budget (scope, name, level, at) VALUES "
+                        "(?, ?, ?, ?) ON CONFLICT (scope, name) DO UPDATE SET "
+                        "level = excluded.level, at = excluded.at", (scope, name, level, at))
+        return changed
+
+    def known_address(self, username: str, address: str, since: float) -> bool:
+        with self.store.read() as tx:
+            row = self._x(tx, "SELECT at FROM signin_known WHERE username = ? AND address = ?",
+                          (username, address)).fetchone()
+        return bool(row) and float(row[0]) >= since
+
+    def remember_address(self, username: str, address: str, at: float) -> None:
+        with self.store.write() as tx:
+            self._x(tx, "INSERT INTO signin_known (username, address, at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (username, address) DO UPDATE SET at = excluded.at",
+                    (username, address, at))
+
+    def purge_throttle(self, budgets_before: float, known_before: float) -> None:
+        with self.store.write() as tx:
+            self._x(tx, "DELETE FROM signin_budget WHERE at < ?", (budgets_before,))
+            self._x(tx, "DELETE FROM signin_known WHERE at < ?", (known_before,))

@@ -1,7 +1,8 @@
 """OAuth 2.0 tokens (RFC 6749 password and refresh_token grants, RFC 7009 revocation).
 
 Access tokens are opaque, short-lived (`access_ttl`, 15 minutes by default) and checked on every
-request through a small in-process cache; refresh tokens rotate on every use.
+request through a small in-process cache; refresh tokens rotate on every use. Password checks
+go through the database-backed sign-in throttle (server.identity.throttle): 429 + Retry-After.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from dataclasses import dataclass
 from app.core.profiles import UserProfile
 from server.identity.passwords import hash_password, verify_password
 from server.identity.store import IdentityStore, token_hash
+from server.identity.throttle import SignInThrottle, Throttled
 
 ACCESS_TTL = 900
 REFRESH_TTL = 30 * 24 * 3600
-MAX_FAILURES, LOCKOUT = 10, 60.0  # consecutive failed sign-ins, then a pause (seconds)
 PURGE_EVERY = 500  # sign-ins and refreshes between two purges of long-expired tokens
 _DUMMY_HASH = hash_password("not a password", n=2**14)  # equal timing for unknown usernames
 
@@ -27,9 +28,11 @@ _DUMMY_HASH = hash_password("not a password", n=2**14)  # equal timing for unkno
 class OAuthError(Exception):
     """An RFC 6749 §5.2 error: `error` code, description, HTTP status."""
 
-    def __init__(self, error: str, description: str, status: int = 400):
+    def __init__(self, error: str, description: str, status: int = 400,
+                 retry_after: int | None = None):
         super().__init__(description)
         self.error, self.description, self.status = error, description, status
+        self.retry_after = retry_after  # seconds, with status 429
 
     def body(self) -> dict:
         return {"error": self.error, "error_description": self.description}
@@ -50,25 +53,20 @@ class TokenService:
         self._cache: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._issued = 0
-        self._failures: dict[str, tuple[int, float]] = {}  # username → (count, last failure)
+        self.throttle = SignInThrottle(identity, clock)
 
-    def password_grant(self, username: str, password: str) -> dict:
-        now = self.clock()
-        with self._lock:
-            failures, last = self._failures.get(username, (0, 0.0))
-        if failures >= MAX_FAILURES and now - last < LOCKOUT:
-            raise OAuthError("invalid_grant", "too many failed sign-ins: try again in a minute")
+    def password_grant(self, username: str, password: str, address: str = "local") -> dict:
+        """`address`: the client's (server.identity.throttle). Throttled: OAuthError 429."""
+        try:
+            reserved = self.throttle.reserve(username, address)
+        except Throttled as throttled:
+            raise OAuthError("invalid_grant", "too many failed sign-ins: try again later", 429,
+                             retry_after=throttled.retry_after) from None
         found = self.identity.account(username) if username else None
         ok = verify_password(password, found[1] if found else _DUMMY_HASH)
-        with self._lock:
-            if found and ok:
-                self._failures.pop(username, None)
-            else:
-                if len(self._failures) > 10_000:
-                    self._failures.clear()
-                self._failures[username] = (failures + 1, now)
         if not (found and ok):
             raise OAuthError("invalid_grant", "wrong username or password")
+        self.throttle.succeeded(username, address, reserved)
         return self._issue(username, uuid.uuid4().hex)
 
     def refresh_grant(self, refresh_token: str) -> dict:

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.core import nam as nams
 from app.qhr.eligibility import eligibility
-from server import authz
+from server import authz, limits
 from server.qhr import audit, data, proof
 from server.qhr.sessions import Sessions
 
@@ -59,8 +59,8 @@ def _load_ca(path: str):
 
 async def _json(request: Request) -> dict:
     try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
+        body = limits.parse_json(await request.body() or b"{}")
+    except limits.InputError:  # not JSON, too deep: taken as empty, refused further on
         body = None
     return body if isinstance(body, dict) else {}
 

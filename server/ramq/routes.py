@@ -32,7 +32,7 @@ from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
 from app.core.ramq import ImportConfig, config_problems
 from app.core.text import Text
-from server import authz, identity, ramq
+from server import authz, identity, limits, ramq
 from server.identity.audit import Access
 from server.ramq import lookup
 from server.ramq.importer import run_import
@@ -71,8 +71,8 @@ def _institution(user: UserProfile) -> str:
 
 async def _json(request: Request) -> dict:
     try:
-        body = await request.json()
-    except ValueError:
+        body = limits.parse_json(await request.body())
+    except limits.InputError:  # not JSON, too deep: taken as empty, refused further on
         body = None
     return body if isinstance(body, dict) else {}
 

@@ -92,14 +92,32 @@ def test_long_expired_tokens_are_purged_now_and_then(service, monkeypatch):
     assert tokens.identity.token(old["refresh_token"]) is None
 
 
-def test_ten_failed_sign_ins_pause_the_account_for_a_minute(service):
+def _refused(tokens: TokenService, password: str, address: str) -> OAuthError:
+    with pytest.raises(OAuthError) as err:
+        tokens.password_grant("1000001", password, address)
+    return err.value
+
+
+def test_failed_sign_ins_back_off_per_account_but_the_users_workstation_keeps_its_budget(
+        service):
     tokens, clock = service
+    assert tokens.password_grant("1000001", DOCTOR.password, "10.0.0.1")  # the workstation
     for _ in range(10):
-        with pytest.raises(OAuthError, match="wrong"):
-            tokens.password_grant("1000001", "guess")
-    with pytest.raises(OAuthError, match="too many"):
-        tokens.password_grant("1000001", DOCTOR.password)
-    clock.now += 61
-    assert tokens.password_grant("1000001", DOCTOR.password)["access_token"]
-    with pytest.raises(OAuthError, match="wrong"):
-        tokens.password_grant("1000001", "guess")  # the count started again
+        assert _refused(tokens, "guess", "10.0.0.9").status == 400
+    throttled = _refused(tokens, DOCTOR.password, "10.0.0.9")  # even the right password
+    assert throttled.status == 429 and throttled.retry_after == 360  # one guess per 6 minutes
+    assert _refused(tokens, DOCTOR.password, "10.0.0.7").status == 429  # any new address
+    assert tokens.password_grant("1000001", DOCTOR.password, "10.0.0.1")["access_token"]
+    clock.now += 361
+    assert _refused(tokens, "guess", "10.0.0.8").status == 400  # the bucket drained by one
+    assert _refused(tokens, "guess", "10.0.0.8").status == 429
+
+
+def test_a_success_gives_back_its_reservation_and_empties_its_pair_bucket(service):
+    tokens, _ = service
+    for _ in range(9):
+        assert _refused(tokens, "typo", "10.0.0.1").status == 400
+    assert tokens.password_grant("1000001", DOCTOR.password, "10.0.0.1")
+    for _ in range(10):  # a known address: only its own pair bucket, empty again
+        assert _refused(tokens, "typo", "10.0.0.1").status == 400
+    assert _refused(tokens, DOCTOR.password, "10.0.0.1").status == 429
