@@ -71,7 +71,7 @@ def test_the_file_rotates_by_size_keeping_the_backups_asked(tmp_path):
             log.info("line %02d of the rotation test, NAM TREJ 8001 0112", n)
     finally:
         logsetup.teardown()
-    files = sorted(p.name for p in path.parent.iterdir())
+    files = sorted(p.name for p in path.parent.iterdir() if p.name != logsetup.CRASH_FILE)
     assert files == ["clinicdesk.log", "clinicdesk.log.1", "clinicdesk.log.2"]
     texts = [(path.parent / name).read_text(encoding="utf-8") for name in files]
     assert all(0 < len(t.encode()) < 400 for t in texts)
