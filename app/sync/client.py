@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -31,6 +33,7 @@ from app.sync.errors import Kind, SyncError, raise_for_status
 from app.sync.fhir import format_instant
 from app.sync.retry import Progress, Retrier, check_cancel
 
+log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 FORM = "application/x-www-form-urlencoded"
 
@@ -127,10 +130,12 @@ class FhirClient:
     def _send(self, request: httpx.Request, auth: bool = True) -> httpx.Response:
         self.requests += 1
         name = what(request.method, str(request.url))
+        started = time.perf_counter()
         try:
-            if auth:
-                return self.http.send(request)
-            return self.http.send(request, auth=None)
+            response = self.http.send(request) if auth else self.http.send(request, auth=None)
+            log.debug("%s: %d in %.0f ms", name, response.status_code,
+                      1000 * (time.perf_counter() - started))  # type and operation, no id
+            return response
         except httpx.TimeoutException as err:
             raise SyncError(Kind.TIMEOUT, f"{name}: {type(err).__name__}") from err
         except httpx.DecodingError as err:
