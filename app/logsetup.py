@@ -11,9 +11,10 @@ query string (`family=…&birthdate=…`) become `[patient]`; phone numbers beco
 
 Libraries that print URLs, headers or bodies (httpx, httpcore, urllib3…) are kept at WARNING
 and pass through the same redaction; Qt's own messages come here too (`qt_message`, installed
-by app.ui.app), below WARNING dropped. Uncaught exceptions (main thread and others) are logged
-redacted and printed to stderr as type and stack only, never their message; a hard crash
-(faulthandler) writes file names and line numbers to `crash.log`, no values.
+by app.ui.app), below WARNING dropped. A traceback is written with each exception's type and
+stack, its message only for ClinicDesk's own errors (`exception_text`); uncaught exceptions
+(main thread and others) go to the log and to stderr that way; a hard crash (faulthandler)
+writes file names and line numbers to `crash.log`, no values.
 `PatientData` also prints as `[patient]` if it ends up in a handler this module did not set up.
 `CLINICDESK_LOG_LEVEL` (DEBUG, INFO…) sets the level of the app's own loggers.
 """
@@ -48,7 +49,7 @@ FHIR_FIELD = re.compile(rf"""(?P<q>["'])(?:{'|'.join(_FHIR_FIELDS)})(?P=q)\s*:\s
 # Search parameters that carry patient data, in a query string or a form body.
 QUERY_PARAM = re.compile(
     r"(?<![\w.%-])(?P<key>identifier|family|given|name|birthdate|phone|telecom|email|address"
-    r"|address-[a-z]+)=[^&\s\"']*", re.IGNORECASE)
+    r"""|address-[a-z]+)=(?:'[^']*'|"[^"]*"|[^&\s"']+)""", re.IGNORECASE)
 PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?!\d)")
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 _installed: logging.Handler | None = None
@@ -101,6 +102,31 @@ class RedactingFormatter(logging.Formatter):
             return redact(super().format(record), marked)
         finally:
             record.exc_text = saved
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        return exception_text(ei[1])
+
+
+def exception_text(exc: BaseException | None) -> str:
+    """A traceback (chained ones too) with each exception's type, and its message only for
+    ClinicDesk's own errors (app.core.errors: their text never holds patient data); another
+    library's message may quote a value (KeyError('Côté'), a file name, a JSON document)."""
+    import traceback
+
+    from app.core.errors import ClinicDeskError
+
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain and len(chain) < 8:
+        chain.append(exc)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    parts = []
+    for e in reversed(chain):
+        kind = f"{type(e).__module__}.{type(e).__qualname__}"
+        said = f"{kind}: {e}" if isinstance(e, ClinicDeskError) else \
+            f"{kind} (message left out: it may hold patient data)"
+        parts.append("Traceback (most recent call last):\n"
+                     + "".join(traceback.format_tb(e.__traceback__)) + said)
+    return "\n\nwhich led to:\n\n".join(parts)
 
 
 class RotatingFile(logging.FileHandler):
@@ -230,16 +256,13 @@ def _release_uncaught() -> None:
 
 def _uncaught(kind, value, tb, thread: str = "MainThread") -> None:
     import sys
-    import traceback
 
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, value, tb)
         return
     logging.getLogger("app.uncaught").critical("uncaught exception in %s", thread,
                                                exc_info=(kind, value, tb))
-    stack = "".join(traceback.format_tb(tb))
-    print(f"Uncaught {kind.__module__}.{kind.__qualname__} in {thread} (its message is in the "
-          f"log, redacted)\n{stack}", file=sys.stderr)
+    print(f"Uncaught exception in {thread}\n{exception_text(value)}", file=sys.stderr)
 
 
 # -- Qt's messages ---------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 The logging set-up already redacts patient data when a line is written; this pass runs again
 over the files, so that a line written by an older version, by a library, or by a bug in the
 first filter does not leave the clinic. It removes what can be recognised in text:
-NAMs (spaced, dashed, URL-encoded: app.logsetup.NAM_IN_TEXT), the values of patient fields in JSON (FHIR `family`, `given`,
-`birthDate`, `telecom`…) and in `key=value` pairs, e-mail addresses, phone numbers, Canadian
-postal codes, bearer tokens and passwords. A name written as plain prose cannot be recognised
-afterwards: keeping it out of the log is the first filter's job.
+NAMs (spaced, dashed, URL-encoded: app.logsetup.NAM_IN_TEXT), the values of patient fields
+in JSON (FHIR `family`, `given`, `birthDate`, `telecom`…) and in `key=value` pairs, e-mail
+addresses, phone numbers, Canadian postal codes, bearer tokens and passwords. A name written
+as plain prose cannot be recognised afterwards: keeping it out of the log is the first
+filter's job.
 """
 
 from __future__ import annotations
