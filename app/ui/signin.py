@@ -61,7 +61,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._shown = True  # polished: a new message kind needs polish() from now on
         if self._probe_pending:  # after the first paint: start-up time is the window's
             self._probe_pending = False
-            if self._refused(self._settings.server_url) is None:
+            if self._refused(self._settings.server_url) is not None:  # https: probe it
                 QTimer.singleShot(PROBE_DELAY_MS, lambda: self.probe(self._settings.server_url))
 
     def probe(self, server: str) -> None:
