@@ -26,6 +26,7 @@ from PySide6.QtCore import Qt
 from app import logsetup
 from app.core.data_class import DataClass
 from app.devices.piv_applet import DEFAULT_PIN
+from app.ui.i18n import set_language
 from server.seed import staff
 from tests.fixtures.ui import type_text
 from tests.privacy_scan import Canary
@@ -77,12 +78,13 @@ def workstation(tmp_path, monkeypatch, qhr_server, qhr_key):
 def _session(qtbot, workstation: Path, server: str, patients: list[dict]) -> Path:
     """The scripted session; returns the support bundle's path."""
     from app.settings import Settings
-    from app.ui.app import Shell
+    from app.ui.app import Shell, create_application
     from app.ui.backend import build_services
     from app.ui.main_window import MainWindow
 
     settings = Settings()
     settings.server_url = server
+    create_application(settings=settings)  # as the app: French, Qt's messages to the log
     shell = Shell(lambda: build_services(settings=settings), settings)
     signin = shell.show_sign_in()  # deleted by the shell once signed in
     signin.username.setText(USER)
@@ -205,6 +207,7 @@ def test_no_patient_data_in_any_file_the_workstation_writes(
         bundle = _session(qtbot, workstation, qhr_server, patients)
     finally:
         logsetup.teardown()
+        set_language("en")
     canary = Canary.from_patients(patients, extra=[NOTE[:30], "céphalées depuis 3 jours"])
     assert len(canary.values) >= 30
 
