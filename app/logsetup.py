@@ -216,17 +216,20 @@ def teardown() -> None:
 
 # -- crash output ---------------------------------------------------------------------------
 _crash_file = None
+_faulthandler_was_on = False
 
 
 def _catch_uncaught(crash_path: Path) -> None:
-    """Uncaught exceptions (any thread): the log gets them redacted; stderr their type and
-    stack only (their message may hold patient data). faulthandler writes a hard crash's
-    stacks (file, line, function: no values) to `crash_path`."""
+    """Uncaught exceptions (any thread) go to the log and to stderr as type and stack
+    (`exception_text`). faulthandler writes a hard crash's stacks (file, line, function: no
+    values) to `crash_path`."""
     import faulthandler
     import sys
     import threading
 
-    global _crash_file
+    global _crash_file, _faulthandler_was_on
+    if _crash_file is None:
+        _faulthandler_was_on = faulthandler.is_enabled()
     sys.excepthook = _uncaught
     threading.excepthook = lambda a: _uncaught(a.exc_type, a.exc_value, a.exc_traceback,
                                                a.thread.name if a.thread else "?")
@@ -249,7 +252,9 @@ def _release_uncaught() -> None:
     global _crash_file
     sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
     if _crash_file is not None:
-        faulthandler.enable(sys.__stderr__, all_threads=True)  # Python's own -X faulthandler
+        faulthandler.disable()
+        if _faulthandler_was_on and sys.__stderr__ is not None:  # as it was (-X faulthandler)
+            faulthandler.enable(sys.__stderr__, all_threads=True)
         _crash_file.close()
         _crash_file = None
 
