@@ -53,7 +53,13 @@ class Settings:
 
     @server_url.setter
     def server_url(self, value: str) -> None:
-        self._qs.setValue("server_url", value)
+        """Only an https address (or loopback) is kept: InsecureServer (a UserFacingError, its
+        text in French and English) otherwise, and the saved address is left as it was; ""
+        forgets it. One saved by an older version is refused where it is used (sign-in window,
+        sync client)."""
+        from app.core.server_address import check_server_url
+
+        self._qs.setValue("server_url", check_server_url(value) if value.strip() else "")
         self._qs.sync()
 
     @property

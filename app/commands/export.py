@@ -38,7 +38,19 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patient", required=True, metavar="NAM", help="the patient's NAM")
     parser.add_argument("--store", type=Path, help="database file (default: the user's store)")
     parser.add_argument("--user", help="ClinicDesk username (default: the store's own)")
-    parser.add_argument("--server", help="central server URL (sign in online)")
+    parser.add_argument("--server", type=server_url, metavar="URL",
+                        help="central server URL, https (sign in online)")
+
+
+def server_url(value: str) -> str:
+    """`--server`: https only (loopback excepted), refused before the password is even asked;
+    the reason in English and French (the command line has no translator)."""
+    from app.core.server_address import InsecureServer, check_server_url
+
+    try:
+        return check_server_url(value)
+    except InsecureServer as err:
+        raise argparse.ArgumentTypeError(f"{err.text}\n{err.french}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -87,7 +99,7 @@ def find_patient(session: Session, nam: str) -> str | None:
 
     nam = nam.strip().upper()
     if session.client is not None:
-        bundle = session.client.get("Patient", params={"identifier": f"{fhir_systems.NAM}|{nam}"})
+        bundle = session.client.search("Patient", {"identifier": f"{fhir_systems.NAM}|{nam}"})
         ids = [e["resource"]["id"] for e in bundle.get("entry") or ()]
         if len(ids) == 1:
             from app.sync.engine import SyncService

@@ -3,10 +3,11 @@
 The logging set-up already redacts patient data when a line is written; this pass runs again
 over the files, so that a line written by an older version, by a library, or by a bug in the
 first filter does not leave the clinic. It removes what can be recognised in text:
-NAMs (with or without spaces), the values of patient fields in JSON (FHIR `family`, `given`,
-`birthDate`, `telecom`…) and in `key=value` pairs, e-mail addresses, phone numbers, Canadian
-postal codes, bearer tokens and passwords. A name written as plain prose cannot be recognised
-afterwards: keeping it out of the log is the first filter's job.
+NAMs (spaced, dashed, URL-encoded: app.logsetup.NAM_IN_TEXT), the values of patient fields
+in JSON (FHIR `family`, `given`, `birthDate`, `telecom`…) and in `key=value` pairs, e-mail
+addresses, phone numbers, Canadian postal codes, bearer tokens and passwords. A name written
+as plain prose cannot be recognised afterwards: keeping it out of the log is the first
+filter's job.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+
+from app.logsetup import NAM_IN_TEXT
 
 MASK = "********"
 
@@ -46,10 +49,8 @@ RULES: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]], ...] =
         # quoted, or everything up to the next `key=`, a delimiter or the end of the line
         rf"('[^']*'|\"[^\"]*\"|[^\s,;&)\]}}][^,;&)\]}}\n]*?(?=\s+[\w.-]+\s*[=:]|[,;&)\]}}]|$))",
         re.IGNORECASE | re.MULTILINE), lambda m: f"{m[1]}{MASK}"),
-    # NAM: 4 letters, 8 characters (the 11th may be a letter), spaces or dashes allowed.
-    ("nam", re.compile(
-        r"(?<![A-Za-z0-9])[A-Za-z]{4}[\s-]?\d{4}[\s-]?\d{2}[A-Za-z0-9]\d(?![A-Za-z0-9])"),
-     lambda m: "[NAM]"),
+    # NAM: the logging set-up's pattern (spaced, dashed, URL-encoded, after %7C or an escape).
+    ("nam", NAM_IN_TEXT, lambda m: "[NAM]"),
     ("url_credentials", re.compile(r"(\w+://)[^/\s:@]+:[^/\s@]+@"),
      lambda m: f"{m[1]}{MASK}@"),
     ("email", re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), lambda m: "[email]"),

@@ -1,17 +1,24 @@
 """The FHIR R4 client: one `httpx.Client`, bearer auth, every failure a distinct SyncError kind.
 
 Calls are synchronous; the UI runs them on a background operation. `FhirClient.call` makes one
-attempt; `get`, `pages` and `post_bundle` go through the Retrier (back-off, circuit, offline
-state). Ids and versionIds are opaque strings; a Bundle's `next` link and `total` are used when
-the server gives them, never assumed.
+attempt; `get`, `search`, `pages` and `post_bundle` go through the Retrier (back-off, circuit,
+offline state). Ids and versionIds are opaque strings; a Bundle's `next` link and `total` are
+used when the server gives them, never assumed.
+
+The server address must be https (loopback excepted: app.core.server_address): the client
+refuses to be built otherwise, so nothing, the password least of all, is sent in clear. Patient
+searches go as `POST [type]/_search` with a form body (`search`): identifiers, names and birth
+dates never sit in a URL, where proxies and servers log them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -19,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.core.server_address import check_server_url
 from app.sync.auth import BearerAuth, TokenStore
 from app.sync.capabilities import Capabilities, parse_capabilities
 from app.sync.errors import Kind, SyncError, raise_for_status
@@ -26,7 +34,9 @@ from app.sync.fhir import format_instant
 from app.sync.replies import ReplyLimits, byte_cap
 from app.sync.retry import Progress, Retrier, check_cancel
 
+log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
+FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ def what(method: str, url: str) -> str:
 class FhirClient:
     def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None,
                  retrier: Retrier | None = None, token_store: TokenStore | None = None):
+        check_server_url(settings.server_url)  # InsecureServer before any connection
         self.settings = settings
         root = settings.server_url.rstrip("/")
         self.base = root + settings.fhir_path
@@ -122,10 +133,12 @@ class FhirClient:
     def _send(self, request: httpx.Request, auth: bool = True) -> httpx.Response:
         self.requests += 1
         name = what(request.method, str(request.url))
+        started = time.perf_counter()
         try:
-            if auth:
-                return self.http.send(request)
-            return self.http.send(request, auth=None)
+            response = self.http.send(request) if auth else self.http.send(request, auth=None)
+            log.debug("%s: %d in %.0f ms", name, response.status_code,
+                      1000 * (time.perf_counter() - started))  # type and operation, no id
+            return response
         except httpx.TimeoutException as err:
             raise SyncError(Kind.TIMEOUT, f"{name}: {type(err).__name__}") from err
         except httpx.DecodingError as err:
@@ -155,6 +168,18 @@ class FhirClient:
             cancel: threading.Event | None = None) -> dict:
         return self.retrier.call(lambda: self.json("GET", url, params=params, expect=expect),
                                  cancel)
+
+    def search(self, rtype: str, params: dict[str, str], *,
+               cancel: threading.Event | None = None) -> dict:
+        """The first page of a type-level search, sent as `POST [type]/_search` with the
+        parameters in a form body (FHIR R4 3.1.0.8.1): nothing of the query in the URL."""
+        def once() -> dict:
+            request = self.http.build_request("POST", self.url(f"{rtype}/_search"), data=params,
+                                              headers={"Content-Type": FORM})
+            response = self._send(request)
+            raise_for_status(response, what("POST", f"{rtype}/_search"))
+            return decode(response, what("POST", f"{rtype}/_search"), "Bundle")
+        return self.retrier.call(once, cancel)
 
     def capabilities(self, cancel: threading.Event | None = None) -> Capabilities:
         with self._lock:

@@ -38,6 +38,10 @@ def create_application(argv: Sequence[str] = (), settings: Settings | None = Non
         app = QApplication(["clinicdesk", "-style", "Fusion", *argv])
     else:
         app.setStyle("Fusion")
+    from PySide6.QtCore import qInstallMessageHandler
+
+    from app.logsetup import qt_message
+    qInstallMessageHandler(qt_message)  # Qt's warnings to the redacted log, its chatter dropped
     app.setApplicationName("ClinicDesk")
     app.setOrganizationName("ClinicDesk")
     font = QFont("DejaVu Sans")

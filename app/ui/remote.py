@@ -85,6 +85,12 @@ class RemoteSession:
     def probe(self, server: str) -> bool:
         import httpx
 
+        from app.core.server_address import InsecureServer, check_server_url
+
+        try:
+            server = check_server_url(server)  # never a byte to a plain-http address
+        except InsecureServer:
+            return False
         try:
             return httpx.get(server.rstrip("/") + "/health", timeout=PROBE_TIMEOUT).is_success
         except httpx.HTTPError:

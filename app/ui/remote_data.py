@@ -71,7 +71,7 @@ class FhirPatients:
         else:
             params = {"family": q.surname, "given": q.given, "birthdate": q.birthdate.isoformat()}
         params["_count"] = "50"
-        bundle = self.session.client.get("Patient", params=params, cancel=cancel)
+        bundle = self.session.client.search("Patient", params, cancel=cancel)  # POST _search
         patients = [e["resource"] for e in bundle.get("entry") or ()
                     if (e.get("resource") or {}).get("resourceType") == "Patient"]
         if isinstance(q, NamQuery | ChartQuery):

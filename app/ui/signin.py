@@ -67,7 +67,8 @@ class SignInWindow(Retranslatable, QWidget):
         self._shown = True  # polished: a new message kind needs polish() from now on
         if self._probe_pending:  # after the first paint: start-up time is the window's
             self._probe_pending = False
-            QTimer.singleShot(PROBE_DELAY_MS, lambda: self.probe(self._settings.server_url))
+            if self._refused(self._settings.server_url) is not None:  # https: probe it
+                QTimer.singleShot(PROBE_DELAY_MS, lambda: self.probe(self._settings.server_url))
             QTimer.singleShot(PROBE_DELAY_MS, self._ask_wait)
 
     def _ask_wait(self) -> None:
@@ -185,6 +186,9 @@ class SignInWindow(Retranslatable, QWidget):
             return self._say("error", missing[0][1], missing[0][0])
         if self.wait.active:  # Enter during the wait (the button is disabled)
             return None
+        server = self._refused(server)
+        if server is None:  # not https: refused here, before anything is sent
+            return None
         from app.ui.op import Op
 
         self._set_busy(True)
@@ -231,6 +235,20 @@ class SignInWindow(Retranslatable, QWidget):
         if self.wait.active:  # another user's own wait is told by the next attempt
             self._error = ""
             self.wait.stop()
+
+    def _refused(self, server: str) -> str | None:
+        """The address if https (or loopback); else None, the reason shown, the field open."""
+        from app.core.server_address import InsecureServer, check_server_url
+        from app.ui.op import user_message
+
+        try:
+            return check_server_url(server)
+        except InsecureServer as err:
+            self._message = ("error", user_message(err))
+            self._render_message()
+            self._show_server_field(True)
+            self.server.setFocus()
+            return None
 
     def _set_busy(self, busy: bool) -> None:
         for w in (self.server, self.username, self.password, self.submit, self.change_server):

@@ -1409,6 +1409,17 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>server</name>
+        <message>
+            <source>The server address must start with https:// (a connection without encryption would send your password and the charts in clear). Only this computer's own address (localhost, 127.0.0.1) may use http://.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This is not a server address: write it as https://emr.example.qc.ca</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>session</name>
         <message>
             <source>Wrong username or password.</source>

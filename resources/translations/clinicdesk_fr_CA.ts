@@ -1410,6 +1410,17 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>server</name>
+        <message>
+            <source>The server address must start with https:// (a connection without encryption would send your password and the charts in clear). Only this computer's own address (localhost, 127.0.0.1) may use http://.</source>
+            <translation>L'adresse du serveur doit commencer par https:// (une connexion sans chiffrement enverrait votre mot de passe et les dossiers en clair). Seule l'adresse de cet ordinateur (localhost, 127.0.0.1) peut utiliser http://.</translation>
+        </message>
+        <message>
+            <source>This is not a server address: write it as https://emr.example.qc.ca</source>
+            <translation>Ce n'est pas une adresse de serveur : écrivez-la comme https://emr.example.qc.ca</translation>
+        </message>
+    </context>
+    <context>
         <name>session</name>
         <message>
             <source>Wrong username or password.</source>

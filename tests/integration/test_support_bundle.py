@@ -8,10 +8,12 @@ import sys
 import zipfile
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from app.core import nam
+from tests.privacy_scan import Canary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,16 +23,21 @@ PATIENTS = [("Pelletier-Ouellet", "Gisèle", date(1947, 3, 9), "F"),
             ("Saint-Onge", "Maëlle", date(2015, 6, 1), "F")]
 NAMS = [nam.build(s, g, b, x) for s, g, b, x in PATIENTS]
 SECRETS = ["s3cr3t-sync-token-9f2c", "hunter2-Password!", "eyJhbGciOiJIUzI1NiJ9.payload.sig"]
+PHONE = "514-555-0199"
 
 
 def log_lines() -> list[str]:
-    """Patient data the way a faulty first filter, a library or an old version could log it."""
-    (s1, g1, b1, _), (s2, g2, b2, _), (s3, g3, _, _) = PATIENTS
+    """Patient data the way a faulty first filter, a library or an old version could log it:
+    as written, URL-encoded (a GET search's URL, `%7C` before the NAM), JSON-escaped, spaced."""
+    (s1, g1, b1, _), (s2, g2, b2, _), (s3, g3, b3, _) = PATIENTS
     fhir = json.dumps({"resourceType": "Patient", "name": [{"family": s2, "given": [g2]}],
-                       "birthDate": b2.isoformat(),
+                       "birthDate": b2.isoformat(), "telecom": [{"value": PHONE}],
                        "identifier": [{"system": "https://ramq.gouv.qc.ca/nam",
                                        "value": NAMS[1]}]}, ensure_ascii=False)
+    escaped = json.dumps({"name": [{"family": s3, "given": [g3]}]})  # ensure_ascii: \u00eb
     spaced = f"{NAMS[2][:4]} {NAMS[2][4:8]} {NAMS[2][8:]}"
+    by_nam = "identifier=" + quote("https://www.ramq.gouv.qc.ca/nam|", safe="") + "{n}"
+    by_name = urlencode({"family": s3, "given": g3, "birthdate": b3.isoformat()})
     return [
         "2026-11-25 10:00:00,001 INFO app.sync pull finished in 120 ms (42 resources)",
         f"2026-11-25 10:00:01,002 WARNING app.ui opened chart patient={g1} {s1} reason=care",
@@ -39,7 +46,23 @@ def log_lines() -> list[str]:
         f"2026-11-25 10:00:04,005 DEBUG app.ramq lookup '{spaced}' name='{g3} {s3}'",
         f"2026-11-25 10:00:05,006 DEBUG httpx Authorization: Bearer {SECRETS[2]}",
         "2026-11-25 10:00:06,007 INFO app.devices key inserted in reader 'Test VPCD 00 00'",
+        *(f'2026-11-25 10:00:07,008 INFO httpx HTTP Request: GET https://emr.test/fhir/Patient?'
+          f'{by_nam.replace("{n}", n)}&_count=50 "HTTP/1.1 200 OK"' for n in NAMS),
+        f'2026-11-25 10:00:08,009 INFO httpx HTTP Request: GET https://emr.test/fhir/Patient?'
+        f'{by_name}&_count=50 "HTTP/1.1 200 OK"',
+        f"2026-11-25 10:00:09,010 DEBUG app.sync body {escaped}",
+        f"2026-11-25 10:00:10,011 DEBUG app.ramq lookup {NAMS[0][:4]}+{NAMS[0][4:8]}+"
+        f"{NAMS[0][8:]} and {NAMS[1][:4]}%20{NAMS[1][4:8]}%20{NAMS[1][8:]}",
     ]
+
+
+def canary() -> Canary:
+    """Every value of PATIENTS, scanned for in every form (tests.privacy_scan)."""
+    patients = [{"identifier": [{"system": "https://www.ramq.gouv.qc.ca/nam", "value": n}],
+                 "name": [{"family": s, "given": [g]}], "birthDate": b.isoformat(),
+                 "telecom": [{"system": "phone", "value": PHONE}]}
+                for (s, g, b, _), n in zip(PATIENTS, NAMS, strict=True)]
+    return Canary.from_patients(patients, extra=SECRETS)
 
 
 @pytest.fixture
@@ -66,14 +89,19 @@ def run_bundle(home: Path, out: Path) -> dict:
 def test_the_bundle_has_no_patient_data_nor_secrets(workstation, tmp_path):
     out = tmp_path / "support.zip"
     summary = run_bundle(workstation, out)
-    with zipfile.ZipFile(out) as zf:
-        contents = {name: zf.read(name).decode("utf-8") for name in zf.namelist()}
-    everything = "\n".join(contents.values()).casefold()
-    forbidden = [*NAMS, *SECRETS] + [p for s, g, b, _ in PATIENTS
-                                     for p in (s, g, b.isoformat(), s.split("-")[0])]
-    found = [f for f in forbidden if f.casefold() in everything]
-    assert found == [], f"{len(found)} patient values or secrets left in the bundle"
-    assert summary["logs"] == 2 and summary["redactions"]["logging_filter"] >= 2
+    found, entries = canary().scan_zip(out)
+    assert entries >= 8 and len(canary().values) == 19
+    assert found == [], f"{len(found)} patient values or secrets left in the bundle:\n" + \
+        "\n".join(found)
+    assert summary["logs"] >= 2 and summary["redactions"]["logging_filter"] >= 2
+
+
+def test_the_scan_finds_what_the_bundle_would_leak(workstation):
+    """The check above can fail: the raw logs hold every value, in one form or another."""
+    raw = (workstation / "logs" / "clinicdesk.log").read_bytes()
+    found = {int(hit.split("#")[1].split()[0]) for hit in canary().hits("raw", raw)}
+    missed = [v for i, (_kind, v) in enumerate(canary().values) if i not in found]
+    assert missed == ["Jean-Marc Bouchard", *SECRETS[:2]]  # never written whole; the settings'
 
 
 def test_the_bundle_keeps_what_support_needs(workstation, tmp_path):

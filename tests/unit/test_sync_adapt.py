@@ -15,7 +15,7 @@ from app.sync.pull import HISTORY, Puller, local_midnight
 from app.sync.push import Pusher
 from app.sync.retry import Retrier
 
-BASE = "http://plain.test"
+BASE = "https://plain.test"
 TYPES = ("Patient", "Condition", "Observation")  # in CHART_TYPES order
 
 

@@ -12,7 +12,7 @@ from app.sync.client import FhirClient, Settings, what
 from app.sync.errors import Kind, SyncError
 from app.sync.retry import Backoff, CircuitBreaker, Retrier
 
-BASE = "http://emr.test"
+BASE = "https://emr.test"
 
 
 class Server:
