@@ -39,6 +39,7 @@ from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import data_class_of
 from server import identity
 from server.identity.audit import Access
+from server.identity.practitioner import username_of
 
 BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
 WRITES = ("create", "update", "delete")
@@ -91,12 +92,14 @@ def authorize(request: Request, action: str, resource_type: str | None,
             raise Denied(403, "the audit trail is append-only")
         _audit_event_gate(request, user, resource or {})
         return
+    if resource_type == "Patient" and action == "delete":
+        raise Denied(403, "a patient's record is not deleted: make it inactive (active: false)")
     data_class = data_class_of(resource_type, resource)
     if data_class is None:
         if write:
             _reference_write_gate(user, resource_type)
-        if resource_type == "Consent" and action in ("update", "delete"):
-            _consent_change_gate(request, user, patient_id, resource)
+        if resource_type == "Consent" and write:
+            _consent_write_gate(request, user, action, patient_id, resource)
         return
     if patient_id is None and not write:
         _role_gate(user, resource_type, resource)
@@ -119,6 +122,7 @@ def authorize(request: Request, action: str, resource_type: str | None,
         raise Denied(403, decision.reasons[0].source)
     if write and resource_type == "Patient" and resource is not None:
         _registration_gate(request, user, patient_id, resource)
+        _institution_gate(request, user, patient_id, resource)
     if not write:
         _note(request, user, patient_id, data_class.value, decision.break_glass_reason)
 
@@ -174,22 +178,102 @@ def _reference_write_gate(user: UserProfile, resource_type: str) -> None:
         raise Denied(403, "only an administrative account changes practitioners and institutions")
 
 
-def _consent_change_gate(request: Request, user: UserProfile, patient_id: str | None,
-                         resource: dict | None) -> None:
-    """A professional a patient's Consent singles out (a deny naming them) may not edit or
-    withdraw that patient's Consents: checked on the patient whose Consent it is now and, for
-    an update, the one it was (moving a deny to another patient would lift it too)."""
-    contexts = identity.services(request.app).patient_contexts
-    patients = {patient_id} if patient_id else set()
-    if resource is not None and resource.get("id"):
-        with contexts.store.read() as tx:
-            current = tx.current("Consent", str(resource["id"]))
-        if current is not None and current.patient:
-            patients.add(current.patient)
-    for pid in patients:
-        context = contexts.load(pid)
-        if context.consent.singles_out(user.reference, context.today):
-            raise Denied(403, "a patient's consent that restricts you is not yours to change")
+def _consent_write_gate(request: Request, user: UserProfile, action: str,
+                        patient_id: str | None, resource: dict | None) -> None:
+    """A patient's Consent is recorded, changed or withdrawn by a professional in a care
+    relationship with the patient (their physician or a clinical mandatee: app.core.access
+    .relationship; ClinicDesk has no privacy-officer role), never by one a deny of that patient
+    names (it is not theirs to lift). The write is noted for the audit trail. Callers give the
+    patient of the stored version for an update or delete (a Consent never changes patient)."""
+    if not patient_id:
+        raise Denied(403, "a consent names its patient")
+    context = _context(request, patient_id, None, "Consent")
+    if access.relationship(user, context) == access.Basis.NONE:
+        raise Denied(403, "only a professional caring for the patient records their consent")
+    if action != "create" and context.consent.singles_out(user.reference, context.today):
+        raise Denied(403, "a patient's consent that restricts you is not yours to change")
+    _note(request, user, patient_id, "consent", None, action=f"consent-{action}")
+
+
+def _institution_gate(request: Request, user: UserProfile, patient_id: str,
+                      resource: dict) -> None:
+    """Administrative writes to a Patient stay within the user's institutions: a Patient the
+    clinic records names its institutions (Organization references in generalPractitioner or
+    managingOrganization); a user changes only a Patient of one of their institutions (or one
+    naming none yet) and names no other institution."""
+    mine = {f"Organization/{i.id}" for i in user.institutions}
+    with identity.services(request.app).patient_contexts.store.read() as tx:
+        stored = tx.current("Patient", patient_id)
+    before = institutions_of(stored.resource()) if stored and stored.text else set()
+    if before and not before & mine:
+        raise Denied(403, "this patient is recorded by another institution")
+    if institutions_of(resource) - before - mine:
+        raise Denied(403, "a patient is registered only with your own institutions")
+
+
+def institutions_of(patient: dict) -> set[str]:
+    refs = [r.get("reference", "") for r in patient.get("generalPractitioner") or ()
+            if isinstance(r, dict)]
+    managing = patient.get("managingOrganization")
+    if isinstance(managing, dict):
+        refs.append(managing.get("reference", ""))
+    return {r for r in refs if isinstance(r, str) and r.startswith("Organization/")}
+
+
+def in_care(request: Request, patient_id: str) -> bool:
+    """Is the caller the patient's physician or a clinical mandatee of one of them?"""
+    if not request.app.state.settings.auth_required:
+        return True
+    user = current_user(request)
+    context = _context(request, patient_id, None, "Patient")
+    return access.relationship(user, context) != access.Basis.NONE
+
+
+def in_clinic(request: Request, reference: str) -> bool:
+    """Is this appointment actor the caller, one of the caller's institutions, or a
+    Practitioner account sharing an institution with the caller?"""
+    user = current_user(request)
+    mine = {i.id for i in user.institutions}
+    kind, _, rid = reference.partition("/")
+    if kind in ("Organization", "Location"):
+        return rid in mine
+    if kind != "Practitioner":
+        return False
+    if reference == user.reference:
+        return True
+    username = username_of(reference)
+    found = identity.services(request.app).identity.account(username) if username else None
+    return found is not None and bool(mine & {i.id for i in found[0].institutions})
+
+
+def own_audit_event(request: Request, event: dict) -> dict:
+    """An AuditEvent a user posts (the workstation's access log) names the user as its only
+    agent and the server as where it came from, whatever the body says: nobody attributes an
+    access to someone else or adds a co-agent. What the workstation declares of itself
+    (agent.network: its name) is kept, as the workstation's claim."""
+    if not request.app.state.settings.auth_required:
+        return event
+    user = current_user(request)
+    agents = event.get("agent") if isinstance(event.get("agent"), list) else []
+    first = agents[0] if agents and isinstance(agents[0], dict) else {}
+    agent: dict = {"who": {"reference": user.reference,
+                           "identifier": {"system": fhir_systems.USERNAME,
+                                          "value": user.username},
+                           "display": user.display_name},
+                   "requestor": True}
+    if isinstance(first.get("network"), dict):
+        agent["network"] = first["network"]
+    declared = ((event.get("source") or {}).get("observer") or {}).get("display") \
+        if isinstance(event.get("source"), dict) else None
+    source: dict = {"observer": {"display": "clinicdesk-server"},
+                    "type": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                                        "security-source-type", "code": "4",
+                              "display": "Application Server"}]}
+    if user.primary_institution is not None:
+        source["site"] = user.primary_institution.id
+    if isinstance(declared, str):
+        source["observer"]["display"] = f"clinicdesk-server (workstation: {declared[:100]})"
+    return {**event, "agent": [agent], "source": source}
 
 
 def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
@@ -209,12 +293,12 @@ def _break_glass_reason(request: Request) -> str | None:
 
 
 def _note(request: Request, user: UserProfile, patient_id: str, data_class: str,
-          break_glass_reason: str | None) -> None:
+          break_glass_reason: str | None, action: str | None = None) -> None:
     state = request.state
     noted: dict[str, Access] = _per_request(request, "audit")
     entry = noted.get(patient_id)
     if entry is None:
-        action = getattr(state, "request_action", None) or "read"
+        action = action or getattr(state, "request_action", None) or "read"
         query = str(request.url.query) if action in ("search", "history") else None
         entry = noted[patient_id] = Access(
             user.username, user.display_name, patient_id, action, query=query,
