@@ -248,13 +248,16 @@ def in_clinic(request: Request, reference: str) -> bool:
 
 def own_audit_event(request: Request, event: dict) -> dict:
     """An AuditEvent a user posts (the workstation's access log) names the user as its only
-    agent and the server as where it came from, whatever the body says: nobody attributes an
-    access to someone else or adds a co-agent. What the workstation declares of itself
-    (agent.network: its name) is kept, as the workstation's claim."""
+    agent and the server as where it came from: nobody attributes an access to someone else or
+    adds a co-agent (a body naming anyone else: 403), and the stored agent and source are built
+    from the token. What the workstation declares of itself (agent.network: its name) is kept,
+    as the workstation's claim."""
     if not request.app.state.settings.auth_required:
         return event
     user = current_user(request)
     agents = event.get("agent") if isinstance(event.get("agent"), list) else []
+    if any(not _names_only(a, user) for a in agents):
+        raise Denied(403, "an audit event you record names you as its only agent")
     first = agents[0] if agents and isinstance(agents[0], dict) else {}
     agent: dict = {"who": {"reference": user.reference,
                            "identifier": {"system": fhir_systems.USERNAME,
@@ -285,6 +288,16 @@ def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
     if not any(i.get("system") == fhir_systems.USERNAME and i.get("value") == user.username
                for i in agents):
         raise Denied(403, "only administrators review other users' audit events")
+
+
+def _names_only(agent: object, user: UserProfile) -> bool:
+    who = agent.get("who") if isinstance(agent, dict) else None
+    if not isinstance(who, dict):
+        return not isinstance(agent, dict) or "who" not in agent
+    ident = who.get("identifier") if isinstance(who.get("identifier"), dict) else {}
+    return (who.get("reference") in (None, user.reference)
+            and ident.get("value") in (None, user.username)
+            and ident.get("system") in (None, fhir_systems.USERNAME))
 
 
 def _break_glass_reason(request: Request) -> str | None:
