@@ -221,12 +221,15 @@ def institutions_of(patient: dict) -> set[str]:
 
 
 def in_care(request: Request, patient_id: str) -> bool:
-    """Is the caller the patient's physician or a clinical mandatee of one of them?"""
+    """Does the caller work with this patient's physicians: the physician themselves, or a
+    mandatee of one of them (clinical or secretarial mandate: the front desk works for the
+    physicians who mandate it)? What of the chart they see is still decided per resource."""
     if not request.app.state.settings.auth_required:
         return True
     user = current_user(request)
     context = _context(request, patient_id, None, "Patient")
-    return access.relationship(user, context) != access.Basis.NONE
+    return user.username in context.physicians or any(
+        m.grantor in context.physicians for m in user.mandates)
 
 
 def in_clinic(request: Request, reference: str) -> bool:

@@ -3,9 +3,9 @@
 For a signed-in user, history lists no patients: the history of one resource they may read is
 theirs to see; a type's history is refused for the types that hold patient data (it would list
 every patient's); the system history (the workstation's sync round) starts at `_since` and holds
-reference data and the resources of the patients the user cares for (their physician or a
-clinical mandatee: server.authz.in_care), each authorised as a read — never the rest of the
-clinic's patients, whatever the user's role would let them read one by one."""
+reference data and the resources of the patients of the physicians the user works with (the
+physician or one they mandate: server.authz.in_care), each authorised as a read — never the rest
+of the clinic's patients, whatever the user's role would let them read one by one."""
 
 from __future__ import annotations
 
