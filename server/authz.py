@@ -108,6 +108,9 @@ def authorize(request: Request, action: str, resource_type: str | None,
         decision = access.decide(user, NO_PATIENT, data_class, Action.WRITE)
         if not decision.allowed:
             raise Denied(403, decision.reasons[0].source)
+        if resource_type == "Patient" and resource is not None and \
+                institutions_of(resource) - {f"Organization/{i.id}" for i in user.institutions}:
+            raise Denied(403, "a patient is registered only with your own institutions")
         return
     decisions = _per_request(request, "decisions")
     decision = None if write else decisions.get((patient_id, data_class))

@@ -355,6 +355,9 @@ def write_probes(user: User, pid: str) -> Iterator[Probe]:
         yield Probe("Patient of another clinic re-registered", "PUT", f"Patient/{pid}",
                     json=moved, headers={"If-Match": 'W/"1"'}, names=names,
                     forbidden_write=True)
+        registered = {k: v for k, v in seeded(pid, DataClass.DEMOGRAPHICS).items() if k != "id"}
+        yield Probe("Patient created in another clinic", "POST", "Patient", json=registered,
+                    forbidden_write=True)
     event = {"resourceType": "AuditEvent", "recorded": "2026-11-01T10:00:00+00:00",
              "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
                       "code": "rest"}, "source": {"observer": {"display": "poste 12"}},
