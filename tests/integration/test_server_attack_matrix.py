@@ -317,6 +317,16 @@ def write_probes(user: User, pid: str) -> Iterator[Probe]:
                 "resource": body, "request": {"method": "PUT", "url": target,
                                               "ifMatch": 'W/"1"'}}),
                 names=names, forbidden_write=True)
+        if data_class == DataClass.LABS and not may(user.kind, user.relation, pid,
+                                                    DataClass.LABS, "write"):
+            # an update is decided on the stored version too: a lab result rewritten as a
+            # visit observation (NOTES, which an extern under mandate writes) is still a lab
+            # result one may not change
+            visit = {**body, "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "vital-signs"}]}]}
+            yield Probe("PUT changing the class", "PUT", target, json=visit, headers=etag,
+                        names=names, forbidden_write=True)
         if data_class != DataClass.LABS or pid != m.patient_id("open"):
             continue
         # Conditional update and delete are not supported: refused, nothing matched.
