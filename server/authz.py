@@ -22,8 +22,10 @@ AuditEvents are visible to administrative accounts and to their own agent, never
 $everything (a chart's pull must not grow with every read of it); a user creates AuditEvents
 only as their own agent (the client's access log), and nobody updates or deletes one. Consent
 and reference data (Practitioner, Organization…) are readable by every signed-in user; Consent
-is written by professionals (except by one a deny of that patient names: it is not theirs to
-lift), reference data by administrative accounts only.
+is written by a professional caring for the patient (except by one a deny of that patient
+names: it is not theirs to lift), audited; reference data by administrative accounts only.
+Writes to a Patient stay within the user's institutions; nobody deletes a Patient. Callers pass
+the stored version for an update or delete (server.fhir.ops.check_update), then the new body.
 """
 
 from __future__ import annotations
