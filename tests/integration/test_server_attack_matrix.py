@@ -51,6 +51,7 @@ ATTACK = "urn:clinicdesk:attack-matrix"  # identifier system of every seeded res
 OTHER_CLINIC_PATIENT = "attack-other-clinic"
 OTHER_CLINIC_PHYSICIAN = "2000003"
 OTHER_ORG = "Organization/other-clinic"
+DAY = "2026-11-02"  # the seeded appointments' day
 REASON = quote("Patient inconscient à l'urgence, allergies inconnues")
 # target → (patient id, consent state); the relationship to it depends on the user
 TARGETS = {"clinic": (m.patient_id("open"), "open"),
@@ -84,6 +85,12 @@ def seeded(pid: str, data_class: DataClass) -> dict:
                 {"reference": OTHER_ORG}]
         return body
     body = class_resource(data_class, pid) | {"id": rid(pid, data_class)}
+    if data_class == DataClass.APPOINTMENTS:  # on the clinic's day list
+        clinic = "other-clinic" if pid == OTHER_CLINIC_PATIENT else m.CLINIC.id
+        body = body | {"start": f"{DAY}T14:00:00+00:00", "end": f"{DAY}T14:20:00+00:00",
+                       "participant": [*body["participant"], {
+                           "actor": {"reference": f"Location/{clinic}"},
+                           "status": "accepted"}]}
     return body | {"identifier": [{"system": ATTACK, "value": body["id"]}]}
 
 
@@ -260,8 +267,9 @@ def listing_probes(user: User) -> Iterator[Probe]:
         *((t, {"_lastUpdated": "ge2000-01-01"}) for t in clinical),
         *((f"{t}/_history", {}) for t in clinical),
         ("Observation", {"identifier": f"{ATTACK}|{m.patient_id('open')}-labs"}),
-        ("Appointment", {"date": "ge2000-01-01", "actor": "Organization/matrix-clinic"}),
-        ("Appointment", {"date": "ge2026-11-01", "actor": "Organization/other-clinic"}),
+        ("Appointment", {"date": "ge2000-01-01", "actor": f"Location/{m.CLINIC.id}"}),
+        ("Appointment", {"date": DAY, "actor": "Location/other-clinic"}),
+        ("Appointment", {"date": DAY}),
     ]
     for path, params in gets:
         yield Probe(f"list {path}", "GET", path, params=params)
@@ -275,6 +283,12 @@ def listing_probes(user: User) -> Iterator[Probe]:
     # The workstation's sync stream: reference data and the patients the user cares for.
     yield Probe("system history since", "GET", "_history",
                 params={"_since": "2000-01-01T00:00:00Z"}, also=works_with)
+    # The day's appointments of one's own clinic: its patients' appointments, nothing more.
+    clinic = frozenset(pid for pid, _ in TARGETS.values() if pid != OTHER_CLINIC_PATIENT)
+    yield Probe("the clinic's day", "GET", "Appointment",
+                params={"date": DAY, "actor": f"Location/{m.CLINIC.id}"}, also=clinic,
+                expect_found=frozenset() if user.kind == Profession.TECHNICAL_SUPPORT else
+                frozenset(ref(DataClass.APPOINTMENTS, p) for p in clinic))
     if user.kind == Profession.ADMINISTRATOR:  # the audit review: AuditEvents, no chart data
         yield Probe("audit review", "GET", "AuditEvent", params={"_count": "50"},
                     also=frozenset(pid for pid, _ in TARGETS.values()))
