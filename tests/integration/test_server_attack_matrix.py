@@ -65,6 +65,10 @@ CLASS_OF_TYPE = {rtype: c for c, rtype in MATRIX_RESOURCES.items()}
 KINDS_OF_CLASS = (DataClass.DEMOGRAPHICS, DataClass.MEDICATIONS, DataClass.NOTES,
                   DataClass.LABS)
 USERS = [(k, r) for k in Profession for r in m.RELATIONS]
+CONSENT_CODES = {  # what a Consent needs to validate (R4)
+    "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                          "code": "patient-privacy"}]},
+    "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}]}
 
 
 def rid(pid: str, data_class: DataClass) -> str:
@@ -164,6 +168,7 @@ class Probe:
     names: frozenset[str] = frozenset()  # patients the request names
     also: frozenset[str] = frozenset()  # patients a documented list may add
     forbidden_write: bool = False  # must be refused (and change nothing)
+    refused_with: frozenset[int] = frozenset({403, 422})  # by the gate, not by validation
     expect_found: frozenset[str] = frozenset()  # positive control: these must be in the answer
 
 
@@ -345,16 +350,18 @@ def write_probes(user: User, pid: str) -> Iterator[Probe]:
             continue
         # Conditional update and delete are not supported: refused, nothing matched.
         criteria = f"{rtype}?_id={body['id']}"
+        unsupported = frozenset({400, 405})
         yield Probe("conditional PUT", "PUT", criteria, json=body, names=names,
-                    forbidden_write=True)
-        yield Probe("conditional DELETE", "DELETE", criteria, names=names, forbidden_write=True)
+                    forbidden_write=True, refused_with=unsupported)
+        yield Probe("conditional DELETE", "DELETE", criteria, names=names, forbidden_write=True,
+                    refused_with=unsupported)
         yield Probe("transaction conditional DELETE", "POST", "", json=transaction(
             "transaction", {"request": {"method": "DELETE", "url": criteria}}),
-            names=names, forbidden_write=True)
+            names=names, forbidden_write=True, refused_with=unsupported)
     if not cares_for(user.kind, user.relation, pid):
         consent = {"resourceType": "Consent", "status": "active",
                    "patient": {"reference": f"Patient/{pid}"},
-                   "provision": {"type": "deny"}}
+                   "provision": {"type": "deny"}, **CONSENT_CODES}
         yield Probe("Consent create", "POST", "Consent", json=consent, names=names,
                     forbidden_write=True)
         yield Probe("Consent create in a transaction", "POST", "", json=transaction(
@@ -365,7 +372,8 @@ def write_probes(user: User, pid: str) -> Iterator[Probe]:
             cid = consent_resources(consent_of(pid))[0]["id"] if consent_of(pid) != "open" \
                 else None
             if cid:
-                lifted = {**consent_resources(consent_of(pid))[0], "status": "inactive"}
+                lifted = {**consent_resources(consent_of(pid))[0], "status": "inactive",
+                          **CONSENT_CODES}
                 yield Probe("Consent withdrawn", "PUT", f"Consent/{cid}", json=lifted,
                             headers={"If-Match": 'W/"1"'}, names=names, forbidden_write=True)
                 yield Probe("Consent deleted", "DELETE", f"Consent/{cid}", names=names,
@@ -467,7 +475,7 @@ def check(client: httpx.Client, user: User, probe: Probe, glass: bool) -> list[s
             "resourceType") == "Bundle" else None
         statuses = [int(str(e["response"]["status"])[:3]) for e in entries] \
             if entries else [response.status_code]
-        if any(200 <= s < 300 for s in statuses):
+        if any(s not in probe.refused_with for s in statuses):
             wrong.append(f"{label}: forbidden write answered {statuses}")
     found: set[str] = set()
     patients: set[str] = set()
@@ -523,3 +531,123 @@ def test_attack_matrix(attack_server, part):
     assert {u.kind for u in users} == set(Profession)
     assert changed == []
     assert wrong == []
+
+
+# -- the documented answers, one by one (after the matrix: these add data) ---------------------
+def _as(users: list[User], kind: Profession, relation: str) -> dict[str, str]:
+    user = next(u for u in users if (u.kind, u.relation) == (kind, relation))
+    return {"Authorization": f"Bearer {user.token}"}
+
+
+def _client(base: str) -> httpx.Client:
+    return httpx.Client(base_url=f"{base}/fhir/", timeout=30,
+                        headers={"Accept": FHIR_JSON, "Content-Type": FHIR_JSON})
+
+
+def test_a_conditional_match_one_may_not_read_counts_as_none(attack_server):
+    """The patient's own physician, on the consent-restricted chart: a visit Observation (NOTES,
+    blocked) recorded by breaking the glass, then a lab result (LABS, open) sent with criteria
+    that match that visit. Without the glass the match counts as none: a new resource (201,
+    another id), never the blocked one; with the glass, the match (200)."""
+    base, _, users = attack_server
+    pid = m.patient_id("restricted")
+    doctor = _as(users, Profession.PHYSICIAN, "own")
+    glass = doctor | {BREAK_GLASS_HEADER: REASON}
+    lab = seeded(pid, DataClass.LABS)
+    del lab["id"]
+    visit = {**lab, "identifier": [{"system": ATTACK, "value": "visit-1"}], "category": [
+        {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                     "code": "vital-signs"}]}]}
+    entry = {"resource": {**lab, "identifier": visit["identifier"]}, "request": {
+        "method": "POST", "url": "Observation", "ifNoneExist": f"identifier={ATTACK}|visit-1"}}
+    with _client(base) as client:
+        assert client.post("Observation", json=visit, headers=doctor).status_code == 403
+        recorded = client.post("Observation", json=visit, headers=glass)
+        assert recorded.status_code == 201, recorded.text
+        blocked = recorded.json()["id"]
+        made = client.post("", json=transaction("transaction", entry), headers=doctor)
+        assert made.status_code == 200, made.text
+        answer = made.json()["entry"][0]
+        assert answer["response"]["status"].startswith("201")
+        assert answer["resource"]["id"] != blocked and blocked not in made.text
+        header = client.post("Observation", json=entry["resource"], headers=doctor | {
+            "If-None-Exist": entry["request"]["ifNoneExist"]})
+        assert header.status_code == 200  # one readable match: our copy, not the visit
+        assert header.json()["id"] == answer["resource"]["id"]
+        found = client.post("", json=transaction("transaction", entry), headers=glass)
+        assert found.status_code == 412  # with the glass both are readable: several match
+        by_id = {**entry, "request": {**entry["request"], "ifNoneExist": f"_id={blocked}"}}
+        refused = client.post("", json=transaction("transaction", by_id), headers=doctor)
+        assert refused.status_code == 400
+        assert refused.json()["resourceType"] == "OperationOutcome"
+
+
+def test_refused_writes_answer_an_operation_outcome(attack_server):
+    base, data_dir, users = attack_server
+    pid, other = m.patient_id("open"), OTHER_CLINIC_PATIENT
+    doctor = _as(users, Profession.PHYSICIAN, "own")
+    desk = _as(users, Profession.RECEPTIONIST, "mandate")
+    lab = seeded(pid, DataClass.LABS)
+    moved = {**lab, "subject": {"reference": f"Patient/{m.patient_id('restricted')}"}}
+    with _client(base) as client:
+        answer = client.put(f"Observation/{lab['id']}", json=moved,
+                            headers=doctor | {"If-Match": 'W/"1"'})
+        assert answer.status_code == 422
+        assert answer.json()["resourceType"] == "OperationOutcome"
+        for who, path in ((desk, f"Patient/{pid}"), (doctor, f"Patient/{pid}")):
+            gone = client.delete(path, headers=who)
+            assert gone.status_code == 403 and gone.json()["resourceType"] == "OperationOutcome"
+        moved_patient = seeded(other, DataClass.DEMOGRAPHICS)
+        moved_patient["generalPractitioner"] = [{"reference": f"Organization/{m.CLINIC.id}"}]
+        refused = client.put(f"Patient/{other}", json=moved_patient,
+                             headers=desk | {"If-Match": 'W/"1"'})
+        assert refused.status_code == 403
+    state = stored_state(data_dir)
+    assert state[("Observation", lab["id"])] == (1, False)
+    assert state[("Patient", pid)] == (1, False) and state[("Patient", other)] == (1, False)
+
+
+def test_an_audit_event_is_stored_with_the_posters_agent_and_the_servers_source(attack_server):
+    base, _, users = attack_server
+    doctor = _as(users, Profession.PHYSICIAN, "own")
+    me = m.username(Profession.PHYSICIAN, "own")
+    event = {"resourceType": "AuditEvent", "recorded": "2026-11-01T10:00:00+00:00",
+             "type": {"system": "http://dicom.nema.org/resources/ontology/DCM",
+                      "code": "110110"},
+             "agent": [{"who": {"identifier": {"system": fhir_systems.USERNAME, "value": me}},
+                        "requestor": True, "network": {"address": "poste-12", "type": "1"}}],
+             "source": {"observer": {"display": "poste-12"}},
+             "entity": [{"what": {"reference": f"Patient/{m.patient_id('open')}"}}]}
+    with _client(base) as client:
+        made = client.post("AuditEvent", json=event, headers=doctor)
+        assert made.status_code == 201, made.text
+        stored = made.json()
+    (agent,) = stored["agent"]
+    assert agent["who"]["reference"] == f"Practitioner/user-{me}"
+    assert agent["who"]["identifier"]["value"] == me and agent["requestor"] is True
+    assert agent["network"]["address"] == "poste-12"
+    assert stored["source"]["observer"]["display"].startswith("clinicdesk-server")
+    assert stored["source"]["site"] == m.CLINIC.id
+
+
+def test_a_consent_recorded_by_the_patients_physician_is_audited(attack_server):
+    base, _, users = attack_server
+    pid = m.patient_id("open")
+    doctor = _as(users, Profession.PHYSICIAN, "own")
+    admin = _as(users, Profession.ADMINISTRATOR, "none")
+    consent = {"resourceType": "Consent", "status": "inactive",
+               "patient": {"reference": f"Patient/{pid}"}, "provision": {"type": "deny"},
+               **CONSENT_CODES}
+    with _client(base) as client:
+        made = client.post("Consent", json=consent, headers=doctor)
+        assert made.status_code == 201, made.text
+        deadline = time.monotonic() + 10
+        while True:
+            events = client.get("AuditEvent", params={"patient": pid, "_count": "1000"},
+                                headers=admin).json().get("entry") or []
+            created = [e for e in events if any(
+                s.get("code") == "create" for s in e["resource"].get("subtype") or ())]
+            if created or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    assert created, "no AuditEvent for the Consent recorded"
