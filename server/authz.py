@@ -93,6 +93,8 @@ def authorize(request: Request, action: str, resource_type: str | None,
         if write and action != "create":
             raise Denied(403, "the audit trail is append-only")
         _audit_event_gate(request, user, resource or {})
+        if not write and patient_id and resource and not _names_only_agent(resource, user):
+            _note(request, user, patient_id, "audit-trail", None)  # a review is audited too
         return
     if resource_type == "Patient" and action == "delete":
         raise Denied(403, "a patient's record is not deleted: make it inactive (active: false)")
@@ -299,6 +301,11 @@ def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
     if not any(i.get("system") == fhir_systems.USERNAME and i.get("value") == user.username
                for i in agents):
         raise Denied(403, "only administrators review other users' audit events")
+
+
+def _names_only_agent(event: dict, user: UserProfile) -> bool:
+    agents = event.get("agent") if isinstance(event.get("agent"), list) else []
+    return bool(agents) and all(_names_only(a, user) for a in agents)
 
 
 def _names_only(agent: object, user: UserProfile) -> bool:

@@ -145,7 +145,7 @@ def require_individual(criteria: Criteria, user: UserProfile | None = None,
     """Patients are searched to find one individual's record, never listed (Quebec privacy
     rules, DOMAIN.md seed 002). Always: a Patient search names an identifier, ids, or a family
     name with a birth date. For a signed-in user (`user`), on every search path (GET, POST
-    _search, batch entries, conditional criteria):
+    _search, batch entries; conditional criteria are narrower still, server.fhir.ops):
     - identifying values are single and exact: no value lists, no `system|` without a value,
       no birth date range, names matched whole (no prefix);
     - ids and patients are named, at most MAX_IDS at once (random UUIDs: a list names known
