@@ -22,8 +22,10 @@ AuditEvents are visible to administrative accounts and to their own agent, never
 $everything (a chart's pull must not grow with every read of it); a user creates AuditEvents
 only as their own agent (the client's access log), and nobody updates or deletes one. Consent
 and reference data (Practitioner, Organization…) are readable by every signed-in user; Consent
-is written by professionals (except by one a deny of that patient names: it is not theirs to
-lift), reference data by administrative accounts only.
+is written by a professional caring for the patient (except by one a deny of that patient
+names: it is not theirs to lift), audited; reference data by administrative accounts only.
+Writes to a Patient stay within the user's institutions; nobody deletes a Patient. Callers pass
+the stored version for an update or delete (server.fhir.ops.check_update), then the new body.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import data_class_of
 from server import identity
 from server.identity.audit import Access
+from server.identity.practitioner import username_of
 
 BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
 WRITES = ("create", "update", "delete")
@@ -90,13 +93,17 @@ def authorize(request: Request, action: str, resource_type: str | None,
         if write and action != "create":
             raise Denied(403, "the audit trail is append-only")
         _audit_event_gate(request, user, resource or {})
+        if not write and patient_id and resource and not _names_only_agent(resource, user):
+            _note(request, user, patient_id, "audit-trail", None)  # a review is audited too
         return
+    if resource_type == "Patient" and action == "delete":
+        raise Denied(403, "a patient's record is not deleted: make it inactive (active: false)")
     data_class = data_class_of(resource_type, resource)
     if data_class is None:
         if write:
             _reference_write_gate(user, resource_type)
-        if resource_type == "Consent" and action in ("update", "delete"):
-            _consent_change_gate(request, user, patient_id, resource)
+        if resource_type == "Consent" and write:
+            _consent_write_gate(request, user, action, patient_id, resource)
         return
     if patient_id is None and not write:
         _role_gate(user, resource_type, resource)
@@ -105,6 +112,9 @@ def authorize(request: Request, action: str, resource_type: str | None,
         decision = access.decide(user, NO_PATIENT, data_class, Action.WRITE)
         if not decision.allowed:
             raise Denied(403, decision.reasons[0].source)
+        if resource_type == "Patient" and resource is not None and \
+                institutions_of(resource) - {f"Organization/{i.id}" for i in user.institutions}:
+            raise Denied(403, "a patient is registered only with your own institutions")
         return
     decisions = _per_request(request, "decisions")
     decision = None if write else decisions.get((patient_id, data_class))
@@ -119,6 +129,7 @@ def authorize(request: Request, action: str, resource_type: str | None,
         raise Denied(403, decision.reasons[0].source)
     if write and resource_type == "Patient" and resource is not None:
         _registration_gate(request, user, patient_id, resource)
+        _institution_gate(request, user, patient_id, resource)
     if not write:
         _note(request, user, patient_id, data_class.value, decision.break_glass_reason)
 
@@ -174,22 +185,111 @@ def _reference_write_gate(user: UserProfile, resource_type: str) -> None:
         raise Denied(403, "only an administrative account changes practitioners and institutions")
 
 
-def _consent_change_gate(request: Request, user: UserProfile, patient_id: str | None,
-                         resource: dict | None) -> None:
-    """A professional a patient's Consent singles out (a deny naming them) may not edit or
-    withdraw that patient's Consents: checked on the patient whose Consent it is now and, for
-    an update, the one it was (moving a deny to another patient would lift it too)."""
-    contexts = identity.services(request.app).patient_contexts
-    patients = {patient_id} if patient_id else set()
-    if resource is not None and resource.get("id"):
-        with contexts.store.read() as tx:
-            current = tx.current("Consent", str(resource["id"]))
-        if current is not None and current.patient:
-            patients.add(current.patient)
-    for pid in patients:
-        context = contexts.load(pid)
-        if context.consent.singles_out(user.reference, context.today):
-            raise Denied(403, "a patient's consent that restricts you is not yours to change")
+def _consent_write_gate(request: Request, user: UserProfile, action: str,
+                        patient_id: str | None, resource: dict | None) -> None:
+    """A patient's Consent is recorded, changed or withdrawn by a professional in a care
+    relationship with the patient (their physician or a clinical mandatee: app.core.access
+    .relationship; ClinicDesk has no privacy-officer role), never by one a deny of that patient
+    names (it is not theirs to lift). The write is noted for the audit trail. Callers give the
+    patient of the stored version for an update or delete (a Consent never changes patient)."""
+    if not patient_id:
+        raise Denied(403, "a consent names its patient")
+    context = _context(request, patient_id, None, "Consent")
+    if access.relationship(user, context) == access.Basis.NONE:
+        raise Denied(403, "only a professional caring for the patient records their consent")
+    if action != "create" and context.consent.singles_out(user.reference, context.today):
+        raise Denied(403, "a patient's consent that restricts you is not yours to change")
+    _note(request, user, patient_id, "consent", None, action=f"consent-{action}")
+
+
+def _institution_gate(request: Request, user: UserProfile, patient_id: str,
+                      resource: dict) -> None:
+    """Administrative writes to a Patient stay within the user's institutions: a Patient the
+    clinic records names its institutions (Organization references in generalPractitioner or
+    managingOrganization); a user changes only a Patient of one of their institutions (or one
+    naming none yet) and names no other institution."""
+    mine = {f"Organization/{i.id}" for i in user.institutions}
+    with identity.services(request.app).patient_contexts.store.read() as tx:
+        stored = tx.current("Patient", patient_id)
+    before = institutions_of(stored.resource()) if stored and stored.text else set()
+    if before and not before & mine:
+        raise Denied(403, "this patient is recorded by another institution")
+    if institutions_of(resource) - before - mine:
+        raise Denied(403, "a patient is registered only with your own institutions")
+
+
+def institutions_of(patient: dict) -> set[str]:
+    refs = [r.get("reference", "") for r in patient.get("generalPractitioner") or ()
+            if isinstance(r, dict)]
+    managing = patient.get("managingOrganization")
+    if isinstance(managing, dict):
+        refs.append(managing.get("reference", ""))
+    return {r for r in refs if isinstance(r, str) and r.startswith("Organization/")}
+
+
+def in_care(request: Request, patient_id: str) -> bool:
+    """Does the caller work with this patient's physicians: the physician themselves, or a
+    mandatee of one of them (clinical or secretarial mandate: the front desk works for the
+    physicians who mandate it)? What of the chart they see is still decided per resource."""
+    if not request.app.state.settings.auth_required:
+        return True
+    user = current_user(request)
+    known = _per_request(request, "physicians_of_record")
+    if patient_id not in known:  # a deleted Patient: the physicians it had
+        contexts = identity.services(request.app).patient_contexts
+        known[patient_id] = contexts.physicians_of_record(patient_id)
+    physicians = known[patient_id]
+    return user.username in physicians or any(m.grantor in physicians for m in user.mandates)
+
+
+def in_clinic(request: Request, reference: str) -> bool:
+    """Is this appointment actor the caller, one of the caller's institutions, or a
+    Practitioner account sharing an institution with the caller?"""
+    user = current_user(request)
+    mine = {i.id for i in user.institutions}
+    kind, _, rid = reference.partition("/")
+    if kind in ("Organization", "Location"):
+        return rid in mine
+    if kind != "Practitioner":
+        return False
+    if reference == user.reference:
+        return True
+    username = username_of(reference)
+    found = identity.services(request.app).identity.account(username) if username else None
+    return found is not None and bool(mine & {i.id for i in found[0].institutions})
+
+
+def own_audit_event(request: Request, event: dict) -> dict:
+    """An AuditEvent a user posts (the workstation's access log) names the user as its only
+    agent and the server as where it came from: nobody attributes an access to someone else or
+    adds a co-agent (a body naming anyone else: 403), and the stored agent and source are built
+    from the token. What the workstation declares of itself (agent.network: its name) is kept,
+    as the workstation's claim."""
+    if not request.app.state.settings.auth_required:
+        return event
+    user = current_user(request)
+    agents = event.get("agent") if isinstance(event.get("agent"), list) else []
+    if any(not _names_only(a, user) for a in agents):
+        raise Denied(403, "an audit event you record names you as its only agent")
+    first = agents[0] if agents and isinstance(agents[0], dict) else {}
+    agent: dict = {"who": {"reference": user.reference,
+                           "identifier": {"system": fhir_systems.USERNAME,
+                                          "value": user.username},
+                           "display": user.display_name},
+                   "requestor": True}
+    if isinstance(first.get("network"), dict):
+        agent["network"] = first["network"]
+    declared = ((event.get("source") or {}).get("observer") or {}).get("display") \
+        if isinstance(event.get("source"), dict) else None
+    source: dict = {"observer": {"display": "clinicdesk-server"},
+                    "type": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                                        "security-source-type", "code": "4",
+                              "display": "Application Server"}]}
+    if user.primary_institution is not None:
+        source["site"] = user.primary_institution.id
+    if isinstance(declared, str):
+        source["observer"]["display"] = f"clinicdesk-server (workstation: {declared[:100]})"
+    return {**event, "agent": [agent], "source": source}
 
 
 def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
@@ -203,18 +303,33 @@ def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
         raise Denied(403, "only administrators review other users' audit events")
 
 
+def _names_only_agent(event: dict, user: UserProfile) -> bool:
+    agents = event.get("agent") if isinstance(event.get("agent"), list) else []
+    return bool(agents) and all(_names_only(a, user) for a in agents)
+
+
+def _names_only(agent: object, user: UserProfile) -> bool:
+    who = agent.get("who") if isinstance(agent, dict) else None
+    if not isinstance(who, dict):
+        return not isinstance(agent, dict) or "who" not in agent
+    ident = who.get("identifier") if isinstance(who.get("identifier"), dict) else {}
+    return (who.get("reference") in (None, user.reference)
+            and ident.get("value") in (None, user.username)
+            and ident.get("system") in (None, fhir_systems.USERNAME))
+
+
 def _break_glass_reason(request: Request) -> str | None:
     raw = request.headers.get(BREAK_GLASS_HEADER)
     return unquote(raw) if raw else None
 
 
 def _note(request: Request, user: UserProfile, patient_id: str, data_class: str,
-          break_glass_reason: str | None) -> None:
+          break_glass_reason: str | None, action: str | None = None) -> None:
     state = request.state
     noted: dict[str, Access] = _per_request(request, "audit")
     entry = noted.get(patient_id)
     if entry is None:
-        action = getattr(state, "request_action", None) or "read"
+        action = action or getattr(state, "request_action", None) or "read"
         query = str(request.url.query) if action in ("search", "history") else None
         entry = noted[patient_id] = Access(
             user.username, user.display_name, patient_id, action, query=query,

@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--patients", type=int, default=100, help="how many patients (default 100)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--database", metavar="URL", help="postgresql://… instead of SQLite")
-    p.add_argument("--id-prefix", default="p", help="prefix of the patients' ids (default p)")
+    p.add_argument("--id-prefix", default="p", help="tells this set of patients apart (ids are "
+                   "UUIDs derived from seed, prefix and index; default p)")
     p.set_defaults(run=run)
 
 

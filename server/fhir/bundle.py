@@ -5,6 +5,12 @@ transaction: all or nothing: authorisation and validation first, then one databa
 (deletes, then creates, then updates, as the spec orders them); any failure rolls everything back
 and the response is that failure's OperationOutcome. `urn:uuid:` fullUrls of created entries are
 resolved in every reference of the Bundle. GET entries are served in batches only.
+
+Every entry goes through the same gate as the interaction alone (server.fhir.ops): a batch GET
+is a read or a search with its rules; a transaction's PUT and DELETE are decided against the
+stored version (read before, checked unchanged in the write: 409 otherwise) and the new body;
+a conditional create answers the readable match only (ops: a forbidden match counts as none).
+Conditional update and delete (a PUT or DELETE of a type with criteria) are not supported.
 """
 
 from __future__ import annotations
@@ -12,12 +18,12 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
-from server.fhir import history, ops, search
+from server.fhir import history, ops
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError, from_exception
 from server.fhir.respond import Result, resource_result
 from server.fhir.validate import check_type, validate
-from server.storage import index
+from server.storage import Criteria, Version, index
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2}
 
@@ -127,56 +133,88 @@ class _Plan:
         self.rtype = path[0]
         check_type(self.rtype)
         self.rid = path[1] if len(path) == 2 else None
-        self.resource = _validate_entry(entry, n, self.rtype) if self.method != "DELETE" \
+        self.given = _validate_entry(entry, n, self.rtype) if self.method != "DELETE" \
             else None
+        if self.given is not None and self.method == "POST":
+            self.given = ops.incoming(ctx, self.rtype, self.given)
+        self.resource = self.given
         self.full_url = entry.get("fullUrl")
-        self.condition = search.condition(self.rtype, req["ifNoneExist"]) \
-            if self.method == "POST" and req.get("ifNoneExist") else None
+        self.if_none_exist = req.get("ifNoneExist") if self.method == "POST" else None
+        self.condition: Criteria | None = None
         self.if_match = ops.version_of(req.get("ifMatch"))
         if self.method == "PUT" and self.if_match is None:
             raise FhirError(428, f"entry {n}: update needs ifMatch",
                             expression=f"Bundle.entry[{n}].request.ifMatch")
-        self.existing: str | None = None  # conditional create: the id it matched
+        self.seen: list[Version] = []  # conditional create: what the criteria matched
+        self.existing: Version | None = None  # the readable match, returned instead
+        self.stored: Version | None = None  # PUT, DELETE: the version it changes
+
+
+def _resolve(ctx: Ctx, plans: list[_Plan]) -> None:
+    """urn:uuid references → the ids decided (a created entry's, or its conditional match's)."""
+    ids = {p.full_url: f"{p.rtype}/{p.rid}" for p in plans if p.method == "POST" and p.full_url}
+    for p in plans:
+        if p.given is not None:
+            p.resource = _rewrite(p.given, ids)
+        if p.method == "PUT" and p.resource.get("id") != p.rid:
+            raise FhirError(400, f"entry {p.n}: resource id differs from the url")
+        if p.if_none_exist:
+            p.condition = ops.conditional(ctx, p.rtype, p.if_none_exist, p.resource)
 
 
 def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
-    """Decide ids, resolve urn:uuid references, authorise every write (outside any write)."""
-    ids: dict[str, str] = {}
-    with ctx.store.read() as tx:
-        for p in plans:
-            if p.method == "POST" and p.condition is not None:
-                p.condition.count = 2
-                found = tx.search(p.condition, total=False).versions
-                if len(found) > 1:
-                    raise FhirError(412, f"entry {p.n}: ifNoneExist matches several")
-                p.existing = found[0].rid if found else None
-            if p.method == "POST":
-                p.rid = p.existing or str(uuid.uuid4())
-                if p.full_url:
-                    ids[p.full_url] = f"{p.rtype}/{p.rid}"
+    """Decide ids, resolve urn:uuid references, authorise every write against the stored
+    version and the new body, and every conditional match as a read (outside any write)."""
     for p in plans:
-        if p.resource is not None:
-            p.resource = _rewrite({k: v for k, v in p.resource.items()
-                                   if k != "id" or p.method == "PUT"}, ids)
-        if p.method == "PUT" and p.resource.get("id") != p.rid:
-            raise FhirError(400, f"entry {p.n}: resource id differs from the url")
-        patient = index.patient_of(p.rtype, p.resource, p.rid) if p.resource else None
-        action = {"POST": "create", "PUT": "update", "DELETE": "delete"}[p.method]
-        ctx.authorize(action, p.rtype, patient, p.resource)
+        if p.method == "POST":
+            p.rid = str(uuid.uuid4())
+    for _ in range(len(plans) + 1):  # a match can change what later criteria name
+        _resolve(ctx, plans)
+        with ctx.store.read() as tx:
+            for p in plans:
+                if p.condition is not None:
+                    p.seen = ops.matches(tx, p.condition)
+                if p.method != "POST":
+                    p.stored = tx.current(p.rtype, p.rid)
+        changed = False
+        for p in plans:
+            if p.condition is None:
+                continue
+            p.existing = ops.readable_match(ctx, p.seen)
+            rid = p.existing.rid if p.existing else p.rid
+            changed |= rid != p.rid
+            p.rid = rid
+        if not changed:
+            break
+    for p in plans:
+        if p.method == "PUT":
+            ops.check_update(ctx, p.rtype, p.rid, p.stored, p.resource, p.if_match)
+        elif p.method == "DELETE" and p.stored is not None:
+            ctx.authorize("delete", p.rtype, p.stored.patient, p.stored.resource() or None)
+        elif p.method == "POST" and p.existing is None:
+            ctx.authorize("create", p.rtype, index.patient_of(p.rtype, p.resource), p.resource)
 
 
 def _apply(ctx: Ctx, plans: list[_Plan]) -> dict[int, Result]:
     results: dict[int, Result] = {}
     with ctx.store.write() as tx:
         for p in sorted(plans, key=lambda p: ORDER[p.method]):
+            if p.method != "POST" and not ops.same_matches(
+                    [v for v in [tx.current(p.rtype, p.rid)] if v], [p.stored] if p.stored
+                    else []):
+                raise FhirError(409, f"entry {p.n}: changed meanwhile; retry")
             if p.method == "DELETE":
                 v = tx.delete(p.rtype, p.rid, p.if_match)
                 results[p.n] = Result(204, None, {"ETag": f'W/"{v.version_id}"'} if v else {}, v)
             elif p.method == "POST":
-                v, created = tx.create(p.rtype, p.resource, p.condition, rid=p.rid)
-                if v.rid != p.rid:  # a concurrent write changed what ifNoneExist matches
+                if p.condition is not None and not ops.same_matches(
+                        ops.matches(tx, p.condition), p.seen):
                     raise FhirError(409, f"entry {p.n}: ifNoneExist match changed; retry")
-                results[p.n] = resource_result(v, ctx.base, 201 if created else 200, True)
+                if p.existing is not None:
+                    results[p.n] = resource_result(p.existing, ctx.base, 200, True)
+                else:
+                    v, _ = tx.create(p.rtype, p.resource, rid=p.rid)
+                    results[p.n] = resource_result(v, ctx.base, 201, True)
             else:
                 v = tx.update(p.rtype, p.rid, p.resource, p.if_match)
                 results[p.n] = resource_result(v, ctx.base, 200, True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 
+from app.core.profiles import UserProfile
 from server import authz
 from server.fhir.respond import RawJson
 from server.settings import Settings
@@ -29,11 +31,26 @@ class Ctx:
                   resource: dict | None = None) -> None:
         authz.authorize(self.request, action, rtype, patient_id, resource)
 
-    def visible(self, versions: list[Version]) -> list[tuple[Version, RawJson | None]]:
-        """The versions this caller may see, each with its stored JSON (None for a deletion)."""
+    def user(self) -> UserProfile | None:
+        """The signed-in caller; None when the server runs without authorisation."""
+        return authz.current_user(self.request) if self.settings.auth_required else None
+
+    def in_clinic(self, reference: str) -> bool:
+        return authz.in_clinic(self.request, reference)
+
+    def in_care(self, version: Version) -> bool:
+        """Reference data, or a resource of a patient the caller cares for."""
+        return version.patient is None or authz.in_care(self.request, version.patient)
+
+    def visible(self, versions: list[Version], keep: Callable[[Version], bool] | None = None
+                ) -> list[tuple[Version, RawJson | None]]:
+        """The versions this caller may see (and `keep` keeps), each with its stored JSON
+        (None for a deletion). Every one shown is authorised as a read, hence audited."""
         check = self.settings.auth_required
         shown = []
         for v in versions:
+            if keep is not None and not keep(v):
+                continue
             if check:
                 try:
                     self.authorize("read", v.rtype, v.patient, v.resource() or None)

@@ -1,4 +1,11 @@
-"""`_history` (system, type, instance) and `Patient/{id}/$everything`, paged by a cursor."""
+"""`_history` (system, type, instance) and `Patient/{id}/$everything`, paged by a cursor.
+
+For a signed-in user, history lists no patients: the history of one resource they may read is
+theirs to see; a type's history is refused for the types that hold patient data (it would list
+every patient's); the system history (the workstation's sync round) starts at `_since` and holds
+reference data and the resources of the patients of the physicians the user works with (the
+physician or one they mandate: server.authz.in_care), each authorised as a read — never the rest
+of the clinic's patients, whatever the user's role would let them read one by one."""
 
 from __future__ import annotations
 
@@ -10,7 +17,9 @@ from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
 from server.storage import format_instant
+from server.storage.index import PATIENT_PATHS
 
+PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")
 
 
@@ -37,10 +46,16 @@ def history(ctx: Ctx, rtype: str | None, rid: str | None,
     stamp = format_instant(datetime.now(UTC))
     count = search.count(params, ctx.settings.default_count, ctx.settings.max_count)
     ctx.authorize("history", rtype, rid if rtype == "Patient" else None)
+    listing = ctx.user() is not None and rid is None
+    if listing and rtype is not None and rtype in PATIENT_TYPES:
+        raise FhirError(403, "the history of patient data is read one resource at a time")
+    if listing and rtype is None and search.since(params) is None:
+        raise FhirError(400, "the system history starts at _since", expression="_since")
     with ctx.store.read() as tx:
         page = tx.history(rtype, rid, search.since(params), count, search.cursor(params))
     path = "/".join(p for p in (rtype, rid, "_history") if p)
-    entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
+    keep = ctx.in_care if listing else None
+    entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions, keep)]
     return Result(200, bundle("history", entries, link(ctx.base, path, params),
                               _next(ctx, path, params, page.next_cursor), stamp=stamp))
 

@@ -1,23 +1,36 @@
 """The FHIR interactions on one resource type or instance (blocking: run them in a thread).
 
 Policy: updates need `If-Match: W/"versionId"` (428 without it, 412 when stale); update-as-create
-is not allowed (404: the server assigns ids); conditional create by If-None-Exist;
-deletes take an optional If-Match and are idempotent.
+is not allowed (404: the server assigns ids, random UUIDs); conditional create by If-None-Exist;
+deletes take an optional If-Match and are idempotent; conditional update and delete are not
+supported.
+
+The gate (server.authz) on every path: an update or delete is decided against the stored
+version (and, for an update, the new body too); a resource never changes patient (422).
+
+Conditional create, for a signed-in user: the criteria are one `identifier=system|value` (what
+the ClinicDesk workstation sends: its change id, its access-log entry hash), matched only among
+the resources of the patient the new resource names. A match is returned only if the caller may
+read it (the read is authorised and audited like any other); a match the caller may not read
+counts as no match — the resource is created, exactly as if nothing had matched — so the answer
+never tells a forbidden resource apart from none. Several readable matches: 412.
 """
 
 from __future__ import annotations
 
 import re
 
-from server import limits
+from server import authz, limits
 from server.fhir import search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, link, resource_result, search_entry
 from server.fhir.validate import check_type, validate
-from server.storage import Criteria, index
+from server.storage import Clause, Criteria, Gone, Version, index
 
 ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
+MATCHES = 10  # matches a conditional create looks at (more than one readable: 412)
+ATTEMPTS = 3  # conditional create: the matches changed between the check and the write
 
 
 def version_of(if_match: str | None) -> str | None:
@@ -34,24 +47,92 @@ def read(ctx: Ctx, rtype: str, rid: str, version_id: str | None = None) -> Resul
     if version_id is not None and not limits.NUMBER.fullmatch(version_id):
         raise FhirError(400, "not a version id this server gives", expression="vid")
     ctx.authorize("vread" if version_id else "read", rtype, rid if rtype == "Patient" else None)
-    with ctx.store.read() as tx:
-        v = tx.vread(rtype, rid, version_id) if version_id else tx.read(rtype, rid)
+    try:
+        with ctx.store.read() as tx:
+            v = tx.vread(rtype, rid, version_id) if version_id else tx.read(rtype, rid)
+    except Gone as gone:  # told only to whom the chart it belonged to is open
+        ctx.authorize("read", rtype, gone.version.patient, None)
+        raise
     resource = v.resource()
     ctx.authorize("read", rtype, v.patient, resource)
     return Result(200, resource, resource_result(v, ctx.base).headers, v)
 
 
+def incoming(ctx: Ctx, rtype: str, resource: dict) -> dict:
+    """A new resource as the server stores it: no id of the client's; an AuditEvent's agent
+    and source from the token (server.authz.own_audit_event)."""
+    resource = {k: v for k, v in resource.items() if k != "id"}
+    return authz.own_audit_event(ctx.request, resource) if rtype == "AuditEvent" else resource
+
+
+def conditional(ctx: Ctx, rtype: str, query: str, resource: dict) -> Criteria:
+    """The criteria of an If-None-Exist (see the module docstring)."""
+    condition = search.condition(rtype, query)
+    condition.count = MATCHES
+    if ctx.user() is None:
+        return condition
+    values = [v for c in condition.clauses for v in c.values]
+    system, _, value = values[0].partition("|") if len(values) == 1 else ("", "", "")
+    if [c.name for c in condition.clauses] != ["identifier"] or not system or not value:
+        raise FhirError(400, "If-None-Exist takes one identifier=system|value",
+                        expression="If-None-Exist")
+    patient = index.patient_of(rtype, resource)
+    if rtype != "Patient" and patient is not None:
+        condition.clauses.append(Clause("patient", (patient,)))
+    return condition
+
+
+def matches(tx: object, condition: Criteria) -> list[Version]:
+    return tx.search(condition, total=False).versions  # type: ignore[attr-defined]
+
+
+def readable_match(ctx: Ctx, found: list[Version]) -> Version | None:
+    """The one match the caller may read (authorised and audited), None if none."""
+    shown = [v for v, _ in ctx.visible(found)]
+    if len(shown) > 1:
+        raise FhirError(412, "If-None-Exist matches several resources")
+    return shown[0] if shown else None
+
+
+def same_matches(a: list[Version], b: list[Version]) -> bool:
+    return [(v.rid, v.version) for v in a] == [(v.rid, v.version) for v in b]
+
+
 def create(ctx: Ctx, rtype: str, body: object, if_none_exist: str | None) -> Result:
     check_type(rtype)
-    resource = validate(body, rtype)
-    condition = search.condition(rtype, if_none_exist) if if_none_exist else None
+    resource = incoming(ctx, rtype, validate(body, rtype))
+    condition = conditional(ctx, rtype, if_none_exist, resource) if if_none_exist else None
     ctx.authorize("create", rtype, index.patient_of(rtype, resource), resource)
-    resource = {k: v for k, v in resource.items() if k != "id"}
-    with ctx.store.write() as tx:
-        v, created = tx.create(rtype, resource, condition)
-    if not created:
-        ctx.authorize("read", rtype, v.patient, v.resource())
-    return resource_result(v, ctx.base, 201 if created else 200, location=True)
+    if condition is None:
+        with ctx.store.write() as tx:
+            v, _ = tx.create(rtype, resource)
+        return resource_result(v, ctx.base, 201, location=True)
+    for _ in range(ATTEMPTS):
+        with ctx.store.read() as tx:
+            seen = matches(tx, condition)
+        found = readable_match(ctx, seen)
+        if found is not None:
+            return resource_result(found, ctx.base, 200, location=True)
+        with ctx.store.write() as tx:
+            if same_matches(matches(tx, condition), seen):
+                v, _ = tx.create(rtype, resource)
+                return resource_result(v, ctx.base, 201, location=True)
+    raise FhirError(409, "If-None-Exist matches kept changing; retry")
+
+
+def check_update(ctx: Ctx, rtype: str, rid: str, stored: Version | None, resource: dict,
+                 expected: str) -> None:
+    """An update decided against the stored version, then the new body."""
+    if stored is None:
+        raise FhirError(404, f"{rtype} not found")
+    ctx.authorize("update", rtype, stored.patient, stored.resource() or None)
+    if stored.version_id != expected:
+        raise FhirError(412, f"{rtype} is at another version than If-Match",
+                        expression="If-Match")
+    if index.patient_of(rtype, resource, rid) != stored.patient:
+        raise FhirError(422, "a resource never changes patient: record it again for the "
+                             "right patient and withdraw this one")
+    ctx.authorize("update", rtype, stored.patient, resource)
 
 
 def update(ctx: Ctx, rtype: str, rid: str, body: object, if_match: str | None) -> Result:
@@ -62,7 +143,9 @@ def update(ctx: Ctx, rtype: str, rid: str, body: object, if_match: str | None) -
     expected = version_of(if_match)
     if expected is None:
         raise FhirError(428, 'update needs If-Match: W/"versionId"', expression="If-Match")
-    ctx.authorize("update", rtype, index.patient_of(rtype, resource, rid), resource)
+    with ctx.store.read() as tx:
+        stored = tx.current(rtype, rid)
+    check_update(ctx, rtype, rid, stored, resource, expected)
     with ctx.store.write() as tx:
         v = tx.update(rtype, rid, resource, expected)
     return resource_result(v, ctx.base, 200, location=True)
@@ -89,7 +172,7 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     patient = next((c.values[0] for c in criteria.clauses
                     if c.name == "patient" or (rtype == "Patient" and c.name == "_id")), None)
     ctx.authorize("search", rtype, patient)
-    search.require_individual(criteria)
+    search.require_individual(criteria, ctx.user(), ctx.in_clinic)
     with ctx.store.read() as tx:
         page = tx.search(criteria)
     kept = [(k, v) for k, v in params if k != "_cursor"]

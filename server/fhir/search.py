@@ -4,8 +4,10 @@ ignored filter would turn a search for one patient into a listing of many."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from app.core.profiles import Profession, UserProfile
 from server import limits
 from server.fhir.errors import FhirError
 from server.storage import Clause, Criteria, format_instant
@@ -137,14 +139,89 @@ def criteria(rtype: str, params: list[tuple[str, str]], default: int, maximum: i
     return result
 
 
-def require_individual(criteria: Criteria) -> None:
+IDENTIFYING = ("identifier", "family", "given", "birthdate")
+MAX_IDS = 50  # ids a search may name at once (a workstation's batches of cached charts)
+MAX_DAY_SPAN = timedelta(hours=50)  # "the day's appointments", in any time zone
+
+
+def require_individual(criteria: Criteria, user: UserProfile | None = None,
+                       in_clinic: Callable[[str], bool] | None = None) -> None:
     """Patients are searched to find one individual's record, never listed (Quebec privacy
-    rules): a Patient search names an identifier, ids, or a family name with a birth date."""
+    rules, DOMAIN.md seed 002). Always: a Patient search names an identifier, ids, or a family
+    name with a birth date. For a signed-in user (`user`), on every search path (GET, POST
+    _search, batch entries; conditional criteria are narrower still, server.fhir.ops):
+    - identifying values are single and exact: no value lists, no `system|` without a value,
+      no birth date range, names matched whole (no prefix);
+    - ids and patients are named, at most MAX_IDS at once (random UUIDs: a list names known
+      records, it cannot enumerate);
+    - a search of patient data names its patient(s) or one resource id; the only lists of
+      several patients' data are the day's appointments of one's own clinic (date range of at
+      most a day or so + an actor of the clinic, `in_clinic`) and the audit trail for
+      administrators (reviewed page by page)."""
     names = {c.name for c in criteria.clauses}
-    if criteria.rtype != "Patient" or names & {"identifier", "_id"} or \
-            {"family", "birthdate"} <= names:
+    if criteria.rtype == "Patient" and not (names & {"identifier", "_id"} or
+                                            {"family", "birthdate"} <= names):
+        raise FhirError(400, "a Patient search needs identifier, _id, or family and birthdate")
+    if user is None:
         return
-    raise FhirError(400, "a Patient search needs identifier, _id, or family and birthdate")
+    for c in criteria.clauses:
+        if c.name in IDENTIFYING and len(c.values) != 1:
+            raise FhirError(400, f"{c.name} takes one value: a search finds one individual",
+                            expression=c.name)
+        if c.name == "identifier" and c.values[0].endswith("|"):
+            raise FhirError(400, "identifier needs a value, not a system alone",
+                            expression=c.name)
+        if c.name == "birthdate" and c.prefix != "eq":
+            raise FhirError(400, "birthdate is an exact date, not a range", expression=c.name)
+        if c.name in ("_id", "patient") and len(c.values) > MAX_IDS:
+            raise FhirError(400, f"at most {MAX_IDS} ids at once", expression=c.name)
+    if criteria.rtype == "Patient" or criteria.rtype not in _patient_types():
+        return
+    if "patient" in names or _one_id(criteria):
+        return
+    if criteria.rtype == "Appointment" and _clinic_day(criteria, in_clinic):
+        return
+    if criteria.rtype == "AuditEvent" and (user.is_administrative or
+                                           user.profession == Profession.ADMINISTRATOR):
+        return
+    raise FhirError(400, f"a {criteria.rtype} search names its patient (patient=)",
+                    expression="patient")
+
+
+def _patient_types() -> dict:
+    from server.storage.index import PATIENT_PATHS
+    return PATIENT_PATHS
+
+
+def _one_id(criteria: Criteria) -> bool:
+    return any(c.name == "_id" and len(c.values) == 1 for c in criteria.clauses)
+
+
+def _clinic_day(criteria: Criteria, in_clinic: Callable[[str], bool] | None) -> bool:
+    """Appointments between two instants at most MAX_DAY_SPAN apart, of actors of the
+    caller's clinic."""
+    actors = [v for c in criteria.clauses if c.name == "actor" for v in c.values]
+    lows, highs = [], []
+    for c in criteria.clauses:
+        if c.name != "date":
+            continue
+        if len(c.values) != 1:  # values are OR-ed: a list widens the range
+            return False
+        for value in c.values:
+            prefix, lo, hi = value.split("|")
+            if prefix in ("eq",):
+                lows.append(lo)
+                highs.append(hi)
+            elif prefix in ("ge", "gt"):
+                lows.append(lo if prefix == "ge" else hi)
+            elif prefix in ("le", "lt"):
+                highs.append(hi if prefix == "le" else lo)
+            else:
+                return False
+    if not (actors and lows and highs and in_clinic) or not all(in_clinic(a) for a in actors):
+        return False
+    span = datetime.fromisoformat(min(highs)) - datetime.fromisoformat(max(lows))
+    return span <= MAX_DAY_SPAN
 
 
 def condition(rtype: str, query: str) -> Criteria:

@@ -25,7 +25,9 @@ from server.identity.practitioner import practitioner_id
 log = logging.getLogger(__name__)
 SUBTYPES = {"read": ("read", "R"), "vread": ("vread", "R"), "search": ("search-type", "E"),
             "history": ("history-type", "E"), "everything": ("operation", "E"),
-            "batch": ("batch", "E"), "transaction": ("transaction", "E")}
+            "batch": ("batch", "E"), "transaction": ("transaction", "E"),
+            "consent-create": ("create", "C"), "consent-update": ("update", "U"),
+            "consent-delete": ("delete", "D")}
 
 
 @dataclass

@@ -63,6 +63,19 @@ class PatientContexts:
         return PatientContext(patient_id, physicians, consent_from_fhir(consents),
                               today=date.today())  # the server's day: Consent periods
 
+    def physicians_of_record(self, patient_id: str) -> frozenset[str]:
+        """The usernames of the physicians of the patient's last version that was not a
+        deletion (a deleted Patient's physicians are those it had)."""
+        with self.store.read() as tx:
+            current = tx.current("Patient", patient_id)
+            if current is None:
+                return frozenset()
+            version = current
+            if current.deleted and current.version > 1:
+                version = tx.vread("Patient", patient_id, str(current.version - 1))
+            refs = _practitioner_refs(version.resource()) if version.text else []
+            return frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
+
     def physicians_changed(self, patient_id: str, patient: dict) -> bool:
         """Would storing this Patient change who the patient's physicians are?"""
         with self.store.read() as tx:

@@ -5,6 +5,10 @@ first, then encounters, notes, problems, allergies, medications, labs, imaging, 
 consent). Patient i depends only on (seed, i, id_prefix) and on the NAMs issued before it, so
 `patients(100, s)` is the first 100 of `patients(1000, s)`.
 
+Ids are UUIDs, as the server gives (nothing to enumerate: `Patient/p36` was guessable), derived
+by uuid5 from (seed, id_prefix, index, resource number): the same seed gives the same data, ids
+included. `patient_id(index, seed, id_prefix)` tells a test or benchmark the id of patient i.
+
 RAMQ registration is written as app.core.registration documents it (85 % of patients, with
 one of the two FMG family physicians); the others name the specialist (1000003) and the
 specialty clinic in Patient.generalPractitioner, without a registration, so that every chart
@@ -19,6 +23,7 @@ who is not the patient's own, who otherwise reads the chart by the physicians' m
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -27,6 +32,7 @@ from server.seed import clinical, codes, places, staff
 
 REFERENCE_DATE = date(2026, 11, 1)  # "today" of the synthetic data: fixed for determinism
 ADMIN_CHARS = "123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ID_NAMESPACE = uuid.UUID("5f0c1c1e-6d1b-4c53-9a57-c11c1de5c0de")
 RESTRICTED_CLASSES = (("notes", "documents"), ("labs",), ("notes", "documents", "labs"),
                       ("medications", "problems"))
 
@@ -37,7 +43,8 @@ def patients(n: int, seed: int = 0, *, start: int = 0, id_prefix: str = "p",
     up to that many resources (for large-chart benchmarks)."""
     issued: dict[tuple[str, date, str], int] = {}
     for index in range(start, start + n):
-        chart = _Chart(random.Random(f"{seed}:{index}"), index, id_prefix, issued)
+        chart = _Chart(random.Random(f"{seed}:{index}"), index, patient_id(index, seed, id_prefix),
+                       issued)
         resources = chart.build()
         if chart_size:
             chart.pad(resources, chart_size)
@@ -49,14 +56,16 @@ def demographics(n: int, seed: int = 0, *, id_prefix: str = "p") -> Iterator[dic
     100,000-patient index in seconds)."""
     issued: dict[tuple[str, date, str], int] = {}
     for index in range(n):
-        yield _Chart(random.Random(f"{seed}:{index}"), index, id_prefix, issued).patient()
+        yield _Chart(random.Random(f"{seed}:{index}"), index, patient_id(index, seed, id_prefix),
+                     issued).patient()
 
 
 def large_chart(encounters: int, observations: int, medications: int, *, seed: int = 0,
                 index: int = 0, id_prefix: str = "big") -> list[dict]:
     """One long-followed patient: the Patient, then exactly that many encounters, laboratory
     results (every test of codes.LABS in turn, over 20 years) and prescriptions."""
-    chart = _Chart(random.Random(f"{seed}:large:{index}"), index, id_prefix, {})
+    chart = _Chart(random.Random(f"{seed}:large:{index}"), index,
+                   patient_id(index, seed, id_prefix), {})
     rng, out = chart.rng, [chart.patient()]
     doctor = chart.physician or f"Practitioner/{staff.practitioner_id('1000003')}"
     org = f"Organization/{staff.GMF.id if chart.physician else staff.SPECIALTY.id}"
@@ -75,6 +84,11 @@ def large_chart(encounters: int, observations: int, medications: int, *, seed: i
     return out
 
 
+def patient_id(index: int, seed: int = 0, id_prefix: str = "p") -> str:
+    """The id of patient `index` of `patients(…, seed, id_prefix=id_prefix)`."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{seed}:{id_prefix}:{index}"))
+
+
 def reference_resources() -> list[dict]:
     """Organizations of the demo institutions (Practitioners come from the accounts)."""
     return [registration.organization(i.id, i.name, i.ramq_billing_number,
@@ -83,16 +97,16 @@ def reference_resources() -> list[dict]:
 
 
 class _Chart:
-    def __init__(self, rng: random.Random, index: int, prefix: str, issued: dict):
+    def __init__(self, rng: random.Random, index: int, pid: str, issued: dict):
         self.rng, self.index, self.issued = rng, index, issued
-        self.pid = f"{prefix}{index}"
+        self.pid = pid
         self.ref = f"Patient/{self.pid}"
         self.counter = 0
         self.shift = 0.0  # how far the labs drift from typical values (diabetic, etc.)
 
     def rid(self, abbr: str) -> str:
         self.counter += 1
-        return f"{self.pid}-{abbr}{self.counter}"
+        return str(uuid.uuid5(ID_NAMESPACE, f"{self.pid}:{abbr}{self.counter}"))
 
     def other_family_physician(self) -> str:
         own = staff.FAMILY_PHYSICIANS[0]

@@ -1,4 +1,5 @@
-"""Search criteria → SQL over `resource_current` (placeholders written `?`)."""
+"""Search criteria → SQL over `resource_current` (placeholders written `?`). Names match whole
+(normalised, server.storage.index.normalise), never by prefix: a search finds one individual."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from server.storage.base import BadQuery, Clause, Criteria
 
 OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 TOKEN_PARAMS = ("identifier", "family", "given", "birthdate", "actor", "date")
-PREFIX_MATCH = ("family", "given")
 # The most selective token clause drives a search: (name, is an equality)
 DRIVER_ORDER = [("identifier", True), ("actor", True), ("birthdate", True), ("family", True),
                 ("given", True), ("birthdate", False), ("date", True)]
@@ -31,8 +31,6 @@ def _conditions(clause: Clause) -> list[tuple[str, list]]:
             parts = value.split("|")
             cond, which = DATE_RANGE[parts[0]]
             out.append((cond, [parts[i] for i in which]))
-        elif clause.name in PREFIX_MATCH:  # a range, not LIKE: both databases use the index
-            out.append(("t.value >= ? AND t.value < ?", [value, value + "\U0010ffff"]))
         else:
             out.append((f"t.value {OPS[clause.prefix]} ?", [value]))
     return out

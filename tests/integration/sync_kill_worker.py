@@ -14,9 +14,16 @@ from app.store import Store
 from app.sync.auth import TokenStore
 from app.sync.client import Settings
 from app.sync.errors import SyncError
-from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD, WITH_NOTE, edit, write_note
+from tests.fixtures.sync import (
+    PHYSICIAN,
+    PHYSICIAN_PASSWORD,
+    WITH_NOTE,
+    edit,
+    sync_pid,
+    write_note,
+)
 
-CHARTS = ("p10", "p11")
+CHARTS = (sync_pid(10), sync_pid(11))
 
 
 def main(path: str, server_url: str, service: str, seed: int) -> None:

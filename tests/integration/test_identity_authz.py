@@ -197,9 +197,15 @@ def test_a_deletion_in_history_is_shown_only_to_those_who_may_read_the_chart(
         **doctor, "If-Match": current.headers["etag"]}, timeout=30)
     assert removed.status_code == 204
 
-    def deletions(who: str) -> set[str]:
-        page = _get(seeded_server, who, "Observation/_history?_count=50").json()
+    # A type's history lists every patient's: refused to users (issue 15); the deletion shows
+    # in the instance history and in the system history (a workstation's sync round).
+    assert _get(seeded_server, "1000002", "Observation/_history").status_code == 403
+
+    def deletions(who: str, path: str) -> set[str]:
+        page = _get(seeded_server, who, path).json()
         return {e["request"]["url"] for e in page.get("entry", ())
                 if e["request"]["method"] == "DELETE"}
-    assert f"Observation/{obs['id']}" in deletions("1000002")
-    assert f"Observation/{obs['id']}" not in deletions("1000003")
+    since = "_history?_count=50&_since=2000-01-01T00:00:00Z"
+    for path in (f"Observation/{obs['id']}/_history", since):
+        assert f"Observation/{obs['id']}" in deletions("1000002", path), path
+        assert f"Observation/{obs['id']}" not in deletions("1000003", path), path

@@ -18,6 +18,7 @@ from server.ramq.db import RamqDb
 from server.ramq.importer import advance_requests, run_import
 from server.ramq.source import RamqSource
 from server.seed import load
+from server.seed.generate import patient_id
 from server.storage import open_store
 from tests.fixtures.ramq import good_config, good_request
 from tests.fixtures.server import BACKENDS
@@ -44,7 +45,7 @@ def test_import_updates_registrations_and_keeps_them_on_failure(seeded):
     status = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 25))
     assert status.state == ImportState.OK and status.updated == status.imported > 0
     with store.read() as tx:
-        patients = [tx.read("Patient", f"p{i}").resource() for i in range(N)]
+        patients = [tx.read("Patient", patient_id(i, 4)).resource() for i in range(N)]
     fmgs = {r.fmg for p in patients for r in registration.registrations_of(p) if r.active}
     assert fmgs == {"1999"}
     again = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 25))
@@ -54,7 +55,7 @@ def test_import_updates_registrations_and_keeps_them_on_failure(seeded):
     stopped = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 26))
     assert stopped.state == ImportState.CREDENTIALS_INVALID and stopped.credential == "aip1+aip2"
     with store.read() as tx:
-        assert [tx.read("Patient", f"p{i}").resource()["extension"] for i in range(N)
+        assert [tx.read("Patient", patient_id(i, 4)).resource()["extension"] for i in range(N)
                 if "extension" in patients[i]] == [p["extension"] for p in patients
                                                    if "extension" in p]
 

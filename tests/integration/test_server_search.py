@@ -41,12 +41,14 @@ def test_patient_by_names_and_birthdate(fhir: httpx.Client) -> None:
     twin = _post(fhir, patient(family=p["name"][0]["family"], given="Hélène",
                                birth=date(1961, 7, 14)))
     family = p["name"][0]["family"]
-    # case- and accent-insensitive, prefix match on names; exact birth date
+    # case- and accent-insensitive, whole names (no prefix: a search finds one person)
     found = fhir.get("Patient", params={"family": family.upper().replace("Ô", "O"),
                                         "given": "marie-eve", "birthdate": "1961-07-14"})
     assert _ids(found.json()) == {p["id"]}
-    both = fhir.get("Patient", params={"family": family[:5], "birthdate": "1961-07-14"})
+    both = fhir.get("Patient", params={"family": family, "birthdate": "1961-07-14"})
     assert _ids(both.json()) == {p["id"], twin["id"]}
+    prefix = fhir.get("Patient", params={"family": family[:5], "birthdate": "1961-07-14"})
+    assert _ids(prefix.json()) == set()
     either = fhir.get("Patient", params={"family": family, "given": "Zoé,Hélène",
                                          "birthdate": "1961-07-14"})
     assert _ids(either.json()) == {twin["id"]}

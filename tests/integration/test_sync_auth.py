@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from app.sync.auth import TokenStore
 from app.sync.client import FhirClient, Settings
 from app.sync.errors import Kind, SyncError
-from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD
+from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD, sync_pid
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_a_rejected_access_token_is_refreshed_once(sync_server, tokens):
     c.sign_in(PHYSICIAN_PASSWORD)
     first = tokens.load()
     c.auth._access.token = "not-a-token"  # what an expired or server-revoked one looks like
-    assert c.get("Patient/p0", expect="Patient")["id"] == "p0"
+    assert c.get(f"Patient/{sync_pid(0)}", expect="Patient")["id"] == sync_pid(0)
     assert c.auth.refreshes == 1 and tokens.load() not in (None, first)  # rotated, kept
     c.close()
 
@@ -62,7 +62,7 @@ def test_sign_out_revokes_on_the_server_and_forgets_locally(sync_server, tokens)
                         data={"grant_type": "refresh_token", "refresh_token": refresh})
     assert answer.status_code in (400, 401)
     with pytest.raises(SyncError) as caught:
-        c.get("Patient/p0")
+        c.get(f"Patient/{sync_pid(0)}")
     assert caught.value.kind is Kind.AUTH
     c.close()
 

@@ -9,9 +9,16 @@ from app.sync.conflicts import Choice, open_conflicts, resolve
 from app.sync.errors import Kind, SyncError
 from app.sync.pull import HISTORY
 from app.sync.retry import State
-from tests.fixtures.sync import copies_on_server, edit, server_client, write_note
+from tests.fixtures.sync import (
+    copies_on_server,
+    delete_on_server,
+    edit,
+    server_client,
+    sync_pid,
+    write_note,
+)
 
-P1, P2 = "p0", "p1"
+P1, P2 = sync_pid(0), sync_pid(1)
 
 
 @pytest.fixture
@@ -130,12 +137,10 @@ def test_offline_notes_arrive_when_the_server_is_back(sync_server, workstation_f
 
 def test_a_chart_the_server_no_longer_shows_is_evicted(sync_server, workstation_factory, fhir):
     ws = workstation_factory(sync_server.base).sign_in()
-    pid = "p5"
+    pid = sync_pid(5)
     ws.sync.open_chart(pid)
-    patient = fhir.get(f"Patient/{pid}").json()
-    version = patient["meta"]["versionId"]
-    gone = fhir.delete(f"Patient/{pid}", headers={"If-Match": f'W/"{version}"'})
-    assert gone.status_code in (200, 204)
+    assert fhir.delete(f"Patient/{pid}").status_code == 403  # never a user's to delete
+    delete_on_server(sync_server, "Patient", pid)
     ws.sync.sync()
     assert pid not in ws.store.cached_patient_ids()
     assert ws.store.list_resources(pid) == []
@@ -162,10 +167,10 @@ def test_a_long_pull_can_be_cancelled(sync_server, workstation_factory):
 def test_many_charts_open_in_parallel_like_one_by_one(sync_server, workstation_factory):
     one = workstation_factory(sync_server.base, "one").sign_in()
     many = workstation_factory(sync_server.base, "many").sign_in()
-    ids = [f"p{i}" for i in range(12) if i not in (5, 7)]  # the eviction tests delete them
+    ids = [sync_pid(i) for i in range(12) if i not in (5, 7)]  # the eviction tests delete them
     expected = {pid: one.sync.open_chart(pid) for pid in ids}
     steps = []
-    got = many.sync.open_charts([*ids, "p5"], progress=lambda d, t: steps.append((d, t)))
+    got = many.sync.open_charts([*ids, sync_pid(5)], progress=lambda d, t: steps.append((d, t)))
     assert got == expected  # the gone chart is left out, not an error for the others
     assert steps[-1][1] == 11 and len(steps) == 10
     for pid in ids:
@@ -199,13 +204,11 @@ def test_access_log_entries_reach_the_server_as_audit_events(sync_server, workst
 def test_recheck_evicts_charts_the_server_no_longer_shows(sync_server, workstation_factory,
                                                           fhir):
     ws = workstation_factory(sync_server.base).sign_in()
-    for pid in ("p6", "p7", "p8"):
+    six, seven, eight = (sync_pid(i) for i in (6, 7, 8))
+    for pid in (six, seven, eight):
         ws.sync.open_chart(pid)
-    patient = fhir.get("Patient/p7").json()
-    version = patient["meta"]["versionId"]
-    assert fhir.delete("Patient/p7", headers={"If-Match": f'W/"{version}"'}).status_code in (
-        200, 204)
+    delete_on_server(sync_server, "Patient", seven)
     before = ws.client.requests
-    assert ws.sync.recheck_access() == ["p7"]  # without waiting for a history round
-    assert ws.client.requests - before == 2  # one search for the batch, one read of p7
-    assert ws.store.cached_patient_ids() == ["p6", "p8"]
+    assert ws.sync.recheck_access() == [seven]  # without waiting for a history round
+    assert ws.client.requests - before == 2  # one search for the batch, one read of it
+    assert ws.store.cached_patient_ids() == sorted([six, eight])

@@ -11,10 +11,11 @@ from tests.fixtures.sync import (
     edit,
     editable,
     server_client,
+    sync_pid,
     write_note,
 )
 
-CHARTS = ("p10", "p11")
+CHARTS = (sync_pid(10), sync_pid(11))
 
 
 def server_chart(fhir, pid: str) -> dict:
@@ -77,9 +78,9 @@ def test_a_lost_transaction_answer_is_not_a_conflict(sync_server, fault_proxy_fa
     creates (If-None-Exist) and recognise its own updates (412 with our content)."""
     proxy = fault_proxy_factory(sync_server.port)
     ws = workstation_factory(proxy.url, attempts=4).sign_in()
-    ws.sync.open_chart("p4")
-    note = write_note(ws.store, "p4")
-    res = editable(ws.store, "p4")
+    ws.sync.open_chart(sync_pid(4))
+    note = write_note(ws.store, sync_pid(4))
+    res = editable(ws.store, sync_pid(4))
     edit(ws.store, res, note=[{"text": "une fois"}])
     proxy.script(fault)
     report = ws.sync.sync()

@@ -11,18 +11,19 @@ import pytest
 from app.core.consent import CLINICAL
 from app.core.data_class import DataClass
 from app.core.fhir_systems import USERNAME
+from app.core.profiles import practitioner_reference
 from app.core.resource_class import data_class_of
 from app.store.access_log import Access
 from app.sync.audit import ENTRY_HASH
 from app.sync.capabilities import CHART_TYPES
 from tests.fixtures.identity import bearer, sign_in
-from tests.fixtures.sync import PHYSICIAN, server_client
+from tests.fixtures.sync import PHYSICIAN, server_client, sync_pid
 
 RECEPTIONIST, RECEPTIONIST_PASSWORD = "1000009", "demo-reception"
 ADMIN, ADMIN_PASSWORD = "1000010", "demo-admin"
 DAY = date(2027, 3, 9)
 QUEBEC = timezone(timedelta(hours=-5))
-P1, P2 = "p0", "p1"
+P1, P2 = sync_pid(0), sync_pid(1)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def _appointment(fhir, patient: str, start: datetime, actor: str) -> str:
 def day_appointments(fhir):
     """Three on DAY (one at 19:30 in Quebec, i.e. the next day in UTC), one the day before, one
     the day after, one on DAY for another practitioner."""
-    me = f"Practitioner/{PHYSICIAN}"
+    me = practitioner_reference(PHYSICIAN)
     at = lambda d, h, m=0: datetime(d.year, d.month, d.day, h, m, tzinfo=QUEBEC)  # noqa: E731
     one = timedelta(days=1)
     return {
@@ -63,22 +64,23 @@ def _ids(bundle: dict) -> set[str]:
 
 
 def test_appointment_date_and_actor_search_follow_fhir_date_semantics(fhir, day_appointments):
-    everyone = day_appointments["in"] + day_appointments["out"]
-    by_day = fhir.get("Appointment", params=[("date", "ge2027-03-09T00:00:00-05:00"),
-                                             ("date", "lt2027-03-10T00:00:00-05:00")])
-    assert by_day.status_code == 200, by_day.text
-    assert _ids(by_day.json()) & set(everyone) == {*day_appointments["in"],
-                                                   day_appointments["out"][2]}
-    mine = fhir.get("Appointment", params=[("date", "ge2027-03-09T00:00:00-05:00"),
-                                           ("date", "lt2027-03-10T00:00:00-05:00"),
-                                           ("actor", f"Practitioner/{PHYSICIAN}")])
+    me = ("actor", practitioner_reference(PHYSICIAN))
+    day = [("date", "ge2027-03-09T00:00:00-05:00"), ("date", "lt2027-03-10T00:00:00-05:00")]
+    # A day's list names an actor of one's clinic (issue 15: no listing of every patient's)
+    assert fhir.get("Appointment", params=day).status_code == 400
+    other = fhir.get("Appointment", params=[*day, ("actor", "Practitioner/someone-else")])
+    assert other.status_code == 400
+    assert fhir.get("Appointment", params=[("date", "ge2027-01-01"), me]).status_code == 400
+    mine = fhir.get("Appointment", params=[*day, me])
+    assert mine.status_code == 200, mine.text
     assert _ids(mine.json()) == set(day_appointments["in"])
     # a plain date is a UTC day: 19:30 in Quebec (00:30 UTC) belongs to the next one
-    utc_day = _ids(fhir.get("Appointment", params={"date": "2027-03-09"}).json())
+    utc_day = _ids(fhir.get("Appointment", params=[("date", "2027-03-09"), me]).json())
     assert day_appointments["in"][1] not in utc_day and day_appointments["in"][0] in utc_day
-    le = _ids(fhir.get("Appointment", params={"date": "le2027-03-08"}).json())
+    le = _ids(fhir.get("Appointment", params=[("date", "ge2027-03-08"), ("date", "le2027-03-08"),
+                                              me]).json())
     assert day_appointments["out"][0] not in le  # 23:59 in Quebec is 04:59 UTC on the 9th
-    assert fhir.get("Appointment", params={"date": "2027-13-45"}).status_code == 400
+    assert fhir.get("Appointment", params=[("date", "2027-13-45"), me]).status_code == 400
     assert fhir.get("Appointment", params={"actor": "nobody"}).status_code == 400
     caps = fhir.get("metadata").json()["rest"][0]["resource"]
     params = {p["name"]: p["type"] for r in caps if r["type"] == "Appointment"
@@ -93,7 +95,7 @@ def test_the_engine_prefetches_the_days_appointments_and_their_charts(
     time.tzset()
     try:
         ws = workstation_factory(sync_server.base).sign_in()
-        found = ws.sync.prefetch_appointments(DAY, {"actor": f"Practitioner/{PHYSICIAN}"},
+        found = ws.sync.prefetch_appointments(DAY, {"actor": practitioner_reference(PHYSICIAN)},
                                               with_charts=True)
     finally:
         monkeypatch.delenv("TZ")
@@ -172,7 +174,8 @@ def test_an_access_log_upload_retried_after_a_lost_answer_is_not_duplicated(
     assert proxy.faults_applied() == ["lost_reply"]
     bundles = [line for line, _ in proxy.log if line.startswith("POST /fhir")]
     assert len(bundles) == 2  # the batch was sent again after the lost answer
-    copies = fhir.get("AuditEvent", params={"identifier": f"{ENTRY_HASH}|{entry.hash}"}).json()
+    copies = fhir.get("AuditEvent", params={"identifier": f"{ENTRY_HASH}|{entry.hash}",
+                                            "patient": P2}).json()
     assert len(copies.get("entry") or []) == 1
     assert ws.store.unacknowledged_access() == []  # acknowledged once the retry found it
 
