@@ -244,7 +244,8 @@ def _recompute(tx: Any, q: Callable, n: int) -> None:
 TAMPERING: dict[str, tuple[Callable, int | None, int]] = {
     "edit": (_edit("resource_version"), 5, 5),
     "edit-served-copy": (_edit("resource_current"), 5, 5),
-    "edit-pushed": (_edit("resource_version", "poste 12", "poste 13"), 0, 0),
+    "edit-pushed": (_edit("resource_version", '"resourceType":"AuditEvent"',
+                          '"resourceType":"AuditEvent","text":{"status":"empty"}'), 0, 0),
     "remove": (_remove(("resource_current", "resource_version", "audit_chain")), 5, 5),
     "remove-row-only": (_remove(("resource_version",)), 5, 5),
     "swap": (_swap, 5, 5),
@@ -280,3 +281,44 @@ def test_every_answered_read_survives_a_sigkill_right_after_it(
     missing = [read for read in killed.answered if read not in stored]
     assert not missing, f"{len(missing)} of {len(killed.answered)} answered reads lost"
     assert _verify(killed.data_dir, killed.url)[0] == 0
+
+
+REFUSE = {
+    "sqlite": ["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_chain "
+               "BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+    "postgres": ["CREATE FUNCTION refuse_audit() RETURNS trigger AS "
+                 "$$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
+                 "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_chain FOR EACH ROW "
+                 "EXECUTE FUNCTION refuse_audit()"],
+}
+ALLOW = {"sqlite": ["DROP TRIGGER refuse_audit"],
+         "postgres": ["DROP TRIGGER refuse_audit ON audit_chain", "DROP FUNCTION refuse_audit"]}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_read_whose_audit_event_cannot_be_stored_is_not_answered(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    url = request.getfixturevalue("postgres").new_database(f"audit_refused_{os.getpid()}") \
+        if backend == "postgres" else None
+    store = open_store(tmp_path, url)
+    load.load_staff(store)
+    load.load_patients(store, 10, SEED)
+    store.close()
+    pid, who = _readable_charts(list(generate.patients(10, SEED)))[0]
+    reads = [f"Patient/{pid}", f"Patient/{pid}/$everything", f"Observation?patient={pid}"]
+    proc = ServerProcess(tmp_path, url).start()
+    try:
+        headers = bearer(sign_in(proc.base, who))
+        answers = lambda: [httpx.get(f"{proc.base}/fhir/{path}", headers=headers,  # noqa: E731
+                                     timeout=30) for path in reads]
+        assert [r.status_code for r in answers()] == [200] * len(reads)
+        _tamper(tmp_path, url, lambda tx, q: [q(sql) for sql in REFUSE[backend]])
+        for refused in answers():
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["resourceType"] == "OperationOutcome"
+            assert pid not in refused.text
+        _tamper(tmp_path, url, lambda tx, q: [q(sql) for sql in ALLOW[backend]])
+        assert [r.status_code for r in answers()] == [200] * len(reads)
+    finally:
+        proc.stop()
+    assert _verify(tmp_path, url)[0] == 0
