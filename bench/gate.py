@@ -9,7 +9,10 @@ first 2,000 Patients of the patient index, bulk-loaded before the servers start.
 
 - `$everything` of that chart: median with both on ≤ 1.3× the median with both off;
 - a Patient search by NAM (the one-individual search of a workstation): the same goal.
-The limit column is the median with both off, measured in the same run.
+The limit column is the median with both off, measured in the same run. Reported beside them:
+one AuditEvent committed alone through `AuditWriter` on the same database (median), the floor
+that a durable audit adds to any audited read of one sequential client (concurrent reads share
+commits).
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from app.core import fhir_systems
 from bench import data
-from bench.stats import row
+from bench.stats import repeat_ms, row
+from server.identity.audit import Access, AuditWriter, audit_event
 from server.processes import Postgres, ServerProcess
 from server.seed import load
 from server.storage import open_store
@@ -94,6 +99,21 @@ def _measure(backend: str, on_base: str, off_base: str, chart: list[dict], patie
             _rows(backend, f"Patient search by NAM among {PATIENTS:,}", *found)]
 
 
+def _commit(backend: str, data_dir: Path, url: str | None, quick: bool) -> dict:
+    store = open_store(data_dir, url)
+    writer = AuditWriter(store)
+    try:
+        def one() -> None:
+            writer.write([audit_event(Access("bench", "Bench", "p0", "read", {"labs"}),
+                                      datetime.now(UTC))])
+        ms = repeat_ms(one, RUNS.of(quick))
+    finally:
+        writer.close()
+        store.close()
+    return row(f"{backend}: one AuditEvent commit, alone (median)", statistics.median(ms), "ms",
+               "reported", True, samples=ms)
+
+
 def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-bench-gate-{backend}-"))
     url = pg.new_database("clinicdesk_bench_gate") if pg else None
@@ -101,7 +121,8 @@ def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
     on = ServerProcess(data_dir, url, auth=True).start()
     off = ServerProcess(data_dir, url, auth=False).start()
     try:
-        return _measure(backend, on.base, off.base, chart, patient, quick)
+        return [*_measure(backend, on.base, off.base, chart, patient, quick),
+                _commit(backend, data_dir, url, quick)]
     finally:
         on.stop()
         off.stop()
