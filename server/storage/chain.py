@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,12 @@ def read_checkpoint(path: Path) -> tuple[int, str] | None:
 
 
 def write_checkpoint(path: Path, head: tuple[int, str]) -> None:
-    """Only ever forward: another server on the same data directory may be ahead."""
+    """Forward only, as far as this process knows (several servers may share the directory;
+    a checkpoint a little behind the head is still a true statement about the chain)."""
     known = read_checkpoint(path)
     if known is not None and known[0] >= head[0]:
         return
-    temporary = path.with_suffix(".tmp")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # servers may share the dir
     temporary.write_text(f"{head[0]} {head[1]}\n", encoding="ascii")
     temporary.replace(path)
 

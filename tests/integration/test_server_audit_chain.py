@@ -322,3 +322,34 @@ def test_a_read_whose_audit_event_cannot_be_stored_is_not_answered(
     finally:
         proc.stop()
     assert _verify(tmp_path, url)[0] == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_server_processes_extend_one_chain(request: pytest.FixtureRequest, tmp_path: Path,
+                                               backend: str) -> None:
+    """Reads spread over two servers on one database at once: one unbroken chain holding them
+    all (the head row serialises the links across processes)."""
+    url = request.getfixturevalue("postgres").new_database(f"audit_two_{os.getpid()}") \
+        if backend == "postgres" else None
+    store = open_store(tmp_path / "one", url)
+    load.load_staff(store)
+    load.load_patients(store, 20, SEED)
+    store.close()
+    picks = _readable_charts(list(generate.patients(20, SEED)))
+    dirs = [tmp_path / "one", tmp_path / "one" if url is None else tmp_path / "two"]
+    servers = [ServerProcess(d, url).start() for d in dirs]
+    try:
+        headers = {who: bearer(sign_in(servers[0].base, who)) for who in {u for _, u in picks}}
+        reads = [(servers[n % 2].base, pid, who) for n, (pid, who) in enumerate(picks * 2)]
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda r: httpx.get(
+                f"{r[0]}/fhir/Patient/{r[1]}", headers=headers[r[2]],
+                timeout=60).status_code, reads))
+        assert codes == [200] * len(reads)
+    finally:
+        for server in servers:
+            server.stop()
+    assert len(_stored(dirs[0], url)) == len(reads)
+    for data_dir in dirs:  # either server's checkpoint is a point of the one chain
+        code, said = _verify(data_dir, url)
+        assert code == 0 and f"intact: {len(reads)} records" in said, said
