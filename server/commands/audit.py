@@ -12,7 +12,8 @@ in `resource_version` or in the served copy `resource_current`:
 - removing the last records also leaves `audit_head` (count and hash, updated in the same
   transaction as each link) further than the chain; to hide it one must also rewrite the head;
 - rewriting the whole chain and its head (the hash has no key: anyone can recompute it) is
-  caught by the checkpoint each server writes to its data directory after each audit commit,
+  caught by the checkpoint each server writes to its data directory (at most a second behind
+  its audit commits, and when it stops),
   outside the database: the chain must still hold the checkpointed record with the same hash.
   A rewrite of what was stored after the last checkpoint, by someone who can also write both
   the database and the server's data directory, is not detectable here; the head printed by

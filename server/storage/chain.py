@@ -5,7 +5,8 @@ commit order: hash(n) = SHA-256(hash(n-1), n, seq, id, version, lastUpdated, del
 `audit_head` is one row (n, hash) updated in the same transaction as each link; writers lock it
 (`FOR UPDATE` on PostgreSQL, besides the store's write lock; SQLite has one writer anyway), so
 several server processes on one PostgreSQL extend one chain. Each server also writes the head it
-committed to a checkpoint file in its data directory (`CHECKPOINT_FILE`), outside the database.
+committed to a checkpoint file in its data directory (`CHECKPOINT_FILE`), outside the database
+(at most once a second, and when it stops).
 
 `verify(store, checkpoint)` walks the chain and names the first bad link: an edited, removed,
 reordered or added AuditEvent row, a link removed, a head that the chain does not reach
