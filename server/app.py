@@ -17,7 +17,7 @@ from server.fhir.routes import http_error
 from server.fhir.routes import router as fhir_router
 from server.limits import BodyLimit
 from server.settings import Settings
-from server.storage import open_store
+from server.storage import chain, open_store
 
 log = logging.getLogger("server")
 # Other components add routers here: modules exposing `router` (an APIRouter); optional ones
@@ -41,12 +41,14 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.data_dir, settings.database_url)
         log.info("store open: %s", app.state.store.backend)
+        if chain.adopt(app.state.store):  # AuditEvents stored before the chain existed
+            log.warning("audit chain started over the existing AuditEvents")
         ramq.start(app)  # the nightly registration import
         try:
             yield
         finally:
             ramq.stop(app)
-            identity.shutdown(app)  # queued AuditEvents are stored before the store closes
+            identity.shutdown(app)  # the audit writer stops before the store closes
             app.state.store.close()
             log.info("store closed")
 

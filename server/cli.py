@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMANDS = ("serve", "seed", "account", "ramq-import")
+COMMANDS = ("serve", "seed", "account", "ramq-import", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

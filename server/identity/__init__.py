@@ -5,10 +5,10 @@
 - `throttle.SignInThrottle`: failed sign-ins per account and client address, in the database;
 - `routes`: /oauth/token, /oauth/revoke, /api/me (included by server.app.ROUTERS);
 - `patients.PatientContexts`: a patient's physicians and consent for app.core.access;
-- `audit`: AuditEvent (BALP) per patient read, stored in batches;
+- `audit`: AuditEvent (BALP) per patient read, durable before the read is answered;
 - `accounts.add_account`: an account and its FHIR Practitioner.
 `install(app)` adds the audit middleware; `services(app)` builds the rest on first use from
-`app.state.store` and `app.state.settings`; `shutdown(app)` stores the queued audit events.
+`app.state.store` and `app.state.settings`; `shutdown(app)` stops the audit writer.
 Errors: `tokens.OAuthError` (RFC 6749 error body); server.authz.Denied (401/403).
 """
 
@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from server.identity.audit import AuditMiddleware, AuditWriter
 from server.identity.patients import PatientContexts
 from server.identity.store import IdentityStore
 from server.identity.tokens import ACCESS_TTL, TokenService
+from server.storage.chain import CHECKPOINT_FILE
 
 _LOCK = threading.Lock()
 
@@ -44,8 +46,9 @@ def services(app: Any) -> Services:
             store = app.state.store
             ttl = getattr(app.state.settings, "access_token_ttl", ACCESS_TTL)
             identity = IdentityStore(store)
+            checkpoint = Path(app.state.settings.data_dir) / CHECKPOINT_FILE
             found = Services(identity, TokenService(identity, access_ttl=ttl),
-                             PatientContexts(store), AuditWriter(store))
+                             PatientContexts(store), AuditWriter(store, checkpoint))
             app.state.identity_services = found
     return found
 
@@ -55,7 +58,7 @@ def install(app: Any) -> None:
 
 
 def shutdown(app: Any) -> None:
-    """Store the audit events still queued (graceful shutdown)."""
+    """Stop the audit writer once what it was given is stored (graceful shutdown)."""
     found = getattr(app.state, "identity_services", None)
     if found is not None:
         found.audit.close()

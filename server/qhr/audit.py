@@ -1,7 +1,7 @@
 """Server-side audit of QHR consultations: one AuditEvent (BALP shape, as server.identity.audit)
 per read, naming the patient by NAM (the QHR has no EMR id), the user, the key identifier, the
 sub-class read (`qhr:labs`, `qhr:imaging`, `qhr:medications`) and the client address.
-Handed to the identity layer's batch writer, off the request's path.
+Noted on the request: stored before the answer goes out (server.identity.audit).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from fastapi import Request
 
 from app.core import fhir_systems
 from app.core.profiles import UserProfile
-from server import identity
-from server.identity.audit import Access, audit_event
+from server.identity.audit import Access, audit_event, note_events
 
 KEY_ID_DETAIL = "qhr-key-id"
 
@@ -21,7 +20,7 @@ KEY_ID_DETAIL = "qhr-key-id"
 def record(request: Request, user: UserProfile, key_id: str, nam: str, kind: str) -> None:
     access = Access(user.username, user.display_name, "", "search", classes={f"qhr:{kind}"},
                     address=request.client.host if request.client else None)
-    identity.services(request.app).audit.add_events([event(access, key_id, nam)])
+    note_events(request.state, [event(access, key_id, nam)])
 
 
 def event(access: Access, key_id: str, nam: str) -> dict:

@@ -32,8 +32,8 @@ from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
 from app.core.ramq import ImportConfig, config_problems
 from app.core.text import Text
-from server import authz, identity, limits, ramq
-from server.identity.audit import Access
+from server import authz, limits, ramq
+from server.identity.audit import Access, audit_event, note_events
 from server.ramq import lookup
 from server.ramq.importer import run_import
 
@@ -134,10 +134,10 @@ async def _lookup_nam(request: Request) -> tuple[UserProfile, str]:
 
 
 def _audit(request: Request, user: UserProfile, patient: dict | None, what: str) -> None:
-    identity.services(request.app).audit.add([Access(
+    note_events(request.state, [audit_event(Access(
         user.username, user.display_name, patient["id"] if patient else "unknown", "read",
         {DataClass.REGISTRATION.value, what},
-        address=request.client.host if request.client else None)])
+        address=request.client.host if request.client else None), datetime.now(UTC))])
 
 
 @router.post("/family-physician")

@@ -15,6 +15,7 @@ SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAY
 
 class PostgresDialect:
     name = "postgres"
+    lock_row = " FOR UPDATE"
 
     def __init__(self, url: str):
         self.url = url

@@ -4,7 +4,8 @@ current one is mirrored in `resource_current` with its patient and search tokens
 
 Writes are serialised (one writer at a time: a process lock for SQLite, an advisory lock for
 PostgreSQL): version numbers and lastUpdated instants then follow commit order, which makes
-`_since` and If-Match checks exact.
+`_since` and If-Match checks exact. Every AuditEvent version is also linked to the audit hash
+chain in the same transaction (server.storage.chain).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from server.storage import index
+from server.storage import chain, index
 from server.storage.base import (
     Criteria,
     Gone,
@@ -39,6 +40,7 @@ FIRST_SINCE = "SELECT min(seq + 0) FROM resource_version WHERE ts >= ?"
 
 class Dialect(Protocol):
     name: str
+    lock_row: str  # appended to a SELECT of a row the transaction will update
 
     def connect(self) -> Any: ...
     def schema(self) -> list[str]: ...
@@ -128,6 +130,7 @@ class Tx:
     def __init__(self, store: Store, conn: Any):
         self.store, self.conn = store, conn
         self._floor: str | None = None
+        self.audit_head: tuple[int, str] | None = None  # read and locked at the first link
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self.conn.execute(self.store.dialect.sql(text), tuple(args)).fetchall()
@@ -264,6 +267,8 @@ class Tx:
         seq = self._x("INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, "
                       "patient, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                       (rtype, rid, version, ts, deleted, text, patient, method)).fetchone()[0]
+        if rtype == "AuditEvent":
+            self.chain(seq, rid, version, ts, deleted, text)
         self._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
                 "patient) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) DO UPDATE SET "
                 "version = excluded.version, ts = excluded.ts, deleted = excluded.deleted, "
@@ -276,3 +281,15 @@ class Tx:
                 "INSERT INTO search_token (rtype, rid, name, system, value) "
                 "VALUES (?, ?, ?, ?, ?)"), rows)
         return Version(rtype, rid, version, ts, bool(deleted), int(seq), text, patient, method)
+
+    def chain(self, seq: int, rid: str, version: int, ts: str, deleted: int,
+              text: str | None) -> None:
+        """Link this AuditEvent version to the audit chain (server.storage.chain)."""
+        if self.audit_head is None:
+            row = self._q(chain.HEAD + self.store.dialect.lock_row)
+            self.audit_head = (int(row[0][0]), row[0][1]) if row else (0, chain.GENESIS)
+        n = self.audit_head[0] + 1
+        digest = chain.link(self.audit_head[1], n, seq, rid, version, ts, bool(deleted), text)
+        self._x("INSERT INTO audit_chain (n, seq, hash) VALUES (?, ?, ?)", (n, seq, digest))
+        self._x(chain.SET_HEAD, (n, digest))
+        self.audit_head = (n, digest)

@@ -6,6 +6,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from server.storage import chain
+
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS resource_version (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "rtype TEXT NOT NULL, rid TEXT NOT NULL, version INTEGER NOT NULL, ts TEXT NOT NULL, "
@@ -22,11 +24,13 @@ SCHEMA = [
     "name TEXT NOT NULL, system TEXT NOT NULL, value TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS token_value ON search_token (name, value, rtype)",
     "CREATE INDEX IF NOT EXISTS token_resource ON search_token (rtype, rid)",
+    *chain.SCHEMA,
 ]
 
 
 class SqliteDialect:
     name = "sqlite"
+    lock_row = ""  # BEGIN IMMEDIATE: the one writer holds the database
 
     def __init__(self, path: Path):
         self.path = path

@@ -1,0 +1,139 @@
+"""What the authorisation gate and the synchronous audit add to a read (issue 15), on SQLite and
+PostgreSQL: the same requests to two server processes on one database, one with both on (a
+signed-in physician: bearer check, `access.decide`, and the AuditEvent committed before the
+answer), one with both off (`--no-auth`: no gate, nothing audited), taken in turns so that both
+see the same machine.
+
+Data (bench.data): the $everything chart (1,000 resources; its physician reads it) and the
+first 2,000 Patients of the patient index, bulk-loaded before the servers start.
+
+- `$everything` of that chart: median with both on ≤ 1.3× the median with both off;
+- a Patient search by NAM (the one-individual search of a workstation): the same goal.
+The limit column is the median with both off, measured in the same run. Reported beside them:
+one AuditEvent committed alone through `AuditWriter` on the same database (median), the floor
+that a durable audit adds to any audited read of one sequential client (concurrent reads share
+commits).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from app.core import fhir_systems
+from bench import data
+from bench.stats import repeat_ms, row
+from server.identity.audit import Access, AuditWriter, audit_event
+from server.processes import Postgres, ServerProcess
+from server.seed import load
+from server.storage import open_store
+
+GOAL = 1.3
+RUNS = data.Size(100, 30)
+PATIENTS = 2_000
+
+
+def _load(data_dir: Path, url: str | None) -> tuple[list[dict], dict]:
+    """The chart and the index patients, straight into the database; (chart, a patient)."""
+    (chart,) = data.charts(1, id_prefix="gate", size=data.EVERYTHING_CHART)
+    store = open_store(data_dir, url)
+    try:
+        load.load_staff(store)
+        load.bulk_create(store, chart)
+        load.bulk_create(store, data.patients(PATIENTS))
+    finally:
+        store.close()
+    return chart, data.patients(PATIENTS)[PATIENTS // 2]
+
+
+def _turns(on: Callable[[], object], off: Callable[[], object], runs: int
+           ) -> tuple[list[float], list[float]]:
+    """Milliseconds of each call, on and off taken in turns (which goes first alternates)."""
+    samples: dict[Callable, list[float]] = {on: [], off: []}
+    for n in range(runs):
+        for fn in (on, off) if n % 2 else (off, on):
+            started = time.perf_counter()
+            fn()
+            samples[fn].append((time.perf_counter() - started) * 1000)
+    return samples[on], samples[off]
+
+
+def _rows(backend: str, what: str, on: list[float], off: list[float]) -> dict:
+    value, limit = statistics.median(on), statistics.median(off)
+    return row(f"{backend}: {what}, gate + audit on (median)", value, "ms",
+               f"≤ {GOAL}× off", value <= GOAL * limit, "both off, median", limit, samples=on)
+
+
+def _measure(backend: str, on_base: str, off_base: str, chart: list[dict], patient: dict,
+             quick: bool) -> list[dict]:
+    doctor = data.physician_of(chart)
+    token = httpx.post(f"{on_base}/oauth/token", timeout=30, data={
+        "grant_type": "password", "username": doctor.profile.username,
+        "password": doctor.password}).raise_for_status().json()["access_token"]
+    pid, size = chart[0]["id"], len(chart)
+    nam = next(i["value"] for i in patient["identifier"] if i["system"] == fhir_systems.NAM)
+    with httpx.Client(base_url=f"{on_base}/fhir/", timeout=60,
+                      headers={"Authorization": f"Bearer {token}"}) as on, \
+            httpx.Client(base_url=f"{off_base}/fhir/", timeout=60) as off:
+        def everything(client: httpx.Client) -> Callable[[], object]:
+            return lambda: client.get(f"Patient/{pid}/$everything",
+                                      params={"_count": str(size)}).raise_for_status()
+
+        def search(client: httpx.Client) -> Callable[[], object]:
+            return lambda: client.get("Patient", params={
+                "identifier": f"{fhir_systems.NAM}|{nam}"}).raise_for_status()
+        for client in (on, off):  # the same answer both ways, checked outside the timing
+            assert len(everything(client)().json()["entry"]) == size
+            assert len(search(client)().json()["entry"]) == 1
+        runs = RUNS.of(quick)
+        ev = _turns(everything(on), everything(off), runs)
+        found = _turns(search(on), search(off), runs)
+    return [_rows(backend, f"$everything, {size:,} resources", *ev),
+            _rows(backend, f"Patient search by NAM among {PATIENTS:,}", *found)]
+
+
+def _commit(backend: str, data_dir: Path, url: str | None, quick: bool) -> dict:
+    store = open_store(data_dir, url)
+    writer = AuditWriter(store)
+    try:
+        def one() -> None:
+            writer.write([audit_event(Access("bench", "Bench", "p0", "read", {"labs"}),
+                                      datetime.now(UTC))])
+        ms = repeat_ms(one, RUNS.of(quick))
+    finally:
+        writer.close()
+        store.close()
+    return row(f"{backend}: one AuditEvent commit, alone (median)", statistics.median(ms), "ms",
+               "reported", True, samples=ms)
+
+
+def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-bench-gate-{backend}-"))
+    url = pg.new_database("clinicdesk_bench_gate") if pg else None
+    chart, patient = _load(data_dir, url)
+    on = ServerProcess(data_dir, url, auth=True).start()
+    off = ServerProcess(data_dir, url, auth=False).start()
+    try:
+        return [*_measure(backend, on.base, off.base, chart, patient, quick),
+                _commit(backend, data_dir, url, quick)]
+    finally:
+        on.stop()
+        off.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run(quick: bool) -> list[dict]:
+    rows = _one_backend("sqlite", quick, None)
+    pg = Postgres().start()
+    try:
+        rows += _one_backend("postgres", quick, pg)
+    finally:
+        pg.stop()
+    return rows

@@ -1,0 +1,67 @@
+"""AuditWriter on a real SQLite store: what concurrent requests queue while a commit runs goes
+into the next single transaction (group commit), each waiter learns its own outcome, and every
+event is chained."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from server.identity.audit import Access, AuditWriter, audit_event
+from server.storage import chain, open_store
+
+
+def _event(n: int) -> dict:
+    return audit_event(Access("u", "U", f"p{n}", "read", {"labs"}), datetime.now(UTC))
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    opened = open_store(tmp_path)
+    yield opened
+    opened.close()
+
+
+def test_requests_queued_during_a_commit_share_the_next_one(store, monkeypatch) -> None:
+    commits = []
+    write = store.write
+    monkeypatch.setattr(store, "write", lambda: commits.append(1) or write())
+    writer = AuditWriter(store, checkpoint=None)
+    blocker = write()
+    blocker.__enter__()  # the database is busy: the writer waits with the first request
+    try:
+        first = writer.submit([_event(0)])
+        threads = [threading.Thread(target=lambda n=n: writer.submit([_event(n)]))
+                   for n in range(1, 20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not first.done()
+    finally:
+        blocker.__exit__(None, None, None)
+    writer.write([_event(99)])  # after the 19 queued ones: all stored when it returns
+    first.result(10)
+    writer.close()
+    assert len(commits) <= 3  # the first, the 19 queued together, and the last
+    report = chain.verify(store)
+    assert report.intact and report.count == 21
+
+
+def test_a_failed_commit_fails_every_waiter_of_its_batch(store) -> None:
+    writer = AuditWriter(store, checkpoint=None)
+    with store.write() as tx:
+        tx.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON audit_chain "
+                        "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    waiting = [writer.submit([_event(n)]) for n in range(5)]
+    for future in waiting:
+        assert future.exception(10) is not None
+    with store.write() as tx:
+        tx.conn.execute("DROP TRIGGER refuse")
+    writer.write([_event(9)])
+    writer.close()
+    assert chain.verify(store).count == 1
+    assert writer.submit([_event(10)]).exception(1) is not None  # closed: refused, not lost
