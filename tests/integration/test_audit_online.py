@@ -15,9 +15,10 @@ from app.core.data_class import DataClass
 from app.store import Access, Store, access_log, keys
 from app.sync.auth import TokenStore
 from tests.fixtures.store import FAST_KDF, raw_connection
-from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD
+from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD, sync_pid
 
 PUSHED, PENDING = 6, 2
+PID = sync_pid(10)
 
 
 @pytest.fixture
@@ -34,13 +35,13 @@ def pushed_store(sync_server, tmp_path, monkeypatch):
     try:
         client.sign_in(PHYSICIAN_PASSWORD)
         sync = SyncService(client, StoreCache(store))
-        sync.open_chart("p10")
+        sync.open_chart(PID)
         for i in range(PUSHED):
-            store.log_access(Access(PHYSICIAN, "p10", (DataClass.NOTES, DataClass.LABS)[i % 2],
+            store.log_access(Access(PHYSICIAN, PID, (DataClass.NOTES, DataClass.LABS)[i % 2],
                                     "read", reason="urgence" if i == 2 else None))
         assert sync.sync().audited == PUSHED
         for _ in range(PENDING):
-            store.log_access(Access(PHYSICIAN, "p10", DataClass.NOTES, "read"))
+            store.log_access(Access(PHYSICIAN, PID, DataClass.NOTES, "read"))
     finally:
         client.close()
         tokens.delete()
@@ -115,7 +116,7 @@ def test_log_rewritten_with_head_and_anchor_is_caught_online(pushed_store, capsy
     code, out = verify(capsys, path, "--server", base)
     assert code == 1, out
     assert named in out
-    assert "p10" not in out and "urgence" not in out
+    assert PID not in out and "urgence" not in out
 
 
 def test_tail_removed_with_head_and_anchor_is_caught_online(pushed_store, capsys):

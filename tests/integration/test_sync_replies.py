@@ -15,9 +15,9 @@ import pytest
 
 from app.sync.errors import Kind, SyncError
 from app.sync.replies import ReplyLimits
-from tests.fixtures.sync import server_client
+from tests.fixtures.sync import server_client, sync_pid
 
-CACHED, FRESH = "p10", "p11"
+CACHED, FRESH = sync_pid(10), sync_pid(11)
 TABLES = ("resources", "patient_index", "sync_state", "chart_access", "outbox")
 
 
@@ -84,7 +84,7 @@ def oversized_resource(bundle):  # 5.1 MB of text in one resource (limit: 5 MB)
 
 @edited
 def another_patients_resource(bundle):
-    _first_clinical(bundle)["subject"] = {"reference": "Patient/p3"}
+    _first_clinical(bundle)["subject"] = {"reference": f"Patient/{sync_pid(3)}"}
 
 
 @edited
@@ -134,7 +134,7 @@ def open_fresh(ws):
 
 
 def open_many(ws):
-    ws.sync.open_charts([FRESH, "p12"])
+    ws.sync.open_charts([FRESH, sync_pid(9)])
 
 
 def sync_round(ws):
