@@ -23,7 +23,8 @@ $everything (a chart's pull must not grow with every read of it); a user creates
 only as their own agent (the client's access log), and nobody updates or deletes one. Consent
 and reference data (Practitioner, Organization…) are readable by every signed-in user; Consent
 is written by a professional caring for the patient (except by one a deny of that patient
-names: it is not theirs to lift), audited; reference data by administrative accounts only.
+names: it is not theirs to lift), with its reason (header X-Consent-Reason, else 400), audited
+with that reason; reference data by administrative accounts only.
 Writes to a Patient stay within the user's institutions; nobody deletes a Patient. Callers pass
 the stored version for an update or delete (server.fhir.ops.check_update), then the new body.
 """
@@ -44,6 +45,7 @@ from server.identity.audit import Access
 from server.identity.practitioner import username_of
 
 BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
+CONSENT_REASON_HEADER = fhir_systems.CONSENT_REASON_HEADER
 WRITES = ("create", "update", "delete")
 REFERENCE_DATA = frozenset({"Practitioner", "PractitionerRole", "Organization"})
 NO_PATIENT = access.PatientContext("", frozenset(), consent_from_fhir([]))
@@ -190,7 +192,8 @@ def _consent_write_gate(request: Request, user: UserProfile, action: str,
     """A patient's Consent is recorded, changed or withdrawn by a professional in a care
     relationship with the patient (their physician or a clinical mandatee: app.core.access
     .relationship; ClinicDesk has no privacy-officer role), never by one a deny of that patient
-    names (it is not theirs to lift). The write is noted for the audit trail. Callers give the
+    names (it is not theirs to lift), with its reason (CONSENT_REASON_HEADER; the patient's
+    signed request, say). The write and its reason are noted for the audit trail. Callers give the
     patient of the stored version for an update or delete (a Consent never changes patient)."""
     if not patient_id:
         raise Denied(403, "a consent names its patient")
@@ -199,7 +202,12 @@ def _consent_write_gate(request: Request, user: UserProfile, action: str,
         raise Denied(403, "only a professional caring for the patient records their consent")
     if action != "create" and context.consent.singles_out(user.reference, context.today):
         raise Denied(403, "a patient's consent that restricts you is not yours to change")
+    reason = unquote(request.headers.get(CONSENT_REASON_HEADER, "")).strip()
+    if not reason:
+        raise Denied(400, f"a consent is recorded, changed or withdrawn with its reason "
+                          f"(the {CONSENT_REASON_HEADER} header)")
     _note(request, user, patient_id, "consent", None, action=f"consent-{action}")
+    _per_request(request, "audit")[patient_id].reason = reason
 
 
 def _institution_gate(request: Request, user: UserProfile, patient_id: str,

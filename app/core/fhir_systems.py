@@ -25,3 +25,7 @@ BREAK_THE_GLASS = "BTG"
 # HTTP request header carrying the typed break-the-glass reason (UTF-8, percent-encoded); the
 # server's authorisation passes it to app.core.access.decide and audits it (purposeOfEvent BTG).
 BREAK_GLASS_HEADER = "X-Break-Glass-Reason"
+# HTTP request header carrying why a patient's Consent is recorded, changed or withdrawn (UTF-8,
+# percent-encoded; e.g. "Refus signé du patient, 2026-12-01"): required by the server for every
+# Consent write and kept in its AuditEvent (entity.detail "reason").
+CONSENT_REASON_HEADER = "X-Consent-Reason"

@@ -52,6 +52,7 @@ class Access:
     action: str
     classes: set[str] = field(default_factory=set)
     break_glass_reason: str | None = None
+    reason: str | None = None  # why a Consent was recorded, changed or withdrawn
     query: str | None = None
     address: str | None = None
 
@@ -65,6 +66,8 @@ def audit_event(access: Access, recorded: datetime) -> dict:
         "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1",
                  "display": "Patient"},
         "detail": [{"type": "data-classes", "valueString": ",".join(sorted(access.classes))}]}]
+    if access.reason:
+        entity[0]["detail"].append({"type": "reason", "valueString": access.reason})
     if access.query:
         entity.append({
             "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",

@@ -26,7 +26,12 @@ from app.sync.engine import SyncService
 from app.sync.local import StoreCache
 from server.authz import BREAK_GLASS_HEADER
 from tests import access_matrix as m
-from tests.fixtures.access import MATRIX_PASSWORD, class_resource, patient_resource
+from tests.fixtures.access import (
+    CONSENT_REASON,
+    MATRIX_PASSWORD,
+    class_resource,
+    patient_resource,
+)
 from tests.fixtures.server import FHIR_JSON
 from tests.fixtures.store import FAST_KDF
 
@@ -58,7 +63,7 @@ def _seed(http: httpx.Client, tokens: dict[str, str]) -> tuple[str, str]:
     deny = {"type": "deny", "actor": [{"role": PRCP, "reference": {
         "reference": practitioner_reference(RELATIVE)}}]}
     assert http.post("Consent", json=consent_resource(f"Patient/{pid}", deny),
-                     headers=as_(DOCTOR)).status_code == 201
+                     headers=as_(DOCTOR) | CONSENT_REASON).status_code == 201
     return pid, condition.json()["id"]
 
 
@@ -126,11 +131,14 @@ def test_the_physician_a_deny_names_cannot_lift_it_another_professional_can(
         version = {"If-Match": f'W/"{consent["meta"]["versionId"]}"'}
         withdrawn = consent | {"status": "inactive"}
         moved = consent | {"patient": {"reference": f"Patient/{m.patient_id('open')}"}}
-        for attempt in (http.put(url, json=withdrawn, headers=relative | version),
-                        http.put(url, json=moved, headers=relative | version),
-                        http.delete(url, headers=relative | version)):
+        refused = relative | version | CONSENT_REASON
+        for attempt in (http.put(url, json=withdrawn, headers=refused),
+                        http.put(url, json=moved, headers=refused),
+                        http.delete(url, headers=refused)):
             assert attempt.status_code == 403, attempt.request.method
         assert http.get(f"Condition/{condition}", headers=relative).status_code == 403
 
-        assert http.put(url, json=withdrawn, headers=doctor | version).status_code == 200
+        assert http.put(url, json=withdrawn, headers=doctor | version).status_code == 400
+        assert http.put(url, json=withdrawn,
+                        headers=doctor | version | CONSENT_REASON).status_code == 200
         assert http.get(f"Condition/{condition}", headers=relative).status_code == 200

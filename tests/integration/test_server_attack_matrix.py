@@ -38,6 +38,7 @@ from server.storage import open_store
 from server.storage.index import patient_of
 from tests import access_matrix as m
 from tests.fixtures.access import (
+    CONSENT_REASON,
     MATRIX_PASSWORD,
     MATRIX_RESOURCES,
     class_resource,
@@ -362,12 +363,13 @@ def write_probes(user: User, pid: str) -> Iterator[Probe]:
         consent = {"resourceType": "Consent", "status": "active",
                    "patient": {"reference": f"Patient/{pid}"},
                    "provision": {"type": "deny"}, **CONSENT_CODES}
+        # with a reason: refused by the care-relationship rule, not for want of one
         yield Probe("Consent create", "POST", "Consent", json=consent, names=names,
-                    forbidden_write=True)
+                    headers=CONSENT_REASON, forbidden_write=True)
         yield Probe("Consent create in a transaction", "POST", "", json=transaction(
             "transaction", {"resource": consent, "request": {"method": "POST",
                                                              "url": "Consent"}}),
-            names=names, forbidden_write=True)
+            names=names, headers=CONSENT_REASON, forbidden_write=True)
         if pid != OTHER_CLINIC_PATIENT:
             cid = consent_resources(consent_of(pid))[0]["id"] if consent_of(pid) != "open" \
                 else None
@@ -375,12 +377,13 @@ def write_probes(user: User, pid: str) -> Iterator[Probe]:
                 lifted = {**consent_resources(consent_of(pid))[0], "status": "inactive",
                           **CONSENT_CODES}
                 yield Probe("Consent withdrawn", "PUT", f"Consent/{cid}", json=lifted,
-                            headers={"If-Match": 'W/"1"'}, names=names, forbidden_write=True)
-                yield Probe("Consent deleted", "DELETE", f"Consent/{cid}", names=names,
+                            headers={"If-Match": 'W/"1"'} | CONSENT_REASON, names=names,
                             forbidden_write=True)
+                yield Probe("Consent deleted", "DELETE", f"Consent/{cid}", names=names,
+                            headers=CONSENT_REASON, forbidden_write=True)
                 yield Probe("Consent deleted in a transaction", "POST", "", json=transaction(
                     "transaction", {"request": {"method": "DELETE", "url": f"Consent/{cid}"}}),
-                    names=names, forbidden_write=True)
+                    names=names, headers=CONSENT_REASON, forbidden_write=True)
     if pid == OTHER_CLINIC_PATIENT:  # administrative writes stay in one's institutions
         moved = seeded(pid, DataClass.DEMOGRAPHICS)
         moved["generalPractitioner"] = [{"reference": "Organization/matrix-clinic"}]
@@ -630,7 +633,8 @@ def test_an_audit_event_is_stored_with_the_posters_agent_and_the_servers_source(
     assert stored["source"]["site"] == m.CLINIC.id
 
 
-def test_a_consent_recorded_by_the_patients_physician_is_audited(attack_server):
+def test_a_consent_recorded_by_the_patients_physician_needs_a_reason_and_is_audited(
+        attack_server):
     base, _, users = attack_server
     pid = m.patient_id("open")
     doctor = _as(users, Profession.PHYSICIAN, "own")
@@ -639,7 +643,13 @@ def test_a_consent_recorded_by_the_patients_physician_is_audited(attack_server):
                "patient": {"reference": f"Patient/{pid}"}, "provision": {"type": "deny"},
                **CONSENT_CODES}
     with _client(base) as client:
-        made = client.post("Consent", json=consent, headers=doctor)
+        before = client.get("Consent", params={"patient": pid}, headers=doctor).json()
+        without = client.post("Consent", json=consent, headers=doctor)
+        assert without.status_code == 400, without.text
+        assert without.json()["resourceType"] == "OperationOutcome"
+        assert client.get("Consent", params={"patient": pid},
+                          headers=doctor).json().get("entry") == before.get("entry")
+        made = client.post("Consent", json=consent, headers=doctor | CONSENT_REASON)
         assert made.status_code == 201, made.text
         deadline = time.monotonic() + 10
         while True:
@@ -651,3 +661,6 @@ def test_a_consent_recorded_by_the_patients_physician_is_audited(attack_server):
                 break
             time.sleep(0.2)
     assert created, "no AuditEvent for the Consent recorded"
+    details = {d["type"]: d["valueString"] for e in created
+               for d in e["resource"]["entity"][0].get("detail") or ()}
+    assert details.get("reason") == "Demande écrite et signée du patient"

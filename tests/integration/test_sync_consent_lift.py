@@ -26,7 +26,12 @@ from app.sync.engine import SyncService
 from app.sync.local import StoreCache
 from app.sync.pull import OVERLAP
 from tests import access_matrix as m
-from tests.fixtures.access import MATRIX_PASSWORD, class_resource, patient_resource
+from tests.fixtures.access import (
+    CONSENT_REASON,
+    MATRIX_PASSWORD,
+    class_resource,
+    patient_resource,
+)
 from tests.fixtures.server import FHIR_JSON
 from tests.fixtures.store import FAST_KDF
 
@@ -66,7 +71,7 @@ def seed(server, given: str, period: dict | None = None) -> tuple[str, dict]:
     if period:
         deny["period"] = period
     consent = http.post("Consent", json=consent_resource(f"Patient/{pid}", deny),
-                        headers=as_(DOCTOR))
+                        headers=as_(DOCTOR) | CONSENT_REASON)
     assert consent.status_code == 201, consent.status_code
     return pid, consent.json()
 
@@ -124,7 +129,8 @@ def test_a_withdrawn_deny_brings_the_withheld_rows_at_the_next_round(server, wor
     assert (report.requests, report.refetched) == (1, 0)  # nothing due: one request, as before
 
     def match(consent: dict) -> dict:
-        return as_(DOCTOR) | {"If-Match": f'W/"{consent["meta"]["versionId"]}"'}
+        return as_(DOCTOR) | CONSENT_REASON | {
+            "If-Match": f'W/"{consent["meta"]["versionId"]}"'}
     withdrawn = {**inactive_consent, "status": "inactive"}
     assert http.put(f"Consent/{inactive_consent['id']}", json=withdrawn,
                     headers=match(inactive_consent)).status_code == 200
