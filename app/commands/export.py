@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
     from app.core.profiles import UserProfile
 
-ENTRY_HASH = "urn:clinicdesk:access-log-hash"  # app.sync.audit: a pushed entry's chain hash
-
 REPORT_COLUMNS = ("at", "username", "information", "action", "workstation", "reason", "source")
 
 
@@ -163,7 +161,7 @@ def audit_row(event: dict) -> dict:
                 if (e.get("type") or {}).get("system") == fhir_systems.DATA_CLASS]
     pushed = next((e["what"]["identifier"].get("value") for e in entities
                    if ((e.get("what") or {}).get("identifier") or {}).get("system")
-                   == ENTRY_HASH), None)
+                   == fhir_systems.ACCESS_LOG_HASH), None)
     purposes = event.get("purposeOfEvent") or ()
     glass = any(c.get("code") == fhir_systems.BREAK_THE_GLASS
                 for p in purposes for c in p.get("coding") or ())

@@ -29,3 +29,6 @@ BREAK_GLASS_HEADER = "X-Break-Glass-Reason"
 # percent-encoded; e.g. "Refus signé du patient, 2026-12-01"): required by the server for every
 # Consent write and kept in its AuditEvent (entity.detail "reason").
 CONSENT_REASON_HEADER = "X-Consent-Reason"
+# A workstation's access-log entry pushed as an AuditEvent carries its chain hash here (R4's
+# AuditEvent has no identifier: entity.what.identifier), so a retry or a check finds it.
+ACCESS_LOG_HASH = "urn:clinicdesk:access-log-hash"

@@ -12,7 +12,13 @@ import threading
 from typing import Any
 from urllib.parse import quote
 
-from app.core.fhir_systems import ACT_REASON, BREAK_THE_GLASS, DATA_CLASS, USERNAME
+from app.core.fhir_systems import (
+    ACCESS_LOG_HASH,
+    ACT_REASON,
+    BREAK_THE_GLASS,
+    DATA_CLASS,
+    USERNAME,
+)
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient
 from app.sync.retry import check_cancel
@@ -21,7 +27,7 @@ DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ACTION = {"read": "R", "search": "E", "create": "C", "update": "U", "delete": "D",
           "print": "R", "export": "R", "break-glass": "R", "denied": "R", "report": "R"}
 DENIED = "denied"  # a refused attempt: logged and pushed with a failure outcome
-ENTRY_HASH = "urn:clinicdesk:access-log-hash"
+ENTRY_HASH = ACCESS_LOG_HASH
 
 
 def audit_event(entry: Any) -> dict:

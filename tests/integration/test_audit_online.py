@@ -137,3 +137,40 @@ def test_server_that_cannot_be_asked_exits_2(pushed_store, capsys):
     path, _ = pushed_store
     code, out = verify(capsys, path, "--server", "http://127.0.0.1:9")
     assert code == 2 and "server not compared" in out
+
+
+def test_entry_hash_searches_show_each_user_only_their_own_events(pushed_store):
+    """The search the comparison makes (AuditEvent by entry hashes, a list) is allowed to every
+    user, because hashes name known records; another physician gets none of this one's events,
+    the administrator all; a list of other identifiers, or too long a list, is refused."""
+    import httpx
+
+    from app.sync.audit import ENTRY_HASH
+    from server.fhir.search import MAX_IDS
+
+    path, base = pushed_store
+    store = Store.unlock(PHYSICIAN, PHYSICIAN_PASSWORD, path=path)
+    try:
+        hashes = [e.hash for e in store.access_entries(0, PUSHED)]
+    finally:
+        store.close()
+
+    def found(username: str, password: str, values: list[str]) -> httpx.Response:
+        token = httpx.post(f"{base}/oauth/token", data={
+            "grant_type": "password", "username": username, "password": password},
+            timeout=30).json()["access_token"]
+        return httpx.post(f"{base}/fhir/AuditEvent/_search", timeout=30,
+                          data={"identifier": ",".join(values), "_count": "100"},
+                          headers={"Authorization": f"Bearer {token}"})
+
+    listed = [f"{ENTRY_HASH}|{h}" for h in hashes]
+    mine = found(PHYSICIAN, PHYSICIAN_PASSWORD, listed)
+    assert mine.status_code == 200 and len(mine.json()["entry"]) == PUSHED
+    other = found("1000002", "demo-medecin-2", listed)
+    assert other.status_code == 200 and other.json()["entry"] == []
+    admin = found("1000010", "demo-admin", listed)
+    assert admin.status_code == 200 and len(admin.json()["entry"]) == PUSHED
+    assert found(PHYSICIAN, PHYSICIAN_PASSWORD,
+                 [*listed[:1], "urn:other|x"]).status_code == 400
+    assert found(PHYSICIAN, PHYSICIAN_PASSWORD,
+                 listed[:1] * (MAX_IDS + 1)).status_code == 400
