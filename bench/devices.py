@@ -9,7 +9,7 @@ Figures (the peer is measured in the same run), all with the median and p95 of t
 - `python -m app key diagnose` wall time with a key inserted, p95 of 10 runs (quick: 5),
   goal ≤ 1 s, beside a bare `python -c pass` (p95).
 
-A private pcscd (app.devices.vpcd_daemon) with the virtual QHR key (app.devices.virtual_key,
+A private pcscd (app.demo.vpcd_daemon) with the virtual QHR key (app.demo.virtual_key,
 demo material made in a throw-away folder); nothing touches the machine's own PC/SC service.
 """
 
@@ -72,7 +72,7 @@ class RawWatcher:
 
 def measure_cycles(daemon, material, cycles: int) -> dict[str, list[float]]:
     from app.devices.monitor import KeyMonitor, QueueListener, ServiceState
-    from app.devices.virtual_key import VirtualKey
+    from app.demo.virtual_key import VirtualKey
 
     results: dict[str, list[float]] = {k: [] for k in ("app_in", "raw_in", "app_out", "raw_out")}
     listener, key = QueueListener(), VirtualKey(material, daemon.ports[0])
@@ -111,7 +111,7 @@ def flow_rows(daemon, material, flows: int) -> list[dict]:
     from app.devices.connection import PcscConnection
     from app.devices.monitor import KeyMonitor, QueueListener
     from app.devices.pcsc import PcscThread
-    from app.devices.virtual_key import DEFAULT_PIN, VirtualKey
+    from app.demo.virtual_key import DEFAULT_PIN, VirtualKey
 
     key, listener = VirtualKey(material, daemon.ports[0]), QueueListener()
     with KeyMonitor() as monitor, PcscThread() as bare:
@@ -147,7 +147,7 @@ def latency_rows(ms: dict[str, list[float]]) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from app.devices import vpcd_daemon
+    from app.demo import vpcd_daemon
 
     cycles, runs = (10, 5) if quick else (30, 10)
     workdir = Path(tempfile.mkdtemp(prefix="clinicdesk-bench-devices-"))
@@ -156,7 +156,7 @@ def run(quick: bool = False) -> list[dict]:
     daemon = vpcd_daemon.Pcscd(workdir)
     daemon.start()
     try:
-        from app.devices.virtual_key import VirtualKey, load_material
+        from app.demo.virtual_key import VirtualKey, load_material
 
         material = load_material(workdir / "key")
         rows = latency_rows(measure_cycles(daemon, material, cycles))

@@ -3,8 +3,8 @@
 Tiers (after yubikey-manager): a `Device` is a cheap descriptor from a scan; a `Connection`
 moves APDUs (`send_and_receive(apdu) -> (data, sw)`); a `PivSession` speaks the card's PIV
 application. `KeyMonitor` turns PC/SC status changes into `key_inserted` / `key_removed` on the
-one thread that makes PC/SC calls. The virtual key (`virtual_key`, `test_pki`) is for the demo
-and the tests only.
+one thread that makes PC/SC calls. The virtual key and the test PKI live in `app.demo`
+(demo and tests only, left out of the workstation bundle).
 
 Errors (app.devices.errors):
 DeviceError                      root of this layer (a UserFacingError: translatable `text`)

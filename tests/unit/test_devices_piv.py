@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from app.devices import tlv
 from app.devices.errors import ApduError, PinBlockedError, PinError, VirtualKeyForbiddenError
 from app.devices.piv import PIV_AID, PivSession, key_identifier, prove_key
-from app.devices.piv_applet import PivApplet
-from app.devices.virtual_key import AppletConnection, VirtualKey, load_material
+from app.demo.piv_applet import PivApplet
+from app.demo.virtual_key import AppletConnection, VirtualKey, load_material
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,7 +131,7 @@ def test_virtual_key_refuses_to_start_outside_demo_and_tests(material, monkeypat
 
 def test_virtual_key_process_refuses_too(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("CLINICDESK_DEMO", "CLINICDESK_TEST")}
-    done = subprocess.run([sys.executable, "-m", "app.devices.virtual_key", "--port", "1",
+    done = subprocess.run([sys.executable, "-m", "app.demo.virtual_key", "--port", "1",
                            "--state", str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 3

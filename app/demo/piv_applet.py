@@ -9,9 +9,9 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+from app.demo.test_pki import KeyMaterial
 from app.devices import tlv
 from app.devices.piv import AUTHENTICATION_CERT, PIN_REFERENCE, PIV_AID, SLOT_AUTHENTICATION
-from app.devices.test_pki import KeyMaterial
 
 DEFAULT_PIN = "123456"
 PIN_TRIES = 3

@@ -9,8 +9,8 @@ exists there too); the app reads it through WinSCard like any card.
 
 Default PIN: 123456 (3 tries). Starting it needs CLINICDESK_DEMO=1 or CLINICDESK_TEST=1.
 
-    python -m app.devices.virtual_key --port P --state DIR [--pin 123456]
-inserts a key whose CA and key pair live in DIR (see app.devices.test_pki) until SIGTERM.
+    python -m app.demo.virtual_key --port P --state DIR [--pin 123456]
+inserts a key whose CA and key pair live in DIR (see app.demo.test_pki) until SIGTERM.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import struct
 import threading
 from pathlib import Path
 
+from app.demo.piv_applet import DEFAULT_PIN, PivApplet
+from app.demo.test_pki import KeyMaterial, ensure_key_material, make_test_ca
 from app.devices.errors import VirtualKeyForbiddenError
-from app.devices.piv_applet import DEFAULT_PIN, PivApplet
-from app.devices.test_pki import KeyMaterial, ensure_key_material, make_test_ca
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class VirtualKey:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.devices.virtual_key")
+    parser = argparse.ArgumentParser(prog="python -m app.demo.virtual_key")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--state", required=True, help="folder of the test CA and key pair")
