@@ -71,8 +71,8 @@ class RawWatcher:
 
 
 def measure_cycles(daemon, material, cycles: int) -> dict[str, list[float]]:
-    from app.devices.monitor import KeyMonitor, QueueListener, ServiceState
     from app.demo.virtual_key import VirtualKey
+    from app.devices.monitor import KeyMonitor, QueueListener, ServiceState
 
     results: dict[str, list[float]] = {k: [] for k in ("app_in", "raw_in", "app_out", "raw_out")}
     listener, key = QueueListener(), VirtualKey(material, daemon.ports[0])
@@ -108,10 +108,10 @@ def piv_flow(connection, pin: str) -> float:
 def flow_rows(daemon, material, flows: int) -> list[dict]:
     """The QHR sign-in APDUs through the monitor's thread (woken by SCardCancel for each APDU)
     beside the same APDUs on a thread with nothing else to do."""
+    from app.demo.virtual_key import DEFAULT_PIN, VirtualKey
     from app.devices.connection import PcscConnection
     from app.devices.monitor import KeyMonitor, QueueListener
     from app.devices.pcsc import PcscThread
-    from app.demo.virtual_key import DEFAULT_PIN, VirtualKey
 
     key, listener = VirtualKey(material, daemon.ports[0]), QueueListener()
     with KeyMonitor() as monitor, PcscThread() as bare:

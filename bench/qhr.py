@@ -166,9 +166,9 @@ def run(quick: bool = False) -> list[dict]:
     daemon.start()
     server = None
     try:
-        from app.devices.monitor import KeyMonitor, QueueListener, ServiceState
         from app.demo.test_pki import ensure_key_material, make_test_ca
         from app.demo.virtual_key import VirtualKey
+        from app.devices.monitor import KeyMonitor, QueueListener, ServiceState
         from server.seed import staff
 
         ca = make_test_ca(work / "ca")

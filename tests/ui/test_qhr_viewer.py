@@ -17,9 +17,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget
 
+from app.demo.piv_applet import DEFAULT_PIN
 from app.devices.errors import PinBlockedError
 from app.devices.monitor import KeyMonitor, QueueListener
-from app.demo.piv_applet import DEFAULT_PIN
 from app.ui.i18n import set_language
 from app.ui.main_window import MainWindow
 from app.ui.pin_dialog import PinDialog

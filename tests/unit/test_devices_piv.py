@@ -12,11 +12,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from app.demo.piv_applet import PivApplet
+from app.demo.virtual_key import AppletConnection, VirtualKey, load_material
 from app.devices import tlv
 from app.devices.errors import ApduError, PinBlockedError, PinError, VirtualKeyForbiddenError
 from app.devices.piv import PIV_AID, PivSession, key_identifier, prove_key
-from app.demo.piv_applet import PivApplet
-from app.demo.virtual_key import AppletConnection, VirtualKey, load_material
 
 ROOT = Path(__file__).resolve().parents[2]
 

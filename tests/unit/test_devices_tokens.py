@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.devices.tokens import Token, TokenTable, atr_regex, load
 from app.demo.virtual_key import ATR as VIRTUAL_ATR
+from app.devices.tokens import Token, TokenTable, atr_regex, load
 
 SMARTCARD_LIST = Path("/usr/share/pcsc/smartcard_list.txt")
 OURS = re.compile(r"IDPrime|eToken|Gemalto|SafeNet|Thales|IDCore", re.I)
