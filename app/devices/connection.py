@@ -9,10 +9,12 @@ from typing import Protocol
 
 from smartcard import scard
 
-from app.devices.pcsc import PcscThread, check
+from app.devices.errors import CardRemovedError
+from app.devices.pcsc import CARD_GONE, READER_GONE, PcscThread, check, hresult
 
 log = logging.getLogger(__name__)
 TRAFFIC = 5  # below DEBUG, off by default: APDU headers and lengths only, never their data
+SW_NO_DIAGNOSIS = 0x6F00  # what a reader driver may answer for a card pulled mid-command
 
 
 class Connection(Protocol):
@@ -67,10 +69,21 @@ class PcscConnection:
     def _transmit(self, apdu: bytes) -> tuple[bytes, int]:
         log.log(TRAFFIC, "> %s (%d bytes)", apdu[:4].hex(" "), len(apdu))
         hr, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        data, sw = split_response(response if hresult(hr) == scard.SCARD_S_SUCCESS else [])
+        if (hresult(hr) != scard.SCARD_S_SUCCESS or sw == SW_NO_DIAGNOSIS) and self._card_gone():
+            # pcsc-lite says SCARD_E_NOT_TRANSACTED (80100016) or SCARD_W_REMOVED_CARD, a reader
+            # may answer 6F00: what happened is that the key was pulled out
+            raise CardRemovedError(f"SCardTransmit: {hresult(hr):08X}, SW {sw:04X}, card gone")
         check(hr, "SCardTransmit")
-        data, sw = split_response(response)
         log.log(TRAFFIC, "< %04X (%d bytes)", sw, len(data))
         return data, sw
+
+    def _card_gone(self) -> bool:
+        hr, _reader, state, _protocol, _atr = scard.SCardStatus(self._card)
+        hr = hresult(hr)
+        if hr in CARD_GONE or hr in READER_GONE:
+            return True
+        return hr == scard.SCARD_S_SUCCESS and not state & scard.SCARD_PRESENT
 
     def close(self) -> None:
         card, self._card = self._card, None

@@ -87,6 +87,23 @@ class ApduError(DeviceError):
         return sw_name(self.sw)
 
 
+class NotPivError(DeviceError):
+    """The card has no PIV application (SELECT answered 6A82…): read it through its
+    middleware's PKCS#11 module, or it is not a QHR key."""
+
+    default = QT_TRANSLATE_NOOP(
+        CTX, "This card is not a QHR access key (or its middleware is not installed).")
+
+
+class UnsupportedKeyError(DeviceError):
+    """The certificate's key is of a type the key cannot sign with here (refused before the
+    PIN is asked)."""
+
+    default = QT_TRANSLATE_NOOP(
+        CTX, "The key on this access key is of a type ClinicDesk cannot use: ask the issuer of "
+             "your QHR key for a key with an ECC P-256/P-384 or RSA 2048/3072 certificate.")
+
+
 class PinError(ApduError):
     """Wrong PIN; `tries_left` attempts remain before the key blocks."""
 
