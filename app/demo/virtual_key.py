@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 ATR = bytes.fromhex("3B8A8001436C696E69634465736B10")  # historical bytes "ClinicDesk"
 # Cards that are not QHR keys, for the tests: an EMV bank card (pcsc-tools lists this ATR as
-# Mastercard and debit cards) and an IDPrime MD token without the PIV application (its vendor middleware
-# reads it).
+# Mastercard and debit cards) and an IDPrime MD token without the PIV application (its vendor
+# middleware reads it).
 BANK_CARD_ATR = bytes.fromhex("3B6800000073C84013009000")
 IDPRIME_MD_ATR = bytes.fromhex("3B7F96000080318065B0850300EF120FFE829000")
 DEFAULT_PORT = 0x8C7B  # vpcd's default
