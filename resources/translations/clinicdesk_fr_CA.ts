@@ -1106,11 +1106,11 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>This card is not a QHR access key (or its middleware is not installed).</source>
-            <translation type="unfinished" />
+            <translation>Cette carte n'est pas une clé d'accès DSQ (ou son logiciel n'est pas installé).</translation>
         </message>
         <message>
             <source>The key on this access key is of a type ClinicDesk cannot use: ask the issuer of your QHR key for a key with an ECC P-256/P-384 or RSA 2048/3072 certificate.</source>
-            <translation type="unfinished" />
+            <translation>La clé de cette clé d'accès est d'un type que ClinicDesk ne peut pas utiliser : demandez à l'émetteur de votre clé DSQ une clé avec un certificat ECC P-256/P-384 ou RSA 2048/3072.</translation>
         </message>
     </context>
     <context>
