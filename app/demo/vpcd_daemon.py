@@ -52,12 +52,12 @@ class Pcscd:
         self.port = free_port_pair()
         self.ports = (self.port, self.port + 1)
         self.readers = (f"{FRIENDLY_NAME} 00 00", f"{FRIENDLY_NAME} 00 01")
-        self.conf = directory / "reader.conf.d"
+        self.conf = self.directory / "reader.conf.d"
         self.conf.mkdir(parents=True, exist_ok=True)
         (self.conf / "vpcd").write_text(
             f'FRIENDLYNAME "{FRIENDLY_NAME}"\nDEVICENAME /dev/null:0x{self.port:X}\n'
             f"LIBPATH {VPCD_DRIVER}\nCHANNELID 0x{self.port:X}\n")
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 10.0) -> None:
         self.socket_path.unlink(missing_ok=True)
