@@ -105,12 +105,15 @@ class UnsupportedKeyError(DeviceError):
 
 
 class PinError(ApduError):
-    """Wrong PIN; `tries_left` attempts remain before the key blocks."""
+    """Wrong PIN; `tries_left` attempts remain before the key blocks (None: the key does not
+    say how many, as PKCS#11 tokens before their last try)."""
 
-    def __init__(self, sw: int, tries_left: int):
-        super().__init__(b"", sw, "VERIFY", text(CTX, QT_TRANSLATE_NOOP(
+    def __init__(self, sw: int, tries_left: int | None):
+        message = (text(CTX, QT_TRANSLATE_NOOP(
             CTX, "Wrong PIN. {tries_left} attempt(s) left before the key locks."),
-            tries_left=tries_left))
+            tries_left=tries_left) if tries_left is not None else text(CTX, QT_TRANSLATE_NOOP(
+                CTX, "Wrong PIN. The key locks after a few wrong PINs: type it carefully.")))
+        super().__init__(b"", sw, "VERIFY", message)
         self.tries_left = tries_left
 
 
