@@ -60,17 +60,20 @@ class CardReport:
                 "error": self.error or None}
 
 
-def inspect_card(connect: Callable[[Device], Connection], device: Device) -> CardReport:
-    """SELECT PIV, the certificate's key id, the PIN tries left (an empty VERIFY)."""
+def inspect_card(connect: Callable[[Device], Connection], device: Device,
+                 wanted: str | None = None) -> CardReport:
+    """PIV SELECT, then the PKCS#11 module of the card's family (app.devices.pkcs11_key:
+    `open_key`): the certificate's key id, the PIN state (no PIN sent, no try used). `wanted`
+    lets a module that does not name its slots after the readers find the user's token."""
     from app.devices.piv import PivSession, key_identifier
+    from app.devices.pkcs11_key import open_key
 
     report = CardReport(device)
     try:
-        with connect(device) as connection:
-            piv = PivSession(connection)
-            report.piv = True
-            report.key_id = key_identifier(piv.authentication_certificate())
-            report.pin_tries_left = piv.pin_tries_left()
+        with connect(device) as connection, open_key(connection, device, wanted) as key:
+            report.piv = isinstance(key, PivSession)
+            report.key_id = key_identifier(key.authentication_certificate())
+            report.pin_tries_left = key.pin_state()[1]
     except PinBlockedError:
         report.pin_blocked = True
     except NotPivError as err:

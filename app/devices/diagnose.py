@@ -151,16 +151,17 @@ def _name(card: CardReport) -> str:
 
 def diagnose(wanted: str | None = None) -> Diagnosis:
     """Everything, in one look; `wanted` is the user's key id (their profile's), if known."""
+    wanted = (wanted or "").strip() or None
     with PcscThread() as thread:
         try:
             readers, devices = thread.call(lambda: scan(thread.context()))
             connect = partial(PcscConnection, thread)
             diag = Diagnosis(ServiceState.RUNNING if readers else ServiceState.NO_READERS,
-                             readers, [inspect_card(lambda d: connect(d.reader), d)
+                             readers, [inspect_card(lambda d: connect(d.reader), d, wanted)
                                        for d in devices])
         except NoServiceError:
             diag = Diagnosis(ServiceState.NO_SERVICE)
-    diag.wanted = (wanted or "").strip() or None
+    diag.wanted = wanted
     diag.usb = scan_usb()
     diag.verdict, diag.detail, diag.middleware = decide(diag)
     return diag

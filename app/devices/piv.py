@@ -213,6 +213,17 @@ class PivSession:
         if tries is not None:
             raise PinError(sw, tries)
 
+    def pin_state(self) -> tuple[bool, int | None]:
+        """(a PIN is needed, tries left): the shape app.qhr.keyflow reads from any back-end."""
+        tries = self.pin_tries_left()
+        return tries is not None, tries
+
+    def __enter__(self) -> PivSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass  # the connection is the caller's
+
     def pin_blocked(self) -> bool:
         """Whether the PIN is blocked (an empty VERIFY: no try is used)."""
         try:

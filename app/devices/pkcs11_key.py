@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from app.devices.connection import Connection
 from app.devices.errors import (
     CardRemovedError,
     DeviceError,
@@ -31,7 +32,8 @@ from app.devices.errors import (
     PinError,
     PinFormatError,
 )
-from app.devices.piv import SHA256_DIGEST_INFO, algorithm_for, key_identifier
+from app.devices.pcsc import Device
+from app.devices.piv import SHA256_DIGEST_INFO, PivSession, algorithm_for, key_identifier
 
 log = logging.getLogger(__name__)
 AUTH_LABELS = ("PIV Authentication", "Authentication")  # OpenSC's, then vendors' labels
@@ -83,6 +85,9 @@ class Pkcs11Session:
             self.token = self._find_token(reader, key_id)
 
     def _find_token(self, reader: str | None, key_id: str | None) -> Any:
+        """The slot named after `reader`; else (a module that does not name its slots after
+        the readers) the token carrying `key_id`; with neither given, the only token. Never a
+        token merely found in another reader."""
         slots = list(self._lib.get_slots(token_present=True))
         if reader:
             named = [s for s in slots if s.slot_description.strip().startswith(reader)]
@@ -94,9 +99,9 @@ class Pkcs11Session:
                 cert = self._certificate_of(token)
                 if cert is not None and key_identifier(cert) == key_id:
                     return token
-        if len(tokens) == 1:
+        elif not reader and len(tokens) == 1:
             return tokens[0]
-        raise NotPivError(f"PKCS#11: no token for this key among {len(tokens)}")
+        raise NotPivError(f"PKCS#11: no token for this card among {len(tokens)}")
 
     # -- what PivSession offers -------------------------------------------------------------
     def authentication_certificate(self) -> x509.Certificate:
@@ -236,10 +241,28 @@ def open_pkcs11(family: str | None, reader: str | None = None, key_id: str | Non
     """A session through the family's installed module, or None when none is installed."""
     from app.devices.tokens import load
 
+    try:
+        import pkcs11  # noqa: F401  (python-pkcs11: absent, the raw PIV path stays)
+    except ImportError:
+        return None
     module = load().pkcs11_module(family, overrides or MODULE_OVERRIDES)
     if module is None:
         return None
     return Pkcs11Session(module, reader, key_id)
+
+
+def open_key(connection: Connection, device: Device, key_id: str | None = None
+             ) -> PivSession | Pkcs11Session:
+    """The card's key: raw PIV over PC/SC when it answers the PIV SELECT (no middleware
+    needed), else through its family's PKCS#11 module; NotPivError when neither reads it."""
+    try:
+        return PivSession(connection)
+    except NotPivError:
+        family = device.token.family if device.token else None
+        session = open_pkcs11(family, device.reader, key_id)
+        if session is None:
+            raise
+        return session
 
 
 # family → module path, from the settings (`[pkcs11] etoken=…`); set at start-up

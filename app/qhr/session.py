@@ -152,7 +152,7 @@ class QhrSession(MonitorListener):
         """Every card is looked at (no PIN, no try used) and the key is chosen among all the
         cards plugged in as `key diagnose` chooses it (app.devices.choose): the user's key
         first, never a card that is not a key."""
-        report = inspect_card(lambda d: self.monitor.connect(d), device)
+        report = inspect_card(self.monitor.connect, device, self.user.qhr_key_id)
         with self._lock:
             self._cards[device.reader] = report
             if not report.is_key:

@@ -1111,6 +1111,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>The key on this access key is of a type ClinicDesk cannot use: ask the issuer of your QHR key for a key with an ECC P-256/P-384 or RSA 2048/3072 certificate.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Wrong PIN. The key locks after a few wrong PINs: type it carefully.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>language</name>

@@ -1112,6 +1112,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>The key on this access key is of a type ClinicDesk cannot use: ask the issuer of your QHR key for a key with an ECC P-256/P-384 or RSA 2048/3072 certificate.</source>
             <translation>La clé de cette clé d'accès est d'un type que ClinicDesk ne peut pas utiliser : demandez à l'émetteur de votre clé DSQ une clé avec un certificat ECC P-256/P-384 ou RSA 2048/3072.</translation>
         </message>
+        <message>
+            <source>Wrong PIN. The key locks after a few wrong PINs: type it carefully.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>language</name>
