@@ -73,6 +73,17 @@ def _errors(what: str) -> Iterator[None]:
         raise DeviceError(f"{what}: {type(err).__name__}") from None
 
 
+def _token_of(slot: Any) -> Any:
+    """The slot's token, or None for one the module cannot use (blank, not initialised)."""
+    from pkcs11 import exceptions as px
+
+    try:
+        return slot.get_token()
+    except px.PKCS11Error as err:
+        log.debug("PKCS#11 slot skipped (%s)", type(err).__name__)
+        return None
+
+
 class Pkcs11Session:
     """The token in `reader` (the slot OpenSC and the vendors name after the PC/SC reader), or
     the one whose certificate carries `key_id`, or the only one."""
@@ -93,10 +104,16 @@ class Pkcs11Session:
             named = [s for s in slots if s.slot_description.strip().startswith(reader)]
             if named:
                 return named[0].get_token()
-        tokens = [s.get_token() for s in slots]
+        tokens = [t for t in map(_token_of, slots) if t is not None]
         if key_id:
+            from pkcs11 import exceptions as px
+
             for token in tokens:
-                cert = self._certificate_of(token)
+                try:
+                    cert = self._certificate_of(token)
+                except px.PKCS11Error as err:  # a blank token, one that went away
+                    log.debug("PKCS#11 token skipped (%s)", type(err).__name__)
+                    continue
                 if cert is not None and key_identifier(cert) == key_id:
                     return token
         elif not reader and len(tokens) == 1:
