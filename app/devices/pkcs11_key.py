@@ -284,3 +284,9 @@ def open_key(connection: Connection, device: Device, key_id: str | None = None
 
 # family → module path, from the settings (`[pkcs11] etoken=…`); set at start-up
 MODULE_OVERRIDES: dict[str, str] = {}
+
+
+def set_module_overrides(overrides: Mapping[str, str]) -> None:
+    """The settings' PKCS#11 modules (app.settings.Settings.pkcs11_modules), at start-up."""
+    MODULE_OVERRIDES.clear()
+    MODULE_OVERRIDES.update(overrides)

@@ -156,3 +156,13 @@ def test_a_table_is_data():
                                   "usb": [{"id": "abcd:0001", "name": "Y", "family": "f"}]})
     assert table.identify_atr(bytes.fromhex("3B02FF01")) == Token("X", "f")
     assert table.identify_usb(0xABCD, 1) == Token("Y", "f")
+
+
+def test_the_settings_name_a_module_per_family(tmp_path):
+    from app.settings import Settings
+
+    ini = tmp_path / "settings.ini"
+    ini.write_text("[pkcs11]\netoken=/opt/safenet/libeTPkcs11.so\nidprime=\n")
+    overrides = Settings(ini).pkcs11_modules()
+    assert overrides == {"etoken": "/opt/safenet/libeTPkcs11.so"}
+    assert load().module_candidates("etoken", overrides)[0] == "/opt/safenet/libeTPkcs11.so"
