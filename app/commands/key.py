@@ -49,9 +49,13 @@ def print_report(report: dict) -> None:
 def run_diagnose(args: argparse.Namespace) -> int:
     from app.devices.diagnose import diagnose
     from app.devices.pkcs11_key import set_module_overrides
-    from app.settings import Settings
 
-    set_module_overrides(Settings().pkcs11_modules())
+    def settings_modules() -> dict[str, str]:
+        from app.settings import Settings
+
+        return Settings().pkcs11_modules()
+
+    set_module_overrides(settings_modules)  # read only if a PKCS#11 module is looked for
     report = diagnose(args.key_id).as_dict()
     if args.json:
         print(json.dumps(report, ensure_ascii=False))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -262,7 +262,7 @@ def open_pkcs11(family: str | None, reader: str | None = None, key_id: str | Non
         import pkcs11  # noqa: F401  (python-pkcs11: absent, the raw PIV path stays)
     except ImportError:
         return None
-    module = load().pkcs11_module(family, overrides or MODULE_OVERRIDES)
+    module = load().pkcs11_module(family, overrides or module_overrides())
     if module is None:
         return None
     return Pkcs11Session(module, reader, key_id)
@@ -284,9 +284,23 @@ def open_key(connection: Connection, device: Device, key_id: str | None = None
 
 # family → module path, from the settings (`[pkcs11] etoken=…`); set at start-up
 MODULE_OVERRIDES: dict[str, str] = {}
+_pending: list[Callable[[], Mapping[str, str]]] = []
 
 
-def set_module_overrides(overrides: Mapping[str, str]) -> None:
-    """The settings' PKCS#11 modules (app.settings.Settings.pkcs11_modules), at start-up."""
+def set_module_overrides(overrides: Mapping[str, str] | Callable[[], Mapping[str, str]]
+                         ) -> None:
+    """The settings' PKCS#11 modules (app.settings.Settings.pkcs11_modules), at start-up; a
+    callable is read when a module is first looked for (`key diagnose` of a PIV key never
+    pays for reading the settings)."""
     MODULE_OVERRIDES.clear()
-    MODULE_OVERRIDES.update(overrides)
+    _pending.clear()
+    if callable(overrides):
+        _pending.append(overrides)
+    else:
+        MODULE_OVERRIDES.update(overrides)
+
+
+def module_overrides() -> Mapping[str, str]:
+    while _pending:
+        MODULE_OVERRIDES.update(_pending.pop()())
+    return MODULE_OVERRIDES
