@@ -38,6 +38,7 @@ from app.devices.piv import SHA256_DIGEST_INFO, PivSession, algorithm_for, key_i
 log = logging.getLogger(__name__)
 AUTH_LABELS = ("PIV Authentication", "Authentication")  # OpenSC's, then vendors' labels
 PIN_MAX = 64
+SLOT_TOKEN_PRESENT = 0x1  # CKF_TOKEN_PRESENT
 _libraries: dict[str, Any] = {}
 _lock = threading.Lock()
 
@@ -99,11 +100,15 @@ class Pkcs11Session:
         """The slot named after `reader`; else (a module that does not name its slots after
         the readers) the token carrying `key_id`; with neither given, the only token. Never a
         token merely found in another reader."""
-        slots = list(self._lib.get_slots(token_present=True))
         if reader:
-            named = [s for s in slots if s.slot_description.strip().startswith(reader)]
-            if named:
-                return named[0].get_token()
+            named = [s for s in self._lib.get_slots()
+                     if s.slot_description.strip().startswith(reader)]
+            if named:  # the module names its slots after the readers: that slot, or nothing
+                token = _token_of(named[0]) if named[0].flags & SLOT_TOKEN_PRESENT else None
+                if token is None:
+                    raise NotPivError("PKCS#11: the module sees no token in this reader")
+                return token
+        slots = list(self._lib.get_slots(token_present=True))
         tokens = [t for t in map(_token_of, slots) if t is not None]
         if key_id:
             from pkcs11 import exceptions as px

@@ -150,3 +150,18 @@ def test_a_key_pulled_out_mid_read_is_reported_as_removed(plug, pcscd, key_monit
     with pytest.raises(CardRemovedError) as err, key_monitor.connect(device) as connection:
         PivSession(connection).authentication_certificate()
     assert err.value.text.source == "The access key was removed."
+
+
+def test_a_bank_card_inserted_during_a_session_leaves_it_open(plug, pcscd, qhr_server,
+                                                             key_monitor):
+    plug(1, "1000001")
+    session, recorder = make_session(qhr_server, key_monitor, "1000001", pin=TypedPin(PIN),
+                                     audit=list().append)
+    try:
+        assert wait_until(lambda: session.state == State.KEY_PRESENT)
+        assert session.open() == "QHR-0001-TREM"
+        plug(0, atr=BANK_CARD_ATR, applet=OtherCard())
+        assert wait_until(lambda: pcscd.readers[0] in session._cards)  # seen and looked at
+        assert (session.state, recorder.cleared) == (State.AUTHENTICATED, [])
+    finally:
+        session.stop()
