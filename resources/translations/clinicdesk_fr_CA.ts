@@ -1114,7 +1114,7 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>Wrong PIN. The key locks after a few wrong PINs: type it carefully.</source>
-            <translation type="unfinished" />
+            <translation>NIP incorrect. La clé se bloque après quelques NIP incorrects : tapez-le avec soin.</translation>
         </message>
     </context>
     <context>

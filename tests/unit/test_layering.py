@@ -21,7 +21,7 @@ ALLOWED = {
 }
 # Third-party modules that only one layer may import.
 OWNED = {"PySide6.QtWidgets": "ui", "PySide6.QtGui": "ui", "smartcard": "devices",
-         "usb": "devices", "sqlcipher3": "store"}
+         "usb": "devices", "pkcs11": "devices", "sqlcipher3": "store"}
 # Outside app/ui, only these start the UI.
 UI_ENTRIES = {"cli.py", "__main__.py"}
 
