@@ -220,3 +220,11 @@ def test_an_unusable_key_type_through_pkcs11_is_refused_before_the_pin():
 
     with pytest.raises(UnsupportedKeyError):
         algorithm_for(ec.generate_private_key(ec.SECP521R1()).public_key())
+
+
+def test_without_python_pkcs11_the_raw_piv_path_stays(monkeypatch):
+    """A bundle without the binding: no module is looked for, NotPivError stays the answer."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pkcs11", None)  # import pkcs11 → ImportError
+    assert pkcs11_key.open_pkcs11("etoken", "Reader 00 00") is None
