@@ -10,6 +10,7 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   python3-venv python3-dev gcc
   pcscd libpcsclite-dev pcsc-tools libccid vsmartcard-vpcd libusb-1.0-0
+  softhsm2 opensc opensc-pkcs11
   umockdev libumockdev0 gir1.2-umockdev-1.0 python3-gi
   gnome-keyring dbus xvfb xauth fonts-dejavu-core
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1

@@ -103,6 +103,16 @@ class Settings:
         found = {f.name: _positive(self._qs.value(f"limits/{f.name}")) for f in fields(limits)}
         return replace(limits, **{k: v for k, v in found.items() if v is not None})
 
+    def pkcs11_modules(self) -> dict[str, str]:
+        """[pkcs11] FAMILY = PATH (idprime, etoken, piv): the PKCS#11 module of a token family
+        installed elsewhere than its usual place (app.devices.tokens), tried first."""
+        self._qs.beginGroup("pkcs11")
+        try:
+            found = {str(k): str(self._qs.value(k) or "").strip() for k in self._qs.childKeys()}
+        finally:
+            self._qs.endGroup()
+        return {family: path for family, path in found.items() if path}
+
     def saved_profile(self, username: str) -> str:
         """The profile JSON of the last online sign-in (staff data, for offline sign-in)."""
         return str(self._qs.value(f"profiles/{_key(username)}", ""))

@@ -29,7 +29,7 @@ USER = "1000001"
 
 class _Pin:
     def request_pin(self, reason=None, tries_left=None, cancel=None) -> str:
-        from app.devices.virtual_key import DEFAULT_PIN
+        from app.demo.virtual_key import DEFAULT_PIN
 
         return DEFAULT_PIN
 
@@ -156,7 +156,7 @@ def rows(drop_ms, pcscd_ms, dropped, open_ms, bare_ms) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from app.devices import vpcd_daemon
+    from app.demo import vpcd_daemon
 
     cycles, runs = (10, 5) if quick else (30, 10)
     work = Path(tempfile.mkdtemp(prefix="clinicdesk-bench-qhr-"))
@@ -166,9 +166,9 @@ def run(quick: bool = False) -> list[dict]:
     daemon.start()
     server = None
     try:
+        from app.demo.test_pki import ensure_key_material, make_test_ca
+        from app.demo.virtual_key import VirtualKey
         from app.devices.monitor import KeyMonitor, QueueListener, ServiceState
-        from app.devices.test_pki import ensure_key_material, make_test_ca
-        from app.devices.virtual_key import VirtualKey
         from server.seed import staff
 
         ca = make_test_ca(work / "ca")

@@ -15,7 +15,7 @@ import sys
 
 from app import cli
 
-RUNNABLE = ("server.cli", "app.devices.virtual_key")
+RUNNABLE = ("server.cli", "app.demo.virtual_key")
 
 
 def run_module(module: str, args: list[str]) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 # Modules that only the demo needs: the reference server, the demo command (app.ui.demo) and
-# its environment (app.commands.demo, demo_key, the in-memory demo_keyring), and the virtual QHR
-# key with its PIV applet and test CA (a private key that must never be on a clinic workstation).
-DEMO_ONLY = ("server", "app.ui.demo", "app.commands.demo", "app.devices.virtual",
-             "app.devices.piv_applet", "app.devices.test_pki", "app.devices.vpcd_daemon")
+# its environment (app.commands.demo, demo_key, the in-memory demo_keyring), and the package of
+# demo and test material, app.demo (the virtual QHR key, its PIV applet, the test CA with its
+# private key, the private pcscd): one rule for the whole package, so a module added there is
+# left out of the workstation bundle without anyone editing this list.
+DEMO_ONLY = ("server", "app.ui.demo", "app.commands.demo", "app.demo")
 
 # Never in any bundle: test and build tools, and libraries nothing at run time imports.
 NEVER = ("pytest", "_pytest", "pytestqt", "hypothesis", "ruff", "PyInstaller", "tkinter",
@@ -18,7 +19,7 @@ SERVER_STACK = ("fastapi", "uvicorn", "starlette", "pydantic", "pydantic_core", 
 
 
 def is_demo_only(module: str) -> bool:
-    """`server`, `server.app`, `app.devices.virtual_key`… but not `serverless`."""
+    """`server`, `server.app`, `app.demo.virtual_key`… but not `serverless`."""
     return any(module == name or module.startswith((name + ".", name + "_"))
                for name in DEMO_ONLY)
 

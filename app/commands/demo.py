@@ -24,7 +24,7 @@ from pathlib import Path
 class Demo:
     server_url: str
     accounts: tuple  # server.seed.staff.Account: the staff the server was seeded with
-    virtual_key: object | None  # app.devices.virtual_key.VirtualKey, None without pcscd/vpcd
+    virtual_key: object | None  # app.demo.virtual_key.VirtualKey, None without pcscd/vpcd
 
 
 @contextmanager

@@ -27,8 +27,8 @@ class DemoKey:
 
     @staticmethod
     def start(folder: Path, username: str | None) -> DemoKey | None:
-        from app.devices.virtual_key import VirtualKey, load_material
-        from app.devices.vpcd_daemon import Pcscd, available, use_socket
+        from app.demo.virtual_key import VirtualKey, load_material
+        from app.demo.vpcd_daemon import Pcscd, available, use_socket
 
         if not available():
             print("pcscd or the vpcd driver (vsmartcard-vpcd) is not installed: the demo runs "

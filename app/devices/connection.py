@@ -5,14 +5,19 @@ with this shape (the virtual key's applet is one, for narrow unit tests)."""
 from __future__ import annotations
 
 import logging
+import sys
+import time
 from typing import Protocol
 
 from smartcard import scard
 
-from app.devices.pcsc import PcscThread, check
+from app.devices.errors import CardRemovedError
+from app.devices.pcsc import CARD_GONE, READER_GONE, PcscThread, check, hresult
 
 log = logging.getLogger(__name__)
 TRAFFIC = 5  # below DEBUG, off by default: APDU headers and lengths only, never their data
+SW_NO_DIAGNOSIS = 0x6F00  # what a reader driver may answer for a card pulled mid-command
+GONE_WAIT = 1.0  # s
 
 
 class Connection(Protocol):
@@ -23,6 +28,14 @@ class Connection(Protocol):
     def __enter__(self) -> Connection: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+def card_absent(state: int, windows: bool = sys.platform == "win32") -> bool:
+    """SCardStatus's state: WinSCard numbers the states (0 unknown, 1 absent, 2 present…),
+    pcsc-lite makes them bits (0x02 absent, 0x04 present…)."""
+    if windows:
+        return state <= 1
+    return bool(state & 0x0002) or not state & 0x0004
 
 
 def split_response(response: bytes | list[int]) -> tuple[bytes, int]:
@@ -67,10 +80,30 @@ class PcscConnection:
     def _transmit(self, apdu: bytes) -> tuple[bytes, int]:
         log.log(TRAFFIC, "> %s (%d bytes)", apdu[:4].hex(" "), len(apdu))
         hr, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        data, sw = split_response(response if hresult(hr) == scard.SCARD_S_SUCCESS else [])
+        if (hresult(hr) != scard.SCARD_S_SUCCESS or sw == SW_NO_DIAGNOSIS) and self._card_gone():
+            # pcsc-lite says SCARD_E_NOT_TRANSACTED (80100016) or SCARD_W_REMOVED_CARD, a reader
+            # may answer 6F00: what happened is that the key was pulled out
+            raise CardRemovedError(f"SCardTransmit: {hresult(hr):08X}, SW {sw:04X}, card gone")
         check(hr, "SCardTransmit")
-        data, sw = split_response(response)
         log.log(TRAFFIC, "< %04X (%d bytes)", sw, len(data))
         return data, sw
+
+    def _card_gone(self) -> bool:
+        """Whether the card left: the service may need a poll period (pcsc-lite: 0.4 s) to
+        notice, so this looks again for up to GONE_WAIT s (only after a failed command)."""
+        deadline = time.monotonic() + GONE_WAIT
+        while True:
+            hr, _reader, state, _protocol, _atr = scard.SCardStatus(self._card)
+            hr = hresult(hr)
+            if hr in CARD_GONE or hr in READER_GONE:
+                return True
+            if hr == scard.SCARD_S_SUCCESS and card_absent(state):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
 
     def close(self) -> None:
         card, self._card = self._card, None

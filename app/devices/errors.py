@@ -87,13 +87,33 @@ class ApduError(DeviceError):
         return sw_name(self.sw)
 
 
-class PinError(ApduError):
-    """Wrong PIN; `tries_left` attempts remain before the key blocks."""
+class NotPivError(DeviceError):
+    """The card has no PIV application (SELECT answered 6A82…): read it through its
+    middleware's PKCS#11 module, or it is not a QHR key."""
 
-    def __init__(self, sw: int, tries_left: int):
-        super().__init__(b"", sw, "VERIFY", text(CTX, QT_TRANSLATE_NOOP(
+    default = QT_TRANSLATE_NOOP(
+        CTX, "This card is not a QHR access key (or its middleware is not installed).")
+
+
+class UnsupportedKeyError(DeviceError):
+    """The certificate's key is of a type the key cannot sign with here (refused before the
+    PIN is asked)."""
+
+    default = QT_TRANSLATE_NOOP(
+        CTX, "The key on this access key is of a type ClinicDesk cannot use: ask the issuer of "
+             "your QHR key for a key with an ECC P-256/P-384 or RSA 2048/3072 certificate.")
+
+
+class PinError(ApduError):
+    """Wrong PIN; `tries_left` attempts remain before the key blocks (None: the key does not
+    say how many, as PKCS#11 tokens before their last try)."""
+
+    def __init__(self, sw: int, tries_left: int | None):
+        message = (text(CTX, QT_TRANSLATE_NOOP(
             CTX, "Wrong PIN. {tries_left} attempt(s) left before the key locks."),
-            tries_left=tries_left))
+            tries_left=tries_left) if tries_left is not None else text(CTX, QT_TRANSLATE_NOOP(
+                CTX, "Wrong PIN. The key locks after a few wrong PINs: type it carefully.")))
+        super().__init__(b"", sw, "VERIFY", message)
         self.tries_left = tries_left
 
 

@@ -152,7 +152,8 @@ class KeyMonitor:
     def _watch(self, context: int) -> None:
         if self._states is None:
             self._refresh_readers(context)
-        states = [(PNP_READER, self._pnp), *self._states.items()]
+        known = self._states or {}
+        states = [(PNP_READER, self._pnp), *known.items()]
         hr, changed = scard.SCardGetStatusChange(context, self.wait_ms, states)
         hr = hresult(hr)
         if hr in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
@@ -166,13 +167,14 @@ class KeyMonitor:
             if reader == PNP_READER:
                 readers_changed = bool(state & scard.SCARD_STATE_CHANGED)
                 self._pnp = state & ~scard.SCARD_STATE_CHANGED
-            elif reader in self._states:
+            elif reader in known:
                 self._reader_changed(reader, state, atr)
         if readers_changed:
             self._refresh_readers(context)
 
     def _reader_changed(self, reader: str, state: int, atr: list[int]) -> None:
-        self._states[reader] = state & ~scard.SCARD_STATE_CHANGED
+        if self._states is not None:
+            self._states[reader] = state & ~scard.SCARD_STATE_CHANGED
         present = bool(state & scard.SCARD_STATE_PRESENT) and not state & scard.SCARD_STATE_MUTE
         old = self._devices.get(reader)
         new = device(reader, atr) if present and atr else None

@@ -25,6 +25,7 @@ from app.devices.tokens import Token, atr_hex, identify_atr
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Job = tuple[Callable[..., Any], tuple[Any, ...], "Future[Any]"]
 
 PNP_READER = "\\\\?PnP?\\Notification"
 SERVICE_DOWN = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED,
@@ -71,7 +72,7 @@ class Device:
         """A QHR key candidate according to the token table."""
         return self.token is not None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"reader": self.reader, "atr": atr_hex(self.atr),
                 "token": self.token.name if self.token else None,
                 "family": self.token.family if self.token else None}
@@ -89,7 +90,7 @@ class PcscThread:
     def __init__(self, watch: Callable[[int], None] | None = None,
                  on_service_lost: Callable[[DeviceError], None] | None = None,
                  backoff: tuple[float, float] = (0.05, 1.0)):
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._watch = watch
         self._on_lost = on_service_lost
         self._backoff = backoff
@@ -126,7 +127,7 @@ class PcscThread:
             return fn(*args)
         if not self._thread.is_alive():
             raise DeviceError("the PC/SC thread is not running")
-        future: Future = Future()
+        future: Future[T] = Future()
         self._jobs.put((fn, args, future))
         deadline = time.monotonic() + timeout
         for pause in itertools.chain(FIRST_WAKES, itertools.repeat(0.05)):

@@ -8,7 +8,9 @@ A certificate without it is identified by its own serial number in upper-case he
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -18,12 +20,22 @@ from cryptography.x509.oid import NameOID
 
 from app.devices import tlv
 from app.devices.connection import Connection
-from app.devices.errors import ApduError, DeviceError, PinBlockedError, PinError, PinFormatError
+from app.devices.errors import (
+    ApduError,
+    DeviceError,
+    NotPivError,
+    PinBlockedError,
+    PinError,
+    PinFormatError,
+    UnsupportedKeyError,
+)
 
 PIV_AID = bytes.fromhex("A000000308000010000100")
 AUTHENTICATION_CERT = bytes.fromhex("5FC105")
+DISCOVERY = bytes.fromhex("7E")
 SLOT_AUTHENTICATION = 0x9A
-PIN_REFERENCE = 0x80
+PIN_REFERENCE = 0x80  # the PIV Card Application PIN
+GLOBAL_PIN_REFERENCE = 0x00  # the card's global PIN, when the discovery object prefers it
 
 INS_SELECT, INS_GET_DATA, INS_VERIFY = 0xA4, 0xCB, 0x20
 INS_GENERAL_AUTHENTICATE, INS_GET_RESPONSE = 0x87, 0xC0
@@ -40,8 +52,14 @@ SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 
 class Algorithm(IntEnum):
+    RSA3072 = 0x05
     RSA2048 = 0x07
     ECCP256 = 0x11
+    ECCP384 = 0x14
+
+
+CURVES = {"secp256r1": Algorithm.ECCP256, "secp384r1": Algorithm.ECCP384}
+RSA_SIZES = {2048: Algorithm.RSA2048, 3072: Algorithm.RSA3072}
 
 
 def key_identifier(cert: x509.Certificate) -> str:
@@ -53,11 +71,49 @@ def key_identifier(cert: x509.Certificate) -> str:
 
 
 def algorithm_for(public_key: object) -> Algorithm:
-    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
-        return Algorithm.ECCP256
-    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size == 2048:
-        return Algorithm.RSA2048
-    raise DeviceError("unsupported key type on the access key")
+    """The PIV algorithm of a certificate's key: ECC P-256/P-384, RSA 2048/3072; any other is
+    UnsupportedKeyError (raised when the certificate is read, so before any PIN)."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name in CURVES:
+        return CURVES[public_key.curve.name]
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size in RSA_SIZES:
+        return RSA_SIZES[public_key.key_size]
+    name = getattr(getattr(public_key, "curve", None), "name", None) or \
+        f"{type(public_key).__name__} {getattr(public_key, 'key_size', '')}".strip()
+    raise UnsupportedKeyError(f"unsupported key type on the access key: {name}")
+
+
+def pin_reference(discovery: bytes | None) -> int:
+    """SP 800-73-4 part 1, 3.3.2: the PIN usage policy (tag 5F2F) of the discovery object; the
+    global PIN when it satisfies the card's access rules and is the primary one."""
+    if not discovery:
+        return PIN_REFERENCE
+    try:
+        policy = tlv.find(tlv.find(discovery, 0x7E), 0x5F2F)
+    except (KeyError, ValueError):
+        return PIN_REFERENCE
+    if len(policy) >= 2 and policy[0] & 0x20 and policy[1] == 0x20:
+        return GLOBAL_PIN_REFERENCE
+    return PIN_REFERENCE
+
+
+def challenge_input(algorithm: Algorithm, message: bytes) -> bytes:
+    """What GENERAL AUTHENTICATE signs for SHA-256(message): the digest, left-padded with zeros
+    to the curve's size for ECC (the same integer, so the signature verifies as ECDSA with
+    SHA-256 on P-384), the PKCS #1 v1.5 block for RSA (the card only does raw RSA)."""
+    if algorithm == Algorithm.ECCP256:
+        return hashlib.sha256(message).digest()
+    if algorithm == Algorithm.ECCP384:
+        return hashlib.sha256(message).digest().rjust(48, b"\x00")
+    return pad_pkcs1_sha256(message, 256 if algorithm == Algorithm.RSA2048 else 384)
+
+
+def decompress(data: bytes) -> bytes:
+    """A certificate stored compressed (CertInfo 71 = 01): gzip, as yubikit and OpenSC read it
+    (zlib's auto-detection also takes a bare zlib stream)."""
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError):
+        return zlib.decompress(data, 47)
 
 
 def pad_pkcs1_sha256(message: bytes, size: int = 256) -> bytes:
@@ -76,11 +132,19 @@ def check_pin(pin: str) -> bytes:
 
 
 class PivSession:
-    """SELECTs the PIV application on creation."""
+    """SELECTs the PIV application on creation (NotPivError when the card has none), then reads
+    the discovery object for the PIN reference (global PIN or PIV PIN)."""
 
     def __init__(self, connection: Connection):
         self.connection = connection
         self.select()
+        self.pin_reference = pin_reference(self._discovery())
+
+    def _discovery(self) -> bytes | None:
+        try:
+            return self.send(INS_GET_DATA, 0x3F, 0xFF, tlv.tlv(0x5C, DISCOVERY), what="GET DATA")
+        except ApduError:
+            return None  # optional object (6A82): the PIV PIN
 
     def send(self, ins: int, p1: int, p2: int, data: bytes = b"", le: bool = True,
              what: str = "") -> bytes:
@@ -90,19 +154,22 @@ class PivSession:
             self._check(*self._transmit(0x10, ins, p1, p2, data[:SHORT_LC], le), what)
             data = data[SHORT_LC:]
         response, sw = self._transmit(0x00, ins, p1, p2, data, le)
-        while sw >> 8 == 0x61:
-            more, sw = self._transmit(0x00, INS_GET_RESPONSE, 0, 0, b"", True)
+        while sw >> 8 == 0x61:  # more to come: GET RESPONSE with Le = SW2 (T=0 wants it exact)
+            more, sw = self._transmit(0x00, INS_GET_RESPONSE, 0, 0, b"", True, sw & 0xFF)
             response += more
         return self._check(response, sw, what)
 
     def _transmit(self, cla: int, ins: int, p1: int, p2: int, data: bytes,
-                  le: bool) -> tuple[bytes, int]:
+                  le: bool, le_value: int = 0) -> tuple[bytes, int]:
         apdu = bytes([cla, ins, p1, p2])
         if data:
             apdu += bytes([len(data)]) + data
         if le:
-            apdu += b"\x00"
-        return self.connection.send_and_receive(apdu)
+            apdu += bytes([le_value])
+        response, sw = self.connection.send_and_receive(apdu)
+        if sw >> 8 == 0x6C and le:  # T=0, wrong Le: the same command again with Le = SW2
+            response, sw = self.connection.send_and_receive(apdu[:-1] + bytes([sw & 0xFF]))
+        return response, sw
 
     @staticmethod
     def _check(data: bytes, sw: int, what: str) -> bytes:
@@ -111,7 +178,10 @@ class PivSession:
         return data
 
     def select(self) -> bytes:
-        return self.send(INS_SELECT, 0x04, 0x00, PIV_AID, what="SELECT PIV")
+        try:
+            return self.send(INS_SELECT, 0x04, 0x00, PIV_AID, what="SELECT PIV")
+        except ApduError as err:
+            raise NotPivError(f"SELECT PIV: SW {err.sw:04X}") from None
 
     def get_object(self, object_id: bytes) -> bytes:
         """The content of a data object (its 53 wrapper removed)."""
@@ -125,20 +195,34 @@ class PivSession:
         content = self.get_object(AUTHENTICATION_CERT)
         try:
             items = dict(tlv.parse(content))
-            if items.get(0x71, b"\x00")[:1] != b"\x00":
-                raise ValueError("compressed certificate")
-            return x509.load_der_x509_certificate(items[0x70])
-        except (KeyError, ValueError) as err:
-            raise DeviceError(f"PIV certificate unreadable ({err})") from err
+            der = items[0x70]
+            if items.get(0x71, b"\x00")[:1] == b"\x01":
+                der = decompress(der)
+            cert = x509.load_der_x509_certificate(der)
+        except (KeyError, ValueError, OSError, EOFError, zlib.error) as err:
+            raise DeviceError(f"PIV certificate unreadable ({type(err).__name__})") from err
+        algorithm_for(cert.public_key())  # an unusable key is refused here, before any PIN
+        return cert
 
     def verify_pin(self, pin: str) -> None:
         """PinFormatError (nothing sent) for a PIN outside the PIV rules, PinError (with tries
         left) for a wrong PIN, PinBlockedError when blocked."""
-        apdu = bytes([0, INS_VERIFY, 0, PIN_REFERENCE, PIN_MAX]) + check_pin(pin)
+        apdu = bytes([0, INS_VERIFY, 0, self.pin_reference, PIN_MAX]) + check_pin(pin)
         _, sw = self.connection.send_and_receive(apdu)
         tries = self._pin_status(sw)
         if tries is not None:
             raise PinError(sw, tries)
+
+    def pin_state(self) -> tuple[bool, int | None]:
+        """(a PIN is needed, tries left): the shape app.qhr.keyflow reads from any back-end."""
+        tries = self.pin_tries_left()
+        return tries is not None, tries
+
+    def __enter__(self) -> PivSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass  # the connection is the caller's
 
     def pin_blocked(self) -> bool:
         """Whether the PIN is blocked (an empty VERIFY: no try is used)."""
@@ -150,7 +234,7 @@ class PivSession:
 
     def pin_tries_left(self) -> int | None:
         """Tries left (empty VERIFY), or None when the PIN is already verified."""
-        _, sw = self.connection.send_and_receive(bytes([0, INS_VERIFY, 0, PIN_REFERENCE]))
+        _, sw = self.connection.send_and_receive(bytes([0, INS_VERIFY, 0, self.pin_reference]))
         return self._pin_status(sw)
 
     @staticmethod
@@ -159,6 +243,7 @@ class PivSession:
             return None
         if sw == SW_BLOCKED or sw == 0x63C0:
             raise PinBlockedError(sw)
+
         if sw & 0xFFF0 == 0x63C0:
             return sw & 0x0F
         raise ApduError(b"", sw, "VERIFY")
@@ -169,10 +254,7 @@ class PivSession:
         The PIN must have been verified."""
         cert = cert or self.authentication_certificate()
         algorithm = algorithm_for(cert.public_key())
-        if algorithm == Algorithm.ECCP256:
-            challenge = hashlib.sha256(message).digest()
-        else:
-            challenge = pad_pkcs1_sha256(message)
+        challenge = challenge_input(algorithm, message)
         template = tlv.tlv(0x7C, tlv.tlv(0x82, b"") + tlv.tlv(0x81, challenge))
         response = self.send(INS_GENERAL_AUTHENTICATE, algorithm, slot, template,
                              what="GENERAL AUTHENTICATE")

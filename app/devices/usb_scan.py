@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from app.devices.tokens import Token, TokenTable, load, usb_id
 
@@ -24,7 +25,7 @@ class UsbToken:
     address: int | None
     token: Token
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": usb_id(self.vendor, self.product), "bus": self.bus,
                 "address": self.address, "token": self.token.name, "family": self.token.family}
 

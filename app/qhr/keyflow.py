@@ -1,5 +1,6 @@
 """The key steps of opening a QHR session, on the devices layer's PC/SC thread (every APDU goes
-through `KeyMonitor.connect`): read the certificate, refuse a key that is not the profile's
+through `KeyMonitor.connect`; a token without PIV through its middleware's PKCS#11 module,
+app.devices.pkcs11_key.open_key): read the certificate, refuse a key that is not the profile's
 (before any PIN is asked), take a challenge from the gateway, ask the PIN through the
 `Interaction` until it verifies, sign, open the session at the gateway.
 
@@ -18,35 +19,36 @@ from app.core.profiles import UserProfile
 from app.devices.errors import PinError, PinFormatError
 from app.devices.monitor import KeyMonitor
 from app.devices.pcsc import Device
-from app.devices.piv import KeyProof, PivSession, key_identifier
+from app.devices.piv import KeyProof, key_identifier
+from app.devices.pkcs11_key import open_key
 from app.qhr.errors import GatewayRefused, WrongKey
 from app.qhr.gateway import OpenedSession, QhrGateway
 
 
 def authenticate(monitor: KeyMonitor, device: Device, user: UserProfile, gateway: QhrGateway,
                  interaction, cancel: threading.Event) -> OpenedSession:
-    with monitor.connect(device) as connection:
-        piv = PivSession(connection)
-        cert = piv.authentication_certificate()
+    wanted = (user.qhr_key_id or "").strip()
+    with monitor.connect(device) as connection, open_key(connection, device, wanted) as key:
+        cert = key.authentication_certificate()
         key_id = key_identifier(cert)
-        if key_id != (user.qhr_key_id or "").strip():
+        if key_id != wanted:
             raise WrongKey()
         _check(cancel)
         challenge = gateway.challenge()
-        tries, reason = piv.pin_tries_left(), None
-        while tries is not None:
+        (needed, tries), reason = key.pin_state(), None
+        while needed:
             pin = interaction.request_pin(reason=reason, tries_left=tries, cancel=cancel)
             _check(cancel)
             if not pin:
                 raise Cancelled()
             try:
-                piv.verify_pin(pin)
-                tries = None
+                key.verify_pin(pin)
+                needed = False
             except PinFormatError as err:  # refused before VERIFY: no try used
                 reason = err.text
             except PinError as err:
                 reason, tries = err.text, err.tries_left
-        signature = piv.sign(challenge, cert)
+        signature = key.sign(challenge, cert)
     _check(cancel)
     try:
         return gateway.open_session(challenge, KeyProof(key_id, cert, signature))

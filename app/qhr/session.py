@@ -31,7 +31,8 @@ from app.core.data_class import DataClass
 from app.core.errors import Cancelled
 from app.core.profiles import Institution, UserProfile
 from app.core.text import Text
-from app.devices.errors import DeviceError, PinBlockedError
+from app.devices.choose import CardReport, choose, inspect_card
+from app.devices.errors import PinBlockedError
 from app.devices.monitor import KeyMonitor, MonitorListener
 from app.devices.pcsc import Device
 from app.qhr import keyflow
@@ -91,7 +92,8 @@ class QhrSession(MonitorListener):
         self.interaction, self.audit, self.institution = interaction, audit, institution
         self._lock = threading.RLock()
         self._listeners: list[SessionListener] = []
-        self._device: Device | None = None
+        self._device: Device | None = None  # the chosen key (app.devices.choose)
+        self._cards: dict[str, CardReport] = {}  # reader → what its card is
         self._token: str | None = None
         self._key_id: str | None = None
         self._data: QhrData | None = None
@@ -113,9 +115,8 @@ class QhrSession(MonitorListener):
 
     def start(self) -> QhrSession:
         self.monitor.add_listener(self)
-        devices = self.monitor.devices
-        if devices:
-            self.key_inserted(devices[0])
+        for device in self.monitor.devices:
+            self.key_inserted(device)
         self.idle.start()
         return self
 
@@ -148,34 +149,39 @@ class QhrSession(MonitorListener):
 
     # -- key events (PC/SC thread) ----------------------------------------------------------
     def key_inserted(self, device: Device) -> None:
-        blocked = self._pin_blocked(device)  # before the state says "present": no open() yet
+        """Every card is looked at (no PIN, no try used) and the key is chosen among all the
+        cards plugged in as `key diagnose` chooses it (app.devices.choose): the user's key
+        first, never a card that is not a key."""
+        report = inspect_card(self.monitor.connect, device, self.user.qhr_key_id)
         with self._lock:
-            if self._device is not None and device.reader != self._device.reader:
-                if self._token is not None or self.state == State.PIN:
-                    self.lock(LockReason.OTHER_KEY)
+            self._cards[device.reader] = report
+            if not report.is_key:
+                return  # a bank card, a card in a built-in reader: not a QHR key
+            if (self._device is not None and device.reader != self._device.reader
+                    and (self._token is not None or self.state == State.PIN)):
+                self.lock(LockReason.OTHER_KEY)
                 return
-            self._device = device
-            if self.state in (State.NO_KEY, State.LOCKED, State.KEY_BLOCKED):
-                self._set(State.KEY_BLOCKED if blocked else State.KEY_PRESENT)
+            self._choose()
 
-    def _pin_blocked(self, device: Device) -> bool:
-        """An empty VERIFY (no try used); an unreadable key is not called blocked here (open()
-        will say what is wrong with it)."""
-        from app.devices.piv import PivSession
-
-        try:
-            with self.monitor.connect(device) as connection:
-                return PivSession(connection).pin_blocked()
-        except DeviceError as err:
-            log.info("QHR key PIN state not read (%s)", type(err).__name__)
-            return False
+    def _choose(self) -> None:
+        chosen = choose(list(self._cards.values()), self.user.qhr_key_id)
+        self._device = chosen.device if chosen else None
+        if chosen is None:
+            if self.state in (State.KEY_PRESENT, State.KEY_BLOCKED):
+                self._set(State.NO_KEY)
+        elif self.state in (State.NO_KEY, State.LOCKED, State.KEY_BLOCKED, State.KEY_PRESENT):
+            self._set(State.KEY_BLOCKED if chosen.pin_blocked else State.KEY_PRESENT)
 
     def key_removed(self, device: Device) -> None:
         with self._lock:
+            self._cards.pop(device.reader, None)
             if self._device is None or device.reader != self._device.reader:
                 return
             self._device = None
         self.lock(LockReason.KEY_REMOVED)
+        with self._lock:
+            if self._device is None and self._token is None:
+                self._choose()  # another key still plugged in
 
     # -- locking ----------------------------------------------------------------------------
     def lock(self, reason: LockReason) -> None:

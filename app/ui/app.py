@@ -150,6 +150,9 @@ def run(services: Services | Callable[[], Services], settings: Settings | None =
     """Show the sign-in window and run the event loop; `quit_after` seconds (0: once painted);
     `auto_sign_in` (username, password) signs in at once (demo screenshots)."""
     settings = settings or Settings()
+    from app.devices.pkcs11_key import set_module_overrides
+
+    set_module_overrides(settings.pkcs11_modules())
     app = create_application(settings=settings)
     shell = Shell(services, settings)
     first = shell.show_sign_in()

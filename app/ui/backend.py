@@ -32,7 +32,7 @@ class QhrRules:
 
 def build_services(demo_users: Sequence[DemoUser] = (), settings=None,
                    virtual_key=None) -> Services:
-    """`virtual_key`: the demo's (app.devices.virtual_key.VirtualKey), offered in the menu.
+    """`virtual_key`: the demo's (app.demo.virtual_key.VirtualKey), offered in the menu.
     The QHR key monitor reads the PC/SC service this process finds (PCSCLITE_CSOCK_NAME)."""
     from app.ui.remote import RemoteSession
     from app.ui.remote_data import FhirCharts, FhirPatients

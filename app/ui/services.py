@@ -190,7 +190,7 @@ class QhrViewer(Protocol):
 
 
 class VirtualKeySwitch(Protocol):
-    """The demo's virtual QHR key (app.devices.virtual_key.VirtualKey)."""
+    """The demo's virtual QHR key (app.demo.virtual_key.VirtualKey)."""
 
     @property
     def inserted(self) -> bool: ...

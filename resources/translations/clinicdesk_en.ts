@@ -1103,6 +1103,18 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>The PIN of the QHR access key has digits only (0 to 9). Nothing was sent to the key: no attempt was used.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>This card is not a QHR access key (or its middleware is not installed).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The key on this access key is of a type ClinicDesk cannot use: ask the issuer of your QHR key for a key with an ECC P-256/P-384 or RSA 2048/3072 certificate.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Wrong PIN. The key locks after a few wrong PINs: type it carefully.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>language</name>

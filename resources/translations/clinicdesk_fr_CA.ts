@@ -1104,6 +1104,18 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>The PIN of the QHR access key has digits only (0 to 9). Nothing was sent to the key: no attempt was used.</source>
             <translation>Le NIP de la clé d'accès DSQ ne contient que des chiffres (0 à 9). Rien n'a été envoyé à la clé : aucun essai n'a été utilisé.</translation>
         </message>
+        <message>
+            <source>This card is not a QHR access key (or its middleware is not installed).</source>
+            <translation>Cette carte n'est pas une clé d'accès DSQ (ou son logiciel n'est pas installé).</translation>
+        </message>
+        <message>
+            <source>The key on this access key is of a type ClinicDesk cannot use: ask the issuer of your QHR key for a key with an ECC P-256/P-384 or RSA 2048/3072 certificate.</source>
+            <translation>La clé de cette clé d'accès est d'un type que ClinicDesk ne peut pas utiliser : demandez à l'émetteur de votre clé DSQ une clé avec un certificat ECC P-256/P-384 ou RSA 2048/3072.</translation>
+        </message>
+        <message>
+            <source>Wrong PIN. The key locks after a few wrong PINs: type it carefully.</source>
+            <translation>NIP incorrect. La clé se bloque après quelques NIP incorrects : tapez-le avec soin.</translation>
+        </message>
     </context>
     <context>
         <name>language</name>

@@ -110,3 +110,41 @@ def test_diagnose_without_a_key(pcscd):
     assert code == 1
     assert (report["service"], report["cards"], report["usable"]) == ("running", [], False)
     assert report["verdict"]["code"] == "no_key"
+
+
+def _driver_missing(tmp_path, socket: str) -> None:
+    """0529:0600 (eToken PRO) is no CCID device: the smart-card service never sees it without
+    SafeNet's driver; the verdict names the token and the software to install."""
+    token = usb_record(tmp_path / "token.umockdev", 0x0529, 0x0600)
+    code, report = diagnose(devices=[token], socket=socket)
+    assert code == 1
+    assert report["verdict"]["code"] == "driver_missing"
+    assert "Aladdin eToken PRO (0529:0600)" in report["verdict"]["en"]
+    assert "install SafeNet Authentication Client" in report["verdict"]["en"]
+    assert "installez SafeNet Authentication Client" in report["verdict"]["fr"]
+
+
+@needs_umockdev
+def test_a_token_needing_its_driver_with_the_service_stopped(tmp_path):
+    _driver_missing(tmp_path, str(tmp_path / "no-pcscd.comm"))
+
+
+@pytest.mark.pcscd
+@needs_umockdev
+def test_a_token_needing_its_driver_with_the_service_running(tmp_path, pcscd):
+    _driver_missing(tmp_path, str(pcscd.socket_path))
+
+
+def test_windows_stopped_service_with_nothing_plugged_reads_as_plug_in_your_key():
+    """Windows 8+ stops SCardSvr when no reader is attached: no token on USB = no key."""
+    from app.devices.diagnose import Diagnosis, decide
+    from app.devices.monitor import ServiceState
+    from app.devices.tokens import load
+    from app.devices.usb_scan import UsbScan, UsbToken
+
+    stopped = Diagnosis(ServiceState.NO_SERVICE)
+    assert decide(stopped, windows=True)[0] == "no_key"
+    assert decide(stopped, windows=False)[0] == "no_service"
+    etoken = load().identify_usb(0x0529, 0x0620)
+    stopped.usb = UsbScan([UsbToken(0x0529, 0x0620, 1, 2, etoken)], True)
+    assert decide(stopped, windows=True)[0] == "no_service_token"  # plugged: the service is

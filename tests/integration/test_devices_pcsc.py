@@ -125,7 +125,7 @@ def test_monitor_survives_pcscd_restart(monitor, virtual_key, pcscd):
 
 def test_virtual_key_as_a_process(monitor, pcscd, tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.devices.virtual_key", "--port", str(pcscd.ports[1]),
+        [sys.executable, "-m", "app.demo.virtual_key", "--port", str(pcscd.ports[1]),
          "--state", str(tmp_path), "--key-id", "QHR-PROC-0002"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:

@@ -1,5 +1,5 @@
 """The QHR key's PIN through a real pcscd and the virtual key, counting the VERIFY commands that
-reach the card (app.devices.piv_applet counts them): a PIN outside the PIV rules (6 to 8 ASCII
+reach the card (app.demo.piv_applet counts them): a PIN outside the PIV rules (6 to 8 ASCII
 digits) is refused before anything is sent and costs no try; a wrong PIN says so with the tries
 left; a blocked key is refused everywhere (session, `clinicdesk key diagnose`) and nothing
 is sent to it. Messages checked in English and in French (the .ts translations)."""
@@ -195,7 +195,7 @@ def test_a_blocked_key_plugged_in_during_the_session_then_a_good_one(qhr_server,
                                                                      qhr_key, qhr_pki, pcscd):
     """Key events on the PC/SC thread: the blocked key is told at insertion; unplugged and a
     usable key plugged in, the session opens again."""
-    from app.devices.virtual_key import VirtualKey
+    from app.demo.virtual_key import VirtualKey
 
     typist = Typist(PIN)
     session, _ = make_session(qhr_server, key_monitor, "1000008", pin=typist,

@@ -25,7 +25,7 @@ from PySide6.QtCore import Qt
 
 from app import logsetup
 from app.core.data_class import DataClass
-from app.devices.piv_applet import DEFAULT_PIN
+from app.demo.piv_applet import DEFAULT_PIN
 from app.ui.i18n import set_language
 from server.seed import staff
 from tests.fixtures.ui import type_text

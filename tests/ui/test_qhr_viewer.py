@@ -17,9 +17,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidget
 
+from app.demo.piv_applet import DEFAULT_PIN
 from app.devices.errors import PinBlockedError
 from app.devices.monitor import KeyMonitor, QueueListener
-from app.devices.piv_applet import DEFAULT_PIN
 from app.ui.i18n import set_language
 from app.ui.main_window import MainWindow
 from app.ui.pin_dialog import PinDialog
@@ -225,7 +225,7 @@ def test_idle_lock_clears_the_viewer(qtbot, signed_in, qhr_key, patient):
 
 
 def test_the_demo_menu_inserts_and_removes_the_virtual_key(qtbot, signed_in, pcscd, qhr_pki):
-    from app.devices.virtual_key import VirtualKey
+    from app.demo.virtual_key import VirtualKey
 
     key = VirtualKey(qhr_pki.material("1000001"), pcscd.ports[0])
     window = signed_in("1000001", virtual_key=key)

@@ -12,11 +12,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from app.demo.piv_applet import PivApplet
+from app.demo.virtual_key import AppletConnection, VirtualKey, load_material
 from app.devices import tlv
 from app.devices.errors import ApduError, PinBlockedError, PinError, VirtualKeyForbiddenError
 from app.devices.piv import PIV_AID, PivSession, key_identifier, prove_key
-from app.devices.piv_applet import PivApplet
-from app.devices.virtual_key import AppletConnection, VirtualKey, load_material
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,8 @@ def test_certificate_read_with_get_response_chaining(material):
     cert = PivSession(conn).authentication_certificate()
     assert cert == material.cert
     assert conn.apdus[0] == bytes.fromhex("00A404000B") + PIV_AID + b"\x00"
-    assert conn.apdus[1][:5] == bytes.fromhex("00CB3FFF05")
+    assert conn.apdus[1][:5] == bytes.fromhex("00CB3FFF03")  # the discovery object, 7E
+    assert conn.apdus[2][:5] == bytes.fromhex("00CB3FFF05")
     assert any(sw >> 8 == 0x61 for sw in conn.sws)  # the certificate needed GET RESPONSE
     assert conn.apdus[-1][:2] == bytes.fromhex("00C0")
 
@@ -91,6 +92,8 @@ class RawRsaCard:
         self.commands.append(apdu[:2])
         if apdu[1] == 0xA4:
             return b"", 0x9000
+        if apdu[1] == 0xCB:
+            return b"", 0x6A82  # no discovery object: the PIV PIN
         self.chain += apdu[5:5 + apdu[4]]
         if apdu[0] & 0x10:
             return b"", 0x9000
@@ -109,7 +112,7 @@ def test_rsa_signature_uses_pkcs1_padding_and_command_chaining(material):
     card = RawRsaCard(key)
     signature = PivSession(card).sign(b"message", cert)
     key.public_key().verify(signature, b"message", padding.PKCS1v15(), hashes.SHA256())
-    assert card.commands[1:] == [b"\x10\x87", b"\x00\x87"]
+    assert card.commands[2:] == [b"\x10\x87", b"\x00\x87"]
 
 
 def test_tlv_lengths_round_trip():
@@ -131,7 +134,7 @@ def test_virtual_key_refuses_to_start_outside_demo_and_tests(material, monkeypat
 
 def test_virtual_key_process_refuses_too(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("CLINICDESK_DEMO", "CLINICDESK_TEST")}
-    done = subprocess.run([sys.executable, "-m", "app.devices.virtual_key", "--port", "1",
+    done = subprocess.run([sys.executable, "-m", "app.demo.virtual_key", "--port", "1",
                            "--state", str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 3

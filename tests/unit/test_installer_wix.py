@@ -189,12 +189,22 @@ def test_the_workstation_flavour_leaves_the_demo_and_the_server_out():
     excluded = set(flavours.excluded_modules("workstation"))
     assert {"server", "fastapi", "uvicorn", "app.commands.demo", "pytest"} <= excluded
     assert "server" not in flavours.excluded_modules("demo")
-    assert flavours.is_demo_only("server.app") and flavours.is_demo_only("app.devices.virtual_key")
-    assert flavours.is_demo_only("app.devices.test_pki")
+    assert flavours.is_demo_only("server.app") and flavours.is_demo_only("app.demo.virtual_key")
+    assert flavours.is_demo_only("app.demo.test_pki")
     assert flavours.is_demo_only("app.commands.demo_keyring")
     assert flavours.is_demo_only("app.ui.demo") and not flavours.is_demo_only("app.ui.app")
     assert not flavours.is_demo_only("app.devices.pcsc") and not flavours.is_demo_only("serverless")
     assert not flavours.is_demo_only("app.devices.piv")  # the real PIV session stays
+
+
+def test_one_rule_leaves_every_demo_module_out_and_every_devices_module_in():
+    """app.demo is left out whole (a module added there is too); app.devices is kept whole."""
+    app = Path(__file__).resolve().parents[2] / "app"
+    demo = [f"app.demo.{p.stem}" for p in (app / "demo").glob("*.py")] + ["app.demo.new_one"]
+    devices = [f"app.devices.{p.stem}" for p in (app / "devices").glob("*.py")]
+    assert len(demo) >= 5 and all(flavours.is_demo_only(name) for name in demo)
+    assert devices and not any(flavours.is_demo_only(name) for name in devices)
+    assert sum(name.startswith("app.demo") for name in flavours.DEMO_ONLY) == 1
 
 
 def test_unused_qt_parts_are_trimmed_unless_the_app_uses_them():

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from app.devices.test_pki import ensure_key_material, make_test_ca
+from app.demo.test_pki import ensure_key_material, make_test_ca
 from server.qhr.proof import ProofError, check_proof
 from server.qhr.sessions import Sessions
 

@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from smartcard import scard
+from app.devices.pcsc import PcscThread, scan
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 FRIENDLY_NAME = "ClinicDesk VPCD"
@@ -52,12 +52,12 @@ class Pcscd:
         self.port = free_port_pair()
         self.ports = (self.port, self.port + 1)
         self.readers = (f"{FRIENDLY_NAME} 00 00", f"{FRIENDLY_NAME} 00 01")
-        self.conf = directory / "reader.conf.d"
+        self.conf = self.directory / "reader.conf.d"
         self.conf.mkdir(parents=True, exist_ok=True)
         (self.conf / "vpcd").write_text(
             f'FRIENDLYNAME "{FRIENDLY_NAME}"\nDEVICENAME /dev/null:0x{self.port:X}\n'
             f"LIBPATH {VPCD_DRIVER}\nCHANNELID 0x{self.port:X}\n")
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 10.0) -> None:
         self.socket_path.unlink(missing_ok=True)
@@ -78,21 +78,15 @@ class Pcscd:
             time.sleep(0.005)
 
     def wait_for_card(self, reader: str, present: bool, timeout: float = 5.0) -> None:
-        """Until pcscd sees a card in `reader` (or none): a test's own PC/SC context."""
-        hr, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-        if hr != scard.SCARD_S_SUCCESS:
-            raise RuntimeError(f"no PC/SC service at PCSCLITE_CSOCK_NAME ({hr & 0xFFFFFFFF:08X})")
-        try:
-            state, deadline = scard.SCARD_STATE_UNAWARE, time.monotonic() + timeout
+        """Until pcscd sees a card in `reader` (or none), on a PC/SC context of its own."""
+        with PcscThread() as thread:
+            deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                hr, states = scard.SCardGetStatusChange(context, 100, [(reader, state)])
-                if hr == scard.SCARD_S_SUCCESS:
-                    state = states[0][1] & ~scard.SCARD_STATE_CHANGED
-                    if bool(state & scard.SCARD_STATE_PRESENT) == present:
-                        return
-            raise TimeoutError(f"{reader}: card still {'absent' if present else 'present'}")
-        finally:
-            scard.SCardReleaseContext(context)
+                _, cards = thread.call(lambda: scan(thread.context()))
+                if any(card.reader == reader for card in cards) == present:
+                    return
+                time.sleep(0.005)
+        raise TimeoutError(f"{reader}: card still {'absent' if present else 'present'}")
 
     def stop(self) -> None:
         process, self.process = self.process, None

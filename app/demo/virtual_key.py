@@ -9,8 +9,8 @@ exists there too); the app reads it through WinSCard like any card.
 
 Default PIN: 123456 (3 tries). Starting it needs CLINICDESK_DEMO=1 or CLINICDESK_TEST=1.
 
-    python -m app.devices.virtual_key --port P --state DIR [--pin 123456]
-inserts a key whose CA and key pair live in DIR (see app.devices.test_pki) until SIGTERM.
+    python -m app.demo.virtual_key --port P --state DIR [--pin 123456]
+inserts a key whose CA and key pair live in DIR (see app.demo.test_pki) until SIGTERM.
 """
 
 from __future__ import annotations
@@ -24,14 +24,20 @@ import socket
 import struct
 import threading
 from pathlib import Path
+from typing import Protocol
 
+from app.demo.piv_applet import DEFAULT_PIN, PivApplet
+from app.demo.test_pki import KeyMaterial, ensure_key_material, make_test_ca
 from app.devices.errors import VirtualKeyForbiddenError
-from app.devices.piv_applet import DEFAULT_PIN, PivApplet
-from app.devices.test_pki import KeyMaterial, ensure_key_material, make_test_ca
 
 log = logging.getLogger(__name__)
 
 ATR = bytes.fromhex("3B8A8001436C696E69634465736B10")  # historical bytes "ClinicDesk"
+# Cards that are not QHR keys, for the tests: an EMV bank card (pcsc-tools lists this ATR as
+# Mastercard and debit cards) and an IDPrime MD token without the PIV application (its vendor
+# middleware reads it).
+BANK_CARD_ATR = bytes.fromhex("3B6800000073C84013009000")
+IDPRIME_MD_ATR = bytes.fromhex("3B7F96000080318065B0850300EF120FFE829000")
 DEFAULT_PORT = 0x8C7B  # vpcd's default
 DEFAULT_KEY_ID = "QHR-TEST-0001"
 DEFAULT_USER = "Test Professional"
@@ -55,10 +61,30 @@ def load_material(state_dir: Path | str, key_id: str = DEFAULT_KEY_ID,
     return ensure_key_material(state_dir / "key", make_test_ca(state_dir / "ca"), key_id, user)
 
 
+class Applet(Protocol):
+    def process(self, apdu: bytes) -> bytes: ...
+
+    def reset(self) -> None: ...
+
+
+class OtherCard:
+    """A card without the PIV application: every SELECT 6A82, anything else 6D00."""
+
+    def __init__(self) -> None:
+        self.commands: list[int] = []
+
+    def process(self, apdu: bytes) -> bytes:
+        self.commands.append(apdu[1] if len(apdu) > 1 else -1)
+        return bytes.fromhex("6A82" if len(apdu) > 1 and apdu[1] == 0xA4 else "6D00")
+
+    def reset(self) -> None:
+        pass
+
+
 class AppletConnection:
     """A `Connection` straight to an applet, without PC/SC: for narrow unit tests."""
 
-    def __init__(self, applet: PivApplet):
+    def __init__(self, applet: Applet):
         self.applet = applet
 
     def send_and_receive(self, apdu: bytes) -> tuple[bytes, int]:
@@ -93,11 +119,18 @@ def _read_exact(sock: socket.socket, n: int) -> bytes | None:
 
 
 class VirtualKey:
+    """`applet` replaces the PIV applet (e.g. `OtherCard()` with `atr=BANK_CARD_ATR`);
+    `pull_out_on` (an INS) pulls the key out when that command arrives, unanswered: a key
+    removed in the middle of a read."""
+
     def __init__(self, material: KeyMaterial, port: int = DEFAULT_PORT,
-                 host: str = "127.0.0.1", pin: str = DEFAULT_PIN):
+                 host: str = "127.0.0.1", pin: str = DEFAULT_PIN, *, atr: bytes = ATR,
+                 applet: Applet | None = None):
         require_allowed()
-        self.applet = PivApplet(material, pin)
+        self.applet: Applet = applet or PivApplet(material, pin)
+        self.atr = atr
         self.host, self.port = host, port
+        self.pull_out_on: int | None = None
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
@@ -133,6 +166,11 @@ class VirtualKey:
                 payload = _read_exact(sock, struct.unpack(">H", header)[0])
                 if payload is None:
                     break
+                if len(payload) > 1 and payload[1] == self.pull_out_on:
+                    self._sock = None
+                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.close()
+                    break
                 answer = self._handle(payload)
                 if answer is not None:
                     sock.sendall(struct.pack(">H", len(answer)) + answer)
@@ -144,12 +182,12 @@ class VirtualKey:
             code = payload[0]
             if code in (0, 2):
                 self.applet.reset()
-            return ATR if code == 4 else None
+            return self.atr if code == 4 else None
         return self.applet.process(payload)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.devices.virtual_key")
+    parser = argparse.ArgumentParser(prog="python -m app.demo.virtual_key")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--state", required=True, help="folder of the test CA and key pair")

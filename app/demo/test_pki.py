@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_NAME = "ClinicDesk Test QHR CA"
@@ -34,22 +34,38 @@ class CertificateAuthority:
         return self.directory / "ca.cert.pem"
 
 
+KeyPair = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+KEY_TYPES = ("p256", "p384", "rsa2048", "rsa3072")
+
+
+def generate_key(key_type: str = "p256") -> KeyPair:
+    if key_type == "p256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if key_type == "p384":
+        return ec.generate_private_key(ec.SECP384R1())
+    if key_type in ("rsa2048", "rsa3072"):
+        return rsa.generate_private_key(65537, int(key_type[3:]))
+    raise ValueError(f"key type {key_type!r}: one of {', '.join(KEY_TYPES)}")
+
+
 @dataclass(frozen=True)
 class KeyMaterial:
-    key: ec.EllipticCurvePrivateKey
+    key: KeyPair
     cert: x509.Certificate
     ca: CertificateAuthority
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+def _write_key(path: Path, key: KeyPair) -> None:
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                        serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     path.chmod(0o600)
 
 
-def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+def _load_key(path: Path) -> KeyPair:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey))
+    return key
 
 
 def _now() -> dt.datetime:
@@ -62,7 +78,9 @@ def make_test_ca(directory: Path | str) -> CertificateAuthority:
     key_path, cert_path = directory / "ca.key.pem", directory / "ca.cert.pem"
     if key_path.exists() and cert_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        return CertificateAuthority(_load_key(key_path), cert, directory)
+        ca_key = _load_key(key_path)
+        assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+        return CertificateAuthority(ca_key, cert, directory)
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ClinicDesk test"),
@@ -80,7 +98,8 @@ def make_test_ca(directory: Path | str) -> CertificateAuthority:
 
 
 def issue_key_certificate(ca: CertificateAuthority, key_id: str, user: str,
-                          public_key: ec.EllipticCurvePublicKey) -> x509.Certificate:
+                          public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+                          ) -> x509.Certificate:
     """A PIV Authentication certificate: subject CN=`user`, serialNumber=`key_id` (the QHR key
     identifier, see `app.devices.piv.key_identifier`), client authentication."""
     subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ClinicDesk test"),
@@ -98,15 +117,16 @@ def issue_key_certificate(ca: CertificateAuthority, key_id: str, user: str,
 
 
 def ensure_key_material(key_dir: Path | str, ca: CertificateAuthority, key_id: str,
-                        user: str) -> KeyMaterial:
-    """The virtual key's pair and certificate kept in `key_dir` (made once, then loaded)."""
+                        user: str, key_type: str = "p256") -> KeyMaterial:
+    """The virtual key's pair and certificate kept in `key_dir` (made once, then loaded);
+    `key_type` one of KEY_TYPES."""
     key_dir = Path(key_dir)
     key_path, cert_path = key_dir / "key.pem", key_dir / "cert.pem"
     if key_path.exists() and cert_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         return KeyMaterial(_load_key(key_path), cert, ca)
     key_dir.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = generate_key(key_type)
     cert = issue_key_certificate(ca, key_id, user, key.public_key())
     _write_key(key_path, key)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
