@@ -22,7 +22,7 @@ from app.settings import Settings
 from app.ui.i18n import set_language
 
 if TYPE_CHECKING:
-    from app.ui.services import Services, Session
+    from app.workstation.contracts import Services, SignedIn
 
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "styles" / "clinicdesk.qss"
 EXIT_AFTER_SHOW = "CLINICDESK_EXIT_AFTER_SHOW"  # benchmarks: quit once the first window painted
@@ -106,7 +106,7 @@ class Shell(QObject):
         self.signin.show()
         return self.signin
 
-    def show_main(self, session: Session) -> QWidget:
+    def show_main(self, session: SignedIn) -> QWidget:
         from app.ui.main_window import MainWindow
 
         self.main = MainWindow(self.services, session, self.settings)
@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
 
     def services() -> Services:  # at the sign-in window's first call (Shell)
-        from app.ui.backend import build_services
+        from app.workstation.wiring import build_services
 
         return build_services(settings=settings)
     return run(services, settings)

@@ -70,7 +70,7 @@ class LabsPage(QWidget):
                                      self.tr("Details")])
 
     def set_other_results(self, entries) -> None:
-        """Laboratory results without a numeric value (app.ui.services.ChartEntry)."""
+        """Laboratory results without a numeric value (app.workstation.contracts.ChartEntry)."""
         from app.core.text import Text
         from app.ui.i18n import translate
 

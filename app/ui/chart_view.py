@@ -23,8 +23,8 @@ from app.core.data_class import DataClass
 from app.core.text import QT_TRANSLATE_NOOP, Text
 from app.ui.chart_labs import LabsPage
 from app.ui.i18n import translate
-from app.ui.services import Chart, ChartEntry
 from app.ui.widgets import Retranslatable, data_label, mark_data
+from app.workstation.contracts import Chart, ChartEntry
 
 CTX = "ChartView"
 # (data class, tab title); the summary shows demographics and registration.

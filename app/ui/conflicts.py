@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.op import Op
-from app.ui.services import Conflict, SyncService
 from app.ui.widgets import Retranslatable, mark_data
+from app.workstation.contracts import Conflict, SyncService
 
 SKIP = {"meta", "text"}  # bookkeeping, not what the person changed
 

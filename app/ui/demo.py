@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
 def open_app(demo: Demo, args: argparse.Namespace) -> int:
     from app.settings import Settings
     from app.ui.app import run as run_app
-    from app.ui.backend import build_services
-    from app.ui.services import DemoUser
+    from app.workstation.contracts import DemoUser
+    from app.workstation.wiring import build_services
 
     settings = Settings()
     settings.server_url = demo.server_url

@@ -18,9 +18,9 @@ from app.ui.lock import IdleWatcher, LockPage
 from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
 from app.ui.search_panel import OPENING, SearchPanel
-from app.ui.services import Chart, KeyState, Services, Session, SyncStatus
 from app.ui.status import StatusBar
 from app.ui.widgets import Retranslatable, data_label, profession_name
+from app.workstation.contracts import Chart, KeyState, Services, SignedIn, SyncStatus
 
 SYNC_EVERY_MS = 5 * 60_000
 
@@ -35,7 +35,7 @@ class _Relay(QObject):
 class MainWindow(Retranslatable, QMainWindow):
     signed_out = Signal()
 
-    def __init__(self, services: Services, session: Session, settings: Settings):
+    def __init__(self, services: Services, session: SignedIn, settings: Settings):
         super().__init__()
         self.setObjectName("MainWindow")
         self.services, self.session, self.settings = services, session, settings

@@ -22,7 +22,7 @@ from app.ui.widgets import Retranslatable, mark_data
 
 
 class NoteEditor(Retranslatable, QDialog):
-    saved = Signal(object)  # app.ui.services.ChartEntry of the new note
+    saved = Signal(object)  # app.workstation.contracts.ChartEntry of the new note
 
     AUTOSAVE_MS = 800
 

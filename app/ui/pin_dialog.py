@@ -13,10 +13,9 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.core.text import Text
-from app.devices.errors import PinFormatError
-from app.devices.piv import PIN_MAX, check_pin
 from app.ui.i18n import translate
 from app.ui.widgets import Retranslatable
+from app.workstation.key_viewer import PIN_MAX, PinFormatError, check_pin
 
 
 class PinDialog(Retranslatable, QDialog):

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import translate
 from app.ui.op import Op, user_message
-from app.ui.services import Eligibility, KeyState, PatientSummary, QhrViewer
 from app.ui.widgets import Retranslatable, data_label
+from app.workstation.contracts import Eligibility, KeyState, PatientSummary, QhrViewer
 
 KEY_HINTS = {
     KeyState.ABSENT: QT_TRANSLATE_NOOP(

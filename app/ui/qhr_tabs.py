@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qhr.views import ImagingReport, LabTrend, QhrData
 from app.ui.qhr_trend import TrendChart, day, number, reference_range, value_with_unit
 from app.ui.widgets import Retranslatable, mark_data
+from app.workstation.contracts import ImagingReport, LabTrend, QhrData
 
 ABNORMAL = QBrush(QColor("#c62828"))
 

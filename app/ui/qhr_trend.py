@@ -8,7 +8,7 @@ from PySide6.QtCore import QDate, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.qhr.views import LabTrend
+from app.workstation.contracts import LabTrend
 
 INK, GRID, LINE = QColor("#334155"), QColor("#d5dbe3"), QColor("#1d5fa8")
 BAND, HIGH = QColor(46, 160, 67, 40), QColor("#c62828")

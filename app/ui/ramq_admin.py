@@ -21,8 +21,8 @@ from app.core.profiles import UserProfile
 from app.core.ramq import ImportConfig, ImportStatus
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.services import RamqDesk
 from app.ui.widgets import Retranslatable
+from app.workstation.contracts import RamqDesk
 
 STATES = {
     "never": QT_TRANSLATE_NOOP("RamqAdmin", "No import yet."),

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.services import RamqDesk
 from app.ui.widgets import Retranslatable, data_label
+from app.workstation.contracts import RamqDesk
 
 CTX = "RamqPanel"
 LOOKING = QT_TRANSLATE_NOOP(CTX, "Asking RAMQ…")

@@ -20,8 +20,8 @@ from app.core.profiles import Profession, UserProfile
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op
 from app.ui.ramq_admin import ProblemForm, tr_admin
-from app.ui.services import RamqDesk
 from app.ui.widgets import PROFESSIONS, profession_name
+from app.workstation.contracts import RamqDesk
 
 REQUEST_STATES = {
     "submitted": QT_TRANSLATE_NOOP("RamqAdmin", "submitted"),

@@ -13,8 +13,8 @@ from app.core.profiles import UserProfile
 from app.ui.ramq_admin import ImportConfigForm, admin_screens
 from app.ui.ramq_panel import RamqPanel
 from app.ui.ramq_requests import AccountRequestForm
-from app.ui.services import RamqDesk
 from app.ui.widgets import Retranslatable
+from app.workstation.contracts import RamqDesk
 
 
 class RamqWindow(Retranslatable, QDialog):

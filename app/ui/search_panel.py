@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.services import PatientService, PatientSummary
 from app.ui.widgets import Retranslatable, mark_data
+from app.workstation.contracts import PatientService, PatientSummary
 
 SEARCHING = QT_TRANSLATE_NOOP("SearchPanel", "Searching…")
 NOTHING = QT_TRANSLATE_NOOP("SearchPanel", "No patient found.")

@@ -26,7 +26,7 @@ from app.ui.widgets import Retranslatable, mark_data, profession_name
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QListWidgetItem
 
-    from app.ui.services import DemoUser, Session, SessionService
+    from app.workstation.contracts import DemoUser, SessionService, SignedIn
 
 PROBE_DELAY_MS = 150
 OFFLINE_NOTE = QT_TRANSLATE_NOOP(
@@ -35,7 +35,7 @@ OFFLINE_NOTE = QT_TRANSLATE_NOOP(
 
 
 class SignInWindow(Retranslatable, QWidget):
-    signed_in = Signal(object)  # Session
+    signed_in = Signal(object)  # SignedIn
 
     def __init__(self, session: SessionService, settings: Settings, *, demo_note: str = ""):
         super().__init__()
@@ -197,7 +197,7 @@ class SignInWindow(Retranslatable, QWidget):
                     .on_success(self._done).on_failure(self._failed)
                     .on_cancelled(lambda: self._set_busy(False)).start())
 
-    def _done(self, session: Session) -> None:
+    def _done(self, session: SignedIn) -> None:
         self._set_busy(False)
         self._settings.server_url = session.server_url
         self._settings.last_username = session.profile.username
@@ -214,7 +214,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._render_message()
         wait_s = getattr(err, "wait_s", 0.0)  # remote.PasswordRefused, throttle.TooManyAttempts
         if wait_s > 0:
-            from app.store.throttle import TooManyAttempts  # loaded already by the sign-in
+            from app.workstation.session import TooManyAttempts  # loaded by the sign-in
 
             self._start_wait(wait_s, "" if isinstance(err, TooManyAttempts)
                              else user_message(err))

@@ -6,8 +6,8 @@ from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
-from app.ui.services import KeyState, SyncStatus
 from app.ui.widgets import Retranslatable
+from app.workstation.contracts import KeyState, SyncStatus
 
 KEY_TEXTS = {
     KeyState.ABSENT: QT_TRANSLATE_NOOP("StatusBar", "QHR key: absent"),

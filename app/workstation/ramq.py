@@ -1,4 +1,4 @@
-"""RamqDesk (app.ui.services) over the signed-in RemoteSession: app.sync.ramq.RamqService with
+"""RamqDesk (app.workstation.contracts) over the signed-in Session: app.sync.ramq.RamqService with
 the session's client (None when signed in offline: the cache answers) and the store reached
 through its one executor thread."""
 
@@ -21,7 +21,7 @@ class _OnStoreThread:
 
 class SessionRamq:
     def __init__(self, session: Any):
-        self.session = session  # app.ui.remote.RemoteSession
+        self.session = session  # app.workstation.session.Session
 
     def _service(self):
         from app.sync.ramq import RamqService

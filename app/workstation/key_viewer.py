@@ -1,4 +1,4 @@
-"""The QHR key and viewer services (app.ui.services KeyService + QhrViewer) over app.qhr.
+"""The QHR key and viewer services (app.workstation.contracts KeyService + QhrViewer) over app.qhr.
 
 One `KeyMonitor` for the app's life (started at first use, on the PC/SC service the process's
 libpcsclite finds: the system's, or the demo's private pcscd through PCSCLITE_CSOCK_NAME), one
@@ -15,7 +15,10 @@ from collections.abc import Callable
 
 from app.core.errors import UserFacingError
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.ui.services import KeyState, Unsubscribe
+from app.devices.errors import PinFormatError as PinFormatError  # the PIN dialog's rules
+from app.devices.piv import PIN_MAX as PIN_MAX
+from app.devices.piv import check_pin as check_pin
+from app.workstation.contracts import KeyState, Unsubscribe
 
 log = logging.getLogger(__name__)
 CTX = "QhrViewer"
@@ -50,12 +53,12 @@ class _Listeners:
                 log.exception("QHR listener failed")
 
 
-class RemoteQhr:
+class KeyViewer:
     """KeyService (`state`, `add_listener`, `add_clear_listener`) and the viewer's calls
     (`begin`, `open`, `view`, `touch`, `lock`, `end`), for the UI."""
 
     def __init__(self, remote, monitor_factory: Callable | None = None):
-        self.remote = remote  # app.ui.remote.RemoteSession: its HTTP client and store
+        self.remote = remote  # app.workstation.session.Session: its HTTP client and store
         self._factory = monitor_factory
         self.monitor = None
         self.session = None  # app.qhr.session.QhrSession of the signed-in user

@@ -1,6 +1,6 @@
-"""SyncService (app.ui.services) over the sync engine of the signed-in session: online/offline
-from the client's connectivity, a round on demand with progress, the last sync time and the
-conflicts waiting (from the store). Listeners hear every change, from any thread."""
+"""SyncService (app.workstation.contracts) over the sync engine of the signed-in session:
+online/offline from the client's connectivity, a round on demand with progress, the last sync
+time and the conflicts waiting (from the store). Listeners hear every change, from any thread."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from app.ui.services import Conflict, SyncStatus
+from app.workstation.contracts import Conflict, SyncStatus
 
 
 class SessionSync:
     def __init__(self, session):
-        self.session = session  # app.ui.remote.RemoteSession
+        self.session = session  # app.workstation.session.Session
         self._status = SyncStatus(online=False)
         self._listeners: list[Callable[[SyncStatus], None]] = []
         self._engine = None

@@ -2,9 +2,9 @@
 
 The windows call these on background operations (`app.ui.op.Op`); each call may block and may
 raise `UserFacingError` (shown translated) or `Cancelled` (never shown). Implementations live
-below the UI (store, sync, qhr) or in `app.ui.backend`, which wires them together; tests pass
-narrow fakes. Listener methods return a function that removes the listener; listeners may be
-called from any thread (the UI relays them to the GUI thread by signal).
+in this package (`app.workstation`, over store, sync, qhr), wired by `app.workstation.wiring`;
+tests pass narrow fakes. Listener methods return a function that removes the listener;
+listeners may be called from any thread (the UI relays them to the GUI thread by signal).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from typing import Protocol
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
 from app.core.text import Text
+from app.qhr.views import ImagingReport as ImagingReport  # what the QHR viewer shows
+from app.qhr.views import LabTrend as LabTrend
+from app.qhr.views import QhrData as QhrData
 
 Unsubscribe = Callable[[], None]
 
@@ -32,7 +35,7 @@ class DemoUser:
 
 
 @dataclass(frozen=True)
-class Session:
+class SignedIn:
     profile: UserProfile
     server_url: str
     online: bool  # False: offline sign-in, the password was checked against the local store
@@ -40,7 +43,7 @@ class Session:
 
 class SessionService(Protocol):
     def sign_in(self, server: str, username: str, password: str,
-                cancel: threading.Event | None = None) -> Session:
+                cancel: threading.Event | None = None) -> SignedIn:
         """Online when the server answers (token + profile; creates or unlocks the user's
         store), else offline against the local store. Wrong password: UserFacingError with
         `wait_s` (the wait now imposed); an attempt made during that wait is refused with
@@ -169,7 +172,8 @@ class QhrService(Protocol):
 
 
 class QhrViewer(Protocol):
-    """app.ui.remote_qhr.RemoteQhr: the signed-in user's QHR session (app.qhr.QhrSession)."""
+    """app.workstation.key_viewer.KeyViewer: the signed-in user's QHR session
+    (app.qhr.session.QhrSession)."""
 
     def begin(self, profile: UserProfile, interaction) -> None:
         """At sign-in: the session of this user; `interaction` asks the PIN (GuiInteraction)."""
@@ -220,7 +224,7 @@ class RamqDesk(Protocol):
 
 
 class NoteService(Protocol):
-    """app.ui.remote_notes.SessionNotes: notes saved to the store and outbox together."""
+    """app.workstation.notes.ChartNotes: notes saved to the store and outbox together."""
 
     def may_write(self, profile: UserProfile) -> bool: ...
 

@@ -1,7 +1,7 @@
-"""The services the windows call (app.ui.services), wired from the layers below.
+"""The services the windows call (app.workstation.contracts), wired from the layers below.
 
-`role_readable` and `QhrRules` are pure rules from core/qhr; the HTTP session, patient and chart
-services are in app.ui.remote and app.ui.remote_data (app.sync and app.store).
+`role_readable` and `QhrRules` are pure rules from core/qhr; the session, patient, chart, note,
+key viewer, RAMQ and sync-status services are this package's other modules.
 """
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from collections.abc import Sequence
 
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
-from app.ui.services import DemoUser, Services
+from app.workstation.charts import ChartReader
+from app.workstation.contracts import DemoUser, Services
+from app.workstation.key_viewer import KeyViewer
+from app.workstation.notes import ChartNotes
+from app.workstation.patients import PatientSearch
+from app.workstation.ramq import SessionRamq
+from app.workstation.session import Session
+from app.workstation.sync_status import SessionSync
 
 
 def role_readable(profile: UserProfile) -> frozenset[DataClass]:
@@ -34,16 +41,9 @@ def build_services(demo_users: Sequence[DemoUser] = (), settings=None,
                    virtual_key=None) -> Services:
     """`virtual_key`: the demo's (app.devices.virtual_key.VirtualKey), offered in the menu.
     The QHR key monitor reads the PC/SC service this process finds (PCSCLITE_CSOCK_NAME)."""
-    from app.ui.remote import RemoteSession
-    from app.ui.remote_data import FhirCharts, FhirPatients
-    from app.ui.remote_notes import SessionNotes
-    from app.ui.remote_qhr import RemoteQhr
-    from app.ui.remote_ramq import SessionRamq
-    from app.ui.remote_sync import SessionSync
-
-    session = RemoteSession(demo_users, settings)
-    qhr = RemoteQhr(session)
-    return Services(session=session, patients=FhirPatients(session), charts=FhirCharts(session),
-                    sync=SessionSync(session), qhr=QhrRules(), ramq=SessionRamq(session),
-                    keys=qhr, viewer=qhr, virtual_key=virtual_key,
-                    notes=SessionNotes(session))
+    session = Session(demo_users, settings)
+    qhr = KeyViewer(session)
+    return Services(session=session, patients=PatientSearch(session),
+                    charts=ChartReader(session), sync=SessionSync(session), qhr=QhrRules(),
+                    ramq=SessionRamq(session), keys=qhr, viewer=qhr, virtual_key=virtual_key,
+                    notes=ChartNotes(session))

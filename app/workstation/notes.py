@@ -18,7 +18,8 @@ from app.core.data_class import DataClass
 from app.core.errors import UserFacingError
 from app.core.profiles import practitioner_reference
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.ui.services import ChartEntry
+from app.workstation.chart_display import entry_of
+from app.workstation.contracts import ChartEntry
 
 CTX = "notes"
 NOT_ALLOWED = QT_TRANSLATE_NOOP(CTX, "You may not write notes in this chart.")
@@ -40,9 +41,9 @@ def note_resource(patient_id: str, author: str, body: str, when: datetime) -> di
                 "data": base64.b64encode(body.encode()).decode()}}]}
 
 
-class SessionNotes:
+class ChartNotes:
     def __init__(self, session):
-        self.session = session  # app.ui.remote.RemoteSession
+        self.session = session  # app.workstation.session.Session
 
     def may_write(self, profile) -> bool:
         """Whether the role may write notes at all (the action is not even created otherwise)."""
@@ -76,6 +77,4 @@ class SessionNotes:
                                   patient_id)
             store.put_resources([note], outbox_changes=[change], drop_draft=patient_id)
         self.session.executor.call(save)
-        from app.ui.remote_data import entry_of
-
         return entry_of(note)

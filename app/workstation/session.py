@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from app.core.errors import UserFacingError
 from app.core.profiles import UserProfile, profile_from_json, profile_to_json
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.ui.services import DemoUser, Session
+from app.store.throttle import TooManyAttempts as TooManyAttempts  # the sign-in's wait
+from app.workstation.contracts import DemoUser, SignedIn
 
 log = logging.getLogger(__name__)
 CTX = "session"
@@ -62,7 +63,7 @@ class _Verifier:
         return hmac.compare_digest(self._hash, self._derive(password))
 
 
-class RemoteSession:
+class Session:
     """SessionService over app.sync (online) and app.store (online and offline)."""
 
     def __init__(self, demo_users: Sequence[DemoUser] = (), settings=None, throttle=None):
@@ -97,7 +98,7 @@ class RemoteSession:
             return False
 
     def sign_in(self, server: str, username: str, password: str,
-                cancel: threading.Event | None = None) -> Session:
+                cancel: threading.Event | None = None) -> SignedIn:
         from app.store.errors import WrongPassword
         from app.sync.errors import Kind, SyncError
 
@@ -124,7 +125,7 @@ class RemoteSession:
             self.throttle.succeeded(username)
             self.client, self.profile = client, profile
             self._verifier, self._username = _Verifier(password), username
-        return Session(profile, server, online)
+        return SignedIn(profile, server, online)
 
     def wait_left(self, username: str | None = None) -> float:
         """Seconds before the next password attempt of `username` (default: the signed-in

@@ -1,0 +1,104 @@
+"""Patient search for real: the central server when online (through app.sync), the user's
+encrypted store otherwise; each search writes its kind and result count (never the query) to
+the access log.
+
+Search follows app.core.search_rules (one individual: NAM, chart number, or surname + first
+name + birth date); names are compared exactly after normalisation, never by prefix.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from app.core import fhir_systems
+from app.core.errors import UserFacingError
+from app.workstation.contracts import PatientSummary
+
+
+def _identifier(resource: dict, system: str) -> str | None:
+    return next((i.get("value") for i in resource.get("identifier") or ()
+                 if i.get("system") == system), None)
+
+
+def summary_of(patient: dict) -> PatientSummary:
+    name = (patient.get("name") or [{}])[0]
+    born = patient.get("birthDate")
+    return PatientSummary(
+        id=patient["id"], family=name.get("family", ""), given=" ".join(name.get("given") or ()),
+        birth_date=date.fromisoformat(born) if born else None,
+        nam=_identifier(patient, fhir_systems.NAM),
+        chart_number=_identifier(patient, fhir_systems.CHART_NUMBER))
+
+
+class PatientSearch:
+    def __init__(self, session):
+        self.session = session  # app.workstation.session.Session
+
+    def search(self, query: str, cancel: threading.Event | None = None) -> list[PatientSummary]:
+        from app.core import search_rules
+        from app.sync.errors import SyncError
+
+        parsed = search_rules.parse(query)
+        found: list[dict] | None = None
+        if self.session.client is not None:
+            try:
+                found = self._online(parsed, cancel)
+            except SyncError as err:
+                if not err.transient:
+                    raise
+        if found is None:
+            found = self._offline(parsed)
+        capped = search_rules.cap(found)
+        self._log_search(parsed, len(found))
+        if capped.refine is not None:
+            raise UserFacingError(capped.refine)
+        return [summary_of(p) for p in capped.shown]
+
+    def _online(self, q, cancel: threading.Event | None) -> list[dict]:
+        from app.core.search_rules import ChartQuery, NamQuery, normalise_name
+
+        if isinstance(q, NamQuery):
+            params = {"identifier": f"{fhir_systems.NAM}|{q.nam}"}
+        elif isinstance(q, ChartQuery):
+            params = {"identifier": f"{fhir_systems.CHART_NUMBER}|{q.chart_number}"}
+        else:
+            params = {"family": q.surname, "given": q.given, "birthdate": q.birthdate.isoformat()}
+        params["_count"] = "50"
+        bundle = self.session.client.search("Patient", params, cancel=cancel)  # POST _search
+        patients = [e["resource"] for e in bundle.get("entry") or ()
+                    if (e.get("resource") or {}).get("resourceType") == "Patient"]
+        if isinstance(q, NamQuery | ChartQuery):
+            return patients
+
+        def exact(p: dict) -> bool:  # the server's string search is a prefix match
+            return any(normalise_name(n.get("family", "")) == q.surname and q.given in
+                       {normalise_name(g) for g in n.get("given") or ()}
+                       for n in p.get("name") or ())
+        return [p for p in patients if exact(p)]
+
+    def _offline(self, q) -> list[dict]:
+        from app.core.search_rules import ChartQuery, NamQuery
+
+        def find(store) -> list[dict]:
+            if isinstance(q, NamQuery):
+                rows = store.find_by_nam(q.nam)
+            elif isinstance(q, ChartQuery):
+                rows = store.find_by_chart_number(q.chart_number)
+            else:
+                rows = store.find_by_name_birthdate(q.surname, q.given, q.birthdate.isoformat())
+            resources = (store.get_resource("Patient", r.patient_id) for r in rows)
+            return [r for r in resources if r]
+        return self.session.executor.call(find)
+
+    def _log_search(self, query, count: int) -> None:
+        """Kind and result count only: the query itself is patient data."""
+        from app.core.search_rules import ChartQuery, NamQuery
+        from app.store.authorised import log_search
+
+        kind = "nam" if isinstance(query, NamQuery) else \
+            "chart-number" if isinstance(query, ChartQuery) else "name-birthdate"
+        profile = self.session.profile
+        self.session.executor.call(lambda store: log_search(store, profile, kind, count))
+
+
