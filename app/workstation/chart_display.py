@@ -1,15 +1,32 @@
-"""A FHIR resource as one chart row (`ChartEntry`: when, title, detail) and the rows' order;
-pure functions of the resource, shared by the chart reader and the note writer."""
+"""FHIR resources shaped for display: a Patient as a `PatientSummary`, any other resource as one
+chart row (`ChartEntry`: when, title, detail) and the rows' order. Pure functions of the
+resource, shared by the patient search, the chart reader and the note writer."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from app.core import fhir_systems
 from app.core.data_class import DataClass
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.workstation.contracts import ChartEntry
+from app.workstation.contracts import ChartEntry, PatientSummary
 
 CTX = "chart"
+
+
+def _identifier(resource: dict, system: str) -> str | None:
+    return next((i.get("value") for i in resource.get("identifier") or ()
+                 if i.get("system") == system), None)
+
+
+def summary_of(patient: dict) -> PatientSummary:
+    name = (patient.get("name") or [{}])[0]
+    born = patient.get("birthDate")
+    return PatientSummary(
+        id=patient["id"], family=name.get("family", ""), given=" ".join(name.get("given") or ()),
+        birth_date=date.fromisoformat(born) if born else None,
+        nam=_identifier(patient, fhir_systems.NAM),
+        chart_number=_identifier(patient, fhir_systems.CHART_NUMBER))
 
 
 def listed(data_class: DataClass, resources: list[dict]) -> list[dict]:

@@ -9,9 +9,8 @@ import threading
 from app.core.data_class import DataClass
 from app.core.errors import UserFacingError
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.workstation.chart_display import entry_of, listed, newest_first
+from app.workstation.chart_display import entry_of, listed, newest_first, summary_of
 from app.workstation.contracts import Chart
-from app.workstation.patients import summary_of
 
 CTX = "chart"
 NOT_CACHED = QT_TRANSLATE_NOOP(
@@ -32,13 +31,14 @@ class ChartReader:
             from app.sync.errors import SyncError  # online only: it loads the HTTP stack
 
             try:
-                self._pull(patient_id, cancel)
+                self.pull(patient_id, cancel)
             except SyncError as err:
                 if not err.transient:
                     raise
         return self.session.executor.call(lambda store: self._read(store, patient_id))
 
-    def _pull(self, patient_id: str, cancel: threading.Event | None) -> None:
+    def pull(self, patient_id: str, cancel: threading.Event | None = None) -> None:
+        """The chart from the server into the store (online only)."""
         from app.sync.engine import SyncService
         from app.sync.local import StoreCache
 

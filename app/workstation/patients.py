@@ -9,26 +9,12 @@ name + birth date); names are compared exactly after normalisation, never by pre
 from __future__ import annotations
 
 import threading
-from datetime import date
 
 from app.core import fhir_systems
 from app.core.errors import UserFacingError
+from app.workstation.chart_display import summary_of
+from app.workstation.charts import ChartReader
 from app.workstation.contracts import PatientSummary
-
-
-def _identifier(resource: dict, system: str) -> str | None:
-    return next((i.get("value") for i in resource.get("identifier") or ()
-                 if i.get("system") == system), None)
-
-
-def summary_of(patient: dict) -> PatientSummary:
-    name = (patient.get("name") or [{}])[0]
-    born = patient.get("birthDate")
-    return PatientSummary(
-        id=patient["id"], family=name.get("family", ""), given=" ".join(name.get("given") or ()),
-        birth_date=date.fromisoformat(born) if born else None,
-        nam=_identifier(patient, fhir_systems.NAM),
-        chart_number=_identifier(patient, fhir_systems.CHART_NUMBER))
 
 
 class PatientSearch:
@@ -90,6 +76,20 @@ class PatientSearch:
             resources = (store.get_resource("Patient", r.patient_id) for r in rows)
             return [r for r in resources if r]
         return self.session.executor.call(find)
+
+    def one_by_nam(self, nam: str) -> str | None:
+        """The id of the one patient with this NAM on this workstation (None: none, or
+        several); online, their chart is pulled into the store first. The commands' look-up
+        (`clinicdesk export`, `audit report`: the patient's own request, no search logged)."""
+        nam = nam.strip().upper()
+        client = self.session.client
+        if client is not None:
+            bundle = client.search("Patient", {"identifier": f"{fhir_systems.NAM}|{nam}"})
+            ids = [e["resource"]["id"] for e in bundle.get("entry") or ()]
+            if len(ids) == 1:
+                ChartReader(self.session).pull(ids[0])
+        found = self.session.executor.call(lambda store: store.find_by_nam(nam))
+        return found[0].patient_id if len(found) == 1 else None
 
     def _log_search(self, query, count: int) -> None:
         """Kind and result count only: the query itself is patient data."""

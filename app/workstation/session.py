@@ -18,7 +18,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from app.core.errors import UserFacingError
 from app.core.profiles import UserProfile, profile_from_json, profile_to_json
@@ -218,6 +220,41 @@ class Session:
             log.info("retention: %d charts removed from the cache", len(purged))
         except StoreError as err:
             log.warning("retention not applied: %s", type(err).__name__)
+
+
+@contextmanager
+def command_session(username: str | None, password: str, *, server: str | None = None,
+                    store_path: Path | None = None) -> Iterator[Session]:
+    """The commands' session (`clinicdesk export`, `audit report`): the store at `store_path`
+    (default: `username`'s; without `username`, the one recorded beside `store_path`) unlocked
+    on its thread, throttled like the sign-in; online at `server` (the profile from `/api/me`),
+    else the profile saved at the last online sign-in (SystemExit without one). Nothing is
+    signed out or purged at the end: the store and the client are closed."""
+    from app.store import StoreExecutor
+    from app.store.throttle import unlock
+
+    session = Session()
+    session.executor = executor = StoreExecutor(
+        lambda: unlock(username, password, path=store_path, throttle=session.throttle))
+    try:
+        store_user = executor.opened.result().username
+        if server:
+            from app.sync.client import FhirClient
+            from app.sync.client import Settings as SyncSettings
+
+            session.client = FhirClient(SyncSettings(server_url=server, username=store_user))
+            session.client.sign_in(password)
+            session.profile = profile_from_json(session.client.me())
+        else:
+            saved = session.settings.saved_profile(store_user)
+            if not saved:
+                raise SystemExit("no saved profile for this user: sign in online (--server)")
+            session.profile = profile_from_json(json.loads(saved))
+        yield session
+    finally:
+        if session.client is not None:
+            session.client.close()
+        executor.close()
 
 
 def _warmed(future) -> None:
