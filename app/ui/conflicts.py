@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.op import Op
-from app.ui.widgets import Retranslatable, mark_data
-from app.workstation.contracts import Conflict, SyncService
+from app.ui.widgets import Retranslatable, mark_data, on_gui_thread
+from app.workstation.contracts import Conflict, SyncService, SyncStatus
 
 SKIP = {"meta", "text"}  # bookkeeping, not what the person changed
 
@@ -92,6 +92,8 @@ class ConflictDialog(Retranslatable, QDialog):
         layout.addLayout(buttons)
         self.resize(960, 600)
         self.retranslate()
+        stop = sync.add_listener(on_gui_thread(self, self._status_changed))
+        self.finished.connect(lambda _code: stop())
         self.reload()
 
     def retranslate(self) -> None:
@@ -103,6 +105,11 @@ class ConflictDialog(Retranslatable, QDialog):
         self.server_title.setText(self.tr("The server's version"))
         self.keep_local.setText(self.tr("Keep mine"))
         self.keep_server.setText(self.tr("Keep the server's"))
+
+    def _status_changed(self, status: SyncStatus) -> None:
+        """A resolution or a sync round changed the number waiting: the list follows."""
+        if status.conflicts != len(self.items):
+            self.reload()
 
     def reload(self) -> None:
         Op(self, self.sync.conflicts).on_success(self._fill).start()
@@ -131,4 +138,4 @@ class ConflictDialog(Retranslatable, QDialog):
             return
         conflict_id = self.items[row].id
         Op(self, lambda: self.sync.resolve(conflict_id, keep_local)).on_success(
-            lambda _: (self.resolved.emit(), self.reload())).start()
+            lambda _: self.resolved.emit()).start()  # the list reloads on the sync status

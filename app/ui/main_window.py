@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -19,17 +19,10 @@ from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
 from app.ui.search_panel import OPENING, SearchPanel
 from app.ui.status import StatusBar
-from app.ui.widgets import Retranslatable, data_label, profession_name
+from app.ui.widgets import Retranslatable, data_label, on_gui_thread, profession_name
 from app.workstation.contracts import Chart, KeyState, Services, SignedIn, SyncStatus
 
 SYNC_EVERY_MS = 5 * 60_000
-
-
-class _Relay(QObject):
-    """Listener calls from any thread → the GUI thread."""
-    key = Signal(object)
-    cleared = Signal(object)
-    sync = Signal(object)
 
 
 class MainWindow(Retranslatable, QMainWindow):
@@ -178,9 +171,6 @@ class MainWindow(Retranslatable, QMainWindow):
 
     # -- services, lock, settings ----------------------------------------------------------
     def _connect_services(self) -> None:
-        self.relay = _Relay(self)
-        self.relay.key.connect(self._key_changed)
-        self.relay.sync.connect(self.status.set_sync)
         keys, sync = self.services.keys, self.services.sync
         if self.services.viewer is not None:
             from app.ui.interaction import GuiInteraction
@@ -189,13 +179,12 @@ class MainWindow(Retranslatable, QMainWindow):
             self.services.viewer.begin(self.session.profile, self.interaction)
         if keys:
             self._key_changed(keys.state())
-            self._unsubscribe.append(keys.add_listener(self.relay.key.emit))
-            if hasattr(keys, "add_clear_listener"):  # app.qhr.service.SessionKeys
-                self.relay.cleared.connect(self.qhr_panel.clear)
-                self._unsubscribe.append(keys.add_clear_listener(self.relay.cleared.emit))
+            self._unsubscribe.append(keys.add_listener(on_gui_thread(self, self._key_changed)))
+            self._unsubscribe.append(keys.add_clear_listener(
+                on_gui_thread(self, self.qhr_panel.clear)))
         if sync:
             self.status.set_sync(sync.status())
-            self._unsubscribe.append(sync.add_listener(self.relay.sync.emit))
+            self._unsubscribe.append(sync.add_listener(on_gui_thread(self, self.status.set_sync)))
             self.sync_timer = QTimer(self)
             self.sync_timer.setInterval(SYNC_EVERY_MS)
             self.sync_timer.timeout.connect(self.sync_now)

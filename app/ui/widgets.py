@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
@@ -51,3 +54,16 @@ class Retranslatable:
 
     def retranslate(self) -> None:
         raise NotImplementedError
+
+
+class _Relay(QObject):
+    fired = Signal(object)
+
+
+def on_gui_thread(owner: QObject, slot: Callable[[Any], object]) -> Callable[[Any], None]:
+    """The Qt adapter of app.core.events: a listener that may be called from any thread and
+    calls `slot(value)` on the GUI thread (queued from another thread, at once from this one).
+    It lives as long as `owner`."""
+    relay = _Relay(owner)
+    relay.fired.connect(slot)
+    return relay.fired.emit

@@ -120,7 +120,11 @@ class KeyState(StrEnum):
 class KeyService(Protocol):
     def state(self) -> KeyState: ...
 
-    def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe: ...
+    def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
+        """`listener(state)` at each change, and once now."""
+
+    def add_clear_listener(self, listener: Callable[[str], None]) -> Unsubscribe:
+        """`listener(reason)` when the QHR viewer must clear (app.qhr.session.LockReason)."""
 
 
 @dataclass(frozen=True)

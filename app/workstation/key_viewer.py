@@ -14,10 +14,14 @@ import threading
 from collections.abc import Callable
 
 from app.core.errors import UserFacingError
+from app.core.events import Event
 from app.core.text import QT_TRANSLATE_NOOP, text
 from app.devices.errors import PinFormatError as PinFormatError  # the PIN dialog's rules
+from app.devices.monitor import Device, KeyMonitor, MonitorListener, ServiceState
 from app.devices.piv import PIN_MAX as PIN_MAX
 from app.devices.piv import check_pin as check_pin
+from app.qhr.session import LockReason, SessionListener
+from app.qhr.session import State as QhrState
 from app.workstation.contracts import KeyState, Unsubscribe
 
 log = logging.getLogger(__name__)
@@ -28,29 +32,33 @@ NO_PATIENT = QT_TRANSLATE_NOOP(CTX, "This patient has no health insurance number
                                "QHR cannot be searched.")
 
 
-class _Listeners:
-    def __init__(self) -> None:
-        self._items: list[Callable] = []
-        self._lock = threading.Lock()
+class _MonitorEvents(MonitorListener):
+    """The key monitor's events (PC/SC thread) → `changed()`."""
 
-    def add(self, fn: Callable) -> Unsubscribe:
-        with self._lock:
-            self._items.append(fn)
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self._changed = changed
 
-        def remove() -> None:
-            with self._lock:
-                if fn in self._items:
-                    self._items.remove(fn)
-        return remove
+    def key_inserted(self, device: Device) -> None:
+        self._changed()
 
-    def call(self, arg: object) -> None:
-        with self._lock:
-            items = list(self._items)
-        for fn in items:
-            try:
-                fn(arg)
-            except Exception:
-                log.exception("QHR listener failed")
+    def key_removed(self, device: Device) -> None:
+        self._changed()
+
+    def service_changed(self, state: ServiceState) -> None:
+        self._changed()
+
+
+class _SessionEvents(SessionListener):
+    """The QHR session's events → `changed()` and the `cleared` event (reason)."""
+
+    def __init__(self, changed: Callable[[], None], cleared: Event[str]) -> None:
+        self._changed, self._cleared = changed, cleared
+
+    def state_changed(self, state: QhrState) -> None:
+        self._changed()
+
+    def clear(self, reason: LockReason) -> None:
+        self._cleared.emit(str(reason))
 
 
 class KeyViewer:
@@ -62,12 +70,12 @@ class KeyViewer:
         self._factory = monitor_factory
         self.monitor = None
         self.session = None  # app.qhr.session.QhrSession of the signed-in user
-        self._states, self._clears = _Listeners(), _Listeners()
+        self.changed: Event[KeyState] = Event("QHR key state")
+        self.cleared: Event[str] = Event("QHR viewer clear")  # the reason (LockReason value)
         self._lock = threading.Lock()
 
     # -- KeyService --------------------------------------------------------------------------
     def state(self) -> KeyState:
-        from app.devices.monitor import ServiceState
         from app.qhr.service import key_state
 
         monitor, session = self._monitor(), self.session
@@ -79,26 +87,21 @@ class KeyViewer:
 
     def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
         """`listener(state)` at each change, and once now (no change is missed between)."""
-        remove = self._states.add(listener)
+        remove = self.changed.connect(listener)
         listener(self.state())
         return remove
 
     def add_clear_listener(self, listener: Callable[[str], None]) -> Unsubscribe:
-        return self._clears.add(listener)
+        return self.cleared.connect(listener)
 
-    def _changed(self, *_args: object) -> None:
-        self._states.call(self.state())
+    def _changed(self) -> None:
+        self.changed.emit(self.state())
 
     def _monitor(self):
         with self._lock:
             if self.monitor is None:
-                from app.devices.monitor import KeyMonitor, MonitorListener
-
-                forward = MonitorListener()
-                forward.key_inserted = forward.key_removed = self._changed
-                forward.service_changed = self._changed
                 self.monitor = (self._factory or KeyMonitor)()
-                self.monitor.add_listener(forward)
+                self.monitor.add_listener(_MonitorEvents(self._changed))
                 try:
                     self.monitor.start()
                 except Exception as err:  # no PC/SC library at all: a state, not a crash
@@ -110,7 +113,7 @@ class KeyViewer:
     def begin(self, profile, interaction) -> None:
         """The signed-in user's QHR session (the key events start flowing to it)."""
         from app.qhr.gateway import QhrGateway
-        from app.qhr.session import QhrSession, SessionListener
+        from app.qhr.session import QhrSession
 
         self.end()
         monitor, client = self._monitor(), getattr(self.remote, "client", None)
@@ -118,10 +121,7 @@ class KeyViewer:
             return
         gateway = QhrGateway(client.settings.server_url, client.auth)
         session = QhrSession(profile, gateway, monitor, interaction, audit=self._audit)
-        forward = SessionListener()
-        forward.state_changed = self._changed
-        forward.clear = lambda reason: self._clears.call(str(reason))
-        session.add_listener(forward)
+        session.add_listener(_SessionEvents(self._changed, self.cleared))
         self.session = session.start()
         self._changed()
 
@@ -149,8 +149,6 @@ class KeyViewer:
             self.session.touch()
 
     def lock(self, reason: str) -> None:
-        from app.qhr.session import LockReason
-
         if self.session is not None:
             self.session.lock(LockReason(reason))
 

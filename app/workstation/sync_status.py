@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from app.core.events import Event
 from app.workstation.contracts import Conflict, SyncStatus
 
 
@@ -16,7 +17,7 @@ class SessionSync:
     def __init__(self, session):
         self.session = session  # app.workstation.session.Session
         self._status = SyncStatus(online=False)
-        self._listeners: list[Callable[[SyncStatus], None]] = []
+        self.changed: Event[SyncStatus] = Event("sync status")
         self._engine = None
         self._engine_client = None
         self._lock = threading.Lock()
@@ -28,7 +29,7 @@ class SessionSync:
         return self._status
 
     def add_listener(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
+        stop_listening = self.changed.connect(listener)
         stop_connectivity = None
         client = self.session.client
         if client is not None:
@@ -36,7 +37,7 @@ class SessionSync:
                 lambda state: self._set(online=self._online()))
 
         def remove() -> None:
-            self._listeners.remove(listener)
+            stop_listening()
             if stop_connectivity:
                 stop_connectivity()
         return remove
@@ -99,5 +100,4 @@ class SessionSync:
 
     def _set(self, **changes) -> None:
         self._status = replace(self._status, **changes)
-        for listener in list(self._listeners):
-            listener(self._status)
+        self.changed.emit(self._status)
