@@ -14,7 +14,7 @@ from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import translate
 from app.ui.op import Op, user_message
 from app.ui.widgets import Retranslatable, data_label
-from app.workstation.contracts import Eligibility, KeyState, PatientSummary, QhrViewer
+from app.workstation.contracts import KeyState, PatientSummary, QhrEligibility, QhrViewer
 
 KEY_HINTS = {
     KeyState.ABSENT: QT_TRANSLATE_NOOP(
@@ -47,7 +47,7 @@ CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cle
 class QhrPanel(Retranslatable, QWidget):
     data_shown = Signal()  # a patient's QHR data is on screen (the window may give it room)
 
-    def __init__(self, eligibility: Eligibility | None, parent: QWidget | None = None,
+    def __init__(self, eligibility: QhrEligibility | None, parent: QWidget | None = None,
                  viewer: QhrViewer | None = None):
         super().__init__(parent)
         self.setObjectName("QhrPanel")
@@ -128,7 +128,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.patient_label.setVisible(bool(shown))
 
     # -- what the main window tells ----------------------------------------------------------
-    def set_key_state(self, state: KeyState, eligibility: Eligibility | None) -> None:
+    def set_key_state(self, state: KeyState, eligibility: QhrEligibility | None) -> None:
         if state == KeyState.SESSION_OPEN:
             self.cleared_reason = None
         elif self.tabs is not None and not self.tabs.empty:

@@ -160,7 +160,7 @@ class SyncService(Protocol):
         """Keep ours (sent again on the server's version) or the server's (cached)."""
 
 
-class Eligibility(Protocol):
+class QhrEligibility(Protocol):
     """app.qhr.eligibility.Verdict has this shape."""
 
     @property
@@ -171,7 +171,7 @@ class Eligibility(Protocol):
 
 
 class QhrService(Protocol):
-    def eligibility(self, profile: UserProfile, key_plugged: bool) -> Eligibility:
+    def eligibility(self, profile: UserProfile, key_plugged: bool) -> QhrEligibility:
         """Pure rules, cheap: called on the GUI thread at each key change."""
 
 
