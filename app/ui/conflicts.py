@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.op import Op
-from app.ui.widgets import Retranslatable, mark_data, on_gui_thread
+from app.ui.widgets import Retranslatable, mark_data, named, on_gui_thread
 from app.workstation.contracts import Conflict, SyncService, SyncStatus
 
 SKIP = {"meta", "text"}  # bookkeeping, not what the person changed
@@ -61,7 +61,7 @@ class ConflictDialog(Retranslatable, QDialog):
         self.sync = sync
         self.items: list[Conflict] = []
         layout = QVBoxLayout(self)
-        self.explain = QLabel(self, objectName="subtitle")
+        self.explain = named(QLabel(self), "subtitle")
         self.explain.setWordWrap(True)
         self.list = mark_data(QListWidget(self))
         self.list.setObjectName("conflicts")
@@ -77,8 +77,8 @@ class ConflictDialog(Retranslatable, QDialog):
             column.addWidget(pane)
             panes.addLayout(column)
         buttons = QHBoxLayout()
-        self.keep_local = QPushButton(self, objectName="keep_local")
-        self.keep_server = QPushButton(self, objectName="keep_server")
+        self.keep_local = named(QPushButton(self), "keep_local")
+        self.keep_server = named(QPushButton(self), "keep_server")
         for button in (self.keep_local, self.keep_server):
             button.setAutoDefault(False)  # Enter never settles a conflict by accident
         self.keep_local.clicked.connect(lambda: self._resolve(True))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.text import QT_TRANSLATE_NOOP
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
 
 WAIT_CTX = "PasswordWait"
 WAIT_TEXT = QT_TRANSLATE_NOOP(WAIT_CTX, "Too many wrong passwords: try again in {seconds} s.")
@@ -104,16 +104,16 @@ class LockPage(Retranslatable, QWidget):
         self.setObjectName("LockPage")
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        self.title = QLabel(self, objectName="title")
-        self.explain = QLabel(self, objectName="subtitle")
+        self.title = named(QLabel(self), "title")
+        self.explain = named(QLabel(self), "subtitle")
         self.explain.setWordWrap(True)
-        self.password = QLineEdit(self, objectName="lock_password")
+        self.password = named(QLineEdit(self), "lock_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaximumWidth(360)
-        self.message = QLabel(self, objectName="message")
+        self.message = named(QLabel(self), "message")
         self.message.setProperty("kind", "error")
-        self.unlock = QPushButton(self, objectName="unlock")
-        self.sign_out = QPushButton(self, objectName="lock_sign_out")
+        self.unlock = named(QPushButton(self), "unlock")
+        self.sign_out = named(QPushButton(self), "lock_sign_out")
         self.sign_out.setFlat(True)
         for w in (self.title, self.explain, self.password, self.message):
             outer.addWidget(w)

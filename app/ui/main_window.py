@@ -19,7 +19,7 @@ from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
 from app.ui.search_panel import OPENING, SearchPanel
 from app.ui.status import StatusBar
-from app.ui.widgets import Retranslatable, data_label, on_gui_thread, profession_name
+from app.ui.widgets import Retranslatable, data_label, named, on_gui_thread, profession_name
 from app.workstation.contracts import Chart, KeyState, Services, SignedIn, SyncStatus
 
 SYNC_EVERY_MS = 5 * 60_000
@@ -59,7 +59,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.banner = left.banner
         left.open_requested.connect(self.open_chart)
         self.center = QStackedWidget(work)
-        self.placeholder = QLabel(self.center, objectName="placeholder")
+        self.placeholder = named(QLabel(self.center), "placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chart_view = ChartView(self.readable, self.center)
         self.center.addWidget(self.placeholder)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.op import Op, user_message
-from app.ui.widgets import Retranslatable, mark_data
+from app.ui.widgets import Retranslatable, mark_data, named
 
 
 class NoteEditor(Retranslatable, QDialog):
@@ -42,7 +42,7 @@ class NoteEditor(Retranslatable, QDialog):
         self._autosave.timeout.connect(self.save_draft)
         self.editor.textChanged.connect(self._autosave.start)
         self._saving = False
-        self.message = QLabel(self, objectName="note_message")
+        self.message = named(QLabel(self), "note_message")
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)

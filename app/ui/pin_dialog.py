@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBo
 
 from app.core.text import Text
 from app.ui.i18n import translate
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
 from app.workstation.key_viewer import PIN_MAX, PinFormatError, check_pin
 
 
@@ -28,12 +28,12 @@ class PinDialog(Retranslatable, QDialog):
         self.reason, self.tries_left = reason, tries_left
         self.refused: Text | None = None  # the rule, when the typed PIN breaks it
         box = QVBoxLayout(self)
-        self.explain = QLabel(self, objectName="pin_explain")
+        self.explain = named(QLabel(self), "pin_explain")
         self.explain.setWordWrap(True)
-        self.warning = QLabel(self, objectName="message")
+        self.warning = named(QLabel(self), "message")
         self.warning.setWordWrap(True)
         self.warning.setProperty("kind", "error")
-        self.pin = QLineEdit(self, objectName="pin")
+        self.pin = named(QLineEdit(self), "pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(PIN_MAX + 8)  # longer than the rule: said, not silently cut
         self.pin.textEdited.connect(self._edited)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import translate
 from app.ui.op import Op, user_message
-from app.ui.widgets import Retranslatable, data_label
+from app.ui.widgets import Retranslatable, data_label, named
 from app.workstation.contracts import KeyState, PatientSummary, QhrEligibility, QhrViewer
 
 KEY_HINTS = {
@@ -59,8 +59,8 @@ class QhrPanel(Retranslatable, QWidget):
         self._generation = 0  # bumped at each clear: answers of an older one are dropped
         self._loading = self._opening = False
         self.layout_ = layout = QVBoxLayout(self)
-        self.title = QLabel(self, objectName="qhr_title")
-        self.labels = {n: QLabel(self, objectName=f"qhr_{n}")
+        self.title = named(QLabel(self), "qhr_title")
+        self.labels = {n: named(QLabel(self), f"qhr_{n}")
                        for n in ("cleared", "verdict", "reasons", "key", "message")}
         for label in self.labels.values():
             label.setWordWrap(True)
@@ -68,7 +68,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.reasons, self.key_hint = self.labels["reasons"], self.labels["key"]
         self.message = self.labels["message"]
         self.message.setProperty("kind", "error")
-        self.open_button = QPushButton(self, objectName="qhr_open")
+        self.open_button = named(QPushButton(self), "qhr_open")
         self.open_button.clicked.connect(self.open_session)
         self.patient_label = data_label(self, "qhr_patient")
         for w in (self.title, self.cleared, self.verdict, self.reasons, self.key_hint,

@@ -21,7 +21,7 @@ from app.core.profiles import UserProfile
 from app.core.ramq import ImportConfig, ImportStatus
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
 from app.workstation.contracts import RamqDesk
 
 STATES = {
@@ -72,21 +72,21 @@ class ImportConfigForm(ProblemForm):
         form = QFormLayout()
         self.labels: dict[str, QLabel] = {}
         self.edits: dict[str, QLineEdit] = {}
-        self.kind = QComboBox(self, objectName="import_type")
+        self.kind = named(QComboBox(self), "import_type")
         self.kind_label = QLabel(self)
         form.addRow(self.kind_label, self.kind)
         for name in CONFIG_FIELDS:
             self.labels[name] = QLabel(self)
-            self.edits[name] = QLineEdit(self, objectName=name)
+            self.edits[name] = named(QLineEdit(self), name)
             if name in PASSWORD_FIELDS:
                 self.edits[name].setEchoMode(QLineEdit.EchoMode.Password)
             form.addRow(self.labels[name], self.edits[name])
         box.addLayout(form)
-        self.save = QPushButton(self, objectName="save_config")
-        self.run = QPushButton(self, objectName="run_import")
-        self.state = QLabel(self, objectName="import_status")
+        self.save = named(QPushButton(self), "save_config")
+        self.run = named(QPushButton(self), "run_import")
+        self.state = named(QLabel(self), "import_status")
         self.state.setWordWrap(True)
-        self.message = QLabel(self, objectName="form_message")
+        self.message = named(QLabel(self), "form_message")
         self.message.setWordWrap(True)
         for w in (self.save, self.run, self.state, self.message):
             box.addWidget(w)

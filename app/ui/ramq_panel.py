@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.widgets import Retranslatable, data_label
+from app.ui.widgets import Retranslatable, data_label, named
 from app.workstation.contracts import RamqDesk
 
 CTX = "RamqPanel"
@@ -32,22 +32,22 @@ class RamqPanel(Retranslatable, QWidget):
         self.answer: DeskAnswer | None = None
         self.error = ""
         box = QVBoxLayout(self)
-        self.title = QLabel(self, objectName="ramq_title")
+        self.title = named(QLabel(self), "ramq_title")
         self.label = QLabel(self)
-        self.nam = QLineEdit(self, objectName="ramq_nam")
+        self.nam = named(QLineEdit(self), "ramq_nam")
         self.nam.setMaxLength(14)
         self.label.setBuddy(self.nam)
-        self.button = QPushButton(self, objectName="ramq_lookup")
+        self.button = named(QPushButton(self), "ramq_lookup")
         form = QFormLayout()
         self.names = {k: QLabel(self) for k in ("physician", "group", "since", "place", "fmg",
                                                  "insured")}
         self.values = {k: data_label(self, f"ramq_{k}") for k in self.names}
         for key, name in self.names.items():
             form.addRow(name, self.values[key])
-        self.registered = QLabel(self, objectName="ramq_registered")
-        self.as_of = QLabel(self, objectName="ramq_as_of")
+        self.registered = named(QLabel(self), "ramq_registered")
+        self.as_of = named(QLabel(self), "ramq_as_of")
         self.as_of.setWordWrap(True)
-        self.hint = QLabel(self, objectName="hint")
+        self.hint = named(QLabel(self), "hint")
         self.hint.setWordWrap(True)
         for w in (self.title, self.label, self.nam, self.button, self.registered):
             box.addWidget(w)

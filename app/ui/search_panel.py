@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.widgets import Retranslatable, mark_data
+from app.ui.widgets import Retranslatable, mark_data, named
 from app.workstation.contracts import PatientService, PatientSummary
 
 SEARCHING = QT_TRANSLATE_NOOP("SearchPanel", "Searching…")
@@ -26,16 +26,16 @@ class SearchPanel(Retranslatable, QWidget):
         self.patients = patients
         self._note = ("", "")
         box = QVBoxLayout(self)
-        self.banner = QLabel(self, objectName="banner")
+        self.banner = named(QLabel(self), "banner")
         self.banner.setWordWrap(True)
         self.banner.setVisible(offline)
         self.label = QLabel(self)
-        self.search = QLineEdit(self, objectName="search")
+        self.search = named(QLineEdit(self), "search")
         self.search.setClearButtonEnabled(True)
         self.label.setBuddy(self.search)
         self.results = mark_data(QListWidget(self))
         self.results.setObjectName("results")
-        self.hint = QLabel(self, objectName="hint")
+        self.hint = named(QLabel(self), "hint")
         self.hint.setWordWrap(True)
         for w in (self.banner, self.label, self.search, self.results, self.hint):
             box.addWidget(w)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.core.text import QT_TRANSLATE_NOOP
 from app.settings import LANGUAGES, Settings
 from app.ui.i18n import current_language, set_language
-from app.ui.widgets import Retranslatable, mark_data, profession_name
+from app.ui.widgets import Retranslatable, mark_data, named, profession_name
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QListWidgetItem
@@ -105,14 +105,14 @@ class SignInWindow(Retranslatable, QWidget):
         outer.addLayout(row)
         outer.addStretch(2)
         box = QVBoxLayout(card)
-        self.title = QLabel(card, objectName="title")
-        self.subtitle = QLabel(card, objectName="subtitle")
+        self.title = named(QLabel(card), "title")
+        self.subtitle = named(QLabel(card), "subtitle")
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
         self.form = QFormLayout()
-        self.server = QLineEdit(card, objectName="server")
-        self.username = QLineEdit(card, objectName="username")
-        self.password = QLineEdit(card, objectName="password")
+        self.server = named(QLineEdit(card), "server")
+        self.username = named(QLineEdit(card), "username")
+        self.password = named(QLineEdit(card), "password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.server_label, self.username_label, self.password_label = (
             QLabel(card), QLabel(card), QLabel(card))
@@ -120,14 +120,14 @@ class SignInWindow(Retranslatable, QWidget):
         self.form.addRow(self.username_label, self.username)
         self.form.addRow(self.password_label, self.password)
         box.addLayout(self.form)
-        self.message = QLabel(card, objectName="message")
+        self.message = named(QLabel(card), "message")
         self.message.setWordWrap(True)
         box.addWidget(self.message)
         buttons = QHBoxLayout()
-        self.change_server = QPushButton(card, objectName="change_server")
+        self.change_server = named(QPushButton(card), "change_server")
         self.change_server.setFlat(True)
         self.change_server.clicked.connect(lambda: self._show_server_field(True))
-        self.submit = QPushButton(card, objectName="submit")
+        self.submit = named(QPushButton(card), "submit")
         self.submit.setDefault(True)
         self.submit.clicked.connect(self.sign_in)
         buttons.addWidget(self.change_server)
@@ -137,12 +137,12 @@ class SignInWindow(Retranslatable, QWidget):
         for field in (self.server, self.username, self.password):
             field.returnPressed.connect(self.sign_in)
         self.demo_box = box  # the demo list is only built when there are demo users
-        self.demo_title = QLabel(card, objectName="demo_title")
+        self.demo_title = named(QLabel(card), "demo_title")
         box.addWidget(self.demo_title)
         self.demo_list = None
         lang_row = QHBoxLayout()
         self.language_label = QLabel(card)
-        self.language = QComboBox(card, objectName="language")
+        self.language = named(QComboBox(card), "language")
         for code in LANGUAGES:
             self.language.addItem("", code)
         self.language.setCurrentIndex(max(0, self.language.findData(current_language())))

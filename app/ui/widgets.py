@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
+
+Q = TypeVar("Q", bound=QObject)
 
 PROFESSIONS = {  # app.core.profiles.Profession values → names shown
     "physician": QT_TRANSLATE_NOOP("profession", "Physician"),
@@ -67,3 +69,9 @@ def on_gui_thread(owner: QObject, slot: Callable[[Any], object]) -> Callable[[An
     relay = _Relay(owner)
     relay.fired.connect(slot)
     return relay.fired.emit
+
+
+def named(obj: Q, name: str) -> Q:
+    """`obj` with its object name set (the style sheet and the tests find widgets by it)."""
+    obj.setObjectName(name)
+    return obj

@@ -9,17 +9,17 @@ from datetime import date, datetime
 from app.core import fhir_systems
 from app.core.data_class import DataClass
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.workstation.contracts import ChartEntry, PatientSummary
+from app.workstation.contracts import ChartEntry, PatientSummary, Resource
 
 CTX = "chart"
 
 
-def _identifier(resource: dict, system: str) -> str | None:
+def _identifier(resource: Resource, system: str) -> str | None:
     return next((i.get("value") for i in resource.get("identifier") or ()
                  if i.get("system") == system), None)
 
 
-def summary_of(patient: dict) -> PatientSummary:
+def summary_of(patient: Resource) -> PatientSummary:
     name = (patient.get("name") or [{}])[0]
     born = patient.get("birthDate")
     return PatientSummary(
@@ -29,7 +29,7 @@ def summary_of(patient: dict) -> PatientSummary:
         chart_number=_identifier(patient, fhir_systems.CHART_NUMBER))
 
 
-def listed(data_class: DataClass, resources: list[dict]) -> list[dict]:
+def listed(data_class: DataClass, resources: list[Resource]) -> list[Resource]:
     """Numeric laboratory results are shown as trends (Chart.trends), not as rows."""
     if data_class is DataClass.LABS:
         return [r for r in resources if not r.get("valueQuantity")]
@@ -40,7 +40,7 @@ DATE_FIELDS = ("effectiveDateTime", "onsetDateTime", "authoredOn", "recordedDate
                "date", "occurrenceDateTime", "dateAsserted")
 
 
-def _when(resource: dict) -> date | datetime | None:
+def _when(resource: Resource) -> date | datetime | None:
     raw = next((resource[f] for f in DATE_FIELDS if resource.get(f)), None)
     raw = raw or (resource.get("period") or {}).get("start")
     if not raw:
@@ -52,13 +52,13 @@ def _when(resource: dict) -> date | datetime | None:
         return None
 
 
-def _concept(value: dict | None) -> str:
+def _concept(value: Resource | None) -> str:
     value = value or {}
     return value.get("text") or next((c.get("display") or c.get("code", "")
                                       for c in value.get("coding") or ()), "")
 
 
-def _detail(resource: dict) -> str:
+def _detail(resource: Resource) -> str:
     """The most telling detail, never a raw status code (it would show in English)."""
     quantity = resource.get("valueQuantity")
     if quantity:
@@ -86,7 +86,7 @@ TYPE_TITLES = {  # when a resource carries no coded title of its own
 OTHER_TITLE = QT_TRANSLATE_NOOP(CTX, "Other record")
 
 
-def entry_of(resource: dict) -> ChartEntry:
+def entry_of(resource: Resource) -> ChartEntry:
     rtype = resource.get("resourceType", "")
     kind = resource.get("type")
     kind = kind[0] if isinstance(kind, list) and kind else kind

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
@@ -22,6 +22,14 @@ from app.core.text import Text
 from app.qhr.views import ImagingReport as ImagingReport  # what the QHR viewer shows
 from app.qhr.views import LabTrend as LabTrend
 from app.qhr.views import QhrData as QhrData
+
+if TYPE_CHECKING:  # app.sync.ramq loads the HTTP stack: not before the first window paints
+    from app.core.account_request import AccountRequest, RequestRecord
+    from app.core.ramq import Eligibility, FamilyPhysician, ImportConfig, ImportStatus
+    from app.qhr.session import Interaction
+    from app.sync.ramq import ConfigView, Looked
+
+Resource = dict[str, Any]  # a FHIR resource as JSON
 
 Unsubscribe = Callable[[], None]
 
@@ -62,9 +70,6 @@ class SessionService(Protocol):
 
     def sign_out(self) -> None: ...
 
-    def close(self) -> None:
-        """The app quits: release local resources (close the store), keep the sign-in."""
-
     def demo_users(self) -> Sequence[DemoUser]:
         """The demo's accounts (listed on the sign-in window); empty outside the demo."""
 
@@ -97,7 +102,7 @@ class Chart:
     patient: PatientSummary
     readable: frozenset[DataClass]  # the classes the user may read (decided below the UI)
     entries: dict[DataClass, list[ChartEntry]] = field(default_factory=dict)
-    trends: tuple = ()  # app.qhr.views.LabTrend per LOINC test of the laboratory section
+    trends: tuple[LabTrend, ...] = ()  # one per LOINC test of the laboratory section
 
 
 class ChartService(Protocol):
@@ -142,8 +147,8 @@ class Conflict:
     id: int
     resource_type: str
     patient_id: str | None
-    local: dict | None  # our version (None: we deleted it)
-    server: dict | None  # the server's current version (None: deleted there)
+    local: Resource | None  # our version (None: we deleted it)
+    server: Resource | None  # the server's current version (None: deleted there)
     created: str = ""
 
 
@@ -179,13 +184,14 @@ class QhrViewer(Protocol):
     """app.workstation.key_viewer.KeyViewer: the signed-in user's QHR session
     (app.qhr.session.QhrSession)."""
 
-    def begin(self, profile: UserProfile, interaction) -> None:
+    def begin(self, profile: UserProfile, interaction: Interaction) -> None:
         """At sign-in: the session of this user; `interaction` asks the PIN (GuiInteraction)."""
 
     def open(self, cancel: threading.Event | None = None) -> str:
         """Eligibility, key, PIN, signed challenge: the session opens (its key id)."""
 
-    def view(self, patient_id: str, nam: str | None, cancel: threading.Event | None = None):
+    def view(self, patient_id: str, nam: str | None,
+             cancel: threading.Event | None = None) -> QhrData:
         """app.qhr.views.QhrData of one patient (labs, imaging, medications), audited."""
 
     def touch(self) -> None: ...
@@ -212,19 +218,20 @@ class RamqDesk(Protocol):
     """app.sync.ramq.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
     Look-ups return `Looked(answer, from_cache, as_of)`; forms raise FormRefused(problems)."""
 
-    def family_physician(self, nam: str): ...
+    def family_physician(self, nam: str) -> Looked[FamilyPhysician]: ...
 
-    def eligibility(self, nam: str): ...
+    def eligibility(self, nam: str) -> Looked[Eligibility]: ...
 
-    def import_config(self): ...
+    def import_config(self) -> ConfigView: ...
 
-    def save_import_config(self, config, first_time: bool = False): ...
+    def save_import_config(self, config: ImportConfig, first_time: bool = False) -> ConfigView:
+        ...
 
-    def run_import(self): ...
+    def run_import(self) -> ImportStatus: ...
 
-    def submit_account_request(self, request): ...
+    def submit_account_request(self, request: AccountRequest) -> RequestRecord: ...
 
-    def account_requests(self) -> list: ...
+    def account_requests(self) -> list[RequestRecord]: ...
 
 
 class NoteService(Protocol):

@@ -12,17 +12,26 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.core.errors import UserFacingError
 from app.core.events import Event
 from app.core.text import QT_TRANSLATE_NOOP, text
 from app.devices.errors import PinFormatError as PinFormatError  # the PIN dialog's rules
-from app.devices.monitor import Device, KeyMonitor, MonitorListener, ServiceState
+from app.devices.monitor import KeyMonitor, MonitorListener, ServiceState
+from app.devices.pcsc import Device
 from app.devices.piv import PIN_MAX as PIN_MAX
 from app.devices.piv import check_pin as check_pin
 from app.qhr.session import LockReason, SessionListener
 from app.qhr.session import State as QhrState
 from app.workstation.contracts import KeyState, Unsubscribe
+
+if TYPE_CHECKING:
+    from app.core.profiles import UserProfile
+    from app.qhr.session import Interaction, QhrSession
+    from app.qhr.views import QhrData
+    from app.store import Access
+    from app.workstation.session import Session
 
 log = logging.getLogger(__name__)
 CTX = "QhrViewer"
@@ -65,11 +74,12 @@ class KeyViewer:
     """KeyService (`state`, `add_listener`, `add_clear_listener`) and the viewer's calls
     (`begin`, `open`, `view`, `touch`, `lock`, `end`), for the UI."""
 
-    def __init__(self, remote, monitor_factory: Callable | None = None):
-        self.remote = remote  # app.workstation.session.Session: its HTTP client and store
+    def __init__(self, remote: Session | None,
+                 monitor_factory: Callable[[], KeyMonitor] | None = None):
+        self.remote = remote  # the workstation's session: its HTTP client and store
         self._factory = monitor_factory
-        self.monitor = None
-        self.session = None  # app.qhr.session.QhrSession of the signed-in user
+        self.monitor: KeyMonitor | None = None
+        self.session: QhrSession | None = None  # the signed-in user's
         self.changed: Event[KeyState] = Event("QHR key state")
         self.cleared: Event[str] = Event("QHR viewer clear")  # the reason (LockReason value)
         self._lock = threading.Lock()
@@ -97,20 +107,20 @@ class KeyViewer:
     def _changed(self) -> None:
         self.changed.emit(self.state())
 
-    def _monitor(self):
+    def _monitor(self) -> KeyMonitor | None:
         with self._lock:
             if self.monitor is None:
-                self.monitor = (self._factory or KeyMonitor)()
-                self.monitor.add_listener(_MonitorEvents(self._changed))
+                self.monitor = monitor = (self._factory or KeyMonitor)()
+                monitor.add_listener(_MonitorEvents(self._changed))
                 try:
-                    self.monitor.start()
+                    monitor.start()
                 except Exception as err:  # no PC/SC library at all: a state, not a crash
                     log.warning("smart-card monitor not started (%s)", type(err).__name__)
                     self.monitor = None
             return self.monitor
 
     # -- the viewer's session ----------------------------------------------------------------
-    def begin(self, profile, interaction) -> None:
+    def begin(self, profile: UserProfile, interaction: Interaction) -> None:
         """The signed-in user's QHR session (the key events start flowing to it)."""
         from app.qhr.gateway import QhrGateway
         from app.qhr.session import QhrSession
@@ -125,13 +135,13 @@ class KeyViewer:
         self.session = session.start()
         self._changed()
 
-    def _audit(self, access) -> None:
+    def _audit(self, access: Access) -> None:
         executor = getattr(self.remote, "executor", None)
         if executor is None:
             raise UserFacingError(text(CTX, NEEDS_SERVER))
         executor.call(lambda store: store.log_access(access))
 
-    def _session(self):
+    def _session(self) -> QhrSession:
         if self.session is None:
             raise UserFacingError(text(CTX, NEEDS_SERVER))
         return self.session
@@ -139,7 +149,8 @@ class KeyViewer:
     def open(self, cancel: threading.Event | None = None) -> str:
         return self._session().open(cancel)
 
-    def view(self, patient_id: str, nam: str | None, cancel: threading.Event | None = None):
+    def view(self, patient_id: str, nam: str | None,
+             cancel: threading.Event | None = None) -> QhrData:
         if not nam:
             raise UserFacingError(text(CTX, NO_PATIENT))
         return self._session().view(patient_id, nam)

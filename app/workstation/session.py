@@ -19,14 +19,22 @@ import json
 import logging
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import UserFacingError
 from app.core.profiles import UserProfile, profile_from_json, profile_to_json
 from app.core.text import QT_TRANSLATE_NOOP, text
 from app.store.throttle import TooManyAttempts as TooManyAttempts  # the sign-in's wait
 from app.workstation.contracts import DemoUser, SignedIn
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from app.store import Store, StoreExecutor
+    from app.store.throttle import Throttle
+    from app.sync.client import FhirClient
 
 log = logging.getLogger(__name__)
 CTX = "session"
@@ -68,14 +76,15 @@ class _Verifier:
 class Session:
     """SessionService over app.sync (online) and app.store (online and offline)."""
 
-    def __init__(self, demo_users: Sequence[DemoUser] = (), settings=None, throttle=None):
+    def __init__(self, demo_users: Sequence[DemoUser] = (), settings: Settings | None = None,
+                 throttle: Throttle | None = None):
         from app.settings import Settings
         from app.store.throttle import Throttle
 
         self._demo_users = tuple(demo_users)
         self.settings = settings or Settings()
-        self.client = None  # app.sync.client.FhirClient when online
-        self.executor = None  # app.store.StoreExecutor: the one thread that owns the store
+        self.client: FhirClient | None = None  # when online
+        self.executor: StoreExecutor | None = None  # the one thread that owns the store
         self.profile: UserProfile | None = None
         self._verifier: _Verifier | None = None
         self._username = ""  # as typed at sign-in: the throttle's key
@@ -135,7 +144,8 @@ class Session:
         username = self._username if username is None else username
         return self.throttle.wait_left(username) if username else 0.0
 
-    def _online(self, server: str, username: str, password: str):
+    def _online(self, server: str, username: str,
+                password: str) -> tuple[UserProfile, FhirClient]:
         from app.sync.client import FhirClient
         from app.sync.client import Settings as SyncSettings
 
@@ -157,7 +167,7 @@ class Session:
             raise UserFacingError(text(CTX, NEVER_ONLINE))
         return profile_from_json(json.loads(saved))
 
-    def _open_store(self, username: str, password: str, *, create: bool):
+    def _open_store(self, username: str, password: str, *, create: bool) -> StoreExecutor:
         """The user's store on its own thread; created at the first online sign-in."""
         from app.store import Store, StoreExecutor
         from app.store.errors import StoreNotFound
@@ -210,7 +220,7 @@ class Session:
             finally:
                 executor.close()
 
-    def _apply_retention(self, executor, purge_all: bool) -> None:
+    def _apply_retention(self, executor: StoreExecutor, purge_all: bool) -> None:
         from app.store import StoreError, retention
 
         days = self.settings.retention_days
@@ -220,6 +230,24 @@ class Session:
             log.info("retention: %d charts removed from the cache", len(purged))
         except StoreError as err:
             log.warning("retention not applied: %s", type(err).__name__)
+
+
+class SignedOut(RuntimeError):
+    """A service of the session called after sign-out (a bug: the windows are closed)."""
+
+
+def store_thread(session: Session) -> StoreExecutor:
+    """The signed-in user's store, reached through its one thread."""
+    if session.executor is None:
+        raise SignedOut("no store: signed out")
+    return session.executor
+
+
+def user_of(session: Session) -> UserProfile:
+    """The signed-in user's profile."""
+    if session.profile is None:
+        raise SignedOut("no user: signed out")
+    return session.profile
 
 
 @contextmanager
@@ -242,9 +270,10 @@ def command_session(username: str | None, password: str, *, server: str | None =
             from app.sync.client import FhirClient
             from app.sync.client import Settings as SyncSettings
 
-            session.client = FhirClient(SyncSettings(server_url=server, username=store_user))
-            session.client.sign_in(password)
-            session.profile = profile_from_json(session.client.me())
+            session.client = client = FhirClient(SyncSettings(server_url=server,
+                                                              username=store_user))
+            client.sign_in(password)
+            session.profile = profile_from_json(client.me())
         else:
             saved = session.settings.saved_profile(store_user)
             if not saved:
@@ -257,7 +286,7 @@ def command_session(username: str | None, password: str, *, server: str | None =
         executor.close()
 
 
-def _warmed(future) -> None:
+def _warmed(future: Future[object]) -> None:
     """The patient index read ahead of the first search (only speed is lost if it fails)."""
     if not future.cancelled() and future.exception() is not None:
         log.warning("patient index not warmed: %s", type(future.exception()).__name__)

@@ -8,18 +8,25 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from app.core.events import Event
 from app.workstation.contracts import Conflict, SyncStatus
+from app.workstation.session import store_thread
+
+if TYPE_CHECKING:
+    from app.sync.client import FhirClient
+    from app.sync.engine import SyncService
+    from app.workstation.session import Session
 
 
 class SessionSync:
-    def __init__(self, session):
-        self.session = session  # app.workstation.session.Session
+    def __init__(self, session: Session):
+        self.session = session
         self._status = SyncStatus(online=False)
         self.changed: Event[SyncStatus] = Event("sync status")
-        self._engine = None
-        self._engine_client = None
+        self._engine: SyncService | None = None
+        self._engine_client: FhirClient | None = None
         self._lock = threading.Lock()
 
     def status(self) -> SyncStatus:
@@ -48,7 +55,7 @@ class SessionSync:
             self._set(online=False)
             return
         self._set(progress=0.0)
-        finished: dict = {}
+        finished: dict[str, datetime] = {}
         try:
             engine.sync(cancel, progress=self._progress)
             finished["last_sync"] = datetime.now()
@@ -68,7 +75,7 @@ class SessionSync:
         from app.sync.conflicts import Choice, resolve
         from app.sync.local import StoreCache
 
-        cache = StoreCache.on_executor(self.session.executor)
+        cache = StoreCache.on_executor(store_thread(self.session))
         resolve(cache, conflict_id, Choice.LOCAL if keep_local else Choice.SERVER)
         self._set(conflicts=self._conflicts())
 
@@ -77,7 +84,7 @@ class SessionSync:
         client = self.session.client
         return client is not None and client.retrier.connectivity.online
 
-    def _engine_for_session(self):
+    def _engine_for_session(self) -> SyncService | None:
         client = self.session.client
         with self._lock:
             if client is None:
@@ -86,7 +93,8 @@ class SessionSync:
                 from app.sync.engine import SyncService
                 from app.sync.local import StoreCache
 
-                self._engine = SyncService(client, StoreCache.on_executor(self.session.executor))
+                cache = StoreCache.on_executor(store_thread(self.session))
+                self._engine = SyncService(client, cache)
                 self._engine_client = client
             return self._engine
 
@@ -98,6 +106,6 @@ class SessionSync:
         if total:
             self._set(progress=min(1.0, done / total))
 
-    def _set(self, **changes) -> None:
+    def _set(self, **changes: Any) -> None:
         self._status = replace(self._status, **changes)
         self.changed.emit(self._status)

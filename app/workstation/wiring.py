@@ -7,17 +7,22 @@ key viewer, RAMQ and sync-status services are this package's other modules.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
 from app.workstation.charts import ChartReader
-from app.workstation.contracts import DemoUser, Services
+from app.workstation.contracts import DemoUser, Services, VirtualKeySwitch
 from app.workstation.key_viewer import KeyViewer
 from app.workstation.notes import ChartNotes
 from app.workstation.patients import PatientSearch
 from app.workstation.ramq import SessionRamq
 from app.workstation.session import Session
 from app.workstation.sync_status import SessionSync
+
+if TYPE_CHECKING:
+    from app.qhr.eligibility import Verdict
+    from app.settings import Settings
 
 
 def role_readable(profile: UserProfile) -> frozenset[DataClass]:
@@ -31,14 +36,14 @@ def role_readable(profile: UserProfile) -> frozenset[DataClass]:
 class QhrRules:
     """QhrService from app.qhr.eligibility (pure, cheap)."""
 
-    def eligibility(self, profile: UserProfile, key_plugged: bool):
+    def eligibility(self, profile: UserProfile, key_plugged: bool) -> Verdict:
         from app.qhr.eligibility import eligibility
 
         return eligibility(profile, key_plugged=key_plugged)
 
 
-def build_services(demo_users: Sequence[DemoUser] = (), settings=None,
-                   virtual_key=None) -> Services:
+def build_services(demo_users: Sequence[DemoUser] = (), settings: Settings | None = None,
+                   virtual_key: VirtualKeySwitch | None = None) -> Services:
     """`virtual_key`: the demo's (app.devices.virtual_key.VirtualKey), offered in the menu.
     The QHR key monitor reads the PC/SC service this process finds (PCSCLITE_CSOCK_NAME)."""
     session = Session(demo_users, settings)
