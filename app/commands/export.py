@@ -24,9 +24,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
+    from app.sync.client import FhirClient
     from app.workstation.session import Session
 
 ENTRY_HASH = "urn:clinicdesk:access-log-hash"  # app.sync.audit: a pushed entry's chain hash
@@ -53,7 +54,7 @@ def server_url(value: str) -> str:
         raise argparse.ArgumentTypeError(f"{err.text}\n{err.french}") from None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("export", help="a patient's data as a FHIR Bundle (access request)")
     add_common(parser)
     parser.add_argument("--output", required=True, type=Path, help="the JSON file to write")
@@ -88,10 +89,12 @@ def _run(args: argparse.Namespace, work: Callable[[Session, str], int]) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from app.store.export import export_bundle
+    from app.workstation.session import store_thread, user_of
 
     def work(session: Session, patient_id: str) -> int:
-        profile = session.profile
-        bundle = session.executor.call(lambda store: export_bundle(store, profile, patient_id))
+        profile = user_of(session)
+        bundle = store_thread(session).call(
+            lambda store: export_bundle(store, profile, patient_id))
         args.output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1),
                                encoding="utf-8")
         print(f"export: {bundle['total']} resources written")
@@ -99,7 +102,7 @@ def run_export(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
-def server_rows(client, patient_id: str) -> list[dict]:
+def server_rows(client: FhirClient, patient_id: str) -> list[dict[str, Any]]:
     """The server's AuditEvents about this patient, as report rows."""
     rows = []
     for page in client.pages("AuditEvent", {"patient": patient_id}):
@@ -108,7 +111,7 @@ def server_rows(client, patient_id: str) -> list[dict]:
     return rows
 
 
-def audit_row(event: dict) -> dict:
+def audit_row(event: dict[str, Any]) -> dict[str, Any]:
     """A report row from a server-side AuditEvent (BALP) or one a workstation pushed."""
     from app.core import fhir_systems
 
@@ -137,10 +140,12 @@ def audit_row(event: dict) -> dict:
 
 def run_report(args: argparse.Namespace) -> int:
     from app.store.export import access_report
+    from app.workstation.session import store_thread, user_of
 
     def work(session: Session, patient_id: str) -> int:
-        profile = session.profile
-        rows = session.executor.call(lambda store: access_report(store, profile, patient_id))
+        profile = user_of(session)
+        rows = store_thread(session).call(
+            lambda store: access_report(store, profile, patient_id))
         if session.client is not None:  # entries this workstation pushed are listed once
             local = {r["entry_hash"] for r in rows}
             rows += [r for r in server_rows(session.client, patient_id)
@@ -151,7 +156,7 @@ def run_report(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
-def format_rows(rows: list[dict], kind: str) -> str:
+def format_rows(rows: list[dict[str, Any]], kind: str) -> str:
     if kind == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     out = io.StringIO()

@@ -29,7 +29,7 @@ Instead, run one of:
 or start the demo from a desktop session (or with `ssh -X`)."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="reference server + synthetic patients + the app")
     p.add_argument("--offscreen", action="store_true", help="render without a display")
     p.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window as PNG")
