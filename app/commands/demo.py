@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.devices.virtual_key import VirtualKey
     from server.processes import ServerProcess
     from server.seed.staff import DemoAccount
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 class Demo:
     server_url: str
     accounts: tuple[DemoAccount, ...]  # the staff the server was seeded with
-    virtual_key: object | None  # app.devices.virtual_key.VirtualKey, None without pcscd/vpcd
+    virtual_key: VirtualKey | None  # None without pcscd/vpcd
 
 
 @contextmanager

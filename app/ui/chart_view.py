@@ -160,7 +160,9 @@ class ChartView(Retranslatable, QWidget):
 
     def show_section(self, index: int) -> None:
         self.nav.setCurrentRow(index)
-        self.stack.currentWidget().setFocus()
+        current = self.stack.currentWidget()
+        if current is not None:
+            current.setFocus()
 
     def retranslate(self) -> None:
         for i, title in enumerate(self._titles):

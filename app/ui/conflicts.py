@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -19,12 +20,12 @@ from PySide6.QtWidgets import (
 
 from app.ui.op import Op
 from app.ui.widgets import Retranslatable, mark_data, named, on_gui_thread
-from app.workstation.contracts import Conflict, SyncService, SyncStatus
+from app.workstation.contracts import Conflict, Resource, SyncService, SyncStatus
 
 SKIP = {"meta", "text"}  # bookkeeping, not what the person changed
 
 
-def flatten(resource: dict | None, prefix: str = "") -> dict[str, str]:
+def flatten(resource: Resource | list[Any] | None, prefix: str = "") -> dict[str, str]:
     """`{"code": {"text": "x"}}` → `{"code.text": "x"}`: one readable line per value."""
     if resource is None:
         return {}
@@ -41,7 +42,7 @@ def flatten(resource: dict | None, prefix: str = "") -> dict[str, str]:
     return lines
 
 
-def side_by_side(local: dict | None, server: dict | None) -> tuple[str, str, set[str]]:
+def side_by_side(local: Resource | None, server: Resource | None) -> tuple[str, str, set[str]]:
     """The two versions as aligned text, and the fields that differ."""
     ours, theirs = flatten(local), flatten(server)
     keys = sorted(set(ours) | set(theirs))

@@ -27,6 +27,12 @@ INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.
                 QEvent.Type.Wheel}
 
 
+
+def _application() -> QCoreApplication:
+    app = QApplication.instance()
+    assert app is not None, "the idle watch runs in the application"
+    return app
+
 class IdleWatcher(QObject):
     idle = Signal()
 
@@ -36,7 +42,7 @@ class IdleWatcher(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(int(minutes * 60_000))
         self.timer.timeout.connect(self.idle)
-        QApplication.instance().installEventFilter(self)
+        _application().installEventFilter(self)
         self.timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
@@ -46,7 +52,7 @@ class IdleWatcher(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        QApplication.instance().removeEventFilter(self)
+        _application().removeEventFilter(self)
 
 
 class PasswordWait(QObject):

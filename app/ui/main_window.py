@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -20,7 +23,18 @@ from app.ui.qhr_panel import QhrPanel
 from app.ui.search_panel import OPENING, SearchPanel
 from app.ui.status import StatusBar
 from app.ui.widgets import Retranslatable, data_label, named, on_gui_thread, profession_name
-from app.workstation.contracts import Chart, KeyState, Services, SignedIn, SyncStatus
+from app.workstation.contracts import (
+    Chart,
+    KeyState,
+    QhrEligibility,
+    Services,
+    SignedIn,
+    SyncStatus,
+    Unsubscribe,
+)
+
+if TYPE_CHECKING:
+    from app.ui.note_editor import NoteEditor
 
 SYNC_EVERY_MS = 5 * 60_000
 
@@ -33,8 +47,10 @@ class MainWindow(Retranslatable, QMainWindow):
         self.setObjectName("MainWindow")
         self.services, self.session, self.settings = services, session, settings
         self.readable: frozenset[DataClass] = services.charts.readable(session.profile)
-        self._unsubscribe: list = []
+        self._unsubscribe: list[Unsubscribe] = []
         self._syncing = False
+        self.chart_patient: str | None = None  # the id of the chart open
+        self.note_editor: NoteEditor | None = None
         self._build()
         self._build_actions()
         self._connect_services()
@@ -81,7 +97,8 @@ class MainWindow(Retranslatable, QMainWindow):
         bar = self.menuBar()
         self.menus = {k: bar.addMenu("") for k in ("file", "patient", "tools")}
         self.actions_: dict[str, QAction] = {}
-        specs = [
+        specs: list[tuple[str, str, QKeySequence | QKeySequence.StandardKey,
+                          Callable[[], object]]] = [
             ("find", "patient", QKeySequence.StandardKey.Find, self.focus_search),
             ("close_chart", "patient", QKeySequence("Ctrl+W"), self.close_chart),
             ("new_note", "patient", QKeySequence("Ctrl+N"), self.new_note),
@@ -163,7 +180,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.chart_patient = None
         if "new_note" in self.actions_:
             self.actions_["new_note"].setEnabled(False)
-            if getattr(self, "note_editor", None) is not None:
+            if self.note_editor is not None:
                 self.note_editor.reject()  # its draft stays for the next time
         self.qhr_panel.set_patient(None)
         self.center.setCurrentWidget(self.placeholder)
@@ -193,7 +210,7 @@ class MainWindow(Retranslatable, QMainWindow):
         else:
             self.status.set_sync(SyncStatus(online=self.session.online))
 
-    def _eligibility(self, key: KeyState):
+    def _eligibility(self, key: KeyState) -> QhrEligibility | None:
         qhr = self.services.qhr
         plugged = key != KeyState.ABSENT
         return qhr.eligibility(self.session.profile, plugged) if qhr else None
@@ -211,7 +228,7 @@ class MainWindow(Retranslatable, QMainWindow):
             Op(self, self.services.sync.sync_now).on_success(self._synced).on_failure(
                 self._synced).on_cancelled(lambda: self._synced(None)).start()
 
-    def _synced(self, _result) -> None:
+    def _synced(self, _result: object) -> None:
         self._syncing = False
 
     def lock(self) -> None:
@@ -310,6 +327,6 @@ class MainWindow(Retranslatable, QMainWindow):
             unsubscribe()
         self._unsubscribe.clear()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._teardown()
         super().closeEvent(event)

@@ -10,7 +10,15 @@ one is called the last."""
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.text import Text
 from app.ui.i18n import translate
@@ -86,9 +94,7 @@ class PinDialog(Retranslatable, QDialog):
         self.answered.emit(pin)
 
 
-def key_prompt(parent: QWidget | None):
-    from PySide6.QtWidgets import QMessageBox
-
+def key_prompt(parent: QWidget | None) -> QMessageBox:
     box = QMessageBox(parent)
     box.setObjectName("KeyPrompt")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

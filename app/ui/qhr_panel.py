@@ -7,6 +7,8 @@ emptied at once and the panel says why."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -14,7 +16,16 @@ from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import translate
 from app.ui.op import Op, user_message
 from app.ui.widgets import Retranslatable, data_label, named
-from app.workstation.contracts import KeyState, PatientSummary, QhrEligibility, QhrViewer
+from app.workstation.contracts import (
+    KeyState,
+    PatientSummary,
+    QhrData,
+    QhrEligibility,
+    QhrViewer,
+)
+
+if TYPE_CHECKING:
+    from app.ui.qhr_tabs import QhrTabs
 
 KEY_HINTS = {
     KeyState.ABSENT: QT_TRANSLATE_NOOP(
@@ -55,7 +66,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.key_state = KeyState.ABSENT
         self.cleared_reason: str | None = None
         self.patient: PatientSummary | None = None
-        self.tabs = None  # app.ui.qhr_tabs.QhrTabs, made for an eligible user's first data
+        self.tabs: QhrTabs | None = None  # made for an eligible user's first data
         self._generation = 0  # bumped at each clear: answers of an older one are dropped
         self._loading = self._opening = False
         self.layout_ = layout = QVBoxLayout(self)
@@ -195,16 +206,20 @@ class QhrPanel(Retranslatable, QWidget):
         Op(self, lambda cancel: viewer.view(patient.id, patient.nam, cancel)).on_success(
             lambda data: self._show(data, generation)).on_failure(self._failed).start()
 
-    def _show(self, data, generation: int) -> None:
+    def _show(self, data: QhrData, generation: int) -> None:
         if generation != self._generation or self.key_state != KeyState.SESSION_OPEN:
             return  # the session ended (or the patient changed) while reading: nothing shown
         self._loading = False
         if self.tabs is None:
             from app.ui.qhr_tabs import QhrTabs
 
-            self.tabs = QhrTabs(self)
-            self.tabs.currentChanged.connect(lambda _i: self.viewer and self.viewer.touch())
-            self.layout_.insertWidget(self.layout_.count() - 1, self.tabs, 1)
+            self.tabs = tabs = QhrTabs(self)
+            tabs.currentChanged.connect(self._touched)
+            self.layout_.insertWidget(self.layout_.count() - 1, tabs, 1)
         self.tabs.show_data(data)
         self._update_controls()
         self.data_shown.emit()
+
+    def _touched(self, _index: int) -> None:
+        if self.viewer:
+            self.viewer.touch()

@@ -5,6 +5,8 @@ the service and the server refuse everyone else anyway."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,6 +25,9 @@ from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
 from app.ui.widgets import Retranslatable, named
 from app.workstation.contracts import RamqDesk
+
+if TYPE_CHECKING:
+    from app.sync.ramq import ConfigView
 
 STATES = {
     "never": QT_TRANSLATE_NOOP("RamqAdmin", "No import yet."),
@@ -50,6 +55,11 @@ def tr_admin(source: str) -> str:
 
 class ProblemForm(Retranslatable, QWidget):
     """A form with a problem list under it."""
+
+    message: QLabel
+
+    def load(self) -> None:
+        """Fill the form from the server (the window calls it once, after building it)."""
 
     def _problems(self, err: BaseException) -> None:
         problems = getattr(err, "problems", None)
@@ -127,7 +137,7 @@ class ImportConfigForm(ProblemForm):
         Op(self, self.ramq.import_config).on_success(self._loaded).on_failure(
             self._problems).start()
 
-    def _loaded(self, view) -> None:
+    def _loaded(self, view: ConfigView) -> None:
         self.configured = view.config is not None
         for name, value in (view.config or {}).items():
             if name in self.edits:
@@ -147,7 +157,7 @@ class ImportConfigForm(ProblemForm):
         Op(self, lambda: self.ramq.save_import_config(config, first)).on_success(
             self._saved).on_failure(self._problems).start()
 
-    def _saved(self, view) -> None:
+    def _saved(self, view: ConfigView) -> None:
         for name in PASSWORD_FIELDS:
             self.edits[name].clear()  # sent to the server; never shown again
         self._loaded(view)
@@ -177,7 +187,7 @@ class ImportConfigForm(ProblemForm):
 
 
 def admin_screens(ramq: RamqDesk | None, profile: UserProfile,
-                  parent: QWidget | None = None) -> list[QWidget]:
+                  parent: QWidget | None = None) -> list[ProblemForm]:
     """The administrator's forms, or nothing for anyone else."""
     if ramq is None or not may_request(profile):
         return []

@@ -6,6 +6,7 @@ writes the access log; this panel only shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -14,14 +15,18 @@ from app.ui.op import Op, user_message
 from app.ui.widgets import Retranslatable, data_label, named
 from app.workstation.contracts import RamqDesk
 
+if TYPE_CHECKING:
+    from app.core.ramq import Eligibility, FamilyPhysician
+    from app.sync.ramq import Looked
+
 CTX = "RamqPanel"
 LOOKING = QT_TRANSLATE_NOOP(CTX, "Asking RAMQ…")
 
 
 @dataclass(frozen=True)
 class DeskAnswer:
-    physician: object  # app.sync.ramq.Looked[FamilyPhysician]
-    eligibility: object  # app.sync.ramq.Looked[Eligibility]
+    physician: Looked[FamilyPhysician]
+    eligibility: Looked[Eligibility]
 
 
 class RamqPanel(Retranslatable, QWidget):
@@ -100,9 +105,9 @@ class RamqPanel(Retranslatable, QWidget):
         shown = answer is not None
         for w in (*self.names.values(), *self.values.values(), self.registered):
             w.setVisible(shown)
-        self.as_of.setVisible(shown and (answer.physician.from_cache
-                                         or answer.eligibility.from_cache))
-        if not shown:
+        self.as_of.setVisible(answer is not None and (answer.physician.from_cache
+                                                      or answer.eligibility.from_cache))
+        if answer is None:
             return
         doc, ins = answer.physician.answer, answer.eligibility.answer
         self.registered.setText(self.tr("Registered with a family physician.") if doc.registered

@@ -70,8 +70,8 @@ class AccountRequestForm(ProblemForm):
         self.requests = named(QLabel(self), "requests")
         self.requests.setWordWrap(True)
         self.records: list[RequestRecord] = []
-        for w in (self.send, self.message, self.requests):
-            box.addWidget(w)
+        for part in (self.send, self.message, self.requests):
+            box.addWidget(part)
         self.send.clicked.connect(self.submit)
         self.retranslate()
 

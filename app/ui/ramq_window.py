@@ -50,7 +50,7 @@ def offered(ramq: RamqDesk | None, profile: UserProfile) -> bool:
 
 def ramq_window(ramq: RamqDesk | None, profile: UserProfile,
                 parent: QWidget | None = None) -> RamqWindow | None:
-    if not offered(ramq, profile):
+    if ramq is None or not offered(ramq, profile):
         return None
     window = RamqWindow(ramq, profile, parent)
     return window if window.tabs.count() else None

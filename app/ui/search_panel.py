@@ -5,6 +5,7 @@ operation and never lists patients without a search."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
@@ -53,7 +54,8 @@ class SearchPanel(Retranslatable, QWidget):
         self._render_hint()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+        if (watched is self.search and isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress
                 and event.key() == Qt.Key.Key_Down and self.results.count()):
             self.results.setFocus()  # Down from the box goes to the results
             return True

@@ -24,8 +24,10 @@ from app.ui.i18n import current_language, set_language
 from app.ui.widgets import Retranslatable, mark_data, named, profession_name
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QListWidgetItem
+    from PySide6.QtGui import QShowEvent
+    from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
+    from app.ui.op import Op
     from app.workstation.contracts import DemoUser, SessionService, SignedIn
 
 PROBE_DELAY_MS = 150
@@ -43,7 +45,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._session, self._settings = session, settings
         self._message: tuple[str, str] | None = None  # (kind, text already translated)
         self._offline = False
-        self._op = None  # app.ui.op.Op (imported on first use: start-up time)
+        self._op: Op | None = None  # imported on first use: start-up time
         self._shown = False
         self._error = ""  # the last failure's text, shown above the wait after wrong passwords
         self._build()
@@ -62,7 +64,7 @@ class SignInWindow(Retranslatable, QWidget):
         first.setFocus()
         self._probe_pending = bool(settings.server_url)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self._shown = True  # polished: a new message kind needs polish() from now on
         if self._probe_pending:  # after the first paint: start-up time is the window's
@@ -139,7 +141,7 @@ class SignInWindow(Retranslatable, QWidget):
         self.demo_box = box  # the demo list is only built when there are demo users
         self.demo_title = named(QLabel(card), "demo_title")
         box.addWidget(self.demo_title)
-        self.demo_list = None
+        self.demo_list: QListWidget | None = None
         lang_row = QHBoxLayout()
         self.language_label = QLabel(card)
         self.language = named(QComboBox(card), "language")
@@ -186,9 +188,10 @@ class SignInWindow(Retranslatable, QWidget):
             return self._say("error", missing[0][1], missing[0][0])
         if self.wait.active:  # Enter during the wait (the button is disabled)
             return None
-        server = self._refused(server)
-        if server is None:  # not https: refused here, before anything is sent
+        checked = self._refused(server)
+        if checked is None:  # not https: refused here, before anything is sent
             return None
+        server = checked
         from app.ui.op import Op
 
         self._set_busy(True)
@@ -286,17 +289,16 @@ class SignInWindow(Retranslatable, QWidget):
         from PySide6.QtCore import Qt  # not at the top: the Qt namespace's enums cost ~12 ms
         from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
-        self.demo_list = mark_data(QListWidget(self))
-        self.demo_list.setObjectName("demo_users")
-        self.demo_list.itemActivated.connect(self._pick_demo_user)
-        self.demo_list.itemClicked.connect(self._pick_demo_user)
+        self.demo_list = demo_list = named(mark_data(QListWidget(self)), "demo_users")
+        demo_list.itemActivated.connect(self._pick_demo_user)
+        demo_list.itemClicked.connect(self._pick_demo_user)
         index = self.demo_box.indexOf(self.demo_title) + 1
-        self.demo_box.insertWidget(index, self.demo_list)
+        self.demo_box.insertWidget(index, demo_list)
         for user in users:
             item = QListWidgetItem(f"{user.username} — {user.display_name} "
                                    f"({profession_name(user.profession)})")
             item.setData(Qt.ItemDataRole.UserRole, user)
-            self.demo_list.addItem(item)
+            demo_list.addItem(item)
 
     def _pick_demo_user(self, item: QListWidgetItem) -> None:
         from PySide6.QtCore import Qt

@@ -53,7 +53,8 @@ class StatusBar(Retranslatable, QStatusBar):
         self.progress.setVisible(s.progress is not None)
         self.progress.setValue(int((s.progress or 0) * 100))
         if s.last_sync:
-            when = QLocale().toString(s.last_sync, QLocale.FormatType.ShortFormat)
+            when = QLocale().toString(s.last_sync,  # type: ignore[call-overload]  # a datetime
+                                      QLocale.FormatType.ShortFormat)  # is a QDateTime
             self.last_sync.setText(self.tr("Last sync: {when}").format(when=when))
         else:
             self.last_sync.setText(self.tr("Not synced yet"))

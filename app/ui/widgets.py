@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from app.core.text import QT_TRANSLATE_NOOP
 
 Q = TypeVar("Q", bound=QObject)
+W = TypeVar("W", bound=QWidget)
 
 PROFESSIONS = {  # app.core.profiles.Profession values → names shown
     "physician": QT_TRANSLATE_NOOP("profession", "Physician"),
@@ -32,7 +33,7 @@ def profession_name(value: str) -> str:
     return QCoreApplication.translate("profession", source) if source else value
 
 
-def mark_data(widget: QWidget) -> QWidget:
+def mark_data(widget: W) -> W:
     widget.setProperty(DATA, True)
     return widget
 

@@ -21,6 +21,7 @@ from app.core.profiles import UserProfile
 from app.core.text import Text
 from app.qhr.views import ImagingReport as ImagingReport  # what the QHR viewer shows
 from app.qhr.views import LabTrend as LabTrend
+from app.qhr.views import Point as Point
 from app.qhr.views import QhrData as QhrData
 
 if TYPE_CHECKING:  # app.sync.ramq loads the HTTP stack: not before the first window paints
