@@ -27,7 +27,7 @@ from app.ui.widgets import Retranslatable, named
 from app.workstation.contracts import RamqDesk
 
 if TYPE_CHECKING:
-    from app.sync.ramq import ConfigView
+    from app.workstation.contracts import ConfigView
 
 STATES = {
     "never": QT_TRANSLATE_NOOP("RamqAdmin", "No import yet."),

@@ -17,7 +17,7 @@ from app.workstation.contracts import RamqDesk
 
 if TYPE_CHECKING:
     from app.core.ramq import Eligibility, FamilyPhysician
-    from app.sync.ramq import Looked
+    from app.workstation.contracts import Looked
 
 CTX = "RamqPanel"
 LOOKING = QT_TRANSLATE_NOOP(CTX, "Asking RAMQ…")

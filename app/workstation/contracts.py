@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # app.sync.ramq loads the HTTP stack: not before the first wi
     from app.core.account_request import AccountRequest, RequestRecord
     from app.core.ramq import Eligibility, FamilyPhysician, ImportConfig, ImportStatus
     from app.qhr.session import Interaction
-    from app.sync.ramq import ConfigView, Looked
+    from app.sync.ramq import ConfigView as ConfigView  # the RAMQ window's types
+    from app.sync.ramq import Looked as Looked
 
 Resource = dict[str, Any]  # a FHIR resource as JSON
 
