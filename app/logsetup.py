@@ -24,7 +24,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import Any, cast
 
 import platformdirs
 
@@ -52,7 +55,7 @@ QUERY_PARAM = re.compile(
     r"""|address-[a-z]+)=(?:'[^']*'|"[^"]*"|[^&\s"']+)""", re.IGNORECASE)
 PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?!\d)")
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
-_installed: logging.Handler | None = None
+_installed: RotatingFile | None = None
 
 
 class PatientData:
@@ -69,7 +72,7 @@ class PatientData:
     __repr__ = __str__
 
 
-def redact(text: str, values: list[str] = ()) -> str:
+def redact(text: str, values: Sequence[str] = ()) -> str:
     """`text` with every value of `values` (in its written, URL-encoded and JSON-escaped forms,
     any case), every NAM, FHIR patient field, patient search parameter and phone replaced."""
     forms = {f for v in values if v and len(v) > 1 for f in _forms(v)}
@@ -103,7 +106,7 @@ class RedactingFormatter(logging.Formatter):
         finally:
             record.exc_text = saved
 
-    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
         return exception_text(ei[1])
 
 
@@ -156,7 +159,8 @@ class RotatingFile(logging.FileHandler):
         return self.stream.tell() + len(self.format(record)) + 1 >= self.max_bytes
 
     def _rotate(self) -> None:
-        self.stream.close()
+        if self.stream is not None:
+            self.stream.close()
         self.stream = None
         base = self.baseFilename
         for n in range(self.backups - 1, 0, -1):  # .backups (the oldest) is replaced
@@ -231,7 +235,8 @@ def _catch_uncaught(crash_path: Path) -> None:
     if _crash_file is None:
         _faulthandler_was_on = faulthandler.is_enabled()
     sys.excepthook = _uncaught
-    threading.excepthook = lambda a: _uncaught(a.exc_type, a.exc_value, a.exc_traceback,
+    threading.excepthook = lambda a: _uncaught(a.exc_type, cast(BaseException, a.exc_value),
+                                               a.exc_traceback,
                                                a.thread.name if a.thread else "?")
     if _crash_file is None or _crash_file.name != str(crash_path):
         try:
@@ -259,7 +264,8 @@ def _release_uncaught() -> None:
         _crash_file = None
 
 
-def _uncaught(kind, value, tb, thread: str = "MainThread") -> None:
+def _uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None,
+              thread: str = "MainThread") -> None:
     import sys
 
     if issubclass(kind, KeyboardInterrupt):
@@ -276,7 +282,7 @@ _QT_LEVELS = {"QtDebugMsg": logging.DEBUG, "QtInfoMsg": logging.INFO,
               "QtFatalMsg": logging.CRITICAL, "QtSystemMsg": logging.ERROR}
 
 
-def qt_message(mode, context, message: str) -> None:
+def qt_message(mode: Any, context: Any, message: str) -> None:
     """A qInstallMessageHandler handler (app.ui.app installs it): Qt's warnings and worse go
     to the log, redacted like any line; its debug and info messages are dropped."""
     level = _QT_LEVELS.get(getattr(mode, "name", str(mode)).rsplit(".", 1)[-1], logging.ERROR)

@@ -74,7 +74,7 @@ class Settings:
     @property
     def idle_minutes(self) -> int:
         try:
-            return max(1, int(self._qs.value("idle_minutes", DEFAULT_IDLE_MINUTES)))
+            return max(1, int(str(self._qs.value("idle_minutes", DEFAULT_IDLE_MINUTES))))
         except (TypeError, ValueError):
             return DEFAULT_IDLE_MINUTES
 
@@ -83,7 +83,7 @@ class Settings:
         """Charts not opened for this many days leave the cache (app.store.retention)."""
         from app.store.retention import DEFAULT_DAYS
         try:
-            return max(0, int(self._qs.value("retention_days", DEFAULT_DAYS)))
+            return max(0, int(str(self._qs.value("retention_days", DEFAULT_DAYS))))
         except (TypeError, ValueError):
             return DEFAULT_DAYS
 

@@ -12,7 +12,7 @@ read all of it:
   before that open, the goal an absolute one for a workstation: the open adds ≤ 150 MiB (the
   worst open is reported; measured here: about 30 MiB over some 120 MiB).
 
-The chart is put in a real SQLCipher store; the open goes through the real FhirCharts (store
+The chart is put in a real SQLCipher store; the open goes through the real ChartReader (store
 thread, access policy, access-log entry) and the real ChartView, offscreen. The store needs a
 real keyring: without one, the figures are measured in a child process inside a private D-Bus
 session with an unlocked gnome-keyring (bench.keyring_session).
@@ -33,7 +33,7 @@ GOAL_MS, GOAL_GROWTH_MIB = 150.0, 150.0
 
 
 class _Session:
-    """What FhirCharts needs of a signed-in session: offline (cache only)."""
+    """What ChartReader needs of a signed-in session: offline (cache only)."""
 
     def __init__(self, executor, profile):
         self.executor, self.profile, self.client = executor, profile, None
@@ -53,7 +53,7 @@ def measure(runs: int) -> Measured:
     from app.store.keys import KdfParams
     from app.ui.app import create_application
     from app.ui.chart_view import ChartView
-    from app.ui.remote_data import FhirCharts
+    from app.workstation.charts import ChartReader
 
     app = create_application()  # as the app sets it up (style, font, GIL interval)
     chart = data.large_chart()
@@ -65,7 +65,7 @@ def measure(runs: int) -> Measured:
         executor.call(lambda store: store.put_resources(data.with_meta(chart)))
         # as if fetched from the server (its cursor): the cached consent applies, none = open
         executor.call(lambda store: store.apply_pull([], [], {f"chart:{patient_id}": "bench"}))
-        charts = FhirCharts(_Session(executor, profile))
+        charts = ChartReader(_Session(executor, profile))
         view = ChartView(charts.readable(profile))
         view.resize(1100, 700)
         view.show()

@@ -18,11 +18,15 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.store import Entry
 
 PASSWORD_ENV = "CLINICDESK_PASSWORD"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("audit", help="access log tools")
     audit_sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser(
@@ -73,7 +77,7 @@ def run_verify(args: argparse.Namespace) -> int:
     return 1 if not verdict.ok or online == 1 else online
 
 
-def _compare_online(args: argparse.Namespace, username: str, secret: str, entries: list,
+def _compare_online(args: argparse.Namespace, username: str, secret: str, entries: list[Entry],
                     acknowledged: set[int]) -> int:
     """0 the server agrees (or no server to ask), 1 mismatches, 2 `--server` unreachable."""
     server = args.server or _configured_server()

@@ -18,13 +18,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.demo.virtual_key import VirtualKey
+    from server.processes import ServerProcess
+    from server.seed.staff import DemoAccount
 
 
 @dataclass(frozen=True)
 class Demo:
     server_url: str
-    accounts: tuple  # server.seed.staff.Account: the staff the server was seeded with
-    virtual_key: object | None  # app.demo.virtual_key.VirtualKey, None without pcscd/vpcd
+    accounts: tuple[DemoAccount, ...]  # the staff the server was seeded with
+    virtual_key: VirtualKey | None  # None without pcscd/vpcd
 
 
 @contextmanager
@@ -56,7 +62,8 @@ def environment(patients: int, sign_in: str | None = None,
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def start_server(data: Path, patients: int, extra_args: tuple[str, ...] = ()):
+def start_server(data: Path, patients: int,
+                 extra_args: tuple[str, ...] = ()) -> ServerProcess:
     from server.processes import ServerProcess
 
     print(f"Starting the reference server with {patients} synthetic patients…", flush=True)

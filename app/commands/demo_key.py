@@ -13,17 +13,25 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.demo.test_pki import KeyMaterial
+    from app.demo.virtual_key import VirtualKey
+    from app.demo.vpcd_daemon import Pcscd
+    from server.seed.staff import DemoAccount
 
 KEY_OWNER = "1000001"  # Dre Tremblay: the key's identifier is her profile's
 
 
 class DemoKey:
-    def __init__(self, pcscd, key, material, owner: str):
+    def __init__(self, pcscd: Pcscd, key: VirtualKey, material: KeyMaterial, owner: str):
         self.pcscd, self.key, self.material, self.owner = pcscd, key, material, owner
 
     @property
     def ca_cert(self) -> Path:
-        return self.material.ca.cert_path
+        path: Path = self.material.ca.cert_path
+        return path
 
     @staticmethod
     def start(folder: Path, username: str | None) -> DemoKey | None:
@@ -36,8 +44,9 @@ class DemoKey:
             return None
         os.environ["CLINICDESK_DEMO"] = "1"  # lets the virtual key start (never in production)
         owner = key_owner(username)
-        material = load_material(folder / "key", owner.profile.qhr_key_id,
-                                 owner.profile.display_name)
+        key_id = owner.profile.qhr_key_id
+        assert key_id, "the demo key's owner has a QHR key id (server.seed.staff)"
+        material = load_material(folder / "key", key_id, owner.profile.display_name)
         pcscd = Pcscd(folder / "pcscd")
         use_socket(pcscd.socket_path)
         pcscd.start()
@@ -52,7 +61,7 @@ class DemoKey:
             self.pcscd.stop()
 
 
-def key_owner(username: str | None):
+def key_owner(username: str | None) -> DemoAccount:
     """The demo account whose key this is: the one signed in when it has a QHR key id."""
     from server.seed import staff
 

@@ -22,12 +22,13 @@ import csv
 import io
 import json
 import sys
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
-    from app.core.profiles import UserProfile
+    from app.sync.client import FhirClient
+    from app.workstation.session import Session
 
 REPORT_COLUMNS = ("at", "username", "information", "action", "workstation", "reason", "source")
 
@@ -51,69 +52,26 @@ def server_url(value: str) -> str:
         raise argparse.ArgumentTypeError(f"{err.text}\n{err.french}") from None
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("export", help="a patient's data as a FHIR Bundle (access request)")
     add_common(parser)
     parser.add_argument("--output", required=True, type=Path, help="the JSON file to write")
     parser.set_defaults(run=run_export)
 
 
-class Session:
-    def __init__(self, store, profile: UserProfile, client=None):
-        self.store, self.profile, self.client = store, profile, client
-
-
-@contextmanager
-def signed_in(args: argparse.Namespace):
+def _run(args: argparse.Namespace, work: Callable[[Session, str], int]) -> int:
+    """`work(session, patient_id)` signed in like the app (app.workstation.session)."""
     from app.commands.audit import password
-    from app.core.profiles import profile_from_json
-    from app.store.throttle import unlock  # Store.unlock, throttled like the sign-in
-
-    secret = password()
-    store = unlock(args.user, secret, path=args.store)
-    client = None
-    try:
-        if args.server:
-            from app.sync.client import FhirClient, Settings
-            client = FhirClient(Settings(server_url=args.server, username=store.username))
-            client.sign_in(secret)
-            profile = profile_from_json(client.me())
-        else:
-            from app.settings import Settings as Preferences
-            saved = Preferences().saved_profile(store.username)
-            if not saved:
-                raise SystemExit("no saved profile for this user: sign in online (--server)")
-            profile = profile_from_json(json.loads(saved))
-        yield Session(store, profile, client)
-    finally:
-        if client is not None:
-            client.close()
-        store.close()
-
-
-def find_patient(session: Session, nam: str) -> str | None:
-    """The patient's id; online, their chart is fetched into the store first."""
-    from app.core import fhir_systems
-
-    nam = nam.strip().upper()
-    if session.client is not None:
-        bundle = session.client.search("Patient", {"identifier": f"{fhir_systems.NAM}|{nam}"})
-        ids = [e["resource"]["id"] for e in bundle.get("entry") or ()]
-        if len(ids) == 1:
-            from app.sync.engine import SyncService
-            from app.sync.local import StoreCache
-            SyncService(session.client, StoreCache(session.store)).open_chart(ids[0])
-    found = session.store.find_by_nam(nam)
-    return found[0].patient_id if len(found) == 1 else None
-
-
-def _run(args: argparse.Namespace, work) -> int:
     from app.core.errors import UserFacingError
     from app.store import StoreError
     from app.sync.errors import SyncError
+    from app.workstation.patients import PatientSearch
+    from app.workstation.session import command_session
+
     try:
-        with signed_in(args) as session:
-            patient_id = find_patient(session, args.patient)
+        with command_session(args.user, password(), server=args.server,
+                             store_path=args.store) as session:
+            patient_id = PatientSearch(session).one_by_nam(args.patient)
             if patient_id is None:
                 print(f"{args.command}: no single patient with this NAM on this workstation",
                       file=sys.stderr)
@@ -129,9 +87,12 @@ def _run(args: argparse.Namespace, work) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from app.store.export import export_bundle
+    from app.workstation.session import store_thread, user_of
 
     def work(session: Session, patient_id: str) -> int:
-        bundle = export_bundle(session.store, session.profile, patient_id)
+        profile = user_of(session)
+        bundle = store_thread(session).call(
+            lambda store: export_bundle(store, profile, patient_id))
         args.output.write_text(json.dumps(bundle, ensure_ascii=False, indent=1),
                                encoding="utf-8")
         print(f"export: {bundle['total']} resources written")
@@ -139,7 +100,7 @@ def run_export(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
-def server_rows(client, patient_id: str) -> list[dict]:
+def server_rows(client: FhirClient, patient_id: str) -> list[dict[str, Any]]:
     """The server's AuditEvents about this patient, as report rows."""
     rows = []
     for page in client.pages("AuditEvent", {"patient": patient_id}):
@@ -148,7 +109,7 @@ def server_rows(client, patient_id: str) -> list[dict]:
     return rows
 
 
-def audit_row(event: dict) -> dict:
+def audit_row(event: dict[str, Any]) -> dict[str, Any]:
     """A report row from a server-side AuditEvent (BALP) or one a workstation pushed."""
     from app.core import fhir_systems
 
@@ -177,9 +138,12 @@ def audit_row(event: dict) -> dict:
 
 def run_report(args: argparse.Namespace) -> int:
     from app.store.export import access_report
+    from app.workstation.session import store_thread, user_of
 
     def work(session: Session, patient_id: str) -> int:
-        rows = access_report(session.store, session.profile, patient_id)
+        profile = user_of(session)
+        rows = store_thread(session).call(
+            lambda store: access_report(store, profile, patient_id))
         if session.client is not None:  # entries this workstation pushed are listed once
             local = {r["entry_hash"] for r in rows}
             rows += [r for r in server_rows(session.client, patient_id)
@@ -190,7 +154,7 @@ def run_report(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
-def format_rows(rows: list[dict], kind: str) -> str:
+def format_rows(rows: list[dict[str, Any]], kind: str) -> str:
     if kind == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     out = io.StringIO()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("key", help="QHR access key tools")
     key_sub = parser.add_subparsers(dest="key_command", metavar="ACTION", required=True)
     diag = key_sub.add_parser("diagnose", help="smart-card service, readers, cards, USB tokens")
@@ -21,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     diag.set_defaults(run=run_diagnose)
 
 
-def print_report(report: dict) -> None:
+def print_report(report: dict[str, Any]) -> None:
     print(f"Smart-card service: {report['service']} — {report['service_message']}")
     print(f"Readers: {', '.join(report['readers']) or 'none'}")
     for card in report["cards"]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from typing import Any
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("nam", help="health insurance number (NAM) tools")
     nam_sub = parser.add_subparsers(dest="nam_command", metavar="ACTION", required=True)
     check = nam_sub.add_parser("check", help="validate a NAM; exit 0 when valid, 1 when not")
@@ -17,14 +18,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.set_defaults(run=run_check)
 
 
-def check(raw: str, birthdate: date | None = None, sex: str | None = None) -> dict:
+def check(raw: str, birthdate: date | None = None, sex: str | None = None) -> dict[str, Any]:
     from app.core import nam as nam_rules  # here: every command's parser imports this module
 
     try:
         parsed = nam_rules.parse(raw)
     except nam_rules.NamError as err:
         return {"valid": False, "rule": err.rule.value, "reason": str(err.text)}
-    result: dict = {"valid": True, "birthdate": parsed.birthdate.isoformat(), "sex": parsed.sex}
+    result: dict[str, Any] = {"valid": True, "birthdate": parsed.birthdate.isoformat(),
+                              "sex": parsed.sex}
     found = nam_rules.mismatches(parsed, birthdate, sex)
     if found:
         result.update(valid=False, mismatch=sorted(found),

@@ -18,7 +18,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
     from app.commands.redact import Redactor
@@ -27,7 +27,7 @@ LOG_TAIL_BYTES = 4_000_000  # per file: the end of a long log is what support re
 DIAGNOSE_TIMEOUT_S = 20.0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("support-bundle",
                             help="collect versions, settings, key diagnosis and redacted logs")
     parser.add_argument("--output", type=Path, help="zip to write (default: ./clinicdesk-support-"
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_bundle(out: Path) -> dict:
+def write_bundle(out: Path) -> dict[str, Any]:
     """Write the zip at `out`; return what it holds (file names and redaction counts)."""
     import zipfile
 
@@ -124,7 +124,7 @@ def key_diagnose() -> str:
         from app.devices.diagnose import diagnose
     except ImportError as err:
         return _json({"unavailable": f"no key diagnosis in this build ({err})"})
-    result: dict = {}
+    result: dict[str, Any] = {}
 
     def call() -> None:
         try:

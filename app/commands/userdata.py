@@ -12,11 +12,12 @@ import argparse
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 CONFIRM = "--yes-remove-local-charts"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("user-data", help="where this user's files are; remove them")
     actions = parser.add_subparsers(dest="user_data_action", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="the folders and the stores in them (JSON)")
@@ -31,7 +32,7 @@ def stores(store_dir: Path) -> list[Path]:
     return sorted(store_dir.glob("*.db")) if store_dir.is_dir() else []
 
 
-def describe() -> dict:
+def describe() -> dict[str, Any]:
     from app import paths  # here: every command's parser imports this module
 
     where = paths.locations()
@@ -45,7 +46,7 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def remove_all() -> dict:
+def remove_all() -> dict[str, Any]:
     """Delete every store (files and keyring entries), the settings file, the logs and the
     password throttle's files (they name the app users who signed in here)."""
     from app import logsetup, paths

@@ -4,7 +4,7 @@ while it is needed (DOMAIN.md, "Privacy").
 - `purge_stale(store, days=30)`: every cached chart not opened for `days` days is removed. A
   chart is "opened" when the access log holds a read of it (`read` or `break-glass`, by this
   store's user); a chart cached but never opened counts as not opened. The app runs it at
-  sign-out (app.ui.remote.RemoteSession.sign_out; `days` is the `retention_days` setting).
+  sign-out (app.workstation.session.Session.sign_out; `days` is the `retention_days` setting).
 - `purge_all(store)`: sign-out with "remove the charts from this workstation".
 Purged rows are really gone: `Store.purge_patient` deletes with `secure_delete = ON` (freed
 pages are zeroed) and folds the WAL back with `wal_checkpoint(TRUNCATE)`. Access-log entries

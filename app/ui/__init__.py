@@ -1,13 +1,14 @@
 """The PySide6 desktop application: windows, dialogs, background operations, translations.
 
-The only layer that imports QtWidgets/QtGui. It never touches the store or the network itself:
-it calls the services of `app.ui.services` (plain protocols) on background operations
-(`app.ui.op.Op`); `app.ui.backend.build_services` wires the real ones (app.ui.remote,
-remote_data, remote_sync over app.sync and app.store); tests pass narrow fakes.
+The only layer that imports QtWidgets/QtGui, and every module here imports Qt. It never touches
+the store or the network itself: it calls the services of `app.workstation.contracts` (plain
+protocols) on background operations (`app.ui.op.Op`); `app.workstation.wiring.build_services`
+wires the real ones (app.workstation, over app.sync, app.qhr and app.store); tests pass narrow
+fakes.
 
 Modules: app (QApplication, Shell, main), signin, main_window, search_panel, chart_view,
 qhr_panel, status, lock (idle lock), settings_dialog (of app.settings), i18n, interaction (PIN
-and key prompts for worker threads), pin_dialog, widgets, op, services, backend, remote*.
+and key prompts for worker threads), pin_dialog, widgets, op, demo (the `clinicdesk demo` command).
 
 Adding a user-visible string: write it in English with `self.tr("…")` in a widget class, or
 `QT_TRANSLATE_NOOP("Context", "…")` where it is defined and `QCoreApplication.translate` /

@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFont
@@ -22,7 +22,9 @@ from app.settings import Settings
 from app.ui.i18n import set_language
 
 if TYPE_CHECKING:
-    from app.ui.services import Services, Session
+    from app.ui.main_window import MainWindow
+    from app.ui.signin import SignInWindow
+    from app.workstation.contracts import DemoUser, Services, SignedIn
 
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "styles" / "clinicdesk.qss"
 EXIT_AFTER_SHOW = "CLINICDESK_EXIT_AFTER_SHOW"  # benchmarks: quit once the first window painted
@@ -33,11 +35,12 @@ def create_application(argv: Sequence[str] = (), settings: Settings | None = Non
     # the GUI thread waited up to ~50 ms for its turn (bench.ui_sync: max lateness 50 → 35 ms,
     # the sync ~3 % longer).
     sys.setswitchinterval(0.001)
-    app = QApplication.instance()
-    if app is None:  # Fusion by argument: setStyle() would wrap the QStyle, ~4 ms of enums
-        app = QApplication(["clinicdesk", "-style", "Fusion", *argv])
-    else:
+    found = QApplication.instance()
+    if isinstance(found, QApplication):
+        app = found
         app.setStyle("Fusion")
+    else:  # Fusion by argument: setStyle() would wrap the QStyle, ~4 ms of enums
+        app = QApplication(["clinicdesk", "-style", "Fusion", *argv])
     from PySide6.QtCore import qInstallMessageHandler
 
     from app.logsetup import qt_message
@@ -77,16 +80,21 @@ class Shell(QObject):
     def __init__(self, services: Services | Callable[[], Services], settings: Settings):
         super().__init__()
         self.settings = settings
-        self._services, self._build = (None, services) if callable(services) else (services,
-                                                                                   None)
+        self._services: Services | None = None
+        self._build: Callable[[], Services] | None = None
+        if callable(services):
+            self._build = services
+        else:
+            self._services = services
         self._lock = threading.Lock()
-        self.signin = None
-        self.main = None
+        self.signin: SignInWindow | None = None
+        self.main: MainWindow | None = None
 
     @property
     def services(self) -> Services:
         with self._lock:  # the sign-in window's worker thread may be the first to ask
             if self._services is None:
+                assert self._build is not None
                 self._services = self._build()
             return self._services
 
@@ -95,29 +103,29 @@ class Shell(QObject):
         """The services if built already (never builds them)."""
         return self._services
 
-    def show_sign_in(self) -> QWidget:
+    def show_sign_in(self) -> SignInWindow:
         from app.ui.signin import SignInWindow
 
-        late = self._services is None
-        session = _LateSession(self) if late else self._services.session
-        self.signin = SignInWindow(session, self.settings)
-        self.signin.signed_in.connect(self.show_main)
-        self.signin.resize(1024, 720)
-        self.signin.show()
-        return self.signin
+        built = self._services
+        session = _LateSession(self) if built is None else built.session
+        self.signin = signin = SignInWindow(session, self.settings)
+        signin.signed_in.connect(self.show_main)
+        signin.resize(1024, 720)
+        signin.show()
+        return signin
 
-    def show_main(self, session: Session) -> QWidget:
+    def show_main(self, session: SignedIn) -> MainWindow:
         from app.ui.main_window import MainWindow
 
-        self.main = MainWindow(self.services, session, self.settings)
-        self.main.signed_out.connect(self.show_sign_in)
-        self.main.show()
+        self.main = main = MainWindow(self.services, session, self.settings)
+        main.signed_out.connect(self.show_sign_in)
+        main.show()
         freeze_long_lived()
         if self.signin:
             self.signin.close()
             self.signin.deleteLater()
             self.signin = None
-        return self.main
+        return main
 
 
 def freeze_long_lived() -> None:
@@ -136,11 +144,11 @@ class _LateSession:
     def __init__(self, shell: Shell):
         self._shell = shell
 
-    def demo_users(self) -> tuple:
+    def demo_users(self) -> tuple[DemoUser, ...]:
         built = self._shell.built
         return tuple(built.session.demo_users()) if built is not None else ()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._shell.services.session, name)
 
 
@@ -150,9 +158,6 @@ def run(services: Services | Callable[[], Services], settings: Settings | None =
     """Show the sign-in window and run the event loop; `quit_after` seconds (0: once painted);
     `auto_sign_in` (username, password) signs in at once (demo screenshots)."""
     settings = settings or Settings()
-    from app.devices.pkcs11_key import set_module_overrides
-
-    set_module_overrides(settings.pkcs11_modules())
     app = create_application(settings=settings)
     shell = Shell(services, settings)
     first = shell.show_sign_in()
@@ -187,7 +192,7 @@ def _close(services: Services | None) -> None:
             close()
 
 
-def _status_texts(main) -> str:
+def _status_texts(main: MainWindow | None) -> str:
     """What the main window's status bar says (server, sync, QHR key): no patient data."""
     if main is None:
         return ""
@@ -218,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
 
     def services() -> Services:  # at the sign-in window's first call (Shell)
-        from app.ui.backend import build_services
+        from app.workstation.wiring import build_services
 
         return build_services(settings=settings)
     return run(services, settings)

@@ -5,6 +5,8 @@ in the locale's format, out-of-range values in red) and its trend chart with the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.core.data_class import DataClass
 from app.ui.qhr_trend import TrendChart, day, reference_range, value_with_unit
 from app.ui.widgets import mark_data
+from app.workstation.contracts import ChartEntry, LabTrend
 
 ABNORMAL = QColor("#c62828")
 SECTION = "cd_section"
@@ -41,7 +44,7 @@ class LabsPage(QWidget):
         super().__init__(parent)
         self.setProperty(SECTION, DataClass.LABS.value)
         self.setObjectName(f"section_{DataClass.LABS.value}")
-        self.trends: list = []
+        self.trends: list[LabTrend] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -69,8 +72,8 @@ class LabsPage(QWidget):
         self.others.setHeaderLabels([self.tr("Date"), self.tr("Other results"),
                                      self.tr("Details")])
 
-    def set_other_results(self, entries) -> None:
-        """Laboratory results without a numeric value (app.ui.services.ChartEntry)."""
+    def set_other_results(self, entries: Sequence[ChartEntry]) -> None:
+        """Laboratory results without a numeric value (app.workstation.contracts.ChartEntry)."""
         from app.core.text import Text
         from app.ui.i18n import translate
 
@@ -81,7 +84,7 @@ class LabsPage(QWidget):
             self.others.addTopLevelItem(QTreeWidgetItem([when, title, entry.detail]))
         self.others.setVisible(bool(entries))
 
-    def set_trends(self, trends) -> None:
+    def set_trends(self, trends: Iterable[LabTrend]) -> None:
         self.clear()
         self.trends = [t for t in trends if t.points]
         for trend in self.trends:
@@ -91,13 +94,15 @@ class LabsPage(QWidget):
             if last.abnormal:
                 item.setForeground(1, ABNORMAL)
             self.tests.addTopLevelItem(item)
-        if self.trends:
-            self.tests.setCurrentItem(self.tests.topLevelItem(0))
+        first = self.tests.topLevelItem(0)
+        if first is not None:
+            self.tests.setCurrentItem(first)
 
     def select(self, loinc: str) -> None:
         for i, trend in enumerate(self.trends):
-            if trend.loinc == loinc:
-                self.tests.setCurrentItem(self.tests.topLevelItem(i))
+            item = self.tests.topLevelItem(i)
+            if trend.loinc == loinc and item is not None:
+                self.tests.setCurrentItem(item)
 
     def clear(self) -> None:
         self.trends = []
@@ -106,7 +111,8 @@ class LabsPage(QWidget):
         self.history.clear()
         self.trend.set_trend(None)
 
-    def _selected(self, current: QTreeWidgetItem | None, _previous=None) -> None:
+    def _selected(self, current: QTreeWidgetItem | None,
+                  _previous: QTreeWidgetItem | None = None) -> None:
         self.history.clear()
         index = self.tests.indexOfTopLevelItem(current) if current is not None else -1
         trend = self.trends[index] if 0 <= index < len(self.trends) else None

@@ -23,8 +23,8 @@ from app.core.data_class import DataClass
 from app.core.text import QT_TRANSLATE_NOOP, Text
 from app.ui.chart_labs import LabsPage
 from app.ui.i18n import translate
-from app.ui.services import Chart, ChartEntry
-from app.ui.widgets import Retranslatable, data_label, mark_data
+from app.ui.widgets import Retranslatable, data_label, mark_data, named
+from app.workstation.contracts import Chart, ChartEntry
 
 CTX = "ChartView"
 # (data class, tab title); the summary shows demographics and registration.
@@ -89,7 +89,7 @@ class SummaryPage(QWidget):
         self.registration = (EntryList(DataClass.REGISTRATION, self)
                              if DataClass.REGISTRATION in readable else None)
         if self.registration:
-            self.registration_title = QLabel(self, objectName="section_title")
+            self.registration_title = named(QLabel(self), "section_title")
             self.form.addRow(self.registration_title)
             self.form.addRow(self.registration)
 
@@ -160,7 +160,9 @@ class ChartView(Retranslatable, QWidget):
 
     def show_section(self, index: int) -> None:
         self.nav.setCurrentRow(index)
-        self.stack.currentWidget().setFocus()
+        current = self.stack.currentWidget()
+        if current is not None:
+            current.setFocus()
 
     def retranslate(self) -> None:
         for i, title in enumerate(self._titles):

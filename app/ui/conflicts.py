@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -18,13 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.op import Op
-from app.ui.services import Conflict, SyncService
-from app.ui.widgets import Retranslatable, mark_data
+from app.ui.widgets import Retranslatable, mark_data, named, on_gui_thread
+from app.workstation.contracts import Conflict, Resource, SyncService, SyncStatus
 
 SKIP = {"meta", "text"}  # bookkeeping, not what the person changed
 
 
-def flatten(resource: dict | None, prefix: str = "") -> dict[str, str]:
+def flatten(resource: Resource | list[Any] | None, prefix: str = "") -> dict[str, str]:
     """`{"code": {"text": "x"}}` → `{"code.text": "x"}`: one readable line per value."""
     if resource is None:
         return {}
@@ -41,7 +42,7 @@ def flatten(resource: dict | None, prefix: str = "") -> dict[str, str]:
     return lines
 
 
-def side_by_side(local: dict | None, server: dict | None) -> tuple[str, str, set[str]]:
+def side_by_side(local: Resource | None, server: Resource | None) -> tuple[str, str, set[str]]:
     """The two versions as aligned text, and the fields that differ."""
     ours, theirs = flatten(local), flatten(server)
     keys = sorted(set(ours) | set(theirs))
@@ -61,7 +62,7 @@ class ConflictDialog(Retranslatable, QDialog):
         self.sync = sync
         self.items: list[Conflict] = []
         layout = QVBoxLayout(self)
-        self.explain = QLabel(self, objectName="subtitle")
+        self.explain = named(QLabel(self), "subtitle")
         self.explain.setWordWrap(True)
         self.list = mark_data(QListWidget(self))
         self.list.setObjectName("conflicts")
@@ -77,8 +78,8 @@ class ConflictDialog(Retranslatable, QDialog):
             column.addWidget(pane)
             panes.addLayout(column)
         buttons = QHBoxLayout()
-        self.keep_local = QPushButton(self, objectName="keep_local")
-        self.keep_server = QPushButton(self, objectName="keep_server")
+        self.keep_local = named(QPushButton(self), "keep_local")
+        self.keep_server = named(QPushButton(self), "keep_server")
         for button in (self.keep_local, self.keep_server):
             button.setAutoDefault(False)  # Enter never settles a conflict by accident
         self.keep_local.clicked.connect(lambda: self._resolve(True))
@@ -92,6 +93,8 @@ class ConflictDialog(Retranslatable, QDialog):
         layout.addLayout(buttons)
         self.resize(960, 600)
         self.retranslate()
+        stop = sync.add_listener(on_gui_thread(self, self._status_changed))
+        self.finished.connect(lambda _code: stop())
         self.reload()
 
     def retranslate(self) -> None:
@@ -103,6 +106,11 @@ class ConflictDialog(Retranslatable, QDialog):
         self.server_title.setText(self.tr("The server's version"))
         self.keep_local.setText(self.tr("Keep mine"))
         self.keep_server.setText(self.tr("Keep the server's"))
+
+    def _status_changed(self, status: SyncStatus) -> None:
+        """A resolution or a sync round changed the number waiting: the list follows."""
+        if status.conflicts != len(self.items):
+            self.reload()
 
     def reload(self) -> None:
         Op(self, self.sync.conflicts).on_success(self._fill).start()
@@ -131,4 +139,4 @@ class ConflictDialog(Retranslatable, QDialog):
             return
         conflict_id = self.items[row].id
         Op(self, lambda: self.sync.resolve(conflict_id, keep_local)).on_success(
-            lambda _: (self.resolved.emit(), self.reload())).start()
+            lambda _: self.resolved.emit()).start()  # the list reloads on the sync status

@@ -29,7 +29,7 @@ Instead, run one of:
 or start the demo from a desktop session (or with `ssh -X`)."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="reference server + synthetic patients + the app")
     p.add_argument("--offscreen", action="store_true", help="render without a display")
     p.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window as PNG")
@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
 def open_app(demo: Demo, args: argparse.Namespace) -> int:
     from app.settings import Settings
     from app.ui.app import run as run_app
-    from app.ui.backend import build_services
-    from app.ui.services import DemoUser
+    from app.workstation.contracts import DemoUser
+    from app.workstation.wiring import build_services
 
     settings = Settings()
     settings.server_url = demo.server_url

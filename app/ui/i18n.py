@@ -36,13 +36,15 @@ def set_language(language: str) -> bool:
     ClinicDesk `.qm` file is missing (run resources/translations/build.py); English is shown."""
     global _current
     app = QCoreApplication.instance()
-    for old in _installed:
+    for old in _installed:  # installed: there was an application
+        assert app is not None
         app.removeTranslator(old)
     _installed.clear()
     _current = language
     QLocale.setDefault(QLocale(language))
     if language == "en":
         return True
+    assert app is not None, "translations are installed in the running application"
     found = _load(app, f"clinicdesk_{language}", TRANSLATIONS)
     if not found:
         log.warning("translation file for %s not built; showing English", language)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from app.core.errors import Cancelled
 from app.core.text import Text
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 POLL_S = 0.05  # how often a waiting worker looks at its cancel event
 Start = Callable[[Callable[[Any], None]], Any]
@@ -42,7 +45,9 @@ class GuiInteraction(QObject):
     def __init__(self, parent_window: QObject | None = None):
         super().__init__(None)
         self.window = parent_window
-        self.moveToThread(QCoreApplication.instance().thread())
+        app = QCoreApplication.instance()
+        assert app is not None, "the application runs"
+        self.moveToThread(app.thread())
         self._request.connect(self._run)
         self._abort.connect(self._close)
 
@@ -77,18 +82,19 @@ class GuiInteraction(QObject):
         """The PIN typed by the person; Cancelled when they close the dialog."""
         from app.ui.pin_dialog import PinDialog
 
-        def start(done: Callable[[Any], None]):
+        def start(done: Callable[[Any], None]) -> QWidget:
             dialog = PinDialog(self._parent(), reason, tries_left)
             dialog.answered.connect(lambda pin: done(pin if pin else Cancelled()))
             dialog.open()
             return dialog
-        return self.ask(start, cancel)
+        pin: str = self.ask(start, cancel)
+        return pin
 
     def prompt_insert_key(self, cancel: threading.Event | None = None) -> None:
         """Ask to plug the key in; returns when they confirm, Cancelled when they give up."""
         from app.ui.pin_dialog import key_prompt
 
-        def start(done: Callable[[Any], None]):
+        def start(done: Callable[[Any], None]) -> QWidget:
             from PySide6.QtWidgets import QMessageBox
 
             box = key_prompt(self._parent())
@@ -99,7 +105,7 @@ class GuiInteraction(QObject):
             return box
         self.ask(start, cancel)
 
-    def _parent(self):
+    def _parent(self) -> QWidget | None:
         from PySide6.QtWidgets import QWidget
 
         return self.window if isinstance(self.window, QWidget) else None

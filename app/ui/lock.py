@@ -19,13 +19,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.text import QT_TRANSLATE_NOOP
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
 
 WAIT_CTX = "PasswordWait"
 WAIT_TEXT = QT_TRANSLATE_NOOP(WAIT_CTX, "Too many wrong passwords: try again in {seconds} s.")
 INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                 QEvent.Type.Wheel}
 
+
+
+def _application() -> QCoreApplication:
+    app = QApplication.instance()
+    assert app is not None, "the idle watch runs in the application"
+    return app
 
 class IdleWatcher(QObject):
     idle = Signal()
@@ -36,7 +42,7 @@ class IdleWatcher(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(int(minutes * 60_000))
         self.timer.timeout.connect(self.idle)
-        QApplication.instance().installEventFilter(self)
+        _application().installEventFilter(self)
         self.timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
@@ -46,7 +52,7 @@ class IdleWatcher(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        QApplication.instance().removeEventFilter(self)
+        _application().removeEventFilter(self)
 
 
 class PasswordWait(QObject):
@@ -104,16 +110,16 @@ class LockPage(Retranslatable, QWidget):
         self.setObjectName("LockPage")
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        self.title = QLabel(self, objectName="title")
-        self.explain = QLabel(self, objectName="subtitle")
+        self.title = named(QLabel(self), "title")
+        self.explain = named(QLabel(self), "subtitle")
         self.explain.setWordWrap(True)
-        self.password = QLineEdit(self, objectName="lock_password")
+        self.password = named(QLineEdit(self), "lock_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setMaximumWidth(360)
-        self.message = QLabel(self, objectName="message")
+        self.message = named(QLabel(self), "message")
         self.message.setProperty("kind", "error")
-        self.unlock = QPushButton(self, objectName="unlock")
-        self.sign_out = QPushButton(self, objectName="lock_sign_out")
+        self.unlock = named(QPushButton(self), "unlock")
+        self.sign_out = named(QPushButton(self), "lock_sign_out")
         self.sign_out.setFlat(True)
         for w in (self.title, self.explain, self.password, self.message):
             outer.addWidget(w)

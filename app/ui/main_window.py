@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -18,30 +21,36 @@ from app.ui.lock import IdleWatcher, LockPage
 from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
 from app.ui.search_panel import OPENING, SearchPanel
-from app.ui.services import Chart, KeyState, Services, Session, SyncStatus
 from app.ui.status import StatusBar
-from app.ui.widgets import Retranslatable, data_label, profession_name
+from app.ui.widgets import Retranslatable, data_label, named, on_gui_thread, profession_name
+from app.workstation.contracts import (
+    Chart,
+    KeyState,
+    QhrEligibility,
+    Services,
+    SignedIn,
+    SyncStatus,
+    Unsubscribe,
+)
+
+if TYPE_CHECKING:
+    from app.ui.note_editor import NoteEditor
 
 SYNC_EVERY_MS = 5 * 60_000
-
-
-class _Relay(QObject):
-    """Listener calls from any thread → the GUI thread."""
-    key = Signal(object)
-    cleared = Signal(object)
-    sync = Signal(object)
 
 
 class MainWindow(Retranslatable, QMainWindow):
     signed_out = Signal()
 
-    def __init__(self, services: Services, session: Session, settings: Settings):
+    def __init__(self, services: Services, session: SignedIn, settings: Settings):
         super().__init__()
         self.setObjectName("MainWindow")
         self.services, self.session, self.settings = services, session, settings
         self.readable: frozenset[DataClass] = services.charts.readable(session.profile)
-        self._unsubscribe: list = []
+        self._unsubscribe: list[Unsubscribe] = []
         self._syncing = False
+        self.chart_patient: str | None = None  # the id of the chart open
+        self.note_editor: NoteEditor | None = None
         self._build()
         self._build_actions()
         self._connect_services()
@@ -66,7 +75,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.banner = left.banner
         left.open_requested.connect(self.open_chart)
         self.center = QStackedWidget(work)
-        self.placeholder = QLabel(self.center, objectName="placeholder")
+        self.placeholder = named(QLabel(self.center), "placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chart_view = ChartView(self.readable, self.center)
         self.center.addWidget(self.placeholder)
@@ -88,7 +97,8 @@ class MainWindow(Retranslatable, QMainWindow):
         bar = self.menuBar()
         self.menus = {k: bar.addMenu("") for k in ("file", "patient", "tools")}
         self.actions_: dict[str, QAction] = {}
-        specs = [
+        specs: list[tuple[str, str, QKeySequence | QKeySequence.StandardKey,
+                          Callable[[], object]]] = [
             ("find", "patient", QKeySequence.StandardKey.Find, self.focus_search),
             ("close_chart", "patient", QKeySequence("Ctrl+W"), self.close_chart),
             ("new_note", "patient", QKeySequence("Ctrl+N"), self.new_note),
@@ -170,7 +180,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.chart_patient = None
         if "new_note" in self.actions_:
             self.actions_["new_note"].setEnabled(False)
-            if getattr(self, "note_editor", None) is not None:
+            if self.note_editor is not None:
                 self.note_editor.reject()  # its draft stays for the next time
         self.qhr_panel.set_patient(None)
         self.center.setCurrentWidget(self.placeholder)
@@ -178,9 +188,6 @@ class MainWindow(Retranslatable, QMainWindow):
 
     # -- services, lock, settings ----------------------------------------------------------
     def _connect_services(self) -> None:
-        self.relay = _Relay(self)
-        self.relay.key.connect(self._key_changed)
-        self.relay.sync.connect(self.status.set_sync)
         keys, sync = self.services.keys, self.services.sync
         if self.services.viewer is not None:
             from app.ui.interaction import GuiInteraction
@@ -189,13 +196,12 @@ class MainWindow(Retranslatable, QMainWindow):
             self.services.viewer.begin(self.session.profile, self.interaction)
         if keys:
             self._key_changed(keys.state())
-            self._unsubscribe.append(keys.add_listener(self.relay.key.emit))
-            if hasattr(keys, "add_clear_listener"):  # app.qhr.service.SessionKeys
-                self.relay.cleared.connect(self.qhr_panel.clear)
-                self._unsubscribe.append(keys.add_clear_listener(self.relay.cleared.emit))
+            self._unsubscribe.append(keys.add_listener(on_gui_thread(self, self._key_changed)))
+            self._unsubscribe.append(keys.add_clear_listener(
+                on_gui_thread(self, self.qhr_panel.clear)))
         if sync:
             self.status.set_sync(sync.status())
-            self._unsubscribe.append(sync.add_listener(self.relay.sync.emit))
+            self._unsubscribe.append(sync.add_listener(on_gui_thread(self, self.status.set_sync)))
             self.sync_timer = QTimer(self)
             self.sync_timer.setInterval(SYNC_EVERY_MS)
             self.sync_timer.timeout.connect(self.sync_now)
@@ -204,7 +210,7 @@ class MainWindow(Retranslatable, QMainWindow):
         else:
             self.status.set_sync(SyncStatus(online=self.session.online))
 
-    def _eligibility(self, key: KeyState):
+    def _eligibility(self, key: KeyState) -> QhrEligibility | None:
         qhr = self.services.qhr
         plugged = key != KeyState.ABSENT
         return qhr.eligibility(self.session.profile, plugged) if qhr else None
@@ -222,7 +228,7 @@ class MainWindow(Retranslatable, QMainWindow):
             Op(self, self.services.sync.sync_now).on_success(self._synced).on_failure(
                 self._synced).on_cancelled(lambda: self._synced(None)).start()
 
-    def _synced(self, _result) -> None:
+    def _synced(self, _result: object) -> None:
         self._syncing = False
 
     def lock(self) -> None:
@@ -321,6 +327,6 @@ class MainWindow(Retranslatable, QMainWindow):
             unsubscribe()
         self._unsubscribe.clear()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self._teardown()
         super().closeEvent(event)

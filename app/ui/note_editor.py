@@ -6,6 +6,8 @@ closes without saving), so a crash loses at most the last second of typing."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -18,15 +20,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.op import Op, user_message
-from app.ui.widgets import Retranslatable, mark_data
+from app.ui.widgets import Retranslatable, mark_data, named
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+    from app.workstation.contracts import ChartEntry, NoteService
 
 
 class NoteEditor(Retranslatable, QDialog):
-    saved = Signal(object)  # app.ui.services.ChartEntry of the new note
+    saved = Signal(object)  # app.workstation.contracts.ChartEntry of the new note
 
     AUTOSAVE_MS = 800
 
-    def __init__(self, notes, patient_id: str, parent: QWidget | None = None,
+    def __init__(self, notes: NoteService, patient_id: str, parent: QWidget | None = None,
                  draft: str | None = None):
         super().__init__(parent)
         self.setObjectName("NoteEditor")
@@ -42,7 +48,7 @@ class NoteEditor(Retranslatable, QDialog):
         self._autosave.timeout.connect(self.save_draft)
         self.editor.textChanged.connect(self._autosave.start)
         self._saving = False
-        self.message = QLabel(self, objectName="note_message")
+        self.message = named(QLabel(self), "note_message")
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
@@ -51,8 +57,8 @@ class NoteEditor(Retranslatable, QDialog):
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence.StandardKey.Save, self).activated.connect(self.save)
         self.resize(640, 480)
         self.retranslate()
         self.editor.setFocus()
@@ -84,7 +90,7 @@ class NoteEditor(Retranslatable, QDialog):
         Op(self, lambda: self.notes.write(self.patient_id, body)).on_success(
             self._saved).on_failure(self._failed).start()
 
-    def _saved(self, entry) -> None:
+    def _saved(self, entry: ChartEntry) -> None:
         self.saved.emit(entry)
         self.accept()
 
@@ -94,17 +100,19 @@ class NoteEditor(Retranslatable, QDialog):
         self.message.setText(user_message(err))
 
 
-def open_for_chart(window, only_a_draft: bool = False) -> None:
+def open_for_chart(window: MainWindow, only_a_draft: bool = False) -> None:
     """From the main window: fetch the open chart's draft in the background, then show the
     editor with it (`only_a_draft`: only when there is one — the chart just opened)."""
     patient = getattr(window, "chart_patient", None)
     if patient:
-        Op(window, lambda: window.services.notes.draft(patient)).on_success(
+        notes = window.services.notes
+        assert notes is not None, "the action exists only with the note service"
+        Op(window, lambda: notes.draft(patient)).on_success(
             lambda draft: _show(window, patient, draft, only_a_draft)).on_failure(
             window.panel.show_error).start()
 
 
-def _show(window, patient: str, draft: str | None, only_a_draft: bool) -> None:
+def _show(window: MainWindow, patient: str, draft: str | None, only_a_draft: bool) -> None:
     from app.core.data_class import DataClass
 
     if patient != getattr(window, "chart_patient", None) or (only_a_draft and not draft):
@@ -113,7 +121,9 @@ def _show(window, patient: str, draft: str | None, only_a_draft: bool) -> None:
     if editor is not None and editor.isVisible():
         editor.activateWindow()
         return
-    window.note_editor = editor = NoteEditor(window.services.notes, patient, window, draft)
+    notes = window.services.notes
+    assert notes is not None, "the action exists only with the note service"
+    window.note_editor = editor = NoteEditor(notes, patient, window, draft)
     window.chart_view.show_data_class(DataClass.NOTES)
     editor.saved.connect(lambda entry: window.chart_view.add_entry(DataClass.NOTES, entry))
     editor.open()

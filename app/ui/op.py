@@ -61,7 +61,7 @@ def log_unexpected(err: BaseException) -> None:
               type(err).__module__, type(err).__qualname__, stack)
 
 
-def _accepts_cancel(fn: Callable) -> bool:
+def _accepts_cancel(fn: Callable[..., object]) -> bool:
     import inspect
 
     try:

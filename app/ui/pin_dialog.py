@@ -10,13 +10,20 @@ one is called the last."""
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.text import Text
-from app.devices.errors import PinFormatError
-from app.devices.piv import PIN_MAX, check_pin
 from app.ui.i18n import translate
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
+from app.workstation.key_viewer import PIN_MAX, PinFormatError, check_pin
 
 
 class PinDialog(Retranslatable, QDialog):
@@ -29,12 +36,12 @@ class PinDialog(Retranslatable, QDialog):
         self.reason, self.tries_left = reason, tries_left
         self.refused: Text | None = None  # the rule, when the typed PIN breaks it
         box = QVBoxLayout(self)
-        self.explain = QLabel(self, objectName="pin_explain")
+        self.explain = named(QLabel(self), "pin_explain")
         self.explain.setWordWrap(True)
-        self.warning = QLabel(self, objectName="message")
+        self.warning = named(QLabel(self), "message")
         self.warning.setWordWrap(True)
         self.warning.setProperty("kind", "error")
-        self.pin = QLineEdit(self, objectName="pin")
+        self.pin = named(QLineEdit(self), "pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(PIN_MAX + 8)  # longer than the rule: said, not silently cut
         self.pin.textEdited.connect(self._edited)
@@ -87,9 +94,7 @@ class PinDialog(Retranslatable, QDialog):
         self.answered.emit(pin)
 
 
-def key_prompt(parent: QWidget | None):
-    from PySide6.QtWidgets import QMessageBox
-
+def key_prompt(parent: QWidget | None) -> QMessageBox:
     box = QMessageBox(parent)
     box.setObjectName("KeyPrompt")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -7,14 +7,25 @@ emptied at once and the panel says why."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.i18n import translate
 from app.ui.op import Op, user_message
-from app.ui.services import Eligibility, KeyState, PatientSummary, QhrViewer
-from app.ui.widgets import Retranslatable, data_label
+from app.ui.widgets import Retranslatable, data_label, named
+from app.workstation.contracts import (
+    KeyState,
+    PatientSummary,
+    QhrData,
+    QhrEligibility,
+    QhrViewer,
+)
+
+if TYPE_CHECKING:
+    from app.ui.qhr_tabs import QhrTabs
 
 KEY_HINTS = {
     KeyState.ABSENT: QT_TRANSLATE_NOOP(
@@ -47,7 +58,7 @@ CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cle
 class QhrPanel(Retranslatable, QWidget):
     data_shown = Signal()  # a patient's QHR data is on screen (the window may give it room)
 
-    def __init__(self, eligibility: Eligibility | None, parent: QWidget | None = None,
+    def __init__(self, eligibility: QhrEligibility | None, parent: QWidget | None = None,
                  viewer: QhrViewer | None = None):
         super().__init__(parent)
         self.setObjectName("QhrPanel")
@@ -55,12 +66,12 @@ class QhrPanel(Retranslatable, QWidget):
         self.key_state = KeyState.ABSENT
         self.cleared_reason: str | None = None
         self.patient: PatientSummary | None = None
-        self.tabs = None  # app.ui.qhr_tabs.QhrTabs, made for an eligible user's first data
+        self.tabs: QhrTabs | None = None  # made for an eligible user's first data
         self._generation = 0  # bumped at each clear: answers of an older one are dropped
         self._loading = self._opening = False
         self.layout_ = layout = QVBoxLayout(self)
-        self.title = QLabel(self, objectName="qhr_title")
-        self.labels = {n: QLabel(self, objectName=f"qhr_{n}")
+        self.title = named(QLabel(self), "qhr_title")
+        self.labels = {n: named(QLabel(self), f"qhr_{n}")
                        for n in ("cleared", "verdict", "reasons", "key", "message")}
         for label in self.labels.values():
             label.setWordWrap(True)
@@ -68,7 +79,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.reasons, self.key_hint = self.labels["reasons"], self.labels["key"]
         self.message = self.labels["message"]
         self.message.setProperty("kind", "error")
-        self.open_button = QPushButton(self, objectName="qhr_open")
+        self.open_button = named(QPushButton(self), "qhr_open")
         self.open_button.clicked.connect(self.open_session)
         self.patient_label = data_label(self, "qhr_patient")
         for w in (self.title, self.cleared, self.verdict, self.reasons, self.key_hint,
@@ -128,7 +139,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.patient_label.setVisible(bool(shown))
 
     # -- what the main window tells ----------------------------------------------------------
-    def set_key_state(self, state: KeyState, eligibility: Eligibility | None) -> None:
+    def set_key_state(self, state: KeyState, eligibility: QhrEligibility | None) -> None:
         if state == KeyState.SESSION_OPEN:
             self.cleared_reason = None
         elif self.tabs is not None and not self.tabs.empty:
@@ -195,16 +206,20 @@ class QhrPanel(Retranslatable, QWidget):
         Op(self, lambda cancel: viewer.view(patient.id, patient.nam, cancel)).on_success(
             lambda data: self._show(data, generation)).on_failure(self._failed).start()
 
-    def _show(self, data, generation: int) -> None:
+    def _show(self, data: QhrData, generation: int) -> None:
         if generation != self._generation or self.key_state != KeyState.SESSION_OPEN:
             return  # the session ended (or the patient changed) while reading: nothing shown
         self._loading = False
         if self.tabs is None:
             from app.ui.qhr_tabs import QhrTabs
 
-            self.tabs = QhrTabs(self)
-            self.tabs.currentChanged.connect(lambda _i: self.viewer and self.viewer.touch())
-            self.layout_.insertWidget(self.layout_.count() - 1, self.tabs, 1)
+            self.tabs = tabs = QhrTabs(self)
+            tabs.currentChanged.connect(self._touched)
+            self.layout_.insertWidget(self.layout_.count() - 1, tabs, 1)
         self.tabs.show_data(data)
         self._update_controls()
         self.data_shown.emit()
+
+    def _touched(self, _index: int) -> None:
+        if self.viewer:
+            self.viewer.touch()

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qhr.views import ImagingReport, LabTrend, QhrData
 from app.ui.qhr_trend import TrendChart, day, number, reference_range, value_with_unit
 from app.ui.widgets import Retranslatable, mark_data
+from app.workstation.contracts import ImagingReport, LabTrend, QhrData
 
 ABNORMAL = QBrush(QColor("#c62828"))
 
@@ -83,8 +83,10 @@ class QhrTabs(Retranslatable, QTabWidget):
         self._fill_labs()
         self._fill_imaging()
         self._fill_medications(data)
-        self.labs.setCurrentItem(self.labs.topLevelItem(0))
-        self.imaging.setCurrentItem(self.imaging.topLevelItem(0))
+        for tree in (self.labs, self.imaging):
+            first = tree.topLevelItem(0)
+            if first is not None:
+                tree.setCurrentItem(first)
 
     def _fill_labs(self) -> None:
         bold = QFont(self.font())
@@ -128,12 +130,14 @@ class QhrTabs(Retranslatable, QTabWidget):
         bold.setBold(True)
         for i in range(self.medications.topLevelItemCount()):
             item = self.medications.topLevelItem(i)
+            assert item is not None
             active = bool(item.data(0, Qt.ItemDataRole.UserRole))
             item.setText(0, self.tr("Active") if active else self.tr("Stopped"))
             for column in range(item.columnCount()):
                 item.setFont(column, bold if active else self.font())
 
-    def _lab_selected(self, current: QTreeWidgetItem | None, _previous=None) -> None:
+    def _lab_selected(self, current: QTreeWidgetItem | None,
+                      _previous: QTreeWidgetItem | None = None) -> None:
         if current is None:
             self.trend.set_trend(None)
             return
@@ -141,7 +145,8 @@ class QhrTabs(Retranslatable, QTabWidget):
         index = self.labs.indexOfTopLevelItem(top)
         self.trend.set_trend(self._trends[index] if 0 <= index < len(self._trends) else None)
 
-    def _report_selected(self, current: QTreeWidgetItem | None, _previous=None) -> None:
+    def _report_selected(self, current: QTreeWidgetItem | None,
+                         _previous: QTreeWidgetItem | None = None) -> None:
         index = self.imaging.indexOfTopLevelItem(current) if current is not None else -1
         if not 0 <= index < len(self._reports):
             self.report.clear()

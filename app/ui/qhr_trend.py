@@ -4,11 +4,15 @@ the UI's locale (decimal comma in French). Plus the locale formatting the QHR vi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QDate, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.qhr.views import LabTrend
+from app.workstation.contracts import LabTrend, Point
+
+YOf = Callable[[float | None], float]
 
 INK, GRID, LINE = QColor("#334155"), QColor("#d5dbe3"), QColor("#1d5fa8")
 BAND, HIGH = QColor(46, 160, 67, 40), QColor("#c62828")
@@ -65,12 +69,13 @@ class TrendChart(QWidget):
         self.setAccessibleName(trend.label if trend else "")
         self.update()
 
-    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt override)
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("white"))
-        points = [p for p in (self.trend.points if self.trend else ()) if p.value is not None]
-        if not points:
+        trend = self.trend
+        points = [p for p in (trend.points if trend else ()) if p.value is not None]
+        if trend is None or not points:
             painter.end()
             return
         plot = QRectF(MARGIN_L, MARGIN_T, max(10, self.width() - MARGIN_L - MARGIN_R),
@@ -79,10 +84,10 @@ class TrendChart(QWidget):
         painter.setPen(INK)
         painter.drawText(QRectF(8, 4, self.width() - 16, MARGIN_T - 6),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         f"{self.trend.label} ({self.trend.unit})" if self.trend.unit
-                         else self.trend.label)
+                         f"{trend.label} ({trend.unit})" if trend.unit else trend.label)
 
-        def y_of(v: float) -> float:
+        def y_of(v: float | None) -> float:
+            assert v is not None  # only the points with a value are drawn
             return plot.bottom() - (v - lo) / (hi - lo) * plot.height()
 
         def x_of(i: int) -> float:
@@ -103,8 +108,8 @@ class TrendChart(QWidget):
         painter.end()
 
     @staticmethod
-    def _bounds(points) -> tuple[float, float]:
-        values = [p.value for p in points]
+    def _bounds(points: list[Point]) -> tuple[float, float]:
+        values = [p.value for p in points if p.value is not None]
         last = points[-1]
         values += [v for v in (last.low, last.high) if v is not None]
         lo, hi = min(values), max(values)
@@ -112,7 +117,7 @@ class TrendChart(QWidget):
         return lo - pad, hi + pad
 
     @staticmethod
-    def _band(painter: QPainter, plot: QRectF, last, y_of) -> None:
+    def _band(painter: QPainter, plot: QRectF, last: Point, y_of: YOf) -> None:
         if last.low is None and last.high is None:
             return
         top = y_of(last.high) if last.high is not None else plot.top()
@@ -120,7 +125,8 @@ class TrendChart(QWidget):
         painter.fillRect(QRectF(plot.left(), top, plot.width(), bottom - top), BAND)
 
     @staticmethod
-    def _axes(painter: QPainter, plot: QRectF, lo: float, hi: float, y_of, points) -> None:
+    def _axes(painter: QPainter, plot: QRectF, lo: float, hi: float, y_of: YOf,
+              points: list[Point]) -> None:
         painter.setPen(QPen(GRID, 1))
         painter.drawRect(plot)
         painter.setPen(INK)

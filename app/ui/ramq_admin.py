@@ -5,6 +5,8 @@ the service and the server refuse everyone else anyway."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,8 +23,11 @@ from app.core.profiles import UserProfile
 from app.core.ramq import ImportConfig, ImportStatus
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.services import RamqDesk
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
+from app.workstation.contracts import RamqDesk
+
+if TYPE_CHECKING:
+    from app.workstation.contracts import ConfigView
 
 STATES = {
     "never": QT_TRANSLATE_NOOP("RamqAdmin", "No import yet."),
@@ -51,6 +56,11 @@ def tr_admin(source: str) -> str:
 class ProblemForm(Retranslatable, QWidget):
     """A form with a problem list under it."""
 
+    message: QLabel
+
+    def load(self) -> None:
+        """Fill the form from the server (the window calls it once, after building it)."""
+
     def _problems(self, err: BaseException) -> None:
         problems = getattr(err, "problems", None)
         if problems:
@@ -72,21 +82,21 @@ class ImportConfigForm(ProblemForm):
         form = QFormLayout()
         self.labels: dict[str, QLabel] = {}
         self.edits: dict[str, QLineEdit] = {}
-        self.kind = QComboBox(self, objectName="import_type")
+        self.kind = named(QComboBox(self), "import_type")
         self.kind_label = QLabel(self)
         form.addRow(self.kind_label, self.kind)
         for name in CONFIG_FIELDS:
             self.labels[name] = QLabel(self)
-            self.edits[name] = QLineEdit(self, objectName=name)
+            self.edits[name] = named(QLineEdit(self), name)
             if name in PASSWORD_FIELDS:
                 self.edits[name].setEchoMode(QLineEdit.EchoMode.Password)
             form.addRow(self.labels[name], self.edits[name])
         box.addLayout(form)
-        self.save = QPushButton(self, objectName="save_config")
-        self.run = QPushButton(self, objectName="run_import")
-        self.state = QLabel(self, objectName="import_status")
+        self.save = named(QPushButton(self), "save_config")
+        self.run = named(QPushButton(self), "run_import")
+        self.state = named(QLabel(self), "import_status")
         self.state.setWordWrap(True)
-        self.message = QLabel(self, objectName="form_message")
+        self.message = named(QLabel(self), "form_message")
         self.message.setWordWrap(True)
         for w in (self.save, self.run, self.state, self.message):
             box.addWidget(w)
@@ -127,7 +137,7 @@ class ImportConfigForm(ProblemForm):
         Op(self, self.ramq.import_config).on_success(self._loaded).on_failure(
             self._problems).start()
 
-    def _loaded(self, view) -> None:
+    def _loaded(self, view: ConfigView) -> None:
         self.configured = view.config is not None
         for name, value in (view.config or {}).items():
             if name in self.edits:
@@ -147,7 +157,7 @@ class ImportConfigForm(ProblemForm):
         Op(self, lambda: self.ramq.save_import_config(config, first)).on_success(
             self._saved).on_failure(self._problems).start()
 
-    def _saved(self, view) -> None:
+    def _saved(self, view: ConfigView) -> None:
         for name in PASSWORD_FIELDS:
             self.edits[name].clear()  # sent to the server; never shown again
         self._loaded(view)
@@ -177,7 +187,7 @@ class ImportConfigForm(ProblemForm):
 
 
 def admin_screens(ramq: RamqDesk | None, profile: UserProfile,
-                  parent: QWidget | None = None) -> list[QWidget]:
+                  parent: QWidget | None = None) -> list[ProblemForm]:
     """The administrator's forms, or nothing for anyone else."""
     if ramq is None or not may_request(profile):
         return []

@@ -6,13 +6,18 @@ writes the access log; this panel only shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.services import RamqDesk
-from app.ui.widgets import Retranslatable, data_label
+from app.ui.widgets import Retranslatable, data_label, named
+from app.workstation.contracts import RamqDesk
+
+if TYPE_CHECKING:
+    from app.core.ramq import Eligibility, FamilyPhysician
+    from app.workstation.contracts import Looked
 
 CTX = "RamqPanel"
 LOOKING = QT_TRANSLATE_NOOP(CTX, "Asking RAMQ…")
@@ -20,8 +25,8 @@ LOOKING = QT_TRANSLATE_NOOP(CTX, "Asking RAMQ…")
 
 @dataclass(frozen=True)
 class DeskAnswer:
-    physician: object  # app.sync.ramq.Looked[FamilyPhysician]
-    eligibility: object  # app.sync.ramq.Looked[Eligibility]
+    physician: Looked[FamilyPhysician]
+    eligibility: Looked[Eligibility]
 
 
 class RamqPanel(Retranslatable, QWidget):
@@ -32,22 +37,22 @@ class RamqPanel(Retranslatable, QWidget):
         self.answer: DeskAnswer | None = None
         self.error = ""
         box = QVBoxLayout(self)
-        self.title = QLabel(self, objectName="ramq_title")
+        self.title = named(QLabel(self), "ramq_title")
         self.label = QLabel(self)
-        self.nam = QLineEdit(self, objectName="ramq_nam")
+        self.nam = named(QLineEdit(self), "ramq_nam")
         self.nam.setMaxLength(14)
         self.label.setBuddy(self.nam)
-        self.button = QPushButton(self, objectName="ramq_lookup")
+        self.button = named(QPushButton(self), "ramq_lookup")
         form = QFormLayout()
         self.names = {k: QLabel(self) for k in ("physician", "group", "since", "place", "fmg",
                                                  "insured")}
         self.values = {k: data_label(self, f"ramq_{k}") for k in self.names}
         for key, name in self.names.items():
             form.addRow(name, self.values[key])
-        self.registered = QLabel(self, objectName="ramq_registered")
-        self.as_of = QLabel(self, objectName="ramq_as_of")
+        self.registered = named(QLabel(self), "ramq_registered")
+        self.as_of = named(QLabel(self), "ramq_as_of")
         self.as_of.setWordWrap(True)
-        self.hint = QLabel(self, objectName="hint")
+        self.hint = named(QLabel(self), "hint")
         self.hint.setWordWrap(True)
         for w in (self.title, self.label, self.nam, self.button, self.registered):
             box.addWidget(w)
@@ -100,9 +105,9 @@ class RamqPanel(Retranslatable, QWidget):
         shown = answer is not None
         for w in (*self.names.values(), *self.values.values(), self.registered):
             w.setVisible(shown)
-        self.as_of.setVisible(shown and (answer.physician.from_cache
-                                         or answer.eligibility.from_cache))
-        if not shown:
+        self.as_of.setVisible(answer is not None and (answer.physician.from_cache
+                                                      or answer.eligibility.from_cache))
+        if answer is None:
             return
         doc, ins = answer.physician.answer, answer.eligibility.answer
         self.registered.setText(self.tr("Registered with a family physician.") if doc.registered

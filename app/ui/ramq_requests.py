@@ -20,8 +20,8 @@ from app.core.profiles import Profession, UserProfile
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op
 from app.ui.ramq_admin import ProblemForm, tr_admin
-from app.ui.services import RamqDesk
-from app.ui.widgets import PROFESSIONS, profession_name
+from app.ui.widgets import PROFESSIONS, named, profession_name
+from app.workstation.contracts import RamqDesk
 
 REQUEST_STATES = {
     "submitted": QT_TRANSLATE_NOOP("RamqAdmin", "submitted"),
@@ -42,20 +42,20 @@ class AccountRequestForm(ProblemForm):
         for name in ("first_name", "last_name", "email", "practice_number", "prescriber_number",
                      "reference_account", "reference_account_id", "billing"):
             self.labels[name] = QLabel(self)
-            self.edits[name] = QLineEdit(self, objectName=name)
+            self.edits[name] = named(QLineEdit(self), name)
             form.addRow(self.labels[name], self.edits[name])
-        self.had_account = QCheckBox(self, objectName="had_account")
-        self.administrative = QCheckBox(self, objectName="administrative")
-        self.occupation = QComboBox(self, objectName="occupation")
+        self.had_account = named(QCheckBox(self), "had_account")
+        self.administrative = named(QCheckBox(self), "administrative")
+        self.occupation = named(QComboBox(self), "occupation")
         self.occupation_label = QLabel(self)
         self.institutions = {i.id: QCheckBox(i.name, self) for i in profile.institutions}
-        self.primary = QComboBox(self, objectName="primary_institution")
+        self.primary = named(QComboBox(self), "primary_institution")
         for inst in profile.institutions:
             self.primary.addItem(inst.name, inst.id)
         self.primary_label = QLabel(self)
-        self.labs = QPlainTextEdit(self, objectName="lab_registrations")
+        self.labs = named(QPlainTextEdit(self), "lab_registrations")
         self.labs_label = QLabel(self)
-        self.comment = QPlainTextEdit(self, objectName="comment")
+        self.comment = named(QPlainTextEdit(self), "comment")
         self.comment_label = QLabel(self)
         form.addRow(self.occupation_label, self.occupation)
         for w in (self.had_account, self.administrative, *self.institutions.values()):
@@ -64,14 +64,14 @@ class AccountRequestForm(ProblemForm):
         form.addRow(self.labs_label, self.labs)
         form.addRow(self.comment_label, self.comment)
         box.addLayout(form)
-        self.send = QPushButton(self, objectName="send_request")
-        self.message = QLabel(self, objectName="form_message")
+        self.send = named(QPushButton(self), "send_request")
+        self.message = named(QLabel(self), "form_message")
         self.message.setWordWrap(True)
-        self.requests = QLabel(self, objectName="requests")
+        self.requests = named(QLabel(self), "requests")
         self.requests.setWordWrap(True)
         self.records: list[RequestRecord] = []
-        for w in (self.send, self.message, self.requests):
-            box.addWidget(w)
+        for part in (self.send, self.message, self.requests):
+            box.addWidget(part)
         self.send.clicked.connect(self.submit)
         self.retranslate()
 

@@ -13,8 +13,8 @@ from app.core.profiles import UserProfile
 from app.ui.ramq_admin import ImportConfigForm, admin_screens
 from app.ui.ramq_panel import RamqPanel
 from app.ui.ramq_requests import AccountRequestForm
-from app.ui.services import RamqDesk
 from app.ui.widgets import Retranslatable
+from app.workstation.contracts import RamqDesk
 
 
 class RamqWindow(Retranslatable, QDialog):
@@ -50,7 +50,7 @@ def offered(ramq: RamqDesk | None, profile: UserProfile) -> bool:
 
 def ramq_window(ramq: RamqDesk | None, profile: UserProfile,
                 parent: QWidget | None = None) -> RamqWindow | None:
-    if not offered(ramq, profile):
+    if ramq is None or not offered(ramq, profile):
         return None
     window = RamqWindow(ramq, profile, parent)
     return window if window.tabs.count() else None

@@ -5,12 +5,13 @@ operation and never lists patients without a search."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.ui.op import Op, user_message
-from app.ui.services import PatientService, PatientSummary
-from app.ui.widgets import Retranslatable, mark_data
+from app.ui.widgets import Retranslatable, mark_data, named
+from app.workstation.contracts import PatientService, PatientSummary
 
 SEARCHING = QT_TRANSLATE_NOOP("SearchPanel", "Searching…")
 NOTHING = QT_TRANSLATE_NOOP("SearchPanel", "No patient found.")
@@ -26,16 +27,16 @@ class SearchPanel(Retranslatable, QWidget):
         self.patients = patients
         self._note = ("", "")
         box = QVBoxLayout(self)
-        self.banner = QLabel(self, objectName="banner")
+        self.banner = named(QLabel(self), "banner")
         self.banner.setWordWrap(True)
         self.banner.setVisible(offline)
         self.label = QLabel(self)
-        self.search = QLineEdit(self, objectName="search")
+        self.search = named(QLineEdit(self), "search")
         self.search.setClearButtonEnabled(True)
         self.label.setBuddy(self.search)
         self.results = mark_data(QListWidget(self))
         self.results.setObjectName("results")
-        self.hint = QLabel(self, objectName="hint")
+        self.hint = named(QLabel(self), "hint")
         self.hint.setWordWrap(True)
         for w in (self.banner, self.label, self.search, self.results, self.hint):
             box.addWidget(w)
@@ -53,7 +54,8 @@ class SearchPanel(Retranslatable, QWidget):
         self._render_hint()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+        if (watched is self.search and isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress
                 and event.key() == Qt.Key.Key_Down and self.results.count()):
             self.results.setFocus()  # Down from the box goes to the results
             return True

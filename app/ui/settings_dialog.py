@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from app.settings import LANGUAGES, Settings
 from app.ui.i18n import current_language, set_language
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
 
 
 class SettingsDialog(Retranslatable, QDialog):
@@ -17,7 +17,7 @@ class SettingsDialog(Retranslatable, QDialog):
         self.settings = settings
         form = QFormLayout(self)
         self.language_label = QLabel(self)
-        self.language = QComboBox(self, objectName="language")
+        self.language = named(QComboBox(self), "language")
         for code in LANGUAGES:
             self.language.addItem("", code)
         self.language.setCurrentIndex(max(0, self.language.findData(current_language())))

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 from app.core.text import QT_TRANSLATE_NOOP
 from app.settings import LANGUAGES, Settings
 from app.ui.i18n import current_language, set_language
-from app.ui.widgets import Retranslatable, mark_data, profession_name
+from app.ui.widgets import Retranslatable, mark_data, named, profession_name
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QListWidgetItem
+    from PySide6.QtGui import QShowEvent
+    from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
-    from app.ui.services import DemoUser, Session, SessionService
+    from app.ui.op import Op
+    from app.workstation.contracts import DemoUser, SessionService, SignedIn
 
 PROBE_DELAY_MS = 150
 OFFLINE_NOTE = QT_TRANSLATE_NOOP(
@@ -35,7 +37,7 @@ OFFLINE_NOTE = QT_TRANSLATE_NOOP(
 
 
 class SignInWindow(Retranslatable, QWidget):
-    signed_in = Signal(object)  # Session
+    signed_in = Signal(object)  # SignedIn
 
     def __init__(self, session: SessionService, settings: Settings, *, demo_note: str = ""):
         super().__init__()
@@ -43,7 +45,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._session, self._settings = session, settings
         self._message: tuple[str, str] | None = None  # (kind, text already translated)
         self._offline = False
-        self._op = None  # app.ui.op.Op (imported on first use: start-up time)
+        self._op: Op | None = None  # imported on first use: start-up time
         self._shown = False
         self._error = ""  # the last failure's text, shown above the wait after wrong passwords
         self._build()
@@ -62,7 +64,7 @@ class SignInWindow(Retranslatable, QWidget):
         first.setFocus()
         self._probe_pending = bool(settings.server_url)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self._shown = True  # polished: a new message kind needs polish() from now on
         if self._probe_pending:  # after the first paint: start-up time is the window's
@@ -105,14 +107,14 @@ class SignInWindow(Retranslatable, QWidget):
         outer.addLayout(row)
         outer.addStretch(2)
         box = QVBoxLayout(card)
-        self.title = QLabel(card, objectName="title")
-        self.subtitle = QLabel(card, objectName="subtitle")
+        self.title = named(QLabel(card), "title")
+        self.subtitle = named(QLabel(card), "subtitle")
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
         self.form = QFormLayout()
-        self.server = QLineEdit(card, objectName="server")
-        self.username = QLineEdit(card, objectName="username")
-        self.password = QLineEdit(card, objectName="password")
+        self.server = named(QLineEdit(card), "server")
+        self.username = named(QLineEdit(card), "username")
+        self.password = named(QLineEdit(card), "password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.server_label, self.username_label, self.password_label = (
             QLabel(card), QLabel(card), QLabel(card))
@@ -120,14 +122,14 @@ class SignInWindow(Retranslatable, QWidget):
         self.form.addRow(self.username_label, self.username)
         self.form.addRow(self.password_label, self.password)
         box.addLayout(self.form)
-        self.message = QLabel(card, objectName="message")
+        self.message = named(QLabel(card), "message")
         self.message.setWordWrap(True)
         box.addWidget(self.message)
         buttons = QHBoxLayout()
-        self.change_server = QPushButton(card, objectName="change_server")
+        self.change_server = named(QPushButton(card), "change_server")
         self.change_server.setFlat(True)
         self.change_server.clicked.connect(lambda: self._show_server_field(True))
-        self.submit = QPushButton(card, objectName="submit")
+        self.submit = named(QPushButton(card), "submit")
         self.submit.setDefault(True)
         self.submit.clicked.connect(self.sign_in)
         buttons.addWidget(self.change_server)
@@ -137,12 +139,12 @@ class SignInWindow(Retranslatable, QWidget):
         for field in (self.server, self.username, self.password):
             field.returnPressed.connect(self.sign_in)
         self.demo_box = box  # the demo list is only built when there are demo users
-        self.demo_title = QLabel(card, objectName="demo_title")
+        self.demo_title = named(QLabel(card), "demo_title")
         box.addWidget(self.demo_title)
-        self.demo_list = None
+        self.demo_list: QListWidget | None = None
         lang_row = QHBoxLayout()
         self.language_label = QLabel(card)
-        self.language = QComboBox(card, objectName="language")
+        self.language = named(QComboBox(card), "language")
         for code in LANGUAGES:
             self.language.addItem("", code)
         self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
@@ -186,9 +188,10 @@ class SignInWindow(Retranslatable, QWidget):
             return self._say("error", missing[0][1], missing[0][0])
         if self.wait.active:  # Enter during the wait (the button is disabled)
             return None
-        server = self._refused(server)
-        if server is None:  # not https: refused here, before anything is sent
+        checked = self._refused(server)
+        if checked is None:  # not https: refused here, before anything is sent
             return None
+        server = checked
         from app.ui.op import Op
 
         self._set_busy(True)
@@ -197,7 +200,7 @@ class SignInWindow(Retranslatable, QWidget):
                     .on_success(self._done).on_failure(self._failed)
                     .on_cancelled(lambda: self._set_busy(False)).start())
 
-    def _done(self, session: Session) -> None:
+    def _done(self, session: SignedIn) -> None:
         self._set_busy(False)
         self._settings.server_url = session.server_url
         self._settings.last_username = session.profile.username
@@ -214,7 +217,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._render_message()
         wait_s = getattr(err, "wait_s", 0.0)  # remote.PasswordRefused, throttle.TooManyAttempts
         if wait_s > 0:
-            from app.store.throttle import TooManyAttempts  # loaded already by the sign-in
+            from app.workstation.session import TooManyAttempts  # loaded by the sign-in
 
             self._start_wait(wait_s, "" if isinstance(err, TooManyAttempts)
                              else user_message(err))
@@ -286,17 +289,16 @@ class SignInWindow(Retranslatable, QWidget):
         from PySide6.QtCore import Qt  # not at the top: the Qt namespace's enums cost ~12 ms
         from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
-        self.demo_list = mark_data(QListWidget(self))
-        self.demo_list.setObjectName("demo_users")
-        self.demo_list.itemActivated.connect(self._pick_demo_user)
-        self.demo_list.itemClicked.connect(self._pick_demo_user)
+        self.demo_list = demo_list = named(mark_data(QListWidget(self)), "demo_users")
+        demo_list.itemActivated.connect(self._pick_demo_user)
+        demo_list.itemClicked.connect(self._pick_demo_user)
         index = self.demo_box.indexOf(self.demo_title) + 1
-        self.demo_box.insertWidget(index, self.demo_list)
+        self.demo_box.insertWidget(index, demo_list)
         for user in users:
             item = QListWidgetItem(f"{user.username} — {user.display_name} "
                                    f"({profession_name(user.profession)})")
             item.setData(Qt.ItemDataRole.UserRole, user)
-            self.demo_list.addItem(item)
+            demo_list.addItem(item)
 
     def _pick_demo_user(self, item: QListWidgetItem) -> None:
         from PySide6.QtCore import Qt

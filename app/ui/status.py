@@ -6,8 +6,8 @@ from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
-from app.ui.services import KeyState, SyncStatus
-from app.ui.widgets import Retranslatable
+from app.ui.widgets import Retranslatable, named
+from app.workstation.contracts import KeyState, SyncStatus
 
 KEY_TEXTS = {
     KeyState.ABSENT: QT_TRANSLATE_NOOP("StatusBar", "QHR key: absent"),
@@ -25,14 +25,14 @@ class StatusBar(Retranslatable, QStatusBar):
         self.setObjectName("StatusBar")
         self.sync = SyncStatus(online=False)
         self.key: KeyState | None = None
-        self.server = QLabel(self, objectName="status_server")
-        self.progress = QProgressBar(self, objectName="status_progress")
+        self.server = named(QLabel(self), "status_server")
+        self.progress = named(QProgressBar(self), "status_progress")
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
-        self.last_sync = QLabel(self, objectName="status_last_sync")
-        self.conflicts = QLabel(self, objectName="status_conflicts")
-        self.key_label = QLabel(self, objectName="status_key")
+        self.last_sync = named(QLabel(self), "status_last_sync")
+        self.conflicts = named(QLabel(self), "status_conflicts")
+        self.key_label = named(QLabel(self), "status_key")
         for w in (self.server, self.progress, self.last_sync, self.conflicts, self.key_label):
             self.addPermanentWidget(w)
         self.retranslate()
@@ -53,7 +53,8 @@ class StatusBar(Retranslatable, QStatusBar):
         self.progress.setVisible(s.progress is not None)
         self.progress.setValue(int((s.progress or 0) * 100))
         if s.last_sync:
-            when = QLocale().toString(s.last_sync, QLocale.FormatType.ShortFormat)
+            when = QLocale().toString(s.last_sync,  # type: ignore[call-overload]  # a datetime
+                                      QLocale.FormatType.ShortFormat)  # is a QDateTime
             self.last_sync.setText(self.tr("Last sync: {when}").format(when=when))
         else:
             self.last_sync.setText(self.tr("Not synced yet"))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
+
+Q = TypeVar("Q", bound=QObject)
+W = TypeVar("W", bound=QWidget)
 
 PROFESSIONS = {  # app.core.profiles.Profession values → names shown
     "physician": QT_TRANSLATE_NOOP("profession", "Physician"),
@@ -27,7 +33,7 @@ def profession_name(value: str) -> str:
     return QCoreApplication.translate("profession", source) if source else value
 
 
-def mark_data(widget: QWidget) -> QWidget:
+def mark_data(widget: W) -> W:
     widget.setProperty(DATA, True)
     return widget
 
@@ -51,3 +57,22 @@ class Retranslatable:
 
     def retranslate(self) -> None:
         raise NotImplementedError
+
+
+class _Relay(QObject):
+    fired = Signal(object)
+
+
+def on_gui_thread(owner: QObject, slot: Callable[[Any], object]) -> Callable[[Any], None]:
+    """The Qt adapter of app.core.events: a listener that may be called from any thread and
+    calls `slot(value)` on the GUI thread (queued from another thread, at once from this one).
+    It lives as long as `owner`."""
+    relay = _Relay(owner)
+    relay.fired.connect(slot)
+    return relay.fired.emit
+
+
+def named(obj: Q, name: str) -> Q:
+    """`obj` with its object name set (the style sheet and the tests find widgets by it)."""
+    obj.setObjectName(name)
+    return obj

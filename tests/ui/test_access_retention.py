@@ -4,13 +4,13 @@ opened within the retention period (a setting), and sign-out with purge keeps no
 from __future__ import annotations
 
 from app.core.profiles import Profession
-from app.ui.remote import RemoteSession
-from app.ui.remote_data import FhirCharts
+from app.workstation.charts import ChartReader
+from app.workstation.session import Session
 from tests import access_matrix as m
 from tests.fixtures.access import MATRIX_PASSWORD
 
 
-def _cached(session: RemoteSession) -> list[str]:
+def _cached(session: Session) -> list[str]:
     return session.executor.call(lambda store: store.cached_patient_ids())
 
 
@@ -18,11 +18,11 @@ def test_sign_out_applies_retention_and_can_purge_everything(ui_settings, matrix
                                                              tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     doctor = m.username(Profession.PHYSICIAN, "own")
-    session = RemoteSession(settings=ui_settings)
+    session = Session(settings=ui_settings)
     try:
         session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
         for consent in ("open", "restricted"):
-            FhirCharts(session).open(m.patient_id(consent))
+            ChartReader(session).open(m.patient_id(consent))
         assert len(_cached(session)) == 2
         session.sign_out()  # both opened just now: kept for 30 days
         session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
@@ -32,7 +32,7 @@ def test_sign_out_applies_retention_and_can_purge_everything(ui_settings, matrix
         session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
         assert _cached(session) == []
         ui_settings.retention_days = 30
-        FhirCharts(session).open(m.patient_id("open"))
+        ChartReader(session).open(m.patient_id("open"))
         session.sign_out(purge_charts=True)
         session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)
         assert _cached(session) == []
@@ -51,10 +51,10 @@ def test_report_and_export_offline_use_the_saved_profile(ui_settings, matrix_ser
     monkeypatch.setenv("CLINICDESK_SETTINGS", str(ui_settings.path))
     monkeypatch.setenv("CLINICDESK_PASSWORD", MATRIX_PASSWORD)
     doctor = m.username(Profession.PHYSICIAN, "own")
-    session = RemoteSession(settings=ui_settings)
+    session = Session(settings=ui_settings)
     try:
         session.sign_in(matrix_server, doctor, MATRIX_PASSWORD)  # saves the profile
-        FhirCharts(session).open(m.patient_id("open"))
+        ChartReader(session).open(m.patient_id("open"))
     finally:
         session.sign_out()
     nam = matrix_nam(m.patient_id("open"))

@@ -6,7 +6,7 @@ from datetime import date
 from app.core.data_class import DataClass
 from app.qhr.views import lab_trends
 from app.ui.chart_view import ChartView
-from app.ui.services import Chart, PatientSummary
+from app.workstation.contracts import Chart, PatientSummary
 
 LOINC = "http://loinc.org"
 

@@ -6,7 +6,7 @@ import pytest
 from app.store import Store, StoreExecutor
 from app.store.outbox import OutboxChange
 from app.ui.conflicts import ConflictDialog, side_by_side
-from app.ui.remote_sync import SessionSync
+from app.workstation.sync_status import SessionSync
 
 SERVER = {"resourceType": "Condition", "id": "c1", "meta": {"versionId": "3"},
           "subject": {"reference": "Patient/p1"}, "code": {"text": "Hypertension"},

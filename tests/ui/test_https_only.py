@@ -76,7 +76,7 @@ def server(server_factory):
 
 @pytest.fixture
 def services(ui_settings, tmp_path, monkeypatch):
-    from app.ui.backend import build_services
+    from app.workstation.wiring import build_services
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     built = build_services(settings=ui_settings)

@@ -8,7 +8,7 @@ from app.core.data_class import DataClass
 from app.ui.chart_view import SECTION
 from app.ui.lock import IdleWatcher
 from app.ui.main_window import MainWindow
-from app.ui.services import KeyState, Session
+from app.workstation.contracts import KeyState, SignedIn
 from tests.fixtures.ui import PHYSICIAN, RECEPTIONIST, type_text
 
 CLINICAL = {c.value for c in DataClass if c.is_clinical}
@@ -18,7 +18,7 @@ CLINICAL = {c.value for c in DataClass if c.is_clinical}
 def open_window(qtbot, fake_services, ui_settings):
     def make(profile=PHYSICIAN, online=True):
         fake_services.session.user = profile.username
-        w = MainWindow(fake_services, Session(profile, "https://emr.test", online), ui_settings)
+        w = MainWindow(fake_services, SignedIn(profile, "https://emr.test", online), ui_settings)
         qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)

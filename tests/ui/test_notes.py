@@ -23,7 +23,7 @@ def server(server_factory):
 
 @pytest.fixture
 def services(ui_settings, tmp_path, monkeypatch):
-    from app.ui.backend import build_services
+    from app.workstation.wiring import build_services
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     built = build_services(settings=ui_settings)
@@ -116,7 +116,7 @@ class _RefusingNotes:
     def write(self, patient_id, body):
         from app.core.errors import UserFacingError
         from app.core.text import text
-        from app.ui.remote_notes import CTX, EMPTY
+        from app.workstation.notes import CTX, EMPTY
 
         raise UserFacingError(text(CTX, EMPTY))
 

@@ -79,8 +79,8 @@ def _session(qtbot, workstation: Path, server: str, patients: list[dict]) -> Pat
     """The scripted session; returns the support bundle's path."""
     from app.settings import Settings
     from app.ui.app import Shell, create_application
-    from app.ui.backend import build_services
     from app.ui.main_window import MainWindow
+    from app.workstation.wiring import build_services
 
     settings = Settings()
     settings.server_url = server
@@ -157,7 +157,7 @@ def _write_note(qtbot, main) -> None:
 
 
 def _qhr_viewer(qtbot, main) -> None:
-    from app.ui.services import KeyState
+    from app.workstation.contracts import KeyState
 
     panel = main.qhr_panel
     qtbot.waitUntil(lambda: panel.key_state == KeyState.PRESENT, timeout=WAIT)

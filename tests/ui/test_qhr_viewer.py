@@ -1,6 +1,6 @@
 """The QHR viewer for real: the reference server's QHR gateway (trusting the test CA), a private
 pcscd with the virtual key of the demo account, the user's store in the real Secret Service,
-the main window wired by app.ui.remote_qhr (KeyMonitor → QhrSession), the PIN typed in the
+the main window wired by app.workstation.key_viewer (KeyMonitor → QhrSession), the PIN typed in the
 dialog the GuiInteraction opens. Eligible (three tabs filled, locale formatting, screenshots in
 both languages, key removal clears at once) and not eligible (every reason, no data widget).
 The PIN, in both languages: a PIN outside the rules refused in the dialog (nothing sent), a
@@ -23,7 +23,7 @@ from app.devices.monitor import KeyMonitor, QueueListener
 from app.ui.i18n import set_language
 from app.ui.main_window import MainWindow
 from app.ui.pin_dialog import PinDialog
-from app.ui.services import KeyState, PatientSummary
+from app.workstation.contracts import KeyState, PatientSummary
 from server.seed import staff
 from tests.integration.qhr_helpers import patient_of
 from tests.integration.test_qhr_pin import BLOCKED, RULE_DIGITS, RULE_LENGTH, WRONG
@@ -45,21 +45,22 @@ def patient(seeded_charts) -> PatientSummary:
 @pytest.fixture
 def signed_in(qtbot, qhr_server, pcscd, ui_settings, tmp_path, monkeypatch):
     """signed_in(username) → the main window of that user, signed in online for real."""
-    from app.ui.backend import QhrRules
-    from app.ui.remote import RemoteSession
-    from app.ui.remote_data import FhirCharts, FhirPatients
-    from app.ui.remote_qhr import RemoteQhr
-    from app.ui.services import Services
+    from app.workstation.charts import ChartReader
+    from app.workstation.contracts import Services
+    from app.workstation.key_viewer import KeyViewer
+    from app.workstation.patients import PatientSearch
+    from app.workstation.session import Session
+    from app.workstation.wiring import QhrRules
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     made: list = []
 
     def sign_in(username: str, virtual_key=None) -> MainWindow:
-        remote = RemoteSession(settings=ui_settings)
+        remote = Session(settings=ui_settings)
         session = remote.sign_in(qhr_server, username, staff.by_username(username).password)
-        qhr = RemoteQhr(remote, lambda: KeyMonitor(wait_ms=500))
-        services = Services(session=remote, patients=FhirPatients(remote),
-                            charts=FhirCharts(remote), qhr=QhrRules(), keys=qhr, viewer=qhr,
+        qhr = KeyViewer(remote, lambda: KeyMonitor(wait_ms=500))
+        services = Services(session=remote, patients=PatientSearch(remote),
+                            charts=ChartReader(remote), qhr=QhrRules(), keys=qhr, viewer=qhr,
                             virtual_key=virtual_key)
         made.append((remote, qhr))
         window = MainWindow(services, session, ui_settings)
@@ -183,9 +184,9 @@ def test_not_eligible_user_sees_every_reason_and_no_data_widget(
 
 NO_SERVICE_SCRIPT = """
 import time
-from app.ui.remote_qhr import RemoteQhr
+from app.workstation.key_viewer import KeyViewer
 from app.devices.monitor import KeyMonitor
-qhr = RemoteQhr(None, lambda: KeyMonitor(wait_ms=200))
+qhr = KeyViewer(None, lambda: KeyMonitor(wait_ms=200))
 seen = []
 qhr.add_listener(seen.append)
 end = time.monotonic() + 10

@@ -129,7 +129,7 @@ def test_session_ramq_on_the_store_thread_and_offline(admin, ramq_server, ramq_d
     from types import SimpleNamespace
 
     from app.store import Store, StoreExecutor, keys
-    from app.ui.remote_ramq import SessionRamq
+    from app.workstation.ramq import SessionRamq
     from tests.fixtures.store import FAST_KDF
     admin.save_import_config(admin_config(), first_time=True)
     admin.run_import()
@@ -156,10 +156,10 @@ def test_main_window_menu_entry(qtbot, fake_services, ui_settings, ramq_server, 
 
     from app.ui.main_window import MainWindow
     from app.ui.ramq_window import RamqWindow
-    from app.ui.services import Session
+    from app.workstation.contracts import SignedIn
     desk = ramq_desk(ramq_server.base, "1000009")
     services = replace(fake_services, ramq=desk)
-    main = MainWindow(services, Session(desk.profile, ramq_server.base, online=True),
+    main = MainWindow(services, SignedIn(desk.profile, ramq_server.base, online=True),
                       ui_settings)
     qtbot.addWidget(main)
     assert main.actions_["ramq"].isVisible() and main.actions_["ramq"].text() == "RAMQ services…"
@@ -167,6 +167,6 @@ def test_main_window_menu_entry(qtbot, fake_services, ui_settings, ramq_server, 
     qtbot.waitUntil(lambda: main.findChild(RamqWindow) is not None, timeout=WAIT)
     support = ramq_desk(ramq_server.base, "1000011")
     hidden = MainWindow(replace(fake_services, ramq=support),
-                        Session(support.profile, ramq_server.base, online=True), ui_settings)
+                        SignedIn(support.profile, ramq_server.base, online=True), ui_settings)
     qtbot.addWidget(hidden)
     assert not hidden.actions_["ramq"].isVisible()

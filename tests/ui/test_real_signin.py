@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core.data_class import DataClass
-from app.ui.remote import RemoteSession
 from app.ui.signin import SignInWindow
+from app.workstation.session import Session
 from server.processes import free_port
 from tests.fixtures.identity import seed_store
 
@@ -19,7 +19,7 @@ def server(server_factory):
 @pytest.fixture
 def session(ui_settings, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the stores of this test
-    remote = RemoteSession(settings=ui_settings)
+    remote = Session(settings=ui_settings)
     yield remote
     remote.sign_out()
 
@@ -85,18 +85,19 @@ def _physician_patient(charts, username: str) -> dict:
 
 def test_search_and_open_a_chart_for_real_then_offline(session, ui_settings, server,
                                                        seeded_charts):
-    from app.ui.remote_data import FhirCharts, FhirPatients
+    from app.workstation.charts import ChartReader
+    from app.workstation.patients import PatientSearch
 
     session.sign_in(server, "1000001", "demo-medecin-1")
     patient = _physician_patient(seeded_charts, "1000001")
     nam = next(i["value"] for i in patient["identifier"] if i["system"].endswith("/nam"))
-    found = FhirPatients(session).search(nam)
+    found = PatientSearch(session).search(nam)
     assert [p.id for p in found] == [patient["id"]]
     name = patient["name"][0]
-    by_name = FhirPatients(session).search(
+    by_name = PatientSearch(session).search(
         f"{name['family']}, {name['given'][0]} {patient['birthDate']}")
     assert patient["id"] in [p.id for p in by_name]
-    chart = FhirCharts(session).open(patient["id"])
+    chart = ChartReader(session).open(patient["id"])
     assert chart.patient.nam == nam
     assert DataClass.LABS in chart.readable and (chart.entries.get(DataClass.LABS) or chart.trends)
     log = session.executor.call(lambda store: store.access_entries())
@@ -105,25 +106,25 @@ def test_search_and_open_a_chart_for_real_then_offline(session, ui_settings, ser
 
     unreachable = f"http://127.0.0.1:{free_port()}"
     session.sign_in(unreachable, "1000001", "demo-medecin-1")  # offline, from the store
-    assert [p.id for p in FhirPatients(session).search(nam)] == [patient["id"]]
-    offline = FhirCharts(session).open(patient["id"])
+    assert [p.id for p in PatientSearch(session).search(nam)] == [patient["id"]]
+    offline = ChartReader(session).open(patient["id"])
     assert offline.entries.get(DataClass.LABS) or offline.trends
 
 
 def test_receptionist_reads_no_clinical_class_of_a_real_chart(session, server, seeded_charts):
-    from app.ui.remote_data import FhirCharts
+    from app.workstation.charts import ChartReader
 
     session.sign_in(server, "1000009", "demo-reception")
     patient = _physician_patient(seeded_charts, "1000001")
-    chart = FhirCharts(session).open(patient["id"])
+    chart = ChartReader(session).open(patient["id"])
     assert not {c for c in chart.readable if c.is_clinical}
     assert not {c for c in chart.entries if c.is_clinical}
 
 
 def test_main_window_status_bar_follows_the_real_sync(qtbot, ui_settings, server, tmp_path,
                                                       monkeypatch):
-    from app.ui.backend import build_services
     from app.ui.main_window import MainWindow
+    from app.workstation.wiring import build_services
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     services = build_services(settings=ui_settings)

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtGui import QImage
 
 from app.ui.main_window import MainWindow
-from app.ui.services import Session
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.signin import SignInWindow
+from app.workstation.contracts import SignedIn
 from tests.fixtures.ui import PHYSICIAN, RECEPTIONIST, FakeSession, not_translated, visible_texts
 
 TS_DIR = Path(__file__).resolve().parents[2] / "resources" / "translations"
@@ -36,7 +36,7 @@ def screens(qtbot, services, settings, profile):
     """Sign-in (server unreachable), main window with a chart open, lock page, settings."""
     settings.server_url = "https://emr.test"
     signin = SignInWindow(FakeSession(reachable=False), settings)
-    main = MainWindow(services, Session(profile, "https://emr.test", online=False), settings)
+    main = MainWindow(services, SignedIn(profile, "https://emr.test", online=False), settings)
     for w in (signin, main):
         qtbot.addWidget(w)
         w.resize(1280, 800)

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.store.throttle import FREE, Throttle, TooManyAttempts
-from app.ui.remote import PasswordRefused, RemoteSession
 from app.ui.signin import SignInWindow
+from app.workstation.session import PasswordRefused, Session
 from server.processes import free_port
 from tests.fixtures.identity import seed_store
 from tests.unit.test_signin_throttle import Clock
@@ -37,7 +37,7 @@ def throttle(tmp_path, clock) -> Throttle:
 @pytest.fixture
 def session(ui_settings, tmp_path, monkeypatch, throttle):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the stores of this test
-    remote = RemoteSession(settings=ui_settings, throttle=throttle)
+    remote = Session(settings=ui_settings, throttle=throttle)
     yield remote
     remote.sign_out()
 
@@ -111,7 +111,7 @@ def test_the_wait_survives_a_restart(session, server, throttle, clock, ui_settin
         clock.now += 60  # each failure after the previous wait
         with pytest.raises(PasswordRefused):
             sign_in("not-it")
-    restarted = RemoteSession(settings=ui_settings,
+    restarted = Session(settings=ui_settings,
                               throttle=Throttle(tmp_path / "state" / "throttle", clock))
     assert restarted.wait_left(USER) == 4.0
     with pytest.raises(TooManyAttempts):
@@ -186,7 +186,7 @@ def test_sign_in_window_shows_the_wait_left_after_a_restart(
 
 def test_lock_page_says_the_wait_and_disables_unlock(qtbot, session, server, ui_settings, clock):
     from app.ui.main_window import MainWindow
-    from app.ui.services import Services
+    from app.workstation.contracts import Services
     from tests.fixtures.ui import FakeCharts, FakePatients
 
     signed = session.sign_in(server, USER, PASSWORD)

@@ -36,8 +36,7 @@ def test_the_sign_in_window_paints_before_the_services_are_built(tmp_path):
                           capture_output=True, text=True, check=True)
     found = json.loads(done.stdout.splitlines()[-1])
     assert found["code"] == 0
-    late = [m for m in found["modules"] if m.startswith(("app.ui.backend", "app.ui.remote",
-                                                          "app.ui.services", "httpx"))]
+    late = [m for m in found["modules"] if m.startswith(("app.workstation", "httpx"))]
     assert late == []
     assert not found["qt_namespace"]
     assert found["switch_interval"] == pytest.approx(0.001)  # the GUI thread's GIL turn
@@ -51,7 +50,7 @@ def server(server_factory):
 @pytest.fixture
 def shell(qapp, ui_settings, tmp_path, monkeypatch):
     from app.ui import app as ui_app
-    from app.ui.backend import build_services
+    from app.workstation.wiring import build_services
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the stores of this test
     built = []

@@ -6,7 +6,7 @@ import pytest
 from app.core.access import role_classes
 from app.core.data_class import DataClass
 from app.core.profiles import Profession
-from app.ui.backend import role_readable
+from app.workstation.wiring import role_readable
 from tests import access_matrix as m
 
 

@@ -57,12 +57,12 @@ def test_search_is_a_post_with_a_form_body(recorded):
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_no_query_value_in_any_url(recorded, query):
-    from app.ui.remote_data import FhirPatients
+    from app.workstation.patients import PatientSearch
 
     client, seen = recorded
     session = SimpleNamespace(client=client, profile=None,
                               executor=SimpleNamespace(call=lambda fn: None))
-    found = FhirPatients(session).search(query)
+    found = PatientSearch(session).search(query)
     assert [p.id for p in found] == ["p1"]
     searches = [r for r in seen if r.url.path.startswith("/fhir/")]
     assert [(r.method, r.url.path) for r in searches] == [("POST", "/fhir/Patient/_search")]

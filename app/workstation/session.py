@@ -18,12 +18,23 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import UserFacingError
 from app.core.profiles import UserProfile, profile_from_json, profile_to_json
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.ui.services import DemoUser, Session
+from app.store.throttle import TooManyAttempts as TooManyAttempts  # the sign-in's wait
+from app.workstation.contracts import DemoUser, SignedIn
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from app.store import Store, StoreExecutor
+    from app.store.throttle import Throttle
+    from app.sync.client import FhirClient
 
 log = logging.getLogger(__name__)
 CTX = "session"
@@ -62,17 +73,18 @@ class _Verifier:
         return hmac.compare_digest(self._hash, self._derive(password))
 
 
-class RemoteSession:
+class Session:
     """SessionService over app.sync (online) and app.store (online and offline)."""
 
-    def __init__(self, demo_users: Sequence[DemoUser] = (), settings=None, throttle=None):
+    def __init__(self, demo_users: Sequence[DemoUser] = (), settings: Settings | None = None,
+                 throttle: Throttle | None = None):
         from app.settings import Settings
         from app.store.throttle import Throttle
 
         self._demo_users = tuple(demo_users)
         self.settings = settings or Settings()
-        self.client = None  # app.sync.client.FhirClient when online
-        self.executor = None  # app.store.StoreExecutor: the one thread that owns the store
+        self.client: FhirClient | None = None  # when online
+        self.executor: StoreExecutor | None = None  # the one thread that owns the store
         self.profile: UserProfile | None = None
         self._verifier: _Verifier | None = None
         self._username = ""  # as typed at sign-in: the throttle's key
@@ -97,7 +109,7 @@ class RemoteSession:
             return False
 
     def sign_in(self, server: str, username: str, password: str,
-                cancel: threading.Event | None = None) -> Session:
+                cancel: threading.Event | None = None) -> SignedIn:
         from app.store.errors import WrongPassword
         from app.sync.errors import Kind, SyncError
 
@@ -124,7 +136,7 @@ class RemoteSession:
             self.throttle.succeeded(username)
             self.client, self.profile = client, profile
             self._verifier, self._username = _Verifier(password), username
-        return Session(profile, server, online)
+        return SignedIn(profile, server, online)
 
     def wait_left(self, username: str | None = None) -> float:
         """Seconds before the next password attempt of `username` (default: the signed-in
@@ -132,7 +144,8 @@ class RemoteSession:
         username = self._username if username is None else username
         return self.throttle.wait_left(username) if username else 0.0
 
-    def _online(self, server: str, username: str, password: str):
+    def _online(self, server: str, username: str,
+                password: str) -> tuple[UserProfile, FhirClient]:
         from app.sync.client import FhirClient
         from app.sync.client import Settings as SyncSettings
 
@@ -154,7 +167,7 @@ class RemoteSession:
             raise UserFacingError(text(CTX, NEVER_ONLINE))
         return profile_from_json(json.loads(saved))
 
-    def _open_store(self, username: str, password: str, *, create: bool):
+    def _open_store(self, username: str, password: str, *, create: bool) -> StoreExecutor:
         """The user's store on its own thread; created at the first online sign-in."""
         from app.store import Store, StoreExecutor
         from app.store.errors import StoreNotFound
@@ -207,7 +220,7 @@ class RemoteSession:
             finally:
                 executor.close()
 
-    def _apply_retention(self, executor, purge_all: bool) -> None:
+    def _apply_retention(self, executor: StoreExecutor, purge_all: bool) -> None:
         from app.store import StoreError, retention
 
         days = self.settings.retention_days
@@ -219,7 +232,61 @@ class RemoteSession:
             log.warning("retention not applied: %s", type(err).__name__)
 
 
-def _warmed(future) -> None:
+class SignedOut(RuntimeError):
+    """A service of the session called after sign-out (a bug: the windows are closed)."""
+
+
+def store_thread(session: Session) -> StoreExecutor:
+    """The signed-in user's store, reached through its one thread."""
+    if session.executor is None:
+        raise SignedOut("no store: signed out")
+    return session.executor
+
+
+def user_of(session: Session) -> UserProfile:
+    """The signed-in user's profile."""
+    if session.profile is None:
+        raise SignedOut("no user: signed out")
+    return session.profile
+
+
+@contextmanager
+def command_session(username: str | None, password: str, *, server: str | None = None,
+                    store_path: Path | None = None) -> Iterator[Session]:
+    """The commands' session (`clinicdesk export`, `audit report`): the store at `store_path`
+    (default: `username`'s; without `username`, the one recorded beside `store_path`) unlocked
+    on its thread, throttled like the sign-in; online at `server` (the profile from `/api/me`),
+    else the profile saved at the last online sign-in (SystemExit without one). Nothing is
+    signed out or purged at the end: the store and the client are closed."""
+    from app.store import StoreExecutor
+    from app.store.throttle import unlock
+
+    session = Session()
+    session.executor = executor = StoreExecutor(
+        lambda: unlock(username, password, path=store_path, throttle=session.throttle))
+    try:
+        store_user = executor.opened.result().username
+        if server:
+            from app.sync.client import FhirClient
+            from app.sync.client import Settings as SyncSettings
+
+            session.client = client = FhirClient(SyncSettings(server_url=server,
+                                                              username=store_user))
+            client.sign_in(password)
+            session.profile = profile_from_json(client.me())
+        else:
+            saved = session.settings.saved_profile(store_user)
+            if not saved:
+                raise SystemExit("no saved profile for this user: sign in online (--server)")
+            session.profile = profile_from_json(json.loads(saved))
+        yield session
+    finally:
+        if session.client is not None:
+            session.client.close()
+        executor.close()
+
+
+def _warmed(future: Future[object]) -> None:
     """The patient index read ahead of the first search (only speed is lost if it fails)."""
     if not future.cancelled() and future.exception() is not None:
         log.warning("patient index not warmed: %s", type(future.exception()).__name__)

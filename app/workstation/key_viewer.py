@@ -1,4 +1,4 @@
-"""The QHR key and viewer services (app.ui.services KeyService + QhrViewer) over app.qhr.
+"""The QHR key and viewer services (app.workstation.contracts KeyService + QhrViewer) over app.qhr.
 
 One `KeyMonitor` for the app's life (started at first use, on the PC/SC service the process's
 libpcsclite finds: the system's, or the demo's private pcscd through PCSCLITE_CSOCK_NAME), one
@@ -12,10 +12,26 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.core.errors import UserFacingError
+from app.core.events import Event
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.ui.services import KeyState, Unsubscribe
+from app.devices.errors import PinFormatError as PinFormatError  # the PIN dialog's rules
+from app.devices.monitor import KeyMonitor, MonitorListener, ServiceState
+from app.devices.pcsc import Device
+from app.devices.piv import PIN_MAX as PIN_MAX
+from app.devices.piv import check_pin as check_pin
+from app.qhr.session import LockReason, SessionListener
+from app.qhr.session import State as QhrState
+from app.workstation.contracts import KeyState, Unsubscribe
+
+if TYPE_CHECKING:
+    from app.core.profiles import UserProfile
+    from app.qhr.session import Interaction, QhrSession
+    from app.qhr.views import QhrData
+    from app.store import Access
+    from app.workstation.session import Session
 
 log = logging.getLogger(__name__)
 CTX = "QhrViewer"
@@ -25,46 +41,51 @@ NO_PATIENT = QT_TRANSLATE_NOOP(CTX, "This patient has no health insurance number
                                "QHR cannot be searched.")
 
 
-class _Listeners:
-    def __init__(self) -> None:
-        self._items: list[Callable] = []
-        self._lock = threading.Lock()
+class _MonitorEvents(MonitorListener):
+    """The key monitor's events (PC/SC thread) → `changed()`."""
 
-    def add(self, fn: Callable) -> Unsubscribe:
-        with self._lock:
-            self._items.append(fn)
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self._changed = changed
 
-        def remove() -> None:
-            with self._lock:
-                if fn in self._items:
-                    self._items.remove(fn)
-        return remove
+    def key_inserted(self, device: Device) -> None:
+        self._changed()
 
-    def call(self, arg: object) -> None:
-        with self._lock:
-            items = list(self._items)
-        for fn in items:
-            try:
-                fn(arg)
-            except Exception:
-                log.exception("QHR listener failed")
+    def key_removed(self, device: Device) -> None:
+        self._changed()
+
+    def service_changed(self, state: ServiceState) -> None:
+        self._changed()
 
 
-class RemoteQhr:
+class _SessionEvents(SessionListener):
+    """The QHR session's events → `changed()` and the `cleared` event (reason)."""
+
+    def __init__(self, changed: Callable[[], None], cleared: Event[str]) -> None:
+        self._changed, self._cleared = changed, cleared
+
+    def state_changed(self, state: QhrState) -> None:
+        self._changed()
+
+    def clear(self, reason: LockReason) -> None:
+        self._cleared.emit(str(reason))
+
+
+class KeyViewer:
     """KeyService (`state`, `add_listener`, `add_clear_listener`) and the viewer's calls
     (`begin`, `open`, `view`, `touch`, `lock`, `end`), for the UI."""
 
-    def __init__(self, remote, monitor_factory: Callable | None = None):
-        self.remote = remote  # app.ui.remote.RemoteSession: its HTTP client and store
+    def __init__(self, remote: Session | None,
+                 monitor_factory: Callable[[], KeyMonitor] | None = None):
+        self.remote = remote  # the workstation's session: its HTTP client and store
         self._factory = monitor_factory
-        self.monitor = None
-        self.session = None  # app.qhr.session.QhrSession of the signed-in user
-        self._states, self._clears = _Listeners(), _Listeners()
+        self.monitor: KeyMonitor | None = None
+        self.session: QhrSession | None = None  # the signed-in user's
+        self.changed: Event[KeyState] = Event("QHR key state")
+        self.cleared: Event[str] = Event("QHR viewer clear")  # the reason (LockReason value)
         self._lock = threading.Lock()
 
     # -- KeyService --------------------------------------------------------------------------
     def state(self) -> KeyState:
-        from app.devices.monitor import ServiceState
         from app.qhr.service import key_state
 
         monitor, session = self._monitor(), self.session
@@ -76,38 +97,33 @@ class RemoteQhr:
 
     def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
         """`listener(state)` at each change, and once now (no change is missed between)."""
-        remove = self._states.add(listener)
+        remove = self.changed.connect(listener)
         listener(self.state())
         return remove
 
     def add_clear_listener(self, listener: Callable[[str], None]) -> Unsubscribe:
-        return self._clears.add(listener)
+        return self.cleared.connect(listener)
 
-    def _changed(self, *_args: object) -> None:
-        self._states.call(self.state())
+    def _changed(self) -> None:
+        self.changed.emit(self.state())
 
-    def _monitor(self):
+    def _monitor(self) -> KeyMonitor | None:
         with self._lock:
             if self.monitor is None:
-                from app.devices.monitor import KeyMonitor, MonitorListener
-
-                forward = MonitorListener()
-                forward.key_inserted = forward.key_removed = self._changed
-                forward.service_changed = self._changed
-                self.monitor = (self._factory or KeyMonitor)()
-                self.monitor.add_listener(forward)
+                self.monitor = monitor = (self._factory or KeyMonitor)()
+                monitor.add_listener(_MonitorEvents(self._changed))
                 try:
-                    self.monitor.start()
+                    monitor.start()
                 except Exception as err:  # no PC/SC library at all: a state, not a crash
                     log.warning("smart-card monitor not started (%s)", type(err).__name__)
                     self.monitor = None
             return self.monitor
 
     # -- the viewer's session ----------------------------------------------------------------
-    def begin(self, profile, interaction) -> None:
+    def begin(self, profile: UserProfile, interaction: Interaction) -> None:
         """The signed-in user's QHR session (the key events start flowing to it)."""
         from app.qhr.gateway import QhrGateway
-        from app.qhr.session import QhrSession, SessionListener
+        from app.qhr.session import QhrSession
 
         self.end()
         monitor, client = self._monitor(), getattr(self.remote, "client", None)
@@ -115,20 +131,17 @@ class RemoteQhr:
             return
         gateway = QhrGateway(client.settings.server_url, client.auth)
         session = QhrSession(profile, gateway, monitor, interaction, audit=self._audit)
-        forward = SessionListener()
-        forward.state_changed = self._changed
-        forward.clear = lambda reason: self._clears.call(str(reason))
-        session.add_listener(forward)
+        session.add_listener(_SessionEvents(self._changed, self.cleared))
         self.session = session.start()
         self._changed()
 
-    def _audit(self, access) -> None:
+    def _audit(self, access: Access) -> None:
         executor = getattr(self.remote, "executor", None)
         if executor is None:
             raise UserFacingError(text(CTX, NEEDS_SERVER))
         executor.call(lambda store: store.log_access(access))
 
-    def _session(self):
+    def _session(self) -> QhrSession:
         if self.session is None:
             raise UserFacingError(text(CTX, NEEDS_SERVER))
         return self.session
@@ -136,7 +149,8 @@ class RemoteQhr:
     def open(self, cancel: threading.Event | None = None) -> str:
         return self._session().open(cancel)
 
-    def view(self, patient_id: str, nam: str | None, cancel: threading.Event | None = None):
+    def view(self, patient_id: str, nam: str | None,
+             cancel: threading.Event | None = None) -> QhrData:
         if not nam:
             raise UserFacingError(text(CTX, NO_PATIENT))
         return self._session().view(patient_id, nam)
@@ -146,8 +160,6 @@ class RemoteQhr:
             self.session.touch()
 
     def lock(self, reason: str) -> None:
-        from app.qhr.session import LockReason
-
         if self.session is not None:
             self.session.lock(LockReason(reason))
 

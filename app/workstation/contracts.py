@@ -2,9 +2,9 @@
 
 The windows call these on background operations (`app.ui.op.Op`); each call may block and may
 raise `UserFacingError` (shown translated) or `Cancelled` (never shown). Implementations live
-below the UI (store, sync, qhr) or in `app.ui.backend`, which wires them together; tests pass
-narrow fakes. Listener methods return a function that removes the listener; listeners may be
-called from any thread (the UI relays them to the GUI thread by signal).
+in this package (`app.workstation`, over store, sync, qhr), wired by `app.workstation.wiring`;
+tests pass narrow fakes. Listener methods return a function that removes the listener;
+listeners may be called from any thread (the UI relays them to the GUI thread by signal).
 """
 
 from __future__ import annotations
@@ -14,11 +14,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
 from app.core.text import Text
+from app.qhr.views import ImagingReport as ImagingReport  # what the QHR viewer shows
+from app.qhr.views import LabTrend as LabTrend
+from app.qhr.views import Point as Point
+from app.qhr.views import QhrData as QhrData
+
+if TYPE_CHECKING:  # app.sync.ramq loads the HTTP stack: not before the first window paints
+    from app.core.account_request import AccountRequest, RequestRecord
+    from app.core.ramq import Eligibility, FamilyPhysician, ImportConfig, ImportStatus
+    from app.qhr.session import Interaction
+    from app.sync.ramq import ConfigView as ConfigView  # the RAMQ window's types
+    from app.sync.ramq import Looked as Looked
+
+Resource = dict[str, Any]  # a FHIR resource as JSON
 
 Unsubscribe = Callable[[], None]
 
@@ -32,7 +45,7 @@ class DemoUser:
 
 
 @dataclass(frozen=True)
-class Session:
+class SignedIn:
     profile: UserProfile
     server_url: str
     online: bool  # False: offline sign-in, the password was checked against the local store
@@ -40,7 +53,7 @@ class Session:
 
 class SessionService(Protocol):
     def sign_in(self, server: str, username: str, password: str,
-                cancel: threading.Event | None = None) -> Session:
+                cancel: threading.Event | None = None) -> SignedIn:
         """Online when the server answers (token + profile; creates or unlocks the user's
         store), else offline against the local store. Wrong password: UserFacingError with
         `wait_s` (the wait now imposed); an attempt made during that wait is refused with
@@ -58,9 +71,6 @@ class SessionService(Protocol):
         accepted; 0 when it may be tried now."""
 
     def sign_out(self) -> None: ...
-
-    def close(self) -> None:
-        """The app quits: release local resources (close the store), keep the sign-in."""
 
     def demo_users(self) -> Sequence[DemoUser]:
         """The demo's accounts (listed on the sign-in window); empty outside the demo."""
@@ -94,7 +104,7 @@ class Chart:
     patient: PatientSummary
     readable: frozenset[DataClass]  # the classes the user may read (decided below the UI)
     entries: dict[DataClass, list[ChartEntry]] = field(default_factory=dict)
-    trends: tuple = ()  # app.qhr.views.LabTrend per LOINC test of the laboratory section
+    trends: tuple[LabTrend, ...] = ()  # one per LOINC test of the laboratory section
 
 
 class ChartService(Protocol):
@@ -117,7 +127,11 @@ class KeyState(StrEnum):
 class KeyService(Protocol):
     def state(self) -> KeyState: ...
 
-    def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe: ...
+    def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
+        """`listener(state)` at each change, and once now."""
+
+    def add_clear_listener(self, listener: Callable[[str], None]) -> Unsubscribe:
+        """`listener(reason)` when the QHR viewer must clear (app.qhr.session.LockReason)."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +149,8 @@ class Conflict:
     id: int
     resource_type: str
     patient_id: str | None
-    local: dict | None  # our version (None: we deleted it)
-    server: dict | None  # the server's current version (None: deleted there)
+    local: Resource | None  # our version (None: we deleted it)
+    server: Resource | None  # the server's current version (None: deleted there)
     created: str = ""
 
 
@@ -153,7 +167,7 @@ class SyncService(Protocol):
         """Keep ours (sent again on the server's version) or the server's (cached)."""
 
 
-class Eligibility(Protocol):
+class QhrEligibility(Protocol):
     """app.qhr.eligibility.Verdict has this shape."""
 
     @property
@@ -164,20 +178,22 @@ class Eligibility(Protocol):
 
 
 class QhrService(Protocol):
-    def eligibility(self, profile: UserProfile, key_plugged: bool) -> Eligibility:
+    def eligibility(self, profile: UserProfile, key_plugged: bool) -> QhrEligibility:
         """Pure rules, cheap: called on the GUI thread at each key change."""
 
 
 class QhrViewer(Protocol):
-    """app.ui.remote_qhr.RemoteQhr: the signed-in user's QHR session (app.qhr.QhrSession)."""
+    """app.workstation.key_viewer.KeyViewer: the signed-in user's QHR session
+    (app.qhr.session.QhrSession)."""
 
-    def begin(self, profile: UserProfile, interaction) -> None:
+    def begin(self, profile: UserProfile, interaction: Interaction) -> None:
         """At sign-in: the session of this user; `interaction` asks the PIN (GuiInteraction)."""
 
     def open(self, cancel: threading.Event | None = None) -> str:
         """Eligibility, key, PIN, signed challenge: the session opens (its key id)."""
 
-    def view(self, patient_id: str, nam: str | None, cancel: threading.Event | None = None):
+    def view(self, patient_id: str, nam: str | None,
+             cancel: threading.Event | None = None) -> QhrData:
         """app.qhr.views.QhrData of one patient (labs, imaging, medications), audited."""
 
     def touch(self) -> None: ...
@@ -204,23 +220,24 @@ class RamqDesk(Protocol):
     """app.sync.ramq.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
     Look-ups return `Looked(answer, from_cache, as_of)`; forms raise FormRefused(problems)."""
 
-    def family_physician(self, nam: str): ...
+    def family_physician(self, nam: str) -> Looked[FamilyPhysician]: ...
 
-    def eligibility(self, nam: str): ...
+    def eligibility(self, nam: str) -> Looked[Eligibility]: ...
 
-    def import_config(self): ...
+    def import_config(self) -> ConfigView: ...
 
-    def save_import_config(self, config, first_time: bool = False): ...
+    def save_import_config(self, config: ImportConfig, first_time: bool = False) -> ConfigView:
+        ...
 
-    def run_import(self): ...
+    def run_import(self) -> ImportStatus: ...
 
-    def submit_account_request(self, request): ...
+    def submit_account_request(self, request: AccountRequest) -> RequestRecord: ...
 
-    def account_requests(self) -> list: ...
+    def account_requests(self) -> list[RequestRecord]: ...
 
 
 class NoteService(Protocol):
-    """app.ui.remote_notes.SessionNotes: notes saved to the store and outbox together."""
+    """app.workstation.notes.ChartNotes: notes saved to the store and outbox together."""
 
     def may_write(self, profile: UserProfile) -> bool: ...
 

@@ -12,13 +12,21 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.core import fhir_systems
 from app.core.data_class import DataClass
 from app.core.errors import UserFacingError
 from app.core.profiles import practitioner_reference
 from app.core.text import QT_TRANSLATE_NOOP, text
-from app.ui.services import ChartEntry
+from app.workstation.chart_display import entry_of
+from app.workstation.contracts import ChartEntry, Resource
+from app.workstation.session import store_thread, user_of
+
+if TYPE_CHECKING:
+    from app.core.profiles import UserProfile
+    from app.store import Store
+    from app.workstation.session import Session
 
 CTX = "notes"
 NOT_ALLOWED = QT_TRANSLATE_NOOP(CTX, "You may not write notes in this chart.")
@@ -26,7 +34,7 @@ EMPTY = QT_TRANSLATE_NOOP(CTX, "The note is empty.")
 NOTE_TITLE = "Note de consultation"
 
 
-def note_resource(patient_id: str, author: str, body: str, when: datetime) -> dict:
+def note_resource(patient_id: str, author: str, body: str, when: datetime) -> Resource:
     stamp = when.astimezone().isoformat(timespec="seconds")
     return {"resourceType": "DocumentReference", "id": f"local-{uuid.uuid4()}",
             "status": "current",
@@ -40,11 +48,11 @@ def note_resource(patient_id: str, author: str, body: str, when: datetime) -> di
                 "data": base64.b64encode(body.encode()).decode()}}]}
 
 
-class SessionNotes:
-    def __init__(self, session):
-        self.session = session  # app.ui.remote.RemoteSession
+class ChartNotes:
+    def __init__(self, session: Session):
+        self.session = session
 
-    def may_write(self, profile) -> bool:
+    def may_write(self, profile: UserProfile) -> bool:
         """Whether the role may write notes at all (the action is not even created otherwise)."""
         from app.core.access import Action, role_classes
 
@@ -52,20 +60,22 @@ class SessionNotes:
 
     def draft(self, patient_id: str) -> str | None:
         """The autosaved draft of this chart's note being written, if any."""
-        return self.session.executor.call(lambda store: store.note_draft(patient_id))
+        draft: str | None = store_thread(self.session).call(
+            lambda store: store.note_draft(patient_id))
+        return draft
 
     def save_draft(self, patient_id: str, body: str) -> None:
         """Autosave (encrypted store, migration 0006); blank text removes the draft."""
-        self.session.executor.call(lambda store: store.put_note_draft(patient_id, body))
+        store_thread(self.session).call(lambda store: store.put_note_draft(patient_id, body))
 
     def write(self, patient_id: str, body: str) -> ChartEntry:
         """Cache + outbox in one transaction, on the store thread; the chart row to show."""
         if not body.strip():
             raise UserFacingError(text(CTX, EMPTY))
-        profile = self.session.profile
+        profile = user_of(self.session)
         note = note_resource(patient_id, profile.username, body, datetime.now())
 
-        def save(store) -> None:
+        def save(store: Store) -> None:
             from app.core.access import writable_classes
             from app.store import OutboxChange
             from app.store.authorised import chart_context
@@ -75,7 +85,5 @@ class SessionNotes:
             change = OutboxChange("DocumentReference", note["id"], "create", note, None,
                                   patient_id)
             store.put_resources([note], outbox_changes=[change], drop_draft=patient_id)
-        self.session.executor.call(save)
-        from app.ui.remote_data import entry_of
-
+        store_thread(self.session).call(save)
         return entry_of(note)

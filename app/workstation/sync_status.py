@@ -1,6 +1,6 @@
-"""SyncService (app.ui.services) over the sync engine of the signed-in session: online/offline
-from the client's connectivity, a round on demand with progress, the last sync time and the
-conflicts waiting (from the store). Listeners hear every change, from any thread."""
+"""SyncService (app.workstation.contracts) over the sync engine of the signed-in session:
+online/offline from the client's connectivity, a round on demand with progress, the last sync
+time and the conflicts waiting (from the store). Listeners hear every change, from any thread."""
 
 from __future__ import annotations
 
@@ -8,17 +8,25 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from app.ui.services import Conflict, SyncStatus
+from app.core.events import Event
+from app.workstation.contracts import Conflict, SyncStatus
+from app.workstation.session import store_thread
+
+if TYPE_CHECKING:
+    from app.sync.client import FhirClient
+    from app.sync.engine import SyncService
+    from app.workstation.session import Session
 
 
 class SessionSync:
-    def __init__(self, session):
-        self.session = session  # app.ui.remote.RemoteSession
+    def __init__(self, session: Session):
+        self.session = session
         self._status = SyncStatus(online=False)
-        self._listeners: list[Callable[[SyncStatus], None]] = []
-        self._engine = None
-        self._engine_client = None
+        self.changed: Event[SyncStatus] = Event("sync status")
+        self._engine: SyncService | None = None
+        self._engine_client: FhirClient | None = None
         self._lock = threading.Lock()
 
     def status(self) -> SyncStatus:
@@ -28,7 +36,7 @@ class SessionSync:
         return self._status
 
     def add_listener(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
+        stop_listening = self.changed.connect(listener)
         stop_connectivity = None
         client = self.session.client
         if client is not None:
@@ -36,7 +44,7 @@ class SessionSync:
                 lambda state: self._set(online=self._online()))
 
         def remove() -> None:
-            self._listeners.remove(listener)
+            stop_listening()
             if stop_connectivity:
                 stop_connectivity()
         return remove
@@ -47,7 +55,7 @@ class SessionSync:
             self._set(online=False)
             return
         self._set(progress=0.0)
-        finished: dict = {}
+        finished: dict[str, datetime] = {}
         try:
             engine.sync(cancel, progress=self._progress)
             finished["last_sync"] = datetime.now()
@@ -67,7 +75,7 @@ class SessionSync:
         from app.sync.conflicts import Choice, resolve
         from app.sync.local import StoreCache
 
-        cache = StoreCache.on_executor(self.session.executor)
+        cache = StoreCache.on_executor(store_thread(self.session))
         resolve(cache, conflict_id, Choice.LOCAL if keep_local else Choice.SERVER)
         self._set(conflicts=self._conflicts())
 
@@ -76,7 +84,7 @@ class SessionSync:
         client = self.session.client
         return client is not None and client.retrier.connectivity.online
 
-    def _engine_for_session(self):
+    def _engine_for_session(self) -> SyncService | None:
         client = self.session.client
         with self._lock:
             if client is None:
@@ -85,7 +93,8 @@ class SessionSync:
                 from app.sync.engine import SyncService
                 from app.sync.local import StoreCache
 
-                self._engine = SyncService(client, StoreCache.on_executor(self.session.executor))
+                cache = StoreCache.on_executor(store_thread(self.session))
+                self._engine = SyncService(client, cache)
                 self._engine_client = client
             return self._engine
 
@@ -97,7 +106,6 @@ class SessionSync:
         if total:
             self._set(progress=min(1.0, done / total))
 
-    def _set(self, **changes) -> None:
+    def _set(self, **changes: Any) -> None:
         self._status = replace(self._status, **changes)
-        for listener in list(self._listeners):
-            listener(self._status)
+        self.changed.emit(self._status)
