@@ -41,5 +41,10 @@ class PostgresDialect:
     def end(self, conn: psycopg.Connection, write: bool, commit: bool) -> None:
         conn.execute("COMMIT" if commit else "ROLLBACK")
 
+    def columns(self, conn: psycopg.Connection, table: str) -> set[str]:
+        return {row[0] for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            "AND table_schema = current_schema()", (table,))}
+
     def broken(self, conn: psycopg.Connection) -> bool:
         return conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN

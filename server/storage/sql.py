@@ -30,7 +30,7 @@ from server.storage.base import (
 )
 from server.storage.query import where
 
-COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient"
+COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient, data_class"
 CURRENT = ", ".join(f"c.{name}" for name in COLUMNS.split(", "))
 # The first version written at or after `_since`. `seq + 0` keeps the planner on the ts index
 # (k rows since); a bare min(seq) walks the primary key from the oldest version instead, which
@@ -48,6 +48,7 @@ class Dialect(Protocol):
     def begin(self, conn: Any, write: bool) -> None: ...
     def end(self, conn: Any, write: bool, commit: bool) -> None: ...
     def broken(self, conn: Any) -> bool: ...
+    def columns(self, conn: Any, table: str) -> set[str]: ...
 
 
 def format_instant(moment: datetime) -> str:
@@ -65,6 +66,29 @@ class Store:
                 conn.execute(statement)
             last = conn.execute("SELECT max(ts) FROM resource_version").fetchone()[0]
         self._last = datetime.fromisoformat(last) if last else datetime.fromtimestamp(0, UTC)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """A database written before versions carried their data class gets the column, filled
+        from the stored versions, in one transaction (under the write lock: several processes
+        may start at once on one PostgreSQL database)."""
+        with self.write() as tx:
+            if "data_class" in self.dialect.columns(tx.conn, "resource_version"):
+                return
+            for table in ("resource_version", "resource_current"):
+                tx._x(f"ALTER TABLE {table} ADD COLUMN data_class TEXT")
+            for (rtype,) in tx._q("SELECT DISTINCT rtype FROM resource_version"):
+                if not index.by_content(rtype):
+                    tx._x("UPDATE resource_version SET data_class = ? WHERE rtype = ?",
+                          (index.data_class(rtype, None), rtype))
+                    continue
+                rows = [(index.data_class(rtype, json.loads(text) if text else None), seq)
+                        for seq, text in tx._q("SELECT seq, content FROM resource_version "
+                                               "WHERE rtype = ?", (rtype,))]
+                tx.conn.cursor().executemany(self.dialect.sql(
+                    "UPDATE resource_version SET data_class = ? WHERE seq = ?"), rows)
+            tx._x("UPDATE resource_current SET data_class = (SELECT v.data_class FROM "
+                  "resource_version v WHERE v.seq = resource_current.seq)")
 
     @property
     def backend(self) -> str:
@@ -121,7 +145,8 @@ class Store:
 
 
 def _row(row: tuple) -> Version:
-    return Version(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6], row[7])
+    return Version(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6], row[7],
+                   data_class=row[8])
 
 
 class Tx:
@@ -193,7 +218,7 @@ class Tx:
         rows = self._q(f"SELECT {COLUMNS}, method FROM resource_version WHERE {text} "
                        "ORDER BY seq DESC LIMIT ?", [*args, count + 1])
         page = self._paged(rows, count)
-        methods = {r[5]: r[8] for r in rows}
+        methods = {r[5]: r[9] for r in rows}
         page.versions = [Version(**{**v.__dict__, "method": methods[v.seq]})
                          for v in page.versions]
         return page
@@ -263,24 +288,28 @@ class Tx:
             body["id"] = rid
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
             patient = index.patient_of(rtype, body, rid)
+        data_class = index.data_class(rtype, body if resource is not None else None)
         deleted = int(resource is None)
         seq = self._x("INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, "
-                      "patient, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                      (rtype, rid, version, ts, deleted, text, patient, method)).fetchone()[0]
+                      "patient, method, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                      "RETURNING seq", (rtype, rid, version, ts, deleted, text, patient, method,
+                                        data_class)).fetchone()[0]
         if rtype == "AuditEvent":
             self.chain(seq, rid, version, ts, deleted, text)
         self._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
-                "patient) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) DO UPDATE SET "
-                "version = excluded.version, ts = excluded.ts, deleted = excluded.deleted, "
-                "seq = excluded.seq, content = excluded.content, patient = excluded.patient",
-                (rtype, rid, version, ts, deleted, seq, text, patient))
+                "patient, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) "
+                "DO UPDATE SET version = excluded.version, ts = excluded.ts, "
+                "deleted = excluded.deleted, seq = excluded.seq, content = excluded.content, "
+                "patient = excluded.patient, data_class = excluded.data_class",
+                (rtype, rid, version, ts, deleted, seq, text, patient, data_class))
         self._x("DELETE FROM search_token WHERE rtype = ? AND rid = ?", (rtype, rid))
         rows = [(rtype, rid, *t) for t in index.tokens(rtype, resource)] if resource else []
         if rows:
             self.conn.cursor().executemany(self.store.dialect.sql(
                 "INSERT INTO search_token (rtype, rid, name, system, value) "
                 "VALUES (?, ?, ?, ?, ?)"), rows)
-        return Version(rtype, rid, version, ts, bool(deleted), int(seq), text, patient, method)
+        return Version(rtype, rid, version, ts, bool(deleted), int(seq), text, patient, method,
+                       data_class)
 
     def chain(self, seq: int, rid: str, version: int, ts: str, deleted: int,
               text: str | None) -> None:

@@ -12,12 +12,12 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS resource_version (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "rtype TEXT NOT NULL, rid TEXT NOT NULL, version INTEGER NOT NULL, ts TEXT NOT NULL, "
     "deleted INTEGER NOT NULL, content TEXT, patient TEXT, method TEXT NOT NULL, "
-    "UNIQUE (rtype, rid, version))",
+    "data_class TEXT, UNIQUE (rtype, rid, version))",
     "CREATE INDEX IF NOT EXISTS version_type ON resource_version (rtype, seq)",
     "CREATE INDEX IF NOT EXISTS version_ts ON resource_version (ts)",
     "CREATE TABLE IF NOT EXISTS resource_current (rtype TEXT NOT NULL, rid TEXT NOT NULL, "
     "version INTEGER NOT NULL, ts TEXT NOT NULL, deleted INTEGER NOT NULL, seq INTEGER NOT NULL, "
-    "content TEXT, patient TEXT, PRIMARY KEY (rtype, rid))",
+    "content TEXT, patient TEXT, data_class TEXT, PRIMARY KEY (rtype, rid))",
     "CREATE INDEX IF NOT EXISTS current_type ON resource_current (rtype, seq)",
     "CREATE INDEX IF NOT EXISTS current_patient ON resource_current (patient, seq)",
     "CREATE TABLE IF NOT EXISTS search_token (rtype TEXT NOT NULL, rid TEXT NOT NULL, "
@@ -74,3 +74,6 @@ class SqliteDialect:
 
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
+
+    def columns(self, conn: sqlite3.Connection, table: str) -> set[str]:
+        return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
