@@ -45,8 +45,8 @@ class Dialect(Protocol):
     def connect(self) -> Any: ...
     def schema(self) -> list[str]: ...
     def sql(self, text: str) -> str: ...
-    def begin(self, conn: Any, write: bool) -> None: ...
-    def end(self, conn: Any, write: bool, commit: bool) -> None: ...
+    def begin(self, conn: Any, write: bool, durable: bool = True) -> None: ...
+    def end(self, conn: Any, write: bool, commit: bool, durable: bool = True) -> None: ...
     def broken(self, conn: Any) -> bool: ...
     def columns(self, conn: Any, table: str) -> set[str]: ...
 
@@ -113,23 +113,26 @@ class Store:
         self._pool.put(conn)
 
     @contextmanager
-    def _tx(self, write: bool) -> Iterator[Tx]:
+    def _tx(self, write: bool, durable: bool = True) -> Iterator[Tx]:
         with self._connection() as conn:
-            self.dialect.begin(conn, write)
+            self.dialect.begin(conn, write, durable)
             try:
                 yield Tx(self, conn)
             except BaseException:
-                self.dialect.end(conn, write, commit=False)
+                self.dialect.end(conn, write, False, durable)
                 raise
-            self.dialect.end(conn, write, commit=True)
+            self.dialect.end(conn, write, True, durable)
 
     def read(self) -> Any:
         """`with store.read() as tx:` a consistent snapshot for reads."""
         return self._tx(write=False)
 
-    def write(self) -> Any:
-        """`with store.write() as tx:` all or nothing; one writer at a time."""
-        return self._tx(write=True)
+    def write(self, durable: bool = True) -> Any:
+        """`with store.write() as tx:` all or nothing; one writer at a time. `durable=False`:
+        the commit is in the database (it survives the death of this process) but not yet
+        flushed to disk (a power cut or an OS crash may lose it): see Settings.audit_durability.
+        """
+        return self._tx(write=True, durable=durable)
 
     def tick(self, floor: str | None = None) -> datetime:
         """Now, but strictly after the previous write, this process's or the database's

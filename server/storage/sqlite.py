@@ -50,10 +50,12 @@ class SqliteDialect:
     def sql(self, text: str) -> str:
         return text
 
-    def begin(self, conn: sqlite3.Connection, write: bool) -> None:
+    def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True) -> None:
         if write:
             self._write_lock.acquire()
             try:
+                if not durable:  # WAL: the commit is written, not fsynced (the next FULL one is)
+                    conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
             except BaseException:
                 self._write_lock.release()
@@ -61,7 +63,8 @@ class SqliteDialect:
         else:
             conn.execute("BEGIN")
 
-    def end(self, conn: sqlite3.Connection, write: bool, commit: bool) -> None:
+    def end(self, conn: sqlite3.Connection, write: bool, commit: bool,
+            durable: bool = True) -> None:
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
         except sqlite3.Error:
@@ -69,6 +72,8 @@ class SqliteDialect:
                 conn.execute("ROLLBACK")
             raise
         finally:
+            if not durable:
+                conn.execute("PRAGMA synchronous = FULL")
             if write:
                 self._write_lock.release()
 
