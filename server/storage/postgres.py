@@ -44,6 +44,9 @@ class PostgresDialect:
             durable: bool = True) -> None:
         conn.execute("COMMIT" if commit else "ROLLBACK")
 
+    def analyze(self, conn: psycopg.Connection) -> None:
+        conn.execute("ANALYZE")  # every table of this database; no write lock needed
+
     def columns(self, conn: psycopg.Connection, table: str) -> set[str]:
         return {row[0] for row in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = %s "

@@ -80,5 +80,9 @@ class SqliteDialect:
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
 
+    def analyze(self, conn: sqlite3.Connection) -> None:
+        with self._write_lock:  # it writes sqlite_stat1
+            conn.execute("ANALYZE")
+
     def columns(self, conn: sqlite3.Connection, table: str) -> set[str]:
         return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}

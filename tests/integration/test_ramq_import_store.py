@@ -38,12 +38,29 @@ def seeded(request, tmp_path):
     store.close()
 
 
+ANALYZED = {"sqlite": "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1' AND "
+                      "EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = 'resource_current')",
+            "postgres": "SELECT count(*) FROM pg_class WHERE relname = 'resource_current' "
+                        "AND reltuples > 0"}
+
+
+def _analyzed(store) -> bool:
+    """Has the planner statistics of resource_current (ANALYZE)?"""
+    with store.read() as tx:
+        try:
+            return tx.conn.execute(ANALYZED[store.backend]).fetchone()[0] > 0
+        except Exception:  # SQLite: no sqlite_stat1 table before the first ANALYZE
+            return False
+
+
 def test_import_updates_registrations_and_keeps_them_on_failure(seeded):
     store, data = seeded
     db = RamqDb(store, data)
     db.put_config("gmf-plateau", ImportConfig.from_json(good_config(fmg_reference="1999")), "t")
+    assert not _analyzed(store)
     status = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 25))
     assert status.state == ImportState.OK and status.updated == status.imported > 0
+    assert _analyzed(store)  # a night's rewrite of the Patients: the planner told at once
     with store.read() as tx:
         patients = [tx.read("Patient", patient_id(i, 4)).resource() for i in range(N)]
     fmgs = {r.fmg for p in patients for r in registration.registrations_of(p) if r.active}
