@@ -26,6 +26,8 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS ramq_status (institution TEXT PRIMARY KEY, status TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS account_request (id TEXT PRIMARY KEY, requester TEXT NOT NULL, "
     "email TEXT NOT NULL, status TEXT NOT NULL, submitted TEXT NOT NULL, record TEXT NOT NULL)",
+    # One row per night whose import a server process took on (server.ramq.Scheduler).
+    "CREATE TABLE IF NOT EXISTS ramq_night (night TEXT PRIMARY KEY, claimed TEXT NOT NULL)",
 ]
 SECRET_FILE = "ramq-secret.key"
 
@@ -50,6 +52,15 @@ class RamqDb:
 
     def _x(self, tx: Any, text: str, args: tuple = ()) -> Any:
         return tx.conn.execute(self.store.dialect.sql(text), args)
+
+    def claim_night(self, night: str, claimed: str) -> bool:
+        """Take on this night's import: True for exactly one of the server processes sharing
+        the database (the row is the claim; the others find it there)."""
+        with self.store.write() as tx:
+            row = self._x(tx, "INSERT INTO ramq_night (night, claimed) VALUES (?, ?) "
+                          "ON CONFLICT (night) DO NOTHING RETURNING night",
+                          (night, claimed)).fetchone()
+        return row is not None
 
     # configuration
     def put_config(self, institution: str, config: ImportConfig, updated: str) -> None:
