@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from server.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_DEPTH
+
+ENVIRONMENT = "CLINICDESK_SERVER_SETTINGS"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,18 @@ class Settings:
     # process, not a power cut or an OS crash; the database flushes it within about a second).
     # A policy choice for the operator: "process" saves an fsync (~1-2 ms) per audited read.
     audit_durability: str = "disk"
+
+    def to_environment(self) -> None:
+        """Hand these settings to worker processes (`serve --workers N`: see from_environment)."""
+        os.environ[ENVIRONMENT] = json.dumps({k: str(v) if isinstance(v, Path) else v
+                                             for k, v in asdict(self).items()})
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        given = json.loads(os.environ[ENVIRONMENT])
+        paths = {f.name for f in fields(cls) if "Path" in str(f.type)}
+        return cls(**{k: Path(v) if k in paths and v is not None else v
+                      for k, v in given.items()})
 
     @property
     def backend(self) -> str:

@@ -10,8 +10,10 @@ never returned by any route and never logged.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +35,23 @@ SECRET_FILE = "ramq-secret.key"
 
 
 def _secret(data_dir: Path) -> Fernet:
+    """The key of the stored RAMQ passwords. Created whole, then linked into place, so that
+    server processes starting at once on one data directory all read the same complete key.
+    Hosts sharing one PostgreSQL database need the same file (copy it to each)."""
     path = Path(data_dir) / SECRET_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(Fernet.generate_key())
+        draft = path.with_name(f"{SECRET_FILE}.{os.getpid()}.{uuid.uuid4().hex}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(Fernet.generate_key())
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: theirs
+                os.link(draft, path)
+        finally:
+            draft.unlink()
     return Fernet(path.read_bytes().strip())
 
 

@@ -50,3 +50,24 @@ def test_a_token_revoked_in_one_process_is_refused_by_the_other_at_once(
     assert _me(second, tokens) == 401  # the very next request, in the other process
     assert _me(first, tokens) == 401
     assert _me(second, other) == 200 and _me(first, other) == 200  # another grant: untouched
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_serve_workers_runs_processes_that_share_everything(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    url = request.getfixturevalue("postgres").new_database("clinicdesk_workers") \
+        if backend == "postgres" else None
+    seed_staff(tmp_path, url)
+    proc = ServerProcess(tmp_path, url, auth=True, extra_args=("--workers", "2")).start()
+    try:
+        assert proc.proc is not None
+        children = Path(f"/proc/{proc.proc.pid}/task/{proc.proc.pid}/children").read_text()
+        assert len(children.split()) >= 2  # uvicorn's worker processes
+        tokens = sign_in(proc.base, USER)
+        with httpx.Client(base_url=proc.base, timeout=30, headers=bearer(tokens)) as client:
+            assert {client.get("/api/me").status_code for _ in range(20)} == {200}
+            assert client.post("/oauth/revoke", data={"token": tokens["access_token"]}
+                               ).status_code == 200
+            assert {client.get("/api/me").status_code for _ in range(20)} == {401}
+    finally:
+        proc.stop()
