@@ -215,8 +215,10 @@ class Tx:
         return page
 
     def history(self, rtype: str | None, rid: str | None, since: str | None, count: int,
-                before_seq: int | None) -> Page:
-        conds, args = [], []
+                before_seq: int | None, without: tuple[str, ...] = ()) -> Page:
+        """`without`: resource types left out (read in SQL, never decoded nor paged)."""
+        conds, args = [f"rtype NOT IN ({', '.join('?' for _ in without)})"] if without else [], \
+            list(without)
         for cond, value in (("rtype = ?", rtype), ("rid = ?", rid), ("seq < ?", before_seq)):
             if value is not None:
                 conds.append(cond)
