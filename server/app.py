@@ -36,6 +36,11 @@ def _extra_routers() -> list:
     return routers
 
 
+def from_environment() -> FastAPI:
+    """The app of one of `serve --workers N`'s processes (uvicorn imports it by name)."""
+    return create_app(Settings.from_environment())
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

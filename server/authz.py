@@ -38,6 +38,7 @@ from fastapi import Request
 from app.core import access, fhir_systems
 from app.core.access import Action
 from app.core.consent import CLINICAL, consent_from_fhir
+from app.core.data_class import DataClass
 from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import data_class_of
 from server import identity
@@ -101,14 +102,13 @@ def authorize(request: Request, action: str, resource_type: str | None,
     if resource_type == "Patient" and action == "delete":
         raise Denied(403, "a patient's record is not deleted: make it inactive (active: false)")
     data_class = data_class_of(resource_type, resource)
-    if data_class is None:
-        if write:
-            _reference_write_gate(user, resource_type)
-        if resource_type == "Consent" and write:
-            _consent_write_gate(request, user, action, patient_id, resource)
+    if not write:
+        _read(request, user, patient_id, data_class)
         return
-    if patient_id is None and not write:
-        _role_gate(user, resource_type, resource)
+    if data_class is None:
+        _reference_write_gate(user, resource_type)
+        if resource_type == "Consent":
+            _consent_write_gate(request, user, action, patient_id, resource)
         return
     if patient_id is None:  # a new Patient (id not chosen yet): role and class decide
         decision = access.decide(user, NO_PATIENT, data_class, Action.WRITE)
@@ -118,22 +118,45 @@ def authorize(request: Request, action: str, resource_type: str | None,
                 institutions_of(resource) - {f"Organization/{i.id}" for i in user.institutions}:
             raise Denied(403, "a patient is registered only with your own institutions")
         return
-    decisions = _per_request(request, "decisions")
-    decision = None if write else decisions.get((patient_id, data_class))
-    if decision is None:
-        context = _context(request, patient_id, resource if write else None, resource_type)
-        decision = access.decide(user, context, data_class,
-                                 Action.WRITE if write else Action.READ,
-                                 _break_glass_reason(request))
-        if not write:
-            decisions[(patient_id, data_class)] = decision
+    context = _context(request, patient_id, resource, resource_type)
+    decision = access.decide(user, context, data_class, Action.WRITE,
+                             _break_glass_reason(request))
     if not decision.allowed:
         raise Denied(403, decision.reasons[0].source)
-    if write and resource_type == "Patient" and resource is not None:
+    if resource_type == "Patient" and resource is not None:
         _registration_gate(request, user, patient_id, resource)
         _institution_gate(request, user, patient_id, resource)
-    if not write:
-        _note(request, user, patient_id, data_class.value, decision.break_glass_reason)
+
+
+def authorize_stored(request: Request, resource_type: str, patient_id: str | None,
+                     data_class: str | None) -> None:
+    """`authorize(request, "read", ...)` of a stored version by the data class stored with it
+    (server.storage: written with each version), without decoding it. Not for AuditEvents
+    (decided on their content) nor for a deleted Patient version (the role gate alone)."""
+    if not request.app.state.settings.auth_required:
+        return
+    _read(request, current_user(request), patient_id,
+          DataClass(data_class) if data_class is not None else None)
+
+
+def _read(request: Request, user: UserProfile, patient_id: str | None,
+          data_class: DataClass | None) -> None:
+    """A read of one resource of this class: the role gate without a patient, else the full
+    decision (once per request, patient and class), noted for the AuditEvent."""
+    if data_class is None:
+        return
+    if patient_id is None:
+        _class_gate(user, data_class)
+        return
+    decisions = _per_request(request, "decisions")
+    decision = decisions.get((patient_id, data_class))
+    if decision is None:
+        decision = access.decide(user, _context(request, patient_id, None, ""), data_class,
+                                 Action.READ, _break_glass_reason(request))
+        decisions[(patient_id, data_class)] = decision
+    if not decision.allowed:
+        raise Denied(403, decision.reasons[0].source)
+    _note(request, user, patient_id, data_class.value, decision.break_glass_reason)
 
 
 def _registration_gate(request: Request, user: UserProfile, patient_id: str,
@@ -170,10 +193,13 @@ def _context(request: Request, patient_id: str, writing: dict | None,
     return cache[patient_id]
 
 
-def _role_gate(user: UserProfile, resource_type: str | None, resource: dict | None = None) -> None:
-    data_class = data_class_of(resource_type, resource) if resource_type else None
-    if data_class is None:
-        return
+def _role_gate(user: UserProfile, resource_type: str | None) -> None:
+    data_class = data_class_of(resource_type) if resource_type else None
+    if data_class is not None:
+        _class_gate(user, data_class)
+
+
+def _class_gate(user: UserProfile, data_class: DataClass) -> None:
     if user.profession.is_professional and user.is_administrative:
         raise Denied(403, "an account may not be both professional and administrative")
     if data_class not in access.READ.get(user.profession, frozenset()):
@@ -303,12 +329,17 @@ def own_audit_event(request: Request, event: dict) -> dict:
 def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
     if getattr(request.state, "request_action", None) == "everything":
         raise Denied(403, "audit events are not part of a chart")
-    if user.is_administrative or user.profession == Profession.ADMINISTRATOR:
+    if audit_reviewer(user):
         return
     agents = [(a.get("who") or {}).get("identifier") or {} for a in event.get("agent") or ()]
     if not any(i.get("system") == fhir_systems.USERNAME and i.get("value") == user.username
                for i in agents):
         raise Denied(403, "only administrators review other users' audit events")
+
+
+def audit_reviewer(user: UserProfile) -> bool:
+    """May this user review other users' AuditEvents?"""
+    return user.is_administrative or user.profession == Profession.ADMINISTRATOR
 
 
 def _names_only_agent(event: dict, user: UserProfile) -> bool:

@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         load.load_staff(store)
         try:
             count = load.load_patients(store, args.patients, args.seed, id_prefix=args.id_prefix)
+            store.analyze()  # the planner's statistics, now rather than at autovacuum's pace
         except load.AlreadySeeded:
             print("This store already holds these patients: use another --data directory, "
                   "database or --id-prefix.")

@@ -1,9 +1,11 @@
 """`clinicdesk-server serve --data DIR [--host H] [--port P] [--database URL]
 [--max-body-bytes N] [--trusted-proxy IP …]`.
 
-One uvicorn process: SQLite has one writer at a time anyway (WAL lets readers run beside it),
-writes are serialised on PostgreSQL too (see server.storage.sql), and the worker threads of one
-process serve the reads in parallel. SIGTERM/SIGINT: uvicorn stops accepting, finishes the
+One uvicorn process by default; `--workers N`: N processes on one port (uvicorn's), sharing
+everything through the database (tokens and their revocation, sign-in throttling, the audit
+chain, the nightly RAMQ import claimed by one of them), so that hosts can also be added behind
+any HTTP load balancer. Writes are serialised (one writer at a time: see server.storage.sql);
+reads run in parallel in every process. SIGTERM/SIGINT: uvicorn stops accepting, finishes the
 requests in flight, then the store is closed.
 """
 
@@ -37,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--trusted-proxy", action="append", default=[], metavar="IP",
                    help="a reverse proxy whose X-Forwarded-For names the client (repeatable); "
                    "without one, the client address is the TCP peer's (sign-in throttling)")
+    p.add_argument("--audit-durability", choices=("disk", "process"), default="disk",
+                   help="a read is answered once its AuditEvent is on disk (default), or once "
+                   "committed but not yet flushed: survives a kill of the server, not a power "
+                   "cut (saves an fsync per audited read)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="server processes sharing the port and the database (default 1); not "
+                   "with --qhr-ca (QHR sessions live in one process's memory)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(run=run)
 
@@ -52,11 +61,20 @@ def run(args: argparse.Namespace) -> int:
                         port=args.port, auth_required=not args.no_auth,
                         access_token_ttl=args.access_token_ttl, qhr_ca=args.qhr_ca,
                         ramq_import_hour=None if args.ramq_import_hour < 0
-                        else args.ramq_import_hour, max_body_bytes=args.max_body_bytes)
+                        else args.ramq_import_hour, max_body_bytes=args.max_body_bytes,
+                        audit_durability=args.audit_durability)
     if args.no_auth:
         logging.getLogger("server").warning("authorisation is OFF (--no-auth)")
+    if args.workers < 1 or (args.workers > 1 and args.qhr_ca):
+        print("--workers: 1 or more, and 1 with --qhr-ca (QHR sessions are per process)")
+        return 2
+    app: object = create_app(settings)
+    if args.workers > 1:  # uvicorn starts the processes; each builds its app by name
+        settings.to_environment()
+        app = "server.app:from_environment"
     # No access log: request lines carry search parameters (NAM, names, birth dates).
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, workers=args.workers,
+                factory=args.workers > 1,
                 log_level=args.log_level, timeout_graceful_shutdown=10, log_config=None,
                 proxy_headers=bool(args.trusted_proxy),
                 forwarded_allow_ips=",".join(args.trusted_proxy) or None)

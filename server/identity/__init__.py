@@ -48,7 +48,9 @@ def services(app: Any) -> Services:
             identity = IdentityStore(store)
             checkpoint = Path(app.state.settings.data_dir) / CHECKPOINT_FILE
             found = Services(identity, TokenService(identity, access_ttl=ttl),
-                             PatientContexts(store), AuditWriter(store, checkpoint))
+                             PatientContexts(store),
+                             AuditWriter(store, checkpoint, durable=getattr(
+                                 app.state.settings, "audit_durability", "disk") == "disk"))
             app.state.identity_services = found
     return found
 

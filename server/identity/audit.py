@@ -108,8 +108,10 @@ class AuditWriter:
 
     CHECKPOINT_EVERY = 1.0
 
-    def __init__(self, store: Any, checkpoint: Path | None = None, max_batch: int = 500):
+    def __init__(self, store: Any, checkpoint: Path | None = None, max_batch: int = 500,
+                 durable: bool = True):
         self.store, self.checkpoint, self.max_batch = store, checkpoint, max_batch
+        self.durable = durable  # False: Settings.audit_durability "process"
         self._head: tuple[int, str] | None = None  # committed, not yet checkpointed
         self._checkpointed = 0.0
         self._queue: queue.Queue[tuple[list[dict], Future] | None] = queue.Queue()
@@ -154,7 +156,7 @@ class AuditWriter:
         error: BaseException | None = None
         head = None
         try:
-            with self.store.write() as tx:
+            with self.store.write(self.durable) as tx:
                 for events, _ in batch:
                     for event in events:
                         tx.create("AuditEvent", event, rid=event["id"])

@@ -43,11 +43,11 @@ def _all(tx: Any, rtype: str, patient_id: str) -> list[dict]:
 
 
 class PatientContexts:
-    """Builds PatientContext from the store; usernames of Practitioner ids are cached."""
+    """Builds PatientContext from the store, read afresh each time (no per-process cache that
+    another server process's writes could leave stale; server.authz keeps one per request)."""
 
     def __init__(self, store: Any):
         self.store = store
-        self._usernames: dict[str, str | None] = {}
 
     def load(self, patient_id: str, writing: dict | None = None,
              writing_type: str | None = None) -> PatientContext:
@@ -87,15 +87,10 @@ class PatientContexts:
         return {names[r] for r in before} - {None} != {names[r] for r in after} - {None}
 
     def _username(self, tx: Any, reference: str) -> str | None:
-        if reference in self._usernames:
-            return self._usernames[reference]
-        found = username_of(reference)
+        found = username_of(reference)  # the id convention; else the Practitioner as stored
         if found is None:
             current = tx.current("Practitioner", reference.split("/", 1)[1])
             ids = current.resource().get("identifier", []) if current and current.text else []
             found = next((i.get("value") for i in ids
                           if i.get("system") == fhir_systems.USERNAME), None)
-        if len(self._usernames) > 50_000:
-            self._usernames.clear()
-        self._usernames[reference] = found
         return found

@@ -12,6 +12,7 @@ revokes the whole family (replay of a stolen token, OAuth 2.0 Security BCP §4.1
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -35,6 +36,12 @@ SCHEMA = [
 ]
 BudgetKey = tuple[str, str]  # (scope, name) of a sign-in budget (server.identity.throttle)
 Levels = dict[BudgetKey, tuple[float, float]]  # key → (level, time of that level)
+
+
+@functools.lru_cache(maxsize=4096)
+def _profile(text: str) -> UserProfile:
+    """Keyed by the stored text itself: a changed account is a new key, never a stale hit."""
+    return profile_from_json(json.loads(text))
 
 
 def token_hash(token: str) -> str:
@@ -98,6 +105,16 @@ class IdentityStore:
             row = self._x(tx, "SELECT kind, username, family, expires_at, revoked FROM "
                           "oauth_token WHERE token_hash = ?", (token_hash(token),)).fetchone()
         return TokenRow(row[0], row[1], row[2], float(row[3]), bool(row[4])) if row else None
+
+    def bearer(self, token: str, now: float) -> UserProfile | None:
+        """The account behind a valid (access, unexpired, unrevoked) token, in one read: every
+        request asks the database, so a revocation by any server process applies at once."""
+        with self.store.read() as tx:
+            row = self._x(tx, "SELECT a.profile FROM oauth_token t JOIN account a ON "
+                          "a.username = t.username WHERE t.token_hash = ? AND t.kind = 'access' "
+                          "AND t.revoked = 0 AND t.expires_at > ?",
+                          (token_hash(token), now)).fetchone()
+        return _profile(row[0]) if row else None
 
     def consume(self, token: str) -> bool:
         """Revoke one token; False when it was already revoked (or unknown)."""

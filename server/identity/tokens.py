@@ -1,22 +1,21 @@
 """OAuth 2.0 tokens (RFC 6749 password and refresh_token grants, RFC 7009 revocation).
 
-Access tokens are opaque, short-lived (`access_ttl`, 15 minutes by default) and checked on every
-request through a small in-process cache; refresh tokens rotate on every use. Password checks
-go through the database-backed sign-in throttle (server.identity.throttle): 429 + Retry-After.
+Access tokens are opaque, short-lived (`access_ttl`, 15 minutes by default) and checked in the
+database on every request (every server process sees a revocation at once); refresh tokens
+rotate on every use. Password checks go through the database-backed sign-in throttle
+(server.identity.throttle): 429 + Retry-After.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from app.core.profiles import UserProfile
 from server.identity.passwords import hash_password, verify_password
-from server.identity.store import IdentityStore, token_hash
+from server.identity.store import IdentityStore
 from server.identity.throttle import SignInThrottle, Throttled
 
 ACCESS_TTL = 900
@@ -38,20 +37,11 @@ class OAuthError(Exception):
         return {"error": self.error, "error_description": self.description}
 
 
-@dataclass(frozen=True)
-class Session:
-    profile: UserProfile
-    family: str
-    expires_at: float
-
-
 class TokenService:
     def __init__(self, identity: IdentityStore, access_ttl: float = ACCESS_TTL,
                  refresh_ttl: float = REFRESH_TTL, clock: Callable[[], float] = time.time):
         self.identity, self.access_ttl, self.refresh_ttl = identity, access_ttl, refresh_ttl
         self.clock = clock
-        self._cache: dict[str, Session] = {}
-        self._lock = threading.Lock()
         self._issued = 0
         self.throttle = SignInThrottle(identity, clock)
 
@@ -101,25 +91,9 @@ class TokenService:
 
     def _revoke_family(self, family: str) -> None:
         self.identity.revoke_family(family)
-        with self._lock:
-            for key in [k for k, s in self._cache.items() if s.family == family]:
-                del self._cache[key]
 
     def authenticate(self, access_token: str) -> UserProfile | None:
-        """The profile behind a valid, unexpired, unrevoked access token."""
-        key, now = token_hash(access_token), self.clock()
-        with self._lock:
-            session = self._cache.get(key)
-        if session is None:
-            row = self.identity.token(access_token)
-            if row is None or row.kind != "access" or row.revoked:
-                return None
-            found = self.identity.account(row.username)
-            if found is None:
-                return None
-            session = Session(found[0], row.family, row.expires_at)
-            with self._lock:
-                if len(self._cache) > 10_000:
-                    self._cache.clear()
-                self._cache[key] = session
-        return session.profile if session.expires_at > now else None
+        """The profile behind a valid, unexpired, unrevoked access token: asked of the
+        database on every request (no per-process cache that another process's revocation
+        would not reach; one indexed read)."""
+        return self.identity.bearer(access_token, self.clock())

@@ -64,7 +64,9 @@ def seconds_until(hour: int, now: datetime) -> float:
 
 
 class Scheduler:
-    """A thread that runs `import_all` every night at `hour` (local time)."""
+    """A thread that runs `import_all` every night at `hour` (local time), in one server
+    process only: every process sharing the database wakes, the one that claims the night in
+    the database (RamqDb.claim_night) runs it."""
 
     def __init__(self, app: Any, hour: int):
         self.app, self.hour = app, hour
@@ -74,7 +76,12 @@ class Scheduler:
     def _run(self) -> None:
         while not self.stopping.wait(seconds_until(self.hour, datetime.now())):
             try:
-                import_all(self.app.state.store, services(self.app))
+                svc = services(self.app)
+                now = datetime.now()
+                if not svc.db.claim_night(now.date().isoformat(), now.isoformat()):
+                    log.info("tonight's RAMQ import is run by another server process")
+                    continue
+                import_all(self.app.state.store, svc)
             except Exception:  # the next night tries again; say it loudly
                 log.exception("nightly RAMQ import failed")
 

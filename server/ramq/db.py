@@ -10,8 +10,10 @@ never returned by any route and never logged.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +28,30 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS ramq_status (institution TEXT PRIMARY KEY, status TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS account_request (id TEXT PRIMARY KEY, requester TEXT NOT NULL, "
     "email TEXT NOT NULL, status TEXT NOT NULL, submitted TEXT NOT NULL, record TEXT NOT NULL)",
+    # One row per night whose import a server process took on (server.ramq.Scheduler).
+    "CREATE TABLE IF NOT EXISTS ramq_night (night TEXT PRIMARY KEY, claimed TEXT NOT NULL)",
 ]
 SECRET_FILE = "ramq-secret.key"
 
 
 def _secret(data_dir: Path) -> Fernet:
+    """The key of the stored RAMQ passwords. Created whole, then linked into place, so that
+    server processes starting at once on one data directory all read the same complete key.
+    Hosts sharing one PostgreSQL database need the same file (copy it to each)."""
     path = Path(data_dir) / SECRET_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(Fernet.generate_key())
+        draft = path.with_name(f"{SECRET_FILE}.{os.getpid()}.{uuid.uuid4().hex}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(Fernet.generate_key())
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: theirs
+                os.link(draft, path)
+        finally:
+            draft.unlink()
     return Fernet(path.read_bytes().strip())
 
 
@@ -50,6 +65,15 @@ class RamqDb:
 
     def _x(self, tx: Any, text: str, args: tuple = ()) -> Any:
         return tx.conn.execute(self.store.dialect.sql(text), args)
+
+    def claim_night(self, night: str, claimed: str) -> bool:
+        """Take on this night's import: True for exactly one of the server processes sharing
+        the database (the row is the claim; the others find it there)."""
+        with self.store.write() as tx:
+            row = self._x(tx, "INSERT INTO ramq_night (night, claimed) VALUES (?, ?) "
+                          "ON CONFLICT (night) DO NOTHING RETURNING night",
+                          (night, claimed)).fetchone()
+        return row is not None
 
     # configuration
     def put_config(self, institution: str, config: ImportConfig, updated: str) -> None:

@@ -90,6 +90,8 @@ def _import(store: Any, source: RamqSource, config: ImportConfig, institution: s
         with store.write() as tx:
             for patient in changed[start:start + BATCH]:
                 tx.upsert("Patient", patient["id"], patient)
+    if changed:
+        store.analyze()  # a night's registrations can rewrite most Patients
     return imported, len(changed)
 
 

@@ -42,15 +42,17 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
                                          "lastUpdated": ts}}
             versions.append((rtype, rid, 1, ts, 0, json.dumps(body, ensure_ascii=False,
                                                              separators=(",", ":")),
-                             index.patient_of(rtype, body, rid), "POST"))
+                             index.patient_of(rtype, body, rid), "POST",
+                             index.data_class(rtype, body)))
             tokens.extend((rtype, rid, *t) for t in index.tokens(rtype, body))
         cursor = tx.conn.cursor()  # psycopg has executemany on cursors only
         cursor.executemany(dialect.sql(
             "INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, patient, "
-            "method) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), versions)
+            "method, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"), versions)
         tx.conn.execute(dialect.sql(
             "INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
-            "patient) SELECT rtype, rid, version, ts, deleted, seq, content, patient "
+            "patient, data_class) SELECT rtype, rid, version, ts, deleted, seq, content, "
+            "patient, data_class "
             "FROM resource_version WHERE seq > ? ORDER BY seq"), (start,))
         if tokens:
             cursor.executemany(dialect.sql(

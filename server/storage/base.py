@@ -53,6 +53,7 @@ class Version:
     text: str | None
     patient: str | None = None
     method: str = "PUT"
+    data_class: str | None = None  # app.core.data_class.DataClass value; None: not patient data
 
     @property
     def version_id(self) -> str:

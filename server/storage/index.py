@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime
 
+from app.core.resource_class import data_class_of, possible_classes
+
 # Where each clinical resource type names its patient, in order of preference.
 PATIENT_PATHS: dict[str, tuple[str, ...]] = {
     "Encounter": ("subject",),
@@ -20,6 +22,19 @@ PATIENT_PATHS: dict[str, tuple[str, ...]] = {
     "Appointment": ("participant.actor",),
     "AuditEvent": ("entity.what",),
 }
+
+
+def data_class(rtype: str, body: dict | None) -> str | None:
+    """The data class the access policy decides this version by (app.core.resource_class),
+    stored with it so that readers decide without decoding it; None: not patient data. A
+    deletion (no body) is classed by its type alone, as the policy decides it."""
+    found = data_class_of(rtype, body)
+    return found.value if found is not None else None
+
+
+def by_content(rtype: str) -> bool:
+    """Does the content of a resource of this type decide its class (not its type alone)?"""
+    return len(possible_classes(rtype)) > 1
 
 
 def normalise(text: str) -> str:

@@ -31,15 +31,26 @@ class PostgresDialect:
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
 
-    def begin(self, conn: psycopg.Connection, write: bool) -> None:
+    def begin(self, conn: psycopg.Connection, write: bool, durable: bool = True) -> None:
         if write:
             conn.execute("BEGIN")
+            if not durable:  # the WAL writer flushes it within 3 × wal_writer_delay
+                conn.execute("SET LOCAL synchronous_commit = off")
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
         else:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
-    def end(self, conn: psycopg.Connection, write: bool, commit: bool) -> None:
+    def end(self, conn: psycopg.Connection, write: bool, commit: bool,
+            durable: bool = True) -> None:
         conn.execute("COMMIT" if commit else "ROLLBACK")
+
+    def analyze(self, conn: psycopg.Connection) -> None:
+        conn.execute("ANALYZE")  # every table of this database; no write lock needed
+
+    def columns(self, conn: psycopg.Connection, table: str) -> set[str]:
+        return {row[0] for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            "AND table_schema = current_schema()", (table,))}
 
     def broken(self, conn: psycopg.Connection) -> bool:
         return conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN

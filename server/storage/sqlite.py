@@ -12,12 +12,12 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS resource_version (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "rtype TEXT NOT NULL, rid TEXT NOT NULL, version INTEGER NOT NULL, ts TEXT NOT NULL, "
     "deleted INTEGER NOT NULL, content TEXT, patient TEXT, method TEXT NOT NULL, "
-    "UNIQUE (rtype, rid, version))",
+    "data_class TEXT, UNIQUE (rtype, rid, version))",
     "CREATE INDEX IF NOT EXISTS version_type ON resource_version (rtype, seq)",
     "CREATE INDEX IF NOT EXISTS version_ts ON resource_version (ts)",
     "CREATE TABLE IF NOT EXISTS resource_current (rtype TEXT NOT NULL, rid TEXT NOT NULL, "
     "version INTEGER NOT NULL, ts TEXT NOT NULL, deleted INTEGER NOT NULL, seq INTEGER NOT NULL, "
-    "content TEXT, patient TEXT, PRIMARY KEY (rtype, rid))",
+    "content TEXT, patient TEXT, data_class TEXT, PRIMARY KEY (rtype, rid))",
     "CREATE INDEX IF NOT EXISTS current_type ON resource_current (rtype, seq)",
     "CREATE INDEX IF NOT EXISTS current_patient ON resource_current (patient, seq)",
     "CREATE TABLE IF NOT EXISTS search_token (rtype TEXT NOT NULL, rid TEXT NOT NULL, "
@@ -50,10 +50,12 @@ class SqliteDialect:
     def sql(self, text: str) -> str:
         return text
 
-    def begin(self, conn: sqlite3.Connection, write: bool) -> None:
+    def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True) -> None:
         if write:
             self._write_lock.acquire()
             try:
+                if not durable:  # WAL: the commit is written, not fsynced (the next FULL one is)
+                    conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
             except BaseException:
                 self._write_lock.release()
@@ -61,7 +63,8 @@ class SqliteDialect:
         else:
             conn.execute("BEGIN")
 
-    def end(self, conn: sqlite3.Connection, write: bool, commit: bool) -> None:
+    def end(self, conn: sqlite3.Connection, write: bool, commit: bool,
+            durable: bool = True) -> None:
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
         except sqlite3.Error:
@@ -69,8 +72,17 @@ class SqliteDialect:
                 conn.execute("ROLLBACK")
             raise
         finally:
+            if not durable:
+                conn.execute("PRAGMA synchronous = FULL")
             if write:
                 self._write_lock.release()
 
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
+
+    def analyze(self, conn: sqlite3.Connection) -> None:
+        with self._write_lock:  # it writes sqlite_stat1
+            conn.execute("ANALYZE")
+
+    def columns(self, conn: sqlite3.Connection, table: str) -> set[str]:
+        return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}

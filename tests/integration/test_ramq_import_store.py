@@ -38,12 +38,29 @@ def seeded(request, tmp_path):
     store.close()
 
 
+ANALYZED = {"sqlite": "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1' AND "
+                      "EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = 'resource_current')",
+            "postgres": "SELECT count(*) FROM pg_class WHERE relname = 'resource_current' "
+                        "AND reltuples > 0"}
+
+
+def _analyzed(store) -> bool:
+    """Has the planner statistics of resource_current (ANALYZE)?"""
+    with store.read() as tx:
+        try:
+            return tx.conn.execute(ANALYZED[store.backend]).fetchone()[0] > 0
+        except Exception:  # SQLite: no sqlite_stat1 table before the first ANALYZE
+            return False
+
+
 def test_import_updates_registrations_and_keeps_them_on_failure(seeded):
     store, data = seeded
     db = RamqDb(store, data)
     db.put_config("gmf-plateau", ImportConfig.from_json(good_config(fmg_reference="1999")), "t")
+    assert not _analyzed(store)
     status = run_import(store, db, RamqSource(data), "gmf-plateau", date(2026, 11, 25))
     assert status.state == ImportState.OK and status.updated == status.imported > 0
+    assert _analyzed(store)  # a night's rewrite of the Patients: the planner told at once
     with store.read() as tx:
         patients = [tx.read("Patient", patient_id(i, 4)).resource() for i in range(N)]
     fmgs = {r.fmg for p in patients for r in registration.registrations_of(p) if r.active}
@@ -132,3 +149,45 @@ def test_nightly_scheduler_runs_the_import(tmp_path, monkeypatch):
 def test_seconds_until_the_hour():
     assert ramq.seconds_until(2, datetime(2026, 11, 25, 1, 30)) == 1800
     assert ramq.seconds_until(2, datetime(2026, 11, 25, 2, 0)) == 86400
+
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_nightly_import_runs_once_among_processes_sharing_the_database(
+        backend, tmp_path, monkeypatch, request):
+    """Three schedulers, each on its own store (its own connections) of one database, as three
+    server processes are: all wake at the hour, exactly one runs the import."""
+    url = request.getfixturevalue("postgres").new_database("ramq_once") \
+        if backend == "postgres" else None
+    stores = [open_store(tmp_path, url) for _ in range(3)]
+    apps = [SimpleNamespace(state=SimpleNamespace(store=s, settings=SimpleNamespace(
+        data_dir=tmp_path, ramq_import_hour=2))) for s in stores]
+    ran, lock, woken = [], threading.Lock(), threading.local()
+    asleep = threading.Semaphore(0)  # released by each scheduler going back to sleep
+
+    def until(hour: int, now: datetime) -> float:
+        first = not getattr(woken, "once", False)
+        woken.once = True
+        if not first:
+            asleep.release()
+        return 0.0 if first else 3600.0
+
+    def import_all(store, svc):
+        with lock:
+            ran.append(store)
+    monkeypatch.setattr(ramq, "import_all", import_all)
+    monkeypatch.setattr(ramq, "seconds_until", until)
+    try:
+        for app in apps:
+            ramq.start(app)
+        for _ in apps:
+            assert asleep.acquire(timeout=30)
+        assert len(ran) == 1
+        db = ramq.services(apps[1]).db
+        assert not db.claim_night(datetime.now().date().isoformat(), "again")
+        assert db.claim_night("2099-01-01", "another night")
+    finally:
+        for app in apps:
+            ramq.stop(app)
+        for s in stores:
+            s.close()

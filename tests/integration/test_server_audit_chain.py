@@ -295,18 +295,19 @@ ALLOW = {"sqlite": ["DROP TRIGGER refuse_audit"],
          "postgres": ["DROP TRIGGER refuse_audit ON audit_chain", "DROP FUNCTION refuse_audit"]}
 
 
+@pytest.mark.parametrize("durability", ["disk", "process"])
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_read_whose_audit_event_cannot_be_stored_is_not_answered(
-        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
-    url = request.getfixturevalue("postgres").new_database(f"audit_refused_{os.getpid()}") \
-        if backend == "postgres" else None
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str, durability: str) -> None:
+    name = f"audit_refused_{durability}_{os.getpid()}"
+    url = request.getfixturevalue("postgres").new_database(name) if backend == "postgres" else None
     store = open_store(tmp_path, url)
     load.load_staff(store)
     load.load_patients(store, 10, SEED)
     store.close()
     pid, who = _readable_charts(list(generate.patients(10, SEED)))[0]
     reads = [f"Patient/{pid}", f"Patient/{pid}/$everything", f"Observation?patient={pid}"]
-    proc = ServerProcess(tmp_path, url).start()
+    proc = ServerProcess(tmp_path, url, extra_args=("--audit-durability", durability)).start()
     try:
         headers = bearer(sign_in(proc.base, who))
         answers = lambda: [httpx.get(f"{proc.base}/fhir/{path}", headers=headers,  # noqa: E731

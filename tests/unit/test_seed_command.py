@@ -1,10 +1,12 @@
-"""`clinicdesk-server seed`: same seed → same store; passwords printed; a second run refused."""
+"""`clinicdesk-server seed`: same seed → same store; passwords printed; a second run refused;
+the planner's statistics refreshed (ANALYZE)."""
 
 import json
+import sqlite3
 
 from server.cli import main
 from server.seed import staff
-from server.storage import open_store
+from server.storage import DB_FILE, open_store
 
 
 def _contents(data) -> dict[str, dict]:
@@ -30,6 +32,9 @@ def test_seed_is_deterministic_prints_passwords_and_refuses_a_second_load(tmp_pa
     for account in staff.ACCOUNTS:
         assert f"{account.profile.username:<10} {account.password}" in out
     assert main(["seed", "--data", str(tmp_path / "b"), "--patients", "40", "--seed", "9"]) == 0
+    with sqlite3.connect(tmp_path / "a" / DB_FILE) as conn:  # ANALYZE ran: planner statistics
+        tables = {r[0] for r in conn.execute("SELECT tbl FROM sqlite_stat1")}
+    assert {"resource_version", "resource_current", "search_token"} <= tables
     first, accounts = _contents(tmp_path / "a")
     second, _ = _contents(tmp_path / "b")
     assert first == second

@@ -1,0 +1,73 @@
+"""Two server processes on one database keep no per-process state that can disagree: a token
+revoked through one is refused by the other at its next request (the bearer check reads the
+database every time). Sign-in throttling across processes: test_identity_throttle; the nightly
+RAMQ import run by one process: test_ramq_import_store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.processes import ServerProcess
+from tests.fixtures.identity import bearer, sign_in
+from tests.fixtures.server import BACKENDS
+from tests.integration.test_identity_throttle import seed_staff
+
+USER = "1000009"
+
+
+@pytest.fixture(params=BACKENDS)
+def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres").new_database("clinicdesk_two_processes")
+    seed_staff(tmp_path, url)
+    procs = [ServerProcess(tmp_path, url, auth=True) for _ in range(2)]
+    try:
+        yield [p.start().base for p in procs]
+    finally:
+        for p in procs:
+            p.stop()
+
+
+def _me(base: str, tokens: dict) -> int:
+    return httpx.get(f"{base}/api/me", headers=bearer(tokens), timeout=30).status_code
+
+
+@pytest.mark.parametrize("revoke_with", ["access_token", "refresh_token"])
+def test_a_token_revoked_in_one_process_is_refused_by_the_other_at_once(
+        two_servers: list[str], revoke_with: str) -> None:
+    first, second = two_servers
+    tokens, other = sign_in(first, USER), sign_in(second, USER)
+    for base in two_servers:  # both know the tokens, and have each used them
+        assert _me(base, tokens) == 200 and _me(base, other) == 200
+    revoked = httpx.post(f"{first}/oauth/revoke", data={"token": tokens[revoke_with]},
+                         timeout=30)
+    assert revoked.status_code == 200
+    assert _me(second, tokens) == 401  # the very next request, in the other process
+    assert _me(first, tokens) == 401
+    assert _me(second, other) == 200 and _me(first, other) == 200  # another grant: untouched
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_serve_workers_runs_processes_that_share_everything(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    url = request.getfixturevalue("postgres").new_database("clinicdesk_workers") \
+        if backend == "postgres" else None
+    seed_staff(tmp_path, url)
+    proc = ServerProcess(tmp_path, url, auth=True, extra_args=("--workers", "2")).start()
+    try:
+        assert proc.proc is not None
+        children = Path(f"/proc/{proc.proc.pid}/task/{proc.proc.pid}/children").read_text()
+        assert len(children.split()) >= 2  # uvicorn's worker processes
+        tokens = sign_in(proc.base, USER)
+        with httpx.Client(base_url=proc.base, timeout=30, headers=bearer(tokens)) as client:
+            assert {client.get("/api/me").status_code for _ in range(20)} == {200}
+            assert client.post("/oauth/revoke", data={"token": tokens["access_token"]}
+                               ).status_code == 200
+            assert {client.get("/api/me").status_code for _ in range(20)} == {401}
+    finally:
+        proc.stop()
