@@ -12,7 +12,7 @@ class MemoryKeyring(KeyringBackend):
     priority = 0.1  # only ever chosen by name (PYTHON_KEYRING_BACKEND)
 
     def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # keyring is untyped
+        super().__init__()
         self._items: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
