@@ -50,8 +50,8 @@ def remove_all() -> dict:
     password throttle's files (they name the app users who signed in here)."""
     from app import logsetup, paths
     from app.store import keys
-    from app.store.throttle import Throttle
     from app.store.store import remove_files
+    from app.store.throttle import Throttle
 
     where = paths.locations()
     removed = []

@@ -12,7 +12,7 @@ Public API (details in each module's docstring):
             ramq_answer(nam, service) -> (answer, as_of) | None,
             chart_access(patient_ids), access_due(day)      # see chart_access.py
     writes: put_resources(resources, outbox_changes=, access=), apply_pull(upserts, deletes,
-            cursors, access=None), delete_resource, upsert_index, enqueue, mark_acknowledged(_many),
+            cursors, access=None), delete_resource, enqueue, mark_acknowledged(_many),
             mark_failed, record_conflict(uuid, server, reason), resolve_conflict,
             set_cursor, log_access, acknowledge_access, purge_patient, close,
             put_ramq_answer(nam, service, answer, as_of, access=)

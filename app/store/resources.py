@@ -10,22 +10,10 @@ from collections.abc import Collection, Iterator
 import orjson
 
 from app.core.data_class import DataClass
+from app.core.fhir import patient_of
 from app.core.resource_class import data_class_of, possible_classes
 
 COLUMNS = "type, id, version_id, last_updated, patient_id, json"
-
-
-def patient_of(resource: dict) -> str | None:
-    """The id of the Patient a resource belongs to (a Patient belongs to itself)."""
-    if resource.get("resourceType") == "Patient":
-        return resource.get("id")
-    refs = [resource.get(field) or {} for field in ("subject", "patient", "beneficiary")]
-    refs += [p.get("actor") or {} for p in resource.get("participant") or ()]  # Appointment
-    for ref in refs:
-        reference = ref.get("reference", "") if isinstance(ref, dict) else ""
-        if reference.startswith("Patient/"):
-            return reference.split("/", 1)[1].split("/", 1)[0]
-    return None
 
 
 def row_of(resource: dict) -> tuple:

@@ -171,10 +171,6 @@ class Store(Reader):
             outbox.enqueue(conn, [outbox_change] if outbox_change else [])
         return found
 
-    def upsert_index(self, entries: list[patients.IndexEntry]) -> None:
-        with self.transaction() as conn:
-            patients.upsert(conn, entries)
-
     def enqueue(self, changes: list[outbox.OutboxChange]) -> None:
         with self.transaction() as conn:
             outbox.enqueue(conn, changes)

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 from urllib.parse import quote
 
+from app.core import fhir
 from app.core.fhir_systems import ACT_REASON, BREAK_THE_GLASS, DATA_CLASS, USERNAME
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient
@@ -68,7 +69,7 @@ def push_audit(client: FhirClient, cache: SyncCache, cancel: threading.Event | N
             {"resource": audit_event(e), "request": _request(e, conditional)}
             for _, e in entries]}
         answer = client.post_bundle(bundle, cancel)
-        results = answer.get("entry") or []
+        results = fhir.entries(answer)
         ok = [seq for (seq, _), res in zip(entries, results, strict=False)
               if str((res.get("response") or {}).get("status", "")).startswith("2")]
         cache.audit_acknowledged(ok)

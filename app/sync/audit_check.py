@@ -17,10 +17,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.fhir import parse_instant, resources
 from app.core.fhir_systems import USERNAME
 from app.sync.audit import ENTRY_HASH, audit_event
 from app.sync.client import FhirClient
-from app.sync.fhir import parse_instant
 from app.sync.retry import check_cancel
 
 HASHES_PER_SEARCH = 50
@@ -67,8 +67,7 @@ def server_events(client: FhirClient, hashes: list[str],
               "_count": str(2 * len(hashes))}
     found: dict[str, dict] = {}
     for page in client.pages("AuditEvent", params, cancel=cancel):
-        for item in page.get("entry") or ():
-            event = item.get("resource") or {}
+        for event in resources(page):
             for value in _entry_hashes(event):
                 found.setdefault(value, event)
     return found

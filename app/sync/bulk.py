@@ -9,8 +9,8 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from app.core.fhir import earlier, resources
 from app.sync.errors import SyncError
-from app.sync.fhir import earlier
 from app.sync.pull import EVICT_KINDS, HISTORY, OVERLAP, Puller, chart_stream
 from app.sync.retry import Progress, check_cancel
 
@@ -47,8 +47,7 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
                     continue
                 start = earlier(puller.page_time(pages[0]), OVERLAP)
                 first_start = min(first_start or start, start)
-                upserts = [e["resource"] for page in pages for e in page.get("entry") or ()
-                           if isinstance(e.get("resource"), dict)]  # current versions only
+                upserts = [r for page in pages for r in resources(page)]  # current versions only
                 batch.extend(upserts)
                 cursors[chart_stream(pid)] = start
                 access[pid] = puller.watch.fetched(

@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.core.fhir import entries, format_instant, next_link
 from app.core.server_address import check_server_url
 from app.sync.auth import BearerAuth, TokenStore
 from app.sync.capabilities import Capabilities, parse_capabilities
 from app.sync.errors import Kind, SyncError, raise_for_status
-from app.sync.fhir import format_instant
 from app.sync.replies import ReplyLimits, byte_cap
 from app.sync.retry import Progress, Retrier, check_cancel
 
@@ -197,7 +197,7 @@ class FhirClient:
             check_cancel(cancel)
             page = self.get(next_url, params=next_params, expect="Bundle", cancel=cancel)
             yield page
-            done += len(page.get("entry") or ())
+            done += len(entries(page))
             if progress:
                 total = page.get("total")
                 progress(done, total if isinstance(total, int) else None)
@@ -216,13 +216,6 @@ def _tls_refused(err: Exception) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return False
-
-
-def next_link(bundle: dict) -> str | None:
-    for link in bundle.get("link") or ():
-        if link.get("relation") == "next" and link.get("url"):
-            return link["url"]
-    return None
 
 
 def decode(response: httpx.Response, name: str, expect: str | None) -> dict:

@@ -13,12 +13,12 @@ from datetime import date
 from typing import Any, TypeVar
 
 from app.core.data_class import DataClass
+from app.core.fhir import patient_of
 from app.store import Store, StoreExecutor
 from app.store import chart_access as access_rows
 from app.store import outbox as outbox_rows
 from app.store import resources as resource_rows
 from app.sync.cache import Change, ChartAccess, Pushed
-from app.sync.fhir import patient_of
 
 T = TypeVar("T")
 FETCH_FACTOR = 4  # outbox rows read per change sent, to see a resource's later rows too

@@ -16,12 +16,20 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
+from app.core.fhir import (
+    earlier,
+    format_instant,
+    history_entry,
+    parse_instant,
+    patient_of,
+    resources,
+)
+from app.core.fhir import entries as fhir_entries
 from app.core.profiles import practitioner_reference
 from app.sync.cache import SyncCache
 from app.sync.client import FhirClient, what
 from app.sync.consent_watch import ConsentWatch
 from app.sync.errors import Kind, SyncError
-from app.sync.fhir import earlier, format_instant, history_entry, parse_instant, patient_of
 from app.sync.replies import ReplyLimits, bounded_chart, checked_pages
 from app.sync.retry import Progress
 
@@ -164,7 +172,7 @@ class Puller:
             if pending is not None and (pending[0] or pending[1]) and not atomic:
                 self.cache.apply_page(*pending, {})
                 pending = None
-            entries += len(page.get("entry") or ())
+            entries += len(fhir_entries(page))
             upserts, deletes, touched = self.select(page, cached, seen)
             recheck |= touched | self._consent_owners(deletes, cached)
             consents += [r for r in upserts if r.get("resourceType") == "Consent"]
@@ -186,7 +194,7 @@ class Puller:
         had a newer one (history runs newest first, so later pages hold older versions)."""
         latest: dict[tuple[str, str], tuple[object, dict | None]] = {}
         touched: set[str] = set()
-        for entry in page.get("entry") or ():
+        for entry in fhir_entries(page):
             rtype, rid, resource, updated = history_entry(entry)
             if resource is not None and cached is not None:
                 owner = patient_of(resource)
@@ -232,7 +240,7 @@ class Puller:
             seen = {e["resource"]["id"] for page in self._pages(
                         "Patient", {"_id": ",".join(ids), "_count": str(len(ids))}, SEARCHSET,
                         cancel)
-                    for e in page.get("entry") or () if e.get("resource")}
+                    for e in fhir_entries(page) if e.get("resource")}
             for pid in ids:
                 if pid not in seen:
                     self._recheck(pid, cancel)
@@ -261,8 +269,7 @@ class Puller:
                  "_count": str(self.client.settings.page_size), **(params or {})}
         pages = list(self._pages("Appointment", query, SEARCHSET, cancel))
         self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")
-        found = {patient_of(e["resource"]) for p in pages for e in p.get("entry") or ()
-                 if e.get("resource", {}).get("resourceType") == "Appointment"}
+        found = {patient_of(r) for p in pages for r in resources(p, "Appointment")}
         return sorted(pid for pid in found if pid)
 
 

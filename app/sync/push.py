@@ -14,11 +14,12 @@ import copy
 import threading
 from dataclasses import dataclass, field, replace
 
+from app.core import fhir
+from app.core.fhir import content, etag_version, url_target
 from app.core.fhir_systems import CHANGE_ID
 from app.sync.cache import Change, Pushed, SyncCache
 from app.sync.client import FhirClient
 from app.sync.errors import Kind, SyncError
-from app.sync.fhir import content, etag_version, parse_ref
 from app.sync.retry import Progress, check_cancel
 
 WHOLE_REFUSED = (Kind.CONFLICT, Kind.CLIENT, Kind.GONE, Kind.FORBIDDEN)
@@ -77,7 +78,7 @@ def _server_version(change: Change, response: dict, resource: dict | None) -> di
         return resource
     body = copy.deepcopy(change.resource or {})
     location = response.get("location") or ""
-    rtype, rid, vid = parse_ref(location) if location else (change.rtype, change.rid, None)
+    rtype, rid, vid = url_target(location) if location else (change.rtype, change.rid, None)
     body["resourceType"], body["id"] = rtype, rid
     if change.op == "create":
         body = {**with_change_id(body, change.change_id), "id": rid}
@@ -119,7 +120,7 @@ class Pusher:
             if err.kind not in WHOLE_REFUSED:
                 raise
             return self._one_by_one(changes, cancel)
-        entries = answer.get("entry") or []
+        entries = fhir.entries(answer)
         if len(entries) != len(changes):
             raise SyncError(Kind.INVALID, "transaction-response entry count")
         if not all(str((e.get("response") or {}).get("status", "")).startswith("2")

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
+from app.core import fhir
+from app.core.fhir import patient_of
 from app.sync.errors import Kind, SyncError
-from app.sync.fhir import patient_of
 
 MB = 1_000_000
 
@@ -85,7 +86,7 @@ def bounded_chart(pages: Iterable[dict], limits: ReplyLimits, name: str) -> Iter
     """The pages of one chart pull, refused once they hold more than resources_per_chart."""
     resources = 0
     for page in pages:
-        resources += sum(1 for e in page.get("entry") or () if e.get("resource") is not None)
+        resources += sum(1 for e in fhir.entries(page) if e.get("resource") is not None)
         if resources > limits.resources_per_chart:
             raise SyncError(Kind.INVALID, f"{name}: chart of over "
                                           f"{limits.resources_per_chart} resources")
@@ -97,7 +98,9 @@ def check_page(page: dict, bundle_type: str, limits: ReplyLimits, name: str,
     if page.get("type") != bundle_type:
         raise SyncError(Kind.INVALID, f"{name}: Bundle of type {_shown(page.get('type'))}, "
                                       f"expected {bundle_type}")
-    entries = page.get("entry") or ()
+    entries = page.get("entry") or []
+    if not isinstance(entries, list):
+        raise SyncError(Kind.INVALID, f"{name}: entry is not a list")
     if len(entries) > limits.entries_per_page:
         raise SyncError(Kind.INVALID, f"{name}: page of {len(entries)} entries, over "
                                       f"{limits.entries_per_page}")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
+from app.core.fhir import patient_of
 from server.fhir import history, ops, search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError, from_exception
 from server.fhir.respond import Result, resource_result
 from server.fhir.validate import check_type, validate
-from server.storage import index
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2}
 
@@ -160,7 +160,7 @@ def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
                                    if k != "id" or p.method == "PUT"}, ids)
         if p.method == "PUT" and p.resource.get("id") != p.rid:
             raise FhirError(400, f"entry {p.n}: resource id differs from the url")
-        patient = index.patient_of(p.rtype, p.resource, p.rid) if p.resource else None
+        patient = patient_of(p.resource, p.rtype, p.rid) if p.resource else None
         action = {"POST": "create", "PUT": "update", "DELETE": "delete"}[p.method]
         ctx.authorize(action, p.rtype, patient, p.resource)
 

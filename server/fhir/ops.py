@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
+from app.core.fhir import patient_of
 from server import limits
 from server.fhir import search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, link, resource_result, search_entry
 from server.fhir.validate import check_type, validate
-from server.storage import Criteria, index
+from server.storage import Criteria
 
 ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
 
@@ -45,7 +46,7 @@ def create(ctx: Ctx, rtype: str, body: object, if_none_exist: str | None) -> Res
     check_type(rtype)
     resource = validate(body, rtype)
     condition = search.condition(rtype, if_none_exist) if if_none_exist else None
-    ctx.authorize("create", rtype, index.patient_of(rtype, resource), resource)
+    ctx.authorize("create", rtype, patient_of(resource, rtype), resource)
     resource = {k: v for k, v in resource.items() if k != "id"}
     with ctx.store.write() as tx:
         v, created = tx.create(rtype, resource, condition)
@@ -62,7 +63,7 @@ def update(ctx: Ctx, rtype: str, rid: str, body: object, if_match: str | None) -
     expected = version_of(if_match)
     if expected is None:
         raise FhirError(428, 'update needs If-Match: W/"versionId"', expression="If-Match")
-    ctx.authorize("update", rtype, index.patient_of(rtype, resource, rid), resource)
+    ctx.authorize("update", rtype, patient_of(resource, rtype, rid), resource)
     with ctx.store.write() as tx:
         v = tx.update(rtype, rid, resource, expected)
     return resource_result(v, ctx.base, 200, location=True)

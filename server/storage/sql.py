@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from app.core.fhir import patient_of
 from server.storage import index
 from server.storage.base import (
     Criteria,
@@ -259,7 +260,7 @@ class Tx:
             body = {"resourceType": rtype, "id": rid, **resource, "meta": meta}
             body["id"] = rid
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-            patient = index.patient_of(rtype, body, rid)
+            patient = patient_of(body, rtype, rid)
         deleted = int(resource is None)
         seq = self._x("INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, "
                       "patient, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
