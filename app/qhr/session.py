@@ -40,7 +40,7 @@ from app.qhr.errors import NoKey, NotEligible, SessionClosed, SessionExpired
 from app.qhr.gateway import KINDS, QhrGateway
 from app.qhr.idle import IdleTimer
 from app.qhr.views import QhrData
-from app.store.access_log import Access
+from app.store import Access
 
 log = logging.getLogger(__name__)
 DEFAULT_IDLE_S = 300.0

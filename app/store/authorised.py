@@ -1,6 +1,6 @@
 """Reads of cached patient data that the access policy authorises and the access log records,
 in one call and one transaction (ARCHITECTURE rule 4): the UI and the commands read charts
-through here, never through `Store.list_resources` directly.
+through here, never through the store's unchecked `_list_resources`.
 
     context = chart_context(store, patient_id)               # physicians + consent, from the cache
     result = authorised_read(store, user, context, DataClass.LABS, reason=None)
@@ -59,7 +59,7 @@ def chart_context(store, patient_id: str) -> PatientContext:
     """The policy's view of a cached patient (see the module docstring)."""
     patient = store.get_resource("Patient", patient_id)
     fetched = store.get_cursor(f"chart:{patient_id}") is not None
-    consents = store.list_resources(patient_id, "Consent") if fetched else None
+    consents = store.consents([patient_id])[patient_id] if fetched else None
     return PatientContext(patient_id, physicians_of(patient), consent_from_fhir(consents),
                           today=date.today())  # the workstation's day: Consent periods
 

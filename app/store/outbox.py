@@ -72,6 +72,15 @@ def batch(conn, limit: int = 50, states: tuple[str, ...] = (PENDING, FAILED)) ->
     return [_entry(r) for r in rows]
 
 
+def waiting(conn, patient_id: str | None = None) -> set[tuple[str, str]]:
+    """(type, id) of the resources with changes still to send (of one patient, if given):
+    read from the columns, no body decoded."""
+    where = "" if patient_id is None else " AND patient_id = ?"
+    rows = conn.execute("SELECT DISTINCT resource_type, resource_id FROM outbox WHERE state IN "
+                        f"(?, ?){where}", (PENDING, FAILED, *([patient_id] if patient_id else [])))
+    return {(t, i) for t, i in rows}
+
+
 def get(conn, change_uuid: str) -> OutboxEntry | None:
     row = conn.execute(f"SELECT {COLUMNS} FROM outbox WHERE uuid = ?", (change_uuid,)).fetchone()
     return _entry(row) if row else None

@@ -64,8 +64,16 @@ class Reader:
         return resources.get(self._conn, resource_type, resource_id)
 
     @mapped
-    def list_resources(self, patient_id: str, resource_type: str | None = None) -> list[dict]:
+    def _list_resources(self, patient_id: str, resource_type: str | None = None) -> list[dict]:
+        """A chart's rows, unchecked and unlogged: the tests' view of the cache (the app reads
+        charts through authorised.py)."""
         return resources.list_for_patient(self._conn, patient_id, resource_type)
+
+    @mapped
+    def consents(self, patient_ids: list[str]) -> dict[str, list[dict]]:
+        """Each patient's cached Consents (what sync's consent watch evaluates)."""
+        return {pid: resources.list_for_patient(self._conn, pid, "Consent")
+                for pid in patient_ids}
 
     @mapped
     def list_by_type(self, resource_type: str) -> list[dict]:

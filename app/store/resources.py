@@ -101,6 +101,10 @@ def by_class(conn, patient_id: str, classes: Collection[DataClass]) -> dict[Data
     return found
 
 
+def delete_for_patient(conn, patient_id: str) -> int:
+    return conn.execute("DELETE FROM resources WHERE patient_id = ?", (patient_id,)).rowcount
+
+
 def list_by_type(conn, resource_type: str) -> list[dict]:
     cursor = conn.execute("SELECT json FROM resources WHERE type = ? ORDER BY id",
                           (resource_type,))

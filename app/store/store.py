@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from app.logsetup import PatientData
@@ -180,10 +180,15 @@ class Store(Reader):
                    access: dict[str, chart_access.Row | None] | None = None) -> None:
         """One page from the server: resources in, (type, id) deletions out, cursors and
         charts' access rows (app.store.chart_access) moved — in one transaction, so a crash
-        never leaves a cursor ahead of its data."""
-        index = [patients.entry_from_patient(r) for r in upserts
-                 if r.get("resourceType") == "Patient"]
+        never leaves a cursor ahead of its data. Resources with changes still to send are
+        left as they are (the local version wins until the server has it)."""
         with self.transaction() as conn:
+            waiting = outbox.waiting(conn)
+            if waiting:
+                upserts = [r for r in upserts if (r["resourceType"], r["id"]) not in waiting]
+                deletes = [d for d in deletes if d not in waiting]
+            index = [patients.entry_from_patient(r) for r in upserts
+                     if r.get("resourceType") == "Patient"]
             resources.put(conn, upserts)
             patients.upsert(conn, index)
             for resource_type, resource_id in deletes:
@@ -219,13 +224,29 @@ class Store(Reader):
             outbox.set_state(conn, change_uuid, outbox.FAILED, error)
 
     def record_conflict(self, change_uuid: str, server_resource: dict | None,
-                        reason: str | None = None) -> int:
-        """Stop the change and keep both versions for the user (`reason`: a code)."""
+                        reason: str | None = None, *, earlier: Iterable[str] = ()) -> int:
+        """Stop the change and keep both versions for the user (`reason`: a code); `earlier`
+        changes of the same resource (coalesced into this one) stop with it."""
         with self.transaction() as conn:
+            for uuid in earlier:
+                outbox.set_state(conn, uuid, outbox.CONFLICT)
             return outbox.record_conflict(conn, change_uuid, server_resource, reason)
 
-    def resolve_conflict(self, conflict_id: int) -> None:
+    def resolve_conflict(self, conflict_id: int, *, put: list[dict] = (),
+                         delete: tuple[str, str] | None = None,
+                         outbox_changes: list[outbox.OutboxChange] = ()) -> None:
+        """Close a conflict, caching `put`, dropping `delete` and queuing `outbox_changes` (the
+        user's choice, app.sync.conflicts) in the same transaction."""
+        index = [patients.entry_from_patient(r) for r in put
+                 if r.get("resourceType") == "Patient"]
         with self.transaction() as conn:
+            resources.put(conn, list(put))
+            patients.upsert(conn, index)
+            if delete is not None:
+                resources.delete(conn, *delete)
+                if delete[0] == "Patient":
+                    patients.delete(conn, delete[1])
+            outbox.enqueue(conn, list(outbox_changes))
             outbox.resolve_conflict(conn, conflict_id)
 
     def set_cursor(self, stream: str, cursor: str | None) -> None:
@@ -262,13 +283,23 @@ class Store(Reader):
         """Check the chain against the in-file head and the keyring anchor."""
         return access_log.verify(self._conn, keys.load_anchor(self.key_file))
 
+    def evict_chart(self, patient_id: str) -> None:
+        """The server no longer shows this chart: drop it. With changes still queued, those
+        stay (to be refused by the server and kept as conflict records rather than lost) and
+        only the cached resources and access row go; without, the chart is purged."""
+        with self.transaction() as conn:
+            if outbox.waiting(conn, patient_id):
+                resources.delete_for_patient(conn, patient_id)
+                chart_access.delete(conn, patient_id)
+                return
+        self.purge_patient(patient_id)
+
     def purge_patient(self, patient_id: str) -> int:
         """Remove a patient's chart, index row, queued changes and conflicts for good
         (secure_delete zeroes the freed pages; the WAL is folded back and truncated).
         Access-log entries stay: they record who saw what, by opaque patient id."""
         with self.transaction() as conn:
-            removed = conn.execute("DELETE FROM resources WHERE patient_id = ?",
-                                   (patient_id,)).rowcount
+            removed = resources.delete_for_patient(conn, patient_id)
             patients.delete(conn, patient_id)
             conn.execute("DELETE FROM outbox WHERE patient_id = ?", (patient_id,))
             conn.execute("DELETE FROM conflicts WHERE patient_id = ?", (patient_id,))

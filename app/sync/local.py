@@ -14,10 +14,7 @@ from typing import Any, TypeVar
 
 from app.core.data_class import DataClass
 from app.core.fhir import patient_of
-from app.store import Store, StoreExecutor
-from app.store import chart_access as access_rows
-from app.store import outbox as outbox_rows
-from app.store import resources as resource_rows
+from app.store import AccessRow, Store, StoreExecutor
 from app.sync.cache import Change, ChartAccess, Pushed
 
 T = TypeVar("T")
@@ -72,12 +69,7 @@ class StoreCache:
                    access: dict[str, ChartAccess | None] | None = None) -> None:
         rows = {pid: _row(a) for pid, a in (access or {}).items()}
 
-        def apply(store: Store) -> None:
-            waiting = {(e.resource_type, e.resource_id) for e in store.outbox_batch(10**6)}
-            kept = [r for r in upserts if (r["resourceType"], r["id"]) not in waiting]
-            gone = [d for d in deletes if d not in waiting]
-            store.apply_pull(kept, gone, cursors, rows)
-        self._run(apply)
+        self._run(lambda s: s.apply_pull(upserts, deletes, cursors, rows))
 
     def chart_access(self, patient_ids: Iterable[str]) -> dict[str, ChartAccess]:
         ids = list(patient_ids)
@@ -89,7 +81,7 @@ class StoreCache:
 
     def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict]]:
         ids = list(patient_ids)
-        return self._run(lambda s: {pid: s.list_resources(pid, "Consent") for pid in ids})
+        return self._run(lambda s: s.consents(ids))
 
     def owner(self, rtype: str, rid: str) -> str | None:
         found = self._run(lambda s: s.get_resource(rtype, rid))
@@ -98,16 +90,7 @@ class StoreCache:
     def evict(self, patient_id: str) -> None:
         """The server no longer shows this chart: drop it (changes still queued stay, to be
         refused by the server and kept as conflict records rather than lost)."""
-        def evict(store: Store) -> None:
-            queued = [e for e in store.outbox_batch(10**6) if e.patient_id == patient_id]
-            if not queued:
-                store.purge_patient(patient_id)
-                return
-            with store.transaction() as conn:
-                for res in resource_rows.list_for_patient(conn, patient_id):
-                    resource_rows.delete(conn, res["resourceType"], res["id"])
-                access_rows.delete(conn, patient_id)
-        self._run(evict)
+        self._run(lambda s: s.evict_chart(patient_id))
 
     # -- push ------------------------------------------------------------------------------
     def pending(self, limit: int) -> list[Change]:
@@ -122,13 +105,8 @@ class StoreCache:
 
     def conflict(self, change: Change, server: dict | None, reason: str) -> None:
         """One conflict record (the latest local version); earlier rows of it stop too."""
-        def record(store: Store) -> None:
-            *earlier, last = change.members
-            with store.transaction() as conn:
-                for uuid in earlier:
-                    outbox_rows.set_state(conn, uuid, outbox_rows.CONFLICT)
-            store.record_conflict(last, server, reason)
-        self._run(record)
+        *earlier, last = change.members
+        self._run(lambda s: s.record_conflict(last, server, reason, earlier=earlier))
 
     # -- access log ------------------------------------------------------------------------
     def audit_pending(self, limit: int) -> list[tuple[int, Any]]:
@@ -143,7 +121,7 @@ class StoreCache:
         return self._run(fn)
 
 
-def _row(access: ChartAccess | None) -> access_rows.Row | None:
+def _row(access: ChartAccess | None) -> AccessRow | None:
     if access is None:
         return None
     withheld = None if access.withheld is None else ",".join(sorted(access.withheld))
@@ -151,7 +129,7 @@ def _row(access: ChartAccess | None) -> access_rows.Row | None:
                                                                 access.next_check)))
 
 
-def _access(row: access_rows.Row) -> ChartAccess:
+def _access(row: AccessRow) -> ChartAccess:
     withheld, checked, next_check = row
     try:
         classes = None if withheld is None else frozenset(

@@ -197,7 +197,8 @@ class Puller:
         for entry in fhir_entries(page):
             rtype, rid, resource, updated = history_entry(entry)
             if resource is not None and cached is not None:
-                owner = patient_of(resource)
+                # An AuditEvent names the patient it records but is no row of that chart here.
+                owner = None if rtype == "AuditEvent" else patient_of(resource)
                 if owner not in cached:
                     continue
                 if rtype == "Consent":

@@ -138,7 +138,7 @@ class FhirCharts:
     def _read(self, store, patient_id: str) -> Chart:
         """On the store thread: one authorised read per section shown, each logged in the same
         call (app.store.authorised); the QHR class is decided here, logged by its viewer."""
-        from app.store.resources import gc_paused
+        from app.store import gc_paused
 
         with gc_paused():  # the decoded chart is young garbage-free data until shaped
             return self._shaped(store, patient_id)

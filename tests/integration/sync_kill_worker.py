@@ -36,7 +36,7 @@ def main(path: str, server_url: str, service: str, seed: int) -> None:
         pid = rng.choice(CHARTS)
         for _ in range(rng.randint(1, 3)):
             write_note(store, pid, f"note {seed}.{n}")
-        candidates = [r for r in store.list_resources(pid) if r["resourceType"] in WITH_NOTE]
+        candidates = [r for r in store._list_resources(pid) if r["resourceType"] in WITH_NOTE]
         if rng.random() < 0.3 and candidates:
             res = candidates[rng.randrange(min(2, len(candidates)))]
             edit(store, res, note=[{"text": f"edit {seed}.{n}"}])

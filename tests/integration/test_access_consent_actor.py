@@ -73,7 +73,7 @@ def _chart_as(base: str, tmp_path: Path, user: str, pid: str,
         client.sign_in(MATRIX_PASSWORD)
         SyncService(client, StoreCache(store)).open_chart(pid)
         profile = profile_from_json(client.me())
-        pulled = store.list_resources(pid)
+        pulled = store._list_resources(pid)
         store.put_resources(planted or [])
         blocked = chart_context(store, pid).consent.blocked_for(profile.reference, date.today())
         return authorised_chart(store, profile, pid), pulled, blocked

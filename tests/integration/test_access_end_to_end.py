@@ -56,7 +56,7 @@ def test_no_clinical_data_reaches_a_receptionists_cache(matrix_server, tmp_path)
                 client.get(f"{rtype}/{m.patient_id('open')}-{_class_of(rtype).value}")
         sync.sync()
         cached = {r["resourceType"] for pid in store.cached_patient_ids()
-                  for r in store.list_resources(pid)}
+                  for r in store._list_resources(pid)}
         assert "Patient" in cached and not cached & CLINICAL_TYPES
         chart = authorised_chart(store, profile, m.patient_id("open"))
         assert {c for c, r in chart.items() if r.decision.allowed} == {

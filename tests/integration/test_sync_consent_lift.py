@@ -85,7 +85,7 @@ class Workstation:
         self.sync = SyncService(self.client, StoreCache(self.store), today=lambda: self.day)
 
     def types(self, pid: str) -> set[str]:
-        return {r["resourceType"] for r in self.store.list_resources(pid)}
+        return {r["resourceType"] for r in self.store._list_resources(pid)}
 
     def quiet_round(self):
         """A round when nothing changed: after one that starts past the overlap of the
@@ -147,7 +147,7 @@ def test_a_deny_whose_period_ended_refetches_the_chart_on_the_next_day(server, w
                                      "end": yesterday.isoformat()})
     ws = workstation(day=yesterday - timedelta(days=1))
     ws.sync.open_chart(pid)
-    for row in ws.store.list_resources(pid):
+    for row in ws.store._list_resources(pid):
         if row["resourceType"] in WITHHELD:
             ws.store.delete_resource(row["resourceType"], row["id"])
     assert not ws.types(pid) & WITHHELD

@@ -24,7 +24,7 @@ def server_chart(fhir, pid: str) -> dict:
 
 
 def cached_chart(ws, pid: str) -> dict:
-    return {(r["resourceType"], r["id"]): r for r in ws.store.list_resources(pid)}
+    return {(r["resourceType"], r["id"]): r for r in ws.store._list_resources(pid)}
 
 
 def test_faults_then_convergence_without_loss_or_duplicates(sync_server, fault_proxy_factory,

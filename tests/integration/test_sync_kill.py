@@ -84,7 +84,7 @@ def test_sigkill_during_push_and_pull(sync_server, tmp_path):
                 assert {(e["resource"]["resourceType"], e["resource"]["id"]):
                         e["resource"]["meta"]["versionId"] for e in server["entry"]} == \
                        {(r["resourceType"], r["id"]): r["meta"]["versionId"]
-                        for r in store.list_resources(pid)}
+                        for r in store._list_resources(pid)}
         assert store.integrity_problems() == []
         store.close()
     finally:

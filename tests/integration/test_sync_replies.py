@@ -35,7 +35,7 @@ def server_chart(base: str, pid: str) -> dict:
 
 
 def cached_chart(store, pid: str) -> dict:
-    return {(r["resourceType"], r["id"]): r["meta"] for r in store.list_resources(pid)}
+    return {(r["resourceType"], r["id"]): r["meta"] for r in store._list_resources(pid)}
 
 
 # -- reply makers: the server's body in, the crafted body out ----------------------------------
