@@ -31,7 +31,7 @@ from app.core.server_address import check_server_url
 from app.sync.auth import BearerAuth, TokenStore
 from app.sync.capabilities import Capabilities, parse_capabilities
 from app.sync.errors import Kind, SyncError, raise_for_status
-from app.sync.replies import ReplyLimits, byte_cap
+from app.sync.replies import ReplyLimits, read_capped
 from app.sync.retry import Progress, Retrier, check_cancel
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,17 @@ class Settings:
     ca_bundle: str | None = None  # pinned CA certificates (PEM); None: the system's
     timeout: float = 30.0
     connect_timeout: float = 5.0
-    page_size: int = 1000
+    page_size: int | None = None  # entries asked per page; None: limits.entries_per_page
     bundle_size: int = 100  # entries per pushed transaction
     limits: ReplyLimits = ReplyLimits()  # what a reply may hold (app.sync.replies)
+
+    def __post_init__(self) -> None:
+        """A page size above the entries a page may hold would have every full page refused."""
+        if self.page_size is None:
+            object.__setattr__(self, "page_size", self.limits.entries_per_page)
+        elif not 0 < self.page_size <= self.limits.entries_per_page:
+            raise ValueError(f"page_size {self.page_size} outside "
+                             f"1..{self.limits.entries_per_page}")
 
 
 def _verify(settings: Settings) -> ssl.SSLContext | bool:
@@ -81,8 +89,7 @@ class FhirClient:
         self.http = httpx.Client(
             auth=self.auth, transport=transport, verify=_verify(settings),
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            headers={"Accept": FHIR_JSON}, follow_redirects=False,
-            event_hooks={"response": [byte_cap(settings.limits.reply_bytes, what)]})
+            headers={"Accept": FHIR_JSON}, follow_redirects=False)
         self._capabilities: Capabilities | None = None
         self._lock = threading.Lock()
         self.requests = 0  # FHIR calls made (figures, tests)
@@ -135,7 +142,12 @@ class FhirClient:
         name = what(request.method, str(request.url))
         started = time.perf_counter()
         try:
-            response = self.http.send(request) if auth else self.http.send(request, auth=None)
+            streamed = (self.http.send(request, stream=True) if auth
+                        else self.http.send(request, stream=True, auth=None))
+            try:
+                response = read_capped(streamed, self.settings.limits.reply_bytes, name)
+            finally:
+                streamed.close()
             log.debug("%s: %d in %.0f ms", name, response.status_code,
                       1000 * (time.perf_counter() - started))  # type and operation, no id
             return response

@@ -1,7 +1,7 @@
 """The server's replies are untrusted: bounded and checked before anything of them is cached.
 
-    limits = ReplyLimits()                       # Settings.limits; app.settings reads overrides
-    event_hooks={"response": [byte_cap(limits.reply_bytes, what)]}   # app.sync.client
+    limits = ReplyLimits()                       # ClientConfig.limits; app.settings reads overrides
+    response = read_capped(streamed, limits.reply_bytes, name)       # app.sync.client's one send
     pages = checked_pages(pages, "searchset", limits, name, chart="p1")    # app.sync.pull
 
 Limits, generous for real charts (the benchmarks' large chart, bench.data.large_chart: 5,701
@@ -21,7 +21,7 @@ limit or check, never patient data; the caller stores nothing of the pull it bel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -42,36 +42,26 @@ class ReplyLimits:
     resource_bytes: int = 5 * MB
 
 
-def byte_cap(limit: int, name_of: Callable[[str, str], str]) -> Callable[[httpx.Response], None]:
-    """An httpx response hook: the reply is refused once its (decoded) body passes `limit`
-    bytes — at once when its Content-Length says so. `name_of(method, url)` names the call."""
-    def hook(response: httpx.Response) -> None:
-        name = name_of(response.request.method, str(response.request.url))
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise SyncError(Kind.INVALID, f"{name}: reply of {declared} bytes, over {limit}")
-        # httpx decodes through this object (identity, gzip, br…): wrap it to count its output
-        response._decoder = _Counting(response._get_content_decoder(), limit, name)
-    return hook
+def read_capped(response: httpx.Response, limit: int, name: str) -> httpx.Response:
+    """The streamed `response` read whole, refused once its decoded body (identity, gzip,
+    br…: counted after decompression) passes `limit` bytes — at once when its Content-Length
+    says so. Returns an equivalent response holding the decoded body."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise SyncError(Kind.INVALID, f"{name}: reply of {declared} bytes, over {limit}")
+    body, seen = [], 0
+    for chunk in response.iter_bytes():
+        seen += len(chunk)
+        if seen > limit:
+            raise SyncError(Kind.INVALID, f"{name}: reply over {limit} bytes")
+        body.append(chunk)
+    headers = [(k, v) for k, v in response.headers.multi_items()
+               if k.lower() not in _ENCODING_HEADERS]  # the body is decoded already
+    return httpx.Response(response.status_code, headers=headers, content=b"".join(body),
+                          request=response.request, extensions=response.extensions)
 
 
-class _Counting:
-    """A content decoder that counts what it produces and stops past the limit."""
-
-    def __init__(self, inner, limit: int, name: str):
-        self._inner, self._limit, self._name, self.seen = inner, limit, name, 0
-
-    def decode(self, data: bytes) -> bytes:
-        return self._count(self._inner.decode(data))
-
-    def flush(self) -> bytes:
-        return self._count(self._inner.flush())
-
-    def _count(self, out: bytes) -> bytes:
-        self.seen += len(out)
-        if self.seen > self._limit:
-            raise SyncError(Kind.INVALID, f"{self._name}: reply over {self._limit} bytes")
-        return out
+_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 def checked_pages(pages: Iterable[dict], bundle_type: str, limits: ReplyLimits, name: str,

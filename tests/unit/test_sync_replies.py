@@ -73,3 +73,12 @@ def test_a_compressed_reply_is_counted_once_inflated(store):  # noqa: F811
     with pytest.raises(SyncError) as raised:
         client_for(server, store).get("Patient", expect="Bundle")
     assert raised.value.detail == f"GET Patient: reply over {CAP} bytes"
+
+
+def test_the_page_size_follows_the_entries_a_page_may_hold():
+    assert Settings(BASE, "t").page_size == ReplyLimits().entries_per_page
+    assert Settings(BASE, "t", limits=ReplyLimits(entries_per_page=50)).page_size == 50
+    assert Settings(BASE, "t", page_size=5).page_size == 5
+    for size in (0, ReplyLimits().entries_per_page + 1):
+        with pytest.raises(ValueError):
+            Settings(BASE, "t", page_size=size)
