@@ -76,8 +76,8 @@ def signed_in(args: argparse.Namespace):
     client = None
     try:
         if args.server:
-            from app.sync.client import FhirClient, Settings
-            client = FhirClient(Settings(server_url=args.server, username=store.username))
+            from app.central.client import ClientConfig, FhirClient
+            client = FhirClient(ClientConfig(server_url=args.server, username=store.username))
             client.sign_in(secret)
             profile = profile_from_json(client.me())
         else:
@@ -102,17 +102,17 @@ def find_patient(session: Session, nam: str) -> str | None:
         bundle = session.client.search("Patient", {"identifier": f"{fhir_systems.NAM}|{nam}"})
         ids = [e["resource"]["id"] for e in bundle.get("entry") or ()]
         if len(ids) == 1:
-            from app.sync.engine import SyncService
-            from app.sync.local import StoreCache
-            SyncService(session.client, StoreCache(session.store)).open_chart(ids[0])
+            from app.sync.engine import SyncEngine
+            from app.sync.store_cache import StoreCache
+            SyncEngine(session.client, StoreCache(session.store)).open_chart(ids[0])
     found = session.store.find_by_nam(nam)
     return found[0].patient_id if len(found) == 1 else None
 
 
 def _run(args: argparse.Namespace, work) -> int:
+    from app.central.errors import SyncError
     from app.core.errors import UserFacingError
     from app.store import StoreError
-    from app.sync.errors import SyncError
     try:
         with signed_in(args) as session:
             patient_id = find_patient(session, args.patient)

@@ -1,6 +1,6 @@
 """Client of the QHR gateway (server/qhr/routes.py documents the protocol).
 
-`QhrGateway(base_url, auth)`: `auth` is an `httpx.Auth` (e.g. app.sync.auth.BearerAuth, which
+`QhrGateway(base_url, auth)`: `auth` is an `httpx.Auth` (e.g. app.central.auth.BearerAuth, which
 refreshes the OAuth token) or a callable returning the current access token. The NAM goes in
 request bodies, never in URLs; nothing here logs a body. Failures are QhrError subclasses whose
 `detail` names the call and status, never the patient.

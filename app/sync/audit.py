@@ -12,11 +12,11 @@ import threading
 from typing import Any
 from urllib.parse import quote
 
+from app.central.client import FhirClient
+from app.central.retry import check_cancel
 from app.core import fhir
 from app.core.fhir_systems import ACT_REASON, BREAK_THE_GLASS, DATA_CLASS, USERNAME
 from app.sync.cache import SyncCache
-from app.sync.client import FhirClient
-from app.sync.retry import check_cancel
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ACTION = {"read": "R", "search": "E", "create": "C", "update": "U", "delete": "D",

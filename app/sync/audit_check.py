@@ -17,11 +17,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.central.client import FhirClient
+from app.central.retry import check_cancel
 from app.core.fhir import parse_instant, resources
 from app.core.fhir_systems import USERNAME
 from app.sync.audit import ENTRY_HASH, audit_event
-from app.sync.client import FhirClient
-from app.sync.retry import check_cancel
 
 HASHES_PER_SEARCH = 50
 

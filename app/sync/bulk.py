@@ -9,10 +9,10 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from app.central.errors import SyncError
+from app.central.retry import Progress, check_cancel
 from app.core.fhir import earlier, resources
-from app.sync.errors import SyncError
 from app.sync.pull import EVICT_KINDS, HISTORY, OVERLAP, Puller, chart_stream
-from app.sync.retry import Progress, check_cancel
 
 WORKERS = 4
 BATCH_RESOURCES = 2000  # resources per store transaction

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.store import OutboxChange, Store
-from app.sync.local import StoreCache
+from app.sync.store_cache import StoreCache
 
 
 class Choice(StrEnum):

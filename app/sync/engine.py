@@ -17,14 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from app.central.client import FhirClient
+from app.central.errors import SyncError
+from app.central.retry import Progress, State, sleep
 from app.sync.audit import push_audit
 from app.sync.bulk import open_charts
 from app.sync.cache import SyncCache
-from app.sync.client import FhirClient
-from app.sync.errors import SyncError
 from app.sync.pull import Puller
 from app.sync.push import Pusher, PushReport
-from app.sync.retry import Progress, State, sleep
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class RoundReport:
     refetched: int = 0  # charts fetched again in full: a restriction stopped applying
 
 
-class SyncService:
+class SyncEngine:
     def __init__(self, client: FhirClient, cache: SyncCache,
                  today: Callable[[], date] = date.today):
         """`today`: the day Consent periods are judged on (the workstation's)."""

@@ -16,6 +16,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
+from app.central.client import FhirClient, what
+from app.central.errors import Kind, SyncError
+from app.central.replies import ReplyLimits, bounded_chart, checked_pages
+from app.central.retry import Progress
 from app.core.fhir import (
     earlier,
     format_instant,
@@ -27,11 +31,7 @@ from app.core.fhir import (
 from app.core.fhir import entries as fhir_entries
 from app.core.profiles import practitioner_reference
 from app.sync.cache import SyncCache
-from app.sync.client import FhirClient, what
 from app.sync.consent_watch import ConsentWatch
-from app.sync.errors import Kind, SyncError
-from app.sync.replies import ReplyLimits, bounded_chart, checked_pages
-from app.sync.retry import Progress
 
 HISTORY = "history"  # the stream of the system-level history
 OVERLAP = 2.0  # seconds re-read at each round: commits in flight when the server answered
@@ -78,7 +78,7 @@ class Puller:
                     cancel: threading.Event | None = None,
                     progress: Progress | None = None) -> Iterator[dict]:
         """The pages of one chart: `$everything`, or type-level searches without it; each page
-        checked, and the whole bounded (app.sync.replies)."""
+        checked, and the whole bounded (app.central.replies)."""
         caps = self.client.capabilities(cancel)
         params = {"_count": str(self.client.settings.page_size)}
         if since:
@@ -93,7 +93,7 @@ class Puller:
 
     def _pages(self, url: str, params: dict, bundle_type: str, cancel: threading.Event | None,
                progress: Progress | None = None, chart: str | None = None) -> Iterator[dict]:
-        """The client's pages, each checked before anything of it is used (app.sync.replies)."""
+        """The client's pages, each checked before anything of it is used (app.central.replies)."""
         return checked_pages(self.client.pages(url, params, cancel=cancel, progress=progress),
                              bundle_type, self.limits, what("GET", url), chart)
 

@@ -14,13 +14,13 @@ import copy
 import threading
 from dataclasses import dataclass, field, replace
 
+from app.central.client import FhirClient
+from app.central.errors import Kind, SyncError
+from app.central.retry import Progress, check_cancel
 from app.core import fhir
 from app.core.fhir import content, etag_version, url_target
 from app.core.fhir_systems import CHANGE_ID
 from app.sync.cache import Change, Pushed, SyncCache
-from app.sync.client import FhirClient
-from app.sync.errors import Kind, SyncError
-from app.sync.retry import Progress, check_cancel
 
 WHOLE_REFUSED = (Kind.CONFLICT, Kind.CLIENT, Kind.GONE, Kind.FORBIDDEN)
 

@@ -1,6 +1,6 @@
 """The front desk's RAMQ panel: a NAM in, the family physician (RAMQ registration) and the
 insurance eligibility out — no clinical data. From the cache when the server cannot be reached,
-with "information as of <date>". The service (app.sync.ramq.RamqService) checks the role and
+with "information as of <date>". The service (app.ramq.service.RamqService) checks the role and
 writes the access log; this panel only shows."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ LOOKING = QT_TRANSLATE_NOOP(CTX, "Asking RAMQ…")
 
 @dataclass(frozen=True)
 class DeskAnswer:
-    physician: object  # app.sync.ramq.Looked[FamilyPhysician]
-    eligibility: object  # app.sync.ramq.Looked[Eligibility]
+    physician: object  # app.ramq.service.Looked[FamilyPhysician]
+    eligibility: object  # app.ramq.service.Looked[Eligibility]
 
 
 class RamqPanel(Retranslatable, QWidget):

@@ -71,7 +71,7 @@ class RemoteSession:
 
         self._demo_users = tuple(demo_users)
         self.settings = settings or Settings()
-        self.client = None  # app.sync.client.FhirClient when online
+        self.client = None  # app.central.client.FhirClient when online
         self.executor = None  # app.store.StoreExecutor: the one thread that owns the store
         self.profile: UserProfile | None = None
         self._verifier: _Verifier | None = None
@@ -98,8 +98,8 @@ class RemoteSession:
 
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> Session:
+        from app.central.errors import Kind, SyncError
         from app.store.errors import WrongPassword
-        from app.sync.errors import Kind, SyncError
 
         server = server.rstrip("/")
         with self._lock:
@@ -133,8 +133,8 @@ class RemoteSession:
         return self.throttle.wait_left(username) if username else 0.0
 
     def _online(self, server: str, username: str, password: str):
-        from app.sync.client import FhirClient
-        from app.sync.client import Settings as SyncSettings
+        from app.central.client import ClientConfig as SyncSettings
+        from app.central.client import FhirClient
 
         client = FhirClient(SyncSettings(server_url=server, username=username,
                                          connect_timeout=PROBE_TIMEOUT,

@@ -42,8 +42,8 @@ class FhirPatients:
         self.session = session  # app.ui.remote.RemoteSession
 
     def search(self, query: str, cancel: threading.Event | None = None) -> list[PatientSummary]:
+        from app.central.errors import SyncError
         from app.core import search_rules
-        from app.sync.errors import SyncError
 
         parsed = search_rules.parse(query)
         found: list[dict] | None = None
@@ -119,7 +119,7 @@ class FhirCharts:
 
     def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
         if self.session.client is not None:
-            from app.sync.errors import SyncError  # online only: it loads the HTTP stack
+            from app.central.errors import SyncError  # online only: it loads the HTTP stack
 
             try:
                 self._pull(patient_id, cancel)
@@ -129,11 +129,11 @@ class FhirCharts:
         return self.session.executor.call(lambda store: self._read(store, patient_id))
 
     def _pull(self, patient_id: str, cancel: threading.Event | None) -> None:
-        from app.sync.engine import SyncService
-        from app.sync.local import StoreCache
+        from app.sync.engine import SyncEngine
+        from app.sync.store_cache import StoreCache
 
         cache = StoreCache.on_executor(self.session.executor)
-        SyncService(self.session.client, cache).open_chart(patient_id, cancel)
+        SyncEngine(self.session.client, cache).open_chart(patient_id, cancel)
 
     def _read(self, store, patient_id: str) -> Chart:
         """On the store thread: one authorised read per section shown, each logged in the same

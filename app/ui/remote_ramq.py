@@ -1,4 +1,4 @@
-"""RamqDesk (app.ui.services) over the signed-in RemoteSession: app.sync.ramq.RamqService with
+"""RamqDesk (app.ui.services) over the signed-in RemoteSession: app.ramq.service.RamqService with
 the session's client (None when signed in offline: the cache answers) and the store reached
 through its one executor thread."""
 
@@ -24,7 +24,7 @@ class SessionRamq:
         self.session = session  # app.ui.remote.RemoteSession
 
     def _service(self):
-        from app.sync.ramq import RamqService
+        from app.ramq.service import RamqService
 
         s = self.session
         return RamqService(s.client, _OnStoreThread(s.executor), s.profile)

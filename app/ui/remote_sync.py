@@ -65,7 +65,7 @@ class SessionSync:
 
     def resolve(self, conflict_id: int, keep_local: bool) -> None:
         from app.sync.conflicts import Choice, resolve
-        from app.sync.local import StoreCache
+        from app.sync.store_cache import StoreCache
 
         cache = StoreCache.on_executor(self.session.executor)
         resolve(cache, conflict_id, Choice.LOCAL if keep_local else Choice.SERVER)
@@ -82,10 +82,10 @@ class SessionSync:
             if client is None:
                 return None
             if self._engine is None or self._engine_client is not client:
-                from app.sync.engine import SyncService
-                from app.sync.local import StoreCache
+                from app.sync.engine import SyncEngine
+                from app.sync.store_cache import StoreCache
 
-                self._engine = SyncService(client, StoreCache.on_executor(self.session.executor))
+                self._engine = SyncEngine(client, StoreCache.on_executor(self.session.executor))
                 self._engine_client = client
             return self._engine
 

@@ -201,7 +201,7 @@ class VirtualKeySwitch(Protocol):
 
 
 class RamqDesk(Protocol):
-    """app.sync.ramq.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
+    """app.ramq.service.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
     Look-ups return `Looked(answer, from_cache, as_of)`; forms raise FormRefused(problems)."""
 
     def family_physician(self, nam: str): ...

@@ -10,25 +10,25 @@ import random
 import sys
 from pathlib import Path
 
+from app.central.auth import TokenStore
+from app.central.client import ClientConfig
+from app.central.errors import SyncError
 from app.store import Store
-from app.sync.auth import TokenStore
-from app.sync.client import Settings
-from app.sync.errors import SyncError
 from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD, WITH_NOTE, edit, write_note
 
 CHARTS = ("p10", "p11")
 
 
 def main(path: str, server_url: str, service: str, seed: int) -> None:
-    from app.sync.client import FhirClient
-    from app.sync.engine import SyncService
-    from app.sync.local import StoreCache
+    from app.central.client import FhirClient
+    from app.sync.engine import SyncEngine
+    from app.sync.store_cache import StoreCache
     rng = random.Random(seed)
     store = Store.unlock(None, "pw", path=Path(path))
-    client = FhirClient(Settings(server_url, PHYSICIAN, page_size=5, bundle_size=3),
+    client = FhirClient(ClientConfig(server_url, PHYSICIAN, page_size=5, bundle_size=3),
                         token_store=TokenStore(server_url, PHYSICIAN, service=service))
     client.sign_in(PHYSICIAN_PASSWORD)
-    service_ = SyncService(client, StoreCache(store))
+    service_ = SyncEngine(client, StoreCache(store))
     print("ready", flush=True)
     n = 0
     while True:

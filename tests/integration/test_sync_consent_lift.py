@@ -16,15 +16,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.central.client import ClientConfig, FhirClient
 from app.core import fhir_systems, nam
 from app.core.consent import consent_resource
 from app.core.data_class import DataClass
 from app.core.profiles import Profession, practitioner_reference
 from app.store import Store, keys
-from app.sync.client import FhirClient, Settings
-from app.sync.engine import SyncService
-from app.sync.local import StoreCache
+from app.sync.engine import SyncEngine
 from app.sync.pull import OVERLAP
+from app.sync.store_cache import StoreCache
 from tests import access_matrix as m
 from tests.fixtures.access import MATRIX_PASSWORD, class_resource, patient_resource
 from tests.fixtures.server import FHIR_JSON
@@ -80,9 +80,9 @@ class Workstation:
     def __init__(self, base: str, path: Path, day: date | None = None):
         self.day = day or date.today()
         self.store = Store.create(RELATIVE, MATRIX_PASSWORD, path=path, kdf=FAST_KDF)
-        self.client = FhirClient(Settings(server_url=base, username=RELATIVE))
+        self.client = FhirClient(ClientConfig(server_url=base, username=RELATIVE))
         self.client.sign_in(MATRIX_PASSWORD)
-        self.sync = SyncService(self.client, StoreCache(self.store), today=lambda: self.day)
+        self.sync = SyncEngine(self.client, StoreCache(self.store), today=lambda: self.day)
 
     def types(self, pid: str) -> set[str]:
         return {r["resourceType"] for r in self.store._list_resources(pid)}

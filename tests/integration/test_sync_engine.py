@@ -5,10 +5,10 @@ import threading
 
 import pytest
 
+from app.central.errors import Kind, SyncError
+from app.central.retry import State
 from app.sync.conflicts import Choice, open_conflicts, resolve
-from app.sync.errors import Kind, SyncError
 from app.sync.pull import HISTORY
-from app.sync.retry import State
 from tests.fixtures.sync import copies_on_server, edit, server_client, write_note
 
 P1, P2 = "p0", "p1"

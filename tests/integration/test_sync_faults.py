@@ -4,7 +4,7 @@ with the real server: zero lost and zero duplicated changes, the cache equal to 
 
 import pytest
 
-from app.sync.errors import SyncError
+from app.central.errors import SyncError
 from tests.fixtures.sync import (
     ALL_FAULTS,
     copies_on_server,

@@ -8,13 +8,13 @@ from datetime import date, datetime, timedelta, timezone
 import httpx
 import pytest
 
+from app.central.capabilities import CHART_TYPES
 from app.core.consent import CLINICAL
 from app.core.data_class import DataClass
 from app.core.fhir_systems import USERNAME
 from app.core.resource_class import data_class_of
 from app.store.access_log import Access
 from app.sync.audit import ENTRY_HASH
-from app.sync.capabilities import CHART_TYPES
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.sync import PHYSICIAN, server_client
 

@@ -1,4 +1,4 @@
-"""ARCHITECTURE.md rule 1: imports run ui → qhr, sync, devices, store → core.
+"""ARCHITECTURE.md rule 1: imports run ui → qhr, sync, ramq, devices, store → central → core.
 
 The same rules as the before-stop hook's grep, plus the layer table: app.ui is imported only
 inside app/ui and by the entry points (app/cli.py, app/__main__.py); everything else (the
@@ -13,10 +13,12 @@ APP = Path(__file__).resolve().parents[2] / "app"
 ALLOWED = {
     "core": set(),
     "store": {"core"},
-    "sync": {"core", "store"},
+    "central": {"core"},
+    "sync": {"core", "store", "central"},
+    "ramq": {"core", "store", "central"},
     "devices": {"core"},
-    "qhr": {"core", "devices", "sync", "store"},
-    "ui": {"core", "store", "sync", "devices", "qhr"},
+    "qhr": {"core", "devices", "central", "store"},
+    "ui": {"core", "store", "central", "sync", "ramq", "devices", "qhr"},
 }
 # Third-party modules that only one layer may import.
 OWNED = {"PySide6.QtWidgets": "ui", "PySide6.QtGui": "ui", "smartcard": "devices",

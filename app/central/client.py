@@ -26,13 +26,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.central.auth import BearerAuth, TokenStore
+from app.central.capabilities import Capabilities, parse_capabilities
+from app.central.errors import Kind, SyncError, raise_for_status
+from app.central.replies import ReplyLimits, read_capped
+from app.central.retry import Progress, Retrier, check_cancel
 from app.core.fhir import entries, format_instant, next_link
 from app.core.server_address import check_server_url
-from app.sync.auth import BearerAuth, TokenStore
-from app.sync.capabilities import Capabilities, parse_capabilities
-from app.sync.errors import Kind, SyncError, raise_for_status
-from app.sync.replies import ReplyLimits, read_capped
-from app.sync.retry import Progress, Retrier, check_cancel
 
 log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
@@ -40,7 +40,7 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
-class Settings:
+class ClientConfig:
     server_url: str  # e.g. https://emr.example.qc.ca (FHIR base is server_url + fhir_path)
     username: str
     fhir_path: str = "/fhir"
@@ -49,7 +49,7 @@ class Settings:
     connect_timeout: float = 5.0
     page_size: int | None = None  # entries asked per page; None: limits.entries_per_page
     bundle_size: int = 100  # entries per pushed transaction
-    limits: ReplyLimits = ReplyLimits()  # what a reply may hold (app.sync.replies)
+    limits: ReplyLimits = ReplyLimits()  # what a reply may hold (app.central.replies)
 
     def __post_init__(self) -> None:
         """A page size above the entries a page may hold would have every full page refused."""
@@ -60,7 +60,7 @@ class Settings:
                              f"1..{self.limits.entries_per_page}")
 
 
-def _verify(settings: Settings) -> ssl.SSLContext | bool:
+def _verify(settings: ClientConfig) -> ssl.SSLContext | bool:
     if settings.ca_bundle:
         return ssl.create_default_context(cafile=settings.ca_bundle)
     return True
@@ -77,7 +77,7 @@ def what(method: str, url: str) -> str:
 
 
 class FhirClient:
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None,
+    def __init__(self, settings: ClientConfig, *, transport: httpx.BaseTransport | None = None,
                  retrier: Retrier | None = None, token_store: TokenStore | None = None):
         check_server_url(settings.server_url)  # InsecureServer before any connection
         self.settings = settings

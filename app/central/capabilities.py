@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.sync.errors import Kind, SyncError
+from app.central.errors import Kind, SyncError
 
 # Resource types a chart is made of (the fallback when `$everything` is missing).
 CHART_TYPES = (

@@ -1,7 +1,7 @@
 """The server's replies are untrusted: bounded and checked before anything of them is cached.
 
     limits = ReplyLimits()                       # ClientConfig.limits; app.settings reads overrides
-    response = read_capped(streamed, limits.reply_bytes, name)       # app.sync.client's one send
+    response = read_capped(streamed, limits.reply_bytes, name)       # app.central.client's one send
     pages = checked_pages(pages, "searchset", limits, name, chart="p1")    # app.sync.pull
 
 Limits, generous for real charts (the benchmarks' large chart, bench.data.large_chart: 5,701
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
+from app.central.errors import Kind, SyncError
 from app.core import fhir
 from app.core.fhir import patient_of
-from app.sync.errors import Kind, SyncError
 
 MB = 1_000_000
 

@@ -24,6 +24,8 @@ import json
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from app.central.client import FhirClient
+from app.central.errors import Kind, SyncError, raise_for_status
 from app.core import access, nam
 from app.core.account_request import (
     AccountRequest,
@@ -42,8 +44,6 @@ from app.core.ramq import (
 )
 from app.core.text import QT_TRANSLATE_NOOP, Text, text
 from app.store import Access
-from app.sync.client import FhirClient
-from app.sync.errors import Kind, SyncError, raise_for_status
 
 T = TypeVar("T")
 CTX = "ramq"

@@ -15,7 +15,7 @@ import httpx
 import keyring
 import keyring.errors
 
-from app.sync.errors import Kind, SyncError, parse_retry_after, raise_for_status
+from app.central.errors import Kind, SyncError, parse_retry_after, raise_for_status
 
 KEYRING_SERVICE = "ClinicDesk sync"
 EXPIRY_MARGIN = 30.0  # refresh this many seconds before the server's expiry
@@ -62,7 +62,7 @@ class _Access:
 class BearerAuth(httpx.Auth):
     """Adds `Authorization: Bearer …`; refreshes and retries once on 401."""
 
-    # Bodies are read by the client's one send, capped (app.sync.replies.read_capped); only
+    # Bodies are read by the client's one send, capped (app.central.replies.read_capped); only
     # the token endpoint's small answers are read here (`_take`).
     requires_response_body = False
 
