@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -111,15 +112,15 @@ class FhirClient:
                     data={"token": refresh}), auth=False)
         self.auth.forget()
 
-    def me(self) -> dict:
+    def me(self) -> dict[str, Any]:
         return self.json("GET", self.settings.server_url.rstrip("/") + "/api/me")
 
     def close(self) -> None:
         self.http.close()
 
     # -- one attempt -----------------------------------------------------------------------
-    def call(self, method: str, url: str, *, params: dict | None = None,
-             body: dict | None = None, headers: dict | None = None) -> httpx.Response:
+    def call(self, method: str, url: str, *, params: dict[str, Any] | None = None,
+             body: dict[str, Any] | None = None, headers: dict | None = None) -> httpx.Response:
         """One request; 4xx/5xx, transport failures and timeouts raise SyncError."""
         content = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
         hdrs = {"Content-Type": FHIR_JSON, **(headers or {})} if content else headers
@@ -129,7 +130,7 @@ class FhirClient:
         raise_for_status(response, what(method, url))
         return response
 
-    def json(self, method: str, url: str, *, expect: str | None = None, **kw) -> dict:
+    def json(self, method: str, url: str, *, expect: str | None = None, **kw) -> dict[str, Any]:
         response = self.call(method, url, **kw)
         stamp = response.headers.get("date")
         if stamp:
@@ -176,16 +177,16 @@ class FhirClient:
         return f"{self.base}/{url}"
 
     # -- with retries ----------------------------------------------------------------------
-    def get(self, url: str, *, params: dict | None = None, expect: str | None = None,
-            cancel: threading.Event | None = None) -> dict:
+    def get(self, url: str, *, params: dict[str, Any] | None = None, expect: str | None = None,
+            cancel: threading.Event | None = None) -> dict[str, Any]:
         return self.retrier.call(lambda: self.json("GET", url, params=params, expect=expect),
                                  cancel)
 
     def search(self, rtype: str, params: dict[str, str], *,
-               cancel: threading.Event | None = None) -> dict:
+               cancel: threading.Event | None = None) -> dict[str, Any]:
         """The first page of a type-level search, sent as `POST [type]/_search` with the
         parameters in a form body (FHIR R4 3.1.0.8.1): nothing of the query in the URL."""
-        def once() -> dict:
+        def once() -> dict[str, Any]:
             request = self.http.build_request("POST", self.url(f"{rtype}/_search"), data=params,
                                               headers={"Content-Type": FORM})
             response = self._send(request)
@@ -200,9 +201,9 @@ class FhirClient:
                 self._capabilities = parse_capabilities(body)
             return self._capabilities
 
-    def pages(self, url: str, params: dict | None = None, *,
+    def pages(self, url: str, params: dict[str, Any] | None = None, *,
               cancel: threading.Event | None = None,
-              progress: Progress | None = None) -> Iterator[dict]:
+              progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """Each Bundle page of a search or history, following `next` while there is one."""
         done, next_url, next_params = 0, url, params
         while next_url:
@@ -215,7 +216,7 @@ class FhirClient:
                 progress(done, total if isinstance(total, int) else None)
             next_url, next_params = next_link(page), None
 
-    def post_bundle(self, bundle: dict, cancel: threading.Event | None = None) -> dict:
+    def post_bundle(self, bundle: dict[str, Any], cancel: threading.Event | None = None) -> dict:
         """POST a batch/transaction Bundle (retried: callers make its entries idempotent)."""
         return self.retrier.call(
             lambda: self.json("POST", "", body=bundle, expect="Bundle"), cancel)
@@ -230,7 +231,7 @@ def _tls_refused(err: Exception) -> bool:
     return False
 
 
-def decode(response: httpx.Response, name: str, expect: str | None) -> dict:
+def decode(response: httpx.Response, name: str, expect: str | None) -> dict[str, Any]:
     """The body as a FHIR resource of type `expect`, or SyncError(INVALID)."""
     try:
         body = response.json()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import orjson
@@ -64,15 +65,16 @@ def read_capped(response: httpx.Response, limit: int, name: str) -> httpx.Respon
 _ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
-def checked_pages(pages: Iterable[dict], bundle_type: str, limits: ReplyLimits, name: str,
-                  chart: str | None = None) -> Iterator[dict]:
+def checked_pages(pages: Iterable[dict[str, Any]], bundle_type: str, limits: ReplyLimits, name: str,
+                  chart: str | None = None) -> Iterator[dict[str, Any]]:
     """The pages, each checked (check_page) before it is yielded."""
     for page in pages:
         check_page(page, bundle_type, limits, name, chart)
         yield page
 
 
-def bounded_chart(pages: Iterable[dict], limits: ReplyLimits, name: str) -> Iterator[dict]:
+def bounded_chart(pages: Iterable[dict[str, Any]], limits: ReplyLimits,
+                  name: str) -> Iterator[dict]:
     """The pages of one chart pull, refused once they hold more than resources_per_chart."""
     resources = 0
     for page in pages:
@@ -83,7 +85,7 @@ def bounded_chart(pages: Iterable[dict], limits: ReplyLimits, name: str) -> Iter
         yield page
 
 
-def check_page(page: dict, bundle_type: str, limits: ReplyLimits, name: str,
+def check_page(page: dict[str, Any], bundle_type: str, limits: ReplyLimits, name: str,
                chart: str | None = None) -> None:
     if page.get("type") != bundle_type:
         raise SyncError(Kind.INVALID, f"{name}: Bundle of type {_shown(page.get('type'))}, "
@@ -121,7 +123,7 @@ def entry_problem(entry: object, limits: ReplyLimits, chart: str | None,
     return None
 
 
-def _names_a_resource(entry: dict) -> bool:
+def _names_a_resource(entry: dict[str, Any]) -> bool:
     """A deletion's `request.url`, `fullUrl` or `response.location` has a Type/id."""
     request, response = entry.get("request"), entry.get("response")
     url = ((request.get("url") if isinstance(request, dict) else None) or entry.get("fullUrl")
@@ -130,7 +132,7 @@ def _names_a_resource(entry: dict) -> bool:
     return len(parts) >= 2
 
 
-def _size(resource: dict) -> int:
+def _size(resource: dict[str, Any]) -> int:
     try:
         return len(orjson.dumps(resource))
     except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits: count them as text

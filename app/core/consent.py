@@ -41,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from app.core import fhir_systems
 from app.core.consent_provision import (
@@ -117,7 +118,7 @@ def restricted(*classes: DataClass) -> ConsentState:
     return ConsentState(ConsentStatus.RESTRICTED, frozenset(classes)) if classes else OPEN
 
 
-def consent_from_fhir(resources: list[dict] | None) -> ConsentState:
+def consent_from_fhir(resources: list[dict[str, Any]] | None) -> ConsentState:
     """The consent state given by a patient's Consent resources (None: never fetched)."""
     if resources is None:
         return UNKNOWN
@@ -153,10 +154,11 @@ def _plain_classes(root: Provision) -> frozenset[DataClass] | None | object:
     return frozenset().union(*(p.classes for p in root.nested))
 
 
-def consent_to_fhir(patient_ref: str, state: ConsentState, consent_id: str | None = None) -> dict:
+def consent_to_fhir(patient_ref: str, state: ConsentState,
+                    consent_id: str | None = None) -> dict[str, Any]:
     """A Consent resource following the convention above (seeder, tests); OPEN is an empty list.
     A state scoped by actor or period is written one provision at a time (`consent_resource`)."""
-    provision: dict = {"type": "deny"}
+    provision: dict[str, Any] = {"type": "deny"}
     if state.scoped:
         raise ValueError("write each scoped provision with consent_resource")
     if state.status == ConsentStatus.RESTRICTED:
@@ -168,7 +170,8 @@ def consent_to_fhir(patient_ref: str, state: ConsentState, consent_id: str | Non
     return consent_resource(patient_ref, provision, consent_id)
 
 
-def consent_resource(patient_ref: str, provision: dict, consent_id: str | None = None) -> dict:
+def consent_resource(patient_ref: str, provision: dict[str, Any],
+                     consent_id: str | None = None) -> dict:
     """An active privacy Consent of this patient holding this FHIR provision."""
     resource = {
         "resourceType": "Consent", "status": "active",

@@ -24,6 +24,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.core import fhir_systems
 from app.core.data_class import ADMINISTRATIVE, DataClass
@@ -165,7 +166,7 @@ def _recipient_role(role: object) -> bool:
         and c.get("code") in RECIPIENT_ROLES for c in codings)
 
 
-def _narrowed(raw: dict) -> bool:
+def _narrowed(raw: dict[str, Any]) -> bool:
     """Does this permit narrow by something we do not read (it then lets nobody through)?"""
     if any(raw.get(name) for name in UNREAD_NARROWING):
         return True
@@ -208,10 +209,10 @@ def _day(value: object, first: bool) -> date | None:
         raise Unreadable from None
 
 
-def provision_to_fhir(provision: Provision) -> dict:
+def provision_to_fhir(provision: Provision) -> dict[str, Any]:
     """The FHIR provision read back as `provision` (seeder, tests); actors as primary
     recipients (v3 ParticipationType PRCP)."""
-    out: dict = {"type": "deny" if provision.deny else "permit"}
+    out: dict[str, Any] = {"type": "deny" if provision.deny else "permit"}
     if provision.actors:
         out["actor"] = [{"role": {"coding": [{"system": PARTICIPATION, "code": "PRCP"}]},
                          "reference": {"reference": r}} for r in sorted(provision.actors)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -80,7 +81,7 @@ class QhrGateway:
     def close_session(self, token: str) -> None:
         self._call("DELETE", "/session", "close session", headers={SESSION_HEADER: token})
 
-    def read(self, token: str, kind: str, nam: str) -> list[dict]:
+    def read(self, token: str, kind: str, nam: str) -> list[dict[str, Any]]:
         """The resources of one kind (labs, imaging, medications) for the patient `nam`."""
         if kind not in KINDS:
             raise ValueError(kind)
@@ -92,7 +93,7 @@ class QhrGateway:
             raise GatewayError(detail=f"read {kind}: malformed Bundle") from None
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.core import access
 from app.core.consent import OPEN
@@ -292,7 +292,7 @@ class QhrSession(MonitorListener):
             return self._token, self._key_id
 
 
-def _safe(fn: Callable, arg: object) -> None:
+def _safe(fn: Callable[..., Any], arg: object) -> None:
     try:
         fn(arg)
     except Exception:

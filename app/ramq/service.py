@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from app.central.client import FhirClient
 from app.central.errors import Kind, SyncError, raise_for_status
@@ -82,7 +82,7 @@ class Looked(Generic[T]):
 @dataclass(frozen=True)
 class ConfigView:
     institution: str
-    config: dict | None  # ImportConfig.public_view(): never any password
+    config: dict[str, Any] | None  # ImportConfig.public_view(): never any password
     status: ImportStatus
 
 
@@ -92,7 +92,7 @@ class RamqService:
         self.reader = reader or store
 
     # -- transport -------------------------------------------------------------------------
-    def _send(self, method: str, path: str, body: dict | None = None) -> dict:
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict:
         if self.client is None:  # signed in offline
             raise SyncError(Kind.OFFLINE, "signed in offline")
         content = json.dumps(body).encode() if body is not None else None
@@ -113,7 +113,7 @@ class RamqService:
     def eligibility(self, raw_nam: str) -> Looked[Eligibility]:
         return self._look_up(raw_nam, ELIGIBILITY, Eligibility.from_json)
 
-    def _look_up(self, raw_nam: str, service: str, parse) -> Looked:
+    def _look_up(self, raw_nam: str, service: str, parse) -> Looked[Any]:
         access.require(access.decide(self.profile, _NO_PATIENT, DataClass.REGISTRATION))
         if not nam.is_valid(raw_nam):
             raise FormRefused({"nam": text(CTX, _T["nam"])})
@@ -130,7 +130,7 @@ class RamqService:
         self.store.put_ramq_answer(number, service, answer.to_json(), answer.as_of, log)
         return Looked(answer, False, answer.as_of)
 
-    def _from_cache(self, number: str, service: str, parse, log: Access) -> Looked:
+    def _from_cache(self, number: str, service: str, parse, log: Access) -> Looked[Any]:
         found = self.reader.ramq_answer(number, service)
         if found is None:
             raise NoAnswer()
@@ -180,6 +180,6 @@ class RamqService:
 _NO_PATIENT = access.PatientContext("", frozenset(), access.consent_from_fhir([]))
 
 
-def _view(data: dict) -> ConfigView:
+def _view(data: dict[str, Any]) -> ConfigView:
     return ConfigView(data["institution"], data.get("config"),
                       ImportStatus.from_json(data["status"]))

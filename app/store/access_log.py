@@ -23,8 +23,10 @@ import json
 import socket
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from app.core.data_class import DataClass
+from app.store.db import Connection
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "at", "username", "patient_id", "information", "action", "workstation",
@@ -63,18 +65,18 @@ class Verdict:
     problem: str | None = None  # edited, broken-chain, missing, truncated
 
 
-def entry_hash(values: tuple) -> str:
+def entry_hash(values: tuple[Any, ...]) -> str:
     """SHA-256 of the canonical serialisation of the first nine fields."""
     canonical = json.dumps(list(values[:9]), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def head(conn) -> tuple[int, str]:
+def head(conn: Connection) -> tuple[int, str]:
     row = conn.execute("SELECT count, hash FROM access_log_head WHERE id = 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def append(conn, access: Access, *, workstation: str | None = None,
+def append(conn: Connection, access: Access, *, workstation: str | None = None,
            at: datetime | None = None) -> Entry:
     """Add one entry; call inside the caller's write transaction."""
     count, prev = head(conn)
@@ -89,32 +91,32 @@ def append(conn, access: Access, *, workstation: str | None = None,
     return entry
 
 
-def entries(conn, after: int = 0, limit: int = 1000) -> list[Entry]:
+def entries(conn: Connection, after: int = 0, limit: int = 1000) -> list[Entry]:
     rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM access_log WHERE seq > ? ORDER BY seq "
                         "LIMIT ?", (after, limit)).fetchall()
     return [Entry(*r) for r in rows]
 
 
-def unacknowledged(conn, limit: int = 100) -> list[Entry]:
+def unacknowledged(conn: Connection, limit: int = 100) -> list[Entry]:
     rows = conn.execute(
         f"SELECT {', '.join('l.' + f for f in FIELDS)} FROM access_log l LEFT JOIN access_log_ack"
         " a ON a.seq = l.seq WHERE a.seq IS NULL ORDER BY l.seq LIMIT ?", (limit,)).fetchall()
     return [Entry(*r) for r in rows]
 
 
-def acknowledged(conn) -> set[int]:
+def acknowledged(conn: Connection) -> set[int]:
     """The sequence numbers the server has acknowledged."""
     return {r[0] for r in conn.execute("SELECT seq FROM access_log_ack")}
 
 
-def acknowledge(conn, seqs: list[int]) -> None:
+def acknowledge(conn: Connection, seqs: list[int]) -> None:
     """The server has these entries; the hashed rows are not touched."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     conn.executemany("INSERT OR IGNORE INTO access_log_ack (seq, acknowledged) VALUES (?, ?)",
                      [(s, stamp) for s in seqs])
 
 
-def verify(conn, anchor: tuple[int, str] | None = None) -> Verdict:
+def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
     """Walk the chain; the first bad entry by sequence number (never by content)."""
     prev, expected = GENESIS, 1
     hashes: dict[int, str] = {}

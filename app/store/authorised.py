@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from app.core import access, registration
 from app.core.access import Action, Decision, PatientContext
@@ -33,6 +34,7 @@ from app.core.consent import consent_from_fhir
 from app.core.data_class import DataClass
 from app.core.profiles import PRACTITIONER_PREFIX, UserProfile
 from app.store import access_log, resources
+from app.store.db import Connection
 
 READ, BREAK_GLASS, DENIED, SEARCH = "read", "break-glass", "denied", "search"
 SEARCH_KINDS = frozenset({"nam", "chart-number", "name-birthdate"})
@@ -41,11 +43,11 @@ SEARCH_KINDS = frozenset({"nam", "chart-number", "name-birthdate"})
 @dataclass(frozen=True)
 class ReadResult:
     decision: Decision
-    resources: list[dict] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)
     entry: access_log.Entry | None = None
 
 
-def physicians_of(patient: dict | None) -> frozenset[str]:
+def physicians_of(patient: dict[str, Any] | None) -> frozenset[str]:
     """Usernames of the patient's physicians: `generalPractitioner` and active registrations."""
     if not patient:
         return frozenset()
@@ -83,7 +85,7 @@ def _readable(decisions: dict[DataClass, Decision]) -> set[DataClass]:
     return {c for c, d in decisions.items() if d.allowed and c != DataClass.QHR}
 
 
-def _logged(conn, decision: Decision, found: list[dict], user: UserProfile,
+def _logged(conn: Connection, decision: Decision, found: list[dict[str, Any]], user: UserProfile,
             context: PatientContext, data_class: DataClass, workstation: str | None,
             purpose: str) -> ReadResult:
     """The decision's one access-log entry, and its result (`found`: [] when denied)."""

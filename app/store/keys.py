@@ -32,6 +32,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.errors
@@ -81,7 +82,7 @@ class KeyFile:
     store_id: str
     username: str
     salt: str
-    kdf: dict
+    kdf: dict[str, Any]
     nonce: str
     wrapped: str
     backend: str
@@ -175,7 +176,7 @@ def create_key(username: str, password: str, kdf: KdfParams = DEFAULT_KDF) -> tu
     return db_key, key_file
 
 
-def unwrap_key(key_file: KeyFile, password: str, timings: dict | None = None) -> bytes:
+def unwrap_key(key_file: KeyFile, password: str, timings: dict[str, Any] | None = None) -> bytes:
     """The database key; WrongPassword / KeyringEntryMissing / WrongKey tell what failed."""
     check_backend()
     started = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from app.store import (
     access_log,
@@ -20,6 +21,7 @@ from app.store import (
     ramq_cache,
     resources,
 )
+from app.store.db import Connection
 from app.store.errors import StoreClosed
 
 
@@ -39,7 +41,7 @@ def mapped(method):
 class Reader:
     """Queries over one connection; use it from one thread at a time."""
 
-    def __init__(self, conn, path: Path, db_salt: str = ""):
+    def __init__(self, conn: Connection, path: Path, db_salt: str = ""):
         self._conn = conn
         self.path = path
         self._db_salt = db_salt
@@ -60,23 +62,24 @@ class Reader:
         return self._conn is None
 
     @mapped
-    def get_resource(self, resource_type: str, resource_id: str) -> dict | None:
+    def get_resource(self, resource_type: str, resource_id: str) -> dict[str, Any] | None:
         return resources.get(self._conn, resource_type, resource_id)
 
     @mapped
-    def _list_resources(self, patient_id: str, resource_type: str | None = None) -> list[dict]:
+    def _list_resources(self, patient_id: str, resource_type: str | None = None) -> list[dict[str,
+                                                                                              Any]]:
         """A chart's rows, unchecked and unlogged: the tests' view of the cache (the app reads
         charts through authorised.py)."""
         return resources.list_for_patient(self._conn, patient_id, resource_type)
 
     @mapped
-    def consents(self, patient_ids: list[str]) -> dict[str, list[dict]]:
+    def consents(self, patient_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Each patient's cached Consents (what sync's consent watch evaluates)."""
         return {pid: resources.list_for_patient(self._conn, pid, "Consent")
                 for pid in patient_ids}
 
     @mapped
-    def list_by_type(self, resource_type: str) -> list[dict]:
+    def list_by_type(self, resource_type: str) -> list[dict[str, Any]]:
         return resources.list_by_type(self._conn, resource_type)
 
     @mapped
@@ -124,7 +127,7 @@ class Reader:
         return outbox.get(self._conn, change_uuid)
 
     @mapped
-    def open_conflicts(self) -> list[dict]:
+    def open_conflicts(self) -> list[dict[str, Any]]:
         return outbox.open_conflicts(self._conn)
 
     @mapped
@@ -140,7 +143,7 @@ class Reader:
         return access_log.acknowledged(self._conn)
 
     @mapped
-    def ramq_answer(self, nam: str, service: str) -> tuple[dict, str] | None:
+    def ramq_answer(self, nam: str, service: str) -> tuple[dict[str, Any], str] | None:
         """The last RAMQ answer kept for this NAM and service, and its instant."""
         return ramq_cache.get(self._conn, nam, service)
 

@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from app.logsetup import PatientData
 from app.store import (
@@ -32,6 +33,7 @@ from app.store import (
     ramq_cache,
     resources,
 )
+from app.store.db import Connection
 from app.store.errors import StoreClosed, StoreExists, StoreNotFound, WrongKey
 from app.store.reader import Reader, mapped
 
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 class Store(Reader):
     """The write side (and all reads) of one user's store."""
 
-    def __init__(self, conn, path: Path, key: bytes, key_file: keys.KeyFile):
+    def __init__(self, conn: Connection, path: Path, key: bytes, key_file: keys.KeyFile):
         super().__init__(conn, path, key_file.db_salt)
         self._key = key
         self.key_file = key_file
@@ -132,7 +134,7 @@ class Store(Reader):
             raise StoreClosed()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator:
+    def transaction(self) -> Iterator[Any]:
         """A write transaction (BEGIN IMMEDIATE); errors become StoreErrors. Once committed, a
         transaction that added access-log entries moves the keyring anchor (app.store.anchor)."""
         self._require_open()
@@ -144,7 +146,8 @@ class Store(Reader):
             self.anchor.advance(head)
 
     # -- cache, index, outbox ------------------------------------------------------------
-    def put_resources(self, items: list[dict], *, outbox_changes: list[outbox.OutboxChange] = (),
+    def put_resources(self, items: list[dict[str, Any]], *,
+                      outbox_changes: list[outbox.OutboxChange] = (),
                       access: access_log.Access | None = None,
                       drop_draft: str | None = None) -> None:
         """Cache resources (indexing Patients), queue changes and log access: all or nothing.
@@ -175,7 +178,7 @@ class Store(Reader):
         with self.transaction() as conn:
             outbox.enqueue(conn, changes)
 
-    def apply_pull(self, upserts: list[dict], deletes: list[tuple[str, str]],
+    def apply_pull(self, upserts: list[dict[str, Any]], deletes: list[tuple[str, str]],
                    cursors: dict[str, str],
                    access: dict[str, chart_access.Row | None] | None = None) -> None:
         """One page from the server: resources in, (type, id) deletions out, cursors and
@@ -199,11 +202,12 @@ class Store(Reader):
                 outbox.set_cursor(conn, stream, cursor)
             chart_access.put(conn, access or {})
 
-    def mark_acknowledged(self, change_uuid: str, *, server_resource: dict | None = None) -> None:
+    def mark_acknowledged(self, change_uuid: str, *,
+                          server_resource: dict[str, Any] | None = None) -> None:
         """The server took the change; `server_resource` (its answer) replaces the cached copy."""
         self.mark_acknowledged_many([(change_uuid, server_resource)])
 
-    def mark_acknowledged_many(self, done: list[tuple[str, dict | None]]) -> None:
+    def mark_acknowledged_many(self, done: list[tuple[str, dict[str, Any] | None]]) -> None:
         """Several acknowledged changes and the server's versions, in one transaction. A create
         the server gave another id drops the local-id copy; a delete leaves nothing cached."""
         with self.transaction() as conn:
@@ -223,7 +227,7 @@ class Store(Reader):
         with self.transaction() as conn:
             outbox.set_state(conn, change_uuid, outbox.FAILED, error)
 
-    def record_conflict(self, change_uuid: str, server_resource: dict | None,
+    def record_conflict(self, change_uuid: str, server_resource: dict[str, Any] | None,
                         reason: str | None = None, *, earlier: Iterable[str] = ()) -> int:
         """Stop the change and keep both versions for the user (`reason`: a code); `earlier`
         changes of the same resource (coalesced into this one) stop with it."""
@@ -232,7 +236,7 @@ class Store(Reader):
                 outbox.set_state(conn, uuid, outbox.CONFLICT)
             return outbox.record_conflict(conn, change_uuid, server_resource, reason)
 
-    def resolve_conflict(self, conflict_id: int, *, put: list[dict] = (),
+    def resolve_conflict(self, conflict_id: int, *, put: list[dict[str, Any]] = (),
                          delete: tuple[str, str] | None = None,
                          outbox_changes: list[outbox.OutboxChange] = ()) -> None:
         """Close a conflict, caching `put`, dropping `delete` and queuing `outbox_changes` (the
@@ -258,7 +262,7 @@ class Store(Reader):
         with self.transaction() as conn:
             return access_log.append(conn, access)
 
-    def put_ramq_answer(self, nam: str, service: str, answer: dict, as_of: str,
+    def put_ramq_answer(self, nam: str, service: str, answer: dict[str, Any], as_of: str,
                         access: access_log.Access | None = None) -> None:
         """Keep the last RAMQ answer for offline use, and log the access, in one transaction."""
         with self.transaction() as conn:

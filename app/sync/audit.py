@@ -25,9 +25,9 @@ DENIED = "denied"  # a refused attempt: logged and pushed with a failure outcome
 ENTRY_HASH = "urn:clinicdesk:access-log-hash"
 
 
-def audit_event(entry: Any) -> dict:
+def audit_event(entry: Any) -> dict[str, Any]:
     """An AuditEvent for one access-log entry (attributes as app.store.access_log.Entry)."""
-    event: dict = {
+    event: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "type": {"system": DCM, "code": "110110", "display": "Patient Record"},
         "action": ACTION.get(entry.action, "E"),
@@ -49,7 +49,7 @@ def audit_event(entry: Any) -> dict:
     return event
 
 
-def _request(entry: Any, conditional: bool) -> dict:
+def _request(entry: Any, conditional: bool) -> dict[str, Any]:
     """A create, conditional on the entry's hash where the server searches AuditEvent by
     identifier (R4 defines no such parameter: a server that lacks it would refuse the entry)."""
     request = {"method": "POST", "url": "AuditEvent"}

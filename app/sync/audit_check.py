@@ -61,11 +61,11 @@ def compare(client: FhirClient, entries: list[Any], acknowledged: set[int],
 
 
 def server_events(client: FhirClient, hashes: list[str],
-                  cancel: threading.Event | None = None) -> dict[str, dict]:
+                  cancel: threading.Event | None = None) -> dict[str, dict[str, Any]]:
     """The server's AuditEvents carrying these entry hashes: {hash: event}."""
     params = {"identifier": ",".join(f"{ENTRY_HASH}|{h}" for h in hashes),
               "_count": str(2 * len(hashes))}
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for page in client.pages("AuditEvent", params, cancel=cancel):
         for event in resources(page):
             for value in _entry_hashes(event):
@@ -73,13 +73,13 @@ def server_events(client: FhirClient, hashes: list[str],
     return found
 
 
-def _entry_hashes(event: dict) -> list[str]:
+def _entry_hashes(event: dict[str, Any]) -> list[str]:
     return [((e.get("what") or {}).get("identifier") or {}).get("value", "")
             for e in event.get("entity") or ()
             if ((e.get("what") or {}).get("identifier") or {}).get("system") == ENTRY_HASH]
 
 
-def essentials(event: dict) -> tuple:
+def essentials(event: dict[str, Any]) -> tuple[Any, ...]:
     """What an AuditEvent says of an access, in a form two copies can be compared in."""
     agents = [((a.get("who") or {}).get("identifier") or {}) for a in event.get("agent") or ()]
     users = sorted(i.get("value", "") for i in agents if i.get("system") == USERNAME)

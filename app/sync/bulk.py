@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from app.central.errors import SyncError
 from app.central.retry import Progress, check_cancel
@@ -23,13 +24,13 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
     """Fetch these charts into the cache: {patient id: resources stored}. A chart the server
     refuses (403/404/410) is evicted and left out; any other failure stops the whole call."""
     stored: dict[str, int] = {}
-    batch: list[dict] = []
+    batch: list[dict[str, Any]] = []
     cursors: dict[str, str] = {}
-    access: dict = {}
+    access: dict[str, Any] = {}
     first_start: str | None = None
     processed = 0
     with ThreadPoolExecutor(workers, thread_name_prefix="sync-fetch") as pool:
-        window: deque[tuple[str, Future]] = deque()
+        window: deque[tuple[str, Future[Any]]] = deque()
         todo = iter(patient_ids)
         try:
             _fill(pool, window, todo, puller, cancel, 2 * workers)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.central.client import FhirClient
 from app.central.errors import SyncError
@@ -66,7 +67,7 @@ class SyncEngine:
         with self._lock:
             return open_charts(self.puller, patient_ids, cancel, progress)
 
-    def prefetch_appointments(self, day: date, params: dict | None = None,
+    def prefetch_appointments(self, day: date, params: dict[str, Any] | None = None,
                               cancel: threading.Event | None = None,
                               with_charts: bool = False) -> list[str] | None:
         """The day's appointments (and, `with_charts`, the charts of their patients);

@@ -15,12 +15,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from app.central.client import FhirClient, what
 from app.central.errors import Kind, SyncError
 from app.central.replies import ReplyLimits, bounded_chart, checked_pages
 from app.central.retry import Progress
 from app.core.fhir import (
+    Resource,
     earlier,
     format_instant,
     history_entry,
@@ -76,7 +78,7 @@ class Puller:
 
     def chart_pages(self, patient_id: str, since: str | None = None,
                     cancel: threading.Event | None = None,
-                    progress: Progress | None = None) -> Iterator[dict]:
+                    progress: Progress | None = None) -> Iterator[Resource]:
         """The pages of one chart: `$everything`, or type-level searches without it; each page
         checked, and the whole bounded (app.central.replies)."""
         caps = self.client.capabilities(cancel)
@@ -91,8 +93,10 @@ class Puller:
             pages = self._chart_by_type(patient_id, since, cancel, progress)
         return bounded_chart(pages, self.limits, what("GET", url))
 
-    def _pages(self, url: str, params: dict, bundle_type: str, cancel: threading.Event | None,
-               progress: Progress | None = None, chart: str | None = None) -> Iterator[dict]:
+    def _pages(self, url: str, params: Resource, bundle_type: str,
+               cancel: threading.Event | None,
+               progress: Progress | None = None, chart: str | None = None) -> Iterator[dict[str,
+                                                                                            Any]]:
         """The client's pages, each checked before anything of it is used (app.central.replies)."""
         return checked_pages(self.client.pages(url, params, cancel=cancel, progress=progress),
                              bundle_type, self.limits, what("GET", url), chart)
@@ -102,7 +106,8 @@ class Puller:
         return self.client.settings.limits
 
     def _chart_by_type(self, patient_id: str, since: str | None,
-                       cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
+                       cancel: threading.Event | None,
+                       progress: Progress | None) -> Iterator[Resource]:
         for rtype in self._searchable_types(cancel):
             params = {"_id" if rtype == "Patient" else "patient": patient_id,
                       "_count": str(self.client.settings.page_size)}
@@ -114,8 +119,9 @@ class Puller:
         types = self.client.capabilities(cancel).chart_types
         return [t for t in types if t not in self.refused_types]
 
-    def _type_pages(self, rtype: str, params: dict, cancel: threading.Event | None,
-                    progress: Progress | None, chart: str | None = None) -> Iterator[dict]:
+    def _type_pages(self, rtype: str, params: Resource, cancel: threading.Event | None,
+                    progress: Progress | None, chart: str | None = None) -> Iterator[dict[str,
+                                                                                          Any]]:
         """A type-level search's pages; a 403 on a type other than Patient is the role's
         limit (no page of it is ever shown to this user): the type is skipped from now on.
         On Patient it stays an error: it is the chart that is refused."""
@@ -143,7 +149,8 @@ class Puller:
         return self._ingest(pages, cached, stream=HISTORY, cancel=cancel)
 
     def _search_since(self, patients: list[str], since: str,
-                      cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
+                      cancel: threading.Event | None,
+                      progress: Progress | None) -> Iterator[Resource]:
         for i in range(0, len(patients), IDS_PER_SEARCH):
             ids = ",".join(patients[i:i + IDS_PER_SEARCH])
             for rtype in self._searchable_types(cancel):
@@ -153,7 +160,7 @@ class Puller:
                 yield from self._type_pages(rtype, params, cancel, progress)
 
     # -- ingest ------------------------------------------------------------------------------
-    def _ingest(self, pages: Iterable[dict], cached: set[str] | None, stream: str,
+    def _ingest(self, pages: Iterable[Resource], cached: set[str] | None, stream: str,
                 cancel: threading.Event | None = None, chart: str | None = None,
                 atomic: bool = False) -> int:
         """Commit page by page — or, `atomic` (a chart pull), every page in one transaction
@@ -163,9 +170,9 @@ class Puller:
         of `chart` (fetched in full) or of the cached charts whose Consents changed (due for
         an evaluation)."""
         changed, start, recheck, entries = 0, None, set(), 0
-        consents: list[dict] = []
+        consents: list[Resource] = []
         seen: dict[tuple[str, str], object] = {}  # newest version applied in this pass
-        pending: tuple[list, list] | None = None
+        pending: tuple[list[Any], list] | None = None
         for page in pages:
             if start is None:
                 start = earlier(self.page_time(page), OVERLAP)
@@ -189,10 +196,10 @@ class Puller:
             self._recheck(patient_id, cancel)
         return changed
 
-    def select(self, page: dict, cached: set[str] | None, seen: dict):
+    def select(self, page: Resource, cached: set[str] | None, seen: dict):
         """This page's newest version of each resource, unless a page read earlier in the pass
         had a newer one (history runs newest first, so later pages hold older versions)."""
-        latest: dict[tuple[str, str], tuple[object, dict | None]] = {}
+        latest: dict[tuple[str, str], tuple[object, Resource | None]] = {}
         touched: set[str] = set()
         for entry in fhir_entries(page):
             rtype, rid, resource, updated = history_entry(entry)
@@ -249,7 +256,7 @@ class Puller:
                         evicted.append(pid)
         return evicted
 
-    def page_time(self, page: dict) -> str:
+    def page_time(self, page: Resource) -> str:
         stamp = (page.get("meta") or {}).get("lastUpdated")
         return stamp or self.client.last_server_time or self._now()
 
@@ -258,7 +265,7 @@ class Puller:
         return format_instant(datetime.now(UTC))
 
     # -- the day's appointments --------------------------------------------------------------
-    def prefetch_appointments(self, day: date, params: dict | None = None,
+    def prefetch_appointments(self, day: date, params: Resource | None = None,
                               cancel: threading.Event | None = None) -> list[str] | None:
         """The day's appointments (of the clinic: `params`, e.g. {"actor": "Location/x"}) into
         the cache; returns the patients they name, or None when the server cannot search
@@ -294,7 +301,7 @@ class Lazy:
     def __init__(self, compute) -> None:
         self._compute, self._value = compute, None
 
-    def get(self) -> set:
+    def get(self) -> set[Any]:
         if self._value is None:
             self._value = set(self._compute())
         return self._value

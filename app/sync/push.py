@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from app.central.client import FhirClient
 from app.central.errors import Kind, SyncError
@@ -33,7 +34,7 @@ class PushReport:
     conflicted: list[int] = field(default_factory=list)  # outbox seqs turned into conflicts
 
 
-def with_change_id(resource: dict, change_id: str) -> dict:
+def with_change_id(resource: dict[str, Any], change_id: str) -> dict:
     body = copy.deepcopy(resource)
     body.pop("meta", None)
     body.pop("id", None)
@@ -51,7 +52,7 @@ def if_match(change: Change) -> str:
     return f'W/"{change.base_version}"'
 
 
-def bundle_entry(change: Change) -> dict:
+def bundle_entry(change: Change) -> dict[str, Any]:
     if change.op == "create":
         return {"fullUrl": change.change_id, "resource": with_change_id(change.resource or {},
                                                                         change.change_id),
@@ -61,7 +62,7 @@ def bundle_entry(change: Change) -> dict:
     request = {"method": "PUT" if change.op == "update" else "DELETE", "url": url}
     if change.base_version:
         request["ifMatch"] = if_match(change)
-    entry: dict = {"request": request}
+    entry: dict[str, Any] = {"request": request}
     if change.op == "update":
         body = copy.deepcopy(change.resource or {})
         body.pop("meta", None)
@@ -70,7 +71,7 @@ def bundle_entry(change: Change) -> dict:
     return entry
 
 
-def _server_version(change: Change, response: dict, resource: dict | None) -> dict | None:
+def _server_version(change: Change, response: dict[str, Any], resource: dict | None) -> dict | None:
     """The resource as the server now has it: its answer, or ours with its id and version."""
     if change.op == "delete":
         return None
@@ -146,7 +147,7 @@ class Pusher:
                     conflicts.append(outcome)
         return done, conflicts
 
-    def _send_one(self, change: Change, cancel: threading.Event | None) -> dict | None:
+    def _send_one(self, change: Change, cancel: threading.Event | None) -> dict[str, Any] | None:
         entry = bundle_entry(change)
         request = entry["request"]
         headers = {}
@@ -194,5 +195,5 @@ class Pusher:
         return change, server, f"conflict:{err.status}"
 
 
-def _as_sent(change: Change, body: dict | None) -> dict:
+def _as_sent(change: Change, body: dict[str, Any] | None) -> dict:
     return bundle_entry(replace(change, resource=body)).get("resource") or {}

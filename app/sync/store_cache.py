@@ -21,9 +21,9 @@ T = TypeVar("T")
 FETCH_FACTOR = 4  # outbox rows read per change sent, to see a resource's later rows too
 
 
-def coalesce(entries: list, limit: int, complete: bool) -> list[Change]:
+def coalesce(entries: list[Any], limit: int, complete: bool) -> list[Change]:
     """Group outbox rows by resource, in the order of each group's first row."""
-    groups: dict[tuple[str, str], list] = {}
+    groups: dict[tuple[str, str], list[Any]] = {}
     for entry in entries:
         groups.setdefault((entry.resource_type, entry.resource_id), []).append(entry)
     ordered = list(groups.values())
@@ -32,7 +32,7 @@ def coalesce(entries: list, limit: int, complete: bool) -> list[Change]:
     return [_change(rows) for rows in ordered[:limit]]
 
 
-def _change(rows: list) -> Change:
+def _change(rows: list[Any]) -> Change:
     first, last = rows[0], rows[-1]
     op = first.method if first.method == "create" else last.method
     if first.method == "create" and last.method == "delete":
@@ -64,7 +64,7 @@ class StoreCache:
     def cursor(self, stream: str) -> str | None:
         return self._run(lambda s: s.get_cursor(stream))
 
-    def apply_page(self, upserts: list[dict], deletes: list[tuple[str, str]],
+    def apply_page(self, upserts: list[dict[str, Any]], deletes: list[tuple[str, str]],
                    cursors: dict[str, str],
                    access: dict[str, ChartAccess | None] | None = None) -> None:
         rows = {pid: _row(a) for pid, a in (access or {}).items()}
@@ -79,7 +79,7 @@ class StoreCache:
     def access_due(self, day: date) -> list[str]:
         return self._run(lambda s: s.access_due(day.isoformat()))
 
-    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict]]:
+    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         ids = list(patient_ids)
         return self._run(lambda s: s.consents(ids))
 
@@ -103,7 +103,7 @@ class StoreCache:
         if pairs:
             self._run(lambda s: s.mark_acknowledged_many(pairs))
 
-    def conflict(self, change: Change, server: dict | None, reason: str) -> None:
+    def conflict(self, change: Change, server: dict[str, Any] | None, reason: str) -> None:
         """One conflict record (the latest local version); earlier rows of it stop too."""
         *earlier, last = change.members
         self._run(lambda s: s.record_conflict(last, server, reason, earlier=earlier))
