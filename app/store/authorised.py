@@ -24,9 +24,10 @@ offline); otherwise UNKNOWN, which the policy treats as restricted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core import access, registration
 from app.core.access import Action, Decision, PatientContext
@@ -35,6 +36,9 @@ from app.core.data_class import DataClass
 from app.core.profiles import PRACTITIONER_PREFIX, UserProfile
 from app.store import access_log, resources
 from app.store.db import Connection
+
+if TYPE_CHECKING:
+    from app.store.store import Store
 
 READ, BREAK_GLASS, DENIED, SEARCH = "read", "break-glass", "denied", "search"
 SEARCH_KINDS = frozenset({"nam", "chart-number", "name-birthdate"})
@@ -57,7 +61,7 @@ def physicians_of(patient: dict[str, Any] | None) -> frozenset[str]:
                      if r.startswith(PRACTITIONER_PREFIX))
 
 
-def chart_context(store, patient_id: str) -> PatientContext:
+def chart_context(store: Store, patient_id: str) -> PatientContext:
     """The policy's view of a cached patient (see the module docstring)."""
     patient = store.get_resource("Patient", patient_id)
     fetched = store.get_cursor(f"chart:{patient_id}") is not None
@@ -66,7 +70,7 @@ def chart_context(store, patient_id: str) -> PatientContext:
                           today=date.today())  # the workstation's day: Consent periods
 
 
-def authorised_read(store, user: UserProfile, context: PatientContext, data_class: DataClass,
+def authorised_read(store: Store, user: UserProfile, context: PatientContext, data_class: DataClass,
                     reason: str | None = None, *, workstation: str | None = None,
                     purpose: str = READ) -> ReadResult:
     """Decide, log one entry and (when allowed) read the class's cached resources, atomically.
@@ -102,8 +106,8 @@ def chart_sections(user: UserProfile) -> list[DataClass]:
     return sorted(c for c in access.role_classes(user) if c != DataClass.QHR)
 
 
-def authorised_chart(store, user: UserProfile, patient_id: str, reason: str | None = None,
-                     sections: list[DataClass] | None = None, *,
+def authorised_chart(store: Store, user: UserProfile, patient_id: str, reason: str | None = None,
+                     sections: Sequence[DataClass] | None = None, *,
                      purpose: str = READ) -> dict[DataClass, ReadResult]:
     """One authorised, logged read per section shown (`reason` breaks the glass), all in one
     transaction: one commit per chart opening, not one per section. The patient's rows are
@@ -117,7 +121,7 @@ def authorised_chart(store, user: UserProfile, patient_id: str, reason: str | No
                 for c in wanted}
 
 
-def log_search(store, user: UserProfile, kind: str, result_count: int, *,
+def log_search(store: Store, user: UserProfile, kind: str, result_count: int, *,
                workstation: str | None = None) -> access_log.Entry:
     """A single-individual search: its kind (nam, chart-number, name-birthdate) and how many
     records it found — never the query itself, which is patient data."""

@@ -16,7 +16,7 @@ CHUNK = 500  # ids per IN (…): below SQLite's bound-parameter limit
 
 
 def get(conn: Connection, patient_ids: Iterable[str]) -> dict[str, Row]:
-    ids, found = list(patient_ids), {}
+    ids, found = list(patient_ids), dict[str, Row]()
     for i in range(0, len(ids), CHUNK):
         part = ids[i:i + CHUNK]
         found.update((r[0], tuple(r[1:])) for r in conn.execute(

@@ -29,7 +29,7 @@ class StoreExecutor:
         self._store = opener()
         return self._store
 
-    def submit(self, fn: Callable[[Store], T]) -> Future[Any]:
+    def submit(self, fn: Callable[[Store], T]) -> Future[T]:
         """Run `fn(store)` on the store thread; its result or StoreError comes in the Future."""
         return self._pool.submit(self._call, fn)
 
@@ -51,5 +51,5 @@ class StoreExecutor:
     def __enter__(self) -> StoreExecutor:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core import access
 from app.core.data_class import DataClass
@@ -21,13 +21,16 @@ from app.core.profiles import UserProfile
 from app.store import access_log
 from app.store.authorised import DENIED, authorised_chart, chart_context
 
+if TYPE_CHECKING:
+    from app.store.store import Store
+
 EXPORT = "export"
 REPORT = "report"
 REPORT_INFORMATION = "access-log"
 REPORT_FIELDS = ("at", "username", "information", "action", "workstation", "reason")
 
 
-def export_bundle(store, user: UserProfile, patient_id: str,
+def export_bundle(store: Store, user: UserProfile, patient_id: str,
                   reason: str | None = None) -> dict[str, Any]:
     """Every cached resource of the patient this user may read, as a collection Bundle."""
     sections = [c for c in DataClass if c != DataClass.QHR]  # QHR is never cached
@@ -40,7 +43,7 @@ def export_bundle(store, user: UserProfile, patient_id: str,
             "total": len(entries), "entry": entries}
 
 
-def access_report(store, user: UserProfile, patient_id: str) -> list[dict[str, Any]]:
+def access_report(store: Store, user: UserProfile, patient_id: str) -> list[dict[str, Any]]:
     """Who accessed this patient's data on this store, what, when, from which workstation, and
     the break-the-glass reasons; oldest first. The report's own entry comes last. Only for a
     user who may see the patient's demographics (AccessDenied otherwise, logged as denied)."""

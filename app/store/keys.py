@@ -30,9 +30,10 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import keyring
 import keyring.errors
@@ -61,6 +62,8 @@ SECURE_BACKENDS = {
     "keyring.backends.macOS.Keyring",
     "keyring.backends.kwallet.DBusKeyring",
 }
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def _unb64(data: str) -> bytes:
     return base64.b64decode(data)
 
 
-def _keyring_call(fn, *args):
+def _keyring_call(fn: Callable[..., T], *args: object) -> T:
     try:
         return fn(*args)
     except keyring.errors.KeyringError as err:

@@ -111,7 +111,7 @@ def record_conflict(conn: Connection, change_uuid: str, server_version: dict[str
          json.dumps(entry.body, ensure_ascii=False) if entry.body is not None else None,
          json.dumps(server_version, ensure_ascii=False) if server_version else None, reason,
          now()))
-    return cursor.lastrowid
+    return int(cursor.lastrowid)
 
 
 def open_conflicts(conn: Connection) -> list[dict[str, Any]]:

@@ -61,7 +61,7 @@ def delete(conn: Connection, patient_id: str) -> None:
     conn.execute("DELETE FROM patient_index WHERE patient_id = ?", (patient_id,))
 
 
-def _rows(cursor) -> list[IndexEntry]:
+def _rows(cursor: Any) -> list[IndexEntry]:
     return [IndexEntry(*row) for row in cursor.fetchall()]
 
 

@@ -8,8 +8,9 @@ executor's thread writes (WAL: readers never block the writer, nor the reverse).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from app.store import (
     access_log,
@@ -24,11 +25,15 @@ from app.store import (
 from app.store.db import Connection
 from app.store.errors import StoreClosed
 
+R = TypeVar("R", bound="Reader")
+P = ParamSpec("P")
+T = TypeVar("T")
 
-def mapped(method):
+
+def mapped(method: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P], T]:
     """SQLite errors raised inside a store method become StoreErrors (CorruptDatabase…)."""
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: R, /, *args: P.args, **kwargs: P.kwargs) -> T:
         if self._conn is None:
             raise StoreClosed()
         try:
@@ -46,10 +51,10 @@ class Reader:
         self.path = path
         self._db_salt = db_salt
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:

@@ -62,9 +62,10 @@ def _loads(text: bytes | str) -> dict[str, Any]:
     and orjson refuses (NaN, Infinity, lone surrogates). Same values for any FHIR JSON: they
     differ only on integers beyond 64 bits (a float here), which FHIR does not have."""
     try:
-        return orjson.loads(text)
+        found: dict[str, Any] = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        found = json.loads(text)
+    return found
 
 
 @contextlib.contextmanager
@@ -107,7 +108,9 @@ def by_class(conn: Connection, patient_id: str, classes: Collection[DataClass]) 
 
 
 def delete_for_patient(conn: Connection, patient_id: str) -> int:
-    return conn.execute("DELETE FROM resources WHERE patient_id = ?", (patient_id,)).rowcount
+    removed: int = conn.execute("DELETE FROM resources WHERE patient_id = ?",
+                                (patient_id,)).rowcount
+    return removed
 
 
 def list_by_type(conn: Connection, resource_type: str) -> list[dict[str, Any]]:
@@ -119,7 +122,7 @@ def list_by_type(conn: Connection, resource_type: str) -> list[dict[str, Any]]:
 def delete(conn: Connection, resource_type: str, resource_id: str) -> bool:
     cursor = conn.execute("DELETE FROM resources WHERE type = ? AND id = ?",
                           (resource_type, resource_id))
-    return cursor.rowcount > 0
+    return bool(cursor.rowcount > 0)
 
 
 def patient_ids(conn: Connection) -> list[str]:

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ class Store(Reader):
         started = time.perf_counter()
         if path is None and username is None:
             raise ValueError("a username or a path is needed")
-        path = Path(path or keys.default_path(username))
+        path = Path(path) if path else keys.default_path(str(username))
         if not path.exists():
             raise StoreNotFound("no database file")
         key_file = keys.KeyFile.load(keys.key_file_path(path))
@@ -147,7 +147,7 @@ class Store(Reader):
 
     # -- cache, index, outbox ------------------------------------------------------------
     def put_resources(self, items: list[dict[str, Any]], *,
-                      outbox_changes: list[outbox.OutboxChange] = (),
+                      outbox_changes: Sequence[outbox.OutboxChange] = (),
                       access: access_log.Access | None = None,
                       drop_draft: str | None = None) -> None:
         """Cache resources (indexing Patients), queue changes and log access: all or nothing.
@@ -236,9 +236,9 @@ class Store(Reader):
                 outbox.set_state(conn, uuid, outbox.CONFLICT)
             return outbox.record_conflict(conn, change_uuid, server_resource, reason)
 
-    def resolve_conflict(self, conflict_id: int, *, put: list[dict[str, Any]] = (),
+    def resolve_conflict(self, conflict_id: int, *, put: Sequence[dict[str, Any]] = (),
                          delete: tuple[str, str] | None = None,
-                         outbox_changes: list[outbox.OutboxChange] = ()) -> None:
+                         outbox_changes: Sequence[outbox.OutboxChange] = ()) -> None:
         """Close a conflict, caching `put`, dropping `delete` and queuing `outbox_changes` (the
         user's choice, app.sync.conflicts) in the same transaction."""
         index = [patients.entry_from_patient(r) for r in put

@@ -37,7 +37,7 @@ LATEST = len(MIGRATIONS)
 
 
 def version(conn: Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def check_version(conn: Connection) -> int:
