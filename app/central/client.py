@@ -120,7 +120,8 @@ class FhirClient:
 
     # -- one attempt -----------------------------------------------------------------------
     def call(self, method: str, url: str, *, params: dict[str, Any] | None = None,
-             body: dict[str, Any] | None = None, headers: dict | None = None) -> httpx.Response:
+             body: dict[str, Any] | None = None,
+             headers: dict[str, Any] | None = None) -> httpx.Response:
         """One request; 4xx/5xx, transport failures and timeouts raise SyncError."""
         content = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
         hdrs = {"Content-Type": FHIR_JSON, **(headers or {})} if content else headers
@@ -130,7 +131,8 @@ class FhirClient:
         raise_for_status(response, what(method, url))
         return response
 
-    def json(self, method: str, url: str, *, expect: str | None = None, **kw) -> dict[str, Any]:
+    def json(self, method: str, url: str, *, expect: str | None = None,
+             **kw: Any) -> dict[str, Any]:
         response = self.call(method, url, **kw)
         stamp = response.headers.get("date")
         if stamp:
@@ -205,7 +207,8 @@ class FhirClient:
               cancel: threading.Event | None = None,
               progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """Each Bundle page of a search or history, following `next` while there is one."""
-        done, next_url, next_params = 0, url, params
+        done, next_params = 0, params
+        next_url: str | None = url
         while next_url:
             check_cancel(cancel)
             page = self.get(next_url, params=next_params, expect="Bundle", cancel=cancel)
@@ -216,7 +219,8 @@ class FhirClient:
                 progress(done, total if isinstance(total, int) else None)
             next_url, next_params = next_link(page), None
 
-    def post_bundle(self, bundle: dict[str, Any], cancel: threading.Event | None = None) -> dict:
+    def post_bundle(self, bundle: dict[str, Any],
+                    cancel: threading.Event | None = None) -> dict[str, Any]:
         """POST a batch/transaction Bundle (retried: callers make its entries idempotent)."""
         return self.retrier.call(
             lambda: self.json("POST", "", body=bundle, expect="Bundle"), cancel)

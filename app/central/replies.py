@@ -74,7 +74,7 @@ def checked_pages(pages: Iterable[dict[str, Any]], bundle_type: str, limits: Rep
 
 
 def bounded_chart(pages: Iterable[dict[str, Any]], limits: ReplyLimits,
-                  name: str) -> Iterator[dict]:
+                  name: str) -> Iterator[dict[str, Any]]:
     """The pages of one chart pull, refused once they hold more than resources_per_chart."""
     resources = 0
     for page in pages:

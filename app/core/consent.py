@@ -171,7 +171,7 @@ def consent_to_fhir(patient_ref: str, state: ConsentState,
 
 
 def consent_resource(patient_ref: str, provision: dict[str, Any],
-                     consent_id: str | None = None) -> dict:
+                     consent_id: str | None = None) -> dict[str, Any]:
     """An active privacy Consent of this patient holding this FHIR provision."""
     resource = {
         "resourceType": "Consent", "status": "active",

@@ -71,7 +71,7 @@ class ImagingReport:
     text: str
 
 
-def _coding(concept: dict[str, Any], system: str) -> dict:
+def _coding(concept: dict[str, Any], system: str) -> dict[str, Any]:
     return next((c for c in concept.get("coding", ()) if c.get("system") == system), {})
 
 

@@ -92,7 +92,7 @@ class RamqService:
         self.reader = reader or store
 
     # -- transport -------------------------------------------------------------------------
-    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict:
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         if self.client is None:  # signed in offline
             raise SyncError(Kind.OFFLINE, "signed in offline")
         content = json.dumps(body).encode() if body is not None else None

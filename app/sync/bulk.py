@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -69,10 +70,17 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
     return stored
 
 
-def _fill(pool: ThreadPoolExecutor, window: deque, todo, puller: Puller,
+Window = deque[tuple[str, "Future[list[dict[str, Any]]]"]]
+
+
+def _fill(pool: ThreadPoolExecutor, window: Window, todo: Iterator[str], puller: Puller,
           cancel: threading.Event | None, size: int) -> None:
     while len(window) < size:
         pid = next(todo, None)
         if pid is None:
             return
-        window.append((pid, pool.submit(lambda p=pid: list(puller.chart_pages(p, None, cancel)))))
+        window.append((pid, pool.submit(_chart, puller, pid, cancel)))
+
+
+def _chart(puller: Puller, pid: str, cancel: threading.Event | None) -> list[dict[str, Any]]:
+    return list(puller.chart_pages(pid, None, cancel))

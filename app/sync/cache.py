@@ -6,7 +6,7 @@ with its cursor; a pushed change's outbox row together with the server's version
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -52,7 +52,7 @@ class SyncCache(Protocol):
 
     def apply_page(self, upserts: list[dict[str, Any]], deletes: list[tuple[str, str]],
                    cursors: dict[str, str],
-                   access: dict[str, ChartAccess | None] | None = None) -> None: ...
+                   access: Mapping[str, ChartAccess | None] | None = None) -> None: ...
 
     def evict(self, patient_id: str) -> None: ...
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from app.central.client import FhirClient
 from app.central.errors import SyncError
-from app.central.retry import Progress, State, sleep
+from app.central.retry import Connectivity, Progress, State, sleep
 from app.sync.audit import push_audit
 from app.sync.bulk import open_charts
 from app.sync.cache import SyncCache
@@ -49,7 +49,7 @@ class SyncEngine:
         self._lock = threading.Lock()  # one round at a time
 
     @property
-    def connectivity(self):
+    def connectivity(self) -> Connectivity:
         return self.client.retrier.connectivity
 
     @property

@@ -160,7 +160,7 @@ class Puller:
                 yield from self._type_pages(rtype, params, cancel, progress)
 
     # -- ingest ------------------------------------------------------------------------------
-    def _ingest(self, pages: Iterable[Resource], cached: set[str] | None, stream: str,
+    def _ingest(self, pages: Iterable[Resource], cached: set[str] | Lazy | None, stream: str,
                 cancel: threading.Event | None = None, chart: str | None = None,
                 atomic: bool = False) -> int:
         """Commit page by page — or, `atomic` (a chart pull), every page in one transaction
@@ -172,7 +172,7 @@ class Puller:
         changed, start, recheck, entries = 0, None, set(), 0
         consents: list[Resource] = []
         seen: dict[tuple[str, str], object] = {}  # newest version applied in this pass
-        pending: tuple[list[Any], list] | None = None
+        pending: tuple[list[Resource], list[tuple[str, str]]] | None = None
         for page in pages:
             if start is None:
                 start = earlier(self.page_time(page), OVERLAP)
@@ -196,7 +196,9 @@ class Puller:
             self._recheck(patient_id, cancel)
         return changed
 
-    def select(self, page: Resource, cached: set[str] | None, seen: dict):
+    def select(self, page: Resource, cached: set[str] | Lazy | None,
+               seen: dict[tuple[str, str], object],
+               ) -> tuple[list[Resource], list[tuple[str, str]], set[str]]:
         """This page's newest version of each resource, unless a page read earlier in the pass
         had a newer one (history runs newest first, so later pages hold older versions)."""
         latest: dict[tuple[str, str], tuple[object, Resource | None]] = {}
@@ -206,7 +208,7 @@ class Puller:
             if resource is not None and cached is not None:
                 # An AuditEvent names the patient it records but is no row of that chart here.
                 owner = None if rtype == "AuditEvent" else patient_of(resource)
-                if owner not in cached:
+                if owner is None or owner not in cached:
                     continue
                 if rtype == "Consent":
                     touched.add(owner)
@@ -222,7 +224,8 @@ class Puller:
         deletes = [key for key, (_, res) in latest.items() if res is None]
         return upserts, deletes, touched
 
-    def _consent_owners(self, deletes: list[tuple[str, str]], cached: set[str] | None) -> set[str]:
+    def _consent_owners(self, deletes: list[tuple[str, str]],
+                        cached: set[str] | Lazy | None) -> set[str]:
         """The cached charts whose Consents these deletions remove (looked up before they go)."""
         if cached is None:
             return set()
@@ -290,7 +293,7 @@ def local_midnight(day: date) -> str:
 def _newer(a: object, b: object) -> bool:
     """a strictly later than b (instants; raw strings when a server sent an unparsable one)."""
     try:
-        return a > b  # type: ignore[operator]
+        return bool(a > b)  # type: ignore[operator]
     except TypeError:
         return str(a) > str(b)
 
@@ -298,10 +301,11 @@ def _newer(a: object, b: object) -> bool:
 class Lazy:
     """A set computed on first use (the cached patients, needed only when entries came)."""
 
-    def __init__(self, compute) -> None:
-        self._compute, self._value = compute, None
+    def __init__(self, compute: Callable[[], Iterable[str]]) -> None:
+        self._compute: Callable[[], Iterable[str]] = compute
+        self._value: set[str] | None = None
 
-    def get(self) -> set[Any]:
+    def get(self) -> set[str]:
         if self._value is None:
             self._value = set(self._compute())
         return self._value
@@ -309,7 +313,7 @@ class Lazy:
     def __contains__(self, item: object) -> bool:
         return item in self.get()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.get())
 
     def __bool__(self) -> bool:

@@ -25,6 +25,10 @@ from app.sync.cache import Change, Pushed, SyncCache
 
 WHOLE_REFUSED = (Kind.CONFLICT, Kind.CLIENT, Kind.GONE, Kind.FORBIDDEN)
 
+# (change, the server's version, reason)
+Conflict = tuple[Change, dict[str, Any] | None, str]
+Conflicts = list[Conflict]
+
 
 @dataclass
 class PushReport:
@@ -34,7 +38,7 @@ class PushReport:
     conflicted: list[int] = field(default_factory=list)  # outbox seqs turned into conflicts
 
 
-def with_change_id(resource: dict[str, Any], change_id: str) -> dict:
+def with_change_id(resource: dict[str, Any], change_id: str) -> dict[str, Any]:
     body = copy.deepcopy(resource)
     body.pop("meta", None)
     body.pop("id", None)
@@ -71,7 +75,8 @@ def bundle_entry(change: Change) -> dict[str, Any]:
     return entry
 
 
-def _server_version(change: Change, response: dict[str, Any], resource: dict | None) -> dict | None:
+def _server_version(change: Change, response: dict[str, Any],
+                    resource: dict[str, Any] | None) -> dict[str, Any] | None:
     """The resource as the server now has it: its answer, or ours with its id and version."""
     if change.op == "delete":
         return None
@@ -112,7 +117,8 @@ class Pusher:
                 progress(report.sent + report.conflicts, None)
         return report
 
-    def _push_bundle(self, changes: list[Change], cancel: threading.Event | None):
+    def _push_bundle(self, changes: list[Change],
+                     cancel: threading.Event | None) -> tuple[list[Pushed], Conflicts]:
         bundle = {"resourceType": "Bundle", "type": "transaction",
                   "entry": [bundle_entry(c) for c in changes]}
         try:
@@ -131,8 +137,10 @@ class Pusher:
                 for c, e in zip(changes, entries, strict=True)]
         return done, []
 
-    def _one_by_one(self, changes: list[Change], cancel: threading.Event | None):
-        done, conflicts = [], []
+    def _one_by_one(self, changes: list[Change],
+                    cancel: threading.Event | None) -> tuple[list[Pushed], Conflicts]:
+        done: list[Pushed] = []
+        conflicts: Conflicts = []
         for change in changes:
             check_cancel(cancel)
             try:
@@ -157,16 +165,18 @@ class Pusher:
             headers["If-Match"] = request["ifMatch"]
         headers["Prefer"] = "return=representation"
 
-        def send():
+        def send() -> dict[str, Any] | None:
             response = self.client.call(request["method"], request["url"],
                                         body=entry.get("resource"), headers=headers)
             if change.op == "delete" or not response.content:
                 return None
-            return response.json()
+            body: dict[str, Any] = response.json()
+            return body
         resource = self.client.retrier.call(send, cancel)
         return None if change.op == "delete" else _server_version(change, {}, resource)
 
-    def _settle(self, change: Change, err: SyncError, cancel: threading.Event | None):
+    def _settle(self, change: Change, err: SyncError,
+                cancel: threading.Event | None) -> Pushed | Conflict:
         """A change the server refused on its own: our lost write, a conflict, or a refusal."""
         if change.op == "create" or err.kind in (Kind.CLIENT, Kind.FORBIDDEN):
             return change, None, f"refused:{err.status}"
@@ -195,5 +205,5 @@ class Pusher:
         return change, server, f"conflict:{err.status}"
 
 
-def _as_sent(change: Change, body: dict[str, Any] | None) -> dict:
+def _as_sent(change: Change, body: dict[str, Any] | None) -> dict[str, Any]:
     return bundle_entry(replace(change, resource=body)).get("resource") or {}

@@ -8,9 +8,9 @@ create of the latest version), so a transaction never names a resource twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from app.core.data_class import DataClass
 from app.core.fhir import patient_of
@@ -53,80 +53,84 @@ class StoreCache:
             run = lambda fn: fn(store)  # noqa: E731
         self._run = run
 
+    def _call(self, fn: Callable[[Store], T]) -> T:
+        return cast(T, self._run(fn))
+
     @classmethod
     def on_executor(cls, executor: StoreExecutor) -> StoreCache:
         return cls(run=executor.call)
 
     # -- pull ------------------------------------------------------------------------------
     def cached_patients(self) -> set[str]:
-        return set(self._run(lambda s: s.cached_patient_ids()))
+        return set(self._call(lambda s: s.cached_patient_ids()))
 
     def cursor(self, stream: str) -> str | None:
-        return self._run(lambda s: s.get_cursor(stream))
+        return self._call(lambda s: s.get_cursor(stream))
 
     def apply_page(self, upserts: list[dict[str, Any]], deletes: list[tuple[str, str]],
                    cursors: dict[str, str],
-                   access: dict[str, ChartAccess | None] | None = None) -> None:
+                   access: Mapping[str, ChartAccess | None] | None = None) -> None:
         rows = {pid: _row(a) for pid, a in (access or {}).items()}
 
-        self._run(lambda s: s.apply_pull(upserts, deletes, cursors, rows))
+        self._call(lambda s: s.apply_pull(upserts, deletes, cursors, rows))
 
     def chart_access(self, patient_ids: Iterable[str]) -> dict[str, ChartAccess]:
         ids = list(patient_ids)
-        rows = self._run(lambda s: s.chart_access(ids)) if ids else {}
+        rows = self._call(lambda s: s.chart_access(ids)) if ids else {}
         return {pid: _access(row) for pid, row in rows.items()}
 
     def access_due(self, day: date) -> list[str]:
-        return self._run(lambda s: s.access_due(day.isoformat()))
+        return self._call(lambda s: s.access_due(day.isoformat()))
 
     def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         ids = list(patient_ids)
-        return self._run(lambda s: s.consents(ids))
+        return self._call(lambda s: s.consents(ids))
 
     def owner(self, rtype: str, rid: str) -> str | None:
-        found = self._run(lambda s: s.get_resource(rtype, rid))
+        found = self._call(lambda s: s.get_resource(rtype, rid))
         return patient_of(found) if found else None
 
     def evict(self, patient_id: str) -> None:
         """The server no longer shows this chart: drop it (changes still queued stay, to be
         refused by the server and kept as conflict records rather than lost)."""
-        self._run(lambda s: s.evict_chart(patient_id))
+        self._call(lambda s: s.evict_chart(patient_id))
 
     # -- push ------------------------------------------------------------------------------
     def pending(self, limit: int) -> list[Change]:
         fetch = limit * FETCH_FACTOR
-        entries = self._run(lambda s: s.outbox_batch(fetch))
+        entries = self._call(lambda s: s.outbox_batch(fetch))
         return coalesce(entries, limit, complete=len(entries) < fetch)
 
     def pushed(self, done: list[Pushed]) -> None:
         pairs = [(uuid, p.resource) for p in done for uuid in p.change.members]
         if pairs:
-            self._run(lambda s: s.mark_acknowledged_many(pairs))
+            self._call(lambda s: s.mark_acknowledged_many(pairs))
 
     def conflict(self, change: Change, server: dict[str, Any] | None, reason: str) -> None:
         """One conflict record (the latest local version); earlier rows of it stop too."""
         *earlier, last = change.members
-        self._run(lambda s: s.record_conflict(last, server, reason, earlier=earlier))
+        self._call(lambda s: s.record_conflict(last, server, reason, earlier=earlier))
 
     # -- access log ------------------------------------------------------------------------
     def audit_pending(self, limit: int) -> list[tuple[int, Any]]:
-        return [(e.seq, e) for e in self._run(lambda s: s.unacknowledged_access(limit))]
+        return [(e.seq, e) for e in self._call(lambda s: s.unacknowledged_access(limit))]
 
     def audit_acknowledged(self, seqs: list[int]) -> None:
         if seqs:
-            self._run(lambda s: s.acknowledge_access(seqs))
+            self._call(lambda s: s.acknowledge_access(seqs))
 
     # -- for the UI and conflicts.py -------------------------------------------------------
     def run(self, fn: Callable[[Store], T]) -> T:
-        return self._run(fn)
+        return self._call(fn)
 
 
 def _row(access: ChartAccess | None) -> AccessRow | None:
     if access is None:
         return None
     withheld = None if access.withheld is None else ",".join(sorted(access.withheld))
-    return (withheld, *(d.isoformat() if d else None for d in (access.checked,
-                                                                access.next_check)))
+    checked, next_check = (d.isoformat() if d else None
+                           for d in (access.checked, access.next_check))
+    return withheld, checked, next_check
 
 
 def _access(row: AccessRow) -> ChartAccess:
