@@ -111,7 +111,11 @@ class ConsentState:
 OPEN = ConsentState(ConsentStatus.OPEN)
 UNKNOWN = ConsentState(ConsentStatus.UNKNOWN)
 REFUSED = ConsentState(ConsentStatus.REFUSED)
-_SCOPED = object()
+class _Scoped:
+    """The mark of a Consent whose effect depends on who reads, when or what (`_SCOPED`)."""
+
+
+_SCOPED = _Scoped()
 
 
 def restricted(*classes: DataClass) -> ConsentState:
@@ -131,8 +135,10 @@ def consent_from_fhir(resources: list[dict[str, Any]] | None) -> ConsentState:
             root = read_provision(resource.get("provision"))
         except Unreadable:
             return REFUSED
+        if root is None:  # only a nested provision reads as None; refuse rather than guess
+            return REFUSED
         classes = _plain_classes(root)
-        if classes is _SCOPED:
+        if isinstance(classes, _Scoped):
             scoped.append(root)
         elif classes is None:
             return REFUSED
@@ -143,7 +149,7 @@ def consent_from_fhir(resources: list[dict[str, Any]] | None) -> ConsentState:
     return ConsentState(ConsentStatus.RESTRICTED, frozenset(blocked), tuple(scoped))
 
 
-def _plain_classes(root: Provision) -> frozenset[DataClass] | None | object:
+def _plain_classes(root: Provision) -> frozenset[DataClass] | None | _Scoped:
     """What a Consent blocks for everyone on every day (None: a refusal), or _SCOPED."""
     if root.plain:
         return root.classes
@@ -151,7 +157,7 @@ def _plain_classes(root: Provision) -> frozenset[DataClass] | None | object:
         return _SCOPED
     if any(p.classes is None for p in root.nested):
         return None
-    return frozenset().union(*(p.classes for p in root.nested))
+    return frozenset[DataClass]().union(*(p.classes for p in root.nested if p.classes))
 
 
 def consent_to_fhir(patient_ref: str, state: ConsentState,

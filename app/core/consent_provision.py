@@ -114,12 +114,12 @@ def read_provision(raw: object, parent_deny: bool | None = None) -> Provision | 
 def _classes(codings: object) -> set[DataClass]:
     if not isinstance(codings, list):
         raise Unreadable
-    found = set()
+    found: set[DataClass] = set()
     for coding in codings:
         if not isinstance(coding, dict) or coding.get("system") != fhir_systems.DATA_CLASS:
             raise Unreadable
         try:
-            found.add(DataClass(coding.get("code")))
+            found.add(DataClass(str(coding.get("code"))))
         except ValueError:
             raise Unreadable from None
     return found
@@ -161,7 +161,9 @@ def _actor_reference(actor: object) -> str | None:
 
 def _recipient_role(role: object) -> bool:
     codings = role.get("coding") if isinstance(role, dict) else None
-    return bool(codings) and all(
+    if not codings or not isinstance(codings, list):
+        return False
+    return all(
         isinstance(c, dict) and c.get("system") == PARTICIPATION
         and c.get("code") in RECIPIENT_ROLES for c in codings)
 
@@ -198,7 +200,9 @@ def _day(value: object, first: bool) -> date | None:
     match = _DATE.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise Unreadable
-    year, month, day = (int(g) if g else None for g in match.groups())
+    year_text, month_text, day_text = match.groups()
+    year = int(year_text)
+    month, day = (int(g) if g else None for g in (month_text, day_text))
     try:
         if month is None:
             return date(year, 1, 1) if first else date(year, 12, 31)
