@@ -131,6 +131,19 @@ class FhirClient:
         raise_for_status(response, what(method, url))
         return response
 
+    def request(self, method: str, path: str, *, json_body: object = None,
+                headers: dict[str, str] | None = None,
+                auth: bool = True) -> httpx.Response:
+        """One attempt at one of the server's other routes (`/api/…`, `/qhr/…`, `/health`), JSON
+        in and out, through the same client, auth and reply cap; the status is the caller's to
+        read. Transport failures and timeouts raise SyncError."""
+        content = json.dumps(json_body).encode() if json_body is not None else None
+        request = self.http.build_request(
+            method, self.url(path), content=content,
+            headers={"Accept": "application/json", **(headers or {}),
+                     **({"Content-Type": "application/json"} if content is not None else {})})
+        return self._send(request, auth=auth)
+
     def json(self, method: str, url: str, *, expect: str | None = None,
              **kw: Any) -> dict[str, Any]:
         response = self.call(method, url, **kw)

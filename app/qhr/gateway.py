@@ -9,13 +9,13 @@ request bodies, never in URLs; nothing here logs a body. Failures are QhrError s
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from app.central.errors import SyncError
 from app.devices.piv import KeyProof
 from app.qhr.errors import GatewayError, GatewayRefused, SessionExpired
 
@@ -30,35 +30,30 @@ class OpenedSession:
     expires_in: float
 
 
-class _CallableAuth(httpx.Auth):
-    def __init__(self, token: Callable[[], str]):
-        self.token = token
+class CentralServer(Protocol):
+    """The central server's one HTTP seam (app.central.client.FhirClient.request)."""
 
-    def auth_flow(self, request: httpx.Request):
-        request.headers["Authorization"] = f"Bearer {self.token()}"
-        yield request
+    def request(self, method: str, path: str, *, json_body: object = None,
+                headers: dict[str, str] | None = None, auth: bool = True) -> httpx.Response: ...
 
 
 class QhrGateway:
-    def __init__(self, base_url: str, auth: httpx.Auth | Callable[[], str], *,
-                 verify: object = True, timeout: float = 15.0,
-                 transport: httpx.BaseTransport | None = None):
-        self.client = httpx.Client(
-            base_url=base_url.rstrip("/") + "/qhr", verify=verify, timeout=timeout,
-            transport=transport,
-            auth=auth if isinstance(auth, httpx.Auth) else _CallableAuth(auth))
+    def __init__(self, server: CentralServer):
+        self.server = server
 
     def close(self) -> None:
-        self.client.close()
+        """Nothing of its own to close: the connection is the central server client's."""
 
-    def _call(self, method: str, path: str, what: str, **kw) -> httpx.Response:
+    def _call(self, method: str, path: str, what: str, *, json: object = None,
+              headers: dict[str, str] | None = None) -> httpx.Response:
         try:
-            response = self.client.request(method, path, **kw)
-        except httpx.HTTPError as err:
-            raise GatewayError(detail=f"{what}: {type(err).__name__}") from None
+            response = self.server.request(method, "/qhr" + path, json_body=json,
+                                           headers=headers)
+        except SyncError as err:
+            raise GatewayError(detail=f"{what}: {err.kind.name}") from None
         if response.status_code in (401, 403):
             body = _json(response)
-            error = body.get("error", "")
+            error = str(body.get("error", ""))
             if error == "invalid_session":
                 raise SessionExpired(detail=what)
             raise GatewayRefused(error, tuple(body.get("conditions", ())),
@@ -88,7 +83,9 @@ class QhrGateway:
         response = self._call("POST", f"/{kind}/_search", f"read {kind}",
                               json={"patient": nam}, headers={SESSION_HEADER: token})
         try:
-            return [e["resource"] for e in response.json().get("entry", ())]
+            found: list[dict[str, Any]] = [e["resource"]
+                                           for e in response.json().get("entry", ())]
+            return found
         except (ValueError, KeyError, TypeError):
             raise GatewayError(detail=f"read {kind}: malformed Bundle") from None
 

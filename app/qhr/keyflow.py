@@ -12,6 +12,7 @@ asked.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from app.core.errors import Cancelled
 from app.core.profiles import UserProfile
@@ -22,9 +23,12 @@ from app.devices.piv import KeyProof, PivSession, key_identifier
 from app.qhr.errors import GatewayRefused, WrongKey
 from app.qhr.gateway import OpenedSession, QhrGateway
 
+if TYPE_CHECKING:
+    from app.qhr.session import Interaction
+
 
 def authenticate(monitor: KeyMonitor, device: Device, user: UserProfile, gateway: QhrGateway,
-                 interaction, cancel: threading.Event) -> OpenedSession:
+                 interaction: Interaction, cancel: threading.Event) -> OpenedSession:
     with monitor.connect(device) as connection:
         piv = PivSession(connection)
         cert = piv.authentication_certificate()

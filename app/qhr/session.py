@@ -35,7 +35,7 @@ from app.devices.errors import DeviceError, PinBlockedError
 from app.devices.monitor import KeyMonitor, MonitorListener
 from app.devices.pcsc import Device
 from app.qhr import keyflow
-from app.qhr.eligibility import eligibility
+from app.qhr.eligibility import Verdict, eligibility
 from app.qhr.errors import NoKey, NotEligible, SessionClosed, SessionExpired
 from app.qhr.gateway import KINDS, QhrGateway
 from app.qhr.idle import IdleTimer
@@ -137,7 +137,7 @@ class QhrSession(MonitorListener):
     def data(self) -> QhrData | None:
         return self._data
 
-    def verdict(self):
+    def verdict(self) -> Verdict:
         return eligibility(self.user, self.institution, key_plugged=self._device is not None)
 
     def touch(self) -> None:

@@ -113,7 +113,7 @@ class RemoteQhr:
         monitor, client = self._monitor(), getattr(self.remote, "client", None)
         if monitor is None or client is None:
             return
-        gateway = QhrGateway(client.settings.server_url, client.auth)
+        gateway = QhrGateway(client)
         session = QhrSession(profile, gateway, monitor, interaction, audit=self._audit)
         forward = SessionListener()
         forward.state_changed = self._changed
