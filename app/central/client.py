@@ -33,11 +33,15 @@ from app.central.errors import Kind, SyncError, raise_for_status
 from app.central.replies import ReplyLimits, read_capped
 from app.central.retry import Progress, Retrier, check_cancel
 from app.core.fhir import entries, format_instant, next_link
-from app.core.server_address import check_server_url
+from app.core.server_address import InsecureServer, check_server_url
 
 log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 FORM = "application/x-www-form-urlencoded"
+PROBE_TIMEOUT = 2.0
+HEALTH_REPLY_BYTES = 64 * 1024  # a health answer is a few bytes
+PROBE_TIMEOUT = 2.0
+HEALTH_REPLY_BYTES = 64 * 1024  # a health answer is a few bytes
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,26 @@ class ClientConfig:
         elif not 0 < self.page_size <= self.limits.entries_per_page:
             raise ValueError(f"page_size {self.page_size} outside "
                              f"1..{self.limits.entries_per_page}")
+
+
+def probe(server_url: str, *, ca_bundle: str | None = None, timeout: float = PROBE_TIMEOUT,
+          transport: httpx.BaseTransport | None = None) -> bool:
+    """Whether the server at this address answers its `/health` (before any sign-in: no
+    token, no session; the pinned CA bundle honoured). A plain-http address is refused
+    without a byte sent."""
+    try:
+        server_url = check_server_url(server_url)
+    except InsecureServer:
+        return False
+    config = ClientConfig(server_url, "", ca_bundle=ca_bundle)
+    try:
+        with (httpx.Client(verify=_verify(config), transport=transport,
+                           timeout=httpx.Timeout(timeout), follow_redirects=False) as http,
+              http.stream("GET", server_url.rstrip("/") + "/health") as streamed):
+            read_capped(streamed, HEALTH_REPLY_BYTES, "GET health")
+            return streamed.is_success
+    except (httpx.HTTPError, SyncError):
+        return False
 
 
 def _verify(settings: ClientConfig) -> ssl.SSLContext | bool:

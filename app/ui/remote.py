@@ -83,18 +83,9 @@ class RemoteSession:
         return self._demo_users
 
     def probe(self, server: str) -> bool:
-        import httpx
+        from app.central.client import probe  # the central server's one HTTP seam
 
-        from app.core.server_address import InsecureServer, check_server_url
-
-        try:
-            server = check_server_url(server)  # never a byte to a plain-http address
-        except InsecureServer:
-            return False
-        try:
-            return httpx.get(server.rstrip("/") + "/health", timeout=PROBE_TIMEOUT).is_success
-        except httpx.HTTPError:
-            return False
+        return probe(server, timeout=PROBE_TIMEOUT)
 
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> Session:
