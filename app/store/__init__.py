@@ -17,7 +17,7 @@ Public API (details in each module's docstring):
             resolve_conflict(id, put=, delete=, outbox_changes=),
             set_cursor, log_access, acknowledge_access, purge_patient, close,
             put_ramq_answer(nam, service, answer, as_of, access=)
-    verify_access_log() -> Verdict(ok, count, first_bad, problem)
+    verify_access_log() -> ChainVerdict(ok, count, first_bad, problem)
     sqlcipher_version() -> str                                 # for support bundles
 
 Files: keys.py (key wrapping), db.py (connections, error mapping), migrations/NNNN_*.py,
@@ -43,7 +43,7 @@ StoreError                  app.core.errors.UserFacingError
 └── StoreClosed             used after close()
 """
 
-from app.store.access_log import Access, Entry, Verdict
+from app.store.access_log import Access, ChainVerdict, Entry
 from app.store.chart_access import Row as AccessRow
 from app.store.errors import (
     CorruptDatabase,
@@ -75,10 +75,9 @@ def sqlcipher_version() -> str:
     return db.sqlcipher_version()
 
 __all__ = [
-    "DEFAULT_KDF", "Access", "AccessRow", "CorruptDatabase", "DatabaseTooNew", "DiskFull", "Entry",
-    "IndexEntry", "InsecureKeyring", "KdfParams", "KeyFileMissing", "KeyringEntryMissing",
-    "KeyringUnavailable",
-    "OutboxChange", "OutboxEntry", "Reader", "Store", "StoreClosed", "StoreError",
-    "StoreExecutor", "StoreExists", "StoreNotFound", "Verdict", "WrongKey", "WrongPassword",
-    "gc_paused", "sqlcipher_version",
+    "DEFAULT_KDF", "Access", "AccessRow", "ChainVerdict", "CorruptDatabase", "DatabaseTooNew",
+    "DiskFull", "Entry", "IndexEntry", "InsecureKeyring", "KdfParams", "KeyFileMissing",
+    "KeyringEntryMissing", "KeyringUnavailable", "OutboxChange", "OutboxEntry", "Reader",
+    "Store", "StoreClosed", "StoreError", "StoreExecutor", "StoreExists", "StoreNotFound",
+    "WrongKey", "WrongPassword", "gc_paused", "sqlcipher_version",
 ]

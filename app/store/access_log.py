@@ -58,7 +58,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ChainVerdict:
     ok: bool
     count: int
     first_bad: int | None = None  # sequence number of the first bad entry
@@ -116,28 +116,28 @@ def acknowledge(conn: Connection, seqs: list[int]) -> None:
                      [(s, stamp) for s in seqs])
 
 
-def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
+def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> ChainVerdict:
     """Walk the chain; the first bad entry by sequence number (never by content)."""
     prev, expected = GENESIS, 1
     hashes: dict[int, str] = {}
     for row in conn.execute(f"SELECT {', '.join(FIELDS)} FROM access_log ORDER BY seq"):
         seq = row[0]
         if seq != expected:
-            return Verdict(False, expected - 1, expected, "missing")
+            return ChainVerdict(False, expected - 1, expected, "missing")
         if row[8] != prev:
-            return Verdict(False, seq - 1, seq, "broken-chain")
+            return ChainVerdict(False, seq - 1, seq, "broken-chain")
         if entry_hash(row) != row[9]:
-            return Verdict(False, seq - 1, seq, "edited")
+            return ChainVerdict(False, seq - 1, seq, "edited")
         prev, expected = row[9], expected + 1
         if anchor and seq == anchor[0]:
             hashes[seq] = row[9]
     count = expected - 1
     recorded = head(conn)
     if recorded[0] != count or recorded[1] != prev:
-        return Verdict(False, count, min(count, recorded[0]) + 1, "truncated")
+        return ChainVerdict(False, count, min(count, recorded[0]) + 1, "truncated")
     if anchor and anchor[0] > 0:
         if anchor[0] > count:
-            return Verdict(False, count, count + 1, "truncated")
+            return ChainVerdict(False, count, count + 1, "truncated")
         if hashes.get(anchor[0]) != anchor[1]:
-            return Verdict(False, count, anchor[0], "rewritten")
-    return Verdict(True, count)
+            return ChainVerdict(False, count, anchor[0], "rewritten")
+    return ChainVerdict(True, count)

@@ -283,7 +283,7 @@ class Store(Reader):
             access_log.acknowledge(conn, seqs)
 
     @mapped
-    def verify_access_log(self) -> access_log.Verdict:
+    def verify_access_log(self) -> access_log.ChainVerdict:
         """Check the chain against the in-file head and the keyring anchor."""
         return access_log.verify(self._conn, keys.load_anchor(self.key_file))
 
