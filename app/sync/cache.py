@@ -1,4 +1,4 @@
-"""What sync needs from the local store, as a protocol (store.py adapts app.store to it).
+"""What sync needs from the local store, as a protocol (store_cache.StoreCache adapts app.store to it).
 
 Every method that changes data is one store transaction: a page of pulled resources together
 with its cursor; a pushed change's outbox row together with the server's version in the cache.

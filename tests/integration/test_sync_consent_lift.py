@@ -4,7 +4,7 @@ change no incremental pull brings. Real reference server (auth on), real SQLCiph
 
 The patient is created for each test as in test_access_consent_actor: RELATIVE holds a mandate,
 so only the Consent stops them. The server judges periods on its own day (the clock of this
-machine); the workstation's day is passed to SyncService (`today`).
+machine); the workstation's day is passed to SyncEngine (`today`).
 """
 
 from __future__ import annotations
