@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings
 from app.core.text import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
-    from app.sync.replies import ReplyLimits
+    from app.central.replies import ReplyLimits
 
 LANGUAGES = {
     "fr_CA": QT_TRANSLATE_NOOP("language", "Français (Canada)"),
@@ -93,12 +93,12 @@ class Settings:
         self._qs.sync()
 
     def reply_limits(self) -> ReplyLimits:
-        """What a server's reply may hold (app.sync.replies.ReplyLimits): the defaults, or the
+        """What a server's reply may hold (app.central.replies.ReplyLimits): the defaults, or the
         whole numbers under [limits] (reply_bytes, entries_per_page, resources_per_chart,
         resource_bytes) where an administrator raised or lowered them."""
         from dataclasses import fields, replace
 
-        from app.sync.replies import ReplyLimits
+        from app.central.replies import ReplyLimits
         limits = ReplyLimits()
         found = {f.name: _positive(self._qs.value(f"limits/{f.name}")) for f in fields(limits)}
         return replace(limits, **{k: v for k, v in found.items() if v is not None})

@@ -73,7 +73,7 @@ def measure(quick: bool) -> list[dict]:
         store = Store.create("3000000", PASSWORD, path=work / "enc.db")
         owners = put_charts(store, n, 0)
         before = datetime.now(UTC) - timedelta(seconds=1)
-        plain = [stats.repeat_ms(lambda p=p: store.list_resources(p), 1)[0] for p in owners]
+        plain = [stats.repeat_ms(lambda p=p: store._list_resources(p), 1)[0] for p in owners]
         opened = [stats.repeat_ms(lambda p=p, u=u: authorised_chart(store, u, p), 1)[0]
                   for p, u in owners.items()]
         exported = [stats.repeat_ms(lambda p=p, u=u: export_bundle(store, u, p), 1)[0]

@@ -65,7 +65,12 @@ def make_session(base: str, monitor):
         "password": staff.by_username(USER).password}, timeout=30).json()
     me = httpx.get(f"{base}/api/me", timeout=30,
                    headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
-    gateway = QhrGateway(base, lambda: tokens["access_token"])
+    from app.central.client import ClientConfig, FhirClient
+    from bench.sync import MemoryTokens
+
+    client = FhirClient(ClientConfig(base, USER), token_store=MemoryTokens())
+    client.sign_in(staff.by_username(USER).password)
+    gateway = QhrGateway(client)
     audit: list = []
     return QhrSession(profile_from_json(me), gateway, monitor, _Pin(), audit=audit.append), tokens
 

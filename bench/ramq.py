@@ -7,7 +7,7 @@ registrations (quick: 2,000), bulk-loaded with the demo staff into the server's 
 - nightly registration import of 20,000 registrations (quick: 2,000) into a SQLite store:
   ≤ 60 s, printed; beside it the same import when every registration changes (all Patients
   rewritten), and the floor: reading and parsing every Patient row once, no RAMQ logic;
-- the front desk's family-physician look-up through app.sync.ramq against the real server on
+- the front desk's family-physician look-up through app.ramq.service against the real server on
   loopback (signed in, audited), one per sampled NAM (40, quick; 150): p95 ≤ 150 ms (peer:
   GET /api/me on the same connection, p95);
 - the same look-ups from the encrypted cache with the server down: p95 ≤ 20 ms (peer: the bare
@@ -95,14 +95,14 @@ def _imports(data_dir: Path) -> list[dict]:
 
 
 def _desk(base: str, work: Path):
+    from app.central.auth import TokenStore
+    from app.central.client import ClientConfig, FhirClient
     from app.core.profiles import profile_from_json
+    from app.ramq.service import RamqService
     from app.store import Store
-    from app.sync.auth import TokenStore
-    from app.sync.client import FhirClient, Settings
-    from app.sync.ramq import RamqService
     store = Store.create("1000009", "bench-pw", path=work / "desk.db")
     tokens = TokenStore(base, "1000009", service=f"ClinicDesk bench {uuid.uuid4()}")
-    client = FhirClient(Settings(base, "1000009", connect_timeout=1), token_store=tokens)
+    client = FhirClient(ClientConfig(base, "1000009", connect_timeout=1), token_store=tokens)
     client.sign_in("demo-reception")
     return RamqService(client, store, profile_from_json(client.me())), tokens
 

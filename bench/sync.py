@@ -90,8 +90,8 @@ class MemoryTokens:
 
 
 def signed_in(base: str, seeded: Seeded):
-    from app.sync.client import FhirClient, Settings
-    client = FhirClient(Settings(base, seeded.username), token_store=MemoryTokens())
+    from app.central.client import ClientConfig, FhirClient
+    client = FhirClient(ClientConfig(base, seeded.username), token_store=MemoryTokens())
     client.sign_in(seeded.password)
     return client
 
@@ -114,9 +114,9 @@ def notes(n: int, pid: str, prefix: str) -> Iterator[tuple[dict, object]]:
 
 def measure(quick: bool) -> list[dict]:
     from app.store import KdfParams, Store, keys
-    from app.sync.engine import SyncService
-    from app.sync.local import StoreCache
+    from app.sync.engine import SyncEngine
     from app.sync.pull import HISTORY, OVERLAP
+    from app.sync.store_cache import StoreCache
     from server.processes import ServerProcess
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     kdf = KdfParams(n=2**10, r=8, p=1)  # unlock is bench.store's figure, not this one's
@@ -135,7 +135,7 @@ def measure(quick: bool) -> list[dict]:
         client.capabilities()
         serve_s, served = timed(lambda: serve_all(client, seeded.ids))
         store = new_store("ws")
-        sync = SyncService(client, StoreCache(store))
+        sync = SyncEngine(client, StoreCache(store))
         with PeakRss() as peak:
             pull_s, opened = timed(lambda: sync.open_charts(seeded.ids))
         pulled = sum(opened.values())
@@ -145,7 +145,7 @@ def measure(quick: bool) -> list[dict]:
         time.sleep(OVERLAP + 0.5)  # past the round's overlap: "nothing changed" means nothing
         round_ms, requests = no_change_rounds(sync)
         server_ms = bare_history_ms(proc.base, store.get_cursor(HISTORY))
-        small = SyncService(client, StoreCache(new_store("few")))
+        small = SyncEngine(client, StoreCache(new_store("few")))
         small.open_charts(seeded.ids[:10])
         time.sleep(OVERLAP + 0.5)
         _, few_requests = no_change_rounds(small)
@@ -207,8 +207,8 @@ def push_figures(client, store, base: str, ids: list[str]) -> tuple[list[float],
     creates in the same bundles POSTed bare (the floor). Seconds each."""
     import httpx
 
-    from app.sync.local import StoreCache
     from app.sync.push import Pusher
+    from app.sync.store_cache import StoreCache
     cache, pushed, floor = StoreCache(store), [], []
     headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
     with httpx.Client(base_url=f"{base}/fhir", headers=headers, timeout=60) as http:

@@ -62,8 +62,8 @@ def measure(quick: bool) -> tuple[list[float], list[float], int, float, PeakRss]
     from PySide6.QtWidgets import QMainWindow
 
     from app.store import KdfParams, Store, StoreExecutor, keys
-    from app.sync.engine import SyncService
-    from app.sync.local import StoreCache
+    from app.sync.engine import SyncEngine
+    from app.sync.store_cache import StoreCache
     from app.ui.app import create_application, freeze_long_lived
     from app.ui.op import Op
     from bench.sync import seed, signed_in
@@ -81,7 +81,7 @@ def measure(quick: bool) -> tuple[list[float], list[float], int, float, PeakRss]
         executor = StoreExecutor(lambda: Store.create(
             "bench", "pw", path=work / "ws.db", kdf=KdfParams(n=2**10)))
         key_file = executor.call(lambda store: store.key_file)
-        sync = SyncService(client, StoreCache.on_executor(executor))
+        sync = SyncEngine(client, StoreCache.on_executor(executor))
         done: list = []
         with PeakRss() as peak:
             started = time.perf_counter()

@@ -83,11 +83,11 @@ def _compare_online(args: argparse.Namespace, username: str, secret: str, entrie
     server = args.server or _configured_server()
     if not server:
         return 0
+    from app.central.client import ClientConfig, FhirClient
+    from app.central.errors import SyncError
+    from app.central.retry import Retrier
     from app.sync.audit_check import compare
-    from app.sync.client import FhirClient, Settings
-    from app.sync.errors import SyncError
-    from app.sync.retry import Retrier
-    client = FhirClient(Settings(server_url=server, username=username),
+    client = FhirClient(ClientConfig(server_url=server, username=username),
                         retrier=Retrier(attempts=2))
     try:
         client.sign_in(secret)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
-    from app.sync.client import FhirClient
+    from app.central.client import FhirClient
     from app.workstation.session import Session
 
 REPORT_COLUMNS = ("at", "username", "information", "action", "workstation", "reason", "source")
@@ -61,10 +61,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _run(args: argparse.Namespace, work: Callable[[Session, str], int]) -> int:
     """`work(session, patient_id)` signed in like the app (app.workstation.session)."""
+    from app.central.errors import SyncError
     from app.commands.audit import password
     from app.core.errors import UserFacingError
     from app.store import StoreError
-    from app.sync.errors import SyncError
     from app.workstation.patients import PatientSearch
     from app.workstation.session import command_session
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from app.core.profiles import Profession, UserProfile
 from app.core.text import QT_TRANSLATE_NOOP, Text, text
@@ -63,14 +64,14 @@ class AccountRequest:
     comment: str = ""  # special rights: record merge, administrator account, request accounts
     existing_username: str = ""  # when had_account and known
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["occupation"] = self.occupation.value
         data["institutions"] = list(self.institutions)
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> AccountRequest:
+    def from_json(cls, data: dict[str, Any]) -> AccountRequest:
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
         values["occupation"] = Profession(values["occupation"])
@@ -196,14 +197,14 @@ class RequestRecord:
     due: str  # ISO date (3 business days)
     welcome_sent: str = ""
     updates_existing: bool = False  # "had an account before": an update, not a new account
-    request: dict = field(default_factory=dict)
+    request: dict[str, Any] = field(default_factory=dict)
     username: str = ""  # the account, once created (an update keeps it)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "status": self.status.value}
 
     @classmethod
-    def from_json(cls, data: dict) -> RequestRecord:
+    def from_json(cls, data: dict[str, Any]) -> RequestRecord:
         return cls(data["id"], Status(data["status"]), data["submitted"], data["due"],
                    data.get("welcome_sent", ""), bool(data.get("updates_existing")),
                    data.get("request") or {}, data.get("username", ""))

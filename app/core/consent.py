@@ -41,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from app.core import fhir_systems
 from app.core.consent_provision import (
@@ -110,14 +111,18 @@ class ConsentState:
 OPEN = ConsentState(ConsentStatus.OPEN)
 UNKNOWN = ConsentState(ConsentStatus.UNKNOWN)
 REFUSED = ConsentState(ConsentStatus.REFUSED)
-_SCOPED = object()
+class _Scoped:
+    """The mark of a Consent whose effect depends on who reads, when or what (`_SCOPED`)."""
+
+
+_SCOPED = _Scoped()
 
 
 def restricted(*classes: DataClass) -> ConsentState:
     return ConsentState(ConsentStatus.RESTRICTED, frozenset(classes)) if classes else OPEN
 
 
-def consent_from_fhir(resources: list[dict] | None) -> ConsentState:
+def consent_from_fhir(resources: list[dict[str, Any]] | None) -> ConsentState:
     """The consent state given by a patient's Consent resources (None: never fetched)."""
     if resources is None:
         return UNKNOWN
@@ -130,8 +135,10 @@ def consent_from_fhir(resources: list[dict] | None) -> ConsentState:
             root = read_provision(resource.get("provision"))
         except Unreadable:
             return REFUSED
+        if root is None:  # only a nested provision reads as None; refuse rather than guess
+            return REFUSED
         classes = _plain_classes(root)
-        if classes is _SCOPED:
+        if isinstance(classes, _Scoped):
             scoped.append(root)
         elif classes is None:
             return REFUSED
@@ -142,7 +149,7 @@ def consent_from_fhir(resources: list[dict] | None) -> ConsentState:
     return ConsentState(ConsentStatus.RESTRICTED, frozenset(blocked), tuple(scoped))
 
 
-def _plain_classes(root: Provision) -> frozenset[DataClass] | None | object:
+def _plain_classes(root: Provision) -> frozenset[DataClass] | None | _Scoped:
     """What a Consent blocks for everyone on every day (None: a refusal), or _SCOPED."""
     if root.plain:
         return root.classes
@@ -150,13 +157,14 @@ def _plain_classes(root: Provision) -> frozenset[DataClass] | None | object:
         return _SCOPED
     if any(p.classes is None for p in root.nested):
         return None
-    return frozenset().union(*(p.classes for p in root.nested))
+    return frozenset[DataClass]().union(*(p.classes for p in root.nested if p.classes))
 
 
-def consent_to_fhir(patient_ref: str, state: ConsentState, consent_id: str | None = None) -> dict:
+def consent_to_fhir(patient_ref: str, state: ConsentState,
+                    consent_id: str | None = None) -> dict[str, Any]:
     """A Consent resource following the convention above (seeder, tests); OPEN is an empty list.
     A state scoped by actor or period is written one provision at a time (`consent_resource`)."""
-    provision: dict = {"type": "deny"}
+    provision: dict[str, Any] = {"type": "deny"}
     if state.scoped:
         raise ValueError("write each scoped provision with consent_resource")
     if state.status == ConsentStatus.RESTRICTED:
@@ -168,7 +176,8 @@ def consent_to_fhir(patient_ref: str, state: ConsentState, consent_id: str | Non
     return consent_resource(patient_ref, provision, consent_id)
 
 
-def consent_resource(patient_ref: str, provision: dict, consent_id: str | None = None) -> dict:
+def consent_resource(patient_ref: str, provision: dict[str, Any],
+                     consent_id: str | None = None) -> dict[str, Any]:
     """An active privacy Consent of this patient holding this FHIR provision."""
     resource = {
         "resourceType": "Consent", "status": "active",

@@ -24,6 +24,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.core import fhir_systems
 from app.core.data_class import ADMINISTRATIVE, DataClass
@@ -113,12 +114,12 @@ def read_provision(raw: object, parent_deny: bool | None = None) -> Provision | 
 def _classes(codings: object) -> set[DataClass]:
     if not isinstance(codings, list):
         raise Unreadable
-    found = set()
+    found: set[DataClass] = set()
     for coding in codings:
         if not isinstance(coding, dict) or coding.get("system") != fhir_systems.DATA_CLASS:
             raise Unreadable
         try:
-            found.add(DataClass(coding.get("code")))
+            found.add(DataClass(str(coding.get("code"))))
         except ValueError:
             raise Unreadable from None
     return found
@@ -160,12 +161,14 @@ def _actor_reference(actor: object) -> str | None:
 
 def _recipient_role(role: object) -> bool:
     codings = role.get("coding") if isinstance(role, dict) else None
-    return bool(codings) and all(
+    if not codings or not isinstance(codings, list):
+        return False
+    return all(
         isinstance(c, dict) and c.get("system") == PARTICIPATION
         and c.get("code") in RECIPIENT_ROLES for c in codings)
 
 
-def _narrowed(raw: dict) -> bool:
+def _narrowed(raw: dict[str, Any]) -> bool:
     """Does this permit narrow by something we do not read (it then lets nobody through)?"""
     if any(raw.get(name) for name in UNREAD_NARROWING):
         return True
@@ -197,7 +200,9 @@ def _day(value: object, first: bool) -> date | None:
     match = _DATE.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise Unreadable
-    year, month, day = (int(g) if g else None for g in match.groups())
+    year_text, month_text, day_text = match.groups()
+    year = int(year_text)
+    month, day = (int(g) if g else None for g in (month_text, day_text))
     try:
         if month is None:
             return date(year, 1, 1) if first else date(year, 12, 31)
@@ -208,10 +213,10 @@ def _day(value: object, first: bool) -> date | None:
         raise Unreadable from None
 
 
-def provision_to_fhir(provision: Provision) -> dict:
+def provision_to_fhir(provision: Provision) -> dict[str, Any]:
     """The FHIR provision read back as `provision` (seeder, tests); actors as primary
     recipients (v3 ParticipationType PRCP)."""
-    out: dict = {"type": "deny" if provision.deny else "permit"}
+    out: dict[str, Any] = {"type": "deny" if provision.deny else "permit"}
     if provision.actors:
         out["actor"] = [{"role": {"coding": [{"system": PARTICIPATION, "code": "PRCP"}]},
                          "reference": {"reference": r}} for r in sorted(provision.actors)]

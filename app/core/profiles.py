@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 # How the server and the seed name an account as FHIR: `Practitioner/user-{username}`
 # (server.identity.practitioner); Consent actors and registrations refer to users this way.
@@ -88,7 +89,7 @@ class UserProfile:
         return self.institutions[0] if self.institutions else None
 
 
-def profile_from_json(data: dict) -> UserProfile:
+def profile_from_json(data: dict[str, Any]) -> UserProfile:
     """The profile as the server's `GET /api/me` returns it (see profile_to_json)."""
     created = data.get("account_created")
     return UserProfile(
@@ -107,7 +108,7 @@ def profile_from_json(data: dict) -> UserProfile:
     )
 
 
-def profile_to_json(profile: UserProfile) -> dict:
+def profile_to_json(profile: UserProfile) -> dict[str, Any]:
     return {
         "username": profile.username,
         "display_name": profile.display_name,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
+from typing import Any
 
 from app.core.text import QT_TRANSLATE_NOOP, Text, text
 
@@ -57,11 +58,11 @@ class ImportConfig:
     ce_owner_name: str
     ce_password: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "import_type": self.import_type.value}
 
     @classmethod
-    def from_json(cls, data: dict) -> ImportConfig:
+    def from_json(cls, data: dict[str, Any]) -> ImportConfig:
         values = {f.name: str(data.get(f.name) or "").strip() for f in fields(cls)}
         values["aip1_code"] = values["aip1_code"].upper()
         values["aip2_code"] = values["aip2_code"].upper()
@@ -72,7 +73,7 @@ class ImportConfig:
             kind = None  # refused by config_problems
         return cls(**{**values, "import_type": kind})  # type: ignore[arg-type]
 
-    def public_view(self) -> dict:
+    def public_view(self) -> dict[str, Any]:
         """Everything but the passwords (which are never shown again)."""
         shown = self.to_json()
         for name in PASSWORDS:
@@ -162,11 +163,11 @@ class FamilyPhysician:
     fmg: str = ""  # FMG reference, for an FMG registration
     as_of: str = ""  # ISO instant of the information (the server's answer time)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> FamilyPhysician:
+    def from_json(cls, data: dict[str, Any]) -> FamilyPhysician:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -179,11 +180,11 @@ class Eligibility:
     until: str = ""  # ISO date the coverage ends ("" when not insured)
     as_of: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> Eligibility:
+    def from_json(cls, data: dict[str, Any]) -> Eligibility:
         return cls(bool(data.get("insured")), str(data.get("until") or ""),
                    str(data.get("as_of") or ""))
 
@@ -197,11 +198,11 @@ class ImportStatus:
     imported: int = 0  # registrations received in the last successful import
     updated: int = 0  # patients whose registration changed
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "state": self.state.value}
 
     @classmethod
-    def from_json(cls, data: dict) -> ImportStatus:
+    def from_json(cls, data: dict[str, Any]) -> ImportStatus:
         return cls(ImportState(data.get("state", "never")), data.get("at", ""),
                    data.get("credential", ""), data.get("since", ""),
                    int(data.get("imported", 0)), int(data.get("updated", 0)))

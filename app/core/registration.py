@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 REGISTRATION = "urn:clinicdesk:ramq-registration"
 RAMQ_BILLING_NUMBER = "urn:clinicdesk:ramq-billing-number"
@@ -44,8 +45,8 @@ class Registration:
         return self.end is None
 
 
-def to_extension(reg: Registration) -> dict:
-    parts: list[dict] = [
+def to_extension(reg: Registration) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [
         {"url": "physician", "valueReference": {"reference": reg.physician}},
         {"url": "since", "valueDate": reg.since.isoformat()},
     ]
@@ -60,7 +61,7 @@ def to_extension(reg: Registration) -> dict:
     return {"url": REGISTRATION, "extension": parts}
 
 
-def registrations_of(patient: dict) -> list[Registration]:
+def registrations_of(patient: dict[str, Any]) -> list[Registration]:
     """Every registration extension of a Patient resource (malformed ones are skipped)."""
     found = []
     for ext in patient.get("extension", ()):
@@ -80,17 +81,18 @@ def registrations_of(patient: dict) -> list[Registration]:
     return found
 
 
-def _identifier(part: dict | None) -> str | None:
+def _identifier(part: dict[str, Any] | None) -> str | None:
     return part["valueIdentifier"].get("value") if part else None
 
 
 def organization(inst_id: str, name: str, billing: str | None = None,
-                 unique_id: str | None = None, fmg: str | None = None) -> dict:
+                 unique_id: str | None = None, fmg: str | None = None) -> dict[str, Any]:
     """The FHIR Organization for an institution (app.core.profiles.Institution's fields)."""
     identifiers = [{"system": system, "value": value} for system, value in (
         (RAMQ_BILLING_NUMBER, billing), (UNIQUE_IDENTIFICATION_NUMBER, unique_id),
         (FMG_REFERENCE, fmg)) if value]
-    org: dict = {"resourceType": "Organization", "id": inst_id, "active": True, "name": name}
+    org: dict[str,
+              Any] = {"resourceType": "Organization", "id": inst_id, "active": True, "name": name}
     if identifiers:
         org["identifier"] = identifiers
     return org

@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.core import fhir_systems
 from app.core.data_class import DataClass
 
@@ -68,7 +70,7 @@ NOTE_TYPES = frozenset({
 })
 
 
-def data_class_of(resource_type: str, resource: dict | None = None) -> DataClass | None:
+def data_class_of(resource_type: str, resource: dict[str, Any] | None = None) -> DataClass | None:
     """The class of a resource (its content refines Observation and DocumentReference)."""
     if resource_type in NOT_PATIENT_DATA:
         return None
@@ -95,7 +97,7 @@ def possible_classes(resource_type: str) -> frozenset[DataClass]:
     return _REFINED.get(resource_type) or frozenset({_BY_TYPE.get(resource_type, DataClass.NOTES)})
 
 
-def _is_note(resource: dict) -> bool:
+def _is_note(resource: dict[str, Any]) -> bool:
     if "clinical-note" in _codes(resource.get("category")):
         return True
     type_ = resource.get("type")
@@ -109,7 +111,7 @@ def _codes(concepts: object) -> set[str]:
     return {str(c.get("code")) for item in items for c in _codings(item)}
 
 
-def _codings(concept: object) -> list[dict]:
+def _codings(concept: object) -> list[dict[str, Any]]:
     if not isinstance(concept, dict):
         return []
     codings = concept.get("coding")

@@ -40,7 +40,6 @@ from app.core.text import QT_TRANSLATE_NOOP, Text, text
 
 CTX = "search"
 MAX_RESULTS = 10
-FETCH_LIMIT = MAX_RESULTS + 1  # ask the index for one more to know there are too many
 MAX_LENGTH = 120
 MIN_NAME_LETTERS = 2
 WILDCARDS = frozenset("*%?_")
@@ -210,7 +209,7 @@ class Capped(Generic[T]):
 
 
 def cap(rows: Sequence[T]) -> Capped[T]:
-    """The rows to show (fetch FETCH_LIMIT from the index): more than MAX_RESULTS → refine."""
+    """The rows to show: more than MAX_RESULTS → refine."""
     if len(rows) > MAX_RESULTS:
         return Capped(list(rows[:MAX_RESULTS]), text(CTX, REFINE, count=MAX_RESULTS))
     return Capped(list(rows), None)

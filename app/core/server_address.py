@@ -6,7 +6,7 @@ tests), so that a password or a chart never crosses a network in clear.
 
 Pure text: no name is resolved (a host name other than `localhost` is never taken as loopback,
 whatever it resolves to), nothing is sent. Callers check before any connection: the sign-in
-window, app.settings, the sync client (app.sync.client.FhirClient refuses to be built) and
+window, app.settings, the sync client (app.central.client.FhirClient refuses to be built) and
 the command line's `--server`.
 """
 

@@ -1,6 +1,6 @@
 """Client of the QHR gateway (server/qhr/routes.py documents the protocol).
 
-`QhrGateway(base_url, auth)`: `auth` is an `httpx.Auth` (e.g. app.sync.auth.BearerAuth, which
+`QhrGateway(base_url, auth)`: `auth` is an `httpx.Auth` (e.g. app.central.auth.BearerAuth, which
 refreshes the OAuth token) or a callable returning the current access token. The NAM goes in
 request bodies, never in URLs; nothing here logs a body. Failures are QhrError subclasses whose
 `detail` names the call and status, never the patient.
@@ -9,12 +9,13 @@ request bodies, never in URLs; nothing here logs a body. Failures are QhrError s
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from app.central.errors import SyncError
 from app.devices.piv import KeyProof
 from app.qhr.errors import GatewayError, GatewayRefused, SessionExpired
 
@@ -29,35 +30,30 @@ class OpenedSession:
     expires_in: float
 
 
-class _CallableAuth(httpx.Auth):
-    def __init__(self, token: Callable[[], str]):
-        self.token = token
+class CentralServer(Protocol):
+    """The central server's one HTTP seam (app.central.client.FhirClient.request)."""
 
-    def auth_flow(self, request: httpx.Request):
-        request.headers["Authorization"] = f"Bearer {self.token()}"
-        yield request
+    def request(self, method: str, path: str, *, json_body: object = None,
+                headers: dict[str, str] | None = None, auth: bool = True) -> httpx.Response: ...
 
 
 class QhrGateway:
-    def __init__(self, base_url: str, auth: httpx.Auth | Callable[[], str], *,
-                 verify: object = True, timeout: float = 15.0,
-                 transport: httpx.BaseTransport | None = None):
-        self.client = httpx.Client(
-            base_url=base_url.rstrip("/") + "/qhr", verify=verify, timeout=timeout,
-            transport=transport,
-            auth=auth if isinstance(auth, httpx.Auth) else _CallableAuth(auth))
+    def __init__(self, server: CentralServer):
+        self.server = server
 
     def close(self) -> None:
-        self.client.close()
+        """Nothing of its own to close: the connection is the central server client's."""
 
-    def _call(self, method: str, path: str, what: str, **kw) -> httpx.Response:
+    def _call(self, method: str, path: str, what: str, *, json: object = None,
+              headers: dict[str, str] | None = None) -> httpx.Response:
         try:
-            response = self.client.request(method, path, **kw)
-        except httpx.HTTPError as err:
-            raise GatewayError(detail=f"{what}: {type(err).__name__}") from None
+            response = self.server.request(method, "/qhr" + path, json_body=json,
+                                           headers=headers)
+        except SyncError as err:
+            raise GatewayError(detail=f"{what}: {err.kind.name}") from None
         if response.status_code in (401, 403):
             body = _json(response)
-            error = body.get("error", "")
+            error = str(body.get("error", ""))
             if error == "invalid_session":
                 raise SessionExpired(detail=what)
             raise GatewayRefused(error, tuple(body.get("conditions", ())),
@@ -80,19 +76,21 @@ class QhrGateway:
     def close_session(self, token: str) -> None:
         self._call("DELETE", "/session", "close session", headers={SESSION_HEADER: token})
 
-    def read(self, token: str, kind: str, nam: str) -> list[dict]:
+    def read(self, token: str, kind: str, nam: str) -> list[dict[str, Any]]:
         """The resources of one kind (labs, imaging, medications) for the patient `nam`."""
         if kind not in KINDS:
             raise ValueError(kind)
         response = self._call("POST", f"/{kind}/_search", f"read {kind}",
                               json={"patient": nam}, headers={SESSION_HEADER: token})
         try:
-            return [e["resource"] for e in response.json().get("entry", ())]
+            found: list[dict[str, Any]] = [e["resource"]
+                                           for e in response.json().get("entry", ())]
+            return found
         except (ValueError, KeyError, TypeError):
             raise GatewayError(detail=f"read {kind}: malformed Bundle") from None
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:

@@ -13,6 +13,7 @@ asked.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from app.core.errors import Cancelled
 from app.core.profiles import UserProfile
@@ -24,9 +25,12 @@ from app.devices.pkcs11_key import open_key
 from app.qhr.errors import GatewayRefused, WrongKey
 from app.qhr.gateway import OpenedSession, QhrGateway
 
+if TYPE_CHECKING:
+    from app.qhr.session import Interaction
+
 
 def authenticate(monitor: KeyMonitor, device: Device, user: UserProfile, gateway: QhrGateway,
-                 interaction, cancel: threading.Event) -> OpenedSession:
+                 interaction: Interaction, cancel: threading.Event) -> OpenedSession:
     wanted = (user.qhr_key_id or "").strip()
     with monitor.connect(device) as connection, open_key(connection, device, wanted) as key:
         cert = key.authentication_certificate()

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.core import access
 from app.core.consent import OPEN
@@ -36,12 +36,12 @@ from app.devices.errors import PinBlockedError
 from app.devices.monitor import KeyMonitor, MonitorListener
 from app.devices.pcsc import Device
 from app.qhr import keyflow
-from app.qhr.eligibility import eligibility
+from app.qhr.eligibility import Verdict, eligibility
 from app.qhr.errors import NoKey, NotEligible, SessionClosed, SessionExpired
 from app.qhr.gateway import KINDS, QhrGateway
 from app.qhr.idle import IdleTimer
 from app.qhr.views import QhrData
-from app.store.access_log import Access
+from app.store import Access
 
 log = logging.getLogger(__name__)
 DEFAULT_IDLE_S = 300.0
@@ -138,7 +138,7 @@ class QhrSession(MonitorListener):
     def data(self) -> QhrData | None:
         return self._data
 
-    def verdict(self):
+    def verdict(self) -> Verdict:
         return eligibility(self.user, self.institution, key_plugged=self._device is not None)
 
     def touch(self) -> None:
@@ -298,7 +298,7 @@ class QhrSession(MonitorListener):
             return self._token, self._key_id
 
 
-def _safe(fn: Callable, arg: object) -> None:
+def _safe(fn: Callable[..., Any], arg: object) -> None:
     try:
         fn(arg)
     except Exception:

@@ -14,6 +14,7 @@ import base64
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 LOINC = "http://loinc.org"
 DIN = "http://hl7.org/fhir/NamingSystem/ca-hc-din"
@@ -70,16 +71,16 @@ class ImagingReport:
     text: str
 
 
-def _coding(concept: dict, system: str) -> dict:
+def _coding(concept: dict[str, Any], system: str) -> dict[str, Any]:
     return next((c for c in concept.get("coding", ()) if c.get("system") == system), {})
 
 
-def _range(obs: dict) -> tuple[float | None, float | None]:
+def _range(obs: dict[str, Any]) -> tuple[float | None, float | None]:
     ranges = obs.get("referenceRange") or [{}]
     return (ranges[0].get("low", {}).get("value"), ranges[0].get("high", {}).get("value"))
 
 
-def lab_trends(resources: list[dict]) -> list[LabTrend]:
+def lab_trends(resources: list[dict[str, Any]]) -> list[LabTrend]:
     series: dict[str, list[tuple[str, Point]]] = {}
     labels: dict[str, str] = {}
     for obs in resources:
@@ -101,8 +102,8 @@ def lab_trends(resources: list[dict]) -> list[LabTrend]:
     return sorted(trends, key=lambda t: t.label.casefold())
 
 
-def medication_profile(dispenses: list[dict], today: date) -> list[MedicationLine]:
-    by_din: dict[str, list[dict]] = {}
+def medication_profile(dispenses: list[dict[str, Any]], today: date) -> list[MedicationLine]:
+    by_din: dict[str, list[dict[str, Any]]] = {}
     for d in dispenses:
         if d.get("resourceType") == "MedicationDispense":
             din = _coding(d.get("medicationCodeableConcept", {}), DIN).get("code", "")
@@ -113,11 +114,11 @@ def medication_profile(dispenses: list[dict], today: date) -> list[MedicationLin
     return lines
 
 
-def _handed(d: dict) -> str:
+def _handed(d: dict[str, Any]) -> str:
     return d.get("whenHandedOver") or d.get("whenPrepared") or ""
 
 
-def _line(din: str, items: list[dict]) -> MedicationLine:
+def _line(din: str, items: list[dict[str, Any]]) -> MedicationLine:
     last = items[-1]
     concept = last.get("medicationCodeableConcept", {})
     label = concept.get("text") or _coding(concept, DIN).get("display", din)
@@ -138,7 +139,7 @@ def _with_active(line: MedicationLine, today: date) -> MedicationLine:
     return MedicationLine(**{**line.__dict__, "active": active})
 
 
-def imaging_reports(resources: list[dict]) -> list[ImagingReport]:
+def imaging_reports(resources: list[dict[str, Any]]) -> list[ImagingReport]:
     reports = []
     for r in resources:
         if r.get("resourceType") != "DiagnosticReport":
@@ -165,7 +166,7 @@ class QhrData:
     released: bool = False
 
     @classmethod
-    def build(cls, patient_id: str, fetched: dict[str, list[dict]],
+    def build(cls, patient_id: str, fetched: dict[str, list[dict[str, Any]]],
               today: date | None = None) -> QhrData:
         return cls(patient_id, lab_trends(fetched.get("labs", [])),
                    imaging_reports(fetched.get("imaging", [])),

@@ -6,17 +6,18 @@ Public API (details in each module's docstring):
     Store.unlock(username, password, *, path=None) -> Store   # .timings: kdf_s, keyring_s…
     store.open_reader() -> Reader                              # read-only, another thread
     StoreExecutor(opener).submit(fn) -> Future                 # the one write thread
-    reads:  get_resource, list_resources, list_by_type, cached_patient_ids, find_by_nam,
+    reads:  get_resource, consents(patient_ids), list_by_type, cached_patient_ids, find_by_nam,
             find_by_name_birthdate, find_by_chart_number, get_cursor, outbox_batch,
             outbox_entry, open_conflicts, access_entries, unacknowledged_access,
             ramq_answer(nam, service) -> (answer, as_of) | None,
             chart_access(patient_ids), access_due(day)      # see chart_access.py
     writes: put_resources(resources, outbox_changes=, access=), apply_pull(upserts, deletes,
-            cursors, access=None), delete_resource, upsert_index, enqueue, mark_acknowledged(_many),
-            mark_failed, record_conflict(uuid, server, reason), resolve_conflict,
+            cursors, access=None), delete_resource, enqueue, evict_chart, mark_acknowledged(_many),
+            mark_failed, record_conflict(uuid, server, reason, earlier=),
+            resolve_conflict(id, put=, delete=, outbox_changes=),
             set_cursor, log_access, acknowledge_access, purge_patient, close,
             put_ramq_answer(nam, service, answer, as_of, access=)
-    verify_access_log() -> Verdict(ok, count, first_bad, problem)
+    verify_access_log() -> ChainVerdict(ok, count, first_bad, problem)
     sqlcipher_version() -> str                                 # for support bundles
 
 Files: keys.py (key wrapping), db.py (connections, error mapping), migrations/NNNN_*.py,
@@ -42,7 +43,8 @@ StoreError                  app.core.errors.UserFacingError
 └── StoreClosed             used after close()
 """
 
-from app.store.access_log import Access, Entry, Verdict
+from app.store.access_log import Access, ChainVerdict, Entry
+from app.store.chart_access import Row as AccessRow
 from app.store.errors import (
     CorruptDatabase,
     DatabaseTooNew,
@@ -63,6 +65,7 @@ from app.store.keys import DEFAULT_KDF, KdfParams
 from app.store.outbox import OutboxChange, OutboxEntry
 from app.store.patients import IndexEntry
 from app.store.reader import Reader
+from app.store.resources import gc_paused
 from app.store.store import Store
 
 
@@ -72,10 +75,9 @@ def sqlcipher_version() -> str:
     return db.sqlcipher_version()
 
 __all__ = [
-    "DEFAULT_KDF", "Access", "CorruptDatabase", "DatabaseTooNew", "DiskFull", "Entry",
-    "IndexEntry", "InsecureKeyring", "KdfParams", "KeyFileMissing", "KeyringEntryMissing",
-    "KeyringUnavailable",
-    "OutboxChange", "OutboxEntry", "Reader", "Store", "StoreClosed", "StoreError",
-    "StoreExecutor", "StoreExists", "StoreNotFound", "Verdict", "WrongKey", "WrongPassword",
-    "sqlcipher_version",
+    "DEFAULT_KDF", "Access", "AccessRow", "ChainVerdict", "CorruptDatabase", "DatabaseTooNew",
+    "DiskFull", "Entry", "IndexEntry", "InsecureKeyring", "KdfParams", "KeyFileMissing",
+    "KeyringEntryMissing", "KeyringUnavailable", "OutboxChange", "OutboxEntry", "Reader",
+    "Store", "StoreClosed", "StoreError", "StoreExecutor", "StoreExists", "StoreNotFound",
+    "WrongKey", "WrongPassword", "gc_paused", "sqlcipher_version",
 ]

@@ -23,8 +23,10 @@ import json
 import socket
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from app.core.data_class import DataClass
+from app.store.db import Connection
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "at", "username", "patient_id", "information", "action", "workstation",
@@ -56,25 +58,25 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ChainVerdict:
     ok: bool
     count: int
     first_bad: int | None = None  # sequence number of the first bad entry
     problem: str | None = None  # edited, broken-chain, missing, truncated
 
 
-def entry_hash(values: tuple) -> str:
+def entry_hash(values: tuple[Any, ...]) -> str:
     """SHA-256 of the canonical serialisation of the first nine fields."""
     canonical = json.dumps(list(values[:9]), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def head(conn) -> tuple[int, str]:
+def head(conn: Connection) -> tuple[int, str]:
     row = conn.execute("SELECT count, hash FROM access_log_head WHERE id = 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def append(conn, access: Access, *, workstation: str | None = None,
+def append(conn: Connection, access: Access, *, workstation: str | None = None,
            at: datetime | None = None) -> Entry:
     """Add one entry; call inside the caller's write transaction."""
     count, prev = head(conn)
@@ -89,53 +91,53 @@ def append(conn, access: Access, *, workstation: str | None = None,
     return entry
 
 
-def entries(conn, after: int = 0, limit: int = 1000) -> list[Entry]:
+def entries(conn: Connection, after: int = 0, limit: int = 1000) -> list[Entry]:
     rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM access_log WHERE seq > ? ORDER BY seq "
                         "LIMIT ?", (after, limit)).fetchall()
     return [Entry(*r) for r in rows]
 
 
-def unacknowledged(conn, limit: int = 100) -> list[Entry]:
+def unacknowledged(conn: Connection, limit: int = 100) -> list[Entry]:
     rows = conn.execute(
         f"SELECT {', '.join('l.' + f for f in FIELDS)} FROM access_log l LEFT JOIN access_log_ack"
         " a ON a.seq = l.seq WHERE a.seq IS NULL ORDER BY l.seq LIMIT ?", (limit,)).fetchall()
     return [Entry(*r) for r in rows]
 
 
-def acknowledged(conn) -> set[int]:
+def acknowledged(conn: Connection) -> set[int]:
     """The sequence numbers the server has acknowledged."""
     return {r[0] for r in conn.execute("SELECT seq FROM access_log_ack")}
 
 
-def acknowledge(conn, seqs: list[int]) -> None:
+def acknowledge(conn: Connection, seqs: list[int]) -> None:
     """The server has these entries; the hashed rows are not touched."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     conn.executemany("INSERT OR IGNORE INTO access_log_ack (seq, acknowledged) VALUES (?, ?)",
                      [(s, stamp) for s in seqs])
 
 
-def verify(conn, anchor: tuple[int, str] | None = None) -> Verdict:
+def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> ChainVerdict:
     """Walk the chain; the first bad entry by sequence number (never by content)."""
     prev, expected = GENESIS, 1
     hashes: dict[int, str] = {}
     for row in conn.execute(f"SELECT {', '.join(FIELDS)} FROM access_log ORDER BY seq"):
         seq = row[0]
         if seq != expected:
-            return Verdict(False, expected - 1, expected, "missing")
+            return ChainVerdict(False, expected - 1, expected, "missing")
         if row[8] != prev:
-            return Verdict(False, seq - 1, seq, "broken-chain")
+            return ChainVerdict(False, seq - 1, seq, "broken-chain")
         if entry_hash(row) != row[9]:
-            return Verdict(False, seq - 1, seq, "edited")
+            return ChainVerdict(False, seq - 1, seq, "edited")
         prev, expected = row[9], expected + 1
         if anchor and seq == anchor[0]:
             hashes[seq] = row[9]
     count = expected - 1
     recorded = head(conn)
     if recorded[0] != count or recorded[1] != prev:
-        return Verdict(False, count, min(count, recorded[0]) + 1, "truncated")
+        return ChainVerdict(False, count, min(count, recorded[0]) + 1, "truncated")
     if anchor and anchor[0] > 0:
         if anchor[0] > count:
-            return Verdict(False, count, count + 1, "truncated")
+            return ChainVerdict(False, count, count + 1, "truncated")
         if hashes.get(anchor[0]) != anchor[1]:
-            return Verdict(False, count, anchor[0], "rewritten")
-    return Verdict(True, count)
+            return ChainVerdict(False, count, anchor[0], "rewritten")
+    return ChainVerdict(True, count)

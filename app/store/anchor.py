@@ -111,5 +111,5 @@ class AnchorWriter:
 
 
 def _name(err: Exception) -> str:
-    return err.detail if isinstance(err, StoreError) and getattr(err, "detail", "") else \
-        type(err).__name__
+    detail = getattr(err, "detail", "") if isinstance(err, StoreError) else ""
+    return detail if isinstance(detail, str) and detail else type(err).__name__

@@ -1,6 +1,6 @@
 """Reads of cached patient data that the access policy authorises and the access log records,
 in one call and one transaction (ARCHITECTURE rule 4): the UI and the commands read charts
-through here, never through `Store.list_resources` directly.
+through here, never through the store's unchecked `_list_resources`.
 
     context = chart_context(store, patient_id)               # physicians + consent, from the cache
     result = authorised_read(store, user, context, DataClass.LABS, reason=None)
@@ -24,8 +24,10 @@ offline); otherwise UNKNOWN, which the policy treats as restricted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from app.core import access, registration
 from app.core.access import Action, Decision, PatientContext
@@ -33,6 +35,10 @@ from app.core.consent import consent_from_fhir
 from app.core.data_class import DataClass
 from app.core.profiles import PRACTITIONER_PREFIX, UserProfile
 from app.store import access_log, resources
+from app.store.db import Connection
+
+if TYPE_CHECKING:
+    from app.store.store import Store
 
 READ, BREAK_GLASS, DENIED, SEARCH = "read", "break-glass", "denied", "search"
 SEARCH_KINDS = frozenset({"nam", "chart-number", "name-birthdate"})
@@ -41,11 +47,11 @@ SEARCH_KINDS = frozenset({"nam", "chart-number", "name-birthdate"})
 @dataclass(frozen=True)
 class ReadResult:
     decision: Decision
-    resources: list[dict] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)
     entry: access_log.Entry | None = None
 
 
-def physicians_of(patient: dict | None) -> frozenset[str]:
+def physicians_of(patient: dict[str, Any] | None) -> frozenset[str]:
     """Usernames of the patient's physicians: `generalPractitioner` and active registrations."""
     if not patient:
         return frozenset()
@@ -55,16 +61,16 @@ def physicians_of(patient: dict | None) -> frozenset[str]:
                      if r.startswith(PRACTITIONER_PREFIX))
 
 
-def chart_context(store, patient_id: str) -> PatientContext:
+def chart_context(store: Store, patient_id: str) -> PatientContext:
     """The policy's view of a cached patient (see the module docstring)."""
     patient = store.get_resource("Patient", patient_id)
     fetched = store.get_cursor(f"chart:{patient_id}") is not None
-    consents = store.list_resources(patient_id, "Consent") if fetched else None
+    consents = store.consents([patient_id])[patient_id] if fetched else None
     return PatientContext(patient_id, physicians_of(patient), consent_from_fhir(consents),
                           today=date.today())  # the workstation's day: Consent periods
 
 
-def authorised_read(store, user: UserProfile, context: PatientContext, data_class: DataClass,
+def authorised_read(store: Store, user: UserProfile, context: PatientContext, data_class: DataClass,
                     reason: str | None = None, *, workstation: str | None = None,
                     purpose: str = READ) -> ReadResult:
     """Decide, log one entry and (when allowed) read the class's cached resources, atomically.
@@ -83,7 +89,7 @@ def _readable(decisions: dict[DataClass, Decision]) -> set[DataClass]:
     return {c for c, d in decisions.items() if d.allowed and c != DataClass.QHR}
 
 
-def _logged(conn, decision: Decision, found: list[dict], user: UserProfile,
+def _logged(conn: Connection, decision: Decision, found: list[dict[str, Any]], user: UserProfile,
             context: PatientContext, data_class: DataClass, workstation: str | None,
             purpose: str) -> ReadResult:
     """The decision's one access-log entry, and its result (`found`: [] when denied)."""
@@ -100,8 +106,8 @@ def chart_sections(user: UserProfile) -> list[DataClass]:
     return sorted(c for c in access.role_classes(user) if c != DataClass.QHR)
 
 
-def authorised_chart(store, user: UserProfile, patient_id: str, reason: str | None = None,
-                     sections: list[DataClass] | None = None, *,
+def authorised_chart(store: Store, user: UserProfile, patient_id: str, reason: str | None = None,
+                     sections: Sequence[DataClass] | None = None, *,
                      purpose: str = READ) -> dict[DataClass, ReadResult]:
     """One authorised, logged read per section shown (`reason` breaks the glass), all in one
     transaction: one commit per chart opening, not one per section. The patient's rows are
@@ -115,7 +121,7 @@ def authorised_chart(store, user: UserProfile, patient_id: str, reason: str | No
                 for c in wanted}
 
 
-def log_search(store, user: UserProfile, kind: str, result_count: int, *,
+def log_search(store: Store, user: UserProfile, kind: str, result_count: int, *,
                workstation: str | None = None) -> access_log.Entry:
     """A single-individual search: its kind (nam, chart-number, name-birthdate) and how many
     records it found — never the query itself, which is patient data."""

@@ -14,6 +14,7 @@ import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
@@ -22,12 +23,14 @@ from app.store.errors import CorruptDatabase, DiskFull, StoreError, WrongKey
 log = logging.getLogger(__name__)
 Error = sqlcipher.Error
 SALT_BYTES = 16
+Connection = Any  # a sqlcipher3 connection (the library ships no type hints)
 PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "secure_delete = ON",
            "temp_store = MEMORY", "foreign_keys = ON", "busy_timeout = 5000",
            "cache_size = -32000")  # 32 MB: index pages stay decrypted in memory
 
 
-def connect(path: Path, key: bytes, *, db_salt: str = "", readonly: bool = False):
+def connect(path: Path, key: bytes, *, db_salt: str = "",
+            readonly: bool = False) -> Connection:
     """An open, keyed connection in autocommit mode (transactions are explicit)."""
     conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
@@ -87,7 +90,7 @@ def _no_space(path: Path | None) -> bool:
 
 
 @contextlib.contextmanager
-def transaction(conn) -> Iterator:
+def transaction(conn: Connection) -> Iterator[Any]:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any error; SQLite errors become StoreErrors."""
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -104,12 +107,12 @@ def transaction(conn) -> Iterator:
         raise
 
 
-def _rollback(conn) -> None:
+def _rollback(conn: Connection) -> None:
     with contextlib.suppress(Error):
         conn.execute("ROLLBACK")
 
 
-def integrity_problems(conn) -> list[str]:
+def integrity_problems(conn: Connection) -> list[str]:
     """`PRAGMA cipher_integrity_check` + `quick_check`: empty when every page is sound."""
     try:
         bad = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.store.store import Store
 
@@ -23,13 +23,13 @@ class StoreExecutor:
     def __init__(self, opener: Callable[[], Store]):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._store: Store | None = None
-        self.opened: Future = self._pool.submit(self._open, opener)
+        self.opened: Future[Any] = self._pool.submit(self._open, opener)
 
     def _open(self, opener: Callable[[], Store]) -> Store:
         self._store = opener()
         return self._store
 
-    def submit(self, fn: Callable[[Store], T]) -> Future:
+    def submit(self, fn: Callable[[Store], T]) -> Future[T]:
         """Run `fn(store)` on the store thread; its result or StoreError comes in the Future."""
         return self._pool.submit(self._call, fn)
 
@@ -51,5 +51,5 @@ class StoreExecutor:
     def __enter__(self) -> StoreExecutor:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from app.core import access
 from app.core.data_class import DataClass
@@ -20,14 +21,17 @@ from app.core.profiles import UserProfile
 from app.store import access_log
 from app.store.authorised import DENIED, authorised_chart, chart_context
 
+if TYPE_CHECKING:
+    from app.store.store import Store
+
 EXPORT = "export"
 REPORT = "report"
 REPORT_INFORMATION = "access-log"
 REPORT_FIELDS = ("at", "username", "information", "action", "workstation", "reason")
 
 
-def export_bundle(store, user: UserProfile, patient_id: str,
-                  reason: str | None = None) -> dict:
+def export_bundle(store: Store, user: UserProfile, patient_id: str,
+                  reason: str | None = None) -> dict[str, Any]:
     """Every cached resource of the patient this user may read, as a collection Bundle."""
     sections = [c for c in DataClass if c != DataClass.QHR]  # QHR is never cached
     read = authorised_chart(store, user, patient_id, reason, sections, purpose=EXPORT)
@@ -39,7 +43,7 @@ def export_bundle(store, user: UserProfile, patient_id: str,
             "total": len(entries), "entry": entries}
 
 
-def access_report(store, user: UserProfile, patient_id: str) -> list[dict]:
+def access_report(store: Store, user: UserProfile, patient_id: str) -> list[dict[str, Any]]:
     """Who accessed this patient's data on this store, what, when, from which workstation, and
     the break-the-glass reasons; oldest first. The report's own entry comes last. Only for a
     user who may see the patient's demographics (AccessDenied otherwise, logged as denied)."""
@@ -47,7 +51,7 @@ def access_report(store, user: UserProfile, patient_id: str) -> list[dict]:
     store.log_access(access_log.Access(user.username, patient_id, REPORT_INFORMATION,
                                        REPORT if decision.allowed else DENIED))
     access.require(decision)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     after = 0
     while batch := store.access_entries(after, 5000):
         rows += [{f: getattr(e, f) for f in REPORT_FIELDS} | {"source": "workstation",

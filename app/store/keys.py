@@ -30,8 +30,10 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import keyring
 import keyring.errors
@@ -61,6 +63,8 @@ SECURE_BACKENDS = {
     "keyring.backends.kwallet.DBusKeyring",
 }
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class KdfParams:
@@ -81,7 +85,7 @@ class KeyFile:
     store_id: str
     username: str
     salt: str
-    kdf: dict
+    kdf: dict[str, Any]
     nonce: str
     wrapped: str
     backend: str
@@ -150,7 +154,7 @@ def _unb64(data: str) -> bytes:
     return base64.b64decode(data)
 
 
-def _keyring_call(fn, *args):
+def _keyring_call(fn: Callable[..., T], *args: object) -> T:
     try:
         return fn(*args)
     except keyring.errors.KeyringError as err:
@@ -175,7 +179,7 @@ def create_key(username: str, password: str, kdf: KdfParams = DEFAULT_KDF) -> tu
     return db_key, key_file
 
 
-def unwrap_key(key_file: KeyFile, password: str, timings: dict | None = None) -> bytes:
+def unwrap_key(key_file: KeyFile, password: str, timings: dict[str, Any] | None = None) -> bytes:
     """The database key; WrongPassword / KeyringEntryMissing / WrongKey tell what failed."""
     check_backend()
     started = time.perf_counter()

@@ -11,6 +11,9 @@ import json
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+
+from app.store.db import Connection
 
 PENDING, ACKNOWLEDGED, FAILED, CONFLICT = "pending", "acknowledged", "failed", "conflict"
 COLUMNS = ("seq, uuid, resource_type, resource_id, patient_id, method, body, base_version, "
@@ -27,7 +30,7 @@ class OutboxChange:
     resource_type: str
     resource_id: str
     method: str
-    body: dict | None = None
+    body: dict[str, Any] | None = None
     base_version: str | None = None  # the versionId the change was made on (If-Match)
     patient_id: str | None = None
     uuid: str = field(default_factory=lambda: str(uuid_module.uuid4()))
@@ -41,7 +44,7 @@ class OutboxEntry:
     resource_id: str
     patient_id: str | None
     method: str
-    body: dict | None
+    body: dict[str, Any] | None
     base_version: str | None
     state: str
     attempts: int
@@ -49,7 +52,7 @@ class OutboxEntry:
     created: str
 
 
-def enqueue(conn, changes: list[OutboxChange]) -> None:
+def enqueue(conn: Connection, changes: list[OutboxChange]) -> None:
     conn.executemany(
         "INSERT INTO outbox (uuid, resource_type, resource_id, patient_id, method, body, "
         "base_version, state, created) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -58,13 +61,14 @@ def enqueue(conn, changes: list[OutboxChange]) -> None:
           c.base_version, PENDING, now()) for c in changes])
 
 
-def _entry(row: tuple) -> OutboxEntry:
+def _entry(row: tuple[Any, ...]) -> OutboxEntry:
     values = list(row)
     values[6] = json.loads(values[6]) if values[6] is not None else None
     return OutboxEntry(*values)
 
 
-def batch(conn, limit: int = 50, states: tuple[str, ...] = (PENDING, FAILED)) -> list[OutboxEntry]:
+def batch(conn: Connection, limit: int = 50,
+          states: tuple[str, ...] = (PENDING, FAILED)) -> list[OutboxEntry]:
     """The oldest changes still to send, in the order they were made."""
     marks = ",".join("?" * len(states))
     rows = conn.execute(f"SELECT {COLUMNS} FROM outbox WHERE state IN ({marks}) ORDER BY seq "
@@ -72,18 +76,27 @@ def batch(conn, limit: int = 50, states: tuple[str, ...] = (PENDING, FAILED)) ->
     return [_entry(r) for r in rows]
 
 
-def get(conn, change_uuid: str) -> OutboxEntry | None:
+def waiting(conn: Connection, patient_id: str | None = None) -> set[tuple[str, str]]:
+    """(type, id) of the resources with changes still to send (of one patient, if given):
+    read from the columns, no body decoded."""
+    where = "" if patient_id is None else " AND patient_id = ?"
+    rows = conn.execute("SELECT DISTINCT resource_type, resource_id FROM outbox WHERE state IN "
+                        f"(?, ?){where}", (PENDING, FAILED, *([patient_id] if patient_id else [])))
+    return {(t, i) for t, i in rows}
+
+
+def get(conn: Connection, change_uuid: str) -> OutboxEntry | None:
     row = conn.execute(f"SELECT {COLUMNS} FROM outbox WHERE uuid = ?", (change_uuid,)).fetchone()
     return _entry(row) if row else None
 
 
-def set_state(conn, change_uuid: str, state: str, error: str | None = None) -> None:
+def set_state(conn: Connection, change_uuid: str, state: str, error: str | None = None) -> None:
     bump = 1 if state == FAILED else 0
     conn.execute("UPDATE outbox SET state = ?, last_error = ?, attempts = attempts + ? "
                  "WHERE uuid = ?", (state, error, bump, change_uuid))
 
 
-def record_conflict(conn, change_uuid: str, server_version: dict | None,
+def record_conflict(conn: Connection, change_uuid: str, server_version: dict[str, Any] | None,
                     reason: str | None = None) -> int:
     """Keep the local change and the server's version side by side; the change stops.
     `reason` is a code (e.g. "412", "409"), never patient data."""
@@ -98,10 +111,10 @@ def record_conflict(conn, change_uuid: str, server_version: dict | None,
          json.dumps(entry.body, ensure_ascii=False) if entry.body is not None else None,
          json.dumps(server_version, ensure_ascii=False) if server_version else None, reason,
          now()))
-    return cursor.lastrowid
+    return int(cursor.lastrowid)
 
 
-def open_conflicts(conn) -> list[dict]:
+def open_conflicts(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT id, outbox_uuid, resource_type, resource_id, patient_id, local_json, "
         "server_json, reason, created FROM conflicts WHERE resolved IS NULL ORDER BY id").fetchall()
@@ -111,15 +124,15 @@ def open_conflicts(conn) -> list[dict]:
              for k, v in zip(keys, row, strict=True)} for row in rows]
 
 
-def resolve_conflict(conn, conflict_id: int) -> None:
+def resolve_conflict(conn: Connection, conflict_id: int) -> None:
     conn.execute("UPDATE conflicts SET resolved = ? WHERE id = ?", (now(), conflict_id))
 
 
-def get_cursor(conn, stream: str) -> str | None:
+def get_cursor(conn: Connection, stream: str) -> str | None:
     row = conn.execute("SELECT cursor FROM sync_state WHERE stream = ?", (stream,)).fetchone()
     return row[0] if row else None
 
 
-def set_cursor(conn, stream: str, cursor: str | None) -> None:
+def set_cursor(conn: Connection, stream: str, cursor: str | None) -> None:
     conn.execute("INSERT OR REPLACE INTO sync_state (stream, cursor, updated) VALUES (?,?,?)",
                  (stream, cursor, now()))

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import astuple, dataclass
+from typing import Any
 
 from app.core import fhir_systems
 from app.core import nam as nam_rules
+from app.store.db import Connection
 
 COLUMNS = "patient_id, nam, surname, given, birthdate, chart_number"
 
@@ -40,7 +42,7 @@ def normalise_entry(entry: IndexEntry) -> IndexEntry:
                       normalise_name(entry.given), entry.birthdate, entry.chart_number)
 
 
-def entry_from_patient(patient: dict) -> IndexEntry:
+def entry_from_patient(patient: dict[str, Any]) -> IndexEntry:
     """The index row of a FHIR Patient (official name first, else the first name)."""
     values = {i.get("system"): i.get("value") for i in patient.get("identifier", [])}
     names = patient.get("name") or [{}]
@@ -50,16 +52,16 @@ def entry_from_patient(patient: dict) -> IndexEntry:
                       values.get(fhir_systems.CHART_NUMBER))
 
 
-def upsert(conn, entries: list[IndexEntry]) -> None:
+def upsert(conn: Connection, entries: list[IndexEntry]) -> None:
     conn.executemany(f"INSERT OR REPLACE INTO patient_index ({COLUMNS}) VALUES (?,?,?,?,?,?)",
                      [astuple(normalise_entry(e)) for e in entries])
 
 
-def delete(conn, patient_id: str) -> None:
+def delete(conn: Connection, patient_id: str) -> None:
     conn.execute("DELETE FROM patient_index WHERE patient_id = ?", (patient_id,))
 
 
-def _rows(cursor) -> list[IndexEntry]:
+def _rows(cursor: Any) -> list[IndexEntry]:
     return [IndexEntry(*row) for row in cursor.fetchall()]
 
 
@@ -73,17 +75,18 @@ WARM = ("SELECT count(*) FROM patient_index NOT INDEXED",
         "WHERE chart_number > ''")
 
 
-def warm(conn) -> None:
+def warm(conn: Connection) -> None:
     for sql in WARM:
         conn.execute(sql).fetchone()
 
 
-def find_by_nam(conn, nam: str) -> list[IndexEntry]:
+def find_by_nam(conn: Connection, nam: str) -> list[IndexEntry]:
     return _rows(conn.execute(f"SELECT {COLUMNS} FROM patient_index WHERE nam = ?",
                               (nam_rules.normalise(nam),)))
 
 
-def find_by_name_birthdate(conn, surname: str, given: str, birthdate: str) -> list[IndexEntry]:
+def find_by_name_birthdate(conn: Connection, surname: str, given: str,
+                           birthdate: str) -> list[IndexEntry]:
     """Exact normalised surname and birth date; the given name may be a prefix ('MARIE' finds
     'MARIE CLAUDE')."""
     given_norm = normalise_name(given)
@@ -93,6 +96,6 @@ def find_by_name_birthdate(conn, surname: str, given: str, birthdate: str) -> li
         (normalise_name(surname), birthdate, given_norm, given_norm + "\uffff")))
 
 
-def find_by_chart_number(conn, chart_number: str) -> list[IndexEntry]:
+def find_by_chart_number(conn: Connection, chart_number: str) -> list[IndexEntry]:
     return _rows(conn.execute(f"SELECT {COLUMNS} FROM patient_index WHERE chart_number = ?",
                               (chart_number.strip(),)))

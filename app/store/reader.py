@@ -8,7 +8,9 @@ executor's thread writes (WAL: readers never block the writer, nor the reverse).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from app.store import (
     access_log,
@@ -20,13 +22,18 @@ from app.store import (
     ramq_cache,
     resources,
 )
+from app.store.db import Connection
 from app.store.errors import StoreClosed
 
+R = TypeVar("R", bound="Reader")
+P = ParamSpec("P")
+T = TypeVar("T")
 
-def mapped(method):
+
+def mapped(method: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P], T]:
     """SQLite errors raised inside a store method become StoreErrors (CorruptDatabase…)."""
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: R, /, *args: P.args, **kwargs: P.kwargs) -> T:
         if self._conn is None:
             raise StoreClosed()
         try:
@@ -39,15 +46,15 @@ def mapped(method):
 class Reader:
     """Queries over one connection; use it from one thread at a time."""
 
-    def __init__(self, conn, path: Path, db_salt: str = ""):
+    def __init__(self, conn: Connection, path: Path, db_salt: str = ""):
         self._conn = conn
         self.path = path
         self._db_salt = db_salt
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -60,15 +67,24 @@ class Reader:
         return self._conn is None
 
     @mapped
-    def get_resource(self, resource_type: str, resource_id: str) -> dict | None:
+    def get_resource(self, resource_type: str, resource_id: str) -> dict[str, Any] | None:
         return resources.get(self._conn, resource_type, resource_id)
 
     @mapped
-    def list_resources(self, patient_id: str, resource_type: str | None = None) -> list[dict]:
+    def _list_resources(self, patient_id: str, resource_type: str | None = None) -> list[dict[str,
+                                                                                              Any]]:
+        """A chart's rows, unchecked and unlogged: the tests' view of the cache (the app reads
+        charts through authorised.py)."""
         return resources.list_for_patient(self._conn, patient_id, resource_type)
 
     @mapped
-    def list_by_type(self, resource_type: str) -> list[dict]:
+    def consents(self, patient_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each patient's cached Consents (what sync's consent watch evaluates)."""
+        return {pid: resources.list_for_patient(self._conn, pid, "Consent")
+                for pid in patient_ids}
+
+    @mapped
+    def list_by_type(self, resource_type: str) -> list[dict[str, Any]]:
         return resources.list_by_type(self._conn, resource_type)
 
     @mapped
@@ -116,7 +132,7 @@ class Reader:
         return outbox.get(self._conn, change_uuid)
 
     @mapped
-    def open_conflicts(self) -> list[dict]:
+    def open_conflicts(self) -> list[dict[str, Any]]:
         return outbox.open_conflicts(self._conn)
 
     @mapped
@@ -132,7 +148,7 @@ class Reader:
         return access_log.acknowledged(self._conn)
 
     @mapped
-    def ramq_answer(self, nam: str, service: str) -> tuple[dict, str] | None:
+    def ramq_answer(self, nam: str, service: str) -> tuple[dict[str, Any], str] | None:
         """The last RAMQ answer kept for this NAM and service, and its instant."""
         return ramq_cache.get(self._conn, nam, service)
 

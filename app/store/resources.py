@@ -6,29 +6,19 @@ import contextlib
 import gc
 import json
 from collections.abc import Collection, Iterator
+from typing import Any
 
 import orjson
 
 from app.core.data_class import DataClass
+from app.core.fhir import patient_of
 from app.core.resource_class import data_class_of, possible_classes
+from app.store.db import Connection
 
 COLUMNS = "type, id, version_id, last_updated, patient_id, json"
 
 
-def patient_of(resource: dict) -> str | None:
-    """The id of the Patient a resource belongs to (a Patient belongs to itself)."""
-    if resource.get("resourceType") == "Patient":
-        return resource.get("id")
-    refs = [resource.get(field) or {} for field in ("subject", "patient", "beneficiary")]
-    refs += [p.get("actor") or {} for p in resource.get("participant") or ()]  # Appointment
-    for ref in refs:
-        reference = ref.get("reference", "") if isinstance(ref, dict) else ""
-        if reference.startswith("Patient/"):
-            return reference.split("/", 1)[1].split("/", 1)[0]
-    return None
-
-
-def row_of(resource: dict) -> tuple:
+def row_of(resource: dict[str, Any]) -> tuple[Any, ...]:
     meta = resource.get("meta") or {}
     if not resource.get("resourceType") or not resource.get("id"):
         raise ValueError("a cached resource needs resourceType and id")
@@ -37,24 +27,26 @@ def row_of(resource: dict) -> tuple:
             json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
 
 
-def put(conn, resources: list[dict]) -> None:
+def put(conn: Connection, resources: list[dict[str, Any]]) -> None:
     conn.executemany(f"INSERT OR REPLACE INTO resources ({COLUMNS}) VALUES (?,?,?,?,?,?)",
                      [row_of(r) for r in resources])
 
 
-def get(conn, resource_type: str, resource_id: str) -> dict | None:
+def get(conn: Connection, resource_type: str, resource_id: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT json FROM resources WHERE type = ? AND id = ?",
                        (resource_type, resource_id)).fetchone()
     return json.loads(row[0]) if row else None
 
 
-def version_of(conn, resource_type: str, resource_id: str) -> str | None:
+def version_of(conn: Connection, resource_type: str, resource_id: str) -> str | None:
     row = conn.execute("SELECT version_id FROM resources WHERE type = ? AND id = ?",
                        (resource_type, resource_id)).fetchone()
     return row[0] if row else None
 
 
-def list_for_patient(conn, patient_id: str, resource_type: str | None = None) -> list[dict]:
+def list_for_patient(conn: Connection, patient_id: str,
+                     resource_type: str | None = None) -> list[dict[str,
+                                                                                           Any]]:
     if resource_type:
         cursor = conn.execute(
             "SELECT json FROM resources WHERE patient_id = ? AND type = ? ORDER BY id",
@@ -65,14 +57,15 @@ def list_for_patient(conn, patient_id: str, resource_type: str | None = None) ->
     return [json.loads(row[0]) for row in cursor.fetchall()]
 
 
-def _loads(text: bytes | str) -> dict:
+def _loads(text: bytes | str) -> dict[str, Any]:
     """orjson (a chart decodes in half the time), or Python's json for what json.dumps wrote
     and orjson refuses (NaN, Infinity, lone surrogates). Same values for any FHIR JSON: they
     differ only on integers beyond 64 bits (a float here), which FHIR does not have."""
     try:
-        return orjson.loads(text)
+        found: dict[str, Any] = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        found = json.loads(text)
+    return found
 
 
 @contextlib.contextmanager
@@ -91,11 +84,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def by_class(conn, patient_id: str, classes: Collection[DataClass]) -> dict[DataClass, list[dict]]:
+def by_class(conn: Connection, patient_id: str, classes: Collection[DataClass]) -> dict[DataClass,
+                                                                            list[dict[str, Any]]]:
     """The patient's resources of these classes, grouped by class (each list in type, id
     order). A row whose type cannot belong to any of them is never decoded."""
     wanted = frozenset(classes)
-    found: dict[DataClass, list[dict]] = {c: [] for c in wanted}
+    found: dict[DataClass, list[dict[str, Any]]] = {c: [] for c in wanted}
     if not wanted:
         return found
     rows = conn.execute(  # as UTF-8 bytes, what orjson parses: no str made and re-encoded
@@ -113,18 +107,24 @@ def by_class(conn, patient_id: str, classes: Collection[DataClass]) -> dict[Data
     return found
 
 
-def list_by_type(conn, resource_type: str) -> list[dict]:
+def delete_for_patient(conn: Connection, patient_id: str) -> int:
+    removed: int = conn.execute("DELETE FROM resources WHERE patient_id = ?",
+                                (patient_id,)).rowcount
+    return removed
+
+
+def list_by_type(conn: Connection, resource_type: str) -> list[dict[str, Any]]:
     cursor = conn.execute("SELECT json FROM resources WHERE type = ? ORDER BY id",
                           (resource_type,))
     return [json.loads(row[0]) for row in cursor.fetchall()]
 
 
-def delete(conn, resource_type: str, resource_id: str) -> bool:
+def delete(conn: Connection, resource_type: str, resource_id: str) -> bool:
     cursor = conn.execute("DELETE FROM resources WHERE type = ? AND id = ?",
                           (resource_type, resource_id))
-    return cursor.rowcount > 0
+    return bool(cursor.rowcount > 0)
 
 
-def patient_ids(conn) -> list[str]:
+def patient_ids(conn: Connection) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT patient_id FROM resources WHERE patient_id IS NOT NULL ORDER BY 1")]

@@ -14,14 +14,18 @@ stay (they record who saw what, by opaque patient id, and are the law's record).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.store.authorised import BREAK_GLASS, READ
+
+if TYPE_CHECKING:
+    from app.store.store import Store
 
 DEFAULT_DAYS = 30
 OPENED = (READ, BREAK_GLASS)
 
 
-def last_opened(store) -> dict[str, datetime]:
+def last_opened(store: Store) -> dict[str, datetime]:
     """patient id → the last time this store's user opened (read) that chart."""
     found: dict[str, datetime] = {}
     after = 0
@@ -35,7 +39,7 @@ def last_opened(store) -> dict[str, datetime]:
     return found
 
 
-def stale_charts(store, days: int = DEFAULT_DAYS, now: datetime | None = None) -> list[str]:
+def stale_charts(store: Store, days: int = DEFAULT_DAYS, now: datetime | None = None) -> list[str]:
     if days < 0:
         raise ValueError("retention days must be ≥ 0")
     limit = (now or datetime.now(UTC)) - timedelta(days=days)
@@ -44,7 +48,7 @@ def stale_charts(store, days: int = DEFAULT_DAYS, now: datetime | None = None) -
             if pid not in opened or opened[pid] < limit]
 
 
-def purge_stale(store, days: int = DEFAULT_DAYS, now: datetime | None = None) -> list[str]:
+def purge_stale(store: Store, days: int = DEFAULT_DAYS, now: datetime | None = None) -> list[str]:
     """Remove the charts not opened for `days` days; their ids (opaque, not patient data)."""
     stale = stale_charts(store, days, now)
     for pid in stale:
@@ -52,7 +56,7 @@ def purge_stale(store, days: int = DEFAULT_DAYS, now: datetime | None = None) ->
     return stale
 
 
-def purge_all(store) -> list[str]:
+def purge_all(store: Store) -> list[str]:
     """Remove every cached chart (sign-out with purge)."""
     ids = list(store.cached_patient_ids())
     for pid in ids:
@@ -60,6 +64,6 @@ def purge_all(store) -> list[str]:
     return ids
 
 
-def _purge(store, patient_id: str) -> None:
+def _purge(store: Store, patient_id: str) -> None:
     store.set_cursor(f"chart:{patient_id}", None)  # a later opening fetches it whole again
     store.purge_patient(patient_id)  # last: it folds the WAL back and truncates it

@@ -15,8 +15,9 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from app.logsetup import PatientData
 from app.store import (
@@ -32,6 +33,7 @@ from app.store import (
     ramq_cache,
     resources,
 )
+from app.store.db import Connection
 from app.store.errors import StoreClosed, StoreExists, StoreNotFound, WrongKey
 from app.store.reader import Reader, mapped
 
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 class Store(Reader):
     """The write side (and all reads) of one user's store."""
 
-    def __init__(self, conn, path: Path, key: bytes, key_file: keys.KeyFile):
+    def __init__(self, conn: Connection, path: Path, key: bytes, key_file: keys.KeyFile):
         super().__init__(conn, path, key_file.db_salt)
         self._key = key
         self.key_file = key_file
@@ -75,7 +77,7 @@ class Store(Reader):
         started = time.perf_counter()
         if path is None and username is None:
             raise ValueError("a username or a path is needed")
-        path = Path(path or keys.default_path(username))
+        path = Path(path) if path else keys.default_path(str(username))
         if not path.exists():
             raise StoreNotFound("no database file")
         key_file = keys.KeyFile.load(keys.key_file_path(path))
@@ -132,7 +134,7 @@ class Store(Reader):
             raise StoreClosed()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator:
+    def transaction(self) -> Iterator[Any]:
         """A write transaction (BEGIN IMMEDIATE); errors become StoreErrors. Once committed, a
         transaction that added access-log entries moves the keyring anchor (app.store.anchor)."""
         self._require_open()
@@ -144,7 +146,8 @@ class Store(Reader):
             self.anchor.advance(head)
 
     # -- cache, index, outbox ------------------------------------------------------------
-    def put_resources(self, items: list[dict], *, outbox_changes: list[outbox.OutboxChange] = (),
+    def put_resources(self, items: list[dict[str, Any]], *,
+                      outbox_changes: Sequence[outbox.OutboxChange] = (),
                       access: access_log.Access | None = None,
                       drop_draft: str | None = None) -> None:
         """Cache resources (indexing Patients), queue changes and log access: all or nothing.
@@ -171,23 +174,24 @@ class Store(Reader):
             outbox.enqueue(conn, [outbox_change] if outbox_change else [])
         return found
 
-    def upsert_index(self, entries: list[patients.IndexEntry]) -> None:
-        with self.transaction() as conn:
-            patients.upsert(conn, entries)
-
     def enqueue(self, changes: list[outbox.OutboxChange]) -> None:
         with self.transaction() as conn:
             outbox.enqueue(conn, changes)
 
-    def apply_pull(self, upserts: list[dict], deletes: list[tuple[str, str]],
+    def apply_pull(self, upserts: list[dict[str, Any]], deletes: list[tuple[str, str]],
                    cursors: dict[str, str],
                    access: dict[str, chart_access.Row | None] | None = None) -> None:
         """One page from the server: resources in, (type, id) deletions out, cursors and
         charts' access rows (app.store.chart_access) moved — in one transaction, so a crash
-        never leaves a cursor ahead of its data."""
-        index = [patients.entry_from_patient(r) for r in upserts
-                 if r.get("resourceType") == "Patient"]
+        never leaves a cursor ahead of its data. Resources with changes still to send are
+        left as they are (the local version wins until the server has it)."""
         with self.transaction() as conn:
+            waiting = outbox.waiting(conn)
+            if waiting:
+                upserts = [r for r in upserts if (r["resourceType"], r["id"]) not in waiting]
+                deletes = [d for d in deletes if d not in waiting]
+            index = [patients.entry_from_patient(r) for r in upserts
+                     if r.get("resourceType") == "Patient"]
             resources.put(conn, upserts)
             patients.upsert(conn, index)
             for resource_type, resource_id in deletes:
@@ -198,11 +202,12 @@ class Store(Reader):
                 outbox.set_cursor(conn, stream, cursor)
             chart_access.put(conn, access or {})
 
-    def mark_acknowledged(self, change_uuid: str, *, server_resource: dict | None = None) -> None:
+    def mark_acknowledged(self, change_uuid: str, *,
+                          server_resource: dict[str, Any] | None = None) -> None:
         """The server took the change; `server_resource` (its answer) replaces the cached copy."""
         self.mark_acknowledged_many([(change_uuid, server_resource)])
 
-    def mark_acknowledged_many(self, done: list[tuple[str, dict | None]]) -> None:
+    def mark_acknowledged_many(self, done: list[tuple[str, dict[str, Any] | None]]) -> None:
         """Several acknowledged changes and the server's versions, in one transaction. A create
         the server gave another id drops the local-id copy; a delete leaves nothing cached."""
         with self.transaction() as conn:
@@ -222,14 +227,30 @@ class Store(Reader):
         with self.transaction() as conn:
             outbox.set_state(conn, change_uuid, outbox.FAILED, error)
 
-    def record_conflict(self, change_uuid: str, server_resource: dict | None,
-                        reason: str | None = None) -> int:
-        """Stop the change and keep both versions for the user (`reason`: a code)."""
+    def record_conflict(self, change_uuid: str, server_resource: dict[str, Any] | None,
+                        reason: str | None = None, *, earlier: Iterable[str] = ()) -> int:
+        """Stop the change and keep both versions for the user (`reason`: a code); `earlier`
+        changes of the same resource (coalesced into this one) stop with it."""
         with self.transaction() as conn:
+            for uuid in earlier:
+                outbox.set_state(conn, uuid, outbox.CONFLICT)
             return outbox.record_conflict(conn, change_uuid, server_resource, reason)
 
-    def resolve_conflict(self, conflict_id: int) -> None:
+    def resolve_conflict(self, conflict_id: int, *, put: Sequence[dict[str, Any]] = (),
+                         delete: tuple[str, str] | None = None,
+                         outbox_changes: Sequence[outbox.OutboxChange] = ()) -> None:
+        """Close a conflict, caching `put`, dropping `delete` and queuing `outbox_changes` (the
+        user's choice, app.sync.conflicts) in the same transaction."""
+        index = [patients.entry_from_patient(r) for r in put
+                 if r.get("resourceType") == "Patient"]
         with self.transaction() as conn:
+            resources.put(conn, list(put))
+            patients.upsert(conn, index)
+            if delete is not None:
+                resources.delete(conn, *delete)
+                if delete[0] == "Patient":
+                    patients.delete(conn, delete[1])
+            outbox.enqueue(conn, list(outbox_changes))
             outbox.resolve_conflict(conn, conflict_id)
 
     def set_cursor(self, stream: str, cursor: str | None) -> None:
@@ -241,7 +262,7 @@ class Store(Reader):
         with self.transaction() as conn:
             return access_log.append(conn, access)
 
-    def put_ramq_answer(self, nam: str, service: str, answer: dict, as_of: str,
+    def put_ramq_answer(self, nam: str, service: str, answer: dict[str, Any], as_of: str,
                         access: access_log.Access | None = None) -> None:
         """Keep the last RAMQ answer for offline use, and log the access, in one transaction."""
         with self.transaction() as conn:
@@ -262,17 +283,27 @@ class Store(Reader):
             access_log.acknowledge(conn, seqs)
 
     @mapped
-    def verify_access_log(self) -> access_log.Verdict:
+    def verify_access_log(self) -> access_log.ChainVerdict:
         """Check the chain against the in-file head and the keyring anchor."""
         return access_log.verify(self._conn, keys.load_anchor(self.key_file))
+
+    def evict_chart(self, patient_id: str) -> None:
+        """The server no longer shows this chart: drop it. With changes still queued, those
+        stay (to be refused by the server and kept as conflict records rather than lost) and
+        only the cached resources and access row go; without, the chart is purged."""
+        with self.transaction() as conn:
+            if outbox.waiting(conn, patient_id):
+                resources.delete_for_patient(conn, patient_id)
+                chart_access.delete(conn, patient_id)
+                return
+        self.purge_patient(patient_id)
 
     def purge_patient(self, patient_id: str) -> int:
         """Remove a patient's chart, index row, queued changes and conflicts for good
         (secure_delete zeroes the freed pages; the WAL is folded back and truncated).
         Access-log entries stay: they record who saw what, by opaque patient id."""
         with self.transaction() as conn:
-            removed = conn.execute("DELETE FROM resources WHERE patient_id = ?",
-                                   (patient_id,)).rowcount
+            removed = resources.delete_for_patient(conn, patient_id)
             patients.delete(conn, patient_id)
             conn.execute("DELETE FROM outbox WHERE patient_id = ?", (patient_id,))
             conn.execute("DELETE FROM conflicts WHERE patient_id = ?", (patient_id,))

@@ -27,9 +27,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from app.store.store import Store
 
 FREE = 3
 FIRST_WAIT_S = 1.0
@@ -56,7 +60,7 @@ def delay_after(failures: int) -> float:
     """The wait imposed after `failures` consecutive failed attempts."""
     if failures < FREE:
         return 0.0
-    return min(FIRST_WAIT_S * 2 ** (failures - FREE), CAP_S)
+    return float(min(FIRST_WAIT_S * 2 ** (failures - FREE), CAP_S))
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class Throttle:
 
 
 def unlock(username: str | None, password: str, *, path: Path | None = None,
-           throttle: Throttle | None = None):
+           throttle: Throttle | None = None) -> Store:
     """`Store.unlock`, refused during a wait, a WrongPassword counted, a success resetting.
     Keyed by `username`, or by the one recorded beside `path`."""
     from app.store import keys

@@ -12,6 +12,9 @@ import threading
 from typing import Any
 from urllib.parse import quote
 
+from app.central.client import FhirClient
+from app.central.retry import check_cancel
+from app.core import fhir
 from app.core.fhir_systems import (
     ACCESS_LOG_HASH,
     ACT_REASON,
@@ -20,8 +23,6 @@ from app.core.fhir_systems import (
     USERNAME,
 )
 from app.sync.cache import SyncCache
-from app.sync.client import FhirClient
-from app.sync.retry import check_cancel
 
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 ACTION = {"read": "R", "search": "E", "create": "C", "update": "U", "delete": "D",
@@ -30,9 +31,9 @@ DENIED = "denied"  # a refused attempt: logged and pushed with a failure outcome
 ENTRY_HASH = ACCESS_LOG_HASH
 
 
-def audit_event(entry: Any) -> dict:
+def audit_event(entry: Any) -> dict[str, Any]:
     """An AuditEvent for one access-log entry (attributes as app.store.access_log.Entry)."""
-    event: dict = {
+    event: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "type": {"system": DCM, "code": "110110", "display": "Patient Record"},
         "action": ACTION.get(entry.action, "E"),
@@ -54,7 +55,7 @@ def audit_event(entry: Any) -> dict:
     return event
 
 
-def _request(entry: Any, conditional: bool) -> dict:
+def _request(entry: Any, conditional: bool) -> dict[str, Any]:
     """A create, conditional on the entry's hash where the server searches AuditEvent by
     identifier (R4 defines no such parameter: a server that lacks it would refuse the entry)."""
     request = {"method": "POST", "url": "AuditEvent"}
@@ -74,7 +75,7 @@ def push_audit(client: FhirClient, cache: SyncCache, cancel: threading.Event | N
             {"resource": audit_event(e), "request": _request(e, conditional)}
             for _, e in entries]}
         answer = client.post_bundle(bundle, cancel)
-        results = answer.get("entry") or []
+        results = fhir.entries(answer)
         ok = [seq for (seq, _), res in zip(entries, results, strict=False)
               if str((res.get("response") or {}).get("status", "")).startswith("2")]
         cache.audit_acknowledged(ok)

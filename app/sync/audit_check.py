@@ -17,11 +17,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.central.client import FhirClient
+from app.central.retry import check_cancel
+from app.core.fhir import parse_instant, resources
 from app.core.fhir_systems import USERNAME
 from app.sync.audit import ENTRY_HASH, audit_event
-from app.sync.client import FhirClient
-from app.sync.fhir import parse_instant
-from app.sync.retry import check_cancel
 
 HASHES_PER_SEARCH = 50
 
@@ -61,26 +61,25 @@ def compare(client: FhirClient, entries: list[Any], acknowledged: set[int],
 
 
 def server_events(client: FhirClient, hashes: list[str],
-                  cancel: threading.Event | None = None) -> dict[str, dict]:
+                  cancel: threading.Event | None = None) -> dict[str, dict[str, Any]]:
     """The server's AuditEvents carrying these entry hashes: {hash: event}."""
     params = {"identifier": ",".join(f"{ENTRY_HASH}|{h}" for h in hashes),
               "_count": str(2 * len(hashes))}
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for page in client.pages("AuditEvent", params, cancel=cancel):
-        for item in page.get("entry") or ():
-            event = item.get("resource") or {}
+        for event in resources(page):
             for value in _entry_hashes(event):
                 found.setdefault(value, event)
     return found
 
 
-def _entry_hashes(event: dict) -> list[str]:
+def _entry_hashes(event: dict[str, Any]) -> list[str]:
     return [((e.get("what") or {}).get("identifier") or {}).get("value", "")
             for e in event.get("entity") or ()
             if ((e.get("what") or {}).get("identifier") or {}).get("system") == ENTRY_HASH]
 
 
-def essentials(event: dict) -> tuple:
+def essentials(event: dict[str, Any]) -> tuple[Any, ...]:
     """What an AuditEvent says of an access, in a form two copies can be compared in."""
     agents = [((a.get("who") or {}).get("identifier") or {}) for a in event.get("agent") or ()]
     users = sorted(i.get("value", "") for i in agents if i.get("system") == USERNAME)

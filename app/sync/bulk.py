@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
-from app.sync.errors import SyncError
-from app.sync.fhir import earlier
+from app.central.errors import SyncError
+from app.central.retry import Progress, check_cancel
+from app.core.fhir import earlier, resources
 from app.sync.pull import EVICT_KINDS, HISTORY, OVERLAP, Puller, chart_stream
-from app.sync.retry import Progress, check_cancel
 
 WORKERS = 4
 BATCH_RESOURCES = 2000  # resources per store transaction
@@ -23,13 +25,13 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
     """Fetch these charts into the cache: {patient id: resources stored}. A chart the server
     refuses (403/404/410) is evicted and left out; any other failure stops the whole call."""
     stored: dict[str, int] = {}
-    batch: list[dict] = []
+    batch: list[dict[str, Any]] = []
     cursors: dict[str, str] = {}
-    access: dict = {}
+    access: dict[str, Any] = {}
     first_start: str | None = None
     processed = 0
     with ThreadPoolExecutor(workers, thread_name_prefix="sync-fetch") as pool:
-        window: deque[tuple[str, Future]] = deque()
+        window: deque[tuple[str, Future[Any]]] = deque()
         todo = iter(patient_ids)
         try:
             _fill(pool, window, todo, puller, cancel, 2 * workers)
@@ -47,8 +49,7 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
                     continue
                 start = earlier(puller.page_time(pages[0]), OVERLAP)
                 first_start = min(first_start or start, start)
-                upserts = [e["resource"] for page in pages for e in page.get("entry") or ()
-                           if isinstance(e.get("resource"), dict)]  # current versions only
+                upserts = [r for page in pages for r in resources(page)]  # current versions only
                 batch.extend(upserts)
                 cursors[chart_stream(pid)] = start
                 access[pid] = puller.watch.fetched(
@@ -69,10 +70,17 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
     return stored
 
 
-def _fill(pool: ThreadPoolExecutor, window: deque, todo, puller: Puller,
+Window = deque[tuple[str, "Future[list[dict[str, Any]]]"]]
+
+
+def _fill(pool: ThreadPoolExecutor, window: Window, todo: Iterator[str], puller: Puller,
           cancel: threading.Event | None, size: int) -> None:
     while len(window) < size:
         pid = next(todo, None)
         if pid is None:
             return
-        window.append((pid, pool.submit(lambda p=pid: list(puller.chart_pages(p, None, cancel)))))
+        window.append((pid, pool.submit(_chart, puller, pid, cancel)))
+
+
+def _chart(puller: Puller, pid: str, cancel: threading.Event | None) -> list[dict[str, Any]]:
+    return list(puller.chart_pages(pid, None, cancel))

@@ -1,4 +1,5 @@
-"""What sync needs from the local store, as a protocol (store.py adapts app.store to it).
+"""What sync needs from the local store, as a protocol (store_cache.StoreCache adapts the
+store to it).
 
 Every method that changes data is one store transaction: a page of pulled resources together
 with its cursor; a pushed change's outbox row together with the server's version in the cache.
@@ -6,7 +7,7 @@ with its cursor; a pushed change's outbox row together with the server's version
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -22,17 +23,17 @@ class Change:
     op: str  # "create" | "update" | "delete"
     rtype: str
     rid: str  # the local id (for a create: until the server names it)
-    resource: dict | None
+    resource: dict[str, Any] | None
     base_version: str | None  # the server version the change was made on (If-Match)
     change_id: str  # urn:uuid:… — the create's identifier, searched by If-None-Exist
     members: tuple[str, ...] = ()  # the outbox rows (uuids) this change stands for
-    earlier: tuple[dict | None, ...] = ()  # bodies of the members before the last
+    earlier: tuple[dict[str, Any] | None, ...] = ()  # bodies of the members before the last
 
 
 @dataclass(frozen=True)
 class Pushed:
     change: Change
-    resource: dict | None  # the server's version (None after a delete)
+    resource: dict[str, Any] | None  # the server's version (None after a delete)
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ class SyncCache(Protocol):
 
     def cursor(self, stream: str) -> str | None: ...
 
-    def apply_page(self, upserts: list[dict], deletes: list[tuple[str, str]],
+    def apply_page(self, upserts: list[dict[str, Any]], deletes: list[tuple[str, str]],
                    cursors: dict[str, str],
-                   access: dict[str, ChartAccess | None] | None = None) -> None: ...
+                   access: Mapping[str, ChartAccess | None] | None = None) -> None: ...
 
     def evict(self, patient_id: str) -> None: ...
 
@@ -60,7 +61,7 @@ class SyncCache(Protocol):
 
     def access_due(self, day: date) -> list[str]: ...
 
-    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict]]: ...
+    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]: ...
 
     def owner(self, rtype: str, rid: str) -> str | None: ...
 
@@ -68,7 +69,7 @@ class SyncCache(Protocol):
 
     def pushed(self, done: list[Pushed]) -> None: ...
 
-    def conflict(self, change: Change, server: dict | None, reason: str) -> None: ...
+    def conflict(self, change: Change, server: dict[str, Any] | None, reason: str) -> None: ...
 
     def audit_pending(self, limit: int) -> list[tuple[int, Any]]: ...
 

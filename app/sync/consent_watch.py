@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from app.core.consent import CLINICAL, Provision, consent_from_fhir
 from app.core.data_class import DataClass
@@ -32,7 +33,7 @@ from app.sync.cache import ChartAccess, SyncCache
 NOTHING = ChartAccess(frozenset())
 
 
-def evaluate(consents: list[dict], user: str, day: date) -> tuple[frozenset[DataClass],
+def evaluate(consents: list[dict[str, Any]], user: str, day: date) -> tuple[frozenset[DataClass],
                                                                   date | None]:
     """The classes these Consents block for this user on this day, and the first later day
     on which that may change (a period starts or has ended; None: never by date alone)."""
@@ -54,7 +55,7 @@ class ConsentWatch:
     def __init__(self, cache: SyncCache, user: str, today: Callable[[], date] = date.today):
         self.cache, self.user, self.today = cache, user, today
 
-    def fetched(self, consents: list[dict]) -> ChartAccess | None:
+    def fetched(self, consents: list[dict[str, Any]]) -> ChartAccess | None:
         """A chart's record after a full fetch that brought these Consents (None: nothing
         withheld, no period ahead)."""
         day = self.today()

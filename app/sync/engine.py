@@ -16,15 +16,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from app.central.client import FhirClient
+from app.central.errors import SyncError
+from app.central.retry import Connectivity, Progress, State, sleep
 from app.sync.audit import push_audit
 from app.sync.bulk import open_charts
 from app.sync.cache import SyncCache
-from app.sync.client import FhirClient
-from app.sync.errors import SyncError
 from app.sync.pull import Puller
 from app.sync.push import Pusher, PushReport
-from app.sync.retry import Progress, State, sleep
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class RoundReport:
     refetched: int = 0  # charts fetched again in full: a restriction stopped applying
 
 
-class SyncService:
+class SyncEngine:
     def __init__(self, client: FhirClient, cache: SyncCache,
                  today: Callable[[], date] = date.today):
         """`today`: the day Consent periods are judged on (the workstation's)."""
@@ -48,7 +49,7 @@ class SyncService:
         self._lock = threading.Lock()  # one round at a time
 
     @property
-    def connectivity(self):
+    def connectivity(self) -> Connectivity:
         return self.client.retrier.connectivity
 
     @property
@@ -66,7 +67,7 @@ class SyncService:
         with self._lock:
             return open_charts(self.puller, patient_ids, cancel, progress)
 
-    def prefetch_appointments(self, day: date, params: dict | None = None,
+    def prefetch_appointments(self, day: date, params: dict[str, Any] | None = None,
                               cancel: threading.Event | None = None,
                               with_charts: bool = False) -> list[str] | None:
         """The day's appointments (and, `with_charts`, the charts of their patients);

@@ -15,15 +15,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from app.central.client import FhirClient, what
+from app.central.errors import Kind, SyncError
+from app.central.replies import ReplyLimits, bounded_chart, checked_pages
+from app.central.retry import Progress
+from app.core.fhir import (
+    Resource,
+    earlier,
+    format_instant,
+    history_entry,
+    parse_instant,
+    patient_of,
+    resources,
+)
+from app.core.fhir import entries as fhir_entries
 from app.core.profiles import practitioner_reference
 from app.sync.cache import SyncCache
-from app.sync.client import FhirClient, what
 from app.sync.consent_watch import ConsentWatch
-from app.sync.errors import Kind, SyncError
-from app.sync.fhir import earlier, format_instant, history_entry, parse_instant, patient_of
-from app.sync.replies import ReplyLimits, bounded_chart, checked_pages
-from app.sync.retry import Progress
 
 HISTORY = "history"  # the stream of the system-level history
 OVERLAP = 2.0  # seconds re-read at each round: commits in flight when the server answered
@@ -68,9 +78,9 @@ class Puller:
 
     def chart_pages(self, patient_id: str, since: str | None = None,
                     cancel: threading.Event | None = None,
-                    progress: Progress | None = None) -> Iterator[dict]:
+                    progress: Progress | None = None) -> Iterator[Resource]:
         """The pages of one chart: `$everything`, or type-level searches without it; each page
-        checked, and the whole bounded (app.sync.replies)."""
+        checked, and the whole bounded (app.central.replies)."""
         caps = self.client.capabilities(cancel)
         params = {"_count": str(self.client.settings.page_size)}
         if since:
@@ -83,9 +93,11 @@ class Puller:
             pages = self._chart_by_type(patient_id, since, cancel, progress)
         return bounded_chart(pages, self.limits, what("GET", url))
 
-    def _pages(self, url: str, params: dict, bundle_type: str, cancel: threading.Event | None,
-               progress: Progress | None = None, chart: str | None = None) -> Iterator[dict]:
-        """The client's pages, each checked before anything of it is used (app.sync.replies)."""
+    def _pages(self, url: str, params: Resource, bundle_type: str,
+               cancel: threading.Event | None,
+               progress: Progress | None = None, chart: str | None = None) -> Iterator[dict[str,
+                                                                                            Any]]:
+        """The client's pages, each checked before anything of it is used (app.central.replies)."""
         return checked_pages(self.client.pages(url, params, cancel=cancel, progress=progress),
                              bundle_type, self.limits, what("GET", url), chart)
 
@@ -94,7 +106,8 @@ class Puller:
         return self.client.settings.limits
 
     def _chart_by_type(self, patient_id: str, since: str | None,
-                       cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
+                       cancel: threading.Event | None,
+                       progress: Progress | None) -> Iterator[Resource]:
         for rtype in self._searchable_types(cancel):
             params = {"_id" if rtype == "Patient" else "patient": patient_id,
                       "_count": str(self.client.settings.page_size)}
@@ -106,8 +119,9 @@ class Puller:
         types = self.client.capabilities(cancel).chart_types
         return [t for t in types if t not in self.refused_types]
 
-    def _type_pages(self, rtype: str, params: dict, cancel: threading.Event | None,
-                    progress: Progress | None, chart: str | None = None) -> Iterator[dict]:
+    def _type_pages(self, rtype: str, params: Resource, cancel: threading.Event | None,
+                    progress: Progress | None, chart: str | None = None) -> Iterator[dict[str,
+                                                                                          Any]]:
         """A type-level search's pages; a 403 on a type other than Patient is the role's
         limit (no page of it is ever shown to this user): the type is skipped from now on.
         On Patient it stays an error: it is the chart that is refused."""
@@ -135,7 +149,8 @@ class Puller:
         return self._ingest(pages, cached, stream=HISTORY, cancel=cancel)
 
     def _search_since(self, patients: list[str], since: str,
-                      cancel: threading.Event | None, progress: Progress | None) -> Iterator[dict]:
+                      cancel: threading.Event | None,
+                      progress: Progress | None) -> Iterator[Resource]:
         for i in range(0, len(patients), IDS_PER_SEARCH):
             ids = ",".join(patients[i:i + IDS_PER_SEARCH])
             for rtype in self._searchable_types(cancel):
@@ -145,7 +160,7 @@ class Puller:
                 yield from self._type_pages(rtype, params, cancel, progress)
 
     # -- ingest ------------------------------------------------------------------------------
-    def _ingest(self, pages: Iterable[dict], cached: set[str] | None, stream: str,
+    def _ingest(self, pages: Iterable[Resource], cached: set[str] | Lazy | None, stream: str,
                 cancel: threading.Event | None = None, chart: str | None = None,
                 atomic: bool = False) -> int:
         """Commit page by page — or, `atomic` (a chart pull), every page in one transaction
@@ -155,16 +170,16 @@ class Puller:
         of `chart` (fetched in full) or of the cached charts whose Consents changed (due for
         an evaluation)."""
         changed, start, recheck, entries = 0, None, set(), 0
-        consents: list[dict] = []
+        consents: list[Resource] = []
         seen: dict[tuple[str, str], object] = {}  # newest version applied in this pass
-        pending: tuple[list, list] | None = None
+        pending: tuple[list[Resource], list[tuple[str, str]]] | None = None
         for page in pages:
             if start is None:
                 start = earlier(self.page_time(page), OVERLAP)
             if pending is not None and (pending[0] or pending[1]) and not atomic:
                 self.cache.apply_page(*pending, {})
                 pending = None
-            entries += len(page.get("entry") or ())
+            entries += len(fhir_entries(page))
             upserts, deletes, touched = self.select(page, cached, seen)
             recheck |= touched | self._consent_owners(deletes, cached)
             consents += [r for r in upserts if r.get("resourceType") == "Consent"]
@@ -181,16 +196,19 @@ class Puller:
             self._recheck(patient_id, cancel)
         return changed
 
-    def select(self, page: dict, cached: set[str] | None, seen: dict):
+    def select(self, page: Resource, cached: set[str] | Lazy | None,
+               seen: dict[tuple[str, str], object],
+               ) -> tuple[list[Resource], list[tuple[str, str]], set[str]]:
         """This page's newest version of each resource, unless a page read earlier in the pass
         had a newer one (history runs newest first, so later pages hold older versions)."""
-        latest: dict[tuple[str, str], tuple[object, dict | None]] = {}
+        latest: dict[tuple[str, str], tuple[object, Resource | None]] = {}
         touched: set[str] = set()
-        for entry in page.get("entry") or ():
+        for entry in fhir_entries(page):
             rtype, rid, resource, updated = history_entry(entry)
             if resource is not None and cached is not None:
-                owner = patient_of(resource)
-                if owner not in cached:
+                # An AuditEvent names the patient it records but is no row of that chart here.
+                owner = None if rtype == "AuditEvent" else patient_of(resource)
+                if owner is None or owner not in cached:
                     continue
                 if rtype == "Consent":
                     touched.add(owner)
@@ -206,7 +224,8 @@ class Puller:
         deletes = [key for key, (_, res) in latest.items() if res is None]
         return upserts, deletes, touched
 
-    def _consent_owners(self, deletes: list[tuple[str, str]], cached: set[str] | None) -> set[str]:
+    def _consent_owners(self, deletes: list[tuple[str, str]],
+                        cached: set[str] | Lazy | None) -> set[str]:
         """The cached charts whose Consents these deletions remove (looked up before they go)."""
         if cached is None:
             return set()
@@ -232,7 +251,7 @@ class Puller:
             seen = {e["resource"]["id"] for page in self._pages(
                         "Patient", {"_id": ",".join(ids), "_count": str(len(ids))}, SEARCHSET,
                         cancel)
-                    for e in page.get("entry") or () if e.get("resource")}
+                    for e in fhir_entries(page) if e.get("resource")}
             for pid in ids:
                 if pid not in seen:
                     self._recheck(pid, cancel)
@@ -240,7 +259,7 @@ class Puller:
                         evicted.append(pid)
         return evicted
 
-    def page_time(self, page: dict) -> str:
+    def page_time(self, page: Resource) -> str:
         stamp = (page.get("meta") or {}).get("lastUpdated")
         return stamp or self.client.last_server_time or self._now()
 
@@ -249,7 +268,7 @@ class Puller:
         return format_instant(datetime.now(UTC))
 
     # -- the day's appointments --------------------------------------------------------------
-    def prefetch_appointments(self, day: date, params: dict | None = None,
+    def prefetch_appointments(self, day: date, params: Resource | None = None,
                               cancel: threading.Event | None = None) -> list[str] | None:
         """The day's appointments (of the clinic: `params`, e.g. {"actor": "Location/x"}) into
         the cache; returns the patients they name, or None when the server cannot search
@@ -261,8 +280,7 @@ class Puller:
                  "_count": str(self.client.settings.page_size), **(params or {})}
         pages = list(self._pages("Appointment", query, SEARCHSET, cancel))
         self._ingest(pages, None, stream=f"appointments:{day.isoformat()}")
-        found = {patient_of(e["resource"]) for p in pages for e in p.get("entry") or ()
-                 if e.get("resource", {}).get("resourceType") == "Appointment"}
+        found = {patient_of(r) for p in pages for r in resources(p, "Appointment")}
         return sorted(pid for pid in found if pid)
 
 
@@ -275,7 +293,7 @@ def local_midnight(day: date) -> str:
 def _newer(a: object, b: object) -> bool:
     """a strictly later than b (instants; raw strings when a server sent an unparsable one)."""
     try:
-        return a > b  # type: ignore[operator]
+        return bool(a > b)  # type: ignore[operator]
     except TypeError:
         return str(a) > str(b)
 
@@ -283,10 +301,11 @@ def _newer(a: object, b: object) -> bool:
 class Lazy:
     """A set computed on first use (the cached patients, needed only when entries came)."""
 
-    def __init__(self, compute) -> None:
-        self._compute, self._value = compute, None
+    def __init__(self, compute: Callable[[], Iterable[str]]) -> None:
+        self._compute: Callable[[], Iterable[str]] = compute
+        self._value: set[str] | None = None
 
-    def get(self) -> set:
+    def get(self) -> set[str]:
         if self._value is None:
             self._value = set(self._compute())
         return self._value
@@ -294,7 +313,7 @@ class Lazy:
     def __contains__(self, item: object) -> bool:
         return item in self.get()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.get())
 
     def __bool__(self) -> bool:

@@ -13,15 +13,21 @@ from __future__ import annotations
 import copy
 import threading
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from app.central.client import FhirClient
+from app.central.errors import Kind, SyncError
+from app.central.retry import Progress, check_cancel
+from app.core import fhir
+from app.core.fhir import content, etag_version, url_target
 from app.core.fhir_systems import CHANGE_ID
 from app.sync.cache import Change, Pushed, SyncCache
-from app.sync.client import FhirClient
-from app.sync.errors import Kind, SyncError
-from app.sync.fhir import content, etag_version, parse_ref
-from app.sync.retry import Progress, check_cancel
 
 WHOLE_REFUSED = (Kind.CONFLICT, Kind.CLIENT, Kind.GONE, Kind.FORBIDDEN)
+
+# (change, the server's version, reason)
+Conflict = tuple[Change, dict[str, Any] | None, str]
+Conflicts = list[Conflict]
 
 
 @dataclass
@@ -32,7 +38,7 @@ class PushReport:
     conflicted: list[int] = field(default_factory=list)  # outbox seqs turned into conflicts
 
 
-def with_change_id(resource: dict, change_id: str) -> dict:
+def with_change_id(resource: dict[str, Any], change_id: str) -> dict[str, Any]:
     body = copy.deepcopy(resource)
     body.pop("meta", None)
     body.pop("id", None)
@@ -50,7 +56,7 @@ def if_match(change: Change) -> str:
     return f'W/"{change.base_version}"'
 
 
-def bundle_entry(change: Change) -> dict:
+def bundle_entry(change: Change) -> dict[str, Any]:
     if change.op == "create":
         return {"fullUrl": change.change_id, "resource": with_change_id(change.resource or {},
                                                                         change.change_id),
@@ -60,7 +66,7 @@ def bundle_entry(change: Change) -> dict:
     request = {"method": "PUT" if change.op == "update" else "DELETE", "url": url}
     if change.base_version:
         request["ifMatch"] = if_match(change)
-    entry: dict = {"request": request}
+    entry: dict[str, Any] = {"request": request}
     if change.op == "update":
         body = copy.deepcopy(change.resource or {})
         body.pop("meta", None)
@@ -69,7 +75,8 @@ def bundle_entry(change: Change) -> dict:
     return entry
 
 
-def _server_version(change: Change, response: dict, resource: dict | None) -> dict | None:
+def _server_version(change: Change, response: dict[str, Any],
+                    resource: dict[str, Any] | None) -> dict[str, Any] | None:
     """The resource as the server now has it: its answer, or ours with its id and version."""
     if change.op == "delete":
         return None
@@ -77,7 +84,7 @@ def _server_version(change: Change, response: dict, resource: dict | None) -> di
         return resource
     body = copy.deepcopy(change.resource or {})
     location = response.get("location") or ""
-    rtype, rid, vid = parse_ref(location) if location else (change.rtype, change.rid, None)
+    rtype, rid, vid = url_target(location) if location else (change.rtype, change.rid, None)
     body["resourceType"], body["id"] = rtype, rid
     if change.op == "create":
         body = {**with_change_id(body, change.change_id), "id": rid}
@@ -110,7 +117,8 @@ class Pusher:
                 progress(report.sent + report.conflicts, None)
         return report
 
-    def _push_bundle(self, changes: list[Change], cancel: threading.Event | None):
+    def _push_bundle(self, changes: list[Change],
+                     cancel: threading.Event | None) -> tuple[list[Pushed], Conflicts]:
         bundle = {"resourceType": "Bundle", "type": "transaction",
                   "entry": [bundle_entry(c) for c in changes]}
         try:
@@ -119,7 +127,7 @@ class Pusher:
             if err.kind not in WHOLE_REFUSED:
                 raise
             return self._one_by_one(changes, cancel)
-        entries = answer.get("entry") or []
+        entries = fhir.entries(answer)
         if len(entries) != len(changes):
             raise SyncError(Kind.INVALID, "transaction-response entry count")
         if not all(str((e.get("response") or {}).get("status", "")).startswith("2")
@@ -129,8 +137,10 @@ class Pusher:
                 for c, e in zip(changes, entries, strict=True)]
         return done, []
 
-    def _one_by_one(self, changes: list[Change], cancel: threading.Event | None):
-        done, conflicts = [], []
+    def _one_by_one(self, changes: list[Change],
+                    cancel: threading.Event | None) -> tuple[list[Pushed], Conflicts]:
+        done: list[Pushed] = []
+        conflicts: Conflicts = []
         for change in changes:
             check_cancel(cancel)
             try:
@@ -145,7 +155,7 @@ class Pusher:
                     conflicts.append(outcome)
         return done, conflicts
 
-    def _send_one(self, change: Change, cancel: threading.Event | None) -> dict | None:
+    def _send_one(self, change: Change, cancel: threading.Event | None) -> dict[str, Any] | None:
         entry = bundle_entry(change)
         request = entry["request"]
         headers = {}
@@ -155,16 +165,18 @@ class Pusher:
             headers["If-Match"] = request["ifMatch"]
         headers["Prefer"] = "return=representation"
 
-        def send():
+        def send() -> dict[str, Any] | None:
             response = self.client.call(request["method"], request["url"],
                                         body=entry.get("resource"), headers=headers)
             if change.op == "delete" or not response.content:
                 return None
-            return response.json()
+            body: dict[str, Any] = response.json()
+            return body
         resource = self.client.retrier.call(send, cancel)
         return None if change.op == "delete" else _server_version(change, {}, resource)
 
-    def _settle(self, change: Change, err: SyncError, cancel: threading.Event | None):
+    def _settle(self, change: Change, err: SyncError,
+                cancel: threading.Event | None) -> Pushed | Conflict:
         """A change the server refused on its own: our lost write, a conflict, or a refusal."""
         if change.op == "create" or err.kind in (Kind.CLIENT, Kind.FORBIDDEN):
             return change, None, f"refused:{err.status}"
@@ -193,5 +205,5 @@ class Pusher:
         return change, server, f"conflict:{err.status}"
 
 
-def _as_sent(change: Change, body: dict | None) -> dict:
+def _as_sent(change: Change, body: dict[str, Any] | None) -> dict[str, Any]:
     return bundle_entry(replace(change, resource=body)).get("resource") or {}

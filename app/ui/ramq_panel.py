@@ -1,6 +1,6 @@
 """The front desk's RAMQ panel: a NAM in, the family physician (RAMQ registration) and the
 insurance eligibility out — no clinical data. From the cache when the server cannot be reached,
-with "information as of <date>". The service (app.sync.ramq.RamqService) checks the role and
+with "information as of <date>". The service (app.ramq.service.RamqService) checks the role and
 writes the access log; this panel only shows."""
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class ChartReader:
 
     def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
         if self.session.client is not None:
-            from app.sync.errors import SyncError  # online only: it loads the HTTP stack
+            from app.central.errors import SyncError  # online only: it loads the HTTP stack
 
             try:
                 self.pull(patient_id, cancel)
@@ -48,18 +48,18 @@ class ChartReader:
 
     def pull(self, patient_id: str, cancel: threading.Event | None = None) -> None:
         """The chart from the server into the store (online only)."""
-        from app.sync.engine import SyncService
-        from app.sync.local import StoreCache
+        from app.sync.engine import SyncEngine
+        from app.sync.store_cache import StoreCache
 
         client = self.session.client
         assert client is not None, "online"
         cache = StoreCache.on_executor(store_thread(self.session))
-        SyncService(client, cache).open_chart(patient_id, cancel)
+        SyncEngine(client, cache).open_chart(patient_id, cancel)
 
     def _read(self, store: Store, patient_id: str) -> Chart:
         """On the store thread: one authorised read per section shown, each logged in the same
         call (app.store.authorised); the QHR class is decided here, logged by its viewer."""
-        from app.store.resources import gc_paused
+        from app.store import gc_paused
 
         with gc_paused():  # the decoded chart is young garbage-free data until shaped
             return self._shaped(store, patient_id)

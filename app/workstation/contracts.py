@@ -24,12 +24,12 @@ from app.qhr.views import LabTrend as LabTrend
 from app.qhr.views import Point as Point
 from app.qhr.views import QhrData as QhrData
 
-if TYPE_CHECKING:  # app.sync.ramq loads the HTTP stack: not before the first window paints
+if TYPE_CHECKING:  # app.ramq.service loads the HTTP stack: not before the first window paints
     from app.core.account_request import AccountRequest, RequestRecord
     from app.core.ramq import Eligibility, FamilyPhysician, ImportConfig, ImportStatus
     from app.qhr.session import Interaction
-    from app.sync.ramq import ConfigView as ConfigView  # the RAMQ window's types
-    from app.sync.ramq import Looked as Looked
+    from app.ramq.service import ConfigView as ConfigView  # the RAMQ window's types
+    from app.ramq.service import Looked as Looked
 
 Resource = dict[str, Any]  # a FHIR resource as JSON
 
@@ -217,7 +217,7 @@ class VirtualKeySwitch(Protocol):
 
 
 class RamqDesk(Protocol):
-    """app.sync.ramq.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
+    """app.ramq.service.RamqService: RAMQ look-ups (front desk) and the administrator's forms.
     Look-ups return `Looked(answer, from_cache, as_of)`; forms raise FormRefused(problems)."""
 
     def family_physician(self, nam: str) -> Looked[FamilyPhysician]: ...

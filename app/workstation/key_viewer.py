@@ -129,7 +129,7 @@ class KeyViewer:
         monitor, client = self._monitor(), getattr(self.remote, "client", None)
         if monitor is None or client is None:
             return
-        gateway = QhrGateway(client.settings.server_url, client.auth)
+        gateway = QhrGateway(client)
         session = QhrSession(profile, gateway, monitor, interaction, audit=self._audit)
         session.add_listener(_SessionEvents(self._changed, self.cleared))
         self.session = session.start()

@@ -29,8 +29,8 @@ class PatientSearch:
         self.session = session
 
     def search(self, query: str, cancel: threading.Event | None = None) -> list[PatientSummary]:
+        from app.central.errors import SyncError
         from app.core import search_rules
-        from app.sync.errors import SyncError
 
         parsed = search_rules.parse(query)
         found: list[Resource] | None = None

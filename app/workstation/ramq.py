@@ -1,4 +1,4 @@
-"""RamqDesk (app.workstation.contracts) over the signed-in Session: app.sync.ramq.RamqService
+"""RamqDesk (app.workstation.contracts) over the signed-in Session: app.ramq.service.RamqService
 with the session's client (None when signed in offline: the cache answers) and the store reached
 through its one executor thread."""
 
@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from app.core.account_request import AccountRequest, RequestRecord
     from app.core.ramq import Eligibility, FamilyPhysician, ImportConfig, ImportStatus
+    from app.ramq.service import ConfigView, Looked, RamqService
     from app.store import StoreExecutor
-    from app.sync.ramq import ConfigView, Looked, RamqService
     from app.workstation.session import Session
 
 
@@ -32,7 +32,7 @@ class SessionRamq:
         self.session = session
 
     def _service(self) -> RamqService:
-        from app.sync.ramq import RamqService
+        from app.ramq.service import RamqService
 
         s = self.session
         assert s.profile is not None, "signed in"

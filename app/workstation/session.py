@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import UserFacingError
 from app.core.profiles import UserProfile, profile_from_json, profile_to_json
@@ -31,10 +31,10 @@ from app.store.throttle import TooManyAttempts as TooManyAttempts  # the sign-in
 from app.workstation.contracts import DemoUser, SignedIn
 
 if TYPE_CHECKING:
+    from app.central.client import FhirClient
     from app.settings import Settings
     from app.store import Store, StoreExecutor
     from app.store.throttle import Throttle
-    from app.sync.client import FhirClient
 
 log = logging.getLogger(__name__)
 CTX = "session"
@@ -95,23 +95,14 @@ class Session:
         return self._demo_users
 
     def probe(self, server: str) -> bool:
-        import httpx
+        from app.central.client import probe  # the central server's one HTTP seam
 
-        from app.core.server_address import InsecureServer, check_server_url
-
-        try:
-            server = check_server_url(server)  # never a byte to a plain-http address
-        except InsecureServer:
-            return False
-        try:
-            return httpx.get(server.rstrip("/") + "/health", timeout=PROBE_TIMEOUT).is_success
-        except httpx.HTTPError:
-            return False
+        return probe(server, timeout=PROBE_TIMEOUT)
 
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> SignedIn:
+        from app.central.errors import Kind, SyncError
         from app.store.errors import WrongPassword
-        from app.sync.errors import Kind, SyncError
 
         server = server.rstrip("/")
         with self._lock:
@@ -146,8 +137,8 @@ class Session:
 
     def _online(self, server: str, username: str,
                 password: str) -> tuple[UserProfile, FhirClient]:
-        from app.sync.client import FhirClient
-        from app.sync.client import Settings as SyncSettings
+        from app.central.client import ClientConfig as SyncSettings
+        from app.central.client import FhirClient
 
         client = FhirClient(SyncSettings(server_url=server, username=username,
                                          connect_timeout=PROBE_TIMEOUT,
@@ -267,8 +258,8 @@ def command_session(username: str | None, password: str, *, server: str | None =
     try:
         store_user = executor.opened.result().username
         if server:
-            from app.sync.client import FhirClient
-            from app.sync.client import Settings as SyncSettings
+            from app.central.client import ClientConfig as SyncSettings
+            from app.central.client import FhirClient
 
             session.client = client = FhirClient(SyncSettings(server_url=server,
                                                               username=store_user))
@@ -286,7 +277,7 @@ def command_session(username: str | None, password: str, *, server: str | None =
         executor.close()
 
 
-def _warmed(future: Future[object]) -> None:
+def _warmed(future: Future[Any]) -> None:
     """The patient index read ahead of the first search (only speed is lost if it fails)."""
     if not future.cancelled() and future.exception() is not None:
         log.warning("patient index not warmed: %s", type(future.exception()).__name__)

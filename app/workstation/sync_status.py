@@ -15,8 +15,8 @@ from app.workstation.contracts import Conflict, SyncStatus
 from app.workstation.session import store_thread
 
 if TYPE_CHECKING:
-    from app.sync.client import FhirClient
-    from app.sync.engine import SyncService
+    from app.central.client import FhirClient
+    from app.sync.engine import SyncEngine
     from app.workstation.session import Session
 
 
@@ -25,7 +25,7 @@ class SessionSync:
         self.session = session
         self._status = SyncStatus(online=False)
         self.changed: Event[SyncStatus] = Event("sync status")
-        self._engine: SyncService | None = None
+        self._engine: SyncEngine | None = None
         self._engine_client: FhirClient | None = None
         self._lock = threading.Lock()
 
@@ -73,7 +73,7 @@ class SessionSync:
 
     def resolve(self, conflict_id: int, keep_local: bool) -> None:
         from app.sync.conflicts import Choice, resolve
-        from app.sync.local import StoreCache
+        from app.sync.store_cache import StoreCache
 
         cache = StoreCache.on_executor(store_thread(self.session))
         resolve(cache, conflict_id, Choice.LOCAL if keep_local else Choice.SERVER)
@@ -84,17 +84,17 @@ class SessionSync:
         client = self.session.client
         return client is not None and client.retrier.connectivity.online
 
-    def _engine_for_session(self) -> SyncService | None:
+    def _engine_for_session(self) -> SyncEngine | None:
         client = self.session.client
         with self._lock:
             if client is None:
                 return None
             if self._engine is None or self._engine_client is not client:
-                from app.sync.engine import SyncService
-                from app.sync.local import StoreCache
+                from app.sync.engine import SyncEngine
+                from app.sync.store_cache import StoreCache
 
-                cache = StoreCache.on_executor(store_thread(self.session))
-                self._engine = SyncService(client, cache)
+                self._engine = SyncEngine(client,
+                                          StoreCache.on_executor(store_thread(self.session)))
                 self._engine_client = client
             return self._engine
 

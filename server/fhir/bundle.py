@@ -18,12 +18,13 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qsl, urlsplit
 
+from app.core.fhir import patient_of
 from server.fhir import history, ops
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError, from_exception
 from server.fhir.respond import Result, resource_result
 from server.fhir.validate import check_type, validate
-from server.storage import Criteria, Version, index
+from server.storage import Criteria, Version
 
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2}
 
@@ -192,7 +193,7 @@ def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
         elif p.method == "DELETE" and p.stored is not None:
             ctx.authorize("delete", p.rtype, p.stored.patient, p.stored.resource() or None)
         elif p.method == "POST" and p.existing is None:
-            ctx.authorize("create", p.rtype, index.patient_of(p.rtype, p.resource), p.resource)
+            ctx.authorize("create", p.rtype, patient_of(p.resource, p.rtype), p.resource)
 
 
 def _apply(ctx: Ctx, plans: list[_Plan]) -> dict[int, Result]:

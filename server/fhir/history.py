@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.core.fhir import PATIENT_PATHS
 from server import authz
 from server.fhir import search
 from server.fhir.context import Ctx
@@ -19,7 +20,6 @@ from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
 from server.storage import format_instant
-from server.storage.index import PATIENT_PATHS
 
 PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")

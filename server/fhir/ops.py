@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 
+from app.core.fhir import patient_of
 from server import authz, limits
 from server.fhir import search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, link, resource_result, search_entry
 from server.fhir.validate import check_type, validate
-from server.storage import Clause, Criteria, Gone, Version, index
+from server.storage import Clause, Criteria, Gone, Version
 
 ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
 MATCHES = 10  # matches a conditional create looks at (more than one readable: 412)
@@ -76,7 +77,7 @@ def conditional(ctx: Ctx, rtype: str, query: str, resource: dict) -> Criteria:
     if [c.name for c in condition.clauses] != ["identifier"] or not system or not value:
         raise FhirError(400, "If-None-Exist takes one identifier=system|value",
                         expression="If-None-Exist")
-    patient = index.patient_of(rtype, resource)
+    patient = patient_of(resource, rtype)
     if rtype != "Patient" and patient is not None:
         condition.clauses.append(Clause("patient", (patient,)))
     return condition
@@ -102,7 +103,7 @@ def create(ctx: Ctx, rtype: str, body: object, if_none_exist: str | None) -> Res
     check_type(rtype)
     resource = incoming(ctx, rtype, validate(body, rtype))
     condition = conditional(ctx, rtype, if_none_exist, resource) if if_none_exist else None
-    ctx.authorize("create", rtype, index.patient_of(rtype, resource), resource)
+    ctx.authorize("create", rtype, patient_of(resource, rtype), resource)
     if condition is None:
         with ctx.store.write() as tx:
             v, _ = tx.create(rtype, resource)
@@ -129,7 +130,7 @@ def check_update(ctx: Ctx, rtype: str, rid: str, stored: Version | None, resourc
     if stored.version_id != expected:
         raise FhirError(412, f"{rtype} is at another version than If-Match",
                         expression="If-Match")
-    if index.patient_of(rtype, resource, rid) != stored.patient:
+    if patient_of(resource, rtype, rid) != stored.patient:
         raise FhirError(422, "a resource never changes patient: record it again for the "
                              "right patient and withdraw this one")
     ctx.authorize("update", rtype, stored.patient, resource)

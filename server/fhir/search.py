@@ -23,7 +23,7 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def params_for(rtype: str) -> tuple[str, ...]:
-    from server.storage.index import PATIENT_PATHS
+    from app.core.fhir import PATIENT_PATHS
     extra = PATIENT_PARAMS if rtype == "Patient" else BY_PATIENT if rtype in PATIENT_PATHS else ()
     return COMMON + extra + (APPOINTMENT_PARAMS if rtype == "Appointment" else ())
 
@@ -205,7 +205,7 @@ def _entry_hashes(criteria: Criteria) -> bool:
 
 
 def _patient_types() -> dict:
-    from server.storage.index import PATIENT_PATHS
+    from app.core.fhir import PATIENT_PATHS
     return PATIENT_PATHS
 
 

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from app.core.fhir import patient_of
 from app.core.profiles import UserProfile
 from server.identity.accounts import add_account
 from server.seed import generate, staff
@@ -42,7 +43,7 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
                                          "lastUpdated": ts}}
             versions.append((rtype, rid, 1, ts, 0, json.dumps(body, ensure_ascii=False,
                                                              separators=(",", ":")),
-                             index.patient_of(rtype, body, rid), "POST",
+                             patient_of(body, rtype, rid), "POST",
                              index.data_class(rtype, body)))
             tokens.extend((rtype, rid, *t) for t in index.tokens(rtype, body))
         cursor = tx.conn.cursor()  # psycopg has executemany on cursors only

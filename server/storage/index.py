@@ -1,27 +1,13 @@
-"""What the store extracts from a resource to find it again: its patient and search tokens."""
+"""What the store extracts from a resource to find it again: its search tokens (its patient:
+app.core.fhir.patient_of)."""
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime
 
+from app.core.fhir import values
 from app.core.resource_class import data_class_of, possible_classes
-
-# Where each clinical resource type names its patient, in order of preference.
-PATIENT_PATHS: dict[str, tuple[str, ...]] = {
-    "Encounter": ("subject",),
-    "Condition": ("subject",),
-    "AllergyIntolerance": ("patient",),
-    "MedicationRequest": ("subject",),
-    "MedicationStatement": ("subject",),
-    "MedicationDispense": ("subject",),
-    "Observation": ("subject",),
-    "DiagnosticReport": ("subject",),
-    "DocumentReference": ("subject",),
-    "Consent": ("patient",),
-    "Appointment": ("participant.actor",),
-    "AuditEvent": ("entity.what",),
-}
 
 
 def data_class(rtype: str, body: dict | None) -> str | None:
@@ -43,28 +29,6 @@ def normalise(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
-def _values(node: object, path: list[str]) -> list:
-    if not path:
-        return [node]
-    if isinstance(node, list):
-        return [v for item in node for v in _values(item, path)]
-    if isinstance(node, dict) and path[0] in node:
-        return _values(node[path[0]], path[1:])
-    return []
-
-
-def patient_of(rtype: str, resource: dict, rid: str | None = None) -> str | None:
-    """The id of the Patient this resource belongs to (the Patient's own id for a Patient)."""
-    if rtype == "Patient":
-        return rid or resource.get("id")
-    for path in PATIENT_PATHS.get(rtype, ()):
-        for ref in _values(resource, path.split(".")):
-            target = ref.get("reference", "") if isinstance(ref, dict) else ""
-            if target.startswith("Patient/"):
-                return target.split("/")[1]
-    return None
-
-
 def tokens(rtype: str, resource: dict) -> list[tuple[str, str, str]]:
     """(name, system, value) rows for the search index."""
     rows = [("identifier", i.get("system", ""), i["value"])
@@ -80,7 +44,7 @@ def tokens(rtype: str, resource: dict) -> list[tuple[str, str, str]]:
         rows.extend(_appointment(resource))
     elif rtype == "AuditEvent":  # R4 has no identifier: the client's entry hash is here
         rows.extend(("identifier", i.get("system", ""), i["value"])
-                    for i in _values(resource, ["entity", "what", "identifier"])
+                    for i in values(resource, ["entity", "what", "identifier"])
                     if isinstance(i, dict) and i.get("value"))
     return rows
 
@@ -89,7 +53,7 @@ def _appointment(resource: dict) -> list[tuple[str, str, str]]:
     """`date` (Appointment.start as a UTC instant, fixed width: text order is time order) and
     `actor` (each participant's reference, "Type/id")."""
     rows = [("actor", "", ref["reference"])
-            for ref in _values(resource, ["participant", "actor"])
+            for ref in values(resource, ["participant", "actor"])
             if isinstance(ref, dict) and "/" in str(ref.get("reference", ""))]
     start = resource.get("start")
     if isinstance(start, str):

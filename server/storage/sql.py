@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from app.core.fhir import patient_of
 from server.storage import chain, index
 from server.storage.base import (
     Criteria,
@@ -300,7 +301,7 @@ class Tx:
             body = {"resourceType": rtype, "id": rid, **resource, "meta": meta}
             body["id"] = rid
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-            patient = index.patient_of(rtype, body, rid)
+            patient = patient_of(body, rtype, rid)
         data_class = index.data_class(rtype, body if resource is not None else None)
         deleted = int(resource is None)
         seq = self._x("INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, "

@@ -6,12 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
-import httpx
-
+from app.central.client import ClientConfig, FhirClient
 from app.core.profiles import profile_from_json
 from app.qhr.gateway import QhrGateway
 from app.qhr.session import QhrSession, SessionListener, State
-from tests.fixtures.identity import bearer, sign_in
+from server.seed import staff
 
 
 class TypedPin:
@@ -59,11 +58,28 @@ def patient_of(chart: list[dict]) -> tuple[str, str]:
 
 def make_session(base: str, monitor, username: str, *, pin: TypedPin, audit,
                  idle: float = 300.0) -> tuple[QhrSession, Recorder]:
-    tokens = sign_in(base, username)
-    me = httpx.get(f"{base}/api/me", headers=bearer(tokens), timeout=10).json()
-    gateway = QhrGateway(base, lambda: tokens["access_token"])
+    client = FhirClient(ClientConfig(base, username), token_store=MemoryTokens())
+    client.sign_in(staff.by_username(username).password)
+    me = client.me()
+    gateway = QhrGateway(client)
     session = QhrSession(profile_from_json(me), gateway, monitor, pin, audit=audit,
                          idle_timeout=idle)
     recorder = Recorder()
     session.add_listener(recorder)
     return session.start(), recorder
+
+
+class MemoryTokens:
+    """The refresh token in memory (the keyring is not what these tests are about)."""
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def load(self) -> str | None:
+        return self.value
+
+    def save(self, token: str) -> None:
+        self.value = token
+
+    def delete(self) -> None:
+        self.value = None

@@ -10,10 +10,10 @@ import random
 import sys
 from pathlib import Path
 
+from app.central.auth import TokenStore
+from app.central.client import ClientConfig
+from app.central.errors import SyncError
 from app.store import Store
-from app.sync.auth import TokenStore
-from app.sync.client import Settings
-from app.sync.errors import SyncError
 from tests.fixtures.sync import (
     PHYSICIAN,
     PHYSICIAN_PASSWORD,
@@ -27,15 +27,15 @@ CHARTS = (sync_pid(10), sync_pid(11))
 
 
 def main(path: str, server_url: str, service: str, seed: int) -> None:
-    from app.sync.client import FhirClient
-    from app.sync.engine import SyncService
-    from app.sync.local import StoreCache
+    from app.central.client import FhirClient
+    from app.sync.engine import SyncEngine
+    from app.sync.store_cache import StoreCache
     rng = random.Random(seed)
     store = Store.unlock(None, "pw", path=Path(path))
-    client = FhirClient(Settings(server_url, PHYSICIAN, page_size=5, bundle_size=3),
+    client = FhirClient(ClientConfig(server_url, PHYSICIAN, page_size=5, bundle_size=3),
                         token_store=TokenStore(server_url, PHYSICIAN, service=service))
     client.sign_in(PHYSICIAN_PASSWORD)
-    service_ = SyncService(client, StoreCache(store))
+    service_ = SyncEngine(client, StoreCache(store))
     print("ready", flush=True)
     n = 0
     while True:
@@ -43,7 +43,7 @@ def main(path: str, server_url: str, service: str, seed: int) -> None:
         pid = rng.choice(CHARTS)
         for _ in range(rng.randint(1, 3)):
             write_note(store, pid, f"note {seed}.{n}")
-        candidates = [r for r in store.list_resources(pid) if r["resourceType"] in WITH_NOTE]
+        candidates = [r for r in store._list_resources(pid) if r["resourceType"] in WITH_NOTE]
         if rng.random() < 0.3 and candidates:
             res = candidates[rng.randrange(min(2, len(candidates)))]
             edit(store, res, note=[{"text": f"edit {seed}.{n}"}])

@@ -15,15 +15,15 @@ from urllib.parse import quote
 
 import httpx
 
+from app.central.client import ClientConfig, FhirClient
 from app.core import fhir_systems, nam
 from app.core.consent import CLINICAL, consent_resource
 from app.core.data_class import DataClass
 from app.core.profiles import Profession, practitioner_reference, profile_from_json
 from app.store import Store
 from app.store.authorised import authorised_chart, chart_context
-from app.sync.client import FhirClient, Settings
-from app.sync.engine import SyncService
-from app.sync.local import StoreCache
+from app.sync.engine import SyncEngine
+from app.sync.store_cache import StoreCache
 from server.authz import BREAK_GLASS_HEADER
 from tests import access_matrix as m
 from tests.fixtures.access import (
@@ -73,12 +73,12 @@ def _chart_as(base: str, tmp_path: Path, user: str, pid: str,
     through a real sign-in, chart pull and store read; `planted`: rows put in the cache before
     the read (as if cached before the Consent, then read offline)."""
     store = Store.create(user, MATRIX_PASSWORD, path=tmp_path / f"{user}.db", kdf=FAST_KDF)
-    client = FhirClient(Settings(server_url=base, username=user))
+    client = FhirClient(ClientConfig(server_url=base, username=user))
     try:
         client.sign_in(MATRIX_PASSWORD)
-        SyncService(client, StoreCache(store)).open_chart(pid)
+        SyncEngine(client, StoreCache(store)).open_chart(pid)
         profile = profile_from_json(client.me())
-        pulled = store.list_resources(pid)
+        pulled = store._list_resources(pid)
         store.put_resources(planted or [])
         blocked = chart_context(store, pid).consent.blocked_for(profile.reference, date.today())
         return authorised_chart(store, profile, pid), pulled, blocked

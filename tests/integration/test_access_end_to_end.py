@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from app.central.client import ClientConfig, FhirClient
+from app.central.errors import SyncError
 from app.core.data_class import DataClass
 from app.core.profiles import Profession, profile_from_json
 from app.store import Store
 from app.store.authorised import authorised_chart, authorised_read, chart_context
-from app.sync.client import FhirClient, Settings
-from app.sync.engine import SyncService
-from app.sync.errors import SyncError
-from app.sync.local import StoreCache
+from app.sync.engine import SyncEngine
+from app.sync.store_cache import StoreCache
 from tests import access_matrix as m
 from tests.fixtures.access import MATRIX_PASSWORD, MATRIX_RESOURCES, matrix_nam
 from tests.fixtures.store import FAST_KDF
@@ -35,7 +35,7 @@ def _store(tmp_path: Path, username: str) -> Store:
 
 
 def _client(base: str, username: str) -> FhirClient:
-    client = FhirClient(Settings(server_url=base, username=username))
+    client = FhirClient(ClientConfig(server_url=base, username=username))
     client.sign_in(MATRIX_PASSWORD)
     return client
 
@@ -45,7 +45,7 @@ def test_no_clinical_data_reaches_a_receptionists_cache(matrix_server, tmp_path)
     store, client = _store(tmp_path, receptionist), _client(matrix_server, receptionist)
     try:
         profile = profile_from_json(client.me())
-        sync = SyncService(client, StoreCache(store))
+        sync = SyncEngine(client, StoreCache(store))
         for consent in ("open", "restricted"):
             sync.open_chart(m.patient_id(consent))
         for rtype in sorted(CLINICAL_TYPES):
@@ -56,7 +56,7 @@ def test_no_clinical_data_reaches_a_receptionists_cache(matrix_server, tmp_path)
                 client.get(f"{rtype}/{m.patient_id('open')}-{_class_of(rtype).value}")
         sync.sync()
         cached = {r["resourceType"] for pid in store.cached_patient_ids()
-                  for r in store.list_resources(pid)}
+                  for r in store._list_resources(pid)}
         assert "Patient" in cached and not cached & CLINICAL_TYPES
         chart = authorised_chart(store, profile, m.patient_id("open"))
         assert {c for c, r in chart.items() if r.decision.allowed} == {
@@ -109,7 +109,7 @@ def test_audit_report_lists_workstation_and_server_accesses(matrix_server, tmp_p
     doctor = m.username(Profession.PHYSICIAN, "own")
     store, client = _store(tmp_path, doctor), _client(matrix_server, doctor)
     try:
-        sync = SyncService(client, StoreCache(store))
+        sync = SyncEngine(client, StoreCache(store))
         sync.open_chart(pid)
         glass = authorised_read(store, profile_from_json(client.me()), chart_context(store, pid),
                                 DataClass.NOTES, REASON)

@@ -11,9 +11,9 @@ import keyring
 import pytest
 
 from app import cli
+from app.central.auth import TokenStore
 from app.core.data_class import DataClass
 from app.store import Access, Store, access_log, keys
-from app.sync.auth import TokenStore
 from tests.fixtures.store import FAST_KDF, raw_connection
 from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD, sync_pid
 
@@ -25,16 +25,16 @@ PID = sync_pid(10)
 def pushed_store(sync_server, tmp_path, monkeypatch):
     """A store (the physician's, unlocked by their password) with 6 entries pushed to the
     server as AuditEvents and 2 not yet pushed; closed."""
-    from app.sync.client import FhirClient, Settings
-    from app.sync.engine import SyncService
-    from app.sync.local import StoreCache
+    from app.central.client import ClientConfig, FhirClient
+    from app.sync.engine import SyncEngine
+    from app.sync.store_cache import StoreCache
     path = tmp_path / "ws.db"
     store = Store.create(PHYSICIAN, PHYSICIAN_PASSWORD, path=path, kdf=FAST_KDF)
     tokens = TokenStore(sync_server.base, PHYSICIAN, service=f"ClinicDesk test {uuid.uuid4()}")
-    client = FhirClient(Settings(sync_server.base, PHYSICIAN), token_store=tokens)
+    client = FhirClient(ClientConfig(sync_server.base, PHYSICIAN), token_store=tokens)
     try:
         client.sign_in(PHYSICIAN_PASSWORD)
-        sync = SyncService(client, StoreCache(store))
+        sync = SyncEngine(client, StoreCache(store))
         sync.open_chart(PID)
         for i in range(PUSHED):
             store.log_access(Access(PHYSICIAN, PID, (DataClass.NOTES, DataClass.LABS)[i % 2],

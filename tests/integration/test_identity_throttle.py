@@ -20,9 +20,9 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from app.sync.auth import TokenStore
-from app.sync.client import FhirClient, Settings
-from app.sync.errors import Kind, SyncError
+from app.central.auth import TokenStore
+from app.central.client import ClientConfig, FhirClient
+from app.central.errors import Kind, SyncError
 from server.processes import ServerProcess
 from server.seed import load, staff
 from server.storage import open_store
@@ -165,7 +165,7 @@ def test_the_client_app_says_a_throttled_sign_in_plainly(server):
     for _ in range(ACCOUNT_BUDGET):  # the user's own typos, from the workstation
         assert attempt(server, user, "typo", WORKSTATION).status_code == 400
     tokens = TokenStore(server, user, service=f"ClinicDesk throttle test {uuid.uuid4()}")
-    client = FhirClient(Settings(server, user), token_store=tokens)
+    client = FhirClient(ClientConfig(server, user), token_store=tokens)
     try:
         with pytest.raises(SyncError) as caught:
             client.sign_in(password(user))

@@ -201,26 +201,37 @@ def _detail(event: dict, kind: str) -> str:
     return next(d["valueString"] for d in event["entity"][0]["detail"] if d["type"] == kind)
 
 
-def test_ui_key_service_follows_the_session(qhr_server, key_monitor, qhr_key):
-    from app.qhr.service import SessionKeys
+def test_key_state_follows_the_session(qhr_server, key_monitor, qhr_key):
+    from app.qhr.service import key_state
+    from app.qhr.session import SessionListener
+
+    class Seen(SessionListener):
+        def __init__(self) -> None:
+            self.states: list[str] = []
+            self.cleared: list[LockReason] = []
+
+        def state_changed(self, state) -> None:
+            self.states.append(key_state(session))
+
+        def clear(self, reason: LockReason) -> None:
+            self.cleared.append(reason)
 
     key = qhr_key("1000006")
     session, _ = make_session(qhr_server, key_monitor, "1000006", pin=TypedPin(PIN),
                               audit=list().append)
-    keys, seen, cleared = SessionKeys(session), [], []
-    unsubscribe = keys.add_listener(seen.append)
-    keys.add_clear_listener(cleared.append)
+    seen = Seen()
+    session.add_listener(seen)
     try:
-        assert wait_until(lambda: keys.state() == "present")
+        assert wait_until(lambda: key_state(session) == "present")
         session.open()
-        assert keys.state() == "session_open" and "pin_needed" in seen
+        assert key_state(session) == "session_open" and "pin_needed" in seen.states
         key.remove()
-        assert wait_until(lambda: keys.state() == "absent")
-        assert cleared == [LockReason.KEY_REMOVED]
-        unsubscribe()
-        count = len(seen)
+        assert wait_until(lambda: key_state(session) == "absent")
+        assert seen.cleared == [LockReason.KEY_REMOVED]
+        session.remove_listener(seen)
+        count = len(seen.states)
         session.lock(LockReason.SIGN_OUT)
-        assert len(seen) == count
+        assert len(seen.states) == count
     finally:
         session.stop()
 

@@ -11,7 +11,7 @@ from app.core.access import AccessDenied
 from app.core.account_request import AccountRequest
 from app.core.data_class import DataClass
 from app.core.ramq import ImportConfig
-from app.sync.ramq import FormRefused, NoAnswer
+from app.ramq.service import FormRefused, NoAnswer
 from tests.fixtures.ramq import good_config, good_request
 
 

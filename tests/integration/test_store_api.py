@@ -86,7 +86,7 @@ def test_purge_patient_removes_everything(store, store_path):
                         outbox_changes=[OutboxChange("Patient", gone, "update", people[0],
                                                      patient_id=gone)])
     assert store.purge_patient(gone) == 2
-    assert store.list_resources(gone) == [] and store.find_by_chart_number("C100000") == []
+    assert store._list_resources(gone) == [] and store.find_by_chart_number("C100000") == []
     assert store.outbox_batch() == []
     assert store.get_resource("Patient", people[1]["id"])
     conn = raw_connection(store_path)

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from app.sync.auth import TokenStore
-from app.sync.client import FhirClient, Settings
-from app.sync.errors import Kind, SyncError
+from app.central.auth import TokenStore
+from app.central.client import ClientConfig, FhirClient
+from app.central.errors import Kind, SyncError
 from tests.fixtures.sync import PHYSICIAN, PHYSICIAN_PASSWORD, sync_pid
 
 
@@ -30,7 +30,7 @@ def tokens(sync_server):
 
 
 def client(base: str, tokens: TokenStore) -> FhirClient:
-    return FhirClient(Settings(base, PHYSICIAN), token_store=tokens)
+    return FhirClient(ClientConfig(base, PHYSICIAN), token_store=tokens)
 
 
 def test_a_rejected_access_token_is_refreshed_once(sync_server, tokens):
@@ -138,10 +138,10 @@ def test_a_pinned_ca_bundle_is_trusted_and_the_system_store_is_not(tls_server):
     store = TokenStore(url, "t", service=f"ClinicDesk sync test {uuid.uuid4()}")
     store.save("r")
     try:
-        pinned = FhirClient(Settings(url, "t", ca_bundle=ca), token_store=store)
+        pinned = FhirClient(ClientConfig(url, "t", ca_bundle=ca), token_store=store)
         assert pinned.capabilities().fhir_version == ""
         pinned.close()
-        default = FhirClient(Settings(url, "t"), token_store=store)
+        default = FhirClient(ClientConfig(url, "t"), token_store=store)
         with pytest.raises(SyncError) as caught:
             default.get("metadata")
         assert caught.value.kind is Kind.TLS and not caught.value.transient

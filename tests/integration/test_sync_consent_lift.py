@@ -4,7 +4,7 @@ change no incremental pull brings. Real reference server (auth on), real SQLCiph
 
 The patient is created for each test as in test_access_consent_actor: RELATIVE holds a mandate,
 so only the Consent stops them. The server judges periods on its own day (the clock of this
-machine); the workstation's day is passed to SyncService (`today`).
+machine); the workstation's day is passed to SyncEngine (`today`).
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.central.client import ClientConfig, FhirClient
 from app.core import fhir_systems, nam
 from app.core.consent import consent_resource
 from app.core.data_class import DataClass
 from app.core.profiles import Profession, practitioner_reference
 from app.store import Store, keys
-from app.sync.client import FhirClient, Settings
-from app.sync.engine import SyncService
-from app.sync.local import StoreCache
+from app.sync.engine import SyncEngine
 from app.sync.pull import OVERLAP
+from app.sync.store_cache import StoreCache
 from tests import access_matrix as m
 from tests.fixtures.access import (
     CONSENT_REASON,
@@ -85,12 +85,12 @@ class Workstation:
     def __init__(self, base: str, path: Path, day: date | None = None):
         self.day = day or date.today()
         self.store = Store.create(RELATIVE, MATRIX_PASSWORD, path=path, kdf=FAST_KDF)
-        self.client = FhirClient(Settings(server_url=base, username=RELATIVE))
+        self.client = FhirClient(ClientConfig(server_url=base, username=RELATIVE))
         self.client.sign_in(MATRIX_PASSWORD)
-        self.sync = SyncService(self.client, StoreCache(self.store), today=lambda: self.day)
+        self.sync = SyncEngine(self.client, StoreCache(self.store), today=lambda: self.day)
 
     def types(self, pid: str) -> set[str]:
-        return {r["resourceType"] for r in self.store.list_resources(pid)}
+        return {r["resourceType"] for r in self.store._list_resources(pid)}
 
     def quiet_round(self):
         """A round when nothing changed: after one that starts past the overlap of the
@@ -153,7 +153,7 @@ def test_a_deny_whose_period_ended_refetches_the_chart_on_the_next_day(server, w
                                      "end": yesterday.isoformat()})
     ws = workstation(day=yesterday - timedelta(days=1))
     ws.sync.open_chart(pid)
-    for row in ws.store.list_resources(pid):
+    for row in ws.store._list_resources(pid):
         if row["resourceType"] in WITHHELD:
             ws.store.delete_resource(row["resourceType"], row["id"])
     assert not ws.types(pid) & WITHHELD

@@ -5,10 +5,10 @@ import threading
 
 import pytest
 
+from app.central.errors import Kind, SyncError
+from app.central.retry import State
 from app.sync.conflicts import Choice, open_conflicts, resolve
-from app.sync.errors import Kind, SyncError
 from app.sync.pull import HISTORY
-from app.sync.retry import State
 from tests.fixtures.sync import (
     copies_on_server,
     delete_on_server,
@@ -38,7 +38,7 @@ def test_a_chart_opens_and_a_note_reaches_the_server_once(sync_server, workstati
     report = ws.sync.sync()
     assert report.pushed.sent == 1 and ws.store.outbox_batch() == []
     assert copies_on_server(fhir, uuid) == 1
-    notes = ws.store.list_resources(P1, "DocumentReference")
+    notes = ws.store._list_resources(P1, "DocumentReference")
     assert not any(n["id"].startswith("local-") for n in notes)  # renamed to the server's id
 
 
@@ -47,8 +47,8 @@ def test_a_round_brings_changes_and_deletions_and_nothing_else(sync_server, work
     ws = workstation_factory(sync_server.base).sign_in()
     ws.sync.open_chart(P1)
     ws.sync.sync()
-    obs = next(r for r in ws.store.list_resources(P1) if r["resourceType"] == "Observation")
-    cond = next(r for r in ws.store.list_resources(P1) if r["resourceType"] == "Condition")
+    obs = next(r for r in ws.store._list_resources(P1) if r["resourceType"] == "Observation")
+    cond = next(r for r in ws.store._list_resources(P1) if r["resourceType"] == "Condition")
     other = fhir.get("Condition", params={"patient": P2}).json()["entry"][0]["resource"]
     # the server changes one, deletes another, and changes a chart this workstation lacks
     changed = {**cond, "note": [{"text": "revu"}]}
@@ -73,7 +73,7 @@ def test_two_workstations_one_wins_the_other_resolves(sync_server, workstation_f
     b = workstation_factory(sync_server.base, "b").sign_in()
     a.sync.open_chart(P2)
     b.sync.open_chart(P2)
-    cond = next(r for r in a.store.list_resources(P2) if r["resourceType"] == "Condition")
+    cond = next(r for r in a.store._list_resources(P2) if r["resourceType"] == "Condition")
     edit(a.store, cond, note=[{"text": "version A"}])
     edit(b.store, b.store.get_resource("Condition", cond["id"]), note=[{"text": "version B"}])
     assert a.sync.sync().pushed.sent == 1
@@ -97,7 +97,7 @@ def test_keeping_the_server_version_replaces_the_local_one(sync_server, workstat
     b = workstation_factory(sync_server.base, "b").sign_in()
     for ws in (a, b):
         ws.sync.open_chart(P2)
-    allergy = next(r for r in a.store.list_resources(P2)
+    allergy = next(r for r in a.store._list_resources(P2)
                    if r["resourceType"] in ("AllergyIntolerance", "Condition"))
     rtype, rid = allergy["resourceType"], allergy["id"]
     edit(a.store, allergy, note=[{"text": "A"}])
@@ -124,7 +124,7 @@ def test_offline_notes_arrive_when_the_server_is_back(sync_server, workstation_f
             assert caught.value.kind in (Kind.NETWORK, Kind.OFFLINE)
         assert states == [State.OFFLINE] and not ws.sync.online
         assert len(ws.store.outbox_batch()) == 3  # the writes queued, the cache has them
-        assert len([n for n in ws.store.list_resources(P1, "DocumentReference")
+        assert len([n for n in ws.store._list_resources(P1, "DocumentReference")
                     if n["id"].startswith("local-")]) == 3
     finally:
         sync_server.start()
@@ -143,7 +143,7 @@ def test_a_chart_the_server_no_longer_shows_is_evicted(sync_server, workstation_
     delete_on_server(sync_server, "Patient", pid)
     ws.sync.sync()
     assert pid not in ws.store.cached_patient_ids()
-    assert ws.store.list_resources(pid) == []
+    assert ws.store._list_resources(pid) == []
     with pytest.raises(SyncError) as caught:
         ws.sync.open_chart(pid)
     assert caught.value.kind is Kind.GONE
@@ -174,8 +174,8 @@ def test_many_charts_open_in_parallel_like_one_by_one(sync_server, workstation_f
     assert got == expected  # the gone chart is left out, not an error for the others
     assert steps[-1][1] == 11 and len(steps) == 10
     for pid in ids:
-        assert sorted(r["id"] for r in many.store.list_resources(pid)) == \
-               sorted(r["id"] for r in one.store.list_resources(pid))
+        assert sorted(r["id"] for r in many.store._list_resources(pid)) == \
+               sorted(r["id"] for r in one.store._list_resources(pid))
         assert many.store.get_cursor(f"chart:{pid}")
     assert many.store.get_cursor(HISTORY) <= min(many.store.get_cursor(f"chart:{p}") for p in ids)
 

@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.sync.auth import TokenStore
-from app.sync.client import FhirClient, Settings
-from app.sync.errors import Kind, SyncError
-from app.sync.retry import Backoff, CircuitBreaker, Retrier
+from app.central.auth import TokenStore
+from app.central.client import ClientConfig, FhirClient
+from app.central.errors import Kind, SyncError
+from app.central.retry import Backoff, CircuitBreaker, Retrier
 from tests.fixtures.sync import Fault
 
 BUNDLE = {"resourceType": "Bundle", "type": "searchset",
@@ -63,7 +63,7 @@ def client_for(proxy, attempts=1):
     store.save("r")
     retrier = Retrier(attempts=attempts, backoff=Backoff(base=0.01, cap=0.05),
                       breaker=CircuitBreaker(threshold=100))
-    settings = Settings(proxy.url, "t", timeout=1.0, connect_timeout=1.0)
+    settings = ClientConfig(proxy.url, "t", timeout=1.0, connect_timeout=1.0)
     return FhirClient(settings, retrier=retrier, token_store=store), store
 
 

@@ -4,7 +4,7 @@ with the real server: zero lost and zero duplicated changes, the cache equal to 
 
 import pytest
 
-from app.sync.errors import SyncError
+from app.central.errors import SyncError
 from tests.fixtures.sync import (
     ALL_FAULTS,
     copies_on_server,
@@ -25,7 +25,7 @@ def server_chart(fhir, pid: str) -> dict:
 
 
 def cached_chart(ws, pid: str) -> dict:
-    return {(r["resourceType"], r["id"]): r for r in ws.store.list_resources(pid)}
+    return {(r["resourceType"], r["id"]): r for r in ws.store._list_resources(pid)}
 
 
 def test_faults_then_convergence_without_loss_or_duplicates(sync_server, fault_proxy_factory,

@@ -84,25 +84,25 @@ def test_sigkill_during_push_and_pull(sync_server, tmp_path):
                 assert {(e["resource"]["resourceType"], e["resource"]["id"]):
                         e["resource"]["meta"]["versionId"] for e in server["entry"]} == \
                        {(r["resourceType"], r["id"]): r["meta"]["versionId"]
-                        for r in store.list_resources(pid)}
+                        for r in store._list_resources(pid)}
         assert store.integrity_problems() == []
         store.close()
     finally:
-        from app.sync.auth import TokenStore
+        from app.central.auth import TokenStore
         TokenStore(sync_server.base, PHYSICIAN, service=service).delete()
         keys.delete_keyring_entries(keys.KeyFile.load(keys.key_file_path(path)))
 
 
 def _finish(store: Store, base: str, service: str) -> None:
-    from app.sync.auth import TokenStore
-    from app.sync.client import FhirClient, Settings
-    from app.sync.engine import SyncService
-    from app.sync.local import StoreCache
-    client = FhirClient(Settings(base, PHYSICIAN),
+    from app.central.auth import TokenStore
+    from app.central.client import ClientConfig, FhirClient
+    from app.sync.engine import SyncEngine
+    from app.sync.store_cache import StoreCache
+    client = FhirClient(ClientConfig(base, PHYSICIAN),
                         token_store=TokenStore(base, PHYSICIAN, service=service))
     try:
         client.sign_in("demo-medecin-1")
-        report = SyncService(client, StoreCache(store)).run_until_synced(timeout=60)
+        report = SyncEngine(client, StoreCache(store)).run_until_synced(timeout=60)
         assert report.pushed.conflicts == 0
     finally:
         client.close()

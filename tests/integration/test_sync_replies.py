@@ -1,4 +1,4 @@
-"""Untrusted replies (app.sync.replies), served by the fault proxy in front of the real server:
+"""Untrusted replies (app.central.replies), served by the fault proxy in front of the real server:
 pages with too many entries, charts with too many resources, oversized resources and replies,
 wrong Bundle types (a transaction-response to `$everything`, a batch-response to a search or a
 history), bogus resources (another patient's, no id, no resourceType). Each is a clear
@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from app.sync.errors import Kind, SyncError
-from app.sync.replies import ReplyLimits
+from app.central.errors import Kind, SyncError
+from app.central.replies import ReplyLimits
 from tests.fixtures.sync import server_client, sync_pid
 
 CACHED, FRESH = sync_pid(10), sync_pid(11)
@@ -35,7 +35,7 @@ def server_chart(base: str, pid: str) -> dict:
 
 
 def cached_chart(store, pid: str) -> dict:
-    return {(r["resourceType"], r["id"]): r["meta"] for r in store.list_resources(pid)}
+    return {(r["resourceType"], r["id"]): r["meta"] for r in store._list_resources(pid)}
 
 
 # -- reply makers: the server's body in, the crafted body out ----------------------------------

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import httpx
 import pytest
 
+from app.central.capabilities import CHART_TYPES
 from app.core.consent import CLINICAL
 from app.core.data_class import DataClass
 from app.core.fhir_systems import USERNAME
@@ -15,7 +16,6 @@ from app.core.profiles import practitioner_reference
 from app.core.resource_class import data_class_of
 from app.store.access_log import Access
 from app.sync.audit import ENTRY_HASH
-from app.sync.capabilities import CHART_TYPES
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.sync import PHYSICIAN, server_client, sync_pid
 
@@ -101,15 +101,15 @@ def test_the_engine_prefetches_the_days_appointments_and_their_charts(
         monkeypatch.delenv("TZ")
         time.tzset()
     assert found == sorted({P1, P2})
-    cached = {r["id"] for p in (P1, P2) for r in ws.store.list_resources(p, "Appointment")}
+    cached = {r["id"] for p in (P1, P2) for r in ws.store._list_resources(p, "Appointment")}
     assert set(day_appointments["in"]) <= cached
     assert not set(day_appointments["out"][:2]) & cached - _chart_appointments(ws, P1, P2)
-    assert ws.store.list_resources(P2, "Condition")  # the charts came with them
+    assert ws.store._list_resources(P2, "Condition")  # the charts came with them
 
 
 def _chart_appointments(ws, *patients) -> set[str]:
     """Appointments cached because they are part of a prefetched chart ($everything)."""
-    return {r["id"] for p in patients for r in ws.store.list_resources(p, "Appointment")}
+    return {r["id"] for p in patients for r in ws.store._list_resources(p, "Appointment")}
 
 
 def test_a_receptionist_round_succeeds_without_clinical_data(sync_server, workstation_factory,
@@ -127,7 +127,7 @@ def test_a_receptionist_round_succeeds_without_clinical_data(sync_server, workst
     report = ws.sync.sync()
     assert report.pulled >= 1 and report.requests <= 3  # one `_history` read, filtered
     assert ws.store.get_resource("Patient", P1)["telecom"][0]["value"] == "514-555-0199"
-    kinds = {data_class_of(r["resourceType"], r) for r in ws.store.list_resources(P1)}
+    kinds = {data_class_of(r["resourceType"], r) for r in ws.store._list_resources(P1)}
     assert not kinds & CLINICAL, kinds
 
 
@@ -199,5 +199,5 @@ def test_a_receptionist_round_without_system_history_skips_what_the_role_cannot_
     readable = {"Patient", "Appointment", "Consent"}
     assert ws.sync.puller.refused_types == set(CHART_TYPES) - readable  # learnt on opening
     assert report.requests == len(readable)  # refused types are not asked again
-    kinds = {data_class_of(r["resourceType"], r) for r in ws.store.list_resources(P2)}
+    kinds = {data_class_of(r["resourceType"], r) for r in ws.store._list_resources(P2)}
     assert not kinds & CLINICAL, kinds

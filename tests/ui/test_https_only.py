@@ -171,13 +171,13 @@ def test_below_the_window_the_session_refuses_too(wire, services, tmp_path, url)
 
 
 def test_the_sync_client_cannot_be_built_for_plain_http():
-    from app.sync.client import FhirClient, Settings
+    from app.central.client import ClientConfig, FhirClient
 
     sent: list[httpx.Request] = []
     transport = httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json={}))
     for url in REFUSED:
         with pytest.raises(InsecureServer):
-            FhirClient(Settings(server_url=url, username="1000001"), transport=transport)
+            FhirClient(ClientConfig(server_url=url, username="1000001"), transport=transport)
     assert sent == []
 
 

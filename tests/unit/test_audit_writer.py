@@ -28,7 +28,7 @@ def store(tmp_path: Path):
 def test_requests_queued_during_a_commit_share_the_next_one(store, monkeypatch) -> None:
     commits = []
     write = store.write
-    monkeypatch.setattr(store, "write", lambda: commits.append(1) or write())
+    monkeypatch.setattr(store, "write", lambda *args: commits.append(1) or write(*args))
     writer = AuditWriter(store, checkpoint=None)
     blocker = write()
     blocker.__enter__()  # the database is busy: the writer waits with the first request

@@ -1,4 +1,5 @@
-"""ARCHITECTURE.md rule 1: imports run ui → workstation → qhr, sync, devices, store → core.
+"""ARCHITECTURE.md rule 1: imports run ui → workstation → qhr, sync, ramq, devices, store →
+central → core.
 
 The same rules as the before-stop hook's grep, plus the layer table: app.ui is imported only
 inside app/ui and by the entry points (app/cli.py, app/__main__.py); the workstation layer and
@@ -13,40 +14,29 @@ import pytest
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
-# Packages at the level of app.sync: the central-server seam and what sits on it. #21's lower
-# layers split app/sync into `central` (HTTP client), `sync` (the engine) and `ramq`; a package
-# named here may import the others named here, the store and core. Add a new one here.
-SYNC_LEVEL = {"sync", "central", "ramq"}
 # Which app sub-packages each layer may import (besides itself). Every sub-package of app/ must
 # be a key (test_every_package_has_a_layer); a package listed but absent is harmless.
 ALLOWED = {
     "core": set(),
     "store": {"core"},
-    **{name: {"core", "store"} | SYNC_LEVEL for name in SYNC_LEVEL},
+    "central": {"core"},  # the one HTTP seam to the central server
+    "sync": {"core", "store", "central"},
+    "ramq": {"core", "store", "central"},
     "devices": {"core"},
     "demo": {"core", "devices"},  # virtual key, PIV applet, test PKI (#18): tests and demo only
-    "qhr": {"core", "devices", "store"} | SYNC_LEVEL,
-    "workstation": {"core", "store", "devices", "qhr"} | SYNC_LEVEL,
-    "commands": {"core", "store", "devices", "demo", "qhr", "workstation"} | SYNC_LEVEL,
+    "qhr": {"core", "devices", "central", "store"},
+    "workstation": {"core", "store", "devices", "qhr", "central", "sync", "ramq"},
+    "commands": {"core", "store", "devices", "demo", "qhr", "workstation", "central", "sync",
+                 "ramq"},
     "ui": {"core", "workstation", "commands", "demo"},  # ui/demo.py: the demo's environment
 }
 # Layers that import no Qt at all (not even QtCore): the UI's adapters relay their callbacks.
-NO_QT = {"core", "store", "devices", "qhr", "workstation"} | SYNC_LEVEL
+NO_QT = {"core", "store", "central", "sync", "ramq", "devices", "qhr", "workstation"}
 # Third-party modules that only one layer may import.
 OWNED = {"PySide6.QtWidgets": "ui", "PySide6.QtGui": "ui", "smartcard": "devices",
          "usb": "devices", "pkcs11": "devices", "sqlcipher3": "store"}
 # The store's table modules: private to app/store, every write goes through `Store` methods.
 STORE_TABLES = {"db", "resources", "patients", "outbox", "chart_access", "drafts", "ramq_cache"}
-# Imports of a table module from outside app/store that #21's lower-layer work removes (the
-# closed store: house-core branch); each is (file, module). This set only shrinks.
-NOT_YET_CLOSED = {
-    ("app/sync/local.py", "app.store.chart_access"),
-    ("app/sync/local.py", "app.store.outbox"),
-    ("app/sync/local.py", "app.store.resources"),
-    ("app/sync/conflicts.py", "app.store.outbox"),
-    ("app/sync/conflicts.py", "app.store.resources"),
-    ("app/workstation/charts.py", "app.store.resources"),  # gc_paused: to be offered by Store
-}
 # Outside app/ui, only these start the UI.
 UI_ENTRIES = {"cli.py", "__main__.py"}
 
@@ -77,7 +67,7 @@ def forbidden(parts: tuple[str, ...], module: str) -> bool:
     if layer in NO_QT and within(module, "PySide6"):
         return True
     if layer != "store" and any(within(module, f"app.store.{t}") for t in STORE_TABLES):
-        return ("app/" + "/".join(parts), ".".join(module.split(".")[:3])) not in NOT_YET_CLOSED
+        return True
     if layer == "core" and within(module, "app"):
         return not within(module, "app.core")
     if layer in ALLOWED and within(module, "app"):
@@ -173,10 +163,10 @@ def test_an_import_running_uphill_fails(tmp_path, low, high):
 
 
 def test_the_table_runs_one_way():
-    """ui → workstation → qhr → sync level → store → core; no two layers import each other
-    (but the packages of the sync level, which share a level)."""
+    """ui → workstation → qhr, sync, ramq → central, store → core; no two layers import each
+    other."""
     pairs = {(a, b) for a, deps in ALLOWED.items() for b in deps}
-    cycles = {(a, b) for a, b in pairs if (b, a) in pairs and not {a, b} <= SYNC_LEVEL}
+    cycles = {(a, b) for a, b in pairs if (b, a) in pairs}
     assert cycles == set()
     assert "ui" not in set().union(*ALLOWED.values())
 

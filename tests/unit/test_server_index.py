@@ -14,19 +14,6 @@ def test_normalise_strips_accents_and_case() -> None:
     assert index.normalise("CÔTÉ-Bélanger") == "cote-belanger"
 
 
-@pytest.mark.parametrize(("rtype", "resource", "expected"), [
-    ("Patient", {"id": "p1"}, "p1"),
-    ("Observation", {"subject": {"reference": "Patient/p2"}}, "p2"),
-    ("AllergyIntolerance", {"patient": {"reference": "Patient/p3"}}, "p3"),
-    ("Appointment", {"participant": [{"actor": {"reference": "Practitioner/x"}},
-                                     {"actor": {"reference": "Patient/p4"}}]}, "p4"),
-    ("Observation", {"subject": {"reference": "Group/g"}}, None),
-    ("Organization", {"id": "o"}, None),
-])
-def test_patient_of(rtype: str, resource: dict, expected: str | None) -> None:
-    assert index.patient_of(rtype, resource) == expected
-
-
 def test_tokens_of_a_patient() -> None:
     rows = index.tokens("Patient", {"identifier": [{"system": "s", "value": "V"}],
                                     "name": [{"family": "Côté", "given": ["Éric", "Jean"]}],

@@ -72,7 +72,7 @@ def make_log(n: int = 10):
 def test_intact_chain_verifies_and_ack_does_not_break_it():
     conn = make_log()
     access_log.acknowledge(conn, [1, 2, 3])
-    assert access_log.verify(conn) == access_log.Verdict(True, 10)
+    assert access_log.verify(conn) == access_log.ChainVerdict(True, 10)
     assert [e.seq for e in access_log.unacknowledged(conn)] == list(range(4, 11))
     assert access_log.verify(conn, anchor=access_log.head(conn)).ok
 
@@ -106,4 +106,4 @@ def test_tampering_is_found(tamper, first_bad, problem, anchored):
 def test_empty_log_is_intact():
     conn = sqlite3.connect(":memory:", isolation_level=None)
     migrations.migrate(conn)
-    assert access_log.verify(conn) == access_log.Verdict(True, 0)
+    assert access_log.verify(conn) == access_log.ChainVerdict(True, 0)

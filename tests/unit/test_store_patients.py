@@ -44,13 +44,7 @@ def test_lookups_on_the_schema():
     assert "patient_index_name" in plan
 
 
-def test_patient_of_and_rows():
-    assert resources.patient_of({"resourceType": "Patient", "id": "p"}) == "p"
-    assert resources.patient_of({"resourceType": "Observation",
-                                 "subject": {"reference": "Patient/p9"}}) == "p9"
-    assert resources.patient_of({"resourceType": "Coverage",
-                                 "beneficiary": {"reference": "Patient/p3"}}) == "p3"
-    assert resources.patient_of({"resourceType": "Medication", "id": "m"}) is None
+def test_rows():
     row = resources.row_of({"resourceType": "Observation", "id": 12,
                             "meta": {"versionId": "W/7", "lastUpdated": "2026-01-01T00:00:00Z"}})
     assert row[:5] == ("Observation", "12", "W/7", "2026-01-01T00:00:00Z", None)

@@ -7,20 +7,20 @@ import uuid
 import httpx
 import pytest
 
+from app.central.auth import TokenStore
+from app.central.client import ClientConfig, FhirClient
+from app.central.retry import Retrier
 from app.core.fhir_systems import CHANGE_ID
-from app.sync.auth import TokenStore
 from app.sync.cache import Change
-from app.sync.client import FhirClient, Settings
 from app.sync.pull import HISTORY, Puller, local_midnight
 from app.sync.push import Pusher
-from app.sync.retry import Retrier
 
 BASE = "https://plain.test"
 TYPES = ("Patient", "Condition", "Observation")  # in CHART_TYPES order
 
 
 class Memory:
-    """A SyncCache in memory (the real one is app.sync.local over the SQLCipher store)."""
+    """A SyncCache in memory (the real one is app.sync.store_cache over the SQLCipher store)."""
 
     def __init__(self):
         self.resources, self.cursors, self.outbox, self.done, self.conflicts = {}, {}, [], [], []
@@ -98,7 +98,7 @@ def client_with(handler, store):
         if request.url.path == "/fhir/metadata":
             return httpx.Response(200, json=statement())
         return handler(request)
-    return FhirClient(Settings(BASE, "t"), transport=httpx.MockTransport(route),
+    return FhirClient(ClientConfig(BASE, "t"), transport=httpx.MockTransport(route),
                       retrier=Retrier(attempts=1), token_store=store)
 
 
@@ -191,7 +191,7 @@ def test_history_pages_newest_first_never_bring_back_an_older_version(store):
     cache.apply_page([{"resourceType": "Patient", "id": "p1"}, version("o2", "1", "x")["resource"]],
                      [], {HISTORY: "2026-01-01T00:00:00Z"})
     client = client_with(handler, store)
-    from app.sync import capabilities as capabilities_module
+    from app.central import capabilities as capabilities_module
     client._capabilities = capabilities_module.parse_capabilities(caps)
     Puller(client, cache).sync_round()
     assert cache.resources[("Observation", "o1")]["meta"]["versionId"] == "3"
@@ -202,8 +202,8 @@ def test_history_pages_newest_first_never_bring_back_an_older_version(store):
 def test_the_days_appointments_and_their_charts_are_prefetched(store):
     from datetime import date
 
-    from app.sync import capabilities as capabilities_module
-    from app.sync.engine import SyncService
+    from app.central import capabilities as capabilities_module
+    from app.sync.engine import SyncEngine
     asked = []
 
     def handler(request):
@@ -225,7 +225,7 @@ def test_the_days_appointments_and_their_charts_are_prefetched(store):
     client = client_with(handler, store)
     client._capabilities = capabilities_module.parse_capabilities(caps)
     cache = Memory()
-    service = SyncService(client, cache)
+    service = SyncEngine(client, cache)
     found = service.prefetch_appointments(date(2026, 11, 25), {"actor": "Location/l1"},
                                           with_charts=True)
     assert found == ["p7"]

@@ -7,10 +7,10 @@ import uuid
 import httpx
 import pytest
 
-from app.sync.auth import TokenStore
-from app.sync.client import FhirClient, Settings, what
-from app.sync.errors import Kind, SyncError
-from app.sync.retry import Backoff, CircuitBreaker, Retrier
+from app.central.auth import TokenStore
+from app.central.client import ClientConfig, FhirClient, what
+from app.central.errors import Kind, SyncError
+from app.central.retry import Backoff, CircuitBreaker, Retrier
 
 BASE = "https://emr.test"
 
@@ -51,7 +51,7 @@ def store():
 def make(server, store, attempts=1):
     retrier = Retrier(attempts=attempts, backoff=Backoff(base=0.001, cap=0.002),
                       breaker=CircuitBreaker(threshold=100))
-    return FhirClient(Settings(BASE, "tester"), transport=httpx.MockTransport(server),
+    return FhirClient(ClientConfig(BASE, "tester"), transport=httpx.MockTransport(server),
                       retrier=retrier, token_store=store)
 
 

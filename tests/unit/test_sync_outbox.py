@@ -1,7 +1,7 @@
 """Outbox rows coalesced into the changes a push sends (one per resource per bundle)."""
 
 from app.store import OutboxEntry
-from app.sync.local import coalesce
+from app.sync.store_cache import coalesce
 
 
 def row(seq, rid, method, body=None, base=None):

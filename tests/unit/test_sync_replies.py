@@ -1,4 +1,4 @@
-"""The reply byte cap of the FHIR client (app.sync.replies.byte_cap) against httpx's
+"""The reply byte cap of the FHIR client (app.central.replies.byte_cap) against httpx's
 MockTransport: counted while the body streams in, after decompression, before any parsing.
 (The real server and crafted replies: tests/integration/test_sync_replies.py.)"""
 
@@ -8,17 +8,17 @@ import json
 import httpx
 import pytest
 
-from app.sync.client import FhirClient, Settings
-from app.sync.errors import Kind, SyncError
-from app.sync.replies import ReplyLimits
-from app.sync.retry import Retrier
+from app.central.client import ClientConfig, FhirClient
+from app.central.errors import Kind, SyncError
+from app.central.replies import ReplyLimits
+from app.central.retry import Retrier
 from tests.unit.test_sync_client import BASE, Server, store  # noqa: F401 — the fixture
 
 CAP = 100_000
 
 
 def client_for(server: Server, token_store) -> FhirClient:
-    settings = Settings(BASE, "tester", limits=ReplyLimits(reply_bytes=CAP))
+    settings = ClientConfig(BASE, "tester", limits=ReplyLimits(reply_bytes=CAP))
     client = FhirClient(settings, transport=httpx.MockTransport(server),
                         retrier=Retrier(attempts=1), token_store=token_store)
     client.sign_in("secret")
@@ -73,3 +73,12 @@ def test_a_compressed_reply_is_counted_once_inflated(store):  # noqa: F811
     with pytest.raises(SyncError) as raised:
         client_for(server, store).get("Patient", expect="Bundle")
     assert raised.value.detail == f"GET Patient: reply over {CAP} bytes"
+
+
+def test_the_page_size_follows_the_entries_a_page_may_hold():
+    assert ClientConfig(BASE, "t").page_size == ReplyLimits().entries_per_page
+    assert ClientConfig(BASE, "t", limits=ReplyLimits(entries_per_page=50)).page_size == 50
+    assert ClientConfig(BASE, "t", page_size=5).page_size == 5
+    for size in (0, ReplyLimits().entries_per_page + 1):
+        with pytest.raises(ValueError):
+            ClientConfig(BASE, "t", page_size=size)

@@ -7,9 +7,9 @@ from email.utils import formatdate
 
 import pytest
 
+from app.central.errors import Kind, SyncError, parse_retry_after
+from app.central.retry import Backoff, CircuitBreaker, CircuitState, Connectivity, Retrier, State
 from app.core.errors import Cancelled
-from app.sync.errors import Kind, SyncError, parse_retry_after
-from app.sync.retry import Backoff, CircuitBreaker, CircuitState, Connectivity, Retrier, State
 
 
 class Clock:

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from app.sync.auth import TokenStore
-from app.sync.client import FORM, FhirClient, Settings
+from app.central.auth import TokenStore
+from app.central.client import FORM, ClientConfig, FhirClient
 from tests.privacy_scan import Canary
 
 BASE = "https://emr.test"
@@ -37,7 +37,7 @@ def recorded():
                                          "entry": [{"resource": PATIENT}]})
     tokens = TokenStore(BASE, "tester", service=f"ClinicDesk search test {uuid.uuid4()}")
     tokens.save("r")
-    client = FhirClient(Settings(BASE, "tester"), transport=httpx.MockTransport(server),
+    client = FhirClient(ClientConfig(BASE, "tester"), transport=httpx.MockTransport(server),
                         token_store=tokens)
     yield client, seen
     tokens.delete()

@@ -1,3 +1,5 @@
+from app.store.db import Connection
+
 """FHIR resources as their JSON, plus the columns used to find and show them.
 
 Every id and versionId is an opaque string (servers differ); `patient_id` is the id of the
@@ -5,7 +7,7 @@ Patient the resource belongs to (the Patient itself carries its own id), NULL fo
 """
 
 
-def upgrade(conn) -> None:
+def upgrade(conn: Connection) -> None:
     conn.execute("""
         CREATE TABLE resources (
             type TEXT NOT NULL,

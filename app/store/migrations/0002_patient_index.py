@@ -1,3 +1,5 @@
+from app.store.db import Connection
+
 """The patient index: one row per patient, for single-individual search.
 
 Names are stored normalised (accents stripped, upper case, one space between words) so that
@@ -6,7 +8,7 @@ Names are stored normalised (accents stripped, upper case, one space between wor
 """
 
 
-def upgrade(conn) -> None:
+def upgrade(conn: Connection) -> None:
     conn.execute("""
         CREATE TABLE patient_index (
             patient_id TEXT PRIMARY KEY,

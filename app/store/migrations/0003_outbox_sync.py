@@ -1,3 +1,5 @@
+from app.store.db import Connection
+
 """Outbox (durable local changes), sync cursors and conflicts.
 
 `uuid` is made by the client and sent as the resource identifier so a retry never creates a
@@ -6,7 +8,7 @@ the local and the server version until the user resolves it.
 """
 
 
-def upgrade(conn) -> None:
+def upgrade(conn: Connection) -> None:
     conn.execute("""
         CREATE TABLE outbox (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

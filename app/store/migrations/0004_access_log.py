@@ -1,3 +1,5 @@
+from app.store.db import Connection
+
 """The access log: append-only, hash-chained; see app/store/access_log.py.
 
 Triggers refuse UPDATE and DELETE (the app never does either; tampering needs a deliberate
@@ -7,7 +9,7 @@ to a side table so they never touch the hashed rows.
 """
 
 
-def upgrade(conn) -> None:
+def upgrade(conn: Connection) -> None:
     conn.execute("""
         CREATE TABLE access_log (
             seq INTEGER PRIMARY KEY,

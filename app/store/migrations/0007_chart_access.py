@@ -1,3 +1,5 @@
+from app.store.db import Connection
+
 """Per cached chart, the classes the server may have withheld from this user (a Consent denied
 them) since the chart was last fetched in full, and the day from which the chart is to be
 evaluated again (a Consent changed, or one of its periods starts or ends): the sync engine
@@ -10,7 +12,7 @@ round after the upgrade fetches again those whose consent lets this user through
 """
 
 
-def upgrade(conn) -> None:
+def upgrade(conn: Connection) -> None:
     conn.execute("""
         CREATE TABLE chart_access (
             patient_id TEXT PRIMARY KEY,

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+from app.store.db import Connection
 from app.store.errors import DatabaseTooNew
 
 _NAME = re.compile(r"^(\d{4})_\w+\.py$")
@@ -35,18 +36,18 @@ MIGRATIONS = _discover()
 LATEST = len(MIGRATIONS)
 
 
-def version(conn) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+def version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check_version(conn) -> int:
+def check_version(conn: Connection) -> int:
     found = version(conn)
     if found > LATEST:
         raise DatabaseTooNew(f"user_version {found}", found=found, known=LATEST)
     return found
 
 
-def migrate(conn, target: int = LATEST) -> int:
+def migrate(conn: Connection, target: int = LATEST) -> int:
     """Apply the migrations above the database's version up to `target`; the new version."""
     current = check_version(conn)
     for number, module in MIGRATIONS:

@@ -7,8 +7,9 @@ system-level `_history` by type-level searches with `_lastUpdated`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from app.sync.errors import Kind, SyncError
+from app.central.errors import Kind, SyncError
 
 # Resource types a chart is made of (the fallback when `$everything` is missing).
 CHART_TYPES = (
@@ -40,7 +41,7 @@ class Capabilities:
         return tuple(t for t in CHART_TYPES if self.supports(t, "search-type"))
 
 
-def parse_capabilities(body: dict) -> Capabilities:
+def parse_capabilities(body: dict[str, Any]) -> Capabilities:
     if not isinstance(body, dict) or body.get("resourceType") != "CapabilityStatement":
         raise SyncError(Kind.INVALID, "metadata is not a CapabilityStatement")
     rests = [r for r in body.get("rest") or () if r.get("mode", "server") == "server"]
@@ -66,7 +67,7 @@ def parse_capabilities(body: dict) -> Capabilities:
     )
 
 
-def _is_everything_list(operations: list | None) -> bool:
+def _is_everything_list(operations: list[Any] | None) -> bool:
     for op in operations or ():
         name = str(op.get("name", "")).lstrip("$")
         definition = str(op.get("definition", ""))

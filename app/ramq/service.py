@@ -20,10 +20,12 @@ no earlier answer; app.core.access.AccessDenied when the role may not look up re
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from app.central.client import FhirClient
+from app.central.errors import Kind, SyncError, raise_for_status
 from app.core import access, nam
 from app.core.account_request import (
     AccountRequest,
@@ -41,11 +43,10 @@ from app.core.ramq import (
     config_problems,
 )
 from app.core.text import QT_TRANSLATE_NOOP, Text, text
-from app.store import Access
-from app.sync.client import FhirClient
-from app.sync.errors import Kind, SyncError, raise_for_status
+from app.store import Access, IndexEntry
 
 T = TypeVar("T")
+Answer = FamilyPhysician | Eligibility
 CTX = "ramq"
 FAMILY_PHYSICIAN, ELIGIBILITY = "family-physician", "eligibility"
 FALLBACK = frozenset({Kind.NETWORK, Kind.TIMEOUT, Kind.OFFLINE, Kind.SERVER, Kind.TLS})
@@ -82,29 +83,44 @@ class Looked(Generic[T]):
 @dataclass(frozen=True)
 class ConfigView:
     institution: str
-    config: dict | None  # ImportConfig.public_view(): never any password
+    config: dict[str, Any] | None  # ImportConfig.public_view(): never any password
     status: ImportStatus
 
 
+class RamqReads(Protocol):
+    """What the service reads of the store (a Store, a Reader, or a proxy to the store thread)."""
+
+    def ramq_answer(self, nam: str, service: str) -> tuple[dict[str, Any], str] | None: ...
+
+    def find_by_nam(self, nam: str) -> list[IndexEntry]: ...
+
+
+class RamqStore(RamqReads, Protocol):
+    """…and what it writes."""
+
+    def put_ramq_answer(self, nam: str, service: str, answer: dict[str, Any], as_of: str,
+                        access: Access | None = None) -> None: ...
+
+    def log_access(self, access: Access) -> object: ...
+
+
 class RamqService:
-    def __init__(self, client: FhirClient | None, store, profile: UserProfile, reader=None):
+    def __init__(self, client: FhirClient | None, store: RamqStore, profile: UserProfile,
+                 reader: RamqReads | None = None):
         self.client, self.store, self.profile = client, store, profile
         self.reader = reader or store
 
     # -- transport -------------------------------------------------------------------------
-    def _send(self, method: str, path: str, body: dict | None = None) -> dict:
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         if self.client is None:  # signed in offline
             raise SyncError(Kind.OFFLINE, "signed in offline")
-        content = json.dumps(body).encode() if body is not None else None
-        request = self.client.http.build_request(
-            method, self.client.url(f"/api/ramq/{path}"), content=content,
-            headers={"Content-Type": "application/json", "Accept": "application/json"})
-        response = self.client._send(request)
+        response = self.client.request(method, f"/api/ramq/{path}", json_body=body)
         if response.status_code == 422 and "problems" in response.text:
             raise FormRefused({k: text(v["context"], v["source"])
                                for k, v in response.json()["problems"].items()})
         raise_for_status(response, f"{method} api/ramq/{path.split('/')[0]}")
-        return response.json()
+        answer: dict[str, Any] = response.json()
+        return answer
 
     # -- look-ups --------------------------------------------------------------------------
     def family_physician(self, raw_nam: str) -> Looked[FamilyPhysician]:
@@ -113,7 +129,8 @@ class RamqService:
     def eligibility(self, raw_nam: str) -> Looked[Eligibility]:
         return self._look_up(raw_nam, ELIGIBILITY, Eligibility.from_json)
 
-    def _look_up(self, raw_nam: str, service: str, parse) -> Looked:
+    def _look_up(self, raw_nam: str, service: str, parse: Callable[[dict[str, Any]], Answer],
+                 ) -> Looked[Any]:
         access.require(access.decide(self.profile, _NO_PATIENT, DataClass.REGISTRATION))
         if not nam.is_valid(raw_nam):
             raise FormRefused({"nam": text(CTX, _T["nam"])})
@@ -130,7 +147,8 @@ class RamqService:
         self.store.put_ramq_answer(number, service, answer.to_json(), answer.as_of, log)
         return Looked(answer, False, answer.as_of)
 
-    def _from_cache(self, number: str, service: str, parse, log: Access) -> Looked:
+    def _from_cache(self, number: str, service: str, parse: Callable[[dict[str, Any]], Answer],
+                    log: Access) -> Looked[Any]:
         found = self.reader.ramq_answer(number, service)
         if found is None:
             raise NoAnswer()
@@ -180,6 +198,6 @@ class RamqService:
 _NO_PATIENT = access.PatientContext("", frozenset(), access.consent_from_fhir([]))
 
 
-def _view(data: dict) -> ConfigView:
+def _view(data: dict[str, Any]) -> ConfigView:
     return ConfigView(data["institution"], data.get("config"),
                       ImportStatus.from_json(data["status"]))

@@ -8,25 +8,22 @@ create of the latest version), so a transaction never names a resource twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from app.core.data_class import DataClass
-from app.store import Store, StoreExecutor
-from app.store import chart_access as access_rows
-from app.store import outbox as outbox_rows
-from app.store import resources as resource_rows
+from app.core.fhir import patient_of
+from app.store import AccessRow, Store, StoreExecutor
 from app.sync.cache import Change, ChartAccess, Pushed
-from app.sync.fhir import patient_of
 
 T = TypeVar("T")
 FETCH_FACTOR = 4  # outbox rows read per change sent, to see a resource's later rows too
 
 
-def coalesce(entries: list, limit: int, complete: bool) -> list[Change]:
+def coalesce(entries: list[Any], limit: int, complete: bool) -> list[Change]:
     """Group outbox rows by resource, in the order of each group's first row."""
-    groups: dict[tuple[str, str], list] = {}
+    groups: dict[tuple[str, str], list[Any]] = {}
     for entry in entries:
         groups.setdefault((entry.resource_type, entry.resource_id), []).append(entry)
     ordered = list(groups.values())
@@ -35,7 +32,7 @@ def coalesce(entries: list, limit: int, complete: bool) -> list[Change]:
     return [_change(rows) for rows in ordered[:limit]]
 
 
-def _change(rows: list) -> Change:
+def _change(rows: list[Any]) -> Change:
     first, last = rows[0], rows[-1]
     op = first.method if first.method == "create" else last.method
     if first.method == "create" and last.method == "delete":
@@ -56,102 +53,87 @@ class StoreCache:
             run = lambda fn: fn(store)  # noqa: E731
         self._run = run
 
+    def _call(self, fn: Callable[[Store], T]) -> T:
+        return cast(T, self._run(fn))
+
     @classmethod
     def on_executor(cls, executor: StoreExecutor) -> StoreCache:
         return cls(run=executor.call)
 
     # -- pull ------------------------------------------------------------------------------
     def cached_patients(self) -> set[str]:
-        return set(self._run(lambda s: s.cached_patient_ids()))
+        return set(self._call(lambda s: s.cached_patient_ids()))
 
     def cursor(self, stream: str) -> str | None:
-        return self._run(lambda s: s.get_cursor(stream))
+        return self._call(lambda s: s.get_cursor(stream))
 
-    def apply_page(self, upserts: list[dict], deletes: list[tuple[str, str]],
+    def apply_page(self, upserts: list[dict[str, Any]], deletes: list[tuple[str, str]],
                    cursors: dict[str, str],
-                   access: dict[str, ChartAccess | None] | None = None) -> None:
+                   access: Mapping[str, ChartAccess | None] | None = None) -> None:
         rows = {pid: _row(a) for pid, a in (access or {}).items()}
 
-        def apply(store: Store) -> None:
-            waiting = {(e.resource_type, e.resource_id) for e in store.outbox_batch(10**6)}
-            kept = [r for r in upserts if (r["resourceType"], r["id"]) not in waiting]
-            gone = [d for d in deletes if d not in waiting]
-            store.apply_pull(kept, gone, cursors, rows)
-        self._run(apply)
+        self._call(lambda s: s.apply_pull(upserts, deletes, cursors, rows))
 
     def chart_access(self, patient_ids: Iterable[str]) -> dict[str, ChartAccess]:
         ids = list(patient_ids)
-        rows = self._run(lambda s: s.chart_access(ids)) if ids else {}
+        rows = self._call(lambda s: s.chart_access(ids)) if ids else {}
         return {pid: _access(row) for pid, row in rows.items()}
 
     def access_due(self, day: date) -> list[str]:
-        return self._run(lambda s: s.access_due(day.isoformat()))
+        return self._call(lambda s: s.access_due(day.isoformat()))
 
-    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict]]:
+    def consents(self, patient_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         ids = list(patient_ids)
-        return self._run(lambda s: {pid: s.list_resources(pid, "Consent") for pid in ids})
+        return self._call(lambda s: s.consents(ids))
 
     def owner(self, rtype: str, rid: str) -> str | None:
-        found = self._run(lambda s: s.get_resource(rtype, rid))
+        found = self._call(lambda s: s.get_resource(rtype, rid))
         return patient_of(found) if found else None
 
     def evict(self, patient_id: str) -> None:
         """The server no longer shows this chart: drop it (changes still queued stay, to be
         refused by the server and kept as conflict records rather than lost)."""
-        def evict(store: Store) -> None:
-            queued = [e for e in store.outbox_batch(10**6) if e.patient_id == patient_id]
-            if not queued:
-                store.purge_patient(patient_id)
-                return
-            with store.transaction() as conn:
-                for res in resource_rows.list_for_patient(conn, patient_id):
-                    resource_rows.delete(conn, res["resourceType"], res["id"])
-                access_rows.delete(conn, patient_id)
-        self._run(evict)
+        self._call(lambda s: s.evict_chart(patient_id))
 
     # -- push ------------------------------------------------------------------------------
     def pending(self, limit: int) -> list[Change]:
         fetch = limit * FETCH_FACTOR
-        entries = self._run(lambda s: s.outbox_batch(fetch))
+        entries = self._call(lambda s: s.outbox_batch(fetch))
         return coalesce(entries, limit, complete=len(entries) < fetch)
 
     def pushed(self, done: list[Pushed]) -> None:
         pairs = [(uuid, p.resource) for p in done for uuid in p.change.members]
         if pairs:
-            self._run(lambda s: s.mark_acknowledged_many(pairs))
+            self._call(lambda s: s.mark_acknowledged_many(pairs))
 
-    def conflict(self, change: Change, server: dict | None, reason: str) -> None:
+    def conflict(self, change: Change, server: dict[str, Any] | None, reason: str) -> None:
         """One conflict record (the latest local version); earlier rows of it stop too."""
-        def record(store: Store) -> None:
-            *earlier, last = change.members
-            with store.transaction() as conn:
-                for uuid in earlier:
-                    outbox_rows.set_state(conn, uuid, outbox_rows.CONFLICT)
-            store.record_conflict(last, server, reason)
-        self._run(record)
+        *earlier, last = change.members
+        self._call(lambda s: s.record_conflict(last, server, reason, earlier=earlier))
 
     # -- access log ------------------------------------------------------------------------
     def audit_pending(self, limit: int) -> list[tuple[int, Any]]:
-        return [(e.seq, e) for e in self._run(lambda s: s.unacknowledged_access(limit))]
+        return [(e.seq, e) for e in self._call(lambda s: s.unacknowledged_access(limit))]
 
     def audit_acknowledged(self, seqs: list[int]) -> None:
         if seqs:
-            self._run(lambda s: s.acknowledge_access(seqs))
+            self._call(lambda s: s.acknowledge_access(seqs))
 
     # -- for the UI and conflicts.py -------------------------------------------------------
     def run(self, fn: Callable[[Store], T]) -> T:
-        return self._run(fn)
+        return self._call(fn)
 
 
-def _row(access: ChartAccess | None) -> access_rows.Row | None:
+def _row(access: ChartAccess | None) -> AccessRow | None:
     if access is None:
         return None
     withheld = None if access.withheld is None else ",".join(sorted(access.withheld))
-    return (withheld, *(d.isoformat() if d else None for d in (access.checked,
-                                                                access.next_check)))
+    checked, next_check = (d.isoformat() if d else None
+                           for d in (access.checked, access.next_check))
+    return withheld, checked, next_check
 
 
-def _access(row: access_rows.Row) -> ChartAccess:
+def _access(row: AccessRow) -> ChartAccess:
     withheld, checked, next_check = row
     try:
         classes = None if withheld is None else frozenset(

@@ -1,7 +1,7 @@
 """The server's replies are untrusted: bounded and checked before anything of them is cached.
 
-    limits = ReplyLimits()                       # Settings.limits; app.settings reads overrides
-    event_hooks={"response": [byte_cap(limits.reply_bytes, what)]}   # app.sync.client
+    limits = ReplyLimits()                       # ClientConfig.limits; app.settings reads overrides
+    response = read_capped(streamed, limits.reply_bytes, name)       # app.central.client's one send
     pages = checked_pages(pages, "searchset", limits, name, chart="p1")    # app.sync.pull
 
 Limits, generous for real charts (the benchmarks' large chart, bench.data.large_chart: 5,701
@@ -21,14 +21,16 @@ limit or check, never patient data; the caller stores nothing of the pull it bel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import orjson
 
-from app.sync.errors import Kind, SyncError
-from app.sync.fhir import patient_of
+from app.central.errors import Kind, SyncError
+from app.core import fhir
+from app.core.fhir import patient_of
 
 MB = 1_000_000
 
@@ -41,63 +43,56 @@ class ReplyLimits:
     resource_bytes: int = 5 * MB
 
 
-def byte_cap(limit: int, name_of: Callable[[str, str], str]) -> Callable[[httpx.Response], None]:
-    """An httpx response hook: the reply is refused once its (decoded) body passes `limit`
-    bytes — at once when its Content-Length says so. `name_of(method, url)` names the call."""
-    def hook(response: httpx.Response) -> None:
-        name = name_of(response.request.method, str(response.request.url))
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise SyncError(Kind.INVALID, f"{name}: reply of {declared} bytes, over {limit}")
-        # httpx decodes through this object (identity, gzip, br…): wrap it to count its output
-        response._decoder = _Counting(response._get_content_decoder(), limit, name)
-    return hook
+def read_capped(response: httpx.Response, limit: int, name: str) -> httpx.Response:
+    """The streamed `response` read whole, refused once its decoded body (identity, gzip,
+    br…: counted after decompression) passes `limit` bytes — at once when its Content-Length
+    says so. Returns an equivalent response holding the decoded body."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise SyncError(Kind.INVALID, f"{name}: reply of {declared} bytes, over {limit}")
+    body, seen = [], 0
+    for chunk in response.iter_bytes():
+        seen += len(chunk)
+        if seen > limit:
+            raise SyncError(Kind.INVALID, f"{name}: reply over {limit} bytes")
+        body.append(chunk)
+    headers = [(k, v) for k, v in response.headers.multi_items()
+               if k.lower() not in _ENCODING_HEADERS]  # the body is decoded already
+    return httpx.Response(response.status_code, headers=headers, content=b"".join(body),
+                          request=response.request, extensions=response.extensions)
 
 
-class _Counting:
-    """A content decoder that counts what it produces and stops past the limit."""
-
-    def __init__(self, inner, limit: int, name: str):
-        self._inner, self._limit, self._name, self.seen = inner, limit, name, 0
-
-    def decode(self, data: bytes) -> bytes:
-        return self._count(self._inner.decode(data))
-
-    def flush(self) -> bytes:
-        return self._count(self._inner.flush())
-
-    def _count(self, out: bytes) -> bytes:
-        self.seen += len(out)
-        if self.seen > self._limit:
-            raise SyncError(Kind.INVALID, f"{self._name}: reply over {self._limit} bytes")
-        return out
+_ENCODING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
-def checked_pages(pages: Iterable[dict], bundle_type: str, limits: ReplyLimits, name: str,
-                  chart: str | None = None) -> Iterator[dict]:
+def checked_pages(pages: Iterable[dict[str, Any]], bundle_type: str, limits: ReplyLimits, name: str,
+                  chart: str | None = None) -> Iterator[dict[str, Any]]:
     """The pages, each checked (check_page) before it is yielded."""
     for page in pages:
         check_page(page, bundle_type, limits, name, chart)
         yield page
 
 
-def bounded_chart(pages: Iterable[dict], limits: ReplyLimits, name: str) -> Iterator[dict]:
+def bounded_chart(pages: Iterable[dict[str, Any]], limits: ReplyLimits,
+                  name: str) -> Iterator[dict[str, Any]]:
     """The pages of one chart pull, refused once they hold more than resources_per_chart."""
     resources = 0
     for page in pages:
-        resources += sum(1 for e in page.get("entry") or () if e.get("resource") is not None)
+        resources += sum(1 for e in fhir.entries(page) if e.get("resource") is not None)
         if resources > limits.resources_per_chart:
             raise SyncError(Kind.INVALID, f"{name}: chart of over "
                                           f"{limits.resources_per_chart} resources")
         yield page
 
 
-def check_page(page: dict, bundle_type: str, limits: ReplyLimits, name: str,
+def check_page(page: dict[str, Any], bundle_type: str, limits: ReplyLimits, name: str,
                chart: str | None = None) -> None:
     if page.get("type") != bundle_type:
         raise SyncError(Kind.INVALID, f"{name}: Bundle of type {_shown(page.get('type'))}, "
                                       f"expected {bundle_type}")
-    entries = page.get("entry") or ()
+    entries = page.get("entry") or []
+    if not isinstance(entries, list):
+        raise SyncError(Kind.INVALID, f"{name}: entry is not a list")
     if len(entries) > limits.entries_per_page:
         raise SyncError(Kind.INVALID, f"{name}: page of {len(entries)} entries, over "
                                       f"{limits.entries_per_page}")
@@ -128,7 +123,7 @@ def entry_problem(entry: object, limits: ReplyLimits, chart: str | None,
     return None
 
 
-def _names_a_resource(entry: dict) -> bool:
+def _names_a_resource(entry: dict[str, Any]) -> bool:
     """A deletion's `request.url`, `fullUrl` or `response.location` has a Type/id."""
     request, response = entry.get("request"), entry.get("response")
     url = ((request.get("url") if isinstance(request, dict) else None) or entry.get("fullUrl")
@@ -137,7 +132,7 @@ def _names_a_resource(entry: dict) -> bool:
     return len(parts) >= 2
 
 
-def _size(resource: dict) -> int:
+def _size(resource: dict[str, Any]) -> int:
     try:
         return len(orjson.dumps(resource))
     except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits: count them as text

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
+from app.central.errors import Kind, SyncError, parse_retry_after
 from app.core.errors import Cancelled
-from app.sync.errors import Kind, SyncError, parse_retry_after
 
 T = TypeVar("T")
 __all__ = ["parse_retry_after"]  # re-exported

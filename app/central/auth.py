@@ -15,10 +15,11 @@ import httpx
 import keyring
 import keyring.errors
 
-from app.sync.errors import Kind, SyncError, parse_retry_after, raise_for_status
+from app.central.errors import Kind, SyncError, parse_retry_after, raise_for_status
 
 KEYRING_SERVICE = "ClinicDesk sync"
 EXPIRY_MARGIN = 30.0  # refresh this many seconds before the server's expiry
+TOKEN_REPLY_BYTES = 64 * 1024  # a token answer is a few hundred bytes
 
 
 class TokenStore:
@@ -61,7 +62,9 @@ class _Access:
 class BearerAuth(httpx.Auth):
     """Adds `Authorization: Bearer …`; refreshes and retries once on 401."""
 
-    requires_response_body = True
+    # Bodies are read by the client's one send, capped (app.central.replies.read_capped); only
+    # the token endpoint's small answers are read here (`_take`).
+    requires_response_body = False
 
     def __init__(self, token_url: str, store: TokenStore):
         self.token_url = token_url
@@ -111,6 +114,10 @@ class BearerAuth(httpx.Auth):
             "grant_type": "refresh_token", "refresh_token": refresh})
 
     def _take(self, response: httpx.Response) -> None:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > TOKEN_REPLY_BYTES:
+            raise SyncError(Kind.INVALID, "token response too large")
+        response.read()
         if response.status_code in (400, 401):  # invalid_grant: revoked or expired
             self._access = _Access()
             self.store.delete()

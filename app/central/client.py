@@ -22,37 +22,70 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from app.core.server_address import check_server_url
-from app.sync.auth import BearerAuth, TokenStore
-from app.sync.capabilities import Capabilities, parse_capabilities
-from app.sync.errors import Kind, SyncError, raise_for_status
-from app.sync.fhir import format_instant
-from app.sync.replies import ReplyLimits, byte_cap
-from app.sync.retry import Progress, Retrier, check_cancel
+from app.central.auth import BearerAuth, TokenStore
+from app.central.capabilities import Capabilities, parse_capabilities
+from app.central.errors import Kind, SyncError, raise_for_status
+from app.central.replies import ReplyLimits, read_capped
+from app.central.retry import Progress, Retrier, check_cancel
+from app.core.fhir import entries, format_instant, next_link
+from app.core.server_address import InsecureServer, check_server_url
 
 log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
 FORM = "application/x-www-form-urlencoded"
+PROBE_TIMEOUT = 2.0
+HEALTH_REPLY_BYTES = 64 * 1024  # a health answer is a few bytes
+PROBE_TIMEOUT = 2.0
+HEALTH_REPLY_BYTES = 64 * 1024  # a health answer is a few bytes
 
 
 @dataclass(frozen=True)
-class Settings:
+class ClientConfig:
     server_url: str  # e.g. https://emr.example.qc.ca (FHIR base is server_url + fhir_path)
     username: str
     fhir_path: str = "/fhir"
     ca_bundle: str | None = None  # pinned CA certificates (PEM); None: the system's
     timeout: float = 30.0
     connect_timeout: float = 5.0
-    page_size: int = 1000
+    page_size: int | None = None  # entries asked per page; None: limits.entries_per_page
     bundle_size: int = 100  # entries per pushed transaction
-    limits: ReplyLimits = ReplyLimits()  # what a reply may hold (app.sync.replies)
+    limits: ReplyLimits = ReplyLimits()  # what a reply may hold (app.central.replies)
+
+    def __post_init__(self) -> None:
+        """A page size above the entries a page may hold would have every full page refused."""
+        if self.page_size is None:
+            object.__setattr__(self, "page_size", self.limits.entries_per_page)
+        elif not 0 < self.page_size <= self.limits.entries_per_page:
+            raise ValueError(f"page_size {self.page_size} outside "
+                             f"1..{self.limits.entries_per_page}")
 
 
-def _verify(settings: Settings) -> ssl.SSLContext | bool:
+def probe(server_url: str, *, ca_bundle: str | None = None, timeout: float = PROBE_TIMEOUT,
+          transport: httpx.BaseTransport | None = None) -> bool:
+    """Whether the server at this address answers its `/health` (before any sign-in: no
+    token, no session; the pinned CA bundle honoured). A plain-http address is refused
+    without a byte sent."""
+    try:
+        server_url = check_server_url(server_url)
+    except InsecureServer:
+        return False
+    config = ClientConfig(server_url, "", ca_bundle=ca_bundle)
+    try:
+        with (httpx.Client(verify=_verify(config), transport=transport,
+                           timeout=httpx.Timeout(timeout), follow_redirects=False) as http,
+              http.stream("GET", server_url.rstrip("/") + "/health") as streamed):
+            read_capped(streamed, HEALTH_REPLY_BYTES, "GET health")
+            return streamed.is_success
+    except (httpx.HTTPError, SyncError):
+        return False
+
+
+def _verify(settings: ClientConfig) -> ssl.SSLContext | bool:
     if settings.ca_bundle:
         return ssl.create_default_context(cafile=settings.ca_bundle)
     return True
@@ -69,7 +102,7 @@ def what(method: str, url: str) -> str:
 
 
 class FhirClient:
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None,
+    def __init__(self, settings: ClientConfig, *, transport: httpx.BaseTransport | None = None,
                  retrier: Retrier | None = None, token_store: TokenStore | None = None):
         check_server_url(settings.server_url)  # InsecureServer before any connection
         self.settings = settings
@@ -81,8 +114,7 @@ class FhirClient:
         self.http = httpx.Client(
             auth=self.auth, transport=transport, verify=_verify(settings),
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            headers={"Accept": FHIR_JSON}, follow_redirects=False,
-            event_hooks={"response": [byte_cap(settings.limits.reply_bytes, what)]})
+            headers={"Accept": FHIR_JSON}, follow_redirects=False)
         self._capabilities: Capabilities | None = None
         self._lock = threading.Lock()
         self.requests = 0  # FHIR calls made (figures, tests)
@@ -104,15 +136,16 @@ class FhirClient:
                     data={"token": refresh}), auth=False)
         self.auth.forget()
 
-    def me(self) -> dict:
+    def me(self) -> dict[str, Any]:
         return self.json("GET", self.settings.server_url.rstrip("/") + "/api/me")
 
     def close(self) -> None:
         self.http.close()
 
     # -- one attempt -----------------------------------------------------------------------
-    def call(self, method: str, url: str, *, params: dict | None = None,
-             body: dict | None = None, headers: dict | None = None) -> httpx.Response:
+    def call(self, method: str, url: str, *, params: dict[str, Any] | None = None,
+             body: dict[str, Any] | None = None,
+             headers: dict[str, Any] | None = None) -> httpx.Response:
         """One request; 4xx/5xx, transport failures and timeouts raise SyncError."""
         content = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
         hdrs = {"Content-Type": FHIR_JSON, **(headers or {})} if content else headers
@@ -122,7 +155,21 @@ class FhirClient:
         raise_for_status(response, what(method, url))
         return response
 
-    def json(self, method: str, url: str, *, expect: str | None = None, **kw) -> dict:
+    def request(self, method: str, path: str, *, json_body: object = None,
+                headers: dict[str, str] | None = None,
+                auth: bool = True) -> httpx.Response:
+        """One attempt at one of the server's other routes (`/api/…`, `/qhr/…`, `/health`), JSON
+        in and out, through the same client, auth and reply cap; the status is the caller's to
+        read. Transport failures and timeouts raise SyncError."""
+        content = json.dumps(json_body).encode() if json_body is not None else None
+        request = self.http.build_request(
+            method, self.url(path), content=content,
+            headers={"Accept": "application/json", **(headers or {}),
+                     **({"Content-Type": "application/json"} if content is not None else {})})
+        return self._send(request, auth=auth)
+
+    def json(self, method: str, url: str, *, expect: str | None = None,
+             **kw: Any) -> dict[str, Any]:
         response = self.call(method, url, **kw)
         stamp = response.headers.get("date")
         if stamp:
@@ -135,7 +182,12 @@ class FhirClient:
         name = what(request.method, str(request.url))
         started = time.perf_counter()
         try:
-            response = self.http.send(request) if auth else self.http.send(request, auth=None)
+            streamed = (self.http.send(request, stream=True) if auth
+                        else self.http.send(request, stream=True, auth=None))
+            try:
+                response = read_capped(streamed, self.settings.limits.reply_bytes, name)
+            finally:
+                streamed.close()
             log.debug("%s: %d in %.0f ms", name, response.status_code,
                       1000 * (time.perf_counter() - started))  # type and operation, no id
             return response
@@ -164,16 +216,16 @@ class FhirClient:
         return f"{self.base}/{url}"
 
     # -- with retries ----------------------------------------------------------------------
-    def get(self, url: str, *, params: dict | None = None, expect: str | None = None,
-            cancel: threading.Event | None = None) -> dict:
+    def get(self, url: str, *, params: dict[str, Any] | None = None, expect: str | None = None,
+            cancel: threading.Event | None = None) -> dict[str, Any]:
         return self.retrier.call(lambda: self.json("GET", url, params=params, expect=expect),
                                  cancel)
 
     def search(self, rtype: str, params: dict[str, str], *,
-               cancel: threading.Event | None = None) -> dict:
+               cancel: threading.Event | None = None) -> dict[str, Any]:
         """The first page of a type-level search, sent as `POST [type]/_search` with the
         parameters in a form body (FHIR R4 3.1.0.8.1): nothing of the query in the URL."""
-        def once() -> dict:
+        def once() -> dict[str, Any]:
             request = self.http.build_request("POST", self.url(f"{rtype}/_search"), data=params,
                                               headers={"Content-Type": FORM})
             response = self._send(request)
@@ -188,22 +240,24 @@ class FhirClient:
                 self._capabilities = parse_capabilities(body)
             return self._capabilities
 
-    def pages(self, url: str, params: dict | None = None, *,
+    def pages(self, url: str, params: dict[str, Any] | None = None, *,
               cancel: threading.Event | None = None,
-              progress: Progress | None = None) -> Iterator[dict]:
+              progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """Each Bundle page of a search or history, following `next` while there is one."""
-        done, next_url, next_params = 0, url, params
+        done, next_params = 0, params
+        next_url: str | None = url
         while next_url:
             check_cancel(cancel)
             page = self.get(next_url, params=next_params, expect="Bundle", cancel=cancel)
             yield page
-            done += len(page.get("entry") or ())
+            done += len(entries(page))
             if progress:
                 total = page.get("total")
                 progress(done, total if isinstance(total, int) else None)
             next_url, next_params = next_link(page), None
 
-    def post_bundle(self, bundle: dict, cancel: threading.Event | None = None) -> dict:
+    def post_bundle(self, bundle: dict[str, Any],
+                    cancel: threading.Event | None = None) -> dict[str, Any]:
         """POST a batch/transaction Bundle (retried: callers make its entries idempotent)."""
         return self.retrier.call(
             lambda: self.json("POST", "", body=bundle, expect="Bundle"), cancel)
@@ -218,14 +272,7 @@ def _tls_refused(err: Exception) -> bool:
     return False
 
 
-def next_link(bundle: dict) -> str | None:
-    for link in bundle.get("link") or ():
-        if link.get("relation") == "next" and link.get("url"):
-            return link["url"]
-    return None
-
-
-def decode(response: httpx.Response, name: str, expect: str | None) -> dict:
+def decode(response: httpx.Response, name: str, expect: str | None) -> dict[str, Any]:
     """The body as a FHIR resource of type `expect`, or SyncError(INVALID)."""
     try:
         body = response.json()
