@@ -30,12 +30,12 @@ import pytest
 
 from app.core import fhir_systems
 from app.core.data_class import DataClass
+from app.core.fhir import patient_of
 from app.core.profiles import Profession
 from server.authz import BREAK_GLASS_HEADER
 from server.identity.accounts import add_account
 from server.seed.load import bulk_create
 from server.storage import open_store
-from server.storage.index import patient_of
 from tests import access_matrix as m
 from tests.fixtures.access import (
     CONSENT_REASON,
@@ -445,7 +445,7 @@ def probes(user: User, part: str) -> Iterator[tuple[Probe, bool]]:
 def allowed_resource(user: User, resource: dict, glass: bool) -> str | None:
     """Why this resource must not be in an answer to this user (None: it may)."""
     rtype = resource.get("resourceType")
-    pid = patient_of(rtype, resource) if rtype else None
+    pid = patient_of(resource, rtype) if rtype else None
     if rtype == "AuditEvent":
         agents = {((a.get("who") or {}).get("identifier") or {}).get("value")
                   for a in resource.get("agent") or ()}
@@ -488,7 +488,7 @@ def check(client: httpx.Client, user: User, probe: Probe, glass: bool) -> list[s
             wrong.append(f"{label}: {why}")
         rtype = resource["resourceType"]
         found.add(f"{rtype}/{resource.get('id')}")
-        pid = patient_of(rtype, resource)
+        pid = patient_of(resource, rtype)
         if pid and rtype != "AuditEvent":
             patients.add(pid)
     extra = patients - probe.names - probe.also
