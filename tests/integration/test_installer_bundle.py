@@ -24,17 +24,7 @@ from PySide6.QtGui import QImage
 from app.store import KdfParams, Store, keys
 from installer import contents
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.bundle, pytest.mark.timeout(900)]
-
-
-def build(dist: Path) -> Path:
-    done = subprocess.run([sys.executable, str(ROOT / "installer" / "build.py"), "--no-msi",
-                           "--flavour", "demo", "--dist", str(dist), "--work", str(dist / "work")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=800)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "size" in done.stdout and "build time" in done.stdout
-    return dist / "clinicdesk-demo"
 
 
 def distinct_colours(png: Path) -> int:
@@ -46,8 +36,8 @@ def distinct_colours(png: Path) -> int:
                 for y in range(0, image.height(), step_y)})
 
 
-def test_the_bundle_runs_the_demo_and_the_app_without_the_source_tree(tmp_path):
-    bundle = build(tmp_path / "dist")
+def test_the_bundle_runs_the_demo_and_the_app_without_the_source_tree(tmp_path, demo_bundle):
+    bundle = demo_bundle
     exe = bundle / ("clinicdesk.exe" if sys.platform == "win32" else "clinicdesk")
     internal = bundle / "_internal"
     assert not (internal / "tests").exists() and not (internal / "pytest").exists()
