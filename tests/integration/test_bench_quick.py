@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"figure", "value", "unit", "goal", "limit_name", "limit_value", "passed"}
 
 
-@pytest.mark.timeout(660, func_only=True)  # the run's own limit is 600 s; the bundle build (setup) is not counted
+# The run's own limit is 600 s; the bundle's build (the fixture) is not counted in it.
+@pytest.mark.timeout(660, func_only=True)
 def test_the_quick_run_measures_every_module_and_prints_no_patient(tmp_path, demo_bundle):
     out = tmp_path / "bench.json"
     env = {**os.environ, "CLINICDESK_BUNDLE": str(demo_bundle)}  # the session's build, not another
