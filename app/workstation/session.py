@@ -1,11 +1,21 @@
 """The real session, patient and chart services: the central server through app.sync, the
 user's encrypted store through app.store.
 
-Sign-in: online when the server answers (password grant → token, `/api/me` → profile; the
-user's store is unlocked, or created on the first sign-in on this workstation); when the server
-cannot be reached, offline: `Store.unlock` checks the password against the keyring verifier and
-the profile comes from the last online sign-in. A wrong password is said as such, online or
-offline. The profile (staff data, not patient data) is kept in the settings for offline use.
+Sign-in: online when the server answers. Its endpoints come from its SMART configuration
+(app.central.smart); then either
+- the browser (when the session has `open_browser` and the server offers code + PKCE): the
+  password typed in ClinicDesk is this workstation's passphrase for the user's store, never sent
+  anywhere; it is checked against the store first (an existing store: a wrong one is refused
+  before the browser opens), the user signs in to the server in the system browser, and the
+  account signed in there must be the username typed here; on the first sign-in on this
+  workstation the passphrase typed becomes the store's;
+- or the password grant, where the server advertises it: the server password is also the
+  store's (as before browser sign-in existed).
+`/api/me` gives the profile; the user's store is unlocked, or created on the first sign-in on
+this workstation. When the server cannot be reached, offline: `Store.unlock` checks the
+password (or passphrase) against the keyring-wrapped key and the profile comes from the last
+online sign-in. A wrong password is said as such, online or offline. The profile (staff data,
+not patient data) is kept in the settings for offline use.
 
 Guessing is slowed down here, below the UI (app.store.throttle): every sign-in (online or
 offline) and every unlock of the idle lock asks the user's throttle first, so an attempt made
@@ -18,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +52,16 @@ WRONG_PASSWORD = QT_TRANSLATE_NOOP(CTX, "Wrong username or password.")
 NEVER_ONLINE = QT_TRANSLATE_NOOP(
     CTX, "The central server cannot be reached, and you have never signed in on this "
     "workstation: sign in once while the server is reachable.")
+BROWSER_NOT_DONE = QT_TRANSLATE_NOOP(
+    CTX, "Sign-in in the web browser was not completed. Try again.")
+NO_BROWSER = QT_TRANSLATE_NOOP(
+    CTX, "The web browser could not be opened to sign in to the server.")
+OTHER_USER = QT_TRANSLATE_NOOP(
+    CTX, "You signed in in the web browser as another user than the one entered here.")
+NO_SIGN_IN = QT_TRANSLATE_NOOP(
+    CTX, "This server offers no sign-in that ClinicDesk can use.")
 PROBE_TIMEOUT = 2.0
+BROWSER_TIMEOUT = 300.0  # seconds the user has to sign in in the browser
 
 
 class PasswordRefused(UserFacingError):
@@ -77,7 +96,10 @@ class Session:
     """SessionService over app.sync (online) and app.store (online and offline)."""
 
     def __init__(self, demo_users: Sequence[DemoUser] = (), settings: Settings | None = None,
-                 throttle: Throttle | None = None):
+                 throttle: Throttle | None = None,
+                 open_browser: Callable[[str], bool] | None = None):
+        """`open_browser(url)`: shows the server's sign-in page (webbrowser.open); None: the
+        password grant only (commands, tests of that path)."""
         from app.settings import Settings
         from app.store.throttle import Throttle
 
@@ -89,6 +111,7 @@ class Session:
         self._verifier: _Verifier | None = None
         self._username = ""  # as typed at sign-in: the throttle's key
         self.throttle = throttle or Throttle()
+        self.open_browser = open_browser
         self._lock = threading.Lock()
 
     def demo_users(self) -> Sequence[DemoUser]:
@@ -107,9 +130,12 @@ class Session:
         server = server.rstrip("/")
         with self._lock:
             self.throttle.check(username)  # too early: refused, the password is not checked
+            executor: StoreExecutor | None = None
             try:
-                profile, client = self._online(server, username, password)
+                profile, client, executor = self._online(server, username, password, cancel)
                 online = True
+            except WrongPassword:  # the workstation passphrase, before the browser opened
+                raise PasswordRefused(self.throttle.failed(username)) from None
             except SyncError as err:
                 if err.kind is Kind.AUTH or err.status in (400, 401):
                     raise PasswordRefused(self.throttle.failed(username)) from None
@@ -117,15 +143,16 @@ class Session:
                     raise
                 log.info("server unreachable (%s): offline sign-in", err.kind.value)
                 profile, client, online = self._saved_profile(username), None, False
-            try:
-                self.executor = self._open_store(username, password, create=online)
-            except WrongPassword:  # offline: the store's wrapped key refused the password
-                if client is not None:  # online, the server took it: not a guess
-                    client.close()
-                    raise PasswordRefused() from None
-                raise PasswordRefused(self.throttle.failed(username)) from None
+            if executor is None:
+                try:
+                    executor = self._open_store(username, password, create=online)
+                except WrongPassword:  # offline: the store's wrapped key refused the password
+                    if client is not None:  # online, the server took it: not a guess
+                        client.close()
+                        raise PasswordRefused() from None
+                    raise PasswordRefused(self.throttle.failed(username)) from None
             self.throttle.succeeded(username)
-            self.client, self.profile = client, profile
+            self.executor, self.client, self.profile = executor, client, profile
             self._verifier, self._username = _Verifier(password), username
         return SignedIn(profile, server, online)
 
@@ -135,22 +162,65 @@ class Session:
         username = self._username if username is None else username
         return self.throttle.wait_left(username) if username else 0.0
 
-    def _online(self, server: str, username: str,
-                password: str) -> tuple[UserProfile, FhirClient]:
+    def _online(self, server: str, username: str, password: str,
+                cancel: threading.Event | None
+                ) -> tuple[UserProfile, FhirClient, StoreExecutor | None]:
+        """Signed in on the server: the profile, the client, and the user's store when the
+        browser sign-in had to open it first (the passphrase checked before the browser)."""
         from app.central.client import ClientConfig as SyncSettings
         from app.central.client import FhirClient
+        from app.core import smart_scopes
 
         client = FhirClient(SyncSettings(server_url=server, username=username,
                                          connect_timeout=PROBE_TIMEOUT,
                                          limits=self.settings.reply_limits()))
+        executor: StoreExecutor | None = None
         try:
-            client.sign_in(password)
+            endpoints = client.endpoints()
+            saved = self.settings.saved_profile(username)
+            scope = smart_scopes.requested(profile_from_json(json.loads(saved)) if saved
+                                           else None)
+            if self.open_browser is not None and endpoints.browser:
+                executor = self._existing_store(username, password)
+                self._in_browser(client, scope, cancel)
+            elif endpoints.password:
+                client.sign_in(password, scope)
+            else:
+                raise UserFacingError(text(CTX, NO_SIGN_IN))
             profile = profile_from_json(client.me())
+            if profile.username != username:  # the store and the throttle are username's
+                client.sign_out()
+                raise UserFacingError(text(CTX, OTHER_USER))
         except BaseException:
             client.close()
+            if executor is not None:
+                executor.close()
             raise
         self.settings.save_profile(profile.username, json.dumps(profile_to_json(profile)))
-        return profile, client
+        return profile, client, executor
+
+    def _in_browser(self, client: FhirClient, scope: str,
+                    cancel: threading.Event | None) -> None:
+        from app.central.errors import Kind, SyncError
+
+        assert self.open_browser is not None
+        try:
+            client.sign_in_browser(self.open_browser, scope, timeout=BROWSER_TIMEOUT,
+                                   cancel=cancel)
+        except SyncError as err:
+            if err.kind is Kind.AUTH:  # refused, wrong state, too late: not a password guess
+                raise UserFacingError(text(CTX, BROWSER_NOT_DONE)) from None
+            if err.kind is Kind.CLIENT:
+                raise UserFacingError(text(CTX, NO_BROWSER)) from None
+            raise
+
+    def _existing_store(self, username: str, password: str) -> StoreExecutor | None:
+        """The user's store if there is one on this workstation (WrongPassword: refused)."""
+        from app.store import keys
+
+        if not keys.default_path(username).exists():
+            return None
+        return self._open_store(username, password, create=False)
 
     def _saved_profile(self, username: str) -> UserProfile:
         saved = self.settings.saved_profile(username)
@@ -263,7 +333,9 @@ def command_session(username: str | None, password: str, *, server: str | None =
 
             session.client = client = FhirClient(SyncSettings(server_url=server,
                                                               username=store_user))
-            client.sign_in(password)
+            if client.endpoints().password:
+                client.sign_in(password)
+            # else: the refresh token the last browser sign-in left in the keyring
             session.profile = profile_from_json(client.me())
         else:
             saved = session.settings.saved_profile(store_user)

@@ -1441,6 +1441,22 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>The central server cannot be reached, and you have never signed in on this workstation: sign in once while the server is reachable.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Sign-in in the web browser was not completed. Try again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The web browser could not be opened to sign in to the server.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You signed in in the web browser as another user than the one entered here.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This server offers no sign-in that ClinicDesk can use.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>store</name>

@@ -1442,6 +1442,22 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>The central server cannot be reached, and you have never signed in on this workstation: sign in once while the server is reachable.</source>
             <translation>Le serveur central est injoignable et vous ne vous êtes jamais connecté sur ce poste : connectez-vous une première fois pendant que le serveur est joignable.</translation>
         </message>
+        <message>
+            <source>Sign-in in the web browser was not completed. Try again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The web browser could not be opened to sign in to the server.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You signed in in the web browser as another user than the one entered here.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This server offers no sign-in that ClinicDesk can use.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>store</name>
