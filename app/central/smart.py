@@ -54,7 +54,9 @@ def parse(body: Any) -> Endpoints:
         raise SyncError(Kind.CLIENT, "discovery document without token_endpoint")
 
     def strings(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        value = body.get(name, default)
+        if name not in body:
+            return default
+        value = body[name]
         return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
     authorization = body.get("authorization_endpoint")

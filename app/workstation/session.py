@@ -122,6 +122,28 @@ class Session:
 
         return probe(server, timeout=PROBE_TIMEOUT)
 
+    def browser_sign_in(self, server: str) -> bool:
+        """Whether signing in to `server` goes through the browser (the window then asks for
+        the workstation passphrase); False when it cannot be told (offline: the store's)."""
+        from app.central.client import ClientConfig, FhirClient
+        from app.central.errors import SyncError
+        from app.core.server_address import InsecureServer
+
+        if self.open_browser is None:
+            return False
+        try:
+            client = FhirClient(ClientConfig(server.rstrip("/"), "",
+                                             connect_timeout=PROBE_TIMEOUT,
+                                             timeout=PROBE_TIMEOUT))
+        except InsecureServer:
+            return False
+        try:
+            return client.endpoints().browser
+        except SyncError:
+            return False
+        finally:
+            client.close()
+
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> SignedIn:
         from app.central.errors import Kind, SyncError

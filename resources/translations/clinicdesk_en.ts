@@ -837,6 +837,26 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Signing in…</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Your web browser will open to sign in to the server. The passphrase entered here protects this workstation's copy of your charts and opens it offline; on your first sign-in on this workstation, choose it now.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Continue in your web browser, then come back to ClinicDesk.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Workstation passphrase</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter your workstation passphrase.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>StatusBar</name>
