@@ -231,11 +231,16 @@ class SignInWindow(Retranslatable, QWidget):
         self._op = (Op(self, lambda cancel: self._session.sign_in(server, username, password,
                                                                    cancel))
                     .on_success(self._done).on_failure(self._failed)
-                    .on_cancelled(lambda: self._set_busy(False)).start())
+                    .on_cancelled(self._cancelled).start())
 
     def _cancel(self) -> None:
         if self._op is not None:
             self._op.cancel()
+
+    def _cancelled(self) -> None:
+        self._set_busy(False)
+        self._message = None
+        self._render_message()
 
     def _done(self, session: SignedIn) -> None:
         self._set_busy(False)

@@ -840,23 +840,23 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>Your web browser will open to sign in to the server. The passphrase entered here protects this workstation's copy of your charts and opens it offline; on your first sign-in on this workstation, choose it now.</source>
-            <translation type="unfinished" />
+            <translation>Votre navigateur Web s'ouvrira pour la connexion au serveur. La phrase de passe saisie ici protège la copie de vos dossiers sur ce poste et l'ouvre hors ligne; à votre première connexion sur ce poste, choisissez-la maintenant.</translation>
         </message>
         <message>
             <source>Continue in your web browser, then come back to ClinicDesk.</source>
-            <translation type="unfinished" />
+            <translation>Poursuivez dans votre navigateur Web, puis revenez à ClinicDesk.</translation>
         </message>
         <message>
             <source>Workstation passphrase</source>
-            <translation type="unfinished" />
+            <translation>Phrase de passe du poste</translation>
         </message>
         <message>
             <source>Cancel</source>
-            <translation type="unfinished" />
+            <translation>Annuler</translation>
         </message>
         <message>
             <source>Enter your workstation passphrase.</source>
-            <translation type="unfinished" />
+            <translation>Saisissez la phrase de passe du poste.</translation>
         </message>
     </context>
     <context>
@@ -1464,19 +1464,19 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>Sign-in in the web browser was not completed. Try again.</source>
-            <translation type="unfinished" />
+            <translation>La connexion dans le navigateur Web n'a pas été terminée. Réessayez.</translation>
         </message>
         <message>
             <source>The web browser could not be opened to sign in to the server.</source>
-            <translation type="unfinished" />
+            <translation>Le navigateur Web n'a pas pu être ouvert pour la connexion au serveur.</translation>
         </message>
         <message>
             <source>You signed in in the web browser as another user than the one entered here.</source>
-            <translation type="unfinished" />
+            <translation>Vous vous êtes connecté dans le navigateur Web avec un autre utilisateur que celui saisi ici.</translation>
         </message>
         <message>
             <source>This server offers no sign-in that ClinicDesk can use.</source>
-            <translation type="unfinished" />
+            <translation>Ce serveur n'offre aucun mode de connexion que ClinicDesk peut utiliser.</translation>
         </message>
     </context>
     <context>

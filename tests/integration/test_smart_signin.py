@@ -296,3 +296,79 @@ def test_the_authorization_request_carries_pkce_s256():
     assert query["code_challenge"] == [s256(attempt.verifier)]
     assert 43 <= len(attempt.verifier) <= 128 and query["state"] == [attempt.state]
     assert urlencode({"a": attempt.state}) == f"a={attempt.state}"  # URL-safe as it is
+
+
+# -- the workstation session: passphrase, offline, store ---------------------------------------
+PASSPHRASE = "phrase du poste 42"
+
+
+@pytest.fixture
+def workstation(tmp_path, monkeypatch):
+    from app.settings import Settings
+    from app.workstation import session as session_module
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # this test's stores
+    monkeypatch.setattr(session_module, "BROWSER_TIMEOUT", 10.0)
+    made = []
+
+    def build(browser=None):
+        made.append(s := session_module.Session(settings=Settings(tmp_path / "settings.ini"),
+                                                open_browser=browser))
+        return s
+    yield build
+    for s in made:
+        s.sign_out()
+
+
+def test_browser_sign_in_sets_the_passphrase_that_opens_the_store_offline(
+        browser_only, workstation):
+    from app.workstation.session import PasswordRefused
+
+    browser = Browser(PHYSICIAN, password(PHYSICIAN))
+    session = workstation(browser)
+    assert session.browser_sign_in(browser_only)
+    signed = session.sign_in(browser_only, PHYSICIAN, PASSPHRASE)
+    assert signed.online and signed.profile.username == PHYSICIAN and len(browser.opened) == 1
+    assert session.client.auth.store.load()  # the refresh token, in the keyring
+    assert session.verify_password(PASSPHRASE)  # the idle lock asks the passphrase
+    session.sign_out()
+
+    unreachable = "http://127.0.0.1:9"
+    offline = workstation(browser).sign_in(unreachable, PHYSICIAN, PASSPHRASE)
+    assert not offline.online and offline.profile.username == PHYSICIAN
+    with pytest.raises(PasswordRefused):
+        workstation(browser).sign_in(unreachable, PHYSICIAN, password(PHYSICIAN))
+    assert len(browser.opened) == 1  # offline: no browser
+
+
+def test_a_wrong_passphrase_is_refused_before_the_browser_opens(browser_only, workstation):
+    from app.workstation.session import PasswordRefused
+
+    first = workstation(Browser(PHYSICIAN, password(PHYSICIAN)))
+    first.sign_in(browser_only, PHYSICIAN, PASSPHRASE)
+    first.sign_out()
+    browser = Browser(PHYSICIAN, password(PHYSICIAN))
+    with pytest.raises(PasswordRefused) as caught:
+        workstation(browser).sign_in(browser_only, PHYSICIAN, "not the passphrase")
+    assert browser.opened == [] and caught.value.wait_s >= 0
+
+
+def test_the_browser_account_must_be_the_one_typed(browser_only, workstation, tmp_path):
+    from app.core.errors import UserFacingError
+    from app.store import keys
+
+    session = workstation(Browser(RECEPTIONIST, password(RECEPTIONIST)))
+    with pytest.raises(UserFacingError) as caught:
+        session.sign_in(browser_only, PHYSICIAN, PASSPHRASE)
+    assert "another user" in str(caught.value)
+    assert not keys.default_path(PHYSICIAN).exists() and session.executor is None
+
+
+def test_without_a_browser_a_browser_only_server_says_so(browser_only, workstation):
+    from app.core.errors import UserFacingError
+
+    session = workstation(None)
+    assert not session.browser_sign_in(browser_only)
+    with pytest.raises(UserFacingError) as caught:
+        session.sign_in(browser_only, PHYSICIAN, password(PHYSICIAN))
+    assert "no sign-in" in str(caught.value)
