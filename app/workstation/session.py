@@ -52,16 +52,7 @@ WRONG_PASSWORD = QT_TRANSLATE_NOOP(CTX, "Wrong username or password.")
 NEVER_ONLINE = QT_TRANSLATE_NOOP(
     CTX, "The central server cannot be reached, and you have never signed in on this "
     "workstation: sign in once while the server is reachable.")
-BROWSER_NOT_DONE = QT_TRANSLATE_NOOP(
-    CTX, "Sign-in in the web browser was not completed. Try again.")
-NO_BROWSER = QT_TRANSLATE_NOOP(
-    CTX, "The web browser could not be opened to sign in to the server.")
-OTHER_USER = QT_TRANSLATE_NOOP(
-    CTX, "You signed in in the web browser as another user than the one entered here.")
-NO_SIGN_IN = QT_TRANSLATE_NOOP(
-    CTX, "This server offers no sign-in that ClinicDesk can use.")
 PROBE_TIMEOUT = 2.0
-BROWSER_TIMEOUT = 300.0  # seconds the user has to sign in in the browser
 
 
 class PasswordRefused(UserFacingError):
@@ -124,25 +115,10 @@ class Session:
 
     def browser_sign_in(self, server: str) -> bool:
         """Whether signing in to `server` goes through the browser (the window then asks for
-        the workstation passphrase); False when it cannot be told (offline: the store's)."""
-        from app.central.client import ClientConfig, FhirClient
-        from app.central.errors import SyncError
-        from app.core.server_address import InsecureServer
+        the workstation passphrase)."""
+        from app.workstation.online_signin import browser_offered
 
-        if self.open_browser is None:
-            return False
-        try:
-            client = FhirClient(ClientConfig(server.rstrip("/"), "",
-                                             connect_timeout=PROBE_TIMEOUT,
-                                             timeout=PROBE_TIMEOUT))
-        except InsecureServer:
-            return False
-        try:
-            return client.endpoints().browser
-        except SyncError:
-            return False
-        finally:
-            client.close()
+        return browser_offered(server, self.open_browser)
 
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> SignedIn:
@@ -192,27 +168,21 @@ class Session:
         from app.central.client import ClientConfig as SyncSettings
         from app.central.client import FhirClient
         from app.core import smart_scopes
+        from app.workstation import online_signin
 
         client = FhirClient(SyncSettings(server_url=server, username=username,
                                          connect_timeout=PROBE_TIMEOUT,
                                          limits=self.settings.reply_limits()))
         executor: StoreExecutor | None = None
         try:
-            endpoints = client.endpoints()
             saved = self.settings.saved_profile(username)
             scope = smart_scopes.requested(profile_from_json(json.loads(saved)) if saved
                                            else None)
-            if self.open_browser is not None and endpoints.browser:
-                executor = self._existing_store(username, password)
-                self._in_browser(client, scope, cancel)
-            elif endpoints.password:
-                client.sign_in(password, scope)
-            else:
-                raise UserFacingError(text(CTX, NO_SIGN_IN))
+            executor = online_signin.authenticate(
+                client, password, scope, self.open_browser, cancel,
+                lambda: self._existing_store(username, password))
             profile = profile_from_json(client.me())
-            if profile.username != username:  # the store and the throttle are username's
-                client.sign_out()
-                raise UserFacingError(text(CTX, OTHER_USER))
+            online_signin.check_account(client, profile.username, username)
         except BaseException:
             client.close()
             if executor is not None:
@@ -220,21 +190,6 @@ class Session:
             raise
         self.settings.save_profile(profile.username, json.dumps(profile_to_json(profile)))
         return profile, client, executor
-
-    def _in_browser(self, client: FhirClient, scope: str,
-                    cancel: threading.Event | None) -> None:
-        from app.central.errors import Kind, SyncError
-
-        assert self.open_browser is not None
-        try:
-            client.sign_in_browser(self.open_browser, scope, timeout=BROWSER_TIMEOUT,
-                                   cancel=cancel)
-        except SyncError as err:
-            if err.kind is Kind.AUTH:  # refused, wrong state, too late: not a password guess
-                raise UserFacingError(text(CTX, BROWSER_NOT_DONE)) from None
-            if err.kind is Kind.CLIENT:
-                raise UserFacingError(text(CTX, NO_BROWSER)) from None
-            raise
 
     def _existing_store(self, username: str, password: str) -> StoreExecutor | None:
         """The user's store if there is one on this workstation (WrongPassword: refused)."""

@@ -305,10 +305,11 @@ PASSPHRASE = "phrase du poste 42"
 @pytest.fixture
 def workstation(tmp_path, monkeypatch):
     from app.settings import Settings
+    from app.workstation import online_signin
     from app.workstation import session as session_module
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # this test's stores
-    monkeypatch.setattr(session_module, "BROWSER_TIMEOUT", 10.0)
+    monkeypatch.setattr(online_signin, "BROWSER_TIMEOUT", 10.0)
     made = []
 
     def build(browser=None):
