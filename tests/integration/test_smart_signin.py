@@ -39,11 +39,9 @@ def server(tmp_path_factory):
     proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser_only(tmp_path_factory):
-    proc = _start(tmp_path_factory, "--no-password-grant")
-    yield proc.base
-    proc.stop()
+@pytest.fixture
+def browser_only(browser_only_server):
+    return browser_only_server
 
 
 @pytest.fixture

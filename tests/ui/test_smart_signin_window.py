@@ -8,23 +8,15 @@ from PySide6.QtCore import Qt
 
 from app.ui.signin import SignInWindow
 from app.workstation.session import Session
-from server.processes import ServerProcess
-from server.seed import load, staff
-from server.storage import open_store
+from server.seed import staff
 from tests.fixtures.smart import Browser
 
 PHYSICIAN = "1000001"
 
 
-@pytest.fixture(scope="module")
-def browser_only(tmp_path_factory):
-    data = tmp_path_factory.mktemp("smart-ui")
-    store = open_store(data)
-    load.load_staff(store, [staff.by_username(PHYSICIAN)])
-    store.close()
-    proc = ServerProcess(data, auth=True, extra_args=("--no-password-grant",)).start()
-    yield proc.base
-    proc.stop()
+@pytest.fixture
+def browser_only(browser_only_server):
+    return browser_only_server
 
 
 def window_for(qtbot, ui_settings, server, browser, monkeypatch, tmp_path):
