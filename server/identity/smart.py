@@ -52,7 +52,6 @@ def _scopes() -> list[str]:
 def smart_configuration(request: Request) -> dict[str, Any]:
     root = root_of(request)
     return {
-        "issuer": root,
         "authorization_endpoint": f"{root}/oauth/authorize",
         "token_endpoint": f"{root}/oauth/token",
         "revocation_endpoint": f"{root}/oauth/revoke",
@@ -73,5 +72,7 @@ def smart(request: Request) -> JSONResponse:
 
 @router.get("/.well-known/openid-configuration")
 def openid(request: Request) -> JSONResponse:
-    body = {k: v for k, v in smart_configuration(request).items() if k != "capabilities"}
+    # RFC 8414 needs `issuer`; SMART omits it without sso-openid-connect (not claimed here)
+    body = {"issuer": root_of(request),
+            **{k: v for k, v in smart_configuration(request).items() if k != "capabilities"}}
     return JSONResponse(body, headers={"Cache-Control": "max-age=3600"})

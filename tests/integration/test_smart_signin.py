@@ -70,9 +70,10 @@ def test_discovery_gives_the_smart_2_fields_and_the_client_reads_them(server, cl
     assert config["code_challenge_methods_supported"] == ["S256"]  # never "plain"
     assert {"launch-standalone", "client-public", "permission-v2"} <= set(config["capabilities"])
     assert config["grant_types_supported"] == ["authorization_code", "refresh_token", "password"]
+    assert "issuer" not in config  # SMART 2: only with sso-openid-connect (no id_token here)
     assert "user/Patient.cruds" in config["scopes_supported"]
     openid = httpx.get(f"{server}/.well-known/openid-configuration").json()
-    assert openid["token_endpoint"] == config["token_endpoint"]
+    assert openid["token_endpoint"] == config["token_endpoint"] and openid["issuer"] == server
     found = client().endpoints()
     assert (found.token, found.authorization, found.browser, found.password) == (
         config["token_endpoint"], config["authorization_endpoint"], True, True)
