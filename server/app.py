@@ -60,9 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="ClinicDesk reference server", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    app.include_router(fhir_router)
-    for router in _extra_routers():
+    for router in _extra_routers():  # first: /fhir/.well-known/… before the FHIR routes
         app.include_router(router)
+    app.include_router(fhir_router)
     identity.install(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes)  # last added: outermost
 

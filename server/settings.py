@@ -20,6 +20,7 @@ class Settings:
     port: int = 8080
     auth_required: bool = True  # False only for tests of the FHIR engine and local experiments
     access_token_ttl: float = 900  # seconds; OAuth access tokens (short in tests of expiry)
+    password_grant: bool = True  # the token endpoint's password grant (advertised when on)
     default_count: int = 100  # page size when the client gives no _count
     max_count: int = 1000
     qhr_ca: Path | None = None  # PEM of the CA the QHR gateway trusts (test PKI)

@@ -5,8 +5,16 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CLINICDESK_ALLOW_INSECURE_KEYRING", "1")
 
-pytest_plugins: list[str] = ["tests.fixtures.pcsc",
-                              "tests.fixtures.sync", "tests.fixtures.ui", "tests.fixtures.server",
-                              "tests.fixtures.identity", "tests.fixtures.store",
-                              "tests.fixtures.access", "tests.fixtures.qhr", "tests.fixtures.ramq",
-                              "tests.fixtures.bundle"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.pcsc",
+    "tests.fixtures.sync",
+    "tests.fixtures.ui",
+    "tests.fixtures.server",
+    "tests.fixtures.identity",
+    "tests.fixtures.store",
+    "tests.fixtures.access",
+    "tests.fixtures.qhr",
+    "tests.fixtures.ramq",
+    "tests.fixtures.bundle",
+    "tests.fixtures.smart",
+]

@@ -1,7 +1,10 @@
 """OAuth2 bearer tokens for the sync client: an `httpx.Auth` flow that adds the access token,
 refreshes it (grant_type=refresh_token) when it expired or the server answers 401, and retries
 the request once. The refresh token lives in the OS keyring, one entry per server and user; the
-access token only in memory.
+access token only in memory. The token endpoint is the one the server's SMART configuration
+names (app.central.smart; set by FhirClient.endpoints before the first authorised request);
+how the first tokens are obtained (code + PKCE in the browser, or the password grant where the
+server offers it) is FhirClient's, the answer is taken here (`take_response`).
 """
 
 from __future__ import annotations
@@ -66,12 +69,13 @@ class BearerAuth(httpx.Auth):
     # the token endpoint's small answers are read here (`_take`).
     requires_response_body = False
 
-    def __init__(self, token_url: str, store: TokenStore):
-        self.token_url = token_url
+    def __init__(self, token_url: str | None, store: TokenStore):
+        self.token_url = token_url  # None until discovered
         self.store = store
         self._access = _Access()
         self._lock = threading.Lock()
         self.refreshes = 0  # how many refresh grants were made (tests, figures)
+        self.scope: str | None = None  # the scope the server granted, when it said
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with self._lock:
@@ -88,10 +92,6 @@ class BearerAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {self._access.token}"
         yield request
 
-    def password_request(self, username: str, password: str) -> httpx.Request:
-        return httpx.Request("POST", self.token_url, data={
-            "grant_type": "password", "username": username, "password": password})
-
     def take_response(self, response: httpx.Response) -> None:
         with self._lock:
             self._take(response)
@@ -107,7 +107,7 @@ class BearerAuth(httpx.Auth):
 
     def _refresh_request(self) -> httpx.Request:
         refresh = self.store.load()
-        if not refresh:
+        if not refresh or self.token_url is None:
             raise SyncError(Kind.AUTH, "not signed in")
         self.refreshes += 1
         return httpx.Request("POST", self.token_url, data={
@@ -133,5 +133,7 @@ class BearerAuth(httpx.Auth):
         except (ValueError, KeyError, TypeError) as err:
             raise SyncError(Kind.INVALID, "token response") from err
         self._access = _Access(token, time.monotonic() + lifetime)
+        if isinstance(body.get("scope"), str):
+            self.scope = body["scope"]
         if body.get("refresh_token"):
             self.store.save(body["refresh_token"])

@@ -19,7 +19,7 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from app.central import smart
 from app.central.auth import BearerAuth, TokenStore
 from app.central.capabilities import Capabilities, parse_capabilities
 from app.central.errors import Kind, SyncError, raise_for_status
@@ -109,7 +110,9 @@ class FhirClient:
         root = settings.server_url.rstrip("/")
         self.base = root + settings.fhir_path
         store = token_store or TokenStore(root, settings.username)
-        self.auth = BearerAuth(root + "/oauth/token", store)
+        self.auth = BearerAuth(None, store)  # the token endpoint: discovered (endpoints)
+        self._endpoints: smart.Endpoints | None = None
+        self._discovery_lock = threading.Lock()
         self.retrier = retrier or Retrier()
         self.http = httpx.Client(
             auth=self.auth, transport=transport, verify=_verify(settings),
@@ -121,19 +124,66 @@ class FhirClient:
         self.last_server_time: str | None = None  # the server's clock (Date) at its last answer
 
     # -- session ---------------------------------------------------------------------------
-    def sign_in(self, password: str) -> None:
-        """Password grant; the refresh token goes to the keyring, the password nowhere."""
-        request = self.auth.password_request(self.settings.username, password)
-        self.auth.take_response(self._send(request, auth=False))
+    def endpoints(self) -> smart.Endpoints:
+        """The server's sign-in endpoints, discovered once (app.central.smart)."""
+        with self._discovery_lock:
+            if self._endpoints is None:
+                root = self.settings.server_url.rstrip("/")
+                self._endpoints = smart.discover(self._discovery, self.base, root)
+                self.auth.token_url = self._endpoints.token
+            return self._endpoints
+
+    def _discovery(self, url: str) -> Any | None:
+        response = self._send(self.http.build_request(
+            "GET", url, headers={"Accept": "application/json"}), auth=False)
+        if response.status_code >= 500:
+            raise_for_status(response, "GET .well-known")
+        if response.status_code != 200:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def sign_in(self, password: str, scope: str | None = None) -> None:
+        """Password grant, only where the server advertises it (else SyncError CLIENT, the
+        password not sent); the refresh token goes to the keyring, the password nowhere."""
+        endpoints = self.endpoints()
+        if not endpoints.password:
+            raise SyncError(Kind.CLIENT, "the server does not offer the password grant")
+        form = {"grant_type": "password", "username": self.settings.username,
+                "password": password, **({"scope": scope} if scope else {})}
+        self.auth.take_response(self._send(
+            self.http.build_request("POST", endpoints.token, data=form), auth=False))
+
+    def sign_in_browser(self, open_browser: Callable[[str], bool], scope: str, *,
+                        timeout: float = 300.0, cancel: threading.Event | None = None) -> None:
+        """SMART standalone launch: code + PKCE S256 in the system browser (`open_browser`,
+        e.g. webbrowser.open; False: it could not be opened), back on a loopback redirect.
+        SyncError CLIENT when the server offers no such sign-in, AUTH when it did not end
+        well (refused, wrong state, not in `timeout`); Cancelled on `cancel`."""
+        from app.central.loopback import LoopbackRedirect
+
+        endpoints = self.endpoints()
+        if not endpoints.browser:
+            raise SyncError(Kind.CLIENT, "the server offers no code + PKCE sign-in")
+        with LoopbackRedirect() as redirect:
+            attempt = smart.AuthorizationRequest(redirect.redirect_uri, scope)
+            if not open_browser(attempt.url(endpoints, self.base)):
+                raise SyncError(Kind.CLIENT, "the system browser could not be opened")
+            code = redirect.wait(attempt.state, timeout, cancel)
+        self.auth.take_response(self._send(self.http.build_request(
+            "POST", endpoints.token, data=attempt.token_form(code)), auth=False))
 
     def sign_out(self) -> None:
         """Revoke the refresh token on the server (best effort) and forget it locally."""
         refresh = self.auth.store.load()
         if refresh:
             with contextlib.suppress(SyncError):
-                self._send(self.http.build_request(
-                    "POST", self.settings.server_url.rstrip("/") + "/oauth/revoke",
-                    data={"token": refresh}), auth=False)
+                revocation = self.endpoints().revocation
+                if revocation:
+                    self._send(self.http.build_request("POST", revocation,
+                                                       data={"token": refresh}), auth=False)
         self.auth.forget()
 
     def me(self) -> dict[str, Any]:
@@ -178,6 +228,8 @@ class FhirClient:
         return decode(response, what(method, url), expect)
 
     def _send(self, request: httpx.Request, auth: bool = True) -> httpx.Response:
+        if auth and self.auth.token_url is None:
+            self.endpoints()  # the refresh grant needs the token endpoint
         self.requests += 1
         name = what(request.method, str(request.url))
         started = time.perf_counter()

@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
 
     def services() -> Services:  # at the sign-in window's first call (Shell)
-        from app.workstation.wiring import build_services
+        from app.workstation.wiring import build_services, system_browser
 
-        return build_services(settings=settings)
+        return build_services(settings=settings, open_browser=system_browser)
     return run(services, settings)

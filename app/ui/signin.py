@@ -1,4 +1,9 @@
-"""The sign-in window: server address (first run), username, password; offline said plainly."""
+"""The sign-in window: server address (first run), username, password; offline said plainly.
+
+Where the session signs in through the web browser (a server offering SMART code + PKCE:
+`SessionService.browser_sign_in`), the password field is this workstation's passphrase (it
+protects the user's copy of the charts and opens it offline) and a note says so; while the
+browser sign-in runs, the window says to continue in the browser and offers Cancel."""
 
 from __future__ import annotations
 
@@ -34,6 +39,12 @@ PROBE_DELAY_MS = 150
 OFFLINE_NOTE = QT_TRANSLATE_NOOP(
     "SignInWindow", "The central server cannot be reached. You can still sign in offline with "
     "your usual password: you will work from this workstation's copy of the charts.")
+BROWSER_NOTE = QT_TRANSLATE_NOOP(
+    "SignInWindow", "Your web browser will open to sign in to the server. The passphrase "
+    "entered here protects this workstation's copy of your charts and opens it offline; on "
+    "your first sign-in on this workstation, choose it now.")
+BROWSER_BUSY = QT_TRANSLATE_NOOP(
+    "SignInWindow", "Continue in your web browser, then come back to ClinicDesk.")
 
 
 class SignInWindow(Retranslatable, QWidget):
@@ -47,6 +58,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._offline = False
         self._op: Op | None = None  # imported on first use: start-up time
         self._shown = False
+        self._browser = False  # the server signs in through the browser (passphrase here)
         self._error = ""  # the last failure's text, shown above the wait after wrong passwords
         self._build()
         from app.ui.lock import PasswordWait
@@ -91,8 +103,21 @@ class SignInWindow(Retranslatable, QWidget):
 
     def _probed(self, reachable: bool) -> None:
         self._offline = not reachable
+        asks = getattr(self._session, "browser_sign_in", None)
+        if reachable and asks is not None:
+            from app.ui.op import Op
+
+            server = self._settings.server_url
+            Op(self, lambda: asks(server)).on_success(self.set_browser_mode).start()
         if not reachable and (self._message is None or not self._message[1]):
             self._say("offline", OFFLINE_NOTE)
+
+    def set_browser_mode(self, browser: bool) -> None:
+        """Browser sign-in: the password field is the workstation passphrase."""
+        self._browser = bool(browser)
+        self.retranslate()
+        if self._browser and (self._message is None or not self._message[1]):
+            self._say("info", BROWSER_NOTE)
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
@@ -132,8 +157,12 @@ class SignInWindow(Retranslatable, QWidget):
         self.submit = named(QPushButton(card), "submit")
         self.submit.setDefault(True)
         self.submit.clicked.connect(self.sign_in)
+        self.cancel = named(QPushButton(card), "cancel")
+        self.cancel.clicked.connect(self._cancel)
+        self.cancel.setVisible(False)
         buttons.addWidget(self.change_server)
         buttons.addStretch(1)
+        buttons.addWidget(self.cancel)
         buttons.addWidget(self.submit)
         box.addLayout(buttons)
         for field in (self.server, self.username, self.password):
@@ -162,7 +191,9 @@ class SignInWindow(Retranslatable, QWidget):
         self.server_label.setText(self.tr("Server address"))
         self.server.setPlaceholderText(self.tr("https://emr.example.qc.ca"))
         self.username_label.setText(self.tr("Username"))
-        self.password_label.setText(self.tr("Password"))
+        self.password_label.setText(self.tr("Workstation passphrase") if self._browser
+                                    else self.tr("Password"))
+        self.cancel.setText(self.tr("Cancel"))
         self.change_server.setText(self.tr("Change server"))
         self.submit.setText(self.tr("Sign in"))
         self.demo_title.setText(self.tr("Demo accounts (click to fill in):"))
@@ -182,7 +213,9 @@ class SignInWindow(Retranslatable, QWidget):
         missing = [(field, source) for field, value, source in (
             (self.server, server, QT_TRANSLATE_NOOP("SignInWindow", "Enter the server address.")),
             (self.username, username, QT_TRANSLATE_NOOP("SignInWindow", "Enter your username.")),
-            (self.password, password, QT_TRANSLATE_NOOP("SignInWindow", "Enter your password.")),
+            (self.password, password, QT_TRANSLATE_NOOP(
+                "SignInWindow", "Enter your workstation passphrase.") if self._browser
+             else QT_TRANSLATE_NOOP("SignInWindow", "Enter your password.")),
         ) if not value]
         if missing:
             return self._say("error", missing[0][1], missing[0][0])
@@ -198,7 +231,16 @@ class SignInWindow(Retranslatable, QWidget):
         self._op = (Op(self, lambda cancel: self._session.sign_in(server, username, password,
                                                                    cancel))
                     .on_success(self._done).on_failure(self._failed)
-                    .on_cancelled(lambda: self._set_busy(False)).start())
+                    .on_cancelled(self._cancelled).start())
+
+    def _cancel(self) -> None:
+        if self._op is not None:
+            self._op.cancel()
+
+    def _cancelled(self) -> None:
+        self._set_busy(False)
+        self._message = None
+        self._render_message()
 
     def _done(self, session: SignedIn) -> None:
         self._set_busy(False)
@@ -257,9 +299,11 @@ class SignInWindow(Retranslatable, QWidget):
         for w in (self.server, self.username, self.password, self.submit, self.change_server):
             w.setEnabled(not busy)
         self.submit.setEnabled(not busy and not self.wait.active)
+        self.cancel.setVisible(busy and self._browser)
         self._message = ("info", "") if busy else self._message
         if busy:
-            self._say("info", QT_TRANSLATE_NOOP("SignInWindow", "Signing in…"))
+            self._say("info", BROWSER_BUSY if self._browser
+                      else QT_TRANSLATE_NOOP("SignInWindow", "Signing in…"))
 
     def _say(self, kind: str, source: str, focus: QWidget | None = None) -> None:
         self._message = (kind, "tr:" + source)

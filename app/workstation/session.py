@@ -1,11 +1,21 @@
 """The real session, patient and chart services: the central server through app.sync, the
 user's encrypted store through app.store.
 
-Sign-in: online when the server answers (password grant → token, `/api/me` → profile; the
-user's store is unlocked, or created on the first sign-in on this workstation); when the server
-cannot be reached, offline: `Store.unlock` checks the password against the keyring verifier and
-the profile comes from the last online sign-in. A wrong password is said as such, online or
-offline. The profile (staff data, not patient data) is kept in the settings for offline use.
+Sign-in: online when the server answers. Its endpoints come from its SMART configuration
+(app.central.smart); then either
+- the browser (when the session has `open_browser` and the server offers code + PKCE): the
+  password typed in ClinicDesk is this workstation's passphrase for the user's store, never sent
+  anywhere; it is checked against the store first (an existing store: a wrong one is refused
+  before the browser opens), the user signs in to the server in the system browser, and the
+  account signed in there must be the username typed here; on the first sign-in on this
+  workstation the passphrase typed becomes the store's;
+- or the password grant, where the server advertises it: the server password is also the
+  store's (as before browser sign-in existed).
+`/api/me` gives the profile; the user's store is unlocked, or created on the first sign-in on
+this workstation. When the server cannot be reached, offline: `Store.unlock` checks the
+password (or passphrase) against the keyring-wrapped key and the profile comes from the last
+online sign-in. A wrong password is said as such, online or offline. The profile (staff data,
+not patient data) is kept in the settings for offline use.
 
 Guessing is slowed down here, below the UI (app.store.throttle): every sign-in (online or
 offline) and every unlock of the idle lock asks the user's throttle first, so an attempt made
@@ -18,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,7 +87,10 @@ class Session:
     """SessionService over app.sync (online) and app.store (online and offline)."""
 
     def __init__(self, demo_users: Sequence[DemoUser] = (), settings: Settings | None = None,
-                 throttle: Throttle | None = None):
+                 throttle: Throttle | None = None,
+                 open_browser: Callable[[str], bool] | None = None):
+        """`open_browser(url)`: shows the server's sign-in page (webbrowser.open); None: the
+        password grant only (commands, tests of that path)."""
         from app.settings import Settings
         from app.store.throttle import Throttle
 
@@ -89,6 +102,7 @@ class Session:
         self._verifier: _Verifier | None = None
         self._username = ""  # as typed at sign-in: the throttle's key
         self.throttle = throttle or Throttle()
+        self.open_browser = open_browser
         self._lock = threading.Lock()
 
     def demo_users(self) -> Sequence[DemoUser]:
@@ -99,6 +113,13 @@ class Session:
 
         return probe(server, timeout=PROBE_TIMEOUT)
 
+    def browser_sign_in(self, server: str) -> bool:
+        """Whether signing in to `server` goes through the browser (the window then asks for
+        the workstation passphrase)."""
+        from app.workstation.online_signin import browser_offered
+
+        return browser_offered(server, self.open_browser)
+
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> SignedIn:
         from app.central.errors import Kind, SyncError
@@ -107,9 +128,12 @@ class Session:
         server = server.rstrip("/")
         with self._lock:
             self.throttle.check(username)  # too early: refused, the password is not checked
+            executor: StoreExecutor | None = None
             try:
-                profile, client = self._online(server, username, password)
+                profile, client, executor = self._online(server, username, password, cancel)
                 online = True
+            except WrongPassword:  # the workstation passphrase, before the browser opened
+                raise PasswordRefused(self.throttle.failed(username)) from None
             except SyncError as err:
                 if err.kind is Kind.AUTH or err.status in (400, 401):
                     raise PasswordRefused(self.throttle.failed(username)) from None
@@ -117,15 +141,16 @@ class Session:
                     raise
                 log.info("server unreachable (%s): offline sign-in", err.kind.value)
                 profile, client, online = self._saved_profile(username), None, False
-            try:
-                self.executor = self._open_store(username, password, create=online)
-            except WrongPassword:  # offline: the store's wrapped key refused the password
-                if client is not None:  # online, the server took it: not a guess
-                    client.close()
-                    raise PasswordRefused() from None
-                raise PasswordRefused(self.throttle.failed(username)) from None
+            if executor is None:
+                try:
+                    executor = self._open_store(username, password, create=online)
+                except WrongPassword:  # offline: the store's wrapped key refused the password
+                    if client is not None:  # online, the server took it: not a guess
+                        client.close()
+                        raise PasswordRefused() from None
+                    raise PasswordRefused(self.throttle.failed(username)) from None
             self.throttle.succeeded(username)
-            self.client, self.profile = client, profile
+            self.executor, self.client, self.profile = executor, client, profile
             self._verifier, self._username = _Verifier(password), username
         return SignedIn(profile, server, online)
 
@@ -135,22 +160,44 @@ class Session:
         username = self._username if username is None else username
         return self.throttle.wait_left(username) if username else 0.0
 
-    def _online(self, server: str, username: str,
-                password: str) -> tuple[UserProfile, FhirClient]:
+    def _online(self, server: str, username: str, password: str,
+                cancel: threading.Event | None
+                ) -> tuple[UserProfile, FhirClient, StoreExecutor | None]:
+        """Signed in on the server: the profile, the client, and the user's store when the
+        browser sign-in had to open it first (the passphrase checked before the browser)."""
         from app.central.client import ClientConfig as SyncSettings
         from app.central.client import FhirClient
+        from app.core import smart_scopes
+        from app.workstation import online_signin
 
         client = FhirClient(SyncSettings(server_url=server, username=username,
                                          connect_timeout=PROBE_TIMEOUT,
                                          limits=self.settings.reply_limits()))
+        executor: StoreExecutor | None = None
         try:
-            client.sign_in(password)
+            saved = self.settings.saved_profile(username)
+            scope = smart_scopes.requested(profile_from_json(json.loads(saved)) if saved
+                                           else None)
+            executor = online_signin.authenticate(
+                client, password, scope, self.open_browser, cancel,
+                lambda: self._existing_store(username, password))
             profile = profile_from_json(client.me())
+            online_signin.check_account(client, profile.username, username)
         except BaseException:
             client.close()
+            if executor is not None:
+                executor.close()
             raise
         self.settings.save_profile(profile.username, json.dumps(profile_to_json(profile)))
-        return profile, client
+        return profile, client, executor
+
+    def _existing_store(self, username: str, password: str) -> StoreExecutor | None:
+        """The user's store if there is one on this workstation (WrongPassword: refused)."""
+        from app.store import keys
+
+        if not keys.default_path(username).exists():
+            return None
+        return self._open_store(username, password, create=False)
 
     def _saved_profile(self, username: str) -> UserProfile:
         saved = self.settings.saved_profile(username)
@@ -263,7 +310,9 @@ def command_session(username: str | None, password: str, *, server: str | None =
 
             session.client = client = FhirClient(SyncSettings(server_url=server,
                                                               username=store_user))
-            client.sign_in(password)
+            if client.endpoints().password:
+                client.sign_in(password)
+            # else: the refresh token the last browser sign-in left in the keyring
             session.profile = profile_from_json(client.me())
         else:
             saved = session.settings.saved_profile(store_user)

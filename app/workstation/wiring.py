@@ -6,7 +6,7 @@ key viewer, RAMQ and sync-status services are this package's other modules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from app.core.data_class import DataClass
@@ -42,16 +42,26 @@ class QhrRules:
         return eligibility(profile, key_plugged=key_plugged)
 
 
+def system_browser(url: str) -> bool:
+    """Open `url` in the user's default web browser (False: none could be started)."""
+    import webbrowser
+
+    return webbrowser.open(url)
+
+
 def build_services(demo_users: Sequence[DemoUser] = (), settings: Settings | None = None,
-                   virtual_key: VirtualKeySwitch | None = None) -> Services:
+                   virtual_key: VirtualKeySwitch | None = None,
+                   open_browser: Callable[[str], bool] | None = None) -> Services:
     """`virtual_key`: the demo's (app.demo.virtual_key.VirtualKey), offered in the menu.
+    `open_browser` (the app: `system_browser`): sign in through the browser where the server
+    offers it (app.workstation.session); None: the password grant.
     The QHR key monitor reads the PC/SC service this process finds (PCSCLITE_CSOCK_NAME); the
     tokens' PKCS#11 modules are the settings' overrides, else the token table's."""
     from app.devices.pkcs11_key import set_module_overrides
     from app.settings import Settings as AppSettings
 
     set_module_overrides((settings or AppSettings()).pkcs11_modules())
-    session = Session(demo_users, settings)
+    session = Session(demo_users, settings, open_browser=open_browser)
     qhr = KeyViewer(session)
     return Services(session=session, patients=PatientSearch(session),
                     charts=ChartReader(session), sync=SessionSync(session), qhr=QhrRules(),

@@ -837,6 +837,26 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Signing in…</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Your web browser will open to sign in to the server. The passphrase entered here protects this workstation's copy of your charts and opens it offline; on your first sign-in on this workstation, choose it now.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Continue in your web browser, then come back to ClinicDesk.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Workstation passphrase</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Enter your workstation passphrase.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>StatusBar</name>
@@ -1439,6 +1459,22 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The central server cannot be reached, and you have never signed in on this workstation: sign in once while the server is reachable.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sign-in in the web browser was not completed. Try again.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The web browser could not be opened to sign in to the server.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You signed in in the web browser as another user than the one entered here.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This server offers no sign-in that ClinicDesk can use.</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -838,6 +838,26 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>Signing in…</source>
             <translation>Connexion en cours…</translation>
         </message>
+        <message>
+            <source>Your web browser will open to sign in to the server. The passphrase entered here protects this workstation's copy of your charts and opens it offline; on your first sign-in on this workstation, choose it now.</source>
+            <translation>Votre navigateur Web s'ouvrira pour la connexion au serveur. La phrase de passe saisie ici protège la copie de vos dossiers sur ce poste et l'ouvre hors ligne; à votre première connexion sur ce poste, choisissez-la maintenant.</translation>
+        </message>
+        <message>
+            <source>Continue in your web browser, then come back to ClinicDesk.</source>
+            <translation>Poursuivez dans votre navigateur Web, puis revenez à ClinicDesk.</translation>
+        </message>
+        <message>
+            <source>Workstation passphrase</source>
+            <translation>Phrase de passe du poste</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Annuler</translation>
+        </message>
+        <message>
+            <source>Enter your workstation passphrase.</source>
+            <translation>Saisissez la phrase de passe du poste.</translation>
+        </message>
     </context>
     <context>
         <name>StatusBar</name>
@@ -1441,6 +1461,22 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>The central server cannot be reached, and you have never signed in on this workstation: sign in once while the server is reachable.</source>
             <translation>Le serveur central est injoignable et vous ne vous êtes jamais connecté sur ce poste : connectez-vous une première fois pendant que le serveur est joignable.</translation>
+        </message>
+        <message>
+            <source>Sign-in in the web browser was not completed. Try again.</source>
+            <translation>La connexion dans le navigateur Web n'a pas été terminée. Réessayez.</translation>
+        </message>
+        <message>
+            <source>The web browser could not be opened to sign in to the server.</source>
+            <translation>Le navigateur Web n'a pas pu être ouvert pour la connexion au serveur.</translation>
+        </message>
+        <message>
+            <source>You signed in in the web browser as another user than the one entered here.</source>
+            <translation>Vous vous êtes connecté dans le navigateur Web avec un autre utilisateur que celui saisi ici.</translation>
+        </message>
+        <message>
+            <source>This server offers no sign-in that ClinicDesk can use.</source>
+            <translation>Ce serveur n'offre aucun mode de connexion que ClinicDesk peut utiliser.</translation>
         </message>
     </context>
     <context>

@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="serve FHIR without authorisation (tests of the FHIR engine only)")
     p.add_argument("--access-token-ttl", type=float, default=900, metavar="SECONDS",
                    help="lifetime of OAuth access tokens (default 900: 15 minutes)")
+    p.add_argument("--no-password-grant", action="store_true",
+                   help="sign-in through the authorization endpoint only (code + PKCE): the "
+                   "token endpoint refuses the password grant and discovery omits it")
     p.add_argument("--ramq-import-hour", type=int, default=2, metavar="HOUR",
                    help="local hour of the nightly RAMQ registration import (-1: off)")
     p.add_argument("--qhr-ca", type=Path, metavar="PATH",
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(data_dir=args.data, database_url=args.database, host=args.host,
                         port=args.port, auth_required=not args.no_auth,
                         access_token_ttl=args.access_token_ttl, qhr_ca=args.qhr_ca,
+                        password_grant=not args.no_password_grant,
                         ramq_import_hour=None if args.ramq_import_hour < 0
                         else args.ramq_import_hour, max_body_bytes=args.max_body_bytes,
                         audit_durability=args.audit_durability)

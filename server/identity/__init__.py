@@ -1,9 +1,11 @@
 """Accounts, sign-in and the server side of access control.
 
 - `store.IdentityStore`: accounts and OAuth tokens in the resource store's database;
-- `tokens.TokenService`: password / refresh_token grants, rotation, revocation, bearer check;
+- `tokens.TokenService`: authorization_code (PKCE) / password / refresh_token grants, codes,
+  rotation, revocation, bearer check;
 - `throttle.SignInThrottle`: failed sign-ins per account and client address, in the database;
-- `routes`: /oauth/token, /oauth/revoke, /api/me (included by server.app.ROUTERS);
+- `routes`: /oauth/token, /oauth/revoke, /api/me (included by server.app.ROUTERS), with
+  `authorize` (/oauth/authorize and its `login_page`) and `smart` (.well-known discovery);
 - `patients.PatientContexts`: a patient's physicians and consent for app.core.access;
 - `audit`: AuditEvent (BALP) per patient read, durable before the read is answered;
 - `accounts.add_account`: an account and its FHIR Practitioner.

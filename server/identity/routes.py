@@ -1,5 +1,7 @@
-"""HTTP: `POST /oauth/token` (RFC 6749 §4.3 password, §6 refresh_token; form-encoded),
-`POST /oauth/revoke` (RFC 7009) and `GET /api/me` (app.core.profiles.profile_to_json).
+"""HTTP: `POST /oauth/token` (RFC 6749 §4.1.3 authorization_code with PKCE, §4.3 password
+where the settings allow it, §6 refresh_token; form-encoded), `POST /oauth/revoke` (RFC 7009)
+and `GET /api/me` (app.core.profiles.profile_to_json); with the authorization endpoint
+(server.identity.authorize) and SMART discovery (server.identity.smart).
 Password grants are throttled per account and per client address (TCP peer): 429 with
 Retry-After (server.identity.throttle)."""
 
@@ -11,9 +13,12 @@ from fastapi.responses import JSONResponse
 
 from app.core.profiles import profile_to_json
 from server import authz, identity, limits
+from server.identity import authorize, smart
 from server.identity.tokens import OAuthError
 
 router = APIRouter()
+router.include_router(smart.router)
+router.include_router(authorize.router)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FORM = "application/x-www-form-urlencoded"
 MAX_FIELDS = 10
@@ -49,12 +54,19 @@ async def token(request: Request) -> JSONResponse:
     try:
         form = await _form(request)
         grant = form.get("grant_type")
-        if grant == "password":
+        if grant == "authorization_code":
+            missing = [k for k in ("code", "redirect_uri", "client_id", "code_verifier")
+                       if not form.get(k)]
+            if missing:
+                raise OAuthError("invalid_request", f"{missing[0]} is required")
+            body = await run_in_threadpool(tokens.code_grant, form["code"], form["client_id"],
+                                           form["redirect_uri"], form["code_verifier"])
+        elif grant == "password" and smart.password_grant_on(request):
             if "username" not in form or "password" not in form:
                 raise OAuthError("invalid_request", "username and password are required")
             address = request.client.host if request.client else "unknown"
             body = await run_in_threadpool(tokens.password_grant, form["username"],
-                                           form["password"], address)
+                                           form["password"], address, form.get("scope"))
         elif grant == "refresh_token":
             if not form.get("refresh_token"):
                 raise OAuthError("invalid_request", "refresh_token is required")
@@ -62,7 +74,8 @@ async def token(request: Request) -> JSONResponse:
         elif grant is None:
             raise OAuthError("invalid_request", "grant_type is required")
         else:
-            raise OAuthError("unsupported_grant_type", "use password or refresh_token")
+            raise OAuthError("unsupported_grant_type", "grant_type not supported: see "
+                             "grant_types_supported in .well-known/smart-configuration")
     except OAuthError as error:
         return _error(error)
     return JSONResponse(body, headers=NO_STORE)

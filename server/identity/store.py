@@ -5,6 +5,9 @@ Tables (portable SQL, `?` placeholders adapted by the store's dialect):
   oauth_token(token_hash PK, kind access|refresh, username, family, expires_at, revoked)
   signin_budget((scope, name) PK, level, at): the sign-in throttle's leaky buckets
   signin_known((username, address) PK, at): where each account last signed in successfully
+  oauth_code(code_hash PK, username, client_id, redirect_uri, challenge, scope, family,
+             expires_at, used): authorization codes (single use, short-lived, bound)
+  oauth_grant(family PK, scope): the scope granted to one sign-in, kept across refreshes
 Tokens are random 256-bit strings; only their SHA-256 is stored. A refresh token belongs to a
 family (one sign-in); rotating it revokes the old one, and presenting a revoked refresh token
 revokes the whole family (replay of a stolen token, OAuth 2.0 Security BCP §4.14).
@@ -31,6 +34,11 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS signin_budget (scope TEXT NOT NULL, name TEXT NOT NULL, "
     "level DOUBLE PRECISION NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (scope, name))",
     "CREATE INDEX IF NOT EXISTS signin_budget_at ON signin_budget (at)",
+    "CREATE TABLE IF NOT EXISTS oauth_code (code_hash TEXT PRIMARY KEY, username TEXT NOT NULL, "
+    "client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL, challenge TEXT NOT NULL, "
+    "scope TEXT NOT NULL, family TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL, "
+    "used INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS oauth_grant (family TEXT PRIMARY KEY, scope TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS signin_known (username TEXT NOT NULL, address TEXT NOT NULL, "
     "at DOUBLE PRECISION NOT NULL, PRIMARY KEY (username, address))",
 ]
@@ -55,6 +63,18 @@ class TokenRow:
     family: str
     expires_at: float
     revoked: bool
+
+
+@dataclass(frozen=True)
+class CodeGrant:
+    """What an authorization code was issued for (RFC 6749 §4.1.3, RFC 7636)."""
+    username: str
+    client_id: str
+    redirect_uri: str
+    challenge: str  # BASE64URL(SHA-256(code_verifier)), S256 only
+    scope: str
+    family: str  # the sign-in its tokens belong to (a replayed code revokes it)
+    expires_at: float
 
 
 class IdentityStore:
@@ -130,6 +150,41 @@ class IdentityStore:
     def purge_expired(self, before: float) -> None:
         with self.store.write() as tx:
             self._x(tx, "DELETE FROM oauth_token WHERE expires_at < ?", (before,))
+            self._x(tx, "DELETE FROM oauth_code WHERE expires_at < ?", (before,))
+            self._x(tx, "DELETE FROM oauth_grant WHERE family NOT IN "
+                    "(SELECT family FROM oauth_token)")
+
+    # authorization codes and granted scopes (server.identity.codes)
+    def add_code(self, code: str, grant: CodeGrant) -> None:
+        with self.store.write() as tx:
+            self._x(tx, "INSERT INTO oauth_code (code_hash, username, client_id, redirect_uri, "
+                    "challenge, scope, family, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (token_hash(code), grant.username, grant.client_id, grant.redirect_uri,
+                     grant.challenge, grant.scope, grant.family, grant.expires_at))
+
+    def use_code(self, code: str) -> tuple[CodeGrant, bool] | None:
+        """The code's grant and whether this use is its first (marked used, in one write)."""
+        with self.store.write() as tx:
+            row = self._x(tx, "SELECT username, client_id, redirect_uri, challenge, scope, "
+                          "family, expires_at, used FROM oauth_code WHERE code_hash = ?",
+                          (token_hash(code),)).fetchone()
+            if row is None:
+                return None
+            if not row[7]:
+                self._x(tx, "UPDATE oauth_code SET used = 1 WHERE code_hash = ?",
+                        (token_hash(code),))
+        return CodeGrant(row[0], row[1], row[2], row[3], row[4], row[5], float(row[6])), not row[7]
+
+    def set_scope(self, family: str, scope: str) -> None:
+        with self.store.write() as tx:
+            self._x(tx, "INSERT INTO oauth_grant (family, scope) VALUES (?, ?) ON CONFLICT "
+                    "(family) DO UPDATE SET scope = excluded.scope", (family, scope))
+
+    def scope(self, family: str) -> str | None:
+        with self.store.read() as tx:
+            row = self._x(tx, "SELECT scope FROM oauth_grant WHERE family = ?",
+                          (family,)).fetchone()
+        return row[0] if row else None
 
     # sign-in throttle (server.identity.throttle)
     def change_budgets(self, keys: list[BudgetKey],

@@ -106,6 +106,8 @@ def tls_server(tmp_path_factory):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
             body = json.dumps({"resourceType": "CapabilityStatement", "rest": []}).encode()
+            if self.path.endswith("/.well-known/smart-configuration"):
+                body = json.dumps({"token_endpoint": f"https://{self.headers['Host']}/t"}).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -14,6 +14,7 @@ from app.core.fhir_systems import CHANGE_ID
 from app.sync.cache import Change
 from app.sync.pull import HISTORY, Puller, local_midnight
 from app.sync.push import Pusher
+from tests.fixtures.smart import smart_reply
 
 BASE = "https://plain.test"
 TYPES = ("Patient", "Condition", "Observation")  # in CHART_TYPES order
@@ -93,6 +94,8 @@ def store():
 
 def client_with(handler, store):
     def route(request):
+        if (discovery := smart_reply(request)) is not None:
+            return discovery
         if request.url.path == "/oauth/token":
             return httpx.Response(200, json={"access_token": "a", "expires_in": 900})
         if request.url.path == "/fhir/metadata":

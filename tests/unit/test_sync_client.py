@@ -11,6 +11,7 @@ from app.central.auth import TokenStore
 from app.central.client import ClientConfig, FhirClient, what
 from app.central.errors import Kind, SyncError
 from app.central.retry import Backoff, CircuitBreaker, Retrier
+from tests.fixtures.smart import smart_reply
 
 BASE = "https://emr.test"
 
@@ -24,6 +25,8 @@ class Server:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append((request.method, request.url.path, request.headers.get("authorization")))
         self.hosts.add(request.url.host)
+        if (discovery := smart_reply(request)) is not None:
+            return discovery
         if request.url.path == "/oauth/token":
             self.tokens += 1
             form = dict(x.split("=", 1) for x in request.content.decode().split("&"))

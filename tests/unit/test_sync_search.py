@@ -14,6 +14,7 @@ import pytest
 
 from app.central.auth import TokenStore
 from app.central.client import FORM, ClientConfig, FhirClient
+from tests.fixtures.smart import smart_reply
 from tests.privacy_scan import Canary
 
 BASE = "https://emr.test"
@@ -31,6 +32,8 @@ def recorded():
 
     def server(request: httpx.Request) -> httpx.Response:
         seen.append(request)
+        if (discovery := smart_reply(request)) is not None:
+            return discovery
         if request.url.path == "/oauth/token":
             return httpx.Response(200, json={"access_token": "a", "expires_in": 900})
         return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset",
@@ -64,7 +67,8 @@ def test_no_query_value_in_any_url(recorded, query):
                               executor=SimpleNamespace(call=lambda fn: None))
     found = PatientSearch(session).search(query)
     assert [p.id for p in found] == ["p1"]
-    searches = [r for r in seen if r.url.path.startswith("/fhir/")]
+    searches = [r for r in seen if r.url.path.startswith("/fhir/")
+                and "/.well-known/" not in r.url.path]  # sign-in discovery: not a search
     assert [(r.method, r.url.path) for r in searches] == [("POST", "/fhir/Patient/_search")]
     canary = Canary.from_patients([PATIENT])
     urls = "\n".join(str(r.url) for r in seen).encode()
