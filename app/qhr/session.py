@@ -3,7 +3,8 @@
 States: NO_KEY → KEY_PRESENT → PIN → AUTHENTICATED → VIEWING → LOCKED, and KEY_BLOCKED for a
 key whose PIN is blocked (seen at insertion with an empty VERIFY, which costs no try, or when
 the last try fails): `open()` refuses it (PinBlockedError, saying what to do) until another key
-is plugged in. Driven by the key monitor's events (app.devices.monitor: the session is a
+is plugged in. A card is KEY_PRESENT only once looked at (`inspect_card`); `open()` during that
+look waits for it instead of asking for a key that is already plugged in. Driven by the key monitor's events (app.devices.monitor: the session is a
 MonitorListener), by `open()` / `view()` (called on a worker thread: they make PC/SC and HTTP
 calls) and by an idle timeout.
 
@@ -91,6 +92,7 @@ class QhrSession(MonitorListener):
         self.user, self.gateway, self.monitor = user, gateway, monitor
         self.interaction, self.audit, self.institution = interaction, audit, institution
         self._lock = threading.RLock()
+        self._looked = threading.Condition(self._lock)  # a card's inspection ended
         self._listeners: list[SessionListener] = []
         self._device: Device | None = None  # the chosen key (app.devices.choose)
         self._cards: dict[str, CardReport] = {}  # reader → what its card is
@@ -155,6 +157,7 @@ class QhrSession(MonitorListener):
         report = inspect_card(self.monitor.connect, device, self.user.qhr_key_id)
         with self._lock:
             self._cards[device.reader] = report
+            self._looked.notify_all()
             if not report.is_key:
                 return  # a bank card, a card in a built-in reader: not a QHR key
             if (self._device is not None and device.reader != self._device.reader
@@ -253,6 +256,8 @@ class QhrSession(MonitorListener):
         if not eligibility(self.user, self.institution, key_plugged=True).eligible:
             raise NotEligible(self.verdict().reasons)  # every unmet condition, the key's too
         if self._device is None:
+            self._wait_for_inspection(cancel)
+        if self._device is None:
             self.interaction.prompt_insert_key(cancel=cancel)
             end = time.monotonic() + KEY_WAIT_S
             while self._device is None and time.monotonic() < end:
@@ -263,6 +268,22 @@ class QhrSession(MonitorListener):
         if device is None:
             raise NoKey()
         return device
+
+    def _wait_for_inspection(self, cancel: threading.Event) -> None:
+        """A card plugged in but not yet looked at (Open clicked right after plugging the key
+        in): its inspection's answer, not an insert-key prompt for a key that is there."""
+        end = time.monotonic() + KEY_WAIT_S
+        with self._looked:
+            while self._device is None and self.inspecting and time.monotonic() < end:
+                if cancel.is_set():
+                    raise Cancelled()
+                self._looked.wait(0.05)
+
+    @property
+    def inspecting(self) -> bool:
+        """A card the monitor sees that the session has not looked at yet."""
+        with self._lock:
+            return any(d.reader not in self._cards for d in self.monitor.devices)
 
     def view(self, patient_id: str, nam: str) -> QhrData:
         """The viewer's data for one patient (labs, imaging, medications), audited."""

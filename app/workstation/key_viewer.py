@@ -93,6 +93,8 @@ class KeyViewer:
             return KeyState(key_state(session))
         if monitor is None or monitor.state == ServiceState.NO_SERVICE:
             return KeyState.NO_SERVICE
+        if session is not None:  # present once the session has looked at the card, not before
+            return KeyState.ABSENT
         return KeyState.PRESENT if monitor.devices else KeyState.ABSENT
 
     def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
