@@ -276,11 +276,17 @@ def open_pkcs11(family: str | None, reader: str | None = None, key_id: str | Non
 def open_key(connection: Connection, device: Device, key_id: str | None = None
              ) -> PivSession | Pkcs11Session:
     """The card's key: raw PIV over PC/SC when it answers the PIV SELECT (no middleware
-    needed), else through its family's PKCS#11 module; NotPivError when neither reads it."""
+    needed), else through its family's PKCS#11 module; NotPivError when neither reads it. A
+    card the table does not name that answers as a payment card (app.devices.emv) is not
+    handed to a module: it has said what it is."""
+    from app.devices.emv import is_payment_card
+
     try:
         return PivSession(connection)
     except NotPivError:
         family = device.token.family if device.token else None
+        if family is None and is_payment_card(connection):
+            raise NotPivError("a payment card (EMV)") from None
         session = open_pkcs11(family, device.reader, key_id)
         if session is None:
             raise

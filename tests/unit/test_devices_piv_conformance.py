@@ -92,3 +92,18 @@ def test_an_unusable_key_type_is_refused_before_the_pin(materials, ca):
         prove_key(AppletConnection(applet), DEFAULT_PIN, b"challenge")
     assert "secp521r1" in str(err.value) and "P-256/P-384" in err.value.text.source
     assert applet.verify_attempts == 0 and applet.verify_queries == 0
+
+
+def test_a_payment_card_says_what_it_is():
+    """PSE or PPSE answered 9000 or 61xx: a payment card; 6A82 to both: not one."""
+    from app.demo.virtual_key import PaymentCard
+    from app.devices.emv import DIRECTORIES, is_payment_card, select_apdu
+
+    assert is_payment_card(AppletConnection(PaymentCard()))
+    assert not is_payment_card(AppletConnection(OtherCard()))
+
+    class Contactless(OtherCard):  # PSE refused, PPSE answered 61xx (more to read)
+        def process(self, apdu: bytes) -> bytes:
+            return b"\x61\x20" if apdu == select_apdu(DIRECTORIES[1]) else super().process(apdu)
+
+    assert is_payment_card(AppletConnection(Contactless()))
