@@ -221,7 +221,7 @@ def test_key_state_follows_the_session(qhr_server, key_monitor, qhr_key):
     session, _ = make_session(qhr_server, key_monitor, "1000006", pin=TypedPin(PIN),
                               audit=list().append)
     seen = Seen()
-    session.add_listener(seen)
+    stop = session.add_listener(seen)
     try:
         assert wait_until(lambda: key_state(session) == "present")
         session.open()
@@ -229,7 +229,7 @@ def test_key_state_follows_the_session(qhr_server, key_monitor, qhr_key):
         key.remove()
         assert wait_until(lambda: key_state(session) == "absent")
         assert seen.cleared == [LockReason.KEY_REMOVED]
-        session.remove_listener(seen)
+        stop()
         count = len(seen.states)
         session.lock(LockReason.SIGN_OUT)
         assert len(seen.states) == count
