@@ -7,7 +7,8 @@ only; answers over 256 bytes are split with 61xx as real cards do.
 
 Variants for the tests, as real cards behave: `compressed` (certificate gzipped, CertInfo 01),
 `global_pin` (the discovery object prefers the global PIN, and VERIFY 80 is refused), `t0`
-(a T=0 card: an answer shorter than Le is refused with 6Cxx, the length to ask for).
+(a T=0 card: an answer shorter than Le is refused with 6Cxx, the length to ask for),
+`signature_slot` (slot 9A empty: the certificate and key in slot 9C, object 5FC10A).
 
 It counts the VERIFY commands it receives (`verify_attempts`, `verify_queries`) so that tests
 can tell how many PINs reached the card."""
@@ -27,7 +28,9 @@ from app.devices.piv import (
     GLOBAL_PIN_REFERENCE,
     PIN_REFERENCE,
     PIV_AID,
+    SIGNATURE_CERT,
     SLOT_AUTHENTICATION,
+    SLOT_SIGNATURE,
     algorithm_for,
 )
 
@@ -43,13 +46,16 @@ def sw_bytes(sw: int) -> bytes:
 
 class PivApplet:
     def __init__(self, material: KeyMaterial, pin: str = DEFAULT_PIN, tries: int = PIN_TRIES,
-                 *, compressed: bool = False, global_pin: bool = False, t0: bool = False):
+                 *, compressed: bool = False, global_pin: bool = False, t0: bool = False,
+                 signature_slot: bool = False):
         self.material = material
         self.algorithm = int(algorithm_for(material.cert.public_key()))
         self.pin = pin.encode().ljust(8, b"\xff")
         self.tries = tries
         self.max_tries = tries
         self.compressed, self.global_pin, self.t0 = compressed, global_pin, t0
+        self.cert_object, self.slot = ((SIGNATURE_CERT, SLOT_SIGNATURE) if signature_slot
+                                       else (AUTHENTICATION_CERT, SLOT_AUTHENTICATION))
         self.verify_attempts = 0  # VERIFY commands carrying a PIN (each may cost a try)
         self.verify_queries = 0  # empty VERIFY commands (tries left; never cost a try)
         self.commands: list[int] = []  # INS of every command, in order
@@ -140,7 +146,7 @@ class PivApplet:
             policy = bytes([0x60, 0x20]) if self.global_pin else bytes([0x40, 0x10])
             return self._answer(tlv.tlv(0x7E, tlv.tlv(0x4F, PIV_AID) + tlv.tlv(0x5F2F, policy)),
                                 le)
-        if wanted != AUTHENTICATION_CERT:
+        if wanted != self.cert_object:
             return sw_bytes(0x6A82)
         der = self.material.cert.public_bytes(serialization.Encoding.DER)
         info = b"\x00"
@@ -170,7 +176,7 @@ class PivApplet:
         return sw_bytes(0x6983 if self.tries == 0 else 0x63C0 | self.tries)
 
     def _authenticate(self, algorithm: int, slot: int, data: bytes, le: int | None) -> bytes:
-        if (algorithm, slot) != (self.algorithm, SLOT_AUTHENTICATION):
+        if (algorithm, slot) != (self.algorithm, self.slot):
             return sw_bytes(0x6A86)
         if not self.verified:
             return sw_bytes(0x6982)

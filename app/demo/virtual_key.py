@@ -81,6 +81,21 @@ class OtherCard:
         pass
 
 
+class PaymentCard(OtherCard):
+    """A bank card (EMV): the payment directory's SELECT (PSE, PPSE) answered with its FCI as
+    payment cards do, the PIV SELECT 6A82, anything else 6D00."""
+
+    def process(self, apdu: bytes) -> bytes:
+        from app.devices.emv import DIRECTORIES
+
+        name = apdu[5:5 + apdu[4]] if len(apdu) > 5 and apdu[1] == 0xA4 else b""
+        if name in DIRECTORIES:
+            self.commands.append(apdu[1])
+            fci = bytes([0x84, len(name)]) + name + bytes.fromhex("A503880101")  # SFI 1
+            return bytes([0x6F, len(fci)]) + fci + b"\x90\x00"
+        return super().process(apdu)
+
+
 class AppletConnection:
     """A `Connection` straight to an applet, without PC/SC: for narrow unit tests."""
 
@@ -119,7 +134,7 @@ def _read_exact(sock: socket.socket, n: int) -> bytes | None:
 
 
 class VirtualKey:
-    """`applet` replaces the PIV applet (e.g. `OtherCard()` with `atr=BANK_CARD_ATR`);
+    """`applet` replaces the PIV applet (e.g. `PaymentCard()` with `atr=BANK_CARD_ATR`);
     `pull_out_on` (an INS) pulls the key out when that command arrives, unanswered: a key
     removed in the middle of a read."""
 

@@ -1,23 +1,26 @@
 """`KeyMonitor`: PC/SC status changes → `key_inserted(device)` / `key_removed(device)`.
 
 Event-driven: the PC/SC thread sits in `SCardGetStatusChange` on every reader plus the
-`\\\\?PnP?\\Notification` pseudo-reader (readers added or removed). Listeners are plain Python
-objects called on the PC/SC thread (a UI adapter re-emits them as Qt signals); they must return
-quickly. A missing or stopped smart-card service is a state (`ServiceState.NO_SERVICE`), and the
-monitor re-establishes its context with back-off until the service is back.
+`\\\\?PnP?\\Notification` pseudo-reader (readers added or removed). The changes are three
+app.core.events Events (`inserted`, `removed`, `service`), emitted on the PC/SC thread: their
+listeners must return quickly (the UI relays them to its GUI thread). `add_listener` connects a
+`MonitorListener`'s three methods at once. A missing or stopped smart-card service is a state
+(`ServiceState.NO_SERVICE`), and the monitor re-establishes its context with back-off until the
+service is back.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import threading
+import sys
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 
 from smartcard import scard
 
+from app.core.events import Disconnect, Event
 from app.core.text import QT_TRANSLATE_NOOP, Text, text
 from app.devices.connection import PcscConnection
 from app.devices.errors import CTX, DeviceError, NoServiceError
@@ -91,23 +94,35 @@ class QueueListener(MonitorListener):
 
 
 class KeyMonitor:
-    def __init__(self, wait_ms: int = 2000, backoff: tuple[float, float] = (0.05, 1.0)):
+    """`windows`: Windows 8+ stops the Smart Card service (SCardSvr) while no reader is
+    attached and starts it when one arrives: there, a stopped service (SCARD_E_NO_SERVICE /
+    SCARD_E_SERVICE_STOPPED) is `NO_READERS` — the key is just not plugged in — and the back-off
+    re-establishes the context once the token's arrival has started the service."""
+
+    def __init__(self, wait_ms: int = 2000, backoff: tuple[float, float] = (0.05, 1.0),
+                 windows: bool = sys.platform == "win32"):
         self.wait_ms = wait_ms
+        self.windows = windows
         self.thread = PcscThread(self._watch, self._service_lost, backoff)
-        self._listeners: list[MonitorListener] = []
-        self._lock = threading.Lock()
+        self.inserted: Event[Device] = Event("key inserted")
+        self.removed: Event[Device] = Event("key removed")
+        self.service: Event[ServiceState] = Event("smart-card service")
         self._states: dict[str, int] | None = None  # reader → last event state
         self._pnp = scard.SCARD_STATE_UNAWARE
         self._devices: dict[str, Device] = {}
         self.state = ServiceState.STARTING
 
-    def add_listener(self, listener: MonitorListener) -> None:
-        with self._lock:
-            self._listeners.append(listener)
+    def add_listener(self, listener: MonitorListener) -> Disconnect:
+        """The listener's three methods connected to the three events; call the returned
+        function to disconnect them."""
+        stops = (self.inserted.connect(listener.key_inserted),
+                 self.removed.connect(listener.key_removed),
+                 self.service.connect(listener.service_changed))
 
-    def remove_listener(self, listener: MonitorListener) -> None:
-        with self._lock:
-            self._listeners.remove(listener)
+        def disconnect() -> None:
+            for stop in stops:
+                stop()
+        return disconnect
 
     def start(self) -> KeyMonitor:
         self.thread.start()
@@ -135,19 +150,10 @@ class KeyMonitor:
         reader = device.reader if isinstance(device, Device) else device
         return PcscConnection(self.thread, reader).open()
 
-    def _emit(self, method: str, arg: object) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                getattr(listener, method)(arg)
-            except Exception:
-                log.exception("device listener %s failed", method)
-
     def _set_state(self, state: ServiceState) -> None:
         if state != self.state:
             self.state = state
-            self._emit("service_changed", state)
+            self.service.emit(state)
 
     def _watch(self, context: int) -> None:
         if self._states is None:
@@ -182,10 +188,10 @@ class KeyMonitor:
             return
         if old:
             del self._devices[reader]
-            self._emit("key_removed", old)
+            self.removed.emit(old)
         if new:
             self._devices[reader] = new
-            self._emit("key_inserted", new)
+            self.inserted.emit(new)
 
     def _refresh_readers(self, context: int) -> None:
         readers = list_readers(context)
@@ -200,5 +206,5 @@ class KeyMonitor:
             self._reader_changed(reader, scard.SCARD_STATE_EMPTY, [])
         self._states = None
         self._pnp = scard.SCARD_STATE_UNAWARE
-        self._set_state(ServiceState.NO_SERVICE if isinstance(err, NoServiceError)
-                        else ServiceState.NO_READERS)
+        stopped = isinstance(err, NoServiceError) and not self.windows
+        self._set_state(ServiceState.NO_SERVICE if stopped else ServiceState.NO_READERS)

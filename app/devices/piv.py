@@ -32,14 +32,16 @@ from app.devices.errors import (
 
 PIV_AID = bytes.fromhex("A000000308000010000100")
 AUTHENTICATION_CERT = bytes.fromhex("5FC105")
+SIGNATURE_CERT = bytes.fromhex("5FC10A")  # slot 9C, digital signature
 DISCOVERY = bytes.fromhex("7E")
 SLOT_AUTHENTICATION = 0x9A
+SLOT_SIGNATURE = 0x9C
 PIN_REFERENCE = 0x80  # the PIV Card Application PIN
 GLOBAL_PIN_REFERENCE = 0x00  # the card's global PIN, when the discovery object prefers it
 
 INS_SELECT, INS_GET_DATA, INS_VERIFY = 0xA4, 0xCB, 0x20
 INS_GENERAL_AUTHENTICATE, INS_GET_RESPONSE = 0x87, 0xC0
-SW_OK, SW_BLOCKED = 0x9000, 0x6983
+SW_OK, SW_BLOCKED, SW_NOT_FOUND = 0x9000, 0x6983, 0x6A82
 # SP 800-73-4 part 2, 2.4.3: the PIV Card Application PIN is 6 to 8 digits, each 0x30-0x39,
 # padded to 8 bytes with 0xFF. Every key read through this session (the virtual key included)
 # follows it, so a PIN outside it is refused here, before VERIFY: it could never match and
@@ -139,6 +141,7 @@ class PivSession:
         self.connection = connection
         self.select()
         self.pin_reference = pin_reference(self._discovery())
+        self.slot = SLOT_AUTHENTICATION  # 9C once the certificate was found there
 
     def _discovery(self) -> bytes | None:
         try:
@@ -192,7 +195,14 @@ class PivSession:
             raise DeviceError(f"GET DATA: malformed object ({err})") from err
 
     def authentication_certificate(self) -> x509.Certificate:
-        content = self.get_object(AUTHENTICATION_CERT)
+        """Slot 9A's certificate; on a card whose slot 9A is empty (6A82), slot 9C's (digital
+        signature, 5FC10A), whose key then signs the gateway's challenge."""
+        try:
+            content, self.slot = self.get_object(AUTHENTICATION_CERT), SLOT_AUTHENTICATION
+        except ApduError as err:
+            if err.sw != SW_NOT_FOUND:
+                raise
+            content, self.slot = self.get_object(SIGNATURE_CERT), SLOT_SIGNATURE
         try:
             items = dict(tlv.parse(content))
             der = items[0x70]
@@ -249,10 +259,12 @@ class PivSession:
         raise ApduError(b"", sw, "VERIFY")
 
     def sign(self, message: bytes, cert: x509.Certificate | None = None,
-             slot: int = SLOT_AUTHENTICATION) -> bytes:
-        """Sign `message` (SHA-256) with the key in `slot`: ECDSA (DER) or RSA PKCS #1 v1.5.
-        The PIN must have been verified."""
+             slot: int | None = None) -> bytes:
+        """Sign `message` (SHA-256) with the key in `slot` (by default the slot whose
+        certificate was read): ECDSA (DER) or RSA PKCS #1 v1.5. The PIN must have been
+        verified."""
         cert = cert or self.authentication_certificate()
+        slot = self.slot if slot is None else slot
         algorithm = algorithm_for(cert.public_key())
         challenge = challenge_input(algorithm, message)
         template = tlv.tlv(0x7C, tlv.tlv(0x82, b"") + tlv.tlv(0x81, challenge))

@@ -275,16 +275,50 @@ def open_pkcs11(family: str | None, reader: str | None = None, key_id: str | Non
 
 def open_key(connection: Connection, device: Device, key_id: str | None = None
              ) -> PivSession | Pkcs11Session:
-    """The card's key: raw PIV over PC/SC when it answers the PIV SELECT (no middleware
-    needed), else through its family's PKCS#11 module; NotPivError when neither reads it."""
+    """The card's key. A card that answers the PIV SELECT: through its family's own middleware
+    when that is installed (an IDPrime PIV card with Thales' module: the issuer's PIN rules
+    and objects as the vendor reads them), else raw PIV over PC/SC (no middleware needed; OpenSC
+    would only read the same APDUs). A card without PIV: through its family's PKCS#11 module
+    (OpenSC's by default); NotPivError when neither reads it. A card the table does not name
+    that answers as a payment card (app.devices.emv) is not handed to a module: it has said
+    what it is."""
+    from app.devices.emv import is_payment_card
+
+    family = device.token.family if device.token else None
     try:
-        return PivSession(connection)
+        piv = PivSession(connection)
     except NotPivError:
-        family = device.token.family if device.token else None
+        if family is None and is_payment_card(connection):
+            raise NotPivError("a payment card (EMV)") from None
         session = open_pkcs11(family, device.reader, key_id)
         if session is None:
             raise
         return session
+    vendor = _vendor_session(family, device.reader, key_id)
+    return vendor if vendor is not None else piv
+
+
+def _vendor_session(family: str | None, reader: str, key_id: str | None
+                    ) -> Pkcs11Session | None:
+    """A session through the family's own installed module, or None (none installed, no
+    binding, or the module cannot find this card: raw PIV reads it)."""
+    from app.devices.tokens import DEFAULT_FAMILY, load
+
+    if family in (None, DEFAULT_FAMILY, "virtual"):
+        return None  # PIV-only families: no middleware of their own (settings not read)
+    try:
+        import pkcs11  # noqa: F401
+    except ImportError:
+        return None
+    module = load().vendor_module(family, module_overrides())
+    if module is None:
+        return None
+    try:
+        return Pkcs11Session(module, reader, key_id)
+    except DeviceError as err:  # NotPivError too: the module does not see this card
+        log.info("the %s module does not read this card (%s): raw PIV", family,
+                 type(err).__name__)
+        return None
 
 
 # family → module path, from the settings (`[pkcs11] etoken=…`); set at start-up

@@ -114,6 +114,17 @@ class TokenTable:
                 paths.extend(found.modules.get(platform_key(platform), ()))
         return list(dict.fromkeys(paths))
 
+    def vendor_module(self, family: str | None, overrides: Mapping[str, str] | None = None,
+                      platform: str = sys.platform) -> str | None:
+        """The installed module of the family's own middleware (the settings' override, else
+        its usual install paths), never OpenSC's: None for PIV-only families."""
+        if family in (None, DEFAULT_FAMILY, "virtual"):
+            return None
+        found = self.family(family)
+        paths = [p for p in ((overrides or {}).get(family or ""),) if p]
+        paths += found.modules.get(platform_key(platform), ()) if found else ()
+        return next((p for p in paths if Path(p).is_file()), None)
+
     def pkcs11_module(self, family: str | None, overrides: Mapping[str, str] | None = None,
                       platform: str = sys.platform) -> str | None:
         """The first installed module of `module_candidates`, or None."""

@@ -3,32 +3,35 @@
 States: NO_KEY → KEY_PRESENT → PIN → AUTHENTICATED → VIEWING → LOCKED, and KEY_BLOCKED for a
 key whose PIN is blocked (seen at insertion with an empty VERIFY, which costs no try, or when
 the last try fails): `open()` refuses it (PinBlockedError, saying what to do) until another key
-is plugged in. Driven by the key monitor's events (app.devices.monitor: the session is a
-MonitorListener), by `open()` / `view()` (called on a worker thread: they make PC/SC and HTTP
-calls) and by an idle timeout.
+is plugged in. A card is KEY_PRESENT only once looked at (`inspect_card`); `open()` during that
+look waits for it instead of asking for a key that is already plugged in. Driven by the key
+monitor's events (app.devices.monitor: the session is a MonitorListener), by `open()` /
+`view()` (called on a worker thread: they make PC/SC and HTTP calls) and by an idle timeout.
+The session's own changes are app.core.events Events: `changed` (State) and `cleared`
+(LockReason).
 
 Key removed, idle, sign-out, another key plugged in: `lock(reason)` drops the session token,
-releases the viewer's data and calls every listener's `clear(reason)` at once (on the caller's
-thread: the PC/SC thread for key events); closing the session at the gateway happens after, on
-a thread of its own, best effort — the lock never waits for the network. QHR data is held in
-memory only (`QhrData`), never written anywhere; each read is decided by app.core.access and
+releases the viewer's data and emits `cleared` at once (on the caller's thread: the PC/SC
+thread for key events); closing the session at the gateway happens after, on a thread of its
+own, best effort — the lock never waits for the network. QHR data is held in memory only
+(`QhrData`), never written anywhere; each read is decided by app.core.access and
 written to the access log (`audit`, e.g. Store.log_access) before it is returned.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.core import access
 from app.core.consent import OPEN
 from app.core.data_class import DataClass
 from app.core.errors import Cancelled
+from app.core.events import Disconnect, Event
 from app.core.profiles import Institution, UserProfile
 from app.core.text import Text
 from app.devices.choose import CardReport, choose, inspect_card
@@ -77,7 +80,8 @@ class Interaction(Protocol):
 
 
 class SessionListener:
-    """Called on the thread that changed the state (often the PC/SC thread): return quickly."""
+    """Both of a session's events at once (`QhrSession.add_listener`); called on the thread
+    that changed the state (often the PC/SC thread): return quickly."""
 
     def state_changed(self, state: State) -> None: ...
 
@@ -91,7 +95,10 @@ class QhrSession(MonitorListener):
         self.user, self.gateway, self.monitor = user, gateway, monitor
         self.interaction, self.audit, self.institution = interaction, audit, institution
         self._lock = threading.RLock()
-        self._listeners: list[SessionListener] = []
+        self._looked = threading.Condition(self._lock)  # a card's inspection ended
+        self.changed: Event[State] = Event("QHR session state")
+        self.cleared: Event[LockReason] = Event("QHR session clear")  # the viewer must clear
+        self._stop_monitor: Disconnect | None = None
         self._device: Device | None = None  # the chosen key (app.devices.choose)
         self._cards: dict[str, CardReport] = {}  # reader → what its card is
         self._token: str | None = None
@@ -102,19 +109,23 @@ class QhrSession(MonitorListener):
         self.idle = IdleTimer(idle_timeout, lambda: self.lock(LockReason.IDLE))
 
     # -- wiring -----------------------------------------------------------------------------
-    def add_listener(self, listener: SessionListener) -> None:
-        self._listeners.append(listener)
+    def add_listener(self, listener: SessionListener) -> Disconnect:
+        """`state_changed` and `clear` connected to `changed` and `cleared`; call the returned
+        function to disconnect both."""
+        stops = (self.changed.connect(listener.state_changed),
+                 self.cleared.connect(listener.clear))
 
-    def remove_listener(self, listener: SessionListener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+        def disconnect() -> None:
+            for stop in stops:
+                stop()
+        return disconnect
 
     @property
     def key_plugged(self) -> bool:
         return self._device is not None
 
     def start(self) -> QhrSession:
-        self.monitor.add_listener(self)
+        self._stop_monitor = self.monitor.add_listener(self)
         for device in self.monitor.devices:
             self.key_inserted(device)
         self.idle.start()
@@ -123,8 +134,9 @@ class QhrSession(MonitorListener):
     def stop(self) -> None:
         self.lock(LockReason.CLOSED)
         self.idle.stop()
-        with contextlib.suppress(ValueError):
-            self.monitor.remove_listener(self)
+        stop, self._stop_monitor = self._stop_monitor, None
+        if stop is not None:
+            stop()
 
     def sign_out(self) -> None:
         self.lock(LockReason.SIGN_OUT)
@@ -155,6 +167,7 @@ class QhrSession(MonitorListener):
         report = inspect_card(self.monitor.connect, device, self.user.qhr_key_id)
         with self._lock:
             self._cards[device.reader] = report
+            self._looked.notify_all()
             if not report.is_key:
                 return  # a bank card, a card in a built-in reader: not a QHR key
             if (self._device is not None and device.reader != self._device.reader
@@ -195,8 +208,7 @@ class QhrSession(MonitorListener):
         if data is not None:
             data.release()
         if was_open or data is not None:
-            for listener in list(self._listeners):
-                _safe(listener.clear, reason)
+            self.cleared.emit(reason)
             self._set(State.LOCKED)
         elif self._device is None:
             self._set(State.NO_KEY)
@@ -214,8 +226,7 @@ class QhrSession(MonitorListener):
         if state == self.state:
             return
         self.state = state
-        for listener in list(self._listeners):
-            _safe(listener.state_changed, state)
+        self.changed.emit(state)
 
     # -- opening and reading (worker thread) ------------------------------------------------
     def open(self, cancel: threading.Event | None = None) -> str:
@@ -253,6 +264,8 @@ class QhrSession(MonitorListener):
         if not eligibility(self.user, self.institution, key_plugged=True).eligible:
             raise NotEligible(self.verdict().reasons)  # every unmet condition, the key's too
         if self._device is None:
+            self._wait_for_inspection(cancel)
+        if self._device is None:
             self.interaction.prompt_insert_key(cancel=cancel)
             end = time.monotonic() + KEY_WAIT_S
             while self._device is None and time.monotonic() < end:
@@ -263,6 +276,22 @@ class QhrSession(MonitorListener):
         if device is None:
             raise NoKey()
         return device
+
+    def _wait_for_inspection(self, cancel: threading.Event) -> None:
+        """A card plugged in but not yet looked at (Open clicked right after plugging the key
+        in): its inspection's answer, not an insert-key prompt for a key that is there."""
+        end = time.monotonic() + KEY_WAIT_S
+        with self._looked:
+            while self._device is None and self.inspecting and time.monotonic() < end:
+                if cancel.is_set():
+                    raise Cancelled()
+                self._looked.wait(0.05)
+
+    @property
+    def inspecting(self) -> bool:
+        """A card the monitor sees that the session has not looked at yet."""
+        with self._lock:
+            return any(d.reader not in self._cards for d in self.monitor.devices)
 
     def view(self, patient_id: str, nam: str) -> QhrData:
         """The viewer's data for one patient (labs, imaging, medications), audited."""
@@ -297,9 +326,3 @@ class QhrSession(MonitorListener):
                 raise SessionClosed()
             return self._token, self._key_id
 
-
-def _safe(fn: Callable[..., Any], arg: object) -> None:
-    try:
-        fn(arg)
-    except Exception:
-        log.exception("QHR session listener failed")

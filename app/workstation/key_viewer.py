@@ -18,12 +18,10 @@ from app.core.errors import UserFacingError
 from app.core.events import Event
 from app.core.text import QT_TRANSLATE_NOOP, text
 from app.devices.errors import PinFormatError as PinFormatError  # the PIN dialog's rules
-from app.devices.monitor import KeyMonitor, MonitorListener, ServiceState
-from app.devices.pcsc import Device
+from app.devices.monitor import KeyMonitor, ServiceState
 from app.devices.piv import PIN_MAX as PIN_MAX
 from app.devices.piv import check_pin as check_pin
-from app.qhr.session import LockReason, SessionListener
-from app.qhr.session import State as QhrState
+from app.qhr.session import LockReason
 from app.workstation.contracts import KeyState, Unsubscribe
 
 if TYPE_CHECKING:
@@ -39,35 +37,6 @@ NEEDS_SERVER = QT_TRANSLATE_NOOP(
     CTX, "The QHR can only be reached while the central server answers: sign in online.")
 NO_PATIENT = QT_TRANSLATE_NOOP(CTX, "This patient has no health insurance number (NAM): the "
                                "QHR cannot be searched.")
-
-
-class _MonitorEvents(MonitorListener):
-    """The key monitor's events (PC/SC thread) → `changed()`."""
-
-    def __init__(self, changed: Callable[[], None]) -> None:
-        self._changed = changed
-
-    def key_inserted(self, device: Device) -> None:
-        self._changed()
-
-    def key_removed(self, device: Device) -> None:
-        self._changed()
-
-    def service_changed(self, state: ServiceState) -> None:
-        self._changed()
-
-
-class _SessionEvents(SessionListener):
-    """The QHR session's events → `changed()` and the `cleared` event (reason)."""
-
-    def __init__(self, changed: Callable[[], None], cleared: Event[str]) -> None:
-        self._changed, self._cleared = changed, cleared
-
-    def state_changed(self, state: QhrState) -> None:
-        self._changed()
-
-    def clear(self, reason: LockReason) -> None:
-        self._cleared.emit(str(reason))
 
 
 class KeyViewer:
@@ -93,6 +62,8 @@ class KeyViewer:
             return KeyState(key_state(session))
         if monitor is None or monitor.state == ServiceState.NO_SERVICE:
             return KeyState.NO_SERVICE
+        if session is not None:  # present once the session has looked at the card, not before
+            return KeyState.ABSENT
         return KeyState.PRESENT if monitor.devices else KeyState.ABSENT
 
     def add_listener(self, listener: Callable[[KeyState], None]) -> Unsubscribe:
@@ -111,7 +82,8 @@ class KeyViewer:
         with self._lock:
             if self.monitor is None:
                 self.monitor = monitor = (self._factory or KeyMonitor)()
-                monitor.add_listener(_MonitorEvents(self._changed))
+                for event in (monitor.inserted, monitor.removed, monitor.service):
+                    event.connect(lambda _change: self._changed())
                 try:
                     monitor.start()
                 except Exception as err:  # no PC/SC library at all: a state, not a crash
@@ -131,7 +103,8 @@ class KeyViewer:
             return
         gateway = QhrGateway(client)
         session = QhrSession(profile, gateway, monitor, interaction, audit=self._audit)
-        session.add_listener(_SessionEvents(self._changed, self.cleared))
+        session.changed.connect(lambda _state: self._changed())
+        session.cleared.connect(lambda reason: self.cleared.emit(str(reason)))
         self.session = session.start()
         self._changed()
 

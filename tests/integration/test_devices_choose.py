@@ -16,7 +16,13 @@ import pytest
 
 from app.demo.piv_applet import PivApplet
 from app.demo.test_pki import ensure_key_material
-from app.demo.virtual_key import BANK_CARD_ATR, IDPRIME_MD_ATR, OtherCard, VirtualKey
+from app.demo.virtual_key import (
+    BANK_CARD_ATR,
+    IDPRIME_MD_ATR,
+    OtherCard,
+    PaymentCard,
+    VirtualKey,
+)
 from app.devices.errors import CardRemovedError, NotPivError
 from app.devices.piv import PivSession
 from app.qhr.session import State
@@ -70,19 +76,32 @@ def opened(qhr_server, key_monitor, username: str) -> str:
 
 
 def test_a_bank_card_first_and_the_key_second(plug, pcscd, qhr_server, key_monitor):
-    bank = plug(0, atr=BANK_CARD_ATR, applet=OtherCard())
+    bank = plug(0, atr=BANK_CARD_ATR, applet=PaymentCard())
     plug(1, "1000001")
     report = diagnose(pcscd)
     assert report["chosen"] == pcscd.readers[1] and report["verdict"]["code"] == "ready"
     assert [c["token"] for c in report["cards"]] == [None, "ClinicDesk virtual QHR key "
                                                            "(demo and tests only)"]
     assert opened(qhr_server, key_monitor, "1000001") == "QHR-0001-TREM"
-    # the bank card was tried (PIV SELECT, then OpenSC's module reads), never sent a PIN
-    assert bank.applet.commands[0] == 0xA4 and not {0x20, 0x87} & set(bank.applet.commands)
+    # the bank card was tried (PIV SELECT, then it answered as a payment card: no PKCS#11
+    # module asked), never sent a PIN
+    assert set(bank.applet.commands) == {0xA4}
+    assert report["cards"][0]["error"] == "a payment card (EMV)"
+
+
+def test_an_unknown_card_is_asked_of_the_module_a_payment_card_is_not(plug, pcscd):
+    """A card outside the table without PIV goes to OpenSC's module before being called not a
+    key; one that answers as a payment card has said what it is (the module is not loaded)."""
+    plug(0, atr=BANK_CARD_ATR, applet=OtherCard())
+    plug(1, atr=BANK_CARD_ATR, applet=PaymentCard())
+    report = diagnose(pcscd)
+    assert report["cards"][0]["error"].startswith("PKCS#11")  # the module was asked
+    assert report["cards"][1]["error"] == "a payment card (EMV)"
+    assert report["verdict"]["code"] == "other_card"
 
 
 def test_only_a_bank_card_is_not_a_key(plug, pcscd, qhr_server, key_monitor):
-    plug(0, atr=BANK_CARD_ATR, applet=OtherCard())
+    plug(0, atr=BANK_CARD_ATR, applet=PaymentCard())
     report = diagnose(pcscd)
     assert (report["chosen"], report["verdict"]["code"]) == (None, "other_card")
     assert "take it out and plug in your QHR key" in report["verdict"]["en"]
@@ -160,7 +179,7 @@ def test_a_bank_card_inserted_during_a_session_leaves_it_open(plug, pcscd, qhr_s
     try:
         assert wait_until(lambda: session.state == State.KEY_PRESENT)
         assert session.open() == "QHR-0001-TREM"
-        plug(0, atr=BANK_CARD_ATR, applet=OtherCard())
+        plug(0, atr=BANK_CARD_ATR, applet=PaymentCard())
         assert wait_until(lambda: pcscd.readers[0] in session._cards)  # seen and looked at
         assert (session.state, recorder.cleared) == (State.AUTHENTICATED, [])
     finally:

@@ -213,6 +213,44 @@ def test_a_token_without_piv_signs_in_through_its_module(softhsm, pcscd, qhr_ser
         pcscd.wait_for_card(pcscd.readers[0], present=False)
 
 
+@pytest.mark.pcscd
+@needs_softhsm
+def test_a_piv_card_of_a_vendor_family_goes_through_its_module_when_installed(
+        softhsm, pcscd, qhr_server, key_monitor, qhr_pki, monkeypatch):
+    """An IDPrime card that also answers PIV: with its family's module installed (SoftHSM set
+    as the IDPrime module in the settings) the module takes the PIN (none reaches the card's
+    PIV applet); without it, raw PIV over PC/SC (the card's own VERIFY, its tries counter)."""
+    from app.qhr.session import State
+    from tests.integration.qhr_helpers import TypedPin, make_session, wait_until
+
+    def open_once() -> TypedPin:
+        pin = TypedPin(PIN)
+        session, _ = make_session(qhr_server, key_monitor, "1000001", pin=pin,
+                                  audit=list().append)
+        try:
+            assert wait_until(lambda: session.state == State.KEY_PRESENT)
+            assert session.open() == "QHR-0001-TREM"
+        finally:
+            session.stop()
+        return pin
+
+    applet = PivApplet(qhr_pki.material("1000001"))
+    card = VirtualKey(qhr_pki.material("1000001"), pcscd.ports[0], atr=IDPRIME_MD_ATR,
+                      applet=applet)
+    card.insert()
+    pcscd.wait_for_card(pcscd.readers[0], present=True)
+    try:
+        monkeypatch.setitem(pkcs11_key.MODULE_OVERRIDES, "idprime", softhsm)
+        assert open_once().asked == [None]  # SoftHSM's flags: tries unknown
+        assert applet.verify_attempts == 0
+        monkeypatch.delitem(pkcs11_key.MODULE_OVERRIDES, "idprime")
+        assert open_once().asked == [3]  # the card's own counter
+        assert applet.verify_attempts == 1
+    finally:
+        card.remove()
+        pcscd.wait_for_card(pcscd.readers[0], present=False)
+
+
 def test_an_unusable_key_type_through_pkcs11_is_refused_before_the_pin():
     from cryptography.hazmat.primitives.asymmetric import ec
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -220,7 +221,7 @@ def test_key_state_follows_the_session(qhr_server, key_monitor, qhr_key):
     session, _ = make_session(qhr_server, key_monitor, "1000006", pin=TypedPin(PIN),
                               audit=list().append)
     seen = Seen()
-    session.add_listener(seen)
+    stop = session.add_listener(seen)
     try:
         assert wait_until(lambda: key_state(session) == "present")
         session.open()
@@ -228,7 +229,7 @@ def test_key_state_follows_the_session(qhr_server, key_monitor, qhr_key):
         key.remove()
         assert wait_until(lambda: key_state(session) == "absent")
         assert seen.cleared == [LockReason.KEY_REMOVED]
-        session.remove_listener(seen)
+        stop()
         count = len(seen.states)
         session.lock(LockReason.SIGN_OUT)
         assert len(seen.states) == count
@@ -272,5 +273,36 @@ def test_no_key_prompts_for_it(qhr_server, key_monitor, qhr_key):
     try:
         assert session.state == State.NO_KEY
         assert session.open() == "QHR-0001-TREM" and pin.prompted == 1
+    finally:
+        session.stop()
+
+
+def test_open_while_the_plugged_key_is_looked_at_waits_for_the_look(
+        qhr_server, key_monitor, qhr_key, monkeypatch):
+    """Open right after plugging the key in, while the session still looks at the card (PIV
+    SELECT, certificate, PIN state: slowed to 1 s here): the PIN is asked, not the key."""
+    import app.qhr.session as qhr_session
+
+    looked = qhr_session.inspect_card
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+        return looked(*args, **kwargs)
+
+    class CountsPrompts(TypedPin):
+        prompted = 0
+
+        def prompt_insert_key(self, cancel=None) -> None:
+            self.prompted += 1
+
+    monkeypatch.setattr(qhr_session, "inspect_card", slow)
+    pin = CountsPrompts(PIN)
+    session, _ = make_session(qhr_server, key_monitor, "1000001", pin=pin, audit=list().append)
+    try:
+        qhr_key("1000001")
+        assert wait_until(lambda: session.inspecting)
+        assert session.state == State.NO_KEY  # not yet looked at
+        assert session.open() == "QHR-0001-TREM"
+        assert pin.prompted == 0 and pin.asked == [3]
     finally:
         session.stop()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QMessageBox, QTreeWidget
 
 from app.demo.piv_applet import DEFAULT_PIN
 from app.devices.errors import PinBlockedError
@@ -165,6 +165,36 @@ def _removal_clears_at_once(qtbot, window: MainWindow, key) -> None:
     assert tabs._trends == [] and tabs._reports == [] and not tabs.isVisible()
     assert panel.cleared.text() == panel.tr("The QHR viewer was cleared: the key was removed.")
     qtbot.waitUntil(lambda: panel.key_state == KeyState.ABSENT, timeout=5000)
+
+
+def test_open_right_after_plugging_the_key_in_asks_the_pin(
+        qtbot, signed_in, qhr_key, patient, monkeypatch):
+    """The session looks at a card when it is plugged in (PIV SELECT, certificate, PIN state:
+    slowed to 1 s here). Meanwhile the key is not called present (Open is not offered yet), and
+    an Open already under way waits for the look and asks the PIN, not the key."""
+    import app.qhr.session as qhr_session
+
+    looked = qhr_session.inspect_card
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+        return looked(*args, **kwargs)
+
+    monkeypatch.setattr(qhr_session, "inspect_card", slow)
+    window = signed_in("1000001")
+    panel, session = window.qhr_panel, window.services.viewer.session
+    panel.set_patient(patient)
+    seen: list = []  # (state, the session had chosen the key) at each change
+    window.services.keys.add_listener(lambda state: seen.append((state, session.key_plugged)))
+    qhr_key("1000001")
+    qtbot.waitUntil(lambda: session.inspecting, timeout=5000)
+    assert window.services.keys.state() == KeyState.ABSENT and not panel.open_button.isVisible()
+    panel.open_session()  # what the button does
+    type_pin(qtbot, window, DEFAULT_PIN)
+    qtbot.waitUntil(lambda: panel.key_state == KeyState.SESSION_OPEN, timeout=20000)
+    assert not [w for w in window.findChildren(QMessageBox) if w.isVisible()]  # no key prompt
+    assert session.key_id == "QHR-0001-TREM"
+    assert all(plugged for state, plugged in seen if state == KeyState.PRESENT), seen
 
 
 def test_not_eligible_user_sees_every_reason_and_no_data_widget(

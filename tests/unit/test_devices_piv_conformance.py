@@ -42,7 +42,7 @@ class Counting(AppletConnection):
 
 @pytest.mark.parametrize("kind", ["p256", "p384", "rsa2048", "rsa3072"])
 @pytest.mark.parametrize("variant", [{}, {"compressed": True}, {"t0": True},
-                                     {"global_pin": True}])
+                                     {"global_pin": True}, {"signature_slot": True}])
 def test_every_key_type_and_card_variant_signs_what_the_gateway_accepts(materials, ca, kind,
                                                                           variant):
     applet = PivApplet(materials[kind], **variant)
@@ -59,6 +59,18 @@ def test_a_t0_card_gets_the_command_again_with_le_from_sw2(materials):
     select = [a for a in conn.apdus if a[1] == 0xA4]
     assert len(select) == 2  # 6Cxx: the same command again, with Le = SW2
     assert select[0][:-1] == select[1][:-1] and select[0][-1] == 0 and select[1][-1] > 0
+
+
+def test_a_card_without_slot_9a_signs_with_slot_9c(materials):
+    """5FC105 absent (6A82): the certificate of 5FC10A, and GENERAL AUTHENTICATE in 9C."""
+    conn = Counting(PivApplet(materials["p256"], signature_slot=True))
+    session = PivSession(conn)
+    cert = session.authentication_certificate()
+    session.verify_pin(DEFAULT_PIN)
+    session.sign(b"challenge", cert)
+    asked = [a[7:10].hex().upper() for a in conn.apdus if a[1] == 0xCB and a[5] == 0x5C]
+    assert asked[-2:] == ["5FC105", "5FC10A"]
+    assert [a[3] for a in conn.apdus if a[1] == 0x87] == [0x9C]
 
 
 def test_the_discovery_object_gives_the_global_pin_reference(materials):
@@ -92,3 +104,18 @@ def test_an_unusable_key_type_is_refused_before_the_pin(materials, ca):
         prove_key(AppletConnection(applet), DEFAULT_PIN, b"challenge")
     assert "secp521r1" in str(err.value) and "P-256/P-384" in err.value.text.source
     assert applet.verify_attempts == 0 and applet.verify_queries == 0
+
+
+def test_a_payment_card_says_what_it_is():
+    """PSE or PPSE answered 9000 or 61xx: a payment card; 6A82 to both: not one."""
+    from app.demo.virtual_key import PaymentCard
+    from app.devices.emv import DIRECTORIES, is_payment_card, select_apdu
+
+    assert is_payment_card(AppletConnection(PaymentCard()))
+    assert not is_payment_card(AppletConnection(OtherCard()))
+
+    class Contactless(OtherCard):  # PSE refused, PPSE answered 61xx (more to read)
+        def process(self, apdu: bytes) -> bytes:
+            return b"\x61\x20" if apdu == select_apdu(DIRECTORIES[1]) else super().process(apdu)
+
+    assert is_payment_card(AppletConnection(Contactless()))

@@ -166,3 +166,17 @@ def test_the_settings_name_a_module_per_family(tmp_path):
     overrides = Settings(ini).pkcs11_modules()
     assert overrides == {"etoken": "/opt/safenet/libeTPkcs11.so"}
     assert load().module_candidates("etoken", overrides)[0] == "/opt/safenet/libeTPkcs11.so"
+
+
+def test_a_vendor_module_is_the_familys_own_never_openscs(tmp_path):
+    """A PIV card goes through a module only when its family has its own installed (the
+    settings' override first, then the usual paths); PIV-only families have none."""
+    from app.devices.tokens import load
+
+    table, module = load(), tmp_path / "libIDPrimePKCS11.so"
+    module.write_bytes(b"")
+    assert table.vendor_module("piv", {"piv": str(module)}) is None
+    assert table.vendor_module("virtual") is None and table.vendor_module(None) is None
+    assert table.vendor_module("idprime", {"idprime": str(module)}) == str(module)
+    assert table.vendor_module("idprime", {"idprime": str(tmp_path / "absent.so")},
+                               platform="linux") is None  # nothing at the usual paths here
