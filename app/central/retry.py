@@ -4,7 +4,8 @@
 attempt budget is spent, or the cancel event is set (then app.core.errors.Cancelled). While the
 circuit is open the server is not tried at all; after `reset_after` seconds one probe is let
 through (half-open) and its outcome closes or re-opens the circuit. Offline is a state with
-listeners, not an error dialog: `Connectivity.add_listener(fn)` is called with the new State.
+listeners, not an error dialog: `Connectivity.changed.connect(fn)` (app.core.events) hears each
+new State.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TypeVar
 
 from app.central.errors import Kind, SyncError, parse_retry_after
 from app.core.errors import Cancelled
+from app.core.events import Event
 
 T = TypeVar("T")
 __all__ = ["parse_retry_after"]  # re-exported
@@ -90,16 +92,12 @@ class State(StrEnum):
 
 
 class Connectivity:
-    """The online/offline state; listeners hear each change (a Qt adapter relays it to the UI)."""
+    """The online/offline state; `changed` is emitted at each change, never for a repeat."""
 
     def __init__(self) -> None:
         self.state = State.ONLINE
-        self._listeners: list[Callable[[State], None]] = []
+        self.changed: Event[State] = Event("central server connectivity")
         self._lock = threading.Lock()
-
-    def add_listener(self, listener: Callable[[State], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
 
     def set(self, state: State) -> None:
         with self._lock:
@@ -107,8 +105,7 @@ class Connectivity:
                 return
             self.state = state
         log.info("central server: %s", state.value)
-        for listener in list(self._listeners):
-            listener(state)
+        self.changed.emit(state)
 
     @property
     def online(self) -> bool:
