@@ -6,6 +6,15 @@ circuit is open the server is not tried at all; after `reset_after` seconds one 
 through (half-open) and its outcome closes or re-opens the circuit. Offline is a state with
 listeners, not an error dialog: `Connectivity.changed.connect(fn)` (app.core.events) hears each
 new State.
+
+Why not tenacity or stamina (issue #21, item 9; read in their docs): tenacity would replace
+`Backoff` (its `wait_random_exponential` is the same full jitter) and the 25-line loop of
+`Retrier.call`, but not the rest: it has no circuit breaker, so the "circuit open: wait its
+remaining time or fail OFFLINE without calling the server" path, the breaker's bookkeeping and
+the online/offline state would move into a wrapper and `before`/`after` hooks around it;
+`Retry-After` needs a custom wait reading `retry_state.outcome`, and cancellation its `sleep=`.
+About as many lines, spread over callbacks, plus a dependency. stamina (a tenacity wrapper, its
+backoff hook can honour Retry-After) has no breaker either and no cancel event to wake a sleep.
 """
 
 from __future__ import annotations

@@ -4,7 +4,16 @@ central → core.
 The same rules as the before-stop hook's grep, plus the layer table: app.ui is imported only
 inside app/ui and by the entry points (app/cli.py, app/__main__.py); the workstation layer and
 everything below it import no Qt at all; every module of app/ui is Qt code; the store's table
-modules are imported only inside app/store (every write goes through `Store`)."""
+modules are imported only inside app/store (every write goes through `Store`).
+
+Why not import-linter contracts (issue #21, item 9; read in its docs): its `layers` (with `|`
+for independent siblings), `forbidden` and `protected` contracts would hold the layer table and
+the private store tables, but its forbidden external modules are root packages only (`PySide6`,
+not `PySide6.QtWidgets`: the UI's ownership of QtWidgets/QtGui beside QtCore elsewhere is not
+expressible), "every module of app/ui is Qt code" and "every package has a layer" are not import
+constraints at all (they would stay here), and showing that each rule fails on a bad import
+would mean a fixture package and a lint-imports run per case. About 12 contracts plus this file's
+two checks, for what one table and a 25-line AST walk do now: not simpler."""
 
 import ast
 from pathlib import Path
