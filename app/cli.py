@@ -1,7 +1,9 @@
 """`clinicdesk` command line: each sub-command lives in `app/commands/<name>.py` with
-`register(subparsers)` (one that opens the window lives in app/ui and is listed by its module
-path: commands sit below the UI); the one chosen runs `args.run(args)` and returns the exit code.
-Without a sub-command, `clinicdesk` opens the workstation app (app.ui.app.main)."""
+`register(subparsers)`; the one chosen runs `args.run(args)` and returns the exit code.
+Without a sub-command, `clinicdesk` opens the workstation app (app.ui.app.main).
+
+Commands sit below the UI: one that opens the window (the demo) gets app.ui.app from this entry
+point as `args.window()`, imported only when called."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
+    from types import ModuleType
 
-COMMANDS = ("nam", "support", "audit", "app.ui.demo", "userdata", "export", "key")
+COMMANDS = ("nam", "support", "audit", "demo", "userdata", "export", "key")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,12 +25,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(command_module(name)).register(sub)
+    parser.set_defaults(window=window)
     return parser
 
 
 def command_module(name: str) -> str:
-    """A COMMANDS entry's module: `app.commands.<name>`, or the dotted path given."""
-    return name if "." in name else f"app.commands.{name}"
+    return f"app.commands.{name}"
+
+
+def window() -> ModuleType:
+    """app.ui.app (`has_display`, `run`), for a command that opens the window."""
+    from app.ui import app as ui_app
+
+    return ui_app
 
 
 def start_logging() -> None:

@@ -32,6 +32,7 @@ import httpx
 
 from app.core import fhir_systems
 from bench import data
+from bench.server import on_each_backend
 from bench.stats import repeat_ms, row
 from server.identity.audit import Access, AuditWriter, audit_event
 from server.processes import Postgres, ServerProcess
@@ -139,10 +140,4 @@ def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
 
 
 def run(quick: bool) -> list[dict]:
-    rows = _one_backend("sqlite", quick, None)
-    pg = Postgres().start()
-    try:
-        rows += _one_backend("postgres", quick, pg)
-    finally:
-        pg.stop()
-    return rows
+    return on_each_backend(_one_backend, quick)

@@ -26,6 +26,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -212,11 +213,17 @@ def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run(quick: bool) -> list[dict]:
-    rows = _one_backend("sqlite", quick, None)
+def on_each_backend(one_backend: Callable[[str, bool, Postgres | None], list[dict]],
+                    quick: bool) -> list[dict]:
+    """`one_backend(name, quick, cluster)` on SQLite, then on a throw-away PostgreSQL cluster."""
+    rows = one_backend("sqlite", quick, None)
     pg = Postgres().start()
     try:
-        rows += _one_backend("postgres", quick, pg)
+        rows += one_backend("postgres", quick, pg)
     finally:
         pg.stop()
     return rows
+
+
+def run(quick: bool) -> list[dict]:
+    return on_each_backend(_one_backend, quick)

@@ -74,7 +74,8 @@ def seed(data_dir: Path, quick: bool) -> Seeded:
 
 
 class MemoryTokens:
-    """The refresh token in memory: the keyring is not what is measured here."""
+    """The refresh token in memory: the keyring is not what is measured here (nor what
+    tests/integration/qhr_helpers is about)."""
 
     def __init__(self) -> None:
         self.value: str | None = None

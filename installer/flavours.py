@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-# Modules that only the demo needs: the reference server, the demo command (app.ui.demo) and
-# its environment (app.commands.demo, demo_key, the in-memory demo_keyring), and the package of
+# Modules that only the demo needs: the reference server, the demo command with its environment
+# (app.commands.demo, demo_key, the in-memory demo_keyring), and the package of
 # demo and test material, app.demo (the virtual QHR key, its PIV applet, the test CA with its
 # private key, the private pcscd): one rule for the whole package, so a module added there is
 # left out of the workstation bundle without anyone editing this list.
-DEMO_ONLY = ("server", "app.ui.demo", "app.commands.demo", "app.demo")
+DEMO_ONLY = ("server", "app.commands.demo", "app.demo")
 
 # Never in any bundle: test and build tools, and libraries nothing at run time imports.
 NEVER = ("pytest", "_pytest", "pytestqt", "hypothesis", "ruff", "PyInstaller", "tkinter",

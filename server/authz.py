@@ -302,7 +302,8 @@ def own_audit_event(request: Request, event: dict) -> dict:
     if not request.app.state.settings.auth_required:
         return event
     user = current_user(request)
-    agents = event.get("agent") if isinstance(event.get("agent"), list) else []
+    given = event.get("agent")
+    agents = given if isinstance(given, list) else []
     if any(not _names_only(a, user) for a in agents):
         raise Denied(403, "an audit event you record names you as its only agent")
     first = agents[0] if agents and isinstance(agents[0], dict) else {}
@@ -343,7 +344,8 @@ def audit_reviewer(user: UserProfile) -> bool:
 
 
 def _names_only_agent(event: dict, user: UserProfile) -> bool:
-    agents = event.get("agent") if isinstance(event.get("agent"), list) else []
+    given = event.get("agent")
+    agents = given if isinstance(given, list) else []
     return bool(agents) and all(_names_only(a, user) for a in agents)
 
 
@@ -351,7 +353,8 @@ def _names_only(agent: object, user: UserProfile) -> bool:
     who = agent.get("who") if isinstance(agent, dict) else None
     if not isinstance(who, dict):
         return not isinstance(agent, dict) or "who" not in agent
-    ident = who.get("identifier") if isinstance(who.get("identifier"), dict) else {}
+    identifier = who.get("identifier")
+    ident = identifier if isinstance(identifier, dict) else {}
     return (who.get("reference") in (None, user.reference)
             and ident.get("value") in (None, user.username)
             and ident.get("system") in (None, fhir_systems.USERNAME))

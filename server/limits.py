@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -61,10 +61,11 @@ def _finite(text: str) -> float:
 
 def depth(value: object, limit: int) -> int:
     """The nesting depth of `value`, counted without recursion; stops past `limit`."""
-    deepest, stack = 0, [(value, 1)]
+    deepest, stack = 0, [(value, 1)]  # below the top, only dicts and lists are pushed
     while stack:
         node, level = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
+        children: Iterable[object] = node.values() if isinstance(node, dict) \
+            else node if isinstance(node, list) else ()
         deepest = max(deepest, level)
         if deepest > limit:
             break

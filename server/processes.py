@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -68,6 +69,8 @@ class _KillOnCloseJob:
     process assigned to the job, with their own children (they inherit the job)."""
 
     def __init__(self) -> None:
+        if sys.platform != "win32":  # (mypy elsewhere skips the Windows-only rest)
+            raise OSError("job objects are Windows'")
         from ctypes import wintypes
 
         k32 = ctypes.WinDLL("kernel32", use_last_error=True)
@@ -87,6 +90,8 @@ class _KillOnCloseJob:
         self._assign = k32.AssignProcessToJobObject
 
     def assign(self, proc: subprocess.Popen) -> None:
+        if sys.platform != "win32":
+            raise OSError("job objects are Windows'")
         if not self._assign(self.handle, int(proc._handle)):
             err = ctypes.WinError(ctypes.get_last_error())
             proc.kill()
@@ -115,7 +120,9 @@ def _stop(proc: subprocess.Popen, timeout: float = 15,
     would terminate at once): CTRL_BREAK_EVENT instead, which uvicorn handles as a graceful stop."""
     if proc.poll() is None:
         try:
-            proc.send_signal(signal.CTRL_BREAK_EVENT if sys.platform == "win32" else how)
+            if sys.platform == "win32":
+                how = signal.CTRL_BREAK_EVENT
+            proc.send_signal(how)
         except OSError:  # Windows: no console shared with the child to send the event through
             proc.kill()
         try:
@@ -145,7 +152,8 @@ class Postgres:
         self.dir = Path(tempfile.mkdtemp(prefix="clinicdesk-pg-", dir="/tmp" if root else None))
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
-        self._as = {"user": "postgres", "group": "postgres", "extra_groups": []} if root else {}
+        self._as: dict[str, Any] = \
+            {"user": "postgres", "group": "postgres", "extra_groups": []} if root else {}
         self.user = "postgres" if self._as else os.environ.get("USER", "postgres")
 
     def start(self, attempts: int = 3) -> Postgres:
@@ -171,12 +179,14 @@ class Postgres:
     def _wait(self, data: Path, timeout: float = 30) -> bool:
         """True once our cluster answers (not another one that took the port)."""
         import psycopg
+        assert self.proc is not None  # started by start()
         end = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < end:
             try:
                 with psycopg.connect(self.url("postgres"), connect_timeout=2) as conn:
-                    where = conn.execute("SHOW data_directory").fetchone()[0]
-                return Path(where).resolve() == data.resolve() and self.proc.poll() is None
+                    row = conn.execute("SHOW data_directory").fetchone()
+                return row is not None and Path(row[0]).resolve() == data.resolve() \
+                    and self.proc.poll() is None
             except psycopg.OperationalError:
                 time.sleep(0.1)
         return False

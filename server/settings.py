@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from server.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_DEPTH
 
@@ -44,8 +45,9 @@ class Settings:
     def from_environment(cls) -> Settings:
         given = json.loads(os.environ[ENVIRONMENT])
         paths = {f.name for f in fields(cls) if "Path" in str(f.type)}
-        return cls(**{k: Path(v) if k in paths and v is not None else v
-                      for k, v in given.items()})
+        values: dict[str, Any] = {k: Path(v) if k in paths and v is not None else v
+                                  for k, v in given.items()}
+        return cls(**values)
 
     @property
     def backend(self) -> str:

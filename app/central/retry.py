@@ -4,7 +4,17 @@
 attempt budget is spent, or the cancel event is set (then app.core.errors.Cancelled). While the
 circuit is open the server is not tried at all; after `reset_after` seconds one probe is let
 through (half-open) and its outcome closes or re-opens the circuit. Offline is a state with
-listeners, not an error dialog: `Connectivity.add_listener(fn)` is called with the new State.
+listeners, not an error dialog: `Connectivity.changed.connect(fn)` (app.core.events) hears each
+new State.
+
+Why not tenacity or stamina (issue #21, item 9; read in their docs): tenacity would replace
+`Backoff` (its `wait_random_exponential` is the same full jitter) and the 25-line loop of
+`Retrier.call`, but not the rest: it has no circuit breaker, so the "circuit open: wait its
+remaining time or fail OFFLINE without calling the server" path, the breaker's bookkeeping and
+the online/offline state would move into a wrapper and `before`/`after` hooks around it;
+`Retry-After` needs a custom wait reading `retry_state.outcome`, and cancellation its `sleep=`.
+About as many lines, spread over callbacks, plus a dependency. stamina (a tenacity wrapper, its
+backoff hook can honour Retry-After) has no breaker either and no cancel event to wake a sleep.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from typing import TypeVar
 
 from app.central.errors import Kind, SyncError, parse_retry_after
 from app.core.errors import Cancelled
+from app.core.events import Event
 
 T = TypeVar("T")
 __all__ = ["parse_retry_after"]  # re-exported
@@ -90,16 +101,12 @@ class State(StrEnum):
 
 
 class Connectivity:
-    """The online/offline state; listeners hear each change (a Qt adapter relays it to the UI)."""
+    """The online/offline state; `changed` is emitted at each change, never for a repeat."""
 
     def __init__(self) -> None:
         self.state = State.ONLINE
-        self._listeners: list[Callable[[State], None]] = []
+        self.changed: Event[State] = Event("central server connectivity")
         self._lock = threading.Lock()
-
-    def add_listener(self, listener: Callable[[State], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
 
     def set(self, state: State) -> None:
         with self._lock:
@@ -107,8 +114,7 @@ class Connectivity:
                 return
             self.state = state
         log.info("central server: %s", state.value)
-        for listener in list(self._listeners):
-            listener(state)
+        self.changed.emit(state)
 
     @property
     def online(self) -> bool:

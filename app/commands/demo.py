@@ -1,14 +1,22 @@
-"""The demo's environment, below the UI (the `clinicdesk demo` command is app.ui.demo: it opens
-the window). `environment(...)` makes a temporary folder for the user's settings and store, starts
-a private pcscd with the virtual QHR key (app.commands.demo_key: Tools menu, Ctrl+Shift+I inserts
-and removes it) and the reference server with synthetic patients on loopback, and yields what
-the app needs. Everything it starts is stopped (and waited on) at exit, and its folder deleted.
+"""`clinicdesk demo [--offscreen] [--screenshot PATH] [--quit-after SECONDS] [--sign-in USER]
+[--language fr_CA|en] [--key-inserted] [--patients N]`: the app, with the demo accounts listed
+on its sign-in window, in the demo's environment.
 
+`environment(...)` makes a temporary folder for the user's settings and store, starts a private
+pcscd with the virtual QHR key (app.commands.demo_key: Tools menu, Ctrl+Shift+I inserts and
+removes it) and the reference server with synthetic patients on loopback, and yields what the
+app needs. Everything it starts is stopped (and waited on) at exit, and its folder deleted.
 The demo keeps its store keys in memory (app.commands.demo_keyring), never in the user's keyring.
+
+Commands sit below the UI, so the window comes from the entry point: `args.window()` is
+app.ui.app (app.cli hands it over). Without a display (Linux: neither DISPLAY nor
+WAYLAND_DISPLAY) and without --offscreen, the command says what to run instead, before starting
+anything. Heavy imports stay inside the functions (every command's parser is built at start-up).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -24,6 +32,62 @@ if TYPE_CHECKING:
     from app.demo.virtual_key import VirtualKey
     from server.processes import ServerProcess
     from server.seed.staff import DemoAccount
+
+
+NO_DISPLAY = """No display found, so the ClinicDesk window cannot open here.
+Instead, run one of:
+  clinicdesk demo --offscreen --screenshot demo.png --quit-after 5   (a picture of the app)
+  xvfb-run -a ./dev.sh demo                                          (a virtual display)
+or start the demo from a desktop session (or with `ssh -X`)."""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("demo", help="reference server + synthetic patients + the app")
+    p.add_argument("--offscreen", action="store_true", help="render without a display")
+    p.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window as PNG")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="quit after this many seconds (0: once the first window is drawn)")
+    p.add_argument("--sign-in", metavar="USERNAME", help="sign in as this demo account")
+    p.add_argument("--patients", type=int, default=100, help="synthetic patients (default 100)")
+    p.add_argument("--language", choices=("fr_CA", "en"),  # app.settings.LANGUAGES, not
+                   help="language of the app")              # imported here (start-up)
+    p.add_argument("--key-inserted", action="store_true",
+                   help="start with the virtual QHR key inserted")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ui = args.window()
+    if args.offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not ui.has_display():  # the same rule as `clinicdesk` alone
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    with environment(args.patients, args.sign_in, args.key_inserted) as demo:
+        return open_app(demo, args)
+
+
+def open_app(demo: Demo, args: argparse.Namespace) -> int:
+    from app.settings import Settings
+    from app.workstation.contracts import DemoUser
+    from app.workstation.wiring import build_services
+
+    settings = Settings()
+    settings.server_url = demo.server_url
+    if args.language:
+        settings.language = args.language
+    users = [DemoUser(a.profile.username, a.password, a.profile.display_name,
+                      a.profile.profession.value) for a in demo.accounts]
+    auto = next(((u.username, u.password) for u in users if u.username == args.sign_in), None)
+    if args.sign_in and auto is None:
+        print(f"No demo account {args.sign_in!r}.", file=sys.stderr)
+        return 2
+    quit_after = args.quit_after
+    if args.screenshot and quit_after is None:
+        quit_after = 5.0
+    return int(args.window().run(build_services(users, settings, demo.virtual_key), settings,
+                                 quit_after=quit_after, screenshot=args.screenshot,
+                                 auto_sign_in=auto))
 
 
 @dataclass(frozen=True)

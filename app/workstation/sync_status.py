@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from app.core.events import Event
+from app.core.events import Disconnect, Event
 from app.workstation.contracts import Conflict, SyncStatus
 from app.workstation.session import store_thread
 
@@ -27,6 +27,7 @@ class SessionSync:
         self.changed: Event[SyncStatus] = Event("sync status")
         self._engine: SyncEngine | None = None
         self._engine_client: FhirClient | None = None
+        self._followed: tuple[FhirClient, Disconnect] | None = None
         self._lock = threading.Lock()
 
     def status(self) -> SyncStatus:
@@ -36,18 +37,8 @@ class SessionSync:
         return self._status
 
     def add_listener(self, listener: Callable[[SyncStatus], None]) -> Callable[[], None]:
-        stop_listening = self.changed.connect(listener)
-        stop_connectivity = None
-        client = self.session.client
-        if client is not None:
-            stop_connectivity = client.retrier.connectivity.add_listener(
-                lambda state: self._set(online=self._online()))
-
-        def remove() -> None:
-            stop_listening()
-            if stop_connectivity:
-                stop_connectivity()
-        return remove
+        self._follow_connectivity()
+        return self.changed.connect(listener)
 
     def sync_now(self, cancel: threading.Event | None = None) -> None:
         engine = self._engine_for_session()
@@ -84,7 +75,21 @@ class SessionSync:
         client = self.session.client
         return client is not None and client.retrier.connectivity.online
 
+    def _follow_connectivity(self) -> None:
+        """The signed-in client's online/offline changes become status changes: one
+        connection per client, however many listen."""
+        client = self.session.client
+        with self._lock:
+            followed = self._followed
+            if client is None or (followed is not None and followed[0] is client):
+                return
+            if followed is not None:
+                followed[1]()
+            self._followed = client, client.retrier.connectivity.changed.connect(
+                lambda _state: self._set(online=self._online()))
+
     def _engine_for_session(self) -> SyncEngine | None:
+        self._follow_connectivity()
         client = self.session.client
         with self._lock:
             if client is None:

@@ -34,7 +34,10 @@ def run_list(args: argparse.Namespace) -> int:
     try:
         identity = IdentityStore(store)
         for username in identity.usernames():
-            profile, _ = identity.account(username)
+            account = identity.account(username)
+            if account is None:  # removed since it was listed
+                continue
+            profile = account[0]
             print(f"{username:<12} {profile.profession.value:<20} "
                   f"{'administrative' if profile.is_administrative else ''}".rstrip())
     finally:

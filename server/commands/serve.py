@@ -14,8 +14,12 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server.limits import DEFAULT_MAX_BODY
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -72,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.workers > 1 and args.qhr_ca):
         print("--workers: 1 or more, and 1 with --qhr-ca (QHR sessions are per process)")
         return 2
-    app: object = create_app(settings)
+    app: FastAPI | str = create_app(settings)
     if args.workers > 1:  # uvicorn starts the processes; each builds its app by name
         settings.to_environment()
         app = "server.app:from_environment"

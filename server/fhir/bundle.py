@@ -16,6 +16,7 @@ Conditional update and delete (a PUT or DELETE of a type with criteria) are not 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from app.core.fhir import patient_of
@@ -138,7 +139,7 @@ class _Plan:
             else None
         if self.given is not None and self.method == "POST":
             self.given = ops.incoming(ctx, self.rtype, self.given)
-        self.resource = self.given
+        self.resource: Any = self.given  # a dict; None for a DELETE
         self.full_url = entry.get("fullUrl")
         self.if_none_exist = req.get("ifNoneExist") if self.method == "POST" else None
         self.condition: Criteria | None = None
@@ -189,6 +190,7 @@ def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
             break
     for p in plans:
         if p.method == "PUT":
+            assert p.rid is not None and p.if_match is not None  # a PUT has both (_Plan)
             ops.check_update(ctx, p.rtype, p.rid, p.stored, p.resource, p.if_match)
         elif p.method == "DELETE" and p.stored is not None:
             ctx.authorize("delete", p.rtype, p.stored.patient, p.stored.resource() or None)

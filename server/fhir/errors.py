@@ -34,8 +34,9 @@ def operation_outcome(status: int, issues: list[tuple[str | None, str]],
                       severity: str = "error") -> dict:
     entries = []
     for expression, diagnostics in issues:
-        issue = {"severity": severity, "code": CODES.get(status, "processing"),
-                 "diagnostics": diagnostics}
+        issue: dict[str, object] = {"severity": severity,
+                                    "code": CODES.get(status, "processing"),
+                                    "diagnostics": diagnostics}
         if expression:
             issue["expression"] = [expression]
         entries.append(issue)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.core import fhir_systems, nam
 from server.fhir.errors import FhirError
@@ -22,7 +22,7 @@ RESOURCE_TYPES = (
 
 
 @cache
-def model(rtype: str) -> type:
+def model(rtype: str) -> type[BaseModel]:
     from fhir.resources.R4B import get_fhir_model_class
     return get_fhir_model_class(rtype)
 
@@ -52,7 +52,8 @@ def validate(resource: object, rtype: str) -> dict:
     try:
         model(rtype).model_validate(resource)
     except ValidationError as error:
-        issues = [(_expression(rtype, e["loc"]), e["msg"]) for e in error.errors()[:20]]
+        issues: list[tuple[str | None, str]] = [(_expression(rtype, e["loc"]), e["msg"])
+                                                for e in error.errors()[:20]]
         raise FhirError(400, f"invalid {rtype}: {issues[0][0]}: {issues[0][1]}",
                         issues=issues) from None
     except (ValueError, TypeError) as error:

@@ -137,7 +137,7 @@ class RamqDb:
                      json.dumps(record.to_json())))
 
     def requests(self, requester: str | None = None) -> list[RequestRecord]:
-        sql, args = "SELECT record FROM account_request", ()
+        sql, args = "SELECT record FROM account_request", tuple[str, ...]()
         if requester is not None:
             sql, args = sql + " WHERE requester = ?", (requester,)
         with self.store.read() as tx:

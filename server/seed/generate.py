@@ -130,13 +130,13 @@ class _Chart:
         for row in conditions:
             out.append(clinical.condition(self.rid("cond"), self.ref, row, self.day(8), doctor))
         if rng.random() < 0.3:
-            for row in rng.sample(codes.ALLERGIES, k=rng.choice((1, 1, 2))):
-                out.append(clinical.allergy(self.rid("alg"), self.ref, row, self.day(15)))
+            for allergy in rng.sample(codes.ALLERGIES, k=rng.choice((1, 1, 2))):
+                out.append(clinical.allergy(self.rid("alg"), self.ref, allergy, self.day(15)))
         self.medications(out, conditions, doctor)
         self.labs(out, conditions)
         if rng.random() < 0.2:
-            row = rng.choice(codes.IMAGING)
-            out.append(clinical.imaging_report(self.rid("img"), self.ref, row,
+            imaging = rng.choice(codes.IMAGING)
+            out.append(clinical.imaging_report(self.rid("img"), self.ref, imaging,
                                                clinical.stamp(self.day(3), rng), doctor))
         if rng.random() < 0.3:
             day = REFERENCE_DATE + timedelta(days=rng.randint(20, 120))
@@ -172,7 +172,7 @@ class _Chart:
                                                                             ("en-CA",))}]},
                                "preferred": True}],
         }
-        self.physician = None
+        self.physician: str | None = None
         if rng.random() < 0.85:
             self.register(resource)
         else:  # followed by the specialist, not registered with a family physician
@@ -218,9 +218,9 @@ class _Chart:
                     self.rid("medrx"), self.ref, row, clinical.stamp(self.day(2), self.rng),
                     doctor))
         if self.rng.random() < 0.25:
-            row = self.rng.choice(codes.OTC)
+            otc = self.rng.choice(codes.OTC)
             out.append(clinical.medication_statement(
-                self.rid("meds"), self.ref, row, clinical.stamp(self.day(1), self.rng)))
+                self.rid("meds"), self.ref, otc, clinical.stamp(self.day(1), self.rng)))
 
     def labs(self, out: list[dict], conditions: list[tuple]) -> None:
         keys = list(codes.ROUTINE_LABS) if self.age >= 18 else ["hemoglobin"]

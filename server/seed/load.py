@@ -35,7 +35,7 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
         if tx.current(first["resourceType"], first["id"]) is not None:
             raise AlreadySeeded(f"{first['resourceType']} id already in use")
         start = tx.conn.execute("SELECT coalesce(max(seq), 0) FROM resource_version").fetchone()[0]
-        versions, tokens = [], []
+        versions, tokens = [], list[tuple[object, ...]]()
         for resource in resources:
             rtype, rid = resource["resourceType"], resource["id"]
             ts = format_instant(store.tick())

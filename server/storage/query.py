@@ -79,7 +79,7 @@ def where(criteria: Criteria) -> tuple[str, str, list]:
     tokens = sorted((c for c in clauses if c.name in TOKEN_PARAMS),
                     key=lambda c: DRIVER_ORDER.index((c.name, c.prefix == "eq")))
     driver = tokens[0] if tokens else None
-    source, args = "resource_current c", []
+    source, args = "resource_current c", list[object]()
     by_patient = driver is None and any(c.name == "patient" for c in clauses)
     # By patient: the (patient, seq) index, never a walk of every resource of the type
     parts = ["c.rtype || '' = ?" if by_patient else "c.rtype = ?", "c.deleted = 0"]

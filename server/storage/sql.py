@@ -219,7 +219,7 @@ class Tx:
                 before_seq: int | None, without: tuple[str, ...] = ()) -> Page:
         """`without`: resource types left out (read in SQL, never decoded nor paged)."""
         conds, args = [f"rtype NOT IN ({', '.join('?' for _ in without)})"] if without else [], \
-            list(without)
+            list[object](without)
         for cond, value in (("rtype = ?", rtype), ("rid = ?", rid), ("seq < ?", before_seq)):
             if value is not None:
                 conds.append(cond)

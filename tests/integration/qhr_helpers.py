@@ -10,6 +10,7 @@ from app.central.client import ClientConfig, FhirClient
 from app.core.profiles import profile_from_json
 from app.qhr.gateway import QhrGateway
 from app.qhr.session import QhrSession, SessionListener, State
+from bench.sync import MemoryTokens  # the refresh token in memory: not the keyring
 from server.seed import staff
 
 
@@ -67,19 +68,3 @@ def make_session(base: str, monitor, username: str, *, pin: TypedPin, audit,
     recorder = Recorder()
     session.add_listener(recorder)
     return session.start(), recorder
-
-
-class MemoryTokens:
-    """The refresh token in memory (the keyring is not what these tests are about)."""
-
-    def __init__(self) -> None:
-        self.value: str | None = None
-
-    def load(self) -> str | None:
-        return self.value
-
-    def save(self, token: str) -> None:
-        self.value = token
-
-    def delete(self) -> None:
-        self.value = None

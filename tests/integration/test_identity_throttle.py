@@ -12,7 +12,7 @@ import functools
 import itertools
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
@@ -24,21 +24,13 @@ from app.central.auth import TokenStore
 from app.central.client import ClientConfig, FhirClient
 from app.central.errors import Kind, SyncError
 from server.processes import ServerProcess
-from server.seed import load, staff
-from server.storage import open_store
+from server.seed import staff
+from tests.fixtures.identity import seed_staff
 from tests.fixtures.server import BACKENDS
 
 WORKSTATION = "127.0.0.1"  # where each user signs in every day
 ACCOUNT_BUDGET, ADDRESS_BUDGET = 10, 30  # server.identity.throttle.BUDGETS
 _addresses = (f"127.0.{b}.{c}" for b, c in itertools.product(range(1, 250), range(2, 250)))
-
-
-def seed_staff(data_dir: Path, database_url: str | None) -> None:
-    store = open_store(data_dir, database_url)
-    try:
-        load.load_staff(store)
-    finally:
-        store.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -135,20 +127,6 @@ def test_the_throttle_survives_a_restart(tmp_path):
         assert attempt(proc.base, user, "guess", next(_addresses)).status_code == 429
     finally:
         proc.stop()
-
-
-@pytest.fixture(params=BACKENDS)
-def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
-    url = None
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres").new_database("clinicdesk_throttle_two")
-    seed_staff(tmp_path, url)
-    procs = [ServerProcess(tmp_path, url, auth=True) for _ in range(2)]  # one database
-    try:
-        yield [p.start().base for p in procs]
-    finally:
-        for p in procs:
-            p.stop()
 
 
 def test_two_server_processes_share_one_budget(two_servers):

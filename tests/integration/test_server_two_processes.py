@@ -5,32 +5,16 @@ RAMQ import run by one process: test_ramq_import_store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from server.processes import ServerProcess
-from tests.fixtures.identity import bearer, sign_in
+from tests.fixtures.identity import bearer, seed_staff, sign_in
 from tests.fixtures.server import BACKENDS
-from tests.integration.test_identity_throttle import seed_staff
 
 USER = "1000009"
-
-
-@pytest.fixture(params=BACKENDS)
-def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
-    url = None
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres").new_database("clinicdesk_two_processes")
-    seed_staff(tmp_path, url)
-    procs = [ServerProcess(tmp_path, url, auth=True) for _ in range(2)]
-    try:
-        yield [p.start().base for p in procs]
-    finally:
-        for p in procs:
-            p.stop()
 
 
 def _me(base: str, tokens: dict) -> int:

@@ -114,7 +114,7 @@ def test_offline_notes_arrive_when_the_server_is_back(sync_server, workstation_f
     ws = workstation_factory(sync_server.base, attempts=2).sign_in()
     ws.sync.open_chart(P1)
     states = []
-    ws.sync.connectivity.add_listener(states.append)
+    ws.sync.connectivity.changed.connect(states.append)
     sync_server.stop()
     try:
         uuids = [write_note(ws.store, P1, f"hors ligne {i}") for i in range(3)]

@@ -20,7 +20,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core.server_address import NOT_AN_ADDRESS, NOT_HTTPS, InsecureServer, check_server_url
-from tests.fixtures.identity import seed_store
 
 ROOT = Path(__file__).resolve().parents[2]
 REFUSED = ["http://emr.example.qc.ca", "http://10.0.0.5:8080", "http://192.168.1.20/",
@@ -67,21 +66,6 @@ def wire(monkeypatch) -> Wire:
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", connect)
     return found
-
-
-@pytest.fixture
-def server(server_factory):
-    return server_factory("sqlite", auth=True, setup=seed_store, key="identity-seeded")
-
-
-@pytest.fixture
-def services(ui_settings, tmp_path, monkeypatch):
-    from app.workstation.wiring import build_services
-
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    built = build_services(settings=ui_settings)
-    yield built
-    built.session.sign_out()
 
 
 def _window(qtbot, services, settings):

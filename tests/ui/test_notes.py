@@ -4,31 +4,14 @@ a receptionist has no "New note" action at all."""
 
 import base64
 
-import pytest
 from PySide6.QtCore import Qt
 
 from app.core.data_class import DataClass
 from server.processes import free_port
-from tests.fixtures.identity import seed_store
 from tests.fixtures.ui import type_text
 from tests.ui.test_screens import french_texts  # noqa: F401, F811 (fixture)
 
 NOTE = "Suivi : tension artérielle contrôlée.\nRevoir dans 3 mois."
-
-
-@pytest.fixture
-def server(server_factory):
-    return server_factory("sqlite", auth=True, setup=seed_store, key="identity-seeded")
-
-
-@pytest.fixture
-def services(ui_settings, tmp_path, monkeypatch):
-    from app.workstation.wiring import build_services
-
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    built = build_services(settings=ui_settings)
-    yield built
-    built.session.sign_out()
 
 
 def _my_patient(charts, username: str) -> str:

@@ -8,12 +8,6 @@ from app.core.data_class import DataClass
 from app.ui.signin import SignInWindow
 from app.workstation.session import Session
 from server.processes import free_port
-from tests.fixtures.identity import seed_store
-
-
-@pytest.fixture
-def server(server_factory):
-    return server_factory("sqlite", auth=True, setup=seed_store, key="identity-seeded")
 
 
 @pytest.fixture

@@ -13,15 +13,9 @@ from app.store.throttle import FREE, Throttle, TooManyAttempts
 from app.ui.signin import SignInWindow
 from app.workstation.session import PasswordRefused, Session
 from server.processes import free_port
-from tests.fixtures.identity import seed_store
 from tests.unit.test_signin_throttle import Clock
 
 USER, PASSWORD = "1000001", "demo-medecin-1"
-
-
-@pytest.fixture
-def server(server_factory):
-    return server_factory("sqlite", auth=True, setup=seed_store, key="identity-seeded")
 
 
 @pytest.fixture

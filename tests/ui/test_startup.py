@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from server.processes import free_port
-from tests.fixtures.identity import seed_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,11 +39,6 @@ def test_the_sign_in_window_paints_before_the_services_are_built(tmp_path):
     assert late == []
     assert not found["qt_namespace"]
     assert found["switch_interval"] == pytest.approx(0.001)  # the GUI thread's GIL turn
-
-
-@pytest.fixture
-def server(server_factory):
-    return server_factory("sqlite", auth=True, setup=seed_store, key="identity-seeded")
 
 
 @pytest.fixture

@@ -192,7 +192,7 @@ def test_the_workstation_flavour_leaves_the_demo_and_the_server_out():
     assert flavours.is_demo_only("server.app") and flavours.is_demo_only("app.demo.virtual_key")
     assert flavours.is_demo_only("app.demo.test_pki")
     assert flavours.is_demo_only("app.commands.demo_keyring")
-    assert flavours.is_demo_only("app.ui.demo") and not flavours.is_demo_only("app.ui.app")
+    assert flavours.is_demo_only("app.commands.demo") and not flavours.is_demo_only("app.ui.app")
     assert not flavours.is_demo_only("app.devices.pcsc") and not flavours.is_demo_only("serverless")
     assert not flavours.is_demo_only("app.devices.piv")  # the real PIV session stays
 

@@ -71,7 +71,7 @@ def test_retrier_honours_retry_after_and_reports_offline_then_online():
     retrier = Retrier(attempts=5, backoff=Backoff(base=0.01, cap=0.01),
                       breaker=CircuitBreaker(threshold=2, reset_after=0),
                       sleeper=lambda s, cancel: slept.append(s))
-    retrier.connectivity.add_listener(states.append)
+    retrier.connectivity.changed.connect(states.append)
     fn = failing([SyncError(Kind.SERVER, status=503, retry_after=3),
                   SyncError(Kind.NETWORK), None])
     assert retrier.call(fn) == "ok"
@@ -109,10 +109,23 @@ def test_cancel_stops_a_wait_at_once():
 
 def test_connectivity_tells_only_changes():
     conn, heard = Connectivity(), []
-    remove = conn.add_listener(heard.append)
+    remove = conn.changed.connect(heard.append)
     conn.set(State.ONLINE)
     conn.set(State.OFFLINE)
     conn.set(State.OFFLINE)
     remove()
     conn.set(State.ONLINE)
     assert heard == [State.OFFLINE] and conn.online
+
+
+def test_a_failing_connectivity_listener_does_not_fail_the_call():
+    retrier = Retrier(attempts=3, breaker=CircuitBreaker(threshold=1, reset_after=0),
+                      sleeper=lambda s, c: None)
+    heard = []
+
+    def broken(state):
+        raise RuntimeError("listener bug")
+    retrier.connectivity.changed.connect(broken)
+    retrier.connectivity.changed.connect(heard.append)
+    assert retrier.call(failing([SyncError(Kind.NETWORK), None])) == "ok"
+    assert heard == [State.OFFLINE, State.ONLINE]
