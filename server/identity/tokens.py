@@ -89,7 +89,8 @@ class TokenService:
         code = secrets.token_urlsafe(32)
         self.identity.add_code(code, CodeGrant(
             profile.username, client_id, redirect_uri, challenge,
-            self._narrow(scope, profile), uuid.uuid4().hex, self.clock() + CODE_TTL))
+            smart_scopes.narrow(scope or "", profile, IDENTITY_SCOPES), uuid.uuid4().hex,
+            self.clock() + CODE_TTL))
         return code
 
     def code_grant(self, code: str, client_id: str, redirect_uri: str, verifier: str) -> dict:
