@@ -3,7 +3,13 @@ encrypted store otherwise; each search writes its kind and result count (never t
 the access log.
 
 Search follows app.core.search_rules (one individual: NAM, chart number, or surname + first
-name + birth date); names are compared exactly after normalisation, never by prefix.
+name + birth date); names are compared after normalisation (accents, case, hyphens and spaces
+alike: "cote marc andre" finds "Côté Marc-André"), the surname exactly, never by prefix.
+
+Someone waits on a search: online, the server is asked once (no retries, none at all while the
+client knows it is offline) and a transient failure falls back to the store at once. From the
+store, nothing found raises `NotInCache` — the patient may exist at the clinic — never "no
+patient" (which invites a duplicate registration).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from app.core import fhir_systems
 from app.core.errors import UserFacingError
+from app.core.text import QT_TRANSLATE_NOOP, text
 from app.workstation.chart_display import summary_of
 from app.workstation.charts import ChartReader
 from app.workstation.contracts import PatientSummary, Resource
@@ -22,6 +29,19 @@ if TYPE_CHECKING:
     from app.core.search_rules import SearchQuery
     from app.store import Reader
     from app.workstation.session import Session
+
+
+CTX = "search"
+NOT_CACHED = QT_TRANSLATE_NOOP(
+    CTX, "Not in this workstation's cache — connect to search the clinic.")
+ONLINE_ATTEMPTS = 1  # a search is retried by its user, not behind a "Searching…" that lasts
+
+
+class NotInCache(UserFacingError):
+    """Searched offline (or the server did not answer): nothing in this workstation's store."""
+
+    def __init__(self) -> None:
+        super().__init__(text(CTX, NOT_CACHED))
 
 
 class PatientSearch:
@@ -34,16 +54,20 @@ class PatientSearch:
 
         parsed = search_rules.parse(query)
         found: list[Resource] | None = None
-        if self.session.client is not None:
+        client = self.session.client
+        if client is not None and client.retrier.connectivity.online:
             try:
                 found = self._online(parsed, cancel)
             except SyncError as err:
                 if not err.transient:
                     raise
+        from_cache = found is None
         if found is None:
             found = self._offline(parsed)
         capped = search_rules.cap(found)
         self._log_search(parsed, len(found))
+        if from_cache and not found:
+            raise NotInCache()
         if capped.refine is not None:
             raise UserFacingError(capped.refine)
         return [summary_of(p) for p in capped.shown]
@@ -56,19 +80,23 @@ class PatientSearch:
         elif isinstance(q, ChartQuery):
             params = {"identifier": f"{fhir_systems.CHART_NUMBER}|{q.chart_number}"}
         else:
-            params = {"family": q.surname, "given": q.given, "birthdate": q.birthdate.isoformat()}
+            # first words only: servers match strings by prefix, and not all of them take a
+            # hyphen for a space ("MARC ANDRE" vs "Marc-André"); the names are matched below
+            params = {"family": q.surname.split()[0], "given": q.given.split()[0],
+                      "birthdate": q.birthdate.isoformat()}
         params["_count"] = "50"
         client = self.session.client
         assert client is not None, "online"
-        bundle = client.search("Patient", params, cancel=cancel)  # POST _search
+        bundle = client.search("Patient", params, cancel=cancel,  # POST _search
+                               attempts=ONLINE_ATTEMPTS)
         patients = [e["resource"] for e in bundle.get("entry") or ()
                     if (e.get("resource") or {}).get("resourceType") == "Patient"]
         if isinstance(q, NamQuery | ChartQuery):
             return patients
 
         def exact(p: Resource) -> bool:  # the server's string search is a prefix match
-            return any(normalise_name(n.get("family", "")) == q.surname and q.given in
-                       {normalise_name(g) for g in n.get("given") or ()}
+            return any(normalise_name(n.get("family", "")) == q.surname
+                       and given_matches(q.given, n.get("given") or ())
                        for n in p.get("name") or ())
         return [p for p in patients if exact(p)]
 
@@ -111,3 +139,11 @@ class PatientSearch:
         store_thread(session).call(lambda store: log_search(store, user_of(session), kind, count))
 
 
+
+
+def given_matches(wanted: str, given: list[str]) -> bool:
+    """As the store's index (app.store.patients): the first names joined and normalised,
+    starting with `wanted` ("MARIE" finds "Marie-Claude", "MARC ANDRE" finds "Marc-André")."""
+    from app.core.search_rules import normalise_name
+
+    return normalise_name(" ".join(given)).startswith(wanted)
