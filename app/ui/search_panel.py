@@ -86,8 +86,7 @@ class SearchPanel(Retranslatable, QWidget):
             lambda err: self._failed(err, generation)).start()
 
     def _failed(self, err: BaseException, generation: int) -> None:
-        if generation == self._generation:
-            self.results.clear()  # a search may have been typed over meanwhile: none shown
+        if generation == self._generation:  # the results were emptied when it started
             self.show_error(err)
 
     def _show_results(self, patients: list[PatientSummary], generation: int) -> None:

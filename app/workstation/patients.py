@@ -73,17 +73,16 @@ class PatientSearch:
         return [summary_of(p) for p in capped.shown]
 
     def _online(self, q: SearchQuery, cancel: threading.Event | None) -> list[Resource]:
-        from app.core.search_rules import ChartQuery, NamQuery, normalise_name
+        from app.core.search_rules import ChartQuery, NamQuery
 
         if isinstance(q, NamQuery):
             params = {"identifier": f"{fhir_systems.NAM}|{q.nam}"}
         elif isinstance(q, ChartQuery):
             params = {"identifier": f"{fhir_systems.CHART_NUMBER}|{q.chart_number}"}
         else:
-            # first words only: servers match strings by prefix, and not all of them take a
-            # hyphen for a space ("MARC ANDRE" vs "Marc-André"); the names are matched below
-            params = {"family": q.surname.split()[0], "given": q.given.split()[0],
-                      "birthdate": q.birthdate.isoformat()}
+            # the first names are matched below, as the store's index does: a server may hold
+            # them as one ("Marc-André") or several ("Marc", "André")
+            params = {"family": q.surname, "birthdate": q.birthdate.isoformat()}
         params["_count"] = "50"
         client = self.session.client
         assert client is not None, "online"
@@ -94,8 +93,10 @@ class PatientSearch:
         if isinstance(q, NamQuery | ChartQuery):
             return patients
 
-        def exact(p: Resource) -> bool:  # the server's string search is a prefix match
-            return any(normalise_name(n.get("family", "")) == q.surname
+        surname = name_key(q.surname)
+
+        def exact(p: Resource) -> bool:  # a server's string search may be a prefix match
+            return any(name_key(n.get("family", "")) == surname
                        and given_matches(q.given, n.get("given") or ())
                        for n in p.get("name") or ())
         return [p for p in patients if exact(p)]
@@ -141,9 +142,15 @@ class PatientSearch:
 
 
 
-def given_matches(wanted: str, given: list[str]) -> bool:
-    """As the store's index (app.store.patients): the first names joined and normalised,
-    starting with `wanted` ("MARIE" finds "Marie-Claude", "MARC ANDRE" finds "Marc-André")."""
+def name_key(name: str) -> str:
+    """As the store's patient index compares names: accents and case gone, hyphens and
+    apostrophes as spaces ("Côté-Lévesque" → "COTE LEVESQUE")."""
     from app.core.search_rules import normalise_name
 
-    return normalise_name(" ".join(given)).startswith(wanted)
+    return " ".join(normalise_name(name).replace("-", " ").replace("'", " ").split())
+
+
+def given_matches(wanted: str, given: list[str]) -> bool:
+    """As the store's index: the first names joined, starting with `wanted` ("MARIE" finds
+    "Marie-Claude", "MARC ANDRE" finds "Marc-André" and ["Marc", "André"])."""
+    return name_key(" ".join(given)).startswith(name_key(wanted))
