@@ -109,8 +109,9 @@ class SchedulePanel(Retranslatable, QWidget):
             self.retranslate()
             return
         self.table.clear()
-        for appointment in shown.appointments if shown else ():
-            self.table.addTopLevelItem(self._item(appointment, shown is not None and shown.clinic))
+        clinic = shown is not None and shown.clinic
+        self.table.addTopLevelItems([self._item(a, clinic) for a in shown.appointments]
+                                    if shown else [])
         for column in range(self.table.columnCount() - 1):
             self.table.resizeColumnToContents(column)
         self._render_hint()

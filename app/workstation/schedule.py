@@ -71,24 +71,26 @@ def day_schedule(store: Store, profile: UserProfile, day: date) -> DaySchedule:
     and logged in one transaction."""
     from app.core import access
     from app.store import access_log
-    from app.store.authorised import DENIED, READ, chart_context
+    from app.store.authorised import DENIED, READ, context_of
 
     clinic = sees_clinic(profile)
     mine = PRACTITIONER_PREFIX + profile.username
     booked = sorted(((start, a) for a in store.list_by_type("Appointment")
                      if (start := _start(a)) is not None and start.date() == day
                      and (clinic or mine in _actors(a))), key=lambda pair: pair[0])
-    ids = dict.fromkeys(pid for _, a in booked if (pid := _patient_id(a)) is not None)
-    decisions = {pid: access.decide(profile, chart_context(store, pid), DataClass.APPOINTMENTS)
-                 for pid in ids}
-    with store.transaction() as conn:
-        for pid, decision in decisions.items():
-            access_log.append(conn, access_log.Access(
-                profile.username, pid, DataClass.APPOINTMENTS,
-                READ if decision.allowed else DENIED))
-    patients = {pid: store.get_resource("Patient", pid) if d.allowed else None
-                for pid, d in decisions.items()}
-    return DaySchedule(day, tuple(_appointment(start, a, patients) for start, a in booked),
+    ids = list(dict.fromkeys(pid for _, a in booked if (pid := _patient_id(a)) is not None))
+    with store.transaction() as conn:  # one write: the reads and their entries together
+        patients = {pid: store.get_resource("Patient", pid) for pid in ids}
+        fetched = [pid for pid in ids if store.get_cursor(f"chart:{pid}") is not None]
+        consents = store.consents(fetched) if fetched else {}
+        decisions = {pid: access.decide(profile, context_of(pid, patients[pid],
+                                                            consents.get(pid)),
+                                        DataClass.APPOINTMENTS) for pid in ids}
+        access_log.append_many(conn, [access_log.Access(
+            profile.username, pid, DataClass.APPOINTMENTS, READ if d.allowed else DENIED)
+            for pid, d in decisions.items()])
+    shown = {pid: patients[pid] if d.allowed else None for pid, d in decisions.items()}
+    return DaySchedule(day, tuple(_appointment(start, a, shown) for start, a in booked),
                        clinic)
 
 

@@ -210,6 +210,7 @@ def test_todays_schedule_opens_charts_online_then_offline(qtbot, server, worksta
     assert window.chart_patient == last.data(0, Qt.ItemDataRole.UserRole)
     logged = services.session.executor.call(lambda store: store.access_entries(0, 10**6))
     assert sum(e.information == "appointments" and e.action == "read" for e in logged) >= 60
+    assert services.session.executor.call(lambda store: store.verify_access_log()).ok
     window.close()
 
 
