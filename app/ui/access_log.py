@@ -28,20 +28,33 @@ from app.ui.widgets import Retranslatable, mark_data, named
 from app.workstation.contracts import AccessLogService, AccessRow
 
 ACTIONS = {
-    "read": QT_TRANSLATE_NOOP("AccessLog", "Read"),
-    "break-glass": QT_TRANSLATE_NOOP("AccessLog", "Read (break the glass)"),
-    "denied": QT_TRANSLATE_NOOP("AccessLog", "Refused"),
-    "search": QT_TRANSLATE_NOOP("AccessLog", "Search"),
-    "export": QT_TRANSLATE_NOOP("AccessLog", "Export"),
-    "report": QT_TRANSLATE_NOOP("AccessLog", "Access log read"),
-    "review": QT_TRANSLATE_NOOP("AccessLog", "Access log review"),
-    "create": QT_TRANSLATE_NOOP("AccessLog", "Created"),
-    "update": QT_TRANSLATE_NOOP("AccessLog", "Changed"),
-    "delete": QT_TRANSLATE_NOOP("AccessLog", "Deleted"),
-    "print": QT_TRANSLATE_NOOP("AccessLog", "Printed"),
+    "read": QT_TRANSLATE_NOOP("AccessLogDialog", "Read"),
+    "break-glass": QT_TRANSLATE_NOOP("AccessLogDialog", "Read (break the glass)"),
+    "denied": QT_TRANSLATE_NOOP("AccessLogDialog", "Refused"),
+    "search": QT_TRANSLATE_NOOP("AccessLogDialog", "Search"),
+    "export": QT_TRANSLATE_NOOP("AccessLogDialog", "Export"),
+    "report": QT_TRANSLATE_NOOP("AccessLogDialog", "Access log read"),
+    "review": QT_TRANSLATE_NOOP("AccessLogDialog", "Access log review"),
+    "create": QT_TRANSLATE_NOOP("AccessLogDialog", "Created"),
+    "update": QT_TRANSLATE_NOOP("AccessLogDialog", "Changed"),
+    "delete": QT_TRANSLATE_NOOP("AccessLogDialog", "Deleted"),
+    "print": QT_TRANSLATE_NOOP("AccessLogDialog", "Printed"),
 }
-SOURCES = {"workstation": QT_TRANSLATE_NOOP("AccessLog", "This workstation"),
-           "server": QT_TRANSLATE_NOOP("AccessLog", "Central server")}
+INFORMATION = {  # app.core.data_class.DataClass values, and the log's own kinds
+    "demographics": QT_TRANSLATE_NOOP("AccessLogDialog", "Identification"),
+    "registration": QT_TRANSLATE_NOOP("AccessLogDialog", "RAMQ registration"),
+    "appointments": QT_TRANSLATE_NOOP("AccessLogDialog", "Appointments"),
+    "problems": QT_TRANSLATE_NOOP("AccessLogDialog", "Problems"),
+    "allergies": QT_TRANSLATE_NOOP("AccessLogDialog", "Allergies"),
+    "medications": QT_TRANSLATE_NOOP("AccessLogDialog", "Medications"),
+    "labs": QT_TRANSLATE_NOOP("AccessLogDialog", "Laboratory results"),
+    "notes": QT_TRANSLATE_NOOP("AccessLogDialog", "Notes"),
+    "documents": QT_TRANSLATE_NOOP("AccessLogDialog", "Documents"),
+    "qhr": QT_TRANSLATE_NOOP("AccessLogDialog", "QHR"),
+    "access-log": QT_TRANSLATE_NOOP("AccessLogDialog", "Access log"),
+}
+SOURCES = {"workstation": QT_TRANSLATE_NOOP("AccessLogDialog", "This workstation"),
+           "server": QT_TRANSLATE_NOOP("AccessLogDialog", "Central server")}
 
 
 def local_time(stamp: str) -> str:
@@ -124,7 +137,8 @@ class AccessLogDialog(Retranslatable, QDialog):
             action, source = ACTIONS.get(row.get("action", "")), SOURCES.get(row.get("source", ""))
             item = QTreeWidgetItem([
                 local_time(row.get("at", "")), row.get("username", ""),
-                row.get("information", ""), self.tr(action) if action else row.get("action", ""),
+                self._information(row.get("information") or ""),
+                self.tr(action) if action else row.get("action", ""),
                 row.get("workstation", ""), row.get("reason") or "",
                 self.tr(source) if source else row.get("source", "")])
             if row.get("action") in ("break-glass", "denied"):
@@ -136,6 +150,14 @@ class AccessLogDialog(Retranslatable, QDialog):
             self.table.addTopLevelItem(item)
         for column in range(self.table.columnCount() - 1):
             self.table.resizeColumnToContents(column)
+
+    def _information(self, value: str) -> str:
+        """Data class codes as the chart names them ("labs,notes" from the server)."""
+        if value.startswith("search:"):
+            return self.tr("Search")
+        names = [INFORMATION.get(code) for code in value.split(",")]
+        return ", ".join(self.tr(n) if n else code
+                         for n, code in zip(names, value.split(","), strict=True))
 
     def _set_message(self, text: str, kind: str) -> None:
         self.message.setProperty("kind", kind)

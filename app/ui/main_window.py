@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 SYNC_EVERY_MS = 5 * 60_000
 GEOMETRY = "main"  # the settings key of this window's size and place
+LEFT_MIN = 300  # the search column: its placeholder unclipped
 
 
 class MainWindow(Retranslatable, QMainWindow):
@@ -57,6 +58,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self._syncing = False
         self.chart_patient: str | None = None  # the id of the chart open
         self.note_editor: NoteEditor | None = None
+        self._shown_once = False
         self._build()
         self._build_actions()
         self._connect_services()
@@ -100,7 +102,8 @@ class MainWindow(Retranslatable, QMainWindow):
         work.addWidget(left)
         work.addWidget(self.center)
         work.addWidget(self.qhr_panel)
-        work.setStretchFactor(1, 1)  # the chart takes what the others give back
+        work.setSizes([300, 826, 240])  # at 1366 px; the chart takes what the others give back
+        work.setStretchFactor(1, 1)
         self.work = work
         self._size_qhr_panel()
         self.qhr_panel.data_shown.connect(self._widen_qhr)
@@ -286,6 +289,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.qhr_line.setVisible(bool(reason))
         if self.qhr_panel.isHidden() != bool(reason):
             self.qhr_panel.setHidden(bool(reason))
+            self._size_qhr_panel()
 
     def sync_now(self) -> None:
         """One round in the background; a failure shows in the status bar (offline is a
@@ -380,11 +384,17 @@ class MainWindow(Retranslatable, QMainWindow):
         """Without QHR data on screen the panel is a narrow column (its text only): the space it
         took for the data goes back to the chart."""
         sizes = self.work.sizes()
-        total = sum(sizes) or max(self.width(), 1000)
-        narrow = min(self.qhr_panel.sizeHint().width(), total // 5)
-        left = sizes[0] if sizes[0] else total // 4
-        left = min(left, total // 4)
+        total = sum(sizes) or self.width()
+        narrow = 0 if self.qhr_panel.isHidden() else min(self.qhr_panel.sizeHint().width(),
+                                                          total // 5)
+        left = min(max(sizes[0], LEFT_MIN), total // 4)
         self.work.setSizes([left, max(total - left - narrow, 0), narrow])
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown_once:  # the columns at the window's real width
+            self._shown_once = True
+            self._size_qhr_panel()
 
     def toggle_virtual_key(self) -> None:
         """The demo's virtual QHR key in or out (a local socket: quick, but off the GUI

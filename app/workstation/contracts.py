@@ -100,7 +100,7 @@ class Appointment:
     patient: PatientSummary | None  # None: not on this workstation, or not for this user
     status: str  # FHIR Appointment.status (booked, arrived, fulfilled, cancelled…)
     description: str
-    practitioner: str  # the physician's username ("" when none)
+    practitioner: str  # the physician's name as the appointment gives it, else username
 
 
 @dataclass(frozen=True)

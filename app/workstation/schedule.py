@@ -97,10 +97,14 @@ def day_schedule(store: Store, profile: UserProfile, day: date) -> DaySchedule:
 def _appointment(start: datetime, resource: Resource,
                  patients: dict[str, Resource | None]) -> Appointment:
     patient = patients.get(_patient_id(resource) or "")
-    doctor = next((r for r in _actors(resource) if r.startswith(PRACTITIONER_PREFIX)), "")
+    doctor = next((p.get("actor") or {} for p in resource.get("participant") or ()
+                   if str((p.get("actor") or {}).get("reference", "")).startswith(
+                       PRACTITIONER_PREFIX)), {})
+    name = doctor.get("display") or str(doctor.get("reference", "")).removeprefix(
+        PRACTITIONER_PREFIX)
     return Appointment(resource.get("id", ""), start, resource.get("minutesDuration"),
                        summary_of(patient) if patient else None, resource.get("status", ""),
-                       resource.get("description") or "", doctor.removeprefix(PRACTITIONER_PREFIX))
+                       resource.get("description") or "", name)
 
 
 def _start(resource: Resource) -> datetime | None:

@@ -5,55 +5,55 @@
         <name>AccessLog</name>
         <message>
             <source>Read</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Read (break the glass)</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Refused</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Search</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Export</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Access log read</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Access log review</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Created</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Changed</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Deleted</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Printed</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>This workstation</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Central server</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
     </context>
     <context>
@@ -124,6 +124,98 @@
         </message>
         <message>
             <source>Exported.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Read</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Read (break the glass)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Search</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Export</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Access log read</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Access log review</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Created</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Changed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Identification</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>RAMQ registration</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Appointments</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Problems</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Laboratory results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Documents</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Central server</source>
             <translation type="unfinished" />
         </message>
     </context>

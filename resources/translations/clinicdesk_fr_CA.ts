@@ -5,55 +5,55 @@
         <name>AccessLog</name>
         <message>
             <source>Read</source>
-            <translation>Lecture</translation>
+            <translation type="vanished">Lecture</translation>
         </message>
         <message>
             <source>Read (break the glass)</source>
-            <translation>Lecture (bris de verre)</translation>
+            <translation type="vanished">Lecture (bris de verre)</translation>
         </message>
         <message>
             <source>Refused</source>
-            <translation>Refusé</translation>
+            <translation type="vanished">Refusé</translation>
         </message>
         <message>
             <source>Search</source>
-            <translation>Recherche</translation>
+            <translation type="vanished">Recherche</translation>
         </message>
         <message>
             <source>Export</source>
-            <translation>Exportation</translation>
+            <translation type="vanished">Exportation</translation>
         </message>
         <message>
             <source>Access log read</source>
-            <translation>Consultation du journal des accès</translation>
+            <translation type="vanished">Consultation du journal des accès</translation>
         </message>
         <message>
             <source>Access log review</source>
-            <translation>Revue du journal des accès</translation>
+            <translation type="vanished">Revue du journal des accès</translation>
         </message>
         <message>
             <source>Created</source>
-            <translation>Création</translation>
+            <translation type="vanished">Création</translation>
         </message>
         <message>
             <source>Changed</source>
-            <translation>Modification</translation>
+            <translation type="vanished">Modification</translation>
         </message>
         <message>
             <source>Deleted</source>
-            <translation>Suppression</translation>
+            <translation type="vanished">Suppression</translation>
         </message>
         <message>
             <source>Printed</source>
-            <translation>Impression</translation>
+            <translation type="vanished">Impression</translation>
         </message>
         <message>
             <source>This workstation</source>
-            <translation>Ce poste</translation>
+            <translation type="vanished">Ce poste</translation>
         </message>
         <message>
             <source>Central server</source>
-            <translation>Serveur central</translation>
+            <translation type="vanished">Serveur central</translation>
         </message>
     </context>
     <context>
@@ -125,6 +125,98 @@
         <message>
             <source>Exported.</source>
             <translation>Exporté.</translation>
+        </message>
+        <message>
+            <source>Read</source>
+            <translation>Lecture</translation>
+        </message>
+        <message>
+            <source>Read (break the glass)</source>
+            <translation>Lecture (bris de verre)</translation>
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation>Refusé</translation>
+        </message>
+        <message>
+            <source>Search</source>
+            <translation>Recherche</translation>
+        </message>
+        <message>
+            <source>Export</source>
+            <translation>Exportation</translation>
+        </message>
+        <message>
+            <source>Access log read</source>
+            <translation>Consultation du journal des accès</translation>
+        </message>
+        <message>
+            <source>Access log review</source>
+            <translation>Revue du journal des accès</translation>
+        </message>
+        <message>
+            <source>Created</source>
+            <translation>Création</translation>
+        </message>
+        <message>
+            <source>Changed</source>
+            <translation>Modification</translation>
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation>Suppression</translation>
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation>Impression</translation>
+        </message>
+        <message>
+            <source>Identification</source>
+            <translation>Identification</translation>
+        </message>
+        <message>
+            <source>RAMQ registration</source>
+            <translation>Inscription RAMQ</translation>
+        </message>
+        <message>
+            <source>Appointments</source>
+            <translation>Rendez-vous</translation>
+        </message>
+        <message>
+            <source>Problems</source>
+            <translation>Problèmes</translation>
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation>Allergies</translation>
+        </message>
+        <message>
+            <source>Medications</source>
+            <translation>Médicaments</translation>
+        </message>
+        <message>
+            <source>Laboratory results</source>
+            <translation>Résultats de laboratoire</translation>
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation>Notes</translation>
+        </message>
+        <message>
+            <source>Documents</source>
+            <translation>Documents</translation>
+        </message>
+        <message>
+            <source>QHR</source>
+            <translation>DSQ</translation>
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation>Ce poste</translation>
+        </message>
+        <message>
+            <source>Central server</source>
+            <translation>Serveur central</translation>
         </message>
     </context>
     <context>

@@ -137,8 +137,8 @@ def appointment(rid: str, patient: str, practitioner: str, day: date,
                 {"actor": {"reference": practitioner}, "status": "accepted"}]}
 
 
-def booked(rid: str, patient: str, practitioner: str, location: str, day: date,
-           minute: int) -> dict:
+def booked(rid: str, patient: str, practitioner: str, practitioner_name: str, location: str,
+           day: date, minute: int) -> dict:
     """A 15-minute appointment at `minute` past midnight of `day` (clinic time), at the clinic
     (`location`: Location/<institution id>, which the reception's day view searches by)."""
     start = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
@@ -148,7 +148,8 @@ def booked(rid: str, patient: str, practitioner: str, location: str, day: date,
             "end": end_at.isoformat() + TZ, "minutesDuration": 15,
             "participant": [
                 {"actor": {"reference": patient}, "status": "accepted"},
-                {"actor": {"reference": practitioner}, "status": "accepted"},
+                {"actor": {"reference": practitioner, "display": practitioner_name},
+                 "status": "accepted"},
                 {"actor": {"reference": location}, "status": "accepted"}]}
 
 

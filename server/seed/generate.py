@@ -100,9 +100,16 @@ def day_schedule(n: int, seed: int, day: date, *, per_physician: int = 30,
     for (doctor, clinic), pids in sorted(booked.items()):
         for slot, pid in enumerate(pids):
             rid = str(uuid.uuid5(ID_NAMESPACE, f"{seed}:{id_prefix}:apt:{day}:{doctor}:{slot}"))
-            out.append(clinical.booked(rid, f"Patient/{pid}", doctor, f"Location/{clinic}",
-                                       day, 8 * 60 + 15 * slot))
+            out.append(clinical.booked(rid, f"Patient/{pid}", doctor, _display(doctor),
+                                       f"Location/{clinic}", day, 8 * 60 + 15 * slot))
     return out
+
+
+def _display(practitioner: str) -> str:
+    """The demo account's name of a Practitioner reference ("" when not an account)."""
+    username = practitioner.removeprefix("Practitioner/user-")
+    return next((a.profile.display_name for a in staff.ACCOUNTS
+                 if a.profile.username == username), "")
 
 
 def patient_id(index: int, seed: int = 0, id_prefix: str = "p") -> str:

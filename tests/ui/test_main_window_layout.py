@@ -6,36 +6,20 @@ dropped."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 from PySide6.QtCore import QLocale, QRect, Qt
 
 from app.core.profiles import Profession, UserProfile
 from app.ui.main_window import MainWindow
-from app.workstation.contracts import Appointment, DaySchedule, PatientSummary, SignedIn
-from tests.fixtures.ui import GMF, PHYSICIAN, RECEPTIONIST, FakePatients
+from app.workstation.contracts import PatientSummary, SignedIn
+from tests.fixtures.ui import GMF, PHYSICIAN, RECEPTIONIST, FakeSchedule
 
 ADMIN = UserProfile("1000010", "Nathalie Fortin", Profession.ADMINISTRATOR, institutions=(GMF,),
                     primary_institution_id="gmf")
 EXTERN = UserProfile("1000012", "Zoé Caron", Profession.EXTERN, institutions=(GMF,),
                      primary_institution_id="gmf")
-
-
-class FakeSchedule:
-    def __init__(self, clinic: bool = False):
-        people = FakePatients().people
-        start = datetime.combine(date.today(), datetime.min.time()) + timedelta(hours=8)
-        self.day = DaySchedule(date.today(), tuple(
-            Appointment(f"a{i}", start + timedelta(minutes=15 * i), 15,
-                        people[i % 2] if i != 5 else None, "booked", "Suivi", "1000001")
-            for i in range(30)), clinic)
-
-    def cached(self, day):
-        return self.day
-
-    def refresh(self, day, cancel=None):
-        return self.day
 
 
 @pytest.fixture
@@ -111,7 +95,8 @@ def test_the_clinics_schedule_names_each_physician(window, qtbot):
     panel = w.schedule
     qtbot.waitUntil(lambda: panel.table.topLevelItemCount() == 30, timeout=5000)
     assert panel.table.headerItem().text(1) == "Physician"
-    assert panel.table.topLevelItem(0).text(1) == "1000001"
+    assert [panel.table.topLevelItem(i).text(1) for i in (0, 1)] == [
+        "Dre Marie Tremblay", "Dr Jean-François Gagnon"]
 
 
 def test_a_row_of_the_schedule_opens_the_chart(window, qtbot, fake_services):

@@ -220,7 +220,7 @@ def test_reception_sees_the_clinics_day_with_each_physician(qtbot, server, works
     day = services.schedule.refresh(date.today())
     assert day.clinic
     doctors = {a.practitioner for a in day.appointments}
-    assert {"1000001", "1000002"} <= doctors
+    assert {"Dre Marie Tremblay", "Dr Jean-François Gagnon"} <= doctors
     assert len(day.appointments) >= 60
     window = _window(qtbot, services, signed, ui_settings)
     qtbot.waitUntil(lambda: window.schedule.table.topLevelItemCount() == len(day.appointments),
