@@ -63,7 +63,7 @@ def local_time(stamp: str) -> str:
         moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
     except ValueError:
         return stamp
-    return QLocale().toString(QDateTime(moment.date(), moment.time()), "yyyy-MM-dd HH:mm")
+    return QLocale().toString(QDateTime(moment.replace(tzinfo=None)), "yyyy-MM-dd HH:mm")
 
 
 class AccessLogDialog(Retranslatable, QDialog):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
@@ -30,7 +30,7 @@ PATIENT_ROLE = Qt.ItemDataRole.UserRole
 
 def long_date(day: date) -> str:
     """"Monday 7 December 2026" / "lundi 7 décembre 2026": never ambiguous."""
-    return QLocale().toString(day, "dddd d MMMM yyyy")
+    return QLocale().toString(QDate(day.year, day.month, day.day), "dddd d MMMM yyyy")
 
 
 class SchedulePanel(Retranslatable, QWidget):
@@ -123,8 +123,8 @@ class SchedulePanel(Retranslatable, QWidget):
                 else self.tr("(not available on this workstation)"))
         born = patient.birth_date.isoformat() if patient and patient.birth_date else ""
         status = STATUSES.get(a.status)
-        cells = [locale.toString(a.start.time(), "HH:mm"), name, born, a.description,
-                 self.tr(status) if status else a.status]
+        at = locale.toString(QTime(a.start.hour, a.start.minute), "HH:mm")
+        cells = [at, name, born, a.description, self.tr(status) if status else a.status]
         if clinic:
             cells.insert(1, a.practitioner)
         item = QTreeWidgetItem(cells)

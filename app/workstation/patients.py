@@ -15,6 +15,7 @@ patient" (which invites a duplicate registration).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app.core import fhir_systems
@@ -150,7 +151,7 @@ def name_key(name: str) -> str:
     return " ".join(normalise_name(name).replace("-", " ").replace("'", " ").split())
 
 
-def given_matches(wanted: str, given: list[str]) -> bool:
+def given_matches(wanted: str, given: Sequence[str]) -> bool:
     """As the store's index: the first names joined, starting with `wanted` ("MARIE" finds
     "Marie-Claude", "MARC ANDRE" finds "Marc-André" and ["Marc", "André"])."""
     return name_key(" ".join(given)).startswith(name_key(wanted))
