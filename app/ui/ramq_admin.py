@@ -49,6 +49,17 @@ CONFIG_FIELDS = ("establishment_name", "fmg_reference", "aip1_code", "aip1_passw
 PASSWORD_FIELDS = ("aip1_password", "aip2_password", "ce_password")
 
 
+def local_time(stamp: str) -> str:
+    """An ISO instant (UTC from the server) in this workstation's time, 2026-12-07 09:05."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return (moment.astimezone() if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M")
+
+
 def tr_admin(source: str) -> str:
     return QCoreApplication.translate("RamqAdmin", source)
 
@@ -210,12 +221,13 @@ class ImportConfigForm(ProblemForm):
         if status is None:
             self.state.setText("")
             return
-        text = tr_admin(STATES[status.state.value]).format(credential=status.credential)
+        label = self.labels.get(status.credential or "")
+        credential = label.text() if label is not None else (status.credential or "")
+        text = tr_admin(STATES[status.state.value]).format(credential=credential)
         if status.at:
-            text += " " + self.tr("Last attempt: {at}.").format(at=status.at.replace("T", " "))
+            text += " " + self.tr("Last attempt: {at}.").format(at=local_time(status.at))
         if status.since:
-            text += " " + self.tr("Failing since {since}.").format(
-                since=status.since.replace("T", " "))
+            text += " " + self.tr("Failing since {since}.").format(since=local_time(status.since))
         self.state.setText(text)
 
 

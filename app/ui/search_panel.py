@@ -33,6 +33,7 @@ class SearchPanel(Retranslatable, QWidget):
         self.patients = patients
         self._note = ("", "")
         self._generation = 0  # bumped at each search: older answers are dropped
+        self._error: BaseException | None = None
         box = QVBoxLayout(self)
         self.banner = named(QLabel(self), "banner")
         self.banner.setWordWrap(True)
@@ -106,7 +107,9 @@ class SearchPanel(Retranslatable, QWidget):
             self.set_hint("info", NOTHING)
 
     def show_error(self, err: BaseException) -> None:
-        self._note = ("error", user_message(err))
+        """Shown in the language of the moment (re-rendered when it changes)."""
+        self._error = err
+        self._note = ("error", "err:")
         self._render_hint()
 
     def _open_item(self, item: QListWidgetItem) -> None:
@@ -123,6 +126,8 @@ class SearchPanel(Retranslatable, QWidget):
         kind, shown = self._note
         if shown.startswith("tr:"):
             shown = self.tr(shown[3:])
+        elif shown == "err:":
+            shown = user_message(self._error) if self._error is not None else ""
         self.hint.setProperty("kind", kind)
         self.hint.style().polish(self.hint)
         self.hint.setText(shown)

@@ -150,3 +150,24 @@ def test_a_late_answer_to_a_replaced_search_is_dropped(qtbot):
     service.release.set()
     qtbot.wait(300)
     assert panel.results.count() == 0
+
+
+class NotCachedPatients:
+    def search(self, query, cancel=None):
+        from app.workstation.patients import NotInCache
+
+        raise NotInCache()
+
+
+def test_a_search_error_is_re_rendered_when_the_language_changes(qtbot, french_later):
+    from app.ui.search_panel import SearchPanel
+
+    panel = SearchPanel(NotCachedPatients(), offline=True)
+    qtbot.addWidget(panel)
+    panel.search.setText("TREM 8553 1412")
+    panel.run_search()
+    qtbot.waitUntil(lambda: panel.hint.property("kind") == "error", timeout=5000)
+    assert panel.hint.text() == ("Not in this workstation's cache — connect to search the "
+                                 "clinic.")
+    french_later()
+    qtbot.waitUntil(lambda: panel.hint.text().startswith("Absent de la copie"), timeout=5000)
