@@ -120,7 +120,7 @@ def test_server_gone_mid_session_falls_back_to_the_cache_quickly(server, worksta
             found = [p.id for p in services.patients.search(query)]
         except UserFacingError as err:
             found = [str(err.text)]
-        assert clock.perf_counter() - started < 2.0  # was 6–26 s of retries
+        assert clock.perf_counter() - started < 1.0  # was 6–26 s of retries
         assert found == ([OUELLET] if cached else [
             "Not in this workstation's cache — connect to search the clinic."])
 
