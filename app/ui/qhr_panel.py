@@ -75,6 +75,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.tabs: QhrTabs | None = None  # made for an eligible user's first data
         self._generation = 0  # bumped at each clear: answers of an older one are dropped
         self._loading = self._opening = False
+        self._error: BaseException | None = None  # the message's, shown in today's language
         self.layout_ = layout = QVBoxLayout(self)
         self.title = named(QLabel(self), "qhr_title")
         self.labels = {n: named(QLabel(self), f"qhr_{n}")
@@ -121,6 +122,8 @@ class QhrPanel(Retranslatable, QWidget):
         self.cleared.setText(self.tr(why) if why else "")
         self.cleared.setVisible(bool(why))
         self.open_button.setText(self.tr("Open the QHR session"))
+        if self.message.text() and self._error is not None:
+            self.message.setText(user_message(self._error))
         self._update_controls()
 
     def _final_reasons(self) -> tuple:
@@ -216,6 +219,7 @@ class QhrPanel(Retranslatable, QWidget):
     def _failed(self, err: BaseException) -> None:
         self._opening = self._loading = False
         if self.key_state != KeyState.BLOCKED:  # else the key hint says it already
+            self._error = err  # re-rendered when the language changes
             self.message.setText(user_message(err))
         self._update_controls()
 
