@@ -108,7 +108,7 @@ class ProblemForm(Retranslatable, QWidget):
         label.setWordWrap(True)
         label.setProperty("kind", "error")
         for form in self.findChildren(QFormLayout):
-            row, _role = form.getWidgetPosition(edit)
+            row = form.getWidgetPosition(edit)[0]  # type: ignore[index]  # (row, role)
             if row >= 0:
                 form.insertRow(row + 1, "", label)
                 break
