@@ -67,12 +67,13 @@ def main(role: str, size: str, out: Path) -> int:
             path = out / f"{role}-{size}-{lang}-{screen}.png"
             app.primaryScreen().grabWindow(0).save(str(path))
             print(path)
-        if role == "physician":
+        if role == "physician":  # alone on the screen (no window manager stacks them)
+            main_window.hide()
             signin = signin or _signin(settings)
             signin.show()
-            signin.raise_()
             shot("signin")
             signin.hide()
+            main_window.show()
         main_window.close_chart()
         main_window.raise_()
         wait_for(app, lambda: main_window.schedule.table.topLevelItemCount() == 30)
