@@ -113,6 +113,17 @@ class Settings:
             self._qs.endGroup()
         return {family: path for family, path in found.items() if path}
 
+    def window_geometry(self, window: str) -> bytes:
+        """A window's size and place as Qt saved it (saveGeometry), b"" when none yet."""
+        value = self._qs.value(f"windows/{_key(window)}")
+        return bytes(value.data()) if hasattr(value, "data") else b""
+
+    def save_window_geometry(self, window: str, geometry: bytes) -> None:
+        from PySide6.QtCore import QByteArray
+
+        self._qs.setValue(f"windows/{_key(window)}", QByteArray(geometry))
+        self._qs.sync()
+
     def saved_profile(self, username: str) -> str:
         """The profile JSON of the last online sign-in (staff data, for offline sign-in)."""
         return str(self._qs.value(f"profiles/{_key(username)}", ""))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "privacy", "ramq",
            "access", "bundle", "gate")
-PARTS = ("ui_chart", "ui_sync",  # measured within `ui`, and runnable alone with --only
+PARTS = ("ui_chart", "ui_sync", "ui_schedule",  # measured within `ui`, runnable alone: --only
          "anchor")  # the access log's keyring anchor (bench.anchor), with --only
 COLUMNS = ("figure", "value", "unit", "goal", "limit", "ratio", "median", "p95", "runs",
            "result")

@@ -72,9 +72,10 @@ def measure(runs: int) -> tuple[list[float], list[float]]:
 
 
 def run(quick: bool) -> list[dict]:
-    from bench import ui_chart, ui_sync
+    from bench import ui_chart, ui_schedule, ui_sync
 
-    return cold_start(quick) + ui_chart.run(quick) + ui_sync.run(quick)
+    return (cold_start(quick) + ui_chart.run(quick) + ui_schedule.run(quick)
+            + ui_sync.run(quick))
 
 
 def cold_start(quick: bool) -> list[dict]:

@@ -274,16 +274,18 @@ class FhirClient:
                                  cancel)
 
     def search(self, rtype: str, params: dict[str, str], *,
-               cancel: threading.Event | None = None) -> dict[str, Any]:
+               cancel: threading.Event | None = None,
+               attempts: int | None = None) -> dict[str, Any]:
         """The first page of a type-level search, sent as `POST [type]/_search` with the
-        parameters in a form body (FHIR R4 3.1.0.8.1): nothing of the query in the URL."""
+        parameters in a form body (FHIR R4 3.1.0.8.1): nothing of the query in the URL.
+        `attempts`: fewer than the retrier's for a search someone waits on."""
         def once() -> dict[str, Any]:
             request = self.http.build_request("POST", self.url(f"{rtype}/_search"), data=params,
                                               headers={"Content-Type": FORM})
             response = self._send(request)
             raise_for_status(response, what("POST", f"{rtype}/_search"))
             return decode(response, what("POST", f"{rtype}/_search"), "Bundle")
-        return self.retrier.call(once, cancel)
+        return self.retrier.call(once, cancel, attempts)
 
     def capabilities(self, cancel: threading.Event | None = None) -> Capabilities:
         with self._lock:

@@ -18,19 +18,14 @@ errors name no patient. Exit 0 done, 1 refused or not found, 2 sign-in or store 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the rest is imported where used: every command's parser imports this module
-    from app.central.client import FhirClient
     from app.workstation.session import Session
-
-REPORT_COLUMNS = ("at", "username", "information", "action", "workstation", "reason", "source")
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -100,47 +95,14 @@ def run_export(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
-def server_rows(client: FhirClient, patient_id: str) -> list[dict[str, Any]]:
-    """The server's AuditEvents about this patient, as report rows."""
-    rows = []
-    for page in client.pages("AuditEvent", {"patient": patient_id}):
-        for entry in page.get("entry") or ():
-            rows.append(audit_row(entry["resource"]))
-    return rows
-
-
-def audit_row(event: dict[str, Any]) -> dict[str, Any]:
-    """A report row from a server-side AuditEvent (BALP) or one a workstation pushed."""
-    from app.core import fhir_systems
-
-    agent = (event.get("agent") or [{}])[0]
-    who = (agent.get("who") or {}).get("identifier", {}).get("value", "")
-    entities = event.get("entity") or ()
-    classes = [d.get("valueString", "") for e in entities for d in e.get("detail") or ()
-               if d.get("type") == "data-classes"]
-    classes += [(e.get("type") or {}).get("code", "") for e in entities
-                if (e.get("type") or {}).get("system") == fhir_systems.DATA_CLASS]
-    pushed = next((e["what"]["identifier"].get("value") for e in entities
-                   if ((e.get("what") or {}).get("identifier") or {}).get("system")
-                   == fhir_systems.ACCESS_LOG_HASH), None)
-    purposes = event.get("purposeOfEvent") or ()
-    glass = any(c.get("code") == fhir_systems.BREAK_THE_GLASS
-                for p in purposes for c in p.get("coding") or ())
-    reason = next((p.get("text") for p in purposes if p.get("text")), None)
-    action = (event.get("subtype") or [{}])[0].get("code") or event.get("action", "")
-    if event.get("outcome") not in (None, "0"):
-        action = "denied"
-    return {"at": event.get("recorded", ""), "username": who, "information": ",".join(classes),
-            "action": "break-glass" if glass else action,
-            "workstation": (agent.get("network") or {}).get("address", ""), "reason": reason,
-            "source": "server", "entry_hash": pushed}
-
-
 def run_report(args: argparse.Namespace) -> int:
     from app.store.export import access_report
+    from app.workstation.access_log import format_rows, server_rows
     from app.workstation.session import store_thread, user_of
 
     def work(session: Session, patient_id: str) -> int:
+        """The patient's own request: any user who may see the demographics (the app's view
+        is narrower: app.workstation.access_log)."""
         profile = user_of(session)
         rows = store_thread(session).call(
             lambda store: access_report(store, profile, patient_id))
@@ -152,13 +114,3 @@ def run_report(args: argparse.Namespace) -> int:
         sys.stdout.write(format_rows(rows, args.format))
         return 0
     return _run(args, work)
-
-
-def format_rows(rows: list[dict[str, Any]], kind: str) -> str:
-    if kind == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, REPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()

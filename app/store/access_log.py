@@ -91,6 +91,28 @@ def append(conn: Connection, access: Access, *, workstation: str | None = None,
     return entry
 
 
+def append_many(conn: Connection, accesses: list[Access], *,
+                workstation: str | None = None) -> list[Entry]:
+    """Add several entries chained in order (one head read and write: a day's schedule logs
+    one entry per patient); call inside the caller's write transaction."""
+    count, prev = head(conn)
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    where = workstation or socket.gethostname()
+    added = []
+    for access in accesses:
+        count += 1
+        values = (count, at, access.username, access.patient_id, str(access.information),
+                  access.action, where, access.reason, prev)
+        added.append(Entry(*values, entry_hash(values)))
+        prev = added[-1].hash
+    if added:
+        conn.executemany(f"INSERT INTO access_log ({', '.join(FIELDS)}) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?)", [astuple(e) for e in added])
+        conn.execute("INSERT OR REPLACE INTO access_log_head (id, count, hash) VALUES (1, ?, ?)",
+                     (count, prev))
+    return added
+
+
 def entries(conn: Connection, after: int = 0, limit: int = 1000) -> list[Entry]:
     rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM access_log WHERE seq > ? ORDER BY seq "
                         "LIMIT ?", (after, limit)).fetchall()

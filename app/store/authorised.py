@@ -66,6 +66,13 @@ def chart_context(store: Store, patient_id: str) -> PatientContext:
     patient = store.get_resource("Patient", patient_id)
     fetched = store.get_cursor(f"chart:{patient_id}") is not None
     consents = store.consents([patient_id])[patient_id] if fetched else None
+    return context_of(patient_id, patient, consents)
+
+
+def context_of(patient_id: str, patient: dict[str, Any] | None,
+               consents: list[dict[str, Any]] | None) -> PatientContext:
+    """The policy's view from the cached Patient and Consents (None: the chart was never
+    fetched, consent unknown), as `chart_context` reads them (several patients at once)."""
     return PatientContext(patient_id, physicians_of(patient), consent_from_fhir(consents),
                           today=date.today())  # the workstation's day: Consent periods
 

@@ -1,4 +1,6 @@
-"""The main window: patient search (focus at start), chart, QHR panel, status bar, idle lock."""
+"""The main window: patient search (focus at start), today's schedule when no chart is open, the
+chart, the QHR panel, status bar, idle lock; the access log windows. Its size and place are kept
+in the settings."""
 
 from __future__ import annotations
 
@@ -6,12 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
     QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.core.data_class import DataClass
@@ -20,6 +24,7 @@ from app.ui.chart_view import ChartView
 from app.ui.lock import IdleWatcher, LockPage
 from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
+from app.ui.schedule_panel import SchedulePanel
 from app.ui.search_panel import OPENING, SearchPanel
 from app.ui.status import StatusBar
 from app.ui.widgets import Retranslatable, data_label, named, on_gui_thread, profession_name
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
     from app.ui.note_editor import NoteEditor
 
 SYNC_EVERY_MS = 5 * 60_000
+GEOMETRY = "main"  # the settings key of this window's size and place
+LEFT_MIN = 300  # the search column: its placeholder unclipped
 
 
 class MainWindow(Retranslatable, QMainWindow):
@@ -51,14 +58,16 @@ class MainWindow(Retranslatable, QMainWindow):
         self._syncing = False
         self.chart_patient: str | None = None  # the id of the chart open
         self.note_editor: NoteEditor | None = None
+        self._shown_once = False
         self._build()
         self._build_actions()
         self._connect_services()
         self.idle = IdleWatcher(settings.idle_minutes, self)
         self.idle.idle.connect(self.lock)
         self.retranslate()
-        self.resize(1280, 800)
+        self._restore_geometry()
         self.search.setFocus()
+        QTimer.singleShot(0, self.schedule.load)
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -75,23 +84,36 @@ class MainWindow(Retranslatable, QMainWindow):
         self.banner = left.banner
         left.open_requested.connect(self.open_chart)
         self.center = QStackedWidget(work)
-        self.placeholder = named(QLabel(self.center), "placeholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.home = named(QWidget(self.center), "home")  # no chart open: the day's schedule
+        home = QVBoxLayout(self.home)
+        self.placeholder = named(QLabel(self.home), "placeholder")
+        self.placeholder.setWordWrap(True)
+        self.schedule = SchedulePanel(getattr(self.services, "schedule", None), self.home)
+        self.schedule.open_requested.connect(self.open_chart)
+        home.addWidget(self.placeholder)
+        home.addWidget(self.schedule, 1)
+        if not self.schedule.isVisibleTo(self.home):
+            home.addStretch(1)
         self.chart_view = ChartView(self.readable, self.center)
-        self.center.addWidget(self.placeholder)
+        self.center.addWidget(self.home)
         self.center.addWidget(self.chart_view)
         self.qhr_panel = QhrPanel(self._eligibility(KeyState.ABSENT), work,
                                   viewer=self.services.viewer)
         work.addWidget(left)
         work.addWidget(self.center)
         work.addWidget(self.qhr_panel)
-        work.setSizes([350, 670, 260])
+        work.setSizes([300, 826, 240])  # at 1366 px; the chart takes what the others give back
+        work.setStretchFactor(1, 1)
         self.work = work
+        self._size_qhr_panel()
         self.qhr_panel.data_shown.connect(self._widen_qhr)
+        self.qhr_panel.data_cleared.connect(self._size_qhr_panel)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.user_label = data_label(self, "user")
         self.status.insertWidget(0, self.user_label)
+        self.qhr_line = named(QLabel(self), "qhr_line")  # a role that never uses the QHR
+        self.status.insertWidget(1, self.qhr_line)
 
     def _build_actions(self) -> None:
         bar = self.menuBar()
@@ -101,6 +123,8 @@ class MainWindow(Retranslatable, QMainWindow):
                           Callable[[], object]]] = [
             ("find", "patient", QKeySequence.StandardKey.Find, self.focus_search),
             ("close_chart", "patient", QKeySequence("Ctrl+W"), self.close_chart),
+            ("schedule", "patient", QKeySequence("Ctrl+T"), self.show_schedule),
+            ("access_log", "patient", QKeySequence("Ctrl+Shift+J"), self.open_access_log),
             ("new_note", "patient", QKeySequence("Ctrl+N"), self.new_note),
             ("sync", "patient", QKeySequence("F5"), self.sync_now),
             ("conflicts", "patient", QKeySequence("Ctrl+Shift+K"), self.open_conflicts),
@@ -109,6 +133,7 @@ class MainWindow(Retranslatable, QMainWindow):
             ("quit", "file", QKeySequence.StandardKey.Quit, self.close),
             ("ramq", "tools", QKeySequence("Ctrl+R"), self.open_ramq),
             ("settings", "tools", QKeySequence("Ctrl+,"), self.open_settings),
+            ("review_log", "tools", QKeySequence("Ctrl+Shift+R"), self.open_workstation_log),
             ("virtual_key", "tools", QKeySequence("Ctrl+Shift+I"), self.toggle_virtual_key),
         ]
         for name, menu, keys, slot in specs:
@@ -118,6 +143,13 @@ class MainWindow(Retranslatable, QMainWindow):
             self.menus[menu].addAction(action)
             self.actions_[name] = action
         self.actions_["virtual_key"].setVisible(self.services.virtual_key is not None)
+        self.actions_["schedule"].setVisible(self.schedule.service is not None)
+        log = getattr(self.services, "access_log", None)
+        self.actions_["access_log"].setVisible(
+            log is not None and log.may_see_patient_logs(self.session.profile))
+        self.actions_["access_log"].setEnabled(False)  # until a chart is open
+        self.actions_["review_log"].setVisible(
+            log is not None and log.may_review_workstation(self.session.profile))
         notes = getattr(self.services, "notes", None)
         if notes is None or not notes.may_write(self.session.profile):
             note_action = self.actions_.pop("new_note")  # not even drawn
@@ -141,15 +173,19 @@ class MainWindow(Retranslatable, QMainWindow):
                  "sync": self.tr("Synchronise now"), "new_note": self.tr("New note…"),
                  "conflicts": self.tr("Resolve conflicts…"), "lock": self.tr("Lock"),
                  "sign_out": self.tr("Sign out"), "quit": self.tr("Quit"),
-                 "settings": self.tr("Settings…"), "ramq": self.tr("RAMQ services…")}
+                 "settings": self.tr("Settings…"), "ramq": self.tr("RAMQ services…"),
+                 "schedule": self.tr("Today's schedule"),
+                 "access_log": self.tr("Who read this record…"),
+                 "review_log": self.tr("Review this workstation's access log…")}
         key = self.services.virtual_key
         texts["virtual_key"] = (self.tr("Remove the virtual QHR key") if key and key.inserted
                                 else self.tr("Insert the virtual QHR key"))
         for name, text in texts.items():
             if name in self.actions_:
                 self.actions_[name].setText(text)
+        self._place_qhr()
         self.placeholder.setText(self.tr(
-            "Search for one patient to open the chart.\n"
+            "Search for one patient to open the chart, or open one from the day's schedule.\n"
             "Enter searches; the arrow keys pick; Enter opens."))
 
     # -- search and chart ------------------------------------------------------------------
@@ -168,6 +204,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.panel.set_hint("", "")
         self.chart_view.show_chart(chart)
         self.chart_patient = chart.patient.id
+        self.actions_["access_log"].setEnabled(True)
         if "new_note" in self.actions_:
             self.actions_["new_note"].setEnabled(True)
             self.new_note(only_a_draft=True)  # a note left unsaved (crash) comes back
@@ -178,13 +215,36 @@ class MainWindow(Retranslatable, QMainWindow):
     def close_chart(self) -> None:
         self.chart_view.clear()
         self.chart_patient = None
+        self.actions_["access_log"].setEnabled(False)
         if "new_note" in self.actions_:
             self.actions_["new_note"].setEnabled(False)
             if self.note_editor is not None:
                 self.note_editor.reject()  # its draft stays for the next time
         self.qhr_panel.set_patient(None)
-        self.center.setCurrentWidget(self.placeholder)
+        self.center.setCurrentWidget(self.home)
         self.focus_search()
+
+    def show_schedule(self) -> None:
+        """The day's schedule again (the chart open is closed), fetched anew."""
+        self.close_chart()
+        self.schedule.load()
+        self.schedule.table.setFocus()
+
+    def open_access_log(self) -> None:
+        """Who read the open chart (its physician, the privacy officer); refused in the window
+        for anyone else (decided and logged below)."""
+        log = getattr(self.services, "access_log", None)
+        if log is not None and self.chart_patient is not None:
+            from app.ui.access_log import AccessLogDialog
+
+            AccessLogDialog(log, self.chart_patient, self).open()
+
+    def open_workstation_log(self) -> None:
+        log = getattr(self.services, "access_log", None)
+        if log is not None:
+            from app.ui.access_log import AccessLogDialog
+
+            AccessLogDialog(log, None, self).open()
 
     # -- services, lock, settings ----------------------------------------------------------
     def _connect_services(self) -> None:
@@ -219,6 +279,17 @@ class MainWindow(Retranslatable, QMainWindow):
         state = KeyState(state)  # KeyService implementations may give the plain value
         self.status.set_key(state)
         self.qhr_panel.set_key_state(state, self._eligibility(state))
+        self._place_qhr()
+
+    def _place_qhr(self) -> None:
+        """The QHR panel, or for a role that can never use the QHR its one line in the status
+        bar (the panel's column goes back to the chart)."""
+        reason = self.qhr_panel.unusable_reason
+        self.qhr_line.setText(reason or "")
+        self.qhr_line.setVisible(bool(reason))
+        if self.qhr_panel.isHidden() != bool(reason):
+            self.qhr_panel.setHidden(bool(reason))
+            self._size_qhr_panel()
 
     def sync_now(self) -> None:
         """One round in the background; a failure shows in the status bar (offline is a
@@ -309,6 +380,22 @@ class MainWindow(Retranslatable, QMainWindow):
             left = min(sizes[0], total // 4)
             self.work.setSizes([left, total - left - total // 2, total // 2])
 
+    def _size_qhr_panel(self) -> None:
+        """Without QHR data on screen the panel is a narrow column (its text only): the space it
+        took for the data goes back to the chart."""
+        sizes = self.work.sizes()
+        total = sum(sizes) or self.width()
+        narrow = 0 if self.qhr_panel.isHidden() else min(self.qhr_panel.sizeHint().width(),
+                                                          total // 5)
+        left = min(max(sizes[0], LEFT_MIN), total // 4)
+        self.work.setSizes([left, max(total - left - narrow, 0), narrow])
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown_once:  # the columns at the window's real width
+            self._shown_once = True
+            self._size_qhr_panel()
+
     def toggle_virtual_key(self) -> None:
         """The demo's virtual QHR key in or out (a local socket: quick, but off the GUI
         thread all the same)."""
@@ -317,7 +404,13 @@ class MainWindow(Retranslatable, QMainWindow):
             Op(self, key.remove if key.inserted else key.insert).on_success(
                 lambda _r: self.retranslate()).start()
 
+    def _restore_geometry(self) -> None:
+        saved = self.settings.window_geometry(GEOMETRY)
+        if not saved or not self.restoreGeometry(saved):
+            self.resize(1280, 760)  # fits 1366×768 with the taskbar
+
     def _teardown(self) -> None:
+        self.settings.save_window_geometry(GEOMETRY, bytes(self.saveGeometry().data()))
         self.idle.stop()
         if self.services.viewer is not None:
             self.services.viewer.end()

@@ -3,7 +3,12 @@ QHR), the key state, and for an eligible user with the key in, the session (PIN 
 GuiInteraction) and the current patient's laboratory results, imaging reports and medication
 profile (app.ui.qhr_tabs). Every fetch runs in a background Op; a late answer after the session
 ended is dropped. When the session ends (key removed, idle, sign-out) the data widgets are
-emptied at once and the panel says why."""
+emptied at once and the panel says why, and it tells the window (`data_cleared`) so that the
+space the data took goes back to the chart.
+
+A user whose role can never use the QHR (`unusable_reason`: receptionist, administrator,
+extern…) gets that one line, not the list of every other unmet condition (which would tell an
+administrator to "ask your administrator"); the main window shows it in place of the panel."""
 
 from __future__ import annotations
 
@@ -57,6 +62,7 @@ CLEARED = {  # app.qhr.session.LockReason values → why the viewer was just cle
 
 class QhrPanel(Retranslatable, QWidget):
     data_shown = Signal()  # a patient's QHR data is on screen (the window may give it room)
+    data_cleared = Signal()  # no QHR data on screen any more (the room may go back)
 
     def __init__(self, eligibility: QhrEligibility | None, parent: QWidget | None = None,
                  viewer: QhrViewer | None = None):
@@ -69,6 +75,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.tabs: QhrTabs | None = None  # made for an eligible user's first data
         self._generation = 0  # bumped at each clear: answers of an older one are dropped
         self._loading = self._opening = False
+        self._error: BaseException | None = None  # the message's, shown in today's language
         self.layout_ = layout = QVBoxLayout(self)
         self.title = named(QLabel(self), "qhr_title")
         self.labels = {n: named(QLabel(self), f"qhr_{n}")
@@ -101,7 +108,7 @@ class QhrPanel(Retranslatable, QWidget):
             self.verdict.setText(self.tr("You may use the QHR viewer."))
         else:
             self.verdict.setText(self.tr("You may not use the QHR viewer, because:"))
-        reasons = [translate(r) for r in (elig.reasons if elig else ())]
+        reasons = [translate(r) for r in self._final_reasons() or (elig.reasons if elig else ())]
         self.reasons.setText("\n".join(f"• {r}" for r in reasons))
         self.reasons.setVisible(bool(reasons))
         self.key_hint.setVisible(self.eligible or self.key_state in (KeyState.NO_SERVICE,
@@ -115,7 +122,23 @@ class QhrPanel(Retranslatable, QWidget):
         self.cleared.setText(self.tr(why) if why else "")
         self.cleared.setVisible(bool(why))
         self.open_button.setText(self.tr("Open the QHR session"))
+        if self.message.text() and self._error is not None:
+            self.message.setText(user_message(self._error))
         self._update_controls()
+
+    def _final_reasons(self) -> tuple:
+        """The unmet conditions no one at the clinic can change (role, extern, test account):
+        app.qhr.eligibility.Verdict's `unmet` entries marked `final`."""
+        unmet = getattr(self.eligibility, "unmet", ())
+        return tuple(u.text for u in unmet if getattr(u, "final", False))
+
+    @property
+    def unusable_reason(self) -> str | None:
+        """One line when this user can never use the QHR viewer (else None)."""
+        final = self._final_reasons()
+        if not final:
+            return None
+        return self.tr("QHR viewer: {reason}").format(reason=translate(final[0]))
 
     @property
     def eligible(self) -> bool:
@@ -155,10 +178,13 @@ class QhrPanel(Retranslatable, QWidget):
             return
         self.patient = patient
         self._generation += 1
+        had_data = self.tabs is not None and not self.tabs.empty
         if self.tabs is not None:
             self.tabs.clear_data()
         self._loading = False
         self._update_controls()
+        if had_data:
+            self.data_cleared.emit()
         self._fetch_if_ready()
 
     def clear(self, reason: str) -> None:
@@ -171,6 +197,7 @@ class QhrPanel(Retranslatable, QWidget):
         self.cleared_reason = str(reason)
         self.message.setText("")
         self.retranslate()
+        self.data_cleared.emit()
 
     # -- session and data (background) -------------------------------------------------------
     def open_session(self) -> None:
@@ -192,6 +219,7 @@ class QhrPanel(Retranslatable, QWidget):
     def _failed(self, err: BaseException) -> None:
         self._opening = self._loading = False
         if self.key_state != KeyState.BLOCKED:  # else the key hint says it already
+            self._error = err  # re-rendered when the language changes
             self.message.setText(user_message(err))
         self._update_controls()
 

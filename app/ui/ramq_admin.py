@@ -49,26 +49,70 @@ CONFIG_FIELDS = ("establishment_name", "fmg_reference", "aip1_code", "aip1_passw
 PASSWORD_FIELDS = ("aip1_password", "aip2_password", "ce_password")
 
 
+def local_time(stamp: str) -> str:
+    """An ISO instant (UTC from the server) in this workstation's time, 2026-12-07 09:05."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return (moment.astimezone() if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M")
+
+
 def tr_admin(source: str) -> str:
     return QCoreApplication.translate("RamqAdmin", source)
 
 
 class ProblemForm(Retranslatable, QWidget):
-    """A form with a problem list under it."""
+    """A form with a problem list under it, each problem also shown under its field (the field
+    marked `invalid`, the first one focused)."""
 
     message: QLabel
+    edits: dict[str, QLineEdit]
 
     def load(self) -> None:
         """Fill the form from the server (the window calls it once, after building it)."""
 
     def _problems(self, err: BaseException) -> None:
         problems = getattr(err, "problems", None)
+        self._mark_fields(problems or {})
         if problems:
             lines = [t.render(QCoreApplication.translate) for t in problems.values()]
             self.message.setText("\n".join(f"• {line}" for line in lines))
         else:
             self.message.setText(user_message(err))
         self.message.setProperty("kind", "error")
+
+    def _mark_fields(self, problems: dict) -> None:
+        """Each field's problem in a line under it; the fields without one unmarked."""
+        errors: dict[str, QLabel] = self.__dict__.setdefault("field_errors", {})
+        first = None
+        for name, edit in getattr(self, "edits", {}).items():
+            problem = problems.get(name)
+            shown = problem.render(QCoreApplication.translate) if problem else ""
+            edit.setProperty("invalid", bool(shown))
+            edit.style().polish(edit)
+            edit.setToolTip(shown)
+            if shown and name not in errors:
+                errors[name] = self._error_row(edit)
+            if name in errors:
+                errors[name].setText(shown)
+                errors[name].setVisible(bool(shown))
+            first = first or (edit if shown else None)
+        if first is not None:
+            first.setFocus()
+
+    def _error_row(self, edit: QLineEdit) -> QLabel:
+        label = named(QLabel(self), f"{edit.objectName()}_error")
+        label.setWordWrap(True)
+        label.setProperty("kind", "error")
+        for form in self.findChildren(QFormLayout):
+            row = form.getWidgetPosition(edit)[0]  # type: ignore[index]  # (row, role)
+            if row >= 0:
+                form.insertRow(row + 1, "", label)
+                break
+        return label
 
 
 class ImportConfigForm(ProblemForm):
@@ -177,12 +221,13 @@ class ImportConfigForm(ProblemForm):
         if status is None:
             self.state.setText("")
             return
-        text = tr_admin(STATES[status.state.value]).format(credential=status.credential)
+        label = self.labels.get(status.credential or "")
+        credential = label.text() if label is not None else (status.credential or "")
+        text = tr_admin(STATES[status.state.value]).format(credential=credential)
         if status.at:
-            text += " " + self.tr("Last attempt: {at}.").format(at=status.at.replace("T", " "))
+            text += " " + self.tr("Last attempt: {at}.").format(at=local_time(status.at))
         if status.since:
-            text += " " + self.tr("Failing since {since}.").format(
-                since=status.since.replace("T", " "))
+            text += " " + self.tr("Failing since {since}.").format(since=local_time(status.since))
         self.state.setText(text)
 
 

@@ -4,7 +4,7 @@ None when there is nothing this user may see here."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.access import role_classes
 from app.core.account_request import may_request
@@ -28,10 +28,15 @@ class RamqWindow(Retranslatable, QDialog):
         if self.desk is not None:
             self.tabs.addTab(self.desk, "")
         self.forms = admin_screens(ramq, profile, self)
-        for form in self.forms:
-            self.tabs.addTab(form, "")
+        for form in self.forms:  # scrolled: the window fits a 1366×768 screen
+            area = QScrollArea(self)
+            area.setWidget(form)
+            area.setWidgetResizable(True)
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            self.tabs.addTab(area, "")
             form.load()
         self.retranslate()
+        fit_to_screen(self)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("RAMQ services"))
@@ -39,7 +44,18 @@ class RamqWindow(Retranslatable, QDialog):
                  ImportConfigForm: self.tr("Registration import"),
                  AccountRequestForm: self.tr("Account requests")}
         for i in range(self.tabs.count()):
-            self.tabs.setTabText(i, names[type(self.tabs.widget(i))])
+            page = self.tabs.widget(i)
+            shown = page.widget() if isinstance(page, QScrollArea) else page
+            self.tabs.setTabText(i, names[type(shown)])
+
+
+def fit_to_screen(dialog: QWidget) -> None:
+    """Its natural size, but never taller or wider than the screen's free area."""
+    screen = dialog.screen()
+    free = screen.availableGeometry()
+    hint = dialog.sizeHint()
+    dialog.resize(min(hint.width() + 40, free.width() - 40),
+                  min(hint.height() + 40, free.height() - 60))
 
 
 def offered(ramq: RamqDesk | None, profile: UserProfile) -> bool:

@@ -1,6 +1,10 @@
 """The patient search panel: one box (NAM, surname + first name + birth date, or chart number),
 Enter searches, the arrow keys pick, Enter opens. It asks PatientService on a background
-operation and never lists patients without a search."""
+operation and never lists patients without a search.
+
+The results are emptied when a search starts, and stay empty when it fails (bad date, malformed
+NAM, empty box, not in the cache): nothing of an earlier search can be picked or opened. An
+answer to a search that a newer one replaced is dropped."""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from app.workstation.contracts import PatientService, PatientSummary
 
 SEARCHING = QT_TRANSLATE_NOOP("SearchPanel", "Searching…")
 NOTHING = QT_TRANSLATE_NOOP("SearchPanel", "No patient found.")
+EMPTY = QT_TRANSLATE_NOOP("SearchPanel", "Type what to search for: NAM, chart number, or "
+                          "surname, first name and birth date.")
 OPENING = QT_TRANSLATE_NOOP("SearchPanel", "Opening the chart…")
 
 
@@ -26,6 +32,8 @@ class SearchPanel(Retranslatable, QWidget):
         self.setObjectName("search_panel")
         self.patients = patients
         self._note = ("", "")
+        self._generation = 0  # bumped at each search: older answers are dropped
+        self._error: BaseException | None = None
         box = QVBoxLayout(self)
         self.banner = named(QLabel(self), "banner")
         self.banner.setWordWrap(True)
@@ -66,14 +74,25 @@ class SearchPanel(Retranslatable, QWidget):
         self.search.selectAll()
 
     def run_search(self) -> None:
+        self._generation += 1
+        self.results.clear()
         query = self.search.text().strip()
         if not query:
+            self.set_hint("error", EMPTY)
             return
         self.set_hint("info", SEARCHING)
+        generation = self._generation
         Op(self, lambda cancel: self.patients.search(query, cancel)).on_success(
-            self._show_results).on_failure(self.show_error).start()
+            lambda found: self._show_results(found, generation)).on_failure(
+            lambda err: self._failed(err, generation)).start()
 
-    def _show_results(self, patients: list[PatientSummary]) -> None:
+    def _failed(self, err: BaseException, generation: int) -> None:
+        if generation == self._generation:  # the results were emptied when it started
+            self.show_error(err)
+
+    def _show_results(self, patients: list[PatientSummary], generation: int) -> None:
+        if generation != self._generation:
+            return
         self.results.clear()
         for p in patients:
             born = p.birth_date.isoformat() if p.birth_date else ""
@@ -88,7 +107,9 @@ class SearchPanel(Retranslatable, QWidget):
             self.set_hint("info", NOTHING)
 
     def show_error(self, err: BaseException) -> None:
-        self._note = ("error", user_message(err))
+        """Shown in the language of the moment (re-rendered when it changes)."""
+        self._error = err
+        self._note = ("error", "err:")
         self._render_hint()
 
     def _open_item(self, item: QListWidgetItem) -> None:
@@ -105,6 +126,8 @@ class SearchPanel(Retranslatable, QWidget):
         kind, shown = self._note
         if shown.startswith("tr:"):
             shown = self.tr(shown[3:])
+        elif shown == "err:":
+            shown = user_message(self._error) if self._error is not None else ""
         self.hint.setProperty("kind", kind)
         self.hint.style().polish(self.hint)
         self.hint.setText(shown)

@@ -14,6 +14,8 @@ Modules:
 - key_viewer: the QHR key's state and the signed-in user's QHR viewer session
 - ramq: RAMQ look-ups and the administrator's forms over the session
 - sync_status: online/offline, sync rounds, conflicts
+- schedule: the day's appointments (the user's, or the clinic's for reception), prefetched
+- access_log: who read a patient's record, the administrator's review, CSV/FHIR export
 - wiring: `build_services`, the real services wired together
 
 No module here imports Qt: listeners are called on any thread, the UI relays to its GUI thread.

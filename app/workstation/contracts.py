@@ -93,6 +93,53 @@ class PatientService(Protocol):
 
 
 @dataclass(frozen=True)
+class Appointment:
+    id: str
+    start: datetime  # this workstation's local time
+    minutes: int | None
+    patient: PatientSummary | None  # None: not on this workstation, or not for this user
+    status: str  # FHIR Appointment.status (booked, arrived, fulfilled, cancelled…)
+    description: str
+    practitioner: str  # the physician's name as the appointment gives it, else username
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    day: date
+    appointments: tuple[Appointment, ...]
+    clinic: bool  # the clinic's day (reception), not the signed-in user's own
+
+
+class ScheduleService(Protocol):
+    """app.workstation.schedule.Schedule: the day's appointments from the store, after a
+    prefetch from the server when online (the patients' charts with them)."""
+
+    def cached(self, day: date) -> DaySchedule:
+        """From this workstation's store only (fast, offline)."""
+
+    def refresh(self, day: date, cancel: threading.Event | None = None) -> DaySchedule:
+        """Fetched from the server first when online, then as `cached`."""
+
+
+AccessRow = dict[str, Any]  # at, username, information, action, workstation, reason, source
+
+
+class AccessLogService(Protocol):
+    """app.workstation.access_log.AccessLogReader: who read a patient's record (the
+    patient's physician, the privacy officer), the administrator's review of the workstation's
+    log; each look is itself logged."""
+
+    def may_see_patient_logs(self, profile: UserProfile) -> bool: ...
+
+    def may_review_workstation(self, profile: UserProfile) -> bool: ...
+
+    def patient_log(self, patient_id: str,
+                    cancel: threading.Event | None = None) -> list[AccessRow]: ...
+
+    def workstation_log(self, cancel: threading.Event | None = None) -> list[AccessRow]: ...
+
+
+@dataclass(frozen=True)
 class ChartEntry:
     when: date | datetime | None
     title: str | Text  # data from the chart shown as is, or a translatable generic title
@@ -262,3 +309,5 @@ class Services:
     viewer: QhrViewer | None = None
     virtual_key: VirtualKeySwitch | None = None  # the demo's virtual QHR key only
     notes: NoteService | None = None
+    schedule: ScheduleService | None = None
+    access_log: AccessLogService | None = None

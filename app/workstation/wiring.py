@@ -1,7 +1,8 @@
 """The services the windows call (app.workstation.contracts), wired from the layers below.
 
 `role_readable` and `QhrRules` are pure rules from core/qhr; the session, patient, chart, note,
-key viewer, RAMQ and sync-status services are this package's other modules.
+key viewer, RAMQ, sync-status, schedule and access-log services are this package's other
+modules.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING
 
 from app.core.data_class import DataClass
 from app.core.profiles import UserProfile
+from app.workstation.access_log import AccessLogReader
 from app.workstation.charts import ChartReader
 from app.workstation.contracts import DemoUser, Services, VirtualKeySwitch
 from app.workstation.key_viewer import KeyViewer
 from app.workstation.notes import ChartNotes
 from app.workstation.patients import PatientSearch
 from app.workstation.ramq import SessionRamq
+from app.workstation.schedule import Schedule
 from app.workstation.session import Session
 from app.workstation.sync_status import SessionSync
 
@@ -66,4 +69,5 @@ def build_services(demo_users: Sequence[DemoUser] = (), settings: Settings | Non
     return Services(session=session, patients=PatientSearch(session),
                     charts=ChartReader(session), sync=SessionSync(session), qhr=QhrRules(),
                     ramq=SessionRamq(session), keys=qhr, viewer=qhr, virtual_key=virtual_key,
-                    notes=ChartNotes(session))
+                    notes=ChartNotes(session), schedule=Schedule(session),
+                    access_log=AccessLogReader(session))

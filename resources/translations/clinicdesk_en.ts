@@ -2,6 +2,224 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
     <context>
+        <name>AccessLog</name>
+        <message>
+            <source>Read</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Read (break the glass)</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Search</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Export</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Access log read</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Access log review</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Created</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Changed</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Central server</source>
+            <translation type="vanished" />
+        </message>
+    </context>
+    <context>
+        <name>AccessLogDialog</name>
+        <message>
+            <source>Reading the access log…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No access recorded.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Access log</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This workstation's access log</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Who read this patient's record, when and from which workstation; break-the-glass reasons are shown. Opening this log is itself recorded.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Every access recorded on this workstation, for review by the privacy officer. Opening this log is itself recorded.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>When</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Who</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Information</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Action</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Source</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Export as CSV…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Export as FHIR…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Export the access log</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Exported.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Read</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Read (break the glass)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Search</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Export</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Access log read</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Access log review</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Created</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Changed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Identification</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>RAMQ registration</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Appointments</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Problems</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Laboratory results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Documents</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Central server</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>AccountRequestForm</name>
         <message>
             <source>First name</source>
@@ -343,7 +561,7 @@
         <message>
             <source>Search for one patient to open the chart.
 Enter searches; the arrow keys pick; Enter opens.</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Signed in offline: the central server cannot be reached. You are working from this workstation's copy; your changes will be sent when the server is back.</source>
@@ -379,6 +597,23 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>New note…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Today's schedule</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Who read this record…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Review this workstation's access log…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Search for one patient to open the chart, or open one from the day's schedule.
+Enter searches; the arrow keys pick; Enter opens.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -511,6 +746,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>The QHR viewer cannot be opened: your access key is blocked.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>QHR viewer: {reason}</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -730,6 +969,85 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>SchedulePanel</name>
+        <message>
+            <source>Proposed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Pending</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Booked</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Arrived</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Checked in</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Seen</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No-show</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Time</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Status</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Physician</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The clinic's schedule — {day}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Today's schedule — {day}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>(not available on this workstation)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Loading the day's appointments…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No appointments today.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>SearchPanel</name>
         <message>
             <source>Searching…</source>
@@ -757,6 +1075,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>NAM, name + birth date, or chart no.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type what to search for: NAM, chart number, or surname, first name and birth date.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -968,6 +1290,17 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Type the reason for breaking the glass in a full sentence (at least {chars} characters and {words} words).</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>access_log</name>
+        <message>
+            <source>Only the patient's physician or the privacy officer (the clinic's administrator) may see who read this record.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Only the clinic's administrator may review this workstation's access log.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -1437,6 +1770,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>More than {count} patients match: refine your search (add the NAM or the birth date).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not in this workstation's cache — connect to search the clinic.</source>
             <translation type="unfinished" />
         </message>
     </context>

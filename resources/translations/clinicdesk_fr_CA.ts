@@ -2,6 +2,224 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_CA" sourcelanguage="en">
     <context>
+        <name>AccessLog</name>
+        <message>
+            <source>Read</source>
+            <translation type="vanished">Lecture</translation>
+        </message>
+        <message>
+            <source>Read (break the glass)</source>
+            <translation type="vanished">Lecture (bris de verre)</translation>
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation type="vanished">Refusé</translation>
+        </message>
+        <message>
+            <source>Search</source>
+            <translation type="vanished">Recherche</translation>
+        </message>
+        <message>
+            <source>Export</source>
+            <translation type="vanished">Exportation</translation>
+        </message>
+        <message>
+            <source>Access log read</source>
+            <translation type="vanished">Consultation du journal des accès</translation>
+        </message>
+        <message>
+            <source>Access log review</source>
+            <translation type="vanished">Revue du journal des accès</translation>
+        </message>
+        <message>
+            <source>Created</source>
+            <translation type="vanished">Création</translation>
+        </message>
+        <message>
+            <source>Changed</source>
+            <translation type="vanished">Modification</translation>
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation type="vanished">Suppression</translation>
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation type="vanished">Impression</translation>
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation type="vanished">Ce poste</translation>
+        </message>
+        <message>
+            <source>Central server</source>
+            <translation type="vanished">Serveur central</translation>
+        </message>
+    </context>
+    <context>
+        <name>AccessLogDialog</name>
+        <message>
+            <source>Reading the access log…</source>
+            <translation>Lecture du journal des accès…</translation>
+        </message>
+        <message>
+            <source>No access recorded.</source>
+            <translation>Aucun accès enregistré.</translation>
+        </message>
+        <message>
+            <source>Access log</source>
+            <translation>Journal des accès</translation>
+        </message>
+        <message>
+            <source>This workstation's access log</source>
+            <translation>Journal des accès de ce poste</translation>
+        </message>
+        <message>
+            <source>Who read this patient's record, when and from which workstation; break-the-glass reasons are shown. Opening this log is itself recorded.</source>
+            <translation>Qui a consulté le dossier de ce patient, quand et depuis quel poste; les motifs de bris de verre sont affichés. L'ouverture de ce journal est elle-même enregistrée.</translation>
+        </message>
+        <message>
+            <source>Every access recorded on this workstation, for review by the privacy officer. Opening this log is itself recorded.</source>
+            <translation>Tous les accès enregistrés sur ce poste, pour la revue par le responsable de la protection des renseignements personnels. L'ouverture de ce journal est elle-même enregistrée.</translation>
+        </message>
+        <message>
+            <source>When</source>
+            <translation>Quand</translation>
+        </message>
+        <message>
+            <source>Who</source>
+            <translation>Qui</translation>
+        </message>
+        <message>
+            <source>Information</source>
+            <translation>Information</translation>
+        </message>
+        <message>
+            <source>Action</source>
+            <translation>Action</translation>
+        </message>
+        <message>
+            <source>Workstation</source>
+            <translation>Poste</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Motif</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>Source</translation>
+        </message>
+        <message>
+            <source>Export as CSV…</source>
+            <translation>Exporter en CSV…</translation>
+        </message>
+        <message>
+            <source>Export as FHIR…</source>
+            <translation>Exporter en FHIR…</translation>
+        </message>
+        <message>
+            <source>Export the access log</source>
+            <translation>Exporter le journal des accès</translation>
+        </message>
+        <message>
+            <source>Exported.</source>
+            <translation>Exporté.</translation>
+        </message>
+        <message>
+            <source>Read</source>
+            <translation>Lecture</translation>
+        </message>
+        <message>
+            <source>Read (break the glass)</source>
+            <translation>Lecture (bris de verre)</translation>
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation>Refusé</translation>
+        </message>
+        <message>
+            <source>Search</source>
+            <translation>Recherche</translation>
+        </message>
+        <message>
+            <source>Export</source>
+            <translation>Exportation</translation>
+        </message>
+        <message>
+            <source>Access log read</source>
+            <translation>Consultation du journal des accès</translation>
+        </message>
+        <message>
+            <source>Access log review</source>
+            <translation>Revue du journal des accès</translation>
+        </message>
+        <message>
+            <source>Created</source>
+            <translation>Création</translation>
+        </message>
+        <message>
+            <source>Changed</source>
+            <translation>Modification</translation>
+        </message>
+        <message>
+            <source>Deleted</source>
+            <translation>Suppression</translation>
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation>Impression</translation>
+        </message>
+        <message>
+            <source>Identification</source>
+            <translation>Identification</translation>
+        </message>
+        <message>
+            <source>RAMQ registration</source>
+            <translation>Inscription RAMQ</translation>
+        </message>
+        <message>
+            <source>Appointments</source>
+            <translation>Rendez-vous</translation>
+        </message>
+        <message>
+            <source>Problems</source>
+            <translation>Problèmes</translation>
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation>Allergies</translation>
+        </message>
+        <message>
+            <source>Medications</source>
+            <translation>Médicaments</translation>
+        </message>
+        <message>
+            <source>Laboratory results</source>
+            <translation>Résultats de laboratoire</translation>
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation>Notes</translation>
+        </message>
+        <message>
+            <source>Documents</source>
+            <translation>Documents</translation>
+        </message>
+        <message>
+            <source>QHR</source>
+            <translation>DSQ</translation>
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation>Ce poste</translation>
+        </message>
+        <message>
+            <source>Central server</source>
+            <translation>Serveur central</translation>
+        </message>
+    </context>
+    <context>
         <name>AccountRequestForm</name>
         <message>
             <source>First name</source>
@@ -343,7 +561,7 @@
         <message>
             <source>Search for one patient to open the chart.
 Enter searches; the arrow keys pick; Enter opens.</source>
-            <translation>Cherchez un patient pour ouvrir son dossier.
+            <translation type="vanished">Cherchez un patient pour ouvrir son dossier.
 Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translation>
         </message>
         <message>
@@ -381,6 +599,24 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>New note…</source>
             <translation>Nouvelle note…</translation>
+        </message>
+        <message>
+            <source>Today's schedule</source>
+            <translation>Horaire du jour</translation>
+        </message>
+        <message>
+            <source>Who read this record…</source>
+            <translation>Qui a consulté ce dossier…</translation>
+        </message>
+        <message>
+            <source>Review this workstation's access log…</source>
+            <translation>Revoir le journal des accès de ce poste…</translation>
+        </message>
+        <message>
+            <source>Search for one patient to open the chart, or open one from the day's schedule.
+Enter searches; the arrow keys pick; Enter opens.</source>
+            <translation>Recherchez un patient pour ouvrir son dossier, ou ouvrez-en un depuis l'horaire du jour.
+Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translation>
         </message>
     </context>
     <context>
@@ -513,6 +749,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>The QHR viewer cannot be opened: your access key is blocked.</source>
             <translation>Le visualiseur DSQ ne peut pas être ouvert : votre clé d'accès est bloquée.</translation>
+        </message>
+        <message>
+            <source>QHR viewer: {reason}</source>
+            <translation>Visualiseur du DSQ : {reason}</translation>
         </message>
     </context>
     <context>
@@ -731,6 +971,85 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>SchedulePanel</name>
+        <message>
+            <source>Proposed</source>
+            <translation>Proposé</translation>
+        </message>
+        <message>
+            <source>Pending</source>
+            <translation>En attente</translation>
+        </message>
+        <message>
+            <source>Booked</source>
+            <translation>Réservé</translation>
+        </message>
+        <message>
+            <source>Arrived</source>
+            <translation>Arrivé</translation>
+        </message>
+        <message>
+            <source>Checked in</source>
+            <translation>Inscrit</translation>
+        </message>
+        <message>
+            <source>Seen</source>
+            <translation>Vu</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>Annulé</translation>
+        </message>
+        <message>
+            <source>No-show</source>
+            <translation>Absent</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Heure</translation>
+        </message>
+        <message>
+            <source>Patient</source>
+            <translation>Patient</translation>
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation>Date de naissance</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Motif</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Statut</translation>
+        </message>
+        <message>
+            <source>Physician</source>
+            <translation>Médecin</translation>
+        </message>
+        <message>
+            <source>The clinic's schedule — {day}</source>
+            <translation>Horaire de la clinique — {day}</translation>
+        </message>
+        <message>
+            <source>Today's schedule — {day}</source>
+            <translation>Horaire du jour — {day}</translation>
+        </message>
+        <message>
+            <source>(not available on this workstation)</source>
+            <translation>(non disponible sur ce poste)</translation>
+        </message>
+        <message>
+            <source>Loading the day's appointments…</source>
+            <translation>Chargement des rendez-vous du jour…</translation>
+        </message>
+        <message>
+            <source>No appointments today.</source>
+            <translation>Aucun rendez-vous aujourd'hui.</translation>
+        </message>
+    </context>
+    <context>
         <name>SearchPanel</name>
         <message>
             <source>Searching…</source>
@@ -759,6 +1078,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>NAM, name + birth date, or chart no.</source>
             <translation>NAM, nom + naissance, ou n° dossier</translation>
+        </message>
+        <message>
+            <source>Type what to search for: NAM, chart number, or surname, first name and birth date.</source>
+            <translation>Tapez ce que vous cherchez : NAM, numéro de dossier, ou nom, prénom et date de naissance.</translation>
         </message>
     </context>
     <context>
@@ -970,6 +1293,17 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Type the reason for breaking the glass in a full sentence (at least {chars} characters and {words} words).</source>
             <translation>Inscrivez le motif de l'accès forcé en une phrase complète (au moins {chars} caractères et {words} mots).</translation>
+        </message>
+    </context>
+    <context>
+        <name>access_log</name>
+        <message>
+            <source>Only the patient's physician or the privacy officer (the clinic's administrator) may see who read this record.</source>
+            <translation>Seuls le médecin du patient et le responsable de la protection des renseignements personnels (l'administrateur de la clinique) peuvent voir qui a consulté ce dossier.</translation>
+        </message>
+        <message>
+            <source>Only the clinic's administrator may review this workstation's access log.</source>
+            <translation>Seul l'administrateur de la clinique peut revoir le journal des accès de ce poste.</translation>
         </message>
     </context>
     <context>
@@ -1439,6 +1773,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>More than {count} patients match: refine your search (add the NAM or the birth date).</source>
             <translation>Plus de {count} patients correspondent : précisez votre recherche (ajoutez le NAM ou la date de naissance).</translation>
+        </message>
+        <message>
+            <source>Not in this workstation's cache — connect to search the clinic.</source>
+            <translation>Absent de la copie de ce poste — connectez-vous pour chercher dans toute la clinique.</translation>
         </message>
     </context>
     <context>

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import date
 from pathlib import Path
 
 
@@ -17,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--database", metavar="URL", help="postgresql://… instead of SQLite")
     p.add_argument("--id-prefix", default="p", help="tells this set of patients apart (ids are "
                    "UUIDs derived from seed, prefix and index; default p)")
+    p.add_argument("--schedule-day", default="today", metavar="YYYY-MM-DD|today|none",
+                   help="book a full day of appointments for each physician (default today)")
     p.set_defaults(run=run)
 
 
@@ -30,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
         load.load_staff(store)
         try:
             count = load.load_patients(store, args.patients, args.seed, id_prefix=args.id_prefix)
+            day = schedule_day(args.schedule_day)
+            if day is not None:
+                count += load.load_schedule(store, args.patients, args.seed, day,
+                                            id_prefix=args.id_prefix)
             store.analyze()  # the planner's statistics, now rather than at autovacuum's pace
         except load.AlreadySeeded:
             print("This store already holds these patients: use another --data directory, "
@@ -45,3 +52,9 @@ def run(args: argparse.Namespace) -> int:
         p = account.profile
         print(f"  {p.username:<10} {account.password:<21} {p.display_name} ({p.profession.value})")
     return 0
+
+
+def schedule_day(value: str) -> date | None:
+    if value == "none":
+        return None
+    return date.today() if value == "today" else date.fromisoformat(value)

@@ -137,6 +137,22 @@ def appointment(rid: str, patient: str, practitioner: str, day: date,
                 {"actor": {"reference": practitioner}, "status": "accepted"}]}
 
 
+def booked(rid: str, patient: str, practitioner: str, practitioner_name: str, location: str,
+           day: date, minute: int) -> dict:
+    """A 15-minute appointment at `minute` past midnight of `day` (clinic time), at the clinic
+    (`location`: Location/<institution id>, which the reception's day view searches by)."""
+    start = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+    end_at = start + timedelta(minutes=15)
+    return {"resourceType": "Appointment", "id": rid, "status": "booked",
+            "description": "Rendez-vous", "start": start.isoformat() + TZ,
+            "end": end_at.isoformat() + TZ, "minutesDuration": 15,
+            "participant": [
+                {"actor": {"reference": patient}, "status": "accepted"},
+                {"actor": {"reference": practitioner, "display": practitioner_name},
+                 "status": "accepted"},
+                {"actor": {"reference": location}, "status": "accepted"}]}
+
+
 def consent(rid: str, patient: str, classes: tuple[str, ...], when: str,
             actor: str | None = None) -> dict:
     """A restriction as app.core.consent reads it: a nested provision denies `classes` (none:

@@ -84,6 +84,34 @@ def large_chart(encounters: int, observations: int, medications: int, *, seed: i
     return out
 
 
+def day_schedule(n: int, seed: int, day: date, *, per_physician: int = 30,
+                 id_prefix: str = "p") -> list[dict]:
+    """A full day of booked appointments on `day` for each physician of `patients(n, seed)`:
+    up to `per_physician` of their patients, every 15 minutes from 8:00 (the demo's "today";
+    `patients` alone books follow-ups weeks after REFERENCE_DATE)."""
+    booked: dict[tuple[str, str], list[str]] = {}  # (physician, clinic): patients
+    for patient in demographics(n, seed, id_prefix=id_prefix):
+        refs = [g["reference"] for g in patient.get("generalPractitioner") or ()]
+        doctor = next((r for r in refs if r.startswith("Practitioner/")), None)
+        clinic = next((r.split("/", 1)[1] for r in refs if r.startswith("Organization/")), "")
+        if doctor and len(booked.setdefault((doctor, clinic), [])) < per_physician:
+            booked[(doctor, clinic)].append(patient["id"])
+    out = []
+    for (doctor, clinic), pids in sorted(booked.items()):
+        for slot, pid in enumerate(pids):
+            rid = str(uuid.uuid5(ID_NAMESPACE, f"{seed}:{id_prefix}:apt:{day}:{doctor}:{slot}"))
+            out.append(clinical.booked(rid, f"Patient/{pid}", doctor, _display(doctor),
+                                       f"Location/{clinic}", day, 8 * 60 + 15 * slot))
+    return out
+
+
+def _display(practitioner: str) -> str:
+    """The demo account's name of a Practitioner reference ("" when not an account)."""
+    username = practitioner.removeprefix("Practitioner/user-")
+    return next((a.profile.display_name for a in staff.ACCOUNTS
+                 if a.profile.username == username), "")
+
+
 def patient_id(index: int, seed: int = 0, id_prefix: str = "p") -> str:
     """The id of patient `index` of `patients(…, seed, id_prefix=id_prefix)`."""
     return str(uuid.uuid5(ID_NAMESPACE, f"{seed}:{id_prefix}:{index}"))

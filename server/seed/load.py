@@ -79,6 +79,12 @@ def load_patients(store: Any, n: int, seed: int = 0, **options: Any) -> int:
                for batch in _batches(generate.patients(n, seed, **options), BATCH_PATIENTS))
 
 
+def load_schedule(store: Any, n: int, seed: int, day: Any, **options: Any) -> int:
+    """The day's appointments of `generate.day_schedule` (the patients already loaded)."""
+    resources = generate.day_schedule(n, seed, day, **options)
+    return bulk_create(store, resources) if resources else 0
+
+
 def load_staff(store: Any, accounts: Iterable[staff.DemoAccount] = staff.ACCOUNTS
                ) -> list[UserProfile]:
     """Institutions (Organization) and demo accounts (with Practitioner); idempotent."""

@@ -24,9 +24,12 @@ def by_content(rtype: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    """Case- and accent-insensitive form used for string search ("Hélène" → "helene")."""
+    """Case-, accent- and punctuation-insensitive form used for string search ("Hélène" →
+    "helene", "Côté-Lévesque" and "cote  levesque" → "cote levesque"): a hyphen, an apostrophe
+    or a period is a space, as the workstation's patient index has it."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
 
 
 def tokens(rtype: str, resource: dict) -> list[tuple[str, str, str]]:

@@ -55,7 +55,7 @@ def test_keyboard_only_search_pick_and_open(open_window, qtbot, fake_services):
     assert w.chart_view.stack.currentWidget() is w.chart_view.sections[DataClass.MEDICATIONS]
     assert w.chart_view.sections[DataClass.MEDICATIONS].topLevelItem(0).text(1) == "Ramipril 5 mg"
     w.actions_["close_chart"].trigger()
-    assert w.center.currentWidget() is w.placeholder and w.focusWidget() is w.search
+    assert w.center.currentWidget() is w.home and w.focusWidget() is w.search
 
 
 def test_a_refused_search_shows_the_reason(open_window, qtbot):

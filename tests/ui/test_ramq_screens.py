@@ -81,6 +81,10 @@ def test_import_configuration_form(qtbot, admin):
     form.load()
     _configure(qtbot, form, place_of_follow_up="7")
     qtbot.waitUntil(lambda: "5XXXX" in form.message.text(), timeout=WAIT)
+    at_field = form.field_errors["place_of_follow_up"]  # the problem shown at its field too
+    assert "5XXXX" in at_field.text() and at_field.isVisibleTo(form)
+    assert form.edits["place_of_follow_up"].property("invalid") is True
+    assert not form.edits["establishment_name"].property("invalid")
     _configure(qtbot, form)
     qtbot.waitUntil(lambda: form.message.text() == "Configuration saved.", timeout=WAIT)
     assert all(not form.edits[n].text() for n in ("aip1_password", "ce_password"))
@@ -89,6 +93,16 @@ def test_import_configuration_form(qtbot, admin):
     qtbot.waitUntil(lambda: form.state.text().startswith("Last import succeeded."),
                     timeout=WAIT)
     assert "Last attempt" in form.state.text()
+
+
+def test_the_ramq_window_fits_the_screen(qtbot, admin):
+    from app.ui.ramq_window import RamqWindow
+
+    window = RamqWindow(admin, admin.profile)
+    qtbot.addWidget(window)
+    window.show()
+    free = window.screen().availableGeometry()
+    assert window.height() <= free.height() and window.width() <= free.width()
 
 
 def test_account_request_form(qtbot, admin):
