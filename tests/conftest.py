@@ -8,4 +8,5 @@ os.environ.setdefault("CLINICDESK_ALLOW_INSECURE_KEYRING", "1")
 pytest_plugins: list[str] = ["tests.fixtures.pcsc",
                               "tests.fixtures.sync", "tests.fixtures.ui", "tests.fixtures.server",
                               "tests.fixtures.identity", "tests.fixtures.store",
-                              "tests.fixtures.access", "tests.fixtures.qhr", "tests.fixtures.ramq"]
+                              "tests.fixtures.access", "tests.fixtures.qhr", "tests.fixtures.ramq",
+                              "tests.fixtures.r4"]
