@@ -120,7 +120,7 @@ class Puller:
         """Fetch a chart into the cache; returns the resources stored (changed, for a chart
         already cached: only what changed since its cursor is asked). Evicts on 403/410."""
         since = None
-        if patient_id in self.cache.cached_patients():
+        if self.cache.owner("Patient", patient_id) == patient_id:  # cached: one row read
             since = self.cache.cursor(chart_stream(patient_id))
         try:
             count = self._fetch_chart(patient_id, since, cancel, progress)

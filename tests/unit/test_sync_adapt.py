@@ -52,8 +52,9 @@ class Memory:
                       and r["patient"]["reference"] == f"Patient/{pid}"] for pid in patient_ids}
 
     def owner(self, rtype, rid):
+        from app.core.fhir import patient_of
         found = self.resources.get((rtype, rid))
-        return found["patient"]["reference"].split("/")[1] if found else None
+        return patient_of(found) if found else None
 
     def evict(self, patient_id):
         self.resources.pop(("Patient", patient_id), None)
