@@ -224,7 +224,8 @@ class FhirClient:
         return f"{self.base}/{url}"
 
     # -- with retries ----------------------------------------------------------------------
-    def get(self, url: str, *, params: dict[str, Any] | None = None, expect: str | None = None,
+    def get(self, url: str, *, params: dict[str, Any] | list[tuple[str, str]] | None = None,
+            expect: str | None = None,
             cancel: threading.Event | None = None) -> dict[str, Any]:
         return self.retrier.call(lambda: self.json("GET", url, params=params, expect=expect),
                                  cancel)
@@ -260,7 +261,7 @@ class FhirClient:
                     self._capabilities = UNKNOWN
             return self._capabilities
 
-    def pages(self, url: str, params: dict[str, Any] | None = None, *,
+    def pages(self, url: str, params: dict[str, Any] | list[tuple[str, str]] | None = None, *,
               cancel: threading.Event | None = None,
               progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """Each Bundle page of a search or history, following `next` while there is one."""

@@ -241,7 +241,7 @@ class Puller:
         about one request per page), a window still cut split again; Kind.INCOMPLETE when a
         window of a microsecond is still cut."""
         end = parse_instant(self.page_time(first[0])) or datetime.now(UTC)
-        lower = parse_instant(since) if since else EPOCH
+        lower = (parse_instant(since) if since else None) or EPOCH
         base = [(k, v) for k, v in params if k != "_lastUpdated"]
         return self._split(rtype, base, lower, end + timedelta(days=1), first, cancel, chart)
 

@@ -89,7 +89,7 @@ def test_a_change_right_after_a_charts_first_answer_is_not_lost_in_a_parallel_op
                 changed.set()
                 server_edit(r4.fhir, "Patient", a,
                             telecom=[{"system": "phone", "value": "514-555-0142"}])
-                time.sleep(1.5)  # the next answers' Date is later than the overlap
+                time.sleep(2.5)  # the next answers' `Date` (whole seconds) past the overlap
                 b_may_go.set()
                 b_answered.wait(10)
         if b in asked:
