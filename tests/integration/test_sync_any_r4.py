@@ -14,6 +14,7 @@ import time
 import pytest
 
 from app.central.errors import Kind, SyncError
+from app.core.fhir import parse_instant
 from app.sync import bulk, pull
 from app.sync.pull import HISTORY
 
@@ -100,8 +101,13 @@ def test_a_change_right_after_a_charts_first_answer_is_not_lost_in_a_parallel_op
     for i in (1, 2, 3, 4, 5, 6):
         assert cached(ws, r4.pid(i)) == r4.chart(i)
     ws.client.pages = real
-    ws.sync.sync()
+    changed_at = r4.fhir.get(f"Patient/{a}").json()["meta"]["lastUpdated"]
+    assert parse_instant(ws.store.get_cursor(f"chart:{a}")) < parse_instant(changed_at)
+    ws.sync.open_chart(a)  # online again: what changed since A's own cursor
     assert ws.store.get_resource("Patient", a)["telecom"][0]["value"] == "514-555-0142"
+    server_edit(r4.fhir, "Patient", a, telecom=[{"system": "phone", "value": "514-555-0143"}])
+    ws.sync.sync()
+    assert ws.store.get_resource("Patient", a)["telecom"][0]["value"] == "514-555-0143"
 
 
 def test_an_online_open_of_a_cached_chart_asks_only_what_changed(r4, workstation_factory):
@@ -192,3 +198,20 @@ def test_a_missing_or_unreadable_metadata_evicts_nothing_and_rounds_finish(
         ws.sync.run_until_synced(timeout=30)
         assert time.monotonic() - started < 10  # a round, not a loop until the timeout
         assert sorted(ws.store.cached_patient_ids()) == sorted(ids)
+
+
+def test_the_minimal_mode_answers_only_what_r4_requires(reference_r4):
+    from tests.fixtures.r4 import r4_charts
+    from tests.fixtures.sync import server_client
+    chart = r4_charts()[0]
+    pid = chart[0]["id"]
+    observations = sum(1 for r in chart if r["resourceType"] == "Observation")
+    for mode, missing in (("minimal", 404), ("reference", 200)):
+        with server_client(reference_r4[mode]) as fhir:
+            for path in ("metadata", "_history", f"Patient/{pid}/$everything"):
+                assert fhir.get(path).status_code == missing, (mode, path)
+            page = fhir.get("Observation", params={"patient": f"Patient/{pid}",
+                                                   "_count": "1000"}).json()
+            assert page["total"] == observations > 20
+            assert len(page["entry"]) == (20 if mode == "minimal" else observations)
+            assert all(ln["relation"] != "next" for ln in page["link"])
