@@ -16,6 +16,12 @@ APT_PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   postgresql msitools wixl
 )
+# Node.js for the independent FHIR R4 server of the sync tests (thirdparty/medplum_shim):
+# Debian's nodejs 18 and npm 9 will do (Medplum 3.2 wants Node 18 or newer); a Node already
+# installed otherwise (NodeSource's, which bundles npm) is kept.
+command -v node >/dev/null || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null || APT_PACKAGES+=(npm)
+NODE_MIN=18.0
 VENV=.venv
 PY=$VENV/bin/python
 
@@ -54,7 +60,23 @@ setup_venv() {
   if [ -f resources/translations/build.py ]; then "$PY" resources/translations/build.py; fi
 }
 
-setup() { setup_apt; setup_venv; }
+setup_node() {
+  # The independent FHIR R4 server the sync suite also runs against: npm packages pinned by
+  # package-lock.json.
+  local shim=thirdparty/medplum_shim version
+  version=$(node --version 2>/dev/null | sed 's/^v//') || true
+  if [ -z "$version" ] || [ "$(printf '%s\n' "$NODE_MIN" "$version" | sort -V | head -1)" != "$NODE_MIN" ]; then
+    echo "!! Node.js $NODE_MIN or newer is needed for $shim (found: ${version:-none});" >&2
+    echo "!! install it (Debian bookworm's nodejs package will do), then run this again." >&2
+    exit 1
+  fi
+  if [ ! -d "$shim/node_modules" ] || [ "$shim/package-lock.json" -nt "$shim/node_modules" ]; then
+    echo "==> npm: installing $shim (npm ci)"
+    (cd "$shim" && npm ci --no-audit --no-fund --loglevel=error) && touch "$shim/node_modules"
+  fi
+}
+
+setup() { setup_apt; setup_venv; setup_node; }
 
 run_tests() {
   # A private session bus and an unlocked gnome-keyring: the real Secret Service, headless.

@@ -11,6 +11,7 @@ from typing import Any
 from server.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_DEPTH
 
 ENVIRONMENT = "CLINICDESK_SERVER_SETTINGS"
+MINIMAL_PAGE = 20  # entries per searchset page in minimal_r4 mode
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class Settings:
     # process, not a power cut or an OS crash; the database flushes it within about a second).
     # A policy choice for the operator: "process" saves an fsync (~1-2 ms) per audited read.
     audit_durability: str = "disk"
+    # Tests of clients: only what R4 requires of every server (`serve --minimal-r4`): no
+    # CapabilityStatement, no $everything, no system _history, searchset pages cut to
+    # MINIMAL_PAGE entries without a next link, as independent servers do.
+    minimal_r4: bool = False
 
     def to_environment(self) -> None:
         """Hand these settings to worker processes (`serve --workers N`: see from_environment)."""

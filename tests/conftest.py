@@ -17,4 +17,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.ramq",
     "tests.fixtures.bundle",
     "tests.fixtures.smart",
+    "tests.fixtures.r4",
 ]

@@ -1,7 +1,9 @@
 """What the server says it can do (its CapabilityStatement), so that sync adapts to it.
 
 A server without `$everything` is served by type-level searches by patient; one without
-system-level `_history` by type-level searches with `_lastUpdated`.
+system-level `_history` by type-level searches with `_lastUpdated`. A CapabilityStatement is
+optional in practice: a server whose `/metadata` is missing or unreadable gets `UNKNOWN`, and
+the puller tries each optional feature once (app.sync.pull.Features) instead of believing it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ CHART_TYPES = (
 
 @dataclass(frozen=True)
 class Capabilities:
+    known: bool = True  # False: no readable CapabilityStatement; optional features unknown
     fhir_version: str = ""
     system_history: bool = False
     everything: bool = False
@@ -33,12 +36,19 @@ class Capabilities:
         return interaction in self.types.get(rtype, frozenset())
 
     def searchable(self, rtype: str, param: str) -> bool:
+        if not self.known:  # R4 defines the parameter; the server's answer will tell
+            return True
         return param in self.search_params.get(rtype, frozenset()) or param in (
             "_id", "_lastUpdated") and self.supports(rtype, "search-type")
 
     @property
     def chart_types(self) -> tuple[str, ...]:
+        if not self.known:  # every server searches by type; a refused type is learnt (403)
+            return CHART_TYPES
         return tuple(t for t in CHART_TYPES if self.supports(t, "search-type"))
+
+
+UNKNOWN = Capabilities(known=False)
 
 
 def parse_capabilities(body: dict[str, Any]) -> Capabilities:

@@ -29,7 +29,7 @@ import httpx
 
 from app.central import smart
 from app.central.auth import BearerAuth, TokenStore
-from app.central.capabilities import Capabilities, parse_capabilities
+from app.central.capabilities import UNKNOWN, Capabilities, parse_capabilities
 from app.central.errors import Kind, SyncError, raise_for_status
 from app.central.replies import ReplyLimits, read_capped
 from app.central.retry import Progress, Retrier, check_cancel
@@ -121,7 +121,7 @@ class FhirClient:
         self._capabilities: Capabilities | None = None
         self._lock = threading.Lock()
         self.requests = 0  # FHIR calls made (figures, tests)
-        self.last_server_time: str | None = None  # the server's clock (Date) at its last answer
+        self._clock = threading.local()  # per thread: charts opened in parallel keep theirs
 
     # -- session ---------------------------------------------------------------------------
     def endpoints(self) -> smart.Endpoints:
@@ -221,11 +221,19 @@ class FhirClient:
     def json(self, method: str, url: str, *, expect: str | None = None,
              **kw: Any) -> dict[str, Any]:
         response = self.call(method, url, **kw)
+        self._clock.last = None
         stamp = response.headers.get("date")
         if stamp:
             with contextlib.suppress(TypeError, ValueError, IndexError):
-                self.last_server_time = format_instant(parsedate_to_datetime(stamp))
+                self._clock.last = format_instant(parsedate_to_datetime(stamp))
         return decode(response, what(method, url), expect)
+
+    @property
+    def last_server_time(self) -> str | None:
+        """The server's clock (its `Date`) at the last answer this thread read: each of the
+        threads that open charts in parallel sees its own answer's, never another's later
+        one (a cursor taken from another thread's clock would skip changes)."""
+        return getattr(self._clock, "last", None)
 
     def _send(self, request: httpx.Request, auth: bool = True) -> httpx.Response:
         if auth and self.auth.token_url is None:
@@ -268,7 +276,8 @@ class FhirClient:
         return f"{self.base}/{url}"
 
     # -- with retries ----------------------------------------------------------------------
-    def get(self, url: str, *, params: dict[str, Any] | None = None, expect: str | None = None,
+    def get(self, url: str, *, params: dict[str, Any] | list[tuple[str, str]] | None = None,
+            expect: str | None = None,
             cancel: threading.Event | None = None) -> dict[str, Any]:
         return self.retrier.call(lambda: self.json("GET", url, params=params, expect=expect),
                                  cancel)
@@ -288,13 +297,25 @@ class FhirClient:
         return self.retrier.call(once, cancel, attempts)
 
     def capabilities(self, cancel: threading.Event | None = None) -> Capabilities:
+        """The server's CapabilityStatement, read once. A `/metadata` that answers but not with
+        a CapabilityStatement (404, 400, a searchset…) is no error and evicts nothing: the
+        capabilities are UNKNOWN and sync tries optional features once. Only a server that
+        cannot be reached (or refuses the session) fails here."""
         with self._lock:
             if self._capabilities is None:
-                body = self.get("metadata", expect="CapabilityStatement", cancel=cancel)
-                self._capabilities = parse_capabilities(body)
+                try:
+                    answer = self.retrier.call(lambda: self.call("GET", "metadata"), cancel)
+                    self._capabilities = parse_capabilities(
+                        decode(answer, "GET metadata", None))
+                except SyncError as err:
+                    if err.kind in (Kind.NETWORK, Kind.TIMEOUT, Kind.OFFLINE, Kind.TLS,
+                                    Kind.AUTH, Kind.SERVER, Kind.THROTTLED):
+                        raise
+                    log.info("no usable CapabilityStatement (%s): features tried once", err)
+                    self._capabilities = UNKNOWN
             return self._capabilities
 
-    def pages(self, url: str, params: dict[str, Any] | None = None, *,
+    def pages(self, url: str, params: dict[str, Any] | list[tuple[str, str]] | None = None, *,
               cancel: threading.Event | None = None,
               progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """Each Bundle page of a search or history, following `next` while there is one."""

@@ -26,6 +26,7 @@ class Kind(StrEnum):
     OFFLINE = "offline"
     TLS = "tls"
     THROTTLED = "throttled"
+    INCOMPLETE = "incomplete"  # the server left out part of an answer and no fallback got it
 
     @property
     def transient(self) -> bool:
@@ -53,6 +54,9 @@ _TEXTS = {
     Kind.THROTTLED: QT_TRANSLATE_NOOP(
         "sync", "Too many failed sign-in attempts for this account or from this workstation. "
         "Try again in {minutes} min."),
+    Kind.INCOMPLETE: QT_TRANSLATE_NOOP(
+        "sync", "The central server sent only part of this record; nothing of it was saved. "
+        "Try again later; if it persists, tell the server's administrator."),
     Kind.OFFLINE: QT_TRANSLATE_NOOP(
         "sync", "Working offline: changes are kept and will be sent when the server is back."),
 }

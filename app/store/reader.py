@@ -88,6 +88,11 @@ class Reader:
         return resources.list_by_type(self._conn, resource_type)
 
     @mapped
+    def chart_ids(self, patient_ids: list[str]) -> set[tuple[str, str]]:
+        """(type, id) of these charts' cached rows, read from the index columns only."""
+        return resources.ids_for_patients(self._conn, patient_ids)
+
+    @mapped
     def cached_patient_ids(self) -> list[str]:
         return resources.patient_ids(self._conn)
 

@@ -125,6 +125,16 @@ def delete(conn: Connection, resource_type: str, resource_id: str) -> bool:
     return bool(cursor.rowcount > 0)
 
 
+def ids_for_patients(conn: Connection, patient_ids: list[str]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for i in range(0, len(patient_ids), 500):  # SQLite's bound parameters, with room to spare
+        chunk = patient_ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update((str(t), str(r)) for t, r in conn.execute(
+            f"SELECT type, id FROM resources WHERE patient_id IN ({marks})", chunk))
+    return found
+
+
 def patient_ids(conn: Connection) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT DISTINCT patient_id FROM resources WHERE patient_id IS NOT NULL ORDER BY 1")]

@@ -41,13 +41,12 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
                 _fill(pool, window, todo, puller, cancel, 2 * workers)
                 processed += 1
                 try:
-                    pages = future.result()
+                    start, pages = future.result()
                 except SyncError as err:
                     if err.kind not in EVICT_KINDS:
                         raise
                     puller.cache.evict(pid)
                     continue
-                start = earlier(puller.page_time(pages[0]), OVERLAP)
                 first_start = min(first_start or start, start)
                 upserts = [r for page in pages for r in resources(page)]  # current versions only
                 batch.extend(upserts)
@@ -70,7 +69,7 @@ def open_charts(puller: Puller, patient_ids: list[str], cancel: threading.Event 
     return stored
 
 
-Window = deque[tuple[str, "Future[list[dict[str, Any]]]"]]
+Window = deque[tuple[str, "Future[tuple[str, list[dict[str, Any]]]]"]]
 
 
 def _fill(pool: ThreadPoolExecutor, window: Window, todo: Iterator[str], puller: Puller,
@@ -82,5 +81,10 @@ def _fill(pool: ThreadPoolExecutor, window: Window, todo: Iterator[str], puller:
         window.append((pid, pool.submit(_chart, puller, pid, cancel)))
 
 
-def _chart(puller: Puller, pid: str, cancel: threading.Event | None) -> list[dict[str, Any]]:
-    return list(puller.chart_pages(pid, None, cancel))
+def _chart(puller: Puller, pid: str,
+           cancel: threading.Event | None) -> tuple[str, list[dict[str, Any]]]:
+    """(the chart's cursor, its pages): the cursor is the server's clock at the chart's first
+    answer, read in this worker thread (another thread's later answer would skip changes)."""
+    stamped = puller.chart_pages(pid, None, cancel)
+    pages = list(stamped)
+    return stamped.start or earlier(puller.page_time(pages[0]), OVERLAP), pages

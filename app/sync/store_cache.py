@@ -90,6 +90,10 @@ class StoreCache:
         found = self._call(lambda s: s.get_resource(rtype, rid))
         return patient_of(found) if found else None
 
+    def chart_ids(self, patient_ids: list[str]) -> set[tuple[str, str]]:
+        ids = list(patient_ids)
+        return self._call(lambda s: s.chart_ids(ids)) if ids else set()
+
     def evict(self, patient_id: str) -> None:
         """The server no longer shows this chart: drop it (changes still queued stay, to be
         refused by the server and kept as conflict records rather than lost)."""

@@ -1924,5 +1924,9 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Too many failed sign-in attempts for this account or from this workstation. Try again in {minutes} min.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>The central server sent only part of this record; nothing of it was saved. Try again later; if it persists, tell the server's administrator.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
 </TS>

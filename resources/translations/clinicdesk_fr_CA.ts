@@ -1887,6 +1887,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <translation>Le serveur central a refusé l'accès à ce dossier.</translation>
         </message>
         <message>
+            <source>The central server sent only part of this record; nothing of it was saved. Try again later; if it persists, tell the server's administrator.</source>
+            <translation>Le serveur central n'a envoyé qu'une partie de ce dossier; rien n'en a été enregistré. Réessayez plus tard; si cela persiste, avisez l'administrateur du serveur.</translation>
+        </message>
+        <message>
             <source>This record is no longer on the central server.</source>
             <translation>Ce dossier n'est plus sur le serveur central.</translation>
         </message>

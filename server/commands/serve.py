@@ -53,6 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="server processes sharing the port and the database (default 1); not "
                    "with --qhr-ca (QHR sessions live in one process's memory)")
+    p.add_argument("--minimal-r4", action="store_true",
+                   help="answer only what FHIR R4 requires of every server (tests of clients): "
+                   "no CapabilityStatement, no $everything, no system _history, searchset pages "
+                   "cut to 20 entries without a next link (the total tells what was left out)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(run=run)
 
@@ -70,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
                         password_grant=not args.no_password_grant,
                         ramq_import_hour=None if args.ramq_import_hour < 0
                         else args.ramq_import_hour, max_body_bytes=args.max_body_bytes,
-                        audit_durability=args.audit_durability)
+                        audit_durability=args.audit_durability, minimal_r4=args.minimal_r4)
     if args.no_auth:
         logging.getLogger("server").warning("authorisation is OFF (--no-auth)")
     if args.workers < 1 or (args.workers > 1 and args.qhr_ca):

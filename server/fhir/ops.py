@@ -27,6 +27,7 @@ from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, link, resource_result, search_entry
 from server.fhir.validate import check_type, validate
+from server.settings import MINIMAL_PAGE
 from server.storage import Clause, Criteria, Gone, Version
 
 ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
@@ -170,6 +171,8 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     check_type(rtype)
     s = ctx.settings
     criteria: Criteria = search.criteria(rtype, params, s.default_count, s.max_count)
+    if s.minimal_r4:  # every match counted in the total, the first ones shown, no next link
+        criteria.count = s.max_count
     patient = next((c.values[0] for c in criteria.clauses
                     if c.name == "patient" or (rtype == "Patient" and c.name == "_id")), None)
     ctx.authorize("search", rtype, patient)
@@ -180,6 +183,9 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     next_url = link(ctx.base, rtype, [*kept, ("_cursor", str(page.next_cursor))]) \
         if page.next_cursor else None
     entries = [search_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
+    if s.minimal_r4:
+        return Result(200, bundle("searchset", entries[:MINIMAL_PAGE],
+                                  link(ctx.base, rtype, params), None, len(entries)))
     return Result(200, bundle("searchset", entries, link(ctx.base, rtype, params), next_url,
                               _total(ctx, page.total, len(entries),
                                      bool(next_url or criteria.after_seq))))

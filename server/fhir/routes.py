@@ -69,8 +69,17 @@ def _fail(error: FhirError) -> Callable[..., Result]:
     return fail
 
 
+def _optional(request: Request) -> FhirError | None:
+    """In minimal-R4 mode (Settings.minimal_r4), what R4 leaves optional is not there."""
+    if request.app.state.settings.minimal_r4:
+        return FhirError(404, "no such FHIR endpoint")
+    return None
+
+
 @router.get("/metadata")
 async def metadata(request: Request) -> Response:
+    if missing := _optional(request):
+        return missing.response()
     stamp = format_instant(datetime.now(UTC))
     return Result(200, capability_statement(Ctx.of(request).base, stamp)).response()
 
@@ -85,6 +94,8 @@ async def post_bundle(request: Request) -> Response:
 
 @router.get("/_history")
 async def system_history(request: Request) -> Response:
+    if missing := _optional(request):
+        return missing.response()
     return await _run(request, history.history, None, None, _params(request))
 
 
@@ -118,6 +129,8 @@ async def type_history(request: Request, rtype: str) -> Response:
 
 @router.get("/Patient/{pid}/$everything")
 async def everything(request: Request, pid: str) -> Response:
+    if missing := _optional(request):
+        return missing.response()
     return await _run(request, history.everything, pid, _params(request))
 
 

@@ -53,11 +53,16 @@ class Memory:
                       and r["patient"]["reference"] == f"Patient/{pid}"] for pid in patient_ids}
 
     def owner(self, rtype, rid):
+        from app.core.fhir import patient_of
         found = self.resources.get((rtype, rid))
-        return found["patient"]["reference"].split("/")[1] if found else None
+        return patient_of(found) if found else None
 
     def evict(self, patient_id):
         self.resources.pop(("Patient", patient_id), None)
+
+    def chart_ids(self, patient_ids):
+        from app.core.fhir import patient_of
+        return {key for key, r in self.resources.items() if patient_of(r) in patient_ids}
 
     def pending(self, limit):
         return self.outbox[:limit]
@@ -119,7 +124,7 @@ def test_without_everything_a_chart_is_read_type_by_type(store):
     count = Puller(client_with(handler, store), cache).open_chart("p1")
     assert count == 3 and len(cache.resources) == 3
     assert [p for p, _ in asked] == [f"/fhir/{t}" for t in TYPES]
-    assert asked[0][1]["_id"] == "p1" and asked[2][1]["patient"] == "p1"
+    assert asked[0][1]["_id"] == "p1" and asked[2][1]["patient"] == "Patient/p1"
     assert cache.cursor(HISTORY)  # the round starts where this chart was read
 
 
@@ -132,13 +137,17 @@ def test_without_system_history_a_round_searches_by_last_updated(store):
             return httpx.Response(200, json=searchset({
                 "resourceType": "Observation", "id": "o9", "subject": {"reference": "Patient/p1"},
                 "meta": {"versionId": "2", "lastUpdated": "2026-01-01T00:00:00Z"}}))
+        if request.url.path.endswith("/Patient") and "_lastUpdated" not in request.url.params:
+            return httpx.Response(200, json=searchset({"resourceType": "Patient", "id": "p1"}))
         return httpx.Response(200, json=searchset())
     cache = Memory()
     cache.apply_page([{"resourceType": "Patient", "id": "p1"}], [],
                      {HISTORY: "2025-12-31T00:00:00.000Z"})
     assert Puller(client_with(handler, store), cache).sync_round() == 1
     assert ("Observation", "o9") in cache.resources
-    assert all(a["_lastUpdated"] == "ge2025-12-31T00:00:00.000Z" for a in asked)
+    changes = [a for a in asked if "_lastUpdated" in a]
+    assert [a["_lastUpdated"] for a in changes] == ["ge2025-12-31T00:00:00.000Z"] * len(TYPES)
+    assert len(asked) == 2 * len(TYPES)  # and the reconciliation of the cached charts' ids
     assert cache.cursor(HISTORY) != "2025-12-31T00:00:00.000Z"
 
 
