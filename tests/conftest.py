@@ -6,6 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CLINICDESK_ALLOW_INSECURE_KEYRING", "1")
 
 pytest_plugins: list[str] = ["tests.fixtures.pcsc",
-                              "tests.fixtures.sync", "tests.fixtures.ui", "tests.fixtures.server",
+                              "tests.fixtures.sync", "tests.fixtures.quirks",
+                              "tests.fixtures.ui", "tests.fixtures.server",
                               "tests.fixtures.identity", "tests.fixtures.store",
                               "tests.fixtures.access", "tests.fixtures.qhr", "tests.fixtures.ramq"]
