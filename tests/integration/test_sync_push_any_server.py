@@ -16,6 +16,7 @@ from app.core.data_class import DataClass
 from app.store import OutboxChange
 from app.store.access_log import Access
 from app.sync.audit import ENTRY_HASH
+from tests.fixtures.balp import assert_balp
 from tests.fixtures.quirks import Quirk
 from tests.fixtures.sync import (
     PHYSICIAN,
@@ -130,9 +131,7 @@ def test_a_stale_delete_on_a_server_that_ignores_if_match(target, workstation_fa
 def server_copies(fhir, entry_hash: str) -> int:
     """The physician's AuditEvents about PID carrying this access-log entry's hash."""
     found = fhir.get("AuditEvent", params={"patient": PID, "_count": "1000"}).json()
-    return sum(1 for e in found.get("entry") or () for ent in e["resource"].get("entity") or ()
-               if ((ent.get("what") or {}).get("identifier") or {}) ==
-               {"system": ENTRY_HASH, "value": entry_hash})
+    return sum(1 for e in found.get("entry") or () if server_copies_in(e["resource"], entry_hash))
 
 
 @pytest.mark.parametrize("lost", [1, 2], ids=["first-answer-lost", "second-answer-lost"])
@@ -154,3 +153,26 @@ def test_an_access_log_upload_retried_after_a_lost_answer_on_any_server(
     assert proxy.faults_applied() == ["lost_reply"]
     assert [server_copies(fhir, e.hash) for e in entries] == [1, 1, 1]
     assert ws.store.unacknowledged_access() == []
+
+
+def test_stored_audit_events_follow_balp(target, workstation_factory, fhir):
+    """What the server holds after a chart read and an upload: its own record of the read and
+    the workstation's entries as it stored them (user, server agent and source from the token,
+    the workstation's client agent kept) — each valid FHIR and in the BALP shape."""
+    ws = workstation_factory(target().url, "audit-balp").sign_in()
+    ws.sync.open_chart(PID)
+    entry = ws.store.log_access(Access(PHYSICIAN, PID, DataClass.LABS, "read"))
+    assert ws.sync.sync().audited == 1
+    found = fhir.get("AuditEvent", params={"patient": PID, "_count": "1000"}).json()
+    events = [e["resource"] for e in found.get("entry") or ()]
+    pushed = [e for e in events if server_copies_in(e, entry.hash)]
+    assert len(pushed) == 1 and len(events) > 1
+    for event in events:
+        assert_balp(event, data=event in pushed)
+    client = [a for a in pushed[0]["agent"] if a["type"]["coding"][0]["code"] == "110153"]
+    assert client[0]["who"]["identifier"]["value"] == entry.workstation
+
+
+def server_copies_in(event: dict, entry_hash: str) -> bool:
+    return any(((ent.get("what") or {}).get("identifier") or {}) ==
+               {"system": ENTRY_HASH, "value": entry_hash} for ent in event.get("entity") or ())
