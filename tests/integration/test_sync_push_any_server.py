@@ -135,12 +135,15 @@ def server_copies(fhir, entry_hash: str) -> int:
 
 
 @pytest.mark.parametrize("lost", [1, 2], ids=["first-answer-lost", "second-answer-lost"])
+@pytest.mark.parametrize("quirks", [(), (Quirk.NO_UPDATE_CREATE,)],
+                         ids=["put-creates", "put-refused"])
 def test_an_access_log_upload_retried_after_a_lost_answer_on_any_server(
-        target, workstation_factory, fhir, lost):
+        target, workstation_factory, fhir, lost, quirks):
     """R4 defines no `identifier` search on AuditEvent (the server here is taken not to offer
     one either): a batch retried after a lost answer — whichever of the upload's requests it
-    was — stores each entry once."""
-    proxy = target()
+    was — stores each entry once, on a server that creates by PUT (the event ids are the
+    client's) and on one that does not (conditional creates on `entity:identifier`)."""
+    proxy = target(*quirks)
     ws = workstation_factory(proxy.url, "audit-any", attempts=4).sign_in()
     ws.sync.open_chart(PID)
     caps = ws.client.capabilities()
