@@ -15,6 +15,7 @@ import pytest
 from app.core.data_class import DataClass
 from app.store import OutboxChange
 from app.store.access_log import Access
+from app.sync import audit
 from app.sync.audit import ENTRY_HASH
 from tests.fixtures.balp import assert_balp
 from tests.fixtures.quirks import Quirk
@@ -156,6 +157,9 @@ def test_an_access_log_upload_retried_after_a_lost_answer_on_any_server(
     assert proxy.faults_applied() == ["lost_reply"]
     assert [server_copies(fhir, e.hash) for e in entries] == [1, 1, 1]
     assert ws.store.unacknowledged_access() == []
+    # the way found by trying: PUT where it creates (a retried PUT refused as an update is
+    # recognised as ours), conditional creates only where it does not
+    assert audit._modes.get(ws.client, audit.PUT) == (audit.CONDITIONAL if quirks else audit.PUT)
 
 
 def test_stored_audit_events_follow_balp(target, workstation_factory, fhir):
