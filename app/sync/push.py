@@ -164,7 +164,13 @@ class Pusher:
             if change.op != "delete" or not change.base_version:
                 kept.append(change)
                 continue
-            server = self._current(change, cancel)
+            try:
+                server = self._current(change, cancel)
+            except SyncError as err:
+                if err.kind not in (Kind.FORBIDDEN, Kind.CLIENT):
+                    raise
+                conflicts.append((change, None, f"refused:{err.status}"))  # not ours to read
+                continue
             if server is None:
                 done.append(Pushed(change, None))
             elif (server.get("meta") or {}).get("versionId") != change.base_version:

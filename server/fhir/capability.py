@@ -28,7 +28,7 @@ def _resource(rtype: str) -> dict:
         "interaction": [{"code": code} for code in INTERACTIONS],
         "versioning": "versioned-update",
         "readHistory": True,
-        "updateCreate": False,
+        "updateCreate": rtype == "AuditEvent",  # a PUT without If-Match (server.fhir.ops)
         "conditionalCreate": True,
         "conditionalRead": "not-supported",
         "conditionalUpdate": False,
