@@ -79,14 +79,18 @@ def is_device_agent(agent: object) -> bool:
     """A client or server agent naming no person (its `who`, if a reference, is a Device)."""
     if not isinstance(agent, dict) or agent.get("requestor") is True:
         return False
-    kind = agent.get("type") if isinstance(agent.get("type"), dict) else {}
+    kind = _dict(agent.get("type"))
     codes = {(c.get("system"), c.get("code")) for c in kind.get("coding") or ()
              if isinstance(c, dict)}
-    who = agent.get("who") if isinstance(agent.get("who"), dict) else {}
-    ident = who.get("identifier") if isinstance(who.get("identifier"), dict) else {}
+    who = _dict(agent.get("who"))
+    ident = _dict(who.get("identifier"))
     return bool(codes & {(DCM, c) for c in DEVICE_AGENTS}) and \
         str(who.get("reference") or "Device/").startswith("Device/") and \
         ident.get("system") in (None, WORKSTATION, SERVER_ID)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def source(observer: dict[str, Any], kind: str, site: str | None = None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from app.central.client import FhirClient
 from app.central.errors import Kind, SyncError
 from app.central.retry import check_cancel
 from app.core import balp, fhir
-from app.core.fhir_systems import ACCESS_LOG_HASH, ACT_REASON, BREAK_THE_GLASS
+from app.core.fhir_systems import ACCESS_LOG_HASH, ACT_REASON, BREAK_THE_GLASS, WORKSTATION
 from app.core.profiles import practitioner_reference
 from app.sync.cache import SyncCache
 
@@ -62,7 +62,7 @@ def audit_event(entry: Any, server: str | None = None) -> dict[str, Any]:
         "agent": [balp.user_agent(entry.username, practitioner_reference(entry.username),
                                   interaction),
                   balp.client_agent(entry.workstation), balp.server_agent(server)],
-        "source": balp.source(balp.device(balp.WORKSTATION, entry.workstation),
+        "source": balp.source(balp.device(WORKSTATION, entry.workstation),
                               balp.END_USER_DEVICE),
         "entity": [data],
     }
@@ -93,7 +93,8 @@ def _send(client: FhirClient, entries: list[tuple[int, Any]], mode: str,
     bundle = {"resourceType": "Bundle", "type": "batch",
               "entry": [_entry(e, mode, server) for _, e in entries]}
     results = fhir.entries(client.post_bundle(bundle, cancel))
-    ok, refused = [], []
+    ok: list[tuple[int, Any]] = []
+    refused: list[tuple[int, Any]] = []
     for i, item in enumerate(entries):
         status = str(((results[i] if i < len(results) else {}).get("response") or {})
                      .get("status", ""))
