@@ -9,7 +9,8 @@ A retried upload never stores an entry twice, by standard means only (R4 defines
    the entry hash, which the event carries as its data entity's `what.identifier`:
    `ifNoneExist: entity:identifier=<system>|<hash>` (the `entity` reference parameter with the
    standard `:identifier` modifier).
-The mode is found by trying once per client: a refused PUT whose id the server does not hold.
+The mode is found by trying, once per client: a batch whose every PUT was refused, the first
+one's id not held by the server, means the server does not create by PUT.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ def _upload(client: FhirClient, entries: list[tuple[int, Any]],
     if _on_server(client, refused[0][1], cancel):  # our earlier PUT; an update is refused
         found = [seq for seq, e in refused if _on_server(client, e, cancel)]
         return ok + found
+    if ok:  # PUT does create here: these were refused for what they say, and stay queued
+        return ok
     log.info("the server does not create by PUT: audit events go as conditional creates")
     _modes[client] = CONDITIONAL
     more, _ = _send(client, refused, CONDITIONAL, cancel)
