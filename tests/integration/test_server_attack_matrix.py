@@ -637,11 +637,12 @@ def test_an_audit_event_is_stored_with_the_posters_agent_and_the_servers_source(
         made = client.post("AuditEvent", json=event, headers=doctor)
         assert made.status_code == 201, made.text
         stored = made.json()
-    (agent,) = stored["agent"]
+    agent, client, server = stored["agent"]  # BALP: the user, the workstation, the server
     assert agent["who"]["reference"] == f"Practitioner/user-{me}"
     assert agent["who"]["identifier"]["value"] == me and agent["requestor"] is True
-    assert agent["network"]["address"] == "poste-12"
-    assert stored["source"]["observer"]["display"].startswith("clinicdesk-server")
+    assert client["network"]["address"] == "poste-12"  # the workstation's claim, kept
+    assert [a["type"]["coding"][0]["code"] for a in (client, server)] == ["110153", "110152"]
+    assert stored["source"]["observer"]["display"] == "clinicdesk-server"
     assert stored["source"]["site"] == m.CLINIC.id
 
 
