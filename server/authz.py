@@ -35,14 +35,14 @@ from urllib.parse import unquote
 
 from fastapi import Request
 
-from app.core import access, fhir_systems
+from app.core import access, balp, fhir_systems
 from app.core.access import Action
 from app.core.consent import CLINICAL, consent_from_fhir
 from app.core.data_class import DataClass
 from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import data_class_of
 from server import identity
-from server.identity.audit import Access
+from server.identity.audit import Access, server_source
 from server.identity.practitioner import username_of
 
 BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
@@ -295,36 +295,37 @@ def in_clinic(request: Request, reference: str) -> bool:
 
 def own_audit_event(request: Request, event: dict) -> dict:
     """An AuditEvent a user posts (the workstation's access log) names the user as its only
-    agent and the server as where it came from: nobody attributes an access to someone else or
-    adds a co-agent (a body naming anyone else: 403), and the stored agent and source are built
-    from the token. What the workstation declares of itself (agent.network: its name) is kept,
-    as the workstation's claim."""
+    person agent and the server as where it came from: nobody attributes an access to someone
+    else or adds a co-agent (a body naming anyone else: 403), and the stored user agent, server
+    agent and source are built from the token (BALP shape, app.core.balp). What the workstation
+    declares of itself (its client agent: name and network address) is kept, as its claim."""
     if not request.app.state.settings.auth_required:
         return event
     user = current_user(request)
     given = event.get("agent")
     agents = given if isinstance(given, list) else []
-    if any(not _names_only(a, user) for a in agents):
+    if any(not (_names_only(a, user) or balp.is_device_agent(a)) for a in agents):
         raise Denied(403, "an audit event you record names you as its only agent")
-    first = agents[0] if agents and isinstance(agents[0], dict) else {}
-    agent: dict = {"who": {"reference": user.reference,
-                           "identifier": {"system": fhir_systems.USERNAME,
-                                          "value": user.username},
-                           "display": user.display_name},
-                   "requestor": True}
-    if isinstance(first.get("network"), dict):
-        agent["network"] = first["network"]
-    declared = ((event.get("source") or {}).get("observer") or {}).get("display") \
-        if isinstance(event.get("source"), dict) else None
-    source: dict = {"observer": {"display": "clinicdesk-server"},
-                    "type": [{"system": "http://terminology.hl7.org/CodeSystem/"
-                                        "security-source-type", "code": "4",
-                              "display": "Application Server"}]}
-    if user.primary_institution is not None:
-        source["site"] = user.primary_institution.id
-    if isinstance(declared, str):
-        source["observer"]["display"] = f"clinicdesk-server (workstation: {declared[:100]})"
-    return {**event, "agent": [agent], "source": source}
+    given = event.get("subtype")
+    subtypes = given if isinstance(given, list) else []
+    interaction = next((c.get("code") for c in subtypes if isinstance(c, dict)
+                        and c.get("system") == balp.INTERACTION), "read")
+    stored = [balp.user_agent(user.username, user.reference, str(interaction),
+                              user.display_name)]
+    person = next((a for a in agents if _names_only(a, user) and isinstance(a, dict)), {})
+    client = next((a for a in agents if balp.is_device_agent(a) and _is_client(a)), None)
+    claim = (client or person).get("network") if isinstance(client or person, dict) else None
+    if isinstance(claim, dict) and isinstance(claim.get("address"), str):
+        stored.append(balp.client_agent(claim["address"][:100], claim["address"][:100],
+                                        "2" if claim.get("type") == "2" else "1"))
+    stored.append(balp.server_agent())
+    site = user.primary_institution.id if user.primary_institution is not None else None
+    return {**event, "agent": stored, "source": server_source(site)}
+
+
+def _is_client(agent: dict) -> bool:
+    return any(c.get("code") == balp.CLIENT for c in (agent.get("type") or {}).get("coding") or ()
+               if isinstance(c, dict))
 
 
 def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
@@ -346,7 +347,8 @@ def audit_reviewer(user: UserProfile) -> bool:
 def _names_only_agent(event: dict, user: UserProfile) -> bool:
     given = event.get("agent")
     agents = given if isinstance(given, list) else []
-    return bool(agents) and all(_names_only(a, user) for a in agents)
+    people = [a for a in agents if not balp.is_device_agent(a)]
+    return bool(people) and all(_names_only(a, user) for a in people)
 
 
 def _names_only(agent: object, user: UserProfile) -> bool:

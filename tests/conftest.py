@@ -18,4 +18,5 @@ pytest_plugins: list[str] = [
     "tests.fixtures.bundle",
     "tests.fixtures.smart",
     "tests.fixtures.r4",
+    "tests.fixtures.quirks",
 ]

@@ -32,3 +32,6 @@ CONSENT_REASON_HEADER = "X-Consent-Reason"
 # A workstation's access-log entry pushed as an AuditEvent carries its chain hash here (R4's
 # AuditEvent has no identifier: entity.what.identifier), so a retry or a check finds it.
 ACCESS_LOG_HASH = "urn:clinicdesk:access-log-hash"
+# A ClinicDesk workstation and the central server as AuditEvent devices (agent.who, observer).
+WORKSTATION = "urn:clinicdesk:workstation"
+SERVER_ID = "urn:clinicdesk:server"

@@ -1,67 +1,133 @@
 """The access log's entries pushed to the server as FHIR AuditEvent (IHE Basic Audit Log
-Patterns, "patient record read"), acknowledged locally only for the entries the server accepted.
+Patterns, app.core.balp), acknowledged locally only for the entries the server accepted.
 
-R4 AuditEvent has no `identifier`, so the entry's chain hash travels as the identifier of an
-entity (`what.identifier`), and each create is conditional on it (`ifNoneExist`, which the
-reference server searches as `identifier`): a batch retried after a lost answer adds no copy.
+A retried upload never stores an entry twice, by standard means only (R4 defines no
+`identifier` search on AuditEvent):
+1. each event has an id of its own, made from the entry's chain hash, and is sent as
+   `PUT AuditEvent/{id}` (update as create): a retry lands on the same id;
+2. on a server that refuses to create by PUT (it assigns every id), a create conditional on
+   the entry hash, which the event carries as its data entity's `what.identifier`:
+   `ifNoneExist: entity:identifier=<system>|<hash>` (the `entity` reference parameter with the
+   standard `:identifier` modifier).
+The mode is found by trying, once per client: a batch whose every PUT was refused, the first
+one's id not held by the server, means the server does not create by PUT.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import uuid
+import weakref
 from typing import Any
 from urllib.parse import quote
 
 from app.central.client import FhirClient
+from app.central.errors import Kind, SyncError
 from app.central.retry import check_cancel
-from app.core import fhir
-from app.core.fhir_systems import (
-    ACCESS_LOG_HASH,
-    ACT_REASON,
-    BREAK_THE_GLASS,
-    DATA_CLASS,
-    USERNAME,
-)
+from app.core import balp, fhir
+from app.core.fhir_systems import ACCESS_LOG_HASH, ACT_REASON, BREAK_THE_GLASS, WORKSTATION
+from app.core.profiles import practitioner_reference
 from app.sync.cache import SyncCache
 
-DCM = "http://dicom.nema.org/resources/ontology/DCM"
+log = logging.getLogger(__name__)
+
+INTERACTION = {"read": "read", "search": "search-type", "create": "create", "update": "update",
+               "delete": "delete", "print": "read", "export": "read", "break-glass": "read",
+               "denied": "read", "report": "read"}
 ACTION = {"read": "R", "search": "E", "create": "C", "update": "U", "delete": "D",
           "print": "R", "export": "R", "break-glass": "R", "denied": "R", "report": "R"}
 DENIED = "denied"  # a refused attempt: logged and pushed with a failure outcome
 ENTRY_HASH = ACCESS_LOG_HASH
+PUT, CONDITIONAL = "put", "conditional"
+_modes: weakref.WeakKeyDictionary[FhirClient, str] = weakref.WeakKeyDictionary()
 
 
-def audit_event(entry: Any) -> dict[str, Any]:
-    """An AuditEvent for one access-log entry (attributes as app.store.access_log.Entry)."""
+def event_id(entry: Any) -> str:
+    """The AuditEvent id of an access-log entry: its chain hash's first 128 bits as a UUID."""
+    return str(uuid.UUID(entry.hash[:32]))
+
+
+def audit_event(entry: Any, server: str | None = None) -> dict[str, Any]:
+    """An AuditEvent for one access-log entry (attributes as app.store.access_log.Entry);
+    `server`: the central server's URL (its agent's network address)."""
+    interaction = INTERACTION.get(entry.action, "read")
+    data = balp.data_entity({"identifier": {"system": ENTRY_HASH, "value": entry.hash}},
+                            str(entry.information))
     event: dict[str, Any] = {
         "resourceType": "AuditEvent",
-        "type": {"system": DCM, "code": "110110", "display": "Patient Record"},
+        "type": balp.REST, "subtype": balp.subtype(interaction),
         "action": ACTION.get(entry.action, "E"),
         "recorded": entry.at,
         "outcome": "4" if entry.action == DENIED else "0",
-        "agent": [{"who": {"identifier": {"system": USERNAME, "value": entry.username}},
-                   "requestor": True,
-                   "network": {"address": entry.workstation, "type": "1"}}],
-        "source": {"observer": {"display": entry.workstation}},
-        "entity": [{"what": {"identifier": {"system": ENTRY_HASH, "value": entry.hash}},
-                    "type": {"system": DATA_CLASS, "code": str(entry.information)}}],
+        "agent": [balp.user_agent(entry.username, practitioner_reference(entry.username),
+                                  interaction),
+                  balp.client_agent(entry.workstation), balp.server_agent(server)],
+        "source": balp.source(balp.device(WORKSTATION, entry.workstation),
+                              balp.END_USER_DEVICE),
+        "entity": [data],
     }
     if entry.patient_id:
-        event["entity"].insert(0, {"what": {"reference": f"Patient/{entry.patient_id}"},
-                                   "role": {"code": "1"}})
+        event["entity"].insert(0, balp.patient_entity({"reference":
+                                                       f"Patient/{entry.patient_id}"}))
     if entry.reason:
         event["purposeOfEvent"] = [{"coding": [{"system": ACT_REASON, "code": BREAK_THE_GLASS}],
                                     "text": entry.reason}]
     return event
 
 
-def _request(entry: Any, conditional: bool) -> dict[str, Any]:
-    """A create, conditional on the entry's hash where the server searches AuditEvent by
-    identifier (R4 defines no such parameter: a server that lacks it would refuse the entry)."""
-    request = {"method": "POST", "url": "AuditEvent"}
-    if conditional:
-        request["ifNoneExist"] = f"identifier={quote(ENTRY_HASH)}|{quote(entry.hash)}"
-    return request
+def _entry(entry: Any, mode: str, server: str) -> dict[str, Any]:
+    event = audit_event(entry, server)
+    if mode == PUT:
+        rid = event_id(entry)
+        return {"resource": {**event, "id": rid},
+                "request": {"method": "PUT", "url": f"AuditEvent/{rid}"}}
+    return {"resource": event, "request": {
+        "method": "POST", "url": "AuditEvent",
+        "ifNoneExist": f"entity:identifier={quote(ENTRY_HASH)}|{quote(entry.hash)}"}}
+
+
+def _send(client: FhirClient, entries: list[tuple[int, Any]], mode: str,
+          cancel: threading.Event | None) -> tuple[list[int], list[tuple[int, Any]]]:
+    """One batch: (seqs accepted, entries refused)."""
+    server = client.settings.server_url
+    bundle = {"resourceType": "Bundle", "type": "batch",
+              "entry": [_entry(e, mode, server) for _, e in entries]}
+    results = fhir.entries(client.post_bundle(bundle, cancel))
+    ok: list[tuple[int, Any]] = []
+    refused: list[tuple[int, Any]] = []
+    for i, item in enumerate(entries):
+        status = str(((results[i] if i < len(results) else {}).get("response") or {})
+                     .get("status", ""))
+        (ok if status.startswith("2") else refused).append(item)
+    return [seq for seq, _ in ok], refused
+
+
+def _on_server(client: FhirClient, entry: Any, cancel: threading.Event | None) -> bool:
+    try:
+        client.get(f"AuditEvent/{event_id(entry)}", expect="AuditEvent", cancel=cancel)
+    except SyncError as err:
+        if err.kind is not Kind.GONE:
+            raise
+        return False
+    return True
+
+
+def _upload(client: FhirClient, entries: list[tuple[int, Any]],
+            cancel: threading.Event | None) -> list[int]:
+    mode = _modes.get(client, PUT)
+    ok, refused = _send(client, entries, mode, cancel)
+    if not refused or mode != PUT:
+        return ok
+    if _on_server(client, refused[0][1], cancel):  # our earlier PUT; an update is refused
+        found = [seq for seq, e in refused if _on_server(client, e, cancel)]
+        return ok + found
+    if ok:  # PUT does create here: these were refused for what they say, and stay queued
+        return ok
+    log.info("the server does not create by PUT: audit events go as conditional creates")
+    _modes[client] = CONDITIONAL
+    more, _ = _send(client, refused, CONDITIONAL, cancel)
+    return ok + more
 
 
 def push_audit(client: FhirClient, cache: SyncCache, cancel: threading.Event | None = None,
@@ -70,14 +136,7 @@ def push_audit(client: FhirClient, cache: SyncCache, cancel: threading.Event | N
     accepted = 0
     while entries := cache.audit_pending(batch):
         check_cancel(cancel)
-        conditional = client.capabilities(cancel).searchable("AuditEvent", "identifier")
-        bundle = {"resourceType": "Bundle", "type": "batch", "entry": [
-            {"resource": audit_event(e), "request": _request(e, conditional)}
-            for _, e in entries]}
-        answer = client.post_bundle(bundle, cancel)
-        results = fhir.entries(answer)
-        ok = [seq for (seq, _), res in zip(entries, results, strict=False)
-              if str((res.get("response") or {}).get("status", "")).startswith("2")]
+        ok = _upload(client, entries, cancel)
         cache.audit_acknowledged(ok)
         accepted += len(ok)
         if len(ok) < len(entries):  # refused ones stay queued; don't loop on them now

@@ -1,8 +1,8 @@
 """The local access log against the AuditEvents the server holds (`clinicdesk audit verify`
 online): every entry the server acknowledged must be there, found by its chain hash
-(app.sync.audit: `entity.what.identifier`), and say the same thing — user, instant, action,
-outcome, patient, data class, break-the-glass reason. Differences are reported by sequence
-number only, never by content.
+(app.sync.audit: `entity.what.identifier`, searched as R4's `entity:identifier`), and say the
+same thing — user, instant, action, outcome, patient, data class, break-the-glass reason.
+Differences are reported by sequence number only, never by content.
 
 An entry found on the server but not acknowledged locally is fine (the answer to its push was
 lost); one neither acknowledged nor on the server is waiting to be pushed. An acknowledged
@@ -20,7 +20,7 @@ from typing import Any
 from app.central.client import FhirClient
 from app.central.retry import check_cancel
 from app.core.fhir import parse_instant, resources
-from app.core.fhir_systems import USERNAME
+from app.core.fhir_systems import DATA_CLASS, USERNAME
 from app.sync.audit import ENTRY_HASH, audit_event
 
 HASHES_PER_SEARCH = 50
@@ -63,7 +63,7 @@ def compare(client: FhirClient, entries: list[Any], acknowledged: set[int],
 def server_events(client: FhirClient, hashes: list[str],
                   cancel: threading.Event | None = None) -> dict[str, dict[str, Any]]:
     """The server's AuditEvents carrying these entry hashes: {hash: event}."""
-    params = {"identifier": ",".join(f"{ENTRY_HASH}|{h}" for h in hashes),
+    params = {"entity:identifier": ",".join(f"{ENTRY_HASH}|{h}" for h in hashes),
               "_count": str(2 * len(hashes))}
     found: dict[str, dict[str, Any]] = {}
     for page in client.pages("AuditEvent", params, cancel=cancel):
@@ -79,6 +79,15 @@ def _entry_hashes(event: dict[str, Any]) -> list[str]:
             if ((e.get("what") or {}).get("identifier") or {}).get("system") == ENTRY_HASH]
 
 
+def _classes(entities: Any) -> list[str]:
+    """Data classes: an entity's detail "data-classes" (BALP shape) or its type coded in
+    DATA_CLASS (entries pushed before it)."""
+    found = [d.get("valueString", "") for e in entities for d in e.get("detail") or ()
+             if d.get("type") == "data-classes"]
+    return found + [(e.get("type") or {}).get("code", "") for e in entities
+                    if (e.get("type") or {}).get("system") == DATA_CLASS]
+
+
 def essentials(event: dict[str, Any]) -> tuple[Any, ...]:
     """What an AuditEvent says of an access, in a form two copies can be compared in."""
     agents = [((a.get("who") or {}).get("identifier") or {}) for a in event.get("agent") or ()]
@@ -86,8 +95,7 @@ def essentials(event: dict[str, Any]) -> tuple[Any, ...]:
     entities = event.get("entity") or ()
     patients = sorted((e.get("what") or {}).get("reference", "") for e in entities
                       if str((e.get("what") or {}).get("reference", "")).startswith("Patient/"))
-    classes = sorted((e.get("type") or {}).get("code", "") for e in entities
-                     if (e.get("type") or {}).get("code"))
+    classes = sorted(_classes(entities))
     reasons = [p.get("text", "") for p in event.get("purposeOfEvent") or ()]
     recorded = event.get("recorded", "")
     return (users, parse_instant(recorded) or recorded, event.get("action"),

@@ -2,16 +2,24 @@
 
 Creates carry the change's `urn:uuid` identifier (app.core.fhir_systems.CHANGE_ID) and are sent
 with `If-None-Exist`, so a retry after a lost answer finds the first copy instead of making a
-second. Updates and deletes send `If-Match` with the version they were made on. When the whole
-transaction is refused, each change is sent alone to tell the conflicting ones apart: a 412/409
-whose server version already equals ours was our own earlier write (the answer was lost), any
-other becomes a conflict record with both versions kept. Nothing is overwritten silently.
+second. The entry's `fullUrl` is another, fresh `urn:uuid`: a server rewrites every string equal
+to a `fullUrl` into the new resource's reference (Medplum does, identifiers included), which must
+not touch the identifier the retry searches by. Updates and deletes send `If-Match` with the
+version they were made on; as some servers ignore `If-Match` on DELETE, a delete is sent only
+after a read shows the server still at that version (otherwise: a conflict record).
+
+When the whole transaction is refused, each change is sent alone to tell the conflicting ones
+apart: a 412/409 whose server version already equals ours was our own earlier write (the answer
+was lost), any other becomes a conflict record with both versions kept. A server that applies a
+transaction entry by entry (not atomically) answers each entry's own status: the applied ones
+are done as answered, only the refused ones are settled alone. Nothing is overwritten silently.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -58,8 +66,8 @@ def if_match(change: Change) -> str:
 
 def bundle_entry(change: Change) -> dict[str, Any]:
     if change.op == "create":
-        return {"fullUrl": change.change_id, "resource": with_change_id(change.resource or {},
-                                                                        change.change_id),
+        return {"fullUrl": f"urn:uuid:{uuid.uuid4()}",
+                "resource": with_change_id(change.resource or {}, change.change_id),
                 "request": {"method": "POST", "url": change.rtype,
                             "ifNoneExist": if_none_exist(change)}}
     url = f"{change.rtype}/{change.rid}"
@@ -119,6 +127,9 @@ class Pusher:
 
     def _push_bundle(self, changes: list[Change],
                      cancel: threading.Event | None) -> tuple[list[Pushed], Conflicts]:
+        done, conflicts, changes = self._check_deletes(changes, cancel)
+        if not changes:
+            return done, conflicts
         bundle = {"resourceType": "Bundle", "type": "transaction",
                   "entry": [bundle_entry(c) for c in changes]}
         try:
@@ -126,16 +137,57 @@ class Pusher:
         except SyncError as err:
             if err.kind not in WHOLE_REFUSED:
                 raise
-            return self._one_by_one(changes, cancel)
+            more, refused = self._one_by_one(changes, cancel)
+            return done + more, conflicts + refused
         entries = fhir.entries(answer)
         if len(entries) != len(changes):
             raise SyncError(Kind.INVALID, "transaction-response entry count")
-        if not all(str((e.get("response") or {}).get("status", "")).startswith("2")
-                   for e in entries):  # not all-or-nothing after all: check each one alone
-            return self._one_by_one(changes, cancel)
-        done = [Pushed(c, _server_version(c, e.get("response") or {}, e.get("resource")))
-                for c, e in zip(changes, entries, strict=True)]
-        return done, []
+        failed = []
+        for change, entry in zip(changes, entries, strict=True):
+            response = entry.get("response") or {}
+            if str(response.get("status", "")).startswith("2"):
+                done.append(Pushed(change, _server_version(change, response,
+                                                           entry.get("resource"))))
+            else:  # not all-or-nothing after all: the refused ones are settled alone
+                failed.append(change)
+        more, refused = self._one_by_one(failed, cancel) if failed else ([], [])
+        return done + more, conflicts + refused
+
+    def _check_deletes(self, changes: list[Change], cancel: threading.Event | None
+                       ) -> tuple[list[Pushed], Conflicts, list[Change]]:
+        """Deletes made on a version: sent only if the server is still at it (a server may
+        ignore If-Match on DELETE); already gone: done; at another version: a conflict."""
+        done: list[Pushed] = []
+        conflicts: Conflicts = []
+        kept: list[Change] = []
+        for change in changes:
+            if change.op != "delete" or not change.base_version:
+                kept.append(change)
+                continue
+            try:
+                server = self._current(change, cancel)
+            except SyncError as err:
+                if err.kind not in (Kind.FORBIDDEN, Kind.CLIENT):
+                    raise
+                conflicts.append((change, None, f"refused:{err.status}"))  # not ours to read
+                continue
+            if server is None:
+                done.append(Pushed(change, None))
+            elif (server.get("meta") or {}).get("versionId") != change.base_version:
+                conflicts.append((change, server, "conflict:412"))
+            else:
+                kept.append(change)
+        return done, conflicts, kept
+
+    def _current(self, change: Change, cancel: threading.Event | None) -> dict[str, Any] | None:
+        """The server's current version of the changed resource, None if it has none."""
+        try:
+            return self.client.get(f"{change.rtype}/{change.rid}", expect=change.rtype,
+                                   cancel=cancel)
+        except SyncError as gone:
+            if gone.kind is not Kind.GONE:
+                raise
+            return None
 
     def _one_by_one(self, changes: list[Change],
                     cancel: threading.Event | None) -> tuple[list[Pushed], Conflicts]:
@@ -180,13 +232,7 @@ class Pusher:
         """A change the server refused on its own: our lost write, a conflict, or a refusal."""
         if change.op == "create" or err.kind in (Kind.CLIENT, Kind.FORBIDDEN):
             return change, None, f"refused:{err.status}"
-        try:
-            server = self.client.get(f"{change.rtype}/{change.rid}", expect=change.rtype,
-                                     cancel=cancel)
-        except SyncError as gone:
-            if gone.kind is not Kind.GONE:
-                raise
-            server = None
+        server = self._current(change, cancel)
         if change.op == "delete":
             return Pushed(change, None) if server is None else (change, server, "conflict")
         if server is None:

@@ -153,8 +153,18 @@ def audit_row(event: dict[str, Any]) -> Row:
         action = "denied"
     return {"at": event.get("recorded", ""), "username": who, "information": ",".join(classes),
             "action": "break-glass" if glass else action,
-            "workstation": (agent.get("network") or {}).get("address", ""), "reason": reason,
+            "workstation": _workstation(event), "reason": reason,
             "source": "server", "entry_hash": pushed, "event": event}
+
+
+def _workstation(event: dict[str, Any]) -> str:
+    """The client agent's address (BALP: DICOM 110153), else the first agent's (older events)."""
+    from app.core import balp
+
+    agents = event.get("agent") or [{}]
+    client = next((a for a in agents if any(c.get("code") == balp.CLIENT for c in
+                                            (a.get("type") or {}).get("coding") or ())), None)
+    return str(((client or agents[0]).get("network") or {}).get("address", ""))
 
 
 def format_rows(rows: list[Row], kind: str) -> str:

@@ -7,7 +7,7 @@ from server.fhir.validate import RESOURCE_TYPES
 
 TYPES = {"_id": "token", "_lastUpdated": "date", "identifier": "token", "family": "string",
          "given": "string", "birthdate": "date", "patient": "reference", "subject": "reference",
-         "date": "date", "actor": "reference"}
+         "date": "date", "actor": "reference", "entity": "reference"}
 DOCS = {"identifier": "system|value, |value or value (e.g. the NAM)",
         "family": "starts with, case- and accent-insensitive",
         "given": "starts with, case- and accent-insensitive",
@@ -15,7 +15,8 @@ DOCS = {"identifier": "system|value, |value or value (e.g. the NAM)",
         "_lastUpdated": "one instant with optional eq/ne/gt/ge/lt/le prefix",
         "date": "Appointment.start; YYYY, YYYY-MM, YYYY-MM-DD (UTC) or a dateTime with "
                 "offset (to the second), optional eq/ne/gt/ge/lt/le prefix; repeat to AND",
-        "actor": "a participant: Type/id (Patient, Practitioner, Location…)"}
+        "actor": "a participant: Type/id (Patient, Practitioner, Location…)",
+        "entity": "only as entity:identifier=system|value (an access-log entry hash)"}
 INTERACTIONS = ("read", "vread", "update", "delete", "history-instance", "history-type", "create",
                 "search-type")
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
@@ -27,14 +28,14 @@ def _resource(rtype: str) -> dict:
         "interaction": [{"code": code} for code in INTERACTIONS],
         "versioning": "versioned-update",
         "readHistory": True,
-        "updateCreate": False,
+        "updateCreate": rtype == "AuditEvent",  # a PUT without If-Match (server.fhir.ops)
         "conditionalCreate": True,
         "conditionalRead": "not-supported",
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
         "searchParam": [{"name": n, "type": TYPES[n], **({"documentation": DOCS[n]}
                                                           if n in DOCS else {})}
-                        for n in params_for(rtype)],
+                        for n in (p.split(":")[0] for p in params_for(rtype))],
     }
     if rtype == "Patient":
         body["operation"] = [{"name": "everything", "definition": EVERYTHING,

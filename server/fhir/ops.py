@@ -1,7 +1,9 @@
 """The FHIR interactions on one resource type or instance (blocking: run them in a thread).
 
 Policy: updates need `If-Match: W/"versionId"` (428 without it, 412 when stale); update-as-create
-is not allowed (404: the server assigns ids, random UUIDs); conditional create by If-None-Exist;
+is not allowed (404: the server assigns ids, random UUIDs) except for an AuditEvent PUT without
+If-Match, which creates it under the client's id (a workstation's access-log entry: its retry
+lands on the same id; an AuditEvent is never updated: 403); conditional create by If-None-Exist;
 deletes take an optional If-Match and are idempotent; conditional update and delete are not
 supported.
 
@@ -31,6 +33,7 @@ from server.settings import MINIMAL_PAGE
 from server.storage import Clause, Criteria, Gone, Version
 
 ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 MATCHES = 10  # matches a conditional create looks at (more than one readable: 412)
 ATTEMPTS = 3  # conditional create: the matches changed between the check and the write
 
@@ -143,6 +146,8 @@ def update(ctx: Ctx, rtype: str, rid: str, body: object, if_match: str | None) -
     if resource.get("id") != rid:
         raise FhirError(400, "the resource id must equal the id in the URL", expression="id")
     expected = version_of(if_match)
+    if expected is None and rtype == "AuditEvent":
+        return _create_as(ctx, rtype, rid, resource)
     if expected is None:
         raise FhirError(428, 'update needs If-Match: W/"versionId"', expression="If-Match")
     with ctx.store.read() as tx:
@@ -151,6 +156,22 @@ def update(ctx: Ctx, rtype: str, rid: str, body: object, if_match: str | None) -
     with ctx.store.write() as tx:
         v = tx.update(rtype, rid, resource, expected)
     return resource_result(v, ctx.base, 200, location=True)
+
+
+def _create_as(ctx: Ctx, rtype: str, rid: str, resource: dict) -> Result:
+    """Update as create: the resource stored under the client's id (AuditEvent only)."""
+    if not FHIR_ID.fullmatch(rid):
+        raise FhirError(400, "not a FHIR id", expression="id")
+    with ctx.store.read() as tx:
+        stored = tx.current(rtype, rid)
+    if stored is not None:  # refused by the gate (append-only), as any update of it
+        ctx.authorize("update", rtype, stored.patient, stored.resource() or None)
+        raise FhirError(409, f"{rtype} id already in use")
+    resource = {**incoming(ctx, rtype, resource), "id": rid}
+    ctx.authorize("create", rtype, patient_of(resource, rtype), resource)
+    with ctx.store.write() as tx:
+        v, _ = tx.create(rtype, resource, rid=rid)
+    return resource_result(v, ctx.base, 201, location=True)
 
 
 def delete(ctx: Ctx, rtype: str, rid: str, if_match: str | None) -> Result:

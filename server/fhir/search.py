@@ -22,10 +22,17 @@ PREFIX = re.compile(r"^(eq|ne|gt|ge|lt|le)(?=\d)")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# R4's `entity` reference parameter with the standard `:identifier` modifier: an AuditEvent
+# found by its entity's identifier (a workstation's access-log entry hash), indexed as
+# `identifier` (server.storage.index), which R4 does not define for AuditEvent.
+ENTITY_IDENTIFIER = "entity:identifier"
+
+
 def params_for(rtype: str) -> tuple[str, ...]:
     from app.core.fhir import PATIENT_PATHS
     extra = PATIENT_PARAMS if rtype == "Patient" else BY_PATIENT if rtype in PATIENT_PATHS else ()
-    return COMMON + extra + (APPOINTMENT_PARAMS if rtype == "Appointment" else ())
+    audit = (ENTITY_IDENTIFIER,) if rtype == "AuditEvent" else ()
+    return COMMON + extra + audit + (APPOINTMENT_PARAMS if rtype == "Appointment" else ())
 
 
 def instant(value: str, name: str) -> str:
@@ -102,6 +109,8 @@ def _clause(name: str, raw: str) -> Clause:
     values = tuple(v for v in raw.split(",") if v)
     if not values:
         raise FhirError(400, f"empty value for {name}", expression=name)
+    if name == ENTITY_IDENTIFIER:
+        return Clause("identifier", values)
     if name == "subject" or name == "patient":
         return Clause("patient", tuple(v.removeprefix("Patient/") for v in values))
     if name in ("_lastUpdated", "birthdate"):

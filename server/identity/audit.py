@@ -1,6 +1,8 @@
 """Server-side record of every read of patient data: FHIR AuditEvent in the IHE Basic Audit Log
-Patterns (BALP) shape — type `rest`, subtype the RESTful interaction, agent = the user, entity =
-the patient (and the query for a search).
+Patterns (BALP) shape (app.core.balp) — type `rest`, subtype the RESTful interaction, agents the
+user (requestor), the client (its address) and this server, `source.observer` this server by
+reference with its `source.type`, entities the patient (with the data classes read) and the
+query for a search.
 
 One AuditEvent per (request, patient): `server.authz` notes each patient a request reads in
 `request.state` (other routes note ready-made events with `note_events`). `AuditMiddleware`
@@ -29,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.core import fhir_systems
+from app.core import balp, fhir_systems
 from server.identity.practitioner import practitioner_id
 from server.storage import chain
 
@@ -59,46 +61,37 @@ class Access:
 
 def audit_event(access: Access, recorded: datetime) -> dict:
     subtype, code = SUBTYPES.get(access.action, ("read", "R"))
-    entity: list[dict] = [{
-        "what": {"reference": f"Patient/{access.patient_id}"},
-        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
-                 "code": "1", "display": "Person"},
-        "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1",
-                 "display": "Patient"},
-        "detail": [{"type": "data-classes", "valueString": ",".join(sorted(access.classes))}]}]
+    patient = balp.patient_entity({"reference": f"Patient/{access.patient_id}"})
+    patient["detail"] = [{"type": "data-classes", "valueString": ",".join(sorted(access.classes))}]
     if access.reason:
-        entity[0]["detail"].append({"type": "reason", "valueString": access.reason})
+        patient["detail"].append({"type": "reason", "valueString": access.reason})
+    entity: list[dict] = [patient]
     if access.query:
-        entity.append({
-            "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type",
-                     "code": "2", "display": "System Object"},
-            "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "24",
-                     "display": "Query"},
-            "query": base64.b64encode(access.query.encode()).decode("ascii")})
-    agent: dict = {
-        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleClass",
-                             "code": "PROV", "display": "healthcare provider"}]},
-        "who": {"reference": f"Practitioner/{practitioner_id(access.username)}",
-                "identifier": {"system": fhir_systems.USERNAME, "value": access.username},
-                "display": access.display},
-        "requestor": True}
+        entity.append(balp.query_entity(base64.b64encode(access.query.encode()).decode("ascii")))
+    user = balp.user_agent(access.username, f"Practitioner/{practitioner_id(access.username)}",
+                           subtype, access.display)
+    user["role"] = [{"coding": [{"system": balp.ROLE_CLASS, "code": "PROV",
+                                 "display": "healthcare provider"}]}]
+    agents = [user]
     if access.address:
-        agent["network"] = {"address": access.address, "type": "2"}
+        agents.append(balp.client_agent(access.address, access.address, "2"))  # IP address
+    agents.append(balp.server_agent())
     event: dict = {
         "resourceType": "AuditEvent", "id": str(uuid.uuid4()),
-        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
-                 "code": "rest", "display": "RESTful Operation"},
-        "subtype": [{"system": "http://hl7.org/fhir/restful-interaction", "code": subtype}],
-        "action": code, "recorded": recorded.isoformat(), "outcome": "0", "agent": [agent],
-        "source": {"observer": {"display": "clinicdesk-server"}, "type": [{
-            "system": "http://terminology.hl7.org/CodeSystem/security-source-type", "code": "4",
-            "display": "Application Server"}]},
-        "entity": entity}
+        "type": balp.REST, "subtype": balp.subtype(subtype),
+        "action": code, "recorded": recorded.isoformat(), "outcome": "0", "agent": agents,
+        "source": server_source(), "entity": entity}
     if access.break_glass_reason:
         event["purposeOfEvent"] = [{"coding": [{"system": fhir_systems.ACT_REASON,
                                                 "code": fhir_systems.BREAK_THE_GLASS}],
                                     "text": access.break_glass_reason}]
     return event
+
+
+def server_source(site: str | None = None) -> dict:
+    """This server as the observer of what it records (BALP: an application server)."""
+    return balp.source(balp.device(fhir_systems.SERVER_ID, balp.SERVER_NAME),
+                       balp.APPLICATION_SERVER, site)
 
 
 class AuditWriter:

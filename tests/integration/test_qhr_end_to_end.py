@@ -184,7 +184,8 @@ def test_gateway_audits_each_consultation(qhr_server_process, key_monitor, qhr_k
         "qhr:imaging", "qhr:labs", "qhr:medications"]
     assert {_detail(e, "qhr-key-id") for e in events} == {key_id}
     assert {e["agent"][0]["who"]["identifier"]["value"] for e in events} == {"1000004"}
-    assert all(e["recorded"] and e["agent"][0].get("network") for e in events)
+    assert all(e["recorded"] and [a["network"]["address"] for a in e["agent"]  # BALP client
+                                   if a["type"]["coding"][0]["code"] == "110153"] for e in events)
 
 
 def _server_events(proc, nam: str) -> list[dict]:

@@ -19,6 +19,7 @@ control (allowed reads do return their resources) keeps the checks from passing 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -408,6 +409,16 @@ def write_probes(user: User, pid: str) -> Iterator[Probe]:
         "resource": event | {"agent": [agent(user.username), agent(other)]},
         "request": {"method": "POST", "url": "AuditEvent"}}), names=names,
         forbidden_write=True)
+    disguised = {"type": {"coding": [{"system": "http://dicom.nema.org/resources/ontology/DCM",
+                                      "code": "110153"}]}, "requestor": False,
+                 "who": {"reference": f"Practitioner/{other}"}}
+    yield Probe("AuditEvent with a person as its client agent", "POST", "AuditEvent",
+                json=event | {"agent": [agent(user.username), disguised]}, names=names,
+                forbidden_write=True)
+    rid = str(uuid.uuid4())
+    yield Probe("AuditEvent created by PUT attributed to another", "PUT", f"AuditEvent/{rid}",
+                json=event | {"id": rid, "agent": [agent(other)]}, names=names,
+                forbidden_write=True)
 
 
 def breaks_glass(user: User) -> bool:
@@ -447,8 +458,9 @@ def allowed_resource(user: User, resource: dict, glass: bool) -> str | None:
     rtype = resource.get("resourceType")
     pid = patient_of(resource, rtype) if rtype else None
     if rtype == "AuditEvent":
-        agents = {((a.get("who") or {}).get("identifier") or {}).get("value")
-                  for a in resource.get("agent") or ()}
+        agents = {ident.get("value") for a in resource.get("agent") or ()
+                  if (ident := (a.get("who") or {}).get("identifier") or {}).get("system")
+                  == fhir_systems.USERNAME}  # client and server agents name devices
         if user.kind != Profession.ADMINISTRATOR and agents != {user.username}:
             return "another user's audit event"
         return None
@@ -625,11 +637,12 @@ def test_an_audit_event_is_stored_with_the_posters_agent_and_the_servers_source(
         made = client.post("AuditEvent", json=event, headers=doctor)
         assert made.status_code == 201, made.text
         stored = made.json()
-    (agent,) = stored["agent"]
+    agent, client, server = stored["agent"]  # BALP: the user, the workstation, the server
     assert agent["who"]["reference"] == f"Practitioner/user-{me}"
     assert agent["who"]["identifier"]["value"] == me and agent["requestor"] is True
-    assert agent["network"]["address"] == "poste-12"
-    assert stored["source"]["observer"]["display"].startswith("clinicdesk-server")
+    assert client["network"]["address"] == "poste-12"  # the workstation's claim, kept
+    assert [a["type"]["coding"][0]["code"] for a in (client, server)] == ["110153", "110152"]
+    assert stored["source"]["observer"]["display"] == "clinicdesk-server"
     assert stored["source"]["site"] == m.CLINIC.id
 
 
