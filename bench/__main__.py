@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "privacy", "ramq",
-           "access", "bundle", "gate")
+           "access", "bundle", "gate", "load")
 PARTS = ("ui_chart", "ui_sync",  # measured within `ui`, and runnable alone with --only
          "anchor")  # the access log's keyring anchor (bench.anchor), with --only
 COLUMNS = ("figure", "value", "unit", "goal", "limit", "ratio", "median", "p95", "runs",
