@@ -26,6 +26,7 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS token_resource ON search_token (rtype, rid)",
     *chain.SCHEMA,
     *care.SCHEMA,
+    *chain.append_only("sqlite"),
 ]
 
 
