@@ -132,3 +132,24 @@ def test_a_round_returns_and_audits_only_the_users_changes_on_a_busy_server(
     subjects = sorted(e["resource"]["subject"]["reference"] for e in reply.json()["entry"])
     assert subjects == sorted(f"Patient/{p}" for p in mine[:2])
     assert after - before == 2  # one AuditEvent per chart returned, none for the 300 others
+
+
+def test_a_database_from_before_the_care_team_gets_it_at_start(
+        seeded: tuple[Path, str | None]) -> None:
+    data_dir, url = seeded
+    doctor, mine, _ = _picks()
+    store = open_store(data_dir, url)
+    try:
+        with store.write() as tx:
+            tx.delete("Patient", mine[0])  # a deleted Patient keeps the physicians it had
+            expected = sorted(tx._q("SELECT patient, practitioner FROM care_team"))
+            tx._x("DROP TABLE care_team")
+    finally:
+        store.close()
+    store = open_store(data_dir, url)  # as a server starting on that database
+    try:
+        with store.read() as tx:
+            assert sorted(tx._q("SELECT patient, practitioner FROM care_team")) == expected
+            assert (mine[0], f"Practitioner/user-{doctor}") in expected
+    finally:
+        store.close()
