@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "privacy", "ramq",
-           "access", "bundle", "gate")
+           "access", "bundle", "gate", "load")
 PARTS = ("ui_chart", "ui_sync", "ui_schedule",  # measured within `ui`, runnable alone: --only
          "anchor",  # the access log's keyring anchor (bench.anchor), with --only
          "sync_r4")  # against Medplum (node; bound by its in-memory search), with --only

@@ -261,21 +261,6 @@ def institutions_of(patient: dict) -> set[str]:
     return {r for r in refs if isinstance(r, str) and r.startswith("Organization/")}
 
 
-def in_care(request: Request, patient_id: str) -> bool:
-    """Does the caller work with this patient's physicians: the physician themselves, or a
-    mandatee of one of them (clinical or secretarial mandate: the front desk works for the
-    physicians who mandate it)? What of the chart they see is still decided per resource."""
-    if not request.app.state.settings.auth_required:
-        return True
-    user = current_user(request)
-    known = _per_request(request, "physicians_of_record")
-    if patient_id not in known:  # a deleted Patient: the physicians it had
-        contexts = identity.services(request.app).patient_contexts
-        known[patient_id] = contexts.physicians_of_record(patient_id)
-    physicians = known[patient_id]
-    return user.username in physicians or any(m.grantor in physicians for m in user.mandates)
-
-
 def in_clinic(request: Request, reference: str) -> bool:
     """Is this appointment actor the caller, one of the caller's institutions, or a
     Practitioner account sharing an institution with the caller?"""

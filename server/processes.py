@@ -143,9 +143,12 @@ def _pg_bin(name: str) -> str:
 
 
 class Postgres:
-    """A throw-away PostgreSQL cluster on 127.0.0.1 (run as user postgres when we are root)."""
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (run as user postgres when we are root).
+    `fsync=False` (tests): commits are not flushed to disk, fast; benchmarks that measure what
+    a real server would do pass True."""
 
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
+        self.fsync = fsync
         root = hasattr(os, "geteuid") and os.geteuid() == 0  # Windows has no root
         # As root the cluster runs as postgres, which must be able to reach its directory:
         # /tmp, whatever TMPDIR says.
@@ -167,8 +170,9 @@ class Postgres:
             with open(self.dir / "log", "ab") as log:  # the child keeps its own descriptor
                 self.proc = _popen(
                     [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1",
-                     "-p", str(self.port), "-k", str(self.dir), "-c", "fsync=off",
-                     "-c", "full_page_writes=off", "-c", "max_connections=300"],
+                     "-p", str(self.port), "-k", str(self.dir),
+                     *(() if self.fsync else ("-c", "fsync=off", "-c", "full_page_writes=off")),
+                     "-c", "max_connections=300"],
                     stdout=subprocess.DEVNULL, stderr=log, **self._as)
             if self._wait(data):
                 return self

@@ -1,6 +1,7 @@
 """`POST /fhir` with a batch or transaction Bundle.
 
-batch: each entry on its own (its own database transaction), one response entry per entry.
+batch: each entry on its own (its own database transaction; the AuditEvent creates share one:
+ops.create_many), one response entry per entry.
 transaction: all or nothing: authorisation and validation first, then one database transaction
 (deletes, then creates, then updates, as the spec orders them); any failure rolls everything back
 and the response is that failure's OperationOutcome. `urn:uuid:` fullUrls of created entries are
@@ -89,12 +90,31 @@ def response_entry(result: Result, base: str) -> dict:
     return entry
 
 
+def _audit_create(ctx: Ctx, entry: object) -> bool:
+    """A batch entry that creates an AuditEvent (the workstation's access-log upload)."""
+    req = entry.get("request") if isinstance(entry, dict) else None
+    return isinstance(req, dict) and str(req.get("method", "")).upper() == "POST" and \
+        isinstance(req.get("url"), str) and parse_url(ctx, req["url"])[0] == ["AuditEvent"]
+
+
 def batch(ctx: Ctx, body: dict) -> dict:
+    """Each entry on its own; the AuditEvent creates together, in one write transaction
+    (ops.create_many: entries of a batch are independent, their order is not theirs)."""
     ctx.authorize("batch", None)
+    entries = list(body.get("entry") or ())
+    results: dict[int, Result | Exception] = {}
+    audits = [n for n, entry in enumerate(entries) if _audit_create(ctx, entry)]
+    if audits:
+        many = ops.create_many(ctx, "AuditEvent", [
+            (entries[n].get("resource"), entries[n]["request"].get("ifNoneExist"))
+            for n in audits])
+        results.update(zip(audits, many, strict=True))
     out = []
-    for n, entry in enumerate(body.get("entry") or ()):
+    for n, entry in enumerate(entries):
         try:
-            result = _one(ctx, entry, n)
+            result = results[n] if n in results else _one(ctx, entry, n)
+            if isinstance(result, Exception):
+                raise result
         except Exception as error:  # each entry fails on its own in a batch
             failure = from_exception(error)
             result = Result(failure.status, failure.outcome())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -38,13 +37,8 @@ class Ctx:
     def in_clinic(self, reference: str) -> bool:
         return authz.in_clinic(self.request, reference)
 
-    def in_care(self, version: Version) -> bool:
-        """Reference data, or a resource of a patient the caller cares for."""
-        return version.patient is None or authz.in_care(self.request, version.patient)
-
-    def visible(self, versions: list[Version], keep: Callable[[Version], bool] | None = None
-                ) -> list[tuple[Version, RawJson | None]]:
-        """The versions this caller may see (and `keep` keeps), each with its stored JSON
+    def visible(self, versions: list[Version]) -> list[tuple[Version, RawJson | None]]:
+        """The versions this caller may see, each with its stored JSON
         (None for a deletion). Every one shown is authorised as a read, hence audited: once per
         (patient, data class) by the class stored with each version, without decoding it;
         AuditEvents (and a deleted Patient version) on their content, one by one."""
@@ -52,8 +46,6 @@ class Ctx:
         decided: dict[tuple[str | None, str | None], bool] = {}
         shown = []
         for v in versions:
-            if keep is not None and not keep(v):
-                continue
             if check:
                 by_content = v.rtype == "AuditEvent" or (v.deleted and v.rtype == "Patient")
                 key = (v.patient, v.data_class)

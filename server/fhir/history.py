@@ -19,7 +19,7 @@ from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
-from server.storage import format_instant
+from server.storage import care, format_instant
 
 PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")
@@ -58,12 +58,17 @@ def history(ctx: Ctx, rtype: str | None, rid: str | None,
     # on a busy server are AuditEvents; an administrative account's history keeps them.
     without = ("AuditEvent",) if listing and rtype is None and user is not None \
         and not authz.audit_reviewer(user) else ()
+    # A user's round holds reference data and the charts of the patients the user cares for
+    # (the physician or one who mandates them), selected in SQL through
+    # the care team (server.storage.care): the other patients' changes are never read.
+    usernames = [user.username, *(m.grantor for m in user.mandates)] \
+        if listing and rtype is None and user is not None else None
     with ctx.store.read() as tx:
+        team = care.references(tx, usernames) if usernames is not None else None
         page = tx.history(rtype, rid, search.since(params), count, search.cursor(params),
-                          without)
+                          without, team)
     path = "/".join(p for p in (rtype, rid, "_history") if p)
-    keep = ctx.in_care if listing else None
-    entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions, keep)]
+    entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
     return Result(200, bundle("history", entries, link(ctx.base, path, params),
                               _next(ctx, path, params, page.next_cursor), stamp=stamp))
 

@@ -22,19 +22,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.core import fhir_systems, registration
+from app.core import fhir_systems
 from app.core.access import PatientContext
 from app.core.consent import consent_from_fhir
 from server.identity.practitioner import username_of
 from server.storage import Clause, Criteria
+from server.storage.care import practitioner_refs
 
 MAX_ROWS = 10_000
-
-
-def _practitioner_refs(patient: dict) -> list[str]:
-    refs = [r.get("reference", "") for r in patient.get("generalPractitioner") or ()]
-    refs += [reg.physician for reg in registration.registrations_of(patient) if reg.active]
-    return [r for r in refs if r.startswith("Practitioner/")]
 
 
 def _all(tx: Any, rtype: str, patient_id: str) -> list[dict]:
@@ -56,33 +51,20 @@ class PatientContexts:
         del writing, writing_type
         with self.store.read() as tx:
             current = tx.current("Patient", patient_id)
-            refs = _practitioner_refs(current.resource()) \
+            refs = practitioner_refs(current.resource()) \
                 if current and not current.deleted else []
             consents = _all(tx, "Consent", patient_id)
             physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
         return PatientContext(patient_id, physicians, consent_from_fhir(consents),
                               today=date.today())  # the server's day: Consent periods
 
-    def physicians_of_record(self, patient_id: str) -> frozenset[str]:
-        """The usernames of the physicians of the patient's last version that was not a
-        deletion (a deleted Patient's physicians are those it had)."""
-        with self.store.read() as tx:
-            current = tx.current("Patient", patient_id)
-            if current is None:
-                return frozenset()
-            version = current
-            if current.deleted and current.version > 1:
-                version = tx.vread("Patient", patient_id, str(current.version - 1))
-            refs = _practitioner_refs(version.resource()) if version.text else []
-            return frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
-
     def physicians_changed(self, patient_id: str, patient: dict) -> bool:
         """Would storing this Patient change who the patient's physicians are?"""
         with self.store.read() as tx:
             current = tx.current("Patient", patient_id)
-            before = _practitioner_refs(current.resource()) \
+            before = practitioner_refs(current.resource()) \
                 if current and not current.deleted else []
-            after = _practitioner_refs(patient)
+            after = practitioner_refs(patient)
             names = {r: self._username(tx, r) for r in set(before) | set(after)}
         return {names[r] for r in before} - {None} != {names[r] for r in after} - {None}
 

@@ -3,7 +3,8 @@ and benchmarks use it.
 
 `bulk_create` writes version 1 of many new resources in one transaction with a handful of
 statements (executemany into `resource_version`, one INSERT … SELECT into `resource_current`,
-executemany into `search_token`), which is what makes 10,000 patients load in seconds. It follows
+executemany into `search_token` and `care_team`), which is what makes 10,000 patients load in
+seconds. It follows
 the layout of server.storage.sql and uses its index functions, so what it writes is exactly what
 `Tx.create` would have written.
 """
@@ -18,7 +19,7 @@ from app.core.fhir import patient_of
 from app.core.profiles import UserProfile
 from server.identity.accounts import add_account
 from server.seed import generate, staff
-from server.storage import StorageError, format_instant, index
+from server.storage import StorageError, care, format_instant, index
 
 BATCH_PATIENTS = 500
 
@@ -35,7 +36,7 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
         if tx.current(first["resourceType"], first["id"]) is not None:
             raise AlreadySeeded(f"{first['resourceType']} id already in use")
         start = tx.conn.execute("SELECT coalesce(max(seq), 0) FROM resource_version").fetchone()[0]
-        versions, tokens = [], list[tuple[object, ...]]()
+        versions, tokens, team = [], list[tuple[object, ...]](), list[tuple[str, str]]()
         for resource in resources:
             rtype, rid = resource["resourceType"], resource["id"]
             ts = format_instant(store.tick())
@@ -46,6 +47,8 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
                              patient_of(body, rtype, rid), "POST",
                              index.data_class(rtype, body)))
             tokens.extend((rtype, rid, *t) for t in index.tokens(rtype, body))
+            if rtype == "Patient":
+                team.extend((rid, ref) for ref in sorted(set(care.practitioner_refs(body))))
         cursor = tx.conn.cursor()  # psycopg has executemany on cursors only
         cursor.executemany(dialect.sql(
             "INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, patient, "
@@ -59,6 +62,9 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
             cursor.executemany(dialect.sql(
                 "INSERT INTO search_token (rtype, rid, name, system, value) "
                 "VALUES (?, ?, ?, ?, ?)"), tokens)
+        if team:
+            cursor.executemany(dialect.sql(
+                "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"), team)
     return len(resources)
 
 

@@ -30,6 +30,42 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
     "n BIGINT NOT NULL, hash TEXT NOT NULL)",
 ]
+REFUSED = "the audit trail is append-only"
+# What may never change once written: AuditEvent versions (their served copy too) and chain
+# links; the head only moves forward. The database refuses it (a trigger), whoever asks; the
+# data-class column stays writable (filled by Store._migrate for an older database). An owner
+# of the database can drop the triggers: then the chain and the checkpoint still tell.
+_GUARDED = ("resource_version", "UPDATE OF rtype, rid, version, ts, deleted, content, patient, "
+            "method", "OLD.rtype = 'AuditEvent'"), \
+    ("resource_version", "DELETE", "OLD.rtype = 'AuditEvent'"), \
+    ("resource_current", "UPDATE OF rtype, rid, version, ts, deleted, seq, content, patient",
+     "OLD.rtype = 'AuditEvent'"), \
+    ("resource_current", "DELETE", "OLD.rtype = 'AuditEvent'"), \
+    ("audit_chain", "UPDATE", "1 = 1"), ("audit_chain", "DELETE", "1 = 1"), \
+    ("audit_head", "UPDATE", "NEW.n < OLD.n"), ("audit_head", "DELETE", "1 = 1")
+
+
+def _trigger_name(table: str, event: str) -> str:
+    return f"append_only_{table}_{event.split()[0].lower()}"
+
+
+def append_only(dialect: str) -> list[str]:
+    """The statements that make the audit trail append-only in this dialect (idempotent)."""
+    if dialect == "sqlite":
+        return [f"CREATE TRIGGER IF NOT EXISTS {_trigger_name(t, e)} BEFORE {e} ON {t} "
+                f"WHEN {w} BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END" for t, e, w in _GUARDED]
+    return ["CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$ BEGIN "
+            f"RAISE EXCEPTION '{REFUSED}'; END $$ LANGUAGE plpgsql",
+            *(f"CREATE OR REPLACE TRIGGER {_trigger_name(t, e)} BEFORE {e} ON {t} FOR EACH ROW "
+              f"WHEN ({w}) EXECUTE FUNCTION audit_append_only()" for t, e, w in _GUARDED)]
+
+
+def drop_append_only(dialect: str) -> list[str]:
+    """What an owner of the database would run to lift it (tests of `verify`)."""
+    on = "" if dialect == "sqlite" else " ON {}"
+    return [f"DROP TRIGGER IF EXISTS {_trigger_name(t, e)}{on.format(t)}" for t, e, _ in _GUARDED]
+
+
 HEAD = "SELECT n, hash FROM audit_head WHERE id = 1"
 SET_HEAD = ("INSERT INTO audit_head (id, n, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE "
             "SET n = excluded.n, hash = excluded.hash")

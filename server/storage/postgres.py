@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import psycopg
 
+from server.storage import chain
 from server.storage.sqlite import SCHEMA as SQLITE_SCHEMA
 
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the one key every writer locks on
 SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY "
                     "PRIMARY KEY").replace("seq INTEGER", "seq BIGINT")
           .replace("value TEXT NOT NULL", 'value TEXT COLLATE "C" NOT NULL')  # byte order
-          for s in SQLITE_SCHEMA]
+          for s in SQLITE_SCHEMA if not s.startswith("CREATE TRIGGER")] \
+    + chain.append_only("postgres")
 
 
 class PostgresDialect:

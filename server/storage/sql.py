@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from app.core.fhir import patient_of
-from server.storage import chain, index
+from server.storage import care, chain, index
 from server.storage.base import (
     Criteria,
     Gone,
@@ -33,10 +33,10 @@ from server.storage.query import where
 
 COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient, data_class"
 CURRENT = ", ".join(f"c.{name}" for name in COLUMNS.split(", "))
-# The first version written at or after `_since`. `seq + 0` keeps the planner on the ts index
-# (k rows since); a bare min(seq) walks the primary key from the oldest version instead, which
-# made a sync round that found nothing cost ~60 ms at 200,000 versions.
-FIRST_SINCE = "SELECT min(seq + 0) FROM resource_version WHERE ts >= ?"
+# The first version written at or after `_since`: lastUpdated instants follow `seq` (writes are
+# serialised, `Store.tick`), so it is the first by the ts index — one index entry, never a read
+# of every version since (min(seq) over the range read all the changes of the whole server).
+FIRST_SINCE = "SELECT seq FROM resource_version WHERE ts >= ? ORDER BY ts LIMIT 1"
 
 
 class Dialect(Protocol):
@@ -64,6 +64,7 @@ class Store:
         self._pool: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
         with self._connection() as conn:
+            self._new_care = not dialect.columns(conn, "care_team")
             for statement in dialect.schema():
                 conn.execute(statement)
             last = conn.execute("SELECT max(ts) FROM resource_version").fetchone()[0]
@@ -74,6 +75,10 @@ class Store:
         """A database written before versions carried their data class gets the column, filled
         from the stored versions, in one transaction (under the write lock: several processes
         may start at once on one PostgreSQL database)."""
+        if self._new_care:  # a database written before the care team was kept in SQL
+            with self.write() as tx:
+                if not tx._q("SELECT 1 FROM care_team LIMIT 1"):  # another process did it
+                    care.fill(tx)
         with self.write() as tx:
             if "data_class" in self.dialect.columns(tx.conn, "resource_version"):
                 return
@@ -216,26 +221,63 @@ class Tx:
         return page
 
     def history(self, rtype: str | None, rid: str | None, since: str | None, count: int,
-                before_seq: int | None, without: tuple[str, ...] = ()) -> Page:
-        """`without`: resource types left out (read in SQL, never decoded nor paged)."""
-        conds, args = [f"rtype NOT IN ({', '.join('?' for _ in without)})"] if without else [], \
-            list[object](without)
+                before_seq: int | None, without: tuple[str, ...] = (),
+                practitioners: list[str] | None = None) -> Page:
+        """`without`: resource types left out (read in SQL, never decoded nor paged).
+        `practitioners` (a user's system history, with `since`): only reference data (no
+        patient) and the resources of the patients these Practitioner references care for
+        (server.storage.care), selected in SQL: one probe per patient of the care team, never
+        a read of the other patients' changes."""
+        v = "resource_version"
+        conds, args = [f"{v}.rtype NOT IN ({', '.join('?' for _ in without)})"] \
+            if without else [], list[object](without)
         for cond, value in (("rtype = ?", rtype), ("rid = ?", rid), ("seq < ?", before_seq)):
             if value is not None:
-                conds.append(cond)
+                conds.append(f"{v}.{cond}")
                 args.append(value)
+        source = v
         if since is not None:
-            first = self._q(FIRST_SINCE, (since,))[0][0]
-            conds.append("seq >= ?")
-            args.append(first if first is not None else 1 << 62)
+            found = self._q(FIRST_SINCE, (since,))
+            first = found[0][0] if found else 1 << 62
+            if practitioners is None:
+                conds.append(f"{v}.seq >= ?")
+                args.append(first)
+            else:  # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
+                chosen, more = self._in_care(practitioners, first, before_seq,
+                                             "AuditEvent" not in without)
+                source = f"({chosen}) s CROSS JOIN {v}"
+                conds.append(f"{v}.seq = s.seq")
+                args[:0] = more
         text = " AND ".join(conds) or "1 = 1"
-        rows = self._q(f"SELECT {COLUMNS}, method FROM resource_version WHERE {text} "
-                       "ORDER BY seq DESC LIMIT ?", [*args, count + 1])
+        columns = ", ".join(f"{v}.{c}" for c in (*COLUMNS.split(", "), "method"))
+        rows = self._q(f"SELECT {columns} FROM {source} WHERE {text} "
+                       f"ORDER BY {v}.seq DESC LIMIT ?", [*args, count + 1])
         page = self._paged(rows, count)
         methods = {r[5]: r[9] for r in rows}
-        page.versions = [Version(**{**v.__dict__, "method": methods[v.seq]})
-                         for v in page.versions]
+        page.versions = [Version(**{**x.__dict__, "method": methods[x.seq]})
+                         for x in page.versions]
         return page
+
+    def _in_care(self, practitioners: list[str], first: int, before_seq: int | None,
+                 audit: bool) -> tuple[str, list]:
+        """The seqs of the versions a user's round may hold (see `history`), as a subquery.
+        The `rtype <> 'AuditEvent'` is written out: it selects the partial index
+        version_patient (care.SCHEMA)."""
+        team = ", ".join("?" for _ in practitioners) or "NULL"
+        upper = " AND v.seq < ?" if before_seq is not None else ""
+        bound = [first, *([before_seq] if before_seq is not None else [])]
+        parts = [f"SELECT v.seq FROM care_team t JOIN resource_version v ON v.patient = t.patient "
+                 f"AND v.rtype <> 'AuditEvent' WHERE t.practitioner IN ({team}) "
+                 f"AND v.seq >= ?{upper}",
+                 "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
+                 f"AND v.rtype <> 'AuditEvent' AND v.seq >= ?{upper}"]
+        args = [*practitioners, *bound, *bound]
+        if audit:  # an audit reviewer's round: AuditEvents of no patient or of theirs
+            parts.append("SELECT v.seq FROM resource_version v WHERE v.rtype = 'AuditEvent' "
+                         f"AND v.seq >= ?{upper} AND (v.patient IS NULL OR v.patient IN "
+                         f"(SELECT patient FROM care_team WHERE practitioner IN ({team})))")
+            args += [*bound, *practitioners]
+        return " UNION ".join(parts), args
 
     def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
         # AuditEvents name the patient but are not part of the chart: every read of a chart
@@ -310,6 +352,8 @@ class Tx:
                                         data_class)).fetchone()[0]
         if rtype == "AuditEvent":
             self.chain(seq, rid, version, ts, deleted, text)
+        elif rtype == "Patient":
+            care.record(self, rid, body if resource is not None else None)
         self._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
                 "patient, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) "
                 "DO UPDATE SET version = excluded.version, ts = excluded.ts, "

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from server.storage import chain
+from server.storage import care, chain
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS resource_version (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -25,6 +25,8 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS token_value ON search_token (name, value, rtype)",
     "CREATE INDEX IF NOT EXISTS token_resource ON search_token (rtype, rid)",
     *chain.SCHEMA,
+    *care.SCHEMA,
+    *chain.append_only("sqlite"),
 ]
 
 

@@ -1,0 +1,351 @@
+"""Load of a region's workstations on the reference server (issue 19), authorisation and audit
+on, over loopback HTTP, on SQLite (one process) and PostgreSQL (fsync on: a real server's
+durability) with 1, 2 and 4 server processes (`serve --workers N`). Quick (inside the test
+suite): SQLite only, small.
+
+Data: the physicians and PATIENTS generated charts (server.seed, quick: fewer), bulk-loaded, then
+ANALYZE (as `clinicdesk-server seed` does). A simulated workstation is a physician's: it signs
+in once, then loops — search one of the physician's patients by NAM (`POST Patient/_search`),
+open the chart (`$everything`), write a note 1 time in 10 (a Condition), and a sync round
+(`_history?_since` its last round) every ROUND seconds.
+- closed loop (no think time): requests/s, p50/p95, errors, and the server's CPU per request
+  (user + system time of the server processes and, on PostgreSQL, of the database's, over the
+  run), printed with requests/s per core of server CPU: goal ≥ 400;
+- 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×;
+- paced (THINK s between actions, a round every PACED_ROUND s): p95 ≤ 250 ms and 0 errors
+  with PACED workstations (the load generator runs on the same machine);
+- a no-change round of a physician while OTHER_CHANGES of other patients' charts changed:
+  server time (median of the request, loopback) ≤ 10 ms, and the same one request as on the
+  quiet server (the round's charts: the physician's whole care team, whatever they cache).
+The machine's load average is printed with the table (bench.__main__): other work on a
+2-core machine moves every figure here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from app.core import fhir_systems
+from app.core.profiles import Profession
+from bench.data import Size
+from bench.stats import p95, row
+from server.processes import Postgres, ServerProcess
+from server.seed import generate, load, staff
+from server.storage import care, open_store
+
+SEED = 19
+PATIENTS = Size(7_000, 200)
+CLOSED = Size(30, 10)  # closed-loop workstations
+SECONDS = Size(30, 1.5)  # each closed-loop run
+WORKERS = (1, 2, 4)
+PACED, THINK, PACED_ROUND = Size(1_000, 20), Size(10.0, 0.5), Size(60.0, 1.0)
+PACED_SECONDS = Size(90, 2)
+ROUND = 10.0  # closed loop: a round every 10 s of a workstation
+OTHER_CHANGES = Size(5_000, 100)
+ROUNDS = Size(20, 5)
+START_S = 120  # a server's start on a loaded 2-core machine can take 20 s
+REPORTED = "reported"
+
+
+def _physicians() -> list[staff.DemoAccount]:
+    return [a for a in staff.ACCOUNTS if a.profile.profession == Profession.PHYSICIAN]
+
+
+def _seed(data_dir: Path, url: str | None, charts: list[list[dict]]) -> None:
+    """The physicians' accounts (no one else signs in here) and the charts, then ANALYZE."""
+    store = open_store(data_dir, url)
+    try:
+        load.load_staff(store, _physicians())
+        for start in range(0, len(charts), load.BATCH_PATIENTS):
+            load.bulk_create(store, [r for chart in charts[start:start + load.BATCH_PATIENTS]
+                                     for r in chart])
+        store.analyze()
+    finally:
+        store.close()
+
+
+def _readable(charts: list[list[dict]]) -> dict[str, list[tuple[str, str]]]:
+    """{physician username: [(patient id, NAM)]} of their charts with no Consent restriction."""
+    mine: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for chart in charts:
+        refs = care.practitioner_refs(chart[0])
+        if refs and refs[0].startswith("Practitioner/user-") and \
+                not any(r["resourceType"] == "Consent" for r in chart):
+            nam = next(i["value"] for i in chart[0]["identifier"]
+                       if i["system"] == fhir_systems.NAM)
+            mine[refs[0].removeprefix("Practitioner/user-")].append((chart[0]["id"], nam))
+    return dict(mine)
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            todo.extend(int(c) for c in task.read_text().split())
+    return out
+
+
+def _cpu(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes and their live descendants."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in {p for root in pids for p in _tree(root)}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.rounds: list[float] = []
+        self.errors = 0
+
+
+async def _workstation(fhir: httpx.AsyncClient, token: str, patients: list[tuple[str, str]],
+                       until: float, think: float, every: float, stats: Stats,
+                       rng: random.Random) -> None:
+    """One workstation's loop on the shared client (one client each: 1,000 clients' set-up
+    alone took longer than the run)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    last_round = datetime.now(UTC).isoformat()
+    next_round = time.monotonic() + rng.uniform(0, every)
+
+    async def call(method: str, url: str, **kw: object) -> httpx.Response | None:
+        started = time.perf_counter()
+        try:
+            reply = await fhir.request(method, url, headers=headers,
+                                        **kw)  # type: ignore[arg-type]
+        except httpx.HTTPError:
+            stats.errors += 1
+            return None
+        elapsed = (time.perf_counter() - started) * 1000
+        stats.times.append(elapsed)
+        if url == "_history":
+            stats.rounds.append(elapsed)
+        stats.errors += reply.status_code >= 400
+        return reply
+
+    if think:
+        await asyncio.sleep(rng.uniform(0, think))
+    while time.monotonic() < until:
+        pid, nam = rng.choice(patients)
+        await call("POST", "Patient/_search",
+                   data={"identifier": f"{fhir_systems.NAM}|{nam}"})
+        if think:
+            await asyncio.sleep(think)
+        await call("GET", f"Patient/{pid}/$everything")
+        if rng.random() < 0.1:
+            await call("POST", "Condition", json={
+                "resourceType": "Condition", "subject": {"reference": f"Patient/{pid}"},
+                "code": {"text": "note"}})
+        if time.monotonic() >= next_round:
+            since, last_round = last_round, datetime.now(UTC).isoformat()
+            await call("GET", "_history", params={"_since": since, "_count": "100"})
+            next_round = time.monotonic() + every
+        if think:
+            await asyncio.sleep(think)
+
+
+def _tokens(base: str, physicians: list[str]) -> dict[str, str]:
+    out = {}
+    for username in physicians:
+        reply = httpx.post(f"{base}/oauth/token", timeout=60, data={
+            "grant_type": "password", "username": username,
+            "password": staff.by_username(username).password})
+        reply.raise_for_status()
+        out[username] = reply.json()["access_token"]
+    return out
+
+
+def _run(base: str, mine: dict[str, list[tuple[str, str]]], n: int, seconds: float,
+         think: float, every: float, pids: list[int]) -> tuple[Stats, float, float]:
+    """(stats, wall seconds, server CPU seconds) of n workstations for `seconds`."""
+    tokens = _tokens(base, sorted(mine))
+    names = sorted(mine)
+    stats = Stats()
+
+    async def all_of() -> None:
+        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+        async with httpx.AsyncClient(base_url=f"{base}/fhir/", timeout=60,
+                                     limits=limits) as fhir:
+            until = time.monotonic() + seconds
+            await asyncio.gather(*(
+                _workstation(fhir, tokens[names[i % len(names)]], mine[names[i % len(names)]],
+                             until, think, every, stats, random.Random(i)) for i in range(n)))
+
+    cpu, started = _cpu(pids), time.perf_counter()
+    asyncio.run(all_of())
+    return stats, time.perf_counter() - started, _cpu(pids) - cpu
+
+
+def _rows(name: str, stats: Stats, wall: float, cpu: float) -> list[dict]:
+    n = len(stats.times)
+    rate = n / wall if wall else 0.0
+    per_core = n / cpu if cpu else 0.0
+    return [
+        row(f"{name}: requests/s", rate, "req/s", REPORTED, True),
+        row(f"{name}: latency p50 / p95", p95(stats.times) if n else 0.0, "ms", REPORTED,
+            True, samples=stats.times or None),
+        row(f"{name}: errors", stats.errors, "count", "0", stats.errors == 0),
+        row(f"{name}: server CPU per request", cpu * 1000 / n if n else 0.0, "ms", REPORTED,
+            True),
+        row(f"{name}: requests/s per core of server CPU", per_core, "req/s/core", "≥ 400",
+            per_core >= 400),
+    ]
+
+
+def _no_change_round(base: str, data_dir: Path, url: str | None,
+                     mine: dict[str, list[tuple[str, str]]], quick: bool) -> list[dict]:
+    """A physician's round on a quiet server, then after OTHER_CHANGES Conditions of charts
+    outside their care team: the request's time (median of ROUNDS) and the requests per
+    round."""
+    def team_of(username: str) -> set[str]:
+        return {f"Practitioner/user-{u}" for u in
+                (username, *(m.grantor for m in staff.by_username(username).profile.mandates))}
+    # the physician whose care team leaves the most charts to others (the figure's "other")
+    doctor = min(mine, key=lambda u: len(team_of(u)) * len(mine) + len(mine[u]))
+    token = _tokens(base, [doctor])[doctor]
+    team = team_of(doctor)
+    store = open_store(data_dir, url)
+    try:
+        with store.read() as tx:
+            others = [r for (r,) in tx._q(
+                "SELECT DISTINCT patient FROM care_team WHERE practitioner NOT IN "
+                f"({', '.join('?' for _ in team)}) AND patient NOT IN (SELECT patient FROM "
+                f"care_team WHERE practitioner IN ({', '.join('?' for _ in team)}))",
+                [*team, *team])]
+            cared = int(tx._q(f"SELECT count(DISTINCT patient) FROM care_team WHERE "
+                              f"practitioner IN ({', '.join('?' for _ in team)})",
+                              list(team))[0][0])
+        since = datetime.now(UTC).isoformat()
+        with httpx.Client(base_url=f"{base}/fhir/", timeout=60,
+                          headers={"Authorization": f"Bearer {token}"}) as fhir:
+            def rounds() -> tuple[list[float], int]:
+                times, requests = [], 0
+                for _ in range(ROUNDS.of(quick)):
+                    started = time.perf_counter()
+                    reply = fhir.get("_history", params={"_since": since, "_count": "100"})
+                    times.append((time.perf_counter() - started) * 1000)
+                    requests += 1 + bool(reply.json().get("link", [{}])[-1].get(
+                        "relation") == "next")
+                    assert not reply.json().get("entry")
+                return times, requests // ROUNDS.of(quick)
+            def sql() -> list[float]:  # the round's own query, in this process
+                usernames = [doctor, *(m.grantor for m in
+                                       staff.by_username(doctor).profile.mandates)]
+                times = []
+                for _ in range(ROUNDS.of(quick)):
+                    started = time.perf_counter()
+                    with store.read() as tx:
+                        tx.history(None, None, since, 100, None, ("AuditEvent",),
+                                   care.references(tx, usernames))
+                    times.append((time.perf_counter() - started) * 1000)
+                return times
+            quiet, quiet_requests = rounds()
+            quiet_sql = sql()
+            changes = OTHER_CHANGES.of(quick)
+            with store.write() as tx:
+                for i in range(changes):
+                    tx.create("Condition", {"subject": {"reference":
+                                                        f"Patient/{others[i % len(others)]}"},
+                                            "code": {"text": "elsewhere"}})
+            busy, busy_requests = rounds()
+            busy_sql = sql()
+    finally:
+        store.close()
+    name = (f"no-change round, {cared} charts in the physician's care, {changes} changes of "
+            f"{min(changes, len(others))} other charts")
+    return [
+        row(f"{name} (median)", statistics.median(busy), "ms", "≤ 10 ms",
+            statistics.median(busy) <= 10, "the same round on the quiet server (median)",
+            statistics.median(quiet), samples=busy),
+        row(f"{name}: the round's SQL, in process (median)", statistics.median(busy_sql), "ms",
+            REPORTED, True, "the same on the quiet server (median)",
+            statistics.median(quiet_sql), samples=busy_sql),
+        row(f"{name}: requests per round", busy_requests, "requests",
+            "the same as quiet", busy_requests == quiet_requests, "quiet", quiet_requests),
+    ]
+
+
+def _paced(name: str, base: str, mine: dict[str, list[tuple[str, str]]], quick: bool,
+           pids: list[int]) -> list[dict]:
+    n = PACED.of(quick)
+    stats, wall, cpu = _run(base, mine, n, PACED_SECONDS.of(quick), THINK.of(quick),
+                            PACED_ROUND.of(quick), pids)
+    name = f"{name}, {n} paced workstations"
+    worst = p95(stats.times) if stats.times else 0.0
+    return [row(f"{name}: latency p50 / p95", worst, "ms", "≤ 250 ms", worst <= 250,
+                samples=stats.times or None),
+            row(f"{name}: errors", stats.errors, "count", "0", stats.errors == 0),
+            row(f"{name}: requests/s", len(stats.times) / wall, "req/s", REPORTED, True),
+            row(f"{name}: server CPU per request", cpu * 1000 / max(1, len(stats.times)), "ms",
+                REPORTED, True)]
+
+
+def _backend(backend: str, quick: bool, pg: Postgres | None, charts: list[list[dict]],
+             mine: dict[str, list[tuple[str, str]]]) -> list[dict]:
+    """Closed loop with each number of processes; the no-change round on one; the paced
+    workstations on 2 processes of PostgreSQL and on SQLite's one, each on the server the
+    closed loop ran on (a server start is seconds of the suite)."""
+    rows: list[dict] = []
+    data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-load-{backend}-"))
+    url = pg.new_database("clinicdesk_load") if pg else None
+    db_pids = [pg.proc.pid] if pg and pg.proc else []
+    paced_on = 2 if pg else 1
+    try:
+        _seed(data_dir, url, charts)
+        rates = {}
+        for workers in WORKERS if pg else (1,):
+            extra = ("--workers", str(workers)) if workers > 1 else ()
+            proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
+            try:
+                assert proc.proc is not None
+                pids = [proc.proc.pid, *db_pids]
+                n, seconds = CLOSED.of(quick), SECONDS.of(quick)
+                stats, wall, cpu = _run(proc.base, mine, n, seconds, 0.0, ROUND, pids)
+                rates[workers] = len(stats.times) / wall
+                name = f"{backend}, {workers} process{'es' * (workers > 1)}"
+                rows += _rows(f"{name}, {n} closed-loop workstations", stats, wall, cpu)
+                if workers == 1:
+                    rows += _no_change_round(proc.base, data_dir, url, mine, quick)
+                if workers == paced_on:
+                    rows += _paced(name, proc.base, mine, quick, pids)
+            finally:
+                proc.stop()
+        if 2 in rates:
+            scale = rates[2] / rates[1]
+            rows.append(row(f"{backend}: 1 → 2 server processes, closed-loop throughput",
+                            scale, "×", "≥ 1.8×", scale >= 1.8, "1 process (req/s)", rates[1]))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return rows
+
+
+def run(quick: bool) -> list[dict]:
+    charts = list(generate.patients(PATIENTS.of(quick), SEED))  # once: ~10 ms a chart
+    mine = _readable(charts)
+    rows = _backend("sqlite", quick, None, charts, mine)
+    if quick:  # the suite runs it: SQLite only (PostgreSQL's start, seed and processes: ~40 s)
+        return rows
+    pg = Postgres(fsync=True).start()
+    try:
+        rows += _backend("postgres", quick, pg, charts, mine)
+    finally:
+        pg.stop()
+    return rows

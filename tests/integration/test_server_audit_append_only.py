@@ -1,0 +1,77 @@
+"""The audit trail is append-only in the database itself: every statement that would change or
+remove a stored AuditEvent version, its served copy, a chain link, or move the chain head back
+is refused by the database (triggers, server.storage.chain.append_only), on SQLite and
+PostgreSQL, whoever runs it; clinical data and new AuditEvents are written as before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from server.storage import Store, chain, open_store
+from tests.fixtures.server import BACKENDS
+
+EVENT = {"type": {"code": "rest"}, "recorded": "2026-12-07T02:00:00+00:00",
+         "agent": [{"requestor": True}], "source": {"observer": {"display": "x"}},
+         "entity": [{"what": {"reference": "Patient/p1"}}]}
+
+# every way to rewrite the trail the guard covers (the record is the first AuditEvent)
+FORBIDDEN = {
+    "edit a version": "UPDATE resource_version SET content = 'x' WHERE rtype = 'AuditEvent'",
+    "retype a version": "UPDATE resource_version SET rtype = 'Basic' WHERE rtype = 'AuditEvent'",
+    "remove a version": "DELETE FROM resource_version WHERE rtype = 'AuditEvent'",
+    "edit the served copy": "UPDATE resource_current SET content = 'x' "
+                            "WHERE rtype = 'AuditEvent'",
+    "remove the served copy": "DELETE FROM resource_current WHERE rtype = 'AuditEvent'",
+    "edit a link": "UPDATE audit_chain SET hash = 'x'",
+    "remove a link": "DELETE FROM audit_chain",
+    "move the head back": "UPDATE audit_head SET n = 0",
+    "remove the head": "DELETE FROM audit_head",
+}
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    url = request.getfixturevalue("postgres").new_database("clinicdesk_append_only") \
+        if request.param == "postgres" else None
+    opened = open_store(tmp_path, url)
+    with opened.write() as tx:
+        tx.create("Patient", {"name": [{"family": "Test"}]}, rid="p1")
+        tx.create("AuditEvent", EVENT)
+    yield opened
+    opened.close()
+
+
+def _trail(store: Store) -> list[tuple]:
+    with store.read() as tx:
+        return [*tx._q("SELECT seq, rtype, content FROM resource_version ORDER BY seq"),
+                *tx._q("SELECT rtype, content FROM resource_current ORDER BY rtype"),
+                *tx._q("SELECT n, seq, hash FROM audit_chain"), *tx._q(chain.HEAD)]
+
+
+@pytest.mark.parametrize("what", FORBIDDEN)
+def test_the_database_refuses_to_rewrite_the_audit_trail(store: Store, what: str) -> None:
+    before = _trail(store)
+    with pytest.raises(Exception, match="append-only"), store.write() as tx:
+        tx.conn.execute(FORBIDDEN[what])
+    assert _trail(store) == before
+
+
+def test_clinical_data_and_new_audit_events_are_written_as_before(store: Store) -> None:
+    with store.write() as tx:
+        tx.conn.execute("UPDATE resource_version SET data_class = data_class")  # the migration
+        tx.update("Patient", "p1", {"name": [{"family": "Autre"}]}, "1")
+        tx.delete("Patient", "p1")
+        tx.create("AuditEvent", EVENT)  # the head moves forward
+    assert chain.verify(store).intact and chain.verify(store).count == 2
+
+
+def test_the_owner_can_lift_it_and_verify_then_tells(store: Store) -> None:
+    with store.write() as tx:
+        for statement in chain.drop_append_only(store.backend):
+            tx.conn.execute(statement)
+        tx.conn.execute("UPDATE resource_version SET content = replace(content, 'rest', 'x') "
+                        "WHERE rtype = 'AuditEvent'")
+    assert not chain.verify(store).intact
