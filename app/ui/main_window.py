@@ -77,7 +77,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.center = QStackedWidget(work)
         self.placeholder = named(QLabel(self.center), "placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.chart_view = ChartView(self.readable, self.center)
+        self.chart_view = ChartView(self.readable, self.center, self.services.charts)
         self.center.addWidget(self.placeholder)
         self.center.addWidget(self.chart_view)
         self.qhr_panel = QhrPanel(self._eligibility(KeyState.ABSENT), work,
@@ -270,6 +270,11 @@ class MainWindow(Retranslatable, QMainWindow):
         return self.pages.currentWidget() is self.lock_page
 
     def sign_out(self) -> None:
+        from app.ui.chart_unsent import may_leave
+
+        if not self.locked and not may_leave(self, self.services.charts, "sign_out"):
+            return
+        self._leaving = True
         Op(None, self.services.session.sign_out).start()
         self._teardown()
         self.signed_out.emit()
@@ -328,5 +333,11 @@ class MainWindow(Retranslatable, QMainWindow):
         self._unsubscribe.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        from app.ui.chart_unsent import may_leave
+
+        if not getattr(self, "_leaving", False) and not self.locked and not may_leave(
+                self, self.services.charts, "quit"):
+            event.ignore()
+            return
         self._teardown()
         super().closeEvent(event)

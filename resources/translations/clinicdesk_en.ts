@@ -77,6 +77,25 @@
         </message>
     </context>
     <context>
+        <name>BreakGlassDialog</name>
+        <message>
+            <source>Break the glass</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type why you must see this information now (a full sentence). The reason is recorded with each section you open, the access is reviewed, and the sections close again after {minutes} minutes.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Open the withheld sections</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>ChartView</name>
         <message>
             <source>Summary</source>
@@ -104,6 +123,18 @@
         </message>
         <message>
             <source>Documents</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Imaging</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Glass broken: withheld sections are open until {time}, and this access will be reviewed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} change(s) in this chart not yet sent to the clinic's server.</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -146,6 +177,69 @@
         </message>
         <message>
             <source>Details</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Flag</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stopped</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not sent</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>FaceSheetPage</name>
+        <message>
+            <source>Active problems</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Current medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stopped medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Latest vital signs</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Latest results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Visits</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Withheld from you: </source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>None recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last visit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Next visit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>none</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -256,6 +350,10 @@
         </message>
         <message>
             <source>Details</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Flag</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -404,11 +502,94 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Saving…</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>New note — {patient}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Note in the chart of {patient}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You may not write notes in this chart: the patient is not yours and you hold no mandate for them, or your role does not allow it.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PasswordWait</name>
         <message>
             <source>Too many wrong passwords: try again in {seconds} s.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>PatientBanner</name>
+        <message>
+            <source>Female</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Male</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Other</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex unknown</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex not recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} years</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>age unknown</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Born {date}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>NAM {nam}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Chart {number}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Family physician: {name}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>none recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>SEVERE ALLERGIES</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No known allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies not recorded: ask the patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies withheld from you (restricted): they may exist</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -730,6 +911,25 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>ReaderDialog</name>
+        <message>
+            <source>{type} — {date} — by {author}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>unknown author</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not sent to the clinic's server yet.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>SearchPanel</name>
         <message>
             <source>Searching…</source>
@@ -889,22 +1089,33 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         <name>SummaryPage</name>
         <message>
             <source>Name</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Birth date</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Health insurance number</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Chart number</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>RAMQ registration</source>
+            <translation type="vanished" />
+        </message>
+    </context>
+    <context>
+        <name>WithheldNotice</name>
+        <message>
+            <source>This section is withheld from you: it is not empty, it is not shown.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Break the glass…</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -1058,6 +1269,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Other record</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Nothing in this chart may be opened by breaking the glass.</source>
             <translation type="unfinished" />
         </message>
     </context>

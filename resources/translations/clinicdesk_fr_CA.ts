@@ -77,6 +77,25 @@
         </message>
     </context>
     <context>
+        <name>BreakGlassDialog</name>
+        <message>
+            <source>Break the glass</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type why you must see this information now (a full sentence). The reason is recorded with each section you open, the access is reviewed, and the sections close again after {minutes} minutes.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Open the withheld sections</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>ChartView</name>
         <message>
             <source>Summary</source>
@@ -105,6 +124,18 @@
         <message>
             <source>Documents</source>
             <translation>Documents</translation>
+        </message>
+        <message>
+            <source>Imaging</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Glass broken: withheld sections are open until {time}, and this access will be reviewed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} change(s) in this chart not yet sent to the clinic's server.</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
@@ -147,6 +178,69 @@
         <message>
             <source>Details</source>
             <translation>Détails</translation>
+        </message>
+        <message>
+            <source>Flag</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stopped</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not sent</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>FaceSheetPage</name>
+        <message>
+            <source>Active problems</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Current medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stopped medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Latest vital signs</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Latest results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Visits</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Withheld from you: </source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>None recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last visit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Next visit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>none</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
@@ -257,6 +351,10 @@
         <message>
             <source>Details</source>
             <translation>Détails</translation>
+        </message>
+        <message>
+            <source>Flag</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
@@ -405,12 +503,95 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>Saving…</source>
             <translation>Enregistrement…</translation>
         </message>
+        <message>
+            <source>New note — {patient}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Note in the chart of {patient}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You may not write notes in this chart: the patient is not yours and you hold no mandate for them, or your role does not allow it.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PasswordWait</name>
         <message>
             <source>Too many wrong passwords: try again in {seconds} s.</source>
             <translation>Trop de mots de passe erronés : réessayez dans {seconds} s.</translation>
+        </message>
+    </context>
+    <context>
+        <name>PatientBanner</name>
+        <message>
+            <source>Female</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Male</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Other</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex unknown</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex not recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} years</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>age unknown</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Born {date}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>NAM {nam}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Chart {number}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Family physician: {name}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>none recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>SEVERE ALLERGIES</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No known allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies not recorded: ask the patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies withheld from you (restricted): they may exist</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
@@ -731,6 +912,25 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>ReaderDialog</name>
+        <message>
+            <source>{type} — {date} — by {author}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>unknown author</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not sent to the clinic's server yet.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>SearchPanel</name>
         <message>
             <source>Searching…</source>
@@ -890,23 +1090,34 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <name>SummaryPage</name>
         <message>
             <source>Name</source>
-            <translation>Nom</translation>
+            <translation type="vanished">Nom</translation>
         </message>
         <message>
             <source>Birth date</source>
-            <translation>Date de naissance</translation>
+            <translation type="vanished">Date de naissance</translation>
         </message>
         <message>
             <source>Health insurance number</source>
-            <translation>Numéro d'assurance maladie</translation>
+            <translation type="vanished">Numéro d'assurance maladie</translation>
         </message>
         <message>
             <source>Chart number</source>
-            <translation>Numéro de dossier</translation>
+            <translation type="vanished">Numéro de dossier</translation>
         </message>
         <message>
             <source>RAMQ registration</source>
-            <translation>Inscription RAMQ</translation>
+            <translation type="vanished">Inscription RAMQ</translation>
+        </message>
+    </context>
+    <context>
+        <name>WithheldNotice</name>
+        <message>
+            <source>This section is withheld from you: it is not empty, it is not shown.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Break the glass…</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
@@ -1060,6 +1271,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Other record</source>
             <translation>Autre élément</translation>
+        </message>
+        <message>
+            <source>Nothing in this chart may be opened by breaking the glass.</source>
+            <translation type="unfinished" />
         </message>
     </context>
     <context>
