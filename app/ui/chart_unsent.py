@@ -8,10 +8,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.core.text import QT_TRANSLATE_NOOP
+
 if TYPE_CHECKING:
     from app.workstation.contracts import ChartService
 
 CTX = "UnsentChanges"
+TITLE = QT_TRANSLATE_NOOP(CTX, "Changes not sent")
+SAID = QT_TRANSLATE_NOOP(
+    CTX, "{n} change(s) written on this workstation have not reached the clinic's server yet. "
+    "They stay queued in this workstation's encrypted store and are sent at the next "
+    "connection by this user; until then, colleagues do not see them.")
+STAY = QT_TRANSLATE_NOOP(CTX, "Stay")
+QUIT = QT_TRANSLATE_NOOP(CTX, "Quit anyway")
+SIGN_OUT = QT_TRANSLATE_NOOP(CTX, "Sign out anyway")
 
 
 def unsent_count(charts: ChartService) -> int:
@@ -30,15 +40,13 @@ def may_leave(parent: QWidget, charts: ChartService, leaving: str) -> bool:
     waiting = unsent_count(charts)
     if not waiting:
         return True
-    tr = QCoreApplication.translate
-    action = (tr(CTX, "Quit anyway") if leaving == "quit" else tr(CTX, "Sign out anyway"))
-    box = QMessageBox(QMessageBox.Icon.Warning, tr(CTX, "Changes not sent"), tr(
-        CTX, "{n} change(s) written on this workstation have not reached the clinic's server "
-        "yet. They stay queued in this workstation's encrypted store and are sent at the next "
-        "connection by this user; until then, colleagues do not see them.").replace(
-        "{n}", str(waiting)), QMessageBox.StandardButton.NoButton, parent)
+    def tr(source: str) -> str:
+        return QCoreApplication.translate(CTX, source)
+    box = QMessageBox(QMessageBox.Icon.Warning, tr(TITLE), tr(SAID).replace("{n}", str(waiting)),
+                      QMessageBox.StandardButton.NoButton, parent)
     box.setObjectName("unsent_warning")
-    stay = box.addButton(tr(CTX, "Stay"), QMessageBox.ButtonRole.RejectRole)
+    action = tr(QUIT if leaving == "quit" else SIGN_OUT)
+    stay = box.addButton(tr(STAY), QMessageBox.ButtonRole.RejectRole)
     box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(stay)
     box.exec()

@@ -146,15 +146,15 @@
         </message>
         <message>
             <source>Someone changed these records on the server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>This workstation's version</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>The server's version</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Keep mine</source>
@@ -162,6 +162,30 @@
         </message>
         <message>
             <source>Keep the server's</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Field</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The clinic's server</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Someone changed these records on the clinic's server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No conflict to resolve: every change made here was accepted by the clinic's server.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>patient not on this workstation</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -1109,6 +1133,29 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>UnsentChanges</name>
+        <message>
+            <source>Changes not sent</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} change(s) written on this workstation have not reached the clinic's server yet. They stay queued in this workstation's encrypted store and are sent at the next connection by this user; until then, colleagues do not see them.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stay</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Quit anyway</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sign out anyway</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>WithheldNotice</name>
         <message>
             <source>This section is withheld from you: it is not empty, it is not shown.</source>
@@ -1273,6 +1320,117 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Nothing in this chart may be opened by breaking the glass.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>conflict</name>
+        <message>
+            <source>What</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Medication</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Description</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Status</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Clinical status</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Verification</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Severity</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reaction</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Value</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Dosage</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Onset</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Resolved on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Prescribed on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Recorded on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Start</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Text</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Conclusion</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Name</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Telephone</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Address</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Other details</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>(deleted)</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -80,19 +80,19 @@
         <name>BreakGlassDialog</name>
         <message>
             <source>Break the glass</source>
-            <translation type="unfinished" />
+            <translation>Bris de verre</translation>
         </message>
         <message>
             <source>Type why you must see this information now (a full sentence). The reason is recorded with each section you open, the access is reviewed, and the sections close again after {minutes} minutes.</source>
-            <translation type="unfinished" />
+            <translation>Écrivez pourquoi vous devez voir ces renseignements maintenant (une phrase complète). La raison est consignée avec chaque section ouverte, l’accès sera révisé, et les sections se referment après {minutes} minutes.</translation>
         </message>
         <message>
             <source>Open the withheld sections</source>
-            <translation type="unfinished" />
+            <translation>Ouvrir les sections retenues</translation>
         </message>
         <message>
             <source>Cancel</source>
-            <translation type="unfinished" />
+            <translation>Annuler</translation>
         </message>
     </context>
     <context>
@@ -127,15 +127,15 @@
         </message>
         <message>
             <source>Imaging</source>
-            <translation type="unfinished" />
+            <translation>Imagerie</translation>
         </message>
         <message>
             <source>Glass broken: withheld sections are open until {time}, and this access will be reviewed.</source>
-            <translation type="unfinished" />
+            <translation>Bris de verre : les sections retenues sont ouvertes jusqu’à {time}; cet accès sera révisé.</translation>
         </message>
         <message>
             <source>{n} change(s) in this chart not yet sent to the clinic's server.</source>
-            <translation type="unfinished" />
+            <translation>{n} modification(s) de ce dossier pas encore envoyée(s) au serveur de la clinique.</translation>
         </message>
     </context>
     <context>
@@ -146,15 +146,15 @@
         </message>
         <message>
             <source>Someone changed these records on the server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
-            <translation>Quelqu'un a modifié ces éléments sur le serveur après que vous les avez modifiés ici. Comparez les deux versions (▶ marque les différences) et choisissez celle à garder.</translation>
+            <translation type="vanished">Quelqu'un a modifié ces éléments sur le serveur après que vous les avez modifiés ici. Comparez les deux versions (▶ marque les différences) et choisissez celle à garder.</translation>
         </message>
         <message>
             <source>This workstation's version</source>
-            <translation>Version de ce poste</translation>
+            <translation type="vanished">Version de ce poste</translation>
         </message>
         <message>
             <source>The server's version</source>
-            <translation>Version du serveur</translation>
+            <translation type="vanished">Version du serveur</translation>
         </message>
         <message>
             <source>Keep mine</source>
@@ -163,6 +163,30 @@
         <message>
             <source>Keep the server's</source>
             <translation>Garder celle du serveur</translation>
+        </message>
+        <message>
+            <source>Field</source>
+            <translation>Champ</translation>
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation>Ce poste</translation>
+        </message>
+        <message>
+            <source>The clinic's server</source>
+            <translation>Le serveur de la clinique</translation>
+        </message>
+        <message>
+            <source>Someone changed these records on the clinic's server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
+            <translation>Quelqu’un a modifié ces éléments sur le serveur de la clinique après que vous les avez modifiés ici. Comparez les deux versions (▶ marque ce qui diffère) et choisissez celle à garder.</translation>
+        </message>
+        <message>
+            <source>No conflict to resolve: every change made here was accepted by the clinic's server.</source>
+            <translation>Aucun conflit à résoudre : chaque modification faite ici a été acceptée par le serveur de la clinique.</translation>
+        </message>
+        <message>
+            <source>patient not on this workstation</source>
+            <translation>patient absent de ce poste</translation>
         </message>
     </context>
     <context>
@@ -181,66 +205,66 @@
         </message>
         <message>
             <source>Flag</source>
-            <translation type="unfinished" />
+            <translation>Indicateur</translation>
         </message>
         <message>
             <source>Stopped</source>
-            <translation type="unfinished" />
+            <translation>Cessé</translation>
         </message>
         <message>
             <source>Not sent</source>
-            <translation type="unfinished" />
+            <translation>Non envoyé</translation>
         </message>
     </context>
     <context>
         <name>FaceSheetPage</name>
         <message>
             <source>Active problems</source>
-            <translation type="unfinished" />
+            <translation>Problèmes actifs</translation>
         </message>
         <message>
             <source>Allergies</source>
-            <translation type="unfinished" />
+            <translation>Allergies</translation>
         </message>
         <message>
             <source>Current medications</source>
-            <translation type="unfinished" />
+            <translation>Médicaments actuels</translation>
         </message>
         <message>
             <source>Stopped medications</source>
-            <translation type="unfinished" />
+            <translation>Médicaments cessés</translation>
         </message>
         <message>
             <source>Latest vital signs</source>
-            <translation type="unfinished" />
+            <translation>Derniers signes vitaux</translation>
         </message>
         <message>
             <source>Latest results</source>
-            <translation type="unfinished" />
+            <translation>Derniers résultats</translation>
         </message>
         <message>
             <source>Visits</source>
-            <translation type="unfinished" />
+            <translation>Visites</translation>
         </message>
         <message>
             <source>Withheld from you: </source>
-            <translation type="unfinished" />
+            <translation>Retenu pour vous : </translation>
         </message>
         <message>
             <source>None recorded</source>
-            <translation type="unfinished" />
+            <translation>Aucun inscrit</translation>
         </message>
         <message>
             <source>Last visit</source>
-            <translation type="unfinished" />
+            <translation>Dernière visite</translation>
         </message>
         <message>
             <source>Next visit</source>
-            <translation type="unfinished" />
+            <translation>Prochaine visite</translation>
         </message>
         <message>
             <source>none</source>
-            <translation type="unfinished" />
+            <translation>aucune</translation>
         </message>
     </context>
     <context>
@@ -354,7 +378,7 @@
         </message>
         <message>
             <source>Flag</source>
-            <translation type="unfinished" />
+            <translation>Indicateur</translation>
         </message>
     </context>
     <context>
@@ -505,15 +529,15 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>New note — {patient}</source>
-            <translation type="unfinished" />
+            <translation>Nouvelle note — {patient}</translation>
         </message>
         <message>
             <source>Note in the chart of {patient}</source>
-            <translation type="unfinished" />
+            <translation>Note au dossier de {patient}</translation>
         </message>
         <message>
             <source>You may not write notes in this chart: the patient is not yours and you hold no mandate for them, or your role does not allow it.</source>
-            <translation type="unfinished" />
+            <translation>Vous ne pouvez pas écrire de note dans ce dossier : ce patient n’est pas le vôtre et vous n’avez pas de mandat pour lui, ou votre rôle ne le permet pas.</translation>
         </message>
     </context>
     <context>
@@ -527,71 +551,71 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <name>PatientBanner</name>
         <message>
             <source>Female</source>
-            <translation type="unfinished" />
+            <translation>Femme</translation>
         </message>
         <message>
             <source>Male</source>
-            <translation type="unfinished" />
+            <translation>Homme</translation>
         </message>
         <message>
             <source>Other</source>
-            <translation type="unfinished" />
+            <translation>Autre</translation>
         </message>
         <message>
             <source>Sex unknown</source>
-            <translation type="unfinished" />
+            <translation>Sexe inconnu</translation>
         </message>
         <message>
             <source>Sex not recorded</source>
-            <translation type="unfinished" />
+            <translation>Sexe non inscrit</translation>
         </message>
         <message>
             <source>{n} years</source>
-            <translation type="unfinished" />
+            <translation>{n} ans</translation>
         </message>
         <message>
             <source>age unknown</source>
-            <translation type="unfinished" />
+            <translation>âge inconnu</translation>
         </message>
         <message>
             <source>Born {date}</source>
-            <translation type="unfinished" />
+            <translation>Né(e) le {date}</translation>
         </message>
         <message>
             <source>NAM {nam}</source>
-            <translation type="unfinished" />
+            <translation>NAM {nam}</translation>
         </message>
         <message>
             <source>Chart {number}</source>
-            <translation type="unfinished" />
+            <translation>Dossier {number}</translation>
         </message>
         <message>
             <source>Family physician: {name}</source>
-            <translation type="unfinished" />
+            <translation>Médecin de famille : {name}</translation>
         </message>
         <message>
             <source>none recorded</source>
-            <translation type="unfinished" />
+            <translation>aucun inscrit</translation>
         </message>
         <message>
             <source>SEVERE ALLERGIES</source>
-            <translation type="unfinished" />
+            <translation>ALLERGIES GRAVES</translation>
         </message>
         <message>
             <source>Allergies</source>
-            <translation type="unfinished" />
+            <translation>Allergies</translation>
         </message>
         <message>
             <source>No known allergies</source>
-            <translation type="unfinished" />
+            <translation>Aucune allergie connue</translation>
         </message>
         <message>
             <source>Allergies not recorded: ask the patient</source>
-            <translation type="unfinished" />
+            <translation>Allergies non inscrites : demandez au patient</translation>
         </message>
         <message>
             <source>Allergies withheld from you (restricted): they may exist</source>
-            <translation type="unfinished" />
+            <translation>Allergies retenues pour vous (accès restreint) : il peut y en avoir</translation>
         </message>
     </context>
     <context>
@@ -915,19 +939,19 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <name>ReaderDialog</name>
         <message>
             <source>{type} — {date} — by {author}</source>
-            <translation type="unfinished" />
+            <translation>{type} — {date} — par {author}</translation>
         </message>
         <message>
             <source>unknown author</source>
-            <translation type="unfinished" />
+            <translation>auteur inconnu</translation>
         </message>
         <message>
             <source>Not sent to the clinic's server yet.</source>
-            <translation type="unfinished" />
+            <translation>Pas encore envoyé au serveur de la clinique.</translation>
         </message>
         <message>
             <source>This PDF cannot be shown on this workstation.</source>
-            <translation type="unfinished" />
+            <translation>Ce PDF ne peut pas être affiché sur ce poste.</translation>
         </message>
     </context>
     <context>
@@ -1110,14 +1134,37 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>UnsentChanges</name>
+        <message>
+            <source>Changes not sent</source>
+            <translation>Modifications non envoyées</translation>
+        </message>
+        <message>
+            <source>{n} change(s) written on this workstation have not reached the clinic's server yet. They stay queued in this workstation's encrypted store and are sent at the next connection by this user; until then, colleagues do not see them.</source>
+            <translation>{n} modification(s) faite(s) sur ce poste ne sont pas encore parvenue(s) au serveur de la clinique. Elles restent en file dans la base chiffrée de ce poste et seront envoyées à la prochaine connexion de cet utilisateur; d’ici là, vos collègues ne les voient pas.</translation>
+        </message>
+        <message>
+            <source>Stay</source>
+            <translation>Rester</translation>
+        </message>
+        <message>
+            <source>Quit anyway</source>
+            <translation>Quitter quand même</translation>
+        </message>
+        <message>
+            <source>Sign out anyway</source>
+            <translation>Me déconnecter quand même</translation>
+        </message>
+    </context>
+    <context>
         <name>WithheldNotice</name>
         <message>
             <source>This section is withheld from you: it is not empty, it is not shown.</source>
-            <translation type="unfinished" />
+            <translation>Cette section est retenue pour vous : elle n’est pas vide, elle n’est pas affichée.</translation>
         </message>
         <message>
             <source>Break the glass…</source>
-            <translation type="unfinished" />
+            <translation>Bris de verre…</translation>
         </message>
     </context>
     <context>
@@ -1274,7 +1321,118 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>Nothing in this chart may be opened by breaking the glass.</source>
-            <translation type="unfinished" />
+            <translation>Rien dans ce dossier ne peut être ouvert par bris de verre.</translation>
+        </message>
+    </context>
+    <context>
+        <name>conflict</name>
+        <message>
+            <source>What</source>
+            <translation>Élément</translation>
+        </message>
+        <message>
+            <source>Medication</source>
+            <translation>Médicament</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>Description</source>
+            <translation>Description</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Statut</translation>
+        </message>
+        <message>
+            <source>Clinical status</source>
+            <translation>Statut clinique</translation>
+        </message>
+        <message>
+            <source>Verification</source>
+            <translation>Vérification</translation>
+        </message>
+        <message>
+            <source>Severity</source>
+            <translation>Gravité</translation>
+        </message>
+        <message>
+            <source>Reaction</source>
+            <translation>Réaction</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>Valeur</translation>
+        </message>
+        <message>
+            <source>Dosage</source>
+            <translation>Posologie</translation>
+        </message>
+        <message>
+            <source>Onset</source>
+            <translation>Début</translation>
+        </message>
+        <message>
+            <source>Resolved on</source>
+            <translation>Résolu le</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Prescribed on</source>
+            <translation>Prescrit le</translation>
+        </message>
+        <message>
+            <source>Recorded on</source>
+            <translation>Inscrit le</translation>
+        </message>
+        <message>
+            <source>Start</source>
+            <translation>Début</translation>
+        </message>
+        <message>
+            <source>Text</source>
+            <translation>Texte</translation>
+        </message>
+        <message>
+            <source>Conclusion</source>
+            <translation>Conclusion</translation>
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation>Notes</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Nom</translation>
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation>Date de naissance</translation>
+        </message>
+        <message>
+            <source>Sex</source>
+            <translation>Sexe</translation>
+        </message>
+        <message>
+            <source>Telephone</source>
+            <translation>Téléphone</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>Other details</source>
+            <translation>Autres détails</translation>
+        </message>
+        <message>
+            <source>(deleted)</source>
+            <translation>(supprimé)</translation>
         </message>
     </context>
     <context>
