@@ -36,7 +36,10 @@ def unsent_count(charts: ChartService) -> int:
 
 
 def may_leave(parent: QWidget, charts: ChartService, leaving: str) -> bool:
-    """True to go on (`leaving`: "quit" or "sign_out"); asks when changes are not sent."""
+    """True to go on (`leaving`: "quit" or "sign_out"); asks when changes are not sent. A
+    window not on screen has nobody in front of it to ask."""
+    if not parent.isVisible():
+        return True
     waiting = unsent_count(charts)
     if not waiting:
         return True

@@ -339,5 +339,6 @@ class MainWindow(Retranslatable, QMainWindow):
                 self, self.services.charts, "quit"):
             event.ignore()
             return
+        self._leaving = True  # asked once: a second close does not ask again
         self._teardown()
         super().closeEvent(event)
