@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QSplitter,
@@ -26,6 +26,7 @@ from app.workstation.chart_display import flag_of
 from app.workstation.contracts import ChartEntry, LabTrend, Point
 
 ABNORMAL = QColor("#c62828")
+TREND_MIN_WIDTH = 360  # below this the trend chart goes under the list of tests
 SECTION = "cd_section"
 
 
@@ -112,12 +113,23 @@ class LabsPage(QWidget):
         self._widen()
 
     def _widen(self) -> None:
-        """The test list as wide as its columns need (names whole), the trend the rest."""
+        """The test list as wide as its columns need (names whole), the trend the rest; when
+        the page is too narrow for both side by side, the trend goes below the list."""
         header = self.tests.header()
         needed = sum(header.sectionSizeHint(i) for i in range(self.tests.columnCount()))
         needed += self.tests.frameWidth() * 2 + 24
-        total = sum(self.split.sizes()) or self.split.width()
-        self.split.setSizes([needed, max(total - needed, 240)])
+        side_by_side = self.width() >= needed + TREND_MIN_WIDTH
+        self.split.setOrientation(Qt.Orientation.Horizontal if side_by_side
+                                  else Qt.Orientation.Vertical)
+        if side_by_side:
+            self.split.setSizes([needed, self.width() - needed])
+        else:
+            self.split.setSizes([self.height() // 2, self.height() - self.height() // 2])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.trends:
+            self._widen()
 
     def select(self, loinc: str) -> None:
         for i, trend in enumerate(self.trends):

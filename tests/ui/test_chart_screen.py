@@ -229,3 +229,53 @@ def test_no_mandate_is_withheld_without_break_glass(qtbot, cached):
         assert page.notice.glass.isHidden()  # the glass is for the patient's restriction only
     with pytest.raises(Exception, match="glass"):
         reader.break_glass(PATIENT_ID, REASON)
+
+
+def _elided_items(tree) -> list[str]:
+    """Rows whose first column is not shown whole (cut, elided or scrolled out of sight)."""
+    left = tree.header().sectionViewportPosition(0)
+    right = left + tree.columnWidth(0)
+    bad = []
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        needed = tree.fontMetrics().horizontalAdvance(item.text(0)) + 6  # the delegate's margins
+        if left < 0 or right > tree.viewport().width() or tree.columnWidth(0) < needed:
+            bad.append(item.text(0))
+    return bad
+
+
+def _cut_labels(labels) -> list[str]:
+    """Word-wrapped labels too narrow for their longest word or too short for their lines."""
+    return [label.objectName() for label in labels
+            if label.width() < label.minimumSizeHint().width()
+            or label.height() < label.heightForWidth(label.width())]
+
+
+@pytest.mark.parametrize("language", ["en", "fr_CA"])
+def test_nothing_elided_at_1366x768_with_the_qhr_pane_open(qtbot, cached, fake_services,
+                                                           ui_settings, qm_files, language):
+    from app.ui.i18n import set_language
+    from app.ui.main_window import MainWindow
+    from app.workstation.contracts import SignedIn
+
+    set_language(language)
+    try:
+        fake_services.charts = reader = cached(chart_data.chart(PHYSICIAN.username))
+        window = MainWindow(fake_services, SignedIn(PHYSICIAN, "https://emr.test", True),
+                            ui_settings)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        window.open_chart(PATIENT_ID)
+        qtbot.waitUntil(lambda: window.chart_view.chart is not None, timeout=10000)
+        window._widen_qhr()  # the QHR pane takes its half
+        view = window.chart_view
+        view.show_data_class(DataClass.LABS)
+        qtbot.wait(50)
+        assert view.labs.tests.topLevelItemCount() == 2
+        assert _elided_items(view.labs.tests) == []
+        assert _cut_labels([*view.banner.fields.values(), view.banner.allergy]) == []
+        assert reader is fake_services.charts
+    finally:
+        set_language("en")
