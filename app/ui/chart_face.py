@@ -20,7 +20,7 @@ from app.core.data_class import DataClass
 from app.ui.chart_reader import shown, when_text
 from app.ui.i18n import translate
 from app.ui.widgets import Retranslatable, mark_data, named
-from app.workstation.contracts import Chart, ChartEntry, Flag
+from app.workstation.contracts import FIRST, Chart, ChartEntry, Flag
 
 SECTION = "cd_section"
 ABNORMAL = QColor("#c62828")
@@ -107,6 +107,9 @@ class FaceSheetPage(Retranslatable, QWidget):
                 tree.hide()
                 continue
             tree.show()
+            if not chart.complete and data_class not in FIRST:
+                tree.addTopLevelItem(QTreeWidgetItem([self.tr("Loading…")]))
+                continue
             if key == "visits":
                 self._visits(tree, face.last_visit, face.next_visit)
                 continue

@@ -32,7 +32,7 @@ from app.ui.chart_notice import WithheldNotice
 from app.ui.chart_reader import ReaderDialog, shown, when_text
 from app.ui.op import Op, user_message
 from app.ui.widgets import Retranslatable, mark_data, named
-from app.workstation.contracts import Chart, ChartEntry, Flag
+from app.workstation.contracts import FIRST, Chart, ChartEntry, Flag
 
 if TYPE_CHECKING:
     from app.workstation.contracts import ChartService
@@ -125,8 +125,10 @@ class SectionPage(QStackedWidget):
     def __init__(self, content: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
         self.content, self.notice = content, WithheldNotice(self)
-        self.addWidget(content)
-        self.addWidget(self.notice)
+        self.loading = named(QLabel(self), "section_loading")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for part in (content, self.notice, self.loading):
+            self.addWidget(part)
 
 
 class ChartView(Retranslatable, QWidget):
@@ -216,6 +218,8 @@ class ChartView(Retranslatable, QWidget):
             section.retranslate()
         if self.labs:
             self.labs.retranslate()
+        for page in self.pages.values():
+            page.loading.setText(self.tr("Loading…"))
         self._show_status()
 
     def show_chart(self, chart: Chart) -> None:
@@ -227,7 +231,9 @@ class ChartView(Retranslatable, QWidget):
         for key, page in self.pages.items():
             data_class = DataClass.LABS if key == IMAGING else key
             withheld = chart.withheld.get(data_class)  # type: ignore[call-overload]
-            page.setCurrentWidget(page.notice if withheld else page.content)
+            waiting = not chart.complete and data_class not in FIRST
+            page.setCurrentWidget(page.loading if waiting else
+                                  page.notice if withheld else page.content)
             if withheld:
                 page.notice.show_withheld(withheld)
         for section in (*self.sections.values(), *([self.imaging] if self.imaging else [])):
@@ -238,12 +244,23 @@ class ChartView(Retranslatable, QWidget):
         self._show_status()
         self.nav.setCurrentRow(keep)
         self._fill(keep)
+        if not chart.complete and self.charts is not None:
+            self._complete(chart.patient.id)
+
+    def _complete(self, patient_id: str) -> None:
+        """The rest of the chart, read after the banner and face sheet are on screen."""
+        charts = self.charts
+        assert charts is not None
+        Op(self, lambda cancel: charts.open_rest(patient_id, cancel)).on_success(
+            self._glass_opened).on_failure(self._glass_failed).start()
 
     def _fill(self, index: int) -> None:
         if self.chart is None or index in self._filled or not 0 <= index < len(self._keys):
             return
-        self._filled.add(index)
         key = self._keys[index]
+        if not self.chart.complete and (DataClass.LABS if key == IMAGING else key) not in FIRST:
+            return  # filled when the whole chart is there
+        self._filled.add(index)
         if key == IMAGING and self.imaging:
             self.imaging.show_entries(list(self.chart.imaging))
         elif key is DataClass.LABS and self.labs:

@@ -161,7 +161,9 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def open_chart(self, patient_id: str) -> None:
         self.panel.set_hint("info", OPENING)
-        Op(self, lambda cancel: self.services.charts.open(patient_id, cancel)).on_success(
+        charts = self.services.charts  # the banner and face sheet first (app.ui.chart_view)
+        first = getattr(charts, "open_first", charts.open)
+        Op(self, lambda cancel: first(patient_id, cancel)).on_success(
             self._show_chart).on_failure(self.panel.show_error).start()
 
     def _show_chart(self, chart: Chart) -> None:

@@ -12,6 +12,8 @@ the chart says until when the glass stays broken (BREAK_GLASS_MINUTES), the UI c
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -28,7 +30,14 @@ from app.workstation.chart_display import (
     newest_first,
     summary_of,
 )
-from app.workstation.contracts import BREAK_GLASS_MINUTES, Chart, ChartEntry, Resource, Withheld
+from app.workstation.contracts import (
+    BREAK_GLASS_MINUTES,
+    FIRST,
+    Chart,
+    ChartEntry,
+    Resource,
+    Withheld,
+)
 from app.workstation.session import store_thread, user_of
 
 if TYPE_CHECKING:
@@ -46,9 +55,11 @@ NO_GLASS = QT_TRANSLATE_NOOP(
 VITAL_SIGNS = "vital-signs"
 
 
+
 class ChartReader:
     def __init__(self, session: Session):
         self.session = session
+        self._first: dict[str, dict[DataClass, ReadResult]] = {}  # open_first → open_rest
 
     def readable(self, profile: UserProfile) -> frozenset[DataClass]:
         from app.core.access import role_classes
@@ -56,6 +67,39 @@ class ChartReader:
         return role_classes(profile)
 
     def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
+        self._pull_if_online(patient_id, cancel)
+        return store_thread(self.session).call(lambda store: self._read(store, patient_id))
+
+    def open_first(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
+        """What the banner and the face sheet need at once (FIRST classes: no laboratory
+        result or visit note decoded); `open_rest` reads the other sections and gives the
+        whole chart. Each section is read, and logged, once over the two calls."""
+        self._pull_if_online(patient_id, cancel)
+
+        def first(store: Store) -> Chart:
+            from app.store.authorised import authorised_chart, chart_sections
+
+            wanted = [c for c in chart_sections(user_of(self.session)) if c in FIRST]
+            sections = authorised_chart(store, user_of(self.session), patient_id,
+                                        sections=wanted)
+            self._first[patient_id] = sections
+            return self._read(store, patient_id, sections=sections, complete=False)
+        chart: Chart = store_thread(self.session).call(first)
+        return chart
+
+    def open_rest(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
+        def rest(store: Store) -> Chart:
+            from app.store.authorised import authorised_chart, chart_sections
+
+            first = self._first.pop(patient_id, {})
+            wanted = [c for c in chart_sections(user_of(self.session)) if c not in first]
+            sections = first | authorised_chart(store, user_of(self.session), patient_id,
+                                                sections=wanted)
+            return self._read(store, patient_id, sections=sections)
+        chart: Chart = store_thread(self.session).call(rest)
+        return chart
+
+    def _pull_if_online(self, patient_id: str, cancel: threading.Event | None) -> None:
         if self.session.client is not None:
             from app.central.errors import SyncError  # online only: it loads the HTTP stack
 
@@ -64,7 +108,6 @@ class ChartReader:
             except SyncError as err:
                 if not err.transient:
                     raise
-        return store_thread(self.session).call(lambda store: self._read(store, patient_id))
 
     def break_glass(self, patient_id: str, reason: str,
                     cancel: threading.Event | None = None) -> Chart:
@@ -124,16 +167,19 @@ class ChartReader:
         return found
 
     def _read(self, store: Store, patient_id: str, reason: str | None = None,
-              fetched: list[Resource] | None = None) -> Chart:
+              fetched: list[Resource] | None = None, *,
+              sections: dict[DataClass, ReadResult] | None = None, complete: bool = True) -> Chart:
         """On the store thread: one authorised read per section shown, each logged in the same
-        call (app.store.authorised); the QHR class is decided here, logged by its viewer."""
+        call (app.store.authorised); the QHR class is decided here, logged by its viewer.
+        `sections`: already read (open_first / open_rest)."""
         from app.store import gc_paused
 
         with gc_paused():  # the decoded chart is young garbage-free data until shaped
-            return self._shaped(store, patient_id, reason, fetched or [])
+            return self._shaped(store, patient_id, reason, fetched or [], sections, complete)
 
     def _shaped(self, store: Store, patient_id: str, reason: str | None,
-                fetched: list[Resource]) -> Chart:
+                fetched: list[Resource], read: dict[DataClass, ReadResult] | None,
+                complete: bool) -> Chart:
         from app.core import access
         from app.core.access import Action
         from app.store import outbox
@@ -144,7 +190,8 @@ class ChartReader:
             raise UserFacingError(text(CTX, NOT_CACHED))
         profile = user_of(self.session)
         context = chart_context(store, patient_id)
-        sections = authorised_chart(store, profile, patient_id)
+        sections = dict(read) if read is not None else authorised_chart(store, profile,
+                                                                         patient_id)
         if reason is not None:
             glass = [c for c, r in sections.items() if r.decision.can_break_glass]
             if not glass:
@@ -159,6 +206,8 @@ class ChartReader:
             profile, context, c, Action.WRITE).allowed)
         names = _names(store, profile)
         chart = shape(patient, sections, names, waiting, date.today(), writable)
+        if not complete:
+            chart = replace(chart, complete=False)
         if reason is not None:
             until = datetime.now().astimezone() + timedelta(minutes=BREAK_GLASS_MINUTES)
             chart = _with_until(chart, until)
@@ -190,8 +239,6 @@ def _with_fetched(results: dict[DataClass, ReadResult],
 
 
 def _with_until(chart: Chart, until: datetime) -> Chart:
-    from dataclasses import replace
-
     return replace(chart, glass_broken_until=until)
 
 
@@ -226,11 +273,12 @@ def shape(patient: Resource, sections: dict[DataClass, ReadResult], names: dict[
     notes = resources.get(DataClass.NOTES, [])
     vitals = [entry_of(r) for r in notes if r.get("resourceType") == "Observation"
               and VITAL_SIGNS in _categories(r)]
-    results = [entry_of(r) for r in resources.get(DataClass.LABS, [])
-               if r.get("resourceType") == "Observation" and r.get("valueQuantity")]
-    visits = [entry_of(r, names) for c in (DataClass.NOTES, DataClass.APPOINTMENTS)
-              for r in resources.get(c, []) if r.get("resourceType") in ("Encounter",
-                                                                           "Appointment")]
+    results = [entry_of(r) for r in _latest_each(
+        r for r in resources.get(DataClass.LABS, [])
+        if r.get("resourceType") == "Observation" and r.get("valueQuantity"))]
+    visits = [entry_of(r, names) for r in _last_and_next(
+        (r for c in (DataClass.NOTES, DataClass.APPOINTMENTS) for r in resources.get(c, [])
+         if r.get("resourceType") in ("Encounter", "Appointment")), today)]
     return Chart(
         summary_of(patient, names), allowed, {c: e for c, e in entries.items() if e},
         _trends(resources.get(DataClass.LABS)), withheld,
@@ -239,6 +287,37 @@ def shape(patient: Resource, sections: dict[DataClass, ReadResult], names: dict[
         face_sheet.face_sheet(entries, vitals, results, visits, today),
         tuple(sorted((entry_of(r, names) for r in imaging), key=newest_first)),
         writable=writable)
+
+
+def _stamp(resource: Resource) -> str:
+    return str(resource.get("effectiveDateTime") or resource.get("issued") or resource.get(
+        "start") or (resource.get("period") or {}).get("start") or "")
+
+
+def _latest_each(observations: Iterable[Resource]) -> list[Resource]:
+    """The newest result of each test (by its code), compared as ISO text: only these are
+    shaped for the face sheet (a large chart has thousands)."""
+    latest: dict[str, Resource] = {}
+    for obs in observations:
+        code = obs.get("code") or {}
+        key = next((c.get("code", "") for c in code.get("coding") or ()), code.get("text", ""))
+        if key not in latest or _stamp(obs) > _stamp(latest[key]):
+            latest[key] = obs
+    return list(latest.values())
+
+
+def _last_and_next(visits: Iterable[Resource], today: date) -> list[Resource]:
+    day = today.isoformat()
+    past, coming = None, None
+    for visit in visits:
+        when = _stamp(visit)
+        if not when:
+            continue
+        if when[:10] < day:
+            past = visit if past is None or when > _stamp(past) else past
+        elif coming is None or when < _stamp(coming):
+            coming = visit
+    return [v for v in (past, coming) if v is not None]
 
 
 def _categories(resource: Resource) -> set[str]:

@@ -166,6 +166,7 @@ class Chart:
     imaging: tuple[ChartEntry, ...] = ()  # imaging reports (of the laboratory class)
     glass_broken_until: datetime | None = None  # withheld sections opened until then
     writable: frozenset[DataClass] = frozenset()  # the classes the user may write here
+    complete: bool = True  # False: banner and face sheet only (ChartService.open_first)
 
 
 class ChartService(Protocol):
@@ -174,6 +175,12 @@ class ChartService(Protocol):
 
     def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
         """Read through the access policy (which writes the access-log entry)."""
+
+    def open_first(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
+        """The banner's and face sheet's classes only (paints before the rest is decoded);
+        `open_rest` then gives the whole chart. Each section is read and logged once."""
+
+    def open_rest(self, patient_id: str, cancel: threading.Event | None = None) -> Chart: ...
 
     def break_glass(self, patient_id: str, reason: str,
                     cancel: threading.Event | None = None) -> Chart:
@@ -186,6 +193,9 @@ class ChartService(Protocol):
 
 
 BREAK_GLASS_MINUTES = 20
+# Read first, for the banner and the face sheet: small classes (no laboratory result, no note).
+FIRST = frozenset({DataClass.DEMOGRAPHICS, DataClass.REGISTRATION, DataClass.APPOINTMENTS,
+                   DataClass.PROBLEMS, DataClass.ALLERGIES, DataClass.MEDICATIONS})
 
 
 class KeyState(StrEnum):

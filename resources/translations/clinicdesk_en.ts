@@ -137,6 +137,10 @@
             <source>{n} change(s) in this chart not yet sent to the clinic's server.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Loading…</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -264,6 +268,10 @@
         </message>
         <message>
             <source>none</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Loading…</source>
             <translation type="unfinished" />
         </message>
     </context>

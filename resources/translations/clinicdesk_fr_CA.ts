@@ -137,6 +137,10 @@
             <source>{n} change(s) in this chart not yet sent to the clinic's server.</source>
             <translation>{n} modification(s) de ce dossier pas encore envoyée(s) au serveur de la clinique.</translation>
         </message>
+        <message>
+            <source>Loading…</source>
+            <translation>Chargement…</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -265,6 +269,10 @@
         <message>
             <source>none</source>
             <translation>aucune</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>Chargement…</translation>
         </message>
     </context>
     <context>
