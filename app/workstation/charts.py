@@ -124,12 +124,8 @@ class ChartReader:
         return chart
 
     def unsent(self) -> int:
-        from app.store import outbox
-
-        def count(store: Store) -> int:
-            with store.transaction() as conn:
-                return len(outbox.waiting(conn))
-        waiting: int = store_thread(self.session).call(count)
+        waiting: int = store_thread(self.session).call(
+            lambda store: len(store.waiting_changes()))
         return waiting
 
     def pull(self, patient_id: str, cancel: threading.Event | None = None) -> None:
@@ -182,7 +178,6 @@ class ChartReader:
                 complete: bool) -> Chart:
         from app.core import access
         from app.core.access import Action
-        from app.store import outbox
         from app.store.authorised import authorised_chart, chart_context
 
         patient = store.get_resource("Patient", patient_id)
@@ -200,8 +195,7 @@ class ChartReader:
                                       fetched)
         if access.decide(profile, context, DataClass.QHR).allowed:
             sections[DataClass.QHR] = _qhr_result(access.decide(profile, context, DataClass.QHR))
-        with store.transaction() as conn:
-            waiting = {rid for _t, rid in outbox.waiting(conn, patient_id)}
+        waiting = {rid for _t, rid in store.waiting_changes(patient_id)}
         writable = frozenset(c for c in DataClass if access.decide(
             profile, context, c, Action.WRITE).allowed)
         names = _names(store, profile)

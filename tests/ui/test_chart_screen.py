@@ -279,3 +279,20 @@ def test_nothing_elided_at_1366x768_with_the_qhr_pane_open(qtbot, cached, fake_s
         assert reader is fake_services.charts
     finally:
         set_language("en")
+
+
+def test_banner_and_face_sheet_first_then_the_rest_each_section_logged_once(qtbot, cached):
+    reader = cached(chart_data.chart(PHYSICIAN.username))
+    before = len(_log(reader))
+    first = reader.open_first(PATIENT_ID)
+    assert not first.complete and first.trends == () and first.allergy_alert.items
+    view = _view(qtbot, reader, first)  # the view asks for the rest itself
+    results = view.summary.lists["results"]
+    assert "Arachides" in view.banner.allergy.text()
+    qtbot.waitUntil(lambda: view.chart.complete, timeout=5000)
+    assert results.topLevelItem(0).text(0) != "Loading…"
+    view.show_data_class(DataClass.LABS)
+    assert view.labs.tests.topLevelItemCount() == 2
+    logged = [e.information for e in _log(reader)[before:] if e.patient_id == PATIENT_ID]
+    assert sorted(logged) == sorted(set(logged))  # each section once over the two reads
+    assert {DataClass.LABS.value, DataClass.ALLERGIES.value} <= set(logged)
