@@ -64,7 +64,8 @@ def test_note_written_offline_is_shown_then_synced(qtbot, services, ui_settings,
     assert not window.actions_["new_note"].isEnabled()  # no chart open yet
     window.open_chart(patient_id)
     notes = window.chart_view.sections[DataClass.NOTES]
-    qtbot.waitUntil(lambda: window.center.currentWidget() is window.chart_view, timeout=30000)
+    qtbot.waitUntil(lambda: window.center.currentWidget() is window.chart_view
+                    and window.chart_view.chart.complete, timeout=30000)
     window.chart_view.show_data_class(DataClass.NOTES)  # filled when first shown
     rows = notes.topLevelItemCount()
     assert rows > 0
@@ -167,7 +168,8 @@ def test_extern_refused_before_typing_on_another_physicians_patient(qtbot, servi
     session = services.session.sign_in(server, "1000012", "demo-externe")
     window = _window(qtbot, services, session, ui_settings)
     window.open_chart(patient_id)
-    qtbot.waitUntil(lambda: window.chart_view.chart is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.chart_view.chart is not None
+                    and window.chart_view.chart.complete, timeout=30000)
     assert DataClass.NOTES not in window.chart_view.chart.writable
     for data_class, page in window.chart_view.pages.items():  # withheld, never shown empty
         assert page.currentWidget() is page.notice, data_class
@@ -232,7 +234,8 @@ def test_draft_survives_a_crash_and_comes_back_with_the_chart(qtbot, services, u
     session = services.session.sign_in(server, "1000001", "demo-medecin-1")
     window = _window(qtbot, services, session, ui_settings)
     window.open_chart(patient_id)
-    qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled(), timeout=30000)
+    qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled()
+                    and window.chart_view.chart.complete, timeout=30000)
     labs = window.chart_view.labs  # the real chart's results, grouped by test
     assert labs.tests.topLevelItemCount() == 0  # not filled before it is shown
     window.chart_view.show_data_class(DataClass.LABS)
