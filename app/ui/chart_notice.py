@@ -34,6 +34,7 @@ class WithheldNotice(Retranslatable, QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
         self.title = named(QLabel(self), "withheld_title")
+        self.title.setWordWrap(True)  # the chart keeps its narrow width beside the QHR pane
         self.why = named(QLabel(self), "withheld_why")
         self.why.setWordWrap(True)
         self.glass = named(QPushButton(self), "break_glass")

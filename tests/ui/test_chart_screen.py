@@ -252,7 +252,7 @@ def _cut_labels(labels) -> list[str]:
 
 
 @pytest.mark.parametrize("language", ["en", "fr_CA"])
-def test_nothing_elided_at_1366x768_with_the_qhr_pane_open(qtbot, cached, fake_services,
+def test_nothing_elided_at_1366x768(qtbot, cached, fake_services,
                                                            ui_settings, qm_files, language):
     from app.ui.i18n import set_language
     from app.ui.main_window import MainWindow
@@ -269,7 +269,6 @@ def test_nothing_elided_at_1366x768_with_the_qhr_pane_open(qtbot, cached, fake_s
         qtbot.waitExposed(window)
         window.open_chart(PATIENT_ID)
         qtbot.waitUntil(lambda: window.chart_view.chart is not None, timeout=10000)
-        window._widen_qhr()  # the QHR pane takes its half
         view = window.chart_view
         view.show_data_class(DataClass.LABS)
         qtbot.wait(50)
