@@ -7,6 +7,9 @@ read all of it:
   limit beside it is the same authorised store read without UI (app.store.authorised
   .authorised_chart on the store thread), measured in the same run, which has a row of its own
   (the open includes that read, so it can never be slower than the open);
+- banner + face sheet to first paint (ChartReader.open_first: the classes they need, no
+  laboratory result or visit note decoded; the rest follows with open_rest) — goal ≤ 0.5× the
+  full authorised read of the same run (issue 20: paint before decoding everything);
 - peak RSS of the process while opening the chart to first paint (Linux: the kernel's peak is
   reset to the current RSS before each open, bench.memory.PeakRss); the limit is the RSS just
   before that open, the goal an absolute one for a workstation: the open adds ≤ 150 MiB (the
@@ -42,6 +45,7 @@ class _Session:
 class Measured:
     def __init__(self) -> None:
         self.open_ms: list[float] = []
+        self.first_ms: list[float] = []
         self.read_ms: list[float] = []
         self.memory: list[PeakRss] = []
 
@@ -76,8 +80,11 @@ def measure(runs: int) -> Measured:
                 out.read_ms += stats.repeat_ms(lambda: executor.call(
                     lambda store: authorised_chart(store, profile, patient_id)), 1)
                 with PeakRss() as peak:
-                    out.open_ms.append(_open_to_paint(app, view, charts, patient_id))
+                    out.open_ms.append(_open_to_paint(app, view, charts.open, patient_id))
                 out.memory.append(peak)
+                out.first_ms.append(_open_to_paint(app, view, charts.open_first, patient_id))
+                charts.open_rest(patient_id)  # as the view would: each section read once
+            view.show_chart(charts.open(patient_id))
             _check_whole_chart(view)
         finally:
             view.close()
@@ -99,7 +106,7 @@ def _check_whole_chart(view) -> None:
         raise RuntimeError(f"the chart shown is not the whole chart: {shown}")
 
 
-def _open_to_paint(app, view, charts, patient_id: str) -> float:
+def _open_to_paint(app, view, open_chart, patient_id: str) -> float:
     """Milliseconds from asking for the chart to the view's first paint with it."""
     from PySide6.QtCore import QEvent, QObject
 
@@ -115,7 +122,7 @@ def _open_to_paint(app, view, charts, patient_id: str) -> float:
     app.processEvents()
     watcher = FirstPaint()
     started = time.perf_counter()
-    view.show_chart(charts.open(patient_id))
+    view.show_chart(open_chart(patient_id))
     view.installEventFilter(watcher)
     view.update()
     while not painted:
@@ -127,12 +134,17 @@ def _open_to_paint(app, view, charts, patient_id: str) -> float:
 def rows(quick: bool) -> list[dict]:
     m = measure(3 if quick else 10)
     open_ms, read_ms = statistics.median(m.open_ms), statistics.median(m.read_ms)
+    first_ms = statistics.median(m.first_ms)
     worst = max(m.memory, key=lambda peak: peak.growth_mib)
     return [
         stats.row("chart open to first paint (500 enc, 5,000 obs, 200 meds; median)", open_ms,
                   "ms", f"≤ {GOAL_MS:.0f} ms", open_ms <= GOAL_MS,
                   "same authorised store read without UI (median)", read_ms,
                   samples=m.open_ms),
+        stats.row("banner + face sheet to first paint, large chart (median)", first_ms, "ms",
+                  "≤ 0.5× the full authorised read", first_ms <= 0.5 * read_ms,
+                  "full authorised store read without UI (median)", read_ms,
+                  samples=m.first_ms),
         stats.row("authorised store read of the large chart, no UI (median)", read_ms, "ms",
                   "≤ the chart open (which includes it)", read_ms <= open_ms,
                   samples=m.read_ms),

@@ -137,6 +137,11 @@ class Reader:
         return outbox.get(self._conn, change_uuid)
 
     @mapped
+    def waiting_changes(self, patient_id: str | None = None) -> set[tuple[str, str]]:
+        """(type, id) of the resources with changes not yet accepted by the server."""
+        return outbox.waiting(self._conn, patient_id)
+
+    @mapped
     def open_conflicts(self) -> list[dict[str, Any]]:
         return outbox.open_conflicts(self._conn)
 

@@ -92,14 +92,16 @@ def by_class(conn: Connection, patient_id: str, classes: Collection[DataClass]) 
     found: dict[DataClass, list[dict[str, Any]]] = {c: [] for c in wanted}
     if not wanted:
         return found
+    types = [t for (t,) in conn.execute(  # from the (patient_id, type) index alone
+        "SELECT DISTINCT type FROM resources WHERE patient_id = ?", (patient_id,))]
+    keep = [t for t in types if possible_classes(t) & wanted]  # others are never read
+    if not keep:
+        return found
     rows = conn.execute(  # as UTF-8 bytes, what orjson parses: no str made and re-encoded
-        "SELECT type, CAST(json AS BLOB) FROM resources WHERE patient_id = ? ORDER BY type, id",
-        (patient_id,)).fetchall()
-    skip = {t for t in {row[0] for row in rows} if not possible_classes(t) & wanted}
+        "SELECT type, CAST(json AS BLOB) FROM resources WHERE patient_id = ? AND type IN "
+        f"({','.join('?' * len(keep))}) ORDER BY type, id", (patient_id, *keep)).fetchall()
     with gc_paused():
-        for resource_type, text in rows:
-            if resource_type in skip:
-                continue
+        for _resource_type, text in rows:
             resource = _loads(text)
             data_class = data_class_of(resource.get("resourceType", ""), resource)
             if data_class in wanted:

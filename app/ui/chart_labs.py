@@ -1,6 +1,7 @@
 """The chart's laboratory section: the tests grouped by LOINC code (app.qhr.views.lab_trends,
 the same grouping as the QHR viewer), and for the selected test its history (newest first, values
-in the locale's format, out-of-range values in red) and its trend chart with the reference band.
+in the locale's format, out-of-range values in red with their H/L flag beside) and its trend chart
+with the reference band. Test names are never elided: the list is as wide as its longest name.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QSplitter,
@@ -21,9 +22,11 @@ from PySide6.QtWidgets import (
 from app.core.data_class import DataClass
 from app.ui.qhr_trend import TrendChart, day, reference_range, value_with_unit
 from app.ui.widgets import mark_data
-from app.workstation.contracts import ChartEntry, LabTrend
+from app.workstation.chart_display import flag_of
+from app.workstation.contracts import ChartEntry, LabTrend, Point
 
 ABNORMAL = QColor("#c62828")
+TREND_MIN_WIDTH = 360  # below this the trend chart goes under the list of tests
 SECTION = "cd_section"
 
 
@@ -33,8 +36,14 @@ def _tree(parent: QWidget, name: str, columns: int) -> QTreeWidget:
     tree.setRootIsDecorated(False)
     tree.setAlternatingRowColors(True)
     tree.setColumnCount(columns)
-    tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+    tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    tree.header().setStretchLastSection(True)
     return mark_data(tree)
+
+
+def _flag(point: Point) -> str:
+    return flag_of(point.value, point.low, point.high).value
 
 
 class LabsPage(QWidget):
@@ -50,27 +59,29 @@ class LabsPage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         layout.addWidget(split)
         left = QSplitter(Qt.Orientation.Vertical, split)
-        self.tests = _tree(left, "lab_tests", 3)
-        self.others = _tree(left, "lab_other_results", 3)  # results without a number
+        self.tests = _tree(left, "lab_tests", 4)
+        self.others = _tree(left, "lab_other_results", 4)  # results without a number
         left.addWidget(self.tests)
         left.addWidget(self.others)
         self.tests.currentItemChanged.connect(self._selected)
         right = QSplitter(Qt.Orientation.Vertical, split)
         self.trend = TrendChart(right)
         self.trend.setObjectName("lab_trend")
-        self.history = _tree(right, "lab_history", 3)
+        self.history = _tree(right, "lab_history", 4)
         right.addWidget(self.trend)
         right.addWidget(self.history)
         split.addWidget(left)
         split.addWidget(right)
         split.setSizes([360, 480])
+        self.split = split
 
     def retranslate(self) -> None:
-        self.tests.setHeaderLabels([self.tr("Test"), self.tr("Latest result"), self.tr("Date")])
-        self.history.setHeaderLabels([self.tr("Date"), self.tr("Result"),
+        self.tests.setHeaderLabels([self.tr("Test"), self.tr("Latest result"), self.tr("Flag"),
+                                    self.tr("Date")])
+        self.history.setHeaderLabels([self.tr("Date"), self.tr("Result"), self.tr("Flag"),
                                       self.tr("Reference range")])
         self.others.setHeaderLabels([self.tr("Date"), self.tr("Other results"),
-                                     self.tr("Details")])
+                                     self.tr("Details"), self.tr("Flag")])
 
     def set_other_results(self, entries: Sequence[ChartEntry]) -> None:
         """Laboratory results without a numeric value (app.workstation.contracts.ChartEntry)."""
@@ -81,7 +92,8 @@ class LabsPage(QWidget):
         for entry in entries:
             when = entry.when.strftime("%Y-%m-%d") if entry.when else ""
             title = translate(entry.title) if isinstance(entry.title, Text) else entry.title
-            self.others.addTopLevelItem(QTreeWidgetItem([when, title, entry.detail]))
+            self.others.addTopLevelItem(QTreeWidgetItem([when, title, entry.detail,
+                                                         entry.flag.value]))
         self.others.setVisible(bool(entries))
 
     def set_trends(self, trends: Iterable[LabTrend]) -> None:
@@ -90,13 +102,34 @@ class LabsPage(QWidget):
         for trend in self.trends:
             last = trend.latest
             item = QTreeWidgetItem([trend.label, value_with_unit(last.value, last.unit),
-                                    day(last.when)])
+                                    _flag(last), day(last.when)])
             if last.abnormal:
                 item.setForeground(1, ABNORMAL)
+                item.setForeground(2, ABNORMAL)
             self.tests.addTopLevelItem(item)
         first = self.tests.topLevelItem(0)
         if first is not None:
             self.tests.setCurrentItem(first)
+        self._widen()
+
+    def _widen(self) -> None:
+        """The test list as wide as its columns need (names whole), the trend the rest; when
+        the page is too narrow for both side by side, the trend goes below the list."""
+        header = self.tests.header()
+        needed = sum(header.sectionSizeHint(i) for i in range(self.tests.columnCount()))
+        needed += self.tests.frameWidth() * 2 + 24
+        side_by_side = self.width() >= needed + TREND_MIN_WIDTH
+        self.split.setOrientation(Qt.Orientation.Horizontal if side_by_side
+                                  else Qt.Orientation.Vertical)
+        if side_by_side:
+            self.split.setSizes([needed, self.width() - needed])
+        else:
+            self.split.setSizes([self.height() // 2, self.height() - self.height() // 2])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.trends:
+            self._widen()
 
     def select(self, loinc: str) -> None:
         for i, trend in enumerate(self.trends):
@@ -118,8 +151,9 @@ class LabsPage(QWidget):
         trend = self.trends[index] if 0 <= index < len(self.trends) else None
         self.trend.set_trend(trend)
         for p in reversed(trend.points if trend else ()):
-            row = QTreeWidgetItem([day(p.when), value_with_unit(p.value, p.unit),
+            row = QTreeWidgetItem([day(p.when), value_with_unit(p.value, p.unit), _flag(p),
                                    reference_range(p.low, p.high, p.unit)])
             if p.abnormal:
                 row.setForeground(1, ABNORMAL)
+                row.setForeground(2, ABNORMAL)
             self.history.addTopLevelItem(row)

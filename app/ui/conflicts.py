@@ -1,56 +1,32 @@
-"""The conflict dialog: both versions side by side, the lines that differ marked, and the choice
-(keep this workstation's version, or the server's). Nothing is ever overwritten silently."""
+"""The conflict dialog: for each record someone changed on the server after it was changed here,
+whose chart and which record in clinical words, a field-by-field comparison of the two versions
+(the fields that differ marked), and the choice (keep this workstation's version, or the
+server's). Nothing is ever overwritten silently; with nothing to resolve, it says so."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.ui.i18n import translate
 from app.ui.op import Op
 from app.ui.widgets import Retranslatable, mark_data, named, on_gui_thread
-from app.workstation.contracts import Conflict, Resource, SyncService, SyncStatus
+from app.workstation.conflict_display import comparison, kind_of, record_name
+from app.workstation.contracts import Conflict, SyncService, SyncStatus
 
-SKIP = {"meta", "text"}  # bookkeeping, not what the person changed
-
-
-def flatten(resource: Resource | list[Any] | None, prefix: str = "") -> dict[str, str]:
-    """`{"code": {"text": "x"}}` → `{"code.text": "x"}`: one readable line per value."""
-    if resource is None:
-        return {}
-    lines: dict[str, str] = {}
-    items = resource.items() if isinstance(resource, dict) else enumerate(resource)
-    for key, value in items:
-        if not prefix and key in SKIP:
-            continue
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict | list):
-            lines.update(flatten(value, path))
-        else:
-            lines[path] = value if isinstance(value, str) else json.dumps(value)
-    return lines
-
-
-def side_by_side(local: Resource | None, server: Resource | None) -> tuple[str, str, set[str]]:
-    """The two versions as aligned text, and the fields that differ."""
-    ours, theirs = flatten(local), flatten(server)
-    keys = sorted(set(ours) | set(theirs))
-    differ = {k for k in keys if ours.get(k) != theirs.get(k)}
-
-    def render(lines: dict[str, str]) -> str:
-        return "\n".join(f"{'▶ ' if k in differ else '  '}{k}: {lines.get(k, '—')}" for k in keys)
-    return render(ours), render(theirs), differ
+MARK = "▶ "
 
 
 class ConflictDialog(Retranslatable, QDialog):
@@ -68,15 +44,14 @@ class ConflictDialog(Retranslatable, QDialog):
         self.list.setObjectName("conflicts")
         self.list.currentRowChanged.connect(self._show)
         self.list.setMaximumHeight(120)
-        panes = QHBoxLayout()
-        self.local_title, self.server_title = QLabel(self), QLabel(self)
-        self.local, self.server = (mark_data(QPlainTextEdit(self)), mark_data(QPlainTextEdit(self)))
-        for title, pane in ((self.local_title, self.local), (self.server_title, self.server)):
-            pane.setReadOnly(True)
-            column = QVBoxLayout()
-            column.addWidget(title)
-            column.addWidget(pane)
-            panes.addLayout(column)
+        self.fields = mark_data(named(QTableWidget(0, 3, self), "conflict_fields"))
+        self.fields.verticalHeader().hide()
+        self.fields.setWordWrap(True)
+        self.fields.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        header = self.fields.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         buttons = QHBoxLayout()
         self.keep_local = named(QPushButton(self), "keep_local")
         self.keep_server = named(QPushButton(self), "keep_server")
@@ -87,9 +62,9 @@ class ConflictDialog(Retranslatable, QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.keep_local)
         buttons.addWidget(self.keep_server)
-        for part in (self.explain, self.list):
-            layout.addWidget(part)
-        layout.addLayout(panes, 1)
+        layout.addWidget(self.explain)
+        layout.addWidget(self.list)
+        layout.addWidget(self.fields, 1)
         layout.addLayout(buttons)
         self.resize(960, 600)
         self.retranslate()
@@ -99,13 +74,19 @@ class ConflictDialog(Retranslatable, QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Conflicts to resolve"))
-        self.explain.setText(self.tr(
-            "Someone changed these records on the server after you changed them here. Compare "
-            "the two versions (▶ marks what differs) and choose the one to keep."))
-        self.local_title.setText(self.tr("This workstation's version"))
-        self.server_title.setText(self.tr("The server's version"))
+        self.fields.setHorizontalHeaderLabels([self.tr("Field"), self.tr("This workstation"),
+                                               self.tr("The clinic's server")])
         self.keep_local.setText(self.tr("Keep mine"))
         self.keep_server.setText(self.tr("Keep the server's"))
+        self._explain()
+        self._fill(self.items)
+
+    def _explain(self) -> None:
+        self.explain.setText(self.tr(
+            "Someone changed these records on the clinic's server after you changed them here. "
+            "Compare the two versions (▶ marks what differs) and choose the one to keep.")
+            if self.items else self.tr("No conflict to resolve: every change made here was "
+                                       "accepted by the clinic's server."))
 
     def _status_changed(self, status: SyncStatus) -> None:
         """A resolution or a sync round changed the number waiting: the list follows."""
@@ -119,19 +100,34 @@ class ConflictDialog(Retranslatable, QDialog):
         self.items = items
         self.list.clear()
         for c in items:
-            self.list.addItem(f"{c.resource_type} — {c.created[:16].replace('T', ' ')}")
+            parts = [translate(kind_of(c.resource_type)), record_name(c.local, c.server),
+                     c.patient or self.tr("patient not on this workstation")]
+            self.list.addItem(" — ".join(p for p in parts if p))
         self.list.setCurrentRow(0 if items else -1)
         for button in (self.keep_local, self.keep_server):
             button.setEnabled(bool(items))
+        self.list.setVisible(bool(items))
+        self.fields.setVisible(bool(items))
         if not items:
-            self.local.clear()
-            self.server.clear()
+            self.fields.setRowCount(0)
+        self._explain()
 
     def _show(self, row: int) -> None:
-        if 0 <= row < len(self.items):
-            ours, theirs, _ = side_by_side(self.items[row].local, self.items[row].server)
-            self.local.setPlainText(ours)
-            self.server.setPlainText(theirs)
+        if not 0 <= row < len(self.items):
+            return
+        rows = comparison(self.items[row].local, self.items[row].server)
+        self.fields.setRowCount(len(rows))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for i, field in enumerate(rows):
+            mark = MARK if field.differs else ""
+            cells = (mark + translate(field.label), field.ours or "—", field.theirs or "—")
+            for column, value in enumerate(cells):
+                cell = QTableWidgetItem(value)
+                if field.differs:
+                    cell.setFont(bold)
+                self.fields.setItem(i, column, cell)
+        self.fields.resizeRowsToContents()
 
     def _resolve(self, keep_local: bool) -> None:
         row = self.list.currentRow()
@@ -140,3 +136,10 @@ class ConflictDialog(Retranslatable, QDialog):
         conflict_id = self.items[row].id
         Op(self, lambda: self.sync.resolve(conflict_id, keep_local)).on_success(
             lambda _: self.resolved.emit()).start()  # the list reloads on the sync status
+
+    def field_texts(self) -> list[tuple[str, str, str]]:
+        """The comparison as shown (the tests read it)."""
+        def cell(r: int, c: int) -> str:
+            item = self.fields.item(r, c)
+            return item.text() if item is not None else ""
+        return [(cell(r, 0), cell(r, 1), cell(r, 2)) for r in range(self.fields.rowCount())]

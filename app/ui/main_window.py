@@ -94,7 +94,7 @@ class MainWindow(Retranslatable, QMainWindow):
         home.addWidget(self.schedule, 1)
         if not self.schedule.isVisibleTo(self.home):
             home.addStretch(1)
-        self.chart_view = ChartView(self.readable, self.center)
+        self.chart_view = ChartView(self.readable, self.center, self.services.charts)
         self.center.addWidget(self.home)
         self.center.addWidget(self.chart_view)
         self.qhr_panel = QhrPanel(self._eligibility(KeyState.ABSENT), work,
@@ -197,7 +197,9 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def open_chart(self, patient_id: str) -> None:
         self.panel.set_hint("info", OPENING)
-        Op(self, lambda cancel: self.services.charts.open(patient_id, cancel)).on_success(
+        charts = self.services.charts  # the banner and face sheet first (app.ui.chart_view)
+        first = getattr(charts, "open_first", charts.open)
+        Op(self, lambda cancel: first(patient_id, cancel)).on_success(
             self._show_chart).on_failure(self.panel.show_error).start()
 
     def _show_chart(self, chart: Chart) -> None:
@@ -341,6 +343,11 @@ class MainWindow(Retranslatable, QMainWindow):
         return self.pages.currentWidget() is self.lock_page
 
     def sign_out(self) -> None:
+        from app.ui.chart_unsent import may_leave
+
+        if not self.locked and not may_leave(self, self.services.charts, "sign_out"):
+            return
+        self._leaving = True
         Op(None, self.services.session.sign_out).start()
         self._teardown()
         self.signed_out.emit()
@@ -421,5 +428,12 @@ class MainWindow(Retranslatable, QMainWindow):
         self._unsubscribe.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        from app.ui.chart_unsent import may_leave
+
+        if not getattr(self, "_leaving", False) and not self.locked and not may_leave(
+                self, self.services.charts, "quit"):
+            event.ignore()
+            return
+        self._leaving = True  # asked once: a second close does not ask again
         self._teardown()
         super().closeEvent(event)

@@ -6,6 +6,7 @@ closes without saving), so a crash loses at most the last second of typing."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
@@ -33,11 +34,14 @@ class NoteEditor(Retranslatable, QDialog):
     AUTOSAVE_MS = 800
 
     def __init__(self, notes: NoteService, patient_id: str, parent: QWidget | None = None,
-                 draft: str | None = None):
+                 draft: str | None = None, whose: str = ""):
         super().__init__(parent)
         self.setObjectName("NoteEditor")
-        self.notes, self.patient_id = notes, patient_id
+        self.notes, self.patient_id, self.whose = notes, patient_id, whose
         layout = QVBoxLayout(self)
+        self.whose_label = mark_data(named(QLabel(self), "note_whose"))
+        self.whose_label.setWordWrap(True)
+        layout.addWidget(self.whose_label)
         self.editor = mark_data(QPlainTextEdit(self))
         self.editor.setObjectName("note_text")
         self.editor.setTabChangesFocus(True)
@@ -64,7 +68,10 @@ class NoteEditor(Retranslatable, QDialog):
         self.editor.setFocus()
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("New note"))
+        self.setWindowTitle(self.tr("New note — {patient}").replace("{patient}", self.whose)
+                            if self.whose else self.tr("New note"))
+        self.whose_label.setText("<b>" + self.tr("Note in the chart of {patient}").replace(
+            "{patient}", escape(self.whose)) + "</b>")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self.editor.setPlaceholderText(self.tr("Type the note. Ctrl+Enter saves it."))
@@ -123,7 +130,32 @@ def _show(window: MainWindow, patient: str, draft: str | None, only_a_draft: boo
         return
     notes = window.services.notes
     assert notes is not None, "the action exists only with the note service"
-    window.note_editor = editor = NoteEditor(notes, patient, window, draft)
-    window.chart_view.show_data_class(DataClass.NOTES)
-    editor.saved.connect(lambda entry: window.chart_view.add_entry(DataClass.NOTES, entry))
+    view = window.chart_view
+    chart = view.chart
+    if chart is not None and DataClass.NOTES not in chart.writable:
+        refuse(window)  # before a word is typed
+        return
+    p = chart.patient if chart is not None else None
+    whose = (f"{p.family.upper()}, {p.given} — {p.birth_date.isoformat() if p.birth_date else ''}"
+             f" — NAM {p.nam or '—'}" if p is not None else "")
+    window.note_editor = editor = NoteEditor(notes, patient, window, draft, whose)
+    view.show_data_class(DataClass.NOTES)
+    editor.saved.connect(lambda entry: view.add_entry(DataClass.NOTES, entry))
+    below = view.banner.mapToGlobal(view.banner.rect().bottomLeft())
+    editor.move(below.x() + view.nav.width(), below.y() + 8)  # the banner stays in sight
     editor.open()
+
+
+def refuse(window: MainWindow) -> None:
+    """The chart cannot be written by this user: said at once, no editor to type in."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Information,
+                      QCoreApplication.translate("NoteEditor", "New note"),
+                      QCoreApplication.translate(
+                          "NoteEditor", "You may not write notes in this chart: the patient is "
+                          "not yours and you hold no mandate for them, or your role does not "
+                          "allow it."), QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("note_refused")
+    box.open()

@@ -109,12 +109,10 @@ class TrendChart(QWidget):
 
     @staticmethod
     def _bounds(points: list[Point]) -> tuple[float, float]:
-        values = [p.value for p in points if p.value is not None]
+        from app.workstation.face_sheet import axis_bounds
+
         last = points[-1]
-        values += [v for v in (last.low, last.high) if v is not None]
-        lo, hi = min(values), max(values)
-        pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
-        return lo - pad, hi + pad
+        return axis_bounds([p.value for p in points if p.value is not None], last.low, last.high)
 
     @staticmethod
     def _band(painter: QPainter, plot: QRectF, last: Point, y_of: YOf) -> None:

@@ -84,12 +84,25 @@ class PatientSummary:
     birth_date: date | None
     nam: str | None
     chart_number: str | None = None
+    sex: str = ""  # FHIR administrative gender: female, male, other, unknown ("" not recorded)
+    family_physician: str = ""  # display name of the registered / treating physician
 
 
 class PatientService(Protocol):
     def search(self, query: str, cancel: threading.Event | None = None) -> list[PatientSummary]:
         """One individual's record: NAM, surname + first name + birth date, or chart number.
         A query that could list many patients is refused with a UserFacingError."""
+
+
+class Flag(StrEnum):
+    """A result against its reference range (or the laboratory's interpretation)."""
+
+    NONE = ""
+    LOW = "L"
+    HIGH = "H"
+    CRITICAL_LOW = "LL"
+    CRITICAL_HIGH = "HH"
+    ABNORMAL = "A"
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,48 @@ class ChartEntry:
     when: date | datetime | None
     title: str | Text  # data from the chart shown as is, or a translatable generic title
     detail: str = ""
+    flag: Flag = Flag.NONE
+    inactive: bool = False  # a stopped medication, a resolved problem, an inactive allergy
+    severe: bool = False  # an allergy of high criticality
+    author: str = ""
+    kind: str | Text = ""  # the document's or note's type, for the reader
+    body: str = ""  # the text the reader shows (note, document, report)
+    pdf: bytes | None = None  # a PDF attachment, shown through QtPdf when available
+    unsent: bool = False  # written here, not yet accepted by the central server
+
+
+class AllergyState(StrEnum):
+    LISTED = "listed"
+    NONE_KNOWN = "none_known"  # recorded as "no known allergies"
+    NOT_RECORDED = "not_recorded"  # nothing recorded either way
+    WITHHELD = "withheld"  # the user may not read the allergies (restricted)
+
+
+@dataclass(frozen=True)
+class AllergyAlert:
+    state: AllergyState
+    items: tuple[str, ...] = ()  # "Arachides (anaphylaxie)", most severe first
+    severe: bool = False  # at least one allergy of high criticality
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A section the user may not read: why (each reason tells what to do), and whether the
+    glass may be broken (a professional stopped by the patient's consent alone)."""
+
+    reasons: tuple[Text, ...]
+    can_break_glass: bool
+
+
+@dataclass(frozen=True)
+class FaceSheet:
+    problems: tuple[ChartEntry, ...] = ()  # active
+    current_medications: tuple[ChartEntry, ...] = ()
+    stopped_medications: tuple[ChartEntry, ...] = ()
+    vitals: tuple[ChartEntry, ...] = ()  # the latest of each
+    results: tuple[ChartEntry, ...] = ()  # the latest of each test, flagged
+    last_visit: ChartEntry | None = None
+    next_visit: ChartEntry | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +207,13 @@ class Chart:
     readable: frozenset[DataClass]  # the classes the user may read (decided below the UI)
     entries: dict[DataClass, list[ChartEntry]] = field(default_factory=dict)
     trends: tuple[LabTrend, ...] = ()  # one per LOINC test of the laboratory section
+    withheld: dict[DataClass, Withheld] = field(default_factory=dict)  # shown as notices
+    allergy_alert: AllergyAlert = AllergyAlert(AllergyState.NOT_RECORDED)
+    face: FaceSheet = FaceSheet()
+    imaging: tuple[ChartEntry, ...] = ()  # imaging reports (of the laboratory class)
+    glass_broken_until: datetime | None = None  # withheld sections opened until then
+    writable: frozenset[DataClass] = frozenset()  # the classes the user may write here
+    complete: bool = True  # False: banner and face sheet only (ChartService.open_first)
 
 
 class ChartService(Protocol):
@@ -160,6 +222,27 @@ class ChartService(Protocol):
 
     def open(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
         """Read through the access policy (which writes the access-log entry)."""
+
+    def open_first(self, patient_id: str, cancel: threading.Event | None = None) -> Chart:
+        """The banner's and face sheet's classes only (paints before the rest is decoded);
+        `open_rest` then gives the whole chart. Each section is read and logged once."""
+
+    def open_rest(self, patient_id: str, cancel: threading.Event | None = None) -> Chart: ...
+
+    def break_glass(self, patient_id: str, reason: str,
+                    cancel: threading.Event | None = None) -> Chart:
+        """The chart with its withheld sections opened by breaking the glass: `reason` typed
+        by the user, logged with each section read; valid for BREAK_GLASS_MINUTES. A reason
+        too short is refused with a UserFacingError."""
+
+    def unsent(self) -> int:
+        """How many changes written here the central server has not accepted yet."""
+
+
+BREAK_GLASS_MINUTES = 20
+# Read first, for the banner and the face sheet: small classes (no laboratory result, no note).
+FIRST = frozenset({DataClass.DEMOGRAPHICS, DataClass.REGISTRATION, DataClass.APPOINTMENTS,
+                   DataClass.PROBLEMS, DataClass.ALLERGIES, DataClass.MEDICATIONS})
 
 
 class KeyState(StrEnum):
@@ -199,6 +282,7 @@ class Conflict:
     local: Resource | None  # our version (None: we deleted it)
     server: Resource | None  # the server's current version (None: deleted there)
     created: str = ""
+    patient: str = ""  # whose chart, as the banner names them ("CÔTÉ, Hélène — 1955-01-01")
 
 
 class SyncService(Protocol):

@@ -86,4 +86,5 @@ class ChartNotes:
                                   patient_id)
             store.put_resources([note], outbox_changes=[change], drop_draft=patient_id)
         store_thread(self.session).call(save)
-        return entry_of(note)
+        return entry_of(note, {practitioner_reference(profile.username): profile.display_name},
+                        unsent=True)

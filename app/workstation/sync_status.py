@@ -16,6 +16,7 @@ from app.workstation.session import store_thread
 
 if TYPE_CHECKING:
     from app.central.client import FhirClient
+    from app.store import Store
     from app.sync.engine import SyncEngine
     from app.workstation.session import Session
 
@@ -58,9 +59,16 @@ class SessionSync:
         executor = self.session.executor
         if executor is None:
             return []
-        return [Conflict(c["id"], c["resource_type"], c["patient_id"], c["local"], c["server"],
-                         c.get("created") or "")
-                for c in executor.call(lambda store: store.open_conflicts())]
+        from app.workstation.chart_display import patient_line
+
+        def read(store: Store) -> list[Conflict]:
+            return [Conflict(c["id"], c["resource_type"], c["patient_id"], c["local"],
+                             c["server"], c.get("created") or "", patient_line(
+                                 store.get_resource("Patient", c["patient_id"])
+                                 if c["patient_id"] else None))
+                    for c in store.open_conflicts()]
+        found: list[Conflict] = executor.call(read)
+        return found
 
     def resolve(self, conflict_id: int, keep_local: bool) -> None:
         from app.sync.conflicts import Choice, resolve

@@ -295,6 +295,25 @@
         </message>
     </context>
     <context>
+        <name>BreakGlassDialog</name>
+        <message>
+            <source>Break the glass</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type why you must see this information now (a full sentence). The reason is recorded with each section you open, the access is reviewed, and the sections close again after {minutes} minutes.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Open the withheld sections</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>ChartView</name>
         <message>
             <source>Summary</source>
@@ -324,6 +343,22 @@
             <source>Documents</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Imaging</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Glass broken: withheld sections are open until {time}, and this access will be reviewed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} change(s) in this chart not yet sent to the clinic's server.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -333,15 +368,15 @@
         </message>
         <message>
             <source>Someone changed these records on the server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>This workstation's version</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>The server's version</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Keep mine</source>
@@ -349,6 +384,30 @@
         </message>
         <message>
             <source>Keep the server's</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Field</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The clinic's server</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Someone changed these records on the clinic's server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No conflict to resolve: every change made here was accepted by the clinic's server.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>patient not on this workstation</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -364,6 +423,73 @@
         </message>
         <message>
             <source>Details</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Flag</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stopped</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not sent</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>FaceSheetPage</name>
+        <message>
+            <source>Active problems</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Current medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stopped medications</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Latest vital signs</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Latest results</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Visits</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Withheld from you: </source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>None recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Last visit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Next visit</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>none</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -474,6 +600,10 @@
         </message>
         <message>
             <source>Details</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Flag</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -639,11 +769,94 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Saving…</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>New note — {patient}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Note in the chart of {patient}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>You may not write notes in this chart: the patient is not yours and you hold no mandate for them, or your role does not allow it.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>PasswordWait</name>
         <message>
             <source>Too many wrong passwords: try again in {seconds} s.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>PatientBanner</name>
+        <message>
+            <source>Female</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Male</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Other</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex unknown</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex not recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} years</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>age unknown</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Born {date}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>NAM {nam}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Chart {number}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Family physician: {name}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>none recorded</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>SEVERE ALLERGIES</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>No known allergies</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies not recorded: ask the patient</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allergies withheld from you (restricted): they may exist</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -969,6 +1182,25 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
     </context>
     <context>
+        <name>ReaderDialog</name>
+        <message>
+            <source>{type} — {date} — by {author}</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>unknown author</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Not sent to the clinic's server yet.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
         <name>SchedulePanel</name>
         <message>
             <source>Proposed</source>
@@ -1231,22 +1463,56 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         <name>SummaryPage</name>
         <message>
             <source>Name</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Birth date</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Health insurance number</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>Chart number</source>
-            <translation type="unfinished" />
+            <translation type="vanished" />
         </message>
         <message>
             <source>RAMQ registration</source>
+            <translation type="vanished" />
+        </message>
+    </context>
+    <context>
+        <name>UnsentChanges</name>
+        <message>
+            <source>Changes not sent</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>{n} change(s) written on this workstation have not reached the clinic's server yet. They stay queued in this workstation's encrypted store and are sent at the next connection by this user; until then, colleagues do not see them.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Stay</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Quit anyway</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sign out anyway</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>WithheldNotice</name>
+        <message>
+            <source>This section is withheld from you: it is not empty, it is not shown.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Break the glass…</source>
             <translation type="unfinished" />
         </message>
     </context>
@@ -1411,6 +1677,121 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>Other record</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Nothing in this chart may be opened by breaking the glass.</source>
+            <translation type="unfinished" />
+        </message>
+    </context>
+    <context>
+        <name>conflict</name>
+        <message>
+            <source>What</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Medication</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Description</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Status</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Clinical status</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Verification</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Severity</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Reaction</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Value</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Dosage</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Onset</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Resolved on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Prescribed on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Recorded on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Start</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Text</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Conclusion</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Name</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Sex</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Telephone</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Address</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Other details</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>(deleted)</source>
             <translation type="unfinished" />
         </message>
     </context>

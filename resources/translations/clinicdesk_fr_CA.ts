@@ -295,6 +295,25 @@
         </message>
     </context>
     <context>
+        <name>BreakGlassDialog</name>
+        <message>
+            <source>Break the glass</source>
+            <translation>Bris de verre</translation>
+        </message>
+        <message>
+            <source>Type why you must see this information now (a full sentence). The reason is recorded with each section you open, the access is reviewed, and the sections close again after {minutes} minutes.</source>
+            <translation>Écrivez pourquoi vous devez voir ces renseignements maintenant (une phrase complète). La raison est consignée avec chaque section ouverte, l’accès sera révisé, et les sections se referment après {minutes} minutes.</translation>
+        </message>
+        <message>
+            <source>Open the withheld sections</source>
+            <translation>Ouvrir les sections retenues</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Annuler</translation>
+        </message>
+    </context>
+    <context>
         <name>ChartView</name>
         <message>
             <source>Summary</source>
@@ -324,6 +343,22 @@
             <source>Documents</source>
             <translation>Documents</translation>
         </message>
+        <message>
+            <source>Imaging</source>
+            <translation>Imagerie</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>Chargement…</translation>
+        </message>
+        <message>
+            <source>Glass broken: withheld sections are open until {time}, and this access will be reviewed.</source>
+            <translation>Bris de verre : les sections retenues sont ouvertes jusqu’à {time}; cet accès sera révisé.</translation>
+        </message>
+        <message>
+            <source>{n} change(s) in this chart not yet sent to the clinic's server.</source>
+            <translation>{n} modification(s) de ce dossier pas encore envoyée(s) au serveur de la clinique.</translation>
+        </message>
     </context>
     <context>
         <name>ConflictDialog</name>
@@ -333,15 +368,15 @@
         </message>
         <message>
             <source>Someone changed these records on the server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
-            <translation>Quelqu'un a modifié ces éléments sur le serveur après que vous les avez modifiés ici. Comparez les deux versions (▶ marque les différences) et choisissez celle à garder.</translation>
+            <translation type="vanished">Quelqu'un a modifié ces éléments sur le serveur après que vous les avez modifiés ici. Comparez les deux versions (▶ marque les différences) et choisissez celle à garder.</translation>
         </message>
         <message>
             <source>This workstation's version</source>
-            <translation>Version de ce poste</translation>
+            <translation type="vanished">Version de ce poste</translation>
         </message>
         <message>
             <source>The server's version</source>
-            <translation>Version du serveur</translation>
+            <translation type="vanished">Version du serveur</translation>
         </message>
         <message>
             <source>Keep mine</source>
@@ -350,6 +385,30 @@
         <message>
             <source>Keep the server's</source>
             <translation>Garder celle du serveur</translation>
+        </message>
+        <message>
+            <source>Field</source>
+            <translation>Champ</translation>
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation>Ce poste</translation>
+        </message>
+        <message>
+            <source>The clinic's server</source>
+            <translation>Le serveur de la clinique</translation>
+        </message>
+        <message>
+            <source>Someone changed these records on the clinic's server after you changed them here. Compare the two versions (▶ marks what differs) and choose the one to keep.</source>
+            <translation>Quelqu’un a modifié ces éléments sur le serveur de la clinique après que vous les avez modifiés ici. Comparez les deux versions (▶ marque ce qui diffère) et choisissez celle à garder.</translation>
+        </message>
+        <message>
+            <source>No conflict to resolve: every change made here was accepted by the clinic's server.</source>
+            <translation>Aucun conflit à résoudre : chaque modification faite ici a été acceptée par le serveur de la clinique.</translation>
+        </message>
+        <message>
+            <source>patient not on this workstation</source>
+            <translation>patient absent de ce poste</translation>
         </message>
     </context>
     <context>
@@ -365,6 +424,73 @@
         <message>
             <source>Details</source>
             <translation>Détails</translation>
+        </message>
+        <message>
+            <source>Flag</source>
+            <translation>Indicateur</translation>
+        </message>
+        <message>
+            <source>Stopped</source>
+            <translation>Cessé</translation>
+        </message>
+        <message>
+            <source>Not sent</source>
+            <translation>Non envoyé</translation>
+        </message>
+    </context>
+    <context>
+        <name>FaceSheetPage</name>
+        <message>
+            <source>Active problems</source>
+            <translation>Problèmes actifs</translation>
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation>Allergies</translation>
+        </message>
+        <message>
+            <source>Current medications</source>
+            <translation>Médicaments actuels</translation>
+        </message>
+        <message>
+            <source>Stopped medications</source>
+            <translation>Médicaments cessés</translation>
+        </message>
+        <message>
+            <source>Latest vital signs</source>
+            <translation>Derniers signes vitaux</translation>
+        </message>
+        <message>
+            <source>Latest results</source>
+            <translation>Derniers résultats</translation>
+        </message>
+        <message>
+            <source>Visits</source>
+            <translation>Visites</translation>
+        </message>
+        <message>
+            <source>Withheld from you: </source>
+            <translation>Retenu pour vous : </translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>Chargement…</translation>
+        </message>
+        <message>
+            <source>None recorded</source>
+            <translation>Aucun inscrit</translation>
+        </message>
+        <message>
+            <source>Last visit</source>
+            <translation>Dernière visite</translation>
+        </message>
+        <message>
+            <source>Next visit</source>
+            <translation>Prochaine visite</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>aucune</translation>
         </message>
     </context>
     <context>
@@ -475,6 +601,10 @@
         <message>
             <source>Details</source>
             <translation>Détails</translation>
+        </message>
+        <message>
+            <source>Flag</source>
+            <translation>Indicateur</translation>
         </message>
     </context>
     <context>
@@ -641,12 +771,95 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>Saving…</source>
             <translation>Enregistrement…</translation>
         </message>
+        <message>
+            <source>New note — {patient}</source>
+            <translation>Nouvelle note — {patient}</translation>
+        </message>
+        <message>
+            <source>Note in the chart of {patient}</source>
+            <translation>Note au dossier de {patient}</translation>
+        </message>
+        <message>
+            <source>You may not write notes in this chart: the patient is not yours and you hold no mandate for them, or your role does not allow it.</source>
+            <translation>Vous ne pouvez pas écrire de note dans ce dossier : ce patient n’est pas le vôtre et vous n’avez pas de mandat pour lui, ou votre rôle ne le permet pas.</translation>
+        </message>
     </context>
     <context>
         <name>PasswordWait</name>
         <message>
             <source>Too many wrong passwords: try again in {seconds} s.</source>
             <translation>Trop de mots de passe erronés : réessayez dans {seconds} s.</translation>
+        </message>
+    </context>
+    <context>
+        <name>PatientBanner</name>
+        <message>
+            <source>Female</source>
+            <translation>Femme</translation>
+        </message>
+        <message>
+            <source>Male</source>
+            <translation>Homme</translation>
+        </message>
+        <message>
+            <source>Other</source>
+            <translation>Autre</translation>
+        </message>
+        <message>
+            <source>Sex unknown</source>
+            <translation>Sexe inconnu</translation>
+        </message>
+        <message>
+            <source>Sex not recorded</source>
+            <translation>Sexe non inscrit</translation>
+        </message>
+        <message>
+            <source>{n} years</source>
+            <translation>{n} ans</translation>
+        </message>
+        <message>
+            <source>age unknown</source>
+            <translation>âge inconnu</translation>
+        </message>
+        <message>
+            <source>Born {date}</source>
+            <translation>Né(e) le {date}</translation>
+        </message>
+        <message>
+            <source>NAM {nam}</source>
+            <translation>NAM {nam}</translation>
+        </message>
+        <message>
+            <source>Chart {number}</source>
+            <translation>Dossier {number}</translation>
+        </message>
+        <message>
+            <source>Family physician: {name}</source>
+            <translation>Médecin de famille : {name}</translation>
+        </message>
+        <message>
+            <source>none recorded</source>
+            <translation>aucun inscrit</translation>
+        </message>
+        <message>
+            <source>SEVERE ALLERGIES</source>
+            <translation>ALLERGIES GRAVES</translation>
+        </message>
+        <message>
+            <source>Allergies</source>
+            <translation>Allergies</translation>
+        </message>
+        <message>
+            <source>No known allergies</source>
+            <translation>Aucune allergie connue</translation>
+        </message>
+        <message>
+            <source>Allergies not recorded: ask the patient</source>
+            <translation>Allergies non inscrites : demandez au patient</translation>
+        </message>
+        <message>
+            <source>Allergies withheld from you (restricted): they may exist</source>
+            <translation>Allergies retenues pour vous (accès restreint) : il peut y en avoir</translation>
         </message>
     </context>
     <context>
@@ -971,6 +1184,25 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
     </context>
     <context>
+        <name>ReaderDialog</name>
+        <message>
+            <source>{type} — {date} — by {author}</source>
+            <translation>{type} — {date} — par {author}</translation>
+        </message>
+        <message>
+            <source>unknown author</source>
+            <translation>auteur inconnu</translation>
+        </message>
+        <message>
+            <source>Not sent to the clinic's server yet.</source>
+            <translation>Pas encore envoyé au serveur de la clinique.</translation>
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation.</source>
+            <translation>Ce PDF ne peut pas être affiché sur ce poste.</translation>
+        </message>
+    </context>
+    <context>
         <name>SchedulePanel</name>
         <message>
             <source>Proposed</source>
@@ -1233,23 +1465,57 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <name>SummaryPage</name>
         <message>
             <source>Name</source>
-            <translation>Nom</translation>
+            <translation type="vanished">Nom</translation>
         </message>
         <message>
             <source>Birth date</source>
-            <translation>Date de naissance</translation>
+            <translation type="vanished">Date de naissance</translation>
         </message>
         <message>
             <source>Health insurance number</source>
-            <translation>Numéro d'assurance maladie</translation>
+            <translation type="vanished">Numéro d'assurance maladie</translation>
         </message>
         <message>
             <source>Chart number</source>
-            <translation>Numéro de dossier</translation>
+            <translation type="vanished">Numéro de dossier</translation>
         </message>
         <message>
             <source>RAMQ registration</source>
-            <translation>Inscription RAMQ</translation>
+            <translation type="vanished">Inscription RAMQ</translation>
+        </message>
+    </context>
+    <context>
+        <name>UnsentChanges</name>
+        <message>
+            <source>Changes not sent</source>
+            <translation>Modifications non envoyées</translation>
+        </message>
+        <message>
+            <source>{n} change(s) written on this workstation have not reached the clinic's server yet. They stay queued in this workstation's encrypted store and are sent at the next connection by this user; until then, colleagues do not see them.</source>
+            <translation>{n} modification(s) faite(s) sur ce poste ne sont pas encore parvenue(s) au serveur de la clinique. Elles restent en file dans la base chiffrée de ce poste et seront envoyées à la prochaine connexion de cet utilisateur; d’ici là, vos collègues ne les voient pas.</translation>
+        </message>
+        <message>
+            <source>Stay</source>
+            <translation>Rester</translation>
+        </message>
+        <message>
+            <source>Quit anyway</source>
+            <translation>Quitter quand même</translation>
+        </message>
+        <message>
+            <source>Sign out anyway</source>
+            <translation>Me déconnecter quand même</translation>
+        </message>
+    </context>
+    <context>
+        <name>WithheldNotice</name>
+        <message>
+            <source>This section is withheld from you: it is not empty, it is not shown.</source>
+            <translation>Cette section est retenue pour vous : elle n’est pas vide, elle n’est pas affichée.</translation>
+        </message>
+        <message>
+            <source>Break the glass…</source>
+            <translation>Bris de verre…</translation>
         </message>
     </context>
     <context>
@@ -1414,6 +1680,121 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>Other record</source>
             <translation>Autre élément</translation>
+        </message>
+        <message>
+            <source>Nothing in this chart may be opened by breaking the glass.</source>
+            <translation>Rien dans ce dossier ne peut être ouvert par bris de verre.</translation>
+        </message>
+    </context>
+    <context>
+        <name>conflict</name>
+        <message>
+            <source>What</source>
+            <translation>Élément</translation>
+        </message>
+        <message>
+            <source>Medication</source>
+            <translation>Médicament</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>Description</source>
+            <translation>Description</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Statut</translation>
+        </message>
+        <message>
+            <source>Clinical status</source>
+            <translation>Statut clinique</translation>
+        </message>
+        <message>
+            <source>Verification</source>
+            <translation>Vérification</translation>
+        </message>
+        <message>
+            <source>Severity</source>
+            <translation>Gravité</translation>
+        </message>
+        <message>
+            <source>Reaction</source>
+            <translation>Réaction</translation>
+        </message>
+        <message>
+            <source>Value</source>
+            <translation>Valeur</translation>
+        </message>
+        <message>
+            <source>Dosage</source>
+            <translation>Posologie</translation>
+        </message>
+        <message>
+            <source>Onset</source>
+            <translation>Début</translation>
+        </message>
+        <message>
+            <source>Resolved on</source>
+            <translation>Résolu le</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Prescribed on</source>
+            <translation>Prescrit le</translation>
+        </message>
+        <message>
+            <source>Recorded on</source>
+            <translation>Inscrit le</translation>
+        </message>
+        <message>
+            <source>Start</source>
+            <translation>Début</translation>
+        </message>
+        <message>
+            <source>Text</source>
+            <translation>Texte</translation>
+        </message>
+        <message>
+            <source>Conclusion</source>
+            <translation>Conclusion</translation>
+        </message>
+        <message>
+            <source>Notes</source>
+            <translation>Notes</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Nom</translation>
+        </message>
+        <message>
+            <source>Birth date</source>
+            <translation>Date de naissance</translation>
+        </message>
+        <message>
+            <source>Sex</source>
+            <translation>Sexe</translation>
+        </message>
+        <message>
+            <source>Telephone</source>
+            <translation>Téléphone</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>Other details</source>
+            <translation>Autres détails</translation>
+        </message>
+        <message>
+            <source>(deleted)</source>
+            <translation>(supprimé)</translation>
         </message>
     </context>
     <context>

@@ -42,7 +42,8 @@ def test_tests_grouped_with_history_and_trend_in_french(qtbot, french):
     assert labs.trend.trend.loinc == "2823-3" and len(labs.trend.trend.points) == 3
     history = [labs.history.topLevelItem(i) for i in range(labs.history.topLevelItemCount())]
     assert [row.text(1) for row in history] == ["4,6 mmol/L", "5,4 mmol/L", "4,1 mmol/L"]
-    assert history[1].text(2) == "3,5 – 5 mmol/L"
+    assert history[1].text(3) == "3,5 – 5 mmol/L"
+    assert history[1].text(2) == "H"  # the flag beside the colour, never colour alone
     assert history[1].foreground(1).color().name() == "#c62828"  # above the range
     assert history[0].foreground(1).color().name() != "#c62828"
     assert labs.tests.headerItem().text(1) == "Dernier résultat"

@@ -52,7 +52,7 @@ def test_keyboard_only_search_pick_and_open(open_window, qtbot, fake_services):
     assert fake_services.charts.opened == ["p2"]
     assert "Héloïse" in w.chart_view.header.text()
     qtbot.keyClick(w, Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)
-    assert w.chart_view.stack.currentWidget() is w.chart_view.sections[DataClass.MEDICATIONS]
+    assert w.chart_view.current_section() is w.chart_view.sections[DataClass.MEDICATIONS]
     assert w.chart_view.sections[DataClass.MEDICATIONS].topLevelItem(0).text(1) == "Ramipril 5 mg"
     w.actions_["close_chart"].trigger()
     assert w.center.currentWidget() is w.home and w.focusWidget() is w.search
@@ -68,13 +68,13 @@ def test_a_refused_search_shows_the_reason(open_window, qtbot):
 
 def test_physician_gets_every_chart_section(open_window):
     w = open_window()
-    assert sections(w) >= {"demographics", "registration", "problems", "allergies",
+    assert sections(w) >= {"demographics", "problems", "allergies",
                            "medications", "labs", "notes", "documents"}
 
 
 def test_receptionist_window_has_no_clinical_section_at_all(open_window, qtbot):
     w = open_window(RECEPTIONIST)
-    assert sections(w) == {"demographics", "registration"}
+    assert sections(w) == {"demographics"}  # the registration is the banner's physician
     assert not sections(w) & CLINICAL
     assert w.chart_view.nav.count() == 1
     w.open_chart("p1")

@@ -5,6 +5,7 @@ a receptionist has no "New note" action at all."""
 import base64
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from app.core.data_class import DataClass
 from server.processes import free_port
@@ -46,7 +47,8 @@ def test_note_written_offline_is_shown_then_synced(qtbot, services, ui_settings,
     assert not window.actions_["new_note"].isEnabled()  # no chart open yet
     window.open_chart(patient_id)
     notes = window.chart_view.sections[DataClass.NOTES]
-    qtbot.waitUntil(lambda: window.center.currentWidget() is window.chart_view, timeout=30000)
+    qtbot.waitUntil(lambda: window.center.currentWidget() is window.chart_view
+                    and window.chart_view.chart.complete, timeout=30000)
     window.chart_view.show_data_class(DataClass.NOTES)  # filled when first shown
     rows = notes.topLevelItemCount()
     assert rows > 0
@@ -66,7 +68,17 @@ def test_note_written_offline_is_shown_then_synced(qtbot, services, ui_settings,
     pending = services.session.executor.call(lambda store: store.outbox_batch())
     assert [(e.resource_type, e.method) for e in pending] == [("DocumentReference", "create")]
     assert pending[0].patient_id == patient_id
-    window.close()
+    assert notes.topLevelItem(0).text(3) == "Not sent"  # marked until the server has it
+    assert "1 change(s) in this chart not yet sent" in window.chart_view.status.text()
+    notes.itemActivated.emit(notes.topLevelItem(0), 0)  # the note just saved is readable
+    reader = next(w for w in notes.children() if w.objectName() == "ReaderDialog")
+    assert reader.text.toPlainText() == NOTE and reader.unsent.isVisible()
+    assert "Dre Marie Tremblay" in reader.heading.text()
+    reader.close()
+    assert _answer_unsent(qtbot, window.close, "Stay") == "1"
+    assert window.isVisible()  # stayed: nothing lost, nothing closed
+    assert _answer_unsent(qtbot, window.close, "Quit anyway") == "1"
+    assert not window.isVisible()
     services.session.sign_out()
 
     online = services.session.sign_in(server, "1000001", "demo-medecin-1")
@@ -79,6 +91,79 @@ def test_note_written_offline_is_shown_then_synced(qtbot, services, ui_settings,
               for e in found.get("entry") or ()
               for a in e["resource"].get("content") or () if a["attachment"].get("data")]
     assert bodies.count(NOTE) == 1
+
+
+def _answer_unsent(qtbot, leave, button: str) -> str:
+    """Call `leave` (quit or sign out), answer the unsent-changes warning with `button`;
+    the number of changes it said (or "" when no warning came)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    said: list[str] = []
+
+    def answer():
+        box = next((w for w in QApplication.topLevelWidgets()
+                    if w.objectName() == "unsent_warning" and w.isVisible()), None)
+        if box is None:
+            QTimer.singleShot(50, answer)
+            return
+        said.append(box.text().split(" ", 1)[0])
+        next(b for b in box.buttons() if b.text() == button).click()
+    QTimer.singleShot(0, answer)
+    leave()
+    return said[0] if said else ""
+
+
+def _other_patient(charts, username: str) -> str:
+    for chart in charts:
+        patient = next(r for r in chart if r["resourceType"] == "Patient")
+        refs = {g.get("reference") for g in patient.get("generalPractitioner") or ()}
+        if f"Practitioner/user-{username}" not in refs and any(
+                str(r).startswith("Practitioner/user-") for r in refs):
+            return patient["id"]
+    raise AssertionError("no patient of another physician in the seed")
+
+
+def test_editor_says_whose_chart_and_leaves_the_banner_in_sight(qtbot, services, ui_settings,
+                                                                 server, seeded_charts):
+    patient_id = _my_patient(seeded_charts, "1000001")
+    session = services.session.sign_in(server, "1000001", "demo-medecin-1")
+    window = _window(qtbot, services, session, ui_settings)
+    window.resize(1366, 768)
+    window.open_chart(patient_id)
+    qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled(), timeout=30000)
+    window.actions_["new_note"].trigger()
+    qtbot.waitUntil(lambda: getattr(window, "note_editor", None) is not None
+                    and window.note_editor.isVisible(), timeout=5000)
+    editor, banner = window.note_editor, window.chart_view.banner
+    patient = window.chart_view.chart.patient
+    assert f"{patient.family.upper()}, {patient.given}" in editor.whose_label.text()
+    assert patient.nam in editor.whose_label.text() and patient.nam in editor.windowTitle()
+    banner_bottom = banner.mapToGlobal(banner.rect().bottomLeft()).y()
+    assert editor.frameGeometry().top() >= banner_bottom  # the header is not covered
+    editor.reject()
+    window.close()
+
+
+def test_extern_refused_before_typing_on_another_physicians_patient(qtbot, services, ui_settings,
+                                                            server, seeded_charts):
+    patient_id = _other_patient(seeded_charts, "1000001")  # the extern's mandate is 1000001's
+    session = services.session.sign_in(server, "1000012", "demo-externe")
+    window = _window(qtbot, services, session, ui_settings)
+    window.open_chart(patient_id)
+    qtbot.waitUntil(lambda: window.chart_view.chart is not None
+                    and window.chart_view.chart.complete, timeout=30000)
+    assert DataClass.NOTES not in window.chart_view.chart.writable
+    for data_class, page in window.chart_view.pages.items():  # withheld, never shown empty
+        assert page.currentWidget() is page.notice, data_class
+        assert "mandate" in page.notice.why.text() and page.notice.glass.isHidden()
+    window.actions_["new_note"].trigger()
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "note_refused") is not None,
+                    timeout=5000)
+    assert window.note_editor is None  # no editor to type in
+    assert "may not write notes" in window.findChild(QMessageBox, "note_refused").text()
+    window.findChild(QMessageBox, "note_refused").close()
+    window.close()
 
 
 def test_receptionist_has_no_new_note_action(qtbot, services, ui_settings, server):
@@ -132,7 +217,8 @@ def test_draft_survives_a_crash_and_comes_back_with_the_chart(qtbot, services, u
     session = services.session.sign_in(server, "1000001", "demo-medecin-1")
     window = _window(qtbot, services, session, ui_settings)
     window.open_chart(patient_id)
-    qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled(), timeout=30000)
+    qtbot.waitUntil(lambda: window.actions_["new_note"].isEnabled()
+                    and window.chart_view.chart.complete, timeout=30000)
     labs = window.chart_view.labs  # the real chart's results, grouped by test
     assert labs.tests.topLevelItemCount() == 0  # not filled before it is shown
     window.chart_view.show_data_class(DataClass.LABS)
@@ -159,4 +245,4 @@ def test_draft_survives_a_crash_and_comes_back_with_the_chart(qtbot, services, u
     qtbot.waitUntil(lambda: not window.note_editor.isVisible(), timeout=30000)
     assert notes.topLevelItem(0).text(1) == "Note de consultation"
     assert services.notes.draft(patient_id) is None
-    window.close()
+    assert _answer_unsent(qtbot, window.close, "Quit anyway") == "1"

@@ -137,7 +137,8 @@ def _search_and_open(qtbot, main, query: str, patient_id: str) -> None:
     assert patient_id in ids
     panel.results.setCurrentRow(ids.index(patient_id))
     panel.results.itemActivated.emit(panel.results.currentItem())
-    qtbot.waitUntil(lambda: getattr(main, "chart_patient", None) == patient_id, timeout=WAIT)
+    qtbot.waitUntil(lambda: getattr(main, "chart_patient", None) == patient_id
+                    and main.chart_view.chart.complete, timeout=WAIT)  # banner first, then all
 
 
 def _write_note(qtbot, main) -> None:

@@ -1,0 +1,131 @@
+"""The face sheet, the chart's first section: what a physician reads before the patient sits
+down — active problems, allergies, current and stopped medications, the latest vital signs and
+results with their flags, the last and next visits. A withheld part says so, never empty."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.data_class import DataClass
+from app.ui.chart_reader import shown, when_text
+from app.ui.i18n import translate
+from app.ui.widgets import Retranslatable, mark_data, named
+from app.workstation.contracts import FIRST, Chart, ChartEntry, Flag
+
+SECTION = "cd_section"
+ABNORMAL = QColor("#c62828")
+# part → the data class it comes from (withheld when that class is)
+PARTS: tuple[tuple[str, DataClass], ...] = (
+    ("problems", DataClass.PROBLEMS), ("allergies", DataClass.ALLERGIES),
+    ("current_medications", DataClass.MEDICATIONS), ("stopped_medications", DataClass.MEDICATIONS),
+    ("vitals", DataClass.NOTES), ("results", DataClass.LABS), ("visits", DataClass.NOTES),
+)
+
+
+def flag_text(flag: Flag) -> str:
+    """The flag as letters, shown beside the colour (never colour alone)."""
+    return {Flag.CRITICAL_HIGH: "HH !", Flag.CRITICAL_LOW: "LL !"}.get(flag, flag.value)
+
+
+def entry_row(entry: ChartEntry) -> QTreeWidgetItem:
+    item = QTreeWidgetItem([shown(entry.title), entry.detail, flag_text(entry.flag),
+                            when_text(entry)[:10]])
+    if entry.flag is not Flag.NONE:
+        item.setForeground(1, ABNORMAL)
+        item.setForeground(2, ABNORMAL)
+    return item
+
+
+class FaceSheetPage(Retranslatable, QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty(SECTION, DataClass.DEMOGRAPHICS.value)
+        self.setObjectName("face_sheet")
+        grid = QGridLayout(self)
+        self.titles: dict[str, QLabel] = {}
+        self.lists: dict[str, QTreeWidget] = {}
+        self.notices: dict[str, QLabel] = {}
+        for i, (key, _cls) in enumerate(PARTS):
+            box = QVBoxLayout()
+            self.titles[key] = named(QLabel(self), "face_title")
+            tree = self.lists[key] = mark_data(QTreeWidget(self))
+            tree.setObjectName(f"face_{key}")
+            tree.setRootIsDecorated(False)
+            tree.setColumnCount(4)
+            tree.setHeaderHidden(True)
+            tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+            tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            self.notices[key] = notice = named(QLabel(self), "face_withheld")
+            notice.setWordWrap(True)
+            notice.hide()
+            for part in (self.titles[key], tree, notice):
+                box.addWidget(part)
+            grid.addLayout(box, i // 2, i % 2)
+        self.chart: Chart | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        titles = {"problems": self.tr("Active problems"), "allergies": self.tr("Allergies"),
+                  "current_medications": self.tr("Current medications"),
+                  "stopped_medications": self.tr("Stopped medications"),
+                  "vitals": self.tr("Latest vital signs"),
+                  "results": self.tr("Latest results"), "visits": self.tr("Visits")}
+        for key, label in self.titles.items():
+            label.setText(titles[key])
+        if self.chart is not None:
+            self.show_chart(self.chart)
+
+    def show_chart(self, chart: Chart) -> None:
+        self.chart = chart
+        face = chart.face
+        rows: dict[str, tuple[ChartEntry, ...]] = {
+            "problems": face.problems,
+            "allergies": tuple(e for e in chart.entries.get(DataClass.ALLERGIES, [])
+                               if not e.inactive),
+            "current_medications": face.current_medications,
+            "stopped_medications": face.stopped_medications,
+            "vitals": face.vitals, "results": face.results,
+        }
+        for key, data_class in PARTS:
+            tree, notice = self.lists[key], self.notices[key]
+            tree.clear()
+            withheld = chart.withheld.get(data_class)
+            notice.setVisible(withheld is not None)
+            if withheld is not None:
+                notice.setText(self.tr("Withheld from you: ") + " ".join(
+                    translate(r) for r in withheld.reasons[:1]))
+                tree.hide()
+                continue
+            tree.show()
+            if not chart.complete and data_class not in FIRST:
+                tree.addTopLevelItem(QTreeWidgetItem([self.tr("Loading…")]))
+                continue
+            if key == "visits":
+                self._visits(tree, face.last_visit, face.next_visit)
+                continue
+            for entry in rows[key]:
+                tree.addTopLevelItem(entry_row(entry))
+            if not rows[key]:
+                tree.addTopLevelItem(QTreeWidgetItem([self.tr("None recorded")]))
+
+    def _visits(self, tree: QTreeWidget, last: ChartEntry | None,
+                coming: ChartEntry | None) -> None:
+        for label, entry in ((self.tr("Last visit"), last), (self.tr("Next visit"), coming)):
+            said = f"{when_text(entry)[:10]} — {shown(entry.title)}" if entry else self.tr("none")
+            detail = entry.detail if entry else ""
+            tree.addTopLevelItem(QTreeWidgetItem([label, said, detail]))
+
+    def clear(self) -> None:
+        self.chart = None
+        for tree in self.lists.values():
+            tree.clear()
