@@ -116,9 +116,11 @@ class LabsPage(QWidget):
         """The test list as wide as its columns need (names whole), the trend the rest; when
         the page is too narrow for both side by side, the trend goes below the list."""
         header = self.tests.header()
-        needed = sum(header.sectionSizeHint(i) for i in range(self.tests.columnCount()))
+        needed = sum(max(header.sectionSizeHint(i), self.tests.sizeHintForColumn(i))
+                     for i in range(self.tests.columnCount()))
         needed += self.tests.frameWidth() * 2 + 24
-        side_by_side = self.width() >= needed + TREND_MIN_WIDTH
+        trend = max(TREND_MIN_WIDTH, self.split.widget(1).minimumSizeHint().width())
+        side_by_side = self.width() >= needed + self.split.handleWidth() + trend
         self.split.setOrientation(Qt.Orientation.Horizontal if side_by_side
                                   else Qt.Orientation.Vertical)
         if side_by_side:
