@@ -347,6 +347,14 @@ def _names_only(agent: object, user: UserProfile) -> bool:
             and ident.get("system") in (None, fhir_systems.USERNAME))
 
 
+def _read_target(path: str) -> str | None:
+    """`Type/id` (and `/_history/vid`) of a read's URL path (BALP: the data entity read)."""
+    parts = path.partition("/fhir/")[2].split("/")
+    if len(parts) < 2 or not parts[0][:1].isupper() or not parts[1]:
+        return None
+    return "/".join(parts[:4] if len(parts) >= 4 and parts[2] == "_history" else parts[:2])
+
+
 def _break_glass_reason(request: Request) -> str | None:
     raw = request.headers.get(BREAK_GLASS_HEADER)
     return unquote(raw) if raw else None
@@ -362,7 +370,8 @@ def _note(request: Request, user: UserProfile, patient_id: str, data_class: str,
         query = str(request.url.query) if action in ("search", "history") else None
         entry = noted[patient_id] = Access(
             user.username, user.display_name, patient_id, action, query=query,
-            address=request.client.host if request.client else None)
+            address=request.client.host if request.client else None,
+            resource=_read_target(request.url.path) if action in ("read", "vread") else None)
     entry.classes.add(data_class)
     if break_glass_reason:
         entry.break_glass_reason = break_glass_reason

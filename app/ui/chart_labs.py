@@ -119,7 +119,8 @@ class LabsPage(QWidget):
         needed = sum(max(header.sectionSizeHint(i), self.tests.sizeHintForColumn(i))
                      for i in range(self.tests.columnCount()))
         needed += self.tests.frameWidth() * 2 + 24
-        trend = max(TREND_MIN_WIDTH, self.split.widget(1).minimumSizeHint().width())
+        right = self.split.widget(1)
+        trend = max(TREND_MIN_WIDTH, right.minimumSizeHint().width() if right else 0)
         side_by_side = self.width() >= needed + self.split.handleWidth() + trend
         self.split.setOrientation(Qt.Orientation.Horizontal if side_by_side
                                   else Qt.Orientation.Vertical)

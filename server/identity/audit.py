@@ -57,6 +57,7 @@ class Access:
     reason: str | None = None  # why a Consent was recorded, changed or withdrawn
     query: str | None = None
     address: str | None = None
+    resource: str | None = None  # what a read or vread named: `Type/id[/_history/vid]`
 
 
 def audit_event(access: Access, recorded: datetime) -> dict:
@@ -66,6 +67,8 @@ def audit_event(access: Access, recorded: datetime) -> dict:
     if access.reason:
         patient["detail"].append({"type": "reason", "valueString": access.reason})
     entity: list[dict] = [patient]
+    if access.resource:
+        entity.append(balp.data_entity({"reference": access.resource}))
     if access.query:
         entity.append(balp.query_entity(base64.b64encode(access.query.encode()).decode("ascii")))
     user = balp.user_agent(access.username, f"Practitioner/{practitioner_id(access.username)}",

@@ -171,14 +171,18 @@ def test_stored_audit_events_follow_balp(target, workstation_factory, fhir):
     the workstation's client agent kept) — each valid FHIR and in the BALP shape."""
     ws = workstation_factory(target().url, "audit-balp").sign_in()
     ws.sync.open_chart(PID)
+    ws.client.get(f"Patient/{PID}")  # a read: the server's record names the data read
     entry = ws.store.log_access(Access(PHYSICIAN, PID, DataClass.LABS, "read"))
     assert ws.sync.sync().audited == 1
     found = fhir.get("AuditEvent", params={"patient": PID, "_count": "1000"}).json()
     events = [e["resource"] for e in found.get("entry") or ()]
     pushed = [e for e in events if server_copies_in(e, entry.hash)]
-    assert len(pushed) == 1 and len(events) > 1
+    reads = [e for e in events if e["subtype"][0]["code"] == "read" and e not in pushed]
+    assert len(pushed) == 1 and len(reads) == 1
+    assert [d["what"]["reference"] for d in reads[0]["entity"] if d["role"]["code"] == "4"] \
+        == [f"Patient/{PID}"]
     for event in events:
-        assert_balp(event, data=event in pushed)
+        assert_balp(event, data=event in pushed + reads)
     client = [a for a in pushed[0]["agent"] if a["type"]["coding"][0]["code"] == "110153"]
     assert client[0]["who"]["identifier"]["value"] == entry.workstation
 

@@ -71,10 +71,14 @@ def test_an_entry_pushed_in_the_old_shape_still_compares_equal():
 @pytest.mark.parametrize("action", sorted(SUBTYPES))
 @pytest.mark.parametrize(("query", "address"), [(None, None), ("patient=p-1", "10.0.0.7")])
 def test_server_events_follow_balp(action, query, address):
+    read = action in ("read", "vread")
     access = Access("1000001", "Dre Test", "p-1", action, {"notes", "labs"},
-                    query=query, address=address)
+                    query=query, address=address,
+                    resource="Observation/o-1/_history/2" if read else None)
     event = server_event(access, datetime.now(UTC))
-    assert_balp(event, data=query is not None)
+    assert_balp(event, data=query is not None or read)
+    assert [e["what"]["reference"] for e in event["entity"] if e["role"]["code"] == "4"] == \
+        (["Observation/o-1/_history/2"] if read else [])
     clients = [a for a in event["agent"] if a["type"]["coding"][0]["code"] == "110153"]
     assert [a["network"]["address"] for a in clients] == ([address] if address else [])
 
