@@ -155,12 +155,13 @@ def test_entry_hash_searches_show_each_user_only_their_own_events(pushed_store):
     finally:
         store.close()
 
-    def found(username: str, password: str, values: list[str]) -> httpx.Response:
+    def found(username: str, password: str, values: list[str],
+              by: str = "identifier") -> httpx.Response:
         token = httpx.post(f"{base}/oauth/token", data={
             "grant_type": "password", "username": username, "password": password},
             timeout=30).json()["access_token"]
         return httpx.post(f"{base}/fhir/AuditEvent/_search", timeout=30,
-                          data={"identifier": ",".join(values), "_count": "100"},
+                          data={by: ",".join(values), "_count": "100"},
                           headers={"Authorization": f"Bearer {token}"})
 
     listed = [f"{ENTRY_HASH}|{h}" for h in hashes]
@@ -174,3 +175,8 @@ def test_entry_hash_searches_show_each_user_only_their_own_events(pushed_store):
                  [*listed[:1], "urn:other|x"]).status_code == 400
     assert found(PHYSICIAN, PHYSICIAN_PASSWORD,
                  listed[:1] * (MAX_IDS + 1)).status_code == 400
+    # the same by the ids the uploads were given (audit verify asks `_id` first)
+    ids = [str(uuid.UUID(h[:32])) for h in hashes]
+    assert len(found(PHYSICIAN, PHYSICIAN_PASSWORD, ids, "_id").json()["entry"]) == PUSHED
+    assert found("1000002", "demo-medecin-2", ids, "_id").json()["entry"] == []
+    assert found(PHYSICIAN, PHYSICIAN_PASSWORD, ids[:1] * (MAX_IDS + 1), "_id").status_code == 400
