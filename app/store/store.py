@@ -262,6 +262,14 @@ class Store(Reader):
         with self.transaction() as conn:
             return access_log.append(conn, access)
 
+    def log_accesses(self, accesses: list[access_log.Access]) -> list[access_log.Entry]:
+        """Several entries in one write (one head read and write: a day's schedule logs one
+        entry per patient)."""
+        if not accesses:
+            return []
+        with self.transaction() as conn:
+            return access_log.append_many(conn, accesses)
+
     def put_ramq_answer(self, nam: str, service: str, answer: dict[str, Any], as_of: str,
                         access: access_log.Access | None = None) -> None:
         """Keep the last RAMQ answer for offline use, and log the access, in one transaction."""

@@ -87,13 +87,13 @@ class AccessLogReader:
 
 
 def _patient_rows(store: Store, profile: UserProfile, patient_id: str) -> list[Row]:
-    from app.store import access_log
+    from app.store import Access
     from app.store.authorised import DENIED, physicians_of
     from app.store.export import REPORT_INFORMATION, access_report
 
     mine = profile.username in physicians_of(store.get_resource("Patient", patient_id))
     if not (mine or may_review(profile)):
-        store.log_access(access_log.Access(profile.username, patient_id, REPORT_INFORMATION,
+        store.log_access(Access(profile.username, patient_id, REPORT_INFORMATION,
                                            DENIED))
         raise UserFacingError(text(CTX, NOT_YOURS))
     rows = access_report(store, profile, patient_id)  # logs the report's own read first
@@ -101,11 +101,11 @@ def _patient_rows(store: Store, profile: UserProfile, patient_id: str) -> list[R
 
 
 def _review_rows(store: Store, profile: UserProfile) -> list[Row]:
-    from app.store import access_log
+    from app.store import Access
     from app.store.authorised import DENIED
 
     allowed = may_review(profile)
-    store.log_access(access_log.Access(profile.username, None, LOG_INFORMATION,
+    store.log_access(Access(profile.username, None, LOG_INFORMATION,
                                        REVIEW if allowed else DENIED))
     if not allowed:
         raise UserFacingError(text(CTX, ADMIN_ONLY))

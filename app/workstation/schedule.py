@@ -67,10 +67,10 @@ def server_params(profile: UserProfile) -> dict[str, Any]:
 
 
 def day_schedule(store: Store, profile: UserProfile, day: date) -> DaySchedule:
-    """On the store thread: the day's cached appointments for this user, each patient decided
-    and logged in one transaction."""
+    """On the store thread: the day's cached appointments for this user, each patient decided,
+    then all logged in one write."""
     from app.core import access
-    from app.store import access_log
+    from app.store import Access
     from app.store.authorised import DENIED, READ, context_of
 
     clinic = sees_clinic(profile)
@@ -79,16 +79,13 @@ def day_schedule(store: Store, profile: UserProfile, day: date) -> DaySchedule:
                      if (start := _start(a)) is not None and start.date() == day
                      and (clinic or mine in _actors(a))), key=lambda pair: pair[0])
     ids = list(dict.fromkeys(pid for _, a in booked if (pid := _patient_id(a)) is not None))
-    with store.transaction() as conn:  # one write: the reads and their entries together
-        patients = {pid: store.get_resource("Patient", pid) for pid in ids}
-        fetched = [pid for pid in ids if store.get_cursor(f"chart:{pid}") is not None]
-        consents = store.consents(fetched) if fetched else {}
-        decisions = {pid: access.decide(profile, context_of(pid, patients[pid],
-                                                            consents.get(pid)),
-                                        DataClass.APPOINTMENTS) for pid in ids}
-        access_log.append_many(conn, [access_log.Access(
-            profile.username, pid, DataClass.APPOINTMENTS, READ if d.allowed else DENIED)
-            for pid, d in decisions.items()])
+    patients = {pid: store.get_resource("Patient", pid) for pid in ids}
+    fetched = [pid for pid in ids if store.get_cursor(f"chart:{pid}") is not None]
+    consents = store.consents(fetched) if fetched else {}
+    decisions = {pid: access.decide(profile, context_of(pid, patients[pid], consents.get(pid)),
+                                    DataClass.APPOINTMENTS) for pid in ids}
+    store.log_accesses([Access(profile.username, pid, DataClass.APPOINTMENTS,
+                               READ if d.allowed else DENIED) for pid, d in decisions.items()])
     shown = {pid: patients[pid] if d.allowed else None for pid, d in decisions.items()}
     return DaySchedule(day, tuple(_appointment(start, a, shown) for start, a in booked),
                        clinic)

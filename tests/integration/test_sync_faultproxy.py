@@ -23,6 +23,10 @@ class Upstream(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802
         Upstream.hits.append(self.path)
+        if self.path.endswith("/.well-known/smart-configuration"):  # sign-in's discovery
+            self._json({"token_endpoint": f"http://{self.headers['Host']}/oauth/token",
+                        "grant_types_supported": ["password", "refresh_token"]})
+            return
         self._json(BUNDLE)
 
     def do_POST(self):  # noqa: N802

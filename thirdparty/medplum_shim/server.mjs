@@ -6,8 +6,10 @@
 //
 //   node server.mjs --port 0 [--host 127.0.0.1]     prints "listening PORT INSTANCE" when ready
 //
-// Routes besides /fhir/*: POST /oauth/token (any password grant gets a token: the sign-in is
-// not what is tested here), GET /health, POST /admin/reset (an empty repository, for tests).
+// Routes besides /fhir/*: GET /fhir/.well-known/smart-configuration (SMART discovery, as
+// Medplum's own server publishes one; this one advertises the shim's password grant), POST
+// /oauth/token (any password grant gets a token: the sign-in is not what is tested here),
+// GET /health, POST /admin/reset (an empty repository, for tests).
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import {
@@ -105,6 +107,12 @@ async function handle(req, res) {
   const url = new URL(req.url, 'http://shim');
   if (url.pathname === '/health') {
     send(res, 200, { status: 'ok', instance });
+  } else if (url.pathname === `${FHIR}.well-known/smart-configuration`) {
+    const root = `http://${req.headers.host}`;
+    send(res, 200, {
+      token_endpoint: `${root}/oauth/token`, grant_types_supported: ['password', 'refresh_token'],
+      capabilities: ['client-public'], code_challenge_methods_supported: ['S256'],
+    });
   } else if (url.pathname === '/oauth/token' && req.method === 'POST') {
     const form = new URLSearchParams(await readBody(req));
     if (!['password', 'refresh_token'].includes(form.get('grant_type'))) {
