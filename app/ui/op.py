@@ -126,9 +126,15 @@ class Op(QObject):
             fn = self._fn
             result = fn(cancel=self.cancel_event) if _accepts_cancel(fn) else fn()
         except BaseException as err:  # noqa: BLE001 (every failure is delivered)
-            self._delivered.emit(False, err)
+            self._emit(False, err)
         else:
-            self._delivered.emit(True, result)
+            self._emit(True, result)
+
+    def _emit(self, ok: bool, value: Any) -> None:
+        try:
+            self._delivered.emit(ok, value)
+        except RuntimeError:  # Qt deleted this Op with its owner meanwhile: nobody to tell
+            _running.discard(self)
 
     @Slot(bool, object)
     def _deliver(self, ok: bool, value: Any) -> None:

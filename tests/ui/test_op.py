@@ -123,3 +123,22 @@ def test_long_operations_do_not_hold_up_a_quick_one(qtbot, owner):
     Op(owner, lambda: "quick").on_success(done.append).start()
     qtbot.waitUntil(lambda: done == ["quick"], timeout=3000)
     release.set()
+
+
+def test_work_ending_after_qt_deleted_its_op_raises_nothing(qtbot, owner, monkeypatch):
+    """At exit Qt may delete an Op while its work still runs: the worker finds no one to tell
+    (before, it raised "Signal source has been deleted" in the pool thread)."""
+    import sys
+
+    import shiboken6
+
+    from app.ui.op import worker_pool
+
+    raised: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, err, tb: raised.append(err))
+    release = threading.Event()
+    op = Op(owner, lambda: release.wait(5)).start()
+    shiboken6.delete(op)
+    release.set()
+    assert worker_pool().waitForDone(5000)
+    assert raised == []
