@@ -1,6 +1,6 @@
 """The access matrix of issue 7: user kind × data class × consent state × care relationship.
 
-Written by hand from DOMAIN.md ("Who uses it", "Privacy"), not computed by app.core.access, so
+Written by hand from docs/domain.md ("Who uses it", "Privacy"), not computed by app.core.access, so
 that the client policy (tests/unit/test_access_matrix.py) and the reference server (a server
 test iterating `cases()`) are held to the same verdicts.
 

@@ -3,7 +3,7 @@
 Three gates, each failed one explained (`Decision.reasons`); the consent gate speaks only to users
 whom the first two let through, since a patient's restriction is itself sensitive:
 
-1. **Role** (DOMAIN.md, "Who uses it"): what each profession may read and write by data class.
+1. **Role** (docs/domain.md, "Who uses it"): what each profession may read and write by data class.
    Every clinic role except technical support reads the administrative classes (demographics,
    registration, appointments) of any patient: front-desk work needs no relationship. Clinical
    classes need a professional; the QHR viewer class needs a QHR-eligible profession (the full

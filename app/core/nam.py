@@ -1,4 +1,4 @@
-"""The RAMQ health insurance number (NAM), as DOMAIN.md describes it.
+"""The RAMQ health insurance number (NAM), as docs/domain.md describes it.
 
 `LLLF YYMM DDAC`: 3 letters of the birth surname + 1 of the first name; YY, MM (+50 for women),
 DD of birth; an administrative character (1-9 or a letter but I and O); a check digit computed

@@ -1,4 +1,4 @@
-"""Who the user is: profession, institutions, QHR key, mandates (DOMAIN.md, "Who uses it")."""
+"""Who the user is: profession, institutions, QHR key, mandates (docs/domain.md, "Who uses it")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Single-individual search: what one search box may find (DOMAIN.md, "Privacy").
+"""Single-individual search: what one search box may find (docs/domain.md, "Privacy").
 
 A search identifies one person, never browses. `parse(raw)` accepts exactly three forms:
 

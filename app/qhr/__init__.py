@@ -1,5 +1,5 @@
 """QHR (Québec Health Record) access: eligibility, the key-bound session with the QHR gateway,
-the viewer's in-memory data. Rules: DOMAIN.md, "The QHR" (seed 001).
+the viewer's in-memory data. Rules: docs/domain.md, "The QHR" (seed 001).
 
 - eligibility.py: `eligibility(profile, institution, key_plugged=...) -> Verdict`, pure, listing
   every unmet condition with a translatable sentence.

@@ -1,6 +1,6 @@
 """Who may open the QHR viewer: one pure function listing every unmet condition (seed 001).
 
-Rules (DOMAIN.md, "The QHR"):
+Rules (docs/domain.md, "The QHR"):
 
 - Eligible: physician with a CMQ practice number; nurse, auxiliary nurse, nurse practitioner
   (a nurse); pharmacist; resident; technical support (people who support physicians and

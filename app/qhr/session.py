@@ -1,4 +1,4 @@
-"""`QhrSession`: the QHR viewer's session, bound to the key plugged in (DOMAIN.md, "The QHR").
+"""`QhrSession`: the QHR viewer's session, bound to the key plugged in (docs/domain.md, "The QHR").
 
 States: NO_KEY → KEY_PRESENT → PIN → AUTHENTICATED → VIEWING → LOCKED, and KEY_BLOCKED for a
 key whose PIN is blocked (seen at insertion with an empty VERIFY, which costs no try, or when

@@ -1,5 +1,5 @@
 """Retention of the workstation cache: the server is the record, the cache a copy kept only
-while it is needed (DOMAIN.md, "Privacy").
+while it is needed (docs/domain.md, "Privacy").
 
 - `purge_stale(store, days=30)`: every cached chart not opened for `days` days is removed. A
   chart is "opened" when the access log holds a read of it (`read` or `break-glass`, by this

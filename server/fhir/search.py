@@ -157,7 +157,7 @@ MAX_DAY_SPAN = timedelta(hours=50)  # "the day's appointments", in any time zone
 def require_individual(criteria: Criteria, user: UserProfile | None = None,
                        in_clinic: Callable[[str], bool] | None = None) -> None:
     """Patients are searched to find one individual's record, never listed (Quebec privacy
-    rules, DOMAIN.md seed 002). Always: a Patient search names an identifier, ids, or a family
+    rules, docs/domain.md seed 002). Always: a Patient search names an identifier, ids, or a family
     name with a birth date. For a signed-in user (`user`), on every search path (GET, POST
     _search, batch entries; conditional criteria are narrower still, server.fhir.ops):
     - identifying values are single and exact: no value lists, no `system|` without a value,

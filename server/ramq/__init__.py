@@ -1,4 +1,4 @@
-"""RAMQ services of the reference server (DOMAIN.md "RAMQ registration", "User-account
+"""RAMQ services of the reference server (docs/domain.md "RAMQ registration", "User-account
 requests", "RAMQ online services"):
 
 - `source.RamqSource`: a simulated RAMQ (credential checks, registrations, eligibility);

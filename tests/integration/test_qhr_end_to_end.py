@@ -1,4 +1,4 @@
-"""Issue 6, "Done when": every kind of user of DOMAIN.md's table against the reference server's
+"""Issue 6, "Done when": every kind of user of docs/domain.md's table against the reference server's
 QHR gateway, with the virtual key in a real pcscd: the eligible open a session (PIN, signed
 challenge) and read labs, imaging and medications; the others get every reason, and the server
 refuses them too. Plus: wrong key, key removal, idle timeout."""

@@ -5,7 +5,7 @@ writes, on the real server over loopback with auth on.
 
 What must hold for each request (`check`):
 - no resource in the answer is one the caller may not read: its (patient, class) is allowed to
-  the caller by the matrix (tests/access_matrix.py, written by hand from DOMAIN.md), with break
+  the caller by the matrix (tests/access_matrix.py, written by hand from docs/domain.md), with break
   the glass only where the matrix lets that user break it;
 - the answer holds the data of no patient the request does not name, except the documented
   lists (a workstation's system `_history` of the patients the user cares for, the day's

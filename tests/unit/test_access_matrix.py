@@ -19,7 +19,7 @@ def context(consent: str) -> PatientContext:
 
 def test_matrix_covers_every_user_kind_class_consent_and_relation():
     kinds = {c.kind for c in CASES}
-    assert kinds == set(Profession)  # every row of DOMAIN.md's user table
+    assert kinds == set(Profession)  # every row of docs/domain.md's user table
     assert len(CASES) == 10 * 3 * 10 * 4 * 2
     assert len({c.id for c in CASES}) == len(CASES)
     verdicts = Counter((c.allowed, c.can_break_glass) for c in CASES)

@@ -1,4 +1,4 @@
-"""ARCHITECTURE.md rule 1: imports run ui → workstation → qhr, sync, ramq, devices, store →
+"""The layering rule: imports run ui → workstation → qhr, sync, ramq, devices, store →
 central → core.
 
 The same rules as the before-stop hook's grep, plus the layer table: app.ui is imported only

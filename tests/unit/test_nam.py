@@ -1,4 +1,4 @@
-"""The NAM rules of DOMAIN.md: format, check digit, century, calendar, build round trip."""
+"""The NAM rules of docs/domain.md: format, check digit, century, calendar, build round trip."""
 
 import json
 import string
