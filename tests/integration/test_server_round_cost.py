@@ -101,6 +101,9 @@ def test_the_rounds_query_reads_only_the_users_patients_changes(
         _change(store, mine, 2)
         quiet = _rows_read(store, doctor, since)
         _change(store, others, UNRELATED)  # 150 × more changes on the server, none of theirs
+        if store.backend == "postgres":  # the statistics autovacuum gives after such a burst;
+            with store.write() as tx:  # until then the planner may scan them (left in #19)
+                tx.conn.execute("ANALYZE resource_version")
         busy = _rows_read(store, doctor, since)
     finally:
         store.close()
