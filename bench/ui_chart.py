@@ -108,6 +108,13 @@ def _check_whole_chart(view) -> None:
 
 def _open_to_paint(app, view, open_chart, patient_id: str) -> float:
     """Milliseconds from asking for the chart to the view's first paint with it."""
+    view.clear()
+    app.processEvents()
+    return ms_to_first_paint(app, view, lambda: view.show_chart(open_chart(patient_id)))
+
+
+def ms_to_first_paint(app, widget, show) -> float:
+    """Milliseconds from calling `show()` to `widget`'s first paint after it."""
     from PySide6.QtCore import QEvent, QObject
 
     painted: list[float] = []
@@ -118,16 +125,14 @@ def _open_to_paint(app, view, open_chart, patient_id: str) -> float:
                 painted.append(time.perf_counter())
             return False
 
-    view.clear()
-    app.processEvents()
     watcher = FirstPaint()
     started = time.perf_counter()
-    view.show_chart(open_chart(patient_id))
-    view.installEventFilter(watcher)
-    view.update()
+    show()
+    widget.installEventFilter(watcher)
+    widget.update()
     while not painted:
         app.processEvents()
-    view.removeEventFilter(watcher)
+    widget.removeEventFilter(watcher)
     return (painted[0] - started) * 1000
 
 

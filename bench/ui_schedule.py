@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
@@ -77,27 +76,12 @@ def measure(runs: int) -> tuple[list[float], list[float]]:
 
 def _to_paint(app, panel, schedule, day: date) -> float:
     """Milliseconds from asking the store for the day to the panel's first paint with it."""
-    from PySide6.QtCore import QEvent, QObject
-
-    painted: list[float] = []
-
-    class FirstPaint(QObject):
-        def eventFilter(self, _obj, event):  # noqa: N802 (Qt override)
-            if event.type() == QEvent.Type.Paint and not painted:
-                painted.append(time.perf_counter())
-            return False
+    from bench.ui_chart import ms_to_first_paint
 
     panel.table.clear()
     app.processEvents()
-    watcher = FirstPaint()
-    started = time.perf_counter()
-    panel.show_schedule(schedule.cached(day))
-    panel.table.viewport().installEventFilter(watcher)
-    panel.table.viewport().update()
-    while not painted:
-        app.processEvents()
-    panel.table.viewport().removeEventFilter(watcher)
-    return (painted[0] - started) * 1000
+    return ms_to_first_paint(app, panel.table.viewport(),
+                             lambda: panel.show_schedule(schedule.cached(day)))
 
 
 def rows(quick: bool) -> list[dict]:

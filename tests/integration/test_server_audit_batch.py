@@ -15,10 +15,10 @@ import pytest
 from app.core.fhir_systems import ACCESS_LOG_HASH
 from app.sync.audit import audit_event
 from server.processes import ServerProcess
-from server.storage import open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
 from tests.integration.test_identity_throttle import seed_staff
+from tests.integration.test_server_sync_round import _audit_events
 
 USER, ENTRIES = "1000001", 40
 
@@ -55,16 +55,6 @@ def _next_xid(url: str) -> int:
                                 ).fetchone()[0])
 
 
-def _stored(data_dir: Path, url: str | None) -> int:
-    store = open_store(data_dir, url)
-    try:
-        with store.read() as tx:
-            return int(tx._q("SELECT count(*) FROM resource_version "
-                             "WHERE rtype = 'AuditEvent'")[0][0])
-    finally:
-        store.close()
-
-
 def test_an_upload_is_one_transaction_answered_entry_by_entry(
         server: tuple[str, str | None], tmp_path: Path) -> None:
     base, url = server
@@ -74,7 +64,7 @@ def test_an_upload_is_one_transaction_answered_entry_by_entry(
     entries[5:5] = [bad, _entry(0, "a")]  # a bad entry and a repeat of the first, in the batch
     with httpx.Client(base_url=f"{base}/fhir", timeout=60,
                       headers=bearer(sign_in(base, USER))) as fhir:
-        before = _stored(tmp_path, url)
+        before = _audit_events(tmp_path, url)
         xid = _next_xid(url) if url else 0
         reply = fhir.post("", json=_batch(entries))
         writes = _next_xid(url) - xid if url else 0
@@ -84,9 +74,9 @@ def test_an_upload_is_one_transaction_answered_entry_by_entry(
         assert statuses[:5] + statuses[7:] == ["201"] * ENTRIES
         locations = [e["response"].get("location", "") for e in reply.json()["entry"]]
         assert locations[6].split("/_history")[0] == locations[0].split("/_history")[0]
-        assert _stored(tmp_path, url) - before == ENTRIES
+        assert _audit_events(tmp_path, url) - before == ENTRIES
         again = fhir.post("", json=_batch([_entry(n, "a") for n in range(ENTRIES)]))
         assert [e["response"]["status"][:3] for e in again.json()["entry"]] == ["200"] * ENTRIES
-        assert _stored(tmp_path, url) - before == ENTRIES  # a retried upload adds no copy
+        assert _audit_events(tmp_path, url) - before == ENTRIES  # a retried upload adds no copy
     if url:  # PostgreSQL: each write transaction takes a transaction id; reads take none
         assert 1 <= writes <= 3, writes  # the batch's (+ the repeat's own), not one per entry
