@@ -1,7 +1,7 @@
 """The local access log against the AuditEvents the server holds (`clinicdesk audit verify`
 online): every entry the server acknowledged must be there, found by its chain hash
 (app.sync.audit: `entity.what.identifier`): searched by the ids uploads are given from those
-hashes (`_id`, which every server supports), then the rest as R4's `entity:identifier` (entries
+hashes (app.sync.audit.held: `_id`, then R4's `entity:identifier` or `entity-name` for entries
 a server took by conditional create, under ids of its own), and say the same thing — user,
 instant, action, outcome, patient, data class, break-the-glass reason.
 Differences are reported by sequence number only, never by content.
@@ -21,9 +21,9 @@ from typing import Any
 
 from app.central.client import FhirClient
 from app.central.retry import check_cancel
-from app.core.fhir import parse_instant, resources
+from app.core.fhir import parse_instant
 from app.core.fhir_systems import DATA_CLASS, USERNAME
-from app.sync.audit import ENTRY_HASH, audit_event, event_id
+from app.sync.audit import audit_event, held
 
 HASHES_PER_SEARCH = 50
 
@@ -50,7 +50,7 @@ def compare(client: FhirClient, entries: list[Any], acknowledged: set[int],
     for i in range(0, len(entries), HASHES_PER_SEARCH):
         check_cancel(cancel)
         batch = entries[i:i + HASHES_PER_SEARCH]
-        found = server_events(client, batch, cancel)
+        found = held(client, batch, cancel)
         for entry in batch:
             event = found.get(entry.hash)
             if event is None:
@@ -60,32 +60,6 @@ def compare(client: FhirClient, entries: list[Any], acknowledged: set[int],
             else:
                 result.on_server += 1
     return result
-
-
-def server_events(client: FhirClient, entries: list[Any],
-                  cancel: threading.Event | None = None) -> dict[str, dict[str, Any]]:
-    """The server's AuditEvents carrying these entries' hashes: {hash: event}."""
-    found: dict[str, dict[str, Any]] = {}
-    _search(client, {"_id": ",".join(event_id(e) for e in entries)}, len(entries), found, cancel)
-    rest = [e.hash for e in entries if e.hash not in found]
-    if rest:
-        _search(client, {"entity:identifier": ",".join(f"{ENTRY_HASH}|{h}" for h in rest)},
-                len(rest), found, cancel)
-    return found
-
-
-def _search(client: FhirClient, params: dict[str, str], size: int,
-            found: dict[str, dict[str, Any]], cancel: threading.Event | None) -> None:
-    for page in client.pages("AuditEvent", {**params, "_count": str(2 * size)}, cancel=cancel):
-        for event in resources(page):
-            for value in _entry_hashes(event):
-                found.setdefault(value, event)
-
-
-def _entry_hashes(event: dict[str, Any]) -> list[str]:
-    return [((e.get("what") or {}).get("identifier") or {}).get("value", "")
-            for e in event.get("entity") or ()
-            if ((e.get("what") or {}).get("identifier") or {}).get("system") == ENTRY_HASH]
 
 
 def _classes(entities: Any) -> list[str]:
