@@ -13,6 +13,8 @@ How the FHIR routes call it (never while a store transaction is open on the call
   as `("read", type, patient_id, None)` and is decided like the chart it belonged to;
 - on each resource about to be written: `authorize(request, "create"|"update"|"delete", type,
   patient_id, resource)` — `access.decide(..., Action.WRITE)`.
+Each of these first asks the token's SMART scopes (server.identity.scopes): what they do not
+cover is refused (403 insufficient_scope) whatever the role allows.
 
 Break the glass: the header `X-Break-Glass-Reason` (UTF-8, percent-encoded) carries the typed
 reason; `access.decide` accepts it only where the glass may be broken, and the AuditEvent then
@@ -44,6 +46,7 @@ from app.core.resource_class import data_class_of
 from server import identity
 from server.identity.audit import Access, server_source
 from server.identity.practitioner import username_of
+from server.identity.scopes import CHALLENGE, Granted, needed, refusal
 
 BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
 CONSENT_REASON_HEADER = fhir_systems.CONSENT_REASON_HEADER
@@ -55,10 +58,11 @@ NO_PATIENT = access.PatientContext("", frozenset(), consent_from_fhir([]))
 class Denied(Exception):
     """401 (no or bad credentials) or 403 (not allowed); `message` holds no patient data."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def current_user(request: Request) -> UserProfile:
@@ -70,11 +74,23 @@ def current_user(request: Request) -> UserProfile:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Denied(401, "a bearer access token is required")
-    user = identity.services(request.app).tokens.authenticate(token.strip())
-    if user is None:
+    found = identity.services(request.app).tokens.bearer(token.strip())
+    if found is None:
         raise Denied(401, "the access token is invalid, expired or revoked")
-    state.user = user
+    user, scope = found
+    state.user, state.scopes = user, (None if scope is None else Granted.parse(scope))
     return user
+
+
+def _scope_gate(request: Request, action: str, resource_type: str | None,
+                returned: bool) -> None:
+    """The token's SMART scopes (server.identity.scopes) before the role's policy."""
+    granted = getattr(request.state, "scopes", None)
+    if granted is None or resource_type is None:
+        return
+    letters = needed(action, returned, "rid" in request.path_params)
+    if letters and not granted.allows(resource_type, letters):
+        raise Denied(403, refusal(action, resource_type), CHALLENGE)
 
 
 def authorize(request: Request, action: str, resource_type: str | None,
@@ -85,6 +101,7 @@ def authorize(request: Request, action: str, resource_type: str | None,
     state = request.state
     deletion = action == "read" and resource is None and patient_id is not None \
         and resource_type not in (None, "Patient")  # a deleted version in a history page
+    _scope_gate(request, action, resource_type, resource is not None or deletion)
     if resource is None and action not in WRITES and not deletion:
         state.request_action = getattr(state, "request_action", None) or action
         _role_gate(user, resource_type)
@@ -135,7 +152,9 @@ def authorize_stored(request: Request, resource_type: str, patient_id: str | Non
     (decided on their content) nor for a deleted Patient version (the role gate alone)."""
     if not request.app.state.settings.auth_required:
         return
-    _read(request, current_user(request), patient_id,
+    user = current_user(request)
+    _scope_gate(request, "read", resource_type, True)
+    _read(request, user, patient_id,
           DataClass(data_class) if data_class is not None else None)
 
 

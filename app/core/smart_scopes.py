@@ -2,7 +2,8 @@
 
 A role's scopes are `user/<Type>.<perms>` for each resource type of a data class the role
 reads (`rs`) or writes (`cruds`), plus what every user of the app needs (its own practitioner
-data, consents to read, AuditEvents to create). The client asks for the scopes of the role it
+data, consents to read, AuditEvents to create and to find again: an upload's retry and
+`audit verify` read the user's own). The client asks for the scopes of the role it
 last saw (`requested`), the server grants what was asked AND the role allows (`narrow`): a
 receptionist asking for `user/Observation.rs` does not get it. Identity scopes (`openid
 fhirUser offline_access`) are passed through when the server supports them.
@@ -15,8 +16,7 @@ from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import _BY_TYPE
 
 IDENTITY = ("openid", "fhirUser", "offline_access")
-EVERY_USER = ("user/Practitioner.rs", "user/PractitionerRole.rs", "user/Consent.rs",
-              "user/AuditEvent.c")
+EVERY_USER = ("user/Practitioner.rs", "user/PractitionerRole.rs", "user/AuditEvent.crs")
 PERMS = "cruds"  # SMART v2 order: create, read, update, delete, search
 
 
@@ -25,7 +25,9 @@ def role_scopes(profession: Profession) -> list[str]:
     reads, writes = READ.get(profession, frozenset()), WRITE.get(profession, frozenset())
     scopes = [f"user/{rtype}.{'cruds' if cls in writes else 'rs'}"
               for rtype, cls in _BY_TYPE.items() if cls in reads or cls in writes]
-    return scopes + list(EVERY_USER)
+    # a professional records consents (the server decides for which patients), others read them
+    consent = f"user/Consent.{'cruds' if profession.is_professional else 'rs'}"
+    return [*scopes, consent, *EVERY_USER]
 
 
 def requested(profile: UserProfile | None) -> str:
@@ -37,7 +39,7 @@ def requested(profile: UserProfile | None) -> str:
     return " ".join([*IDENTITY, *resources])
 
 
-def _split(scope: str) -> tuple[str, str, str] | None:
+def split(scope: str) -> tuple[str, str, str] | None:
     """`user/Patient.rs` → ("user", "Patient", "rs"); None for a non-resource scope."""
     context, _, rest = scope.partition("/")
     rtype, dot, perms = rest.rpartition(".")
@@ -55,7 +57,7 @@ def narrow(asked: str, profile: UserProfile, supported_identity: tuple[str, ...]
     type (wildcard types expanded), identity scopes the server supports; the rest dropped."""
     allowed = {}
     for scope in role_scopes(profile.profession):
-        parts = _split(scope)
+        parts = split(scope)
         if parts:
             allowed[parts[1]] = parts[2]
     granted: list[str] = []
@@ -64,7 +66,7 @@ def narrow(asked: str, profile: UserProfile, supported_identity: tuple[str, ...]
             if scope in supported_identity:
                 granted.append(scope)
             continue
-        parts = _split(scope)
+        parts = split(scope)
         if parts is None or parts[0] != "user":
             continue
         types = allowed if parts[1] == "*" else ([parts[1]] if parts[1] in allowed else [])

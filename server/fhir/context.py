@@ -43,12 +43,12 @@ class Ctx:
         (patient, data class) by the class stored with each version, without decoding it;
         AuditEvents (and a deleted Patient version) on their content, one by one."""
         check = self.settings.auth_required
-        decided: dict[tuple[str | None, str | None], bool] = {}
+        decided: dict[tuple[str | None, str | None, str], bool] = {}
         shown = []
         for v in versions:
             if check:
                 by_content = v.rtype == "AuditEvent" or (v.deleted and v.rtype == "Patient")
-                key = (v.patient, v.data_class)
+                key = (v.patient, v.data_class, v.rtype)  # the type: the token's scopes
                 allowed = None if by_content else decided.get(key)
                 if allowed is None:
                     allowed = self._allowed(v, by_content)

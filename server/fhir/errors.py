@@ -48,7 +48,7 @@ def from_exception(error: Exception) -> FhirError:
     if isinstance(error, FhirError):
         return error
     if isinstance(error, authz.Denied):
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else error.headers
         return FhirError(error.status, error.message, headers=headers)
     if isinstance(error, storage.Gone):
         v = error.version

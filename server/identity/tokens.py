@@ -164,3 +164,8 @@ class TokenService:
         database on every request (no per-process cache that another process's revocation
         would not reach; one indexed read)."""
         return self.identity.bearer(access_token, self.clock())
+
+    def bearer(self, access_token: str) -> tuple[UserProfile, str | None] | None:
+        """`authenticate`'s profile with the scope its sign-in was granted (None: none asked;
+        enforced by server.identity.scopes)."""
+        return self.identity.bearer_grant(access_token, self.clock())
