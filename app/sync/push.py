@@ -12,7 +12,10 @@ When the whole transaction is refused, each change is sent alone to tell the con
 apart: a 412/409 whose server version already equals ours was our own earlier write (the answer
 was lost), any other becomes a conflict record with both versions kept. A server that applies a
 transaction entry by entry (not atomically) answers each entry's own status: the applied ones
-are done as answered, only the refused ones are settled alone. Nothing is overwritten silently.
+are done as answered, only the refused ones are settled alone. One that applies the first
+entries and then refuses the whole (Medplum answers 412) has each change settled alone: an
+applied create is found by its If-None-Exist, an applied update by its content. Nothing is
+overwritten silently.
 """
 
 from __future__ import annotations
