@@ -199,3 +199,27 @@ def test_without_a_scope_asked_the_role_alone_decides(base, chart):
     r = Fhir(base, token(base, RECEPTIONIST, None), {}, chart)
     answer = r.call("GET", f"Observation/{chart['obs']}")
     assert answer.status_code == 403 and not refused(answer)
+
+
+@pytest.mark.parametrize("who", [PHYSICIAN, RECEPTIONIST])
+def test_a_workstation_signed_in_with_its_roles_scopes_does_its_work(base, chart, who,
+                                                                     workstation_factory):
+    """The scopes the client asks for its role (app.core.smart_scopes.requested) cover what the
+    workstation does: a chart opened (the receptionist's: what her role reads), the access log
+    uploaded (PUT of AuditEvents), a note pushed by the physician."""
+    from app.core import smart_scopes
+    from app.core.data_class import DataClass
+    from app.store.access_log import Access
+    from tests.fixtures.sync import write_note
+    account = staff.by_username(who)
+    ws = workstation_factory(base, username=who, password=account.password)
+    ws.client.sign_in(account.password, scope=smart_scopes.requested(account.profile))
+    assert ws.sync.open_chart(chart["pid"]) >= 1
+    ws.store.log_access(Access(who, chart["pid"], DataClass.DEMOGRAPHICS, "read"))
+    if who == PHYSICIAN:
+        write_note(ws.store, chart["pid"], "note sous portée")
+    report = ws.sync.sync()
+    assert report.audited == 1 and ws.store.unacknowledged_access() == []
+    assert report.pushed.sent == (1 if who == PHYSICIAN else 0) and not report.pushed.conflicts
+    types = {r["resourceType"] for r in ws.store._list_resources(chart["pid"])}
+    assert ("Observation" in types) is (who == PHYSICIAN), types
