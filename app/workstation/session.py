@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from app.core.profiles import UserProfile, profile_from_json
 from app.workstation.contracts import DemoUser, SignedIn
-from app.workstation.signin import PROBE_TIMEOUT, SignIn
 from app.workstation.signin import PasswordRefused as PasswordRefused  # what sign_in raises
+from app.workstation.signin import SignIn
 from app.workstation.signin import TooManyAttempts as TooManyAttempts  # the sign-in's wait
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class Session:
     def probe(self, server: str) -> bool:
         from app.central.client import probe  # the central server's one HTTP seam
 
-        return probe(server, timeout=PROBE_TIMEOUT)
+        return probe(server)  # within app.central.client.PROBE_TIMEOUT
 
     def browser_sign_in(self, server: str) -> bool:
         """Whether signing in to `server` goes through the browser (the window then asks for

@@ -51,7 +51,6 @@ WRONG_PASSWORD = QT_TRANSLATE_NOOP(CTX, "Wrong username or password.")
 NEVER_ONLINE = QT_TRANSLATE_NOOP(
     CTX, "The central server cannot be reached, and you have never signed in on this "
     "workstation: sign in once while the server is reachable.")
-PROBE_TIMEOUT = 2.0
 
 
 class PasswordRefused(UserFacingError):
@@ -115,8 +114,8 @@ class SignIn:
                 ) -> tuple[UserProfile, FhirClient, StoreExecutor | None]:
         """Signed in on the server: the profile, the client, and the user's store when the
         browser sign-in had to open it first (the passphrase checked before the browser)."""
+        from app.central.client import PROBE_TIMEOUT, FhirClient
         from app.central.client import ClientConfig as SyncSettings
-        from app.central.client import FhirClient
         from app.core import smart_scopes
         from app.workstation import online_signin
 
