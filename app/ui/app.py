@@ -193,7 +193,8 @@ def _when_settled(shell: Shell, then: Callable[[], None]) -> None:
     from app.ui.widgets import on_gui_thread
 
     main, sync = shell.main, shell.services.sync
-    if main is None:  # the sign-in went on to no window: nothing to wait for
+    if main is None:  # the main window failed to open (its error is above): nothing to wait for
+        print("No main window after the sign-in.", file=sys.stderr, flush=True)
         then()
         return
     waiting = {"paint", "sync"} if sync is not None else {"paint"}

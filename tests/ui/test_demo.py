@@ -40,7 +40,7 @@ def test_demo_offscreen_signs_in_and_writes_a_screenshot(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Virtual QHR key of Dre Marie Tremblay (QHR-0001-TREM" in done.stdout
     said = next(line for line in done.stdout.splitlines() if line.startswith("Screenshot: "))
-    assert said.endswith("Clé DSQ : présente")  # the status bar's key state
+    assert said.endswith("Clé DSQ : présente"), done.stderr[-2000:]  # the status bar's key
     assert "Dernière synchro : " in said  # settled: its first sync round ended
     image = QImage(str(shot))
     assert image.width() >= 1000
