@@ -3,7 +3,7 @@
 A server without `$everything` is served by type-level searches by patient; one without
 system-level `_history` by type-level searches with `_lastUpdated`. A CapabilityStatement is
 optional in practice: a server whose `/metadata` is missing or unreadable gets `UNKNOWN`, and
-the puller tries each optional feature once (app.sync.pull.Features) instead of believing it.
+the puller tries each optional feature once (app.sync.fetch.Fetcher) instead of believing it.
 """
 
 from __future__ import annotations

@@ -41,8 +41,6 @@ FHIR_JSON = "application/fhir+json"
 FORM = "application/x-www-form-urlencoded"
 PROBE_TIMEOUT = 2.0
 HEALTH_REPLY_BYTES = 64 * 1024  # a health answer is a few bytes
-PROBE_TIMEOUT = 2.0
-HEALTH_REPLY_BYTES = 64 * 1024  # a health answer is a few bytes
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
     limits = ReplyLimits()                       # ClientConfig.limits; app.settings reads overrides
     response = read_capped(streamed, limits.reply_bytes, name)       # app.central.client's one send
-    pages = checked_pages(pages, "searchset", limits, name, chart="p1")    # app.sync.pull
+    pages = checked_pages(pages, "searchset", limits, name, chart="p1")    # app.sync.fetch
 
 Limits, generous for real charts (the benchmarks' large chart, bench.data.large_chart: 5,701
 resources, the largest 1.1 KB, ~0.8 MB per page of 1,000 entries):

@@ -94,9 +94,6 @@ class TokenTable:
     def identify_usb(self, vendor: int, product: int) -> Token | None:
         return self.usb.get(usb_id(vendor, product))
 
-    def usb_ids(self) -> list[tuple[int, int]]:
-        return [(int(key[:4], 16), int(key[5:], 16)) for key in self.usb]
-
     def family(self, name: str | None) -> Family | None:
         return self.families.get(name or DEFAULT_FAMILY)
 

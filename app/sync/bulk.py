@@ -14,7 +14,9 @@ from typing import Any
 from app.central.errors import SyncError
 from app.central.retry import Progress, check_cancel
 from app.core.fhir import earlier, resources
-from app.sync.pull import EVICT_KINDS, HISTORY, OVERLAP, Puller, chart_stream
+from app.sync.cursors import HISTORY, OVERLAP, chart_stream
+from app.sync.pull import Puller
+from app.sync.reconcile import EVICT_KINDS
 
 WORKERS = 4
 BATCH_RESOURCES = 2000  # resources per store transaction
@@ -85,6 +87,6 @@ def _chart(puller: Puller, pid: str,
            cancel: threading.Event | None) -> tuple[str, list[dict[str, Any]]]:
     """(the chart's cursor, its pages): the cursor is the server's clock at the chart's first
     answer, read in this worker thread (another thread's later answer would skip changes)."""
-    stamped = puller.chart_pages(pid, None, cancel)
+    stamped = puller.fetch.chart_pages(pid, None, cancel)
     pages = list(stamped)
-    return stamped.start or earlier(puller.page_time(pages[0]), OVERLAP), pages
+    return stamped.start or earlier(puller.fetch.page_time(pages[0]), OVERLAP), pages

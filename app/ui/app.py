@@ -155,7 +155,8 @@ class _LateSession:
 def run(services: Services | Callable[[], Services], settings: Settings | None = None, *,
         quit_after: float | None = None, screenshot: Path | None = None,
         auto_sign_in: tuple[str, str] | None = None) -> int:
-    """Show the sign-in window and run the event loop; `quit_after` seconds (0: once painted);
+    """Show the sign-in window and run the event loop; `quit_after` seconds (0: once ready:
+    the first window painted, or with `auto_sign_in` the main window settled, _when_settled);
     `auto_sign_in` (username, password) signs in at once (demo screenshots)."""
     settings = settings or Settings()
     app = create_application(settings=settings)
@@ -174,7 +175,9 @@ def run(services: Services | Callable[[], Services], settings: Settings | None =
                 window.grab().save(str(screenshot))
                 print(f"Screenshot: {screenshot}{_status_texts(shell.main)}", flush=True)
             app.quit()
-        if quit_after == 0:
+        if quit_after == 0 and auto_sign_in:
+            first.signed_in.connect(lambda _signed: _when_settled(shell, finish))
+        elif quit_after == 0:
             _FirstPaint(first, finish)
         elif quit_after is not None:
             QTimer.singleShot(int(quit_after * 1000), finish)
@@ -182,6 +185,33 @@ def run(services: Services | Callable[[], Services], settings: Settings | None =
     code = app.exec()
     shell.deleteLater()
     return code
+
+
+def _when_settled(shell: Shell, then: Callable[[], None]) -> None:
+    """`then` once the main window (just shown) has painted and its first sync round has
+    ended: the window as it settles, not as it opens (the demo's screenshot, its test)."""
+    from app.ui.widgets import on_gui_thread
+
+    main, sync = shell.main, shell.services.sync
+    if main is None:  # the main window failed to open (its error is above): nothing to wait for
+        print("No main window after the sign-in.", file=sys.stderr, flush=True)
+        then()
+        return
+    waiting = {"paint", "sync"} if sync is not None else {"paint"}
+    stop: list[Callable[[], None]] = []
+
+    def done(what: str) -> None:
+        if what in waiting:
+            waiting.discard(what)
+            if not waiting:
+                for unsubscribe in stop:
+                    unsubscribe()
+                QTimer.singleShot(0, then)
+
+    _FirstPaint(main, lambda: done("paint"))
+    if sync is not None:  # a round has ended when no progress shows and it synced or failed
+        stop.append(sync.add_listener(on_gui_thread(main, lambda status: done("sync") if (
+            status.progress is None and (status.last_sync or not status.online)) else None)))
 
 
 def _close(services: Services | None) -> None:

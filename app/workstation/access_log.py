@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 REPORT_COLUMNS = ("at", "username", "information", "action", "workstation", "reason", "source")
-EXPORT_KINDS = ("csv", "json", "fhir")
 LOG_INFORMATION = "access-log"
 REVIEW = "review"
 CTX = "access_log"

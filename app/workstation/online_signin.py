@@ -1,7 +1,7 @@
 """Signing in on the central server: its SMART configuration says how (app.central.smart),
 then either the system browser (code + PKCE, when the session can open one) or the password
 grant where the server advertises it. What the typed password means in each case, and how the
-store stays bound to it, is told in app.workstation.session."""
+store stays bound to it, is told in app.workstation.signin."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def build_services(demo_users: Sequence[DemoUser] = (), settings: Settings | Non
                    open_browser: Callable[[str], bool] | None = None) -> Services:
     """`virtual_key`: the demo's (app.demo.virtual_key.VirtualKey), offered in the menu.
     `open_browser` (the app: `system_browser`): sign in through the browser where the server
-    offers it (app.workstation.session); None: the password grant.
+    offers it (app.workstation.signin); None: the password grant.
     The QHR key monitor reads the PC/SC service this process finds (PCSCLITE_CSOCK_NAME); the
     tokens' PKCS#11 modules are the settings' overrides, else the token table's."""
     from app.devices.pkcs11_key import set_module_overrides

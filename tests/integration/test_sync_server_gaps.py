@@ -197,7 +197,7 @@ def test_a_receptionist_round_without_system_history_skips_what_the_role_cannot_
     report = ws.sync.sync()
     assert ws.store.get_resource("Patient", P2)["telecom"][0]["value"] == "450-555-0123"
     readable = {"Patient", "Appointment", "Consent"}
-    assert ws.sync.puller.refused_types == set(CHART_TYPES) - readable  # learnt on opening
+    assert ws.sync.puller.fetch.refused_types == set(CHART_TYPES) - readable  # learnt on opening
     # refused types are not asked again: one search per readable type for the changes, one
     # for the reconciliation of the cached charts' ids (deletions without `_history`)
     assert report.requests == 2 * len(readable)
