@@ -104,6 +104,7 @@ class MainWindow(Retranslatable, QMainWindow):
         work.addWidget(self.qhr_panel)
         work.setSizes([300, 826, 240])  # at 1366 px; the chart takes what the others give back
         work.setStretchFactor(1, 1)
+        work.setCollapsible(1, False)  # the chart stops at its legible minimum (lab names)
         self.work = work
         self._size_qhr_panel()
         self.qhr_panel.data_shown.connect(self._widen_qhr)

@@ -232,15 +232,26 @@ def test_no_mandate_is_withheld_without_break_glass(qtbot, cached):
 
 
 def _elided_items(tree) -> list[str]:
-    """Rows whose first column is not shown whole (cut, elided or scrolled out of sight)."""
+    """Rows whose first column is not shown whole: cut, elided, scrolled out of sight, or
+    wrapped into more lines than its row shows (a name may wrap on words, never be cut)."""
+    from PySide6.QtCore import QRect
+
     left = tree.header().sectionViewportPosition(0)
     right = left + tree.columnWidth(0)
+    room = tree.columnWidth(0) - 6  # the delegate's margins
+    metrics = tree.fontMetrics()
     bad = []
     for i in range(tree.topLevelItemCount()):
         item = tree.topLevelItem(i)
-        needed = tree.fontMetrics().horizontalAdvance(item.text(0)) + 6  # the delegate's margins
-        if left < 0 or right > tree.viewport().width() or tree.columnWidth(0) < needed:
-            bad.append(item.text(0))
+        text = item.text(0)
+        words_fit = all(metrics.horizontalAdvance(w) <= room for w in text.split())
+        lines = metrics.boundingRect(QRect(0, 0, max(room, 1), 10_000),
+                                     Qt.TextFlag.TextWordWrap, text).height()
+        one_line = metrics.horizontalAdvance(text) <= room
+        if left < 0 or right > tree.viewport().width() or not words_fit or (
+                not one_line and not tree.wordWrap()) or lines > tree.visualItemRect(
+                item).height():
+            bad.append(text)
     return bad
 
 
@@ -251,9 +262,22 @@ def _cut_labels(labels) -> list[str]:
             or label.height() < label.heightForWidth(label.width())]
 
 
+def _drag(qtbot, splitter, index: int, x: int) -> None:
+    """Drag the splitter's handle `index` to `x` (in the splitter), as a person does."""
+    from PySide6.QtCore import QPoint
+
+    handle = splitter.handle(index)
+    start = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=start)
+    target = handle.mapFrom(splitter, QPoint(x, handle.y() + start.y()))
+    qtbot.mouseMove(handle, target)
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=target)
+
+
 @pytest.mark.parametrize("language", ["en", "fr_CA"])
-def test_nothing_elided_at_1366x768(qtbot, cached, fake_services,
-                                                           ui_settings, qm_files, language):
+@pytest.mark.parametrize("qhr_pane", ["as_opened", "dragged_to_half"])
+def test_nothing_elided_at_1366x768(qtbot, cached, fake_services, ui_settings, qm_files,
+                                    language, qhr_pane):
     from app.ui.i18n import set_language
     from app.ui.main_window import MainWindow
     from app.workstation.contracts import SignedIn
@@ -268,9 +292,13 @@ def test_nothing_elided_at_1366x768(qtbot, cached, fake_services,
         window.show()
         qtbot.waitExposed(window)
         window.open_chart(PATIENT_ID)
-        qtbot.waitUntil(lambda: window.chart_view.chart is not None, timeout=10000)
+        qtbot.waitUntil(lambda: window.chart_view.chart is not None
+                        and window.chart_view.chart.complete, timeout=10000)
         view = window.chart_view
         view.show_data_class(DataClass.LABS)
+        if qhr_pane == "dragged_to_half":  # the QHR pane pulled to the window's middle
+            _drag(qtbot, window.work, 2, window.work.width() // 2)
+            assert window.work.sizes()[2] > 300  # the pane did widen
         qtbot.wait(50)
         assert view.labs.tests.topLevelItemCount() == 2
         assert _elided_items(view.labs.tests) == []
