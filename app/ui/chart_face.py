@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.data_class import DataClass
-from app.ui.chart_reader import shown, when_text
+from app.ui.chart_reader import detail_text, shown, when_text
 from app.ui.i18n import translate
 from app.ui.widgets import Retranslatable, mark_data, named
 from app.workstation.contracts import FIRST, Chart, ChartEntry, Flag
@@ -38,7 +38,7 @@ def flag_text(flag: Flag) -> str:
 
 
 def entry_row(entry: ChartEntry) -> QTreeWidgetItem:
-    item = QTreeWidgetItem([shown(entry.title), entry.detail, flag_text(entry.flag),
+    item = QTreeWidgetItem([shown(entry.title), detail_text(entry), flag_text(entry.flag),
                             when_text(entry)[:10]])
     if entry.flag is not Flag.NONE:
         item.setForeground(1, ABNORMAL)

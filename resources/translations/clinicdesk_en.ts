@@ -1197,6 +1197,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>This PDF cannot be shown on this workstation.</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation (damaged, or no PDF viewer here).</source>
             <translation type="unfinished" />
         </message>
     </context>

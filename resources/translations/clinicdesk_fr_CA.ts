@@ -1199,7 +1199,11 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>This PDF cannot be shown on this workstation.</source>
-            <translation>Ce PDF ne peut pas être affiché sur ce poste.</translation>
+            <translation type="vanished">Ce PDF ne peut pas être affiché sur ce poste.</translation>
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation (damaged, or no PDF viewer here).</source>
+            <translation>Ce PDF ne peut pas être affiché sur ce poste (endommagé, ou aucun visualiseur PDF ici).</translation>
         </message>
     </context>
     <context>
