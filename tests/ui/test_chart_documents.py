@@ -14,7 +14,7 @@ from app.core.data_class import DataClass
 from tests.fixtures.ui import PHYSICIAN
 from tests.ui import chart_data
 from tests.ui.chart_data import PATIENT_ID
-from tests.ui.test_chart_screen import _reader_of, _view, cached  # noqa: F401 (fixture)
+from tests.ui.test_chart_screen import _reader_of, _view
 
 PDF_WORDS = "Echographie abdominale normale"
 QtPdf = pytest.importorskip("PySide6.QtPdf")

@@ -8,11 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core.data_class import DataClass
-from app.store import Store, StoreExecutor, keys
 from app.ui.chart_view import ChartView, EntryList
-from app.workstation.charts import ChartReader
 from app.workstation.contracts import AllergyState
-from tests.fixtures.store import FAST_KDF
 from tests.fixtures.ui import PHYSICIAN
 from tests.ui import chart_data
 from tests.ui.chart_data import NOTE_TEXT, PATIENT_ID
@@ -20,32 +17,6 @@ from tests.ui.chart_data import NOTE_TEXT, PATIENT_ID
 REASON = "Patient inconscient à l'urgence, allergies à vérifier avant l'intubation"
 CLINICAL_SECTIONS = (DataClass.PROBLEMS, DataClass.ALLERGIES, DataClass.MEDICATIONS,
                      DataClass.LABS, DataClass.NOTES, DataClass.DOCUMENTS)
-
-
-class _Session:
-    """What ChartReader needs of a signed-in session: offline (the cache only)."""
-
-    def __init__(self, executor, profile):
-        self.executor, self.profile, self.client = executor, profile, None
-
-
-@pytest.fixture
-def cached(tmp_path):
-    """`cached(resources)`: a reader over a store holding them as fetched from the server."""
-    made = []
-
-    def make(resources, profile=PHYSICIAN):
-        executor = StoreExecutor(lambda: Store.create(
-            profile.username, "pw", path=tmp_path / f"{len(made)}.db", kdf=FAST_KDF))
-        made.append(executor)
-        executor.call(lambda store: store.put_resources(resources))
-        executor.call(lambda store: store.apply_pull([], [], {f"chart:{PATIENT_ID}": "t"}))
-        return ChartReader(_Session(executor, profile))
-    yield make
-    for executor in made:
-        key_file = executor.call(lambda store: store.key_file)
-        executor.close()
-        keys.delete_keyring_entries(key_file)
 
 
 def _view(qtbot, reader, chart):
