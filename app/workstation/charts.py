@@ -155,7 +155,7 @@ class ChartReader:
                 if cancel is not None and cancel.is_set():
                     break
                 page = client.json("GET", url, expect="Bundle", headers=headers)
-                found += fhir.entries(page)
+                found += fhir.resources(page)  # the resources, not the Bundle entries
                 url = fhir.next_link(page)
         except SyncError as err:
             if not err.transient:
