@@ -160,6 +160,7 @@ class ChartView(Retranslatable, QWidget):
         self._filled: set[int] = set()
         self._keys: list[DataClass | str] = []
         self.summary = FaceSheetPage(self)
+        self.summary.role_readable = readable
         self.sections: dict[DataClass, EntryList] = {}
         self.pages: dict[DataClass | str, SectionPage] = {}
         self.labs: LabsPage | None = None

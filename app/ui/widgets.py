@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QTreeWidget, QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
 
@@ -76,3 +76,38 @@ def named(obj: Q, name: str) -> Q:
     """`obj` with its object name set (the style sheet and the tests find widgets by it)."""
     obj.setObjectName(name)
     return obj
+
+
+def wrap_column(tree: QTreeWidget, column: int = 0) -> None:
+    """`column` takes the width the other columns leave and wraps its text on words: nothing
+    elided, nothing scrolled out of sight sideways; each row grows to its lines (`fit_rows`
+    after filling the tree; a resize of the column fits them again)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QHeaderView
+
+    tree.setWordWrap(True)
+    tree.setUniformRowHeights(False)
+    tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+    tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = tree.header()
+    header.setStretchLastSection(False)
+    for i in range(tree.columnCount()):
+        header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch if i == column
+                                    else QHeaderView.ResizeMode.ResizeToContents)
+    header.sectionResized.connect(
+        lambda index, _old, _new: fit_rows(tree, column) if index == column else None)
+
+
+def fit_rows(tree: QTreeWidget, column: int = 0) -> None:
+    """Each row as tall as its `column` text wrapped in the column's width (the tree does not
+    measure wrapped text itself)."""
+    from PySide6.QtCore import QRect, QSize, Qt
+
+    room = max(tree.columnWidth(column) - 6, 1)  # the delegate's margins
+    metrics = tree.fontMetrics()
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        if item is not None:
+            lines = metrics.boundingRect(QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap,
+                                         item.text(column)).height()
+            item.setSizeHint(column, QSize(room, lines + 4))

@@ -492,6 +492,10 @@
             <source>none</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Not available to your role.</source>
+            <translation type="vanished" />
+        </message>
     </context>
     <context>
         <name>ImportConfigForm</name>

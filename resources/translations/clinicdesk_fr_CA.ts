@@ -492,6 +492,10 @@
             <source>none</source>
             <translation>aucune</translation>
         </message>
+        <message>
+            <source>Not available to your role.</source>
+            <translation type="vanished">Non accessible à votre rôle.</translation>
+        </message>
     </context>
     <context>
         <name>ImportConfigForm</name>

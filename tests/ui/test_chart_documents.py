@@ -13,7 +13,7 @@ from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
 from app.core.data_class import DataClass
 from tests.fixtures.ui import PHYSICIAN
 from tests.ui import chart_data
-from tests.ui.chart_data import PATIENT_ID
+from tests.ui.chart_data import PATIENT_ID, VITALS
 from tests.ui.test_chart_screen import _reader_of, _view
 
 PDF_WORDS = "Echographie abdominale normale"
@@ -43,31 +43,6 @@ def _pdf_document(pdf: bytes) -> dict:
             "type": {"text": "Rapport d'échographie"},
             "content": [{"attachment": {"contentType": "application/pdf",
                                         "data": base64.b64encode(pdf).decode()}}]}
-
-
-def _vital(rid: str, when: str, loinc: str, label: str, **value) -> dict:
-    return {"resourceType": "Observation", "id": rid, "status": "final",
-            "category": [{"coding": [{"code": "vital-signs"}]}],
-            "code": {"coding": [{"system": "http://loinc.org", "code": loinc}], "text": label},
-            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "effectiveDateTime": when,
-            **value}
-
-
-def _bp(rid: str, when: str, high: int, low: int) -> dict:
-    return _vital(rid, when, "85354-9", "Tension artérielle", component=[
-        {"code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-         "valueQuantity": {"value": v, "unit": "mmHg"}}
-        for code, v in (("8480-6", high), ("8462-4", low))])
-
-
-VITALS = [
-    _bp("v1", "2024-06-01T09:00:00-04:00", 142, 91),
-    _bp("v2", "2025-02-03T09:10:00-05:00", 128, 82),
-    _vital("v3", "2025-02-03T09:10:00-05:00", "29463-7", "Poids",
-           valueQuantity={"value": 71.5, "unit": "kg"}),
-    _vital("v4", "2024-06-01T09:00:00-04:00", "29463-7", "Poids",
-           valueQuantity={"value": 74.2, "unit": "kg"}),
-]
 
 
 def test_a_pdf_document_opens_in_qts_pdf_viewer(qtbot, cached):
@@ -124,5 +99,28 @@ def test_face_sheet_shows_the_latest_vital_signs(qtbot, cached, qm_files, langua
         assert rows["Tension artérielle"].text(1) == "128/82 mmHg"
         assert rows["Poids"].text(1) == ("71,5 kg" if language == "fr_CA" else "71.5 kg")
         assert all(row.text(3) == "2025-02-03" for row in rows.values())
+    finally:
+        set_language("en")
+
+
+def test_a_language_switch_re_renders_the_open_chart(qtbot, cached, qm_files):
+    """Opened in English, switched to French with the chart open: titles, values (decimal
+    comma) and the laboratory history re-rendered without reopening the chart."""
+    from app.ui.i18n import set_language
+
+    reader = cached([*chart_data.chart(PHYSICIAN.username), *VITALS])
+    view = _view(qtbot, reader, reader.open(PATIENT_ID))
+    vitals = view.summary.lists["vitals"]
+    weight = next(i for i in range(vitals.topLevelItemCount())
+                  if vitals.topLevelItem(i).text(0) == "Poids")
+    assert vitals.topLevelItem(weight).text(1) == "71.5 kg"
+    try:
+        set_language("fr_CA")
+        qtbot.waitUntil(lambda: vitals.topLevelItem(weight).text(1) == "71,5 kg", timeout=3000)
+        assert view.summary.titles["vitals"].text() == "Derniers signes vitaux"
+        view.show_data_class(DataClass.LABS)
+        view.labs.select("2823-3")
+        assert view.labs.history.topLevelItem(0).text(1) == "5,4 mmol/L"
+        assert view.banner.fields["born"].text() == "Né(e) le 1928-03-14"
     finally:
         set_language("en")

@@ -91,7 +91,7 @@ def test_face_sheet_first_with_problems_medications_results_and_visits(qtbot, ca
                for i in range(lists["results"].topLevelItemCount())}
     assert results["Potassium"] == "H" and results[chart_data.LONG_TEST] == "L"
     last, coming = (lists["visits"].topLevelItem(i) for i in range(2))
-    assert last.text(1).startswith("2025-02-03") and last.text(2) == "Suivi HTA"
+    assert last.text(1) == "2025-02-03 — Encounter — Suivi HTA"  # one wrapped column
     assert "Suivi" in coming.text(1)  # the appointment next week
 
 
@@ -202,19 +202,19 @@ def test_no_mandate_is_withheld_without_break_glass(qtbot, cached):
         reader.break_glass(PATIENT_ID, REASON)
 
 
-def _elided_items(tree) -> list[str]:
-    """Rows whose first column is not shown whole: cut, elided, scrolled out of sight, or
+def _elided_items(tree, column: int = 0) -> list[str]:
+    """Rows whose `column` is not shown whole: cut, elided, scrolled out of sight, or
     wrapped into more lines than its row shows (a name may wrap on words, never be cut)."""
     from PySide6.QtCore import QRect
 
-    left = tree.header().sectionViewportPosition(0)
-    right = left + tree.columnWidth(0)
-    room = tree.columnWidth(0) - 6  # the delegate's margins
+    left = tree.header().sectionViewportPosition(column)
+    right = left + tree.columnWidth(column)
+    room = tree.columnWidth(column) - 6  # the delegate's margins
     metrics = tree.fontMetrics()
     bad = []
     for i in range(tree.topLevelItemCount()):
         item = tree.topLevelItem(i)
-        text = item.text(0)
+        text = item.text(column)
         words_fit = all(metrics.horizontalAdvance(w) <= room for w in text.split())
         lines = metrics.boundingRect(QRect(0, 0, max(room, 1), 10_000),
                                      Qt.TextFlag.TextWordWrap, text).height()
@@ -266,6 +266,11 @@ def test_nothing_elided_at_1366x768(qtbot, cached, fake_services, ui_settings, q
         qtbot.waitUntil(lambda: window.chart_view.chart is not None
                         and window.chart_view.chart.complete, timeout=10000)
         view = window.chart_view
+        face = view.summary.lists  # the face sheet first: every column of every row seen
+        for key, tree in face.items():
+            assert tree.header().length() <= tree.viewport().width(), key
+            assert _elided_items(tree, 1 if key == "visits" else 0) == [], key
+        assert face["results"].topLevelItemCount() == 2
         view.show_data_class(DataClass.LABS)
         if qhr_pane == "dragged_to_half":  # the QHR pane pulled to the window's middle
             _drag(qtbot, window.work, 2, window.work.width() // 2)
@@ -277,6 +282,23 @@ def test_nothing_elided_at_1366x768(qtbot, cached, fake_services, ui_settings, q
         assert reader is fake_services.charts
     finally:
         set_language("en")
+
+
+def test_a_role_without_clinical_access_is_told_so_never_none_recorded(qtbot, cached):
+    from tests.fixtures.ui import RECEPTIONIST
+
+    reader = cached(chart_data.chart(PHYSICIAN.username), profile=RECEPTIONIST)
+    view = ChartView(reader.readable(RECEPTIONIST), charts=reader)
+    qtbot.addWidget(view)
+    view.show_chart(reader.open(PATIENT_ID))
+    face = view.summary
+    for key in ("problems", "allergies", "current_medications", "stopped_medications",
+                "vitals", "results"):
+        assert face.notices[key].text() == "Not available to your role.", key
+        assert face.lists[key].isHidden(), key
+    assert not face.lists["visits"].isHidden()  # the appointments are the reception's
+    assert "Suivi" in face.lists["visits"].topLevelItem(1).text(1)
+    assert "withheld" in view.banner.allergy.text()
 
 
 def test_banner_and_face_sheet_first_then_the_rest_each_section_logged_once(qtbot, cached):
