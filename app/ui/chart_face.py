@@ -49,7 +49,13 @@ class FaceSheetPage(Retranslatable, QWidget):
         super().__init__(parent)
         self.setProperty(SECTION, DataClass.DEMOGRAPHICS.value)
         self.setObjectName("face_sheet")
-        grid = QGridLayout(self)
+        outer = QVBoxLayout(self)
+        self.role_notice = named(QLabel(self), "face_not_for_role")
+        self.role_notice.setWordWrap(True)
+        self.role_notice.hide()
+        outer.addWidget(self.role_notice)
+        grid = QGridLayout()
+        outer.addLayout(grid, 1)
         self.titles: dict[str, QLabel] = {}
         self.lists: dict[str, QTreeWidget] = {}
         self.notices: dict[str, QLabel] = {}
@@ -99,12 +105,11 @@ class FaceSheetPage(Retranslatable, QWidget):
             tree.clear()
             withheld = chart.withheld.get(data_class)
             not_for_role = withheld is None and not self._role_reads(key, data_class)
-            notice.setVisible(withheld is not None or not_for_role)
+            self.titles[key].setVisible(not not_for_role)  # the part is not drawn at all
+            notice.setVisible(withheld is not None)
             if withheld is not None:
                 notice.setText(self.tr("Withheld from you: ") + " ".join(
                     translate(r) for r in withheld.reasons[:1]))
-            if not_for_role:
-                notice.setText(self.tr("Not available to your role."))
             if withheld is not None or not_for_role:
                 tree.hide()
                 continue
@@ -121,6 +126,8 @@ class FaceSheetPage(Retranslatable, QWidget):
                 tree.addTopLevelItem(QTreeWidgetItem([self.tr("None recorded")]))
         for key, tree in self.lists.items():
             fit_rows(tree, 1 if key == "visits" else 0)
+        self.role_notice.setText(self.tr("Clinical information is not available to your role."))
+        self.role_notice.setVisible(any(not self._role_reads(k, c) for k, c in PARTS))
 
     def _role_reads(self, key: str, data_class: DataClass) -> bool:
         """Whether the signed-in user's role reads this part at all (the visits: the notes'

@@ -496,6 +496,10 @@
             <source>Not available to your role.</source>
             <translation type="vanished" />
         </message>
+        <message>
+            <source>Clinical information is not available to your role.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>ImportConfigForm</name>

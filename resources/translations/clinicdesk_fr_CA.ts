@@ -496,6 +496,10 @@
             <source>Not available to your role.</source>
             <translation type="vanished">Non accessible à votre rôle.</translation>
         </message>
+        <message>
+            <source>Clinical information is not available to your role.</source>
+            <translation>Les renseignements cliniques ne sont pas accessibles à votre rôle.</translation>
+        </message>
     </context>
     <context>
         <name>ImportConfigForm</name>
