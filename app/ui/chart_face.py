@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from app.core.data_class import DataClass
 from app.ui.chart_reader import detail_text, shown, when_text
 from app.ui.i18n import translate
-from app.ui.widgets import Retranslatable, fit_rows, mark_data, named, wrap_column
+from app.ui.widgets import Retranslatable, mark_data, named, wrap_column
 from app.workstation.contracts import FIRST, Chart, ChartEntry, Flag
 
 SECTION = "cd_section"
@@ -124,8 +124,6 @@ class FaceSheetPage(Retranslatable, QWidget):
                 tree.addTopLevelItem(entry_row(entry))
             if not rows[key]:
                 tree.addTopLevelItem(QTreeWidgetItem([self.tr("None recorded")]))
-        for key, tree in self.lists.items():
-            fit_rows(tree, 1 if key == "visits" else 0)
         self.role_notice.setText(self.tr("Clinical information is not available to your role."))
         self.role_notice.setVisible(any(not self._role_reads(k, c) for k, c in PARTS))
 

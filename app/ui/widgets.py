@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
-from PySide6.QtWidgets import QLabel, QTreeWidget, QWidget
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QWidget,
+)
 
 from app.core.text import QT_TRANSLATE_NOOP
 
@@ -80,34 +94,44 @@ def named(obj: Q, name: str) -> Q:
 
 def wrap_column(tree: QTreeWidget, column: int = 0) -> None:
     """`column` takes the width the other columns leave and wraps its text on words: nothing
-    elided, nothing scrolled out of sight sideways; each row grows to its lines (`fit_rows`
-    after filling the tree; a resize of the column fits them again)."""
-    from PySide6.QtCore import Qt
+    elided, nothing scrolled out of sight sideways; each row is as tall as its lines (measured
+    by a delegate as the rows are laid out; laid out again when the column's width changes)."""
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QHeaderView
 
     tree.setWordWrap(True)
     tree.setUniformRowHeights(False)
     tree.setTextElideMode(Qt.TextElideMode.ElideNone)
     tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    tree.setItemDelegateForColumn(column, _WrapDelegate(tree, column))
     header = tree.header()
     header.setStretchLastSection(False)
     for i in range(tree.columnCount()):
         header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch if i == column
                                     else QHeaderView.ResizeMode.ResizeToContents)
-    header.sectionResized.connect(
-        lambda index, _old, _new: fit_rows(tree, column) if index == column else None)
+    relayout = QTimer(tree, singleShot=True, interval=0)  # once per burst of resizes
+    relayout.timeout.connect(tree.doItemsLayout)
+    header.sectionResized.connect(lambda index, _old, _new: relayout.start()
+                                  if index == column else None)
 
 
-def fit_rows(tree: QTreeWidget, column: int = 0) -> None:
-    """Each row as tall as its `column` text wrapped in the column's width (the tree does not
-    measure wrapped text itself)."""
-    from PySide6.QtCore import QRect, QSize, Qt
+class _WrapDelegate(QStyledItemDelegate):
+    """Row height of a wrapped column: its text's lines in the column's current width."""
 
-    room = max(tree.columnWidth(column) - 6, 1)  # the delegate's margins
-    metrics = tree.fontMetrics()
-    for i in range(tree.topLevelItemCount()):
-        item = tree.topLevelItem(i)
-        if item is not None:
-            lines = metrics.boundingRect(QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap,
-                                         item.text(column)).height()
-            item.setSizeHint(column, QSize(room, lines + 4))
+    def __init__(self, tree: QTreeWidget, column: int):
+        super().__init__(tree)
+        self.tree, self.column = tree, column
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex  # noqa: N802
+                 ) -> QSize:
+        from PySide6.QtCore import QRect, Qt
+
+        hint = super().sizeHint(option, index)
+        text = str(index.data() or "")
+        room = max(self.tree.columnWidth(self.column) - 6, 1)  # the delegate's margins
+        metrics = self.tree.fontMetrics()
+        if metrics.horizontalAdvance(text) <= room and "\n" not in text:
+            return hint
+        lines = metrics.boundingRect(QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap,
+                                     text).height()
+        return QSize(hint.width(), max(hint.height(), lines + 4))
