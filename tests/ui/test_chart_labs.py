@@ -133,3 +133,14 @@ def test_trend_date_labels_fit_any_width_the_last_date_kept(qtbot, width):
     assert _overlaps(labels) == []
     assert day(MONTHLY[-1]["effectiveDateTime"]) in [t for _r, t in labels]
     assert all(r.left() >= 0 and r.right() <= width for r, _t in labels)
+
+
+def test_the_value_axis_starts_where_the_data_does_never_below_zero():
+    from app.workstation.face_sheet import axis_bounds
+
+    lo, hi = axis_bounds([140.0, 142.0, 139.0], 135.0, 145.0)  # sodium: not from zero
+    assert 130 < lo <= 135 and 145 <= hi < 150
+    lo, hi = axis_bounds([0.02, 1.0], None, None)  # a value near zero: the axis stops at 0
+    assert lo == 0.0 and hi > 1.0
+    lo, hi = axis_bounds([-2.0, 1.0], None, None)  # a value that may be negative (base excess)
+    assert lo < -2.0
