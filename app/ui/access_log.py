@@ -66,6 +66,12 @@ def local_time(stamp: str) -> str:
     return QLocale().toString(QDateTime(moment.replace(tzinfo=None)), "yyyy-MM-dd HH:mm")
 
 
+def who(row: dict) -> str:
+    """The reader's name and username ("Dre Marie Tremblay (1000001)"), else the username."""
+    name, username = row.get("name") or "", row.get("username") or ""
+    return f"{name} ({username})" if name and name != username else username
+
+
 class AccessLogDialog(Retranslatable, QDialog):
     def __init__(self, service: AccessLogService, patient_id: str | None,
                  parent: QWidget | None = None):
@@ -136,7 +142,7 @@ class AccessLogDialog(Retranslatable, QDialog):
         for row in self.rows:
             action, source = ACTIONS.get(row.get("action", "")), SOURCES.get(row.get("source", ""))
             item = QTreeWidgetItem([
-                local_time(row.get("at", "")), row.get("username", ""),
+                local_time(row.get("at", "")), who(row),
                 self._information(row.get("information") or ""),
                 self.tr(action) if action else row.get("action", ""),
                 row.get("workstation", ""), row.get("reason") or "",

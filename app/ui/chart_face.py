@@ -4,11 +4,9 @@ results with their flags, the last and next visits. A withheld part says so, nev
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHeaderView,
     QLabel,
     QTreeWidget,
     QTreeWidgetItem,
@@ -17,9 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.data_class import DataClass
-from app.ui.chart_reader import shown, when_text
+from app.ui.chart_reader import detail_text, shown, when_text
 from app.ui.i18n import translate
-from app.ui.widgets import Retranslatable, mark_data, named
+from app.ui.widgets import Retranslatable, mark_data, named, wrap_column
 from app.workstation.contracts import FIRST, Chart, ChartEntry, Flag
 
 SECTION = "cd_section"
@@ -38,7 +36,7 @@ def flag_text(flag: Flag) -> str:
 
 
 def entry_row(entry: ChartEntry) -> QTreeWidgetItem:
-    item = QTreeWidgetItem([shown(entry.title), entry.detail, flag_text(entry.flag),
+    item = QTreeWidgetItem([shown(entry.title), detail_text(entry), flag_text(entry.flag),
                             when_text(entry)[:10]])
     if entry.flag is not Flag.NONE:
         item.setForeground(1, ABNORMAL)
@@ -51,7 +49,13 @@ class FaceSheetPage(Retranslatable, QWidget):
         super().__init__(parent)
         self.setProperty(SECTION, DataClass.DEMOGRAPHICS.value)
         self.setObjectName("face_sheet")
-        grid = QGridLayout(self)
+        outer = QVBoxLayout(self)
+        self.role_notice = named(QLabel(self), "face_not_for_role")
+        self.role_notice.setWordWrap(True)
+        self.role_notice.hide()
+        outer.addWidget(self.role_notice)
+        grid = QGridLayout()
+        outer.addLayout(grid, 1)
         self.titles: dict[str, QLabel] = {}
         self.lists: dict[str, QTreeWidget] = {}
         self.notices: dict[str, QLabel] = {}
@@ -61,10 +65,9 @@ class FaceSheetPage(Retranslatable, QWidget):
             tree = self.lists[key] = mark_data(QTreeWidget(self))
             tree.setObjectName(f"face_{key}")
             tree.setRootIsDecorated(False)
-            tree.setColumnCount(4)
+            tree.setColumnCount(2 if key == "visits" else 4)
             tree.setHeaderHidden(True)
-            tree.setTextElideMode(Qt.TextElideMode.ElideNone)
-            tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            wrap_column(tree, 1 if key == "visits" else 0)  # names wrap; values always seen
             self.notices[key] = notice = named(QLabel(self), "face_withheld")
             notice.setWordWrap(True)
             notice.hide()
@@ -72,6 +75,7 @@ class FaceSheetPage(Retranslatable, QWidget):
                 box.addWidget(part)
             grid.addLayout(box, i // 2, i % 2)
         self.chart: Chart | None = None
+        self.role_readable: frozenset[DataClass] | None = None  # None: not known (all)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -100,10 +104,13 @@ class FaceSheetPage(Retranslatable, QWidget):
             tree, notice = self.lists[key], self.notices[key]
             tree.clear()
             withheld = chart.withheld.get(data_class)
+            not_for_role = withheld is None and not self._role_reads(key, data_class)
+            self.titles[key].setVisible(not not_for_role)  # the part is not drawn at all
             notice.setVisible(withheld is not None)
             if withheld is not None:
                 notice.setText(self.tr("Withheld from you: ") + " ".join(
                     translate(r) for r in withheld.reasons[:1]))
+            if withheld is not None or not_for_role:
                 tree.hide()
                 continue
             tree.show()
@@ -117,13 +124,25 @@ class FaceSheetPage(Retranslatable, QWidget):
                 tree.addTopLevelItem(entry_row(entry))
             if not rows[key]:
                 tree.addTopLevelItem(QTreeWidgetItem([self.tr("None recorded")]))
+        self.role_notice.setText(self.tr("Clinical information is not available to your role."))
+        self.role_notice.setVisible(any(not self._role_reads(k, c) for k, c in PARTS))
+
+    def _role_reads(self, key: str, data_class: DataClass) -> bool:
+        """Whether the signed-in user's role reads this part at all (the visits: the notes'
+        encounters or the appointments)."""
+        readable = self.role_readable
+        if readable is None:
+            return True
+        return data_class in readable or (key == "visits"
+                                          and DataClass.APPOINTMENTS in readable)
 
     def _visits(self, tree: QTreeWidget, last: ChartEntry | None,
                 coming: ChartEntry | None) -> None:
         for label, entry in ((self.tr("Last visit"), last), (self.tr("Next visit"), coming)):
-            said = f"{when_text(entry)[:10]} — {shown(entry.title)}" if entry else self.tr("none")
-            detail = entry.detail if entry else ""
-            tree.addTopLevelItem(QTreeWidgetItem([label, said, detail]))
+            said = " — ".join(part for part in (
+                when_text(entry)[:10], shown(entry.title), entry.detail) if part
+            ) if entry else self.tr("none")
+            tree.addTopLevelItem(QTreeWidgetItem([label, said]))
 
     def clear(self) -> None:
         self.chart = None

@@ -1,14 +1,16 @@
 """The chart's laboratory section: the tests grouped by LOINC code (app.qhr.views.lab_trends,
 the same grouping as the QHR viewer), and for the selected test its history (newest first, values
 in the locale's format, out-of-range values in red with their H/L flag beside) and its trend chart
-with the reference band. Test names are never elided: the list is as wide as its longest name.
+with the reference band. Test names are never elided: the list is as wide as its longest name,
+or, when the page is narrower (the QHR pane dragged wide at 1366 px), the names wrap on words
+and the page keeps the width of its longest word (its minimum size: the splitter stops there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -73,7 +75,13 @@ class LabsPage(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setSizes([360, 480])
+        split.setChildrenCollapsible(False)
         self.split = split
+        self.tests.setWordWrap(True)  # names wrap rather than elide when the page is narrow
+        self.tests.setUniformRowHeights(False)
+        self._least = 0  # the narrowest legible list: its longest word and the other columns
+        self._wrap = False
+        self.tests.header().sectionResized.connect(self._fit_rows)
 
     def retranslate(self) -> None:
         self.tests.setHeaderLabels([self.tr("Test"), self.tr("Latest result"), self.tr("Flag"),
@@ -110,24 +118,70 @@ class LabsPage(QWidget):
         first = self.tests.topLevelItem(0)
         if first is not None:
             self.tests.setCurrentItem(first)
+        self._least = self._least_width() if self.trends else 0
+        self.updateGeometry()  # the chart's minimum width follows (the splitter stops there)
         self._widen()
+
+    def _widths(self) -> list[int]:
+        header, metrics = self.tests.header(), self.tests.fontMetrics()
+        names = max((metrics.horizontalAdvance(t.label) + 12 for t in self.trends), default=0)
+        return [max(header.sectionSizeHint(0), names), *(
+            max(header.sectionSizeHint(i), self.tests.sizeHintForColumn(i))
+            for i in range(1, self.tests.columnCount()))]
+
+    def _fit_rows(self, column: int = 0, _old: int = 0, _new: int = 0) -> None:
+        """Wrapped names: each row as tall as its name's lines in the column's width (the
+        tree does not measure wrapped text itself)."""
+        if column != 0:
+            return
+        room = max(self.tests.columnWidth(0) - 6, 1)  # the delegate's margins
+        metrics = self.tests.fontMetrics()
+        for i in range(self.tests.topLevelItemCount()):
+            item = self.tests.topLevelItem(i)
+            if item is None:
+                continue
+            if self._wrap:
+                lines = metrics.boundingRect(QRect(0, 0, room, 10_000),
+                                             Qt.TextFlag.TextWordWrap, item.text(0)).height()
+                item.setSizeHint(0, QSize(room, lines + 4))
+            else:
+                item.setData(0, Qt.ItemDataRole.SizeHintRole, None)
 
     def _widen(self) -> None:
         """The test list as wide as its columns need (names whole), the trend the rest; when
-        the page is too narrow for both side by side, the trend goes below the list."""
-        header = self.tests.header()
-        needed = sum(max(header.sectionSizeHint(i), self.tests.sizeHintForColumn(i))
-                     for i in range(self.tests.columnCount()))
-        needed += self.tests.frameWidth() * 2 + 24
+        the page is too narrow for both side by side, the trend goes below the list, and when
+        it is narrower still the names wrap (the name column takes what the others leave)."""
+        widths = self._widths()
+        margins = self.tests.frameWidth() * 2 + 24
+        needed = sum(widths) + margins
         right = self.split.widget(1)
         trend = max(TREND_MIN_WIDTH, right.minimumSizeHint().width() if right else 0)
         side_by_side = self.width() >= needed + self.split.handleWidth() + trend
         self.split.setOrientation(Qt.Orientation.Horizontal if side_by_side
                                   else Qt.Orientation.Vertical)
+        header = self.tests.header()
+        wrap = self._wrap = not side_by_side and self.width() < needed
+        header.setStretchLastSection(not wrap)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch if wrap
+                                    else QHeaderView.ResizeMode.ResizeToContents)
         if side_by_side:
             self.split.setSizes([needed, self.width() - needed])
         else:
             self.split.setSizes([self.height() // 2, self.height() - self.height() // 2])
+        self._fit_rows()
+
+    def _least_width(self) -> int:
+        """The other columns whole and the longest word of a name on one line."""
+        metrics = self.tests.fontMetrics()
+        words = [w for t in self.trends for w in t.label.split()]
+        longest = max((metrics.horizontalAdvance(w) for w in words), default=0) + 12
+        header = self.tests.header()
+        longest = max(longest, header.sectionSizeHint(0))
+        return sum(self._widths()[1:]) + longest + self.tests.frameWidth() * 2 + 24
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._least), hint.height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)

@@ -23,6 +23,15 @@ def shown(value: str | Text) -> str:
     return translate(value) if isinstance(value, Text) else value
 
 
+def detail_text(entry: ChartEntry) -> str:
+    """The entry's detail; a measured value in the locale's format ("5,4 mmol/L" in French)."""
+    if entry.quantity is not None:
+        from app.ui.qhr_trend import value_with_unit
+
+        return value_with_unit(*entry.quantity)
+    return entry.detail
+
+
 def when_text(entry: ChartEntry) -> str:
     if entry.when is None:
         return ""
@@ -46,6 +55,7 @@ class ReaderDialog(Retranslatable, QDialog):
         self.text.setReadOnly(True)
         self.text.setPlainText(entry.body or entry.detail)
         layout.addWidget(self.pdf_view if self.pdf_view is not None else self.text, 1)
+        self.text.setVisible(self.pdf_view is None)  # else it would float over the heading
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -61,11 +71,13 @@ class ReaderDialog(Retranslatable, QDialog):
             .replace("{author}", e.author or self.tr("unknown author")))
         self.unsent.setText(self.tr("Not sent to the clinic's server yet."))
         if self.pdf_view is None and e.pdf and not e.body:
-            self.text.setPlainText(self.tr("This PDF cannot be shown on this workstation."))
+            self.text.setPlainText(self.tr("This PDF cannot be shown on this workstation "
+                                           "(damaged, or no PDF viewer here)."))
 
 
 def _pdf_view(data: bytes | None, parent: QWidget) -> QWidget | None:
-    """A QPdfView over the document, or None without QtPdf (the text is shown instead)."""
+    """A QPdfView over the document, or None without QtPdf or when QtPdf cannot read it (the
+    text, or a notice, is shown instead)."""
     try:
         from PySide6.QtPdf import QPdfDocument
         from PySide6.QtPdfWidgets import QPdfView
@@ -76,6 +88,8 @@ def _pdf_view(data: bytes | None, parent: QWidget) -> QWidget | None:
     buffer.setData(QByteArray(data or b""))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     document.load(buffer)
+    if document.status() == QPdfDocument.Status.Error or document.pageCount() < 1:
+        return None
     view = named(QPdfView(parent), "reader_pdf")
     view.setDocument(document)
     view.setPageMode(QPdfView.PageMode.MultiPage)

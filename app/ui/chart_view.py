@@ -29,7 +29,7 @@ from app.ui.chart_banner import PatientBanner
 from app.ui.chart_face import ABNORMAL, FaceSheetPage, flag_text
 from app.ui.chart_labs import LabsPage
 from app.ui.chart_notice import WithheldNotice
-from app.ui.chart_reader import ReaderDialog, shown, when_text
+from app.ui.chart_reader import ReaderDialog, detail_text, shown, when_text
 from app.ui.op import Op, user_message
 from app.ui.widgets import Retranslatable, mark_data, named
 from app.workstation.contracts import FIRST, Chart, ChartEntry, Flag
@@ -91,7 +91,7 @@ class EntryList(QTreeWidget):
 
     def add_entry(self, entry: ChartEntry, at_end: bool = False) -> None:
         """A row; one written here (a new note) goes first, as the newest."""
-        item = QTreeWidgetItem([when_text(entry)[:10], shown(entry.title), entry.detail, ""])
+        item = QTreeWidgetItem([when_text(entry)[:10], shown(entry.title), detail_text(entry), ""])
         self._mark(item, entry)
         if at_end:
             self.entries.append(entry)
@@ -160,6 +160,7 @@ class ChartView(Retranslatable, QWidget):
         self._filled: set[int] = set()
         self._keys: list[DataClass | str] = []
         self.summary = FaceSheetPage(self)
+        self.summary.role_readable = readable
         self.sections: dict[DataClass, EntryList] = {}
         self.pages: dict[DataClass | str, SectionPage] = {}
         self.labs: LabsPage | None = None

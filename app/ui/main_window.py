@@ -4,14 +4,14 @@ in the settings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -22,6 +22,9 @@ from app.core.data_class import DataClass
 from app.settings import Settings
 from app.ui.chart_view import ChartView
 from app.ui.lock import IdleWatcher, LockPage
+from app.ui.main_actions import MenuWindows, build_actions, retranslate_actions
+from app.ui.main_columns import QhrColumns
+from app.ui.main_lock import Locking
 from app.ui.op import Op
 from app.ui.qhr_panel import QhrPanel
 from app.ui.schedule_panel import SchedulePanel
@@ -43,11 +46,12 @@ if TYPE_CHECKING:
 
 SYNC_EVERY_MS = 5 * 60_000
 GEOMETRY = "main"  # the settings key of this window's size and place
-LEFT_MIN = 300  # the search column: its placeholder unclipped
 
 
-class MainWindow(Retranslatable, QMainWindow):
+class MainWindow(MenuWindows, QhrColumns, Locking, Retranslatable, QMainWindow):
     signed_out = Signal()
+    menus: dict[str, QMenu]  # built by app.ui.main_actions
+    actions_: dict[str, QAction]
 
     def __init__(self, services: Services, session: SignedIn, settings: Settings):
         super().__init__()
@@ -60,7 +64,7 @@ class MainWindow(Retranslatable, QMainWindow):
         self.note_editor: NoteEditor | None = None
         self._shown_once = False
         self._build()
-        self._build_actions()
+        build_actions(self)
         self._connect_services()
         self.idle = IdleWatcher(settings.idle_minutes, self)
         self.idle.idle.connect(self.lock)
@@ -104,6 +108,7 @@ class MainWindow(Retranslatable, QMainWindow):
         work.addWidget(self.qhr_panel)
         work.setSizes([300, 826, 240])  # at 1366 px; the chart takes what the others give back
         work.setStretchFactor(1, 1)
+        work.setCollapsible(1, False)  # the chart stops at its legible minimum (lab names)
         self.work = work
         self._size_qhr_panel()
         self.qhr_panel.data_shown.connect(self._widen_qhr)
@@ -115,74 +120,12 @@ class MainWindow(Retranslatable, QMainWindow):
         self.qhr_line = named(QLabel(self), "qhr_line")  # a role that never uses the QHR
         self.status.insertWidget(1, self.qhr_line)
 
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        self.menus = {k: bar.addMenu("") for k in ("file", "patient", "tools")}
-        self.actions_: dict[str, QAction] = {}
-        specs: list[tuple[str, str, QKeySequence | QKeySequence.StandardKey,
-                          Callable[[], object]]] = [
-            ("find", "patient", QKeySequence.StandardKey.Find, self.focus_search),
-            ("close_chart", "patient", QKeySequence("Ctrl+W"), self.close_chart),
-            ("schedule", "patient", QKeySequence("Ctrl+T"), self.show_schedule),
-            ("access_log", "patient", QKeySequence("Ctrl+Shift+J"), self.open_access_log),
-            ("new_note", "patient", QKeySequence("Ctrl+N"), self.new_note),
-            ("sync", "patient", QKeySequence("F5"), self.sync_now),
-            ("conflicts", "patient", QKeySequence("Ctrl+Shift+K"), self.open_conflicts),
-            ("lock", "file", QKeySequence("Ctrl+L"), self.lock),
-            ("sign_out", "file", QKeySequence("Ctrl+Shift+Q"), self.sign_out),
-            ("quit", "file", QKeySequence.StandardKey.Quit, self.close),
-            ("ramq", "tools", QKeySequence("Ctrl+R"), self.open_ramq),
-            ("settings", "tools", QKeySequence("Ctrl+,"), self.open_settings),
-            ("review_log", "tools", QKeySequence("Ctrl+Shift+R"), self.open_workstation_log),
-            ("virtual_key", "tools", QKeySequence("Ctrl+Shift+I"), self.toggle_virtual_key),
-        ]
-        for name, menu, keys, slot in specs:
-            action = QAction(self)
-            action.setShortcut(keys)
-            action.triggered.connect(slot)
-            self.menus[menu].addAction(action)
-            self.actions_[name] = action
-        self.actions_["virtual_key"].setVisible(self.services.virtual_key is not None)
-        self.actions_["schedule"].setVisible(self.schedule.service is not None)
-        log = getattr(self.services, "access_log", None)
-        self.actions_["access_log"].setVisible(
-            log is not None and log.may_see_patient_logs(self.session.profile))
-        self.actions_["access_log"].setEnabled(False)  # until a chart is open
-        self.actions_["review_log"].setVisible(
-            log is not None and log.may_review_workstation(self.session.profile))
-        notes = getattr(self.services, "notes", None)
-        if notes is None or not notes.may_write(self.session.profile):
-            note_action = self.actions_.pop("new_note")  # not even drawn
-            self.menus["patient"].removeAction(note_action)
-            note_action.deleteLater()
-        else:
-            self.actions_["new_note"].setEnabled(False)  # until a chart is open
-        from app.ui.ramq_window import offered
-        self.actions_["ramq"].setVisible(offered(getattr(self.services, "ramq", None),
-                                                   self.session.profile))
-
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("ClinicDesk"))
         profile = self.session.profile
         self.user_label.setText(
             f"{profile.display_name} — {profession_name(profile.profession.value)}")
-        self.menus["file"].setTitle(self.tr("&File"))
-        self.menus["patient"].setTitle(self.tr("&Patient"))
-        self.menus["tools"].setTitle(self.tr("&Tools"))
-        texts = {"find": self.tr("Find a patient"), "close_chart": self.tr("Close the chart"),
-                 "sync": self.tr("Synchronise now"), "new_note": self.tr("New note…"),
-                 "conflicts": self.tr("Resolve conflicts…"), "lock": self.tr("Lock"),
-                 "sign_out": self.tr("Sign out"), "quit": self.tr("Quit"),
-                 "settings": self.tr("Settings…"), "ramq": self.tr("RAMQ services…"),
-                 "schedule": self.tr("Today's schedule"),
-                 "access_log": self.tr("Who read this record…"),
-                 "review_log": self.tr("Review this workstation's access log…")}
-        key = self.services.virtual_key
-        texts["virtual_key"] = (self.tr("Remove the virtual QHR key") if key and key.inserted
-                                else self.tr("Insert the virtual QHR key"))
-        for name, text in texts.items():
-            if name in self.actions_:
-                self.actions_[name].setText(text)
+        retranslate_actions(self)
         self._place_qhr()
         self.placeholder.setText(self.tr(
             "Search for one patient to open the chart, or open one from the day's schedule.\n"
@@ -232,22 +175,6 @@ class MainWindow(Retranslatable, QMainWindow):
         self.schedule.load()
         self.schedule.table.setFocus()
 
-    def open_access_log(self) -> None:
-        """Who read the open chart (its physician, the privacy officer); refused in the window
-        for anyone else (decided and logged below)."""
-        log = getattr(self.services, "access_log", None)
-        if log is not None and self.chart_patient is not None:
-            from app.ui.access_log import AccessLogDialog
-
-            AccessLogDialog(log, self.chart_patient, self).open()
-
-    def open_workstation_log(self) -> None:
-        log = getattr(self.services, "access_log", None)
-        if log is not None:
-            from app.ui.access_log import AccessLogDialog
-
-            AccessLogDialog(log, None, self).open()
-
     # -- services, lock, settings ----------------------------------------------------------
     def _connect_services(self) -> None:
         keys, sync = self.services.keys, self.services.sync
@@ -283,16 +210,6 @@ class MainWindow(Retranslatable, QMainWindow):
         self.qhr_panel.set_key_state(state, self._eligibility(state))
         self._place_qhr()
 
-    def _place_qhr(self) -> None:
-        """The QHR panel, or for a role that can never use the QHR its one line in the status
-        bar (the panel's column goes back to the chart)."""
-        reason = self.qhr_panel.unusable_reason
-        self.qhr_line.setText(reason or "")
-        self.qhr_line.setVisible(bool(reason))
-        if self.qhr_panel.isHidden() != bool(reason):
-            self.qhr_panel.setHidden(bool(reason))
-            self._size_qhr_panel()
-
     def sync_now(self) -> None:
         """One round in the background; a failure shows in the status bar (offline is a
         state, not an error dialog)."""
@@ -303,44 +220,6 @@ class MainWindow(Retranslatable, QMainWindow):
 
     def _synced(self, _result: object) -> None:
         self._syncing = False
-
-    def lock(self) -> None:
-        if self.pages.currentWidget() is self.lock_page:
-            return
-        self.idle.timer.stop()
-        if self.services.viewer is not None:
-            self.services.viewer.lock("idle")
-        self.menuBar().setEnabled(False)
-        self.pages.setCurrentWidget(self.lock_page)
-        self.lock_page.reset()
-
-    def _unlock(self, password: str) -> None:
-        session = self.services.session
-
-        def check() -> tuple[bool, float]:  # the wait is enforced below (verify_password)
-            ok = session.verify_password(password)
-            return ok, 0.0 if ok else session.wait_left()
-        Op(self, check).on_success(lambda done: self._unlocked(*done)).on_failure(
-            self._unlock_refused).start()
-
-    def _unlock_refused(self, err: BaseException) -> None:
-        if hasattr(err, "wait_s"):  # app.store.throttle.TooManyAttempts: tried too early
-            self.lock_page.throttled(err.wait_s)
-        else:
-            self.lock_page.refused()
-
-    def _unlocked(self, ok: bool, wait_s: float = 0.0) -> None:
-        if not ok:
-            self.lock_page.refused(wait_s)
-            return
-        self.menuBar().setEnabled(True)
-        self.pages.setCurrentIndex(0)
-        self.idle.timer.start()
-        self.search.setFocus()
-
-    @property
-    def locked(self) -> bool:
-        return self.pages.currentWidget() is self.lock_page
 
     def sign_out(self) -> None:
         from app.ui.chart_unsent import may_leave
@@ -353,63 +232,12 @@ class MainWindow(Retranslatable, QMainWindow):
         self.signed_out.emit()
         self.close()
 
-    def open_conflicts(self) -> None:
-        if self.services.sync is None:
-            return
-        from app.ui.conflicts import ConflictDialog
-
-        dialog = ConflictDialog(self.services.sync, self)
-        dialog.resolved.connect(self.sync_now)  # "keep mine" is sent at once
-        dialog.open()
-
-    def open_ramq(self) -> None:
-        from app.ui.ramq_window import ramq_window
-        window = ramq_window(getattr(self.services, "ramq", None), self.session.profile, self)
-        if window is not None:
-            window.open()
-
-    def open_settings(self) -> None:
-        from app.ui.settings_dialog import SettingsDialog
-        SettingsDialog(self.settings, self).open()
-
     def new_note(self, only_a_draft: bool = False) -> None:
         """The note editor for the open chart, its draft restored (app.ui.note_editor)."""
         from app.ui.note_editor import open_for_chart
 
         if "new_note" in self.actions_:
             open_for_chart(self, only_a_draft)
-
-    def _widen_qhr(self) -> None:
-        """QHR tables and charts need room: the panel takes half the width when narrower."""
-        sizes = self.work.sizes()
-        total = sum(sizes)
-        if sizes[2] < total // 2:
-            left = min(sizes[0], total // 4)
-            self.work.setSizes([left, total - left - total // 2, total // 2])
-
-    def _size_qhr_panel(self) -> None:
-        """Without QHR data on screen the panel is a narrow column (its text only): the space it
-        took for the data goes back to the chart."""
-        sizes = self.work.sizes()
-        total = sum(sizes) or self.width()
-        narrow = 0 if self.qhr_panel.isHidden() else min(self.qhr_panel.sizeHint().width(),
-                                                          total // 5)
-        left = min(max(sizes[0], LEFT_MIN), total // 4)
-        self.work.setSizes([left, max(total - left - narrow, 0), narrow])
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
-        super().showEvent(event)
-        if not self._shown_once:  # the columns at the window's real width
-            self._shown_once = True
-            self._size_qhr_panel()
-
-    def toggle_virtual_key(self) -> None:
-        """The demo's virtual QHR key in or out (a local socket: quick, but off the GUI
-        thread all the same)."""
-        key = self.services.virtual_key
-        if key is not None:
-            Op(self, key.remove if key.inserted else key.insert).on_success(
-                lambda _r: self.retranslate()).start()
 
     def _restore_geometry(self) -> None:
         saved = self.settings.window_geometry(GEOMETRY)

@@ -1,6 +1,8 @@
-"""A laboratory test's trend, drawn with QPainter: the values over time as a line, the
-reference range as a shaded band, values outside it in red; the axis labels are formatted for
-the UI's locale (decimal comma in French). Plus the locale formatting the QHR viewer uses."""
+"""A laboratory test's trend, drawn with QPainter: the values over time as a line (placed by
+date: a gap of two years looks like one), the reference range as a shaded band, values outside
+it in red; the axis labels are formatted for the UI's locale (decimal comma in French), and the
+date labels never overlap: the last and first dates first, then as many of the others as fit
+apart. Plus the locale formatting the QHR viewer uses."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ YOf = Callable[[float | None], float]
 INK, GRID, LINE = QColor("#334155"), QColor("#d5dbe3"), QColor("#1d5fa8")
 BAND, HIGH = QColor(46, 160, 67, 40), QColor("#c62828")
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 64, 16, 28, 34
+LABEL_GAP = 12  # px at least between two date labels
 
 
 def number(value: float | None) -> str:
@@ -78,8 +81,7 @@ class TrendChart(QWidget):
         if trend is None or not points:
             painter.end()
             return
-        plot = QRectF(MARGIN_L, MARGIN_T, max(10, self.width() - MARGIN_L - MARGIN_R),
-                      max(10, self.height() - MARGIN_T - MARGIN_B))
+        plot = self.plot_rect()
         lo, hi = self._bounds(points)
         painter.setPen(INK)
         painter.drawText(QRectF(8, 4, self.width() - 16, MARGIN_T - 6),
@@ -90,11 +92,10 @@ class TrendChart(QWidget):
             assert v is not None  # only the points with a value are drawn
             return plot.bottom() - (v - lo) / (hi - lo) * plot.height()
 
-        def x_of(i: int) -> float:
-            return plot.left() + (i / (len(points) - 1) if len(points) > 1 else 0.5) * plot.width()
-
+        x_of = self._x_scale(plot, points)
         self._band(painter, plot, points[-1], y_of)
-        self._axes(painter, plot, lo, hi, y_of, points)
+        self._axes(painter, plot, lo, hi, y_of)
+        self._time_axis(painter, plot)
         path = QPainterPath(QPointF(x_of(0), y_of(points[0].value)))
         for i, p in enumerate(points[1:], 1):
             path.lineTo(x_of(i), y_of(p.value))
@@ -123,8 +124,52 @@ class TrendChart(QWidget):
         painter.fillRect(QRectF(plot.left(), top, plot.width(), bottom - top), BAND)
 
     @staticmethod
-    def _axes(painter: QPainter, plot: QRectF, lo: float, hi: float, y_of: YOf,
-              points: list[Point]) -> None:
+    def _x_scale(plot: QRectF, points: list[Point]) -> Callable[[int], float]:
+        """Point i's x: by its date between the first and the last (by rank if one day)."""
+        days = [QDate.fromString(p.when[:10], Qt.DateFormat.ISODate).toJulianDay()
+                for p in points]
+        first, span = days[0], days[-1] - days[0]
+
+        def x_of(i: int) -> float:
+            if span > 0:
+                share = (days[i] - first) / span
+            else:
+                share = i / (len(points) - 1) if len(points) > 1 else 0.5
+            return plot.left() + share * plot.width()
+        return x_of
+
+    def plot_rect(self) -> QRectF:
+        return QRectF(MARGIN_L, MARGIN_T, max(10, self.width() - MARGIN_L - MARGIN_R),
+                      max(10, self.height() - MARGIN_T - MARGIN_B))
+
+    def time_labels(self, plot: QRectF | None = None) -> list[tuple[QRectF, str]]:
+        """The date labels drawn under the plot, none overlapping another or the widget's
+        edges: the last date, the first, then the others that fit (left to right)."""
+        points = [p for p in (self.trend.points if self.trend else ()) if p.value is not None]
+        if not points:
+            return []
+        plot = plot or self.plot_rect()
+        x_of, metrics = self._x_scale(plot, points), self.fontMetrics()
+        order = [len(points) - 1, 0, *range(1, len(points) - 1)]
+        placed: list[tuple[QRectF, str]] = []
+        for i in dict.fromkeys(order):
+            text = day(points[i].when)
+            width = metrics.horizontalAdvance(text) + 2
+            left = min(max(x_of(i) - width / 2, 1.0), self.width() - width - 1)
+            rect = QRectF(left, plot.bottom() + 4, width, metrics.height())
+            room = rect.adjusted(-LABEL_GAP, 0, LABEL_GAP, 0)
+            if left >= 0 and text not in (t for _r, t in placed) and not any(
+                    room.intersects(r) for r, _t in placed):
+                placed.append((rect, text))
+        return sorted(placed, key=lambda item: item[0].left())
+
+    def _time_axis(self, painter: QPainter, plot: QRectF) -> None:
+        painter.setPen(INK)
+        for rect, text in self.time_labels(plot):
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    @staticmethod
+    def _axes(painter: QPainter, plot: QRectF, lo: float, hi: float, y_of: YOf) -> None:
         painter.setPen(QPen(GRID, 1))
         painter.drawRect(plot)
         painter.setPen(INK)
@@ -132,7 +177,3 @@ class TrendChart(QWidget):
         for v in (lo, (lo + hi) / 2, hi):
             shown = round(v, 2 if abs(hi - lo) < 10 else 0)
             painter.drawText(QRectF(0, y_of(v) - 8, MARGIN_L - 6, 16), align_r, number(shown))
-        below = QRectF(plot.left(), plot.bottom() + 4, plot.width(), MARGIN_B - 8)
-        painter.drawText(below, Qt.AlignmentFlag.AlignLeft, day(points[0].when))
-        if len(points) > 1:
-            painter.drawText(below, Qt.AlignmentFlag.AlignRight, day(points[-1].when))

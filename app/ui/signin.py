@@ -7,30 +7,29 @@ browser sign-in runs, the window says to continue in the browser and offers Canc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from app.core.text import QT_TRANSLATE_NOOP
 from app.settings import LANGUAGES, Settings
-from app.ui.i18n import current_language, set_language
-from app.ui.widgets import Retranslatable, mark_data, named, profession_name
+from app.ui import signin_layout
+from app.ui.i18n import set_language
+from app.ui.widgets import Retranslatable
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent
-    from PySide6.QtWidgets import QListWidget, QListWidgetItem
+    from PySide6.QtWidgets import (
+        QComboBox,
+        QFormLayout,
+        QLabel,
+        QLineEdit,
+        QListWidget,
+        QListWidgetItem,
+        QPushButton,
+        QVBoxLayout,
+    )
 
     from app.ui.op import Op
     from app.workstation.contracts import DemoUser, SessionService, SignedIn
@@ -49,6 +48,25 @@ BROWSER_BUSY = QT_TRANSLATE_NOOP(
 
 class SignInWindow(Retranslatable, QWidget):
     signed_in = Signal(object)  # SignedIn
+    # built by app.ui.signin_layout
+    title: QLabel
+    subtitle: QLabel
+    form: QFormLayout
+    server: QLineEdit
+    username: QLineEdit
+    password: QLineEdit
+    server_label: QLabel
+    username_label: QLabel
+    password_label: QLabel
+    message: QLabel
+    change_server: QPushButton
+    submit: QPushButton
+    cancel: QPushButton
+    demo_box: QVBoxLayout
+    demo_title: QLabel
+    demo_list: QListWidget | None
+    language_label: QLabel
+    language: QComboBox
 
     def __init__(self, session: SessionService, settings: Settings, *, demo_note: str = ""):
         super().__init__()
@@ -60,7 +78,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._shown = False
         self._browser = False  # the server signs in through the browser (passphrase here)
         self._error = ""  # the last failure's text, shown above the wait after wrong passwords
-        self._build()
+        signin_layout.build(self)
         from app.ui.lock import PasswordWait
 
         self.wait = PasswordWait(self)
@@ -68,8 +86,8 @@ class SignInWindow(Retranslatable, QWidget):
         self.username.textChanged.connect(self._username_changed)
         self.server.setText(settings.server_url)
         self.username.setText(settings.last_username)
-        self._show_server_field(not settings.server_url)
-        self._fill_demo_users(session.demo_users())
+        self.show_server_field(not settings.server_url)
+        signin_layout.fill_demo_users(self, session.demo_users(), self._pick_demo_user)
         self.retranslate()
         first = self.server if not settings.server_url else (
             self.password if settings.last_username else self.username)
@@ -119,71 +137,6 @@ class SignInWindow(Retranslatable, QWidget):
         if self._browser and (self._message is None or not self._message[1]):
             self._say("info", BROWSER_NOTE)
 
-    def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        card = QFrame(self)
-        card.setObjectName("card")
-        outer.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
-        box = QVBoxLayout(card)
-        self.title = named(QLabel(card), "title")
-        self.subtitle = named(QLabel(card), "subtitle")
-        box.addWidget(self.title)
-        box.addWidget(self.subtitle)
-        self.form = QFormLayout()
-        self.server = named(QLineEdit(card), "server")
-        self.username = named(QLineEdit(card), "username")
-        self.password = named(QLineEdit(card), "password")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.server_label, self.username_label, self.password_label = (
-            QLabel(card), QLabel(card), QLabel(card))
-        self.form.addRow(self.server_label, self.server)
-        self.form.addRow(self.username_label, self.username)
-        self.form.addRow(self.password_label, self.password)
-        box.addLayout(self.form)
-        self.message = named(QLabel(card), "message")
-        self.message.setWordWrap(True)
-        box.addWidget(self.message)
-        buttons = QHBoxLayout()
-        self.change_server = named(QPushButton(card), "change_server")
-        self.change_server.setFlat(True)
-        self.change_server.clicked.connect(lambda: self._show_server_field(True))
-        self.submit = named(QPushButton(card), "submit")
-        self.submit.setDefault(True)
-        self.submit.clicked.connect(self.sign_in)
-        self.cancel = named(QPushButton(card), "cancel")
-        self.cancel.clicked.connect(self._cancel)
-        self.cancel.setVisible(False)
-        buttons.addWidget(self.change_server)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.submit)
-        box.addLayout(buttons)
-        for field in (self.server, self.username, self.password):
-            field.returnPressed.connect(self.sign_in)
-        self.demo_box = box  # the demo list is only built when there are demo users
-        self.demo_title = named(QLabel(card), "demo_title")
-        box.addWidget(self.demo_title)
-        self.demo_list: QListWidget | None = None
-        lang_row = QHBoxLayout()
-        self.language_label = QLabel(card)
-        self.language = named(QComboBox(card), "language")
-        for code in LANGUAGES:
-            self.language.addItem("", code)
-        self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
-        self.language.currentIndexChanged.connect(self._change_language)
-        lang_row.addStretch(1)
-        lang_row.addWidget(self.language_label)
-        lang_row.addWidget(self.language)
-        box.addLayout(lang_row)
-        card.setMinimumWidth(460)
-
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("ClinicDesk — Sign in"))
         self.title.setText(self.tr("ClinicDesk"))
@@ -200,6 +153,7 @@ class SignInWindow(Retranslatable, QWidget):
         self.language_label.setText(self.tr("Language"))
         for i, code in enumerate(LANGUAGES):
             self.language.setItemText(i, self.tr_language(code))
+        signin_layout.retranslate_demo_users(self.demo_list)
         self._render_message()
 
     def tr_language(self, code: str) -> str:
@@ -233,7 +187,7 @@ class SignInWindow(Retranslatable, QWidget):
                     .on_success(self._done).on_failure(self._failed)
                     .on_cancelled(self._cancelled).start())
 
-    def _cancel(self) -> None:
+    def cancel_sign_in(self) -> None:
         if self._op is not None:
             self._op.cancel()
 
@@ -291,7 +245,7 @@ class SignInWindow(Retranslatable, QWidget):
         except InsecureServer as err:
             self._message = ("error", user_message(err))
             self._render_message()
-            self._show_server_field(True)
+            self.show_server_field(True)
             self.server.setFocus()
             return None
 
@@ -321,28 +275,10 @@ class SignInWindow(Retranslatable, QWidget):
             self.message.style().polish(self.message)  # Qt namespace's enums: ~12 ms)
         self.message.setVisible(bool(shown))
 
-    def _show_server_field(self, shown: bool) -> None:
+    def show_server_field(self, shown: bool) -> None:
         self.server.setVisible(shown)
         self.server_label.setVisible(shown)
         self.change_server.setVisible(not shown)
-
-    def _fill_demo_users(self, users: Sequence[DemoUser]) -> None:
-        self.demo_title.setVisible(bool(users))
-        if not users:
-            return
-        from PySide6.QtCore import Qt  # not at the top: the Qt namespace's enums cost ~12 ms
-        from PySide6.QtWidgets import QListWidget, QListWidgetItem
-
-        self.demo_list = demo_list = named(mark_data(QListWidget(self)), "demo_users")
-        demo_list.itemActivated.connect(self._pick_demo_user)
-        demo_list.itemClicked.connect(self._pick_demo_user)
-        index = self.demo_box.indexOf(self.demo_title) + 1
-        self.demo_box.insertWidget(index, demo_list)
-        for user in users:
-            item = QListWidgetItem(f"{user.username} — {user.display_name} "
-                                   f"({profession_name(user.profession)})")
-            item.setData(Qt.ItemDataRole.UserRole, user)
-            demo_list.addItem(item)
 
     def _pick_demo_user(self, item: QListWidgetItem) -> None:
         from PySide6.QtCore import Qt
@@ -352,7 +288,7 @@ class SignInWindow(Retranslatable, QWidget):
         self.password.setText(user.password)
         self.password.setFocus()
 
-    def _change_language(self) -> None:
+    def change_language(self) -> None:
         code = self.language.currentData()
         set_language(code)
         self._settings.language = code

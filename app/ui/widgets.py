@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QWidget,
+)
 
 from app.core.text import QT_TRANSLATE_NOOP
 
@@ -76,3 +90,48 @@ def named(obj: Q, name: str) -> Q:
     """`obj` with its object name set (the style sheet and the tests find widgets by it)."""
     obj.setObjectName(name)
     return obj
+
+
+def wrap_column(tree: QTreeWidget, column: int = 0) -> None:
+    """`column` takes the width the other columns leave and wraps its text on words: nothing
+    elided, nothing scrolled out of sight sideways; each row is as tall as its lines (measured
+    by a delegate as the rows are laid out; laid out again when the column's width changes)."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QHeaderView
+
+    tree.setWordWrap(True)
+    tree.setUniformRowHeights(False)
+    tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+    tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    tree.setItemDelegateForColumn(column, _WrapDelegate(tree, column))
+    header = tree.header()
+    header.setStretchLastSection(False)
+    for i in range(tree.columnCount()):
+        header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch if i == column
+                                    else QHeaderView.ResizeMode.ResizeToContents)
+    relayout = QTimer(tree, singleShot=True, interval=0)  # once per burst of resizes
+    relayout.timeout.connect(tree.doItemsLayout)
+    header.sectionResized.connect(lambda index, _old, _new: relayout.start()
+                                  if index == column else None)
+
+
+class _WrapDelegate(QStyledItemDelegate):
+    """Row height of a wrapped column: its text's lines in the column's current width."""
+
+    def __init__(self, tree: QTreeWidget, column: int):
+        super().__init__(tree)
+        self.tree, self.column = tree, column
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex  # noqa: N802
+                 ) -> QSize:
+        from PySide6.QtCore import QRect, Qt
+
+        hint = super().sizeHint(option, index)
+        text = str(index.data() or "")
+        room = max(self.tree.columnWidth(self.column) - 6, 1)  # the delegate's margins
+        metrics = self.tree.fontMetrics()
+        if metrics.horizontalAdvance(text) <= room and "\n" not in text:
+            return hint
+        lines = metrics.boundingRect(QRect(0, 0, room, 10_000), Qt.TextFlag.TextWordWrap,
+                                     text).height()
+        return QSize(hint.width(), max(hint.height(), lines + 4))

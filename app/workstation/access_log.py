@@ -78,11 +78,22 @@ class AccessLogReader:
                 if not err.transient:
                     raise
         rows.sort(key=lambda r: r["at"])
-        return rows
+        return self._named(rows)
 
     def workstation_log(self, cancel: threading.Event | None = None) -> list[Row]:
         profile = user_of(self.session)
-        return store_thread(self.session).call(lambda store: _review_rows(store, profile))
+        return self._named(store_thread(self.session).call(
+            lambda store: _review_rows(store, profile)))
+
+    def _named(self, rows: list[Row]) -> list[Row]:
+        """Each row with the reader's name (`name`) when this workstation knows it."""
+        from app.core.profiles import practitioner_reference
+        from app.workstation.charts import practitioner_names
+
+        profile = user_of(self.session)
+        names = store_thread(self.session).call(lambda store: practitioner_names(store, profile))
+        return [r | {"name": names.get(practitioner_reference(str(r.get("username"))), "")}
+                for r in rows]
 
 
 def _patient_rows(store: Store, profile: UserProfile, patient_id: str) -> list[Row]:

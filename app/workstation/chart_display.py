@@ -92,11 +92,43 @@ def _concept(value: Resource | None) -> str:
                                       for c in value.get("coding") or ()), "")
 
 
+SYSTOLIC, DIASTOLIC = "8480-6", "8462-4"  # LOINC: the components of a blood pressure
+
+
+def _components(resource: Resource) -> str:
+    """A panel's values: a blood pressure as "128/82 mmHg", others one after the other."""
+    values = {}
+    for part in resource.get("component") or ():
+        quantity = part.get("valueQuantity") or {}
+        code = next((c.get("code", "") for c in (part.get("code") or {}).get("coding") or ()), "")
+        if "value" in quantity:
+            values[code or _concept(part.get("code"))] = (quantity["value"],
+                                                          quantity.get("unit", ""))
+    if SYSTOLIC in values and DIASTOLIC in values:
+        (high, unit), (low, _unit) = values[SYSTOLIC], values[DIASTOLIC]
+        return f"{_plain(high)}/{_plain(low)} {unit}".strip()
+    return " · ".join(f"{_plain(v)} {u}".strip() for v, u in values.values())
+
+
+def _plain(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _quantity(resource: Resource) -> tuple[float, str] | None:
+    quantity = resource.get("valueQuantity") or {}
+    value = quantity.get("value")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value), str(quantity.get("unit") or quantity.get("code") or "")
+    return None
+
+
 def _detail(resource: Resource) -> str:
     """The most telling detail, never a raw status code (it would show in English)."""
     quantity = resource.get("valueQuantity")
     if quantity:
         return f"{quantity.get('value', '')} {quantity.get('unit', '')}".strip()
+    if resource.get("component"):
+        return _components(resource)
     dosage = (resource.get("dosageInstruction") or [{}])[0].get("text")
     reaction = (resource.get("reaction") or [{}])[0].get("manifestation") or [None]
     reasons = resource.get("reasonCode") or [None]
@@ -226,7 +258,8 @@ def entry_of(resource: Resource, names: Names = NO_NAMES, unsent: bool = False) 
         _when(resource), title, detail, flag=_flag(resource),
         inactive=_status(resource) in INACTIVE,
         severe=resource.get("criticality") == "high", author=_author(resource, names),
-        kind=kind_text or generic, body=body, pdf=pdf, unsent=unsent)
+        kind=kind_text or generic, body=body, pdf=pdf, unsent=unsent,
+        quantity=_quantity(resource))
 
 
 def newest_first(entry: ChartEntry) -> float:

@@ -155,7 +155,7 @@ class ChartReader:
                 if cancel is not None and cancel.is_set():
                     break
                 page = client.json("GET", url, expect="Bundle", headers=headers)
-                found += fhir.entries(page)
+                found += fhir.resources(page)  # the resources, not the Bundle entries
                 url = fhir.next_link(page)
         except SyncError as err:
             if not err.transient:
@@ -198,7 +198,7 @@ class ChartReader:
         waiting = {rid for _t, rid in store.waiting_changes(patient_id)}
         writable = frozenset(c for c in DataClass if access.decide(
             profile, context, c, Action.WRITE).allowed)
-        names = _names(store, profile)
+        names = practitioner_names(store, profile)
         chart = shape(patient, sections, names, waiting, date.today(), writable)
         if not complete:
             chart = replace(chart, complete=False)
@@ -236,7 +236,7 @@ def _with_until(chart: Chart, until: datetime) -> Chart:
     return replace(chart, glass_broken_until=until)
 
 
-def _names(store: Store, profile: UserProfile) -> dict[str, str]:
+def practitioner_names(store: Store, profile: UserProfile) -> dict[str, str]:
     """Practitioners' names from the shared reference data, the signed-in user's own."""
     from app.core.profiles import practitioner_reference
 

@@ -165,6 +165,7 @@ class ChartEntry:
     body: str = ""  # the text the reader shows (note, document, report)
     pdf: bytes | None = None  # a PDF attachment, shown through QtPdf when available
     unsent: bool = False  # written here, not yet accepted by the central server
+    quantity: tuple[float, str] | None = None  # a value and unit: shown in the locale's format
 
 
 class AllergyState(StrEnum):

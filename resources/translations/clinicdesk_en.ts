@@ -492,6 +492,14 @@
             <source>none</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Not available to your role.</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>Clinical information is not available to your role.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>ImportConfigForm</name>
@@ -1197,6 +1205,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>This PDF cannot be shown on this workstation.</source>
+            <translation type="vanished" />
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation (damaged, or no PDF viewer here).</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -492,6 +492,14 @@
             <source>none</source>
             <translation>aucune</translation>
         </message>
+        <message>
+            <source>Not available to your role.</source>
+            <translation type="vanished">Non accessible à votre rôle.</translation>
+        </message>
+        <message>
+            <source>Clinical information is not available to your role.</source>
+            <translation>Les renseignements cliniques ne sont pas accessibles à votre rôle.</translation>
+        </message>
     </context>
     <context>
         <name>ImportConfigForm</name>
@@ -1199,7 +1207,11 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         </message>
         <message>
             <source>This PDF cannot be shown on this workstation.</source>
-            <translation>Ce PDF ne peut pas être affiché sur ce poste.</translation>
+            <translation type="vanished">Ce PDF ne peut pas être affiché sur ce poste.</translation>
+        </message>
+        <message>
+            <source>This PDF cannot be shown on this workstation (damaged, or no PDF viewer here).</source>
+            <translation>Ce PDF ne peut pas être affiché sur ce poste (endommagé, ou aucun visualiseur PDF ici).</translation>
         </message>
     </context>
     <context>

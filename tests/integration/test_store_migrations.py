@@ -31,7 +31,7 @@ def columns(conn, table: str) -> set[str]:
 
 def test_numbering_is_dense_and_latest_known():
     assert [n for n, _ in migrations.MIGRATIONS] == list(range(1, migrations.LATEST + 1))
-    assert migrations.LATEST == 7
+    assert migrations.LATEST == 8
 
 
 def test_0001_resources(at_version):
@@ -111,6 +111,29 @@ def test_0007_chart_access(at_version):
     plan = conn.execute("EXPLAIN QUERY PLAN SELECT patient_id FROM chart_access "
                         "WHERE next_check <= '2026-01-01'")
     assert "chart_access_due" in " ".join(str(r) for r in plan)
+
+
+def test_0008_patient_names_reindexed(at_version):
+    """An index written by another normaliser (hyphens, accents kept) finds names again."""
+    import json
+
+    from app.store import patients
+
+    conn = at_version(7)
+    patient = {"resourceType": "Patient", "id": "p1", "birthDate": "1960-02-03",
+               "name": [{"family": "Côté", "given": ["Marc-André"]}]}
+    conn.execute("INSERT INTO resources VALUES ('Patient', 'p1', '1', NULL, 'p1', ?)",
+                 (json.dumps(patient),))
+    conn.executemany("INSERT INTO patient_index VALUES (?, ?, ?, ?, ?, ?)", [
+        ("p1", None, "CÔTÉ", "MARC-ANDRÉ", "1960-02-03", None),
+        ("p2", "TREM60020312", "O'BRIEN", "JEAN-PAUL", "1960-02-03", "77")])  # not cached
+    assert patients.find_by_name_birthdate(conn, "cote", "marc andre", "1960-02-03") == []
+    migrations.migrate(conn, 8)
+    assert [e.patient_id for e in patients.find_by_name_birthdate(
+        conn, "cote", "marc andre", "1960-02-03")] == ["p1"]
+    assert [e.patient_id for e in patients.find_by_name_birthdate(
+        conn, "o brien", "jean paul", "1960-02-03")] == ["p2"]
+    assert patients.find_by_nam(conn, "TREM 6002 0312")[0].chart_number == "77"
 
 
 def test_newer_database_is_refused_untouched(at_version):

@@ -1,6 +1,7 @@
 """A patient's chart for the chart-screen tests: FHIR resources in every class, as the seed
 shapes them (allergies with criticality, active and stopped medications, labs with ranges, an
-imaging report, a note with its text, a scanned document, a visit and an appointment)."""
+imaging report, a note with its text, a scanned document, a visit and an appointment) and its
+vital signs (VITALS: a blood pressure and a weight, twice each)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,31 @@ def chart(physician: str, *, gender: str = "female", born: str = "1928-03-14",
              "clinicalStatus": {"coding": [{"code": "active"}]}, "recordedDate": "2019-05-02",
              "reaction": [{"manifestation": [{"text": "anaphylaxie"}]}]})
     return resources
+
+
+def _vital(rid: str, when: str, loinc: str, label: str, **value) -> dict:
+    return {"resourceType": "Observation", "id": rid, "status": "final",
+            "category": [{"coding": [{"code": "vital-signs"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": loinc}], "text": label},
+            "subject": {"reference": f"Patient/{PATIENT_ID}"}, "effectiveDateTime": when,
+            **value}
+
+
+def _bp(rid: str, when: str, high: int, low: int) -> dict:
+    return _vital(rid, when, "85354-9", "Tension artérielle", component=[
+        {"code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+         "valueQuantity": {"value": v, "unit": "mmHg"}}
+        for code, v in (("8480-6", high), ("8462-4", low))])
+
+
+VITALS = [
+    _bp("v1", "2024-06-01T09:00:00-04:00", 142, 91),
+    _bp("v2", "2025-02-03T09:10:00-05:00", 128, 82),
+    _vital("v3", "2025-02-03T09:10:00-05:00", "29463-7", "Poids",
+           valueQuantity={"value": 71.5, "unit": "kg"}),
+    _vital("v4", "2024-06-01T09:00:00-04:00", "29463-7", "Poids",
+           valueQuantity={"value": 74.2, "unit": "kg"}),
+]
 
 
 def refusal() -> dict:

@@ -4,6 +4,7 @@ run), and the real services of a workstation whose stores live in the test's fol
 import pytest
 
 from tests.fixtures.identity import seed_store
+from tests.fixtures.ui import PHYSICIAN
 
 
 @pytest.fixture
@@ -19,3 +20,34 @@ def services(ui_settings, tmp_path, monkeypatch):
     built = build_services(settings=ui_settings)
     yield built
     built.session.sign_out()
+
+
+class _Session:
+    """What ChartReader needs of a signed-in session: offline (the cache only)."""
+
+    def __init__(self, executor, profile):
+        self.executor, self.profile, self.client = executor, profile, None
+
+
+@pytest.fixture
+def cached(tmp_path):
+    """`cached(resources)`: a reader over a store holding them as fetched from the server."""
+    made = []
+
+    from app.store import Store, StoreExecutor, keys
+    from app.workstation.charts import ChartReader
+    from tests.fixtures.store import FAST_KDF
+    from tests.ui.chart_data import PATIENT_ID
+
+    def make(resources, profile=PHYSICIAN):
+        executor = StoreExecutor(lambda: Store.create(
+            profile.username, "pw", path=tmp_path / f"{len(made)}.db", kdf=FAST_KDF))
+        made.append(executor)
+        executor.call(lambda store: store.put_resources(resources))
+        executor.call(lambda store: store.apply_pull([], [], {f"chart:{PATIENT_ID}": "t"}))
+        return ChartReader(_Session(executor, profile))
+    yield make
+    for executor in made:
+        key_file = executor.call(lambda store: store.key_file)
+        executor.close()
+        keys.delete_keyring_entries(key_file)

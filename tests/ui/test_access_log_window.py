@@ -63,6 +63,8 @@ def test_the_patients_physician_sees_who_read_and_exports_csv_and_fhir(qtbot, si
                                                                         "allergies"}
     assert rows[-1]["action"] == "report" and rows[-1]["username"] == PHYSICIAN  # its own look
     assert all(r["workstation"] for r in rows)
+    name = services.session.profile.display_name  # who read it, by name, not only the number
+    assert dialog.table.topLevelItem(len(rows) - 1).text(1) == f"{name} ({PHYSICIAN})"
     dialog.export("csv", str(tmp_path / "log.csv"))
     qtbot.waitUntil(lambda: dialog.message.text() == "Exported.", timeout=WAIT)
     with open(tmp_path / "log.csv", encoding="utf-8") as f:

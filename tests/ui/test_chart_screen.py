@@ -8,11 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core.data_class import DataClass
-from app.store import Store, StoreExecutor, keys
 from app.ui.chart_view import ChartView, EntryList
-from app.workstation.charts import ChartReader
 from app.workstation.contracts import AllergyState
-from tests.fixtures.store import FAST_KDF
 from tests.fixtures.ui import PHYSICIAN
 from tests.ui import chart_data
 from tests.ui.chart_data import NOTE_TEXT, PATIENT_ID
@@ -20,32 +17,6 @@ from tests.ui.chart_data import NOTE_TEXT, PATIENT_ID
 REASON = "Patient inconscient à l'urgence, allergies à vérifier avant l'intubation"
 CLINICAL_SECTIONS = (DataClass.PROBLEMS, DataClass.ALLERGIES, DataClass.MEDICATIONS,
                      DataClass.LABS, DataClass.NOTES, DataClass.DOCUMENTS)
-
-
-class _Session:
-    """What ChartReader needs of a signed-in session: offline (the cache only)."""
-
-    def __init__(self, executor, profile):
-        self.executor, self.profile, self.client = executor, profile, None
-
-
-@pytest.fixture
-def cached(tmp_path):
-    """`cached(resources)`: a reader over a store holding them as fetched from the server."""
-    made = []
-
-    def make(resources, profile=PHYSICIAN):
-        executor = StoreExecutor(lambda: Store.create(
-            profile.username, "pw", path=tmp_path / f"{len(made)}.db", kdf=FAST_KDF))
-        made.append(executor)
-        executor.call(lambda store: store.put_resources(resources))
-        executor.call(lambda store: store.apply_pull([], [], {f"chart:{PATIENT_ID}": "t"}))
-        return ChartReader(_Session(executor, profile))
-    yield make
-    for executor in made:
-        key_file = executor.call(lambda store: store.key_file)
-        executor.close()
-        keys.delete_keyring_entries(key_file)
 
 
 def _view(qtbot, reader, chart):
@@ -120,7 +91,7 @@ def test_face_sheet_first_with_problems_medications_results_and_visits(qtbot, ca
                for i in range(lists["results"].topLevelItemCount())}
     assert results["Potassium"] == "H" and results[chart_data.LONG_TEST] == "L"
     last, coming = (lists["visits"].topLevelItem(i) for i in range(2))
-    assert last.text(1).startswith("2025-02-03") and last.text(2) == "Suivi HTA"
+    assert last.text(1) == "2025-02-03 — Encounter — Suivi HTA"  # one wrapped column
     assert "Suivi" in coming.text(1)  # the appointment next week
 
 
@@ -231,16 +202,27 @@ def test_no_mandate_is_withheld_without_break_glass(qtbot, cached):
         reader.break_glass(PATIENT_ID, REASON)
 
 
-def _elided_items(tree) -> list[str]:
-    """Rows whose first column is not shown whole (cut, elided or scrolled out of sight)."""
-    left = tree.header().sectionViewportPosition(0)
-    right = left + tree.columnWidth(0)
+def _elided_items(tree, column: int = 0) -> list[str]:
+    """Rows whose `column` is not shown whole: cut, elided, scrolled out of sight, or
+    wrapped into more lines than its row shows (a name may wrap on words, never be cut)."""
+    from PySide6.QtCore import QRect
+
+    left = tree.header().sectionViewportPosition(column)
+    right = left + tree.columnWidth(column)
+    room = tree.columnWidth(column) - 6  # the delegate's margins
+    metrics = tree.fontMetrics()
     bad = []
     for i in range(tree.topLevelItemCount()):
         item = tree.topLevelItem(i)
-        needed = tree.fontMetrics().horizontalAdvance(item.text(0)) + 6  # the delegate's margins
-        if left < 0 or right > tree.viewport().width() or tree.columnWidth(0) < needed:
-            bad.append(item.text(0))
+        text = item.text(column)
+        words_fit = all(metrics.horizontalAdvance(w) <= room for w in text.split())
+        lines = metrics.boundingRect(QRect(0, 0, max(room, 1), 10_000),
+                                     Qt.TextFlag.TextWordWrap, text).height()
+        one_line = metrics.horizontalAdvance(text) <= room
+        if left < 0 or right > tree.viewport().width() or not words_fit or (
+                not one_line and not tree.wordWrap()) or lines > tree.visualItemRect(
+                item).height():
+            bad.append(text)
     return bad
 
 
@@ -251,9 +233,22 @@ def _cut_labels(labels) -> list[str]:
             or label.height() < label.heightForWidth(label.width())]
 
 
+def _drag(qtbot, splitter, index: int, x: int) -> None:
+    """Drag the splitter's handle `index` to `x` (in the splitter), as a person does."""
+    from PySide6.QtCore import QPoint
+
+    handle = splitter.handle(index)
+    start = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=start)
+    target = handle.mapFrom(splitter, QPoint(x, handle.y() + start.y()))
+    qtbot.mouseMove(handle, target)
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=target)
+
+
 @pytest.mark.parametrize("language", ["en", "fr_CA"])
-def test_nothing_elided_at_1366x768(qtbot, cached, fake_services,
-                                                           ui_settings, qm_files, language):
+@pytest.mark.parametrize("qhr_pane", ["as_opened", "dragged_to_half"])
+def test_nothing_elided_at_1366x768(qtbot, cached, fake_services, ui_settings, qm_files,
+                                    language, qhr_pane):
     from app.ui.i18n import set_language
     from app.ui.main_window import MainWindow
     from app.workstation.contracts import SignedIn
@@ -268,9 +263,18 @@ def test_nothing_elided_at_1366x768(qtbot, cached, fake_services,
         window.show()
         qtbot.waitExposed(window)
         window.open_chart(PATIENT_ID)
-        qtbot.waitUntil(lambda: window.chart_view.chart is not None, timeout=10000)
+        qtbot.waitUntil(lambda: window.chart_view.chart is not None
+                        and window.chart_view.chart.complete, timeout=10000)
         view = window.chart_view
+        face = view.summary.lists  # the face sheet first: every column of every row seen
+        for key, tree in face.items():
+            assert tree.header().length() <= tree.viewport().width(), key
+            assert _elided_items(tree, 1 if key == "visits" else 0) == [], key
+        assert face["results"].topLevelItemCount() == 2
         view.show_data_class(DataClass.LABS)
+        if qhr_pane == "dragged_to_half":  # the QHR pane pulled to the window's middle
+            _drag(qtbot, window.work, 2, window.work.width() // 2)
+            assert window.work.sizes()[2] > 300  # the pane did widen
         qtbot.wait(50)
         assert view.labs.tests.topLevelItemCount() == 2
         assert _elided_items(view.labs.tests) == []
@@ -278,6 +282,24 @@ def test_nothing_elided_at_1366x768(qtbot, cached, fake_services,
         assert reader is fake_services.charts
     finally:
         set_language("en")
+
+
+def test_a_role_without_clinical_access_is_told_so_never_none_recorded(qtbot, cached):
+    from tests.fixtures.ui import RECEPTIONIST
+
+    reader = cached(chart_data.chart(PHYSICIAN.username), profile=RECEPTIONIST)
+    view = ChartView(reader.readable(RECEPTIONIST), charts=reader)
+    qtbot.addWidget(view)
+    view.show_chart(reader.open(PATIENT_ID))
+    face = view.summary
+    assert face.role_notice.text() == "Clinical information is not available to your role."
+    assert not face.role_notice.isHidden()
+    for key in ("problems", "allergies", "current_medications", "stopped_medications",
+                "vitals", "results"):  # not drawn at all, so never "None recorded"
+        assert face.lists[key].isHidden() and face.titles[key].isHidden(), key
+    assert not face.lists["visits"].isHidden()  # the appointments are the reception's
+    assert "Suivi" in face.lists["visits"].topLevelItem(1).text(1)
+    assert "withheld" in view.banner.allergy.text()
 
 
 def test_banner_and_face_sheet_first_then_the_rest_each_section_logged_once(qtbot, cached):

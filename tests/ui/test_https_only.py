@@ -80,7 +80,7 @@ def _window(qtbot, services, settings):
 def _submit(qtbot, window, server: str) -> list:
     from tests.fixtures.ui import type_text
 
-    window._show_server_field(True)
+    window.show_server_field(True)
     window.server.setText(server)
     window.username.setText("1000001")
     type_text(window.password, PASSWORD)

@@ -22,12 +22,12 @@ from tests.fixtures.ui import (
     PHYSICIAN,
     RECEPTIONIST,
     FakeAccessLog,
-    FakeCharts,
     FakeKeys,
     FakePatients,
     FakeSchedule,
     FakeSession,
 )
+from tests.ui import chart_data
 
 ADMIN = UserProfile("1000010", "Nathalie Fortin", Profession.ADMINISTRATOR, institutions=(GMF,),
                     primary_institution_id="gmf")
@@ -49,7 +49,8 @@ def main(role: str, size: str, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     profile = ROLES[role]
     settings = Settings(Path(tempfile.mkdtemp(prefix="x11-screens-")) / "settings.ini")
-    services = Services(session=FakeSession(), patients=FakePatients(), charts=FakeCharts(),
+    charts, close_store = _store_charts(profile, Path(settings.path).parent)
+    services = Services(session=FakeSession(), patients=FakePatients(), charts=charts,
                         keys=FakeKeys(), qhr=QhrRules(),
                         schedule=FakeSchedule(clinic=role != "physician"),
                         access_log=FakeAccessLog())
@@ -78,8 +79,10 @@ def main(role: str, size: str, out: Path) -> int:
         main_window.raise_()
         wait_for(app, lambda: main_window.schedule.table.topLevelItemCount() == 30)
         shot("schedule")
-        main_window.open_chart("p1")
-        wait_for(app, lambda: main_window.center.currentWidget() is main_window.chart_view)
+        main_window.open_chart(chart_data.PATIENT_ID)
+        wait_for(app, lambda: main_window.center.currentWidget() is main_window.chart_view
+                 and main_window.chart_view.chart is not None
+                 and main_window.chart_view.chart.complete)
         shot("chart")
         dialog = _access_log(main_window, role)
         if dialog is not None:
@@ -87,7 +90,34 @@ def main(role: str, size: str, out: Path) -> int:
             shot("access-log")
             dialog.close()
     main_window.close()
+    close_store()
     return 0
+
+
+def _store_charts(profile, folder: Path):
+    """The real ChartReader over a store holding the chart tests' patient (and its vital
+    signs); with the function that closes the store and forgets its key."""
+    from types import SimpleNamespace
+
+    from app.core.profiles import practitioner_reference
+    from app.store import Store, StoreExecutor, keys
+    from app.workstation.charts import ChartReader
+    from tests.fixtures.store import FAST_KDF
+
+    executor = StoreExecutor(lambda: Store.create(profile.username, "pw",
+                                                  path=folder / "screens.db", kdf=FAST_KDF))
+    resources = [*chart_data.chart(PHYSICIAN.username), *chart_data.VITALS,
+                 {"resourceType": "Practitioner",
+                  "id": practitioner_reference(PHYSICIAN.username).split("/")[1],
+                  "name": [{"text": PHYSICIAN.display_name}]}]
+    executor.call(lambda store: store.put_resources(resources))
+    executor.call(lambda store: store.apply_pull([], [], {f"chart:{chart_data.PATIENT_ID}": "t"}))
+
+    def close() -> None:
+        key_file = executor.call(lambda store: store.key_file)
+        executor.close()
+        keys.delete_keyring_entries(key_file)
+    return ChartReader(SimpleNamespace(executor=executor, profile=profile, client=None)), close
 
 
 def _signin(settings):
@@ -105,7 +135,7 @@ def _access_log(window, role: str):
     if role == "receptionist":
         return None
     dialog = AccessLogDialog(window.services.access_log,
-                             "p1" if role == "physician" else None, window)
+                             chart_data.PATIENT_ID if role == "physician" else None, window)
     dialog.move(40, 40)
     dialog.show()
     return dialog
