@@ -168,7 +168,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
         known = chain.read_checkpoint(checkpoint) if checkpoint is not None else None
         wrong = _old_chain_intact(tx, versions, known)
         if wrong is not None:
-            raise StorageError(f"the audit chain of this database is broken ({wrong}): it is "
+            raise chain.Broken(f"the audit chain of this database is broken ({wrong}): it is "
                                "not moved; check the database with the previous version's "
                                "`audit verify`")
         for statement in [*chain.drop_append_only(dialect, _OLD_GUARDED),

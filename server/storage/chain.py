@@ -32,6 +32,7 @@ from typing import Any
 from app.core import fhir_systems
 from app.core.fhir import patient_of
 from server.storage import index
+from server.storage.base import StorageError
 
 AUDIT = "AuditEvent"
 GENESIS = "0" * 64
@@ -86,6 +87,11 @@ def drop_append_only(dialect: str, guarded: tuple = _GUARDED) -> list[str]:
     """What an owner of the database would run to lift it (tests of `verify`, the migration)."""
     on = "" if dialect == "sqlite" else " ON {}"
     return [f"DROP TRIGGER IF EXISTS {_trigger_name(t, e)}{on.format(t)}" for t, e, *_ in guarded]
+
+
+class Broken(StorageError):
+    """A trail that fails its check where it must be intact (moving an old one: its text names
+    a record number or what was wrong, never its content)."""
 
 
 HEAD = "SELECT n, hash FROM audit_head WHERE id = 1"

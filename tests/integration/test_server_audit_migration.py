@@ -21,6 +21,7 @@ from app.core import fhir_systems
 from server.storage import DB_FILE, Clause, Criteria, StorageError, chain, open_store
 from server.storage.audit_trail import _old_link
 from tests.fixtures.server import BACKENDS
+from tests.integration.test_server_audit_chain import _verify
 
 EVENTS = 6
 OLD_TRIGGER = {  # one of the old guards: it refused to remove an AuditEvent version
@@ -114,6 +115,8 @@ def test_a_database_from_before_gets_its_audit_events_moved(old: tuple[Path, str
         assert chain.verify(again).count == EVENTS
     finally:
         again.close()
+    code, said = _verify(data_dir, url)  # the operator's check, with the rewritten checkpoint
+    assert code == 0 and f"intact: {EVENTS} records" in said, said
 
 
 @pytest.mark.parametrize("tamper", ["edit", "checkpoint"])
@@ -125,6 +128,8 @@ def test_a_tampered_old_trail_is_not_moved(old: tuple[Path, str | None], tamper:
         _edit_old_version(data_dir, url)
     with pytest.raises(StorageError, match="broken"):
         open_store(data_dir, url)
+    code, said = _verify(data_dir, url)  # the operator's check says so too
+    assert code == 1 and "broken" in said, said
     with _connect(data_dir, url) as conn:  # nothing moved: the evidence stays as it is
         assert conn.execute("SELECT count(*) FROM resource_version WHERE rtype = 'AuditEvent'"
                             ).fetchone()[0] == EVENTS
