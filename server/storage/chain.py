@@ -155,15 +155,20 @@ def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> li
         idents += [(n, system, value) for system, value in identifiers(body)]
     if not rows:
         return []
-    sql = tx.store.dialect.sql
-    tx.conn.cursor().executemany(sql(f"INSERT INTO audit_event ({ROW}) VALUES "
-                                     "(?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
-    if idents:
-        tx.conn.cursor().executemany(sql("INSERT INTO audit_identifier (n, system, value) "
-                                         "VALUES (?, ?, ?)"), idents)
+    _insert(tx, f"INSERT INTO audit_event ({ROW}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    _insert(tx, "INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)", idents)
     tx._x(SET_HEAD, (n, prev))
     tx.audit_head = (n, prev)
     return rows
+
+
+def _insert(tx: Any, text: str, rows: list[tuple]) -> None:
+    """One statement; executemany only for several rows (on PostgreSQL it enters pipeline
+    mode, which costs more than it saves for the one row of a lone read)."""
+    if len(rows) == 1:
+        tx._x(text, rows[0])
+    elif rows:
+        tx.conn.cursor().executemany(tx.store.dialect.sql(text), rows)
 
 
 def read_checkpoint(path: Path) -> tuple[int, str] | None:
