@@ -39,6 +39,7 @@ GENESIS = "0" * 64
 CHECKPOINT_FILE = "audit-chain.checkpoint"
 REFUSED = "the audit trail is append-only"
 ROW = "n, id, recorded, patient, agent, action, subtype, content, hash"
+CHUNK = 1000  # rows per INSERT on PostgreSQL (9 parameters each; at most 65,535 a statement)
 
 
 def schema(dialect: str) -> list[str]:
@@ -155,16 +156,24 @@ def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> li
         idents += [(n, system, value) for system, value in identifiers(body)]
     if not rows:
         return []
-    _insert(tx, f"INSERT INTO audit_event ({ROW}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    insert = f"INSERT INTO audit_event ({ROW}) VALUES "
+    if tx.store.dialect.name == "postgres":  # rows and head in one round trip per chunk
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            last = start + CHUNK >= len(rows)
+            tx._x((f"WITH head AS ({SET_HEAD}) " if last else "") + insert
+                  + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                  ((n, prev) if last else ()) + tuple(v for row in chunk for v in row))
+    else:
+        _insert(tx, insert + "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        tx._x(SET_HEAD, (n, prev))
     _insert(tx, "INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)", idents)
-    tx._x(SET_HEAD, (n, prev))
     tx.audit_head = (n, prev)
     return rows
 
 
 def _insert(tx: Any, text: str, rows: list[tuple]) -> None:
-    """One statement; executemany only for several rows (on PostgreSQL it enters pipeline
-    mode, which costs more than it saves for the one row of a lone read)."""
+    """One statement; executemany only for several rows."""
     if len(rows) == 1:
         tx._x(text, rows[0])
     elif rows:

@@ -38,12 +38,19 @@ class PostgresDialect:
         """`clinical`: the write lock (resource versions: lastUpdated follows seq, which
         `_since` relies on); an audit-only write queues on the audit head row instead
         (server.storage.chain.lock_head)."""
-        if write:
-            conn.execute("BEGIN")
+        if write:  # one round trip (no parameters: several statements in one query)
+            parts = ["BEGIN"]
             if not durable:  # the WAL writer flushes it within 3 × wal_writer_delay
-                conn.execute("SET LOCAL synchronous_commit = off")
+                parts.append("SET LOCAL synchronous_commit = off")
             if clinical:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                parts.append(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            try:
+                conn.execute("; ".join(parts))
+            except BaseException:  # never pool a connection left inside a transaction
+                if not self.broken(conn) and \
+                        conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+                raise
         else:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 

@@ -78,3 +78,11 @@ def test_the_owner_can_lift_it_and_verify_then_tells(store: Store) -> None:
             tx.conn.execute(statement)
         tx.conn.execute("UPDATE audit_event SET content = replace(content, 'rest', 'x')")
     assert not chain.verify(store).intact
+
+
+def test_a_large_batch_is_appended_in_one_transaction(store: Store) -> None:
+    """More rows than one PostgreSQL statement takes (chain.CHUNK): all chained, in order."""
+    with store.write(clinical=False) as tx:
+        chain.append(tx, [dict(EVENT) for _ in range(2 * chain.CHUNK + 5)])
+    report = chain.verify(store)
+    assert report.intact and report.count == 2 * chain.CHUNK + 6, report
