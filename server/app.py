@@ -17,7 +17,7 @@ from server.fhir.routes import http_error
 from server.fhir.routes import router as fhir_router
 from server.limits import BodyLimit
 from server.settings import Settings
-from server.storage import chain, open_store
+from server.storage import open_store
 
 log = logging.getLogger("server")
 # Other components add routers here: modules exposing `router` (an APIRouter); optional ones
@@ -46,8 +46,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = open_store(settings.data_dir, settings.database_url)
         log.info("store open: %s", app.state.store.backend)
-        if chain.adopt(app.state.store):  # AuditEvents stored before the chain existed
-            log.warning("audit chain started over the existing AuditEvents")
         ramq.start(app)  # the nightly registration import
         try:
             yield

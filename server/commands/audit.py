@@ -5,10 +5,11 @@ it is what a later run can be compared with); 1 naming the first bad record by i
 number; 2 when the database cannot be read. Nothing of any AuditEvent's content is printed.
 
 Threat model. Someone with write access to the database (an administrator with SQL, a stolen
-backup restored, a faulty tool) edits, deletes, inserts, reorders or truncates AuditEvent rows,
-in `resource_version` or in the served copy `resource_current`:
-- an edit, removal, insertion or reordering of a record breaks its link (every link hashes the
-  record, its position and the previous link) and is named;
+backup restored, a faulty tool) edits, deletes, inserts, reorders or truncates rows of the
+audit trail (`audit_event`, its search rows `audit_identifier`: server.storage.chain):
+- an edit (of the body or of any column), removal, insertion or reordering of a record breaks
+  its link (every link hashes the record, its position and the previous link) and is named; an
+  edited, removed or added search row is named by the record it belongs to;
 - removing the last records also leaves `audit_head` (count and hash, updated in the same
   transaction as each link) further than the chain; to hide it one must also rewrite the head;
 - rewriting the whole chain and its head (the hash has no key: anyone can recompute it) is
@@ -46,6 +47,9 @@ def run_verify(args: argparse.Namespace) -> int:
         return 2
     try:
         store = open_store(args.data, args.database)
+    except chain.Broken as broken:  # an old trail, checked before it is moved (numbers only)
+        print(f"Audit chain broken: {broken}.")
+        return 1
     except Exception as error:  # unreachable server, bad URL: the type says enough
         print(f"The database cannot be opened: {type(error).__name__}", file=sys.stderr)
         return 2

@@ -5,15 +5,15 @@ theirs to see; a type's history is refused for the types that hold patient data 
 every patient's); the system history (the workstation's sync round) starts at `_since` and holds
 reference data and the resources of the patients of the physicians the user works with (the
 physician or one they mandate: server.authz.in_care), each authorised as a read — never the rest
-of the clinic's patients, whatever the user's role would let them read one by one — and no
-AuditEvents (not charts, as in $everything; an administrative account's history keeps them)."""
+of the clinic's patients, whatever the user's role would let them read one by one. AuditEvents
+are no resource versions (server.storage.audit_trail): never in the system history, only in
+`AuditEvent/_history` (each one's own: its one version)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from app.core.fhir import PATIENT_PATHS
-from server import authz
 from server.fhir import search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
@@ -54,10 +54,6 @@ def history(ctx: Ctx, rtype: str | None, rid: str | None,
     if listing and rtype is None and search.since(params) is None:
         raise FhirError(400, "the system history starts at _since", expression="_since")
     user = ctx.user()
-    # A workstation's round: AuditEvents are not charts (as in $everything), and most versions
-    # on a busy server are AuditEvents; an administrative account's history keeps them.
-    without = ("AuditEvent",) if listing and rtype is None and user is not None \
-        and not authz.audit_reviewer(user) else ()
     # A user's round holds reference data and the charts of the patients the user cares for
     # (the physician or one who mandates them), selected in SQL through
     # the care team (server.storage.care): the other patients' changes are never read.
@@ -66,7 +62,7 @@ def history(ctx: Ctx, rtype: str | None, rid: str | None,
     with ctx.store.read() as tx:
         team = care.references(tx, usernames) if usernames is not None else None
         page = tx.history(rtype, rid, search.since(params), count, search.cursor(params),
-                          without, team)
+                          practitioners=team)
     path = "/".join(p for p in (rtype, rid, "_history") if p)
     entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
     return Result(200, bundle("history", entries, link(ctx.base, path, params),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from server.storage import audit_trail, chain
 from server.storage.base import (
     BadQuery,
     Clause,
@@ -32,10 +33,19 @@ __all__ = ["BadQuery", "Clause", "Criteria", "Gone", "MultipleMatches", "NotFoun
 
 
 def open_store(data_dir: Path, database_url: str | None = None) -> Store:
+    """The store; a database from before gets its AuditEvents moved into the audit trail
+    (server.storage.audit_trail.migrate, the checkpoint in `data_dir` rewritten)."""
     if database_url:
         if not database_url.startswith(("postgresql://", "postgres://")):
             raise StorageError("database URL must start with postgresql://")
         from server.storage.postgres import PostgresDialect
-        return Store(PostgresDialect(database_url))
-    from server.storage.sqlite import SqliteDialect
-    return Store(SqliteDialect(Path(data_dir) / DB_FILE))
+        store = Store(PostgresDialect(database_url))
+    else:
+        from server.storage.sqlite import SqliteDialect
+        store = Store(SqliteDialect(Path(data_dir) / DB_FILE))
+    try:
+        audit_trail.migrate(store, Path(data_dir) / chain.CHECKPOINT_FILE)
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -1,15 +1,20 @@
-"""The hash chain over every stored AuditEvent version (the server's and the ones clients push).
+"""The audit trail: an append-only, hash-chained table of its own (not FHIR versions beside the
+clinical data), written in batches, served as FHIR AuditEvent by server.storage.audit_trail.
 
-`audit_chain(n, seq, hash)` has one row per AuditEvent version in `resource_version` (`seq`), in
-commit order: hash(n) = SHA-256(hash(n-1), n, seq, id, version, lastUpdated, deleted, JSON).
-`audit_head` is one row (n, hash) updated in the same transaction as each link; writers lock it
-(`FOR UPDATE` on PostgreSQL, besides the store's write lock; SQLite has one writer anyway), so
-several server processes on one PostgreSQL extend one chain. Each server also writes the head it
-committed to a checkpoint file in its data directory (`CHECKPOINT_FILE`), outside the database
-(at most once a second, and when it stops).
+`audit_event`: one lean row per event, `n` its place in the chain (1, 2, …): its id, the instant
+the server recorded it (its meta.lastUpdated), the columns searches and reviews need (patient,
+the user agent's username, action, subtype), the JSON body and
+hash(n) = SHA-256(hash(n-1), [n, id, recorded, patient, agent, action, subtype, JSON]).
+`audit_identifier(n, system, value)`: the entity identifiers of the events that carry one (a
+workstation's access-log entry hash), what `entity:identifier` searches find them by.
+`audit_head`: one row (n, hash), moved in the same transaction as each batch; writers lock it
+(`FOR UPDATE` on PostgreSQL: audit writers queue on this row, never on the clinical write
+lock; SQLite has one writer anyway), so several server processes extend one chain. Each server
+also writes the head it committed to a checkpoint file in its data directory (`CHECKPOINT_FILE`,
+at most once a second, and when it stops), outside the database.
 
-`verify(store, checkpoint)` walks the chain and names the first bad link: an edited, removed,
-reordered or added AuditEvent row, a link removed, a head that the chain does not reach
+`verify(store, checkpoint)` walks the chain and names the first bad record: an edited, removed,
+reordered or added row, an edited or removed search row, a head that the chain does not reach
 (truncation), a checkpoint the chain no longer contains. Its messages carry numbers only.
 """
 
@@ -18,31 +23,50 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.core import fhir_systems
+from app.core.fhir import patient_of
+from server.storage import index
+from server.storage.base import StorageError
+
+AUDIT = "AuditEvent"
 GENESIS = "0" * 64
 CHECKPOINT_FILE = "audit-chain.checkpoint"
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS audit_chain (n BIGINT PRIMARY KEY, seq BIGINT NOT NULL UNIQUE, "
-    "hash TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
-    "n BIGINT NOT NULL, hash TEXT NOT NULL)",
-]
 REFUSED = "the audit trail is append-only"
-# What may never change once written: AuditEvent versions (their served copy too) and chain
-# links; the head only moves forward. The database refuses it (a trigger), whoever asks; the
-# data-class column stays writable (filled by Store._migrate for an older database). An owner
-# of the database can drop the triggers: then the chain and the checkpoint still tell.
-_GUARDED = ("resource_version", "UPDATE OF rtype, rid, version, ts, deleted, content, patient, "
-            "method", "OLD.rtype = 'AuditEvent'"), \
-    ("resource_version", "DELETE", "OLD.rtype = 'AuditEvent'"), \
-    ("resource_current", "UPDATE OF rtype, rid, version, ts, deleted, seq, content, patient",
-     "OLD.rtype = 'AuditEvent'"), \
-    ("resource_current", "DELETE", "OLD.rtype = 'AuditEvent'"), \
-    ("audit_chain", "UPDATE", "1 = 1"), ("audit_chain", "DELETE", "1 = 1"), \
-    ("audit_head", "UPDATE", "NEW.n < OLD.n"), ("audit_head", "DELETE", "1 = 1")
+ROW = "n, id, recorded, patient, agent, action, subtype, content, hash"
+CHUNK = 1000  # rows per INSERT on PostgreSQL (9 parameters each; at most 65,535 a statement)
+
+
+def schema(dialect: str) -> list[str]:
+    """The audit tables (`n`: SQLite's rowid, a BIGINT on PostgreSQL) and their guard."""
+    key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "BIGINT PRIMARY KEY"
+    return [
+        f"CREATE TABLE IF NOT EXISTS audit_event (n {key}, id TEXT NOT NULL UNIQUE, "
+        "recorded TEXT NOT NULL, patient TEXT, agent TEXT, action TEXT, subtype TEXT, "
+        "content TEXT NOT NULL, hash TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS audit_patient ON audit_event (patient, n)",
+        "CREATE INDEX IF NOT EXISTS audit_recorded ON audit_event (recorded)",
+        "CREATE TABLE IF NOT EXISTS audit_identifier (n BIGINT NOT NULL, system TEXT NOT NULL, "
+        "value TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS audit_identifier_value ON audit_identifier (value, system)",
+        "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "n BIGINT NOT NULL, hash TEXT NOT NULL)",
+        f"INSERT INTO audit_head (id, n, hash) VALUES (1, 0, '{GENESIS}') "
+        "ON CONFLICT (id) DO NOTHING",
+        *append_only(dialect)]
+
+
+# What may never change once written: events and their search rows; the head only moves
+# forward. The database refuses it (a trigger), whoever asks. An owner of the database can
+# drop the triggers: then the chain and the checkpoint still tell.
+_GUARDED = (("audit_event", "UPDATE", "1 = 1"), ("audit_event", "DELETE", "1 = 1"),
+            ("audit_identifier", "UPDATE", "1 = 1"), ("audit_identifier", "DELETE", "1 = 1"),
+            ("audit_head", "UPDATE", "NEW.n < OLD.n"), ("audit_head", "DELETE", "1 = 1"))
 
 
 def _trigger_name(table: str, event: str) -> str:
@@ -60,22 +84,100 @@ def append_only(dialect: str) -> list[str]:
               f"WHEN ({w}) EXECUTE FUNCTION audit_append_only()" for t, e, w in _GUARDED)]
 
 
-def drop_append_only(dialect: str) -> list[str]:
-    """What an owner of the database would run to lift it (tests of `verify`)."""
+def drop_append_only(dialect: str, guarded: tuple = _GUARDED) -> list[str]:
+    """What an owner of the database would run to lift it (tests of `verify`, the migration)."""
     on = "" if dialect == "sqlite" else " ON {}"
-    return [f"DROP TRIGGER IF EXISTS {_trigger_name(t, e)}{on.format(t)}" for t, e, _ in _GUARDED]
+    return [f"DROP TRIGGER IF EXISTS {_trigger_name(t, e)}{on.format(t)}" for t, e, *_ in guarded]
+
+
+class Broken(StorageError):
+    """A trail that fails its check where it must be intact (moving an old one: its text names
+    a record number or what was wrong, never its content)."""
 
 
 HEAD = "SELECT n, hash FROM audit_head WHERE id = 1"
-SET_HEAD = ("INSERT INTO audit_head (id, n, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE "
-            "SET n = excluded.n, hash = excluded.hash")
+SET_HEAD = "UPDATE audit_head SET n = ?, hash = ? WHERE id = 1"
 
 
-def link(prev: str, n: int, seq: int, rid: str, version: int, ts: str, deleted: bool,
-         content: str | None) -> str:
-    record = json.dumps([n, int(seq), rid, int(version), ts, bool(deleted), content],
+def lock_head(tx: Any) -> tuple[int, str]:
+    """Read and lock the head (the transaction's first audit statement: audit writers queue
+    here, so a conditional create's match and its insert see the same trail)."""
+    if tx.audit_head is None:
+        row = tx._q(HEAD + tx.store.dialect.lock_row)
+        tx.audit_head = (int(row[0][0]), row[0][1]) if row else (0, GENESIS)
+    return tx.audit_head
+
+
+def link(prev: str, n: int, rid: str, recorded: str, patient: str | None, agent: str | None,
+         action: str | None, subtype: str | None, content: str) -> str:
+    record = json.dumps([int(n), rid, recorded, patient, agent, action, subtype, content],
                         ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"{prev}\n{record}".encode()).hexdigest()
+
+
+def columns(body: dict) -> tuple[str | None, str | None, str | None, str | None]:
+    """(patient, the user agent's username, action, subtype code) of an AuditEvent."""
+    agent = next((who["identifier"].get("value") for a in body.get("agent") or ()
+                  if isinstance(a, dict) and isinstance(who := a.get("who"), dict)
+                  and isinstance(who.get("identifier"), dict)
+                  and who["identifier"].get("system") == fhir_systems.USERNAME), None)
+    subtypes = body.get("subtype")
+    subtype = next((c.get("code") for c in subtypes if isinstance(c, dict)), None) \
+        if isinstance(subtypes, list) else None
+    action = body.get("action")
+    return (patient_of(body, AUDIT), _text(agent), _text(action), _text(subtype))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def identifiers(body: dict) -> list[tuple[str, str]]:
+    return sorted((system, value) for _, system, value in index.tokens(AUDIT, body))
+
+
+def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> list[tuple]:
+    """Add these AuditEvents at the end of the chain (ids kept, else random UUIDs; recorded
+    now unless given, as the migration keeps their instants): one INSERT of the rows, one of
+    their identifiers if any, the head moved. The stored rows (ROW order) come back."""
+    n, prev = lock_head(tx)
+    now = index.utc_instant(datetime.now(UTC))
+    rows, idents = [], []
+    for k, event in enumerate(events):
+        ts = recorded[k] if recorded else now
+        rid = str(event.get("id") or uuid.uuid4())
+        meta = {**(event.get("meta") or {}), "versionId": "1", "lastUpdated": ts}
+        body = {"resourceType": AUDIT, **event, "id": rid, "meta": meta}
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        fields = columns(body)
+        n += 1
+        prev = link(prev, n, rid, ts, *fields, text)
+        rows.append((n, rid, ts, *fields, text, prev))
+        idents += [(n, system, value) for system, value in identifiers(body)]
+    if not rows:
+        return []
+    insert = f"INSERT INTO audit_event ({ROW}) VALUES "
+    if tx.store.dialect.name == "postgres":  # rows and head in one round trip per chunk
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            last = start + CHUNK >= len(rows)
+            tx._x((f"WITH head AS ({SET_HEAD}) " if last else "") + insert
+                  + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                  ((n, prev) if last else ()) + tuple(v for row in chunk for v in row))
+    else:
+        _insert(tx, insert + "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        tx._x(SET_HEAD, (n, prev))
+    _insert(tx, "INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)", idents)
+    tx.audit_head = (n, prev)
+    return rows
+
+
+def _insert(tx: Any, text: str, rows: list[tuple]) -> None:
+    """One statement; executemany only for several rows."""
+    if len(rows) == 1:
+        tx._x(text, rows[0])
+    elif rows:
+        tx.conn.cursor().executemany(tx.store.dialect.sql(text), rows)
 
 
 def read_checkpoint(path: Path) -> tuple[int, str] | None:
@@ -88,35 +190,21 @@ def read_checkpoint(path: Path) -> tuple[int, str] | None:
         return (-1, "")  # unreadable: verify reports it
 
 
-def write_checkpoint(path: Path, head: tuple[int, str]) -> None:
+def write_checkpoint(path: Path, head: tuple[int, str], force: bool = False) -> None:
     """Forward only, as far as this process knows (several servers may share the directory;
-    a checkpoint a little behind the head is still a true statement about the chain)."""
+    a checkpoint a little behind the head is still a true statement about the chain).
+    `force`: the chain was rebuilt (the migration), the old checkpoint names another one."""
     known = read_checkpoint(path)
-    if known is not None and known[0] >= head[0]:
+    if known is not None and known[0] >= head[0] and not force:
         return
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # servers may share the dir
     temporary.write_text(f"{head[0]} {head[1]}\n", encoding="ascii")
     temporary.replace(path)
 
 
-def adopt(store: Any) -> int:
-    """Chain the AuditEvents of a database that has none chained yet (written before the
-    chain existed); the number chained. A database with a chain is left alone."""
-    with store.write() as tx:
-        if tx.conn.execute(HEAD).fetchone() or \
-                tx.conn.execute("SELECT 1 FROM audit_chain LIMIT 1").fetchone():
-            return 0
-        rows = tx.conn.execute("SELECT seq, rid, version, ts, deleted, content FROM "
-                               "resource_version WHERE rtype = 'AuditEvent' ORDER BY seq"
-                               ).fetchall()
-        for row in rows:
-            tx.chain(*row)
-    return len(rows)
-
-
 @dataclass(frozen=True)
 class Report:
-    count: int  # links walked
+    count: int  # records walked
     head: tuple[int, str] | None
     bad: int | None = None  # the first bad record's chain number (None: intact)
     problem: str = ""
@@ -131,43 +219,28 @@ def verify(store: Any, checkpoint: tuple[int, str] | None = None) -> Report:
         head_row = tx.conn.execute(HEAD).fetchone()
         head = (int(head_row[0]), head_row[1]) if head_row else None
         walked = _walk(tx, head)
-        if not walked.intact:
-            return walked
-        extra = tx.conn.execute(
-            "SELECT min(v.seq) FROM resource_version v LEFT JOIN audit_chain a ON a.seq = v.seq "
-            "WHERE v.rtype = 'AuditEvent' AND a.seq IS NULL").fetchone()[0]
-        if extra is not None:
-            return Report(walked.count, head, walked.count + 1,
-                          f"an AuditEvent version (store seq {extra}) is not in the chain")
-        served, first = tx.conn.execute(
-            "SELECT count(*), min(a.n) FROM resource_current c "
-            "LEFT JOIN audit_chain a ON a.seq = c.seq "
-            "LEFT JOIN resource_version v ON v.seq = c.seq WHERE c.rtype = 'AuditEvent' AND "
-            "(a.n IS NULL OR v.seq IS NULL OR v.rid <> c.rid OR v.version <> c.version OR "
-            "v.content <> c.content OR (v.content IS NULL) <> (c.content IS NULL))").fetchone()
-        if served:
-            return Report(walked.count, head, int(first) if first is not None else walked.count,
-                          "the served copy of an AuditEvent differs from its chained version")
-    if checkpoint is not None:
+    if walked.intact and checkpoint is not None:
         return _against_checkpoint(walked, checkpoint, store)
     return walked
 
 
 def _walk(tx: Any, head: tuple[int, str] | None) -> Report:
-    cursor = tx.conn.execute(
-        "SELECT a.n, a.seq, a.hash, v.rtype, v.rid, v.version, v.ts, v.deleted, v.content "
-        "FROM audit_chain a LEFT JOIN resource_version v ON v.seq = a.seq ORDER BY a.n")
+    indexed: dict[int, list[tuple[str, str]]] = {}
+    for n, system, value in tx.conn.execute("SELECT n, system, value FROM audit_identifier"):
+        indexed.setdefault(int(n), []).append((system, value))
     prev, count = GENESIS, 0
-    for n, seq, digest, rtype, rid, version, ts, deleted, content in cursor:
+    for n, rid, ts, patient, agent, action, subtype, content, digest in tx.conn.execute(
+            f"SELECT {ROW} FROM audit_event ORDER BY n"):
         expected = count + 1
         if n != expected:
             return Report(count, head, expected, "chain record missing")
-        if rtype is None:
-            return Report(count, head, n, "chained AuditEvent removed")
-        if rtype != "AuditEvent" or link(prev, n, seq, rid, version, ts, deleted,
-                                         content) != digest:
+        if link(prev, n, rid, ts, patient, agent, action, subtype, content) != digest:
             return Report(count, head, n, "record edited or out of order")
+        if sorted(indexed.pop(n, [])) != identifiers(json.loads(content)):
+            return Report(count, head, n, "the record's search rows were edited")
         prev, count = digest, n
+    if indexed:
+        return Report(count, head, min(indexed), "a search row names no record")
     if head is None:
         return Report(count, head, count or None, "chain head missing" if count else "")
     if head[0] > count:
@@ -189,7 +262,7 @@ def _against_checkpoint(walked: Report, checkpoint: tuple[int, str], store: Any)
         return Report(walked.count, walked.head, walked.count + 1,
                       "records after this one removed (the checkpoint is further)")
     with store.read() as tx:
-        row = tx.conn.execute(store.dialect.sql("SELECT hash FROM audit_chain WHERE n = ?"),
+        row = tx.conn.execute(store.dialect.sql("SELECT hash FROM audit_event WHERE n = ?"),
                               (n,)).fetchone()
     if row is None or row[0] != digest:
         return Report(walked.count, walked.head, 1, "the chain was rewritten up to the checkpoint")

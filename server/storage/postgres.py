@@ -1,18 +1,18 @@
-"""PostgreSQL back-end (psycopg 3): the same tables; writers take one advisory lock."""
+"""PostgreSQL back-end (psycopg 3): the same tables; writers of resource versions take one
+advisory lock, audit writers the audit head row."""
 
 from __future__ import annotations
 
 import psycopg
 
 from server.storage import chain
-from server.storage.sqlite import SCHEMA as SQLITE_SCHEMA
+from server.storage.sqlite import BASE
 
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the one key every writer locks on
 SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY "
                     "PRIMARY KEY").replace("seq INTEGER", "seq BIGINT")
           .replace("value TEXT NOT NULL", 'value TEXT COLLATE "C" NOT NULL')  # byte order
-          for s in SQLITE_SCHEMA if not s.startswith("CREATE TRIGGER")] \
-    + chain.append_only("postgres")
+          for s in BASE] + chain.schema("postgres")
 
 
 class PostgresDialect:
@@ -33,12 +33,24 @@ class PostgresDialect:
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
 
-    def begin(self, conn: psycopg.Connection, write: bool, durable: bool = True) -> None:
-        if write:
-            conn.execute("BEGIN")
+    def begin(self, conn: psycopg.Connection, write: bool, durable: bool = True,
+              clinical: bool = True) -> None:
+        """`clinical`: the write lock (resource versions: lastUpdated follows seq, which
+        `_since` relies on); an audit-only write queues on the audit head row instead
+        (server.storage.chain.lock_head)."""
+        if write:  # one round trip (no parameters: several statements in one query)
+            parts = ["BEGIN"]
             if not durable:  # the WAL writer flushes it within 3 × wal_writer_delay
-                conn.execute("SET LOCAL synchronous_commit = off")
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                parts.append("SET LOCAL synchronous_commit = off")
+            if clinical:
+                parts.append(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            try:
+                conn.execute("; ".join(parts))
+            except BaseException:  # never pool a connection left inside a transaction
+                if not self.broken(conn) and \
+                        conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+                raise
         else:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 

@@ -4,8 +4,9 @@ current one is mirrored in `resource_current` with its patient and search tokens
 
 Writes are serialised (one writer at a time: a process lock for SQLite, an advisory lock for
 PostgreSQL): version numbers and lastUpdated instants then follow commit order, which makes
-`_since` and If-Match checks exact. Every AuditEvent version is also linked to the audit hash
-chain in the same transaction (server.storage.chain).
+`_since` and If-Match checks exact. AuditEvents are not versions: they live in the audit trail
+(server.storage.chain, served by server.storage.audit_trail), whose writers do not take the
+clinical write lock.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from app.core.fhir import patient_of
-from server.storage import care, chain, index
+from server.storage import audit_trail, care, chain, index
 from server.storage.base import (
     Criteria,
     Gone,
     MultipleMatches,
     NotFound,
     Page,
+    StorageError,
     Version,
     VersionConflict,
 )
@@ -46,7 +48,8 @@ class Dialect(Protocol):
     def connect(self) -> Any: ...
     def schema(self) -> list[str]: ...
     def sql(self, text: str) -> str: ...
-    def begin(self, conn: Any, write: bool, durable: bool = True) -> None: ...
+    def begin(self, conn: Any, write: bool, durable: bool = True,
+              clinical: bool = True) -> None: ...
     def end(self, conn: Any, write: bool, commit: bool, durable: bool = True) -> None: ...
     def broken(self, conn: Any) -> bool: ...
     def columns(self, conn: Any, table: str) -> set[str]: ...
@@ -120,11 +123,14 @@ class Store:
         self._pool.put(conn)
 
     @contextmanager
-    def _tx(self, write: bool, durable: bool = True) -> Iterator[Tx]:
+    def _tx(self, write: bool, durable: bool = True, clinical: bool = True) -> Iterator[Tx]:
         with self._connection() as conn:
-            self.dialect.begin(conn, write, durable)
+            self.dialect.begin(conn, write, durable, clinical)
             try:
-                yield Tx(self, conn)
+                tx = Tx(self, conn)
+                if write and not clinical:
+                    chain.lock_head(tx)
+                yield tx
             except BaseException:
                 self.dialect.end(conn, write, False, durable)
                 raise
@@ -134,12 +140,14 @@ class Store:
         """`with store.read() as tx:` a consistent snapshot for reads."""
         return self._tx(write=False)
 
-    def write(self, durable: bool = True) -> Any:
+    def write(self, durable: bool = True, clinical: bool = True) -> Any:
         """`with store.write() as tx:` all or nothing; one writer at a time. `durable=False`:
         the commit is in the database (it survives the death of this process) but not yet
         flushed to disk (a power cut or an OS crash may lose it): see Settings.audit_durability.
+        `clinical=False`: the transaction only appends AuditEvents (on PostgreSQL it waits for
+        other audit writers, not for writers of resource versions).
         """
-        return self._tx(write=True, durable=durable)
+        return self._tx(write=True, durable=durable, clinical=clinical)
 
     def analyze(self) -> None:
         """Refresh the planner's statistics after a bulk change (seed, RAMQ import): until
@@ -172,7 +180,7 @@ class Tx:
     def __init__(self, store: Store, conn: Any):
         self.store, self.conn = store, conn
         self._floor: str | None = None
-        self.audit_head: tuple[int, str] | None = None  # read and locked at the first link
+        self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self.conn.execute(self.store.dialect.sql(text), tuple(args)).fetchall()
@@ -182,6 +190,8 @@ class Tx:
 
     # reads
     def current(self, rtype: str, rid: str) -> Version | None:
+        if rtype == chain.AUDIT:
+            return audit_trail.current(self, rid)
         rows = self._q(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?",
                        (rtype, rid))
         return _row(rows[0]) if rows else None
@@ -195,6 +205,11 @@ class Tx:
         return found
 
     def vread(self, rtype: str, rid: str, version_id: str) -> Version:
+        if rtype == chain.AUDIT:
+            found = audit_trail.current(self, rid) if version_id == "1" else None
+            if found is None:
+                raise NotFound(f"{rtype} version not found")
+            return found
         rows = self._q(f"SELECT {COLUMNS} FROM resource_version WHERE rtype = ? AND rid = ? "
                        "AND version = ?", (rtype, rid, int(version_id))) \
             if version_id.isdigit() else []
@@ -211,6 +226,8 @@ class Tx:
         return Page(versions, versions[-1].seq if more else None)
 
     def search(self, criteria: Criteria, total: bool = True) -> Page:
+        if criteria.rtype == chain.AUDIT:
+            return audit_trail.search(self, criteria, total)
         source, text, args = where(criteria)
         rows = self._q(f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
                        "ORDER BY c.seq LIMIT ?", [*args, criteria.after_seq, criteria.count + 1])
@@ -227,7 +244,10 @@ class Tx:
         `practitioners` (a user's system history, with `since`): only reference data (no
         patient) and the resources of the patients these Practitioner references care for
         (server.storage.care), selected in SQL: one probe per patient of the care team, never
-        a read of the other patients' changes."""
+        a read of the other patients' changes. AuditEvents: their own trail
+        (`AuditEvent/_history`), never in the system history."""
+        if rtype == chain.AUDIT:
+            return audit_trail.history(self, rid, since, count, before_seq)
         v = "resource_version"
         conds, args = [f"{v}.rtype NOT IN ({', '.join('?' for _ in without)})"] \
             if without else [], list[object](without)
@@ -243,8 +263,7 @@ class Tx:
                 conds.append(f"{v}.seq >= ?")
                 args.append(first)
             else:  # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
-                chosen, more = self._in_care(practitioners, first, before_seq,
-                                             "AuditEvent" not in without)
+                chosen, more = self._in_care(practitioners, first, before_seq)
                 source = f"({chosen}) s CROSS JOIN {v}"
                 conds.append(f"{v}.seq = s.seq")
                 args[:0] = more
@@ -258,11 +277,11 @@ class Tx:
                          for x in page.versions]
         return page
 
-    def _in_care(self, practitioners: list[str], first: int, before_seq: int | None,
-                 audit: bool) -> tuple[str, list]:
+    def _in_care(self, practitioners: list[str], first: int,
+                 before_seq: int | None) -> tuple[str, list]:
         """The seqs of the versions a user's round may hold (see `history`), as a subquery.
-        The `rtype <> 'AuditEvent'` is written out: it selects the partial index
-        version_patient (care.SCHEMA)."""
+        The `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
+        versions): it selects the partial index version_patient (care.SCHEMA)."""
         team = ", ".join("?" for _ in practitioners) or "NULL"
         upper = " AND v.seq < ?" if before_seq is not None else ""
         bound = [first, *([before_seq] if before_seq is not None else [])]
@@ -272,17 +291,12 @@ class Tx:
                  "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
                  f"AND v.rtype <> 'AuditEvent' AND v.seq >= ?{upper}"]
         args = [*practitioners, *bound, *bound]
-        if audit:  # an audit reviewer's round: AuditEvents of no patient or of theirs
-            parts.append("SELECT v.seq FROM resource_version v WHERE v.rtype = 'AuditEvent' "
-                         f"AND v.seq >= ?{upper} AND (v.patient IS NULL OR v.patient IN "
-                         f"(SELECT patient FROM care_team WHERE practitioner IN ({team})))")
-            args += [*bound, *practitioners]
         return " UNION ".join(parts), args
 
     def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
-        # AuditEvents name the patient but are not part of the chart: every read of a chart
-        # writes one, and a sync pull must not grow with the reads of it.
-        text = "c.patient = ? AND c.deleted = 0 AND c.seq > ? AND c.rtype <> 'AuditEvent'"
+        # AuditEvents name the patient but are not part of the chart (nor of resource_current:
+        # server.storage.audit_trail)
+        text = "c.patient = ? AND c.deleted = 0 AND c.seq > ?"
         args: list = [patient_id, after_seq]
         if since is not None:
             text += " AND c.ts >= ?"
@@ -295,6 +309,8 @@ class Tx:
     def create(self, rtype: str, resource: dict, if_none_exist: Criteria | None = None,
                rid: str | None = None) -> tuple[Version, bool]:
         """(version, created): an If-None-Exist match returns the existing resource."""
+        if rtype == chain.AUDIT:
+            return audit_trail.create(self, resource, if_none_exist, rid)
         if if_none_exist is not None:
             if_none_exist.count = 2
             found = self.search(if_none_exist, total=False).versions
@@ -333,6 +349,8 @@ class Tx:
 
     def _put(self, rtype: str, rid: str, version: int, resource: dict | None, method: str,
              patient: str | None = None) -> Version:
+        if rtype == chain.AUDIT:  # never updated nor deleted (server.storage.chain)
+            raise StorageError(chain.REFUSED)
         if self._floor is None:  # another server process may share a PostgreSQL database
             row = self._q("SELECT ts FROM resource_version ORDER BY seq DESC LIMIT 1")
             self._floor = row[0][0] if row else ""
@@ -350,9 +368,7 @@ class Tx:
                       "patient, method, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                       "RETURNING seq", (rtype, rid, version, ts, deleted, text, patient, method,
                                         data_class)).fetchone()[0]
-        if rtype == "AuditEvent":
-            self.chain(seq, rid, version, ts, deleted, text)
-        elif rtype == "Patient":
+        if rtype == "Patient":
             care.record(self, rid, body if resource is not None else None)
         self._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
                 "patient, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) "
@@ -368,15 +384,3 @@ class Tx:
                 "VALUES (?, ?, ?, ?, ?)"), rows)
         return Version(rtype, rid, version, ts, bool(deleted), int(seq), text, patient, method,
                        data_class)
-
-    def chain(self, seq: int, rid: str, version: int, ts: str, deleted: int,
-              text: str | None) -> None:
-        """Link this AuditEvent version to the audit chain (server.storage.chain)."""
-        if self.audit_head is None:
-            row = self._q(chain.HEAD + self.store.dialect.lock_row)
-            self.audit_head = (int(row[0][0]), row[0][1]) if row else (0, chain.GENESIS)
-        n = self.audit_head[0] + 1
-        digest = chain.link(self.audit_head[1], n, seq, rid, version, ts, bool(deleted), text)
-        self._x("INSERT INTO audit_chain (n, seq, hash) VALUES (?, ?, ?)", (n, seq, digest))
-        self._x(chain.SET_HEAD, (n, digest))
-        self.audit_head = (n, digest)

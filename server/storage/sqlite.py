@@ -8,7 +8,7 @@ from pathlib import Path
 
 from server.storage import care, chain
 
-SCHEMA = [
+BASE = [
     "CREATE TABLE IF NOT EXISTS resource_version (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "rtype TEXT NOT NULL, rid TEXT NOT NULL, version INTEGER NOT NULL, ts TEXT NOT NULL, "
     "deleted INTEGER NOT NULL, content TEXT, patient TEXT, method TEXT NOT NULL, "
@@ -24,10 +24,9 @@ SCHEMA = [
     "name TEXT NOT NULL, system TEXT NOT NULL, value TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS token_value ON search_token (name, value, rtype)",
     "CREATE INDEX IF NOT EXISTS token_resource ON search_token (rtype, rid)",
-    *chain.SCHEMA,
     *care.SCHEMA,
-    *chain.append_only("sqlite"),
 ]
+SCHEMA = [*BASE, *chain.schema("sqlite")]
 
 
 class SqliteDialect:
@@ -52,7 +51,8 @@ class SqliteDialect:
     def sql(self, text: str) -> str:
         return text
 
-    def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True) -> None:
+    def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True,
+              clinical: bool = True) -> None:
         if write:
             self._write_lock.acquire()
             try:

@@ -2,6 +2,7 @@
 care relationship, consent restrictions, break-the-glass, and the AuditEvent of every read."""
 
 import time
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
@@ -209,3 +210,30 @@ def test_a_deletion_in_history_is_shown_only_to_those_who_may_read_the_chart(
     for path in (f"Observation/{obs['id']}/_history", since):
         assert f"Observation/{obs['id']}" in deletions("1000002", path), path
         assert f"Observation/{obs['id']}" not in deletions("1000003", path), path
+
+
+def test_audit_events_are_served_from_the_trail_never_as_versions(seeded_server, seeded_charts):
+    """Read, vread of its one version, its instance history; refused to other physicians,
+    never updated or deleted; never in anyone's system history (the trail is no versions)."""
+    pid = seeded_charts[-2][0]["id"]
+    since = datetime.now(UTC).isoformat()
+    assert _get(seeded_server, "1000009", f"Patient/{pid}").status_code == 200
+    event = [e for e in _audit_events(seeded_server, pid) if e["subtype"][0]["code"] == "read"
+             and e["agent"][0]["who"]["identifier"]["value"] == "1000009"][-1]
+    rid = event["id"]
+    assert event["meta"]["versionId"] == "1"
+    for who in ("1000010", "1000009"):  # an administrator, the event's own agent
+        assert _get(seeded_server, who, f"AuditEvent/{rid}").json() == event
+        assert _get(seeded_server, who, f"AuditEvent/{rid}/_history/1").json() == event
+        assert _get(seeded_server, who, f"AuditEvent/{rid}/_history/2").status_code == 404
+        history = _get(seeded_server, who, f"AuditEvent/{rid}/_history").json()
+        assert [e["resource"] for e in history["entry"]] == [event]
+    assert _get(seeded_server, "1000001", f"AuditEvent/{rid}").status_code == 403
+    admin = bearer(sign_in(seeded_server, "1000010"))
+    for method in ("PUT", "DELETE"):
+        refused = httpx.request(method, f"{seeded_server}/fhir/AuditEvent/{rid}", json=event,
+                                headers={**admin, "If-Match": 'W/"1"'}, timeout=30)
+        assert refused.status_code == 403, refused.text
+    for who in ("1000010", "1000009"):
+        rounds = _get(seeded_server, who, f"_history?_since={quote(since)}&_count=1000").json()
+        assert "AuditEvent" not in _types(rounds)

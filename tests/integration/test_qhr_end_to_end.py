@@ -191,7 +191,7 @@ def test_gateway_audits_each_consultation(qhr_server_process, key_monitor, qhr_k
 def _server_events(proc, nam: str) -> list[dict]:
     conn = sqlite3.connect(f"file:{proc.data_dir / DB_FILE}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT content FROM resource_current WHERE rtype = 'AuditEvent'")
+        rows = conn.execute("SELECT content FROM audit_event")
         events = [json.loads(r[0]) for r in rows]
     finally:
         conn.close()

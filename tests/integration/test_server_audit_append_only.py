@@ -1,7 +1,8 @@
 """The audit trail is append-only in the database itself: every statement that would change or
-remove a stored AuditEvent version, its served copy, a chain link, or move the chain head back
-is refused by the database (triggers, server.storage.chain.append_only), on SQLite and
-PostgreSQL, whoever runs it; clinical data and new AuditEvents are written as before."""
+remove a stored AuditEvent (its row in the trail, any of its columns, its search rows) or move
+the chain head back is refused by the database (triggers, server.storage.chain.append_only), on
+SQLite and PostgreSQL, whoever runs it; clinical data and new AuditEvents are written as
+before, and AuditEvents are no resource versions."""
 
 from __future__ import annotations
 
@@ -15,18 +16,18 @@ from tests.fixtures.server import BACKENDS
 
 EVENT = {"type": {"code": "rest"}, "recorded": "2026-12-07T02:00:00+00:00",
          "agent": [{"requestor": True}], "source": {"observer": {"display": "x"}},
-         "entity": [{"what": {"reference": "Patient/p1"}}]}
+         "entity": [{"what": {"reference": "Patient/p1",
+                              "identifier": {"system": "urn:x", "value": "h1"}}}]}
 
 # every way to rewrite the trail the guard covers (the record is the first AuditEvent)
 FORBIDDEN = {
-    "edit a version": "UPDATE resource_version SET content = 'x' WHERE rtype = 'AuditEvent'",
-    "retype a version": "UPDATE resource_version SET rtype = 'Basic' WHERE rtype = 'AuditEvent'",
-    "remove a version": "DELETE FROM resource_version WHERE rtype = 'AuditEvent'",
-    "edit the served copy": "UPDATE resource_current SET content = 'x' "
-                            "WHERE rtype = 'AuditEvent'",
-    "remove the served copy": "DELETE FROM resource_current WHERE rtype = 'AuditEvent'",
-    "edit a link": "UPDATE audit_chain SET hash = 'x'",
-    "remove a link": "DELETE FROM audit_chain",
+    "edit a record": "UPDATE audit_event SET content = 'x'",
+    "move a record to another patient": "UPDATE audit_event SET patient = 'p2'",
+    "renumber a record": "UPDATE audit_event SET n = n + 1",
+    "edit a hash": "UPDATE audit_event SET hash = 'x'",
+    "remove a record": "DELETE FROM audit_event",
+    "edit a search row": "UPDATE audit_identifier SET value = 'x'",
+    "remove a search row": "DELETE FROM audit_identifier",
     "move the head back": "UPDATE audit_head SET n = 0",
     "remove the head": "DELETE FROM audit_head",
 }
@@ -46,9 +47,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def _trail(store: Store) -> list[tuple]:
     with store.read() as tx:
-        return [*tx._q("SELECT seq, rtype, content FROM resource_version ORDER BY seq"),
-                *tx._q("SELECT rtype, content FROM resource_current ORDER BY rtype"),
-                *tx._q("SELECT n, seq, hash FROM audit_chain"), *tx._q(chain.HEAD)]
+        return [*tx._q(f"SELECT {chain.ROW} FROM audit_event ORDER BY n"),
+                *tx._q("SELECT n, system, value FROM audit_identifier"), *tx._q(chain.HEAD)]
 
 
 @pytest.mark.parametrize("what", FORBIDDEN)
@@ -66,12 +66,23 @@ def test_clinical_data_and_new_audit_events_are_written_as_before(store: Store) 
         tx.delete("Patient", "p1")
         tx.create("AuditEvent", EVENT)  # the head moves forward
     assert chain.verify(store).intact and chain.verify(store).count == 2
+    with store.read() as tx:  # no version of them: not in _history, rounds, $everything
+        assert tx._q("SELECT count(*) FROM resource_version WHERE rtype = 'AuditEvent'"
+                     )[0][0] == 0
+        assert tx.read("AuditEvent", tx._q("SELECT id FROM audit_event")[0][0]).version == 1
 
 
 def test_the_owner_can_lift_it_and_verify_then_tells(store: Store) -> None:
     with store.write() as tx:
         for statement in chain.drop_append_only(store.backend):
             tx.conn.execute(statement)
-        tx.conn.execute("UPDATE resource_version SET content = replace(content, 'rest', 'x') "
-                        "WHERE rtype = 'AuditEvent'")
+        tx.conn.execute("UPDATE audit_event SET content = replace(content, 'rest', 'x')")
     assert not chain.verify(store).intact
+
+
+def test_a_large_batch_is_appended_in_one_transaction(store: Store) -> None:
+    """More rows than one PostgreSQL statement takes (chain.CHUNK): all chained, in order."""
+    with store.write(clinical=False) as tx:
+        chain.append(tx, [dict(EVENT) for _ in range(2 * chain.CHUNK + 5)])
+    report = chain.verify(store)
+    assert report.intact and report.count == 2 * chain.CHUNK + 6, report

@@ -5,8 +5,9 @@
   first answer arrives; after a restart every read that was answered has its AuditEvent, and
   the chain verifies.
 - `clinicdesk-server audit verify` on a copy of that database: exit 0 untouched, exit 1 naming
-  the record after each kind of tampering (edit, removal, swap, truncation, truncation with the
-  head rewritten, the whole chain recomputed), and no patient data in what it prints.
+  the record after each kind of tampering (edit of its body or of a column, removal of a record
+  or of its search row, swap, truncation, truncation with the head rewritten, the whole chain
+  recomputed), and no patient data in what it prints.
 """
 
 from __future__ import annotations
@@ -88,8 +89,7 @@ def _stored(data_dir: Path, url: str | None) -> list[dict]:
     store = open_store(data_dir, url)
     try:
         with store.read() as tx:
-            rows = tx.conn.execute("SELECT content FROM resource_version "
-                                   "WHERE rtype = 'AuditEvent'").fetchall()
+            rows = tx.conn.execute("SELECT content FROM audit_event ORDER BY n").fetchall()
     finally:
         store.close()
     return [json.loads(r[0]) for r in rows]
@@ -145,7 +145,8 @@ def _pushed(pid: str, username: str) -> dict:
             "agent": [{"who": {"identifier": {"system": fhir_systems.USERNAME,
                                               "value": username}}, "requestor": True}],
             "source": {"observer": {"display": "poste 12"}},
-            "entity": [{"what": {"reference": f"Patient/{pid}"}}]}
+            "entity": [{"what": {"reference": f"Patient/{pid}", "identifier": {
+                "system": fhir_systems.ACCESS_LOG_HASH, "value": f"{pid}-entry"}}}]}
 
 
 def _copy(request: pytest.FixtureRequest, data_dir: Path, url: str | None,
@@ -189,67 +190,61 @@ def _tamper(data_dir: Path, url: str | None, how: Callable[[Any, Callable], None
         store.close()
 
 
-def _seq(q: Callable, n: int) -> int:
-    return q("SELECT seq FROM audit_chain WHERE n = ?", n)[0][0]
-
-
-def _edit(table: str, old: str = '"outcome":"0"', new: str = '"outcome":"4"'
+def _edit(old: str = '"outcome":"0"', new: str = '"outcome":"4"'
           ) -> Callable[[Any, Callable, int], None]:
     def how(tx: Any, q: Callable, n: int) -> None:
-        q(f"UPDATE {table} SET content = replace(content, ?, ?) WHERE seq = ?", old, new,
-          _seq(q, n))
+        q("UPDATE audit_event SET content = replace(content, ?, ?) WHERE n = ?", old, new, n)
     return how
 
 
-def _remove(tables: tuple[str, ...]) -> Callable[[Any, Callable, int], None]:
+def _move(tx: Any, q: Callable, n: int) -> None:
+    """The record's patient column names another patient (its body unchanged)."""
+    q("UPDATE audit_event SET patient = 'someone-else' WHERE n = ?", n)
+
+
+def _remove(table: str) -> Callable[[Any, Callable, int], None]:
     def how(tx: Any, q: Callable, n: int) -> None:
-        seq = _seq(q, n)
-        for table in tables:
-            q(f"DELETE FROM {table} WHERE seq = ?", seq)
+        q(f"DELETE FROM {table} WHERE n = ?", n)
     return how
 
 
 def _swap(tx: Any, q: Callable, n: int) -> None:
     """Records n and n+1 exchange their place: each row takes the other's content."""
-    a, b = _seq(q, n), _seq(q, n + 1)
-    first, second = (q("SELECT content FROM resource_version WHERE seq = ?", s)[0][0]
-                     for s in (a, b))
-    q("UPDATE resource_version SET content = ? WHERE seq = ?", second, a)
-    q("UPDATE resource_version SET content = ? WHERE seq = ?", first, b)
+    first, second = (q("SELECT content FROM audit_event WHERE n = ?", m)[0][0] for m in (n, n + 1))
+    q("UPDATE audit_event SET content = ? WHERE n = ?", second, n)
+    q("UPDATE audit_event SET content = ? WHERE n = ?", first, n + 1)
 
 
 def _truncate(rewrite_head: bool) -> Callable[[Any, Callable, int], None]:
     def how(tx: Any, q: Callable, n: int) -> None:
-        for table in ("resource_current", "resource_version"):
-            q(f"DELETE FROM {table} WHERE seq IN (SELECT seq FROM audit_chain WHERE n > ?)", n)
-        q("DELETE FROM audit_chain WHERE n > ?", n)
+        for table in ("audit_identifier", "audit_event"):
+            q(f"DELETE FROM {table} WHERE n > ?", n)
         if rewrite_head:
-            q("UPDATE audit_head SET n = ?, hash = (SELECT hash FROM audit_chain WHERE n = ?)",
+            q("UPDATE audit_head SET n = ?, hash = (SELECT hash FROM audit_event WHERE n = ?)",
               n, n)
     return how
 
 
 def _recompute(tx: Any, q: Callable, n: int) -> None:
-    """The attacker who knows the scheme: edit, then rebuild every link and the head."""
-    _edit("resource_version")(tx, q, n)
-    _edit("resource_current")(tx, q, n)
-    q("DELETE FROM audit_chain")
-    rows = q("SELECT seq, rid, version, ts, deleted, content FROM resource_version "
-             "WHERE rtype = 'AuditEvent' ORDER BY seq")
-    tx.audit_head = (0, chain.GENESIS)
-    for row in rows:
-        tx.chain(*row)
+    """The attacker who knows the scheme: edit, then rebuild every record's hash and the head."""
+    _edit()(tx, q, n)
+    rows = q("SELECT content, recorded FROM audit_event ORDER BY n")
+    for table in ("audit_identifier", "audit_event"):
+        q(f"DELETE FROM {table}")
+    q("UPDATE audit_head SET n = 0, hash = ?", chain.GENESIS)
+    tx.audit_head = None
+    chain.append(tx, [json.loads(content) for content, _ in rows], [ts for _, ts in rows])
 
 
 # kind: (the tampering, applied at record n; the record verify must name) with n > 0 counted
 # from the start, n <= 0 from the end (0: the last record, the one a workstation pushed)
 TAMPERING: dict[str, tuple[Callable, int | None, int]] = {
-    "edit": (_edit("resource_version"), 5, 5),
-    "edit-served-copy": (_edit("resource_current"), 5, 5),
-    "edit-pushed": (_edit("resource_version", '"resourceType":"AuditEvent"',
+    "edit": (_edit(), 5, 5),
+    "edit-a-column": (_move, 5, 5),
+    "edit-pushed": (_edit('"resourceType":"AuditEvent"',
                           '"resourceType":"AuditEvent","text":{"status":"empty"}'), 0, 0),
-    "remove": (_remove(("resource_current", "resource_version", "audit_chain")), 5, 5),
-    "remove-row-only": (_remove(("resource_version",)), 5, 5),
+    "remove": (_remove("audit_event"), 5, 5),
+    "remove-search-row": (_remove("audit_identifier"), 0, 0),
     "swap": (_swap, 5, 5),
     "truncate": (_truncate(False), -3, -2),
     "truncate-and-rewrite-head": (_truncate(True), -3, -2),
@@ -286,15 +281,15 @@ def test_every_answered_read_survives_a_sigkill_right_after_it(
 
 
 REFUSE = {
-    "sqlite": ["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_chain "
+    "sqlite": ["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event "
                "BEGIN SELECT RAISE(ABORT, 'refused'); END"],
     "postgres": ["CREATE FUNCTION refuse_audit() RETURNS trigger AS "
                  "$$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
-                 "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_chain FOR EACH ROW "
+                 "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event FOR EACH ROW "
                  "EXECUTE FUNCTION refuse_audit()"],
 }
 ALLOW = {"sqlite": ["DROP TRIGGER refuse_audit"],
-         "postgres": ["DROP TRIGGER refuse_audit ON audit_chain", "DROP FUNCTION refuse_audit"]}
+         "postgres": ["DROP TRIGGER refuse_audit ON audit_event", "DROP FUNCTION refuse_audit"]}
 
 
 @pytest.mark.parametrize("durability", ["disk", "process"])

@@ -60,7 +60,7 @@ def _change(store: Store, patients: list[str], n: int) -> None:
 
 def _audit_events(store: Store) -> int:
     with store.read() as tx:
-        return int(tx._q("SELECT count(*) FROM resource_version WHERE rtype = 'AuditEvent'")[0][0])
+        return int(tx._q("SELECT count(*) FROM audit_event")[0][0])
 
 
 def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:

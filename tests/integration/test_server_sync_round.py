@@ -25,8 +25,7 @@ def _audit_events(data_dir: Path, url: str | None) -> int:
     store = open_store(data_dir, url)
     try:
         with store.read() as tx:
-            return int(tx._q("SELECT count(*) FROM resource_version "
-                             "WHERE rtype = 'AuditEvent'")[0][0])
+            return int(tx._q("SELECT count(*) FROM audit_event")[0][0])
     finally:
         store.close()
 

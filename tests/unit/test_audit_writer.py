@@ -28,7 +28,8 @@ def store(tmp_path: Path):
 def test_requests_queued_during_a_commit_share_the_next_one(store, monkeypatch) -> None:
     commits = []
     write = store.write
-    monkeypatch.setattr(store, "write", lambda *args: commits.append(1) or write(*args))
+    monkeypatch.setattr(store, "write", lambda *args, **kwargs: commits.append(1) or
+                        write(*args, **kwargs))
     writer = AuditWriter(store, checkpoint=None)
     blocker = write()
     blocker.__enter__()  # the database is busy: the writer waits with the first request
@@ -54,7 +55,7 @@ def test_requests_queued_during_a_commit_share_the_next_one(store, monkeypatch) 
 def test_a_failed_commit_fails_every_waiter_of_its_batch(store) -> None:
     writer = AuditWriter(store, checkpoint=None)
     with store.write() as tx:
-        tx.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON audit_chain "
+        tx.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON audit_event "
                         "BEGIN SELECT RAISE(ABORT, 'refused'); END")
     waiting = [writer.submit([_event(n)]) for n in range(5)]
     for future in waiting:

@@ -1,0 +1,156 @@
+"""A database from before the audit trail had a table of its own (AuditEvents as FHIR versions
+in resource_version / resource_current, linked in `audit_chain`, guarded by triggers, the head
+checkpointed in the data directory): opening it moves them into the trail, on both back-ends —
+same ids, bodies, patients and instants, findable by their entry hash, no longer versions,
+chained anew with the checkpoint rewritten so `audit verify` passes; a second opening moves
+nothing; an old chain that was tampered with is not moved (the store refuses to open)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from app.core import fhir_systems
+from server.storage import DB_FILE, Clause, Criteria, StorageError, chain, open_store
+from server.storage.audit_trail import _old_link
+from tests.fixtures.server import BACKENDS
+from tests.integration.test_server_audit_chain import _verify
+
+EVENTS = 6
+OLD_TRIGGER = {  # one of the old guards: it refused to remove an AuditEvent version
+    "sqlite": "CREATE TRIGGER append_only_resource_version_delete BEFORE DELETE ON "
+              "resource_version WHEN OLD.rtype = 'AuditEvent' BEGIN SELECT RAISE(ABORT, 'x'); END",
+    "postgres": "CREATE OR REPLACE TRIGGER append_only_resource_version_delete BEFORE DELETE ON "
+                "resource_version FOR EACH ROW WHEN (OLD.rtype = 'AuditEvent') "
+                "EXECUTE FUNCTION audit_append_only()"}
+
+
+def _body(n: int, ts: str) -> dict:
+    return {"resourceType": "AuditEvent", "id": f"old-{n}", "recorded": ts, "action": "R",
+            "type": {"code": "rest"}, "subtype": [{"code": "read"}],
+            "agent": [{"who": {"identifier": {"system": fhir_systems.USERNAME,
+                                              "value": "1000001"}}, "requestor": True}],
+            "entity": [{"what": {"reference": f"Patient/p{n % 2}", "identifier": {
+                "system": fhir_systems.ACCESS_LOG_HASH, "value": f"hash-{n}"}}}],
+            "meta": {"versionId": "1", "lastUpdated": ts}}
+
+
+def _write_old_trail(store, data_dir: Path) -> None:
+    """What the previous version left: versions, served copies, tokens, links, head, guard."""
+    with store.write() as tx:
+        tx._x("CREATE TABLE audit_chain (n BIGINT PRIMARY KEY, seq BIGINT NOT NULL UNIQUE, "
+              "hash TEXT NOT NULL)")
+        tx._x(OLD_TRIGGER[store.backend])
+        prev = chain.GENESIS
+        for n in range(1, EVENTS + 1):
+            ts = f"2026-01-01T00:00:0{n}.000000+00:00"
+            text = json.dumps(_body(n, ts), separators=(",", ":"))
+            seq = tx._x("INSERT INTO resource_version (rtype, rid, version, ts, deleted, content, "
+                        "patient, method) VALUES ('AuditEvent', ?, 1, ?, 0, ?, ?, 'POST') "
+                        "RETURNING seq", (f"old-{n}", ts, text, f"p{n % 2}")).fetchone()[0]
+            tx._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
+                  "patient) VALUES ('AuditEvent', ?, 1, ?, 0, ?, ?, ?)",
+                  (f"old-{n}", ts, seq, text, f"p{n % 2}"))
+            tx._x("INSERT INTO search_token (rtype, rid, name, system, value) VALUES "
+                  "('AuditEvent', ?, 'identifier', ?, ?)",
+                  (f"old-{n}", fhir_systems.ACCESS_LOG_HASH, f"hash-{n}"))
+            prev = _old_link(prev, n, seq, f"old-{n}", 1, ts, False, text)
+            tx._x("INSERT INTO audit_chain (n, seq, hash) VALUES (?, ?, ?)", (n, seq, prev))
+        tx._x(chain.SET_HEAD, (EVENTS, prev))
+    chain.write_checkpoint(data_dir / chain.CHECKPOINT_FILE, (EVENTS, prev))
+
+
+@pytest.fixture(params=BACKENDS)
+def old(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str | None]:
+    url = request.getfixturevalue("postgres").new_database("clinicdesk_audit_migration") \
+        if request.param == "postgres" else None
+    store = open_store(tmp_path, url)
+    try:
+        _write_old_trail(store, tmp_path)
+    finally:
+        store.close()
+    return tmp_path, url
+
+
+def test_a_database_from_before_gets_its_audit_events_moved(old: tuple[Path, str | None]
+                                                             ) -> None:
+    data_dir, url = old
+    store = open_store(data_dir, url)
+    try:
+        with store.read() as tx:
+            assert tx._q("SELECT count(*) FROM resource_version WHERE rtype = 'AuditEvent'"
+                         )[0][0] == 0
+            assert tx._q("SELECT count(*) FROM resource_current WHERE rtype = 'AuditEvent'"
+                         )[0][0] == 0
+            assert tx._q("SELECT count(*) FROM search_token WHERE rtype = 'AuditEvent'"
+                         )[0][0] == 0
+            assert not store.dialect.columns(tx.conn, "audit_chain")
+            for n in range(1, EVENTS + 1):
+                moved = tx.read("AuditEvent", f"old-{n}")
+                assert moved.resource() == _body(n, moved.last_updated)
+                assert moved.last_updated == f"2026-01-01T00:00:0{n}.000000+00:00"
+                assert moved.patient == f"p{n % 2}"
+            found = tx.search(Criteria("AuditEvent", [Clause(
+                "identifier", (f"{fhir_systems.ACCESS_LOG_HASH}|hash-3",))])).versions
+            assert [v.rid for v in found] == ["old-3"]
+            by_patient = tx.search(Criteria("AuditEvent", [Clause("patient", ("p1",))]))
+            assert by_patient.total == EVENTS // 2
+        report = chain.verify(store, chain.read_checkpoint(data_dir / chain.CHECKPOINT_FILE))
+        assert report.intact and report.count == EVENTS, report
+        with store.write() as tx:  # the new guard stands, the old one is gone
+            tx._x("DELETE FROM resource_version WHERE rtype = 'AuditEvent'")
+        with pytest.raises(Exception, match="append-only"), store.write() as tx:
+            tx._x("DELETE FROM audit_event")
+    finally:
+        store.close()
+    again = open_store(data_dir, url)  # nothing left to move: the trail as it was
+    try:
+        assert chain.verify(again).count == EVENTS
+    finally:
+        again.close()
+    code, said = _verify(data_dir, url)  # the operator's check, with the rewritten checkpoint
+    assert code == 0 and f"intact: {EVENTS} records" in said, said
+
+
+@pytest.mark.parametrize("tamper", ["edit", "checkpoint"])
+def test_a_tampered_old_trail_is_not_moved(old: tuple[Path, str | None], tamper: str) -> None:
+    data_dir, url = old
+    if tamper == "checkpoint":
+        chain.write_checkpoint(data_dir / chain.CHECKPOINT_FILE, (2, "f" * 64), force=True)
+    else:
+        _edit_old_version(data_dir, url)
+    with pytest.raises(StorageError, match="broken"):
+        open_store(data_dir, url)
+    code, said = _verify(data_dir, url)  # the operator's check says so too
+    assert code == 1 and "broken" in said, said
+    with _connect(data_dir, url) as conn:  # nothing moved: the evidence stays as it is
+        assert conn.execute("SELECT count(*) FROM resource_version WHERE rtype = 'AuditEvent'"
+                            ).fetchone()[0] == EVENTS
+        assert conn.execute("SELECT count(*) FROM audit_event").fetchone()[0] == 0
+
+
+@contextmanager
+def _connect(data_dir: Path, url: str | None) -> Iterator[Any]:
+    """The database below the store (which would migrate on opening)."""
+    if url is not None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            yield conn
+        return
+    conn = sqlite3.connect(data_dir / DB_FILE, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _edit_old_version(data_dir: Path, url: str | None) -> None:
+    with _connect(data_dir, url) as conn:
+        conn.execute("UPDATE resource_version SET content = replace(content, '\"R\"', '\"U\"') "
+                     "WHERE rid = 'old-4'")
