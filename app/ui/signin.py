@@ -3,7 +3,9 @@
 Where the session signs in through the web browser (a server offering SMART code + PKCE:
 `SessionService.browser_sign_in`), the password field is this workstation's passphrase (it
 protects the user's copy of the charts and opens it offline) and a note says so; while the
-browser sign-in runs, the window says to continue in the browser and offers Cancel."""
+browser sign-in runs, the window says to continue in the browser and offers Cancel. On a user's
+first browser sign-in here (`store_exists`), the passphrase is chosen: asked twice, under
+app.workstation.passphrase's rule (checked again below, before the browser opens)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from app.core.errors import UserFacingError
 from app.core.text import QT_TRANSLATE_NOOP
-from app.settings import LANGUAGES, Settings
+from app.settings import Settings
 from app.ui import signin_layout
 from app.ui.i18n import set_language
 from app.ui.widgets import Retranslatable
@@ -26,13 +29,12 @@ if TYPE_CHECKING:
         QLabel,
         QLineEdit,
         QListWidget,
-        QListWidgetItem,
         QPushButton,
         QVBoxLayout,
     )
 
     from app.ui.op import Op
-    from app.workstation.contracts import DemoUser, SessionService, SignedIn
+    from app.workstation.contracts import SessionService, SignedIn
 
 PROBE_DELAY_MS = 150
 OFFLINE_NOTE = QT_TRANSLATE_NOOP(
@@ -55,9 +57,11 @@ class SignInWindow(Retranslatable, QWidget):
     server: QLineEdit
     username: QLineEdit
     password: QLineEdit
+    confirm: QLineEdit  # the passphrase again: first browser sign-in here only
     server_label: QLabel
     username_label: QLabel
     password_label: QLabel
+    confirm_label: QLabel
     message: QLabel
     change_server: QPushButton
     submit: QPushButton
@@ -77,6 +81,7 @@ class SignInWindow(Retranslatable, QWidget):
         self._op: Op | None = None  # imported on first use: start-up time
         self._shown = False
         self._browser = False  # the server signs in through the browser (passphrase here)
+        self.new_store = False  # and this user has no store here yet: the passphrase is chosen
         self._error = ""  # the last failure's text, shown above the wait after wrong passwords
         signin_layout.build(self)
         from app.ui.lock import PasswordWait
@@ -84,10 +89,11 @@ class SignInWindow(Retranslatable, QWidget):
         self.wait = PasswordWait(self)
         self.wait.changed.connect(self._show_wait)
         self.username.textChanged.connect(self._username_changed)
+        self.username.textChanged.connect(self._update_confirm)
         self.server.setText(settings.server_url)
         self.username.setText(settings.last_username)
         self.show_server_field(not settings.server_url)
-        signin_layout.fill_demo_users(self, session.demo_users(), self._pick_demo_user)
+        signin_layout.fill_demo_users(self, session.demo_users())
         self.retranslate()
         first = self.server if not settings.server_url else (
             self.password if settings.last_username else self.username)
@@ -133,6 +139,7 @@ class SignInWindow(Retranslatable, QWidget):
     def set_browser_mode(self, browser: bool) -> None:
         """Browser sign-in: the password field is the workstation passphrase."""
         self._browser = bool(browser)
+        self._update_confirm()
         self.retranslate()
         if self._browser and (self._message is None or not self._message[1]):
             self._say("info", BROWSER_NOTE)
@@ -146,19 +153,14 @@ class SignInWindow(Retranslatable, QWidget):
         self.username_label.setText(self.tr("Username"))
         self.password_label.setText(self.tr("Workstation passphrase") if self._browser
                                     else self.tr("Password"))
+        self.confirm_label.setText(self.tr("Confirm passphrase"))
         self.cancel.setText(self.tr("Cancel"))
         self.change_server.setText(self.tr("Change server"))
         self.submit.setText(self.tr("Sign in"))
         self.demo_title.setText(self.tr("Demo accounts (click to fill in):"))
         self.language_label.setText(self.tr("Language"))
-        for i, code in enumerate(LANGUAGES):
-            self.language.setItemText(i, self.tr_language(code))
-        signin_layout.retranslate_demo_users(self.demo_list)
+        signin_layout.retranslate_lists(self)
         self._render_message()
-
-    def tr_language(self, code: str) -> str:
-        from PySide6.QtCore import QCoreApplication
-        return QCoreApplication.translate("language", LANGUAGES[code])
 
     # -- actions ---------------------------------------------------------------------------
     def sign_in(self) -> None:
@@ -175,6 +177,13 @@ class SignInWindow(Retranslatable, QWidget):
             return self._say("error", missing[0][1], missing[0][0])
         if self.wait.active:  # Enter during the wait (the button is disabled)
             return None
+        if self.new_store:  # the passphrase chosen now: asked twice, and the rule's
+            from app.workstation.passphrase import check_new
+
+            try:
+                check_new(username, password, self.confirm.text())
+            except UserFacingError as err:
+                return self._failed(err)
         checked = self._refused(server)
         if checked is None:  # not https: refused here, before anything is sent
             return None
@@ -186,6 +195,13 @@ class SignInWindow(Retranslatable, QWidget):
                                                                    cancel))
                     .on_success(self._done).on_failure(self._failed)
                     .on_cancelled(self._cancelled).start())
+
+    def _update_confirm(self) -> None:
+        """Whether the typed user chooses a passphrase now (no store of theirs here)."""
+        username = self.username.text().strip()
+        exists = getattr(self._session, "store_exists", None) if self._browser else None
+        self.new_store = bool(exists is not None and username and not exists(username))
+        signin_layout.show_confirm(self, self.new_store)
 
     def cancel_sign_in(self) -> None:
         if self._op is not None:
@@ -201,14 +217,18 @@ class SignInWindow(Retranslatable, QWidget):
         self._settings.server_url = session.server_url
         self._settings.last_username = session.profile.username
         self.password.clear()
+        self._update_confirm()  # the store exists now
         self.signed_in.emit(session)
 
     def _failed(self, err: BaseException) -> None:
         from app.ui.op import user_message
 
         self._set_busy(False)
-        self.password.selectAll()
-        self.password.setFocus()
+        field = self.confirm if getattr(err, "field", "") == "confirm" else self.password
+        if field is self.password and self.new_store:  # a new passphrase: typed twice again
+            self.confirm.clear()
+        field.selectAll()
+        field.setFocus()
         self._message = ("error", user_message(err))
         self._render_message()
         wait_s = getattr(err, "wait_s", 0.0)  # remote.PasswordRefused, throttle.TooManyAttempts
@@ -250,7 +270,8 @@ class SignInWindow(Retranslatable, QWidget):
             return None
 
     def _set_busy(self, busy: bool) -> None:
-        for w in (self.server, self.username, self.password, self.submit, self.change_server):
+        for w in (self.server, self.username, self.password, self.confirm, self.submit,
+                  self.change_server):
             w.setEnabled(not busy)
         self.submit.setEnabled(not busy and not self.wait.active)
         self.cancel.setVisible(busy and self._browser)
@@ -267,26 +288,13 @@ class SignInWindow(Retranslatable, QWidget):
 
     def _render_message(self) -> None:
         kind, shown = self._message or ("info", "")
-        if shown.startswith("tr:"):
-            shown = self.tr(shown[3:])
-        self.message.setProperty("kind", kind)
-        self.message.setText(shown)
-        if self._shown:  # before, show() polishes every child (and style() would build the
-            self.message.style().polish(self.message)  # Qt namespace's enums: ~12 ms)
-        self.message.setVisible(bool(shown))
+        signin_layout.show_message(self, kind, self.tr(shown[3:]) if shown.startswith("tr:")
+                                   else shown, polish=self._shown)
 
     def show_server_field(self, shown: bool) -> None:
         self.server.setVisible(shown)
         self.server_label.setVisible(shown)
         self.change_server.setVisible(not shown)
-
-    def _pick_demo_user(self, item: QListWidgetItem) -> None:
-        from PySide6.QtCore import Qt
-
-        user: DemoUser = item.data(Qt.ItemDataRole.UserRole)
-        self.username.setText(user.username)
-        self.password.setText(user.password)
-        self.password.setFocus()
 
     def change_language(self) -> None:
         code = self.language.currentData()

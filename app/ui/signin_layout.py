@@ -4,7 +4,7 @@ the language shown (re-rendered on a language switch, as every other text of the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -66,12 +66,34 @@ def _form(window: SignInWindow, card: QFrame, box: QVBoxLayout) -> None:
     window.username = named(QLineEdit(card), "username")
     window.password = named(QLineEdit(card), "password")
     window.password.setEchoMode(QLineEdit.EchoMode.Password)
+    window.confirm = named(QLineEdit(card), "confirm")  # created after the password: Tab order
+    window.confirm.setEchoMode(QLineEdit.EchoMode.Password)
     window.server_label, window.username_label, window.password_label = (
         QLabel(card), QLabel(card), QLabel(card))
+    window.confirm_label = QLabel(card)
     window.form.addRow(window.server_label, window.server)
     window.form.addRow(window.username_label, window.username)
     window.form.addRow(window.password_label, window.password)
+    window.form.addRow(window.confirm_label, window.confirm)
+    show_confirm(window, False)
     box.addLayout(window.form)
+
+
+def show_message(window: SignInWindow, kind: str, shown: str, *, polish: bool) -> None:
+    """The message under the form, styled by its kind (info, offline, error)."""
+    window.message.setProperty("kind", kind)
+    window.message.setText(shown)
+    if polish:  # before the first show, show() polishes every child (and style() would build
+        window.message.style().polish(window.message)  # the Qt namespace's enums: ~12 ms)
+    window.message.setVisible(bool(shown))
+
+
+def show_confirm(window: SignInWindow, shown: bool) -> None:
+    """The "Confirm passphrase" row: only on a first browser sign-in on this workstation."""
+    window.confirm.setVisible(shown)
+    window.confirm_label.setVisible(shown)
+    if not shown:
+        window.confirm.clear()
 
 
 def _buttons(window: SignInWindow, card: QFrame, box: QVBoxLayout) -> None:
@@ -90,7 +112,7 @@ def _buttons(window: SignInWindow, card: QFrame, box: QVBoxLayout) -> None:
     buttons.addWidget(window.cancel)
     buttons.addWidget(window.submit)
     box.addLayout(buttons)
-    for field in (window.server, window.username, window.password):
+    for field in (window.server, window.username, window.password, window.confirm):
         field.returnPressed.connect(window.sign_in)
 
 
@@ -108,8 +130,7 @@ def _language_row(window: SignInWindow, card: QFrame, box: QVBoxLayout) -> None:
     box.addLayout(lang_row)
 
 
-def fill_demo_users(window: SignInWindow, users: Sequence[DemoUser],
-                    picked: Callable[[QListWidgetItem], None]) -> None:
+def fill_demo_users(window: SignInWindow, users: Sequence[DemoUser]) -> None:
     """The demo accounts, under their title (only when there are any)."""
     window.demo_title.setVisible(bool(users))
     if not users:
@@ -118,8 +139,8 @@ def fill_demo_users(window: SignInWindow, users: Sequence[DemoUser],
     from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
     window.demo_list = demo_list = named(mark_data(QListWidget(window)), "demo_users")
-    demo_list.itemActivated.connect(picked)
-    demo_list.itemClicked.connect(picked)
+    demo_list.itemActivated.connect(lambda item: _pick_demo_user(window, item))
+    demo_list.itemClicked.connect(lambda item: _pick_demo_user(window, item))
     index = window.demo_box.indexOf(window.demo_title) + 1
     window.demo_box.insertWidget(index, demo_list)
     for user in users:
@@ -127,6 +148,24 @@ def fill_demo_users(window: SignInWindow, users: Sequence[DemoUser],
         item.setData(Qt.ItemDataRole.UserRole, user)
         demo_list.addItem(item)
     retranslate_demo_users(demo_list)
+
+
+def _pick_demo_user(window: SignInWindow, item: QListWidgetItem) -> None:
+    from PySide6.QtCore import Qt
+
+    user: DemoUser = item.data(Qt.ItemDataRole.UserRole)
+    window.username.setText(user.username)
+    window.password.setText(user.password)
+    window.password.setFocus()
+
+
+def retranslate_lists(window: SignInWindow) -> None:
+    """The languages, each named in itself, and the demo accounts in the language shown."""
+    from PySide6.QtCore import QCoreApplication
+
+    for i, code in enumerate(LANGUAGES):
+        window.language.setItemText(i, QCoreApplication.translate("language", LANGUAGES[code]))
+    retranslate_demo_users(window.demo_list)
 
 
 def retranslate_demo_users(demo_list: QListWidget | None) -> None:

@@ -91,6 +91,11 @@ class Session:
 
         return browser_offered(server, self.open_browser)
 
+    def store_exists(self, username: str) -> bool:
+        """Whether `username` has a store here: if not, a browser sign-in chooses its
+        passphrase (the window asks it twice)."""
+        return self._sign_in.store_exists(username)
+
     def sign_in(self, server: str, username: str, password: str,
                 cancel: threading.Event | None = None) -> SignedIn:
         server = server.rstrip("/")

@@ -8,7 +8,8 @@ Online when the server answers. Its endpoints come from its SMART configuration
   anywhere; it is checked against the store first (an existing store: a wrong one is refused
   before the browser opens), the user signs in to the server in the system browser, and the
   account signed in there must be the username typed here; on the first sign-in on this
-  workstation the passphrase typed becomes the store's;
+  workstation the passphrase typed becomes the store's, once app.workstation.passphrase's rule
+  accepts it (checked before the browser opens; the window also asks it twice then);
 - or the password grant, where the server advertises it: the server password is also the
   store's (as before browser sign-in existed).
 `/api/me` gives the profile; the user's store is unlocked, or created on the first sign-in on
@@ -141,12 +142,21 @@ class SignIn:
         return profile, client, executor
 
     def _existing_store(self, username: str, password: str) -> StoreExecutor | None:
-        """The user's store if there is one on this workstation (WrongPassword: refused)."""
-        from app.store import keys
+        """The user's store if there is one on this workstation (WrongPassword: refused);
+        else None once the passphrase is one a new store may have (WeakPassphrase)."""
+        from app.workstation.passphrase import check_new
 
-        if not keys.default_path(username).exists():
+        if not self.store_exists(username):
+            check_new(username, password)
             return None
         return self._open_store(username, password, create=False)
+
+    @staticmethod
+    def store_exists(username: str) -> bool:
+        """Whether `username` has a store on this workstation (its first sign-in here if not)."""
+        from app.store import keys
+
+        return keys.default_path(username).exists()
 
     def _saved_profile(self, username: str) -> UserProfile:
         saved = self.settings.saved_profile(username)

@@ -1423,6 +1423,10 @@ Enter searches; the arrow keys pick; Enter opens.</source>
             <source>Enter your workstation passphrase.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Confirm passphrase</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>StatusBar</name>
@@ -2205,6 +2209,22 @@ Enter searches; the arrow keys pick; Enter opens.</source>
         </message>
         <message>
             <source>This server offers no sign-in that ClinicDesk can use.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Choose a passphrase of at least {n} characters: a few words you will remember, spaces allowed.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>This passphrase is too easy to guess (your username, a common password or a simple sequence): choose another one.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Type your passphrase again to confirm it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The two passphrases differ: type the same passphrase in both fields.</source>
             <translation type="unfinished" />
         </message>
     </context>

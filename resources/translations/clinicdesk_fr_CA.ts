@@ -1425,6 +1425,10 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
             <source>Enter your workstation passphrase.</source>
             <translation>Saisissez la phrase de passe du poste.</translation>
         </message>
+        <message>
+            <source>Confirm passphrase</source>
+            <translation>Confirmez la phrase de passe</translation>
+        </message>
     </context>
     <context>
         <name>StatusBar</name>
@@ -2208,6 +2212,22 @@ Entrée lance la recherche; les flèches choisissent; Entrée ouvre.</translatio
         <message>
             <source>This server offers no sign-in that ClinicDesk can use.</source>
             <translation>Ce serveur n'offre aucun mode de connexion que ClinicDesk peut utiliser.</translation>
+        </message>
+        <message>
+            <source>Choose a passphrase of at least {n} characters: a few words you will remember, spaces allowed.</source>
+            <translation>Choisissez une phrase de passe d'au moins {n} caractères : quelques mots dont vous vous souviendrez, espaces permis.</translation>
+        </message>
+        <message>
+            <source>This passphrase is too easy to guess (your username, a common password or a simple sequence): choose another one.</source>
+            <translation>Cette phrase de passe est trop facile à deviner (votre nom d'utilisateur, un mot de passe courant ou une suite simple) : choisissez-en une autre.</translation>
+        </message>
+        <message>
+            <source>Type your passphrase again to confirm it.</source>
+            <translation>Saisissez de nouveau votre phrase de passe pour la confirmer.</translation>
+        </message>
+        <message>
+            <source>The two passphrases differ: type the same passphrase in both fields.</source>
+            <translation>Les deux phrases de passe diffèrent : saisissez la même phrase de passe dans les deux champs.</translation>
         </message>
     </context>
     <context>

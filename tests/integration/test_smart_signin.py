@@ -372,3 +372,46 @@ def test_without_a_browser_a_browser_only_server_says_so(browser_only, workstati
     with pytest.raises(UserFacingError) as caught:
         session.sign_in(browser_only, PHYSICIAN, password(PHYSICIAN))
     assert "no sign-in" in str(caught.value)
+
+
+# -- a new store's passphrase (app.workstation.passphrase): below the window -------------------
+@pytest.mark.parametrize("weak", ["1", "onze lettre", PHYSICIAN * 2, "Password2026!",
+                                  "azertyuiopqs"])
+def test_a_weak_first_passphrase_is_refused_before_the_browser_opens(browser_only, workstation,
+                                                                     weak):
+    from app.store import keys
+    from app.workstation.passphrase import WeakPassphrase
+
+    browser = Browser(PHYSICIAN, password(PHYSICIAN))
+    session = workstation(browser)
+    assert not session.store_exists(PHYSICIAN)
+    with pytest.raises(WeakPassphrase) as caught:
+        session.sign_in(browser_only, PHYSICIAN, weak)
+    assert caught.value.field == "password" and str(caught.value).startswith(
+        ("Choose a passphrase of at least 12", "This passphrase is too easy"))
+    assert browser.opened == [] and not keys.default_path(PHYSICIAN).exists()
+    assert session.wait_left(PHYSICIAN) == 0  # not a wrong password: nothing to wait
+    assert session.executor is None and session.client is None
+
+
+def test_an_existing_store_keeps_its_passphrase_under_no_new_rule(browser_only, workstation):
+    from app.store import Store
+
+    Store.create(PHYSICIAN, "court").close()  # chosen before the rule existed
+    browser = Browser(PHYSICIAN, password(PHYSICIAN))
+    session = workstation(browser)
+    assert session.store_exists(PHYSICIAN)
+    assert session.sign_in(browser_only, PHYSICIAN, "court").online
+    assert len(browser.opened) == 1 and session.verify_password("court")
+
+
+def test_the_password_grant_keeps_the_server_password_as_the_store_secret(server, workstation):
+    nurse_practitioner = "1000007"  # demo-ips: 8 characters, the server's to judge
+    session = workstation(None)
+    assert not session.store_exists(nurse_practitioner)
+    assert session.sign_in(server, nurse_practitioner, password(nurse_practitioner)).online
+    assert session.store_exists(nurse_practitioner)
+    session.sign_out()
+    offline = workstation(None).sign_in("http://127.0.0.1:9", nurse_practitioner,
+                                        password(nurse_practitioner))
+    assert not offline.online

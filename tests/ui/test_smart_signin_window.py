@@ -39,6 +39,7 @@ def test_browser_mode_asks_the_passphrase_and_signs_in(qtbot, ui_settings, brows
     assert "web browser will open" in window.message.text()
     window.username.setText(PHYSICIAN)
     window.password.setText("phrase du poste 42")
+    window.confirm.setText("phrase du poste 42")  # first sign-in here: the passphrase chosen
     signed = []
     window.signed_in.connect(signed.append)
     qtbot.keyClick(window.password, Qt.Key.Key_Return)
@@ -59,6 +60,7 @@ def test_a_browser_sign_in_can_be_cancelled(qtbot, ui_settings, browser_only, mo
                                  tmp_path)
     window.username.setText(PHYSICIAN)
     window.password.setText("phrase du poste 42")
+    window.confirm.setText("phrase du poste 42")
     window.submit.click()
     qtbot.waitUntil(opened.is_set, timeout=10000)
     assert window.cancel.isVisible()
