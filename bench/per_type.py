@@ -66,13 +66,14 @@ def _kinds(mine: dict[str, list[tuple[str, str]]], rng: random.Random
             f"access-log upload (batch of {UPLOAD} AuditEvents)": upload}
 
 
-def rows(name: str, base: str, tokens: dict[str, str], mine: dict[str, list[tuple[str, str]]],
-         meter: loadgen.Meter, n: int) -> list[dict]:
-    """n requests of each type (after a few to warm up), the physicians' in turn."""
-    rng = random.Random(7)
+def measure(base: str, tokens: dict[str, str], mine: dict[str, list[tuple[str, str]]],
+            meter: loadgen.Meter, n: int, seed: int = 7) -> dict[str, loadgen.Split]:
+    """n requests of each type (after a few to warm up), the physicians' in turn: the CPU
+    split of each type's n."""
+    rng = random.Random(seed)
     users = sorted(mine)
     conns = {u: loadgen.Connection(f"{base}/fhir", tokens[u]) for u in users}
-    out = []
+    out = {}
 
     async def send(kind: Callable[[str], Request], k: int) -> None:
         user = users[k % len(users)]
@@ -82,25 +83,29 @@ def rows(name: str, base: str, tokens: dict[str, str], mine: dict[str, list[tupl
         if status >= 400:
             raise RuntimeError(f"{method} {path.split('?')[0]} answered {status}")
 
-    async def measure() -> None:
-        for label, kind in _kinds(mine, rng).items():
-            for k in range(3):
-                await send(kind, k)
-            meter.start()
-            for k in range(n):
-                await send(kind, k)
-            split = meter.stop()
-            figure = f"{name}: server CPU per request, {label} (alone, in sequence)"
-            out.append(row(figure, split.server * 1000 / n, "ms", "reported", True,
-                           "database CPU per request (ms)" if split.database else "",
-                           split.database * 1000 / n if split.database else None))
-
-    async def closed() -> None:
+    async def each() -> None:
         try:
-            await measure()
+            for label, kind in _kinds(mine, rng).items():
+                for k in range(3):
+                    await send(kind, k)
+                meter.start()
+                for k in range(n):
+                    await send(kind, k)
+                out[label] = meter.stop()
         finally:
             for conn in conns.values():
                 conn.close()
 
-    asyncio.run(closed())
+    asyncio.run(each())
+    return out
+
+
+def rows(name: str, base: str, tokens: dict[str, str], mine: dict[str, list[tuple[str, str]]],
+         meter: loadgen.Meter, n: int) -> list[dict]:
+    out = []
+    for label, split in measure(base, tokens, mine, meter, n).items():
+        figure = f"{name}: server CPU per request, {label} (alone, in sequence)"
+        out.append(row(figure, split.server * 1000 / n, "ms", "reported", True,
+                       "database CPU per request (ms)" if split.database else "",
+                       split.database * 1000 / n if split.database else None))
     return out

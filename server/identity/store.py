@@ -127,14 +127,14 @@ class IdentityStore:
         return TokenRow(row[0], row[1], row[2], float(row[3]), bool(row[4])) if row else None
 
     def bearer(self, token: str, now: float) -> UserProfile | None:
-        """The account behind a valid (access, unexpired, unrevoked) token, in one read: every
-        request asks the database, so a revocation by any server process applies at once."""
-        with self.store.read() as tx:
-            row = self._x(tx, "SELECT a.profile FROM oauth_token t JOIN account a ON "
-                          "a.username = t.username WHERE t.token_hash = ? AND t.kind = 'access' "
-                          "AND t.revoked = 0 AND t.expires_at > ?",
-                          (token_hash(token), now)).fetchone()
-        return _profile(row[0]) if row else None
+        """The account behind a valid (access, unexpired, unrevoked) token, in one statement
+        (no transaction around it): every request asks the database, so a revocation by any
+        server process applies at once."""
+        rows = self.store.query("SELECT a.profile FROM oauth_token t JOIN account a ON "
+                                "a.username = t.username WHERE t.token_hash = ? AND "
+                                "t.kind = 'access' AND t.revoked = 0 AND t.expires_at > ?",
+                                (token_hash(token), now))
+        return _profile(rows[0][0]) if rows else None
 
     def consume(self, token: str) -> bool:
         """Revoke one token; False when it was already revoked (or unknown)."""
