@@ -97,9 +97,21 @@ def _audit_create(ctx: Ctx, entry: object) -> bool:
         isinstance(req.get("url"), str) and parse_url(ctx, req["url"])[0] == ["AuditEvent"]
 
 
+def _audit_put(ctx: Ctx, entry: object) -> str | None:
+    """The id of a batch entry that creates an AuditEvent under the client's id (`PUT
+    AuditEvent/{id}` without ifMatch: the access-log upload's PUT mode), else None."""
+    req = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(req, dict) or str(req.get("method", "")).upper() != "PUT" or \
+            not isinstance(req.get("url"), str) or req.get("ifMatch") is not None:
+        return None
+    path = parse_url(ctx, req["url"])[0]
+    return path[1] if len(path) == 2 and path[0] == "AuditEvent" else None
+
+
 def batch(ctx: Ctx, body: dict) -> dict:
     """Each entry on its own; the AuditEvent creates together, in one write transaction
-    (ops.create_many: entries of a batch are independent, their order is not theirs)."""
+    (ops.create_many, ops.create_as_many: entries of a batch are independent, their order is
+    not theirs)."""
     ctx.authorize("batch", None)
     entries = list(body.get("entry") or ())
     results: dict[int, Result | Exception] = {}
@@ -109,6 +121,11 @@ def batch(ctx: Ctx, body: dict) -> dict:
             (entries[n].get("resource"), entries[n]["request"].get("ifNoneExist"))
             for n in audits])
         results.update(zip(audits, many, strict=True))
+    puts = {n: rid for n, entry in enumerate(entries) if (rid := _audit_put(ctx, entry))}
+    if puts:
+        many = ops.create_as_many(ctx, "AuditEvent", [(rid, entries[n].get("resource"))
+                                                       for n, rid in puts.items()])
+        results.update(zip(puts, many, strict=True))
     out = []
     for n, entry in enumerate(entries):
         try:

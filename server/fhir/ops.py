@@ -179,6 +179,59 @@ def create_many(ctx: Ctx, rtype: str, items: list[tuple[object, str | None]]
     return [o if o is not None else FhirError(500, "entry not processed") for o in out]
 
 
+def create_as_many(ctx: Ctx, rtype: str, items: list[tuple[str, object]]
+                   ) -> list[Result | Exception]:
+    """Several `PUT AuditEvent/{id}` without If-Match (a batch's access-log upload in the
+    workstation's PUT mode, app.sync.audit) in one read and one write transaction, each decided
+    as `update` decides it alone: validated, its id checked, gated (a failure is that entry's
+    answer). An id already stored (a retried upload), taken meanwhile or earlier in the same
+    batch goes through `update` alone afterwards, which answers it as before."""
+    out: list[Result | Exception | None] = [None] * len(items)
+    checked: list[tuple[int, str, dict]] = []
+    for n, (rid, body) in enumerate(items):
+        try:
+            check_type(rtype)
+            resource = validate(body, rtype)
+            if resource.get("id") != rid:
+                raise FhirError(400, "the resource id must equal the id in the URL",
+                                expression="id")
+            if not FHIR_ID.fullmatch(rid):
+                raise FhirError(400, "not a FHIR id", expression="id")
+            checked.append((n, rid, resource))
+        except Exception as error:
+            out[n] = error
+    with ctx.store.read() as tx:
+        stored = {rid for _, rid, _ in checked if tx.current(rtype, rid) is not None}
+    alone = [n for n, rid, _ in checked if rid in stored]
+    ready = []
+    for n, rid, resource in checked:
+        if rid in stored:
+            continue
+        try:
+            resource = {**incoming(ctx, rtype, resource), "id": rid}
+            ctx.authorize("create", rtype, patient_of(resource, rtype), resource)
+            ready.append((n, rid, resource))
+        except Exception as error:
+            out[n] = error
+    try:
+        with ctx.store.write() as tx:
+            for n, rid, resource in ready:
+                if tx.current(rtype, rid) is not None:
+                    alone.append(n)
+                    continue
+                v, _ = tx.create(rtype, resource, rid=rid)
+                out[n] = resource_result(v, ctx.base, 201, location=True)
+    except Exception as error:  # nothing of the transaction was stored
+        for n, _, _ in ready:
+            out[n] = None if n in alone else error
+    for n in sorted(alone):
+        try:
+            out[n] = update(ctx, rtype, items[n][0], items[n][1], None)
+        except Exception as error:
+            out[n] = error
+    return [o if o is not None else FhirError(500, "entry not processed") for o in out]
+
+
 def check_update(ctx: Ctx, rtype: str, rid: str, stored: Version | None, resource: dict,
                  expected: str) -> None:
     """An update decided against the stored version, then the new body."""
