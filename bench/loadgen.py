@@ -46,16 +46,24 @@ class Connection:
         head = f"{method} {self.prefix}/{path} HTTP/1.1\r\n".encode() + self.headers
         if body or method in ("POST", "PUT"):
             head += f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n".encode()
-        try:
-            if self._streams is None:
-                self._streams = await asyncio.open_connection(self.host, self.port)
-            reader, writer = self._streams
-            writer.write(head + b"\r\n" + body)
-            return await self._response(reader)
-        except (OSError, EOFError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                ValueError, IndexError) as error:
-            self.close()
-            raise HttpError(type(error).__name__) from None
+        for attempt in (1, 2):
+            reused = self._streams is not None
+            try:
+                if self._streams is None:
+                    self._streams = await asyncio.open_connection(self.host, self.port)
+                reader, writer = self._streams
+                writer.write(head + b"\r\n" + body)
+                return await self._response(reader)
+            except (OSError, EOFError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                    ValueError, IndexError) as error:
+                self.close()
+                # An idle connection the server closed (uvicorn: after 5 s) answers nothing:
+                # sent again on a new one, once, as httpx does.
+                stale = isinstance(error, asyncio.IncompleteReadError) and not error.partial \
+                    or isinstance(error, ConnectionResetError | BrokenPipeError)
+                if not (reused and stale and attempt == 1):
+                    raise HttpError(type(error).__name__) from None
+        raise AssertionError("unreachable")
 
     async def _response(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
         lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
