@@ -4,13 +4,18 @@ durability) with 1, 2 and 4 server processes (`serve --workers N`). Quick (insid
 suite): SQLite only, small.
 
 Data: the physicians and PATIENTS generated charts (server.seed, quick: fewer), bulk-loaded, then
-ANALYZE (as `clinicdesk-server seed` does). A simulated workstation is a physician's: it signs
-in once, then loops — search one of the physician's patients by NAM (`POST Patient/_search`),
-open the chart (`$everything`), write a note 1 time in 10 (a Condition), and a sync round
-(`_history?_since` its last round) every ROUND seconds.
+ANALYZE (as `clinicdesk-server seed` does). A simulated workstation (bench.loadgen: one lean
+keep-alive connection each, so that the generator does not take the cores it measures) is a
+physician's: it signs in once, then loops — search one of the physician's patients by NAM
+(`POST Patient/_search`), open the chart (`$everything`), write a note 1 time in 10 (a
+Condition), and a sync round (`_history?_since` its last round) every ROUND seconds.
+- each request type alone, in sequence (bench.per_type): server CPU per request, the
+  database's beside it on PostgreSQL — the least load-sensitive figure;
 - closed loop (no think time): requests/s, p50/p95, errors, and the server's CPU per request
   (user + system time of the server processes and, on PostgreSQL, of the database's, over the
   run), printed with requests/s per core of server CPU: goal ≥ 400;
+- with every run, where the machine's CPU went (% of all cores over the run): the server
+  processes, the database, the load generator, and other work on the machine;
 - 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×;
 - paced (THINK s between actions, a round every PACED_ROUND s): p95 ≤ 250 ms and 0 errors
   with PACED workstations (the load generator runs on the same machine);
@@ -23,9 +28,7 @@ The machine's load average is printed with the table (bench.__main__): other wor
 
 from __future__ import annotations
 
-import asyncio
 import os
-import random
 import shutil
 import statistics
 import tempfile
@@ -38,6 +41,7 @@ import httpx
 
 from app.core import fhir_systems
 from app.core.profiles import Profession
+from bench import loadgen, per_type
 from bench.data import Size
 from bench.stats import p95, row
 from server.processes import Postgres, ServerProcess
@@ -55,7 +59,9 @@ ROUND = 10.0  # closed loop: a round every 10 s of a workstation
 OTHER_CHANGES = Size(5_000, 100)
 ROUNDS = Size(20, 5)
 START_S = 120  # a server's start on a loaded 2-core machine can take 20 s
+PER_TYPE = Size(300, 30)  # requests of each type alone (bench.per_type)
 REPORTED = "reported"
+CORES = os.cpu_count() or 1
 
 
 def _physicians() -> list[staff.DemoAccount]:
@@ -88,80 +94,6 @@ def _readable(charts: list[list[dict]]) -> dict[str, list[tuple[str, str]]]:
     return dict(mine)
 
 
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*/children"):
-            todo.extend(int(c) for c in task.read_text().split())
-    return out
-
-
-def _cpu(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes and their live descendants."""
-    tick, total = os.sysconf("SC_CLK_TCK"), 0
-    for pid in {p for root in pids for p in _tree(root)}:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
-class Stats:
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        self.rounds: list[float] = []
-        self.errors = 0
-
-
-async def _workstation(fhir: httpx.AsyncClient, token: str, patients: list[tuple[str, str]],
-                       until: float, think: float, every: float, stats: Stats,
-                       rng: random.Random) -> None:
-    """One workstation's loop on the shared client (one client each: 1,000 clients' set-up
-    alone took longer than the run)."""
-    headers = {"Authorization": f"Bearer {token}"}
-    last_round = datetime.now(UTC).isoformat()
-    next_round = time.monotonic() + rng.uniform(0, every)
-
-    async def call(method: str, url: str, **kw: object) -> httpx.Response | None:
-        started = time.perf_counter()
-        try:
-            reply = await fhir.request(method, url, headers=headers,
-                                        **kw)  # type: ignore[arg-type]
-        except httpx.HTTPError:
-            stats.errors += 1
-            return None
-        elapsed = (time.perf_counter() - started) * 1000
-        stats.times.append(elapsed)
-        if url == "_history":
-            stats.rounds.append(elapsed)
-        stats.errors += reply.status_code >= 400
-        return reply
-
-    if think:
-        await asyncio.sleep(rng.uniform(0, think))
-    while time.monotonic() < until:
-        pid, nam = rng.choice(patients)
-        await call("POST", "Patient/_search",
-                   data={"identifier": f"{fhir_systems.NAM}|{nam}"})
-        if think:
-            await asyncio.sleep(think)
-        await call("GET", f"Patient/{pid}/$everything")
-        if rng.random() < 0.1:
-            await call("POST", "Condition", json={
-                "resourceType": "Condition", "subject": {"reference": f"Patient/{pid}"},
-                "code": {"text": "note"}})
-        if time.monotonic() >= next_round:
-            since, last_round = last_round, datetime.now(UTC).isoformat()
-            await call("GET", "_history", params={"_since": since, "_count": "100"})
-            next_round = time.monotonic() + every
-        if think:
-            await asyncio.sleep(think)
-
-
 def _tokens(base: str, physicians: list[str]) -> dict[str, str]:
     out = {}
     for username in physicians:
@@ -174,29 +106,31 @@ def _tokens(base: str, physicians: list[str]) -> dict[str, str]:
 
 
 def _run(base: str, mine: dict[str, list[tuple[str, str]]], n: int, seconds: float,
-         think: float, every: float, pids: list[int]) -> tuple[Stats, float, float]:
-    """(stats, wall seconds, server CPU seconds) of n workstations for `seconds`."""
+         think: float, every: float, meter: loadgen.Meter) -> tuple[loadgen.Stats, loadgen.Split]:
+    """n workstations for `seconds`, the physicians' in turn."""
     tokens = _tokens(base, sorted(mine))
     names = sorted(mine)
-    stats = Stats()
-
-    async def all_of() -> None:
-        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-        async with httpx.AsyncClient(base_url=f"{base}/fhir/", timeout=60,
-                                     limits=limits) as fhir:
-            until = time.monotonic() + seconds
-            await asyncio.gather(*(
-                _workstation(fhir, tokens[names[i % len(names)]], mine[names[i % len(names)]],
-                             until, think, every, stats, random.Random(i)) for i in range(n)))
-
-    cpu, started = _cpu(pids), time.perf_counter()
-    asyncio.run(all_of())
-    return stats, time.perf_counter() - started, _cpu(pids) - cpu
+    works = [loadgen.Workload(tokens[names[i % len(names)]], mine[names[i % len(names)]],
+                              think, every) for i in range(n)]
+    return loadgen.run(base, works, seconds, meter)
 
 
-def _rows(name: str, stats: Stats, wall: float, cpu: float) -> list[dict]:
+def _split_rows(name: str, split: loadgen.Split, requests: int) -> list[dict]:
+    """Where the machine's CPU went during the run (% of all its cores over the run): with the
+    generator and the database on the same 2 cores, what the server could have had."""
+    capacity = split.wall * CORES / 100
+    parts = [("server processes", split.server), ("database", split.database),
+             ("load generator", split.generator), ("other work on the machine", split.others)]
+    return [row(f"{name}: load generator CPU per request", split.generator * 1000 / requests,
+                "ms", REPORTED, True)] * bool(requests) + [
+        row(f"{name}: CPU of the machine: {what}", seconds / capacity, f"% of {CORES} cores",
+            REPORTED, True) for what, seconds in parts if seconds or what != "database"]
+
+
+def _rows(name: str, stats: loadgen.Stats, split: loadgen.Split) -> list[dict]:
     n = len(stats.times)
-    rate = n / wall if wall else 0.0
+    rate = n / split.wall if split.wall else 0.0
+    cpu = split.server + split.database
     per_core = n / cpu if cpu else 0.0
     return [
         row(f"{name}: requests/s", rate, "req/s", REPORTED, True),
@@ -207,6 +141,7 @@ def _rows(name: str, stats: Stats, wall: float, cpu: float) -> list[dict]:
             True),
         row(f"{name}: requests/s per core of server CPU", per_core, "req/s/core", "≥ 400",
             per_core >= 400),
+        *_split_rows(name, split, n),
     ]
 
 
@@ -283,26 +218,40 @@ def _no_change_round(base: str, data_dir: Path, url: str | None,
     ]
 
 
+def _ceiling(backend: str, split: loadgen.Split, requests: int, rate: float) -> dict:
+    """The most that 1 → 2 processes can give here: all the machine's cores spent on requests
+    at the 1-process run's CPU per request (server + database + generator), over the
+    1-process rate; other work on the machine lowers it further."""
+    per_request = (split.server + split.database + split.generator) / max(1, requests)
+    ceiling = CORES / per_request / rate if per_request and rate else 0.0
+    return row(f"{backend}: 1 → 2 server processes, the ceiling {CORES} idle cores allow "
+               "(cores ÷ CPU per request of server + database + generator, ÷ 1-process req/s)",
+               ceiling, "×", REPORTED, True)
+
+
 def _paced(name: str, base: str, mine: dict[str, list[tuple[str, str]]], quick: bool,
-           pids: list[int]) -> list[dict]:
+           meter: loadgen.Meter) -> list[dict]:
     n = PACED.of(quick)
-    stats, wall, cpu = _run(base, mine, n, PACED_SECONDS.of(quick), THINK.of(quick),
-                            PACED_ROUND.of(quick), pids)
+    stats, split = _run(base, mine, n, PACED_SECONDS.of(quick), THINK.of(quick),
+                        PACED_ROUND.of(quick), meter)
     name = f"{name}, {n} paced workstations"
     worst = p95(stats.times) if stats.times else 0.0
+    done = len(stats.times)
     return [row(f"{name}: latency p50 / p95", worst, "ms", "≤ 250 ms", worst <= 250,
                 samples=stats.times or None),
             row(f"{name}: errors", stats.errors, "count", "0", stats.errors == 0),
-            row(f"{name}: requests/s", len(stats.times) / wall, "req/s", REPORTED, True),
-            row(f"{name}: server CPU per request", cpu * 1000 / max(1, len(stats.times)), "ms",
-                REPORTED, True)]
+            row(f"{name}: requests/s", done / split.wall, "req/s", REPORTED, True),
+            row(f"{name}: server CPU per request",
+                (split.server + split.database) * 1000 / max(1, done), "ms", REPORTED, True),
+            *_split_rows(name, split, done)]
 
 
 def _backend(backend: str, quick: bool, pg: Postgres | None, charts: list[list[dict]],
              mine: dict[str, list[tuple[str, str]]]) -> list[dict]:
-    """Closed loop with each number of processes; the no-change round on one; the paced
-    workstations on 2 processes of PostgreSQL and on SQLite's one, each on the server the
-    closed loop ran on (a server start is seconds of the suite)."""
+    """Each request type alone, then the closed loop, with each number of processes; the
+    no-change round on one; the paced workstations on 2 processes of PostgreSQL and on
+    SQLite's one, each on the server the closed loop ran on (a server start is seconds of the
+    suite)."""
     rows: list[dict] = []
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-load-{backend}-"))
     url = pg.new_database("clinicdesk_load") if pg else None
@@ -310,28 +259,34 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, charts: list[list[d
     paced_on = 2 if pg else 1
     try:
         _seed(data_dir, url, charts)
-        rates = {}
+        rates: dict[int, float] = {}
+        splits: dict[int, tuple[loadgen.Split, int]] = {}
         for workers in WORKERS if pg else (1,):
             extra = ("--workers", str(workers)) if workers > 1 else ()
             proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
             try:
                 assert proc.proc is not None
-                pids = [proc.proc.pid, *db_pids]
-                n, seconds = CLOSED.of(quick), SECONDS.of(quick)
-                stats, wall, cpu = _run(proc.base, mine, n, seconds, 0.0, ROUND, pids)
-                rates[workers] = len(stats.times) / wall
+                meter = loadgen.Meter([proc.proc.pid], db_pids)
                 name = f"{backend}, {workers} process{'es' * (workers > 1)}"
-                rows += _rows(f"{name}, {n} closed-loop workstations", stats, wall, cpu)
+                if workers == 1:
+                    rows += per_type.rows(name, proc.base, _tokens(proc.base, sorted(mine)),
+                                          mine, meter, PER_TYPE.of(quick))
+                n, seconds = CLOSED.of(quick), SECONDS.of(quick)
+                stats, split = _run(proc.base, mine, n, seconds, 0.0, ROUND, meter)
+                rates[workers] = len(stats.times) / split.wall
+                splits[workers] = (split, len(stats.times))
+                rows += _rows(f"{name}, {n} closed-loop workstations", stats, split)
                 if workers == 1:
                     rows += _no_change_round(proc.base, data_dir, url, mine, quick)
                 if workers == paced_on:
-                    rows += _paced(name, proc.base, mine, quick, pids)
+                    rows += _paced(name, proc.base, mine, quick, meter)
             finally:
                 proc.stop()
         if 2 in rates:
             scale = rates[2] / rates[1]
             rows.append(row(f"{backend}: 1 → 2 server processes, closed-loop throughput",
                             scale, "×", "≥ 1.8×", scale >= 1.8, "1 process (req/s)", rates[1]))
+            rows.append(_ceiling(backend, *splits[1], rates[1]))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return rows

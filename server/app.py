@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import identity, ramq
-from server.fhir.routes import http_error
+from server.fhir.routes import FhirRoutes, http_error
 from server.fhir.routes import router as fhir_router
 from server.limits import BodyLimit
 from server.settings import Settings
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in _extra_routers():  # first: /fhir/.well-known/… before the FHIR routes
         app.include_router(router)
     app.include_router(fhir_router)
+    app.add_middleware(FhirRoutes)  # first added: innermost, inside the audit and body limit
     identity.install(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes)  # last added: outermost
 

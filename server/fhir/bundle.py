@@ -1,7 +1,7 @@
 """`POST /fhir` with a batch or transaction Bundle.
 
 batch: each entry on its own (its own database transaction; the AuditEvent creates share one:
-ops.create_many), one response entry per entry.
+server.fhir.creates), one response entry per entry.
 transaction: all or nothing: authorisation and validation first, then one database transaction
 (deletes, then creates, then updates, as the spec orders them); any failure rolls everything back
 and the response is that failure's OperationOutcome. `urn:uuid:` fullUrls of created entries are
@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from app.core.fhir import patient_of
-from server.fhir import history, ops
+from server.fhir import creates, history, ops
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError, from_exception
 from server.fhir.respond import Result, resource_result
@@ -97,18 +97,35 @@ def _audit_create(ctx: Ctx, entry: object) -> bool:
         isinstance(req.get("url"), str) and parse_url(ctx, req["url"])[0] == ["AuditEvent"]
 
 
+def _audit_put(ctx: Ctx, entry: object) -> str | None:
+    """The id of a batch entry that creates an AuditEvent under the client's id (`PUT
+    AuditEvent/{id}` without ifMatch: the access-log upload's PUT mode), else None."""
+    req = entry.get("request") if isinstance(entry, dict) else None
+    if not isinstance(req, dict) or str(req.get("method", "")).upper() != "PUT" or \
+            not isinstance(req.get("url"), str) or req.get("ifMatch") is not None:
+        return None
+    path = parse_url(ctx, req["url"])[0]
+    return path[1] if len(path) == 2 and path[0] == "AuditEvent" else None
+
+
 def batch(ctx: Ctx, body: dict) -> dict:
     """Each entry on its own; the AuditEvent creates together, in one write transaction
-    (ops.create_many: entries of a batch are independent, their order is not theirs)."""
+    (server.fhir.creates: entries of a batch are independent, their order is
+    not theirs)."""
     ctx.authorize("batch", None)
     entries = list(body.get("entry") or ())
     results: dict[int, Result | Exception] = {}
     audits = [n for n, entry in enumerate(entries) if _audit_create(ctx, entry)]
     if audits:
-        many = ops.create_many(ctx, "AuditEvent", [
+        many = creates.create_many(ctx, "AuditEvent", [
             (entries[n].get("resource"), entries[n]["request"].get("ifNoneExist"))
             for n in audits])
         results.update(zip(audits, many, strict=True))
+    puts = {n: rid for n, entry in enumerate(entries) if (rid := _audit_put(ctx, entry))}
+    if puts:
+        many = creates.create_as_many(ctx, "AuditEvent", [(rid, entries[n].get("resource"))
+                                                       for n, rid in puts.items()])
+        results.update(zip(puts, many, strict=True))
     out = []
     for n, entry in enumerate(entries):
         try:

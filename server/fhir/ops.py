@@ -131,60 +131,6 @@ def create(ctx: Ctx, rtype: str, body: object, if_none_exist: str | None) -> Res
     raise FhirError(409, "If-None-Exist matches kept changing; retry")
 
 
-def create_many(ctx: Ctx, rtype: str, items: list[tuple[object, str | None]]
-                ) -> list[Result | Exception]:
-    """Several creates of one type (a batch's AuditEvents: the workstation's access-log upload)
-    in one write transaction, each decided as `create` decides it: validated, gated and
-    matched on its own (a failure is that entry's answer), then one read of the matches and
-    one commit for the new ones (one fsync, not one per entry). An entry whose matches changed
-    meanwhile (another writer, or an earlier entry of the same batch with its identifier) is
-    created alone afterwards, as `create` retries."""
-    out: list[Result | Exception | None] = [None] * len(items)
-    ready: list[tuple[int, dict, Criteria | None]] = []
-    for n, (body, if_none_exist) in enumerate(items):
-        try:
-            check_type(rtype)
-            resource = incoming(ctx, rtype, validate(body, rtype))
-            condition = conditional(ctx, rtype, if_none_exist, resource) \
-                if if_none_exist else None
-            ctx.authorize("create", rtype, patient_of(resource, rtype), resource)
-            ready.append((n, resource, condition))
-        except Exception as error:
-            out[n] = error
-    with ctx.store.read() as tx:
-        seen = {n: matches(tx, c) for n, _, c in ready if c is not None}
-    fresh = []
-    for n, resource, condition in ready:
-        try:
-            found = readable_match(ctx, seen[n]) if condition is not None else None
-        except Exception as error:
-            out[n] = error
-            continue
-        if found is not None:
-            out[n] = resource_result(found, ctx.base, 200, location=True)
-        else:
-            fresh.append((n, resource, condition))
-    alone = []
-    try:
-        with ctx.store.write(clinical=clinical(rtype)) as tx:
-            for n, resource, condition in fresh:
-                if condition is not None and not same_matches(matches(tx, condition), seen[n]):
-                    alone.append(n)
-                    continue
-                v, _ = tx.create(rtype, resource)
-                out[n] = resource_result(v, ctx.base, 201, location=True)
-    except Exception as error:  # nothing of the transaction was stored
-        for n, _, _ in fresh:
-            out[n] = error
-        alone = []
-    for n in alone:
-        try:
-            out[n] = create(ctx, rtype, *items[n])
-        except Exception as error:
-            out[n] = error
-    return [o if o is not None else FhirError(500, "entry not processed") for o in out]
-
-
 def check_update(ctx: Ctx, rtype: str, rid: str, stored: Version | None, resource: dict,
                  expected: str) -> None:
     """An update decided against the stored version, then the new body."""

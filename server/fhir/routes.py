@@ -1,12 +1,20 @@
 """The `/fhir` routes: parse the HTTP request, run the blocking operation in a worker thread,
-answer in application/fhir+json; every failure becomes an OperationOutcome."""
+answer in application/fhir+json; every failure becomes an OperationOutcome.
+
+Each route is registered twice: on the FastAPI router (which answers HEAD, unknown paths, 405s
+and trailing-slash redirects) and in `FAST`, which `FhirRoutes` (pure ASGI, inside the body
+limit and the audit middleware) uses to hand a request that matches a route exactly straight
+to its endpoint: FastAPI's routing and middleware layers cost ~0.3-0.5 ms of CPU per request,
+a tenth of a read's."""
 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -21,7 +29,56 @@ from server.fhir.respond import Result
 from server.storage import format_instant
 
 log = logging.getLogger("server.fhir")
-router = APIRouter(prefix="/fhir")
+PREFIX = "/fhir"
+router = APIRouter(prefix=PREFIX)
+Endpoint = Callable[..., Awaitable[Response]]
+FAST: list[tuple[str, re.Pattern, Endpoint]] = []  # (method, path pattern, endpoint), in order
+
+
+def _route(method: str, path: str) -> Callable[[Endpoint], Endpoint]:
+    """Register an endpoint on the FastAPI router and in FAST (same order, same matching: a
+    `{name}` is one non-empty path segment, as Starlette's default convertor)."""
+    pattern = re.compile("^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)",
+                                      re.escape(PREFIX + path)) + "$")
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        getattr(router, method.lower())(path)(endpoint)
+        FAST.append((method, pattern, endpoint))
+        return endpoint
+    return register
+
+
+def match(method: str, path: str) -> tuple[Endpoint, dict[str, str]] | None:
+    """The endpoint of the first route matching method and path exactly, with its parameters;
+    None for what FastAPI answers (HEAD, no match, a path that a route matches with another
+    method, paths with a segment starting with '.', e.g. `/fhir/.well-known/…`, whose router
+    comes first)."""
+    if "/." in path:
+        return None
+    for verb, pattern, endpoint in FAST:
+        if verb == method:
+            found = pattern.match(path)
+            if found:
+                return endpoint, found.groupdict()
+    return None
+
+
+class FhirRoutes:
+    """Pure ASGI: FHIR requests that `match` straight to their endpoint, the rest to FastAPI."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX) and \
+                not scope.get("root_path"):
+            found = match(scope["method"], scope["path"])
+            if found is not None:
+                endpoint, params = found
+                response = await endpoint(Request(scope, receive), **params)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def http_error(request: Request, error: Exception) -> Response:
@@ -76,7 +133,7 @@ def _optional(request: Request) -> FhirError | None:
     return None
 
 
-@router.get("/metadata")
+@_route("GET", "/metadata")
 async def metadata(request: Request) -> Response:
     if missing := _optional(request):
         return missing.response()
@@ -84,27 +141,27 @@ async def metadata(request: Request) -> Response:
     return Result(200, capability_statement(Ctx.of(request).base, stamp)).response()
 
 
-@router.post("")
-@router.post("/")
+@_route("POST", "")
+@_route("POST", "/")
 async def post_bundle(request: Request) -> Response:
     body = await _body(request)
     return await _run(request, _fail(body) if isinstance(body, FhirError) else bundle.process,
                       body)
 
 
-@router.get("/_history")
+@_route("GET", "/_history")
 async def system_history(request: Request) -> Response:
     if missing := _optional(request):
         return missing.response()
     return await _run(request, history.history, None, None, _params(request))
 
 
-@router.get("/{rtype}")
+@_route("GET", "/{rtype}")
 async def search_type(request: Request, rtype: str) -> Response:
     return await _run(request, ops.search_type, rtype, _params(request))
 
 
-@router.post("/{rtype}")
+@_route("POST", "/{rtype}")
 async def create(request: Request, rtype: str) -> Response:
     body = await _body(request)
     if isinstance(body, FhirError):
@@ -112,7 +169,7 @@ async def create(request: Request, rtype: str) -> Response:
     return await _run(request, ops.create, rtype, body, request.headers.get("if-none-exist"))
 
 
-@router.post("/{rtype}/_search")
+@_route("POST", "/{rtype}/_search")
 async def post_search(request: Request, rtype: str) -> Response:
     """Search with the parameters in a form body: they stay out of URLs and proxies' logs."""
     try:
@@ -122,24 +179,24 @@ async def post_search(request: Request, rtype: str) -> Response:
     return await _run(request, ops.search_type, rtype, [*_params(request), *form])
 
 
-@router.get("/{rtype}/_history")
+@_route("GET", "/{rtype}/_history")
 async def type_history(request: Request, rtype: str) -> Response:
     return await _run(request, history.history, rtype, None, _params(request))
 
 
-@router.get("/Patient/{pid}/$everything")
+@_route("GET", "/Patient/{pid}/$everything")
 async def everything(request: Request, pid: str) -> Response:
     if missing := _optional(request):
         return missing.response()
     return await _run(request, history.everything, pid, _params(request))
 
 
-@router.get("/{rtype}/{rid}")
+@_route("GET", "/{rtype}/{rid}")
 async def read(request: Request, rtype: str, rid: str) -> Response:
     return await _run(request, ops.read, rtype, rid)
 
 
-@router.put("/{rtype}/{rid}")
+@_route("PUT", "/{rtype}/{rid}")
 async def update(request: Request, rtype: str, rid: str) -> Response:
     body = await _body(request)
     if isinstance(body, FhirError):
@@ -147,16 +204,16 @@ async def update(request: Request, rtype: str, rid: str) -> Response:
     return await _run(request, ops.update, rtype, rid, body, request.headers.get("if-match"))
 
 
-@router.delete("/{rtype}/{rid}")
+@_route("DELETE", "/{rtype}/{rid}")
 async def delete(request: Request, rtype: str, rid: str) -> Response:
     return await _run(request, ops.delete, rtype, rid, request.headers.get("if-match"))
 
 
-@router.get("/{rtype}/{rid}/_history")
+@_route("GET", "/{rtype}/{rid}/_history")
 async def instance_history(request: Request, rtype: str, rid: str) -> Response:
     return await _run(request, history.history, rtype, rid, _params(request))
 
 
-@router.get("/{rtype}/{rid}/_history/{vid}")
+@_route("GET", "/{rtype}/{rid}/_history/{vid}")
 async def vread(request: Request, rtype: str, rid: str, vid: str) -> Response:
     return await _run(request, ops.read, rtype, rid, vid)

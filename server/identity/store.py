@@ -132,15 +132,15 @@ class IdentityStore:
 
     def bearer_grant(self, token: str, now: float) -> tuple[UserProfile, str | None] | None:
         """The account behind a valid (access, unexpired, unrevoked) token and the scope its
-        sign-in was granted (None: none asked), in one read: every request asks the database,
-        so a revocation by any server process applies at once."""
-        with self.store.read() as tx:
-            row = self._x(tx, "SELECT a.profile, g.scope FROM oauth_token t JOIN account a ON "
-                          "a.username = t.username LEFT JOIN oauth_grant g ON g.family = "
-                          "t.family WHERE t.token_hash = ? AND t.kind = 'access' "
-                          "AND t.revoked = 0 AND t.expires_at > ?",
-                          (token_hash(token), now)).fetchone()
-        return (_profile(row[0]), row[1]) if row else None
+        sign-in was granted (None: none asked), in one statement (no transaction around it):
+        every request asks the database, so a revocation by any server process applies at
+        once."""
+        rows = self.store.query("SELECT a.profile, g.scope FROM oauth_token t JOIN account a ON "
+                                "a.username = t.username LEFT JOIN oauth_grant g ON g.family = "
+                                "t.family WHERE t.token_hash = ? AND t.kind = 'access' "
+                                "AND t.revoked = 0 AND t.expires_at > ?",
+                                (token_hash(token), now))
+        return (_profile(rows[0][0]), rows[0][1]) if rows else None
 
     def consume(self, token: str) -> bool:
         """Revoke one token; False when it was already revoked (or unknown)."""
