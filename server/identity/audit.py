@@ -136,9 +136,11 @@ class AuditWriter:
         while not closing:
             item = self._queue.get()
             batch: list[tuple[list[dict], Future]] = []
+            queued = 0  # events in the batch (a running count: the batch may hold thousands)
             while item is not None:
                 batch.append(item)
-                if sum(len(events) for events, _ in batch) >= self.max_batch:
+                queued += len(item[0])
+                if queued >= self.max_batch:
                     break
                 try:
                     item = self._queue.get_nowait()
