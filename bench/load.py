@@ -3,10 +3,15 @@ on, over loopback HTTP, on SQLite (one process) and PostgreSQL (fsync on: a real
 durability) with 1, 2 and 4 server processes (`serve --workers N`). Quick (inside the test
 suite): SQLite only, small.
 
-Data: the physicians and PATIENTS generated charts (server.seed, quick: fewer), bulk-loaded, then
-ANALYZE (as `clinicdesk-server seed` does). A simulated workstation (bench.loadgen: one lean
-keep-alive connection each, so that the generator does not take the cores it measures) is a
-physician's: it signs in once, then loops — search one of the physician's patients by NAM
+Data (`population`): a region of CLINICIANS family physicians (server.seed.staff.clinicians),
+one per simulated workstation, each with REGION_PATIENTS / CLINICIANS patients of their own
+(generate.patients(physicians=...)), beside the demo clinic's PATIENTS charts (the demo
+physicians': the no-change round's), bulk-loaded, then ANALYZE (as `clinicdesk-server seed`
+does). The clinicians' accounts open with no password: each workstation's access token is
+issued by the bench in one transaction through the server's own token store (_issue_tokens;
+a password grant each would be 1,000 scrypt hashes). A simulated workstation (bench.loadgen:
+one lean keep-alive connection each, so that the generator does not take the cores it
+measures) is its clinician's: it loops — search one of the clinician's patients by NAM
 (`POST Patient/_search`), open the chart (`$everything`), write a note 1 time in 10 (a
 Condition), and a sync round (`_history?_since` its last round) every ROUND seconds.
 - each request type alone, in sequence (bench.per_type): server CPU per request, the
