@@ -3,10 +3,15 @@ on, over loopback HTTP, on SQLite (one process) and PostgreSQL (fsync on: a real
 durability) with 1, 2 and 4 server processes (`serve --workers N`). Quick (inside the test
 suite): SQLite only, small.
 
-Data: the physicians and PATIENTS generated charts (server.seed, quick: fewer), bulk-loaded, then
-ANALYZE (as `clinicdesk-server seed` does). A simulated workstation (bench.loadgen: one lean
-keep-alive connection each, so that the generator does not take the cores it measures) is a
-physician's: it signs in once, then loops — search one of the physician's patients by NAM
+Data (`population`): a region of CLINICIANS family physicians (server.seed.staff.clinicians),
+one per simulated workstation, each with REGION_PATIENTS / CLINICIANS patients of their own
+(generate.patients(physicians=...)), beside the demo clinic's PATIENTS charts (the demo
+physicians': the no-change round's), bulk-loaded, then ANALYZE (as `clinicdesk-server seed`
+does). The clinicians' accounts open with no password: each workstation's access token is
+issued by the bench in one transaction through the server's own token store (_issue_tokens;
+a password grant each would be 1,000 scrypt hashes). A simulated workstation (bench.loadgen:
+one lean keep-alive connection each, so that the generator does not take the cores it
+measures) is its clinician's: it loops — search one of the clinician's patients by NAM
 (`POST Patient/_search`), open the chart (`$everything`), write a note 1 time in 10 (a
 Condition), and a sync round (`_history?_since` its last round) every ROUND seconds.
 - each request type alone, in sequence (bench.per_type): server CPU per request, the
@@ -29,32 +34,40 @@ The machine's load average is printed with the table (bench.__main__): other wor
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import statistics
 import tempfile
 import time
+import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
 
 from app.core import fhir_systems
-from app.core.profiles import Profession
+from app.core.profiles import Profession, UserProfile
 from bench import loadgen, per_type
 from bench.data import Size
 from bench.stats import p95, row
+from server.identity.store import IdentityStore
 from server.processes import Postgres, ServerProcess
 from server.seed import generate, load, staff
 from server.storage import care, open_store
 
 SEED = 19
-PATIENTS = Size(7_000, 200)
+PATIENTS = Size(7_000, 200)  # the demo clinic's charts (the no-change round)
 CLOSED = Size(30, 10)  # closed-loop workstations
 SECONDS = Size(30, 1.5)  # each closed-loop run
 WORKERS = (1, 2, 4)
 PACED, THINK, PACED_ROUND = Size(1_000, 20), Size(10.0, 0.5), Size(60.0, 1.0)
 PACED_SECONDS = Size(90, 2)
+CLINICIANS = Size(max(PACED.full, CLOSED.full), max(PACED.quick, CLOSED.quick))
+REGION_PATIENTS = Size(20_000, 200)  # the region's charts: 20 per clinician (quick: 10)
+TOKEN_TTL = 4 * 3600.0  # the bench's tokens (_issue_tokens) outlive the whole run
+PER_TYPE_USERS = 7  # clinicians whose requests bench.per_type sends in turn
 ROUND = 10.0  # closed loop: a round every 10 s of a workstation
 OTHER_CHANGES = Size(5_000, 100)
 ROUNDS = Size(20, 5)
@@ -68,17 +81,33 @@ def _physicians() -> list[staff.DemoAccount]:
     return [a for a in staff.ACCOUNTS if a.profile.profession == Profession.PHYSICIAN]
 
 
-def _seed(data_dir: Path, url: str | None, charts: list[list[dict]]) -> None:
-    """The physicians' accounts (no one else signs in here) and the charts, then ANALYZE."""
+def _seed(data_dir: Path, url: str | None, charts: list[list[dict]],
+          clinicians: list[UserProfile], usernames: list[str]) -> dict[str, str]:
+    """The demo physicians' accounts, the region's clinicians (no password: load.NO_PASSWORD)
+    and the charts, then ANALYZE; an access token for each of `usernames`."""
     store = open_store(data_dir, url)
     try:
         load.load_staff(store, _physicians())
+        load.load_clinicians(store, clinicians)
         for start in range(0, len(charts), load.BATCH_PATIENTS):
             load.bulk_create(store, [r for chart in charts[start:start + load.BATCH_PATIENTS]
                                      for r in chart])
         store.analyze()
+        return _issue_tokens(store, usernames)
     finally:
         store.close()
+
+
+def _issue_tokens(store: Any, usernames: list[str]) -> dict[str, str]:
+    """Bench only: access tokens written in one transaction through the server's own token
+    store (server.identity.store: only their SHA-256 kept, checked on every request as any
+    token), as a sign-in would issue them, without a password check per workstation (scrypt:
+    ~40 ms each, 1,000 of them would be the bench). Valid TOKEN_TTL s: the whole run."""
+    tokens = {u: secrets.token_urlsafe(32) for u in usernames}
+    expires = time.time() + TOKEN_TTL
+    IdentityStore(store).add_tokens([(token, "access", username, uuid.uuid4().hex, expires)
+                                     for username, token in tokens.items()])
+    return tokens
 
 
 def _readable(charts: list[list[dict]]) -> dict[str, list[tuple[str, str]]]:
@@ -94,21 +123,11 @@ def _readable(charts: list[list[dict]]) -> dict[str, list[tuple[str, str]]]:
     return dict(mine)
 
 
-def _tokens(base: str, physicians: list[str]) -> dict[str, str]:
-    out = {}
-    for username in physicians:
-        reply = httpx.post(f"{base}/oauth/token", timeout=60, data={
-            "grant_type": "password", "username": username,
-            "password": staff.by_username(username).password})
-        reply.raise_for_status()
-        out[username] = reply.json()["access_token"]
-    return out
-
-
-def _run(base: str, mine: dict[str, list[tuple[str, str]]], n: int, seconds: float,
-         think: float, every: float, meter: loadgen.Meter) -> tuple[loadgen.Stats, loadgen.Split]:
-    """n workstations for `seconds`, the physicians' in turn."""
-    tokens = _tokens(base, sorted(mine))
+def _run(base: str, tokens: dict[str, str], mine: dict[str, list[tuple[str, str]]], n: int,
+         seconds: float, think: float, every: float, meter: loadgen.Meter
+         ) -> tuple[loadgen.Stats, loadgen.Split]:
+    """n workstations for `seconds`: workstation i is clinician i's (one each while there are
+    as many clinicians as workstations)."""
     names = sorted(mine)
     works = [loadgen.Workload(tokens[names[i % len(names)]], mine[names[i % len(names)]],
                               think, every) for i in range(n)]
@@ -145,18 +164,25 @@ def _rows(name: str, stats: loadgen.Stats, split: loadgen.Split) -> list[dict]:
     ]
 
 
-def _no_change_round(base: str, data_dir: Path, url: str | None,
+def _team_of(username: str) -> set[str]:
+    return {f"Practitioner/user-{u}" for u in
+            (username, *(m.grantor for m in staff.by_username(username).profile.mandates))}
+
+
+def _round_doctor(demo: dict[str, list[tuple[str, str]]]) -> str:
+    """The demo physician whose care team leaves the most charts to others (the figure's
+    "other"): the specialist, ~15 % of the demo clinic's charts."""
+    return min(demo, key=lambda u: len(_team_of(u)) * len(demo) + len(demo[u]))
+
+
+def _no_change_round(base: str, data_dir: Path, url: str | None, tokens: dict[str, str],
                      mine: dict[str, list[tuple[str, str]]], quick: bool) -> list[dict]:
     """A physician's round on a quiet server, then after OTHER_CHANGES Conditions of charts
     outside their care team: the request's time (median of ROUNDS) and the requests per
     round."""
-    def team_of(username: str) -> set[str]:
-        return {f"Practitioner/user-{u}" for u in
-                (username, *(m.grantor for m in staff.by_username(username).profile.mandates))}
-    # the physician whose care team leaves the most charts to others (the figure's "other")
-    doctor = min(mine, key=lambda u: len(team_of(u)) * len(mine) + len(mine[u]))
-    token = _tokens(base, [doctor])[doctor]
-    team = team_of(doctor)
+    doctor = _round_doctor(mine)
+    token = tokens[doctor]
+    team = _team_of(doctor)
     store = open_store(data_dir, url)
     try:
         with store.read() as tx:
@@ -229,10 +255,11 @@ def _ceiling(backend: str, split: loadgen.Split, requests: int, rate: float) -> 
                ceiling, "×", REPORTED, True)
 
 
-def _paced(name: str, base: str, mine: dict[str, list[tuple[str, str]]], quick: bool,
-           meter: loadgen.Meter) -> list[dict]:
+def _paced(name: str, base: str, tokens: dict[str, str],
+           mine: dict[str, list[tuple[str, str]]], quick: bool, meter: loadgen.Meter
+           ) -> list[dict]:
     n = PACED.of(quick)
-    stats, split = _run(base, mine, n, PACED_SECONDS.of(quick), THINK.of(quick),
+    stats, split = _run(base, tokens, mine, n, PACED_SECONDS.of(quick), THINK.of(quick),
                         PACED_ROUND.of(quick), meter)
     name = f"{name}, {n} paced workstations"
     worst = p95(stats.times) if stats.times else 0.0
@@ -246,8 +273,8 @@ def _paced(name: str, base: str, mine: dict[str, list[tuple[str, str]]], quick: 
             *_split_rows(name, split, done)]
 
 
-def _backend(backend: str, quick: bool, pg: Postgres | None, charts: list[list[dict]],
-             mine: dict[str, list[tuple[str, str]]]) -> list[dict]:
+def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
+             ) -> list[dict]:
     """Each request type alone, then the closed loop, with each number of processes; the
     no-change round on one; the paced workstations on 2 processes of PostgreSQL and on
     SQLite's one, each on the server the closed loop ran on (a server start is seconds of the
@@ -258,7 +285,9 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, charts: list[list[d
     db_pids = [pg.proc.pid] if pg and pg.proc else []
     paced_on = 2 if pg else 1
     try:
-        _seed(data_dir, url, charts)
+        mine = people.region
+        tokens = _seed(data_dir, url, people.charts, people.clinicians,
+                       [*sorted(mine), _round_doctor(people.demo)])
         rates: dict[int, float] = {}
         splits: dict[int, tuple[loadgen.Split, int]] = {}
         for workers in WORKERS if pg else (1,):
@@ -269,17 +298,19 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, charts: list[list[d
                 meter = loadgen.Meter([proc.proc.pid], db_pids)
                 name = f"{backend}, {workers} process{'es' * (workers > 1)}"
                 if workers == 1:
-                    rows += per_type.rows(name, proc.base, _tokens(proc.base, sorted(mine)),
-                                          mine, meter, PER_TYPE.of(quick))
+                    few = {u: mine[u] for u in sorted(mine)[:PER_TYPE_USERS]}
+                    rows += per_type.rows(name, proc.base, tokens, few, meter,
+                                          PER_TYPE.of(quick))
                 n, seconds = CLOSED.of(quick), SECONDS.of(quick)
-                stats, split = _run(proc.base, mine, n, seconds, 0.0, ROUND, meter)
+                stats, split = _run(proc.base, tokens, mine, n, seconds, 0.0, ROUND, meter)
                 rates[workers] = len(stats.times) / split.wall
                 splits[workers] = (split, len(stats.times))
                 rows += _rows(f"{name}, {n} closed-loop workstations", stats, split)
                 if workers == 1:
-                    rows += _no_change_round(proc.base, data_dir, url, mine, quick)
+                    rows += _no_change_round(proc.base, data_dir, url, tokens, people.demo,
+                                             quick)
                 if workers == paced_on:
-                    rows += _paced(name, proc.base, mine, quick, meter)
+                    rows += _paced(name, proc.base, tokens, mine, quick, meter)
             finally:
                 proc.stop()
         if 2 in rates:
@@ -292,15 +323,33 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, charts: list[list[d
     return rows
 
 
+class Population(NamedTuple):
+    charts: list[list[dict]]  # the demo clinic's, then the region's
+    clinicians: list[UserProfile]  # the region's, one per workstation
+    region: dict[str, list[tuple[str, str]]]  # their readable charts (bench.load._readable)
+    demo: dict[str, list[tuple[str, str]]]  # the demo physicians' (the no-change round's)
+
+
+def population(quick: bool) -> Population:
+    """The demo clinic (PATIENTS charts of the demo physicians: the no-change round's ~1,000
+    charts of the specialist) and a region of CLINICIANS family physicians, one per simulated
+    workstation, each with REGION_PATIENTS of their own patients: a workstation's round
+    returns its own physician's changes, not those of ~140 others sharing a care team."""
+    clinicians = staff.clinicians(CLINICIANS.of(quick), SEED)
+    demo = list(generate.patients(PATIENTS.of(quick), SEED))  # ~1 ms a chart
+    region = list(generate.patients(REGION_PATIENTS.of(quick), SEED, id_prefix="region",
+                                    physicians=clinicians))
+    return Population(demo + region, clinicians, _readable(region), _readable(demo))
+
+
 def run(quick: bool) -> list[dict]:
-    charts = list(generate.patients(PATIENTS.of(quick), SEED))  # once: ~10 ms a chart
-    mine = _readable(charts)
-    rows = _backend("sqlite", quick, None, charts, mine)
+    people = population(quick)
+    rows = _backend("sqlite", quick, None, people)
     if quick:  # the suite runs it: SQLite only (PostgreSQL's start, seed and processes: ~40 s)
         return rows
     pg = Postgres(fsync=True).start()
     try:
-        rows += _backend("postgres", quick, pg, charts, mine)
+        rows += _backend("postgres", quick, pg, people)
     finally:
         pg.stop()
     return rows

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from app.core import fhir_systems, nam, registration
+from app.core.profiles import UserProfile
 from server.seed import clinical, codes, places, staff
 
 REFERENCE_DATE = date(2026, 11, 1)  # "today" of the synthetic data: fixed for determinism
@@ -38,13 +39,17 @@ RESTRICTED_CLASSES = (("notes", "documents"), ("labs",), ("notes", "documents", 
 
 
 def patients(n: int, seed: int = 0, *, start: int = 0, id_prefix: str = "p",
-             chart_size: int | None = None) -> Iterator[list[dict]]:
+             chart_size: int | None = None,
+             physicians: Sequence[UserProfile] = ()) -> Iterator[list[dict]]:
     """Resources of patients start..start+n-1; `chart_size` pads each chart with lab results
-    up to that many resources (for large-chart benchmarks)."""
+    up to that many resources (for large-chart benchmarks). `physicians` (a region's
+    clinicians, `staff.clinicians`): patient i is registered with physicians[i % len] (every
+    patient, no specialist), the one after it in the list being "the other physician" of the
+    one-in-100 Consent; else the demo's two family physicians and the specialist."""
     issued: dict[tuple[str, date, str], int] = {}
     for index in range(start, start + n):
         chart = _Chart(random.Random(f"{seed}:{index}"), index, patient_id(index, seed, id_prefix),
-                       issued)
+                       issued, tuple(physicians))
         resources = chart.build()
         if chart_size:
             chart.pad(resources, chart_size)
@@ -125,8 +130,10 @@ def reference_resources() -> list[dict]:
 
 
 class _Chart:
-    def __init__(self, rng: random.Random, index: int, pid: str, issued: dict):
+    def __init__(self, rng: random.Random, index: int, pid: str, issued: dict,
+                 physicians: tuple[UserProfile, ...] = ()):
         self.rng, self.index, self.issued = rng, index, issued
+        self.physicians = physicians
         self.pid = pid
         self.ref = f"Patient/{self.pid}"
         self.counter = 0
@@ -137,6 +144,8 @@ class _Chart:
         return str(uuid.uuid5(ID_NAMESPACE, f"{self.pid}:{abbr}{self.counter}"))
 
     def other_family_physician(self) -> str:
+        if self.physicians:
+            return self.physicians[(self.index + 1) % len(self.physicians)].reference
         own = staff.FAMILY_PHYSICIANS[0]
         if self.physician == f"Practitioner/{staff.practitioner_id(own)}":
             own = staff.FAMILY_PHYSICIANS[1]
@@ -201,7 +210,7 @@ class _Chart:
                                "preferred": True}],
         }
         self.physician: str | None = None
-        if rng.random() < 0.85:
+        if rng.random() < 0.85 or self.physicians:
             self.register(resource)
         else:  # followed by the specialist, not registered with a family physician
             resource["generalPractitioner"] = [
@@ -216,8 +225,11 @@ class _Chart:
         return nam.build(family, given[0], born, sex, admin=ADMIN_CHARS[count % len(ADMIN_CHARS)])
 
     def register(self, resource: dict) -> None:
-        username = self.rng.choice(staff.FAMILY_PHYSICIANS)
-        self.physician = f"Practitioner/{staff.practitioner_id(username)}"
+        if self.physicians:
+            self.physician = self.physicians[self.index % len(self.physicians)].reference
+        else:
+            username = self.rng.choice(staff.FAMILY_PHYSICIANS)
+            self.physician = f"Practitioner/{staff.practitioner_id(username)}"
         since = self.day(12)
         reg = registration.Registration(self.physician, since, staff.GMF.ramq_billing_number,
                                         staff.GMF.fmg_reference)
@@ -233,10 +245,15 @@ class _Chart:
             enc = clinical.encounter(self.rid("enc"), self.ref, doctor, org, when, reason)
             out.append(enc)
             if rng.random() < 0.5:
-                name = staff.by_username(doctor.rsplit("-", 1)[1]).profile.display_name
+                name = self.display_name(doctor)
                 out.append(clinical.consultation_note(
                     self.rid("doc"), self.ref, f"Encounter/{enc['id']}", doctor, when, reason,
                     rng.choice(codes.NOTE_PLANS), name))
+
+    def display_name(self, doctor: str) -> str:
+        if self.physicians:  # every chart is its registered physician's
+            return self.physicians[self.index % len(self.physicians)].display_name
+        return staff.by_username(doctor.rsplit("-", 1)[1]).profile.display_name
 
     def medications(self, out: list[dict], conditions: list[tuple], doctor: str) -> None:
         treated = {row[0] for row in conditions}

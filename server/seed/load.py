@@ -17,11 +17,14 @@ from typing import Any
 
 from app.core.fhir import patient_of
 from app.core.profiles import UserProfile
+from server.identity import practitioner
 from server.identity.accounts import add_account
+from server.identity.store import IdentityStore
 from server.seed import generate, staff
 from server.storage import StorageError, care, format_instant, index
 
 BATCH_PATIENTS = 500
+NO_PASSWORD = "none"  # a stored hash no password verifies (server.identity.passwords)
 
 
 class AlreadySeeded(StorageError):
@@ -100,3 +103,16 @@ def load_staff(store: Any, accounts: Iterable[staff.DemoAccount] = staff.ACCOUNT
     for account in accounts:
         add_account(store, account.profile, account.password)
     return [a.profile for a in accounts]
+
+
+def load_clinicians(store: Any, profiles: list[UserProfile]) -> None:
+    """A region's clinicians (staff.clinicians) for the load benchmark: the institutions, each
+    one's Practitioner and roles in one bulk write, and accounts that no password opens
+    (NO_PASSWORD: no scrypt hash per account; their tokens are issued through the server's
+    token store, bench.load). Not idempotent (bulk_create refuses a second run)."""
+    load_staff(store, ())
+    bulk_create(store, [r for p in profiles
+                        for r in (practitioner.practitioner(p), *practitioner.roles(p))])
+    accounts = IdentityStore(store)
+    for profile in profiles:
+        accounts.put_account(profile, NO_PASSWORD)

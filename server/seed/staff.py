@@ -22,11 +22,13 @@ Demo passwords (also printed by `clinicdesk-server seed`, and in server/seed/REA
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
 
 from app.core.profiles import Institution, Mandate, MandateKind, Profession, UserProfile
 from server.identity.practitioner import practitioner_id
+from server.seed import places
 
 GMF = Institution("gmf-plateau", "GMF du Plateau-Mont-Royal", ramq_billing_number="54321",
                   fmg_reference="1234")
@@ -100,7 +102,24 @@ ACCOUNTS = (
 )
 
 
-__all__ = ["ACCOUNTS", "FAMILY_PHYSICIANS", "INSTITUTIONS", "by_username", "practitioner_id"]
+__all__ = ["ACCOUNTS", "FAMILY_PHYSICIANS", "INSTITUTIONS", "by_username", "clinicians",
+           "practitioner_id"]
+CLINICIAN_IDS = 2_000_000  # a region's clinicians: 7-digit ids 2000000.., past the demo's
+
+
+def clinicians(n: int, seed: int = 0) -> list[UserProfile]:
+    """A region's n family physicians of the GMF, one workstation each (the load benchmark:
+    `generate.patients(..., physicians=...)` gives each their own patients), no mandates:
+    each physician's care team is their own patients. Deterministic for (n, seed)."""
+    rng = random.Random(f"clinicians:{seed}")
+    out = []
+    for i in range(n):
+        sex = rng.choice("FM")
+        family, given = places.person_name(rng, sex)
+        out.append(_account(str(CLINICIAN_IDS + i), "", f"{'Dre' if sex == 'F' else 'Dr'} "
+                            f"{given[0]} {family}", Profession.PHYSICIAN,
+                            practice_number=f"{30000 + i}").profile)
+    return out
 
 
 def by_username(username: str) -> DemoAccount:
