@@ -33,7 +33,7 @@ the stored version for an update or delete (server.fhir.ops.check_update), then 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -213,17 +213,19 @@ def _context(request: Request, patient_id: str, writing: dict | None,
     return cache[patient_id]
 
 
-def prefetch(request: Request, tx: object, patients: Iterable[str | None]) -> None:
+def prefetch(request: Request, tx: object, patients: Iterable[str | None],
+             current: Mapping[str, object] | None = None) -> None:
     """Load, in the request's own read transaction `tx`, the context of each patient about to
     be decided that this request has not loaded yet (what `_context` would otherwise load in a
-    transaction of its own, one per patient)."""
+    transaction of its own, one per patient). `current`: Patient versions known current in
+    `tx`, by id (not read again)."""
     if not request.app.state.settings.auth_required:
         return
     cache = _per_request(request, "patient_contexts")
     contexts = identity.services(request.app).patient_contexts
     for patient_id in patients:
         if patient_id and patient_id not in cache:
-            cache[patient_id] = contexts.load_in(tx, patient_id)
+            cache[patient_id] = contexts.load_in(tx, patient_id, (current or {}).get(patient_id))
 
 
 def queue_audit(request: Request) -> None:

@@ -79,7 +79,7 @@ def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
     with ctx.store.read() as tx:
         tx.read("Patient", pid)  # 404 / 410 for an unknown or deleted patient
         page = tx.everything(pid, search.since(params), count, search.cursor(params) or 0)
-        ctx.prefetch(tx, page.versions)
+        ctx.prefetch(tx, page.versions, current=True)
     path = f"Patient/{pid}/$everything"
     shown = ctx.visible(page.versions)
     ctx.queue_audit()  # committed while the Bundle is built and encoded

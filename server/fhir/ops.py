@@ -207,7 +207,7 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     search.require_individual(criteria, ctx.user(), ctx.in_clinic)
     with ctx.store.read() as tx:
         page = tx.search(criteria)
-        ctx.prefetch(tx, page.versions)
+        ctx.prefetch(tx, page.versions, current=True)
     kept = [(k, v) for k, v in params if k != "_cursor"]
     next_url = link(ctx.base, rtype, [*kept, ("_cursor", str(page.next_cursor))]) \
         if page.next_cursor else None

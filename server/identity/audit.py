@@ -204,7 +204,9 @@ def queue_noted(state: dict) -> None:
     work). The response start still waits for these commits (`AuditMiddleware`). `state`: the
     ASGI scope's state of a request that `AuditMiddleware` handles (else nothing happens)."""
     writer_of = state.get(_WRITER)
-    events = _take(state) if writer_of is not None else []
+    if writer_of is None:
+        return
+    events = _take(state)
     if events:
         state.setdefault(_QUEUED, []).append(writer_of().submit(events))
 
