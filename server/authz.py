@@ -33,6 +33,7 @@ the stored version for an update or delete (server.fhir.ops.check_update), then 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -44,7 +45,7 @@ from app.core.data_class import DataClass
 from app.core.profiles import Profession, UserProfile
 from app.core.resource_class import data_class_of
 from server import identity
-from server.identity.audit import Access, server_source
+from server.identity.audit import Access, queue_noted, server_source
 from server.identity.practitioner import username_of
 from server.identity.scopes import CHALLENGE, Granted, needed, refusal
 
@@ -210,6 +211,30 @@ def _context(request: Request, patient_id: str, writing: dict | None,
     if patient_id not in cache:
         cache[patient_id] = contexts.load(patient_id)
     return cache[patient_id]
+
+
+def prefetch(request: Request, tx: object, patients: Iterable[str | None],
+             current: Mapping[str, object] | None = None) -> None:
+    """Load, in the request's own read transaction `tx`, the context of each patient about to
+    be decided that this request has not loaded yet (what `_context` would otherwise load in a
+    transaction of its own, one per patient). `current`: Patient versions known current in
+    `tx`, by id (not read again)."""
+    if not request.app.state.settings.auth_required:
+        return
+    cache = _per_request(request, "patient_contexts")
+    contexts = identity.services(request.app).patient_contexts
+    for patient_id in patients:
+        if patient_id and patient_id not in cache:
+            cache[patient_id] = contexts.load_in(tx, patient_id, (current or {}).get(patient_id))
+
+
+def queue_audit(request: Request) -> None:
+    """What this request read so far goes to the audit writer now, while the route builds and
+    encodes its answer (server.identity.audit.queue_noted); the answer still waits for it.
+    For a route that reads nothing more."""
+    state = request.scope.get("state")
+    if state is not None:
+        queue_noted(state)
 
 
 def _role_gate(user: UserProfile, resource_type: str | None) -> None:

@@ -37,6 +37,19 @@ class Ctx:
     def in_clinic(self, reference: str) -> bool:
         return authz.in_clinic(self.request, reference)
 
+    def queue_audit(self) -> None:
+        """The reads decided so far to the audit writer now (server.authz.queue_audit)."""
+        authz.queue_audit(self.request)
+
+    def prefetch(self, tx: object, versions: list[Version], current: bool = False) -> None:
+        """Inside the request's own read transaction: the patient contexts that `visible` will
+        decide these versions with (server.authz.prefetch), of the same snapshot. `current`:
+        the versions are current ones (a search, $everything): a Patient among them is not read
+        again."""
+        patients = {v.rid: v for v in versions if v.rtype == "Patient"} if current else None
+        authz.prefetch(self.request, tx, {v.patient for v in versions if v.rtype != "AuditEvent"
+                                          and (v.data_class is not None or v.deleted)}, patients)
+
     def visible(self, versions: list[Version]) -> list[tuple[Version, RawJson | None]]:
         """The versions this caller may see, each with its stored JSON
         (None for a deletion). Every one shown is authorised as a read, hence audited: once per

@@ -63,6 +63,7 @@ def history(ctx: Ctx, rtype: str | None, rid: str | None,
         team = care.references(tx, usernames) if usernames is not None else None
         page = tx.history(rtype, rid, search.since(params), count, search.cursor(params),
                           practitioners=team)
+        ctx.prefetch(tx, page.versions)
     path = "/".join(p for p in (rtype, rid, "_history") if p)
     entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
     return Result(200, bundle("history", entries, link(ctx.base, path, params),
@@ -78,7 +79,10 @@ def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
     with ctx.store.read() as tx:
         tx.read("Patient", pid)  # 404 / 410 for an unknown or deleted patient
         page = tx.everything(pid, search.since(params), count, search.cursor(params) or 0)
+        ctx.prefetch(tx, page.versions, current=True)
     path = f"Patient/{pid}/$everything"
-    entries = [search_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
+    shown = ctx.visible(page.versions)
+    ctx.queue_audit()  # committed while the Bundle is built and encoded
+    entries = [search_entry(v, ctx.base, r) for v, r in shown]
     return Result(200, bundle("searchset", entries, link(ctx.base, path, params),
                               _next(ctx, path, params, page.next_cursor), stamp=stamp))

@@ -55,6 +55,7 @@ def read(ctx: Ctx, rtype: str, rid: str, version_id: str | None = None) -> Resul
     try:
         with ctx.store.read() as tx:
             v = tx.vread(rtype, rid, version_id) if version_id else tx.read(rtype, rid)
+            ctx.prefetch(tx, [v])
     except Gone as gone:  # told only to whom the chart it belonged to is open
         ctx.authorize("read", rtype, gone.version.patient, None)
         raise
@@ -206,10 +207,12 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     search.require_individual(criteria, ctx.user(), ctx.in_clinic)
     with ctx.store.read() as tx:
         page = tx.search(criteria)
+        ctx.prefetch(tx, page.versions, current=True)
     kept = [(k, v) for k, v in params if k != "_cursor"]
     next_url = link(ctx.base, rtype, [*kept, ("_cursor", str(page.next_cursor))]) \
         if page.next_cursor else None
     entries = [search_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
+    ctx.queue_audit()
     if s.minimal_r4:
         return Result(200, bundle("searchset", entries[:MINIMAL_PAGE],
                                   link(ctx.base, rtype, params), None, len(entries)))

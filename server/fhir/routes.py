@@ -95,9 +95,17 @@ def _minimal(request: Request) -> bool:
     return "return=minimal" in request.headers.get("prefer", "")
 
 
+def _call(fn: Callable[..., Result], ctx: Ctx, *args: object) -> Result:
+    """In the worker thread: the operation, then its audit queued before the thread hop back
+    and the encoding of its answer (server.authz.queue_audit)."""
+    result = fn(ctx, *args)
+    ctx.queue_audit()
+    return result
+
+
 async def _run(request: Request, fn: Callable[..., Result], *args: object) -> Response:
     try:
-        result = await run_in_threadpool(fn, Ctx.of(request), *args)
+        result = await run_in_threadpool(_call, fn, Ctx.of(request), *args)
     except Exception as error:
         failure = from_exception(error)
         if failure.status >= 500:  # the exception type only: its text may hold patient data

@@ -198,6 +198,20 @@ def _take(state: dict) -> list[dict]:
     return events
 
 
+def queue_noted(state: dict) -> None:
+    """Queue now, for the writer, what the request noted so far (a route that knows no more
+    will be read calls this before it builds and encodes its answer: the commit overlaps that
+    work). The response start still waits for these commits (`AuditMiddleware`). `state`: the
+    ASGI scope's state of a request that `AuditMiddleware` handles (else nothing happens)."""
+    writer_of = state.get(_WRITER)
+    if writer_of is None:
+        return
+    events = _take(state)
+    if events:
+        state.setdefault(_QUEUED, []).append(writer_of().submit(events))
+
+
+_WRITER, _QUEUED = "audit_writer_of", "audit_queued"
 UNAUDITED = json.dumps({"resourceType": "OperationOutcome", "issue": [{
     "severity": "error", "code": "transient",
     "diagnostics": "the audit trail cannot be written; the read is not answered"}]}).encode()
@@ -215,12 +229,13 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
+        state[_WRITER] = self.writer_of
         refused = False
 
         async def send_audited(message: dict) -> None:
             nonlocal refused
             if message["type"] == "http.response.start":
-                refused = not await self._store(_take(state))
+                refused = not await self._store(state)
                 if refused:
                     await send({"type": "http.response.start", "status": 503, "headers": [
                         (b"content-type", b"application/fhir+json"),
@@ -233,13 +248,16 @@ class AuditMiddleware:
         try:
             await self.app(scope, receive, send_audited)
         finally:  # noted but not answered (an error, a noting after the start): still stored
-            await self._store(_take(state))
+            await self._store(state)
 
-    async def _store(self, events: list[dict]) -> bool:
-        if not events:
-            return True
-        try:
-            await asyncio.wrap_future(self.writer_of().submit(events))
-        except Exception:  # logged by the writer
-            return False
-        return True
+    async def _store(self, state: dict) -> bool:
+        """Queue what is noted and not queued yet; wait for every commit queued (True: all
+        durable)."""
+        queue_noted(state)
+        ok = True
+        for done in state.pop(_QUEUED, ()):
+            try:
+                await asyncio.wrap_future(done)
+            except Exception:  # logged by the writer
+                ok = False
+        return ok

@@ -50,11 +50,17 @@ class PatientContexts:
         for the callers' sake and deliberately ignored: it never makes anyone a physician."""
         del writing, writing_type
         with self.store.read() as tx:
+            return self.load_in(tx, patient_id)
+
+    def load_in(self, tx: Any, patient_id: str, current: Any = None) -> PatientContext:
+        """`load` inside a read transaction the caller already has open (the request's own
+        read: the context is then of the same snapshot, without a transaction of its own).
+        `current`: the Patient's current version if the caller read it in `tx` already."""
+        if current is None:
             current = tx.current("Patient", patient_id)
-            refs = practitioner_refs(current.resource()) \
-                if current and not current.deleted else []
-            consents = _all(tx, "Consent", patient_id)
-            physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
+        refs = practitioner_refs(current.resource()) if current and not current.deleted else []
+        consents = _all(tx, "Consent", patient_id)
+        physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
         return PatientContext(patient_id, physicians, consent_from_fhir(consents),
                               today=date.today())  # the server's day: Consent periods
 
