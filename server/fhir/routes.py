@@ -75,6 +75,7 @@ class FhirRoutes:
             found = match(scope["method"], scope["path"])
             if found is not None:
                 endpoint, params = found
+                scope["path_params"] = params  # as Starlette's router does: the gate reads them
                 response = await endpoint(Request(scope, receive), **params)
                 await response(scope, receive, send)
                 return
