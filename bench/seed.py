@@ -92,7 +92,7 @@ def _seed_rows(n: int, root: Path) -> list[dict]:
     generation = time.perf_counter() - started
     floor = _plain_sqlite(n, root / "plain.sqlite3")
     seconds, count = _seed(n, root / "sqlite", None)
-    cluster = Postgres().start()
+    cluster = Postgres(fsync=True).start()  # as a clinic's would run
     try:
         pg_seconds, _ = _seed(n, root / "pg", cluster.new_database("bench_seed"))
     finally:

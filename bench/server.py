@@ -215,9 +215,10 @@ def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
 
 def on_each_backend(one_backend: Callable[[str, bool, Postgres | None], list[dict]],
                     quick: bool) -> list[dict]:
-    """`one_backend(name, quick, cluster)` on SQLite, then on a throw-away PostgreSQL cluster."""
+    """`one_backend(name, quick, cluster)` on SQLite, then on a throw-away PostgreSQL cluster
+    with fsync on, as a clinic's would run (issue 19: commits flushed, like SQLite's)."""
     rows = one_backend("sqlite", quick, None)
-    pg = Postgres().start()
+    pg = Postgres(fsync=True).start()
     try:
         rows += one_backend("postgres", quick, pg)
     finally:
