@@ -41,6 +41,7 @@ FHIR_JSON = "application/fhir+json"
 FORM = "application/x-www-form-urlencoded"
 PROBE_TIMEOUT = 2.0
 HEALTH_REPLY_BYTES = 64 * 1024  # a health answer is a few bytes
+KEEP_ALIVE_S = 60.0  # an idle connection kept for the next request (the server keeps its own 75 s)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ class FhirClient:
         self.http = httpx.Client(
             auth=self.auth, transport=transport, verify=_verify(settings),
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            headers={"Accept": FHIR_JSON}, follow_redirects=False)
+            headers={"Accept": FHIR_JSON}, follow_redirects=False,
+            limits=httpx.Limits(keepalive_expiry=KEEP_ALIVE_S))
         self._capabilities: Capabilities | None = None
         self._lock = threading.Lock()
         self.requests = 0  # FHIR calls made (figures, tests)

@@ -61,6 +61,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+# An idle workstation connection is kept this long (uvicorn's default, 5 s, is shorter than a
+# clinician's pause between two actions: each request paid a new connection, a TLS handshake
+# behind a real proxy). Longer than the client's own (app.central.client.KEEP_ALIVE_S), so the
+# client, not the server, closes an idle connection: never a request sent on one just closed.
+KEEP_ALIVE_S = 75
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -88,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, workers=args.workers,
                 factory=args.workers > 1,
                 log_level=args.log_level, timeout_graceful_shutdown=10, log_config=None,
+                timeout_keep_alive=KEEP_ALIVE_S,
                 proxy_headers=bool(args.trusted_proxy),
                 forwarded_allow_ips=",".join(args.trusted_proxy) or None)
     return 0
