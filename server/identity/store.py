@@ -128,10 +128,6 @@ class IdentityStore:
                           "oauth_token WHERE token_hash = ?", (token_hash(token),)).fetchone()
         return TokenRow(row[0], row[1], row[2], float(row[3]), bool(row[4])) if row else None
 
-    def bearer(self, token: str, now: float) -> UserProfile | None:
-        found = self.bearer_grant(token, now)
-        return found[0] if found else None
-
     def bearer_grant(self, token: str, now: float) -> tuple[UserProfile, str | None] | None:
         """The account behind a valid (access, unexpired, unrevoked) token and the scope its
         sign-in was granted (None: none asked), in one statement (no transaction around it):

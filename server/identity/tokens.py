@@ -163,7 +163,8 @@ class TokenService:
         """The profile behind a valid, unexpired, unrevoked access token: asked of the
         database on every request (no per-process cache that another process's revocation
         would not reach; one indexed read)."""
-        return self.identity.bearer(access_token, self.clock())
+        found = self.bearer(access_token)
+        return found[0] if found else None
 
     def bearer(self, access_token: str) -> tuple[UserProfile, str | None] | None:
         """`authenticate`'s profile with the scope its sign-in was granted (None: none asked;

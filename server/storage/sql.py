@@ -245,10 +245,8 @@ class Tx:
         return page
 
     def history(self, rtype: str | None, rid: str | None, since: str | None, count: int,
-                before_seq: int | None, without: tuple[str, ...] = (),
-                practitioners: list[str] | None = None) -> Page:
-        """`without`: resource types left out (read in SQL, never decoded nor paged).
-        `practitioners` (a user's system history, with `since`): only reference data (no
+                before_seq: int | None, practitioners: list[str] | None = None) -> Page:
+        """`practitioners` (a user's system history, with `since`): only reference data (no
         patient) and the resources of the patients these Practitioner references care for
         (server.storage.care), selected in SQL: one probe per patient of the care team, never
         a read of the other patients' changes. AuditEvents: their own trail
@@ -256,8 +254,8 @@ class Tx:
         if rtype == chain.AUDIT:
             return audit_trail.history(self, rid, since, count, before_seq)
         v = "resource_version"
-        conds, args = [f"{v}.rtype NOT IN ({', '.join('?' for _ in without)})"] \
-            if without else [], list[object](without)
+        conds: list[str] = []
+        args: list[object] = []
         for cond, value in (("rtype = ?", rtype), ("rid = ?", rid), ("seq < ?", before_seq)):
             if value is not None:
                 conds.append(f"{v}.{cond}")

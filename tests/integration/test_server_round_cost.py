@@ -75,7 +75,7 @@ def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
                             "FROM pg_stat_xact_user_tables WHERE relname = 'resource_version'")
                 return int(row[0][0]) if row else 0
             before = work()
-            page = tx.history(None, None, since, 1000, None, ("AuditEvent",), team)
+            page = tx.history(None, None, since, 1000, None, team)
             return len(page.versions), work() - before
         steps = [0]
 
@@ -85,7 +85,7 @@ def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
         conn: sqlite3.Connection = tx.conn
         conn.set_progress_handler(step, 10)
         try:
-            page = tx.history(None, None, since, 1000, None, ("AuditEvent",), team)
+            page = tx.history(None, None, since, 1000, None, team)
         finally:
             conn.set_progress_handler(None, 10)
         return len(page.versions), steps[0]
