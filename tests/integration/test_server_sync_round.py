@@ -30,18 +30,26 @@ def _audit_events(data_dir: Path, url: str | None) -> int:
         store.close()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_round_returns_and_audits_only_what_changed_for_the_user(
-        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
-    url = request.getfixturevalue("postgres").new_database("clinicdesk_round") \
+
+def seeded(request: pytest.FixtureRequest, tmp_path: Path, backend: str, name: str
+           ) -> tuple[str | None, str, list[str]]:
+    """Staff and PATIENTS seeded on `backend`: the database URL (None: SQLite), a physician
+    who reads some of the charts, and those charts."""
+    url = request.getfixturevalue("postgres").new_database(name) \
         if backend == "postgres" else None
     store = open_store(tmp_path, url)
     load.load_staff(store)
     load.load_patients(store, PATIENTS, SEED)
     store.close()
     picks = _readable_charts(list(generate.patients(PATIENTS, SEED)))
-    pid, doctor = picks[0]
-    mine = [p for p, who in picks if who == doctor]
+    doctor = picks[0][1]
+    return url, doctor, [p for p, who in picks if who == doctor]
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_round_returns_and_audits_only_what_changed_for_the_user(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    url, doctor, mine = seeded(request, tmp_path, backend, "clinicdesk_round")
+    pid = mine[0]
     proc = ServerProcess(tmp_path, url).start()
     try:
         with httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30,

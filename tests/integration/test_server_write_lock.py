@@ -21,28 +21,13 @@ import pytest
 
 from app.sync.pull import OVERLAP
 from server.processes import ServerProcess
-from server.seed import generate, load
 from server.storage import chain, open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
-from tests.integration.test_server_audit_chain import _readable_charts
-from tests.integration.test_server_sync_round import _audit_events
+from tests.integration.test_server_sync_round import _audit_events, seeded
 
-SEED, PATIENTS, WRITES = 11, 30, 20
+WRITES = 20
 OVERLAP_DELTA = timedelta(seconds=OVERLAP)
-
-
-def _seeded(request: pytest.FixtureRequest, tmp_path: Path, backend: str, name: str
-            ) -> tuple[str | None, str, list[str]]:
-    url = request.getfixturevalue("postgres").new_database(name) \
-        if backend == "postgres" else None
-    store = open_store(tmp_path, url)
-    load.load_staff(store)
-    load.load_patients(store, PATIENTS, SEED)
-    store.close()
-    picks = _readable_charts(list(generate.patients(PATIENTS, SEED)))
-    doctor = picks[0][1]
-    return url, doctor, [p for p, who in picks if who == doctor]
 
 
 def _condition(pid: str, n: int) -> dict:
@@ -58,7 +43,7 @@ def _trail(store: object) -> int:
 
 def test_an_audited_read_does_not_wait_for_the_clinical_write_lock(
         request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    url, doctor, mine = _seeded(request, tmp_path, "postgres", "clinicdesk_audit_lock")
+    url, doctor, mine = seeded(request, tmp_path, "postgres", "clinicdesk_audit_lock")
     proc = ServerProcess(tmp_path, url).start()
     holder = open_store(tmp_path, url)
     try:
@@ -80,7 +65,7 @@ def test_an_audited_read_does_not_wait_for_the_clinical_write_lock(
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_rounds_see_every_change_under_concurrent_writes_and_audits(
         request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
-    url, doctor, mine = _seeded(request, tmp_path, backend, "clinicdesk_lock_rounds")
+    url, doctor, mine = seeded(request, tmp_path, backend, "clinicdesk_lock_rounds")
     proc = ServerProcess(tmp_path, url).start()
     written: set[str] = set()
     seen: set[str] = set()
