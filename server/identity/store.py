@@ -47,7 +47,6 @@ Levels = dict[BudgetKey, tuple[float, float]]  # key → (level, time of that le
 
 
 @functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=1024)
 def _profile(text: str) -> UserProfile:
     """Keyed by the stored text itself: a changed account is a new key, never a stale hit (the
     row is still read on every request; only its decoding is remembered)."""
