@@ -379,11 +379,35 @@ def paced_alone(backend: str) -> list[dict]:
             pg.stop()
 
 
-if __name__ == "__main__":  # python -m bench.load paced sqlite|postgres
+def round_alone(backend: str) -> list[dict]:
+    """The full-size no-change round rows alone (the same data and server as in `python -m
+    bench --only load`, without the closed loops before them: a quiet machine's figure)."""
+    people = population(False)
+    pg = Postgres(fsync=True).start() if backend == "postgres" else None
+    data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-round-{backend}-"))
+    try:
+        url = pg.new_database("clinicdesk_round") if pg else None
+        tokens = _seed(data_dir, url, people.charts, people.clinicians,
+                       [_round_doctor(people.demo)])
+        proc = ServerProcess(data_dir, url, auth=True).start(START_S)
+        try:
+            return _no_change_round(proc.base, data_dir, url, tokens, people.demo, False)
+        finally:
+            proc.stop()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if pg:
+            pg.stop()
+
+
+ALONE = {"paced": paced_alone, "round": round_alone}
+
+if __name__ == "__main__":  # python -m bench.load paced|round sqlite|postgres
     import sys
 
     from bench.__main__ import print_table
 
-    if sys.argv[1:2] != ["paced"] or sys.argv[2:] not in (["sqlite"], ["postgres"]):
-        sys.exit("usage: python -m bench.load paced sqlite|postgres")
-    print_table(paced_alone(sys.argv[2]))
+    if sys.argv[1:2] not in (["paced"], ["round"]) or \
+            sys.argv[2:] not in (["sqlite"], ["postgres"]):
+        sys.exit("usage: python -m bench.load paced|round sqlite|postgres")
+    print_table(ALONE[sys.argv[1]](sys.argv[2]))
