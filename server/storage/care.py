@@ -9,6 +9,13 @@ physicians are those it had, as `physicians_of_record` says). The table holds re
 usernames: a reference maps to an account by the id convention or by the Practitioner's
 USERNAME identifier, resolved when a round asks (`references`), so a Practitioner written
 later is taken into account at once.
+
+Each row also keeps `changed`: the lastUpdated of the patient's chart's latest version (any
+resource of the chart, deletions included), raised with every version written (`touch`), so a
+round is a range scan of (practitioner, changed ≥ _since) that finds only the patients whose
+chart changed — its cost follows what changed for the user, not the size of their care team.
+A physician who gets a patient gets the row at that Patient version's instant: their rounds
+since an earlier point return the chart's versions since that point, as before the move.
 """
 
 from __future__ import annotations
@@ -21,13 +28,23 @@ from app.core.profiles import practitioner_reference
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS care_team (patient TEXT NOT NULL, practitioner TEXT NOT NULL, "
-    "PRIMARY KEY (practitioner, patient))",
+    "changed TEXT, PRIMARY KEY (practitioner, patient))",
     "CREATE INDEX IF NOT EXISTS care_team_patient ON care_team (patient)",
-    # a patient's changes since a point, AuditEvents left out (most versions of a busy server;
-    # not charts): the round's probe per patient of the care team, and reference data (NULL)
-    "CREATE INDEX IF NOT EXISTS version_patient ON resource_version (patient, seq) "
-    "WHERE rtype <> 'AuditEvent'",
+    # a chart's versions since an instant (the round's probe per changed patient of the care
+    # team), and reference data's (no patient); (patient, seq) before lastUpdated keyed them
+    "DROP INDEX IF EXISTS version_patient",
+    "CREATE INDEX IF NOT EXISTS version_patient_ts ON resource_version (patient, ts)",
+    "CREATE INDEX IF NOT EXISTS version_reference_ts ON resource_version (ts) "
+    "WHERE patient IS NULL",
+    # the round: the user's patients whose chart changed since (a care team from before
+    # `changed` gets the column first: `add_changed`)
+    "CREATE INDEX IF NOT EXISTS care_team_changed ON care_team (practitioner, changed)",
 ]
+
+
+def add_changed(conn: Any, postgres: bool) -> None:
+    """A care team kept before `changed`: the column, filled by `fill_changed` at migration."""
+    conn.execute(f"ALTER TABLE care_team ADD COLUMN {'IF NOT EXISTS ' * postgres}changed TEXT")
 
 
 def practitioner_refs(patient: dict) -> list[str]:
@@ -38,15 +55,51 @@ def practitioner_refs(patient: dict) -> list[str]:
     return [r for r in refs if isinstance(r, str) and r.startswith("Practitioner/")]
 
 
-def record(tx: Any, patient_id: str, patient: dict | None) -> None:
-    """Store the care team of this Patient version (None: a deletion, the rows stay)."""
+def _lock(tx: Any, patient_id: str) -> None:
+    """Writers of one chart's care rows one after the other (PostgreSQL, where writers of
+    different rows run at once): the Patient's current row, taken before the care rows are
+    read or written, so that each such statement sees the rows the previous writer inserted
+    (an UPDATE does not see rows committed after it started). SQLite: one writer already."""
+    if tx.store.dialect.lock_row:
+        tx._q("SELECT 1 FROM resource_current WHERE rtype = 'Patient' AND rid = ?"
+              f"{tx.store.dialect.lock_row}", (patient_id,))
+
+
+def touch(tx: Any, patient_id: str, ts: str) -> None:
+    """A version of this patient's chart was written at `ts` (never lowers `changed`)."""
+    _lock(tx, patient_id)
+    tx._x("UPDATE care_team SET changed = ? WHERE patient = ? AND (changed IS NULL OR "
+          "changed < ?)", (ts, patient_id, ts))
+
+
+def record(tx: Any, patient_id: str, patient: dict | None, ts: str | None) -> None:
+    """Store the care team of this Patient version written at `ts` (None: a deletion, the rows
+    stay; ts None: `fill`, then `fill_changed`)."""
     if patient is None:
+        if ts is not None:
+            touch(tx, patient_id, ts)
         return
+    _lock(tx, patient_id)
+    found = tx._q("SELECT max(changed) FROM care_team WHERE patient = ?", (patient_id,))
+    changed = max(filter(None, (ts, found[0][0] if found else None)), default=None)
     tx._x("DELETE FROM care_team WHERE patient = ?", (patient_id,))
-    rows = [(patient_id, ref) for ref in sorted(set(practitioner_refs(patient)))]
+    rows = [(patient_id, ref, changed) for ref in sorted(set(practitioner_refs(patient)))]
     if rows:
         tx.conn.cursor().executemany(tx.store.dialect.sql(
-            "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"), rows)
+            "INSERT INTO care_team (patient, practitioner, changed) VALUES (?, ?, ?)"), rows)
+
+
+def seeded(tx: Any, team: list[tuple[str, str]], last: dict[str, str]) -> None:
+    """The bulk seed's care rows (server.seed.load: (patient, reference) of its Patients) and
+    `changed` of every chart it wrote (`last`: patient → its latest lastUpdated)."""
+    if team:
+        tx.conn.cursor().executemany(tx.store.dialect.sql(
+            "INSERT INTO care_team (patient, practitioner, changed) VALUES (?, ?, ?)"),
+            [(pid, ref, last[pid]) for pid, ref in team])
+    new = {pid for pid, _ in team}
+    for pid, ts in last.items():
+        if pid not in new:  # a chart the seed added to (a day's appointments)
+            touch(tx, pid, ts)
 
 
 def references(tx: Any, usernames: list[str]) -> list[str]:
@@ -75,5 +128,12 @@ def fill(tx: Any) -> int:
                            (rid,))
             content = before[0][0] if before else None
         if content:
-            record(tx, rid, json.loads(content))
+            record(tx, rid, json.loads(content), None)
     return len(rows)
+
+
+def fill_changed(tx: Any) -> None:
+    """`changed` of the rows that have none (after `fill`, or a care team from before the
+    column): the chart's latest lastUpdated."""
+    tx._x("UPDATE care_team SET changed = (SELECT max(v.ts) FROM resource_version v "
+          "WHERE v.patient = care_team.patient) WHERE changed IS NULL")

@@ -35,7 +35,8 @@ from server.storage.query import where
 
 COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient, data_class"
 CURRENT = ", ".join(f"c.{name}" for name in COLUMNS.split(", "))
-# The first version written at or after `_since`: lastUpdated instants follow `seq` (writes are
+# The first version written at or after `_since` (the system history of no user; a user's round
+# is keyed on lastUpdated alone: Tx._in_care): lastUpdated instants follow `seq` (writes are
 # serialised, `Store.tick`), so it is the first by the ts index — one index entry, never a read
 # of every version since (min(seq) over the range read all the changes of the whole server).
 FIRST_SINCE = "SELECT seq FROM resource_version WHERE ts >= ? ORDER BY ts LIMIT 1"
@@ -67,7 +68,10 @@ class Store:
         self._pool: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
         with self._connection() as conn:
-            self._new_care = not dialect.columns(conn, "care_team")
+            kept = dialect.columns(conn, "care_team")
+            self._new_care = not kept
+            if kept and "changed" not in kept:  # kept before `changed`: filled at _migrate
+                care.add_changed(conn, dialect.name == "postgres")
             for statement in dialect.schema():
                 conn.execute(statement)
             last = conn.execute("SELECT max(ts) FROM resource_version").fetchone()[0]
@@ -78,10 +82,12 @@ class Store:
         """A database written before versions carried their data class gets the column, filled
         from the stored versions, in one transaction (under the write lock: several processes
         may start at once on one PostgreSQL database)."""
-        if self._new_care:  # a database written before the care team was kept in SQL
-            with self.write() as tx:
-                if not tx._q("SELECT 1 FROM care_team LIMIT 1"):  # another process did it
-                    care.fill(tx)
+        with self.write() as tx:
+            # a database written before the care team was kept in SQL (unless another process
+            # did it), or before its rows kept `changed` (a scan of care_team otherwise)
+            if self._new_care and not tx._q("SELECT 1 FROM care_team LIMIT 1"):
+                care.fill(tx)
+            care.fill_changed(tx)
         with self.write() as tx:
             if "data_class" in self.dialect.columns(tx.conn, "resource_version"):
                 return
@@ -248,9 +254,10 @@ class Tx:
                 before_seq: int | None, practitioners: list[str] | None = None) -> Page:
         """`practitioners` (a user's system history, with `since`): only reference data (no
         patient) and the resources of the patients these Practitioner references care for
-        (server.storage.care), selected in SQL: one probe per patient of the care team, never
-        a read of the other patients' changes. AuditEvents: their own trail
-        (`AuditEvent/_history`), never in the system history."""
+        (server.storage.care), selected in SQL by lastUpdated: the care rows whose chart
+        changed since, then those charts' versions since — never a read of the other
+        patients' changes nor a probe per patient of the care team. AuditEvents: their own
+        trail (`AuditEvent/_history`), never in the system history."""
         if rtype == chain.AUDIT:
             return audit_trail.history(self, rid, since, count, before_seq)
         v = "resource_version"
@@ -261,17 +268,16 @@ class Tx:
                 conds.append(f"{v}.{cond}")
                 args.append(value)
         source = v
-        if since is not None:
+        if since is not None and practitioners is not None:
+            # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
+            chosen, more = self._in_care(practitioners, since, before_seq)
+            source = f"({chosen}) s CROSS JOIN {v}"
+            conds.append(f"{v}.seq = s.seq")
+            args[:0] = more
+        elif since is not None:
             found = self._q(FIRST_SINCE, (since,))
-            first = found[0][0] if found else 1 << 62
-            if practitioners is None:
-                conds.append(f"{v}.seq >= ?")
-                args.append(first)
-            else:  # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
-                chosen, more = self._in_care(practitioners, first, before_seq)
-                source = f"({chosen}) s CROSS JOIN {v}"
-                conds.append(f"{v}.seq = s.seq")
-                args[:0] = more
+            conds.append(f"{v}.seq >= ?")
+            args.append(found[0][0] if found else 1 << 62)
         text = " AND ".join(conds) or "1 = 1"
         columns = ", ".join(f"{v}.{c}" for c in (*COLUMNS.split(", "), "method"))
         rows = self._q(f"SELECT {columns} FROM {source} WHERE {text} "
@@ -282,20 +288,25 @@ class Tx:
                          for x in page.versions]
         return page
 
-    def _in_care(self, practitioners: list[str], first: int,
+    def _in_care(self, practitioners: list[str], since: str,
                  before_seq: int | None) -> tuple[str, list]:
-        """The seqs of the versions a user's round may hold (see `history`), as a subquery.
-        The `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
-        versions): it selects the partial index version_patient (care.SCHEMA)."""
+        """The seqs of the versions a user's round may hold (see `history`), as a subquery:
+        a range of care_team_changed per reference, one range of version_patient_ts per
+        patient whose chart changed since, one of version_reference_ts (care.SCHEMA). The
+        row comparison keeps PostgreSQL off version_ts (ts alone), which it takes while its
+        statistics have not seen the last changes (every change of the server since).
+        Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot."""
         team = ", ".join("?" for _ in practitioners) or "NULL"
+        since_of_chart = "(v.patient, v.ts) >= (t.patient, ?)" \
+            if self.store.dialect.name == "postgres" else "v.ts >= ?"  # SQLite: (patient, ts)
         upper = " AND v.seq < ?" if before_seq is not None else ""
-        bound = [first, *([before_seq] if before_seq is not None else [])]
-        parts = [f"SELECT v.seq FROM care_team t JOIN resource_version v ON v.patient = t.patient "
-                 f"AND v.rtype <> 'AuditEvent' WHERE t.practitioner IN ({team}) "
-                 f"AND v.seq >= ?{upper}",
-                 "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
-                 f"AND v.rtype <> 'AuditEvent' AND v.seq >= ?{upper}"]
-        args = [*practitioners, *bound, *bound]
+        bound = [since, *([before_seq] if before_seq is not None else [])]
+        parts = ["SELECT v.seq FROM care_team t CROSS JOIN resource_version v "
+                 f"WHERE t.practitioner IN ({team}) AND t.changed >= ? "
+                 f"AND v.patient = t.patient AND {since_of_chart}{upper}",
+                 f"SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
+                 f"AND v.ts >= ?{upper}"]
+        args = [*practitioners, since, *bound, *bound]
         return " UNION ".join(parts), args
 
     def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
@@ -374,7 +385,9 @@ class Tx:
                       "RETURNING seq", (rtype, rid, version, ts, deleted, text, patient, method,
                                         data_class)).fetchone()[0]
         if rtype == "Patient":
-            care.record(self, rid, body if resource is not None else None)
+            care.record(self, rid, body if resource is not None else None, ts)
+        elif patient is not None:
+            care.touch(self, patient, ts)
         self._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
                 "patient, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) "
                 "DO UPDATE SET version = excluded.version, ts = excluded.ts, "
