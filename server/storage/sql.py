@@ -155,6 +155,13 @@ class Store:
         """
         return self._tx(write=True, durable=durable, clinical=clinical)
 
+    @contextmanager
+    def alone(self) -> Iterator[Tx]:
+        """`with store.alone() as tx:` statements outside a transaction, each its own snapshot
+        (no BEGIN and COMMIT: two round trips fewer on PostgreSQL): for one read alone."""
+        with self._connection() as conn:
+            yield Tx(self, conn)
+
     def query(self, text: str, args: tuple = ()) -> list[tuple]:
         """One read statement alone, outside an explicit transaction (it is its own snapshot):
         no BEGIN and COMMIT around it, two round trips fewer on PostgreSQL (the bearer check
@@ -251,10 +258,11 @@ class Tx:
         return page
 
     def history(self, rtype: str | None, rid: str | None, since: str | None, count: int,
-                before_seq: int | None, practitioners: list[str] | None = None) -> Page:
-        """`practitioners` (a user's system history, with `since`): only reference data (no
-        patient) and the resources of the patients these Practitioner references care for
-        (server.storage.care), selected in SQL by lastUpdated: the care rows whose chart
+                before_seq: int | None, accounts: list[str] | None = None) -> Page:
+        """`accounts` (a user's system history, with `since`: the user's and their mandators'
+        usernames): only reference data (no patient) and the resources of the patients the
+        Practitioners of these accounts care for (server.storage.care), selected in SQL by
+        lastUpdated: the care rows whose chart
         changed since, then those charts' versions since — never a read of the other
         patients' changes nor a probe per patient of the care team. AuditEvents: their own
         trail (`AuditEvent/_history`), never in the system history."""
@@ -268,9 +276,9 @@ class Tx:
                 conds.append(f"{v}.{cond}")
                 args.append(value)
         source = v
-        if since is not None and practitioners is not None:
+        if since is not None and accounts is not None:
             # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
-            chosen, more = self._in_care(practitioners, since, before_seq)
+            chosen, more = self._in_care(accounts, since, before_seq)
             source = f"({chosen}) s CROSS JOIN {v}"
             conds.append(f"{v}.seq = s.seq")
             args[:0] = more
@@ -288,15 +296,17 @@ class Tx:
                          for x in page.versions]
         return page
 
-    def _in_care(self, practitioners: list[str], since: str,
+    def _in_care(self, accounts: list[str], since: str,
                  before_seq: int | None) -> tuple[str, list]:
         """The seqs of the versions a user's round may hold (see `history`), as a subquery:
         a range of care_team_changed per reference, one range of version_patient_ts per
         patient whose chart changed since, one of version_reference_ts (care.SCHEMA). The
-        row comparison keeps PostgreSQL off version_ts (ts alone), which it takes while its
-        statistics have not seen the last changes (every change of the server since).
+        row comparison keeps PostgreSQL off version_ts (ts alone), which it takes for a
+        `since` past its statistics (a read of every change of the server since).
         Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot."""
-        team = ", ".join("?" for _ in practitioners) or "NULL"
+        # resolved first: as a subquery of the statement, PostgreSQL may scan all of care_team
+        refs = care.references(self, accounts)
+        team = ", ".join("?" for _ in refs) or "NULL"
         since_of_chart = "(v.patient, v.ts) >= (t.patient, ?)" \
             if self.store.dialect.name == "postgres" else "v.ts >= ?"  # SQLite: (patient, ts)
         upper = " AND v.seq < ?" if before_seq is not None else ""
@@ -306,7 +316,7 @@ class Tx:
                  f"AND v.patient = t.patient AND {since_of_chart}{upper}",
                  f"SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
                  f"AND v.ts >= ?{upper}"]
-        args = [*practitioners, since, *bound, *bound]
+        args = [*refs, since, *bound, *bound]
         return " UNION ".join(parts), args
 
     def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:

@@ -36,7 +36,7 @@ def _round(store: Store, usernames: list[str], since: str, count: int = 1000
     cursor = None
     while True:
         with store.read() as tx:
-            page = tx.history(None, None, since, count, cursor, care.references(tx, usernames))
+            page = tx.history(None, None, since, count, cursor, usernames)
         found += [(v.rtype, v.rid, v.deleted) for v in page.versions]
         if page.next_cursor is None:
             return found
