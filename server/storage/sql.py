@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import queue
+import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -40,6 +41,12 @@ from server.storage.query import where
 COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient, data_class"
 CURRENT = ", ".join(f"c.{name}" for name in COLUMNS.split(", "))
 MICRO = timedelta(microseconds=1)
+# The versions stamped at or after `_since`: by the ts index, never a walk of every version in
+# seq order (nor a seq found from a ts: seq order is not lastUpdated order, the module's text)
+SINCE = "SELECT seq FROM resource_version WHERE ts >= ?"
+# A fence stays a fence (what was committed before it still is): one is reused this long (s),
+# so that a search costs no scan of the database's activity of its own
+FENCE_REUSE = 0.05
 
 
 class Dialect(Protocol):
@@ -69,6 +76,7 @@ class Store:
         self.dialect = dialect
         self._pool: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
+        self._fence = (-FENCE_REUSE, "")  # (time.monotonic() when read, the fence)
         with self._connection() as conn:
             self._new_care = not dialect.columns(conn, "care_team")
             for statement in dialect.schema():
@@ -159,9 +167,15 @@ class Store:
         """The clock of an answer that serves changes since an instant (Bundle.meta.lastUpdated,
         the client's next `_since`), read BEFORE the answer's read transaction: every version
         stamped before it is committed and in any snapshot taken after. Now, or the start of
-        the oldest write still in flight."""
+        the oldest write still in flight, as read at most FENCE_REUSE s ago."""
+        read_at, fence = self._fence
+        if time.monotonic() - read_at < FENCE_REUSE:
+            return fence
+        read_at = time.monotonic()
         with self._connection() as conn:
-            return format_instant(self.dialect.fence(conn) or datetime.now(UTC))
+            fence = format_instant(self.dialect.fence(conn) or datetime.now(UTC))
+        self._fence = (read_at, fence)
+        return fence
 
     def query(self, text: str, args: tuple = ()) -> list[tuple]:
         """One read statement alone, outside an explicit transaction (it is its own snapshot):
@@ -304,7 +318,7 @@ class Tx:
         source = v
         if since is not None:  # by ts: seq order is not lastUpdated order (module text)
             if practitioners is None:
-                conds.append(f"{v}.ts >= ?")
+                conds.append(f"{v}.seq IN ({SINCE})")
                 args.append(since)
             else:  # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
                 chosen, more = self._in_care(practitioners, since, before_seq)
