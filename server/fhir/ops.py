@@ -89,8 +89,8 @@ def conditional(ctx: Ctx, rtype: str, query: str, resource: dict) -> Criteria:
 
 
 def clinical(rtype: str) -> bool:
-    """Does writing this type take the clinical write lock? AuditEvents go to the audit trail
-    (server.storage.chain), whose writers queue on its head instead."""
+    """Does writing this type write resource versions (Store.write's `clinical`)? AuditEvents
+    go to the audit trail (server.storage.chain), whose writers queue on its head instead."""
     return rtype != "AuditEvent"
 
 
