@@ -20,6 +20,10 @@ MATCH_LOCKS = 0x434C4443  # "CLDC": the key space (classid) of the conditional-m
 WRITING = "clinicdesk:write"
 FENCE = ("SELECT least(statement_timestamp(), min(xact_start)) FROM pg_stat_activity "
          f"WHERE application_name = '{WRITING}' AND datname = current_database()")
+# Without it no transaction's start is in pg_stat_activity: a fence would be "now", unsafe
+TRACKED = ("DO $$ BEGIN IF current_setting('track_activities') <> 'on' THEN RAISE EXCEPTION "
+           "'clinicdesk needs track_activities = on (the _since fence reads pg_stat_activity)'; "
+           "END IF; END $$")
 SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY "
                     "PRIMARY KEY").replace("seq INTEGER", "seq BIGINT")
           .replace("value TEXT NOT NULL", 'value TEXT COLLATE "C" NOT NULL')  # byte order
@@ -38,7 +42,7 @@ class PostgresDialect:
 
     def schema(self) -> list[str]:
         # Several server processes may start at once on a fresh database: serialise the DDL.
-        return [f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})", *SCHEMA,
+        return [TRACKED, f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})", *SCHEMA,
                 f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})"]
 
     def sql(self, text: str) -> str:
@@ -91,6 +95,11 @@ class PostgresDialect:
         return {row[0] for row in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
             "AND table_schema = current_schema()", (table,))}
+
+    def contention(self, error: BaseException) -> bool:
+        """Rolled back for what another writer held (two writers locking the same rows or
+        matches in opposite orders): the same request may succeed again."""
+        return isinstance(error, psycopg.errors.DeadlockDetected)
 
     def broken(self, conn: psycopg.Connection) -> bool:
         return conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from app.core.fhir import patient_of
 from server.storage import audit_trail, care, chain, index
 from server.storage.base import (
+    Contention,
     Criteria,
     Gone,
     MultipleMatches,
@@ -64,6 +65,7 @@ class Dialect(Protocol):
     def analyze(self, conn: Any) -> None: ...
     def lock(self, conn: Any, key: int) -> None: ...
     def fence(self, conn: Any) -> datetime | None: ...
+    def contention(self, error: BaseException) -> bool: ...
 
 
 def format_instant(moment: datetime) -> str:
@@ -143,8 +145,10 @@ class Store:
                 if write and not clinical:
                     chain.lock_head(tx)
                 yield tx
-            except BaseException:
+            except BaseException as error:
                 self.dialect.end(conn, write, False, durable)
+                if self.dialect.contention(error):
+                    raise Contention("concurrent writes: retry") from error
                 raise
             self.dialect.end(conn, write, True, durable)
 

@@ -101,6 +101,9 @@ class SqliteDialect:
             now = datetime.now(UTC)
             return min(now, self._writing_since) if self._writing_since else now
 
+    def contention(self, error: BaseException) -> bool:
+        return False  # one writer: no deadlock
+
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
 

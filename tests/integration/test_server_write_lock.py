@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from server.processes import ServerProcess
-from server.storage import Clause, Criteria, VersionConflict, chain, open_store
+from server.storage import Clause, Contention, Criteria, VersionConflict, chain, open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
 from tests.integration.test_server_sync_round import _audit_events, seeded
@@ -281,3 +281,29 @@ def test_concurrent_updates_neither_skip_nor_repeat_a_version(
         for store in stores:
             store.close()
         proc.stop()
+
+
+def test_writers_crossing_on_two_resources_one_is_told_to_retry(
+        request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Two writers locking two resources in opposite orders: PostgreSQL rolls one back
+    (deadlock), which the store tells as Contention (409 over HTTP), the other commits."""
+    url = request.getfixturevalue("postgres").new_database("clinicdesk_lock_deadlock")
+    stores = [open_store(tmp_path, url) for _ in range(2)]
+    try:
+        with stores[0].write() as tx:
+            rids = [tx.create("Condition", _condition("p", n))[0].rid for n in range(2)]
+
+        def cross(k: int) -> str:
+            try:
+                with stores[k].write() as tx:
+                    for rid in (rids[k], rids[1 - k]):
+                        tx.upsert("Condition", rid, _condition("p", f"crossed {k}"))
+                        time.sleep(0.2)
+                return "stored"
+            except Contention:
+                return "retry"
+
+        assert sorted(_run([lambda: cross(0), lambda: cross(1)])) == ["retry", "stored"]
+    finally:
+        for store in stores:
+            store.close()
