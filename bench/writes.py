@@ -3,7 +3,8 @@
 measure another checkout: it uses only bench.load and bench.loadgen).
 
 - writes: every workstation writes notes (POST Condition) back to back: notes/s;
-- mixed: bench.load's closed-loop workstation (search, chart, a note 1 time in 10, a round).
+- mixed: bench.load's closed-loop workstation (search, chart, a note 1 time in 10, a round);
+- in-process: 1, 4, 16 threads writing notes straight into the store (no HTTP): notes/s.
 
 Each row: requests/s, errors, server + database CPU per request (ms), the load average."""
 
@@ -14,11 +15,14 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bench import load, loadgen
 from server.processes import Postgres, ServerProcess
+from server.storage import open_store
 
 
 async def _notes(base: str, token: str, pid: str, until: float, counts: list[int]) -> None:
@@ -56,6 +60,36 @@ def _line(name: str, done: int, errors: int, split: loadgen.Split) -> str:
             f"{os.getloadavg()[0]:.2f}")
 
 
+def _write_notes(store: Any, k: int, until: float, count: list[int]) -> None:
+    note = {"resourceType": "Condition", "subject": {"reference": f"Patient/p{k}"},
+            "code": {"text": "note"}}
+    while time.monotonic() < until:
+        with store.write() as tx:
+            tx.create("Condition", note)
+        count[0] += 1
+
+
+def _in_process(data_dir: Path, url: str, pg: Postgres, seconds: float) -> None:
+    store = open_store(data_dir, url)
+    try:
+        for n in (1, 4, 16):
+            count, until = [0], time.monotonic() + seconds
+            assert pg.proc is not None
+            meter = loadgen.Meter([os.getpid()], [pg.proc.pid])
+            meter.start()
+            threads = [threading.Thread(target=_write_notes, args=(store, k, until, count))
+                       for k in range(n)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            split = meter.stop()
+            split.generator = 0.0  # this process is the server here
+            print(_line(f"in-process, {n} writers, notes", count[0], 0, split), flush=True)
+    finally:
+        store.close()
+
+
 def main(seconds: float, n: int) -> None:
     people = load.population(True)
     pg = Postgres(fsync=True).start()
@@ -80,6 +114,7 @@ def main(seconds: float, n: int) -> None:
                             len(stats.times), stats.errors, split), flush=True)
             finally:
                 proc.stop()
+        _in_process(data_dir, url, pg, seconds)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
         pg.stop()
