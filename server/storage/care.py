@@ -27,6 +27,9 @@ SCHEMA = [
     # not charts): the round's probe per patient of the care team, and reference data (NULL)
     "CREATE INDEX IF NOT EXISTS version_patient ON resource_version (patient, seq) "
     "WHERE rtype <> 'AuditEvent'",
+    # the same probe by lastUpdated (`_since`): on PostgreSQL seq order is not ts order
+    "CREATE INDEX IF NOT EXISTS version_patient_ts ON resource_version (patient, ts) "
+    "WHERE rtype <> 'AuditEvent'",
 ]
 
 
