@@ -54,7 +54,7 @@ def from_exception(error: Exception) -> FhirError:
         v = error.version
         return FhirError(410, str(error), headers={"ETag": f'W/"{v.version_id}"'})
     statuses = {storage.NotFound: 404, storage.VersionConflict: 412,
-                storage.MultipleMatches: 412, storage.BadQuery: 400}
+                storage.MultipleMatches: 412, storage.BadQuery: 400, storage.Contention: 409}
     for kind, status in statuses.items():
         if isinstance(error, kind):
             return FhirError(status, str(error))

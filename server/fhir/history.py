@@ -11,15 +11,13 @@ are no resource versions (server.storage.audit_trail): never in the system histo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from app.core.fhir import PATIENT_PATHS
 from server.fhir import search
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
-from server.storage import Page, format_instant
+from server.storage import Page
 
 PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")
@@ -45,7 +43,7 @@ def history(ctx: Ctx, rtype: str | None, rid: str | None,
     if rtype:
         check_type(rtype)
     _check(params)
-    stamp = format_instant(datetime.now(UTC))
+    stamp = ctx.store.fence()  # before the read: server.storage.sql's module text
     count = search.count(params, ctx.settings.default_count, ctx.settings.max_count)
     ctx.authorize("history", rtype, rid if rtype == "Patient" else None)
     user = ctx.user()
@@ -87,7 +85,7 @@ def _page(ctx: Ctx, rtype: str | None, rid: str | None, params: list[tuple[str, 
 def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
     """The patient and every current resource that names the patient, oldest change first."""
     _check(params)
-    stamp = format_instant(datetime.now(UTC))
+    stamp = ctx.store.fence()  # before the read: server.storage.sql's module text
     count = search.count(params, ctx.settings.max_count, ctx.settings.max_count)
     ctx.authorize("everything", "Patient", pid)
     with ctx.store.read() as tx:

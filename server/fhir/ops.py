@@ -89,8 +89,8 @@ def conditional(ctx: Ctx, rtype: str, query: str, resource: dict) -> Criteria:
 
 
 def clinical(rtype: str) -> bool:
-    """Does writing this type take the clinical write lock? AuditEvents go to the audit trail
-    (server.storage.chain), whose writers queue on its head instead."""
+    """Does writing this type write resource versions (Store.write's `clinical`)? AuditEvents
+    go to the audit trail (server.storage.chain), whose writers queue on its head instead."""
     return rtype != "AuditEvent"
 
 
@@ -205,6 +205,7 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
                     if c.name == "patient" or (rtype == "Patient" and c.name == "_id")), None)
     ctx.authorize("search", rtype, patient)
     search.require_individual(criteria, ctx.user(), ctx.in_clinic)
+    stamp = ctx.store.fence()  # the next `_lastUpdated=ge`: server.storage.sql's module text
     with ctx.store.read() as tx:
         page = tx.search(criteria)
         ctx.prefetch(tx, page.versions, current=True)
@@ -218,7 +219,7 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
                                   link(ctx.base, rtype, params), None, len(entries)))
     return Result(200, bundle("searchset", entries, link(ctx.base, rtype, params), next_url,
                               _total(ctx, page.total, len(entries),
-                                     bool(next_url or criteria.after_seq))))
+                                     bool(next_url or criteria.after_seq)), stamp=stamp))
 
 
 def _total(ctx: Ctx, matched: int | None, shown: int, paged: bool) -> int | None:

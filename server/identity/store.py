@@ -83,7 +83,7 @@ class IdentityStore:
 
     def __init__(self, store: Any):
         self.store = store
-        with store.write() as tx:
+        with store.write(serial=True) as tx:  # several processes may start at once
             for statement in SCHEMA:
                 self._x(tx, statement)
 
@@ -167,7 +167,7 @@ class IdentityStore:
 
     def use_code(self, code: str) -> tuple[CodeGrant, bool] | None:
         """The code's grant and whether this use is its first (marked used, in one write)."""
-        with self.store.write() as tx:
+        with self.store.write(serial=True) as tx:
             row = self._x(tx, "SELECT username, client_id, redirect_uri, challenge, scope, "
                           "family, expires_at, used FROM oauth_code WHERE code_hash = ?",
                           (token_hash(code),)).fetchone()
@@ -194,9 +194,9 @@ class IdentityStore:
                        change: Callable[[Levels], Levels | None]) -> Levels | None:
         """Read the budgets of `keys` (absent ones are missing from the dict), and store what
         `change` returns (None: nothing), in ONE write transaction. Writers are serialised on
-        both back-ends (server.storage.sql), across processes too, so two sign-ins never decide
+        both back-ends (`serial`), across processes too, so two sign-ins never decide
         on the same level: the read-and-reserve is atomic."""
-        with self.store.write() as tx:
+        with self.store.write(serial=True) as tx:
             found: Levels = {}
             for scope, name in keys:
                 row = self._x(tx, "SELECT level, at FROM signin_budget WHERE scope = ? AND "

@@ -59,7 +59,7 @@ class RamqDb:
     def __init__(self, store: Any, data_dir: Path):
         self.store = store
         self.fernet = _secret(data_dir)
-        with store.write() as tx:
+        with store.write(serial=True) as tx:  # several processes may start at once
             for statement in SCHEMA:
                 self._x(tx, statement)
 

@@ -14,6 +14,7 @@ from server.storage import audit_trail, chain
 from server.storage.base import (
     BadQuery,
     Clause,
+    Contention,
     Criteria,
     Gone,
     MultipleMatches,
@@ -27,8 +28,8 @@ from server.storage.sql import Store, Tx, format_instant
 
 DB_FILE = "clinicdesk.sqlite3"
 
-__all__ = ["BadQuery", "Clause", "Criteria", "Gone", "MultipleMatches", "NotFound", "Page",
-           "StorageError", "Store", "Tx", "Version", "VersionConflict", "format_instant",
+__all__ = ["BadQuery", "Clause", "Contention", "Criteria", "Gone", "MultipleMatches", "NotFound",
+           "Page", "StorageError", "Store", "Tx", "Version", "VersionConflict", "format_instant",
            "open_store"]
 
 

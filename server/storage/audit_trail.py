@@ -154,7 +154,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
     if not old:
         return 0
     dialect = store.dialect.name
-    with store.write() as tx:  # clinical: the versions leave resource_version too
+    with store.write(serial=True) as tx:  # the versions leave resource_version too
         versions = [tuple(r) for r in tx._q(
             "SELECT seq, rid, version, ts, deleted, content FROM resource_version "
             "WHERE rtype = ? ORDER BY seq", (AUDIT,))]

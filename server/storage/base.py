@@ -5,6 +5,7 @@ StorageError
 ├── Gone                the resource (or the version asked for) is deleted; carries that version
 ├── VersionConflict     If-Match names another version than the current one
 ├── MultipleMatches     a conditional create matched several resources
+├── Contention          concurrent writers: this one was rolled back (a deadlock); retry
 └── BadQuery            a search parameter or value this server does not support
 """
 
@@ -33,6 +34,10 @@ class VersionConflict(StorageError):
 
 
 class MultipleMatches(StorageError):
+    pass
+
+
+class Contention(StorageError):
     pass
 
 

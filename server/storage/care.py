@@ -31,11 +31,13 @@ SCHEMA = [
     "changed TEXT, PRIMARY KEY (practitioner, patient))",
     "CREATE INDEX IF NOT EXISTS care_team_patient ON care_team (patient)",
     # a chart's versions since an instant (the round's probe per changed patient of the care
-    # team), and reference data's (no patient); (patient, seq) before lastUpdated keyed them
-    "DROP INDEX IF EXISTS version_patient",
-    "CREATE INDEX IF NOT EXISTS version_patient_ts ON resource_version (patient, ts)",
+    # team), and reference data's (no patient): by lastUpdated; AuditEvents are no versions
+    # any more (the predicate is written out in the queries: Tx._in_care)
+    "DROP INDEX IF EXISTS version_patient",  # (patient, seq): before rounds went by ts
+    "CREATE INDEX IF NOT EXISTS version_patient_ts ON resource_version (patient, ts) "
+    "WHERE rtype <> 'AuditEvent'",
     "CREATE INDEX IF NOT EXISTS version_reference_ts ON resource_version (ts) "
-    "WHERE patient IS NULL",
+    "WHERE patient IS NULL AND rtype <> 'AuditEvent'",
     # the round: the user's patients whose chart changed since (a care team from before
     # `changed` gets the column first: `add_changed`)
     "CREATE INDEX IF NOT EXISTS care_team_changed ON care_team (practitioner, changed)",

@@ -2,18 +2,23 @@
 PostgreSQL. Every version is kept in `resource_version` (its `seq` orders all changes); the
 current one is mirrored in `resource_current` with its patient and search tokens.
 
-Writes are serialised (one writer at a time: a process lock for SQLite, an advisory lock for
-PostgreSQL): version numbers and lastUpdated instants then follow commit order, which makes
-`_since` and If-Match checks exact. AuditEvents are not versions: they live in the audit trail
-(server.storage.chain, served by server.storage.audit_trail), whose writers do not take the
-clinical write lock.
+SQLite has one writer at a time. PostgreSQL writers run at once: a writer locks the rows of
+resource_current it changes (Tx.current: version numbers and If-Match checks stay exact) and,
+before a conditional match, an advisory lock on the match's type and patient (Tx.search: a
+conditional create never creates twice). lastUpdated is then not in `seq` order, nor in commit
+order: a `_since` query selects by `ts` (never by a seq found from a ts), and an answer that
+serves changes since an instant carries Store.fence as its clock: every version stamped before
+it was committed before the answer's snapshot. AuditEvents are not versions: they live in the
+audit trail (server.storage.chain, served by server.storage.audit_trail).
 """
 
 from __future__ import annotations
 
 import json
 import queue
+import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,6 +27,7 @@ from typing import Any, Protocol
 from app.core.fhir import patient_of
 from server.storage import audit_trail, care, chain, index
 from server.storage.base import (
+    Contention,
     Criteria,
     Gone,
     MultipleMatches,
@@ -35,11 +41,13 @@ from server.storage.query import where
 
 COLUMNS = "rtype, rid, version, ts, deleted, seq, content, patient, data_class"
 CURRENT = ", ".join(f"c.{name}" for name in COLUMNS.split(", "))
-# The first version written at or after `_since` (the system history of no user; a user's round
-# is keyed on lastUpdated alone: Tx._in_care): lastUpdated instants follow `seq` (writes are
-# serialised, `Store.tick`), so it is the first by the ts index — one index entry, never a read
-# of every version since (min(seq) over the range read all the changes of the whole server).
-FIRST_SINCE = "SELECT seq FROM resource_version WHERE ts >= ? ORDER BY ts LIMIT 1"
+MICRO = timedelta(microseconds=1)
+# The versions stamped at or after `_since`: by the ts index, never a walk of every version in
+# seq order (nor a seq found from a ts: seq order is not lastUpdated order, the module's text)
+SINCE = "SELECT seq FROM resource_version WHERE ts >= ?"
+# A fence stays a fence (what was committed before it still is): one is reused this long (s),
+# so that a search costs no scan of the database's activity of its own
+FENCE_REUSE = 0.05
 
 
 class Dialect(Protocol):
@@ -49,12 +57,15 @@ class Dialect(Protocol):
     def connect(self) -> Any: ...
     def schema(self) -> list[str]: ...
     def sql(self, text: str) -> str: ...
-    def begin(self, conn: Any, write: bool, durable: bool = True,
-              clinical: bool = True) -> None: ...
+    def begin(self, conn: Any, write: bool, durable: bool = True, clinical: bool = True,
+              serial: bool = False) -> datetime | None: ...
     def end(self, conn: Any, write: bool, commit: bool, durable: bool = True) -> None: ...
     def broken(self, conn: Any) -> bool: ...
     def columns(self, conn: Any, table: str) -> set[str]: ...
     def analyze(self, conn: Any) -> None: ...
+    def lock(self, conn: Any, key: int) -> None: ...
+    def fence(self, conn: Any) -> datetime | None: ...
+    def contention(self, error: BaseException) -> bool: ...
 
 
 def format_instant(moment: datetime) -> str:
@@ -67,6 +78,7 @@ class Store:
         self.dialect = dialect
         self._pool: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
+        self._fence = (-FENCE_REUSE, "")  # (time.monotonic() when read, the fence)
         with self._connection() as conn:
             kept = dialect.columns(conn, "care_team")
             self._new_care = not kept
@@ -82,13 +94,13 @@ class Store:
         """A database written before versions carried their data class gets the column, filled
         from the stored versions, in one transaction (under the write lock: several processes
         may start at once on one PostgreSQL database)."""
-        with self.write() as tx:
+        with self.write(serial=True) as tx:
             # a database written before the care team was kept in SQL (unless another process
             # did it), or before its rows kept `changed` (a scan of care_team otherwise)
             if self._new_care and not tx._q("SELECT 1 FROM care_team LIMIT 1"):
                 care.fill(tx)
             care.fill_changed(tx)
-        with self.write() as tx:
+        with self.write(serial=True) as tx:
             if "data_class" in self.dialect.columns(tx.conn, "resource_version"):
                 return
             for table in ("resource_version", "resource_current"):
@@ -129,16 +141,19 @@ class Store:
         self._pool.put(conn)
 
     @contextmanager
-    def _tx(self, write: bool, durable: bool = True, clinical: bool = True) -> Iterator[Tx]:
+    def _tx(self, write: bool, durable: bool = True, clinical: bool = True,
+            serial: bool = False) -> Iterator[Tx]:
         with self._connection() as conn:
-            self.dialect.begin(conn, write, durable, clinical)
+            clock = self.dialect.begin(conn, write, durable, clinical, serial)
             try:
-                tx = Tx(self, conn)
+                tx = Tx(self, conn, write, clock)
                 if write and not clinical:
                     chain.lock_head(tx)
                 yield tx
-            except BaseException:
+            except BaseException as error:
                 self.dialect.end(conn, write, False, durable)
+                if self.dialect.contention(error):
+                    raise Contention("concurrent writes: retry") from error
                 raise
             self.dialect.end(conn, write, True, durable)
 
@@ -146,14 +161,30 @@ class Store:
         """`with store.read() as tx:` a consistent snapshot for reads."""
         return self._tx(write=False)
 
-    def write(self, durable: bool = True, clinical: bool = True) -> Any:
-        """`with store.write() as tx:` all or nothing; one writer at a time. `durable=False`:
+    def write(self, durable: bool = True, clinical: bool = True, serial: bool = False) -> Any:
+        """`with store.write() as tx:` all or nothing (see the module's text for who waits for
+        whom). `serial`: one such writer at a time on PostgreSQL too, for a read-then-write of
+        rows no resource lock covers (sign-in budgets, migrations). `durable=False`:
         the commit is in the database (it survives the death of this process) but not yet
         flushed to disk (a power cut or an OS crash may lose it): see Settings.audit_durability.
         `clinical=False`: the transaction only appends AuditEvents (on PostgreSQL it waits for
         other audit writers, not for writers of resource versions).
         """
-        return self._tx(write=True, durable=durable, clinical=clinical)
+        return self._tx(write=True, durable=durable, clinical=clinical, serial=serial)
+
+    def fence(self) -> str:
+        """The clock of an answer that serves changes since an instant (Bundle.meta.lastUpdated,
+        the client's next `_since`), read BEFORE the answer's read transaction: every version
+        stamped before it is committed and in any snapshot taken after. Now, or the start of
+        the oldest write still in flight, as read at most FENCE_REUSE s ago."""
+        read_at, fence = self._fence
+        if time.monotonic() - read_at < FENCE_REUSE:
+            return fence
+        read_at = time.monotonic()
+        with self._connection() as conn:
+            fence = format_instant(self.dialect.fence(conn) or datetime.now(UTC))
+        self._fence = (read_at, fence)
+        return fence
 
     @contextmanager
     def alone(self) -> Iterator[Tx]:
@@ -178,7 +209,8 @@ class Store:
 
     def tick(self, floor: str | None = None) -> datetime:
         """Now, but strictly after the previous write, this process's or the database's
-        (`floor`: its latest lastUpdated, read under the write lock)."""
+        (`floor`: its latest lastUpdated, read under the write lock): SQLite's writer, and a
+        seed written alone."""
         last = max(self._last, datetime.fromisoformat(floor)) if floor else self._last
         self._last = max(datetime.now(UTC), last + timedelta(microseconds=1))
         return self._last
@@ -197,9 +229,14 @@ def _row(row: tuple) -> Version:
 class Tx:
     """Reads and writes inside one database transaction."""
 
-    def __init__(self, store: Store, conn: Any):
-        self.store, self.conn = store, conn
+    def __init__(self, store: Store, conn: Any, write: bool = False,
+                 clock: datetime | None = None):
+        """`clock`: the database's clock when this write began (PostgreSQL), None: Store.tick
+        stamps the versions (SQLite's one writer)."""
+        self.store, self.conn, self.write, self.clock = store, conn, write, clock
         self._floor: str | None = None
+        self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
+        self._matching: set[int] = set()  # the conditional-match locks held
         self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
@@ -212,8 +249,11 @@ class Tx:
     def current(self, rtype: str, rid: str) -> Version | None:
         if rtype == chain.AUDIT:
             return audit_trail.current(self, rid)
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?",
-                       (rtype, rid))
+        # in a write, its row stays locked until the commit: the version it reads is the one
+        # the write follows (concurrent writers of one resource queue here)
+        lock = self.store.dialect.lock_row if self.write else ""
+        rows = self._q(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?"
+                       + lock, (rtype, rid))
         return _row(rows[0]) if rows else None
 
     def read(self, rtype: str, rid: str) -> Version:
@@ -248,6 +288,8 @@ class Tx:
     def search(self, criteria: Criteria, total: bool = True) -> Page:
         if criteria.rtype == chain.AUDIT:
             return audit_trail.search(self, criteria, total)
+        if self.write:  # a conditional match: see `_match_lock`
+            self._match_lock(criteria)
         source, text, args = where(criteria)
         rows = self._q(f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
                        "ORDER BY c.seq LIMIT ?", [*args, criteria.after_seq, criteria.count + 1])
@@ -256,6 +298,22 @@ class Tx:
             page.total = int(self._q(f"SELECT count(*) FROM {source} WHERE {text}",
                                      args)[0][0])
         return page
+
+    def _match_lock(self, criteria: Criteria) -> None:
+        """Before a conditional match in a write: the lock of its type and patient, held to the
+        commit, so that two writers matching one criteria (a create's If-None-Exist and its
+        retry) run one after the other, the second seeing what the first created. Keyed on the
+        patient clause ops.conditional ends the criteria with (every resource a criteria with
+        it matches names that patient, and so would its creator's criteria); on the type
+        alone without one (a Patient's NAM, reference data)."""
+        last = criteria.clauses[-1] if criteria.clauses else None
+        name = criteria.rtype
+        if last is not None and last.name == "patient" and len(last.values) == 1:
+            name += "/" + last.values[0]
+        key = zlib.crc32(name.encode()) - (1 << 31)  # a signed 32-bit integer
+        if key not in self._matching:
+            self.store.dialect.lock(self.conn, key)
+            self._matching.add(key)
 
     def history(self, rtype: str | None, rid: str | None, since: str | None, count: int,
                 before_seq: int | None, accounts: list[str] | None = None) -> Page:
@@ -282,10 +340,9 @@ class Tx:
             source = f"({chosen}) s CROSS JOIN {v}"
             conds.append(f"{v}.seq = s.seq")
             args[:0] = more
-        elif since is not None:
-            found = self._q(FIRST_SINCE, (since,))
-            conds.append(f"{v}.seq >= ?")
-            args.append(found[0][0] if found else 1 << 62)
+        elif since is not None:  # by ts: seq order is not lastUpdated order (module text)
+            conds.append(f"{v}.seq IN ({SINCE})")
+            args.append(since)
         text = " AND ".join(conds) or "1 = 1"
         columns = ", ".join(f"{v}.{c}" for c in (*COLUMNS.split(", "), "method"))
         rows = self._q(f"SELECT {columns} FROM {source} WHERE {text} "
@@ -303,7 +360,9 @@ class Tx:
         patient whose chart changed since, one of version_reference_ts (care.SCHEMA). The
         row comparison keeps PostgreSQL off version_ts (ts alone), which it takes for a
         `since` past its statistics (a read of every change of the server since).
-        Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot."""
+        Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot. The
+        `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
+        versions): it selects the partial indexes."""
         # resolved first: as a subquery of the statement, PostgreSQL may scan all of care_team
         refs = care.references(self, accounts)
         team = ", ".join("?" for _ in refs) or "NULL"
@@ -313,9 +372,10 @@ class Tx:
         bound = [since, *([before_seq] if before_seq is not None else [])]
         parts = ["SELECT v.seq FROM care_team t CROSS JOIN resource_version v "
                  f"WHERE t.practitioner IN ({team}) AND t.changed >= ? "
-                 f"AND v.patient = t.patient AND {since_of_chart}{upper}",
-                 f"SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
-                 f"AND v.ts >= ?{upper}"]
+                 f"AND v.patient = t.patient AND v.rtype <> 'AuditEvent' "
+                 f"AND {since_of_chart}{upper}",
+                 "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
+                 f"AND v.rtype <> 'AuditEvent' AND v.ts >= ?{upper}"]
         args = [*refs, since, *bound, *bound]
         return " UNION ".join(parts), args
 
@@ -347,7 +407,7 @@ class Tx:
         rid = rid or str(uuid.uuid4())
         if self.current(rtype, rid) is not None:
             raise VersionConflict(f"{rtype} id already in use")
-        return self._put(rtype, rid, 1, resource, "POST"), True
+        return self._put(rtype, rid, None, resource, "POST"), True
 
     def update(self, rtype: str, rid: str, resource: dict, if_match: str | None) -> Version:
         """If-Match (a versionId) is checked when given; the HTTP layer requires it."""
@@ -356,13 +416,13 @@ class Tx:
             raise NotFound(f"{rtype} not found")
         if if_match is not None and if_match != found.version_id:
             raise VersionConflict(f"{rtype} is at another version than If-Match")
-        return self._put(rtype, rid, found.version + 1, resource, "PUT")
+        return self._put(rtype, rid, found, resource, "PUT")
 
     def upsert(self, rtype: str, rid: str, resource: dict) -> Version:
         """Create with this id, or add a version without any check (seeding, server-side)."""
         found = self.current(rtype, rid)
         method = "PUT" if found is not None else "POST"
-        return self._put(rtype, rid, found.version + 1 if found else 1, resource, method)
+        return self._put(rtype, rid, found, resource, method)
 
     def delete(self, rtype: str, rid: str, if_match: str | None = None) -> Version | None:
         """The deletion version, or None when there was nothing to delete."""
@@ -371,16 +431,29 @@ class Tx:
             raise VersionConflict(f"{rtype} is at another version than If-Match")
         if found is None or found.deleted:
             return None
-        return self._put(rtype, rid, found.version + 1, None, "DELETE", found.patient)
+        return self._put(rtype, rid, found, None, "DELETE")
 
-    def _put(self, rtype: str, rid: str, version: int, resource: dict | None, method: str,
-             patient: str | None = None) -> Version:
+    def _stamp(self, previous: Version | None) -> str:
+        """The lastUpdated of a new version: on PostgreSQL the write's clock (at or after the
+        start the fence sees), after the previous version and this write's last stamp."""
+        if self.clock is None:
+            if self._floor is None:  # another process may write this SQLite file
+                row = self._q("SELECT ts FROM resource_version ORDER BY seq DESC LIMIT 1")
+                self._floor = row[0][0] if row else ""
+            return format_instant(self.store.tick(self._floor))
+        floors = [self.clock, *([self._last + MICRO] if self._last else []),
+                  *([datetime.fromisoformat(previous.last_updated) + MICRO] if previous else [])]
+        self._last = max(floors)
+        return format_instant(self._last)
+
+    def _put(self, rtype: str, rid: str, previous: Version | None, resource: dict | None,
+             method: str) -> Version:
+        """A new version after `previous` (read locked, by `current`); None: the first."""
         if rtype == chain.AUDIT:  # never updated nor deleted (server.storage.chain)
             raise StorageError(chain.REFUSED)
-        if self._floor is None:  # another server process may share a PostgreSQL database
-            row = self._q("SELECT ts FROM resource_version ORDER BY seq DESC LIMIT 1")
-            self._floor = row[0][0] if row else ""
-        ts = format_instant(self.store.tick(self._floor))
+        version = previous.version + 1 if previous else 1
+        patient = previous.patient if previous else None  # a deletion's
+        ts = self._stamp(previous)
         text = None
         if resource is not None:
             meta = {**(resource.get("meta") or {}), "versionId": str(version), "lastUpdated": ts}

@@ -1,9 +1,11 @@
-"""SQLite back-end: one file, WAL (readers never wait for the writer), one writer at a time."""
+"""SQLite back-end: one file, WAL (readers never wait for the writer), one writer at a time
+(one server process per file: the fence, Store.fence, knows this process's writer only)."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from server.storage import care, chain
@@ -36,6 +38,8 @@ class SqliteDialect:
     def __init__(self, path: Path):
         self.path = path
         self._write_lock = threading.Lock()
+        self._fence_lock = threading.Lock()  # the writer's start and the fence's read of it
+        self._writing_since: datetime | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def connect(self) -> sqlite3.Connection:
@@ -52,18 +56,27 @@ class SqliteDialect:
         return text
 
     def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True,
-              clinical: bool = True) -> None:
+              clinical: bool = True, serial: bool = False) -> datetime | None:
+        """None: lastUpdated comes from Store.tick (the one writer holds the database)."""
         if write:
             self._write_lock.acquire()
+            with self._fence_lock:  # before any lastUpdated of this write is stamped
+                self._writing_since = datetime.now(UTC)
             try:
                 if not durable:  # WAL: the commit is written, not fsynced (the next FULL one is)
                     conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
             except BaseException:
-                self._write_lock.release()
+                self._release()
                 raise
         else:
             conn.execute("BEGIN")
+        return None
+
+    def _release(self) -> None:
+        with self._fence_lock:  # after the commit: what it wrote is visible
+            self._writing_since = None
+        self._write_lock.release()
 
     def end(self, conn: sqlite3.Connection, write: bool, commit: bool,
             durable: bool = True) -> None:
@@ -77,7 +90,19 @@ class SqliteDialect:
             if not durable:
                 conn.execute("PRAGMA synchronous = FULL")
             if write:
-                self._write_lock.release()
+                self._release()
+
+    def lock(self, conn: sqlite3.Connection, key: int) -> None:
+        pass  # the one writer holds the database
+
+    def fence(self, conn: sqlite3.Connection) -> datetime | None:
+        """The start of the open write, else now."""
+        with self._fence_lock:
+            now = datetime.now(UTC)
+            return min(now, self._writing_since) if self._writing_since else now
+
+    def contention(self, error: BaseException) -> bool:
+        return False  # one writer: no deadlock
 
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False

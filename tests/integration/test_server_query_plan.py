@@ -9,7 +9,7 @@ import pytest
 
 from server.storage import Clause, Criteria, open_store
 from server.storage.query import where
-from server.storage.sql import FIRST_SINCE
+from server.storage.sql import SINCE
 
 
 @pytest.mark.parametrize("clauses", [
@@ -53,7 +53,7 @@ def test_history_since_starts_from_the_timestamp_index(tmp_path: Path) -> None:
     try:
         with store.read() as tx:
             plan = " / ".join(row[3] for row in tx.conn.execute(
-                f"EXPLAIN QUERY PLAN {FIRST_SINCE}", ("2026-11-26T00:00:00+00:00",)))
+                f"EXPLAIN QUERY PLAN {SINCE}", ("2026-11-26T00:00:00+00:00",)))
         assert "INDEX version_ts" in plan, plan
     finally:
         store.close()

@@ -125,13 +125,6 @@ def test_a_care_team_kept_before_changed_gets_it_at_start(
         store.close()
 
 
-def _unlocked(store: Store) -> tuple[object, Tx]:
-    """A write transaction without the clinical write lock (as once pglock19 removes it)."""
-    conn = store.dialect.connect()
-    conn.execute("BEGIN")
-    return conn, Tx(store, conn)
-
-
 def _waiting(store: Store) -> bool:
     with store.read() as tx:
         return bool(tx._q("SELECT 1 FROM pg_locks WHERE NOT granted LIMIT 1"))
@@ -139,35 +132,50 @@ def _waiting(store: Store) -> bool:
 
 def test_two_writers_of_one_chart_at_once_keep_changed(
         request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    """PostgreSQL without the clinical write lock: a Patient version that gives the chart a
-    new physician (its care row inserted, not yet committed) and a Condition of that chart
+    """PostgreSQL, where clinical writers run at once: a Patient version that gives the chart
+    a new physician (its care row inserted, not yet committed) and a Condition of that chart
     written meanwhile (its care rows updated after): the new physician's round since the
     Condition still finds it (an UPDATE alone would not see the row inserted meanwhile)."""
     url = request.getfixturevalue("postgres").new_database("clinicdesk_round_writers")
     store = open_store(tmp_path, url)
     load.load_staff(store)
     load.load_patients(store, 60, 12)
-    doctor, mine, _ = _picks()
+    _, mine, _ = _picks()
     pid = mine[0]
-    first, second = _unlocked(store), _unlocked(store)
+    written, commit = threading.Event(), threading.Event()
+    made: list[str] = []
+
+    def patient_writer() -> None:
+        with store.write() as tx:
+            patient = tx.read("Patient", pid).resource()
+            team = [*patient["generalPractitioner"],
+                    {"reference": f"Practitioner/user-{OTHER}"}]
+            tx.update("Patient", pid, {**patient, "generalPractitioner": team}, None)
+            written.set()
+            commit.wait(10)
+
+    def condition_writer() -> None:
+        with store.write() as tx:
+            made.append(_condition(tx, pid))
+
+    first = threading.Thread(target=patient_writer)
+    second = threading.Thread(target=condition_writer)
     try:
-        patient = first[1].read("Patient", pid).resource()
-        team = [*patient["generalPractitioner"], {"reference": f"Practitioner/user-{OTHER}"}]
-        first[1].update("Patient", pid, {**patient, "generalPractitioner": team}, None)
-        made: list[str] = []
-        writer = threading.Thread(target=lambda: made.append(_condition(second[1], pid)))
-        writer.start()
+        first.start()
+        assert written.wait(10)
+        second.start()
         deadline = time.monotonic() + 10
         while not _waiting(store) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert writer.is_alive()  # waits for the Patient's writer
-        first[0].execute("COMMIT")  # type: ignore[attr-defined]
-        writer.join(10)
-        second[0].execute("COMMIT")  # type: ignore[attr-defined]
+        assert second.is_alive()  # waits for the Patient's writer
+        commit.set()
+        first.join(10)
+        second.join(10)
         with store.read() as tx:
             since = tx.read("Condition", made[0]).last_updated
         assert _round(store, [OTHER], since) == [("Condition", made[0], False)]
     finally:
-        for conn, _ in (first, second):
-            conn.close()  # type: ignore[attr-defined]
+        commit.set()
+        first.join(10)
+        second.join(10)
         store.close()
