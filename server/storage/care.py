@@ -10,12 +10,13 @@ usernames: a reference maps to an account by the id convention or by the Practit
 USERNAME identifier, resolved when a round asks (`references`), so a Practitioner written
 later is taken into account at once.
 
-Each row also keeps `changed`: the lastUpdated of the patient's chart's latest version (any
-resource of the chart, deletions included), raised with every version written (`touch`), so a
-round is a range scan of (practitioner, changed ≥ _since) that finds only the patients whose
-chart changed — its cost follows what changed for the user, not the size of their care team.
-A physician who gets a patient gets the row at that Patient version's instant: their rounds
-since an earlier point return the chart's versions since that point, as before the move.
+Beside it, `care_change(practitioner, changed, patient)`: a row per version of a chart and
+physician of the chart (`changed`: the version's lastUpdated), appended, never updated (two
+writers of one chart never wait for each other's row), so a round is a range scan of
+(practitioner, changed ≥ _since) that finds only the patients whose chart changed — its cost
+follows what changed for the user, not the size of their care team. A physician who gets a
+patient gets a row at that Patient version's instant: their rounds since an earlier point
+return the chart's versions since that point, as before the move.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ from app.core.profiles import practitioner_reference
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS care_team (patient TEXT NOT NULL, practitioner TEXT NOT NULL, "
-    "changed TEXT, PRIMARY KEY (practitioner, patient))",
+    "PRIMARY KEY (practitioner, patient))",
     "CREATE INDEX IF NOT EXISTS care_team_patient ON care_team (patient)",
+    "CREATE TABLE IF NOT EXISTS care_change (practitioner TEXT NOT NULL, "
+    "changed TEXT NOT NULL, patient TEXT NOT NULL)",
+    # the round: the user's patients whose chart changed since
+    "CREATE INDEX IF NOT EXISTS care_change_at ON care_change (practitioner, changed)",
     # a chart's versions since an instant (the round's probe per changed patient of the care
     # team), and reference data's (no patient): by lastUpdated; AuditEvents are no versions
     # any more (the predicate is written out in the queries: Tx._in_care)
@@ -38,15 +43,8 @@ SCHEMA = [
     "WHERE rtype <> 'AuditEvent'",
     "CREATE INDEX IF NOT EXISTS version_reference_ts ON resource_version (ts) "
     "WHERE patient IS NULL AND rtype <> 'AuditEvent'",
-    # the round: the user's patients whose chart changed since (a care team from before
-    # `changed` gets the column first: `add_changed`)
-    "CREATE INDEX IF NOT EXISTS care_team_changed ON care_team (practitioner, changed)",
 ]
-
-
-def add_changed(conn: Any, postgres: bool) -> None:
-    """A care team kept before `changed`: the column, filled by `fill_changed` at migration."""
-    conn.execute(f"ALTER TABLE care_team ADD COLUMN {'IF NOT EXISTS ' * postgres}changed TEXT")
+CHANGE = "INSERT INTO care_change (practitioner, changed, patient) VALUES (?, ?, ?)"
 
 
 def practitioner_refs(patient: dict) -> list[str]:
@@ -57,47 +55,54 @@ def practitioner_refs(patient: dict) -> list[str]:
     return [r for r in refs if isinstance(r, str) and r.startswith("Practitioner/")]
 
 
-def _lock(tx: Any, patient_id: str) -> None:
-    """Writers of one chart's care rows one after the other (PostgreSQL, where writers of
-    different rows run at once): the Patient's current row, taken before the care rows are
-    read or written, so that each such statement sees the rows the previous writer inserted
-    (an UPDATE does not see rows committed after it started). SQLite: one writer already."""
+def _lock(tx: Any, patient_id: str, share: bool) -> None:
+    """PostgreSQL, where writers run at once: the Patient's current row, shared by the writers
+    of its chart's other resources (`share`: they never wait for each other), exclusive for a
+    Patient version (as Tx.current takes it): a chart's writer appends its care_change rows
+    after any Patient version in flight committed, so that it sees the physician that version
+    added (a statement does not see rows committed after it started). SQLite: one writer."""
     if tx.store.dialect.lock_row:
-        tx._q("SELECT 1 FROM resource_current WHERE rtype = 'Patient' AND rid = ?"
-              f"{tx.store.dialect.lock_row}", (patient_id,))
+        mode = " FOR SHARE" if share else tx.store.dialect.lock_row
+        tx._x("SELECT 1 FROM resource_current WHERE rtype = 'Patient' AND rid = ?" + mode,
+              (patient_id,))
 
 
 def touch(tx: Any, patient_id: str, ts: str) -> None:
-    """A version of this patient's chart was written at `ts` (never lowers `changed`)."""
-    _lock(tx, patient_id)
-    tx._x("UPDATE care_team SET changed = ? WHERE patient = ? AND (changed IS NULL OR "
-          "changed < ?)", (ts, patient_id, ts))
+    """A version of this patient's chart was written at `ts`: a care_change row for each of
+    its physicians."""
+    _lock(tx, patient_id, share=True)
+    tx._x("INSERT INTO care_change (practitioner, changed, patient) SELECT practitioner, ?, "
+          "patient FROM care_team WHERE patient = ?", (ts, patient_id))
 
 
 def record(tx: Any, patient_id: str, patient: dict | None, ts: str | None) -> None:
     """Store the care team of this Patient version written at `ts` (None: a deletion, the rows
-    stay; ts None: `fill`, then `fill_changed`)."""
+    stay; ts None: `fill`, then `fill_changes`)."""
     if patient is None:
         if ts is not None:
             touch(tx, patient_id, ts)
         return
-    _lock(tx, patient_id)
-    found = tx._q("SELECT max(changed) FROM care_team WHERE patient = ?", (patient_id,))
-    changed = max(filter(None, (ts, found[0][0] if found else None)), default=None)
+    _lock(tx, patient_id, share=False)
     tx._x("DELETE FROM care_team WHERE patient = ?", (patient_id,))
-    rows = [(patient_id, ref, changed) for ref in sorted(set(practitioner_refs(patient)))]
-    if rows:
-        tx.conn.cursor().executemany(tx.store.dialect.sql(
-            "INSERT INTO care_team (patient, practitioner, changed) VALUES (?, ?, ?)"), rows)
+    refs = sorted(set(practitioner_refs(patient)))
+    cursor = tx.conn.cursor()
+    if refs:
+        cursor.executemany(tx.store.dialect.sql(
+            "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"),
+            [(patient_id, ref) for ref in refs])
+    if refs and ts is not None:
+        cursor.executemany(tx.store.dialect.sql(CHANGE), [(ref, ts, patient_id) for ref in refs])
 
 
 def seeded(tx: Any, team: list[tuple[str, str]], last: dict[str, str]) -> None:
     """The bulk seed's care rows (server.seed.load: (patient, reference) of its Patients) and
-    `changed` of every chart it wrote (`last`: patient → its latest lastUpdated)."""
+    a care_change row for every chart it wrote (`last`: patient → its latest lastUpdated)."""
     if team:
-        tx.conn.cursor().executemany(tx.store.dialect.sql(
-            "INSERT INTO care_team (patient, practitioner, changed) VALUES (?, ?, ?)"),
-            [(pid, ref, last[pid]) for pid, ref in team])
+        cursor = tx.conn.cursor()
+        cursor.executemany(tx.store.dialect.sql(
+            "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"), team)
+        cursor.executemany(tx.store.dialect.sql(CHANGE),
+                           [(ref, last[pid], pid) for pid, ref in team])
     new = {pid for pid, _ in team}
     for pid, ts in last.items():
         if pid not in new:  # a chart the seed added to (a day's appointments)
@@ -134,8 +139,11 @@ def fill(tx: Any) -> int:
     return len(rows)
 
 
-def fill_changed(tx: Any) -> None:
-    """`changed` of the rows that have none (after `fill`, or a care team from before the
-    column): the chart's latest lastUpdated."""
-    tx._x("UPDATE care_team SET changed = (SELECT max(v.ts) FROM resource_version v "
-          "WHERE v.patient = care_team.patient) WHERE changed IS NULL")
+def fill_changes(tx: Any) -> None:
+    """care_change for a database written before it (or after `fill`): a row per care row at
+    its chart's latest lastUpdated."""
+    if tx._q("SELECT 1 FROM care_change LIMIT 1"):
+        return
+    tx._x("INSERT INTO care_change (practitioner, changed, patient) SELECT t.practitioner, "
+          "coalesce((SELECT max(v.ts) FROM resource_version v WHERE v.patient = t.patient), ''), "
+          "t.patient FROM care_team t")

@@ -80,10 +80,7 @@ class Store:
         self._all: list[Any] = []
         self._fence = (-FENCE_REUSE, "")  # (time.monotonic() when read, the fence)
         with self._connection() as conn:
-            kept = dialect.columns(conn, "care_team")
-            self._new_care = not kept
-            if kept and "changed" not in kept:  # kept before `changed`: filled at _migrate
-                care.add_changed(conn, dialect.name == "postgres")
+            self._new_care = not dialect.columns(conn, "care_team")
             for statement in dialect.schema():
                 conn.execute(statement)
             last = conn.execute("SELECT max(ts) FROM resource_version").fetchone()[0]
@@ -96,10 +93,10 @@ class Store:
         may start at once on one PostgreSQL database)."""
         with self.write(serial=True) as tx:
             # a database written before the care team was kept in SQL (unless another process
-            # did it), or before its rows kept `changed` (a scan of care_team otherwise)
+            # did it), or before care_change
             if self._new_care and not tx._q("SELECT 1 FROM care_team LIMIT 1"):
                 care.fill(tx)
-            care.fill_changed(tx)
+            care.fill_changes(tx)
         with self.write(serial=True) as tx:
             if "data_class" in self.dialect.columns(tx.conn, "resource_version"):
                 return
@@ -356,8 +353,9 @@ class Tx:
     def _in_care(self, accounts: list[str], since: str,
                  before_seq: int | None) -> tuple[str, list]:
         """The seqs of the versions a user's round may hold (see `history`), as a subquery:
-        a range of care_team_changed per reference, one range of version_patient_ts per
-        patient whose chart changed since, one of version_reference_ts (care.SCHEMA). The
+        a range of care_change_at per reference (the patients still in the care team whose
+        chart changed since), one range of version_patient_ts per such patient, one of
+        version_reference_ts (care.SCHEMA). The
         row comparison keeps PostgreSQL off version_ts (ts alone), which it takes for a
         `since` past its statistics (a read of every change of the server since).
         Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot. The
@@ -366,14 +364,16 @@ class Tx:
         # resolved first: as a subquery of the statement, PostgreSQL may scan all of care_team
         refs = care.references(self, accounts)
         team = ", ".join("?" for _ in refs) or "NULL"
-        since_of_chart = "(v.patient, v.ts) >= (t.patient, ?)" \
+        since_of_chart = "(v.patient, v.ts) >= (c.patient, ?)" \
             if self.store.dialect.name == "postgres" else "v.ts >= ?"  # SQLite: (patient, ts)
         upper = " AND v.seq < ?" if before_seq is not None else ""
         bound = [since, *([before_seq] if before_seq is not None else [])]
-        parts = ["SELECT v.seq FROM care_team t CROSS JOIN resource_version v "
-                 f"WHERE t.practitioner IN ({team}) AND t.changed >= ? "
-                 f"AND v.patient = t.patient AND v.rtype <> 'AuditEvent' "
-                 f"AND {since_of_chart}{upper}",
+        changed = ("SELECT DISTINCT practitioner, patient FROM care_change "
+                   f"WHERE practitioner IN ({team}) AND changed >= ?")
+        parts = [f"SELECT v.seq FROM ({changed}) c CROSS JOIN care_team t "
+                 "CROSS JOIN resource_version v WHERE t.practitioner = c.practitioner "
+                 "AND t.patient = c.patient AND v.patient = c.patient "
+                 f"AND v.rtype <> 'AuditEvent' AND {since_of_chart}{upper}",
                  "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
                  f"AND v.rtype <> 'AuditEvent' AND v.ts >= ?{upper}"]
         args = [*refs, since, *bound, *bound]

@@ -65,7 +65,7 @@ def _audit_events(store: Store) -> int:
 
 def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
     """(versions returned, the database's work for the round's query): on PostgreSQL the
-    rows of resource_version and care_team it read and the index scans it made (this
+    rows of resource_version and the care tables it read and the index scans it made (this
     transaction's statistics); on
     SQLite the virtual machine's steps (progress handler), which grow with every row read."""
     with store.read() as tx:
@@ -73,7 +73,7 @@ def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
             def work() -> int:  # and the index scans: a probe per patient finding nothing
                 row = tx._q("SELECT sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
                             "+ coalesce(idx_scan, 0)) FROM pg_stat_xact_user_tables "
-                            "WHERE relname IN ('resource_version', 'care_team')")
+                            "WHERE relname IN ('resource_version', 'care_team', 'care_change')")
                 return int(row[0][0] or 0) if row else 0
             before = work()
             page = tx.history(None, None, since, 1000, None, [doctor])
@@ -116,7 +116,7 @@ def test_the_rounds_query_reads_only_the_users_patients_changes(
 
 def test_a_no_change_round_costs_the_same_whatever_the_size_of_the_care_team(
         seeded: tuple[Path, str | None]) -> None:
-    """care_team.changed: the round finds the patients whose chart changed by a range of an
+    """care_change: the round finds the patients whose chart changed by a range of an
     index, without a probe per patient of the care team (300 more: ≥ 300 index scans on
     PostgreSQL, thousands of steps on SQLite)."""
     data_dir, url = seeded
