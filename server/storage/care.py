@@ -145,5 +145,6 @@ def fill_changes(tx: Any) -> None:
     if tx._q("SELECT 1 FROM care_change LIMIT 1"):
         return
     tx._x("INSERT INTO care_change (practitioner, changed, patient) SELECT t.practitioner, "
-          "coalesce((SELECT max(v.ts) FROM resource_version v WHERE v.patient = t.patient), ''), "
+          "coalesce((SELECT max(v.ts) FROM resource_version v WHERE v.patient = t.patient "
+          "AND v.rtype <> 'AuditEvent'), ''), "  # the predicate: the index version_patient_ts
           "t.patient FROM care_team t")
