@@ -230,11 +230,12 @@ def prefetch(request: Request, tx: object, patients: Iterable[str | None],
 
 def queue_audit(request: Request) -> None:
     """What this request read so far goes to the audit writer now, while the route builds and
-    encodes its answer (server.identity.audit.queue_noted); the answer still waits for it.
-    For a route that reads nothing more."""
+    encodes its answer (server.identity.audit.queue_noted: committed in this worker thread if
+    no commit is running); the answer still waits for it. For a route that reads nothing more,
+    from its worker thread."""
     state = request.scope.get("state")
     if state is not None:
-        queue_noted(state)
+        queue_noted(state, lead=True)
 
 
 def _role_gate(user: UserProfile, resource_type: str | None) -> None:
