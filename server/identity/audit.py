@@ -114,6 +114,7 @@ class AuditWriter:
         self.store, self.checkpoint, self.max_batch = store, checkpoint, max_batch
         self.durable = durable  # False: Settings.audit_durability "process"
         self._head: tuple[int, str] | None = None  # committed, not yet checkpointed
+        self._known: tuple[int, str] | None = None  # the head as this writer last moved it
         self._checkpointed = 0.0
         self._cond = threading.Condition()  # guards the four below
         self._pending: list[tuple[list[dict], Future]] = []  # never non-empty without a leader
@@ -200,12 +201,12 @@ class AuditWriter:
         error: BaseException | None = None
         head = None
         try:
-            with self.store.write(self.durable, clinical=False) as tx:
-                chain.append(tx, [event for events, _ in batch for event in events])
-                head = tx.audit_head
+            head = self._known = chain.commit(
+                self.store, [event for events, _ in batch for event in events], self.durable,
+                self._known)
         except Exception as failure:  # said loudly; each waiting read is refused
             log.error("could not store %d audit events (%s)", len(batch), type(failure).__name__)
-            error = failure
+            error, self._known = failure, None
         for _, done in batch:
             with contextlib.suppress(InvalidStateError):  # its request was cancelled meanwhile
                 done.set_exception(error) if error else done.set_result(None)
