@@ -412,7 +412,8 @@ def _note(request: Request, user: UserProfile, patient_id: str, data_class: str,
     entry = noted.get(patient_id)
     if entry is None:
         action = action or getattr(state, "request_action", None) or "read"
-        query = str(request.url.query) if action in ("search", "history") else None
+        query = request.scope.get("query_string", b"").decode() \
+            if action in ("search", "history") else None  # as request.url.query, unparsed
         entry = noted[patient_id] = Access(
             user.username, user.display_name, patient_id, action, query=query,
             address=request.client.host if request.client else None,
