@@ -104,8 +104,8 @@ class AuditWriter:
     to another thread, the commit is done when the route returns); what queues while a commit
     runs goes, all together, into the next one, made by the writer thread (a leader never
     delays its own answer for others' events). `checkpoint`: the file the chain head is
-    written to, at most once per CHECKPOINT_EVERY seconds (a file write per commit cost
-    0.7 ms) and when the writer closes."""
+    written to by the writer thread, at most once per CHECKPOINT_EVERY seconds (a file write
+    per commit cost 0.7 ms) and when the writer closes."""
 
     CHECKPOINT_EVERY = 1.0
 
@@ -116,10 +116,11 @@ class AuditWriter:
         self._head: tuple[int, str] | None = None  # committed, not yet checkpointed
         self._known: tuple[int, str] | None = None  # the head as this writer last moved it
         self._checkpointed = 0.0
-        self._cond = threading.Condition()  # guards the four below
+        self._cond = threading.Condition()  # guards the five below, `_head`, `_checkpointed`
         self._pending: list[tuple[list[dict], Future]] = []  # never non-empty without a leader
         self._leading = False  # a commit is running (inline or in the writer thread)
         self._handed = False  # the writer thread leads (commits until nothing is pending)
+        self._due = False  # a checkpoint is due (written by the writer thread)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
@@ -181,17 +182,21 @@ class AuditWriter:
                     self._cond.notify_all()  # a closing writer thread may stop now
 
     def _run(self) -> None:
+        """The writer thread: leads when handed on; writes the checkpoint when one is due."""
         while True:
             with self._cond:
-                while not self._handed and not (self._closed and not self._leading):
+                while not (self._handed or self._due or (self._closed and not self._leading)):
                     self._cond.wait()
-                if not self._handed:
-                    break
-            while True:
+                handed, due = self._handed, self._due
+            if due:
+                self._write_checkpoint()
+            if not handed and not due:
+                break
+            while handed:
                 with self._cond:
                     batch = self._take()
                     if not batch:
-                        self._handed = self._leading = False
+                        self._handed = self._leading = handed = False
                         self._cond.notify_all()
                         break
                 self._commit(batch)
@@ -210,18 +215,22 @@ class AuditWriter:
         for _, done in batch:
             with contextlib.suppress(InvalidStateError):  # its request was cancelled meanwhile
                 done.set_exception(error) if error else done.set_result(None)
-        self._head = head or self._head
-        if time.monotonic() - self._checkpointed >= self.CHECKPOINT_EVERY:
-            self._write_checkpoint()
+        with self._cond:  # the file is written by the writer thread, never in a request's
+            self._head = head or self._head
+            if time.monotonic() - self._checkpointed >= self.CHECKPOINT_EVERY:
+                self._due = True
+                self._cond.notify_all()
 
     def _write_checkpoint(self) -> None:
-        if self._head is None or self.checkpoint is None:
+        with self._cond:
+            head, self._head, self._due = self._head, None, False
+            self._checkpointed = time.monotonic()
+        if head is None or self.checkpoint is None:
             return
         try:
-            chain.write_checkpoint(self.checkpoint, self._head)
+            chain.write_checkpoint(self.checkpoint, head)
         except OSError as failure:
             log.error("could not write the audit checkpoint (%s)", type(failure).__name__)
-        self._head, self._checkpointed = None, time.monotonic()
 
 
 def note_events(state: Any, events: list[dict]) -> None:

@@ -115,3 +115,19 @@ def test_while_a_leader_commits_the_others_queue_and_share_one_commit(store, mon
     assert commits[0] != "audit-writer" and commits[1:] == ["audit-writer"]
     report = chain.verify(store)
     assert report.intact and report.count == 20
+
+
+def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
+                                                               tmp_path: Path) -> None:
+    """A request that leads a commit does not also pay the checkpoint file's write."""
+    writers = []
+    write_checkpoint = chain.write_checkpoint
+    monkeypatch.setattr(chain, "write_checkpoint", lambda *args: writers.append(
+        threading.current_thread().name) or write_checkpoint(*args))
+    writer = AuditWriter(store, checkpoint=tmp_path / "checkpoint")
+    writer.CHECKPOINT_EVERY = 0.0
+    for n in range(3):
+        writer.submit([_event(n)], lead=True).result(10)
+    writer.close()
+    assert writers and set(writers) == {"audit-writer"}
+    assert chain.read_checkpoint(tmp_path / "checkpoint") == chain.verify(store).head
