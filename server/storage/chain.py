@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from app.core import fhir_systems
 from app.core.fhir import patient_of
 from server.storage import index
@@ -176,13 +178,23 @@ def _rows(head: tuple[int, str], events: list[dict], recorded: list[str] | None
         rid = str(event.get("id") or uuid.uuid4())
         meta = {**(event.get("meta") or {}), "versionId": "1", "lastUpdated": ts}
         body = {"resourceType": AUDIT, **event, "id": rid, "meta": meta}
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        text = _compact(body)
         fields = columns(body)
         n += 1
         prev = link(prev, n, rid, ts, *fields, text)
         rows.append((n, rid, ts, *fields, text, prev))
         idents += [(n, system, value) for system, value in identifiers(body)]
     return rows, idents
+
+
+def _compact(body: dict) -> str:
+    """Compact JSON (orjson: a third of json.dumps' time on a search's event); json.dumps for
+    what orjson refuses (an integer past 64 bits in a posted event). `link` hashes this text
+    as stored, whichever encoder wrote it."""
+    try:
+        return orjson.dumps(body).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def commit(store: Any, events: list[dict], durable: bool = True,
