@@ -8,11 +8,11 @@ One AuditEvent per (request, patient): `server.authz` notes each patient a reque
 `request.state` (other routes note ready-made events with `note_events`). `AuditMiddleware`
 holds the response start until `AuditWriter` has committed them: a read is never answered
 before its AuditEvent is durable (a SIGKILL right after the answer loses nothing), and a read
-whose AuditEvent cannot be stored is answered 503 without its data. The writer thread commits
-what concurrent requests queued meanwhile in one transaction (group commit): one INSERT of
-their rows into the audit trail (server.storage.chain: hash-chained, append-only, not FHIR
-versions) and the head moved, never the clinical write lock; a $everything of a
-1,000-resource chart costs one row.
+whose AuditEvent cannot be stored is answered 503 without its data. A request alone commits
+its own in its worker thread; what concurrent requests queue meanwhile goes into one
+transaction (group commit, `AuditWriter`): one INSERT of their rows into the audit trail
+(server.storage.chain: hash-chained, append-only, not FHIR versions) and the head moved,
+never the clinical write lock; a $everything of a 1,000-resource chart costs one row.
 """
 
 from __future__ import annotations
