@@ -8,8 +8,9 @@ hash(n) = SHA-256(hash(n-1), [n, id, recorded, patient, agent, action, subtype, 
 `audit_identifier(n, system, value)`: the entity identifiers of the events that carry one (a
 workstation's access-log entry hash), what `entity:identifier` searches find them by.
 `audit_head`: one row (n, hash), moved in the same transaction as each batch; writers lock it
-(`FOR UPDATE` on PostgreSQL: audit writers queue on this row, never on the clinical write
-lock; SQLite has one writer anyway), so several server processes extend one chain. Each server
+(`FOR UPDATE` on PostgreSQL, or an UPDATE that matches only the head a writer already knows:
+`commit`; audit writers queue on this row, never on the clinical write lock; SQLite has one
+writer anyway), so several server processes extend one chain. Each server
 also writes the head it committed to a checkpoint file in its data directory (`CHECKPOINT_FILE`,
 at most once a second, and when it stops), outside the database.
 
