@@ -65,7 +65,7 @@ def depth(value: object, limit: int, level: int = 1) -> int:
     if type(value) is not dict and type(value) is not list:
         return 0
     deepest = level
-    for child in value.values() if type(value) is dict else value:  # type: ignore[union-attr]
+    for child in value.values() if type(value) is dict else value:
         if deepest > limit:
             break
         if type(child) is dict or type(child) is list:
