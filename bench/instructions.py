@@ -78,7 +78,7 @@ async def _send(proc: subprocess.Popen, base: str, tokens: dict[str, str],
                 few: dict[str, list[tuple[str, str]]], n: int) -> list[str]:
     users = sorted(few)
     conns = {u: loadgen.Connection(f"{base}/fhir", tokens[u]) for u in users}
-    labels = []
+    labels: list[str] = []
     try:
         for label, kind in per_type._kinds(few, random.Random(1)).items():
             for k in range(WARM + n):
