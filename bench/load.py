@@ -354,22 +354,38 @@ def run(quick: bool) -> list[dict]:
     return rows
 
 
-def paced_alone(backend: str) -> list[dict]:
-    """The full-size paced rows alone (the same as in `python -m bench --only load`, without
-    the closed loops and processes before them): 3 minutes instead of 15 on this machine."""
+def alone(backend: str, what: str, processes: int | None = None) -> list[dict]:
+    """The full-size rows of one part alone, on a server of `processes` processes (default:
+    the load run's for that part): `paced` (the same rows as in `python -m bench --only load`,
+    3 minutes instead of 15), `closed` (the closed-loop rows), `types` (each request type
+    alone, bench.per_type, then the closed-loop rows), `round` (the no-change round's rows,
+    on a server the closed loops have not run on)."""
     people = population(False)
     pg = Postgres(fsync=True).start() if backend == "postgres" else None
-    data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-paced-{backend}-"))
+    data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
+    workers = processes or (2 if pg and what == "paced" else 1)
     try:
-        url = pg.new_database("clinicdesk_paced") if pg else None
-        tokens = _seed(data_dir, url, people.charts, people.clinicians, sorted(people.region))
-        extra = ("--workers", "2") if pg else ()
+        url = pg.new_database(f"clinicdesk_{what}") if pg else None
+        tokens = _seed(data_dir, url, people.charts, people.clinicians,
+                       [*sorted(people.region), _round_doctor(people.demo)])
+        extra = ("--workers", str(workers)) if workers > 1 else ()
         proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
         try:
             assert proc.proc is not None
             meter = loadgen.Meter([proc.proc.pid], [pg.proc.pid] if pg and pg.proc else [])
-            name = f"{backend}, {2 if pg else 1} process{'es' * bool(pg)}"
-            return _paced(name, proc.base, tokens, people.region, False, meter)
+            name = f"{backend}, {workers} process{'es' * (workers > 1)}"
+            if what == "paced":
+                return _paced(name, proc.base, tokens, people.region, False, meter)
+            if what == "round":
+                return _no_change_round(proc.base, data_dir, url, tokens, people.demo, False)
+            rows = []
+            if what == "types":
+                few = {u: people.region[u] for u in sorted(people.region)[:PER_TYPE_USERS]}
+                rows += per_type.rows(name, proc.base, tokens, few, meter, PER_TYPE.full)
+            n = CLOSED.full
+            stats, split = _run(proc.base, tokens, people.region, n, SECONDS.full, 0.0, ROUND,
+                                meter)
+            return rows + _rows(f"{name}, {n} closed-loop workstations", stats, split)
         finally:
             proc.stop()
     finally:
@@ -378,35 +394,17 @@ def paced_alone(backend: str) -> list[dict]:
             pg.stop()
 
 
-def round_alone(backend: str) -> list[dict]:
-    """The full-size no-change round rows alone (the same data and server as in `python -m
-    bench --only load`, without the closed loops before them: a quiet machine's figure)."""
-    people = population(False)
-    pg = Postgres(fsync=True).start() if backend == "postgres" else None
-    data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-round-{backend}-"))
-    try:
-        url = pg.new_database("clinicdesk_round") if pg else None
-        tokens = _seed(data_dir, url, people.charts, people.clinicians,
-                       [_round_doctor(people.demo)])
-        proc = ServerProcess(data_dir, url, auth=True).start(START_S)
-        try:
-            return _no_change_round(proc.base, data_dir, url, tokens, people.demo, False)
-        finally:
-            proc.stop()
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if pg:
-            pg.stop()
+USAGE = ("usage: python -m bench.load paced|closed|types|round sqlite|postgres "
+         "[--processes N]")
 
-
-ALONE = {"paced": paced_alone, "round": round_alone}
-
-if __name__ == "__main__":  # python -m bench.load paced|round sqlite|postgres
-    import sys
+if __name__ == "__main__":
+    import argparse
 
     from bench.__main__ import print_table
 
-    if sys.argv[1:2] not in (["paced"], ["round"]) or \
-            sys.argv[2:] not in (["sqlite"], ["postgres"]):
-        sys.exit("usage: python -m bench.load paced|round sqlite|postgres")
-    print_table(ALONE[sys.argv[1]](sys.argv[2]))
+    parser = argparse.ArgumentParser(prog="python -m bench.load", usage=USAGE)
+    parser.add_argument("what", choices=("paced", "closed", "types", "round"))
+    parser.add_argument("backend", choices=("sqlite", "postgres"))
+    parser.add_argument("--processes", type=int, default=None)
+    args = parser.parse_args()
+    print_table(alone(args.backend, args.what, args.processes))

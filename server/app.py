@@ -55,8 +55,12 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.store.close()
             log.info("store closed")
 
+    # No OpenTelemetry (FastAPI's own, on as soon as a provider or its environment variables
+    # are set): its spans and logs carry URLs and exception texts, which may hold patient data,
+    # and its per-request check of the providers was CPU of every request.
     app = FastAPI(title="ClinicDesk reference server", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, openapi_url=None)
+                  redoc_url=None, openapi_url=None,
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
     for router in _extra_routers():  # first: /fhir/.well-known/… before the FHIR routes
         app.include_router(router)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -59,18 +59,18 @@ def _finite(text: str) -> float:
     return value
 
 
-def depth(value: object, limit: int) -> int:
-    """The nesting depth of `value`, counted without recursion; stops past `limit`."""
-    deepest, stack = 0, [(value, 1)]  # below the top, only dicts and lists are pushed
-    while stack:
-        node, level = stack.pop()
-        children: Iterable[object] = node.values() if isinstance(node, dict) \
-            else node if isinstance(node, list) else ()
-        deepest = max(deepest, level)
+def depth(value: object, limit: int, level: int = 1) -> int:
+    """The nesting depth of `value` (0: not an object or array); stops past `limit`, so that
+    its recursion is never deeper than limit + 1 (a RecursionError still means too deep)."""
+    if type(value) is not dict and type(value) is not list:
+        return 0
+    deepest = level
+    for child in value.values() if type(value) is dict else value:
         if deepest > limit:
             break
-        stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
-    return deepest if isinstance(value, dict | list) else 0
+        if type(child) is dict or type(child) is list:
+            deepest = max(deepest, depth(child, limit, level + 1))
+    return deepest
 
 
 def parse_json(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> object:
@@ -83,7 +83,11 @@ def parse_json(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> object:
         raise
     except ValueError:  # includes UnicodeDecodeError and integers of over 4300 digits
         raise InputError("the body is not JSON") from None
-    if depth(value, max_depth) > max_depth:
+    try:
+        deep = depth(value, max_depth) > max_depth
+    except RecursionError:
+        deep = True
+    if deep:
         raise InputError(f"the JSON body nests deeper than {max_depth} levels")
     return value
 

@@ -92,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         settings.to_environment()
         app = "server.app:from_environment"
     # No access log: request lines carry search parameters (NAM, names, birth dates).
+    # HTTP parser: uvicorn's default takes httptools (the server extra installs it; ~0.5 M
+    # instructions a request less than h11) when it is there, else h11.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, workers=args.workers,
                 factory=args.workers > 1,
                 log_level=args.log_level, timeout_graceful_shutdown=10, log_config=None,

@@ -31,7 +31,7 @@ def _fragment(value: object) -> orjson.Fragment:
     return orjson.Fragment(value.text)
 
 
-def encode(body: dict) -> bytes:
+def encode(body: dict | RawJson) -> bytes:
     """Compact UTF-8 JSON, stored texts spliced in as they are (orjson); what orjson refuses
     and JSON allows (an integer beyond 64 bits that a client sent) goes through the standard
     encoder."""
@@ -45,7 +45,7 @@ def encode(body: dict) -> bytes:
 @dataclass
 class Result:
     status: int
-    body: dict | None = None
+    body: dict | RawJson | None = None
     headers: dict = field(default_factory=dict)
     version: Version | None = None  # the resource version this result is about, if any
 
@@ -67,7 +67,9 @@ def version_headers(v: Version, base: str, location: bool = False) -> dict:
 
 
 def resource_result(v: Version, base: str, status: int = 200, location: bool = False) -> Result:
-    return Result(status, v.resource(), version_headers(v, base, location), v)
+    """The version's stored JSON answered as it is (not decoded and encoded again)."""
+    return Result(status, RawJson(v.text) if v.text else {}, version_headers(v, base, location),
+                  v)
 
 
 def link(base: str, path: str, params: list[tuple[str, str]]) -> str:

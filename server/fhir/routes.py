@@ -9,16 +9,17 @@ a tenth of a read's."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import traceback
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from server import limits
 from server.fhir import bundle, history, ops
@@ -104,9 +105,37 @@ def _call(fn: Callable[..., Result], ctx: Ctx, *args: object) -> Result:
     return result
 
 
+# The threads of the FHIR operations: a plain executor rather than anyio's (Starlette's
+# run_in_threadpool), whose capacity limiter, cancel scope and backend lookups took ~8 % of the
+# server's CPU in the closed loop (bench.load). Its size is anyio's default; created in the
+# process that serves (each of `serve --workers N`'s).
+THREADS = 40
+_threads: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _threads
+    if _threads is None:
+        _threads = ThreadPoolExecutor(THREADS, thread_name_prefix="fhir")
+    return _threads
+
+
+async def _in_thread(fn: Callable[..., Result], ctx: Ctx, *args: object) -> Result:
+    """_call in a worker thread. A task cancelled meanwhile (a forced shutdown) still waits
+    for an operation that started, as with anyio's threads: the store is never closed under
+    it."""
+    started = _executor().submit(_call, fn, ctx, *args)
+    try:
+        return await asyncio.wrap_future(started)
+    except asyncio.CancelledError:
+        if not started.cancelled():
+            await asyncio.wait([asyncio.wrap_future(started)])
+        raise
+
+
 async def _run(request: Request, fn: Callable[..., Result], *args: object) -> Response:
     try:
-        result = await run_in_threadpool(_call, fn, Ctx.of(request), *args)
+        result = await _in_thread(fn, Ctx.of(request), *args)
     except Exception as error:
         failure = from_exception(error)
         if failure.status >= 500:  # the exception type only: its text may hold patient data

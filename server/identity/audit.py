@@ -8,11 +8,11 @@ One AuditEvent per (request, patient): `server.authz` notes each patient a reque
 `request.state` (other routes note ready-made events with `note_events`). `AuditMiddleware`
 holds the response start until `AuditWriter` has committed them: a read is never answered
 before its AuditEvent is durable (a SIGKILL right after the answer loses nothing), and a read
-whose AuditEvent cannot be stored is answered 503 without its data. The writer thread commits
-what concurrent requests queued meanwhile in one transaction (group commit): one INSERT of
-their rows into the audit trail (server.storage.chain: hash-chained, append-only, not FHIR
-versions) and the head moved, never the clinical write lock; a $everything of a
-1,000-resource chart costs one row.
+whose AuditEvent cannot be stored is answered 503 without its data. A request alone commits
+its own in its worker thread; what concurrent requests queue meanwhile goes into one
+transaction (group commit, `AuditWriter`): one INSERT of their rows into the audit trail
+(server.storage.chain: hash-chained, append-only, not FHIR versions) and the head moved,
+never the clinical write lock; a $everything of a 1,000-resource chart costs one row.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import base64
 import contextlib
 import json
 import logging
-import queue
 import threading
 import time
 import uuid
@@ -99,9 +98,14 @@ def server_source(site: str | None = None) -> dict:
 
 
 class AuditWriter:
-    """One thread commits the queued AuditEvents; `submit` gives a Future done once they are
-    durable (or failed). `checkpoint`: the file the chain head is written to, at most once per
-    CHECKPOINT_EVERY seconds (a file write per commit cost 0.7 ms) and when the writer closes."""
+    """Commits the AuditEvents it is given; `submit` gives a Future done once they are durable
+    (or failed). Leader and followers (group commit): a request's worker thread that finds no
+    commit running commits its events itself, with whatever queued meanwhile (`lead`: no hop
+    to another thread, the commit is done when the route returns); what queues while a commit
+    runs goes, all together, into the next one, made by the writer thread (a leader never
+    delays its own answer for others' events). `checkpoint`: the file the chain head is
+    written to by the writer thread, at most once per CHECKPOINT_EVERY seconds (a file write
+    per commit cost 0.7 ms) and when the writer closes."""
 
     CHECKPOINT_EVERY = 1.0
 
@@ -110,44 +114,91 @@ class AuditWriter:
         self.store, self.checkpoint, self.max_batch = store, checkpoint, max_batch
         self.durable = durable  # False: Settings.audit_durability "process"
         self._head: tuple[int, str] | None = None  # committed, not yet checkpointed
+        self._known: tuple[int, str] | None = None  # the head as this writer last moved it
         self._checkpointed = 0.0
-        self._queue: queue.Queue[tuple[list[dict], Future] | None] = queue.Queue()
+        self._cond = threading.Condition()  # guards the five below, `_head`, `_checkpointed`
+        self._pending: list[tuple[list[dict], Future]] = []  # never non-empty without a leader
+        self._leading = False  # a commit is running (inline or in the writer thread)
+        self._handed = False  # the writer thread leads (commits until nothing is pending)
+        self._due = False  # a checkpoint is due (written by the writer thread)
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, events: list[dict]) -> Future:
+    def submit(self, events: list[dict], lead: bool = False) -> Future:
+        """`lead`: the caller may block (a worker thread, never the event loop): with no commit
+        running it commits now, before returning."""
         done: Future = Future()
-        if not self._thread.is_alive():
-            done.set_exception(RuntimeError("the audit writer is closed"))
-        else:
-            self._queue.put((events, done))
+        with self._cond:
+            if self._closed:
+                done.set_exception(RuntimeError("the audit writer is closed"))
+                return done
+            self._pending.append((events, done))
+            if self._leading:
+                return done
+            self._leading = True
+            if not lead:
+                self._hand_on()
+                return done
+        self._lead_once()
         return done
 
     def write(self, events: list[dict], timeout: float = 60) -> None:
-        """Store now, from a worker thread (raises if they could not be stored)."""
-        self.submit(events).result(timeout)
+        """Store now, from a thread that may block (raises if they could not be stored)."""
+        self.submit(events, lead=True).result(timeout)
 
     def close(self) -> None:
-        self._queue.put(None)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
         self._thread.join(60)
 
+    def _hand_on(self) -> None:
+        """(Holding `_cond`, leading.) The writer thread commits what is pending."""
+        self._handed = True
+        self._cond.notify_all()
+
+    def _take(self) -> list[tuple[list[dict], Future]]:
+        """(Holding `_cond`.) The next batch: at least one request, about max_batch events."""
+        queued, k = 0, 0
+        while k < len(self._pending) and queued < self.max_batch:
+            queued += len(self._pending[k][0])
+            k += 1
+        batch, self._pending = self._pending[:k], self._pending[k:]
+        return batch
+
+    def _lead_once(self) -> None:
+        """Inline leader: one commit, then what queued meanwhile to the writer thread."""
+        try:
+            with self._cond:
+                batch = self._take()
+            self._commit(batch)
+        finally:
+            with self._cond:
+                if self._pending:
+                    self._hand_on()
+                else:
+                    self._leading = False
+                    self._cond.notify_all()  # a closing writer thread may stop now
+
     def _run(self) -> None:
-        closing = False
-        while not closing:
-            item = self._queue.get()
-            batch: list[tuple[list[dict], Future]] = []
-            queued = 0  # events in the batch (a running count: the batch may hold thousands)
-            while item is not None:
-                batch.append(item)
-                queued += len(item[0])
-                if queued >= self.max_batch:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            closing = item is None
-            if batch:
+        """The writer thread: leads when handed on; writes the checkpoint when one is due."""
+        while True:
+            with self._cond:
+                while not (self._handed or self._due or (self._closed and not self._leading)):
+                    self._cond.wait()
+                handed, due = self._handed, self._due
+            if due:
+                self._write_checkpoint()
+            if not handed and not due:
+                break
+            while handed:
+                with self._cond:
+                    batch = self._take()
+                    if not batch:
+                        self._handed = self._leading = handed = False
+                        self._cond.notify_all()
+                        break
                 self._commit(batch)
         self._write_checkpoint()
 
@@ -155,27 +206,31 @@ class AuditWriter:
         error: BaseException | None = None
         head = None
         try:
-            with self.store.write(self.durable, clinical=False) as tx:
-                chain.append(tx, [event for events, _ in batch for event in events])
-                head = tx.audit_head
+            head = self._known = chain.commit(
+                self.store, [event for events, _ in batch for event in events], self.durable,
+                self._known)
         except Exception as failure:  # said loudly; each waiting read is refused
             log.error("could not store %d audit events (%s)", len(batch), type(failure).__name__)
-            error = failure
+            error, self._known = failure, None
         for _, done in batch:
             with contextlib.suppress(InvalidStateError):  # its request was cancelled meanwhile
                 done.set_exception(error) if error else done.set_result(None)
-        self._head = head or self._head
-        if time.monotonic() - self._checkpointed >= self.CHECKPOINT_EVERY:
-            self._write_checkpoint()
+        with self._cond:  # the file is written by the writer thread, never in a request's
+            self._head = head or self._head
+            if time.monotonic() - self._checkpointed >= self.CHECKPOINT_EVERY:
+                self._due = True
+                self._cond.notify_all()
 
     def _write_checkpoint(self) -> None:
-        if self._head is None or self.checkpoint is None:
+        with self._cond:
+            head, self._head, self._due = self._head, None, False
+            self._checkpointed = time.monotonic()
+        if head is None or self.checkpoint is None:
             return
         try:
-            chain.write_checkpoint(self.checkpoint, self._head)
+            chain.write_checkpoint(self.checkpoint, head)
         except OSError as failure:
             log.error("could not write the audit checkpoint (%s)", type(failure).__name__)
-        self._head, self._checkpointed = None, time.monotonic()
 
 
 def note_events(state: Any, events: list[dict]) -> None:
@@ -198,17 +253,18 @@ def _take(state: dict) -> list[dict]:
     return events
 
 
-def queue_noted(state: dict) -> None:
-    """Queue now, for the writer, what the request noted so far (a route that knows no more
-    will be read calls this before it builds and encodes its answer: the commit overlaps that
-    work). The response start still waits for these commits (`AuditMiddleware`). `state`: the
-    ASGI scope's state of a request that `AuditMiddleware` handles (else nothing happens)."""
+def queue_noted(state: dict, lead: bool = False) -> None:
+    """Give the writer now what the request noted so far (a route that knows no more will be
+    read calls this from its worker thread with `lead`: committed there and then if no commit
+    is running, else queued for the next one). The response start waits for these commits
+    (`AuditMiddleware`). `state`: the ASGI scope's state of a request that `AuditMiddleware`
+    handles (else nothing happens)."""
     writer_of = state.get(_WRITER)
     if writer_of is None:
         return
     events = _take(state)
     if events:
-        state.setdefault(_QUEUED, []).append(writer_of().submit(events))
+        state.setdefault(_QUEUED, []).append(writer_of().submit(events, lead))
 
 
 _WRITER, _QUEUED = "audit_writer_of", "audit_queued"
@@ -257,7 +313,10 @@ class AuditMiddleware:
         ok = True
         for done in state.pop(_QUEUED, ()):
             try:
-                await asyncio.wrap_future(done)
+                if done.done():  # committed in the worker thread: no hop through the loop
+                    done.result()
+                else:
+                    await asyncio.wrap_future(done)
             except Exception:  # logged by the writer
                 ok = False
         return ok

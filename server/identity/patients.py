@@ -22,6 +22,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
+
 from app.core import fhir_systems
 from app.core.access import PatientContext
 from app.core.consent import consent_from_fhir
@@ -58,7 +60,8 @@ class PatientContexts:
         `current`: the Patient's current version if the caller read it in `tx` already."""
         if current is None:
             current = tx.current("Patient", patient_id)
-        refs = practitioner_refs(current.resource()) if current and not current.deleted else []
+        refs = practitioner_refs(orjson.loads(current.text)) \
+            if current and not current.deleted and current.text else []  # orjson: every read
         consents = _all(tx, "Consent", patient_id)
         physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
         return PatientContext(patient_id, physicians, consent_from_fhir(consents),

@@ -8,8 +8,9 @@ hash(n) = SHA-256(hash(n-1), [n, id, recorded, patient, agent, action, subtype, 
 `audit_identifier(n, system, value)`: the entity identifiers of the events that carry one (a
 workstation's access-log entry hash), what `entity:identifier` searches find them by.
 `audit_head`: one row (n, hash), moved in the same transaction as each batch; writers lock it
-(`FOR UPDATE` on PostgreSQL: audit writers queue on this row, never on the clinical write
-lock; SQLite has one writer anyway), so several server processes extend one chain. Each server
+(`FOR UPDATE` on PostgreSQL, or an UPDATE that matches only the head a writer already knows:
+`commit`; audit writers queue on this row, never on the clinical write lock; SQLite has one
+writer anyway), so several server processes extend one chain. Each server
 also writes the head it committed to a checkpoint file in its data directory (`CHECKPOINT_FILE`,
 at most once a second, and when it stops), outside the database.
 
@@ -24,10 +25,14 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from app.core import fhir_systems
 from app.core.fhir import patient_of
@@ -140,7 +145,33 @@ def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> li
     """Add these AuditEvents at the end of the chain (ids kept, else random UUIDs; recorded
     now unless given, as the migration keeps their instants): one INSERT of the rows, one of
     their identifiers if any, the head moved. The stored rows (ROW order) come back."""
-    n, prev = lock_head(tx)
+    rows, idents = _rows(lock_head(tx), events, recorded)
+    if not rows:
+        return []
+    n, prev = rows[-1][0], rows[-1][-1]
+    insert = f"INSERT INTO audit_event ({ROW}) VALUES "
+    if tx.store.dialect.name == "postgres":  # rows and head in one round trip per chunk
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            last = start + CHUNK >= len(rows)
+            tx._x((f"WITH head AS ({SET_HEAD}) " if last else "") + insert
+                  + ", ".join([ROW_MARKS] * len(chunk)),
+                  ((n, prev) if last else ()) + tuple(v for row in chunk for v in row))
+    else:
+        _insert(tx, insert + ROW_MARKS, rows)
+        tx._x(SET_HEAD, (n, prev))
+    _insert(tx, "INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)", idents)
+    tx.audit_head = (n, prev)
+    return rows
+
+
+ROW_MARKS = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _rows(head: tuple[int, str], events: list[dict], recorded: list[str] | None
+          ) -> tuple[list[tuple], list[tuple]]:
+    """The chained rows of these events after `head`, and their identifier rows."""
+    n, prev = head
     now = index.utc_instant(datetime.now(UTC))
     rows, idents = [], []
     for k, event in enumerate(events):
@@ -148,28 +179,75 @@ def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> li
         rid = str(event.get("id") or uuid.uuid4())
         meta = {**(event.get("meta") or {}), "versionId": "1", "lastUpdated": ts}
         body = {"resourceType": AUDIT, **event, "id": rid, "meta": meta}
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        text = _compact(body)
         fields = columns(body)
         n += 1
         prev = link(prev, n, rid, ts, *fields, text)
         rows.append((n, rid, ts, *fields, text, prev))
         idents += [(n, system, value) for system, value in identifiers(body)]
-    if not rows:
-        return []
-    insert = f"INSERT INTO audit_event ({ROW}) VALUES "
-    if tx.store.dialect.name == "postgres":  # rows and head in one round trip per chunk
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            last = start + CHUNK >= len(rows)
-            tx._x((f"WITH head AS ({SET_HEAD}) " if last else "") + insert
-                  + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
-                  ((n, prev) if last else ()) + tuple(v for row in chunk for v in row))
-    else:
-        _insert(tx, insert + "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        tx._x(SET_HEAD, (n, prev))
-    _insert(tx, "INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)", idents)
-    tx.audit_head = (n, prev)
-    return rows
+    return rows, idents
+
+
+def _compact(body: dict) -> str:
+    """Compact JSON (orjson: a third of json.dumps' time on a search's event); json.dumps for
+    what orjson refuses (an integer past 64 bits in a posted event). `link` hashes this text
+    as stored, whichever encoder wrote it."""
+    try:
+        return orjson.dumps(body).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def commit(store: Any, events: list[dict], durable: bool = True,
+           known: tuple[int, str] | None = None) -> tuple[int, str]:
+    """Append these AuditEvents in a transaction of their own and commit it (`durable`: flushed
+    to disk first); the new head. `known`: the head this process committed last: on PostgreSQL,
+    while it is still the head, the whole transaction goes in one round trip (`_after_known`),
+    else (another process appended meanwhile) the head is read and locked first."""
+    if known is not None and store.dialect.name == "postgres":
+        head = _after_known(store, events, durable, known)
+        if head is not None:
+            return head
+    with store.write(durable, clinical=False) as tx:
+        append(tx, events)
+        return lock_head(tx)
+
+
+def _after_known(store: Any, events: list[dict], durable: bool, known: tuple[int, str]
+                 ) -> tuple[int, str] | None:
+    """PostgreSQL, pipelined (one round trip): BEGIN, the rows inserted only if the head is
+    still `known` (the head row's UPDATE matches it and locks it, as `lock_head` would), COMMIT.
+    None: the head had moved, nothing was written (or a batch this path does not take)."""
+    rows, idents = _rows(known, events, None)
+    if not rows or idents or len(rows) > CHUNK:
+        return None
+    head = (rows[-1][0], rows[-1][-1])
+    text = store.dialect.sql(
+        "WITH head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = 1 AND n = ? AND "
+        f"hash = ? RETURNING 1) INSERT INTO audit_event ({ROW}) SELECT * FROM (VALUES "
+        + ", ".join([ROW_MARKS] * len(rows)) + ") AS v WHERE EXISTS (SELECT 1 FROM head)")
+    with _pipelined(store) as conn:
+        conn.execute("BEGIN")
+        if not durable:  # as PostgresDialect.begin
+            conn.execute("SET LOCAL synchronous_commit = off")
+        inserted = conn.execute(text, (*head, *known, *(v for row in rows for v in row)))
+        conn.execute("COMMIT")
+    return head if inserted.rowcount == len(rows) else None
+
+
+@contextmanager
+def _pipelined(store: Any) -> Iterator[Any]:
+    """A pooled PostgreSQL connection in pipeline mode (what is sent goes at once; the results
+    come back when the block ends), never pooled again inside a failed transaction."""
+    with store._connection() as conn:
+        try:
+            with conn.pipeline():
+                yield conn
+        except BaseException:
+            if not store.dialect.broken(conn) and \
+                    conn.info.transaction_status != conn.info.transaction_status.IDLE:
+                conn.execute("ROLLBACK")
+            raise
 
 
 def _insert(tx: Any, text: str, rows: list[tuple]) -> None:

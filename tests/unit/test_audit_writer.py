@@ -66,3 +66,68 @@ def test_a_failed_commit_fails_every_waiter_of_its_batch(store) -> None:
     writer.close()
     assert chain.verify(store).count == 1
     assert writer.submit([_event(10)]).exception(1) is not None  # closed: refused, not lost
+
+
+def test_a_lone_request_commits_in_its_own_thread(store, monkeypatch) -> None:
+    """No commit running: the caller's thread commits (no hop), its future is done on return."""
+    threads = []
+    write = store.write
+    monkeypatch.setattr(store, "write", lambda *args, **kwargs: threads.append(
+        threading.current_thread()) or write(*args, **kwargs))
+    writer = AuditWriter(store, checkpoint=None)
+    try:
+        done = writer.submit([_event(0)], lead=True)
+        assert done.done() and done.exception() is None
+        assert threads == [threading.current_thread()]
+    finally:
+        writer.close()
+    assert chain.verify(store).count == 1
+
+
+def test_while_a_leader_commits_the_others_queue_and_share_one_commit(store, monkeypatch) -> None:
+    """A leader stuck in its commit: the requests behind it do not wait for it (they queue and
+    return at once); the writer thread commits all of them together once it is done."""
+    commits = []
+    write = store.write
+    monkeypatch.setattr(store, "write", lambda *args, **kwargs: commits.append(
+        threading.current_thread().name) or write(*args, **kwargs))
+    writer = AuditWriter(store, checkpoint=None)
+    blocker = write()
+    blocker.__enter__()  # the database is busy: the leader waits in its commit
+    try:
+        leader = threading.Thread(target=lambda: writer.submit([_event(0)], lead=True))
+        leader.start()
+        while not commits:
+            threading.Event().wait(0.01)
+        followers: list = []
+        queuing = threading.Thread(target=lambda: followers.extend(
+            writer.submit([_event(n)], lead=True) for n in range(1, 20)))
+        queuing.start()
+        queuing.join(5)
+        assert not queuing.is_alive()  # queued: the requests behind the leader did not block
+        assert not any(f.done() for f in followers)
+    finally:
+        blocker.__exit__(None, None, None)
+    leader.join(10)
+    for future in followers:
+        assert future.exception(10) is None
+    writer.close()
+    assert commits[0] != "audit-writer" and commits[1:] == ["audit-writer"]
+    report = chain.verify(store)
+    assert report.intact and report.count == 20
+
+
+def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
+                                                               tmp_path: Path) -> None:
+    """A request that leads a commit does not also pay the checkpoint file's write."""
+    writers = []
+    write_checkpoint = chain.write_checkpoint
+    monkeypatch.setattr(chain, "write_checkpoint", lambda *args: writers.append(
+        threading.current_thread().name) or write_checkpoint(*args))
+    writer = AuditWriter(store, checkpoint=tmp_path / "checkpoint")
+    writer.CHECKPOINT_EVERY = 0.0
+    for n in range(3):
+        writer.submit([_event(n)], lead=True).result(10)
+    writer.close()
+    assert writers and set(writers) == {"audit-writer"}
+    assert chain.read_checkpoint(tmp_path / "checkpoint") == chain.verify(store).head
