@@ -207,15 +207,14 @@ def _no_change_round(base: str, data_dir: Path, url: str | None, tokens: dict[st
                         "relation") == "next")
                     assert not reply.json().get("entry")
                 return times, requests // ROUNDS.of(quick)
-            def sql() -> list[float]:  # the round's own query, in this process
+            def sql() -> list[float]:  # the round's own statement, in this process
                 usernames = [doctor, *(m.grantor for m in
                                        staff.by_username(doctor).profile.mandates)]
                 times = []
                 for _ in range(ROUNDS.of(quick)):
                     started = time.perf_counter()
-                    with store.read() as tx:
-                        tx.history(None, None, since, 100, None,
-                                   care.references(tx, usernames))
+                    with store.alone() as tx:  # as server.fhir.history runs a round first
+                        tx.history(None, None, since, 100, None, usernames)
                     times.append((time.perf_counter() - started) * 1000)
                 return times
             quiet, quiet_requests = rounds()
@@ -359,14 +358,16 @@ def alone(backend: str, what: str, processes: int | None = None) -> list[dict]:
     """The full-size rows of one part alone, on a server of `processes` processes (default:
     the load run's for that part): `paced` (the same rows as in `python -m bench --only load`,
     3 minutes instead of 15), `closed` (the closed-loop rows), `types` (each request type
-    alone, bench.per_type, then the closed-loop rows)."""
+    alone, bench.per_type, then the closed-loop rows), `round` (the no-change round's rows,
+    on a server the closed loops have not run on)."""
     people = population(False)
     pg = Postgres(fsync=True).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
     workers = processes or (2 if pg and what == "paced" else 1)
     try:
         url = pg.new_database(f"clinicdesk_{what}") if pg else None
-        tokens = _seed(data_dir, url, people.charts, people.clinicians, sorted(people.region))
+        tokens = _seed(data_dir, url, people.charts, people.clinicians,
+                       [*sorted(people.region), _round_doctor(people.demo)])
         extra = ("--workers", str(workers)) if workers > 1 else ()
         proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
         try:
@@ -375,6 +376,8 @@ def alone(backend: str, what: str, processes: int | None = None) -> list[dict]:
             name = f"{backend}, {workers} process{'es' * (workers > 1)}"
             if what == "paced":
                 return _paced(name, proc.base, tokens, people.region, False, meter)
+            if what == "round":
+                return _no_change_round(proc.base, data_dir, url, tokens, people.demo, False)
             rows = []
             if what == "types":
                 few = {u: people.region[u] for u in sorted(people.region)[:PER_TYPE_USERS]}
@@ -391,7 +394,8 @@ def alone(backend: str, what: str, processes: int | None = None) -> list[dict]:
             pg.stop()
 
 
-USAGE = "usage: python -m bench.load paced|closed|types sqlite|postgres [--processes N]"
+USAGE = ("usage: python -m bench.load paced|closed|types|round sqlite|postgres "
+         "[--processes N]")
 
 if __name__ == "__main__":
     import argparse
@@ -399,7 +403,7 @@ if __name__ == "__main__":
     from bench.__main__ import print_table
 
     parser = argparse.ArgumentParser(prog="python -m bench.load", usage=USAGE)
-    parser.add_argument("what", choices=("paced", "closed", "types"))
+    parser.add_argument("what", choices=("paced", "closed", "types", "round"))
     parser.add_argument("backend", choices=("sqlite", "postgres"))
     parser.add_argument("--processes", type=int, default=None)
     args = parser.parse_args()

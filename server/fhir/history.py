@@ -17,7 +17,7 @@ from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
-from server.storage import care
+from server.storage import Page
 
 PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")
@@ -46,26 +46,40 @@ def history(ctx: Ctx, rtype: str | None, rid: str | None,
     stamp = ctx.store.fence()  # before the read: server.storage.sql's module text
     count = search.count(params, ctx.settings.default_count, ctx.settings.max_count)
     ctx.authorize("history", rtype, rid if rtype == "Patient" else None)
-    listing = ctx.user() is not None and rid is None
+    user = ctx.user()
+    listing = user is not None and rid is None
     if listing and rtype is not None and rtype in PATIENT_TYPES:
         raise FhirError(403, "the history of patient data is read one resource at a time")
     if listing and rtype is None and search.since(params) is None:
         raise FhirError(400, "the system history starts at _since", expression="_since")
-    user = ctx.user()
     # A user's round holds reference data and the charts of the patients the user cares for
-    # (the physician or one who mandates them), selected in SQL through
-    # the care team (server.storage.care): the other patients' changes are never read.
-    usernames = [user.username, *(m.grantor for m in user.mandates)] \
+    # (the physician or one who mandates them), selected in SQL through the care team
+    # (server.storage.care): the other patients' changes are never read.
+    accounts = [user.username, *(m.grantor for m in user.mandates)] \
         if listing and rtype is None and user is not None else None
-    with ctx.store.read() as tx:
-        team = care.references(tx, usernames) if usernames is not None else None
-        page = tx.history(rtype, rid, search.since(params), count, search.cursor(params),
-                          practitioners=team)
-        ctx.prefetch(tx, page.versions)
+    page = _page(ctx, rtype, rid, params, count, accounts)
     path = "/".join(p for p in (rtype, rid, "_history") if p)
     entries = [history_entry(v, ctx.base, r) for v, r in ctx.visible(page.versions)]
     return Result(200, bundle("history", entries, link(ctx.base, path, params),
                               _next(ctx, path, params, page.next_cursor), stamp=stamp))
+
+
+def _page(ctx: Ctx, rtype: str | None, rid: str | None, params: list[tuple[str, str]],
+          count: int, accounts: list[str] | None) -> Page:
+    """The page, with the access contexts of its patients read in its snapshot. A round
+    (`accounts`) first runs alone, outside a transaction: most find nothing, and then it is
+    two statements (no BEGIN and COMMIT); the same in a read transaction when it found
+    something."""
+    since, cursor = search.since(params), search.cursor(params)
+    if accounts is not None:
+        with ctx.store.alone() as tx:
+            page = tx.history(rtype, rid, since, count, cursor, accounts)
+        if not page.versions:
+            return page
+    with ctx.store.read() as tx:
+        page = tx.history(rtype, rid, since, count, cursor, accounts)
+        ctx.prefetch(tx, page.versions)
+    return page
 
 
 def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:

@@ -40,16 +40,19 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
             raise AlreadySeeded(f"{first['resourceType']} id already in use")
         start = tx.conn.execute("SELECT coalesce(max(seq), 0) FROM resource_version").fetchone()[0]
         versions, tokens, team = [], list[tuple[object, ...]](), list[tuple[str, str]]()
+        last: dict[str, str] = {}  # each chart's latest lastUpdated (care.seeded)
         for resource in resources:
             rtype, rid = resource["resourceType"], resource["id"]
             ts = format_instant(store.tick())
             body = {**resource, "meta": {**(resource.get("meta") or {}), "versionId": "1",
                                          "lastUpdated": ts}}
+            patient = patient_of(body, rtype, rid)
             versions.append((rtype, rid, 1, ts, 0, json.dumps(body, ensure_ascii=False,
                                                              separators=(",", ":")),
-                             patient_of(body, rtype, rid), "POST",
-                             index.data_class(rtype, body)))
+                             patient, "POST", index.data_class(rtype, body)))
             tokens.extend((rtype, rid, *t) for t in index.tokens(rtype, body))
+            if patient is not None:
+                last[patient] = ts
             if rtype == "Patient":
                 team.extend((rid, ref) for ref in sorted(set(care.practitioner_refs(body))))
         cursor = tx.conn.cursor()  # psycopg has executemany on cursors only
@@ -65,9 +68,7 @@ def bulk_create(store: Any, resources: list[dict]) -> int:
             cursor.executemany(dialect.sql(
                 "INSERT INTO search_token (rtype, rid, name, system, value) "
                 "VALUES (?, ?, ?, ?, ?)"), tokens)
-        if team:
-            cursor.executemany(dialect.sql(
-                "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"), team)
+        care.seeded(tx, team, last)
     return len(resources)
 
 

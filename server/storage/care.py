@@ -9,6 +9,14 @@ physicians are those it had, as `physicians_of_record` says). The table holds re
 usernames: a reference maps to an account by the id convention or by the Practitioner's
 USERNAME identifier, resolved when a round asks (`references`), so a Practitioner written
 later is taken into account at once.
+
+Beside it, `care_change(practitioner, changed, patient)`: a row per version of a chart and
+physician of the chart (`changed`: the version's lastUpdated), appended, never updated (two
+writers of one chart never wait for each other's row), so a round is a range scan of
+(practitioner, changed ≥ _since) that finds only the patients whose chart changed — its cost
+follows what changed for the user, not the size of their care team. A physician who gets a
+patient gets a row at that Patient version's instant: their rounds since an earlier point
+return the chart's versions since that point, as before the move.
 """
 
 from __future__ import annotations
@@ -23,14 +31,20 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS care_team (patient TEXT NOT NULL, practitioner TEXT NOT NULL, "
     "PRIMARY KEY (practitioner, patient))",
     "CREATE INDEX IF NOT EXISTS care_team_patient ON care_team (patient)",
-    # a patient's changes since a point, AuditEvents left out (most versions of a busy server;
-    # not charts): the round's probe per patient of the care team, and reference data (NULL)
-    "CREATE INDEX IF NOT EXISTS version_patient ON resource_version (patient, seq) "
-    "WHERE rtype <> 'AuditEvent'",
-    # the same probe by lastUpdated (`_since`): on PostgreSQL seq order is not ts order
+    "CREATE TABLE IF NOT EXISTS care_change (practitioner TEXT NOT NULL, "
+    "changed TEXT NOT NULL, patient TEXT NOT NULL)",
+    # the round: the user's patients whose chart changed since
+    "CREATE INDEX IF NOT EXISTS care_change_at ON care_change (practitioner, changed)",
+    # a chart's versions since an instant (the round's probe per changed patient of the care
+    # team), and reference data's (no patient): by lastUpdated; AuditEvents are no versions
+    # any more (the predicate is written out in the queries: Tx._in_care)
+    "DROP INDEX IF EXISTS version_patient",  # (patient, seq): before rounds went by ts
     "CREATE INDEX IF NOT EXISTS version_patient_ts ON resource_version (patient, ts) "
     "WHERE rtype <> 'AuditEvent'",
+    "CREATE INDEX IF NOT EXISTS version_reference_ts ON resource_version (ts) "
+    "WHERE patient IS NULL AND rtype <> 'AuditEvent'",
 ]
+CHANGE = "INSERT INTO care_change (practitioner, changed, patient) VALUES (?, ?, ?)"
 
 
 def practitioner_refs(patient: dict) -> list[str]:
@@ -41,15 +55,58 @@ def practitioner_refs(patient: dict) -> list[str]:
     return [r for r in refs if isinstance(r, str) and r.startswith("Practitioner/")]
 
 
-def record(tx: Any, patient_id: str, patient: dict | None) -> None:
-    """Store the care team of this Patient version (None: a deletion, the rows stay)."""
+def _lock(tx: Any, patient_id: str, share: bool) -> None:
+    """PostgreSQL, where writers run at once: the Patient's current row, shared by the writers
+    of its chart's other resources (`share`: they never wait for each other), exclusive for a
+    Patient version (as Tx.current takes it): a chart's writer appends its care_change rows
+    after any Patient version in flight committed, so that it sees the physician that version
+    added (a statement does not see rows committed after it started). SQLite: one writer."""
+    if tx.store.dialect.lock_row:
+        mode = " FOR SHARE" if share else tx.store.dialect.lock_row
+        tx._x("SELECT 1 FROM resource_current WHERE rtype = 'Patient' AND rid = ?" + mode,
+              (patient_id,))
+
+
+def touch(tx: Any, patient_id: str, ts: str) -> None:
+    """A version of this patient's chart was written at `ts`: a care_change row for each of
+    its physicians."""
+    _lock(tx, patient_id, share=True)
+    tx._x("INSERT INTO care_change (practitioner, changed, patient) SELECT practitioner, ?, "
+          "patient FROM care_team WHERE patient = ?", (ts, patient_id))
+
+
+def record(tx: Any, patient_id: str, patient: dict | None, ts: str | None) -> None:
+    """Store the care team of this Patient version written at `ts` (None: a deletion, the rows
+    stay; ts None: `fill`, then `fill_changes`)."""
     if patient is None:
+        if ts is not None:
+            touch(tx, patient_id, ts)
         return
+    _lock(tx, patient_id, share=False)
     tx._x("DELETE FROM care_team WHERE patient = ?", (patient_id,))
-    rows = [(patient_id, ref) for ref in sorted(set(practitioner_refs(patient)))]
-    if rows:
-        tx.conn.cursor().executemany(tx.store.dialect.sql(
-            "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"), rows)
+    refs = sorted(set(practitioner_refs(patient)))
+    cursor = tx.conn.cursor()
+    if refs:
+        cursor.executemany(tx.store.dialect.sql(
+            "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"),
+            [(patient_id, ref) for ref in refs])
+    if refs and ts is not None:
+        cursor.executemany(tx.store.dialect.sql(CHANGE), [(ref, ts, patient_id) for ref in refs])
+
+
+def seeded(tx: Any, team: list[tuple[str, str]], last: dict[str, str]) -> None:
+    """The bulk seed's care rows (server.seed.load: (patient, reference) of its Patients) and
+    a care_change row for every chart it wrote (`last`: patient → its latest lastUpdated)."""
+    if team:
+        cursor = tx.conn.cursor()
+        cursor.executemany(tx.store.dialect.sql(
+            "INSERT INTO care_team (patient, practitioner) VALUES (?, ?)"), team)
+        cursor.executemany(tx.store.dialect.sql(CHANGE),
+                           [(ref, last[pid], pid) for pid, ref in team])
+    new = {pid for pid, _ in team}
+    for pid, ts in last.items():
+        if pid not in new:  # a chart the seed added to (a day's appointments)
+            touch(tx, pid, ts)
 
 
 def references(tx: Any, usernames: list[str]) -> list[str]:
@@ -78,5 +135,16 @@ def fill(tx: Any) -> int:
                            (rid,))
             content = before[0][0] if before else None
         if content:
-            record(tx, rid, json.loads(content))
+            record(tx, rid, json.loads(content), None)
     return len(rows)
+
+
+def fill_changes(tx: Any) -> None:
+    """care_change for a database written before it (or after `fill`): a row per care row at
+    its chart's latest lastUpdated."""
+    if tx._q("SELECT 1 FROM care_change LIMIT 1"):
+        return
+    tx._x("INSERT INTO care_change (practitioner, changed, patient) SELECT t.practitioner, "
+          "coalesce((SELECT max(v.ts) FROM resource_version v WHERE v.patient = t.patient "
+          "AND v.rtype <> 'AuditEvent'), ''), "  # the predicate: the index version_patient_ts
+          "t.patient FROM care_team t")

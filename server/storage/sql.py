@@ -91,10 +91,12 @@ class Store:
         """A database written before versions carried their data class gets the column, filled
         from the stored versions, in one transaction (under the write lock: several processes
         may start at once on one PostgreSQL database)."""
-        if self._new_care:  # a database written before the care team was kept in SQL
-            with self.write(serial=True) as tx:
-                if not tx._q("SELECT 1 FROM care_team LIMIT 1"):  # another process did it
-                    care.fill(tx)
+        with self.write(serial=True) as tx:
+            # a database written before the care team was kept in SQL (unless another process
+            # did it), or before care_change
+            if self._new_care and not tx._q("SELECT 1 FROM care_team LIMIT 1"):
+                care.fill(tx)
+            care.fill_changes(tx)
         with self.write(serial=True) as tx:
             if "data_class" in self.dialect.columns(tx.conn, "resource_version"):
                 return
@@ -180,6 +182,13 @@ class Store:
             fence = format_instant(self.dialect.fence(conn) or datetime.now(UTC))
         self._fence = (read_at, fence)
         return fence
+
+    @contextmanager
+    def alone(self) -> Iterator[Tx]:
+        """`with store.alone() as tx:` statements outside a transaction, each its own snapshot
+        (no BEGIN and COMMIT: two round trips fewer on PostgreSQL): for one read alone."""
+        with self._connection() as conn:
+            yield Tx(self, conn)
 
     def query(self, text: str, args: tuple = ()) -> list[tuple]:
         """One read statement alone, outside an explicit transaction (it is its own snapshot):
@@ -304,12 +313,14 @@ class Tx:
             self._matching.add(key)
 
     def history(self, rtype: str | None, rid: str | None, since: str | None, count: int,
-                before_seq: int | None, practitioners: list[str] | None = None) -> Page:
-        """`practitioners` (a user's system history, with `since`): only reference data (no
-        patient) and the resources of the patients these Practitioner references care for
-        (server.storage.care), selected in SQL: one probe per patient of the care team, never
-        a read of the other patients' changes. AuditEvents: their own trail
-        (`AuditEvent/_history`), never in the system history."""
+                before_seq: int | None, accounts: list[str] | None = None) -> Page:
+        """`accounts` (a user's system history, with `since`: the user's and their mandators'
+        usernames): only reference data (no patient) and the resources of the patients the
+        Practitioners of these accounts care for (server.storage.care), selected in SQL by
+        lastUpdated: the care rows whose chart
+        changed since, then those charts' versions since — never a read of the other
+        patients' changes nor a probe per patient of the care team. AuditEvents: their own
+        trail (`AuditEvent/_history`), never in the system history."""
         if rtype == chain.AUDIT:
             return audit_trail.history(self, rid, since, count, before_seq)
         v = "resource_version"
@@ -320,15 +331,15 @@ class Tx:
                 conds.append(f"{v}.{cond}")
                 args.append(value)
         source = v
-        if since is not None:  # by ts: seq order is not lastUpdated order (module text)
-            if practitioners is None:
-                conds.append(f"{v}.seq IN ({SINCE})")
-                args.append(since)
-            else:  # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
-                chosen, more = self._in_care(practitioners, since, before_seq)
-                source = f"({chosen}) s CROSS JOIN {v}"
-                conds.append(f"{v}.seq = s.seq")
-                args[:0] = more
+        if since is not None and accounts is not None:
+            # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
+            chosen, more = self._in_care(accounts, since, before_seq)
+            source = f"({chosen}) s CROSS JOIN {v}"
+            conds.append(f"{v}.seq = s.seq")
+            args[:0] = more
+        elif since is not None:  # by ts: seq order is not lastUpdated order (module text)
+            conds.append(f"{v}.seq IN ({SINCE})")
+            args.append(since)
         text = " AND ".join(conds) or "1 = 1"
         columns = ", ".join(f"{v}.{c}" for c in (*COLUMNS.split(", "), "method"))
         rows = self._q(f"SELECT {columns} FROM {source} WHERE {text} "
@@ -339,20 +350,33 @@ class Tx:
                          for x in page.versions]
         return page
 
-    def _in_care(self, practitioners: list[str], since: str,
+    def _in_care(self, accounts: list[str], since: str,
                  before_seq: int | None) -> tuple[str, list]:
-        """The seqs of the versions a user's round may hold (see `history`), as a subquery.
-        The `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
-        versions): it selects the partial index version_patient (care.SCHEMA)."""
-        team = ", ".join("?" for _ in practitioners) or "NULL"
+        """The seqs of the versions a user's round may hold (see `history`), as a subquery:
+        a range of care_change_at per reference (the patients still in the care team whose
+        chart changed since), one range of version_patient_ts per such patient, one of
+        version_reference_ts (care.SCHEMA). The
+        row comparison keeps PostgreSQL off version_ts (ts alone), which it takes for a
+        `since` past its statistics (a read of every change of the server since).
+        Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot. The
+        `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
+        versions): it selects the partial indexes."""
+        # resolved first: as a subquery of the statement, PostgreSQL may scan all of care_team
+        refs = care.references(self, accounts)
+        team = ", ".join("?" for _ in refs) or "NULL"
+        since_of_chart = "(v.patient, v.ts) >= (c.patient, ?)" \
+            if self.store.dialect.name == "postgres" else "v.ts >= ?"  # SQLite: (patient, ts)
         upper = " AND v.seq < ?" if before_seq is not None else ""
         bound = [since, *([before_seq] if before_seq is not None else [])]
-        parts = [f"SELECT v.seq FROM care_team t JOIN resource_version v ON v.patient = t.patient "
-                 f"AND v.rtype <> 'AuditEvent' WHERE t.practitioner IN ({team}) "
-                 f"AND v.ts >= ?{upper}",
+        changed = ("SELECT DISTINCT practitioner, patient FROM care_change "
+                   f"WHERE practitioner IN ({team}) AND changed >= ?")
+        parts = [f"SELECT v.seq FROM ({changed}) c CROSS JOIN care_team t "
+                 "CROSS JOIN resource_version v WHERE t.practitioner = c.practitioner "
+                 "AND t.patient = c.patient AND v.patient = c.patient "
+                 f"AND v.rtype <> 'AuditEvent' AND {since_of_chart}{upper}",
                  "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
                  f"AND v.rtype <> 'AuditEvent' AND v.ts >= ?{upper}"]
-        args = [*practitioners, *bound, *bound]
+        args = [*refs, since, *bound, *bound]
         return " UNION ".join(parts), args
 
     def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
@@ -444,7 +468,9 @@ class Tx:
                       "RETURNING seq", (rtype, rid, version, ts, deleted, text, patient, method,
                                         data_class)).fetchone()[0]
         if rtype == "Patient":
-            care.record(self, rid, body if resource is not None else None)
+            care.record(self, rid, body if resource is not None else None, ts)
+        elif patient is not None:
+            care.touch(self, patient, ts)
         self._x("INSERT INTO resource_current (rtype, rid, version, ts, deleted, seq, content, "
                 "patient, data_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rtype, rid) "
                 "DO UPDATE SET version = excluded.version, ts = excluded.ts, "

@@ -16,7 +16,7 @@ import pytest
 from app.core.profiles import practitioner_reference
 from server.processes import ServerProcess
 from server.seed import generate, load, staff
-from server.storage import Store, care, open_store
+from server.storage import Store, care, format_instant, open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
 from tests.integration.test_server_audit_chain import _readable_charts
@@ -65,17 +65,18 @@ def _audit_events(store: Store) -> int:
 
 def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
     """(versions returned, the database's work for the round's query): on PostgreSQL the
-    rows of resource_version and its indexes it read (this transaction's statistics); on
+    rows of resource_version and the care tables it read and the index scans it made (this
+    transaction's statistics); on
     SQLite the virtual machine's steps (progress handler), which grow with every row read."""
     with store.read() as tx:
-        team = care.references(tx, [doctor])
         if store.backend == "postgres":
-            def work() -> int:
-                row = tx._q("SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
-                            "FROM pg_stat_xact_user_tables WHERE relname = 'resource_version'")
-                return int(row[0][0]) if row else 0
+            def work() -> int:  # and the index scans: a probe per patient finding nothing
+                row = tx._q("SELECT sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
+                            "+ coalesce(idx_scan, 0)) FROM pg_stat_xact_user_tables "
+                            "WHERE relname IN ('resource_version', 'care_team', 'care_change')")
+                return int(row[0][0] or 0) if row else 0
             before = work()
-            page = tx.history(None, None, since, 1000, None, team)
+            page = tx.history(None, None, since, 1000, None, [doctor])
             return len(page.versions), work() - before
         steps = [0]
 
@@ -85,7 +86,7 @@ def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
         conn: sqlite3.Connection = tx.conn
         conn.set_progress_handler(step, 10)
         try:
-            page = tx.history(None, None, since, 1000, None, team)
+            page = tx.history(None, None, since, 1000, None, [doctor])
         finally:
             conn.set_progress_handler(None, 10)
         return len(page.versions), steps[0]
@@ -111,6 +112,34 @@ def test_the_rounds_query_reads_only_the_users_patients_changes(
     # the same work, whatever else changed (a read of the others' 300 changes is ≥ 300 rows
     # on PostgreSQL and thousands of steps on SQLite)
     assert busy[1] <= quiet[1] + 5, (quiet, busy)
+
+
+def test_a_no_change_round_costs_the_same_whatever_the_size_of_the_care_team(
+        seeded: tuple[Path, str | None]) -> None:
+    """care_change: the round finds the patients whose chart changed by a range of an
+    index, without a probe per patient of the care team (300 more: ≥ 300 index scans on
+    PostgreSQL, thousands of steps on SQLite)."""
+    data_dir, url = seeded
+    doctor, _, _ = _picks()
+    store = open_store(data_dir, url)
+    try:
+        small = _rows_read(store, doctor, format_instant(datetime.now(UTC)))
+        more = generate.patients(UNRELATED, SEED, id_prefix="more",
+                                 physicians=[staff.by_username(doctor).profile])
+        for chart in more:
+            load.bulk_create(store, chart)
+        store.analyze()
+        with store.read() as tx:
+            cared = tx._q("SELECT count(*) FROM care_team WHERE practitioner = ?",
+                          (practitioner_reference(doctor),))[0][0]
+        big = _rows_read(store, doctor, format_instant(datetime.now(UTC)))
+    finally:
+        store.close()
+    assert cared >= UNRELATED
+    assert small[0] == big[0] == 0
+    # PostgreSQL's planner probes index ends for a `since` past its statistics (a few scans
+    # that vary with them); a probe per patient would be ≥ UNRELATED more
+    assert big[1] <= small[1] + UNRELATED // 10, (small, big)
 
 
 def test_a_round_returns_and_audits_only_the_users_changes_on_a_busy_server(
