@@ -42,11 +42,13 @@ class SqliteDialect:
         self._writing_since: datetime | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
 
-    def connect(self) -> sqlite3.Connection:
+    def connect(self, durable: bool = True) -> sqlite3.Connection:
+        """`durable`: FULL, the server is the record, no lost commit; else NORMAL: in WAL a
+        commit is written, not fsynced (the next FULL one is)."""
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                timeout=30)
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")  # the server is the record: no lost commit
+        conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
         return conn
 
     def schema(self) -> list[str]:
@@ -55,16 +57,13 @@ class SqliteDialect:
     def sql(self, text: str) -> str:
         return text
 
-    def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True,
-              clinical: bool = True, serial: bool = False) -> datetime | None:
+    def begin(self, conn: sqlite3.Connection, write: bool, clinical: bool = True, serial: bool = False) -> datetime | None:
         """None: lastUpdated comes from Store.tick (the one writer holds the database)."""
         if write:
             self._write_lock.acquire()
             with self._fence_lock:  # before any lastUpdated of this write is stamped
                 self._writing_since = datetime.now(UTC)
             try:
-                if not durable:  # WAL: the commit is written, not fsynced (the next FULL one is)
-                    conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
             except BaseException:
                 self._release()
@@ -78,8 +77,7 @@ class SqliteDialect:
             self._writing_since = None
         self._write_lock.release()
 
-    def end(self, conn: sqlite3.Connection, write: bool, commit: bool,
-            durable: bool = True) -> None:
+    def end(self, conn: sqlite3.Connection, write: bool, commit: bool) -> None:
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
         except sqlite3.Error:
@@ -87,8 +85,6 @@ class SqliteDialect:
                 conn.execute("ROLLBACK")
             raise
         finally:
-            if not durable:
-                conn.execute("PRAGMA synchronous = FULL")
             if write:
                 self._release()
 
