@@ -51,7 +51,8 @@ class PostgresDialect:
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
 
-    def begin(self, conn: psycopg.Connection, write: bool, clinical: bool = True, serial: bool = False) -> datetime | None:
+    def begin(self, conn: psycopg.Connection, write: bool,
+              clinical: bool = True, serial: bool = False) -> datetime | None:
         """A write's clock (None: a read, or an audit-only write, which queues on the audit
         head row: server.storage.chain.lock_head). `clinical`: the transaction is marked as
         writing (WRITING) BEFORE its clock is read, so every lastUpdated it stamps is at or

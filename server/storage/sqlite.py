@@ -57,7 +57,8 @@ class SqliteDialect:
     def sql(self, text: str) -> str:
         return text
 
-    def begin(self, conn: sqlite3.Connection, write: bool, clinical: bool = True, serial: bool = False) -> datetime | None:
+    def begin(self, conn: sqlite3.Connection, write: bool,
+              clinical: bool = True, serial: bool = False) -> datetime | None:
         """None: lastUpdated comes from Store.tick (the one writer holds the database)."""
         if write:
             self._write_lock.acquire()
