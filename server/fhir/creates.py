@@ -101,25 +101,27 @@ def create_as_many(ctx: Ctx, rtype: str, items: list[tuple[str, object]]
         except Exception as error:
             out[n] = error
     with ctx.store.read() as tx:
-        stored = {rid for _, rid, _ in checked if tx.current(rtype, rid) is not None}
+        stored = tx.audit_taken([rid for _, rid, _ in checked])
     alone = [n for n, rid, _ in checked if rid in stored]
-    ready = []
+    ready, seen = [], set(stored)
     for n, rid, resource in checked:
-        if rid in stored:
+        if rid in seen:  # stored, or earlier in this batch: `update` answers it
+            if rid not in stored:
+                alone.append(n)
             continue
         try:
             resource = {**incoming(ctx, rtype, resource), "id": rid}
             ctx.authorize("create", rtype, patient_of(resource, rtype), resource)
             ready.append((n, rid, resource))
+            seen.add(rid)
         except Exception as error:
             out[n] = error
     try:
         with ctx.store.write(clinical=clinical(rtype)) as tx:
-            for n, rid, resource in ready:
-                if tx.current(rtype, rid) is not None:
-                    alone.append(n)
-                    continue
-                v, _ = tx.create(rtype, resource, rid=rid)
+            meanwhile = tx.audit_taken([rid for _, rid, _ in ready])
+            alone += [n for n, rid, _ in ready if rid in meanwhile]
+            new = [(n, resource) for n, rid, resource in ready if rid not in meanwhile]
+            for (n, _), v in zip(new, tx.audit_create([r for _, r in new]), strict=True):
                 out[n] = resource_result(v, ctx.base, 201, location=True)
     except Exception as error:  # nothing of the transaction was stored
         for n, _, _ in ready:
