@@ -3,7 +3,8 @@ sequence), counted by valgrind's callgrind in the server process (user space, ev
 Unlike CPU time, the count barely moves with the machine's other work (two runs of the same
 server: ±1 %), so that two versions of the server can be compared on a busy shared machine.
 `python -m bench.instructions [N] [disk|process]`: SQLite, bench.load's quick population, N
-requests a type (default 30), the server's --audit-durability (default disk); needs valgrind. Not part of `python -m bench` (a minute and a half alone).
+requests a type (default 30), the server's --audit-durability (default disk); needs valgrind.
+Not part of `python -m bench` (a minute and a half alone).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from server.identity.audit import Access, AuditWriter, audit_event
+from server.identity.audit import Access, audit_event
+from server.identity.audit_writer import AuditWriter
 from server.storage import chain, chain_verify, open_store
 
 
