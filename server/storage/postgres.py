@@ -40,8 +40,9 @@ class PostgresDialect:
     def connect(self, durable: bool = True) -> psycopg.Connection:
         """`durable=False`: synchronous_commit off for the session (the WAL writer flushes a
         commit within 3 × wal_writer_delay)."""
-        options = {} if durable else {"options": "-c synchronous_commit=off"}
-        return psycopg.connect(self.url, autocommit=True, **options)
+        if durable:
+            return psycopg.connect(self.url, autocommit=True)
+        return psycopg.connect(self.url, autocommit=True, options="-c synchronous_commit=off")
 
     def schema(self) -> list[str]:
         # Several server processes may start at once on a fresh database: serialise the DDL.
