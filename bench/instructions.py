@@ -2,8 +2,10 @@
 sequence), counted by valgrind's callgrind in the server process (user space, every thread).
 Unlike CPU time, the count barely moves with the machine's other work (two runs of the same
 server: ±1 %), so that two versions of the server can be compared on a busy shared machine.
-`python -m bench.instructions [N] [disk|process]`: SQLite, bench.load's quick population, N
-requests a type (default 30), the server's --audit-durability (default disk); needs valgrind.
+`python -m bench.instructions [N] [disk|process|off]`: SQLite, bench.load's quick population,
+N requests a type (default 30), the server's --audit-durability (default disk), or `off`: the
+server started with --no-auth (no gate, nothing audited: what issue 15 compares with); needs
+valgrind.
 Not part of `python -m bench` (a minute and a half alone).
 """
 
@@ -34,7 +36,7 @@ def _serve(data_dir: Path, out: Path, durability: str) -> tuple[subprocess.Popen
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=no",
          f"--callgrind-out-file={out}/callgrind.%p", sys.executable, "-m", "server.cli",
          "serve", "--data", str(data_dir), "--port", str(port), "--log-level", "warning",
-         "--audit-durability", durability],
+         *(["--no-auth"] if durability == "off" else ["--audit-durability", durability])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cwd=Path(__file__).resolve().parent.parent)
     base = f"http://127.0.0.1:{port}"
