@@ -99,7 +99,8 @@ class AuditWriter:
                     self._hand_on()
                 else:
                     self._leading = False
-                    self._cond.notify_all()  # a closing writer thread may stop now
+                    if self._closed:  # the closing writer thread may stop now (else it sleeps
+                        self._cond.notify_all()  # on: waking it per request cost a switch)
 
     def _run(self) -> None:
         """The writer thread: leads when handed on; writes the checkpoint when one is due."""
