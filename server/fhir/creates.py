@@ -116,19 +116,30 @@ def create_as_many(ctx: Ctx, rtype: str, items: list[tuple[str, object]]
             seen.add(rid)
         except Exception as error:
             out[n] = error
-    try:
-        with ctx.store.write(clinical=clinical(rtype)) as tx:
-            meanwhile = tx.audit_taken([rid for _, rid, _ in ready])
-            alone += [n for n, rid, _ in ready if rid in meanwhile]
-            new = [(n, resource) for n, rid, resource in ready if rid not in meanwhile]
-            for (n, _), v in zip(new, tx.audit_create([r for _, r in new]), strict=True):
-                out[n] = resource_result(v, ctx.base, 201, location=True)
-    except Exception as error:  # nothing of the transaction was stored
-        for n, _, _ in ready:
-            out[n] = None if n in alone else error
+    alone += _create_ready(ctx, rtype, ready, out)
     for n in sorted(alone):
         try:
             out[n] = update(ctx, rtype, items[n][0], items[n][1], None)
         except Exception as error:
             out[n] = error
     return [o if o is not None else FhirError(500, "entry not processed") for o in out]
+
+
+def _create_ready(ctx: Ctx, rtype: str, ready: list[tuple[int, str, dict]],
+                  out: list[Result | Exception | None]) -> list[int]:
+    """The checked AuditEvents in one write transaction (none: no transaction), answered in
+    `out`; those whose id was taken meanwhile come back, for `update`."""
+    if not ready:  # a retried upload: every id already stored
+        return []
+    taken: set[str] = set()
+    try:
+        with ctx.store.write(clinical=clinical(rtype)) as tx:
+            taken = tx.audit_taken([rid for _, rid, _ in ready])
+            new = [(n, resource) for n, rid, resource in ready if rid not in taken]
+            for (n, _), v in zip(new, tx.audit_create([r for _, r in new]), strict=True):
+                out[n] = resource_result(v, ctx.base, 201, location=True)
+    except Exception as error:  # nothing of the transaction was stored
+        for n, rid, _ in ready:
+            if rid not in taken:
+                out[n] = error
+    return [n for n, rid, _ in ready if rid in taken]
