@@ -230,18 +230,20 @@ def _after_known(store: Any, events: list[dict], durable: bool, known: tuple[int
         "WITH head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = 1 AND n = ? AND "
         f"hash = ? RETURNING 1) INSERT INTO audit_event ({ROW}) SELECT * FROM (VALUES "
         + ", ".join([ROW_MARKS] * len(rows)) + ") AS v WHERE EXISTS (SELECT 1 FROM head)")
-    with _pipelined(store, durable) as conn:
+    with _pipelined(store) as conn:
         conn.execute("BEGIN")
+        if not durable:  # as PostgresDialect.begin
+            conn.execute("SET LOCAL synchronous_commit = off")
         inserted = conn.execute(text, (*head, *known, *(v for row in rows for v in row)))
         conn.execute("COMMIT")
     return head if inserted.rowcount == len(rows) else None
 
 
 @contextmanager
-def _pipelined(store: Any, durable: bool) -> Iterator[Any]:
+def _pipelined(store: Any) -> Iterator[Any]:
     """A pooled PostgreSQL connection in pipeline mode (what is sent goes at once; the results
     come back when the block ends), never pooled again inside a failed transaction."""
-    with store._connection(durable) as conn:
+    with store._connection() as conn:
         try:
             with conn.pipeline():
                 yield conn

@@ -37,12 +37,8 @@ class PostgresDialect:
     def __init__(self, url: str):
         self.url = url
 
-    def connect(self, durable: bool = True) -> psycopg.Connection:
-        """`durable=False`: synchronous_commit off for the session (the WAL writer flushes a
-        commit within 3 × wal_writer_delay)."""
-        if durable:
-            return psycopg.connect(self.url, autocommit=True)
-        return psycopg.connect(self.url, autocommit=True, options="-c synchronous_commit=off")
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.url, autocommit=True)
 
     def schema(self) -> list[str]:
         # Several server processes may start at once on a fresh database: serialise the DDL.
@@ -52,7 +48,7 @@ class PostgresDialect:
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
 
-    def begin(self, conn: psycopg.Connection, write: bool,
+    def begin(self, conn: psycopg.Connection, write: bool, durable: bool = True,
               clinical: bool = True, serial: bool = False) -> datetime | None:
         """A write's clock (None: a read, or an audit-only write, which queues on the audit
         head row: server.storage.chain.lock_head). `clinical`: the transaction is marked as
@@ -62,6 +58,8 @@ class PostgresDialect:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             return None
         parts = ["BEGIN"]  # one round trip (no parameters: several statements in one query)
+        if not durable:  # the WAL writer flushes it within 3 × wal_writer_delay
+            parts.append("SET LOCAL synchronous_commit = off")
         if serial:
             parts.append(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
         if clinical:
@@ -77,7 +75,8 @@ class PostgresDialect:
                 conn.execute("ROLLBACK")
             raise
 
-    def end(self, conn: psycopg.Connection, write: bool, commit: bool) -> None:
+    def end(self, conn: psycopg.Connection, write: bool, commit: bool,
+            durable: bool = True) -> None:
         conn.execute("COMMIT" if commit else "ROLLBACK")
 
     def lock(self, conn: psycopg.Connection, key: int) -> None:

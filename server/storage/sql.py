@@ -54,12 +54,12 @@ class Dialect(Protocol):
     name: str
     lock_row: str  # appended to a SELECT of a row the transaction will update
 
-    def connect(self, durable: bool = True) -> Any: ...
+    def connect(self) -> Any: ...
     def schema(self) -> list[str]: ...
     def sql(self, text: str) -> str: ...
-    def begin(self, conn: Any, write: bool, clinical: bool = True,
+    def begin(self, conn: Any, write: bool, durable: bool = True, clinical: bool = True,
               serial: bool = False) -> datetime | None: ...
-    def end(self, conn: Any, write: bool, commit: bool) -> None: ...
+    def end(self, conn: Any, write: bool, commit: bool, durable: bool = True) -> None: ...
     def broken(self, conn: Any) -> bool: ...
     def columns(self, conn: Any, table: str) -> set[str]: ...
     def analyze(self, conn: Any) -> None: ...
@@ -76,10 +76,7 @@ def format_instant(moment: datetime) -> str:
 class Store:
     def __init__(self, dialect: Dialect):
         self.dialect = dialect
-        # durable → its connections: a connection's durability is set once, when it opens (no
-        # statement per transaction to relax it and another to restore it)
-        self._pools: dict[bool, queue.LifoQueue] = {True: queue.LifoQueue(),
-                                                    False: queue.LifoQueue()}
+        self._pool: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
         self._fence = (-FENCE_REUSE, "")  # (time.monotonic() when read, the fence)
         with self._connection() as conn:
@@ -121,14 +118,11 @@ class Store:
         return self.dialect.name
 
     @contextmanager
-    def _connection(self, durable: bool = True) -> Iterator[Any]:
-        """A pooled connection; `durable=False`: one whose commits are not flushed to disk
-        (Store.write)."""
-        pool = self._pools[durable]
+    def _connection(self) -> Iterator[Any]:
         try:
-            conn = pool.get_nowait()
+            conn = self._pool.get_nowait()
         except queue.Empty:
-            conn = self.dialect.connect(durable)
+            conn = self.dialect.connect()
             self._all.append(conn)
         try:
             yield conn
@@ -137,26 +131,26 @@ class Store:
                 self._all.remove(conn)
                 conn.close()
                 raise
-            pool.put(conn)
+            self._pool.put(conn)
             raise
-        pool.put(conn)
+        self._pool.put(conn)
 
     @contextmanager
     def _tx(self, write: bool, durable: bool = True, clinical: bool = True,
             serial: bool = False) -> Iterator[Tx]:
-        with self._connection(durable) as conn:
-            clock = self.dialect.begin(conn, write, clinical, serial)
+        with self._connection() as conn:
+            clock = self.dialect.begin(conn, write, durable, clinical, serial)
             try:
                 tx = Tx(self, conn, write, clock)
                 if write and not clinical:
                     chain.lock_head(tx)
                 yield tx
             except BaseException as error:
-                self.dialect.end(conn, write, False)
+                self.dialect.end(conn, write, False, durable)
                 if self.dialect.contention(error):
                     raise Contention("concurrent writes: retry") from error
                 raise
-            self.dialect.end(conn, write, True)
+            self.dialect.end(conn, write, True, durable)
 
     def read(self) -> Any:
         """`with store.read() as tx:` a consistent snapshot for reads."""

@@ -31,6 +31,22 @@ BASE = [
 SCHEMA = [*BASE, *chain.schema("sqlite")]
 
 
+class _Connection(sqlite3.Connection):
+    """Remembers its `synchronous` level: switched only when a write needs the other one (an
+    audit-only write after a read of the same pooled connection keeps NORMAL, no PRAGMA)."""
+
+    durable = True
+
+
+def _synchronous(conn: sqlite3.Connection, durable: bool) -> None:
+    """Before a write: FULL (`durable`: the server is the record, no lost commit) or NORMAL (in
+    WAL the commit is written, not fsynced; the next FULL one is). A read ignores it; one
+    connection keeps serving reads and audit writes alike (its page cache stays valid)."""
+    if getattr(conn, "durable", True) != durable:
+        conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        conn.durable = durable  # type: ignore[attr-defined]
+
+
 class SqliteDialect:
     name = "sqlite"
     lock_row = ""  # BEGIN IMMEDIATE: the one writer holds the database
@@ -42,13 +58,11 @@ class SqliteDialect:
         self._writing_since: datetime | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
 
-    def connect(self, durable: bool = True) -> sqlite3.Connection:
-        """`durable`: FULL, the server is the record, no lost commit; else NORMAL: in WAL a
-        commit is written, not fsynced (the next FULL one is)."""
+    def connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=30)
+                               timeout=30, factory=_Connection)
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        conn.execute("PRAGMA synchronous = FULL")  # the server is the record: no lost commit
         return conn
 
     def schema(self) -> list[str]:
@@ -57,7 +71,7 @@ class SqliteDialect:
     def sql(self, text: str) -> str:
         return text
 
-    def begin(self, conn: sqlite3.Connection, write: bool,
+    def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True,
               clinical: bool = True, serial: bool = False) -> datetime | None:
         """None: lastUpdated comes from Store.tick (the one writer holds the database)."""
         if write:
@@ -65,6 +79,7 @@ class SqliteDialect:
             with self._fence_lock:  # before any lastUpdated of this write is stamped
                 self._writing_since = datetime.now(UTC)
             try:
+                _synchronous(conn, durable)
                 conn.execute("BEGIN IMMEDIATE")
             except BaseException:
                 self._release()
@@ -78,7 +93,8 @@ class SqliteDialect:
             self._writing_since = None
         self._write_lock.release()
 
-    def end(self, conn: sqlite3.Connection, write: bool, commit: bool) -> None:
+    def end(self, conn: sqlite3.Connection, write: bool, commit: bool,
+            durable: bool = True) -> None:
         try:
             conn.execute("COMMIT" if commit else "ROLLBACK")
         except sqlite3.Error:

@@ -1,6 +1,6 @@
 """`Settings.audit_durability`: a transaction written with `store.write(durable=False)` commits
-without an fsync (SQLite WAL synchronous=NORMAL, PostgreSQL synchronous_commit=off) (on a
-connection of its own, opened that way) and leaves every other write durable."""
+without an fsync (SQLite WAL synchronous=NORMAL, PostgreSQL synchronous_commit=off) and leaves
+the connection it ran on as durable as before for every other write."""
 
 from __future__ import annotations
 
