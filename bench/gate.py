@@ -36,7 +36,8 @@ from app.core import fhir_systems
 from bench import data
 from bench.server import on_each_backend
 from bench.stats import repeat_ms, row
-from server.identity.audit import Access, AuditWriter, audit_event
+from server.identity.audit import Access, audit_event
+from server.identity.audit_writer import AuditWriter
 from server.processes import Postgres, ServerProcess
 from server.seed import load
 from server.storage import open_store

@@ -2,8 +2,11 @@
 sequence), counted by valgrind's callgrind in the server process (user space, every thread).
 Unlike CPU time, the count barely moves with the machine's other work (two runs of the same
 server: ±1 %), so that two versions of the server can be compared on a busy shared machine.
-`python -m bench.instructions [N]`: SQLite, bench.load's quick population, N requests a type
-(default 30); needs valgrind. Not part of `python -m bench` (a minute and a half alone).
+`python -m bench.instructions [N] [disk|process|off]`: SQLite, bench.load's quick population,
+N requests a type (default 30), the server's --audit-durability (default disk), or `off`: the
+server started with --no-auth (no gate, nothing audited: what issue 15 compares with); needs
+valgrind.
+Not part of `python -m bench` (a minute and a half alone).
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from server.processes import free_port
 WARM = 5  # requests of a type before counting (caches, first statements)
 
 
-def _serve(data_dir: Path, out: Path) -> tuple[subprocess.Popen, str]:
+def _serve(data_dir: Path, out: Path, durability: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=no",
          f"--callgrind-out-file={out}/callgrind.%p", sys.executable, "-m", "server.cli",
-         "serve", "--data", str(data_dir), "--port", str(port), "--log-level", "warning"],
+         "serve", "--data", str(data_dir), "--port", str(port), "--log-level", "warning",
+         *(["--no-auth"] if durability == "off" else ["--audit-durability", durability])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cwd=Path(__file__).resolve().parent.parent)
     base = f"http://127.0.0.1:{port}"
@@ -53,7 +57,7 @@ def _control(proc: subprocess.Popen, *args: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure(n: int) -> dict[str, float]:
+def measure(n: int, durability: str = "disk") -> dict[str, float]:
     """{request type: instructions per request}."""
     people = load.population(True)
     data_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-instructions-"))
@@ -63,7 +67,7 @@ def measure(n: int) -> dict[str, float]:
         tokens = load._seed(data_dir, None, people.charts, people.clinicians,
                             sorted(people.region))
         few = {u: people.region[u] for u in sorted(people.region)[:load.PER_TYPE_USERS]}
-        proc, base = _serve(data_dir, out)
+        proc, base = _serve(data_dir, out, durability)
         try:
             labels = asyncio.run(_send(proc, base, tokens, few, n))
         finally:
@@ -116,5 +120,5 @@ if __name__ == "__main__":
     if not shutil.which("valgrind"):
         sys.exit("valgrind is needed")
     count = int(sys.argv[1]) if sys.argv[1:] else 30
-    for label, instructions in measure(count).items():
+    for label, instructions in measure(count, *sys.argv[2:3]).items():
         print(f"{label}: {instructions / 1e6:.2f} M instructions a request")

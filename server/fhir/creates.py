@@ -101,32 +101,45 @@ def create_as_many(ctx: Ctx, rtype: str, items: list[tuple[str, object]]
         except Exception as error:
             out[n] = error
     with ctx.store.read() as tx:
-        stored = {rid for _, rid, _ in checked if tx.current(rtype, rid) is not None}
+        stored = tx.audit_taken([rid for _, rid, _ in checked])
     alone = [n for n, rid, _ in checked if rid in stored]
-    ready = []
+    ready, seen = [], set(stored)
     for n, rid, resource in checked:
-        if rid in stored:
+        if rid in seen:  # stored, or earlier in this batch: `update` answers it
+            if rid not in stored:
+                alone.append(n)
             continue
         try:
             resource = {**incoming(ctx, rtype, resource), "id": rid}
             ctx.authorize("create", rtype, patient_of(resource, rtype), resource)
             ready.append((n, rid, resource))
+            seen.add(rid)
         except Exception as error:
             out[n] = error
-    try:
-        with ctx.store.write(clinical=clinical(rtype)) as tx:
-            for n, rid, resource in ready:
-                if tx.current(rtype, rid) is not None:
-                    alone.append(n)
-                    continue
-                v, _ = tx.create(rtype, resource, rid=rid)
-                out[n] = resource_result(v, ctx.base, 201, location=True)
-    except Exception as error:  # nothing of the transaction was stored
-        for n, _, _ in ready:
-            out[n] = None if n in alone else error
+    alone += _create_ready(ctx, rtype, ready, out)
     for n in sorted(alone):
         try:
             out[n] = update(ctx, rtype, items[n][0], items[n][1], None)
         except Exception as error:
             out[n] = error
     return [o if o is not None else FhirError(500, "entry not processed") for o in out]
+
+
+def _create_ready(ctx: Ctx, rtype: str, ready: list[tuple[int, str, dict]],
+                  out: list[Result | Exception | None]) -> list[int]:
+    """The checked AuditEvents in one write transaction (none: no transaction), answered in
+    `out`; those whose id was taken meanwhile come back, for `update`."""
+    if not ready:  # a retried upload: every id already stored
+        return []
+    taken: set[str] = set()
+    try:
+        with ctx.store.write(clinical=clinical(rtype)) as tx:
+            taken = tx.audit_taken([rid for _, rid, _ in ready])
+            new = [(n, resource) for n, rid, resource in ready if rid not in taken]
+            for (n, _), v in zip(new, tx.audit_create([r for _, r in new]), strict=True):
+                out[n] = resource_result(v, ctx.base, 201, location=True)
+    except Exception as error:  # nothing of the transaction was stored
+        for n, rid, _ in ready:
+            if rid not in taken:
+                out[n] = error
+    return [n for n, rid, _ in ready if rid in taken]

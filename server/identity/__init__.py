@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.identity.audit import AuditMiddleware, AuditWriter
+from server.identity.audit import AuditMiddleware
+from server.identity.audit_writer import AuditWriter
 from server.identity.patients import PatientContexts
 from server.identity.store import IdentityStore
 from server.identity.tokens import ACCESS_TTL, TokenService

@@ -6,12 +6,12 @@ query for a search.
 
 One AuditEvent per (request, patient): `server.authz` notes each patient a request reads in
 `request.state` (other routes note ready-made events with `note_events`). `AuditMiddleware`
-holds the response start until `AuditWriter` has committed them: a read is never answered
-before its AuditEvent is durable (a SIGKILL right after the answer loses nothing), and a read
-whose AuditEvent cannot be stored is answered 503 without its data. A request alone commits
-its own in its worker thread; what concurrent requests queue meanwhile goes into one
-transaction (group commit, `AuditWriter`): one INSERT of their rows into the audit trail
-(server.storage.chain: hash-chained, append-only, not FHIR versions) and the head moved,
+holds the response start until the `AuditWriter` (server.identity.audit_writer) has committed
+them: a read is never answered before its AuditEvent is durable (a SIGKILL right after the
+answer loses nothing), and a read whose AuditEvent cannot be stored is answered 503 without its
+data. A request alone commits its own in its worker thread; what concurrent requests queue
+meanwhile goes into one transaction (group commit): one INSERT of their rows into the audit
+trail (server.storage.chain: hash-chained, append-only, not FHIR versions) and the head moved,
 never the clinical write lock; a $everything of a 1,000-resource chart costs one row.
 """
 
@@ -19,23 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
-import logging
-import threading
-import time
 import uuid
-from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from app.core import balp, fhir_systems
 from server.identity.practitioner import practitioner_id
-from server.storage import chain
-
-log = logging.getLogger(__name__)
 
 SUBTYPES = {"read": ("read", "R"), "vread": ("vread", "R"), "search": ("search-type", "E"),
             "history": ("history-type", "E"), "everything": ("operation", "E"),
@@ -95,142 +86,6 @@ def server_source(site: str | None = None) -> dict:
     """This server as the observer of what it records (BALP: an application server)."""
     return balp.source(balp.device(fhir_systems.SERVER_ID, balp.SERVER_NAME),
                        balp.APPLICATION_SERVER, site)
-
-
-class AuditWriter:
-    """Commits the AuditEvents it is given; `submit` gives a Future done once they are durable
-    (or failed). Leader and followers (group commit): a request's worker thread that finds no
-    commit running commits its events itself, with whatever queued meanwhile (`lead`: no hop
-    to another thread, the commit is done when the route returns); what queues while a commit
-    runs goes, all together, into the next one, made by the writer thread (a leader never
-    delays its own answer for others' events). `checkpoint`: the file the chain head is
-    written to by the writer thread, at most once per CHECKPOINT_EVERY seconds (a file write
-    per commit cost 0.7 ms) and when the writer closes."""
-
-    CHECKPOINT_EVERY = 1.0
-
-    def __init__(self, store: Any, checkpoint: Path | None = None, max_batch: int = 500,
-                 durable: bool = True):
-        self.store, self.checkpoint, self.max_batch = store, checkpoint, max_batch
-        self.durable = durable  # False: Settings.audit_durability "process"
-        self._head: tuple[int, str] | None = None  # committed, not yet checkpointed
-        self._known: tuple[int, str] | None = None  # the head as this writer last moved it
-        self._checkpointed = 0.0
-        self._cond = threading.Condition()  # guards the five below, `_head`, `_checkpointed`
-        self._pending: list[tuple[list[dict], Future]] = []  # never non-empty without a leader
-        self._leading = False  # a commit is running (inline or in the writer thread)
-        self._handed = False  # the writer thread leads (commits until nothing is pending)
-        self._due = False  # a checkpoint is due (written by the writer thread)
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, events: list[dict], lead: bool = False) -> Future:
-        """`lead`: the caller may block (a worker thread, never the event loop): with no commit
-        running it commits now, before returning."""
-        done: Future = Future()
-        with self._cond:
-            if self._closed:
-                done.set_exception(RuntimeError("the audit writer is closed"))
-                return done
-            self._pending.append((events, done))
-            if self._leading:
-                return done
-            self._leading = True
-            if not lead:
-                self._hand_on()
-                return done
-        self._lead_once()
-        return done
-
-    def write(self, events: list[dict], timeout: float = 60) -> None:
-        """Store now, from a thread that may block (raises if they could not be stored)."""
-        self.submit(events, lead=True).result(timeout)
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        self._thread.join(60)
-
-    def _hand_on(self) -> None:
-        """(Holding `_cond`, leading.) The writer thread commits what is pending."""
-        self._handed = True
-        self._cond.notify_all()
-
-    def _take(self) -> list[tuple[list[dict], Future]]:
-        """(Holding `_cond`.) The next batch: at least one request, about max_batch events."""
-        queued, k = 0, 0
-        while k < len(self._pending) and queued < self.max_batch:
-            queued += len(self._pending[k][0])
-            k += 1
-        batch, self._pending = self._pending[:k], self._pending[k:]
-        return batch
-
-    def _lead_once(self) -> None:
-        """Inline leader: one commit, then what queued meanwhile to the writer thread."""
-        try:
-            with self._cond:
-                batch = self._take()
-            self._commit(batch)
-        finally:
-            with self._cond:
-                if self._pending:
-                    self._hand_on()
-                else:
-                    self._leading = False
-                    self._cond.notify_all()  # a closing writer thread may stop now
-
-    def _run(self) -> None:
-        """The writer thread: leads when handed on; writes the checkpoint when one is due."""
-        while True:
-            with self._cond:
-                while not (self._handed or self._due or (self._closed and not self._leading)):
-                    self._cond.wait()
-                handed, due = self._handed, self._due
-            if due:
-                self._write_checkpoint()
-            if not handed and not due:
-                break
-            while handed:
-                with self._cond:
-                    batch = self._take()
-                    if not batch:
-                        self._handed = self._leading = handed = False
-                        self._cond.notify_all()
-                        break
-                self._commit(batch)
-        self._write_checkpoint()
-
-    def _commit(self, batch: list[tuple[list[dict], Future]]) -> None:
-        error: BaseException | None = None
-        head = None
-        try:
-            head = self._known = chain.commit(
-                self.store, [event for events, _ in batch for event in events], self.durable,
-                self._known)
-        except Exception as failure:  # said loudly; each waiting read is refused
-            log.error("could not store %d audit events (%s)", len(batch), type(failure).__name__)
-            error, self._known = failure, None
-        for _, done in batch:
-            with contextlib.suppress(InvalidStateError):  # its request was cancelled meanwhile
-                done.set_exception(error) if error else done.set_result(None)
-        with self._cond:  # the file is written by the writer thread, never in a request's
-            self._head = head or self._head
-            if time.monotonic() - self._checkpointed >= self.CHECKPOINT_EVERY:
-                self._due = True
-                self._cond.notify_all()
-
-    def _write_checkpoint(self) -> None:
-        with self._cond:
-            head, self._head, self._due = self._head, None, False
-            self._checkpointed = time.monotonic()
-        if head is None or self.checkpoint is None:
-            return
-        try:
-            chain.write_checkpoint(self.checkpoint, head)
-        except OSError as failure:
-            log.error("could not write the audit checkpoint (%s)", type(failure).__name__)
 
 
 def note_events(state: Any, events: list[dict]) -> None:

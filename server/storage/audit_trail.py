@@ -105,8 +105,29 @@ def create(tx: Any, resource: dict, if_none_exist: Criteria | None,
             return found[0], False
     if rid is not None and current(tx, rid) is not None:
         raise VersionConflict(f"{AUDIT} id already in use")
-    row = chain.append(tx, [{**resource, "id": rid} if rid else resource])[0]
-    return _version((row[0], row[1], row[2], row[3], row[7])), True
+    return create_new(tx, [{**resource, "id": rid} if rid else resource])[0], True
+
+
+ID_CHUNK = 500  # ids per `taken` statement
+
+
+def taken(tx: Any, rids: list[str]) -> set[str]:
+    """Which of these AuditEvent ids are stored (in a write: after the head is locked, so
+    that `create_new` of the others sees the same trail)."""
+    if tx.write:
+        chain.lock_head(tx)
+    found: set[str] = set()
+    for start in range(0, len(rids), ID_CHUNK):
+        chunk = rids[start:start + ID_CHUNK]
+        found.update(rid for (rid,) in tx._q(
+            f"SELECT id FROM audit_event WHERE id IN ({', '.join('?' for _ in chunk)})", chunk))
+    return found
+
+
+def create_new(tx: Any, resources: list[dict]) -> list[Version]:
+    """AuditEvents whose ids (if any) are not stored (`create` or `taken` checked it), in one
+    append."""
+    return [_version((r[0], r[1], r[2], r[3], r[7])) for r in chain.append(tx, resources)]
 
 
 # The trail as it was kept before (FHIR versions linked in audit_chain, guarded by triggers)

@@ -409,6 +409,15 @@ class Tx:
             raise VersionConflict(f"{rtype} id already in use")
         return self._put(rtype, rid, None, resource, "POST"), True
 
+    def audit_taken(self, rids: list[str]) -> set[str]:
+        """Which of these AuditEvent ids are stored, in one statement."""
+        return audit_trail.taken(self, rids)
+
+    def audit_create(self, resources: list[dict]) -> list[Version]:
+        """AuditEvents with ids of their own that `audit_taken` (in this transaction) found
+        free, in one append."""
+        return audit_trail.create_new(self, resources)
+
     def update(self, rtype: str, rid: str, resource: dict, if_match: str | None) -> Version:
         """If-Match (a versionId) is checked when given; the HTTP layer requires it."""
         found = self.current(rtype, rid)

@@ -31,6 +31,22 @@ BASE = [
 SCHEMA = [*BASE, *chain.schema("sqlite")]
 
 
+class _Connection(sqlite3.Connection):
+    """Remembers its `synchronous` level: switched only when a write needs the other one (an
+    audit-only write after a read of the same pooled connection keeps NORMAL, no PRAGMA)."""
+
+    durable = True
+
+
+def _synchronous(conn: sqlite3.Connection, durable: bool) -> None:
+    """Before a write: FULL (`durable`: the server is the record, no lost commit) or NORMAL (in
+    WAL the commit is written, not fsynced; the next FULL one is). A read ignores it; one
+    connection keeps serving reads and audit writes alike (its page cache stays valid)."""
+    if getattr(conn, "durable", True) != durable:
+        conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        conn.durable = durable  # type: ignore[attr-defined]
+
+
 class SqliteDialect:
     name = "sqlite"
     lock_row = ""  # BEGIN IMMEDIATE: the one writer holds the database
@@ -44,7 +60,7 @@ class SqliteDialect:
 
     def connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=30)
+                               timeout=30, factory=_Connection)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # the server is the record: no lost commit
         return conn
@@ -63,8 +79,7 @@ class SqliteDialect:
             with self._fence_lock:  # before any lastUpdated of this write is stamped
                 self._writing_since = datetime.now(UTC)
             try:
-                if not durable:  # WAL: the commit is written, not fsynced (the next FULL one is)
-                    conn.execute("PRAGMA synchronous = NORMAL")
+                _synchronous(conn, durable)
                 conn.execute("BEGIN IMMEDIATE")
             except BaseException:
                 self._release()
@@ -87,8 +102,6 @@ class SqliteDialect:
                 conn.execute("ROLLBACK")
             raise
         finally:
-            if not durable:
-                conn.execute("PRAGMA synchronous = FULL")
             if write:
                 self._release()
 

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from app.core import fhir_systems
-from server.storage import DB_FILE, Clause, Criteria, StorageError, chain, open_store
+from server.storage import DB_FILE, Clause, Criteria, StorageError, chain, chain_verify, open_store
 from server.storage.audit_trail import _old_link
 from tests.fixtures.server import BACKENDS
 from tests.integration.test_server_audit_chain import _verify
@@ -102,7 +102,7 @@ def test_a_database_from_before_gets_its_audit_events_moved(old: tuple[Path, str
             assert [v.rid for v in found] == ["old-3"]
             by_patient = tx.search(Criteria("AuditEvent", [Clause("patient", ("p1",))]))
             assert by_patient.total == EVENTS // 2
-        report = chain.verify(store, chain.read_checkpoint(data_dir / chain.CHECKPOINT_FILE))
+        report = chain_verify.verify(store, chain.read_checkpoint(data_dir / chain.CHECKPOINT_FILE))
         assert report.intact and report.count == EVENTS, report
         with store.write() as tx:  # the new guard stands, the old one is gone
             tx._x("DELETE FROM resource_version WHERE rtype = 'AuditEvent'")
@@ -112,7 +112,7 @@ def test_a_database_from_before_gets_its_audit_events_moved(old: tuple[Path, str
         store.close()
     again = open_store(data_dir, url)  # nothing left to move: the trail as it was
     try:
-        assert chain.verify(again).count == EVENTS
+        assert chain_verify.verify(again).count == EVENTS
     finally:
         again.close()
     code, said = _verify(data_dir, url)  # the operator's check, with the rewritten checkpoint

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from server.processes import ServerProcess
-from server.storage import Clause, Contention, Criteria, VersionConflict, chain, open_store
+from server.storage import Clause, Contention, Criteria, VersionConflict, chain_verify, open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
 from tests.integration.test_server_sync_round import _audit_events, seeded
@@ -173,7 +173,7 @@ def test_rounds_see_every_change_under_concurrent_writes_and_audits(
     assert _audit_events(tmp_path, url) >= answered[0]
     store = open_store(tmp_path, url)
     try:
-        assert chain.verify(store).intact
+        assert chain_verify.verify(store).intact
     finally:
         store.close()
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from server.identity.audit import Access, AuditWriter, audit_event
-from server.storage import chain, open_store
+from server.identity.audit import Access, audit_event
+from server.identity.audit_writer import AuditWriter
+from server.storage import chain, chain_verify, open_store
 
 
 def _event(n: int) -> dict:
@@ -48,7 +49,7 @@ def test_requests_queued_during_a_commit_share_the_next_one(store, monkeypatch) 
     first.result(10)
     writer.close()
     assert len(commits) <= 3  # the first, the 19 queued together, and the last
-    report = chain.verify(store)
+    report = chain_verify.verify(store)
     assert report.intact and report.count == 21
 
 
@@ -64,7 +65,7 @@ def test_a_failed_commit_fails_every_waiter_of_its_batch(store) -> None:
         tx.conn.execute("DROP TRIGGER refuse")
     writer.write([_event(9)])
     writer.close()
-    assert chain.verify(store).count == 1
+    assert chain_verify.verify(store).count == 1
     assert writer.submit([_event(10)]).exception(1) is not None  # closed: refused, not lost
 
 
@@ -81,7 +82,7 @@ def test_a_lone_request_commits_in_its_own_thread(store, monkeypatch) -> None:
         assert threads == [threading.current_thread()]
     finally:
         writer.close()
-    assert chain.verify(store).count == 1
+    assert chain_verify.verify(store).count == 1
 
 
 def test_while_a_leader_commits_the_others_queue_and_share_one_commit(store, monkeypatch) -> None:
@@ -113,7 +114,7 @@ def test_while_a_leader_commits_the_others_queue_and_share_one_commit(store, mon
         assert future.exception(10) is None
     writer.close()
     assert commits[0] != "audit-writer" and commits[1:] == ["audit-writer"]
-    report = chain.verify(store)
+    report = chain_verify.verify(store)
     assert report.intact and report.count == 20
 
 
@@ -130,4 +131,4 @@ def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
         writer.submit([_event(n)], lead=True).result(10)
     writer.close()
     assert writers and set(writers) == {"audit-writer"}
-    assert chain.read_checkpoint(tmp_path / "checkpoint") == chain.verify(store).head
+    assert chain.read_checkpoint(tmp_path / "checkpoint") == chain_verify.verify(store).head
