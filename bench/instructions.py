@@ -89,12 +89,7 @@ async def _send(proc: subprocess.Popen, base: str, tokens: dict[str, str],
                 if k == WARM:
                     _control(proc, "-i", "on")
                     _control(proc, "-z")
-                user = users[k % len(users)]
-                method, path, body, content_type = kind(user)
-                status, _ = await conns[user].request(method, path, body,
-                                                      content_type or "application/fhir+json")
-                if status >= 400:
-                    raise RuntimeError(f"{method} {path.split('?')[0]} answered {status}")
+                await per_type.send(conns, users, kind, k)
             await asyncio.sleep(1.0)  # the audit writer's commit of the last ones
             _control(proc, "-d", f"type{len(labels)}")
             _control(proc, "-i", "off")

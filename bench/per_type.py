@@ -66,6 +66,17 @@ def _kinds(mine: dict[str, list[tuple[str, str]]], rng: random.Random
             f"access-log upload (batch of {UPLOAD} AuditEvents)": upload}
 
 
+async def send(conns: dict[str, loadgen.Connection], users: list[str],
+               kind: Callable[[str], Request], k: int) -> None:
+    """The k-th request of this kind, the users' in turn; a refusal stops the measure."""
+    user = users[k % len(users)]
+    method, path, body, content_type = kind(user)
+    status, _ = await conns[user].request(method, path, body,
+                                          content_type or "application/fhir+json")
+    if status >= 400:
+        raise RuntimeError(f"{method} {path.split('?')[0]} answered {status}")
+
+
 def measure(base: str, tokens: dict[str, str], mine: dict[str, list[tuple[str, str]]],
             meter: loadgen.Meter, n: int, seed: int = 7) -> dict[str, loadgen.Split]:
     """n requests of each type (after a few to warm up), the physicians' in turn: the CPU
@@ -75,22 +86,14 @@ def measure(base: str, tokens: dict[str, str], mine: dict[str, list[tuple[str, s
     conns = {u: loadgen.Connection(f"{base}/fhir", tokens[u]) for u in users}
     out = {}
 
-    async def send(kind: Callable[[str], Request], k: int) -> None:
-        user = users[k % len(users)]
-        method, path, body, content_type = kind(user)
-        status, _ = await conns[user].request(method, path, body,
-                                              content_type or "application/fhir+json")
-        if status >= 400:
-            raise RuntimeError(f"{method} {path.split('?')[0]} answered {status}")
-
     async def each() -> None:
         try:
             for label, kind in _kinds(mine, rng).items():
                 for k in range(3):
-                    await send(kind, k)
+                    await send(conns, users, kind, k)
                 meter.start()
                 for k in range(n):
-                    await send(kind, k)
+                    await send(conns, users, kind, k)
                 out[label] = meter.stop()
         finally:
             for conn in conns.values():

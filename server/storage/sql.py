@@ -317,10 +317,10 @@ class Tx:
         """`accounts` (a user's system history, with `since`: the user's and their mandators'
         usernames): only reference data (no patient) and the resources of the patients the
         Practitioners of these accounts care for (server.storage.care), selected in SQL by
-        lastUpdated: the care rows whose chart
-        changed since, then those charts' versions since — never a read of the other
-        patients' changes nor a probe per patient of the care team. AuditEvents: their own
-        trail (`AuditEvent/_history`), never in the system history."""
+        lastUpdated: the care rows whose chart changed since, then those charts' versions
+        since — never a read of the other patients' changes nor a probe per patient of the
+        care team. AuditEvents: their own trail (`AuditEvent/_history`), never in the system
+        history."""
         if rtype == chain.AUDIT:
             return audit_trail.history(self, rid, since, count, before_seq)
         v = "resource_version"
@@ -355,9 +355,9 @@ class Tx:
         """The seqs of the versions a user's round may hold (see `history`), as a subquery:
         a range of care_change_at per reference (the patients still in the care team whose
         chart changed since), one range of version_patient_ts per such patient, one of
-        version_reference_ts (care.SCHEMA). The
-        row comparison keeps PostgreSQL off version_ts (ts alone), which it takes for a
-        `since` past its statistics (a read of every change of the server since).
+        version_reference_ts (care.SCHEMA). The row comparison keeps PostgreSQL off
+        version_ts (ts alone), which it takes for a `since` past its statistics (a read of
+        every change of the server since).
         Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot. The
         `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
         versions): it selects the partial indexes."""
