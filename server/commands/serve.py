@@ -1,12 +1,12 @@
 """`clinicdesk-server serve --data DIR [--host H] [--port P] [--database URL]
 [--max-body-bytes N] [--trusted-proxy IP …]`.
 
-One uvicorn process by default; `--workers N`: N processes on one port (uvicorn's), sharing
-everything through the database (tokens and their revocation, sign-in throttling, the audit
-chain, the nightly RAMQ import claimed by one of them), so that hosts can also be added behind
-any HTTP load balancer. Writes are serialised (one writer at a time: see server.storage.sql);
-reads run in parallel in every process. SIGTERM/SIGINT: uvicorn stops accepting, finishes the
-requests in flight, then the store is closed.
+One uvicorn process by default; `--workers N`: N processes on one port (server.workers: a
+listening socket each on Linux, uvicorn's workers elsewhere), sharing everything through the
+database (tokens and their revocation, sign-in throttling, the audit chain, the nightly RAMQ
+import claimed by one of them), so that hosts can also be added behind any HTTP load balancer.
+Who waits for whom among writers: server.storage.sql. SIGTERM/SIGINT: uvicorn stops
+accepting, finishes the requests in flight, then the store is closed.
 """
 
 from __future__ import annotations
@@ -14,12 +14,8 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from server.limits import DEFAULT_MAX_BODY
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -71,6 +67,7 @@ KEEP_ALIVE_S = 75
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server import workers
     from server.app import create_app
     from server.settings import Settings
 
@@ -87,17 +84,18 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.workers > 1 and args.qhr_ca):
         print("--workers: 1 or more, and 1 with --qhr-ca (QHR sessions are per process)")
         return 2
-    app: FastAPI | str = create_app(settings)
-    if args.workers > 1:  # uvicorn starts the processes; each builds its app by name
-        settings.to_environment()
-        app = "server.app:from_environment"
     # No access log: request lines carry search parameters (NAM, names, birth dates).
     # HTTP parser: uvicorn's default takes httptools (the server extra installs it; ~0.5 M
     # instructions a request less than h11) when it is there, else h11.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, workers=args.workers,
-                factory=args.workers > 1,
-                log_level=args.log_level, timeout_graceful_shutdown=10, log_config=None,
-                timeout_keep_alive=KEEP_ALIVE_S,
-                proxy_headers=bool(args.trusted_proxy),
-                forwarded_allow_ips=",".join(args.trusted_proxy) or None)
+    options = dict(host=args.host, port=args.port, access_log=False, log_level=args.log_level,
+                   timeout_graceful_shutdown=10, log_config=None,
+                   timeout_keep_alive=KEEP_ALIVE_S, proxy_headers=bool(args.trusted_proxy),
+                   forwarded_allow_ips=",".join(args.trusted_proxy) or None)
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    settings.to_environment()  # each process builds its app from it
+    if workers.supported():
+        return workers.run(args.workers, options, LOG_FORMAT)
+    uvicorn.run("server.app:from_environment", factory=True, workers=args.workers, **options)
     return 0
