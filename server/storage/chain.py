@@ -23,8 +23,6 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ CHECKPOINT_FILE = "audit-chain.checkpoint"
 REFUSED = "the audit trail is append-only"
 ROW = "n, id, recorded, patient, agent, action, subtype, content, hash"
 CHUNK = 1000  # rows per INSERT on PostgreSQL (9 parameters each; at most 65,535 a statement)
+OPTIMISTIC_TRIES = 3  # PostgreSQL: appends tried against a head read anew (`commit`)
 
 
 def schema(dialect: str) -> list[str]:
@@ -205,23 +204,36 @@ def _compact(body: dict) -> str:
 def commit(store: Any, events: list[dict], durable: bool = True,
            known: tuple[int, str] | None = None) -> tuple[int, str]:
     """Append these AuditEvents in a transaction of their own and commit it (`durable`: flushed
-    to disk first); the new head. `known`: the head this process committed last: on PostgreSQL,
-    while it is still the head, the whole transaction goes in one round trip (`_after_known`),
-    else (another process appended meanwhile) the head is read and locked first."""
-    if known is not None and store.dialect.name == "postgres":
-        head = _after_known(store, events, durable, known)
-        if head is not None:
-            return head
+    to disk first); the new head. On PostgreSQL a batch is one statement that inserts its rows
+    only if the head is still the one it was chained to (`_if_head`), tried again from the head
+    read anew when another process moved it (`known`: the head this process committed last),
+    so the head row is locked only while that statement runs and commits — never across round
+    trips to a server process that may be waiting for the GIL (the locked transaction below
+    held it so, and 2 processes served no more than 1). The locked path: SQLite (one writer),
+    uploads (their identifier rows), and a head that keeps moving."""
+    if store.dialect.name == "postgres":
+        for _ in range(OPTIMISTIC_TRIES):
+            known = known or read_head(store)
+            head = _if_head(store, events, durable, known)
+            if head is not None:
+                return head
+            known = None
     with store.write(durable, clinical=False) as tx:
         append(tx, events)
         return lock_head(tx)
 
 
-def _after_known(store: Any, events: list[dict], durable: bool, known: tuple[int, str]
-                 ) -> tuple[int, str] | None:
-    """PostgreSQL, pipelined (one round trip): BEGIN, the rows inserted only if the head is
-    still `known` (the head row's UPDATE matches it and locks it, as `lock_head` would), COMMIT.
-    None: the head had moved, nothing was written (or a batch this path does not take)."""
+def read_head(store: Any) -> tuple[int, str]:
+    found = store.query("SELECT n, hash FROM audit_head WHERE id = 1")
+    return (int(found[0][0]), found[0][1]) if found else (0, GENESIS)
+
+
+def _if_head(store: Any, events: list[dict], durable: bool, known: tuple[int, str]
+             ) -> tuple[int, str] | None:
+    """PostgreSQL, one statement outside an explicit transaction (autocommit: its own): the
+    rows inserted only if the head is still `known` (the head row's UPDATE matches it and locks
+    it, as `lock_head` would). None: the head had moved, nothing was written (or a batch this
+    path does not take)."""
     rows, idents = _rows(known, events, None)
     if not rows or idents or len(rows) > CHUNK:
         return None
@@ -230,28 +242,15 @@ def _after_known(store: Any, events: list[dict], durable: bool, known: tuple[int
         "WITH head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = 1 AND n = ? AND "
         f"hash = ? RETURNING 1) INSERT INTO audit_event ({ROW}) SELECT * FROM (VALUES "
         + ", ".join([ROW_MARKS] * len(rows)) + ") AS v WHERE EXISTS (SELECT 1 FROM head)")
-    with _pipelined(store) as conn:
-        conn.execute("BEGIN")
-        if not durable:  # as PostgresDialect.begin
-            conn.execute("SET LOCAL synchronous_commit = off")
-        inserted = conn.execute(text, (*head, *known, *(v for row in rows for v in row)))
-        conn.execute("COMMIT")
-    return head if inserted.rowcount == len(rows) else None
-
-
-@contextmanager
-def _pipelined(store: Any) -> Iterator[Any]:
-    """A pooled PostgreSQL connection in pipeline mode (what is sent goes at once; the results
-    come back when the block ends), never pooled again inside a failed transaction."""
     with store._connection() as conn:
+        if not durable:  # as PostgresDialect.begin, for this session until reset
+            conn.execute("SET synchronous_commit = off")
         try:
-            with conn.pipeline():
-                yield conn
-        except BaseException:
-            if not store.dialect.broken(conn) and \
-                    conn.info.transaction_status != conn.info.transaction_status.IDLE:
-                conn.execute("ROLLBACK")
-            raise
+            inserted = conn.execute(text, (*head, *known, *(v for row in rows for v in row)))
+        finally:
+            if not durable and not store.dialect.broken(conn):
+                conn.execute("RESET synchronous_commit")
+    return head if inserted.rowcount == len(rows) else None
 
 
 def _insert(tx: Any, text: str, rows: list[tuple]) -> None:
