@@ -21,7 +21,9 @@ FHIR_JSON = {"Content-Type": "application/fhir+json"}
 
 @pytest.fixture(scope="module")
 def base(server_factory) -> str:
-    return server_factory("sqlite", auth=True, setup=seed_store, key="identity-seeded")
+    """A server of its own: the matrix writes to the seeded charts (its creates and updates),
+    which the tests sharing "identity-seeded" count as seeded."""
+    return server_factory("sqlite", auth=True, setup=seed_store, key="scopes-enforced")
 
 
 def token(base: str, username: str, scope: str | None) -> dict[str, str]:
