@@ -208,9 +208,9 @@ def commit(store: Any, events: list[dict], durable: bool = True,
     only if the head is still the one it was chained to (`_if_head`), tried again from the head
     read anew when another process moved it (`known`: the head this process committed last),
     so the head row is locked only while that statement runs and commits — never across round
-    trips to a server process that may be waiting for the GIL (the locked transaction below
-    held it so, and 2 processes served no more than 1). The locked path: SQLite (one writer),
-    uploads (their identifier rows), and a head that keeps moving."""
+    trips to a server process that may be waiting for the GIL, as the locked transaction below
+    holds it. That path: SQLite (one writer), uploads (their identifier rows), and a head that
+    keeps moving."""
     if store.dialect.name == "postgres":
         for _ in range(OPTIMISTIC_TRIES):
             known = known or read_head(store)
