@@ -238,19 +238,22 @@ def _if_head(store: Any, events: list[dict], durable: bool, known: tuple[int, st
     if not rows or idents or len(rows) > CHUNK:
         return None
     head = (rows[-1][0], rows[-1][-1])
+    relaxed = ("", "") if durable else RELAXED
     text = store.dialect.sql(
-        "WITH head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = 1 AND n = ? AND "
-        f"hash = ? RETURNING 1) INSERT INTO audit_event ({ROW}) SELECT * FROM (VALUES "
-        + ", ".join([ROW_MARKS] * len(rows)) + ") AS v WHERE EXISTS (SELECT 1 FROM head)")
+        f"WITH {relaxed[0]}head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = 1 AND "
+        f"n = ? AND hash = ? RETURNING 1) INSERT INTO audit_event ({ROW}) SELECT * FROM "
+        f"(VALUES {', '.join([ROW_MARKS] * len(rows))}) AS v WHERE EXISTS (SELECT 1 FROM head)"
+        + relaxed[1])
     with store._connection() as conn:
-        if not durable:  # as PostgresDialect.begin, for this session until reset
-            conn.execute("SET synchronous_commit = off")
-        try:
-            inserted = conn.execute(text, (*head, *known, *(v for row in rows for v in row)))
-        finally:
-            if not durable and not store.dialect.broken(conn):
-                conn.execute("RESET synchronous_commit")
+        inserted = conn.execute(text, (*head, *known, *(v for row in rows for v in row)))
     return head if inserted.rowcount == len(rows) else None
+
+
+# `_if_head`'s statement not flushed at its commit: synchronous_commit off for its own implicit
+# transaction only (as SET LOCAL; the session keeps its setting), in the same round trip (a SET
+# before and a RESET after were two more)
+RELAXED = ("relaxed AS (SELECT set_config('synchronous_commit', 'off', true)), ",
+           " AND EXISTS (SELECT 1 FROM relaxed)")
 
 
 def _insert(tx: Any, text: str, rows: list[tuple]) -> None:

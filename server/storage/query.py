@@ -81,8 +81,11 @@ def where(criteria: Criteria) -> tuple[str, str, list]:
     driver = tokens[0] if tokens else None
     source, args = "resource_current c", list[object]()
     by_patient = driver is None and any(c.name == "patient" for c in clauses)
-    # By patient: the (patient, seq) index, never a walk of every resource of the type
-    parts = ["c.rtype || '' = ?" if by_patient else "c.rtype = ?", "c.deleted = 0"]
+    # By patient, never a walk of every resource of the type: one patient's by the (patient,
+    # rtype, seq) index; several patients' by the (patient, seq) one (`|| ''`: with the type's
+    # condition usable, SQLite would walk the type's in seq order rather than sort)
+    several = by_patient and [len(c.values) for c in clauses if c.name == "patient"] != [1]
+    parts = ["c.rtype || '' = ?" if several else "c.rtype = ?", "c.deleted = 0"]
     if driver is not None:
         clauses.remove(driver)
         sql, args = _token_rows(criteria.rtype, driver)

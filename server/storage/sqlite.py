@@ -22,6 +22,11 @@ BASE = [
     "content TEXT, patient TEXT, data_class TEXT, PRIMARY KEY (rtype, rid))",
     "CREATE INDEX IF NOT EXISTS current_type ON resource_current (rtype, seq)",
     "CREATE INDEX IF NOT EXISTS current_patient ON resource_current (patient, seq)",
+    # One patient's resources of one type (server.storage.query.where): the patient's Consents
+    # are read for every audited read of a chart (server.identity.patients); by current_patient,
+    # a walk of the whole chart. Not partial (WHERE rtype = 'Consent'): SQLite then prepares
+    # every statement with `rtype = ?` anew at each execution, to match the index's condition
+    "CREATE INDEX IF NOT EXISTS current_patient_type ON resource_current (patient, rtype, seq)",
     "CREATE TABLE IF NOT EXISTS search_token (rtype TEXT NOT NULL, rid TEXT NOT NULL, "
     "name TEXT NOT NULL, system TEXT NOT NULL, value TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS token_value ON search_token (name, value, rtype)",

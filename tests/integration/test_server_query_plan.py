@@ -34,16 +34,23 @@ def test_token_searches_start_from_the_token_index(tmp_path: Path, clauses: list
         store.close()
 
 
-@pytest.mark.parametrize("patients", [("p1",), ("p1", "p2", "p3")])
-def test_searches_by_patient_use_the_patient_index(tmp_path: Path, patients: tuple) -> None:
+@pytest.mark.parametrize("rtype", ["Observation", "Consent"])
+@pytest.mark.parametrize(("patients", "index"), [
+    (("p1",), "current_patient_type"), (("p1", "p2", "p3"), "current_patient")])
+def test_searches_by_patient_use_a_patient_index(tmp_path: Path, rtype: str, patients: tuple,
+                                                 index: str) -> None:
+    """One patient's resources of one type by (patient, rtype, seq): a patient's Consents are
+    read for every audited read of a chart (server.identity.patients), and by (patient, seq)
+    that was a walk of the whole chart (1,000 rows for a $everything's). Several patients' (a
+    workstation's batch): by (patient, seq), never a walk of every resource of the type."""
     store = open_store(tmp_path)
     try:
-        source, text, args = where(Criteria("Observation", [Clause("patient", patients)]))
+        source, text, args = where(Criteria(rtype, [Clause("patient", patients)]))
         with store.read() as tx:
             plan = " / ".join(row[3] for row in tx.conn.execute(
                 f"EXPLAIN QUERY PLAN SELECT c.rid FROM {source} WHERE {text} AND c.seq > ? "
                 "ORDER BY c.seq LIMIT 10", [*args, 0]))
-        assert "USING INDEX current_patient" in plan and "current_type" not in plan
+        assert f"USING INDEX {index} " in plan and "current_type" not in plan, plan
     finally:
         store.close()
 
