@@ -42,7 +42,7 @@ def table_row(row: dict) -> tuple[str, ...]:
     spread = (f"{row['median']:.4g}", f"{row['p95']:.4g}", str(row["runs"])) \
         if "runs" in row else ("", "", "")
     return (row["figure"], f"{row['value']:.4g}", row["unit"], row["goal"], limit, ratio(row),
-            *spread, "pass" if row["passed"] else "FAIL")
+            *spread, row.get("result") or ("pass" if row["passed"] else "FAIL"))
 
 
 def print_table(rows: list[dict]) -> None:
