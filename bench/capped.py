@@ -4,7 +4,9 @@ inherit its cgroup) runs in a cgroup capped at N × QUOTA cores (bench.cgroup), 
 turns (TURNS), so that 1 → 2 processes measures the server, not what the machine's 2 cores have
 left beside the database and the load generator (bench.load `_ceiling`). QUOTA leaves room:
 2 × 0.4 core of server, the database's ~0.3 and the generator's ~0.1 at the ~400 req/s that
-0.8 core allows fit in 2 cores with ~0.8 to spare (the rows print where the CPU went).
+0.8 core allows fit in 2 cores with ~0.8 to spare (the rows print where the CPU went). The
+servers' cgroups and one holding the database and the load generator (not capped) are
+weighted (WEIGHT) so that other work on a shared machine takes from the spare, not from them.
 
 Both servers (1 process, 2 processes) run on the same database for the whole run, each in its
 cgroup, and take the load in turns. Printed: requests/s of each (median of its turns), the
@@ -35,6 +37,9 @@ TURNS = (1, 2, 1, 2)
 REPORTED = "reported"
 CORES = os.cpu_count() or 1
 
+WEIGHT = 8.0  # × a default process's share of contended cores: the servers' cgroups, and
+# the database's and the load generator's (not capped), so that other work on the machine
+# does not take the CPU they are measured with
 WARM_S = 3.0  # of closed loop on each server before the turns (its first requests are slower)
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
 
@@ -127,12 +132,17 @@ def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, se
     before the first turn; or why it cannot be measured here."""
     done: dict[int, list[Turn]] = defaultdict(list)
     with contextlib.ExitStack() as stack:  # servers stopped, then their cgroups removed
+        try:
+            rest = stack.enter_context(CpuCap(None, WEIGHT))
+            caps = {n: stack.enter_context(CpuCap(n * quota, WEIGHT))
+                    for n in sorted(set(turns))}
+        except NoController as error:
+            return str(error)
+        for pid in [p for root in db_pids for p in loadgen.tree(root)] + [os.getpid()]:
+            with contextlib.suppress(OSError):  # a database process ended meanwhile
+                rest.add(pid)  # the database's new processes follow its postmaster
         servers: dict[int, tuple[CappedServer, CpuCap]] = {}
-        for n in sorted(set(turns)):
-            try:
-                cap = stack.enter_context(CpuCap(n * quota))
-            except NoController as error:
-                return str(error)
+        for n, cap in caps.items():
             server = CappedServer(cap, data_dir, url, n)
             stack.callback(server.stop)
             server.start(start_s)
@@ -159,6 +169,7 @@ def rows(backend: str, workstations: int, turns: dict[int, list[Turn]] | str,
         cores = [c for t in done for c in t.per_process]
         used = statistics.mean(cores) / quota
         each = " / ".join(f"{c:.2f}" for t in done for c in t.per_process)
+        per_request = sum(t.split.server for t in done) * 1000 / max(1, len(times))
         wall = sum(t.split.wall for t in done) * CORES / 100
         db, gen, other = (sum(getattr(t.split, part) for t in done) / wall
                           for part in ("database", "generator", "others"))
@@ -174,6 +185,8 @@ def rows(backend: str, workstations: int, turns: dict[int, list[Turn]] | str,
                 f"{statistics.mean(t.throttled for t in done):.0%} of periods)"
                 + ("" if used >= 0.9 else ": the server did not use its quota"),
                 used * 100, "%", REPORTED, True),
+            row(f"{name}: server CPU per request (the database's not counted)", per_request,
+                "ms", REPORTED, True),
             row(f"{name}: CPU of the machine left idle (server {server:.0f} %, database "
                 f"{db:.0f} %, load generator {gen:.0f} %, other work {other:.0f} %)",
                 max(0.0, 100 - server - db - gen - other), f"% of {CORES} cores",

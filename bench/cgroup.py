@@ -6,11 +6,13 @@ left (bench.capped).
 writable CPU hierarchy — v1 (`cpu.cfs_quota_us` / `cpu.cfs_period_us`) or v2 (`cpu.max`, with
 `+cpu` enabled in the root's `cgroup.subtree_control`) — and caps it at `cores`. A process
 placed in it (`add`, or `prefix` for a command to run inside it from its first instruction)
-keeps its children there: fork and exec inherit the cgroup. `remove` (also on leaving a `with`
-block, error or not) moves what is left in it to the root and deletes it; cgroups that a killed
-run left behind empty are deleted by the next one. Where no CPU controller is writable (not
-Linux, not root, a container's read-only /sys/fs/cgroup) `CpuCap` raises NoController with
-the reason.
+keeps its children there: fork and exec inherit the cgroup. A weight (`cpu.shares`,
+`cpu.weight`) gives the cgroup that many times a default process's share of contended cores:
+other work on the machine does not take what the cap allows. `remove` (also on leaving a
+`with` block, error or not) moves what is left in it back where it was and deletes it;
+cgroups that a killed run left behind empty are deleted by the next one. Where no CPU
+controller is writable (not Linux, not root, a container's read-only /sys/fs/cgroup) `CpuCap`
+raises NoController with the reason.
 """
 
 from __future__ import annotations
@@ -89,12 +91,15 @@ def _sweep(root: Path) -> None:
 
 
 class CpuCap:
-    """A cgroup whose processes together use at most `cores` of CPU (see the module)."""
+    """A cgroup whose processes together use at most `cores` of CPU (None: no cap), weighted
+    `weight` times a default process when the machine's cores are contended (see the
+    module)."""
 
-    def __init__(self, cores: float):
-        if cores <= 0:
-            raise ValueError("a CPU cap is a positive number of cores")
+    def __init__(self, cores: float | None, weight: float = 1.0):
+        if cores is not None and cores <= 0 or weight <= 0:
+            raise ValueError("a CPU cap is a positive number of cores, a weight positive")
         self.cores = cores
+        self._origin: dict[int, Path] = {}
         self.kind, self.root = _hierarchy()
         _sweep(self.root)
         if self.kind == "v2" and "cpu" not in \
@@ -110,12 +115,15 @@ class CpuCap:
         except OSError as error:
             raise NoController(f"no writable cgroup CPU controller ({error})") from None
         try:
-            quota = max(1000, round(cores * PERIOD_US))  # the kernel's least quota: 1 ms
+            # the kernel's least quota: 1 ms; weights: v1 2–262144 (default 1024), v2 1–10000
+            quota = max(1000, round(cores * PERIOD_US)) if cores else None
             if self.kind == "v1":
+                (self.path / "cpu.shares").write_text(str(min(262144, round(1024 * weight))))
                 (self.path / "cpu.cfs_period_us").write_text(str(PERIOD_US))
-                (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+                (self.path / "cpu.cfs_quota_us").write_text(str(quota or -1))
             else:
-                (self.path / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+                (self.path / "cpu.weight").write_text(str(max(1, min(10000, round(100 * weight)))))
+                (self.path / "cpu.max").write_text(f"{quota or 'max'} {PERIOD_US}")
         except BaseException:
             self.remove()
             raise
@@ -125,8 +133,19 @@ class CpuCap:
         return self.path / "cgroup.procs"
 
     def add(self, pid: int) -> None:
-        """Move process `pid` (all its threads) into the cgroup; its later children follow."""
+        """Move process `pid` (all its threads) into the cgroup; its later children follow.
+        `remove` puts it back where it was."""
+        self._origin[pid] = self._cgroup_of(pid)
         self.procs.write_text(str(pid))
+
+    def _cgroup_of(self, pid: int) -> Path:
+        """The cgroup of `pid` in this hierarchy (/proc/<pid>/cgroup)."""
+        for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+            number, controllers, path = line.split(":", 2)
+            if (self.kind == "v2" and number == "0") or \
+                    (self.kind == "v1" and "cpu" in controllers.split(",")):
+                return self.root / path.lstrip("/")
+        return self.root
 
     def prefix(self) -> list[str]:
         """A command prefix that enters the cgroup, then execs the rest of the command (the
@@ -156,13 +175,13 @@ class CpuCap:
         return out
 
     def remove(self) -> None:
-        """Move whatever is still in the cgroup to the root, then delete it (if it cannot be,
-        the next CpuCap's sweep deletes it)."""
+        """Move whatever is still in the cgroup back where `add` found it (started inside:
+        to the root), then delete it (if it cannot be, the next CpuCap's sweep deletes it)."""
         if not self.path.exists():
             return
         for pid in self.pids():
             with contextlib.suppress(OSError):  # ended meanwhile
-                (self.root / "cgroup.procs").write_text(str(pid))
+                (self._origin.get(pid, self.root) / "cgroup.procs").write_text(str(pid))
         for _ in range(40):  # a process that just ended may still count a moment
             try:
                 self.path.rmdir()

@@ -69,14 +69,19 @@ def test_busy_processes_in_a_cgroup_capped_at_0_2_core_use_0_2_core(started, pro
 
 @needs_controller
 def test_a_cgroup_is_removed_on_error_with_a_process_still_in_it(started):
-    with pytest.raises(RuntimeError), cgroup.CpuCap(0.5) as cap:
-        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with cgroup.CpuCap(None) as where_it_was:
+        proc = subprocess.Popen([*where_it_was.prefix(), sys.executable, "-c",
+                                 "import time; time.sleep(60)"])
         started.append(proc)
-        cap.add(proc.pid)
-        assert cap.pids() == [proc.pid]
-        raise RuntimeError("the bench failed")
-    assert not cap.path.exists()
-    assert proc.poll() is None  # moved out, not killed: ending it is its starter's job
+        time.sleep(0.2)
+        with pytest.raises(RuntimeError), cgroup.CpuCap(0.5) as cap:
+            cap.add(proc.pid)
+            assert cap.pids() == [proc.pid] and where_it_was.pids() == []
+            raise RuntimeError("the bench failed")
+        assert not cap.path.exists()
+        assert proc.poll() is None  # moved out, not killed: ending it is its starter's job
+        assert where_it_was.pids() == [proc.pid]  # back where it was
+    assert not where_it_was.path.exists()
     # a cgroup a killed run left behind (its pid gone) goes with the next one's creation
     stale = cap.root / f"{cgroup.PREFIX}{2**22 + 1}-dead"
     stale.mkdir()
@@ -86,6 +91,21 @@ def test_a_cgroup_is_removed_on_error_with_a_process_still_in_it(started):
     finally:
         if stale.exists():
             stale.rmdir()
+
+
+@needs_controller
+def test_a_weighted_cgroup_takes_its_weight_of_a_contended_core(started):
+    with cgroup.CpuCap(None, weight=4) as weighted:
+        inside = subprocess.Popen([*weighted.prefix(), sys.executable, "-c", BUSY])
+        outside = subprocess.Popen([sys.executable, "-c", BUSY])
+        started += [inside, outside]
+        for proc in (inside, outside):
+            os.sched_setaffinity(proc.pid, {0})  # both on one core
+        time.sleep(0.3)
+        cpu = [loadgen.cpu_of([inside.pid]), loadgen.cpu_of([outside.pid])]
+        time.sleep(1.5)
+        used = [loadgen.cpu_of([inside.pid]) - cpu[0], loadgen.cpu_of([outside.pid]) - cpu[1]]
+    assert used[0] >= 2 * used[1], used  # 4:1 by weight; without it 1:1
 
 
 @needs_controller
