@@ -18,7 +18,6 @@ held it back. Where no cgroup CPU controller is writable the row says "not measu
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import statistics
 import time
@@ -33,11 +32,12 @@ from bench.stats import p95, row
 from server.processes import ServerProcess
 
 QUOTA = 0.4  # cores per server process
-TURNS = (1, 2, 1, 2)
+TURNS = (1, 2, 1, 2, 1, 2)
+TURN_S = 20.0  # each turn's closed loop (full size)
 REPORTED = "reported"
 CORES = os.cpu_count() or 1
 
-WEIGHT = 8.0  # × a default process's share of contended cores: the servers' cgroups, and
+WEIGHT = 50.0  # × a default process's share of contended cores: the servers' cgroups, and
 # the database's and the load generator's (not capped), so that other work on the machine
 # does not take the CPU they are measured with
 WARM_S = 3.0  # of closed loop on each server before the turns (its first requests are slower)
@@ -118,10 +118,11 @@ def turn(proc: ServerProcess, cap: CpuCap, closed: Closed, db_pids: list[int],
 
 
 def not_measured(backend: str, reason: str, quota: float) -> dict:
-    """A row that says why the figure is not there (no number, not a failure)."""
+    """A row that says why the figure is not there: printed with no number and not judged
+    (bench.__main__.table_row); its value, 0, is no measure."""
     return {**row(f"{backend}: 1 → 2 server processes at {quota:g} core each (cgroup CPU cap), "
-                  f"closed-loop throughput: not measured: {reason}", math.nan, "×", "≥ 1.8×",
-                  True), "result": "not measured"}
+                  f"closed-loop throughput: not measured: {reason}", 0.0, "×", "≥ 1.8×",
+                  True), "not_measured": True}
 
 
 def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, seconds: float,
@@ -175,7 +176,8 @@ def rows(backend: str, workstations: int, turns: dict[int, list[Turn]] | str,
                           for part in ("database", "generator", "others"))
         server = sum(t.split.server for t in done) / wall
         out += [
-            row(f"{name}: requests/s (median of {len(done)} turns)", rates[n], "req/s",
+            row(f"{name}: requests/s (median of {len(done)} turns: "
+                f"{' / '.join(f'{t.rate:.0f}' for t in done)})", rates[n], "req/s",
                 REPORTED, True, samples=[t.rate for t in done]),
             row(f"{name}: latency p50 / p95", p95(times) if times else 0.0, "ms", REPORTED,
                 True, samples=times or None),

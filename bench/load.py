@@ -317,9 +317,9 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
             rows.append(row(f"{backend}: 1 → 2 server processes, closed-loop throughput",
                             scale, "×", "≥ 1.8×", scale >= 1.8, "1 process (req/s)", rates[1]))
             rows.append(_ceiling(backend, *splits[1], rates[1]))
-            n, seconds = CLOSED.of(quick), SECONDS.of(quick)
+            n = CLOSED.of(quick)
             rows += capped.rows(backend, n, capped.runs(
-                data_dir, url, db_pids, seconds=seconds, start_s=START_S,
+                data_dir, url, db_pids, seconds=capped.TURN_S, start_s=START_S,
                 closed=lambda base, meter, s: _run(base, tokens, mine, n, s, 0.0, ROUND, meter)))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -378,7 +378,7 @@ def alone(backend: str, what: str, processes: int | None = None,
         if quota:
             n = CLOSED.full
             return capped.rows(backend, n, capped.runs(
-                data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=SECONDS.full,
+                data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,
                 start_s=START_S, quota=quota, turns=(processes,) if processes else capped.TURNS,
                 closed=lambda base, meter, s: _run(base, tokens, people.region, n, s, 0.0,
                                                    ROUND, meter)), quota)

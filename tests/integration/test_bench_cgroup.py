@@ -7,7 +7,6 @@ started here is ended, every cgroup made removed."""
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import signal
 import subprocess
@@ -137,7 +136,8 @@ def test_without_a_writable_controller_the_row_says_not_measured(monkeypatch, tm
     assert result == "no writable cgroup CPU controller"
     (row,) = capped.rows("postgres", 30, result)
     assert "not measured: no writable cgroup CPU controller" in row["figure"]
-    assert math.isnan(row["value"]) and table_row(row)[-1] == "not measured"
+    assert row["not_measured"] and table_row(row)[1] == "–"
+    assert table_row(row)[-1] == "not measured"
 
 
 def _turn(rate: float, cores: list[float]) -> capped.Turn:
