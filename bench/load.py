@@ -21,7 +21,13 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
   run), printed with requests/s per core of server CPU: goal ≥ 400;
 - with every run, where the machine's CPU went (% of all cores over the run): the server
   processes, the database, the load generator, and other work on the machine;
-- 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×;
+- 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×, as the machine runs them
+  (with the database and the generator on the same 2 cores: `_ceiling` prints what the idle
+  cores allow), then with each server process given a fixed CPU share (bench.capped: the
+  server's process tree in a cgroup capped at N × 0.4 core, 1 and 2 processes in turns):
+  requests/s of each, the ratio, the CPU each process used of its share ("not measured" where
+  no cgroup CPU controller is writable); `python -m bench.load closed postgres --cpu-quota Q
+  [--processes N]` runs them alone;
 - paced (THINK s between actions, a round every PACED_ROUND s): p95 ≤ 250 ms and 0 errors
   with PACED workstations (the load generator runs on the same machine);
 - a no-change round of a physician while OTHER_CHANGES of other patients' charts changed:

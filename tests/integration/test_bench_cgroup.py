@@ -150,6 +150,8 @@ def test_the_ratio_is_of_the_medians_and_an_unused_quota_is_said():
                                         2: [_turn(300, [0.3, 0.2]), _turn(280, [0.2, 0.2])]})
     (ratio,) = [r for r in rows if "closed-loop throughput" in r["figure"]]
     assert ratio["value"] == pytest.approx(290 / 195) and not ratio["passed"]
+    (cpu,) = [r for r in rows if "server CPU used" in r["figure"]]
+    assert cpu["value"] == pytest.approx(0.45 / 0.4)  # medians of the turns' cores: 0.5, 0.4
     one, two = (r for r in rows if "of its 0.4-core quota" in r["figure"])
     assert one["value"] == pytest.approx(100) and "did not use" not in one["figure"]
     assert two["value"] == pytest.approx(56.25) and "did not use its quota" in two["figure"]
