@@ -7,6 +7,11 @@ left beside the database and the load generator (bench.load `_ceiling`). QUOTA l
 0.8 core allows fit in 2 cores with ~0.8 to spare (the rows print where the CPU went). The
 servers' cgroups and one holding the database and the load generator (not capped) are
 weighted (WEIGHT) so that other work on a shared machine takes from the spare, not from them.
+Each serving process's threads run on one CPU (`pin`: worker i on CPU i): left free, a
+process's threads (its event loop, its request threads) run on both cores and pass the GIL
+from one core to the other, which cost a single process held at 0.4 core 2.5–3× the CPU per
+request (quick population, 30 workstations: 3.0–3.6 ms free, 1.13–1.16 ms pinned; uncapped
+1.86 and 1.28 ms), and made the 1 → 2 ratio read 2.5–2.7×.
 
 Both servers (1 process, 2 processes) run on the same database for the whole run, each in its
 cgroup, and take the load in turns. Printed: requests/s of each (median of its turns), the
@@ -91,6 +96,20 @@ def wait_listening(proc: ServerProcess, processes: int, timeout: float) -> None:
         time.sleep(0.1)
 
 
+def pin(proc: ServerProcess) -> list[int]:
+    """Each serving process's threads on one CPU of its own (worker i on CPU i mod the CPUs
+    this process may use), the threads it starts later too (they inherit it); the CPUs."""
+    cpus = sorted(os.sched_getaffinity(0))
+    chosen = []
+    for i, pid in enumerate(serving_pids(proc)):
+        cpu = cpus[i % len(cpus)]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(ProcessLookupError):  # a thread ended meanwhile
+                os.sched_setaffinity(int(task.name), {cpu})
+        chosen.append(cpu)
+    return chosen
+
+
 class Turn(NamedTuple):
     rate: float  # requests/s
     per_process: list[float]  # cores of CPU each serving process used
@@ -126,11 +145,11 @@ def not_measured(backend: str, reason: str, quota: float) -> dict:
 
 
 def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, seconds: float,
-         start_s: float, quota: float = QUOTA, turns: tuple[int, ...] = TURNS
-         ) -> dict[int, list[Turn]] | str:
+         start_s: float, quota: float = QUOTA, turns: tuple[int, ...] = TURNS,
+         pinned: bool = True) -> dict[int, list[Turn]] | str:
     """{processes: its turns of `seconds`}, each configuration a server in a cgroup of its
-    own capped at processes × quota, started, every process listening, and warmed (WARM_S)
-    before the first turn; or why it cannot be measured here."""
+    own capped at processes × quota, started, every process listening, pinned (`pin`), and
+    warmed (WARM_S) before the first turn; or why it cannot be measured here."""
     done: dict[int, list[Turn]] = defaultdict(list)
     with contextlib.ExitStack() as stack:  # servers stopped, then their cgroups removed
         try:
@@ -149,6 +168,8 @@ def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, se
             server.start(start_s)
             servers[n] = (server, cap)
             wait_listening(server, n, start_s)
+            if pinned:
+                pin(server)
         for server, _ in servers.values():
             closed(server.base, loadgen.Meter([], []), WARM_S)
         for n in turns:
@@ -157,13 +178,14 @@ def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, se
 
 
 def rows(backend: str, workstations: int, turns: dict[int, list[Turn]] | str,
-         quota: float = QUOTA) -> list[dict]:
+         quota: float = QUOTA, pinned: bool = True) -> list[dict]:
     if isinstance(turns, str):
         return [not_measured(backend, turns, quota)]
     out, rates, used_cores = [], {}, {}
     for n, done in sorted(turns.items()):
         name = (f"{backend}, {n} process{'es' * (n > 1)} capped at {n * quota:g} core "
-                f"({quota:g} each), {workstations} closed-loop workstations")
+                f"({quota:g} each{', on a CPU each' if pinned else ''}), {workstations} "
+                "closed-loop workstations")
         rates[n] = statistics.median(t.rate for t in done)
         used_cores[n] = statistics.median(sum(t.per_process) for t in done)
         times = [ms for t in done for ms in t.stats.times]
@@ -200,9 +222,8 @@ def rows(backend: str, workstations: int, turns: dict[int, list[Turn]] | str,
         out.append(row(f"{backend}: 1 → 2 server processes at {quota:g} core each (cgroup "
                        "CPU cap), closed-loop throughput", scale, "×", "≥ 1.8×", scale >= 1.8,
                        f"1 process at {quota:g} core (req/s)", rates[1]))
-        # A throttled process can spend more CPU per request than one that is not (measured:
-        # 1 process at 0.4 core 2.0–3.4 ms, at 1 core 1.4 ms, 2 at 0.4 each 1.7–2.3 ms): this
-        # is the ratio at equal CPU per request, what the processes could use of their shares.
+        # The ratio at equal CPU per request: what the processes could use of their shares
+        # (unpinned, a single throttled process spent 1.5–2× the CPU per request of two).
         cpu = used_cores[2] / used_cores[1] if used_cores[1] else 0.0
         out.append(row(f"{backend}: 1 → 2 server processes at {quota:g} core each: server CPU "
                        "used (the throughput ratio at equal CPU per request)", cpu, "×",

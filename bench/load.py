@@ -24,7 +24,8 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
 - 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×, as the machine runs them
   (with the database and the generator on the same 2 cores: `_ceiling` prints what the idle
   cores allow), then with each server process given a fixed CPU share (bench.capped: the
-  server's process tree in a cgroup capped at N × 0.4 core, 1 and 2 processes in turns):
+  server's process tree in a cgroup capped at N × 0.4 core, each process on a CPU, 1 and 2
+  processes in turns):
   requests/s of each, the ratio, the CPU each process used of its share ("not measured" where
   no cgroup CPU controller is writable); `python -m bench.load closed postgres --cpu-quota Q
   [--processes N]` runs them alone;
@@ -365,14 +366,15 @@ def run(quick: bool) -> list[dict]:
 
 
 def alone(backend: str, what: str, processes: int | None = None,
-          quota: float | None = None) -> list[dict]:
+          quota: float | None = None, pinned: bool = True) -> list[dict]:
     """The full-size rows of one part alone, on a server of `processes` processes (default:
     the load run's for that part): `paced` (the same rows as in `python -m bench --only load`,
     3 minutes instead of 15), `closed` (the closed-loop rows), `types` (each request type
     alone, bench.per_type, then the closed-loop rows), `round` (the no-change round's rows,
     on a server the closed loops have not run on). `closed` with a `quota` (cores per
     process): the closed loop on servers capped at processes × quota (bench.capped), of
-    `processes` processes or, without, 1 and 2 in turns (capped.TURNS) and their ratio."""
+    `processes` processes or, without, 1 and 2 in turns (capped.TURNS) and their ratio; each
+    process on a CPU of its own unless not `pinned`."""
     people = population(False)
     pg = Postgres(fsync=True).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
@@ -386,8 +388,8 @@ def alone(backend: str, what: str, processes: int | None = None,
             return capped.rows(backend, n, capped.runs(
                 data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,
                 start_s=START_S, quota=quota, turns=(processes,) if processes else capped.TURNS,
-                closed=lambda base, meter, s: _run(base, tokens, people.region, n, s, 0.0,
-                                                   ROUND, meter)), quota)
+                pinned=pinned, closed=lambda base, meter, s: _run(
+                    base, tokens, people.region, n, s, 0.0, ROUND, meter)), quota, pinned)
         extra = ("--workers", str(workers)) if workers > 1 else ()
         proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
         try:
@@ -415,7 +417,7 @@ def alone(backend: str, what: str, processes: int | None = None,
 
 
 USAGE = ("usage: python -m bench.load paced|closed|types|round sqlite|postgres "
-         "[--processes N] [--cpu-quota CORES (closed: cores per server process)]")
+         "[--processes N] [--cpu-quota CORES (closed: cores per server process) [--unpinned]]")
 
 if __name__ == "__main__":
     import argparse
@@ -427,7 +429,9 @@ if __name__ == "__main__":
     parser.add_argument("backend", choices=("sqlite", "postgres"))
     parser.add_argument("--processes", type=int, default=None)
     parser.add_argument("--cpu-quota", type=float, default=None)
+    parser.add_argument("--unpinned", action="store_true")
     args = parser.parse_args()
     if args.cpu_quota is not None and (args.what != "closed" or args.cpu_quota <= 0):
         parser.error("--cpu-quota: a positive number of cores, with closed")
-    print_table(alone(args.backend, args.what, args.processes, args.cpu_quota))
+    print_table(alone(args.backend, args.what, args.processes, args.cpu_quota,
+                      not args.unpinned))

@@ -119,6 +119,12 @@ def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path):
             assert len(workers) == 2 and server.proc.pid not in workers
             tree = loadgen.tree(server.proc.pid)
             assert set(workers) < set(tree) and set(tree) == set(cap.pids())
+            cpus = capped.pin(server)
+            assert len(set(cpus)) == min(2, len(os.sched_getaffinity(0)))
+            for pid, cpu in zip(workers, cpus, strict=True):  # every thread of each on its CPU
+                threads = [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
+                assert len(threads) > 1 and \
+                    all(os.sched_getaffinity(t) == {cpu} for t in threads)
         finally:
             server.stop()
     assert not cap.path.exists()
