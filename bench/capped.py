@@ -11,13 +11,15 @@ Each serving process's threads run on one CPU (`pin`: worker i on CPU i): left f
 process's threads (its event loop, its request threads) run on both cores and pass the GIL
 from one core to the other, which cost a single process held at 0.4 core 2.5–3× the CPU per
 request (quick population, 30 workstations: 3.0–3.6 ms free, 1.13–1.16 ms pinned; uncapped
-1.86 and 1.28 ms), and made the 1 → 2 ratio read 2.5–2.7×.
+1.86 and 1.28 ms), and made the 1 → 2 ratio read 1.7–2.7×.
 
 Both servers (1 process, 2 processes) run on the same database for the whole run, each in its
 cgroup, and take the load in turns. Printed: requests/s of each (median of its turns), the
 ratio (goal ≥ 1.8×), the server CPU each process used (≈ QUOTA when the server can use its
-share; the row says so when it cannot) and the share of scheduler periods in which the cap
-held it back. Where no cgroup CPU controller is writable the row says "not measured".
+share; the row says so when it cannot), the share of scheduler periods in which the cap held
+it back, the server CPU per request, and the ratio of the CPU the servers used (the
+throughput ratio had they spent the same CPU per request). Where no cgroup CPU controller is
+writable the row says "not measured".
 """
 
 from __future__ import annotations
