@@ -41,6 +41,8 @@ def table_row(row: dict) -> tuple[str, ...]:
             else row["limit_name"]
     spread = (f"{row['median']:.4g}", f"{row['p95']:.4g}", str(row["runs"])) \
         if "runs" in row else ("", "", "")
+    if row.get("not_measured"):  # the figure says why; no number, no judgement
+        return (row["figure"], "–", row["unit"], row["goal"], "", "", "", "", "", "not measured")
     return (row["figure"], f"{row['value']:.4g}", row["unit"], row["goal"], limit, ratio(row),
             *spread, "pass" if row["passed"] else "FAIL")
 

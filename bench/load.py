@@ -21,7 +21,14 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
   run), printed with requests/s per core of server CPU: goal ≥ 400;
 - with every run, where the machine's CPU went (% of all cores over the run): the server
   processes, the database, the load generator, and other work on the machine;
-- 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×;
+- 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×, as the machine runs them
+  (with the database and the generator on the same 2 cores: `_ceiling` prints what the idle
+  cores allow), then with each server process given a fixed CPU share (bench.capped: the
+  server's process tree in a cgroup capped at N × 0.4 core, each process on a CPU, 1 and 2
+  processes in turns):
+  requests/s of each, the ratio, the CPU each process used of its share ("not measured" where
+  no cgroup CPU controller is writable); `python -m bench.load closed postgres --cpu-quota Q
+  [--processes N]` runs them alone;
 - paced (THINK s between actions, a round every PACED_ROUND s): p95 ≤ 250 ms and 0 errors
   with PACED workstations (the load generator runs on the same machine);
 - a no-change round of a physician while OTHER_CHANGES of other patients' charts changed:
@@ -49,7 +56,7 @@ import httpx
 
 from app.core import fhir_systems
 from app.core.profiles import Profession, UserProfile
-from bench import loadgen, per_type
+from bench import capped, loadgen, per_type
 from bench.data import Size
 from bench.stats import p95, row
 from server.identity.store import IdentityStore
@@ -317,6 +324,10 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
             rows.append(row(f"{backend}: 1 → 2 server processes, closed-loop throughput",
                             scale, "×", "≥ 1.8×", scale >= 1.8, "1 process (req/s)", rates[1]))
             rows.append(_ceiling(backend, *splits[1], rates[1]))
+            n = CLOSED.of(quick)
+            rows += capped.rows(backend, n, capped.runs(
+                data_dir, url, db_pids, seconds=capped.TURN_S, start_s=START_S,
+                closed=lambda base, meter, s: _run(base, tokens, mine, n, s, 0.0, ROUND, meter)))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return rows
@@ -354,12 +365,16 @@ def run(quick: bool) -> list[dict]:
     return rows
 
 
-def alone(backend: str, what: str, processes: int | None = None) -> list[dict]:
+def alone(backend: str, what: str, processes: int | None = None,
+          quota: float | None = None, pinned: bool = True) -> list[dict]:
     """The full-size rows of one part alone, on a server of `processes` processes (default:
     the load run's for that part): `paced` (the same rows as in `python -m bench --only load`,
     3 minutes instead of 15), `closed` (the closed-loop rows), `types` (each request type
     alone, bench.per_type, then the closed-loop rows), `round` (the no-change round's rows,
-    on a server the closed loops have not run on)."""
+    on a server the closed loops have not run on). `closed` with a `quota` (cores per
+    process): the closed loop on servers capped at processes × quota (bench.capped), of
+    `processes` processes or, without, 1 and 2 in turns (capped.TURNS) and their ratio; each
+    process on a CPU of its own unless not `pinned`."""
     people = population(False)
     pg = Postgres(fsync=True).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
@@ -368,6 +383,13 @@ def alone(backend: str, what: str, processes: int | None = None) -> list[dict]:
         url = pg.new_database(f"clinicdesk_{what}") if pg else None
         tokens = _seed(data_dir, url, people.charts, people.clinicians,
                        [*sorted(people.region), _round_doctor(people.demo)])
+        if quota:
+            n = CLOSED.full
+            return capped.rows(backend, n, capped.runs(
+                data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,
+                start_s=START_S, quota=quota, turns=(processes,) if processes else capped.TURNS,
+                pinned=pinned, closed=lambda base, meter, s: _run(
+                    base, tokens, people.region, n, s, 0.0, ROUND, meter)), quota, pinned)
         extra = ("--workers", str(workers)) if workers > 1 else ()
         proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
         try:
@@ -395,7 +417,7 @@ def alone(backend: str, what: str, processes: int | None = None) -> list[dict]:
 
 
 USAGE = ("usage: python -m bench.load paced|closed|types|round sqlite|postgres "
-         "[--processes N]")
+         "[--processes N] [--cpu-quota CORES (closed: cores per server process) [--unpinned]]")
 
 if __name__ == "__main__":
     import argparse
@@ -406,5 +428,10 @@ if __name__ == "__main__":
     parser.add_argument("what", choices=("paced", "closed", "types", "round"))
     parser.add_argument("backend", choices=("sqlite", "postgres"))
     parser.add_argument("--processes", type=int, default=None)
+    parser.add_argument("--cpu-quota", type=float, default=None)
+    parser.add_argument("--unpinned", action="store_true")
     args = parser.parse_args()
-    print_table(alone(args.backend, args.what, args.processes))
+    if args.cpu_quota is not None and (args.what != "closed" or args.cpu_quota <= 0):
+        parser.error("--cpu-quota: a positive number of cores, with closed")
+    print_table(alone(args.backend, args.what, args.processes, args.cpu_quota,
+                      not args.unpinned))

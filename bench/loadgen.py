@@ -186,7 +186,8 @@ async def workstation(base: str, work: Workload, until: float, stats: Stats,
 
 # CPU accounting (Linux /proc)
 
-def _tree(pid: int) -> list[int]:
+def tree(pid: int) -> list[int]:
+    """pid and its live descendants."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -202,7 +203,7 @@ def _tree(pid: int) -> list[int]:
 def cpu_of(pids: list[int]) -> float:
     """User + system CPU seconds of these processes and their live descendants."""
     tick, total = os.sysconf("SC_CLK_TCK"), 0
-    for pid in {p for root in pids for p in _tree(root)}:
+    for pid in {p for root in pids for p in tree(root)}:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

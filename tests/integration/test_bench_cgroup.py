@@ -1,0 +1,163 @@
+"""The benchmarks' CPU cap (bench.cgroup) and the capped scale-out (bench.capped), on the real
+cgroup CPU controller: busy processes in a cgroup capped at 0.2 core use ≈ 0.2 core, their
+children included; a server of 2 processes runs whole inside its cgroup; every cgroup made is
+removed, and a machine without a writable controller gets a "not measured" row. Every process
+started here is ended, every cgroup made removed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench import capped, cgroup, loadgen
+from bench.__main__ import table_row
+
+REASON = cgroup.reason_unavailable()
+needs_controller = pytest.mark.skipif(
+    REASON is not None, reason=f"not measurable here: {REASON} (root and a cgroup v1 'cpu' or "
+                               "v2 hierarchy with the cpu controller are needed)")
+BUSY = "while True: pass"
+FORK_BUSY = f"import os\nos.fork()\n{BUSY}"  # two busy processes: this one and its child
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen]]:
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for proc in procs:
+        for pid in loadgen.tree(proc.pid)[1:]:  # the forked children
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+
+
+def _cores(pids: list[int], seconds: float) -> float:
+    """Cores of CPU used by these processes (and their children) over `seconds`."""
+    cpu, wall = loadgen.cpu_of(pids), time.perf_counter()
+    time.sleep(seconds)
+    return (loadgen.cpu_of(pids) - cpu) / (time.perf_counter() - wall)
+
+
+@needs_controller
+@pytest.mark.parametrize("program", [BUSY, FORK_BUSY], ids=["one process", "with a child"])
+def test_busy_processes_in_a_cgroup_capped_at_0_2_core_use_0_2_core(started, program):
+    with cgroup.CpuCap(0.2, weight=4) as cap:  # weighted: its 0.2 core on a busy machine too
+        proc = subprocess.Popen([*cap.prefix(), sys.executable, "-c", program])
+        started.append(proc)
+        time.sleep(0.3)  # started (and forked)
+        assert proc.pid in cap.pids() and len(loadgen.tree(proc.pid)) == 1 + (
+            program == FORK_BUSY)
+        assert set(loadgen.tree(proc.pid)) <= set(cap.pids())
+        before = cap.stat()
+        used = _cores([proc.pid], 1.2)
+        after = cap.stat()
+    # at most the cap (tick accounting: ±0.02), at least half of it
+    assert 0.1 <= used <= 0.24, used
+    assert after["throttled"] > before["throttled"]  # the cap held it back, not other work
+    assert not cap.path.exists()
+
+
+@needs_controller
+def test_a_cgroup_is_removed_on_error_with_a_process_still_in_it(started):
+    with cgroup.CpuCap(None) as where_it_was:
+        proc = subprocess.Popen([*where_it_was.prefix(), sys.executable, "-c",
+                                 "import time; time.sleep(60)"])
+        started.append(proc)
+        time.sleep(0.2)
+        with pytest.raises(RuntimeError), cgroup.CpuCap(0.5) as cap:
+            cap.add(proc.pid)
+            assert cap.pids() == [proc.pid] and where_it_was.pids() == []
+            raise RuntimeError("the bench failed")
+        assert not cap.path.exists()
+        assert proc.poll() is None  # moved out, not killed: ending it is its starter's job
+        assert where_it_was.pids() == [proc.pid]  # back where it was
+    assert not where_it_was.path.exists()
+    # a cgroup a killed run left behind (its pid gone) goes with the next one's creation
+    stale = cap.root / f"{cgroup.PREFIX}{2**22 + 1}-dead"
+    stale.mkdir()
+    try:
+        with cgroup.CpuCap(0.5):
+            assert not stale.exists()
+    finally:
+        if stale.exists():
+            stale.rmdir()
+
+
+@needs_controller
+def test_a_weighted_cgroup_takes_its_weight_of_a_contended_core(started):
+    with cgroup.CpuCap(None, weight=4) as weighted:
+        inside = subprocess.Popen([*weighted.prefix(), sys.executable, "-c", BUSY])
+        outside = subprocess.Popen([sys.executable, "-c", BUSY])
+        started += [inside, outside]
+        for proc in (inside, outside):
+            os.sched_setaffinity(proc.pid, {0})  # both on one core
+        time.sleep(0.3)
+        cpu = [loadgen.cpu_of([inside.pid]), loadgen.cpu_of([outside.pid])]
+        time.sleep(1.5)
+        used = [loadgen.cpu_of([inside.pid]) - cpu[0], loadgen.cpu_of([outside.pid]) - cpu[1]]
+    assert used[0] >= 2 * used[1], used  # 4:1 by weight; without it 1:1
+
+
+@needs_controller
+def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path):
+    with cgroup.CpuCap(1.0) as cap:
+        server = capped.CappedServer(cap, tmp_path, None, 2)
+        try:
+            server.start(120)
+            capped.wait_listening(server, 2, 60)
+            assert server.proc is not None
+            workers = capped.serving_pids(server)
+            assert len(workers) == 2 and server.proc.pid not in workers
+            tree = loadgen.tree(server.proc.pid)
+            assert set(workers) < set(tree) and set(tree) == set(cap.pids())
+            cpus = capped.pin(server)
+            assert len(set(cpus)) == min(2, len(os.sched_getaffinity(0)))
+            for pid, cpu in zip(workers, cpus, strict=True):  # every thread of each on its CPU
+                threads = [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
+                assert len(threads) > 1 and \
+                    all(os.sched_getaffinity(t) == {cpu} for t in threads)
+        finally:
+            server.stop()
+    assert not cap.path.exists()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_without_a_writable_controller_the_row_says_not_measured(monkeypatch, tmp_path):
+    monkeypatch.setattr(cgroup, "_mounts", lambda: [])
+    with pytest.raises(cgroup.NoController):
+        cgroup.CpuCap(0.4)
+
+    def never(*_args: object) -> tuple[loadgen.Stats, loadgen.Split]:
+        raise AssertionError("no server may be loaded without its cap")
+    result = capped.runs(tmp_path, None, [], never, seconds=1, start_s=1)
+    assert result == "no writable cgroup CPU controller"
+    (row,) = capped.rows("postgres", 30, result)
+    assert "not measured: no writable cgroup CPU controller" in row["figure"]
+    assert row["not_measured"] and table_row(row)[1] == "–"
+    assert table_row(row)[-1] == "not measured"
+
+
+def _turn(rate: float, cores: list[float]) -> capped.Turn:
+    split = loadgen.Split(10.0, sum(cores) * 10, 1.0, 0.5, sum(cores) * 10 + 2.0)
+    return capped.Turn(rate, cores, 0.5, loadgen.Stats(times=[1.0] * int(rate * 10)), split)
+
+
+def test_the_ratio_is_of_the_medians_and_an_unused_quota_is_said():
+    rows = capped.rows("postgres", 30, {1: [_turn(200, [0.4]), _turn(190, [0.4])],
+                                        2: [_turn(300, [0.3, 0.2]), _turn(280, [0.2, 0.2])]})
+    (ratio,) = [r for r in rows if "closed-loop throughput" in r["figure"]]
+    assert ratio["value"] == pytest.approx(290 / 195) and not ratio["passed"]
+    (cpu,) = [r for r in rows if "server CPU used" in r["figure"]]
+    assert cpu["value"] == pytest.approx(0.45 / 0.4)  # medians of the turns' cores: 0.5, 0.4
+    one, two = (r for r in rows if "of its 0.4-core quota" in r["figure"])
+    assert one["value"] == pytest.approx(100) and "did not use" not in one["figure"]
+    assert two["value"] == pytest.approx(56.25) and "did not use its quota" in two["figure"]
