@@ -62,8 +62,12 @@ def run_verify(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if report.intact:
-        head = report.head[1] if report.head else chain.GENESIS
-        print(f"Audit chain intact: {report.count} records, head {head}.")
+        heads = ", ".join(f"lane {lane} {k} {digest}" for lane, (k, digest) in
+                          sorted(report.heads.items()))
+        print(f"Audit chain intact: {report.count} records; heads (lane, records, hash): "
+              f"{heads}.")
         return 0
-    print(f"Audit chain broken at record {report.bad}: {report.problem}.")
+    where = f" at record {report.bad}" if report.bad else ""
+    lane = f" (lane {report.lane})" if report.lane else ""
+    print(f"Audit chain broken{where}{lane}: {report.problem}.")
     return 1
