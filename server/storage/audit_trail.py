@@ -175,6 +175,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
     if not old:
         return 0
     dialect = store.dialect.name
+    lane = store.lane  # claimed first: the transaction below locks the head rows
     with store.write(serial=True) as tx:  # the versions leave resource_version too
         versions = [tuple(r) for r in tx._q(
             "SELECT seq, rid, version, ts, deleted, content FROM resource_version "
@@ -197,7 +198,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
             tx._x(statement)
         latest = {rid: (json.loads(content), ts) for _, rid, _, ts, _, content in versions
                   if content}  # an id's last version (AuditEvents were never updated)
-        tx._x(chain.SET_HEAD, (0, chain.GENESIS, store.lane))
+        tx._x(chain.SET_HEAD, (0, chain.GENESIS, lane))
         tx.audit_head = None
         chain.append(tx, [body for body, _ in latest.values()],
                      [ts for _, ts in latest.values()])
@@ -206,7 +207,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
         tx._x("DROP TABLE IF EXISTS audit_chain")
         for statement in chain.append_only(dialect):
             tx._x(statement)
-        head = (store.lane, *chain.lock_head(tx))
+        head = (lane, *chain.lock_head(tx))
     if checkpoint is not None:
         chain.write_checkpoint(checkpoint, head, force=True)
     log.warning("moved %d AuditEvents from the resource versions into the audit trail",
