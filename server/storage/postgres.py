@@ -2,7 +2,8 @@
 global lock: each resource's row in resource_current is locked by its writer (Tx.current),
 conditional matches by an advisory lock on their type and patient (Tx.search), and `_since`
 answers stop at a fence (Store.fence) below every clinical write still in flight. Audit writers
-queue on the audit head row; `serial` writers (sign-in budgets, migrations) on one key."""
+queue on their lane's head row (a lane per process: `claim_lane`); `serial` writers (sign-in
+budgets, migrations) on one key."""
 
 from __future__ import annotations
 
