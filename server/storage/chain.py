@@ -56,7 +56,7 @@ CHECKPOINT_FILE = "audit-chain.checkpoint"
 REFUSED = "the audit trail is append-only"
 FIELDS = "id, recorded, patient, agent, action, subtype, content, hash, lane"  # n: the database's
 ROW = "n, " + FIELDS
-CHUNK = 1000  # rows per INSERT (10 parameters each; PostgreSQL takes at most 65,535 a statement)
+CHUNK = 1000  # rows per INSERT (9 parameters each; PostgreSQL takes at most 65,535 a statement)
 OPTIMISTIC_TRIES = 3  # PostgreSQL: appends tried against a head read anew (`commit`)
 NUMBERS = "audit_event_n"  # PostgreSQL: the sequence of `n`
 
@@ -345,8 +345,8 @@ def write_checkpoint(path: Path, head: tuple[int, int, str], force: bool = False
             return
         known[lane] = (k, digest)
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text("".join(f"{n} {k} {h}\n" for n, (k, h) in sorted(known.items())),
-                             encoding="ascii")
+        temporary.write_text("".join(f"{line} {place} {h}\n" for line, (place, h)
+                                     in sorted(known.items())), encoding="ascii")
         temporary.replace(path)
 
 
