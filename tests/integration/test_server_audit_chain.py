@@ -252,23 +252,24 @@ def _remove_lane(keep_head: bool) -> Callable:
 
 
 # kind: (the tampering, applied at the lane's record at place p; the record verify must name,
-# by its place; None: none is left to name) with p > 0 counted from the start of the lane,
-# p <= 0 from its end (0: the last record, the one a workstation pushed)
-TAMPERING: dict[str, tuple[Callable, int, int | None]] = {
-    "edit": (_edit(), 5, 5),
-    "edit-a-column": (_move, 5, 5),
+# by its place, None: none is left to name; a word of what it says) with p > 0 counted from
+# the start of the lane, p <= 0 from its end (0: the last record, the one a workstation pushed)
+TAMPERING: dict[str, tuple[Callable, int, int | None, str]] = {
+    "edit": (_edit(), 5, 5, "edited"),
+    "edit-a-column": (_move, 5, 5, "edited"),
     "edit-pushed": (_edit('"resourceType":"AuditEvent"',
-                          '"resourceType":"AuditEvent","text":{"status":"empty"}'), 0, 0),
-    "remove": (_remove("audit_event"), 5, 6),  # the first one whose link no longer holds
-    "remove-search-row": (_remove("audit_identifier"), 0, 0),
-    "swap": (_swap, 5, 5),
-    "truncate": (_truncate(False), -3, -3),  # the last one left
-    "truncate-and-rewrite-head": (_truncate(True), -3, -3),
+                          '"resourceType":"AuditEvent","text":{"status":"empty"}'), 0, 0,
+                    "edited"),
+    "remove": (_remove("audit_event"), 5, 6, "removed"),  # the first whose link fails
+    "remove-search-row": (_remove("audit_identifier"), 0, 0, "search rows"),
+    "swap": (_swap, 5, 5, "out of order"),
+    "truncate": (_truncate(False), -3, -3, "truncated"),  # the last one left: by its head
+    "truncate-and-rewrite-head": (_truncate(True), -3, -3, "checkpoint"),
     # only the checkpoint outside the database tells: named, the one it holds (the pushed one
     # after it is not the audit writer's: a POST checkpoints nothing)
-    "recompute-chain": (_recompute, 5, -1),
-    "remove-lane": (_remove_lane(keep_head=False), 1, None),  # only the checkpoint tells
-    "remove-lane-records": (_remove_lane(keep_head=True), 1, None),
+    "recompute-chain": (_recompute, 5, -1, "checkpoint"),
+    "remove-lane": (_remove_lane(keep_head=False), 1, None, "checkpoint"),
+    "remove-lane-records": (_remove_lane(keep_head=True), 1, None, "truncated"),
 }
 
 
@@ -287,14 +288,14 @@ def _tampered_is_named(audited: Audited, kind: str, lane: int) -> None:
     count = len(_stored(data_dir, url))
     code, said = _verify(data_dir, url)
     assert code == 0 and f"intact: {count} records" in said, said
-    how, at, named = TAMPERING[kind]
+    how, at, named, word = TAMPERING[kind]
     ns = _lane(data_dir, url, lane)
     assert len(ns) >= 7  # room for each kind
     _tamper(data_dir, url, lambda tx, q: how(tx, q, ns[at - 1], lane))
     code, said = _verify(data_dir, url)
     assert code == 1, said
     where = "" if named is None else f" at record {ns[named - 1]}"
-    assert f"broken{where} (lane {lane}):" in said, said
+    assert f"broken{where} (lane {lane}):" in said and word in said, said
     for chart in audited.charts:  # nothing of any patient in what it prints
         assert chart[0]["id"] not in said
         assert chart[0]["name"][0]["family"] not in said
