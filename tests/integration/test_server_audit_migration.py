@@ -11,6 +11,7 @@ servers then continue lane 1 and open lane 2, and the trail verifies."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -171,6 +172,12 @@ BEFORE_LANES = [
     "hash TEXT NOT NULL)"]
 
 
+def _link_before_lanes(prev: str, record: list) -> str:
+    """hash(n) = SHA-256(hash(n-1), [n, id, recorded, patient, agent, action, subtype, JSON])."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
+
+
 def _trail_before_lanes(data_dir: Path, url: str | None) -> tuple[int, str]:
     """A trail of EVENTS records as the server wrote it before lanes; its head."""
     prev = chain.GENESIS
@@ -185,7 +192,7 @@ def _trail_before_lanes(data_dir: Path, url: str | None) -> tuple[int, str]:
             body = _body(n, ts)
             content = json.dumps(body, separators=(",", ":"))
             fields = chain.columns(body)
-            prev = chain.link(prev, n, body["id"], ts, *fields, content)
+            prev = _link_before_lanes(prev, [n, body["id"], ts, *fields, content])
             q("INSERT INTO audit_event (n, id, recorded, patient, agent, action, subtype, "
               "content, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", n, body["id"], ts, *fields,
               content, prev)
