@@ -1,26 +1,31 @@
 """`clinicdesk-server audit verify --data DIR [--database URL]`: check the AuditEvent hash chain.
 
-Exit 0 when intact (prints the number of records and the head hash: note it somewhere else,
-it is what a later run can be compared with); 1 naming the first bad record by its chain
-number; 2 when the database cannot be read. Nothing of any AuditEvent's content is printed.
+Exit 0 when intact (prints the number of records and each lane's head: note it somewhere else,
+it is what a later run can be compared with); 1 naming the first bad record by its number `n`
+and its lane; 2 when the database cannot be read. Nothing of any AuditEvent's content is
+printed.
 
 Threat model. Someone with write access to the database (an administrator with SQL, a stolen
 backup restored, a faulty tool) edits, deletes, inserts, reorders or truncates rows of the
-audit trail (`audit_event`, its search rows `audit_identifier`: server.storage.chain):
+audit trail (`audit_event`, its search rows `audit_identifier`: server.storage.chain; a chain
+per lane, a lane per server process):
 - an edit (of the body or of any column), removal, insertion or reordering of a record breaks
-  its link (every link hashes the record, its position and the previous link) and is named; an
-  edited, removed or added search row is named by the record it belongs to;
-- removing the last records also leaves `audit_head` (count and hash, updated in the same
-  transaction as each link) further than the chain; to hide it one must also rewrite the head;
-- rewriting the whole chain and its head (the hash has no key: anyone can recompute it) is
-  caught by the checkpoint each server writes to its data directory (at most a second behind
-  its audit commits, and when it stops),
-  outside the database: the chain must still hold the checkpointed record with the same hash.
+  a link (every link hashes the record, its place in its lane, the lane and the previous link
+  of the lane) and the first record whose link fails is named (after a removal: the one that
+  followed it); an edited, removed or added search row is named by the record it belongs to;
+- removing a lane's last records also leaves its `audit_head` row (count and hash, moved with
+  each batch) further than the lane; to hide it one must also rewrite the head;
+- rewriting a whole lane and its head (the hash has no key: anyone can recompute it), or
+  removing a lane with its head, is caught by the checkpoint each server writes to its data
+  directory (a line per lane, at most a second behind its audit commits, and when it stops),
+  outside the database: each lane must still hold its checkpointed record with the same hash.
+  Renumbering records without changing their order within their lane is not detected (`n`
+  only orders the lanes' records among themselves).
   A rewrite of what was stored after the last checkpoint, by someone who can also write both
   the database and the server's data directory, is not detectable here; the head printed by
   each run, kept elsewhere (a ticket, a WORM store), extends the protection to that point.
-With several server processes on one PostgreSQL, give the data directory of one of them (each
-checkpoint names a point of the one shared chain).
+With several hosts on one PostgreSQL, run it with each host's data directory (its checkpoint
+names the lanes its processes wrote; the chains are checked whichever is given).
 """
 
 from __future__ import annotations
@@ -62,8 +67,12 @@ def run_verify(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if report.intact:
-        head = report.head[1] if report.head else chain.GENESIS
-        print(f"Audit chain intact: {report.count} records, head {head}.")
+        heads = ", ".join(f"lane {lane} {k} {digest}" for lane, (k, digest) in
+                          sorted(report.heads.items()))
+        print(f"Audit chain intact: {report.count} records; heads (lane, records, hash): "
+              f"{heads}.")
         return 0
-    print(f"Audit chain broken at record {report.bad}: {report.problem}.")
+    where = f" at record {report.bad}" if report.bad else ""
+    lane = f" (lane {report.lane})" if report.lane else ""
+    print(f"Audit chain broken{where}{lane}: {report.problem}.")
     return 1

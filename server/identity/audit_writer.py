@@ -33,8 +33,8 @@ class AuditWriter:
                  durable: bool = True):
         self.store, self.checkpoint, self.max_batch = store, checkpoint, max_batch
         self.durable = durable  # False: Settings.audit_durability "process"
-        self._head: tuple[int, str] | None = None  # committed, not yet checkpointed
-        self._known: tuple[int, str] | None = None  # the head as this writer last moved it
+        self._head: tuple[int, int, str] | None = None  # committed, not checkpointed yet
+        self._known: tuple[int, int, str] | None = None  # (lane, k, hash) this writer moved it to
         self._checkpointed = 0.0
         self._cond = threading.Condition()  # guards the five below, `_head`, `_checkpointed`
         self._pending: list[tuple[list[dict], Future]] = []  # never non-empty without a leader

@@ -143,12 +143,12 @@ def _old_link(prev: str, n: int, seq: int, rid: str, version: int, ts: str, dele
     return hashlib.sha256(f"{prev}\n{record}".encode()).hexdigest()
 
 
-def _old_chain_intact(tx: Any, versions: list[tuple], checkpoint: tuple[int, str] | None
+def _old_chain_intact(tx: Any, versions: list[tuple], checkpoint: chain.Heads | None
                       ) -> str | None:
     """What is wrong with the old chain (None: intact, or a database from before any chain)."""
     links = tx._q("SELECT n, seq, hash FROM audit_chain ORDER BY n") \
         if "n" in tx.store.dialect.columns(tx.conn, "audit_chain") else []
-    head = tx._q(chain.HEAD)
+    head = tx._q(chain.HEAD, (1,))
     by_seq = {row[0]: row for row in versions}
     prev = chain.GENESIS
     for expected, (n, seq, digest) in enumerate(links, 1):
@@ -160,8 +160,8 @@ def _old_chain_intact(tx: Any, versions: list[tuple], checkpoint: tuple[int, str
         return "its head"
     if links and len(links) != len(versions):
         return "an unchained record"
-    if checkpoint is not None and checkpoint[0] > 0 and (
-            checkpoint[0] > len(links) or links[checkpoint[0] - 1][2] != checkpoint[1]):
+    n, digest = (checkpoint or {}).get(1, (0, ""))
+    if n > 0 and (n > len(links) or links[n - 1][2] != digest):
         return "the checkpoint"
     return None
 
@@ -175,6 +175,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
     if not old:
         return 0
     dialect = store.dialect.name
+    lane = store.lane  # claimed first: the transaction below locks the head rows
     with store.write(serial=True) as tx:  # the versions leave resource_version too
         versions = [tuple(r) for r in tx._q(
             "SELECT seq, rid, version, ts, deleted, content FROM resource_version "
@@ -197,7 +198,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
             tx._x(statement)
         latest = {rid: (json.loads(content), ts) for _, rid, _, ts, _, content in versions
                   if content}  # an id's last version (AuditEvents were never updated)
-        tx._x(chain.SET_HEAD, (0, chain.GENESIS))
+        tx._x(chain.SET_HEAD, (0, chain.GENESIS, lane))
         tx.audit_head = None
         chain.append(tx, [body for body, _ in latest.values()],
                      [ts for _, ts in latest.values()])
@@ -206,7 +207,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
         tx._x("DROP TABLE IF EXISTS audit_chain")
         for statement in chain.append_only(dialect):
             tx._x(statement)
-        head = chain.lock_head(tx)
+        head = (lane, *chain.lock_head(tx))
     if checkpoint is not None:
         chain.write_checkpoint(checkpoint, head, force=True)
     log.warning("moved %d AuditEvents from the resource versions into the audit trail",

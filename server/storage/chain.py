@@ -1,20 +1,29 @@
 """The audit trail: an append-only, hash-chained table of its own (not FHIR versions beside the
 clinical data), written in batches, served as FHIR AuditEvent by server.storage.audit_trail.
 
-`audit_event`: one lean row per event, `n` its place in the chain (1, 2, …): its id, the instant
-the server recorded it (its meta.lastUpdated), the columns searches and reviews need (patient,
-the user agent's username, action, subtype), the JSON body and
-hash(n) = SHA-256(hash(n-1), [n, id, recorded, patient, agent, action, subtype, JSON]).
-`audit_identifier(n, system, value)`: the entity identifiers of the events that carry one (a
-workstation's access-log entry hash), what `entity:identifier` searches find them by.
-`audit_head`: one row (n, hash), moved in the same transaction as each batch; writers lock it
-(`FOR UPDATE` on PostgreSQL, or an UPDATE that matches only the head a writer already knows:
-`commit`; audit writers queue on this row, never on the clinical write lock; SQLite has one
-writer anyway), so several server processes extend one chain. Each server
-also writes the head it committed to a checkpoint file in its data directory (`CHECKPOINT_FILE`,
-at most once a second, and when it stops), outside the database.
+`audit_event`: one lean row per event: `n` its place in the whole trail (the order searches
+serve; SQLite's rowid, a sequence on PostgreSQL: numbers a failed write took are skipped), its
+`lane`, its id, the instant the server recorded it (its meta.lastUpdated), the columns searches
+and reviews need (patient, the user agent's username, action, subtype), the JSON body and its
+link. Each lane is a chain of its own: the k-th record of lane L links to the (k-1)-th of L,
+hash = SHA-256(prev, [k, L, id, recorded, patient, agent, action, subtype, JSON]), L left out
+in lane 1 (the one chain of a database from before lanes: its record n was its k-th, and its
+links stay valid). `audit_identifier(n, system, value)`: the entity identifiers of the events
+that carry one (a workstation's access-log entry hash), what `entity:identifier` searches find
+them by. `audit_head`: a row (lane, k, hash) per lane, moved in the same statement or
+transaction as each batch of the lane.
 
-server.storage.chain_verify walks the chain and names the first bad record.
+A lane has one writer: the server process that claimed it (`Store.lane`: on PostgreSQL a
+session advisory lock, held while the process lives; a lane whose process died is free again
+and continued from its head; SQLite has one writer, lane 1). So server processes on one
+PostgreSQL never wait on each other's audit appends (with one chain they queued on its head
+row, each waiting for the other's WAL flush). Within a process the group commit
+(server.identity.audit_writer) and the transactions that append (uploads, a posted AuditEvent)
+share the lane: an append is still conditioned on the head it links to (`commit`, `lock_head`).
+Each server writes its lane's head to a checkpoint file in its data directory (a line per
+lane: `CHECKPOINT_FILE`, at most once a second, and when it stops), outside the database.
+
+server.storage.chain_verify walks the lanes and names the first bad record.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,32 +45,61 @@ from app.core.fhir import patient_of
 from server.storage import index
 from server.storage.base import StorageError
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 AUDIT = "AuditEvent"
 GENESIS = "0" * 64
 CHECKPOINT_FILE = "audit-chain.checkpoint"
 REFUSED = "the audit trail is append-only"
-ROW = "n, id, recorded, patient, agent, action, subtype, content, hash"
-CHUNK = 1000  # rows per INSERT on PostgreSQL (9 parameters each; at most 65,535 a statement)
+FIELDS = "id, recorded, patient, agent, action, subtype, content, hash, lane"  # n: the database's
+ROW = "n, " + FIELDS
+CHUNK = 1000  # rows per INSERT (9 parameters each; PostgreSQL takes at most 65,535 a statement)
 OPTIMISTIC_TRIES = 3  # PostgreSQL: appends tried against a head read anew (`commit`)
+NUMBERS = "audit_event_n"  # PostgreSQL: the sequence of `n`
 
 
 def schema(dialect: str) -> list[str]:
-    """The audit tables (`n`: SQLite's rowid, a BIGINT on PostgreSQL) and their guard."""
-    key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "BIGINT PRIMARY KEY"
+    """The audit tables and their guard (a database from before lanes: `migrate_lanes`)."""
+    key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else \
+        f"BIGINT PRIMARY KEY DEFAULT nextval('{NUMBERS}')"
     return [
+        *([] if dialect == "sqlite" else [f"CREATE SEQUENCE IF NOT EXISTS {NUMBERS}"]),
         f"CREATE TABLE IF NOT EXISTS audit_event (n {key}, id TEXT NOT NULL UNIQUE, "
         "recorded TEXT NOT NULL, patient TEXT, agent TEXT, action TEXT, subtype TEXT, "
-        "content TEXT NOT NULL, hash TEXT NOT NULL)",
+        "content TEXT NOT NULL, hash TEXT NOT NULL, lane INTEGER NOT NULL DEFAULT 1)",
         "CREATE INDEX IF NOT EXISTS audit_patient ON audit_event (patient, n)",
         "CREATE INDEX IF NOT EXISTS audit_recorded ON audit_event (recorded)",
         "CREATE TABLE IF NOT EXISTS audit_identifier (n BIGINT NOT NULL, system TEXT NOT NULL, "
         "value TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS audit_identifier_value ON audit_identifier (value, system)",
-        "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id >= 1), "
         "n BIGINT NOT NULL, hash TEXT NOT NULL)",
-        f"INSERT INTO audit_head (id, n, hash) VALUES (1, 0, '{GENESIS}') "
-        "ON CONFLICT (id) DO NOTHING",
+        NEW_LANE.replace("?", "1"),
         *append_only(dialect)]
+
+
+NEW_LANE = f"INSERT INTO audit_head (id, n, hash) VALUES (?, 0, '{GENESIS}') " \
+    "ON CONFLICT (id) DO NOTHING"
+
+
+def migrate_lanes(tx: Any) -> None:
+    """A database from before lanes (one chain, one head row that could only be row 1): its
+    records become lane 1 (their links unchanged, see the module's text); on PostgreSQL `n`
+    then comes from the sequence, after the last record, and the head takes other lanes. In a
+    `serial` write (several processes may start at once)."""
+    dialect = tx.store.dialect
+    if "lane" in dialect.columns(tx.conn, "audit_event"):
+        return
+    tx._x("ALTER TABLE audit_event ADD COLUMN lane INTEGER NOT NULL DEFAULT 1")
+    if dialect.name == "postgres":
+        tx._x(f"SELECT setval('{NUMBERS}', max(n)) FROM audit_event HAVING max(n) > 0")
+        tx._x(f"ALTER TABLE audit_event ALTER COLUMN n SET DEFAULT nextval('{NUMBERS}')")
+        tx._x("ALTER TABLE audit_head DROP CONSTRAINT IF EXISTS audit_head_id_check")
+        tx._x("ALTER TABLE audit_head ADD CONSTRAINT audit_head_id_check CHECK (id >= 1)")
+    # SQLite keeps its head row's CHECK (id = 1): one writer, one lane
 
 
 # What may never change once written: events and their search rows; the head only moves
@@ -96,26 +136,31 @@ class Broken(StorageError):
     a record number or what was wrong, never its content)."""
 
 
-HEAD = "SELECT n, hash FROM audit_head WHERE id = 1"
-SET_HEAD = "UPDATE audit_head SET n = ?, hash = ? WHERE id = 1"
+HEAD = "SELECT n, hash FROM audit_head WHERE id = ?"
+HEADS = "SELECT id, n, hash FROM audit_head ORDER BY id"
+SET_HEAD = "UPDATE audit_head SET n = ?, hash = ? WHERE id = ?"
 
 
 def lock_head(tx: Any) -> tuple[int, str]:
-    """Read and lock the head (the transaction's first audit statement: audit writers queue
-    here, so a conditional create's match and its insert see the same trail)."""
+    """Read and lock the head of this process's lane (the transaction's first audit statement:
+    the lane's writers in this process queue here, so a conditional create's match and its
+    insert see the same trail)."""
     if tx.audit_head is None:
-        row = tx._q(HEAD + tx.store.dialect.lock_row)
+        row = tx._q(HEAD + tx.store.dialect.lock_row, (tx.store.lane,))
         tx.audit_head = (int(row[0][0]), row[0][1]) if row else (0, GENESIS)
     return tx.audit_head
 
 
-def link(prev: str, n: int, rid: str, recorded: str, patient: str | None, agent: str | None,
-         action: str | None, subtype: str | None, content: str) -> str:
-    """SHA-256 of the previous hash and the record as compact JSON (the bytes json.dumps with
-    ensure_ascii=False writes, as every link so far was made: orjson writes the same for
-    these strings and integers, in a fifth of the time; json.dumps for what orjson refuses, a
-    lone surrogate, which then fails to encode as before)."""
-    fields = [int(n), rid, recorded, patient, agent, action, subtype, content]
+def link(prev: str, k: int, rid: str, recorded: str, patient: str | None, agent: str | None,
+         action: str | None, subtype: str | None, content: str, lane: int = 1) -> str:
+    """SHA-256 of the previous hash of the lane and the record as compact JSON (the bytes
+    json.dumps with ensure_ascii=False writes, as every link so far was made: orjson writes the
+    same for these strings and integers, in a fifth of the time; json.dumps for what orjson
+    refuses, a lone surrogate, which then fails to encode as before). `k`: its place in the
+    lane; the lane is hashed after it, but for lane 1 (the chains from before lanes)."""
+    fields = [int(k), rid, recorded, patient, agent, action, subtype, content]
+    if lane != 1:
+        fields.insert(1, int(lane))
     try:
         record = orjson.dumps(fields)
     except TypeError:  # orjson.JSONEncodeError
@@ -145,49 +190,53 @@ def identifiers(body: dict) -> list[tuple[str, str]]:
 
 
 def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> list[tuple]:
-    """Add these AuditEvents at the end of the chain (ids kept, else random UUIDs; recorded
-    now unless given, as the migration keeps their instants): one INSERT of the rows, one of
-    their identifiers if any, the head moved. The stored rows (ROW order) come back."""
-    rows, idents = _rows(lock_head(tx), events, recorded)
+    """Add these AuditEvents at the end of this process's lane (ids kept, else random UUIDs;
+    recorded now unless given, as the migration keeps their instants): an INSERT of the rows
+    (per CHUNK; on PostgreSQL the head moved in the same statement), one of their identifiers
+    if any. The stored rows (ROW order) come back."""
+    lane = tx.store.lane
+    rows, idents = _rows(lock_head(tx), lane, events, recorded)
     if not rows:
         return []
-    n, prev = rows[-1][0], rows[-1][-1]
-    insert = f"INSERT INTO audit_event ({ROW}) VALUES "
-    if tx.store.dialect.name == "postgres":  # rows and head in one round trip per chunk
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            last = start + CHUNK >= len(rows)
-            tx._x((f"WITH head AS ({SET_HEAD}) " if last else "") + insert
-                  + ", ".join([ROW_MARKS] * len(chunk)),
-                  ((n, prev) if last else ()) + tuple(v for row in chunk for v in row))
-    else:
-        _insert(tx, insert + ROW_MARKS, rows)
-        tx._x(SET_HEAD, (n, prev))
-    _insert(tx, "INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)", idents)
-    tx.audit_head = (n, prev)
-    return rows
+    moved = (tx.audit_head[0] + len(rows), rows[-1][-2], lane)  # SET_HEAD's parameters
+    numbers: dict[str, int] = {}
+    postgres = tx.store.dialect.name == "postgres"
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        last = postgres and start + CHUNK >= len(rows)  # rows and head in one round trip
+        numbers.update(tx._q(
+            (f"WITH head AS ({SET_HEAD}) " if last else "") + f"INSERT INTO audit_event "
+            f"({FIELDS}) VALUES " + ", ".join([ROW_MARKS] * len(chunk)) + " RETURNING id, n",
+            (moved if last else ()) + tuple(v for row in chunk for v in row)))
+    if not postgres:
+        tx._x(SET_HEAD, moved)
+    _insert(tx, "INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)",
+            [(numbers[rid], system, value) for rid, system, value in idents])
+    tx.audit_head = moved[:2]
+    return [(numbers[row[0]], *row) for row in rows]
 
 
 ROW_MARKS = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def _rows(head: tuple[int, str], events: list[dict], recorded: list[str] | None
+def _rows(head: tuple[int, str], lane: int, events: list[dict], recorded: list[str] | None
           ) -> tuple[list[tuple], list[tuple]]:
-    """The chained rows of these events after `head`, and their identifier rows."""
-    n, prev = head
+    """The rows (FIELDS order) of these events chained after `head` in `lane`, and their
+    identifier rows (id, system, value)."""
+    k, prev = head
     now = index.utc_instant(datetime.now(UTC))
     rows, idents = [], []
-    for k, event in enumerate(events):
-        ts = recorded[k] if recorded else now
+    for i, event in enumerate(events):
+        ts = recorded[i] if recorded else now
         rid = str(event.get("id") or uuid.uuid4())
         meta = {**(event.get("meta") or {}), "versionId": "1", "lastUpdated": ts}
         body = {"resourceType": AUDIT, **event, "id": rid, "meta": meta}
         text = _compact(body)
         fields = columns(body)
-        n += 1
-        prev = link(prev, n, rid, ts, *fields, text)
-        rows.append((n, rid, ts, *fields, text, prev))
-        idents += [(n, system, value) for system, value in identifiers(body)]
+        k += 1
+        prev = link(prev, k, rid, ts, *fields, text, lane)
+        rows.append((rid, ts, *fields, text, prev, lane))
+        idents += [(rid, system, value) for system, value in identifiers(body)]
     return rows, idents
 
 
@@ -202,50 +251,51 @@ def _compact(body: dict) -> str:
 
 
 def commit(store: Any, events: list[dict], durable: bool = True,
-           known: tuple[int, str] | None = None) -> tuple[int, str]:
+           known: tuple[int, int, str] | None = None) -> tuple[int, int, str]:
     """Append these AuditEvents in a transaction of their own and commit it (`durable`: flushed
-    to disk first); the new head. On PostgreSQL a batch is one statement that inserts its rows
-    only if the head is still the one it was chained to (`_if_head`), tried again from the head
-    read anew when another process moved it (`known`: the head this process committed last),
-    so the head row is locked only while that statement runs and commits — never across round
-    trips to a server process that may be waiting for the GIL, as the locked transaction below
-    holds it. That path: SQLite (one writer), uploads (their identifier rows), and a head that
-    keeps moving."""
+    to disk first); the new head (lane, k, hash). On PostgreSQL a batch is one statement that
+    inserts its rows only if the lane's head is still the one they were chained to
+    (`_if_head`; `known`: the head this process committed last): no other process writes the
+    lane, so it moved only if this process appended by the other path meanwhile; then tried
+    again from the head read anew. The head row is locked only while that statement runs and
+    commits. The other path, a transaction that locks the head first: SQLite (one writer),
+    uploads (their identifier rows), and a head that keeps moving."""
+    lane = store.lane
     if store.dialect.name == "postgres":
         for _ in range(OPTIMISTIC_TRIES):
-            known = known or read_head(store)
-            head = _if_head(store, events, durable, known)
-            if head is not None:
-                return head
+            head = known[1:] if known and known[0] == lane else read_head(store, lane)
+            moved = _if_head(store, lane, events, durable, head)
+            if moved is not None:
+                return (lane, *moved)
             known = None
     with store.write(durable, clinical=False) as tx:
         append(tx, events)
-        return lock_head(tx)
+        return (lane, *lock_head(tx))
 
 
-def read_head(store: Any) -> tuple[int, str]:
-    found = store.query("SELECT n, hash FROM audit_head WHERE id = 1")
+def read_head(store: Any, lane: int) -> tuple[int, str]:
+    found = store.query(HEAD, (lane,))
     return (int(found[0][0]), found[0][1]) if found else (0, GENESIS)
 
 
-def _if_head(store: Any, events: list[dict], durable: bool, known: tuple[int, str]
-             ) -> tuple[int, str] | None:
+def _if_head(store: Any, lane: int, events: list[dict], durable: bool,
+             known: tuple[int, str]) -> tuple[int, str] | None:
     """PostgreSQL, one statement outside an explicit transaction (autocommit: its own): the
-    rows inserted only if the head is still `known` (the head row's UPDATE matches it and locks
-    it, as `lock_head` would). None: the head had moved, nothing was written (or a batch this
-    path does not take)."""
-    rows, idents = _rows(known, events, None)
+    rows inserted only if the lane's head is still `known` (the head row's UPDATE matches it
+    and locks it, as `lock_head` would; `n` taken from the sequence after it). None: the head
+    had moved, nothing was written (or a batch this path does not take)."""
+    rows, idents = _rows(known, lane, events, None)
     if not rows or idents or len(rows) > CHUNK:
         return None
-    head = (rows[-1][0], rows[-1][-1])
+    head = (known[0] + len(rows), rows[-1][-2])
     relaxed = ("", "") if durable else RELAXED
     text = store.dialect.sql(
-        f"WITH {relaxed[0]}head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = 1 AND "
-        f"n = ? AND hash = ? RETURNING 1) INSERT INTO audit_event ({ROW}) SELECT * FROM "
+        f"WITH {relaxed[0]}head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = ? AND "
+        f"n = ? AND hash = ? RETURNING 1) INSERT INTO audit_event ({FIELDS}) SELECT * FROM "
         f"(VALUES {', '.join([ROW_MARKS] * len(rows))}) AS v WHERE EXISTS (SELECT 1 FROM head)"
         + relaxed[1])
     with store._connection() as conn:
-        inserted = conn.execute(text, (*head, *known, *(v for row in rows for v in row)))
+        inserted = conn.execute(text, (*head, lane, *known, *(v for row in rows for v in row)))
     return head if inserted.rowcount == len(rows) else None
 
 
@@ -264,23 +314,49 @@ def _insert(tx: Any, text: str, rows: list[tuple]) -> None:
         tx.conn.cursor().executemany(tx.store.dialect.sql(text), rows)
 
 
-def read_checkpoint(path: Path) -> tuple[int, str] | None:
+Heads = dict[int, tuple[int, str]]  # lane: (k, hash) of its last record
+UNREADABLE: Heads = {0: (-1, "")}  # a checkpoint file that cannot be read: verify reports it
+
+
+def read_checkpoint(path: Path) -> Heads | None:
+    """The heads a checkpoint file names (a line `lane k hash` each; `k hash`: lane 1, a file
+    written before lanes)."""
     try:
-        n, digest = path.read_text(encoding="ascii").split()
-        return int(n), digest
+        heads: Heads = {}
+        for line in path.read_text(encoding="ascii").splitlines():
+            lane, k, digest = ["1", *line.split()][-3:]
+            heads[int(lane)] = (int(k), digest)
+        return heads if heads and min(heads) >= 1 else UNREADABLE
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        return (-1, "")  # unreadable: verify reports it
+        return UNREADABLE
 
 
-def write_checkpoint(path: Path, head: tuple[int, str], force: bool = False) -> None:
-    """Forward only, as far as this process knows (several servers may share the directory;
-    a checkpoint a little behind the head is still a true statement about the chain).
-    `force`: the chain was rebuilt (the migration), the old checkpoint names another one."""
-    known = read_checkpoint(path)
-    if known is not None and known[0] >= head[0] and not force:
-        return
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # servers may share the dir
-    temporary.write_text(f"{head[0]} {head[1]}\n", encoding="ascii")
-    temporary.replace(path)
+def write_checkpoint(path: Path, head: tuple[int, int, str], force: bool = False) -> None:
+    """This lane's head (lane, k, hash) into the file, beside the other lanes' (the processes
+    of a data directory share it: a lock file orders their rewrites), forward only as far as
+    this process knows (a checkpoint a little behind the head is still a true statement about
+    the lane). `force`: the chain was rebuilt (the migration), the old checkpoint names another
+    one."""
+    lane, k, digest = head
+    with _locked(path.with_name(path.name + ".lock")):
+        known = {} if force else read_checkpoint(path) or {}
+        known = {} if known is UNREADABLE else dict(known)
+        if known.get(lane, (-1, ""))[0] >= k:
+            return
+        known[lane] = (k, digest)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_text("".join(f"{line} {place} {h}\n" for line, (place, h)
+                                     in sorted(known.items())), encoding="ascii")
+        temporary.replace(path)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on this file while the block runs (POSIX; elsewhere one process
+    writes a data directory)."""
+    with open(path, "a") as held:
+        if fcntl is not None:
+            fcntl.flock(held, fcntl.LOCK_EX)
+        yield

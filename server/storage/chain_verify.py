@@ -1,79 +1,95 @@
-"""`verify(store, checkpoint)` walks the audit chain (server.storage.chain) and names the first
-bad record: an edited, removed, reordered or added row, an edited or removed search row, a head
-that the chain does not reach (truncation), a checkpoint the chain no longer contains. Its
-messages carry numbers only."""
+"""`verify(store, checkpoint)` walks the lanes of the audit trail (server.storage.chain) and
+names the first bad record: an edited, removed, reordered or added row, an edited or removed
+search row, a head that its lane does not reach (truncation), a lane or head removed, a
+checkpoint a lane no longer contains. Its messages carry numbers only."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from server.storage.chain import GENESIS, HEAD, ROW, identifiers, link
+from server.storage.chain import GENESIS, HEADS, ROW, UNREADABLE, Heads, identifiers, link
 
 
 @dataclass(frozen=True)
 class Report:
     count: int  # records walked
-    head: tuple[int, str] | None
-    bad: int | None = None  # the first bad record's chain number (None: intact)
+    heads: Heads = field(default_factory=dict)  # the head rows: lane → (k, hash)
+    bad: int | None = None  # the first bad record's number n (0: none left to name; None: intact)
     problem: str = ""
+    lane: int | None = None  # the lane it is in (None: the checkpoint file)
 
     @property
     def intact(self) -> bool:
         return self.bad is None
 
 
-def verify(store: Any, checkpoint: tuple[int, str] | None = None) -> Report:
+@dataclass
+class _Lane:
+    k: int = 0  # records walked
+    hash: str = GENESIS
+    n: int = 0  # the last one's number
+    beyond: int | None = None  # the first record past the head row's
+
+
+def verify(store: Any, checkpoint: Heads | None = None) -> Report:
     with store.read() as tx:
-        head_row = tx.conn.execute(HEAD).fetchone()
-        head = (int(head_row[0]), head_row[1]) if head_row else None
-        walked = _walk(tx, head)
-    if walked.intact and checkpoint is not None:
-        return _against_checkpoint(walked, checkpoint, store)
-    return walked
+        heads = {int(lane): (int(k), digest) for lane, k, digest in tx.conn.execute(HEADS)}
+        return _walk(tx, heads, checkpoint or {})
 
 
-def _walk(tx: Any, head: tuple[int, str] | None) -> Report:
+def _walk(tx: Any, heads: Heads, checkpoint: Heads) -> Report:
     indexed: dict[int, list[tuple[str, str]]] = {}
     for n, system, value in tx.conn.execute("SELECT n, system, value FROM audit_identifier"):
         indexed.setdefault(int(n), []).append((system, value))
-    prev, count = GENESIS, 0
-    for n, rid, ts, patient, agent, action, subtype, content, digest in tx.conn.execute(
+    lanes: dict[int, _Lane] = {}
+    count = 0
+    for n, rid, ts, patient, agent, action, subtype, content, digest, lane in tx.conn.execute(
             f"SELECT {ROW} FROM audit_event ORDER BY n"):
-        expected = count + 1
-        if n != expected:
-            return Report(count, head, expected, "chain record missing")
-        if link(prev, n, rid, ts, patient, agent, action, subtype, content) != digest:
-            return Report(count, head, n, "record edited or out of order")
+        walked = lanes.setdefault(lane, _Lane())
+        k = walked.k + 1
+        if link(walked.hash, k, rid, ts, patient, agent, action, subtype, content,
+                lane) != digest:
+            return Report(count, heads, n, "record edited or out of order, or one before it "
+                          "in its lane removed", lane)
         if sorted(indexed.pop(n, [])) != identifiers(json.loads(content)):
-            return Report(count, head, n, "the record's search rows were edited")
-        prev, count = digest, n
+            return Report(count, heads, n, "the record's search rows were edited", lane)
+        mark = checkpoint.get(lane)
+        if mark is not None and mark[0] == k and mark[1] != digest:
+            return Report(count, heads, n, "the lane was rewritten up to the checkpoint", lane)
+        if walked.beyond is None and k > heads.get(lane, (k,))[0]:
+            walked.beyond = n
+        walked.k, walked.hash, walked.n = k, digest, n
+        count += 1
     if indexed:
-        return Report(count, head, min(indexed), "a search row names no record")
-    if head is None:
-        return Report(count, head, count or None, "chain head missing" if count else "")
-    if head[0] > count:
-        return Report(count, head, count + 1, "records after this one removed (truncated)")
-    if head[0] < count:
-        return Report(count, head, head[0] + 1, "record beyond the chain head")
-    if head[1] != prev:
-        return Report(count, head, count, "chain head does not match the last record")
-    return Report(count, head)
+        return Report(count, heads, min(indexed), "a search row names no record")
+    for lane in sorted(heads.keys() | lanes.keys()):
+        walked = lanes.get(lane, _Lane())
+        head = heads.get(lane)
+        if head is None:
+            return Report(count, heads, walked.n, "the lane's head is missing", lane)
+        if head[0] > walked.k:
+            return Report(count, heads, walked.n, "records after this one removed (truncated)"
+                          if walked.k else "the lane's records removed (truncated)", lane)
+        if walked.beyond is not None:
+            return Report(count, heads, walked.beyond, "record beyond the lane's head", lane)
+        if head[1] != walked.hash:
+            return Report(count, heads, walked.n, "the lane's head does not match its last "
+                          "record", lane)
+    return _against_checkpoint(Report(count, heads), checkpoint, lanes)
 
 
-def _against_checkpoint(walked: Report, checkpoint: tuple[int, str], store: Any) -> Report:
-    n, digest = checkpoint
-    if n < 0:
-        return Report(walked.count, walked.head, 1, "the checkpoint file is unreadable")
-    if n == 0:
-        return walked
-    if n > walked.count:
-        return Report(walked.count, walked.head, walked.count + 1,
-                      "records after this one removed (the checkpoint is further)")
-    with store.read() as tx:
-        row = tx.conn.execute(store.dialect.sql("SELECT hash FROM audit_event WHERE n = ?"),
-                              (n,)).fetchone()
-    if row is None or row[0] != digest:
-        return Report(walked.count, walked.head, 1, "the chain was rewritten up to the checkpoint")
+def _against_checkpoint(walked: Report, checkpoint: Heads, lanes: dict[int, _Lane]) -> Report:
+    """What the walk could not see: a checkpoint further than a lane (its hashes at the
+    checkpoint's places were compared on the way)."""
+    if checkpoint is UNREADABLE:
+        return Report(walked.count, walked.heads, 0, "the checkpoint file is unreadable")
+    for lane, (k, _) in sorted(checkpoint.items()):
+        reached = lanes.get(lane, _Lane())
+        if k > reached.k:
+            return Report(walked.count, walked.heads, reached.n,
+                          "records after this one removed (the checkpoint is further)"
+                          if reached.k else "the lane's records removed (the checkpoint "
+                          "names some)", lane)
     return walked

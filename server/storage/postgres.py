@@ -2,7 +2,8 @@
 global lock: each resource's row in resource_current is locked by its writer (Tx.current),
 conditional matches by an advisory lock on their type and patient (Tx.search), and `_since`
 answers stop at a fence (Store.fence) below every clinical write still in flight. Audit writers
-queue on the audit head row; `serial` writers (sign-in budgets, migrations) on one key."""
+queue on their lane's head row (a lane per process: `claim_lane`); `serial` writers (sign-in
+budgets, migrations) on one key."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from server.storage.sqlite import BASE
 
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the key `serial` writers and the DDL lock on
 MATCH_LOCKS = 0x434C4443  # "CLDC": the key space (classid) of the conditional-match locks
+LANE_LOCKS = 0x434C414C  # "CLAL": the key space of the audit lanes' locks (one per lane)
 # The application_name of a transaction writing resource versions while it is open: the fence
 # is the start of the oldest one (SET LOCAL: it reverts at commit, after the commit is visible)
 WRITING = "clinicdesk:write"
@@ -82,6 +84,23 @@ class PostgresDialect:
     def lock(self, conn: psycopg.Connection, key: int) -> None:
         """Until the transaction ends: one writer at a time per `key` (a 32-bit integer)."""
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (MATCH_LOCKS, key))
+
+    def claim_lane(self) -> tuple[int, psycopg.Connection]:
+        """The first audit lane (server.storage.chain) no other session holds, and the
+        connection that holds it (a session advisory lock, released when that connection
+        closes or its process dies: the lane is then free to be continued); its head row made
+        if the lane is new."""
+        conn = self.connect()
+        try:
+            lane = 1
+            while not conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                                   (LANE_LOCKS, lane)).fetchone()[0]:  # type: ignore[index]
+                lane += 1
+            conn.execute(self.sql(chain.NEW_LANE), (lane,))
+        except BaseException:
+            conn.close()
+            raise
+        return lane, conn
 
     def fence(self, conn: psycopg.Connection) -> datetime | None:
         """The start of the oldest open clinical write, else now (statement_timestamp: before

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import queue
+import threading
 import time
 import uuid
 import zlib
@@ -66,6 +67,7 @@ class Dialect(Protocol):
     def lock(self, conn: Any, key: int) -> None: ...
     def fence(self, conn: Any) -> datetime | None: ...
     def contention(self, error: BaseException) -> bool: ...
+    def claim_lane(self) -> tuple[int, Any]: ...
 
 
 def format_instant(moment: datetime) -> str:
@@ -79,6 +81,9 @@ class Store:
         self._pool: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
         self._fence = (-FENCE_REUSE, "")  # (time.monotonic() when read, the fence)
+        self._lane: int | None = None  # claimed at the first audit append
+        self._lane_holder: Any = None  # what holds the lane for this process (PostgreSQL)
+        self._lane_lock = threading.Lock()
         with self._connection() as conn:
             self._new_care = not dialect.columns(conn, "care_team")
             for statement in dialect.schema():
@@ -97,6 +102,7 @@ class Store:
             if self._new_care and not tx._q("SELECT 1 FROM care_team LIMIT 1"):
                 care.fill(tx)
             care.fill_changes(tx)
+            chain.migrate_lanes(tx)
         with self.write(serial=True) as tx:
             if "data_class" in self.dialect.columns(tx.conn, "resource_version"):
                 return
@@ -114,6 +120,16 @@ class Store:
                     "UPDATE resource_version SET data_class = ? WHERE seq = ?"), rows)
             tx._x("UPDATE resource_current SET data_class = (SELECT v.data_class FROM "
                   "resource_version v WHERE v.seq = resource_current.seq)")
+
+    @property
+    def lane(self) -> int:
+        """The audit lane this process appends to (server.storage.chain): claimed at its first
+        append, held until `close`."""
+        if self._lane is None:
+            with self._lane_lock:
+                if self._lane is None:
+                    self._lane, self._lane_holder = self.dialect.claim_lane()
+        return self._lane
 
     @property
     def backend(self) -> str:
@@ -216,6 +232,9 @@ class Store:
         for conn in self._all:
             conn.close()
         self._all.clear()
+        if self._lane_holder is not None:
+            self._lane_holder.close()
+        self._lane = self._lane_holder = None
 
 
 def _row(row: tuple) -> Version:

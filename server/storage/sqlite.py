@@ -122,6 +122,9 @@ class SqliteDialect:
     def contention(self, error: BaseException) -> bool:
         return False  # one writer: no deadlock
 
+    def claim_lane(self) -> tuple[int, None]:
+        return 1, None  # one writer: one audit lane (server.storage.chain)
+
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
 

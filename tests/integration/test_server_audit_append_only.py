@@ -48,7 +48,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def _trail(store: Store) -> list[tuple]:
     with store.read() as tx:
         return [*tx._q(f"SELECT {chain.ROW} FROM audit_event ORDER BY n"),
-                *tx._q("SELECT n, system, value FROM audit_identifier"), *tx._q(chain.HEAD)]
+                *tx._q("SELECT n, system, value FROM audit_identifier"), *tx._q(chain.HEADS)]
 
 
 @pytest.mark.parametrize("what", FORBIDDEN)

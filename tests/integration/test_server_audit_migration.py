@@ -3,10 +3,15 @@ in resource_version / resource_current, linked in `audit_chain`, guarded by trig
 checkpointed in the data directory): opening it moves them into the trail, on both back-ends —
 same ids, bodies, patients and instants, findable by their entry hash, no longer versions,
 chained anew with the checkpoint rewritten so `audit verify` passes; a second opening moves
-nothing; an old chain that was tampered with is not moved (the store refuses to open)."""
+nothing; an old chain that was tampered with is not moved (the store refuses to open).
+
+A database from before lanes (one chain, its one head row, `n` given by the writer, a checkpoint
+of one head): opening it keeps that chain as lane 1, unchanged, verified by its old checkpoint;
+servers then continue lane 1 and open lane 2, and the trail verifies."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -63,8 +68,8 @@ def _write_old_trail(store, data_dir: Path) -> None:
                   (f"old-{n}", fhir_systems.ACCESS_LOG_HASH, f"hash-{n}"))
             prev = _old_link(prev, n, seq, f"old-{n}", 1, ts, False, text)
             tx._x("INSERT INTO audit_chain (n, seq, hash) VALUES (?, ?, ?)", (n, seq, prev))
-        tx._x(chain.SET_HEAD, (EVENTS, prev))
-    chain.write_checkpoint(data_dir / chain.CHECKPOINT_FILE, (EVENTS, prev))
+        tx._x(chain.SET_HEAD, (EVENTS, prev, 1))
+    (data_dir / chain.CHECKPOINT_FILE).write_text(f"{EVENTS} {prev}\n")  # as it was written
 
 
 @pytest.fixture(params=BACKENDS)
@@ -123,7 +128,7 @@ def test_a_database_from_before_gets_its_audit_events_moved(old: tuple[Path, str
 def test_a_tampered_old_trail_is_not_moved(old: tuple[Path, str | None], tamper: str) -> None:
     data_dir, url = old
     if tamper == "checkpoint":
-        chain.write_checkpoint(data_dir / chain.CHECKPOINT_FILE, (2, "f" * 64), force=True)
+        chain.write_checkpoint(data_dir / chain.CHECKPOINT_FILE, (1, 2, "f" * 64), force=True)
     else:
         _edit_old_version(data_dir, url)
     with pytest.raises(StorageError, match="broken"):
@@ -154,3 +159,80 @@ def _edit_old_version(data_dir: Path, url: str | None) -> None:
     with _connect(data_dir, url) as conn:
         conn.execute("UPDATE resource_version SET content = replace(content, '\"R\"', '\"U\"') "
                      "WHERE rid = 'old-4'")
+
+
+# The audit tables before lanes (server.storage.chain at that time)
+BEFORE_LANES = [
+    "CREATE TABLE audit_event (n {key}, id TEXT NOT NULL UNIQUE, recorded TEXT NOT NULL, "
+    "patient TEXT, agent TEXT, action TEXT, subtype TEXT, content TEXT NOT NULL, "
+    "hash TEXT NOT NULL)",
+    "CREATE TABLE audit_identifier (n BIGINT NOT NULL, system TEXT NOT NULL, "
+    "value TEXT NOT NULL)",
+    "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL, "
+    "hash TEXT NOT NULL)"]
+
+
+def _link_before_lanes(prev: str, record: list) -> str:
+    """hash(n) = SHA-256(hash(n-1), [n, id, recorded, patient, agent, action, subtype, JSON])."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
+
+
+def _trail_before_lanes(data_dir: Path, url: str | None) -> tuple[int, str]:
+    """A trail of EVENTS records as the server wrote it before lanes; its head."""
+    prev = chain.GENESIS
+    with _connect(data_dir, url) as conn:
+        q = (lambda sql, *args: conn.execute(sql.replace("?", "%s"), args)) if url else \
+            (lambda sql, *args: conn.execute(sql, args))
+        key = "BIGINT PRIMARY KEY" if url else "INTEGER PRIMARY KEY"
+        for statement in BEFORE_LANES:
+            q(statement.format(key=key))
+        for n in range(1, EVENTS + 1):
+            ts = f"2026-01-01T00:00:0{n}.000000+00:00"
+            body = _body(n, ts)
+            content = json.dumps(body, separators=(",", ":"))
+            fields = chain.columns(body)
+            prev = _link_before_lanes(prev, [n, body["id"], ts, *fields, content])
+            q("INSERT INTO audit_event (n, id, recorded, patient, agent, action, subtype, "
+              "content, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", n, body["id"], ts, *fields,
+              content, prev)
+            for system, value in chain.identifiers(body):
+                q("INSERT INTO audit_identifier (n, system, value) VALUES (?, ?, ?)",
+                  n, system, value)
+        q("INSERT INTO audit_head (id, n, hash) VALUES (1, ?, ?)", EVENTS, prev)
+        for statement in chain.append_only("sqlite" if url is None else "postgres"):
+            q(statement)
+    (data_dir / chain.CHECKPOINT_FILE).write_text(f"{EVENTS} {prev}\n")
+    return EVENTS, prev
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_trail_from_before_lanes_is_lane_1_and_is_continued(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    url = request.getfixturevalue("postgres").new_database("clinicdesk_before_lanes") \
+        if backend == "postgres" else None
+    head = _trail_before_lanes(tmp_path, url)
+    store = open_store(tmp_path, url)  # the lanes' migration
+    try:
+        report = chain_verify.verify(store, chain.read_checkpoint(
+            tmp_path / chain.CHECKPOINT_FILE))
+        assert report.intact and report.count == EVENTS and report.heads == {1: head}, report
+        assert store.query("SELECT DISTINCT lane FROM audit_event") == [(1,)]
+        writers = [store] if url is None else [store, open_store(tmp_path, url)]
+        try:  # each store appends as a server process would: lane 1 continued, lane 2 opened
+            for k, writer in enumerate(writers):
+                chain.write_checkpoint(tmp_path / chain.CHECKPOINT_FILE, chain.commit(
+                    writer, [_body(EVENTS + 1 + k, "2026-01-02T00:00:00.000000+00:00")
+                             | {"entity": []}]))
+            assert sorted(writer.lane for writer in writers) == list(range(1, len(writers) + 1))
+        finally:
+            for writer in writers[1:]:
+                writer.close()
+        lanes = dict(store.query("SELECT lane, max(n) FROM audit_event GROUP BY lane"))
+        assert lanes[1] == EVENTS + 1  # numbered after the records from before
+        assert set(lanes.values()) == set(range(EVENTS + 1, EVENTS + 1 + len(writers)))
+    finally:
+        store.close()
+    code, said = _verify(tmp_path, url)
+    assert code == 0 and f"intact: {EVENTS + len(writers)} records" in said, said
+    assert f"lane 1 {EVENTS + 1} " in said

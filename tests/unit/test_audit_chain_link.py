@@ -30,3 +30,11 @@ def test_link_hashes_what_json_dumps_wrote() -> None:
     for tricky in TRICKY:
         fields = [2 ** 62, tricky, tricky, tricky, tricky, tricky, tricky, tricky]
         assert chain.link("a" * 64, *fields) == _reference("a" * 64, fields)
+
+
+def test_a_link_of_another_lane_than_1_hashes_its_lane() -> None:
+    """Lane 1's links are the ones made before lanes; another lane's record carries its lane
+    after its place, so it cannot pass for the same place in another lane."""
+    fields = [3, "id", "2026-01-01T00:00:00.000000+00:00", "p", "u", "R", "read", "{}"]
+    assert chain.link("a" * 64, *fields, 2) == _reference("a" * 64, [3, 2, *fields[1:]])
+    assert len({chain.link("a" * 64, *fields, lane) for lane in (1, 2, 3)}) == 3

@@ -131,4 +131,4 @@ def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
         writer.submit([_event(n)], lead=True).result(10)
     writer.close()
     assert writers and set(writers) == {"audit-writer"}
-    assert chain.read_checkpoint(tmp_path / "checkpoint") == chain_verify.verify(store).head
+    assert chain.read_checkpoint(tmp_path / "checkpoint") == chain_verify.verify(store).heads
