@@ -207,7 +207,8 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     search.require_individual(criteria, ctx.user(), ctx.in_clinic)
     stamp = ctx.store.fence()  # the next `_lastUpdated=ge`: server.storage.sql's module text
     with ctx.store.read() as tx:
-        page = tx.search(criteria, total=not s.auth_required)  # `_total`: not told then
+        page = tx.search(criteria, total=not s.auth_required,  # `_total`: not told then
+                         consents=s.auth_required)  # for prefetch
         ctx.prefetch(tx, page.versions, current=True)
     kept = [(k, v) for k, v in params if k != "_cursor"]
     next_url = link(ctx.base, rtype, [*kept, ("_cursor", str(page.next_cursor))]) \

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from app.core.fhir import patient_of
 from server.storage import audit_trail, care, chain, index
 from server.storage.base import (
+    Clause,
     Contention,
     Criteria,
     Gone,
@@ -48,6 +49,7 @@ SINCE = "SELECT seq FROM resource_version WHERE ts >= ?"
 # A fence stays a fence (what was committed before it still is): one is reused this long (s),
 # so that a search costs no scan of the database's activity of its own
 FENCE_REUSE = 0.05
+CONSENTS_MAX = 10_000  # a patient's Consents read for an access decision
 
 
 class Dialect(Protocol):
@@ -235,6 +237,7 @@ class Tx:
         self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
         self._matching: set[int] = set()  # the conditional-match locks held
         self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
+        self._consents: dict[str, list[Version]] = {}  # by patient: see `consents`
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self.conn.execute(self.store.dialect.sql(text), tuple(args)).fetchall()
@@ -282,19 +285,50 @@ class Tx:
         more = len(rows) > count and versions
         return Page(versions, versions[-1].seq if more else None)
 
-    def search(self, criteria: Criteria, total: bool = True) -> Page:
+    def search(self, criteria: Criteria, total: bool = True, consents: bool = False) -> Page:
+        """`consents`: the current Consents of the page's patients are read by the same
+        statement (one snapshot, one round trip fewer than a read of its own), kept for
+        `consents` (the patient context of each entry an authorised search decides)."""
         if criteria.rtype == chain.AUDIT:
             return audit_trail.search(self, criteria, total)
         if self.write:  # a conditional match: see `_match_lock`
             self._match_lock(criteria)
         source, text, args = where(criteria)
-        rows = self._q(f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
-                       "ORDER BY c.seq LIMIT ?", [*args, criteria.after_seq, criteria.count + 1])
+        found = (f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
+                 "ORDER BY c.seq LIMIT ?")
+        paged = [*args, criteria.after_seq, criteria.count + 1]
+        rows = self._with_consents(found, paged) if consents else self._q(found, paged)
         page = self._paged(rows, criteria.count)
         if total:
             page.total = int(self._q(f"SELECT count(*) FROM {source} WHERE {text}",
                                      args)[0][0])
         return page
+
+    def _with_consents(self, found: str, args: list) -> list[tuple]:
+        """The rows of the page query `found`; the Consents of their patients kept aside
+        (every patient of the page gets an entry, none found: an empty list)."""
+        rows = self._q(f"WITH page AS ({found}) SELECT 0 AS part, * FROM page UNION ALL "
+                       f"SELECT 1, {CURRENT} FROM resource_current c WHERE c.rtype = 'Consent' "
+                       "AND c.deleted = 0 AND c.patient IN (SELECT patient FROM page) "
+                       "ORDER BY part, seq", args)
+        page = [r[1:] for r in rows if r[0] == 0]
+        self._consents.update({r[7]: [] for r in page if r[7] is not None})
+        for r in rows:
+            if r[0] == 1:
+                self._consents[r[8]].append(_row(r[1:]))
+        return page
+
+    def consents(self, patient_id: str) -> list[Version]:
+        """The patient's current Consents in this transaction: read along a search page
+        (`search(consents=True)`) or now (kept for the rest of a read; a write may change
+        them: read each time)."""
+        found = self._consents.get(patient_id)
+        if found is None:
+            found = self.search(Criteria("Consent", [Clause("patient", (patient_id,))],
+                                         count=CONSENTS_MAX), total=False).versions
+            if not self.write:
+                self._consents[patient_id] = found
+        return found
 
     def _match_lock(self, criteria: Criteria) -> None:
         """Before a conditional match in a write: the lock of its type and patient, held to the
