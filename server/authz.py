@@ -66,8 +66,10 @@ class Denied(Exception):
         self.headers = headers or {}
 
 
-def current_user(request: Request) -> UserProfile:
-    """The profile of the request's bearer token (cached on the request); Denied(401) if none."""
+def current_user(request: Request, tx: object = None) -> UserProfile:
+    """The profile of the request's bearer token (cached on the request); Denied(401) if none.
+    `tx`: a read transaction the token is checked in (its first statement: see
+    server.identity.store.IdentityStore.bearer_grant)."""
     state = request.state
     user = getattr(state, "user", None)
     if user is not None:
@@ -75,7 +77,7 @@ def current_user(request: Request) -> UserProfile:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Denied(401, "a bearer access token is required")
-    found = identity.services(request.app).tokens.bearer(token.strip())
+    found = identity.services(request.app).tokens.bearer(token.strip(), tx)
     if found is None:
         raise Denied(401, "the access token is invalid, expired or revoked")
     user, scope = found

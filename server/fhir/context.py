@@ -34,6 +34,12 @@ class Ctx:
         """The signed-in caller; None when the server runs without authorisation."""
         return authz.current_user(self.request) if self.settings.auth_required else None
 
+    def check_bearer(self, tx: object) -> None:
+        """The bearer checked now, in the request's read transaction `tx` as its first
+        statement (a deferred read: on PostgreSQL in the round trip of its BEGIN)."""
+        if self.settings.auth_required:
+            authz.current_user(self.request, tx)
+
     def in_clinic(self, reference: str) -> bool:
         return authz.in_clinic(self.request, reference)
 

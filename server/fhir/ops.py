@@ -203,10 +203,11 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
         criteria.count = s.max_count
     patient = next((c.values[0] for c in criteria.clauses
                     if c.name == "patient" or (rtype == "Patient" and c.name == "_id")), None)
-    ctx.authorize("search", rtype, patient)
-    search.require_individual(criteria, ctx.user(), ctx.in_clinic)
     stamp = ctx.store.fence()  # the next `_lastUpdated=ge`: server.storage.sql's module text
-    with ctx.store.read() as tx:
+    with ctx.store.read(deferred=True) as tx:
+        ctx.check_bearer(tx)  # before anything else is read (authorize: the role gate)
+        ctx.authorize("search", rtype, patient)
+        search.require_individual(criteria, ctx.user(), ctx.in_clinic)
         page = tx.search(criteria, total=not s.auth_required,  # `_total`: not told then
                          consents=s.auth_required)  # for prefetch
         ctx.prefetch(tx, page.versions, current=True)

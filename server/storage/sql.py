@@ -55,10 +55,13 @@ CONSENTS_MAX = 10_000  # a patient's Consents read for an access decision
 class Dialect(Protocol):
     name: str
     lock_row: str  # appended to a SELECT of a row the transaction will update
+    # the BEGIN of a read that may go with its first statement in one round trip (None: none)
+    deferred_read: str | None
 
     def connect(self) -> Any: ...
     def schema(self) -> list[str]: ...
     def sql(self, text: str) -> str: ...
+    def with_begin(self, conn: Any, begin: str, text: str, args: tuple) -> Any: ...
     def begin(self, conn: Any, write: bool, durable: bool = True, clinical: bool = True,
               serial: bool = False) -> datetime | None: ...
     def end(self, conn: Any, write: bool, commit: bool, durable: bool = True) -> None: ...
@@ -141,24 +144,30 @@ class Store:
 
     @contextmanager
     def _tx(self, write: bool, durable: bool = True, clinical: bool = True,
-            serial: bool = False) -> Iterator[Tx]:
+            serial: bool = False, deferred: bool = False) -> Iterator[Tx]:
         with self._connection() as conn:
-            clock = self.dialect.begin(conn, write, durable, clinical, serial)
+            begin = self.dialect.deferred_read if deferred and not write else None
+            clock = None if begin else self.dialect.begin(conn, write, durable, clinical, serial)
+            tx = Tx(self, conn, write, clock)
+            tx.deferred = begin
             try:
-                tx = Tx(self, conn, write, clock)
                 if write and not clinical:
                     chain.lock_head(tx)
                 yield tx
             except BaseException as error:
-                self.dialect.end(conn, write, False, durable)
+                if tx.deferred is None:  # begun
+                    self.dialect.end(conn, write, False, durable)
                 if self.dialect.contention(error):
                     raise Contention("concurrent writes: retry") from error
                 raise
-            self.dialect.end(conn, write, True, durable)
+            if tx.deferred is None:
+                self.dialect.end(conn, write, True, durable)
 
-    def read(self) -> Any:
-        """`with store.read() as tx:` a consistent snapshot for reads."""
-        return self._tx(write=False)
+    def read(self, deferred: bool = False) -> Any:
+        """`with store.read() as tx:` a consistent snapshot for reads. `deferred`: on
+        PostgreSQL its BEGIN goes with the first statement, in one round trip (the snapshot is
+        taken by that first statement either way)."""
+        return self._tx(write=False, deferred=deferred)
 
     def write(self, durable: bool = True, clinical: bool = True, serial: bool = False) -> Any:
         """`with store.write() as tx:` all or nothing (see the module's text for who waits for
@@ -238,12 +247,21 @@ class Tx:
         self._matching: set[int] = set()  # the conditional-match locks held
         self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
         self._consents: dict[str, list[Version]] = {}  # by patient: see `consents`
+        self.deferred: str | None = None  # a BEGIN to send with the first statement
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
-        return self.conn.execute(self.store.dialect.sql(text), tuple(args)).fetchall()
+        return self._x(text, args).fetchall()
 
     def _x(self, text: str, args: list | tuple = ()) -> Any:
-        return self.conn.execute(self.store.dialect.sql(text), tuple(args))
+        dialect = self.store.dialect
+        if self.deferred is not None:  # the BEGIN not sent yet: with this first statement
+            begin, self.deferred = self.deferred, None
+            return dialect.with_begin(self.conn, begin, dialect.sql(text), tuple(args))
+        return self.conn.execute(dialect.sql(text), tuple(args))
+
+    def query(self, text: str, args: tuple = ()) -> list[tuple]:
+        """One read statement in this transaction (`?` placeholders)."""
+        return self._q(text, args)
 
     # reads
     def current(self, rtype: str, rid: str) -> Version | None:
