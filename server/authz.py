@@ -66,10 +66,8 @@ class Denied(Exception):
         self.headers = headers or {}
 
 
-def current_user(request: Request, tx: object = None) -> UserProfile:
-    """The profile of the request's bearer token (cached on the request); Denied(401) if none.
-    `tx`: a read transaction the token is checked in (its first statement: see
-    server.identity.store.IdentityStore.bearer_grant)."""
+def current_user(request: Request) -> UserProfile:
+    """The profile of the request's bearer token (cached on the request); Denied(401) if none."""
     state = request.state
     user = getattr(state, "user", None)
     if user is not None:
@@ -77,7 +75,7 @@ def current_user(request: Request, tx: object = None) -> UserProfile:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Denied(401, "a bearer access token is required")
-    found = identity.services(request.app).tokens.bearer(token.strip(), tx)
+    found = identity.services(request.app).tokens.bearer(token.strip())
     if found is None:
         raise Denied(401, "the access token is invalid, expired or revoked")
     user, scope = found
@@ -228,6 +226,11 @@ def prefetch(request: Request, tx: object, patients: Iterable[str | None],
     for patient_id in patients:
         if patient_id and patient_id not in cache:
             cache[patient_id] = contexts.load_in(tx, patient_id, (current or {}).get(patient_id))
+
+
+def forget_prefetched(request: Request) -> None:
+    """Drop the patient contexts this request loaded (`prefetch`): they are read again."""
+    _per_request(request, "patient_contexts").clear()
 
 
 def queue_audit(request: Request) -> None:

@@ -34,12 +34,6 @@ class Ctx:
         """The signed-in caller; None when the server runs without authorisation."""
         return authz.current_user(self.request) if self.settings.auth_required else None
 
-    def check_bearer(self, tx: object) -> None:
-        """The bearer checked now, in the request's read transaction `tx` as its first
-        statement (a deferred read: on PostgreSQL in the round trip of its BEGIN)."""
-        if self.settings.auth_required:
-            authz.current_user(self.request, tx)
-
     def in_clinic(self, reference: str) -> bool:
         return authz.in_clinic(self.request, reference)
 
@@ -55,6 +49,11 @@ class Ctx:
         patients = {v.rid: v for v in versions if v.rtype == "Patient"} if current else None
         authz.prefetch(self.request, tx, {v.patient for v in versions if v.rtype != "AuditEvent"
                                           and (v.data_class is not None or v.deleted)}, patients)
+
+    def forget_prefetched(self) -> None:
+        """The patient contexts prefetched so far are dropped (read again in another
+        snapshot)."""
+        authz.forget_prefetched(self.request)
 
     def visible(self, versions: list[Version]) -> list[tuple[Version, RawJson | None]]:
         """The versions this caller may see, each with its stored JSON

@@ -127,19 +127,16 @@ class IdentityStore:
                           "oauth_token WHERE token_hash = ?", (token_hash(token),)).fetchone()
         return TokenRow(row[0], row[1], row[2], float(row[3]), bool(row[4])) if row else None
 
-    def bearer_grant(self, token: str, now: float, tx: Any = None
-                     ) -> tuple[UserProfile, str | None] | None:
+    def bearer_grant(self, token: str, now: float) -> tuple[UserProfile, str | None] | None:
         """The account behind a valid (access, unexpired, unrevoked) token and the scope its
-        sign-in was granted (None: none asked), in one statement: every request asks the
-        database, so a revocation by any server process applies at once. Alone (its own
-        snapshot), or in the request's read transaction `tx` as its first statement (its
-        snapshot then: nothing committed before it is missed, and the read sees the very state
-        the token was checked in)."""
-        rows = (tx or self.store).query(
-            "SELECT a.profile, g.scope FROM oauth_token t JOIN account a ON a.username = "
-            "t.username LEFT JOIN oauth_grant g ON g.family = t.family WHERE t.token_hash = ? "
-            "AND t.kind = 'access' AND t.revoked = 0 AND t.expires_at > ?",
-            (token_hash(token), now))
+        sign-in was granted (None: none asked), in one statement (no transaction around it):
+        every request asks the database, so a revocation by any server process applies at
+        once."""
+        rows = self.store.query("SELECT a.profile, g.scope FROM oauth_token t JOIN account a ON "
+                                "a.username = t.username LEFT JOIN oauth_grant g ON g.family = "
+                                "t.family WHERE t.token_hash = ? AND t.kind = 'access' "
+                                "AND t.revoked = 0 AND t.expires_at > ?",
+                                (token_hash(token), now))
         return (_profile(rows[0][0]), rows[0][1]) if rows else None
 
     def consume(self, token: str) -> bool:

@@ -166,9 +166,7 @@ class TokenService:
         found = self.bearer(access_token)
         return found[0] if found else None
 
-    def bearer(self, access_token: str, tx: object = None
-               ) -> tuple[UserProfile, str | None] | None:
+    def bearer(self, access_token: str) -> tuple[UserProfile, str | None] | None:
         """`authenticate`'s profile with the scope its sign-in was granted (None: none asked;
-        enforced by server.identity.scopes). `tx`: checked in that read transaction
-        (IdentityStore.bearer_grant)."""
-        return self.identity.bearer_grant(access_token, self.clock(), tx)
+        enforced by server.identity.scopes)."""
+        return self.identity.bearer_grant(access_token, self.clock())

@@ -13,7 +13,6 @@ import psycopg
 from server.storage import chain
 from server.storage.sqlite import BASE
 
-READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"  # a read's: one snapshot
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the key `serial` writers and the DDL lock on
 MATCH_LOCKS = 0x434C4443  # "CLDC": the key space (classid) of the conditional-match locks
 # The application_name of a transaction writing resource versions while it is open: the fence
@@ -34,7 +33,6 @@ SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAY
 class PostgresDialect:
     name = "postgres"
     lock_row = " FOR UPDATE"
-    deferred_read: str | None = READ
 
     def __init__(self, url: str):
         self.url = url
@@ -57,7 +55,7 @@ class PostgresDialect:
         writing (WRITING) BEFORE its clock is read, so every lastUpdated it stamps is at or
         after a start the fence sees. `serial`: one such writer at a time."""
         if not write:
-            conn.execute(READ)
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             return None
         parts = ["BEGIN"]  # one round trip (no parameters: several statements in one query)
         if not durable:  # the WAL writer flushes it within 3 × wal_writer_delay
@@ -76,15 +74,6 @@ class PostgresDialect:
                     conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")
             raise
-
-    def with_begin(self, conn: psycopg.Connection, begin: str, text: str,
-                   args: tuple) -> psycopg.Cursor:
-        """`begin` and the transaction's first statement in one round trip (pipeline mode);
-        the statement's cursor, its rows received."""
-        with conn.pipeline():
-            conn.execute(begin)
-            cursor = conn.execute(text, args)
-        return cursor
 
     def end(self, conn: psycopg.Connection, write: bool, commit: bool,
             durable: bool = True) -> None:

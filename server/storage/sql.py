@@ -55,13 +55,10 @@ CONSENTS_MAX = 10_000  # a patient's Consents read for an access decision
 class Dialect(Protocol):
     name: str
     lock_row: str  # appended to a SELECT of a row the transaction will update
-    # the BEGIN of a read that may go with its first statement in one round trip (None: none)
-    deferred_read: str | None
 
     def connect(self) -> Any: ...
     def schema(self) -> list[str]: ...
     def sql(self, text: str) -> str: ...
-    def with_begin(self, conn: Any, begin: str, text: str, args: tuple) -> Any: ...
     def begin(self, conn: Any, write: bool, durable: bool = True, clinical: bool = True,
               serial: bool = False) -> datetime | None: ...
     def end(self, conn: Any, write: bool, commit: bool, durable: bool = True) -> None: ...
@@ -144,30 +141,33 @@ class Store:
 
     @contextmanager
     def _tx(self, write: bool, durable: bool = True, clinical: bool = True,
-            serial: bool = False, deferred: bool = False) -> Iterator[Tx]:
+            serial: bool = False) -> Iterator[Tx]:
         with self._connection() as conn:
-            begin = self.dialect.deferred_read if deferred and not write else None
-            clock = None if begin else self.dialect.begin(conn, write, durable, clinical, serial)
-            tx = Tx(self, conn, write, clock)
-            tx.deferred = begin
+            clock = self.dialect.begin(conn, write, durable, clinical, serial)
             try:
+                tx = Tx(self, conn, write, clock)
                 if write and not clinical:
                     chain.lock_head(tx)
                 yield tx
             except BaseException as error:
-                if tx.deferred is None:  # begun
-                    self.dialect.end(conn, write, False, durable)
+                self.dialect.end(conn, write, False, durable)
                 if self.dialect.contention(error):
                     raise Contention("concurrent writes: retry") from error
                 raise
-            if tx.deferred is None:
-                self.dialect.end(conn, write, True, durable)
+            self.dialect.end(conn, write, True, durable)
 
-    def read(self, deferred: bool = False) -> Any:
-        """`with store.read() as tx:` a consistent snapshot for reads. `deferred`: on
-        PostgreSQL its BEGIN goes with the first statement, in one round trip (the snapshot is
-        taken by that first statement either way)."""
-        return self._tx(write=False, deferred=deferred)
+    def read(self) -> Any:
+        """`with store.read() as tx:` a consistent snapshot for reads."""
+        return self._tx(write=False)
+
+    @contextmanager
+    def single(self) -> Iterator[Tx]:
+        """`with store.single() as tx:` a read of ONE statement, outside a transaction: the
+        statement is its own snapshot, without BEGIN and COMMIT (two statements fewer; on
+        PostgreSQL two round trips). A second statement raises `NeedsSnapshot` before it is
+        sent: what was read must then be read again in `read()` (one snapshot for all)."""
+        with self._connection() as conn:
+            yield Tx(self, conn, single=True)
 
     def write(self, durable: bool = True, clinical: bool = True, serial: bool = False) -> Any:
         """`with store.write() as tx:` all or nothing (see the module's text for who waits for
@@ -229,6 +229,10 @@ class Store:
         self._all.clear()
 
 
+class NeedsSnapshot(Exception):
+    """A `Store.single` read needed a second statement (not sent)."""
+
+
 def _row(row: tuple) -> Version:
     return Version(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6], row[7],
                    data_class=row[8])
@@ -238,30 +242,26 @@ class Tx:
     """Reads and writes inside one database transaction."""
 
     def __init__(self, store: Store, conn: Any, write: bool = False,
-                 clock: datetime | None = None):
+                 clock: datetime | None = None, single: bool = False):
         """`clock`: the database's clock when this write began (PostgreSQL), None: Store.tick
-        stamps the versions (SQLite's one writer)."""
+        stamps the versions (SQLite's one writer). `single`: see Store.single."""
         self.store, self.conn, self.write, self.clock = store, conn, write, clock
         self._floor: str | None = None
         self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
         self._matching: set[int] = set()  # the conditional-match locks held
         self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
         self._consents: dict[str, list[Version]] = {}  # by patient: see `consents`
-        self.deferred: str | None = None  # a BEGIN to send with the first statement
+        self._single = 0 if single else None  # statements sent in a `Store.single` read
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self._x(text, args).fetchall()
 
     def _x(self, text: str, args: list | tuple = ()) -> Any:
-        dialect = self.store.dialect
-        if self.deferred is not None:  # the BEGIN not sent yet: with this first statement
-            begin, self.deferred = self.deferred, None
-            return dialect.with_begin(self.conn, begin, dialect.sql(text), tuple(args))
-        return self.conn.execute(dialect.sql(text), tuple(args))
-
-    def query(self, text: str, args: tuple = ()) -> list[tuple]:
-        """One read statement in this transaction (`?` placeholders)."""
-        return self._q(text, args)
+        if self._single is not None:
+            if self._single:
+                raise NeedsSnapshot("a second statement: read again in one transaction")
+            self._single = 1
+        return self.conn.execute(self.store.dialect.sql(text), tuple(args))
 
     # reads
     def current(self, rtype: str, rid: str) -> Version | None:
@@ -441,7 +441,11 @@ class Tx:
             args.append(since)
         rows = self._q(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} "
                        "ORDER BY c.seq LIMIT ?", [*args, count + 1])
-        return self._paged(rows, count)
+        page = self._paged(rows, count)
+        if since is None and not after_seq and page.next_cursor is None and not self.write:
+            # the whole chart: its Consents are among it (`consents` reads them no more)
+            self._consents[patient_id] = [v for v in page.versions if v.rtype == "Consent"]
+        return page
 
     # writes
     def create(self, rtype: str, resource: dict, if_none_exist: Criteria | None = None,

@@ -55,7 +55,6 @@ def _synchronous(conn: sqlite3.Connection, durable: bool) -> None:
 class SqliteDialect:
     name = "sqlite"
     lock_row = ""  # BEGIN IMMEDIATE: the one writer holds the database
-    deferred_read: str | None = None  # no round trip to save in process
 
     def __init__(self, path: Path):
         self.path = path
@@ -76,11 +75,6 @@ class SqliteDialect:
 
     def sql(self, text: str) -> str:
         return text
-
-    def with_begin(self, conn: sqlite3.Connection, begin: str, text: str,
-                   args: tuple) -> sqlite3.Cursor:
-        conn.execute(begin)  # unused (deferred_read): no round trip to save in process
-        return conn.execute(text, args)
 
     def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True,
               clinical: bool = True, serial: bool = False) -> datetime | None:
