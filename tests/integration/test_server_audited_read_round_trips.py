@@ -20,10 +20,17 @@ import pytest
 from app.core import fhir_systems
 from server.processes import Postgres, ServerProcess, free_port
 from server.seed import generate
-from tests.fixtures.identity import SEED, SEEDED_PATIENTS, bearer, seed_store, sign_in
+from server.storage import open_store
+from tests.fixtures.identity import (
+    SEED,
+    SEEDED_PATIENTS,
+    bearer,
+    seed_staff,
+    seed_store,
+    sign_in,
+)
+from tests.fixtures.server import BACKENDS
 from tests.integration.test_identity_authz import _patient
-
-pytestmark = pytest.mark.postgres
 
 PHYSICIAN = "1000001"
 STARTUP_CODES = (80877103, 80877104)  # SSLRequest, GSSENCRequest: no type byte either
@@ -140,6 +147,7 @@ def counted_server(postgres: Postgres, tmp_path: Path) -> Iterator[tuple[str, Wi
 # read: bearer check; BEGIN; the Patient; its Consents; COMMIT; AuditEvent (no fence)
 EXPECTED = {"search": (4, 4), "everything": (7, 7), "read": (6, 6)}
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("what", list(EXPECTED))
 def test_an_audited_read_costs_postgresql_so_many_round_trips(
         counted_server: tuple[str, WireCounter], what: str) -> None:
@@ -164,3 +172,39 @@ def test_an_audited_read_costs_postgresql_so_many_round_trips(
         get()
         counted = (wire.statements, wire.round_trips)
     assert counted == EXPECTED[what], wire.sent
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_search_whose_decision_needs_another_read_is_read_again_in_one_snapshot(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    """The patient's physician is named by a Practitioner that is not an account's id (its
+    USERNAME identifier says whose): deciding reads it, a second statement, so the search's
+    one-statement read gives way to a transaction — and the physician still sees the labs,
+    a physician without a relationship does not."""
+    url = request.getfixturevalue("postgres").new_database("clinicdesk_snapshot_again") \
+        if backend == "postgres" else None
+    seed_staff(tmp_path, url)
+    store = open_store(tmp_path, url)
+    try:
+        with store.write() as tx:
+            tx.upsert("Practitioner", "dr-elsewhere", {"identifier": [
+                {"system": fhir_systems.USERNAME, "value": PHYSICIAN}]})
+            tx.upsert("Patient", "p-elsewhere", {
+                "generalPractitioner": [{"reference": "Practitioner/dr-elsewhere"}]})
+            tx.upsert("Observation", "o-elsewhere", {
+                "status": "final", "subject": {"reference": "Patient/p-elsewhere"},
+                "code": {"coding": [{"system": fhir_systems.LOINC, "code": "2823-3"}]}})
+    finally:
+        store.close()
+    proc = ServerProcess(tmp_path, url, auth=True).start()
+    try:
+        def labs(who: str) -> list:
+            found = httpx.get(f"{proc.base}/fhir/Observation", timeout=30,
+                              params={"patient": "p-elsewhere"},
+                              headers=bearer(sign_in(proc.base, who)))
+            assert found.status_code == 200, found.status_code
+            return found.json().get("entry", [])
+        assert len(labs(PHYSICIAN)) == 1
+        assert labs("1000003") == []  # a specialist without a relationship
+    finally:
+        proc.stop()
