@@ -206,7 +206,8 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     ctx.authorize("search", rtype, patient)
     search.require_individual(criteria, ctx.user(), ctx.in_clinic)
     stamp = ctx.store.fence()  # the next `_lastUpdated=ge`: server.storage.sql's module text
-    page = _authorised_page(ctx, criteria) if s.auth_required else None
+    # a Patient page holds its patients: other types would read them, a second statement
+    page = _authorised_page(ctx, criteria) if s.auth_required and rtype == "Patient" else None
     if page is None:
         with ctx.store.read() as tx:
             page = tx.search(criteria, total=not s.auth_required,  # `_total`: not told then
@@ -226,9 +227,9 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
 
 
 def _authorised_page(ctx: Ctx, criteria: Criteria) -> Page | None:
-    """Under authorisation a search counts nothing (`_total`): its page and the Consents of
-    the page's patients are one statement, its own snapshot, read without BEGIN and COMMIT;
-    the patient contexts are decided from it (prefetch). If deciding needs one more read (a
+    """Under authorisation a Patient search counts nothing (`_total`): its page (the Patients)
+    and their Consents are one statement, its own snapshot, read without BEGIN and COMMIT; the
+    patient contexts are decided from it (prefetch). If deciding needs one more read (a
     physician named by a Practitioner that is not an account's, read in the store): None, and
     nothing read is kept (the caller reads it all again in one transaction)."""
     try:
