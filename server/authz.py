@@ -228,6 +228,11 @@ def prefetch(request: Request, tx: object, patients: Iterable[str | None],
             cache[patient_id] = contexts.load_in(tx, patient_id, (current or {}).get(patient_id))
 
 
+def forget_prefetched(request: Request) -> None:
+    """Drop the patient contexts this request loaded (`prefetch`): they are read again."""
+    _per_request(request, "patient_contexts").clear()
+
+
 def queue_audit(request: Request) -> None:
     """What this request read so far goes to the audit writer now (server.identity.audit
     .queue_noted); the answer still waits for its commit. For a route that reads nothing more,

@@ -50,6 +50,11 @@ class Ctx:
         authz.prefetch(self.request, tx, {v.patient for v in versions if v.rtype != "AuditEvent"
                                           and (v.data_class is not None or v.deleted)}, patients)
 
+    def forget_prefetched(self) -> None:
+        """The patient contexts prefetched so far are dropped (read again in another
+        snapshot)."""
+        authz.forget_prefetched(self.request)
+
     def visible(self, versions: list[Version]) -> list[tuple[Version, RawJson | None]]:
         """The versions this caller may see, each with its stored JSON
         (None for a deletion). Every one shown is authorised as a read, hence audited: once per

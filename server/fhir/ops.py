@@ -30,7 +30,7 @@ from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, link, resource_result, search_entry
 from server.fhir.validate import check_type, validate
 from server.settings import MINIMAL_PAGE
-from server.storage import Clause, Criteria, Gone, Version
+from server.storage import Clause, Criteria, Gone, NeedsSnapshot, Page, Version
 
 ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -55,7 +55,7 @@ def read(ctx: Ctx, rtype: str, rid: str, version_id: str | None = None) -> Resul
     try:
         with ctx.store.read() as tx:
             v = tx.vread(rtype, rid, version_id) if version_id else tx.read(rtype, rid)
-            ctx.prefetch(tx, [v])
+            ctx.prefetch(tx, [v], current=version_id is None)  # a Patient: not read again
     except Gone as gone:  # told only to whom the chart it belonged to is open
         ctx.authorize("read", rtype, gone.version.patient, None)
         raise
@@ -206,9 +206,13 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     ctx.authorize("search", rtype, patient)
     search.require_individual(criteria, ctx.user(), ctx.in_clinic)
     stamp = ctx.store.fence()  # the next `_lastUpdated=ge`: server.storage.sql's module text
-    with ctx.store.read() as tx:
-        page = tx.search(criteria, total=not s.auth_required)  # `_total`: not told then
-        ctx.prefetch(tx, page.versions, current=True)
+    # a Patient page holds its patients: other types would read them, a second statement
+    page = _authorised_page(ctx, criteria) if s.auth_required and rtype == "Patient" else None
+    if page is None:
+        with ctx.store.read() as tx:
+            page = tx.search(criteria, total=not s.auth_required,  # `_total`: not told then
+                             consents=s.auth_required)  # for prefetch
+            ctx.prefetch(tx, page.versions, current=True)
     kept = [(k, v) for k, v in params if k != "_cursor"]
     next_url = link(ctx.base, rtype, [*kept, ("_cursor", str(page.next_cursor))]) \
         if page.next_cursor else None
@@ -220,6 +224,22 @@ def search_type(ctx: Ctx, rtype: str, params: list[tuple[str, str]]) -> Result:
     return Result(200, bundle("searchset", entries, link(ctx.base, rtype, params), next_url,
                               _total(ctx, page.total, len(entries),
                                      bool(next_url or criteria.after_seq)), stamp=stamp))
+
+
+def _authorised_page(ctx: Ctx, criteria: Criteria) -> Page | None:
+    """Under authorisation a Patient search counts nothing (`_total`): its page (the Patients)
+    and their Consents are one statement, its own snapshot, read without BEGIN and COMMIT; the
+    patient contexts are decided from it (prefetch). If deciding needs one more read (a
+    physician named by a Practitioner that is not an account's, read in the store): None, and
+    nothing read is kept (the caller reads it all again in one transaction)."""
+    try:
+        with ctx.store.single() as tx:
+            page = tx.search(criteria, total=False, consents=True)
+            ctx.prefetch(tx, page.versions, current=True)
+        return page
+    except NeedsSnapshot:
+        ctx.forget_prefetched()
+        return None
 
 
 def _total(ctx: Ctx, matched: int | None, shown: int, paged: bool) -> int | None:

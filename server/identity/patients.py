@@ -28,15 +28,7 @@ from app.core import fhir_systems
 from app.core.access import PatientContext
 from app.core.consent import consent_from_fhir
 from server.identity.practitioner import username_of
-from server.storage import Clause, Criteria
 from server.storage.care import practitioner_refs
-
-MAX_ROWS = 10_000
-
-
-def _all(tx: Any, rtype: str, patient_id: str) -> list[dict]:
-    criteria = Criteria(rtype, [Clause("patient", (patient_id,))], count=MAX_ROWS)
-    return [v.resource() for v in tx.search(criteria, total=False).versions]
 
 
 class PatientContexts:
@@ -62,7 +54,7 @@ class PatientContexts:
             current = tx.current("Patient", patient_id)
         refs = practitioner_refs(orjson.loads(current.text)) \
             if current and not current.deleted and current.text else []  # orjson: every read
-        consents = _all(tx, "Consent", patient_id)
+        consents = [v.resource() for v in tx.consents(patient_id)]
         physicians = frozenset(u for u in (self._username(tx, r) for r in set(refs)) if u)
         return PatientContext(patient_id, physicians, consent_from_fhir(consents),
                               today=date.today())  # the server's day: Consent periods

@@ -24,13 +24,13 @@ from server.storage.base import (
     Version,
     VersionConflict,
 )
-from server.storage.sql import Store, Tx, format_instant
+from server.storage.sql import NeedsSnapshot, Store, Tx, format_instant
 
 DB_FILE = "clinicdesk.sqlite3"
 
 __all__ = ["BadQuery", "Clause", "Contention", "Criteria", "Gone", "MultipleMatches", "NotFound",
-           "Page", "StorageError", "Store", "Tx", "Version", "VersionConflict", "format_instant",
-           "open_store"]
+           "NeedsSnapshot", "Page", "StorageError", "Store", "Tx", "Version", "VersionConflict",
+           "format_instant", "open_store"]
 
 
 def open_store(data_dir: Path, database_url: str | None = None) -> Store:

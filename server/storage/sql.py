@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from app.core.fhir import patient_of
 from server.storage import audit_trail, care, chain, index
 from server.storage.base import (
+    Clause,
     Contention,
     Criteria,
     Gone,
@@ -49,6 +50,7 @@ SINCE = "SELECT seq FROM resource_version WHERE ts >= ?"
 # A fence stays a fence (what was committed before it still is): one is reused this long (s),
 # so that a search costs no scan of the database's activity of its own
 FENCE_REUSE = 0.05
+CONSENTS_MAX = 10_000  # a patient's Consents read for an access decision
 
 
 class Dialect(Protocol):
@@ -174,6 +176,15 @@ class Store:
         """`with store.read() as tx:` a consistent snapshot for reads."""
         return self._tx(write=False)
 
+    @contextmanager
+    def single(self) -> Iterator[Tx]:
+        """`with store.single() as tx:` a read of ONE statement, outside a transaction: the
+        statement is its own snapshot, without BEGIN and COMMIT (two statements fewer; on
+        PostgreSQL two round trips). A second statement raises `NeedsSnapshot` before it is
+        sent: what was read must then be read again in `read()` (one snapshot for all)."""
+        with self._connection() as conn:
+            yield Tx(self, conn, single=True)
+
     def write(self, durable: bool = True, clinical: bool = True, serial: bool = False) -> Any:
         """`with store.write() as tx:` all or nothing (see the module's text for who waits for
         whom). `serial`: one such writer at a time on PostgreSQL too, for a read-then-write of
@@ -237,6 +248,10 @@ class Store:
         self._lane = self._lane_holder = None
 
 
+class NeedsSnapshot(Exception):
+    """A `Store.single` read needed a second statement (not sent)."""
+
+
 def _row(row: tuple) -> Version:
     return Version(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6], row[7],
                    data_class=row[8])
@@ -246,19 +261,25 @@ class Tx:
     """Reads and writes inside one database transaction."""
 
     def __init__(self, store: Store, conn: Any, write: bool = False,
-                 clock: datetime | None = None):
+                 clock: datetime | None = None, single: bool = False):
         """`clock`: the database's clock when this write began (PostgreSQL), None: Store.tick
-        stamps the versions (SQLite's one writer)."""
+        stamps the versions (SQLite's one writer). `single`: see Store.single."""
         self.store, self.conn, self.write, self.clock = store, conn, write, clock
         self._floor: str | None = None
         self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
         self._matching: set[int] = set()  # the conditional-match locks held
         self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
+        self._consents: dict[str, list[Version]] = {}  # by patient: see `consents`
+        self._single = 0 if single else None  # statements sent in a `Store.single` read
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
-        return self.conn.execute(self.store.dialect.sql(text), tuple(args)).fetchall()
+        return self._x(text, args).fetchall()
 
     def _x(self, text: str, args: list | tuple = ()) -> Any:
+        if self._single is not None:
+            if self._single:
+                raise NeedsSnapshot("a second statement: read again in one transaction")
+            self._single = 1
         return self.conn.execute(self.store.dialect.sql(text), tuple(args))
 
     # reads
@@ -301,19 +322,50 @@ class Tx:
         more = len(rows) > count and versions
         return Page(versions, versions[-1].seq if more else None)
 
-    def search(self, criteria: Criteria, total: bool = True) -> Page:
+    def search(self, criteria: Criteria, total: bool = True, consents: bool = False) -> Page:
+        """`consents`: the current Consents of the page's patients are read by the same
+        statement (one snapshot, one round trip fewer than a read of its own), kept for
+        `consents` (the patient context of each entry an authorised search decides)."""
         if criteria.rtype == chain.AUDIT:
             return audit_trail.search(self, criteria, total)
         if self.write:  # a conditional match: see `_match_lock`
             self._match_lock(criteria)
         source, text, args = where(criteria)
-        rows = self._q(f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
-                       "ORDER BY c.seq LIMIT ?", [*args, criteria.after_seq, criteria.count + 1])
+        found = (f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
+                 "ORDER BY c.seq LIMIT ?")
+        paged = [*args, criteria.after_seq, criteria.count + 1]
+        rows = self._with_consents(found, paged) if consents else self._q(found, paged)
         page = self._paged(rows, criteria.count)
         if total:
             page.total = int(self._q(f"SELECT count(*) FROM {source} WHERE {text}",
                                      args)[0][0])
         return page
+
+    def _with_consents(self, found: str, args: list) -> list[tuple]:
+        """The rows of the page query `found`; the Consents of their patients kept aside
+        (every patient of the page gets an entry, none found: an empty list)."""
+        rows = self._q(f"WITH page AS ({found}) SELECT 0 AS part, * FROM page UNION ALL "
+                       f"SELECT 1, {CURRENT} FROM resource_current c WHERE c.rtype = 'Consent' "
+                       "AND c.deleted = 0 AND c.patient IN (SELECT patient FROM page) "
+                       "ORDER BY part, seq", args)
+        page = [r[1:] for r in rows if r[0] == 0]
+        self._consents.update({r[7]: [] for r in page if r[7] is not None})
+        for r in rows:
+            if r[0] == 1:
+                self._consents[r[8]].append(_row(r[1:]))
+        return page
+
+    def consents(self, patient_id: str) -> list[Version]:
+        """The patient's current Consents in this transaction: read along a search page
+        (`search(consents=True)`) or now (kept for the rest of a read; a write may change
+        them: read each time)."""
+        found = self._consents.get(patient_id)
+        if found is None:
+            found = self.search(Criteria("Consent", [Clause("patient", (patient_id,))],
+                                         count=CONSENTS_MAX), total=False).versions
+            if not self.write:
+                self._consents[patient_id] = found
+        return found
 
     def _match_lock(self, criteria: Criteria) -> None:
         """Before a conditional match in a write: the lock of its type and patient, held to the
@@ -408,7 +460,11 @@ class Tx:
             args.append(since)
         rows = self._q(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} "
                        "ORDER BY c.seq LIMIT ?", [*args, count + 1])
-        return self._paged(rows, count)
+        page = self._paged(rows, count)
+        if since is None and not after_seq and page.next_cursor is None and not self.write:
+            # the whole chart: its Consents are among it (`consents` reads them no more)
+            self._consents[patient_id] = [v for v in page.versions if v.rtype == "Consent"]
+        return page
 
     # writes
     def create(self, rtype: str, resource: dict, if_none_exist: Criteria | None = None,

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.core import fhir_systems
 from server.processes import ServerProcess
 from tests.fixtures.identity import bearer, seed_staff, sign_in
 from tests.fixtures.server import BACKENDS
@@ -34,6 +35,19 @@ def test_a_token_revoked_in_one_process_is_refused_by_the_other_at_once(
     assert _me(second, tokens) == 401  # the very next request, in the other process
     assert _me(first, tokens) == 401
     assert _me(second, other) == 200 and _me(first, other) == 200  # another grant: untouched
+
+
+def test_a_revoked_token_is_refused_at_once_by_the_other_process_search(
+        two_servers: list[str]) -> None:
+    """A search checks the bearer inside its own read transaction (on PostgreSQL with the
+    BEGIN, one round trip): a revocation committed by another process before it is seen."""
+    first, second = two_servers
+    tokens = sign_in(first, USER)
+    search = f"{second}/fhir/Patient?identifier={fhir_systems.NAM}|TREM80010112"
+    assert httpx.get(search, headers=bearer(tokens), timeout=30).status_code == 200
+    assert httpx.post(f"{first}/oauth/revoke", data={"token": tokens["access_token"]},
+                      timeout=30).status_code == 200
+    assert httpx.get(search, headers=bearer(tokens), timeout=30).status_code == 401
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
