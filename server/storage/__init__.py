@@ -24,7 +24,8 @@ from server.storage.base import (
     Version,
     VersionConflict,
 )
-from server.storage.sql import NeedsSnapshot, Store, Tx, format_instant
+from server.storage.sql import Store, format_instant
+from server.storage.tx import NeedsSnapshot, Tx
 
 DB_FILE = "clinicdesk.sqlite3"
 

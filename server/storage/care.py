@@ -37,7 +37,7 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS care_change_at ON care_change (practitioner, changed)",
     # a chart's versions since an instant (the round's probe per changed patient of the care
     # team), and reference data's (no patient): by lastUpdated; AuditEvents are no versions
-    # any more (the predicate is written out in the queries: Tx._in_care)
+    # any more (the predicate is written out in the queries: changed_since)
     "DROP INDEX IF EXISTS version_patient",  # (patient, seq): before rounds went by ts
     "CREATE INDEX IF NOT EXISTS version_patient_ts ON resource_version (patient, ts) "
     "WHERE rtype <> 'AuditEvent'",
@@ -148,3 +148,33 @@ def fill_changes(tx: Any) -> None:
           "coalesce((SELECT max(v.ts) FROM resource_version v WHERE v.patient = t.patient "
           "AND v.rtype <> 'AuditEvent'), ''), "  # the predicate: the index version_patient_ts
           "t.patient FROM care_team t")
+
+
+def changed_since(tx: Any, accounts: list[str], since: str,
+                  before_seq: int | None) -> tuple[str, list]:
+    """The seqs of the versions a user's round may hold (server.storage.tx.Tx.history), as a
+    subquery: a range of care_change_at per reference (the patients still in the care team whose
+    chart changed since), one range of version_patient_ts per such patient, one of
+    version_reference_ts (SCHEMA). The row comparison keeps PostgreSQL off
+    version_ts (ts alone), which it takes for a `since` past its statistics (a read of
+    every change of the server since).
+    Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot. The
+    `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
+    versions): it selects the partial indexes."""
+    # resolved first: as a subquery of the statement, PostgreSQL may scan all of care_team
+    refs = references(tx, accounts)
+    team = ", ".join("?" for _ in refs) or "NULL"
+    since_of_chart = "(v.patient, v.ts) >= (c.patient, ?)" \
+        if tx.store.dialect.name == "postgres" else "v.ts >= ?"  # SQLite: (patient, ts)
+    upper = " AND v.seq < ?" if before_seq is not None else ""
+    bound = [since, *([before_seq] if before_seq is not None else [])]
+    changed = ("SELECT DISTINCT practitioner, patient FROM care_change "
+               f"WHERE practitioner IN ({team}) AND changed >= ?")
+    parts = [f"SELECT v.seq FROM ({changed}) c CROSS JOIN care_team t "
+             "CROSS JOIN resource_version v WHERE t.practitioner = c.practitioner "
+             "AND t.patient = c.patient AND v.patient = c.patient "
+             f"AND v.rtype <> 'AuditEvent' AND {since_of_chart}{upper}",
+             "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
+             f"AND v.rtype <> 'AuditEvent' AND v.ts >= ?{upper}"]
+    args = [*refs, since, *bound, *bound]
+    return " UNION ".join(parts), args

@@ -70,5 +70,6 @@ def _appointment(resource: dict) -> list[tuple[str, str, str]]:
 
 
 def utc_instant(moment: datetime) -> str:
-    """As server.storage.sql.format_instant (kept here: sql imports this module)."""
+    """FHIR instant with fixed width, so that text order is time order (server.storage
+    .format_instant)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")

@@ -9,7 +9,7 @@ import pytest
 
 from server.storage import Clause, Criteria, open_store
 from server.storage.query import where
-from server.storage.sql import SINCE
+from server.storage.tx import SINCE
 
 
 @pytest.mark.parametrize("clauses", [

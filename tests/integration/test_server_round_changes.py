@@ -15,7 +15,7 @@ import pytest
 
 from server.seed import load
 from server.storage import Store, care, format_instant, open_store
-from server.storage.sql import Tx
+from server.storage.tx import Tx
 from tests.integration import test_server_round_cost as cost
 from tests.integration.test_server_round_cost import _picks
 
