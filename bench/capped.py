@@ -58,9 +58,9 @@ class CappedServer(ServerProcess):
     """ServerProcess whose process enters `cap` before it runs any of the server's code."""
 
     def __init__(self, cap: CpuCap, data_dir: Path, database_url: str | None,
-                 processes: int):
-        super().__init__(data_dir, database_url, auth=True,
-                         extra_args=("--workers", str(processes)) if processes > 1 else ())
+                 processes: int, server_args: tuple[str, ...] = ()):
+        super().__init__(data_dir, database_url, auth=True, extra_args=(
+            *(("--workers", str(processes)) if processes > 1 else ()), *server_args))
         self.cap = cap
 
     def _args(self) -> list[str]:
@@ -100,7 +100,9 @@ def wait_listening(proc: ServerProcess, processes: int, timeout: float) -> None:
 
 def pin(proc: ServerProcess) -> list[int]:
     """Each serving process's threads on one CPU of its own (worker i on CPU i mod the CPUs
-    this process may use), the threads it starts later too (they inherit it); the CPUs."""
+    this process may use), the threads it starts later too (they inherit it); the CPUs.
+    Over a server's own `serve --pin-cpus` this wins (the workers may swap CPUs: one each
+    either way); `bench.load … --unpinned --pin-cpus` leaves the pinning to the server."""
     cpus = sorted(os.sched_getaffinity(0))
     chosen = []
     for i, pid in enumerate(serving_pids(proc)):
@@ -148,7 +150,7 @@ def not_measured(backend: str, reason: str, quota: float) -> dict:
 
 def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, seconds: float,
          start_s: float, quota: float = QUOTA, turns: tuple[int, ...] = TURNS,
-         pinned: bool = True) -> dict[int, list[Turn]] | str:
+         pinned: bool = True, server_args: tuple[str, ...] = ()) -> dict[int, list[Turn]] | str:
     """{processes: its turns of `seconds`}, each configuration a server in a cgroup of its
     own capped at processes × quota, started, every process listening, pinned (`pin`), and
     warmed (WARM_S) before the first turn; or why it cannot be measured here."""
@@ -165,7 +167,7 @@ def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, se
                 rest.add(pid)  # the database's new processes follow its postmaster
         servers: dict[int, tuple[CappedServer, CpuCap]] = {}
         for n, cap in caps.items():
-            server = CappedServer(cap, data_dir, url, n)
+            server = CappedServer(cap, data_dir, url, n, server_args)
             stack.callback(server.stop)
             server.start(start_s)
             servers[n] = (server, cap)

@@ -366,7 +366,8 @@ def run(quick: bool) -> list[dict]:
 
 
 def alone(backend: str, what: str, processes: int | None = None,
-          quota: float | None = None, pinned: bool = True) -> list[dict]:
+          quota: float | None = None, pinned: bool = True,
+          server_args: tuple[str, ...] = ()) -> list[dict]:
     """The full-size rows of one part alone, on a server of `processes` processes (default:
     the load run's for that part): `paced` (the same rows as in `python -m bench --only load`,
     3 minutes instead of 15), `closed` (the closed-loop rows), `types` (each request type
@@ -374,7 +375,7 @@ def alone(backend: str, what: str, processes: int | None = None,
     on a server the closed loops have not run on). `closed` with a `quota` (cores per
     process): the closed loop on servers capped at processes × quota (bench.capped), of
     `processes` processes or, without, 1 and 2 in turns (capped.TURNS) and their ratio; each
-    process on a CPU of its own unless not `pinned`."""
+    process on a CPU of its own unless not `pinned`. `server_args`: more `serve` options."""
     people = population(False)
     pg = Postgres(fsync=True).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
@@ -388,9 +389,9 @@ def alone(backend: str, what: str, processes: int | None = None,
             return capped.rows(backend, n, capped.runs(
                 data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,
                 start_s=START_S, quota=quota, turns=(processes,) if processes else capped.TURNS,
-                pinned=pinned, closed=lambda base, meter, s: _run(
+                pinned=pinned, server_args=server_args, closed=lambda base, meter, s: _run(
                     base, tokens, people.region, n, s, 0.0, ROUND, meter)), quota, pinned)
-        extra = ("--workers", str(workers)) if workers > 1 else ()
+        extra = (*(("--workers", str(workers)) if workers > 1 else ()), *server_args)
         proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
         try:
             assert proc.proc is not None
@@ -417,7 +418,8 @@ def alone(backend: str, what: str, processes: int | None = None,
 
 
 USAGE = ("usage: python -m bench.load paced|closed|types|round sqlite|postgres "
-         "[--processes N] [--cpu-quota CORES (closed: cores per server process) [--unpinned]]")
+         "[--processes N] [--cpu-quota CORES (closed: cores per server process) [--unpinned]] "
+         "[--pin-cpus (the server's own: serve --pin-cpus)]")
 
 if __name__ == "__main__":
     import argparse
@@ -430,8 +432,9 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, default=None)
     parser.add_argument("--cpu-quota", type=float, default=None)
     parser.add_argument("--unpinned", action="store_true")
+    parser.add_argument("--pin-cpus", action="store_true")
     args = parser.parse_args()
     if args.cpu_quota is not None and (args.what != "closed" or args.cpu_quota <= 0):
         parser.error("--cpu-quota: a positive number of cores, with closed")
     print_table(alone(args.backend, args.what, args.processes, args.cpu_quota,
-                      not args.unpinned))
+                      not args.unpinned, ("--pin-cpus",) if args.pin_cpus else ()))

@@ -10,6 +10,11 @@ this way (Linux checks the effective uid).
 This process only supervises: it listens on nothing, forwards SIGTERM/SIGINT (each worker
 finishes its requests in flight), restarts a worker that dies after it served, and stops
 everything when one cannot start (the port taken, a broken configuration).
+
+`--pin-cpus`: worker k runs all its threads on CPU k mod n of the n CPUs the server may use
+(`pin`, before any of its threads starts, so that they inherit it; a restarted worker k gets
+CPU k again). Left free, a process's threads (its event loop, its request threads) spread over
+the cores and hand the GIL from one core to another.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import ctypes
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import socket
 import sys
@@ -50,7 +56,21 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
-def _worker(options: dict[str, Any], log_format: str) -> None:
+def allowed_cpus() -> list[int]:
+    """The CPUs this process may run on, in order (its affinity: a container's, taskset's)."""
+    return sorted(os.sched_getaffinity(0))
+
+
+def pin(cpu: int) -> None:
+    """Every thread of this process on `cpu`, and the threads they start later (inherited)."""
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(ProcessLookupError):  # a thread ended meanwhile
+            os.sched_setaffinity(int(task), {cpu})
+
+
+def _worker(options: dict[str, Any], log_format: str, cpu: int | None) -> None:
+    if cpu is not None:
+        pin(cpu)
     _die_with_parent()
     import uvicorn
 
@@ -59,9 +79,10 @@ def _worker(options: dict[str, Any], log_format: str) -> None:
     uvicorn.Server(config).run(sockets=[listening_socket(config.host, config.port)])
 
 
-def run(workers: int, options: dict[str, Any], log_format: str) -> int:
+def run(workers: int, options: dict[str, Any], log_format: str, pin_cpus: bool = False) -> int:
     """Run `workers` processes of the app `server.app:from_environment` (Settings in the
-    environment) with uvicorn `options` (host, port…) until SIGTERM/SIGINT; the exit code."""
+    environment) with uvicorn `options` (host, port…) until SIGTERM/SIGINT, each on a CPU of
+    its own if `pin_cpus`; the exit code."""
     listening_socket(options["host"], options["port"]).close()  # a port taken: said at once
     spawn = multiprocessing.get_context("spawn")
     stopping = False
@@ -73,12 +94,15 @@ def run(workers: int, options: dict[str, Any], log_format: str) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    def start() -> tuple[Any, float]:
-        proc = spawn.Process(target=_worker, args=(options, log_format), daemon=False)
+    cpus = allowed_cpus()
+
+    def start(k: int) -> tuple[Any, float]:
+        cpu = cpus[k % len(cpus)] if pin_cpus else None
+        proc = spawn.Process(target=_worker, args=(options, log_format, cpu), daemon=False)
         proc.start()
         return proc, time.monotonic()
 
-    procs = [start() for _ in range(workers)]
+    procs = [start(k) for k in range(workers)]
     code = 0
     while not stopping:
         multiprocessing.connection.wait([p.sentinel for p, _ in procs], timeout=0.5)
@@ -90,7 +114,7 @@ def run(workers: int, options: dict[str, Any], log_format: str) -> int:
                 stopping, code = True, 1
                 break
             log.warning("a server process ended (exit code %s): started again", proc.exitcode)
-            procs[i] = start()
+            procs[i] = start(i)
     for proc, _ in procs:
         if proc.exitcode is None:
             proc.terminate()  # SIGTERM: uvicorn's graceful stop

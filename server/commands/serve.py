@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="server processes sharing the port and the database (default 1); not "
                    "with --qhr-ca (QHR sessions live in one process's memory)")
+    p.add_argument("--pin-cpus", action="store_true",
+                   help="Linux: each server process runs all its threads on one CPU (worker k "
+                   "on CPU k mod the CPUs the server may use; without --workers, the first)")
     p.add_argument("--minimal-r4", action="store_true",
                    help="answer only what FHIR R4 requires of every server (tests of clients): "
                    "no CapabilityStatement, no $everything, no system _history, searchset pages "
@@ -84,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.workers > 1 and args.qhr_ca):
         print("--workers: 1 or more, and 1 with --qhr-ca (QHR sessions are per process)")
         return 2
+    if args.pin_cpus and not workers.supported():
+        print("--pin-cpus: Linux only")
+        return 2
     # No access log: request lines carry search parameters (NAM, names, birth dates).
     # HTTP parser: uvicorn's default takes httptools (the server extra installs it; ~0.5 M
     # instructions a request less than h11) when it is there, else h11.
@@ -92,10 +98,12 @@ def run(args: argparse.Namespace) -> int:
                    timeout_keep_alive=KEEP_ALIVE_S, proxy_headers=bool(args.trusted_proxy),
                    forwarded_allow_ips=",".join(args.trusted_proxy) or None)
     if args.workers == 1:
+        if args.pin_cpus:
+            workers.pin(workers.allowed_cpus()[0])
         uvicorn.run(create_app(settings), **options)
         return 0
     settings.to_environment()  # each process builds its app from it
     if workers.supported():
-        return workers.run(args.workers, options, LOG_FORMAT)
+        return workers.run(args.workers, options, LOG_FORMAT, args.pin_cpus)
     uvicorn.run("server.app:from_environment", factory=True, workers=args.workers, **options)
     return 0
