@@ -102,10 +102,11 @@ def _key(event: dict) -> tuple[str, str, str | None]:
             (event.get("subtype") or [{}])[0].get("code", ""), query)
 
 
-def _build(request: pytest.FixtureRequest, backend: str, data_dir: Path, rounds: int
-           ) -> Audited:
-    """A seeded server; `rounds` SIGKILL rounds, then reads and an AuditEvent pushed by a
-    workstation, and a graceful stop (the checkpoint then holds the whole chain)."""
+def _build(request: pytest.FixtureRequest, backend: str, data_dir: Path, rounds: int,
+           durability: str = "disk") -> Audited:
+    """A seeded server (`serve --audit-durability`); `rounds` SIGKILL rounds, then reads and an
+    AuditEvent pushed by a workstation, and a graceful stop (the checkpoint then holds the
+    whole chain)."""
     url = None
     if backend == "postgres":
         url = request.getfixturevalue("postgres").new_database(
@@ -117,7 +118,7 @@ def _build(request: pytest.FixtureRequest, backend: str, data_dir: Path, rounds:
     charts = list(generate.patients(PATIENTS, SEED))
     picks = _readable_charts(charts)
     assert len(picks) > 2 * rounds + 6
-    proc = ServerProcess(data_dir, url).start()
+    proc = ServerProcess(data_dir, url, extra_args=("--audit-durability", durability)).start()
     headers = {who: bearer(sign_in(proc.base, who)) for who in {u for _, u in picks}}
     answered = []
     try:
@@ -307,10 +308,11 @@ def test_audit_verify_names_the_first_tampered_record(audited: Audited, kind: st
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("durability", ["disk", "process"])  # process: committed, not flushed
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_answered_read_survives_a_sigkill_right_after_it(
-        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
-    killed = _build(request, backend, tmp_path / "killed", ROUNDS)
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str, durability: str) -> None:
+    killed = _build(request, backend, tmp_path / "killed", ROUNDS, durability)
     assert len(killed.answered) >= ROUNDS  # at least the first answer of every round
     stored = [_key(e) for e in _stored(killed.data_dir, killed.url)]
     missing = [read for read in killed.answered if read not in stored]
