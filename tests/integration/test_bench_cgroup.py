@@ -40,6 +40,15 @@ def started() -> Iterator[list[subprocess.Popen]]:
         proc.wait()
 
 
+def _threads(pid: int, seconds: float = 10) -> list[int]:
+    """The threads of `pid` once it runs more than one (its pool starts after it listens)."""
+    end = time.monotonic() + seconds
+    while len(found := [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]) < 2 \
+            and time.monotonic() < end:
+        time.sleep(0.1)
+    return found
+
+
 def _cores(pids: list[int], seconds: float) -> float:
     """Cores of CPU used by these processes (and their children) over `seconds`."""
     cpu, wall = loadgen.cpu_of(pids), time.perf_counter()
@@ -122,7 +131,7 @@ def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path):
             cpus = capped.pin(server)
             assert len(set(cpus)) == min(2, len(os.sched_getaffinity(0)))
             for pid, cpu in zip(workers, cpus, strict=True):  # every thread of each on its CPU
-                threads = [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
+                threads = _threads(pid)
                 assert len(threads) > 1 and \
                     all(os.sched_getaffinity(t) == {cpu} for t in threads)
         finally:
