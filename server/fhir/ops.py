@@ -233,7 +233,7 @@ def _authorised_page(ctx: Ctx, criteria: Criteria) -> Page | None:
     physician named by a Practitioner that is not an account's, read in the store): None, and
     nothing read is kept (the caller reads it all again in one transaction)."""
     try:
-        with ctx.store.single() as tx:
+        with ctx.store.alone(single=True) as tx:
             page = tx.search(criteria, total=False, consents=True)
             ctx.prefetch(tx, page.versions, current=True)
         return page

@@ -151,15 +151,6 @@ class Store:
         """`with store.read() as tx:` a consistent snapshot for reads."""
         return self._tx(write=False)
 
-    @contextmanager
-    def single(self) -> Iterator[Tx]:
-        """`with store.single() as tx:` a read of ONE statement, outside a transaction: the
-        statement is its own snapshot, without BEGIN and COMMIT (two statements fewer; on
-        PostgreSQL two round trips). A second statement raises `NeedsSnapshot` before it is
-        sent: what was read must then be read again in `read()` (one snapshot for all)."""
-        with self._connection() as conn:
-            yield Tx(self, conn, single=True)
-
     def write(self, durable: bool = True, clinical: bool = True, serial: bool = False) -> Any:
         """`with store.write() as tx:` all or nothing (see the module's text for who waits for
         whom). `serial`: one such writer at a time on PostgreSQL too, for a read-then-write of
@@ -186,11 +177,13 @@ class Store:
         return fence
 
     @contextmanager
-    def alone(self) -> Iterator[Tx]:
+    def alone(self, single: bool = False) -> Iterator[Tx]:
         """`with store.alone() as tx:` statements outside a transaction, each its own snapshot
-        (no BEGIN and COMMIT: two round trips fewer on PostgreSQL): for one read alone."""
+        (no BEGIN and COMMIT: two round trips fewer on PostgreSQL): for one read alone.
+        `single`: the read must be ONE statement (one snapshot); a second raises
+        `NeedsSnapshot` before it is sent: what was read is then read again in `read()`."""
         with self._connection() as conn:
-            yield Tx(self, conn)
+            yield Tx(self, conn, single=single)
 
     def query(self, text: str, args: tuple = ()) -> list[tuple]:
         """One read statement alone, outside an explicit transaction (it is its own snapshot):

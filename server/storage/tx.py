@@ -41,7 +41,7 @@ CONSENTS_MAX = 10_000  # a patient's Consents read for an access decision
 
 
 class NeedsSnapshot(Exception):
-    """A `Store.single` read needed a second statement (not sent)."""
+    """A `Store.alone(single=True)` read needed a second statement (not sent)."""
 
 
 def _row(row: tuple) -> Version:
@@ -55,14 +55,14 @@ class Tx:
     def __init__(self, store: Store, conn: Any, write: bool = False,
                  clock: datetime | None = None, single: bool = False):
         """`clock`: the database's clock when this write began (PostgreSQL), None: Store.tick
-        stamps the versions (SQLite's one writer). `single`: see Store.single."""
+        stamps the versions (SQLite's one writer). `single`: see Store.alone."""
         self.store, self.conn, self.write, self.clock = store, conn, write, clock
         self._floor: str | None = None
         self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
         self._matching: set[int] = set()  # the conditional-match locks held
         self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
         self._consents: dict[str, list[Version]] = {}  # by patient: see `consents`
-        self._single = 0 if single else None  # statements sent in a `Store.single` read
+        self._single = 0 if single else None  # statements sent in a `Store.alone(single=True)` read
 
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self._x(text, args).fetchall()
