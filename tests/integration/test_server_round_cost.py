@@ -63,7 +63,7 @@ def _audit_events(store: Store) -> int:
         return int(tx._q("SELECT count(*) FROM audit_event")[0][0])
 
 
-def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
+def _rows_read(store: Store, doctor: str, since: str, count: int = 1000) -> tuple[int, int]:
     """(versions returned, the database's work for the round's query), with the statistics
     of every table up to date (the planner's choice then does not depend on what ran before):
     on PostgreSQL the rows of resource_version and the care tables it read and the index scans
@@ -78,7 +78,7 @@ def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
                             "WHERE relname IN ('resource_version', 'care_team', 'care_change')")
                 return int(row[0][0] or 0) if row else 0
             before = work()
-            page = tx.history(None, None, since, 1000, None, [doctor])
+            page = tx.history(None, None, since, count, None, [doctor])
             return len(page.versions), work() - before
         steps = [0]
 
@@ -88,7 +88,7 @@ def _rows_read(store: Store, doctor: str, since: str) -> tuple[int, int]:
         conn: sqlite3.Connection = tx.conn
         conn.set_progress_handler(step, 10)
         try:
-            page = tx.history(None, None, since, 1000, None, [doctor])
+            page = tx.history(None, None, since, count, None, [doctor])
         finally:
             conn.set_progress_handler(None, 10)
         return len(page.versions), steps[0]
@@ -140,6 +140,26 @@ def test_a_no_change_round_costs_the_same_whatever_the_size_of_the_care_team(
     # a probe per patient would be ≥ UNRELATED more
     assert big[1] <= small[1] + UNRELATED // 10, (small, big)
     assert big[1] < UNRELATED // 10, (small, big)
+
+
+def test_a_first_rounds_page_reads_the_rows_of_that_page(
+        seeded: tuple[Path, str | None]) -> None:
+    """A round since long ago (a workstation's first) pages through every version of the
+    user's charts: the page's seqs are chosen before the versions' rows are read, so a page of
+    10 does not read the rows of the hundreds of versions since."""
+    data_dir, url = seeded
+    doctor, _, _ = _picks()
+    store = open_store(data_dir, url)
+    try:
+        since = format_instant(datetime(2000, 1, 1, tzinfo=UTC))
+        whole = _rows_read(store, doctor, since)
+        page = _rows_read(store, doctor, since, count=10)
+    finally:
+        store.close()
+    assert page[0] == 10 and whole[0] >= 300, (page, whole)
+    # with the rows of every version since read, ≥ 0.8 of the whole listing's work (SQLite)
+    # or all of it (PostgreSQL); the page's alone: 0.46, 0.61
+    assert page[1] < 0.7 * whole[1], (page, whole)
 
 
 def test_a_round_returns_and_audits_only_the_users_changes_on_a_busy_server(
