@@ -22,10 +22,12 @@ return the chart's versions since that point, as before the move.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from app.core import fhir_systems, registration
 from app.core.profiles import practitioner_reference
+from server.storage.index import utc_instant
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS care_team (patient TEXT NOT NULL, practitioner TEXT NOT NULL, "
@@ -45,6 +47,7 @@ SCHEMA = [
     "WHERE patient IS NULL AND rtype <> 'AuditEvent'",
 ]
 CHANGE = "INSERT INTO care_change (practitioner, changed, patient) VALUES (?, ?, ?)"
+UNTIL = utc_instant(datetime.max.replace(tzinfo=UTC))  # after every lastUpdated
 
 
 def practitioner_refs(patient: dict) -> list[str]:
@@ -153,19 +156,17 @@ def fill_changes(tx: Any) -> None:
 def changed_since(tx: Any, accounts: list[str], since: str,
                   before_seq: int | None) -> tuple[str, list]:
     """The seqs of the versions a user's round may hold (server.storage.tx.Tx.history), as a
-    subquery: a range of care_change_at per reference (the patients still in the care team whose
-    chart changed since), one range of version_patient_ts per such patient, one of
-    version_reference_ts (SCHEMA). The row comparison keeps PostgreSQL off
-    version_ts (ts alone), which it takes for a `since` past its statistics (a read of
-    every change of the server since).
-    Keyed on lastUpdated only: it returns what `ts >= since` holds in this snapshot. The
-    `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left the
-    versions): it selects the partial indexes."""
+    subquery: a range of care_change_at per reference (the patients whose chart changed
+    since), for each such patient still in the care team a range of version_patient_ts, and
+    one range of version_reference_ts (SCHEMA) — what the user's changes are, not what the
+    server's are. Keyed on lastUpdated only: it returns what `ts >= since` holds in this
+    snapshot. The `rtype <> 'AuditEvent'` is written out (always true since AuditEvents left
+    the versions): it selects the partial indexes."""
     # resolved first: as a subquery of the statement, PostgreSQL may scan all of care_team
     refs = references(tx, accounts)
+    if tx.store.dialect.name == "postgres":
+        return _changed_since_postgres(refs, since, before_seq)
     team = ", ".join("?" for _ in refs) or "NULL"
-    since_of_chart = "(v.patient, v.ts) >= (c.patient, ?)" \
-        if tx.store.dialect.name == "postgres" else "v.ts >= ?"  # SQLite: (patient, ts)
     upper = " AND v.seq < ?" if before_seq is not None else ""
     bound = [since, *([before_seq] if before_seq is not None else [])]
     changed = ("SELECT DISTINCT practitioner, patient FROM care_change "
@@ -173,8 +174,35 @@ def changed_since(tx: Any, accounts: list[str], since: str,
     parts = [f"SELECT v.seq FROM ({changed}) c CROSS JOIN care_team t "
              "CROSS JOIN resource_version v WHERE t.practitioner = c.practitioner "
              "AND t.patient = c.patient AND v.patient = c.patient "
-             f"AND v.rtype <> 'AuditEvent' AND {since_of_chart}{upper}",
+             f"AND v.rtype <> 'AuditEvent' AND v.ts >= ?{upper}",
              "SELECT v.seq FROM resource_version v WHERE v.patient IS NULL "
              f"AND v.rtype <> 'AuditEvent' AND v.ts >= ?{upper}"]
-    args = [*refs, since, *bound, *bound]
-    return " UNION ".join(parts), args
+    return " UNION ".join(parts), [*refs, since, *bound, *bound]
+
+
+def _changed_since_postgres(refs: list[str], since: str,
+                            before_seq: int | None) -> tuple[str, list]:
+    """`changed_since` on PostgreSQL, whatever its statistics. With `since` written in, the
+    planner estimates the user's changes since as their share of all care_change rows times
+    the share changed since (it has no joint statistics): after a burst of other charts'
+    changes it expects hundreds and reads every row of care_change, and it probed each
+    changed chart's every version (or read every change of the server since, by version_ts).
+    Here the reference and the bounds are parameters of LATERAL subqueries (the CTE `b`,
+    `until`: past every instant): a range between two unknown values, which the planner
+    takes for a small part of any table, so each read is the range of its index — per
+    reference, per changed patient (its care row checked by one probe first: the EXISTS, a
+    one-time filter)."""
+    upper = " AND v.seq < ?" if before_seq is not None else ""
+    paged = [before_seq] if before_seq is not None else []
+    text = ("WITH b AS MATERIALIZED (SELECT ?::text AS since, ?::text AS until) "
+            "SELECT v.seq FROM b CROSS JOIN unnest(?::text[]) r(ref) CROSS JOIN LATERAL "
+            "(SELECT DISTINCT practitioner, patient FROM care_change WHERE practitioner = r.ref "
+            "AND changed >= b.since AND changed <= b.until) c "
+            "CROSS JOIN LATERAL (SELECT v.seq FROM resource_version "
+            "v WHERE v.patient = c.patient AND v.rtype <> 'AuditEvent' AND v.ts >= b.since "
+            f"AND v.ts <= b.until{upper} AND EXISTS (SELECT 1 FROM care_team t WHERE "
+            "t.practitioner = c.practitioner AND t.patient = c.patient) OFFSET 0) v "
+            "UNION SELECT v.seq FROM b CROSS JOIN LATERAL (SELECT v.seq FROM resource_version "
+            "v WHERE v.patient IS NULL AND v.rtype <> 'AuditEvent' AND v.ts >= b.since "
+            f"AND v.ts <= b.until{upper} OFFSET 0) v")
+    return text, [since, UNTIL, refs, *paged, *paged]

@@ -195,11 +195,12 @@ class Tx:
                 args.append(value)
         source = v
         if since is not None and accounts is not None:
-            # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite)
+            # the chosen seqs drive the query (CROSS JOIN: in that order on SQLite), the page's
+            # alone: a first round reads the rows of its page, not of every version since
             chosen, more = care.changed_since(self, accounts, since, before_seq)
-            source = f"({chosen}) s CROSS JOIN {v}"
+            source = f"(SELECT seq FROM ({chosen}) c ORDER BY seq DESC LIMIT ?) s CROSS JOIN {v}"
             conds.append(f"{v}.seq = s.seq")
-            args[:0] = more
+            args[:0] = [*more, count + 1]
         elif since is not None:  # by ts: seq order is not lastUpdated order (module text)
             conds.append(f"{v}.seq IN ({SINCE})")
             args.append(since)
