@@ -3,10 +3,14 @@ global lock: each resource's row in resource_current is locked by its writer (Tx
 conditional matches by an advisory lock on their type and patient (Tx.search), and `_since`
 answers stop at a fence (Store.fence) below every clinical write still in flight. Audit writers
 queue on their lane's head row (a lane per process: `claim_lane`); `serial` writers (sign-in
-budgets, migrations) on one key."""
+budgets, migrations) on one key. A new index of a table that holds rows already is built
+CONCURRENTLY at start (`apply_schema`): writers go on meanwhile."""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from datetime import datetime
 
 import psycopg
@@ -17,6 +21,7 @@ from server.storage.sqlite import BASE
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the key `serial` writers and the DDL lock on
 MATCH_LOCKS = 0x434C4443  # "CLDC": the key space (classid) of the conditional-match locks
 LANE_LOCKS = 0x434C414C  # "CLAL": the key space of the audit lanes' locks (one per lane)
+INDEX_LOCK_KEY = 0x434C4449  # "CLDI": one concurrent index build at a time (`_build_concurrently`)
 # The application_name of a transaction writing resource versions while it is open: the fence
 # is the start of the oldest one (SET LOCAL: it reverts at commit, after the commit is visible)
 WRITING = "clinicdesk:write"
@@ -30,6 +35,10 @@ SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAY
                     "PRIMARY KEY").replace("seq INTEGER", "seq BIGINT")
           .replace("value TEXT NOT NULL", 'value TEXT COLLATE "C" NOT NULL')  # byte order
           for s in BASE] + chain.schema("postgres")
+INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON (\w+) ")
+# True: the index is valid; False: a build left it INVALID (it crashed, or runs now); None: none
+VALID = "SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s))"
+log = logging.getLogger(__name__)
 
 
 class PostgresDialect:
@@ -42,10 +51,28 @@ class PostgresDialect:
     def connect(self) -> psycopg.Connection:
         return psycopg.connect(self.url, autocommit=True)
 
-    def schema(self) -> list[str]:
-        # Several server processes may start at once on a fresh database: serialise the DDL.
-        return [TRACKED, f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})", *SCHEMA,
-                f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})"]
+    def apply_schema(self, conn: psycopg.Connection) -> None:
+        """The tables and indexes, under the DDL lock (several server processes may start at
+        once on a fresh database); an index missing on a table that exists (a database from
+        before it) afterwards, CONCURRENTLY (`_build_concurrently`): a plain CREATE INDEX
+        would block every write of the table while it builds (and even IF NOT EXISTS of one
+        that exists takes the table's SHARE lock first: a valid index is not asked for)."""
+        conn.execute(TRACKED)
+        later = []
+        conn.execute(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")
+        try:
+            tables = {name for (name,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+            for statement in SCHEMA:
+                index = INDEX.match(statement)
+                if index and index[2] in tables:
+                    later.append((index[1], statement))
+                else:
+                    conn.execute(statement)
+        finally:
+            conn.execute(f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})")
+        for name, statement in later:
+            _build_concurrently(conn, name, statement)
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
@@ -122,3 +149,25 @@ class PostgresDialect:
 
     def broken(self, conn: psycopg.Connection) -> bool:
         return conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN
+
+
+def _build_concurrently(conn: psycopg.Connection, name: str, statement: str) -> None:
+    """The index `statement` makes, CREATE INDEX CONCURRENTLY (writers of the table go on
+    while it builds), unless it is valid; one left INVALID (a build that crashed) is dropped
+    and built again. One build at a time, under a lock waited for by polling: a session
+    waiting in pg_advisory_lock would hold a snapshot that the build waits for."""
+    if conn.execute(VALID, (name,)).fetchone()[0]:  # type: ignore[index]
+        return
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)",
+                           (INDEX_LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
+        time.sleep(0.2)
+    try:
+        valid = conn.execute(VALID, (name,)).fetchone()[0]  # type: ignore[index]
+        if valid:  # another process built it meanwhile
+            return
+        log.warning("building the index %s (CONCURRENTLY: writes go on)", name)
+        if valid is False:
+            conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        conn.execute(statement.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1))
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (INDEX_LOCK_KEY,))

@@ -38,7 +38,7 @@ class Dialect(Protocol):
     lock_row: str  # appended to a SELECT of a row the transaction will update
 
     def connect(self) -> Any: ...
-    def schema(self) -> list[str]: ...
+    def apply_schema(self, conn: Any) -> None: ...
     def sql(self, text: str) -> str: ...
     def begin(self, conn: Any, write: bool, durable: bool = True, clinical: bool = True,
               serial: bool = False) -> datetime | None: ...
@@ -63,8 +63,7 @@ class Store:
         self._lane_lock = threading.Lock()
         with self._connection() as conn:
             self._new_care = not dialect.columns(conn, "care_team")
-            for statement in dialect.schema():
-                conn.execute(statement)
+            dialect.apply_schema(conn)
             last = conn.execute("SELECT max(ts) FROM resource_version").fetchone()[0]
         self._last = datetime.fromisoformat(last) if last else datetime.fromtimestamp(0, UTC)
         self._migrate()

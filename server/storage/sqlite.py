@@ -70,8 +70,9 @@ class SqliteDialect:
         conn.execute("PRAGMA synchronous = FULL")  # the server is the record: no lost commit
         return conn
 
-    def schema(self) -> list[str]:
-        return SCHEMA
+    def apply_schema(self, conn: sqlite3.Connection) -> None:
+        for statement in SCHEMA:
+            conn.execute(statement)
 
     def sql(self, text: str) -> str:
         return text
