@@ -21,6 +21,7 @@ from server.storage.base import (
     NotFound,
     Page,
     StorageError,
+    Unavailable,
     Version,
     VersionConflict,
 )
@@ -30,8 +31,8 @@ from server.storage.tx import NeedsSnapshot, Tx
 DB_FILE = "clinicdesk.sqlite3"
 
 __all__ = ["BadQuery", "Clause", "Contention", "Criteria", "Gone", "MultipleMatches", "NotFound",
-           "NeedsSnapshot", "Page", "StorageError", "Store", "Tx", "Version", "VersionConflict",
-           "format_instant", "open_store"]
+           "NeedsSnapshot", "Page", "StorageError", "Store", "Tx", "Unavailable", "Version",
+           "VersionConflict", "format_instant", "open_store"]
 
 
 def open_store(data_dir: Path, database_url: str | None = None) -> Store:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 import time
 from datetime import datetime
 
@@ -112,22 +113,49 @@ class PostgresDialect:
         """Until the transaction ends: one writer at a time per `key` (a 32-bit integer)."""
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (MATCH_LOCKS, key))
 
-    def claim_lane(self) -> tuple[int, psycopg.Connection]:
-        """The first audit lane (server.storage.chain) no other session holds, and the
-        connection that holds it (a session advisory lock, released when that connection
-        closes or its process dies: the lane is then free to be continued); its head row made
-        if the lane is new."""
+    def claim_lane(self, prefer: int | None = None) -> tuple[int, psycopg.Connection]:
+        """The audit lane `prefer` if no other session holds it, else the first one free
+        (server.storage.chain), and the connection that holds it (a session advisory lock,
+        released when that connection closes or its process dies, or the database restarts:
+        the lane is then free to be continued); its head row made if the lane is new."""
         conn = self.connect()
         try:
-            lane = 1
-            while not conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
-                                   (LANE_LOCKS, lane)).fetchone()[0]:  # type: ignore[index]
-                lane += 1
+            lane = prefer or 1
+            if not _try_lock(conn, lane):
+                lane = 1
+                while not _try_lock(conn, lane):
+                    lane += 1
             conn.execute(self.sql(chain.NEW_LANE), (lane,))
         except BaseException:
             conn.close()
             raise
         return lane, conn
+
+    def held(self, lane: int, holder: psycopg.Connection) -> tuple[str, tuple]:
+        """An expression true while `holder`'s session holds the lane's lock, and its
+        parameters (server.storage.chain.lock_head: no append on a lane this process lost)."""
+        return ("EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                f"classid::bigint = {LANE_LOCKS} AND objid::bigint = ? AND objsubid = 2 AND "
+                "pid = ?)", (lane, holder.info.backend_pid))
+
+    def lost(self, conn: psycopg.Connection) -> bool:
+        """An idle connection closed, or told something since its last answer: the database
+        ended its session (a restart, pg_terminate_backend: its FATAL, then end of file). No
+        round trip: a look at the socket."""
+        if conn.closed or conn.broken:
+            return True
+        try:
+            if hasattr(select, "poll"):
+                waiting = select.poll()
+                waiting.register(conn.fileno(), select.POLLIN)
+                return bool(waiting.poll(0))
+            return bool(select.select([conn.fileno()], [], [], 0)[0])  # Windows
+        except (OSError, ValueError):
+            return True
+
+    def unavailable(self, error: BaseException) -> bool:
+        """Of a connection being made: the database cannot be reached (or refused it)."""
+        return isinstance(error, psycopg.OperationalError)
 
     def fence(self, conn: psycopg.Connection) -> datetime | None:
         """The start of the oldest open clinical write, else now (statement_timestamp: before
@@ -149,6 +177,11 @@ class PostgresDialect:
 
     def broken(self, conn: psycopg.Connection) -> bool:
         return conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN
+
+
+def _try_lock(conn: psycopg.Connection, lane: int) -> bool:
+    return bool(conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                             (LANE_LOCKS, lane)).fetchone()[0])  # type: ignore[index]
 
 
 def _build_concurrently(conn: psycopg.Connection, name: str, statement: str) -> None:
