@@ -46,6 +46,7 @@ def open_store(data_dir: Path, database_url: str | None = None) -> Store:
     else:
         from server.storage.sqlite import SqliteDialect
         store = Store(SqliteDialect(Path(data_dir) / DB_FILE))
+    store.checkpoint = chain.Checkpoint(Path(data_dir) / chain.CHECKPOINT_FILE)
     try:
         audit_trail.migrate(store, Path(data_dir) / chain.CHECKPOINT_FILE)
     except BaseException:

@@ -24,7 +24,8 @@ row, each waiting for the other's WAL flush). Within a process the group commit
 (server.identity.audit_writer) and the transactions that append (uploads, a posted AuditEvent)
 share the lane: an append is still conditioned on the head it links to (`commit`, `lock_head`).
 Each server writes its lane's head to a checkpoint file in its data directory (a line per
-lane: `CHECKPOINT_FILE`, at most once a second, and when it stops), outside the database.
+lane: `CHECKPOINT_FILE`, at most once a second, and when it stops), outside the database,
+whichever path appended (`Checkpoint`).
 
 server.storage.chain_verify walks the lanes and names the first bad record.
 """
@@ -33,9 +34,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +66,7 @@ ROW = "n, " + FIELDS
 CHUNK = 1000  # rows per INSERT (9 parameters each; PostgreSQL takes at most 65,535 a statement)
 OPTIMISTIC_TRIES = 3  # PostgreSQL: appends tried against a head read anew (`commit`)
 NUMBERS = "audit_event_n"  # PostgreSQL: the sequence of `n`
+log = logging.getLogger(__name__)
 
 
 def schema(dialect: str) -> list[str]:
@@ -369,6 +374,44 @@ def write_checkpoint(path: Path, head: tuple[int, int, str], force: bool = False
         temporary.write_text("".join(f"{line} {place} {h}\n" for line, (place, h)
                                      in sorted(known.items())), encoding="ascii")
         temporary.replace(path)
+
+
+class Checkpoint:
+    """The heads this process's appends reached, on their way to the checkpoint file: every
+    append path notes the head it committed (the group commit, server.identity.audit_writer;
+    a transaction that appended, Store); the file is written at most once per EVERY seconds,
+    by `due` if set (the audit writer's thread) else by the noting thread, and at `flush`
+    (closing)."""
+
+    EVERY = 1.0
+
+    def __init__(self, path: Path | None):
+        self.path = path  # None: no file
+        self.due: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+        self._pending: Heads = {}  # lane: its furthest head noted, not written yet
+        self._written = 0.0
+
+    def note(self, head: tuple[int, int, str]) -> None:
+        if self.path is None:
+            return
+        lane, k, digest = head
+        with self._lock:
+            if self._pending.get(lane, (-1, ""))[0] < k:
+                self._pending[lane] = (k, digest)
+            due = time.monotonic() - self._written >= self.EVERY
+        if due:
+            (self.due or self.flush)()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._written = time.monotonic()
+        for lane, (k, digest) in sorted(pending.items()):
+            try:
+                write_checkpoint(self.path, (lane, k, digest))  # type: ignore[arg-type]
+            except OSError as failure:
+                log.error("could not write the audit checkpoint (%s)", type(failure).__name__)
 
 
 @contextmanager

@@ -69,6 +69,7 @@ class Store:
         self._lane_holder: Any = None  # what holds the lane for this process (PostgreSQL)
         self._last_lane: int | None = None  # the lane claimed last: claimed again if lost
         self._lane_lock = threading.Lock()  # the three above, and the holder's statements
+        self.checkpoint = chain.Checkpoint(None)  # open_store: the data directory's file
         with self._connection() as conn:
             self._new_care = not dialect.columns(conn, "care_team")
             dialect.apply_schema(conn)
@@ -223,6 +224,8 @@ class Store:
                     raise Contention("concurrent writes: retry") from error
                 raise
             self.dialect.end(conn, write, True, durable)
+        if tx.audit_lane is not None:  # the transaction appended AuditEvents (uploads, posts)
+            self.checkpoint.note((tx.audit_lane, *tx.audit_head))  # type: ignore[misc]
 
     def read(self) -> Any:
         """`with store.read() as tx:` a consistent snapshot for reads."""
@@ -285,6 +288,7 @@ class Store:
         return self._last
 
     def close(self) -> None:
+        self.checkpoint.flush()
         for conn in self._all:
             conn.close()
         self._all.clear()
