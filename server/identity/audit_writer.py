@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from server.storage import chain
+from server.storage.checkpoint import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class AuditWriter:
         self.store, self.max_batch = store, max_batch
         self.durable = durable  # False: Settings.audit_durability "process"
         shared = checkpoint is not None and checkpoint == store.checkpoint.path
-        self.checkpoint = store.checkpoint if shared else chain.Checkpoint(checkpoint)
+        self.checkpoint = store.checkpoint if shared else Checkpoint(checkpoint)
         self.checkpoint.due = self._checkpoint_due  # written by the writer thread
         self._known: tuple[int, int, str] | None = None  # (lane, k, hash) this writer moved it to
         self._cond = threading.Condition()  # guards the five below

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.storage import audit_trail, chain
+from server.storage import audit_trail
 from server.storage.base import (
     BadQuery,
     Clause,
@@ -25,6 +25,7 @@ from server.storage.base import (
     Version,
     VersionConflict,
 )
+from server.storage.checkpoint import CHECKPOINT_FILE, Checkpoint
 from server.storage.sql import Store, format_instant
 from server.storage.tx import NeedsSnapshot, Tx
 
@@ -46,9 +47,9 @@ def open_store(data_dir: Path, database_url: str | None = None) -> Store:
     else:
         from server.storage.sqlite import SqliteDialect
         store = Store(SqliteDialect(Path(data_dir) / DB_FILE))
-    store.checkpoint = chain.Checkpoint(Path(data_dir) / chain.CHECKPOINT_FILE)
+    store.checkpoint = Checkpoint(Path(data_dir) / CHECKPOINT_FILE)
     try:
-        audit_trail.migrate(store, Path(data_dir) / chain.CHECKPOINT_FILE)
+        audit_trail.migrate(store, Path(data_dir) / CHECKPOINT_FILE)
     except BaseException:
         store.close()
         raise

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from server.storage import care, chain, index
 from server.storage.base import Contention, Unavailable
+from server.storage.checkpoint import Checkpoint
 from server.storage.index import utc_instant as format_instant
 from server.storage.tx import Tx
 
@@ -69,7 +70,7 @@ class Store:
         self._lane_holder: Any = None  # what holds the lane for this process (PostgreSQL)
         self._last_lane: int | None = None  # the lane claimed last: claimed again if lost
         self._lane_lock = threading.Lock()  # the three above, and the holder's statements
-        self.checkpoint = chain.Checkpoint(None)  # open_store: the data directory's file
+        self.checkpoint = Checkpoint(None)  # open_store: the data directory's file
         with self._connection() as conn:
             self._new_care = not dialect.columns(conn, "care_team")
             dialect.apply_schema(conn)

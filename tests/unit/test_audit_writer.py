@@ -12,7 +12,7 @@ import pytest
 
 from server.identity.audit import Access, audit_event
 from server.identity.audit_writer import AuditWriter
-from server.storage import chain, chain_verify, open_store
+from server.storage import chain, chain_verify, checkpoint, open_store
 
 
 def _event(n: int) -> dict:
@@ -123,10 +123,10 @@ def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
     """A request that leads a commit does not also pay the checkpoint file's write (the
     store's file, the one the server gives it: its transactions note their heads there too)."""
     writers = []
-    write_checkpoint = chain.write_checkpoint
-    monkeypatch.setattr(chain, "write_checkpoint", lambda *args: writers.append(
+    write_checkpoint = checkpoint.write_checkpoint
+    monkeypatch.setattr(checkpoint, "write_checkpoint", lambda *args: writers.append(
         threading.current_thread().name) or write_checkpoint(*args))
-    monkeypatch.setattr(chain.Checkpoint, "EVERY", 0.0)
+    monkeypatch.setattr(checkpoint.Checkpoint, "EVERY", 0.0)
     writer = AuditWriter(store, checkpoint=tmp_path / chain.CHECKPOINT_FILE)
     for n in range(3):
         writer.submit([_event(n)], lead=True).result(10)
