@@ -167,18 +167,35 @@ class Postgres:
                         "-E", "UTF8", "--locale=C"], check=True, stdout=subprocess.DEVNULL,
                        **self._as)
         for _ in range(attempts):  # the free port may be taken before postgres binds it
-            with open(self.dir / "log", "ab") as log:  # the child keeps its own descriptor
-                self.proc = _popen(
-                    [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1",
-                     "-p", str(self.port), "-k", str(self.dir),
-                     *(() if self.fsync else ("-c", "fsync=off", "-c", "full_page_writes=off")),
-                     "-c", "max_connections=300"],
-                    stdout=subprocess.DEVNULL, stderr=log, **self._as)
-            if self._wait(data):
+            if self._launch():
                 return self
+            assert self.proc is not None  # launched
             _stop(self.proc, timeout=30, how=signal.SIGINT)
             self.port = free_port()
         raise RuntimeError(f"PostgreSQL did not start; see {self.dir / 'log'}")
+
+    def _launch(self) -> bool:
+        data = self.dir / "data"
+        with open(self.dir / "log", "ab") as log:  # the child keeps its own descriptor
+            self.proc = _popen(
+                [_pg_bin("postgres"), "-D", str(data), "-h", "127.0.0.1",
+                 "-p", str(self.port), "-k", str(self.dir),
+                 *(() if self.fsync else ("-c", "fsync=off", "-c", "full_page_writes=off")),
+                 "-c", "max_connections=300"],
+                stdout=subprocess.DEVNULL, stderr=log, **self._as)
+        return self._wait(data)
+
+    def down(self) -> None:
+        """Stop the server ("fast": every session ended), keeping the cluster (`up`): an
+        outage, a restart."""
+        if self.proc is not None:
+            _stop(self.proc, timeout=30, how=signal.SIGINT)
+
+    def up(self) -> Postgres:
+        """Start it again after `down`, on the same port."""
+        if not self._launch():
+            raise RuntimeError(f"PostgreSQL did not start again; see {self.dir / 'log'}")
+        return self
 
     def _wait(self, data: Path, timeout: float = 30) -> bool:
         """True once our cluster answers (not another one that took the port)."""

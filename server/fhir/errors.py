@@ -10,7 +10,8 @@ from server.storage import base as storage
 # OperationOutcome issue codes per HTTP status (http://hl7.org/fhir/R4/valueset-issue-type.html)
 CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
          409: "conflict", 410: "deleted", 412: "conflict", 422: "processing",
-         428: "required", 500: "exception"}
+         428: "required", 500: "exception", 503: "transient"}
+RETRY_AFTER = "1"  # seconds: a 503 while the database is unreachable (storage.Unavailable)
 
 
 class FhirError(Exception):
@@ -53,6 +54,8 @@ def from_exception(error: Exception) -> FhirError:
     if isinstance(error, storage.Gone):
         v = error.version
         return FhirError(410, str(error), headers={"ETag": f'W/"{v.version_id}"'})
+    if isinstance(error, storage.Unavailable):  # a restart of the database: retry shortly
+        return FhirError(503, str(error), headers={"Retry-After": RETRY_AFTER})
     statuses = {storage.NotFound: 404, storage.VersionConflict: 412,
                 storage.MultipleMatches: 412, storage.BadQuery: 400, storage.Contention: 409}
     for kind, status in statuses.items():

@@ -7,12 +7,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from concurrent.futures import Future, InvalidStateError
 from pathlib import Path
 from typing import Any
 
 from server.storage import chain
+from server.storage.checkpoint import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +24,19 @@ class AuditWriter:
     to another thread, the commit is done when the route returns); what queues while a commit
     runs goes, all together, into the next one, made by the writer thread (a leader never
     delays its own answer for others' events). `checkpoint`: the file the chain head is
-    written to by the writer thread, at most once per CHECKPOINT_EVERY seconds (a file write
-    per commit cost 0.7 ms) and when the writer closes."""
-
-    CHECKPOINT_EVERY = 1.0
+    written to by the writer thread (chain.Checkpoint: at most once a second, a file write
+    per commit cost 0.7 ms, and when the writer closes); the store's own (its data
+    directory's), the heads its transactions' appends reach (uploads) are written here too."""
 
     def __init__(self, store: Any, checkpoint: Path | None = None, max_batch: int = 500,
                  durable: bool = True):
-        self.store, self.checkpoint, self.max_batch = store, checkpoint, max_batch
+        self.store, self.max_batch = store, max_batch
         self.durable = durable  # False: Settings.audit_durability "process"
-        self._head: tuple[int, int, str] | None = None  # committed, not checkpointed yet
+        shared = checkpoint is not None and checkpoint == store.checkpoint.path
+        self.checkpoint = store.checkpoint if shared else Checkpoint(checkpoint)
+        self.checkpoint.due = self._checkpoint_due  # written by the writer thread
         self._known: tuple[int, int, str] | None = None  # (lane, k, hash) this writer moved it to
-        self._checkpointed = 0.0
-        self._cond = threading.Condition()  # guards the five below, `_head`, `_checkpointed`
+        self._cond = threading.Condition()  # guards the five below
         self._pending: list[tuple[list[dict], Future]] = []  # never non-empty without a leader
         self._leading = False  # a commit is running (inline or in the writer thread)
         self._handed = False  # the writer thread leads (commits until nothing is pending)
@@ -72,6 +72,8 @@ class AuditWriter:
             self._closed = True
             self._cond.notify_all()
         self._thread.join(60)
+        self.checkpoint.due = None  # the store's appends from now on write it themselves
+        self.checkpoint.flush()
 
     def _hand_on(self) -> None:
         """(Holding `_cond`, leading.) The writer thread commits what is pending."""
@@ -136,19 +138,16 @@ class AuditWriter:
         for _, done in batch:
             with contextlib.suppress(InvalidStateError):  # its request was cancelled meanwhile
                 done.set_exception(error) if error else done.set_result(None)
-        with self._cond:  # the file is written by the writer thread, never in a request's
-            self._head = head or self._head
-            if time.monotonic() - self._checkpointed >= self.CHECKPOINT_EVERY:
-                self._due = True
-                self._cond.notify_all()
+        if head is not None:
+            self.checkpoint.note(head)
+
+    def _checkpoint_due(self) -> None:
+        """The file is written by the writer thread, never in a request's."""
+        with self._cond:
+            self._due = True
+            self._cond.notify_all()
 
     def _write_checkpoint(self) -> None:
         with self._cond:
-            head, self._head, self._due = self._head, None, False
-            self._checkpointed = time.monotonic()
-        if head is None or self.checkpoint is None:
-            return
-        try:
-            chain.write_checkpoint(self.checkpoint, head)
-        except OSError as failure:
-            log.error("could not write the audit checkpoint (%s)", type(failure).__name__)
+            self._due = False
+        self.checkpoint.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.storage import audit_trail, chain
+from server.storage import audit_trail
 from server.storage.base import (
     BadQuery,
     Clause,
@@ -21,17 +21,19 @@ from server.storage.base import (
     NotFound,
     Page,
     StorageError,
+    Unavailable,
     Version,
     VersionConflict,
 )
+from server.storage.checkpoint import CHECKPOINT_FILE, Checkpoint
 from server.storage.sql import Store, format_instant
 from server.storage.tx import NeedsSnapshot, Tx
 
 DB_FILE = "clinicdesk.sqlite3"
 
 __all__ = ["BadQuery", "Clause", "Contention", "Criteria", "Gone", "MultipleMatches", "NotFound",
-           "NeedsSnapshot", "Page", "StorageError", "Store", "Tx", "Version", "VersionConflict",
-           "format_instant", "open_store"]
+           "NeedsSnapshot", "Page", "StorageError", "Store", "Tx", "Unavailable", "Version",
+           "VersionConflict", "format_instant", "open_store"]
 
 
 def open_store(data_dir: Path, database_url: str | None = None) -> Store:
@@ -45,8 +47,9 @@ def open_store(data_dir: Path, database_url: str | None = None) -> Store:
     else:
         from server.storage.sqlite import SqliteDialect
         store = Store(SqliteDialect(Path(data_dir) / DB_FILE))
+    store.checkpoint = Checkpoint(Path(data_dir) / CHECKPOINT_FILE)
     try:
-        audit_trail.migrate(store, Path(data_dir) / chain.CHECKPOINT_FILE)
+        audit_trail.migrate(store, Path(data_dir) / CHECKPOINT_FILE)
     except BaseException:
         store.close()
         raise

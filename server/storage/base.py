@@ -6,6 +6,7 @@ StorageError
 ├── VersionConflict     If-Match names another version than the current one
 ├── MultipleMatches     a conditional create matched several resources
 ├── Contention          concurrent writers: this one was rolled back (a deadlock); retry
+├── Unavailable         the database cannot be reached (a restart, a lost connection); retry
 └── BadQuery            a search parameter or value this server does not support
 """
 
@@ -38,6 +39,10 @@ class MultipleMatches(StorageError):
 
 
 class Contention(StorageError):
+    pass
+
+
+class Unavailable(StorageError):
     pass
 
 

@@ -15,13 +15,17 @@ transaction as each batch of the lane.
 
 A lane has one writer: the server process that claimed it (`Store.lane`: on PostgreSQL a
 session advisory lock, held while the process lives; a lane whose process died is free again
-and continued from its head; SQLite has one writer, lane 1). So server processes on one
-PostgreSQL never wait on each other's audit appends (with one chain they queued on its head
-row, each waiting for the other's WAL flush). Within a process the group commit
-(server.identity.audit_writer) and the transactions that append (uploads, a posted AuditEvent)
-share the lane: an append is still conditioned on the head it links to (`commit`, `lock_head`).
+and continued from its head; a lock lost with its connection is claimed again before the next
+append, `Store.held_lane`, and an append runs only while the lock is held: in the session that
+holds it, `_if_head`, or after the database said so, `lock_head`; SQLite has one writer, lane
+1). So server processes on one PostgreSQL never wait on each other's audit appends (with one
+chain they queued on its head row, each waiting for the other's WAL flush). Within a process
+the group commit (server.identity.audit_writer) and the transactions that append (uploads, a
+posted AuditEvent) share the lane: an append is still conditioned on the head it links to
+(`commit`, `lock_head`).
 Each server writes its lane's head to a checkpoint file in its data directory (a line per
-lane: `CHECKPOINT_FILE`, at most once a second, and when it stops), outside the database.
+lane: `CHECKPOINT_FILE`, at most once a second, and when it stops), outside the database,
+whichever path appended (server.storage.checkpoint).
 
 server.storage.chain_verify walks the lanes and names the first bad record.
 """
@@ -30,12 +34,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -44,15 +44,17 @@ from app.core import fhir_systems
 from app.core.fhir import patient_of
 from server.storage import index
 from server.storage.base import StorageError
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
+from server.storage.checkpoint import (  # noqa: F401  (the trail's checkpoint, named here too)
+    CHECKPOINT_FILE,
+    UNREADABLE,
+    Checkpoint,
+    Heads,
+    read_checkpoint,
+    write_checkpoint,
+)
 
 AUDIT = "AuditEvent"
 GENESIS = "0" * 64
-CHECKPOINT_FILE = "audit-chain.checkpoint"
 REFUSED = "the audit trail is append-only"
 FIELDS = "id, recorded, patient, agent, action, subtype, content, hash, lane"  # n: the database's
 ROW = "n, " + FIELDS
@@ -144,9 +146,21 @@ SET_HEAD = "UPDATE audit_head SET n = ?, hash = ? WHERE id = ?"
 def lock_head(tx: Any) -> tuple[int, str]:
     """Read and lock the head of this process's lane (the transaction's first audit statement:
     the lane's writers in this process queue here, so a conditional create's match and its
-    insert see the same trail)."""
+    insert see the same trail), `tx.audit_lane` the lane. In the same statement the database
+    says whether this process still holds the lane's lock (Store.held_lane): if not (its
+    connection ended unnoticed), the lane is claimed again and its head read."""
     if tx.audit_head is None:
-        row = tx._q(HEAD + tx.store.dialect.lock_row, (tx.store.lane,))
+        for _ in range(2):
+            lane, holder = tx.store.held_lane()
+            held, args = tx.store.dialect.held(lane, holder)
+            row = tx._q(f"SELECT n, hash, {held} FROM audit_head WHERE id = ?"
+                        + tx.store.dialect.lock_row, (*args, lane))
+            if not row or row[0][2]:
+                break
+            tx.store.lane_lost(lane)
+        else:
+            raise StorageError("the audit lane could not be held: retry")
+        tx.audit_lane = lane
         tx.audit_head = (int(row[0][0]), row[0][1]) if row else (0, GENESIS)
     return tx.audit_head
 
@@ -194,8 +208,9 @@ def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> li
     recorded now unless given, as the migration keeps their instants): an INSERT of the rows
     (per CHUNK; on PostgreSQL the head moved in the same statement), one of their identifiers
     if any. The stored rows (ROW order) come back."""
-    lane = tx.store.lane
-    rows, idents = _rows(lock_head(tx), lane, events, recorded)
+    head = lock_head(tx)
+    lane = tx.audit_lane
+    rows, idents = _rows(head, lane, events, recorded)
     if not rows:
         return []
     moved = (tx.audit_head[0] + len(rows), rows[-1][-2], lane)  # SET_HEAD's parameters
@@ -260,9 +275,9 @@ def commit(store: Any, events: list[dict], durable: bool = True,
     again from the head read anew. The head row is locked only while that statement runs and
     commits. The other path, a transaction that locks the head first: SQLite (one writer),
     uploads (their identifier rows), and a head that keeps moving."""
-    lane = store.lane
     if store.dialect.name == "postgres":
         for _ in range(OPTIMISTIC_TRIES):
+            lane = store.lane  # claimed again if its lock was lost
             head = known[1:] if known and known[0] == lane else read_head(store, lane)
             moved = _if_head(store, lane, events, durable, head)
             if moved is not None:
@@ -270,7 +285,7 @@ def commit(store: Any, events: list[dict], durable: bool = True,
             known = None
     with store.write(durable, clinical=False) as tx:
         append(tx, events)
-        return (lane, *lock_head(tx))
+        return (tx.audit_lane, *lock_head(tx))
 
 
 def read_head(store: Any, lane: int) -> tuple[int, str]:
@@ -280,7 +295,8 @@ def read_head(store: Any, lane: int) -> tuple[int, str]:
 
 def _if_head(store: Any, lane: int, events: list[dict], durable: bool,
              known: tuple[int, str]) -> tuple[int, str] | None:
-    """PostgreSQL, one statement outside an explicit transaction (autocommit: its own): the
+    """PostgreSQL, one statement outside an explicit transaction (autocommit: its own), in the
+    session that holds the lane's lock (Store.appending: lost, the statement fails with it): the
     rows inserted only if the lane's head is still `known` (the head row's UPDATE matches it
     and locks it, as `lock_head` would; `n` taken from the sequence after it). None: the head
     had moved, nothing was written (or a batch this path does not take)."""
@@ -294,7 +310,9 @@ def _if_head(store: Any, lane: int, events: list[dict], durable: bool,
         f"n = ? AND hash = ? RETURNING 1) INSERT INTO audit_event ({FIELDS}) SELECT * FROM "
         f"(VALUES {', '.join([ROW_MARKS] * len(rows))}) AS v WHERE EXISTS (SELECT 1 FROM head)"
         + relaxed[1])
-    with store._connection() as conn:
+    with store.appending() as (holding, conn):  # in the session that holds the lane's lock
+        if holding != lane:  # lost and claimed again meanwhile: another lane
+            return None
         inserted = conn.execute(text, (*head, lane, *known, *(v for row in rows for v in row)))
     return head if inserted.rowcount == len(rows) else None
 
@@ -312,51 +330,3 @@ def _insert(tx: Any, text: str, rows: list[tuple]) -> None:
         tx._x(text, rows[0])
     elif rows:
         tx.conn.cursor().executemany(tx.store.dialect.sql(text), rows)
-
-
-Heads = dict[int, tuple[int, str]]  # lane: (k, hash) of its last record
-UNREADABLE: Heads = {0: (-1, "")}  # a checkpoint file that cannot be read: verify reports it
-
-
-def read_checkpoint(path: Path) -> Heads | None:
-    """The heads a checkpoint file names (a line `lane k hash` each; `k hash`: lane 1, a file
-    written before lanes)."""
-    try:
-        heads: Heads = {}
-        for line in path.read_text(encoding="ascii").splitlines():
-            lane, k, digest = ["1", *line.split()][-3:]
-            heads[int(lane)] = (int(k), digest)
-        return heads if heads and min(heads) >= 1 else UNREADABLE
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        return UNREADABLE
-
-
-def write_checkpoint(path: Path, head: tuple[int, int, str], force: bool = False) -> None:
-    """This lane's head (lane, k, hash) into the file, beside the other lanes' (the processes
-    of a data directory share it: a lock file orders their rewrites), forward only as far as
-    this process knows (a checkpoint a little behind the head is still a true statement about
-    the lane). `force`: the chain was rebuilt (the migration), the old checkpoint names another
-    one."""
-    lane, k, digest = head
-    with _locked(path.with_name(path.name + ".lock")):
-        known = {} if force else read_checkpoint(path) or {}
-        known = {} if known is UNREADABLE else dict(known)
-        if known.get(lane, (-1, ""))[0] >= k:
-            return
-        known[lane] = (k, digest)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text("".join(f"{line} {place} {h}\n" for line, (place, h)
-                                     in sorted(known.items())), encoding="ascii")
-        temporary.replace(path)
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on this file while the block runs (POSIX; elsewhere one process
-    writes a data directory)."""
-    with open(path, "a") as held:
-        if fcntl is not None:
-            fcntl.flock(held, fcntl.LOCK_EX)
-        yield

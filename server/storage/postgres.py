@@ -3,10 +3,15 @@ global lock: each resource's row in resource_current is locked by its writer (Tx
 conditional matches by an advisory lock on their type and patient (Tx.search), and `_since`
 answers stop at a fence (Store.fence) below every clinical write still in flight. Audit writers
 queue on their lane's head row (a lane per process: `claim_lane`); `serial` writers (sign-in
-budgets, migrations) on one key."""
+budgets, migrations) on one key. A new index of a table that holds rows already is built
+CONCURRENTLY at start (`apply_schema`): writers go on meanwhile."""
 
 from __future__ import annotations
 
+import logging
+import re
+import select
+import time
 from datetime import datetime
 
 import psycopg
@@ -17,6 +22,7 @@ from server.storage.sqlite import BASE
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the key `serial` writers and the DDL lock on
 MATCH_LOCKS = 0x434C4443  # "CLDC": the key space (classid) of the conditional-match locks
 LANE_LOCKS = 0x434C414C  # "CLAL": the key space of the audit lanes' locks (one per lane)
+INDEX_LOCK_KEY = 0x434C4449  # "CLDI": one concurrent index build at a time (`_build_concurrently`)
 # The application_name of a transaction writing resource versions while it is open: the fence
 # is the start of the oldest one (SET LOCAL: it reverts at commit, after the commit is visible)
 WRITING = "clinicdesk:write"
@@ -30,6 +36,10 @@ SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAY
                     "PRIMARY KEY").replace("seq INTEGER", "seq BIGINT")
           .replace("value TEXT NOT NULL", 'value TEXT COLLATE "C" NOT NULL')  # byte order
           for s in BASE] + chain.schema("postgres")
+INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON (\w+) ")
+# True: the index is valid; False: a build left it INVALID (it crashed, or runs now); None: none
+VALID = "SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s))"
+log = logging.getLogger(__name__)
 
 
 class PostgresDialect:
@@ -42,10 +52,28 @@ class PostgresDialect:
     def connect(self) -> psycopg.Connection:
         return psycopg.connect(self.url, autocommit=True)
 
-    def schema(self) -> list[str]:
-        # Several server processes may start at once on a fresh database: serialise the DDL.
-        return [TRACKED, f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})", *SCHEMA,
-                f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})"]
+    def apply_schema(self, conn: psycopg.Connection) -> None:
+        """The tables and indexes, under the DDL lock (several server processes may start at
+        once on a fresh database); an index missing on a table that exists (a database from
+        before it) afterwards, CONCURRENTLY (`_build_concurrently`): a plain CREATE INDEX
+        would block every write of the table while it builds (and even IF NOT EXISTS of one
+        that exists takes the table's SHARE lock first: a valid index is not asked for)."""
+        conn.execute(TRACKED)
+        later = []
+        conn.execute(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")
+        try:
+            tables = {name for (name,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+            for statement in SCHEMA:
+                index = INDEX.match(statement)
+                if index and index[2] in tables:
+                    later.append((index[1], statement))
+                else:
+                    conn.execute(statement)
+        finally:
+            conn.execute(f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})")
+        for name, statement in later:
+            _build_concurrently(conn, name, statement)
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
@@ -85,22 +113,49 @@ class PostgresDialect:
         """Until the transaction ends: one writer at a time per `key` (a 32-bit integer)."""
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (MATCH_LOCKS, key))
 
-    def claim_lane(self) -> tuple[int, psycopg.Connection]:
-        """The first audit lane (server.storage.chain) no other session holds, and the
-        connection that holds it (a session advisory lock, released when that connection
-        closes or its process dies: the lane is then free to be continued); its head row made
-        if the lane is new."""
+    def claim_lane(self, prefer: int | None = None) -> tuple[int, psycopg.Connection]:
+        """The audit lane `prefer` if no other session holds it, else the first one free
+        (server.storage.chain), and the connection that holds it (a session advisory lock,
+        released when that connection closes or its process dies, or the database restarts:
+        the lane is then free to be continued); its head row made if the lane is new."""
         conn = self.connect()
         try:
-            lane = 1
-            while not conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
-                                   (LANE_LOCKS, lane)).fetchone()[0]:  # type: ignore[index]
-                lane += 1
+            lane = prefer or 1
+            if not _try_lock(conn, lane):
+                lane = 1
+                while not _try_lock(conn, lane):
+                    lane += 1
             conn.execute(self.sql(chain.NEW_LANE), (lane,))
         except BaseException:
             conn.close()
             raise
         return lane, conn
+
+    def held(self, lane: int, holder: psycopg.Connection) -> tuple[str, tuple]:
+        """An expression true while `holder`'s session holds the lane's lock, and its
+        parameters (server.storage.chain.lock_head: no append on a lane this process lost)."""
+        return ("EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                f"classid::bigint = {LANE_LOCKS} AND objid::bigint = ? AND objsubid = 2 AND "
+                "pid = ?)", (lane, holder.info.backend_pid))
+
+    def lost(self, conn: psycopg.Connection) -> bool:
+        """An idle connection closed, or told something since its last answer: the database
+        ended its session (a restart, pg_terminate_backend: its FATAL, then end of file). No
+        round trip: a look at the socket."""
+        if conn.closed or conn.broken:
+            return True
+        try:
+            if hasattr(select, "poll"):
+                waiting = select.poll()
+                waiting.register(conn.fileno(), select.POLLIN)
+                return bool(waiting.poll(0))
+            return bool(select.select([conn.fileno()], [], [], 0)[0])  # Windows
+        except (OSError, ValueError):
+            return True
+
+    def unavailable(self, error: BaseException) -> bool:
+        """Of a connection being made: the database cannot be reached (or refused it)."""
+        return isinstance(error, psycopg.OperationalError)
 
     def fence(self, conn: psycopg.Connection) -> datetime | None:
         """The start of the oldest open clinical write, else now (statement_timestamp: before
@@ -122,3 +177,30 @@ class PostgresDialect:
 
     def broken(self, conn: psycopg.Connection) -> bool:
         return conn.closed or conn.info.transaction_status == psycopg.pq.TransactionStatus.UNKNOWN
+
+
+def _try_lock(conn: psycopg.Connection, lane: int) -> bool:
+    return bool(conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                             (LANE_LOCKS, lane)).fetchone()[0])  # type: ignore[index]
+
+
+def _build_concurrently(conn: psycopg.Connection, name: str, statement: str) -> None:
+    """The index `statement` makes, CREATE INDEX CONCURRENTLY (writers of the table go on
+    while it builds), unless it is valid; one left INVALID (a build that crashed) is dropped
+    and built again. One build at a time, under a lock waited for by polling: a session
+    waiting in pg_advisory_lock would hold a snapshot that the build waits for."""
+    if conn.execute(VALID, (name,)).fetchone()[0]:  # type: ignore[index]
+        return
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)",
+                           (INDEX_LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
+        time.sleep(0.2)
+    try:
+        valid = conn.execute(VALID, (name,)).fetchone()[0]  # type: ignore[index]
+        if valid:  # another process built it meanwhile
+            return
+        log.warning("building the index %s (CONCURRENTLY: writes go on)", name)
+        if valid is False:
+            conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        conn.execute(statement.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1))
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (INDEX_LOCK_KEY,))

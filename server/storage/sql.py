@@ -14,7 +14,9 @@ audit trail (server.storage.chain, served by server.storage.audit_trail).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import queue
 import threading
 import time
@@ -24,13 +26,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from server.storage import care, chain, index
-from server.storage.base import Contention
+from server.storage.base import Contention, Unavailable
+from server.storage.checkpoint import Checkpoint
 from server.storage.index import utc_instant as format_instant
 from server.storage.tx import Tx
 
 # A fence stays a fence (what was committed before it still is): one is reused this long (s),
 # so that a search costs no scan of the database's activity of its own
 FENCE_REUSE = 0.05
+UNREACHABLE = "the database cannot be reached: retry"
+log = logging.getLogger(__name__)
 
 
 class Dialect(Protocol):
@@ -38,7 +43,7 @@ class Dialect(Protocol):
     lock_row: str  # appended to a SELECT of a row the transaction will update
 
     def connect(self) -> Any: ...
-    def schema(self) -> list[str]: ...
+    def apply_schema(self, conn: Any) -> None: ...
     def sql(self, text: str) -> str: ...
     def begin(self, conn: Any, write: bool, durable: bool = True, clinical: bool = True,
               serial: bool = False) -> datetime | None: ...
@@ -49,7 +54,10 @@ class Dialect(Protocol):
     def lock(self, conn: Any, key: int) -> None: ...
     def fence(self, conn: Any) -> datetime | None: ...
     def contention(self, error: BaseException) -> bool: ...
-    def claim_lane(self) -> tuple[int, Any]: ...
+    def claim_lane(self, prefer: int | None = None) -> tuple[int, Any]: ...
+    def held(self, lane: int, holder: Any) -> tuple[str, tuple]: ...
+    def lost(self, conn: Any) -> bool: ...
+    def unavailable(self, error: BaseException) -> bool: ...
 
 
 class Store:
@@ -60,11 +68,12 @@ class Store:
         self._fence = (-FENCE_REUSE, "")  # (time.monotonic() when read, the fence)
         self._lane: int | None = None  # claimed at the first audit append
         self._lane_holder: Any = None  # what holds the lane for this process (PostgreSQL)
-        self._lane_lock = threading.Lock()
+        self._last_lane: int | None = None  # the lane claimed last: claimed again if lost
+        self._lane_lock = threading.Lock()  # the three above, and the holder's statements
+        self.checkpoint = Checkpoint(None)  # open_store: the data directory's file
         with self._connection() as conn:
             self._new_care = not dialect.columns(conn, "care_team")
-            for statement in dialect.schema():
-                conn.execute(statement)
+            dialect.apply_schema(conn)
             last = conn.execute("SELECT max(ts) FROM resource_version").fetchone()[0]
         self._last = datetime.fromisoformat(last) if last else datetime.fromtimestamp(0, UTC)
         self._migrate()
@@ -100,13 +109,60 @@ class Store:
 
     @property
     def lane(self) -> int:
-        """The audit lane this process appends to (server.storage.chain): claimed at its first
-        append, held until `close`."""
+        return self.held_lane()[0]
+
+    def held_lane(self) -> tuple[int, Any]:
+        """The audit lane this process appends to (server.storage.chain) and what holds it:
+        claimed at its first append, held until `close`. A lock lost (its connection ended:
+        the database restarted) is claimed again here, before the next append: the same lane
+        if still free, else a free one. Never call it while holding a head row locked
+        (`appending` holds the lock below while its statement waits for that row)."""
+        with self._lane_lock:
+            return self._hold()
+
+    def _hold(self) -> tuple[int, Any]:
+        """(Holding `_lane_lock`.)"""
+        if self._lane is not None and self.dialect.lost(self._lane_holder):
+            log.warning("the audit lane's lock was lost (its connection ended): claimed again")
+            self._drop_lane()
         if self._lane is None:
-            with self._lane_lock:
-                if self._lane is None:
-                    self._lane, self._lane_holder = self.dialect.claim_lane()
-        return self._lane
+            try:
+                self._lane, self._lane_holder = self.dialect.claim_lane(self._last_lane)
+            except Exception as error:
+                if self.dialect.unavailable(error):
+                    raise Unavailable(UNREACHABLE) from error
+                raise
+            self._last_lane = self._lane
+        return self._lane, self._lane_holder
+
+    def _drop_lane(self) -> None:
+        """(Holding `_lane_lock`.)"""
+        holder, self._lane, self._lane_holder = self._lane_holder, None, None
+        if holder is not None:
+            with contextlib.suppress(Exception):
+                holder.close()
+
+    def lane_lost(self, lane: int) -> None:
+        """The database says this process no longer holds `lane` (chain.lock_head)."""
+        with self._lane_lock:
+            if self._lane == lane:
+                log.warning("the audit lane's lock was lost: claimed again")
+                self._drop_lane()
+
+    @contextmanager
+    def appending(self) -> Iterator[tuple[int, Any]]:
+        """(lane, the connection that holds its lock) for one statement appending to the lane
+        in that session (PostgreSQL, chain._if_head): it runs while the lock is held, or
+        fails with the connection."""
+        with self._lane_lock:
+            lane, holder = self._hold()
+            try:
+                yield lane, holder
+            except Exception as error:
+                if self.dialect.broken(holder):
+                    self._drop_lane()
+                    raise Unavailable(UNREACHABLE) from error
+                raise
 
     @property
     def backend(self) -> str:
@@ -114,21 +170,44 @@ class Store:
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:
-        try:
-            conn = self._pool.get_nowait()
-        except queue.Empty:
-            conn = self.dialect.connect()
-            self._all.append(conn)
+        conn = self._pooled()
         try:
             yield conn
-        except BaseException:
+        except BaseException as error:
             if self.dialect.broken(conn):  # e.g. the database restarted: open a new one later
-                self._all.remove(conn)
-                conn.close()
+                self._discard(conn)
+                if isinstance(error, Exception) and not isinstance(error, Unavailable):
+                    raise Unavailable(UNREACHABLE) from error
                 raise
             self._pool.put(conn)
             raise
         self._pool.put(conn)
+
+    def _pooled(self) -> Any:
+        """An idle connection, or a new one; those the database ended meanwhile (a restart)
+        are closed on the way."""
+        while True:
+            try:
+                conn = self._pool.get_nowait()
+            except queue.Empty:
+                break
+            if not self.dialect.lost(conn):
+                return conn
+            self._discard(conn)
+        try:
+            conn = self.dialect.connect()
+        except Exception as error:
+            if self.dialect.unavailable(error):
+                raise Unavailable(UNREACHABLE) from error
+            raise
+        self._all.append(conn)
+        return conn
+
+    def _discard(self, conn: Any) -> None:
+        with contextlib.suppress(ValueError):
+            self._all.remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
 
     @contextmanager
     def _tx(self, write: bool, durable: bool = True, clinical: bool = True,
@@ -146,6 +225,8 @@ class Store:
                     raise Contention("concurrent writes: retry") from error
                 raise
             self.dialect.end(conn, write, True, durable)
+        if tx.audit_lane is not None:  # the transaction appended AuditEvents (uploads, posts)
+            self.checkpoint.note((tx.audit_lane, *tx.audit_head))  # type: ignore[misc]
 
     def read(self) -> Any:
         """`with store.read() as tx:` a consistent snapshot for reads."""
@@ -208,9 +289,9 @@ class Store:
         return self._last
 
     def close(self) -> None:
+        self.checkpoint.flush()
         for conn in self._all:
             conn.close()
         self._all.clear()
-        if self._lane_holder is not None:
-            self._lane_holder.close()
-        self._lane = self._lane_holder = None
+        with self._lane_lock:
+            self._drop_lane()

@@ -70,8 +70,9 @@ class SqliteDialect:
         conn.execute("PRAGMA synchronous = FULL")  # the server is the record: no lost commit
         return conn
 
-    def schema(self) -> list[str]:
-        return SCHEMA
+    def apply_schema(self, conn: sqlite3.Connection) -> None:
+        for statement in SCHEMA:
+            conn.execute(statement)
 
     def sql(self, text: str) -> str:
         return text
@@ -122,8 +123,17 @@ class SqliteDialect:
     def contention(self, error: BaseException) -> bool:
         return False  # one writer: no deadlock
 
-    def claim_lane(self) -> tuple[int, None]:
+    def claim_lane(self, prefer: int | None = None) -> tuple[int, None]:
         return 1, None  # one writer: one audit lane (server.storage.chain)
+
+    def held(self, lane: int, holder: None) -> tuple[str, tuple]:
+        return "1", ()  # the one writer's lane
+
+    def lost(self, conn: sqlite3.Connection | None) -> bool:
+        return False
+
+    def unavailable(self, error: BaseException) -> bool:
+        return False
 
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False

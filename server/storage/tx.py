@@ -61,6 +61,7 @@ class Tx:
         self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
         self._matching: set[int] = set()  # the conditional-match locks held
         self.audit_head: tuple[int, str] | None = None  # read and locked at the first append
+        self.audit_lane: int | None = None  # the lane of that head (chain.lock_head)
         self._consents: dict[str, list[Version]] = {}  # by patient: see `consents`
         self._single = 0 if single else None  # statements sent in a `Store.alone(single=True)` read
 

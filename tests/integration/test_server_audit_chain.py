@@ -266,9 +266,10 @@ TAMPERING: dict[str, tuple[Callable, int, int | None, str]] = {
     "swap": (_swap, 5, 5, "out of order"),
     "truncate": (_truncate(False), -3, -3, "truncated"),  # the last one left: by its head
     "truncate-and-rewrite-head": (_truncate(True), -3, -3, "checkpoint"),
-    # only the checkpoint outside the database tells: named, the one it holds (the pushed one
-    # after it is not the audit writer's: a POST checkpoints nothing)
-    "recompute-chain": (_recompute, 5, -1, "checkpoint"),
+    # the pushed one only (a POST's transaction moves the checkpoint too)
+    "truncate-pushed-and-rewrite-head": (_truncate(True), -1, -1, "checkpoint"),
+    # only the checkpoint outside the database tells: named, the one it holds (the last)
+    "recompute-chain": (_recompute, 5, 0, "checkpoint"),
     "remove-lane": (_remove_lane(keep_head=False), 1, None, "checkpoint"),
     "remove-lane-records": (_remove_lane(keep_head=True), 1, None, "truncated"),
 }

@@ -12,7 +12,7 @@ import pytest
 
 from server.identity.audit import Access, audit_event
 from server.identity.audit_writer import AuditWriter
-from server.storage import chain, chain_verify, open_store
+from server.storage import chain, chain_verify, checkpoint, open_store
 
 
 def _event(n: int) -> dict:
@@ -120,15 +120,17 @@ def test_while_a_leader_commits_the_others_queue_and_share_one_commit(store, mon
 
 def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
                                                                tmp_path: Path) -> None:
-    """A request that leads a commit does not also pay the checkpoint file's write."""
+    """A request that leads a commit does not also pay the checkpoint file's write (the
+    store's file, the one the server gives it: its transactions note their heads there too)."""
     writers = []
-    write_checkpoint = chain.write_checkpoint
-    monkeypatch.setattr(chain, "write_checkpoint", lambda *args: writers.append(
+    write_checkpoint = checkpoint.write_checkpoint
+    monkeypatch.setattr(checkpoint, "write_checkpoint", lambda *args: writers.append(
         threading.current_thread().name) or write_checkpoint(*args))
-    writer = AuditWriter(store, checkpoint=tmp_path / "checkpoint")
-    writer.CHECKPOINT_EVERY = 0.0
+    monkeypatch.setattr(checkpoint.Checkpoint, "EVERY", 0.0)
+    writer = AuditWriter(store, checkpoint=tmp_path / chain.CHECKPOINT_FILE)
     for n in range(3):
         writer.submit([_event(n)], lead=True).result(10)
     writer.close()
     assert writers and set(writers) == {"audit-writer"}
-    assert chain.read_checkpoint(tmp_path / "checkpoint") == chain_verify.verify(store).heads
+    assert chain.read_checkpoint(tmp_path / chain.CHECKPOINT_FILE) == \
+        chain_verify.verify(store).heads
