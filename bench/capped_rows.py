@@ -38,10 +38,11 @@ class PerRequest:
         self.work = sum(work, Work()) if work else None
         perf = [t.perf for t in done if t.perf is not None]
         self.not_counted = next((p.reason for p in perf if p.reason), "not counted")
-        self.instructions, self.cycles, self.syscalls = (
-            sum(p.counts[event] for p in perf) / self.requests
-            if perf and len(perf) == len(done) and all(event in p.counts for p in perf)
-            else None for event in (counters.INSTRUCTIONS, counters.CYCLES, counters.SYSCALLS))
+        (self.instructions, self.cycles, self.syscalls, self.sends, self.loop_waits,
+         self.futexes) = (sum(p.counts[event] for p in perf) / self.requests
+                          if perf and len(perf) == len(done) and
+                          all(event in p.counts for p in perf) else None
+                          for event in counters.EVENTS)
         databases = [t.database for t in done if t.database is not None]
         self.commits = sum(d.counts.commits for d in databases) / self.requests \
             if databases else None
@@ -104,8 +105,11 @@ def _config_rows(name: str, done: list[Turn], quota: float, each: PerRequest) ->
                        f"{each.of_work('involuntary'):.2f} preemptions beside them)",
                        each.of_work("voluntary"), "switches", REPORTED, True))
     if each.syscalls is not None:
-        out.append(row(f"{name}: server system calls per request", each.syscalls, "calls",
-                       REPORTED, True))
+        among = "" if None in (each.sends, each.loop_waits, each.futexes) else (
+            f" ({each.sends:.1f} messages sent, {each.loop_waits:.2f} event-loop waits, "
+            f"{each.futexes:.1f} futexes)")
+        out.append(row(f"{name}: server system calls per request{among}", each.syscalls,
+                       "calls", REPORTED, True))
     else:
         out.append(not_measured(f"{name}: server system calls per request", each.not_counted,
                                 "calls"))
@@ -151,6 +155,9 @@ def _scale_rows(backend: str, quota: float, one: tuple[list[Turn], PerRequest],
     if a.work and b.work:
         out.append(ratio(f"{name}: server context switches per request (waits)",
                          b.of_work("voluntary"), a.of_work("voluntary"), "switches"))
+    if a.sends and b.sends:  # the work: the database's statements and the answers
+        out.append(ratio(f"{name}: server messages sent per request (send(): statements to "
+                         "the database, answers)", b.sends, a.sends, "messages"))
     if a.syscalls and b.syscalls:
         out.append(ratio(f"{name}: server system calls per request", b.syscalls, a.syscalls,
                          "calls"))

@@ -7,8 +7,9 @@ judged on the work done rather than on how fast a shared core did it.
   (preempted), of every thread;
 - `Perf` (`perf stat -p`): user-space instructions and cycles, where the machine exposes
   hardware counters (a VM without a virtual PMU does not), and system calls (the
-  raw_syscalls:sys_enter tracepoint: root, or perf_event_paranoid ≤ -1); what cannot be
-  counted here is said (`reason`), never printed as a number;
+  raw_syscalls and syscalls tracepoints: root, or perf_event_paranoid ≤ -1): all of them, and
+  among them the messages sent (the work), the event loop's waits and the futexes (thread
+  hand-offs); what cannot be counted here is said (`reason`), never printed as a number;
 - `Database`: PostgreSQL's transactions committed and rolled back, deadlocks and rows written
   (pg_stat_database), and samples of the server connections waiting on a lock
   (pg_stat_activity, every SAMPLE_S), for the bench's database.
@@ -30,7 +31,12 @@ import psycopg
 
 SAMPLE_S = 0.05  # pg_stat_activity sampling (lock waits)
 INSTRUCTIONS, CYCLES, SYSCALLS = "instructions:u", "cycles:u", "raw_syscalls:sys_enter"
-EVENTS = (INSTRUCTIONS, CYCLES, SYSCALLS)
+# among the system calls: messages sent (send(): the database's statements and the HTTP
+# answers, the work), the event loop's waits for sockets, and thread hand-offs (the GIL, the
+# pool's queue, the audit writer): where the same work costs more system calls
+SENDS, LOOP_WAITS, FUTEXES = ("syscalls:sys_enter_sendto", "syscalls:sys_enter_epoll_wait",
+                              "syscalls:sys_enter_futex")
+EVENTS = (INSTRUCTIONS, CYCLES, SYSCALLS, SENDS, LOOP_WAITS, FUTEXES)
 
 
 @dataclass

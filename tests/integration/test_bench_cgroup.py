@@ -200,7 +200,8 @@ def test_instructions_and_work_per_request_beside_cpu_per_request():
     """Each configuration: user-space instructions and system calls per request where
     counted (else why not), context switches per request; 2 ÷ 1 of each in the 1 → 2 rows."""
     one = counters.Work(user_s=1.5, system_s=0.5, voluntary=4_000, involuntary=1_000)
-    counted = {counters.INSTRUCTIONS: 2e9, counters.CYCLES: 3e9, counters.SYSCALLS: 20_000}
+    counted = {counters.INSTRUCTIONS: 2e9, counters.CYCLES: 3e9, counters.SYSCALLS: 20_000,
+               counters.SENDS: 16_000, counters.LOOP_WAITS: 1_000, counters.FUTEXES: 2_400}
     rows = capped_rows.rows("postgres", {
         (1, 30): [_turn(200, [0.4], [one], counted)],
         (2, 30): [_turn(300, [0.4, 0.4], [one, one], {k: v * 2 for k, v in counted.items()})],
@@ -209,7 +210,9 @@ def test_instructions_and_work_per_request_beside_cpu_per_request():
     each = _row(rows, "1 process ", ", 30 closed", "instructions per request")
     assert each["value"] == pytest.approx(2e9 / 2000) and "1.50 cycles an instruction" in \
         each["figure"]
-    assert _row(rows, "1 process ", ", 30 closed", "system calls")["value"] == 10
+    calls = _row(rows, "1 process ", ", 30 closed", "system calls")
+    assert calls["value"] == 10 and \
+        "(8.0 messages sent, 0.50 event-loop waits, 1.2 futexes)" in calls["figure"]
     switches = _row(rows, "1 process ", ", 30 closed", "context switches")
     assert switches["value"] == 2 and "0.50 preemptions" in switches["figure"]
     assert "user 0.75 + system 0.25 ms" in _row(rows, "1 process ", ", 30 closed",
@@ -217,8 +220,10 @@ def test_instructions_and_work_per_request_beside_cpu_per_request():
     uncounted = _row(rows, ", 15 closed", "instructions per request")
     assert uncounted["not_measured"] and "instructions:u not supported" in uncounted["figure"]
     assert table_row(uncounted)[1] == "–"
-    assert _row(rows, ", 15 closed", "system calls")["value"] == pytest.approx(6)
+    calls = _row(rows, ", 15 closed", "system calls")  # the breakdown not counted: not said
+    assert calls["value"] == pytest.approx(6) and "messages" not in calls["figure"]
     scale = _row(rows, "1 → 2", "instructions per request")  # of the 30-workstation turns
     assert scale["value"] == pytest.approx((4e9 / 3000) / (2e9 / 2000))
     assert _row(rows, "1 → 2", "system calls")["value"] == pytest.approx((40_000 / 3000) / 10)
+    assert _row(rows, "1 → 2", "messages sent")["value"] == pytest.approx((32_000 / 3000) / 8)
     assert _row(rows, "1 → 2", "context switches")["value"] == pytest.approx((8_000 / 3000) / 2)

@@ -15,12 +15,16 @@ import pytest
 
 from bench import counters
 
-WRITES, SLEEPS = 5_000, 200
-PROGRAM = f"""import os, sys, time
+WRITES, SENDS, SLEEPS = 5_000, 1_000, 200
+PROGRAM = f"""import os, socket, sys, time
+a, b = socket.socketpair()
 sys.stdin.readline()
 fd = os.open(os.devnull, os.O_WRONLY)
 for _ in range({WRITES}):
     os.write(fd, b"x")
+for _ in range({SENDS}):
+    a.send(b"x")
+    b.recv(1)
 for _ in range({SLEEPS}):
     time.sleep(0.001)
 t = time.process_time()
@@ -54,7 +58,10 @@ def test_a_process_s_system_calls_waits_and_cpu_are_counted(child):
     assert work.user_s + work.system_s >= 0.15  # the 0.2 s busy loop (tick accounting)
     counted = perf.counts
     if counters.SYSCALLS in counted:  # root or perf_event_paranoid ≤ -1
-        assert WRITES + SLEEPS <= counted[counters.SYSCALLS] < 3 * (WRITES + SLEEPS)
+        calls = WRITES + 2 * SENDS + SLEEPS
+        assert calls <= counted[counters.SYSCALLS] < 3 * calls
+        assert SENDS <= counted[counters.SENDS] < SENDS + 10  # send(): sendto
+        assert counted[counters.LOOP_WAITS] == 0  # no event loop here
     if counters.INSTRUCTIONS in counted:  # hardware counters: the busy loop's instructions
         assert counted[counters.INSTRUCTIONS] > 1e7 and counted[counters.CYCLES] > 1e7
     if len(counted) < len(counters.EVENTS):  # what is not counted is said, not a zero
