@@ -27,9 +27,7 @@ for _ in range({SENDS}):
     b.recv(1)
 for _ in range({SLEEPS}):
     time.sleep(0.001)
-t = time.process_time()
-while time.process_time() - t < 0.2:
-    pass
+sum(range(10_000_000))  # busy, with no system call
 print("done", flush=True)
 sys.stdin.readline()
 """
@@ -55,7 +53,7 @@ def test_a_process_s_system_calls_waits_and_cpu_are_counted(child):
     perf.stop()
     work = counters.work_of(child.pid) - before
     assert work.voluntary >= SLEEPS  # each sleep a wait
-    assert work.user_s + work.system_s >= 0.15  # the 0.2 s busy loop (tick accounting)
+    assert work.user_s + work.system_s >= 0.05  # the busy sum: 0.1–0.3 s
     counted = perf.counts
     if counters.SYSCALLS in counted:  # root or perf_event_paranoid ≤ -1
         calls = WRITES + 2 * SENDS + SLEEPS
@@ -113,4 +111,5 @@ def test_the_database_s_commits_rollbacks_and_lock_waiters_are_counted(postgres)
     database.stop()
     assert database.counts.commits >= 12 and database.counts.rollbacks >= 3
     assert database.counts.rows_written >= 12
-    assert database.samples >= 5 and database.lock_waits > 0.3
+    # ~10 of the samples saw the one waiter (0.5 s at SAMPLE_S), the others none
+    assert database.samples >= 10 and database.lock_waits * database.samples >= 5
