@@ -14,28 +14,26 @@ request (quick population, 30 workstations: 3.0–3.6 ms free, 1.13–1.16 ms pi
 1.86 and 1.28 ms), and made the 1 → 2 ratio read 1.7–2.7×.
 
 Both servers (1 process, 2 processes) run on the same database for the whole run, each in its
-cgroup, and take the load in turns. Printed: requests/s of each (median of its turns), the
-ratio (goal ≥ 1.8×), the server CPU each process used (≈ QUOTA when the server can use its
-share; the row says so when it cannot), the share of scheduler periods in which the cap held
-it back, the server CPU per request, and the ratio of the CPU the servers used (the
-throughput ratio had they spent the same CPU per request). Where no cgroup CPU controller is
-writable the row says "not measured".
+cgroup, and take the load in turns, each turn with each number of workstations asked for
+(`runs`: the 1 → 2 figure at the largest; fewer separate what a process's share of the
+workstations does from what a second process does). Each turn also counts the work done
+(bench.counters: context switches, system calls and, where the machine has hardware counters,
+instructions of the serving processes; the database's transactions, rollbacks and lock
+waiters); bench.capped_rows prints them per request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from bench import loadgen
+from bench import counters, loadgen
 from bench.cgroup import CpuCap, NoController
-from bench.stats import p95, row
 from server.processes import ServerProcess
 
 QUOTA = 0.4  # cores per server process
@@ -50,8 +48,8 @@ WEIGHT = 50.0  # × a default process's share of contended cores: the servers' c
 WARM_S = 3.0  # of closed loop on each server before the turns (its first requests are slower)
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
 
-# the closed loop against a server's base URL for `seconds`, metered
-Closed = Callable[[str, loadgen.Meter, float], tuple[loadgen.Stats, loadgen.Split]]
+# the closed loop of N workstations against a server's base URL for `seconds`, metered
+Closed = Callable[[str, loadgen.Meter, float, int], tuple[loadgen.Stats, loadgen.Split]]
 
 
 class CappedServer(ServerProcess):
@@ -120,41 +118,52 @@ class Turn(NamedTuple):
     throttled: float  # share of the cgroup's scheduler periods in which the cap held it back
     stats: loadgen.Stats
     split: loadgen.Split
+    work: list[counters.Work] | None = None  # each serving process's counters over the turn
+    perf: counters.Perf | None = None  # the serving processes' instructions, system calls
+    database: counters.Database | None = None  # PostgreSQL's counters over the turn
 
 
 def turn(proc: ServerProcess, cap: CpuCap, closed: Closed, db_pids: list[int],
-         seconds: float) -> Turn:
+         seconds: float, workstations: int, url: str | None = None) -> Turn:
     assert proc.proc is not None
     pids = serving_pids(proc)
     outside = set(pids) - set(cap.pids())
     if outside:
         raise RuntimeError(f"server processes outside their cgroup: {sorted(outside)}")
     meter = loadgen.Meter([proc.proc.pid], db_pids)
-    before, stat = {p: loadgen.cpu_of([p]) for p in pids}, cap.stat()
-    stats, split = closed(proc.base, meter, seconds)
+    perf = counters.Perf(pids)
+    database = counters.Database(url) if url and url.startswith("postgres") else None
+    if database:
+        database.start()
+    before, stat, work = ({p: loadgen.cpu_of([p]) for p in pids}, cap.stat(),
+                          [counters.work_of(p) for p in pids])
+    perf.start()
+    stats, split = closed(proc.base, meter, seconds, workstations)
+    perf.stop()
+    work = [counters.work_of(p) - w for p, w in zip(pids, work, strict=True)]
     after = cap.stat()
+    if database:
+        database.stop()
     per_process = [(loadgen.cpu_of([p]) - before[p]) / split.wall for p in pids]
     periods = after["periods"] - stat["periods"]
     return Turn(len(stats.times) / split.wall, per_process,
                 (after["throttled"] - stat["throttled"]) / periods if periods else 0.0,
-                stats, split)
+                stats, split, work, perf, database)
 
 
-def not_measured(backend: str, reason: str, quota: float) -> dict:
-    """A row that says why the figure is not there: printed with no number and not judged
-    (bench.__main__.table_row); its value, 0, is no measure."""
-    return {**row(f"{backend}: 1 → 2 server processes at {quota:g} core each (cgroup CPU cap), "
-                  f"closed-loop throughput: not measured: {reason}", 0.0, "×", "≥ 1.8×",
-                  True), "not_measured": True}
+Config = tuple[int, int]  # (server processes, closed-loop workstations)
 
 
 def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, seconds: float,
          start_s: float, quota: float = QUOTA, turns: tuple[int, ...] = TURNS,
-         pinned: bool = True, server_args: tuple[str, ...] = ()) -> dict[int, list[Turn]] | str:
-    """{processes: its turns of `seconds`}, each configuration a server in a cgroup of its
-    own capped at processes × quota, started, every process listening, pinned (`pin`), and
-    warmed (WARM_S) before the first turn; or why it cannot be measured here."""
-    done: dict[int, list[Turn]] = defaultdict(list)
+         workstations: tuple[int, ...] = (30,), pinned: bool = True,
+         server_args: tuple[str, ...] = ()) -> dict[Config, list[Turn]] | str:
+    """{(processes, workstations): its turns of `seconds`}: for each number of processes in
+    `turns`, in order, a turn with each number of `workstations`; each number of processes a
+    server in a cgroup of its own capped at processes × quota, started, every process
+    listening, pinned (`pin`), and warmed (WARM_S) before the first turn; or why it cannot be
+    measured here."""
+    done: dict[Config, list[Turn]] = defaultdict(list)
     with contextlib.ExitStack() as stack:  # servers stopped, then their cgroups removed
         try:
             rest = stack.enter_context(CpuCap(None, WEIGHT))
@@ -175,62 +184,8 @@ def runs(data_dir: Path, url: str | None, db_pids: list[int], closed: Closed, se
             if pinned:
                 pin(server)
         for server, _ in servers.values():
-            closed(server.base, loadgen.Meter([], []), WARM_S)
+            closed(server.base, loadgen.Meter([], []), WARM_S, max(workstations))
         for n in turns:
-            done[n].append(turn(*servers[n], closed, db_pids, seconds))
+            for w in workstations:
+                done[n, w].append(turn(*servers[n], closed, db_pids, seconds, w, url))
     return dict(done)
-
-
-def rows(backend: str, workstations: int, turns: dict[int, list[Turn]] | str,
-         quota: float = QUOTA, pinned: bool = True) -> list[dict]:
-    if isinstance(turns, str):
-        return [not_measured(backend, turns, quota)]
-    out, rates, used_cores = [], {}, {}
-    for n, done in sorted(turns.items()):
-        name = (f"{backend}, {n} process{'es' * (n > 1)} capped at {n * quota:g} core "
-                f"({quota:g} each{', on a CPU each' if pinned else ''}), {workstations} "
-                "closed-loop workstations")
-        rates[n] = statistics.median(t.rate for t in done)
-        used_cores[n] = statistics.median(sum(t.per_process) for t in done)
-        times = [ms for t in done for ms in t.stats.times]
-        errors = sum(t.stats.errors for t in done)
-        cores = [c for t in done for c in t.per_process]
-        used = statistics.mean(cores) / quota
-        each = " / ".join(f"{c:.2f}" for t in done for c in t.per_process)
-        per_request = sum(t.split.server for t in done) * 1000 / max(1, len(times))
-        wall = sum(t.split.wall for t in done) * CORES / 100
-        db, gen, other = (sum(getattr(t.split, part) for t in done) / wall
-                          for part in ("database", "generator", "others"))
-        server = sum(t.split.server for t in done) / wall
-        out += [
-            row(f"{name}: requests/s (median of {len(done)} turns: "
-                f"{' / '.join(f'{t.rate:.0f}' for t in done)})", rates[n], "req/s",
-                REPORTED, True, samples=[t.rate for t in done]),
-            row(f"{name}: latency p50 / p95", p95(times) if times else 0.0, "ms", REPORTED,
-                True, samples=times or None),
-            row(f"{name}: errors", errors, "count", "0", errors == 0),
-            row(f"{name}: server CPU per process, of its {quota:g}-core quota (each process "
-                f"in each turn: {each} cores; throttled in "
-                f"{statistics.mean(t.throttled for t in done):.0%} of periods)"
-                + ("" if used >= 0.9 else ": the server did not use its quota"),
-                used * 100, "%", REPORTED, True),
-            row(f"{name}: server CPU per request (the database's not counted)", per_request,
-                "ms", REPORTED, True),
-            row(f"{name}: CPU of the machine left idle (server {server:.0f} %, database "
-                f"{db:.0f} %, load generator {gen:.0f} %, other work {other:.0f} %)",
-                max(0.0, 100 - server - db - gen - other), f"% of {CORES} cores",
-                REPORTED, True),
-        ]
-    if 1 in rates and 2 in rates:
-        scale = rates[2] / rates[1] if rates[1] else 0.0
-        out.append(row(f"{backend}: 1 → 2 server processes at {quota:g} core each (cgroup "
-                       "CPU cap), closed-loop throughput", scale, "×", "≥ 1.8×", scale >= 1.8,
-                       f"1 process at {quota:g} core (req/s)", rates[1]))
-        # The ratio at equal CPU per request: what the processes could use of their shares
-        # (unpinned, a single throttled process spent 1.5–2× the CPU per request of two).
-        cpu = used_cores[2] / used_cores[1] if used_cores[1] else 0.0
-        out.append(row(f"{backend}: 1 → 2 server processes at {quota:g} core each: server CPU "
-                       "used (the throughput ratio at equal CPU per request)", cpu, "×",
-                       REPORTED, True, f"1 process at {quota:g} core (cores used)",
-                       used_cores[1]))
-    return out

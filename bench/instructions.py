@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import load, loadgen, per_type
+from bench import load, loadgen, per_type, region
 from server.processes import free_port
 
 WARM = 5  # requests of a type before counting (caches, first statements)
@@ -59,12 +59,12 @@ def _control(proc: subprocess.Popen, *args: str) -> None:
 
 def measure(n: int, durability: str = "disk") -> dict[str, float]:
     """{request type: instructions per request}."""
-    people = load.population(True)
+    people = region.population(True)
     data_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-instructions-"))
     out = data_dir / "callgrind"
     out.mkdir()
     try:
-        tokens = load._seed(data_dir, None, people.charts, people.clinicians,
+        tokens = region.seed(data_dir, None, people.charts, people.clinicians,
                             sorted(people.region))
         few = {u: people.region[u] for u in sorted(people.region)[:load.PER_TYPE_USERS]}
         proc, base = _serve(data_dir, out, durability)

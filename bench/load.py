@@ -3,13 +3,9 @@ on, over loopback HTTP, on SQLite (one process) and PostgreSQL (fsync on: a real
 durability) with 1, 2 and 4 server processes (`serve --workers N`). Quick (inside the test
 suite): SQLite only, small.
 
-Data (`population`): a region of CLINICIANS family physicians (server.seed.staff.clinicians),
-one per simulated workstation, each with REGION_PATIENTS / CLINICIANS patients of their own
-(generate.patients(physicians=...)), beside the demo clinic's PATIENTS charts (the demo
-physicians': the no-change round's), bulk-loaded, then ANALYZE (as `clinicdesk-server seed`
-does). The clinicians' accounts open with no password: each workstation's access token is
-issued by the bench in one transaction through the server's own token store (_issue_tokens;
-a password grant each would be 1,000 scrypt hashes). A simulated workstation (bench.loadgen:
+Data (bench.region): a region of family physicians, one per simulated workstation, each with
+patients of their own, beside the demo clinic's charts (the no-change round's), each
+workstation signed in with a token the bench issues. A simulated workstation (bench.loadgen:
 one lean keep-alive connection each, so that the generator does not take the cores it
 measures) is its clinician's: it loops — search one of the clinician's patients by NAM
 (`POST Patient/_search`), open the chart (`$everything`), write a note 1 time in 10 (a
@@ -25,15 +21,16 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
   (with the database and the generator on the same 2 cores: `_ceiling` prints what the idle
   cores allow), then with each server process given a fixed CPU share (bench.capped: the
   server's process tree in a cgroup capped at N × 0.4 core, each process on a CPU, 1 and 2
-  processes in turns):
-  requests/s of each, the ratio, the CPU each process used of its share ("not measured" where
-  no cgroup CPU controller is writable); `python -m bench.load closed postgres --cpu-quota Q
-  [--processes N]` runs them alone;
+  processes in turns): requests/s of each, the ratio, the CPU each process used of its share
+  ("not measured" where no cgroup CPU controller is writable), and per request the server's
+  CPU beside the work it did (bench.capped_rows: instructions where the machine counts them,
+  system calls, context switches, the database's transactions and rollbacks);
+  `python -m bench.load closed postgres --cpu-quota Q [--processes N] [--workstations N,M]`
+  runs them alone;
 - paced (THINK s between actions, a round every PACED_ROUND s): p95 ≤ 250 ms and 0 errors
   with PACED workstations (the load generator runs on the same machine);
-- a no-change round of a physician while OTHER_CHANGES of other patients' charts changed:
-  server time (median of the request, loopback) ≤ 10 ms, and the same one request as on the
-  quiet server (the round's charts: the physician's whole care team, whatever they cache).
+- a no-change round of a physician while other patients' charts changed (bench
+  .no_change_round): ≤ 10 ms, and the same one request as on the quiet server.
 The machine's load average is printed with the table (bench.__main__): other work on a
 2-core machine moves every figure here.
 """
@@ -41,96 +38,41 @@ The machine's load average is printed with the table (bench.__main__): other wor
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import statistics
 import tempfile
-import time
-import uuid
-from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-import httpx
-
-from app.core import fhir_systems
-from app.core.profiles import Profession, UserProfile
-from bench import capped, loadgen, per_type
+from bench import capped, capped_rows, loadgen, no_change_round, per_type
 from bench.data import Size
+from bench.region import Charts, Population, population, seed
 from bench.stats import p95, row
-from server.identity.store import IdentityStore
 from server.processes import Postgres, ServerProcess
-from server.seed import generate, load, staff
-from server.storage import care, open_store
 
-SEED = 19
-PATIENTS = Size(7_000, 200)  # the demo clinic's charts (the no-change round)
+
+class Seconds(NamedTuple):
+    full: float
+    quick: float
+
+    def of(self, quick: bool) -> float:
+        return self.quick if quick else self.full
+
+
 CLOSED = Size(30, 10)  # closed-loop workstations
-SECONDS = Size(30, 1.5)  # each closed-loop run
+SECONDS = Seconds(30, 1.5)  # each closed-loop run
 WORKERS = (1, 2, 4)
-PACED, THINK, PACED_ROUND = Size(1_000, 20), Size(10.0, 0.5), Size(60.0, 1.0)
-PACED_SECONDS = Size(90, 2)
-CLINICIANS = Size(max(PACED.full, CLOSED.full), max(PACED.quick, CLOSED.quick))
-REGION_PATIENTS = Size(20_000, 200)  # the region's charts: 20 per clinician (quick: 10)
-TOKEN_TTL = 4 * 3600.0  # the bench's tokens (_issue_tokens) outlive the whole run
+PACED = Size(1_000, 20)  # paced workstations (bench.region.CLINICIANS: one clinician each)
+THINK, PACED_ROUND = Seconds(10.0, 0.5), Seconds(60.0, 1.0)
+PACED_SECONDS = Seconds(90, 2)
 PER_TYPE_USERS = 7  # clinicians whose requests bench.per_type sends in turn
 ROUND = 10.0  # closed loop: a round every 10 s of a workstation
-OTHER_CHANGES = Size(5_000, 100)
-ROUNDS = Size(20, 5)
 START_S = 120  # a server's start on a loaded 2-core machine can take 20 s
 PER_TYPE = Size(300, 30)  # requests of each type alone (bench.per_type)
 REPORTED = "reported"
 CORES = os.cpu_count() or 1
 
 
-def _physicians() -> list[staff.DemoAccount]:
-    return [a for a in staff.ACCOUNTS if a.profile.profession == Profession.PHYSICIAN]
-
-
-def _seed(data_dir: Path, url: str | None, charts: list[list[dict]],
-          clinicians: list[UserProfile], usernames: list[str]) -> dict[str, str]:
-    """The demo physicians' accounts, the region's clinicians (no password: load.NO_PASSWORD)
-    and the charts, then ANALYZE; an access token for each of `usernames`."""
-    store = open_store(data_dir, url)
-    try:
-        load.load_staff(store, _physicians())
-        load.load_clinicians(store, clinicians)
-        for start in range(0, len(charts), load.BATCH_PATIENTS):
-            load.bulk_create(store, [r for chart in charts[start:start + load.BATCH_PATIENTS]
-                                     for r in chart])
-        store.analyze()
-        return _issue_tokens(store, usernames)
-    finally:
-        store.close()
-
-
-def _issue_tokens(store: Any, usernames: list[str]) -> dict[str, str]:
-    """Bench only: access tokens written in one transaction through the server's own token
-    store (server.identity.store: only their SHA-256 kept, checked on every request as any
-    token), as a sign-in would issue them, without a password check per workstation (scrypt:
-    ~40 ms each, 1,000 of them would be the bench). Valid TOKEN_TTL s: the whole run."""
-    tokens = {u: secrets.token_urlsafe(32) for u in usernames}
-    expires = time.time() + TOKEN_TTL
-    IdentityStore(store).add_tokens([(token, "access", username, uuid.uuid4().hex, expires)
-                                     for username, token in tokens.items()])
-    return tokens
-
-
-def _readable(charts: list[list[dict]]) -> dict[str, list[tuple[str, str]]]:
-    """{physician username: [(patient id, NAM)]} of their charts with no Consent restriction."""
-    mine: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for chart in charts:
-        refs = care.practitioner_refs(chart[0])
-        if refs and refs[0].startswith("Practitioner/user-") and \
-                not any(r["resourceType"] == "Consent" for r in chart):
-            nam = next(i["value"] for i in chart[0]["identifier"]
-                       if i["system"] == fhir_systems.NAM)
-            mine[refs[0].removeprefix("Practitioner/user-")].append((chart[0]["id"], nam))
-    return dict(mine)
-
-
-def _run(base: str, tokens: dict[str, str], mine: dict[str, list[tuple[str, str]]], n: int,
+def _run(base: str, tokens: dict[str, str], mine: Charts, n: int,
          seconds: float, think: float, every: float, meter: loadgen.Meter
          ) -> tuple[loadgen.Stats, loadgen.Split]:
     """n workstations for `seconds`: workstation i is clinician i's (one each while there are
@@ -171,85 +113,6 @@ def _rows(name: str, stats: loadgen.Stats, split: loadgen.Split) -> list[dict]:
     ]
 
 
-def _team_of(username: str) -> set[str]:
-    return {f"Practitioner/user-{u}" for u in
-            (username, *(m.grantor for m in staff.by_username(username).profile.mandates))}
-
-
-def _round_doctor(demo: dict[str, list[tuple[str, str]]]) -> str:
-    """The demo physician whose care team leaves the most charts to others (the figure's
-    "other"): the specialist, ~15 % of the demo clinic's charts."""
-    return min(demo, key=lambda u: len(_team_of(u)) * len(demo) + len(demo[u]))
-
-
-def _no_change_round(base: str, data_dir: Path, url: str | None, tokens: dict[str, str],
-                     mine: dict[str, list[tuple[str, str]]], quick: bool) -> list[dict]:
-    """A physician's round on a quiet server, then after OTHER_CHANGES Conditions of charts
-    outside their care team: the request's time (median of ROUNDS) and the requests per
-    round."""
-    doctor = _round_doctor(mine)
-    token = tokens[doctor]
-    team = _team_of(doctor)
-    store = open_store(data_dir, url)
-    try:
-        with store.read() as tx:
-            others = [r for (r,) in tx._q(
-                "SELECT DISTINCT patient FROM care_team WHERE practitioner NOT IN "
-                f"({', '.join('?' for _ in team)}) AND patient NOT IN (SELECT patient FROM "
-                f"care_team WHERE practitioner IN ({', '.join('?' for _ in team)}))",
-                [*team, *team])]
-            cared = int(tx._q(f"SELECT count(DISTINCT patient) FROM care_team WHERE "
-                              f"practitioner IN ({', '.join('?' for _ in team)})",
-                              list(team))[0][0])
-        since = datetime.now(UTC).isoformat()
-        with httpx.Client(base_url=f"{base}/fhir/", timeout=60,
-                          headers={"Authorization": f"Bearer {token}"}) as fhir:
-            def rounds() -> tuple[list[float], int]:
-                times, requests = [], 0
-                for _ in range(ROUNDS.of(quick)):
-                    started = time.perf_counter()
-                    reply = fhir.get("_history", params={"_since": since, "_count": "100"})
-                    times.append((time.perf_counter() - started) * 1000)
-                    requests += 1 + bool(reply.json().get("link", [{}])[-1].get(
-                        "relation") == "next")
-                    assert not reply.json().get("entry")
-                return times, requests // ROUNDS.of(quick)
-            def sql() -> list[float]:  # the round's own statement, in this process
-                usernames = [doctor, *(m.grantor for m in
-                                       staff.by_username(doctor).profile.mandates)]
-                times = []
-                for _ in range(ROUNDS.of(quick)):
-                    started = time.perf_counter()
-                    with store.alone() as tx:  # as server.fhir.history runs a round first
-                        tx.history(None, None, since, 100, None, usernames)
-                    times.append((time.perf_counter() - started) * 1000)
-                return times
-            quiet, quiet_requests = rounds()
-            quiet_sql = sql()
-            changes = OTHER_CHANGES.of(quick)
-            with store.write() as tx:
-                for i in range(changes):
-                    tx.create("Condition", {"subject": {"reference":
-                                                        f"Patient/{others[i % len(others)]}"},
-                                            "code": {"text": "elsewhere"}})
-            busy, busy_requests = rounds()
-            busy_sql = sql()
-    finally:
-        store.close()
-    name = (f"no-change round, {cared} charts in the physician's care, {changes} changes of "
-            f"{min(changes, len(others))} other charts")
-    return [
-        row(f"{name} (median)", statistics.median(busy), "ms", "≤ 10 ms",
-            statistics.median(busy) <= 10, "the same round on the quiet server (median)",
-            statistics.median(quiet), samples=busy),
-        row(f"{name}: the round's SQL, in process (median)", statistics.median(busy_sql), "ms",
-            REPORTED, True, "the same on the quiet server (median)",
-            statistics.median(quiet_sql), samples=busy_sql),
-        row(f"{name}: requests per round", busy_requests, "requests",
-            "the same as quiet", busy_requests == quiet_requests, "quiet", quiet_requests),
-    ]
-
-
 def _ceiling(backend: str, split: loadgen.Split, requests: int, rate: float) -> dict:
     """The most that 1 → 2 processes can give here: all the machine's cores spent on requests
     at the 1-process run's CPU per request (server + database + generator), over the
@@ -262,7 +125,7 @@ def _ceiling(backend: str, split: loadgen.Split, requests: int, rate: float) -> 
 
 
 def _paced(name: str, base: str, tokens: dict[str, str],
-           mine: dict[str, list[tuple[str, str]]], quick: bool, meter: loadgen.Meter
+           mine: Charts, quick: bool, meter: loadgen.Meter
            ) -> list[dict]:
     n = PACED.of(quick)
     stats, split = _run(base, tokens, mine, n, PACED_SECONDS.of(quick), THINK.of(quick),
@@ -292,8 +155,8 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
     paced_on = 2 if pg else 1
     try:
         mine = people.region
-        tokens = _seed(data_dir, url, people.charts, people.clinicians,
-                       [*sorted(mine), _round_doctor(people.demo)])
+        tokens = seed(data_dir, url, people.charts, people.clinicians,
+                       [*sorted(mine), no_change_round.round_doctor(people.demo)])
         rates: dict[int, float] = {}
         splits: dict[int, tuple[loadgen.Split, int]] = {}
         for workers in WORKERS if pg else (1,):
@@ -313,7 +176,7 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
                 splits[workers] = (split, len(stats.times))
                 rows += _rows(f"{name}, {n} closed-loop workstations", stats, split)
                 if workers == 1:
-                    rows += _no_change_round(proc.base, data_dir, url, tokens, people.demo,
+                    rows += no_change_round.rows(proc.base, data_dir, url, tokens, people.demo,
                                              quick)
                 if workers == paced_on:
                     rows += _paced(name, proc.base, tokens, mine, quick, meter)
@@ -321,35 +184,16 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
                 proc.stop()
         if 2 in rates:
             scale = rates[2] / rates[1]
-            rows.append(row(f"{backend}: 1 → 2 server processes, closed-loop throughput",
-                            scale, "×", "≥ 1.8×", scale >= 1.8, "1 process (req/s)", rates[1]))
+            rows.append(capped_rows.ratio(f"{backend}: 1 → 2 server processes, closed-loop "
+                                          "throughput", rates[2], rates[1], "req/s", "≥ 1.8×",
+                                          scale >= 1.8))
             rows.append(_ceiling(backend, *splits[1], rates[1]))
-            n = CLOSED.of(quick)
-            rows += capped.rows(backend, n, capped.runs(
+            rows += capped_rows.rows(backend, capped.runs(
                 data_dir, url, db_pids, seconds=capped.TURN_S, start_s=START_S,
-                closed=lambda base, meter, s: _run(base, tokens, mine, n, s, 0.0, ROUND, meter)))
+                workstations=(CLOSED.of(quick),), closed=_closed(tokens, mine)))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return rows
-
-
-class Population(NamedTuple):
-    charts: list[list[dict]]  # the demo clinic's, then the region's
-    clinicians: list[UserProfile]  # the region's, one per workstation
-    region: dict[str, list[tuple[str, str]]]  # their readable charts (bench.load._readable)
-    demo: dict[str, list[tuple[str, str]]]  # the demo physicians' (the no-change round's)
-
-
-def population(quick: bool) -> Population:
-    """The demo clinic (PATIENTS charts of the demo physicians: the no-change round's ~1,000
-    charts of the specialist) and a region of CLINICIANS family physicians, one per simulated
-    workstation, each with REGION_PATIENTS of their own patients: a workstation's round
-    returns its own physician's changes, not those of ~140 others sharing a care team."""
-    clinicians = staff.clinicians(CLINICIANS.of(quick), SEED)
-    demo = list(generate.patients(PATIENTS.of(quick), SEED))  # ~1 ms a chart
-    region = list(generate.patients(REGION_PATIENTS.of(quick), SEED, id_prefix="region",
-                                    physicians=clinicians))
-    return Population(demo + region, clinicians, _readable(region), _readable(demo))
 
 
 def run(quick: bool) -> list[dict]:
@@ -365,9 +209,15 @@ def run(quick: bool) -> list[dict]:
     return rows
 
 
+def _closed(tokens: dict[str, str], mine: Charts) -> capped.Closed:
+    return lambda base, meter, seconds, n: _run(base, tokens, mine, n, seconds, 0.0, ROUND,
+                                                meter)
+
+
 def alone(backend: str, what: str, processes: int | None = None,
           quota: float | None = None, pinned: bool = True,
-          server_args: tuple[str, ...] = ()) -> list[dict]:
+          server_args: tuple[str, ...] = (), workstations: tuple[int, ...] = ()
+          ) -> list[dict]:
     """The full-size rows of one part alone, on a server of `processes` processes (default:
     the load run's for that part): `paced` (the same rows as in `python -m bench --only load`,
     3 minutes instead of 15), `closed` (the closed-loop rows), `types` (each request type
@@ -375,22 +225,22 @@ def alone(backend: str, what: str, processes: int | None = None,
     on a server the closed loops have not run on). `closed` with a `quota` (cores per
     process): the closed loop on servers capped at processes × quota (bench.capped), of
     `processes` processes or, without, 1 and 2 in turns (capped.TURNS) and their ratio; each
-    process on a CPU of its own unless not `pinned`. `server_args`: more `serve` options."""
+    process on a CPU of its own unless not `pinned`; in each turn, a run with each number of
+    `workstations` (default CLOSED). `server_args`: more `serve` options."""
     people = population(False)
     pg = Postgres(fsync=True).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
     workers = processes or (2 if pg and what == "paced" else 1)
     try:
         url = pg.new_database(f"clinicdesk_{what}") if pg else None
-        tokens = _seed(data_dir, url, people.charts, people.clinicians,
-                       [*sorted(people.region), _round_doctor(people.demo)])
+        tokens = seed(data_dir, url, people.charts, people.clinicians,
+                       [*sorted(people.region), no_change_round.round_doctor(people.demo)])
         if quota:
-            n = CLOSED.full
-            return capped.rows(backend, n, capped.runs(
+            return capped_rows.rows(backend, capped.runs(
                 data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,
                 start_s=START_S, quota=quota, turns=(processes,) if processes else capped.TURNS,
-                pinned=pinned, server_args=server_args, closed=lambda base, meter, s: _run(
-                    base, tokens, people.region, n, s, 0.0, ROUND, meter)), quota, pinned)
+                workstations=workstations or (CLOSED.full,), pinned=pinned,
+                server_args=server_args, closed=_closed(tokens, people.region)), quota, pinned)
         extra = (*(("--workers", str(workers)) if workers > 1 else ()), *server_args)
         proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
         try:
@@ -400,7 +250,7 @@ def alone(backend: str, what: str, processes: int | None = None,
             if what == "paced":
                 return _paced(name, proc.base, tokens, people.region, False, meter)
             if what == "round":
-                return _no_change_round(proc.base, data_dir, url, tokens, people.demo, False)
+                return no_change_round.rows(proc.base, data_dir, url, tokens, people.demo, False)
             rows = []
             if what == "types":
                 few = {u: people.region[u] for u in sorted(people.region)[:PER_TYPE_USERS]}
@@ -419,7 +269,8 @@ def alone(backend: str, what: str, processes: int | None = None,
 
 USAGE = ("usage: python -m bench.load paced|closed|types|round sqlite|postgres "
          "[--processes N] [--cpu-quota CORES (closed: cores per server process) [--unpinned]] "
-         "[--pin-cpus (the server's own: serve --pin-cpus)]")
+         "[--pin-cpus (the server's own: serve --pin-cpus)] [--workstations N,M (closed, "
+         "with --cpu-quota: each turn with N, then M workstations)]")
 
 if __name__ == "__main__":
     import argparse
@@ -433,8 +284,15 @@ if __name__ == "__main__":
     parser.add_argument("--cpu-quota", type=float, default=None)
     parser.add_argument("--unpinned", action="store_true")
     parser.add_argument("--pin-cpus", action="store_true")
+    parser.add_argument("--workstations", default="")
     args = parser.parse_args()
+    try:
+        counts = tuple(int(n) for n in args.workstations.split(",") if n)
+    except ValueError:
+        parser.error("--workstations: numbers of workstations, e.g. 15,30")
+    if counts and (args.cpu_quota is None or min(counts) < 1):
+        parser.error("--workstations: positive numbers, with --cpu-quota")
     if args.cpu_quota is not None and (args.what != "closed" or args.cpu_quota <= 0):
         parser.error("--cpu-quota: a positive number of cores, with closed")
     print_table(alone(args.backend, args.what, args.processes, args.cpu_quota,
-                      not args.unpinned, ("--pin-cpus",) if args.pin_cpus else ()))
+                      not args.unpinned, ("--pin-cpus",) if args.pin_cpus else (), counts))

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import load, loadgen
+from bench import load, loadgen, region
 from server.processes import Postgres, ServerProcess
 from server.storage import open_store
 
@@ -91,13 +91,13 @@ def _in_process(data_dir: Path, url: str, pg: Postgres, seconds: float) -> None:
 
 
 def main(seconds: float, n: int) -> None:
-    people = load.population(True)
+    people = region.population(True)
     pg = Postgres(fsync=True).start()
     data_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-writes-"))
     try:
         url = pg.new_database("clinicdesk_writes")
         mine = people.region
-        tokens = load._seed(data_dir, url, people.charts, people.clinicians, sorted(mine))
+        tokens = region.seed(data_dir, url, people.charts, people.clinicians, sorted(mine))
         names = sorted(mine)
         works = [loadgen.Workload(tokens[names[i % len(names)]], mine[names[i % len(names)]],
                                   0.0, load.ROUND) for i in range(n)]

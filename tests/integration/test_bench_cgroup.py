@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import capped, cgroup, loadgen
+from bench import capped, capped_rows, cgroup, counters, loadgen
 from bench.__main__ import table_row
 
 REASON = cgroup.reason_unavailable()
@@ -149,24 +149,81 @@ def test_without_a_writable_controller_the_row_says_not_measured(monkeypatch, tm
         raise AssertionError("no server may be loaded without its cap")
     result = capped.runs(tmp_path, None, [], never, seconds=1, start_s=1)
     assert result == "no writable cgroup CPU controller"
-    (row,) = capped.rows("postgres", 30, result)
+    (row,) = capped_rows.rows("postgres", result)
     assert "not measured: no writable cgroup CPU controller" in row["figure"]
     assert row["not_measured"] and table_row(row)[1] == "–"
     assert table_row(row)[-1] == "not measured"
 
 
-def _turn(rate: float, cores: list[float]) -> capped.Turn:
+def _turn(rate: float, cores: list[float], work: list[counters.Work] | None = None,
+          counts: dict[str, float] | None = None, reason: str | None = None) -> capped.Turn:
     split = loadgen.Split(10.0, sum(cores) * 10, 1.0, 0.5, sum(cores) * 10 + 2.0)
-    return capped.Turn(rate, cores, 0.5, loadgen.Stats(times=[1.0] * int(rate * 10)), split)
+    perf = counters.Perf([])
+    perf.counts, perf.reason = counts or {}, reason
+    return capped.Turn(rate, cores, 0.5, loadgen.Stats(times=[1.0] * int(rate * 10)), split,
+                       work, perf)
+
+
+def _row(rows: list[dict], *words: str) -> dict:
+    (found,) = [r for r in rows if all(w in r["figure"] for w in words)]
+    return found
 
 
 def test_the_ratio_is_of_the_medians_and_an_unused_quota_is_said():
-    rows = capped.rows("postgres", 30, {1: [_turn(200, [0.4]), _turn(190, [0.4])],
-                                        2: [_turn(300, [0.3, 0.2]), _turn(280, [0.2, 0.2])]})
-    (ratio,) = [r for r in rows if "closed-loop throughput" in r["figure"]]
+    rows = capped_rows.rows("postgres", {
+        (1, 30): [_turn(200, [0.4]), _turn(190, [0.4])],
+        (2, 30): [_turn(300, [0.3, 0.2]), _turn(280, [0.2, 0.2])]})
+    ratio = _row(rows, "closed-loop throughput")
     assert ratio["value"] == pytest.approx(290 / 195) and not ratio["passed"]
-    (cpu,) = [r for r in rows if "server CPU used" in r["figure"]]
+    cpu = _row(rows, "server CPU used")
     assert cpu["value"] == pytest.approx(0.45 / 0.4)  # medians of the turns' cores: 0.5, 0.4
     one, two = (r for r in rows if "of its 0.4-core quota" in r["figure"])
     assert one["value"] == pytest.approx(100) and "did not use" not in one["figure"]
     assert two["value"] == pytest.approx(56.25) and "did not use its quota" in two["figure"]
+
+
+def test_the_1_to_2_rows_say_both_measures_and_leave_the_ratio_column_empty():
+    """The table's ratio column divides a row's value by its limit value: for a ratio of 2
+    processes to 1 that would be the ratio ÷ the 1-process req/s; the limit column says both
+    measures instead."""
+    rows = capped_rows.rows("postgres", {(1, 30): [_turn(200, [0.4])],
+                                         (2, 30): [_turn(300, [0.4, 0.4])]})
+    for figure in ("closed-loop throughput", "server CPU used", "server CPU per request"):
+        line = table_row(_row(rows, "1 → 2", figure))
+        assert line[5] == "" and "2 processes ÷ 1: " in line[4], line
+    assert "300 ÷ 200 req/s" in table_row(_row(rows, "1 → 2", "closed-loop throughput"))[4]
+    # server CPU per request: 2 ms (0.4 core × 10 s ÷ 2,000 requests), 8/3 ms (8 s ÷ 3,000)
+    assert _row(rows, "1 → 2", "server CPU per request")["value"] == pytest.approx(4 / 3)
+
+
+def test_instructions_and_work_per_request_beside_cpu_per_request():
+    """Each configuration: user-space instructions and system calls per request where
+    counted (else why not), context switches per request; 2 ÷ 1 of each in the 1 → 2 rows."""
+    one = counters.Work(user_s=1.5, system_s=0.5, voluntary=4_000, involuntary=1_000)
+    counted = {counters.INSTRUCTIONS: 2e9, counters.CYCLES: 3e9, counters.SYSCALLS: 20_000,
+               counters.SENDS: 16_000, counters.LOOP_WAITS: 1_000, counters.FUTEXES: 2_400}
+    rows = capped_rows.rows("postgres", {
+        (1, 30): [_turn(200, [0.4], [one], counted)],
+        (2, 30): [_turn(300, [0.4, 0.4], [one, one], {k: v * 2 for k, v in counted.items()})],
+        (1, 15): [_turn(150, [0.4], [one], {counters.SYSCALLS: 9_000},
+                        "perf: instructions:u not supported; cycles:u not supported")]})
+    each = _row(rows, "1 process ", ", 30 closed", "instructions per request")
+    assert each["value"] == pytest.approx(2e9 / 2000) and "1.50 cycles an instruction" in \
+        each["figure"]
+    calls = _row(rows, "1 process ", ", 30 closed", "system calls")
+    assert calls["value"] == 10 and \
+        "(8.0 messages sent, 0.50 event-loop waits, 1.2 futexes)" in calls["figure"]
+    switches = _row(rows, "1 process ", ", 30 closed", "context switches")
+    assert switches["value"] == 2 and "0.50 preemptions" in switches["figure"]
+    assert "user 0.75 + system 0.25 ms" in _row(rows, "1 process ", ", 30 closed",
+                                                 "server CPU per request")["figure"]
+    uncounted = _row(rows, ", 15 closed", "instructions per request")
+    assert uncounted["not_measured"] and "instructions:u not supported" in uncounted["figure"]
+    assert table_row(uncounted)[1] == "–"
+    calls = _row(rows, ", 15 closed", "system calls")  # the breakdown not counted: not said
+    assert calls["value"] == pytest.approx(6) and "messages" not in calls["figure"]
+    scale = _row(rows, "1 → 2", "instructions per request")  # of the 30-workstation turns
+    assert scale["value"] == pytest.approx((4e9 / 3000) / (2e9 / 2000))
+    assert _row(rows, "1 → 2", "system calls")["value"] == pytest.approx((40_000 / 3000) / 10)
+    assert _row(rows, "1 → 2", "messages sent")["value"] == pytest.approx((32_000 / 3000) / 8)
+    assert _row(rows, "1 → 2", "context switches")["value"] == pytest.approx((8_000 / 3000) / 2)

@@ -1,4 +1,4 @@
-"""The load benchmark's region (bench.load.population): a clinician per workstation, each with
+"""The load benchmark's region (bench.region.population): a clinician per workstation, each with
 their own patients, signed in by tokens the bench issues through the server's token store, and
 accounts that no password opens. Against the real server over loopback HTTP."""
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.core import registration
-from bench import load as bench_load
+from bench import region as bench_region
 from server.seed import generate, staff
 
 CLINICIANS, PATIENTS, SEED = 4, 40, 19
@@ -46,10 +46,10 @@ def seeded(region, server_factory):
     tokens: dict[str, str] = {}
 
     def setup(data_dir: Path, url: str | None) -> None:
-        tokens.update(bench_load._seed(data_dir, url, charts, clinicians,
+        tokens.update(bench_region.seed(data_dir, url, charts, clinicians,
                                        [c.username for c in clinicians]))
     base = server_factory("sqlite", auth=True, setup=setup, key="bench-population")
-    return base, tokens, bench_load._readable(charts)
+    return base, tokens, bench_region.readable(charts)
 
 
 def test_each_workstation_signs_in_as_its_clinician_whose_round_holds_their_patients(seeded):
@@ -80,7 +80,7 @@ def _restricted(seeded, username: str) -> set[str]:
 def test_no_password_opens_a_bench_clinicians_account(seeded):
     base, tokens, _ = seeded
     for username in tokens:
-        for password in ("", "none", bench_load.load.NO_PASSWORD):
+        for password in ("", "none", bench_region.load.NO_PASSWORD):
             reply = httpx.post(f"{base}/oauth/token", timeout=30, data={
                 "grant_type": "password", "username": username, "password": password})
             assert reply.status_code in (400, 401), (username, reply.status_code)
