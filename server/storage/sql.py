@@ -188,8 +188,12 @@ class Store:
     def query(self, text: str, args: tuple = ()) -> list[tuple]:
         """One read statement alone, outside an explicit transaction (it is its own snapshot):
         no BEGIN and COMMIT around it, two round trips fewer on PostgreSQL (the bearer check
-        of every request)."""
+        of every request). On PostgreSQL a prepared statement sent through libpq
+        (server.storage.prepared)."""
         with self._connection() as conn:
+            if self.dialect.name == "postgres":
+                from server.storage import prepared  # psycopg: PostgreSQL only
+                return prepared.rows(conn, prepared.run(conn, text, args))
             return conn.execute(self.dialect.sql(text), args).fetchall()
 
     def analyze(self) -> None:

@@ -1,0 +1,62 @@
+"""The statements of every audited read on PostgreSQL (the bearer check, the AuditEvent's
+append) go through libpq's prepared-statement calls (server.storage.prepared): what psycopg
+gave them must still hold — a statement deallocated under it runs again, an error is psycopg's,
+a dropped connection leaves the pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from server.processes import Postgres
+from server.storage import chain, open_store, prepared
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_statement_deallocated_under_it_is_prepared_again(postgres: Postgres) -> None:
+    """psycopg sends DEALLOCATE ALL after a ROLLBACK or a DROP on a connection where it has
+    prepared statements of its own: ours are gone with its."""
+    with psycopg.connect(postgres.new_database("clinicdesk_prepared_again"),
+                         autocommit=True) as conn:
+        text = "SELECT ? || 'x', ?::text, ? + 1"
+        assert prepared.rows(conn, prepared.run(conn, text, ("a", None, 41))) == [("ax", None, 42)]
+        conn.execute("DEALLOCATE ALL")
+        assert prepared.rows(conn, prepared.run(conn, text, ("b", None, 1))) == [("bx", None, 2)]
+
+
+def test_an_error_is_psycopgs_and_the_connection_goes_on(postgres: Postgres) -> None:
+    with psycopg.connect(postgres.new_database("clinicdesk_prepared_error"),
+                         autocommit=True) as conn:
+        conn.execute("CREATE TABLE once (k TEXT PRIMARY KEY)")
+        insert = "INSERT INTO once (k) VALUES (?)"
+        assert prepared.count(prepared.run(conn, insert, ("a",))) == 1
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            prepared.run(conn, insert, ("a",))
+        assert prepared.count(prepared.run(conn, insert, ("b",))) == 1
+
+
+def test_a_connection_the_database_dropped_leaves_the_pool(postgres: Postgres,
+                                                           tmp_path: Path) -> None:
+    store = open_store(tmp_path, postgres.new_database("clinicdesk_prepared_drop"))
+    try:
+        lane = store.lane
+        assert chain.read_head(store, lane) == (0, chain.GENESIS)
+        with psycopg.connect(postgres.url("postgres"), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                          "datname = 'clinicdesk_prepared_drop' AND pid <> %s",
+                          (_lane_holder_pid(store),))
+        with pytest.raises(psycopg.OperationalError):
+            chain.read_head(store, lane)
+        assert chain.read_head(store, lane) == (0, chain.GENESIS)  # a new connection
+    finally:
+        store.close()
+
+
+def _lane_holder_pid(store: object) -> int:
+    """The backend of the session that holds this process's lane (left alone: the lane is
+    not what this test is about)."""
+    holder = store._lane_holder  # type: ignore[attr-defined]
+    return int(holder.info.backend_pid)
