@@ -2,9 +2,10 @@
 sent through libpq's prepared-statement calls (psycopg's `pgconn`), not psycopg's cursor layer:
 prepared once per connection, then one PQexecPrepared each (parameters as text; results
 decoded by psycopg's loaders).
-The cursor layer (adaptation, its prepared-statement cache, the wait generator) cost ~0.05 ms
-of client CPU per statement, the size of the statement's own round trip on loopback. libpq
-releases the GIL while it waits, as psycopg does.
+The cursor layer (adaptation, its prepared-statement cache, the wait generator) cost about as
+much client CPU as the statement's round trip on loopback (one append alone, in a loop: 0.24
+→ 0.10 ms of CPU; BENCHMARKS.md, gate15d). libpq releases the GIL while it waits, as psycopg
+does.
 
 psycopg clears every prepared statement of a connection (DEALLOCATE ALL) after a ROLLBACK or
 a DROP it sent: a statement found missing is prepared again and sent once more (it did not
