@@ -17,7 +17,10 @@ one AuditEvent committed alone through `AuditWriter` on the same database (media
 that a durable audit adds to any audited read of one sequential client (concurrent reads share
 commits); and the same not flushed to disk: the row's insert into the audit trail without the
 fsync. From these, the floor of the search's ratio: what it would be if the gate and the audit
-cost nothing but that one commit.
+cost nothing but that one commit. And one bearer check alone (the token's statement, asked of
+the database on every request: a revocation is seen at once), the other statement the on path
+adds; with it, the floor of the two statements the gate cannot drop: (both off + one commit
+alone + one bearer check alone) / both off.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bench.server import on_each_backend
 from bench.stats import repeat_ms, row
 from server.identity.audit import Access, audit_event
 from server.identity.audit_writer import AuditWriter
+from server.identity.store import IdentityStore
 from server.processes import Postgres, ServerProcess
 from server.seed import load
 from server.storage import open_store
@@ -126,6 +130,33 @@ def _commit(backend: str, data_dir: Path, url: str | None, quick: bool,
                "ms", "reported", True, samples=ms)
 
 
+def _bearer(backend: str, data_dir: Path, url: str | None, quick: bool, base: str,
+            chart: list[dict]) -> dict:
+    """One bearer check alone on the same database, as `server.authz.current_user` asks it."""
+    doctor = data.physician_of(chart)
+    token = httpx.post(f"{base}/oauth/token", timeout=30, data={
+        "grant_type": "password", "username": doctor.profile.username,
+        "password": doctor.password}).raise_for_status().json()["access_token"]
+    store = open_store(data_dir, url)
+    identity = IdentityStore(store)
+    try:
+        def one() -> None:
+            assert identity.bearer_grant(token, time.time()) is not None
+        ms = repeat_ms(one, RUNS.of(quick))
+    finally:
+        store.close()
+    return row(f"{backend}: one bearer check, alone (median)", statistics.median(ms), "ms",
+               "reported", True, samples=ms)
+
+
+def _statements_floor(backend: str, search: dict, commit: dict, bearer: dict) -> dict:
+    """The search's ratio with nothing added but the two statements the on path cannot drop,
+    each as costly as alone: the bearer check and the AuditEvent's commit."""
+    off = search["limit_value"]
+    return row(f"{backend}: Patient search, floor (both off + commit + bearer check) / both off",
+               (off + commit["value"] + bearer["value"]) / off, "×", "reported", True)
+
+
 def _floor(backend: str, search: dict, commit: dict) -> dict:
     """The search's ratio with nothing but the commit added: (both off + one commit alone) /
     both off. A read of one sequential client cannot be answered before its commit, whatever the
@@ -149,8 +180,12 @@ def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
                            patient, quick)
         commits = [_commit(backend, data_dir, url, quick),
                    _commit(backend, data_dir, url, quick, durable=False)]
-        return [*durable, *process, *commits, _floor(backend, durable[1], commits[0]),
-                _floor(f"{backend}, audit durability process", process[1], commits[1])]
+        bearer = _bearer(backend, data_dir, url, quick, on.base, chart)
+        relaxed_label = f"{backend}, audit durability process"
+        return [*durable, *process, *commits, bearer, _floor(backend, durable[1], commits[0]),
+                _floor(relaxed_label, process[1], commits[1]),
+                _statements_floor(backend, durable[1], commits[0], bearer),
+                _statements_floor(relaxed_label, process[1], commits[1], bearer)]
     finally:
         on.stop()
         relaxed.stop()

@@ -68,8 +68,8 @@ class Denied(Exception):
 
 def current_user(request: Request) -> UserProfile:
     """The profile of the request's bearer token (cached on the request); Denied(401) if none."""
-    state = request.state
-    user = getattr(state, "user", None)
+    state = _state(request)
+    user = state.get("user")
     if user is not None:
         return user
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -79,14 +79,14 @@ def current_user(request: Request) -> UserProfile:
     if found is None:
         raise Denied(401, "the access token is invalid, expired or revoked")
     user, scope = found
-    state.user, state.scopes = user, (None if scope is None else Granted.parse(scope))
+    state["user"], state["scopes"] = user, (None if scope is None else Granted.parse(scope))
     return user
 
 
 def _scope_gate(request: Request, action: str, resource_type: str | None,
                 returned: bool) -> None:
     """The token's SMART scopes (server.identity.scopes) before the role's policy."""
-    granted = getattr(request.state, "scopes", None)
+    granted = _state(request).get("scopes")
     if granted is None or resource_type is None:
         return
     letters = needed(action, returned, "rid" in request.path_params)
@@ -99,12 +99,12 @@ def authorize(request: Request, action: str, resource_type: str | None,
     if not request.app.state.settings.auth_required:
         return
     user = current_user(request)
-    state = request.state
+    state = _state(request)
     deletion = action == "read" and resource is None and patient_id is not None \
         and resource_type not in (None, "Patient")  # a deleted version in a history page
     _scope_gate(request, action, resource_type, resource is not None or deletion)
     if resource is None and action not in WRITES and not deletion:
-        state.request_action = getattr(state, "request_action", None) or action
+        state["request_action"] = state.get("request_action") or action
         _role_gate(user, resource_type)
         return
     if resource_type is None:
@@ -194,11 +194,17 @@ def _registration_gate(request: Request, user: UserProfile, patient_id: str,
 
 
 def _per_request(request: Request, name: str) -> dict:
-    found = getattr(request.state, name, None)
+    state = _state(request)
+    found = state.get(name)
     if found is None:
-        found = {}
-        setattr(request.state, name, found)
+        found = state[name] = {}
     return found
+
+
+def _state(request: Request) -> dict:
+    """The request's state (what `request.state` wraps) as the dict it is: a name not set yet
+    is a lookup, not an AttributeError raised and caught (a few per request)."""
+    return request.scope.setdefault("state", {})
 
 
 def _context(request: Request, patient_id: str, writing: dict | None,
@@ -242,7 +248,7 @@ def queue_audit(request: Request) -> None:
     commits meanwhile (measured: 19 ms instead of 25 for a 1,000-resource chart)."""
     state = request.scope.get("state")
     if state is not None:
-        queue_noted(state, lead=getattr(request.state, "request_action", None) != "everything")
+        queue_noted(state, lead=state.get("request_action") != "everything")
 
 
 def _role_gate(user: UserProfile, resource_type: str | None) -> None:
@@ -366,7 +372,7 @@ def _is_client(agent: dict) -> bool:
 
 
 def _audit_event_gate(request: Request, user: UserProfile, event: dict) -> None:
-    if getattr(request.state, "request_action", None) == "everything":
+    if _state(request).get("request_action") == "everything":
         raise Denied(403, "audit events are not part of a chart")
     if audit_reviewer(user):
         return
@@ -408,17 +414,16 @@ def _read_target(path: str) -> str | None:
 
 
 def _break_glass_reason(request: Request) -> str | None:
-    raw = request.headers.get(BREAK_GLASS_HEADER)
-    return unquote(raw) if raw else None
+    given = request.headers.getlist(BREAK_GLASS_HEADER)  # no KeyError raised when absent
+    return unquote(given[0]) if given and given[0] else None
 
 
 def _note(request: Request, user: UserProfile, patient_id: str, data_class: str,
           break_glass_reason: str | None, action: str | None = None) -> None:
-    state = request.state
     noted: dict[str, Access] = _per_request(request, "audit")
     entry = noted.get(patient_id)
     if entry is None:
-        action = action or getattr(state, "request_action", None) or "read"
+        action = action or _state(request).get("request_action") or "read"
         query = request.scope.get("query_string", b"").decode() \
             if action in ("search", "history") else None  # as request.url.query, unparsed
         entry = noted[patient_id] = Access(

@@ -305,16 +305,20 @@ def _if_head(store: Any, lane: int, events: list[dict], durable: bool,
         return None
     head = (known[0] + len(rows), rows[-1][-2])
     relaxed = ("", "") if durable else RELAXED
-    text = store.dialect.sql(
+    text = (
         f"WITH {relaxed[0]}head AS (UPDATE audit_head SET n = ?, hash = ? WHERE id = ? AND "
         f"n = ? AND hash = ? RETURNING 1) INSERT INTO audit_event ({FIELDS}) SELECT * FROM "
         f"(VALUES {', '.join([ROW_MARKS] * len(rows))}) AS v WHERE EXISTS (SELECT 1 FROM head)"
         + relaxed[1])
+    args = (*head, lane, *known, *(v for row in rows for v in row))
     with store.appending() as (holding, conn):  # in the session that holds the lane's lock
         if holding != lane:  # lost and claimed again meanwhile: another lane
             return None
-        inserted = conn.execute(text, (*head, lane, *known, *(v for row in rows for v in row)))
-    return head if inserted.rowcount == len(rows) else None
+        if len(rows) == 1:  # one sequential client's read: prepared once per connection
+            inserted = store.dialect.changed(conn, text, args)
+        else:
+            inserted = conn.execute(store.dialect.sql(text), args).rowcount
+    return head if inserted == len(rows) else None
 
 
 # `_if_head`'s statement not flushed at its commit: synchronous_commit off for its own implicit

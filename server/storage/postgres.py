@@ -12,11 +12,12 @@ import logging
 import re
 import select
 import time
+from collections.abc import Sequence
 from datetime import datetime
 
 import psycopg
 
-from server.storage import chain
+from server.storage import chain, prepared
 from server.storage.sqlite import BASE
 
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the key `serial` writers and the DDL lock on
@@ -77,6 +78,16 @@ class PostgresDialect:
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
+
+    def rows(self, conn: psycopg.Connection, text: str, args: Sequence[object]) -> list[tuple]:
+        """One statement's rows, prepared once per connection (server.storage.prepared: the
+        bearer check of every request)."""
+        return prepared.rows(conn, prepared.run(conn, text, args))
+
+    def changed(self, conn: psycopg.Connection, text: str, args: Sequence[object]) -> int:
+        """The rows one statement inserted, updated or deleted, prepared once per connection
+        (an audited read's one-row append)."""
+        return prepared.count(prepared.run(conn, text, args))
 
     def begin(self, conn: psycopg.Connection, write: bool, durable: bool = True,
               clinical: bool = True, serial: bool = False) -> datetime | None:

@@ -20,7 +20,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -58,6 +58,8 @@ class Dialect(Protocol):
     def held(self, lane: int, holder: Any) -> tuple[str, tuple]: ...
     def lost(self, conn: Any) -> bool: ...
     def unavailable(self, error: BaseException) -> bool: ...
+    def rows(self, conn: Any, text: str, args: Sequence[object]) -> list[tuple]: ...
+    def changed(self, conn: Any, text: str, args: Sequence[object]) -> int: ...
 
 
 class Store:
@@ -269,9 +271,10 @@ class Store:
     def query(self, text: str, args: tuple = ()) -> list[tuple]:
         """One read statement alone, outside an explicit transaction (it is its own snapshot):
         no BEGIN and COMMIT around it, two round trips fewer on PostgreSQL (the bearer check
-        of every request)."""
+        of every request). On PostgreSQL a prepared statement sent through libpq
+        (server.storage.prepared)."""
         with self._connection() as conn:
-            return conn.execute(self.dialect.sql(text), args).fetchall()
+            return self.dialect.rows(conn, text, args)
 
     def analyze(self) -> None:
         """Refresh the planner's statistics after a bulk change (seed, RAMQ import): until

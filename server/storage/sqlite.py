@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +77,14 @@ class SqliteDialect:
 
     def sql(self, text: str) -> str:
         return text
+
+    def rows(self, conn: sqlite3.Connection, text: str, args: Sequence[object]) -> list[tuple]:
+        """One statement's rows."""
+        return conn.execute(text, args).fetchall()
+
+    def changed(self, conn: sqlite3.Connection, text: str, args: Sequence[object]) -> int:
+        """The rows one statement inserted, updated or deleted."""
+        return conn.execute(text, args).rowcount
 
     def begin(self, conn: sqlite3.Connection, write: bool, durable: bool = True,
               clinical: bool = True, serial: bool = False) -> datetime | None:

@@ -92,11 +92,11 @@ class WireCounter:
 
     def _frontend(self, client: socket.socket, server: socket.socket) -> None:
         """Forwards the client's bytes, parsing its messages as they pass: untyped ones until
-        the startup message, then (type byte, int32 length including itself, body)."""
+        the startup message, then (type byte, int32 length including itself, body). Counted
+        before they are forwarded: what the server answered is counted by then."""
         buffer, started = b"", False
         try:
             while data := client.recv(65536):
-                server.sendall(data)
                 buffer += data
                 while True:
                     if not started:
@@ -117,6 +117,7 @@ class WireCounter:
                         self._note(kind, body)
                         self.statements += kind in (b"Q", b"E")
                         self.round_trips += kind in (b"Q", b"S")
+                server.sendall(data)
         except OSError:
             pass
         finally:
