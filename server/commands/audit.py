@@ -46,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     from server.storage import DB_FILE, chain, chain_verify, open_store
+    from server.storage.checkpoint import CHECKPOINT_FILE, read_checkpoint
 
     if not args.database and not (args.data / DB_FILE).is_file():
         print("No database in this data directory.", file=sys.stderr)
@@ -59,7 +60,7 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"The database cannot be opened: {type(error).__name__}", file=sys.stderr)
         return 2
     try:
-        checkpoint = chain.read_checkpoint(args.data / chain.CHECKPOINT_FILE)
+        checkpoint = read_checkpoint(args.data / CHECKPOINT_FILE)
         report = chain_verify.verify(store, checkpoint)
     except Exception as error:  # a database error: its text may quote rows, so not printed
         print(f"The audit chain cannot be read: {type(error).__name__}", file=sys.stderr)

@@ -26,7 +26,7 @@ from server.identity.audit_writer import AuditWriter
 from server.identity.patients import PatientContexts
 from server.identity.store import IdentityStore
 from server.identity.tokens import ACCESS_TTL, TokenService
-from server.storage.chain import CHECKPOINT_FILE
+from server.storage.checkpoint import CHECKPOINT_FILE
 
 _LOCK = threading.Lock()
 

@@ -24,7 +24,7 @@ class AuditWriter:
     to another thread, the commit is done when the route returns); what queues while a commit
     runs goes, all together, into the next one, made by the writer thread (a leader never
     delays its own answer for others' events). `checkpoint`: the file the chain head is
-    written to by the writer thread (chain.Checkpoint: at most once a second, a file write
+    written to by the writer thread (Checkpoint: at most once a second, a file write
     per commit cost 0.7 ms, and when the writer closes); the store's own (its data
     directory's), the heads its transactions' appends reach (uploads) are written here too."""
 

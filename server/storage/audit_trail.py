@@ -27,6 +27,7 @@ from server.storage.base import (
     Version,
     VersionConflict,
 )
+from server.storage.checkpoint import Heads, read_checkpoint, write_checkpoint
 from server.storage.query import OPS, _conditions
 
 AUDIT = chain.AUDIT
@@ -143,7 +144,7 @@ def _old_link(prev: str, n: int, seq: int, rid: str, version: int, ts: str, dele
     return hashlib.sha256(f"{prev}\n{record}".encode()).hexdigest()
 
 
-def _old_chain_intact(tx: Any, versions: list[tuple], checkpoint: chain.Heads | None
+def _old_chain_intact(tx: Any, versions: list[tuple], checkpoint: Heads | None
                       ) -> str | None:
     """What is wrong with the old chain (None: intact, or a database from before any chain)."""
     links = tx._q("SELECT n, seq, hash FROM audit_chain ORDER BY n") \
@@ -187,7 +188,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
             return 0  # another process moved them meanwhile
         if not versions and not store.dialect.columns(tx.conn, "audit_chain"):
             return 0
-        known = chain.read_checkpoint(checkpoint) if checkpoint is not None else None
+        known = read_checkpoint(checkpoint) if checkpoint is not None else None
         wrong = _old_chain_intact(tx, versions, known)
         if wrong is not None:
             raise chain.Broken(f"the audit chain of this database is broken ({wrong}): it is "
@@ -209,7 +210,7 @@ def migrate(store: Any, checkpoint: Path | None) -> int:
             tx._x(statement)
         head = (lane, *chain.lock_head(tx))
     if checkpoint is not None:
-        chain.write_checkpoint(checkpoint, head, force=True)
+        write_checkpoint(checkpoint, head, force=True)
     log.warning("moved %d AuditEvents from the resource versions into the audit trail",
                 len(latest))
     return len(latest)

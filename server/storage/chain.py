@@ -44,14 +44,6 @@ from app.core import fhir_systems
 from app.core.fhir import patient_of
 from server.storage import index
 from server.storage.base import StorageError
-from server.storage.checkpoint import (  # noqa: F401  (the trail's checkpoint, named here too)
-    CHECKPOINT_FILE,
-    UNREADABLE,
-    Checkpoint,
-    Heads,
-    read_checkpoint,
-    write_checkpoint,
-)
 
 AUDIT = "AuditEvent"
 GENESIS = "0" * 64

@@ -9,7 +9,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.storage.chain import GENESIS, HEADS, ROW, UNREADABLE, Heads, identifiers, link
+from server.storage.chain import GENESIS, HEADS, ROW, identifiers, link
+from server.storage.checkpoint import UNREADABLE, Heads
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The checkpoint file (server.storage.chain.Checkpoint) over a real server on loopback, on both
+"""The checkpoint file (server.storage.Checkpoint) over a real server on loopback, on both
 back-ends: AuditEvents that come in through a write transaction (a workstation's access-log
 upload in a batch, by PUT or by conditional POST; a transaction Bundle; a POST or PUT of one)
 move it as the audited reads do, so that removing them from the end of the trail, with the

@@ -16,7 +16,8 @@ import pytest
 
 from server.processes import ServerProcess
 from server.seed import generate, load
-from server.storage import chain, open_store
+from server.storage import open_store
+from server.storage.checkpoint import CHECKPOINT_FILE, read_checkpoint
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
 from tests.integration.test_server_audit_chain import (
@@ -153,7 +154,7 @@ def test_two_server_processes_append_to_a_lane_each(request: pytest.FixtureReque
     assert sum(lanes.values()) == reads
     assert lanes.keys() == ({1, 2} if url else {1}) and min(lanes.values()) > 0, lanes
     if url:  # each server's checkpoint names its lane
-        assert sorted(tuple(chain.read_checkpoint(d / chain.CHECKPOINT_FILE) or ())
+        assert sorted(tuple(read_checkpoint(d / CHECKPOINT_FILE) or ())
                       for d in dirs) == [(1,), (2,)]
     for data_dir in dirs:
         code, said = _verify(data_dir, url)

@@ -25,6 +25,7 @@ import pytest
 from app.core import fhir_systems
 from server.storage import DB_FILE, Clause, Criteria, StorageError, chain, chain_verify, open_store
 from server.storage.audit_trail import _old_link
+from server.storage.checkpoint import CHECKPOINT_FILE, read_checkpoint, write_checkpoint
 from tests.fixtures.server import BACKENDS
 from tests.integration.test_server_audit_chain import _verify
 
@@ -69,7 +70,7 @@ def _write_old_trail(store, data_dir: Path) -> None:
             prev = _old_link(prev, n, seq, f"old-{n}", 1, ts, False, text)
             tx._x("INSERT INTO audit_chain (n, seq, hash) VALUES (?, ?, ?)", (n, seq, prev))
         tx._x(chain.SET_HEAD, (EVENTS, prev, 1))
-    (data_dir / chain.CHECKPOINT_FILE).write_text(f"{EVENTS} {prev}\n")  # as it was written
+    (data_dir / CHECKPOINT_FILE).write_text(f"{EVENTS} {prev}\n")  # as it was written
 
 
 @pytest.fixture(params=BACKENDS)
@@ -107,7 +108,7 @@ def test_a_database_from_before_gets_its_audit_events_moved(old: tuple[Path, str
             assert [v.rid for v in found] == ["old-3"]
             by_patient = tx.search(Criteria("AuditEvent", [Clause("patient", ("p1",))]))
             assert by_patient.total == EVENTS // 2
-        report = chain_verify.verify(store, chain.read_checkpoint(data_dir / chain.CHECKPOINT_FILE))
+        report = chain_verify.verify(store, read_checkpoint(data_dir / CHECKPOINT_FILE))
         assert report.intact and report.count == EVENTS, report
         with store.write() as tx:  # the new guard stands, the old one is gone
             tx._x("DELETE FROM resource_version WHERE rtype = 'AuditEvent'")
@@ -128,7 +129,7 @@ def test_a_database_from_before_gets_its_audit_events_moved(old: tuple[Path, str
 def test_a_tampered_old_trail_is_not_moved(old: tuple[Path, str | None], tamper: str) -> None:
     data_dir, url = old
     if tamper == "checkpoint":
-        chain.write_checkpoint(data_dir / chain.CHECKPOINT_FILE, (1, 2, "f" * 64), force=True)
+        write_checkpoint(data_dir / CHECKPOINT_FILE, (1, 2, "f" * 64), force=True)
     else:
         _edit_old_version(data_dir, url)
     with pytest.raises(StorageError, match="broken"):
@@ -202,7 +203,7 @@ def _trail_before_lanes(data_dir: Path, url: str | None) -> tuple[int, str]:
         q("INSERT INTO audit_head (id, n, hash) VALUES (1, ?, ?)", EVENTS, prev)
         for statement in chain.append_only("sqlite" if url is None else "postgres"):
             q(statement)
-    (data_dir / chain.CHECKPOINT_FILE).write_text(f"{EVENTS} {prev}\n")
+    (data_dir / CHECKPOINT_FILE).write_text(f"{EVENTS} {prev}\n")
     return EVENTS, prev
 
 
@@ -214,14 +215,14 @@ def test_a_trail_from_before_lanes_is_lane_1_and_is_continued(
     head = _trail_before_lanes(tmp_path, url)
     store = open_store(tmp_path, url)  # the lanes' migration
     try:
-        report = chain_verify.verify(store, chain.read_checkpoint(
-            tmp_path / chain.CHECKPOINT_FILE))
+        report = chain_verify.verify(store, read_checkpoint(
+            tmp_path / CHECKPOINT_FILE))
         assert report.intact and report.count == EVENTS and report.heads == {1: head}, report
         assert store.query("SELECT DISTINCT lane FROM audit_event") == [(1,)]
         writers = [store] if url is None else [store, open_store(tmp_path, url)]
         try:  # each store appends as a server process would: lane 1 continued, lane 2 opened
             for k, writer in enumerate(writers):
-                chain.write_checkpoint(tmp_path / chain.CHECKPOINT_FILE, chain.commit(
+                write_checkpoint(tmp_path / CHECKPOINT_FILE, chain.commit(
                     writer, [_body(EVENTS + 1 + k, "2026-01-02T00:00:00.000000+00:00")
                              | {"entity": []}]))
             assert sorted(writer.lane for writer in writers) == list(range(1, len(writers) + 1))

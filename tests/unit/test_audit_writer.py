@@ -12,7 +12,8 @@ import pytest
 
 from server.identity.audit import Access, audit_event
 from server.identity.audit_writer import AuditWriter
-from server.storage import chain, chain_verify, checkpoint, open_store
+from server.storage import chain_verify, checkpoint, open_store
+from server.storage.checkpoint import CHECKPOINT_FILE, read_checkpoint
 
 
 def _event(n: int) -> dict:
@@ -127,10 +128,10 @@ def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
     monkeypatch.setattr(checkpoint, "write_checkpoint", lambda *args: writers.append(
         threading.current_thread().name) or write_checkpoint(*args))
     monkeypatch.setattr(checkpoint.Checkpoint, "EVERY", 0.0)
-    writer = AuditWriter(store, checkpoint=tmp_path / chain.CHECKPOINT_FILE)
+    writer = AuditWriter(store, checkpoint=tmp_path / CHECKPOINT_FILE)
     for n in range(3):
         writer.submit([_event(n)], lead=True).result(10)
     writer.close()
     assert writers and set(writers) == {"audit-writer"}
-    assert chain.read_checkpoint(tmp_path / chain.CHECKPOINT_FILE) == \
+    assert read_checkpoint(tmp_path / CHECKPOINT_FILE) == \
         chain_verify.verify(store).heads
