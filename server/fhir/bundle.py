@@ -43,6 +43,10 @@ def _request(entry: object, n: int) -> dict:
     if not isinstance(req, dict) or not req.get("method") or not req.get("url"):
         raise FhirError(400, f"entry {n} has no request.method and request.url",
                         expression=f"Bundle.entry[{n}].request")
+    for name in ("method", "url", "ifMatch", "ifNoneExist"):
+        if req.get(name) is not None and not isinstance(req[name], str):
+            raise FhirError(400, f"entry {n}: request.{name} must be a string",
+                            expression=f"Bundle.entry[{n}].request.{name}")
     return req
 
 

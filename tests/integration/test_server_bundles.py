@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 from app.core import fhir_systems
 from tests.integration.fhir_data import change_id, nam_of, observation, patient
@@ -99,3 +100,27 @@ def test_bundle_shape_is_checked(fhir: httpx.Client) -> None:
     assert fhir.post("", json=patient()).status_code == 400
     get_in_tx = _bundle("transaction", {"request": {"method": "GET", "url": "Patient/x"}})
     assert fhir.post("", json=get_in_tx).status_code == 400
+
+
+@pytest.mark.parametrize("field", ["method", "url", "ifMatch", "ifNoneExist"])
+def test_an_entry_request_field_that_is_no_string_is_a_400(fhir: httpx.Client,
+                                                           field: str) -> None:
+    """A request's method, url, ifMatch or ifNoneExist of another JSON type: 400 (was a 500
+    on an AttributeError), in a batch (the entry alone) and in a transaction."""
+    created = fhir.post("Observation", json=observation("Patient/x")).json()
+    shapes = {"method": ("GET", f"Observation/{created['id']}"),
+              "url": ("GET", f"Observation/{created['id']}"),
+              "ifMatch": ("DELETE", f"Observation/{created['id']}"),
+              "ifNoneExist": ("POST", "Observation")}
+    method, url = shapes[field]
+    for value in (5, 1.5, True, [], {}, ["GET"]):
+        entry = {"resource": observation("Patient/x"),
+                 "request": {"method": method, "url": url, field: value}}
+        batch = fhir.post("", json=_bundle("batch", entry))
+        assert batch.status_code == 200, (field, value)
+        assert [e["response"]["status"] for e in batch.json()["entry"]] == ["400"], (field, value)
+        outcome = batch.json()["entry"][0]["response"]["outcome"]
+        assert outcome["issue"][0]["expression"][0].startswith("Bundle.entry[0].request")
+        transaction = fhir.post("", json=_bundle("transaction", entry))
+        assert transaction.status_code == 400, (field, value)
+    assert fhir.get(f"Observation/{created['id']}").status_code == 200  # nothing deleted
