@@ -13,7 +13,9 @@ import asyncio
 import concurrent.futures
 import logging
 import re
+import threading
 import traceback
+import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -130,6 +132,43 @@ def _executor() -> ThreadPoolExecutor:
     return _threads
 
 
+class _Wakes:
+    """Calls to run on a loop from other threads, one wake-up of the loop for all those that
+    come before it runs them: asyncio's call_soon_threadsafe writes to the loop's self-pipe
+    each time, and the audit writer finishes a whole batch of requests at once."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self._lock = threading.Lock()
+        self._calls: list[tuple[Callable[..., None], tuple]] = []
+
+    def call(self, fn: Callable[..., None], *args: object) -> None:
+        with self._lock:
+            self._calls.append((fn, args))
+            if len(self._calls) > 1:  # the loop is woken already, and not run them yet
+                return
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._run)
+
+    def _run(self) -> None:
+        with self._lock:
+            calls, self._calls = self._calls, []
+        for fn, args in calls:
+            fn(*args)
+
+
+_wakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wakes] = \
+    weakref.WeakKeyDictionary()
+
+
+def _wakes_of(loop: asyncio.AbstractEventLoop) -> _Wakes:
+    """(On the loop.) Its _Wakes."""
+    found = _wakes.get(loop)
+    if found is None:
+        found = _wakes[loop] = _Wakes(loop)
+    return found
+
+
 def _settle(answer: asyncio.Future, outcome: concurrent.futures.Future) -> None:
     """(On the loop.) The request's answer, once its operation and audit commits are done."""
     if answer.done():  # cancelled meanwhile
@@ -173,11 +212,10 @@ async def _in_thread(state: dict, work: Callable[..., Response], *args: object) 
     for an operation that started, as with anyio's threads: the store is never closed under
     it."""
     loop = asyncio.get_running_loop()
-    answer = loop.create_future()
+    answer, wakes = loop.create_future(), _wakes_of(loop)
 
     def wake(outcome: concurrent.futures.Future) -> None:
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(_settle, answer, outcome)
+        wakes.call(_settle, answer, outcome)
 
     def finished(outcome: concurrent.futures.Future) -> None:  # in the worker thread
         if outcome.cancelled() or outcome.exception() is not None:

@@ -55,3 +55,38 @@ def test_the_answer_comes_back_once_its_audit_commit_is_done() -> None:
         return early, response.status_code == 200 and commit.done()
 
     assert asyncio.run(main()) == (False, True)
+
+
+def test_answers_finished_together_wake_the_loop_once() -> None:
+    """Answers that other threads finish before the loop runs (an audit batch committed) are
+    delivered by one wake-up of the loop (asyncio writes its self-pipe per wake-up), each."""
+    delivered: list[int] = []
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        wakes, calls = routes._wakes_of(loop), 0
+        original = loop.call_soon_threadsafe
+
+        def counted(*args: object) -> object:
+            nonlocal calls
+            calls += 1
+            return original(*args)  # type: ignore[arg-type]
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign,assignment]
+
+        def finish() -> None:
+            for k in range(5):
+                wakes.call(delivered.append, k)
+
+        finisher = threading.Thread(target=finish)
+        finisher.start()
+        finisher.join()  # the loop is held meanwhile: all five come before it runs
+        while len(delivered) < 5:
+            await asyncio.sleep(0.01)
+        wakes.call(delivered.append, 5)  # after a run: a wake-up of its own
+        while len(delivered) < 6:
+            await asyncio.sleep(0.01)
+        return calls
+
+    assert asyncio.run(main()) == 2
+    assert delivered == [0, 1, 2, 3, 4, 5]
