@@ -145,7 +145,7 @@ class _Wakes:
     def call(self, fn: Callable[..., None], *args: object) -> None:
         with self._lock:
             self._calls.append((fn, args))
-            if len(self._calls) > 1:  # the loop is woken already, and not run them yet
+            if len(self._calls) > 1:  # the loop is woken already and has not run them yet
                 return
         if not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._run)
