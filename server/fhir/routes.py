@@ -10,9 +10,12 @@ a tenth of a read's."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import re
+import threading
 import traceback
+import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -27,6 +30,7 @@ from server.fhir.capability import capability_statement
 from server.fhir.context import Ctx
 from server.fhir.errors import FhirError, from_exception
 from server.fhir.respond import Result
+from server.identity import audit
 from server.storage import format_instant
 
 log = logging.getLogger("server.fhir")
@@ -97,12 +101,20 @@ def _minimal(request: Request) -> bool:
     return "return=minimal" in request.headers.get("prefer", "")
 
 
-def _call(fn: Callable[..., Result], ctx: Ctx, *args: object) -> Result:
-    """In the worker thread: the operation, then its audit queued before the thread hop back
-    and the encoding of its answer (server.authz.queue_audit)."""
-    result = fn(ctx, *args)
-    ctx.queue_audit()
-    return result
+def _answer(request: Request, fn: Callable[..., Result], ctx: Ctx, *args: object) -> Response:
+    """In the worker thread: the operation, its audit queued (server.authz.queue_audit) and its
+    answer encoded, all in the one hop; every failure becomes an OperationOutcome."""
+    try:
+        result = fn(ctx, *args)
+        ctx.queue_audit()
+    except Exception as error:
+        failure = from_exception(error)
+        if failure.status >= 500:  # the exception type only: its text may hold patient data
+            log.error("%s /fhir/%s failed: %s\n%s", request.method,
+                      request.url.path.split("/")[2] if request.url.path.count("/") > 1 else "",
+                      type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
+        return failure.response()
+    return result.response(prefer_minimal=_minimal(request) and request.method != "GET")
 
 
 # The threads of the FHIR operations: a plain executor rather than anyio's (Starlette's
@@ -120,30 +132,105 @@ def _executor() -> ThreadPoolExecutor:
     return _threads
 
 
-async def _in_thread(fn: Callable[..., Result], ctx: Ctx, *args: object) -> Result:
-    """_call in a worker thread. A task cancelled meanwhile (a forced shutdown) still waits
+class _Wakes:
+    """Calls to run on a loop from other threads, one wake-up of the loop for all those that
+    come before it runs them: asyncio's call_soon_threadsafe writes to the loop's self-pipe
+    each time, and the audit writer finishes a whole batch of requests at once."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self._lock = threading.Lock()
+        self._calls: list[tuple[Callable[..., None], tuple]] = []
+
+    def call(self, fn: Callable[..., None], *args: object) -> None:
+        with self._lock:
+            self._calls.append((fn, args))
+            if len(self._calls) > 1:  # the loop is woken already and has not run them yet
+                return
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._run)
+
+    def _run(self) -> None:
+        with self._lock:
+            calls, self._calls = self._calls, []
+        for fn, args in calls:
+            fn(*args)
+
+
+_wakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wakes] = \
+    weakref.WeakKeyDictionary()
+
+
+def _wakes_of(loop: asyncio.AbstractEventLoop) -> _Wakes:
+    """(On the loop.) Its _Wakes."""
+    found = _wakes.get(loop)
+    if found is None:
+        found = _wakes[loop] = _Wakes(loop)
+    return found
+
+
+def _settle(answer: asyncio.Future, outcome: concurrent.futures.Future) -> None:
+    """(On the loop.) The request's answer, once its operation and audit commits are done."""
+    if answer.done():  # cancelled meanwhile
+        return
+    if outcome.cancelled():
+        answer.cancel()
+        return
+    error = outcome.exception()
+    if error is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(outcome.result())
+
+
+def _when_audited(state: dict, then: Callable[[], None]) -> None:
+    """`then()` once every audit commit the request queued so far is done: at once (in this
+    thread) if they are, else in the thread that finishes the last (the audit writer's). The
+    answer's start still checks them (server.identity.audit.AuditMiddleware): done by then, a
+    failure is its 503 without a hop."""
+    waiting = [done for done in audit.queued(state) if not done.done()]
+
+    def next_one(_: object = None) -> None:
+        while waiting:
+            done = waiting.pop()
+            if not done.done():
+                done.add_done_callback(next_one)
+                return
+        then()
+    next_one()
+
+
+async def _run(request: Request, fn: Callable[..., Result], *args: object) -> Response:
+    return await _in_thread(request.scope.setdefault("state", {}), _answer, request, fn,
+                            Ctx.of(request), *args)
+
+
+async def _in_thread(state: dict, work: Callable[..., Response], *args: object) -> Response:
+    """`work(*args)` in a worker thread; the loop is woken once, when the answer is encoded and
+    the AuditEvents it waits for (the request's, `state`) are durable, not once for the answer
+    then again for the audit commit. A task cancelled meanwhile (a forced shutdown) still waits
     for an operation that started, as with anyio's threads: the store is never closed under
     it."""
-    started = _executor().submit(_call, fn, ctx, *args)
+    loop = asyncio.get_running_loop()
+    answer, wakes = loop.create_future(), _wakes_of(loop)
+
+    def wake(outcome: concurrent.futures.Future) -> None:
+        wakes.call(_settle, answer, outcome)
+
+    def finished(outcome: concurrent.futures.Future) -> None:  # in the worker thread
+        if outcome.cancelled() or outcome.exception() is not None:
+            wake(outcome)
+        else:
+            _when_audited(state, lambda: wake(outcome))
+
+    started = _executor().submit(work, *args)
+    started.add_done_callback(finished)
     try:
-        return await asyncio.wrap_future(started)
+        return await answer
     except asyncio.CancelledError:
         if not started.cancelled():
             await asyncio.wait([asyncio.wrap_future(started)])
         raise
-
-
-async def _run(request: Request, fn: Callable[..., Result], *args: object) -> Response:
-    try:
-        result = await _in_thread(fn, Ctx.of(request), *args)
-    except Exception as error:
-        failure = from_exception(error)
-        if failure.status >= 500:  # the exception type only: its text may hold patient data
-            log.error("%s /fhir/%s failed: %s\n%s", request.method,
-                      request.url.path.split("/")[2] if request.url.path.count("/") > 1 else "",
-                      type(error).__name__, "".join(traceback.format_tb(error.__traceback__)))
-        return failure.response()
-    return result.response(prefer_minimal=_minimal(request) and request.method != "GET")
 
 
 async def _body(request: Request) -> object:

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import json
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +121,12 @@ def queue_noted(state: dict, lead: bool = False) -> None:
     events = _take(state)
     if events:
         state.setdefault(_QUEUED, []).append(writer_of().submit(events, lead))
+
+
+def queued(state: dict) -> list[Future]:
+    """The commits queued so far for the request (`state`: its ASGI scope's), that its answer's
+    start will wait for."""
+    return list(state.get(_QUEUED, ()))
 
 
 _WRITER, _QUEUED = "audit_writer_of", "audit_queued"
