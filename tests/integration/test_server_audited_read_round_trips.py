@@ -168,11 +168,17 @@ def test_an_audited_read_costs_postgresql_so_many_round_trips(
             assert entries is None or len(found.json()["entry"]) == entries
         for _ in range(20):  # psycopg prepares a statement at its 5th run: a round trip then
             get()
-        time.sleep(0.2)  # past FENCE_REUSE: the fence is read again
-        wire.reset()
-        get()
-        counted = (wire.statements, wire.round_trips)
-    assert counted == EXPECTED[what], wire.sent
+        counts = []
+        # the fewest of three: a pooled connection opened under load meanwhile prepares its
+        # statements at their 5th run there (one round trip more, once); a statement added
+        # to the path is in all three
+        for _ in range(3):
+            time.sleep(0.2)  # past FENCE_REUSE: the fence is read again
+            wire.reset()
+            get()
+            counts.append(((wire.statements, wire.round_trips), wire.sent))
+        counted, sent = min(counts)
+    assert counted == EXPECTED[what], sent
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
