@@ -171,8 +171,13 @@ class Tx:
         name = criteria.rtype
         if last is not None and last.name == "patient" and len(last.values) == 1:
             name += "/" + last.values[0]
-        key = zlib.crc32(name.encode()) - (1 << 31)  # a signed 32-bit integer
-        if key not in self._matching:
+        self.match_locks([name])
+
+    def match_locks(self, names: list[str]) -> None:
+        """The conditional-match locks of these names (not yet held), held to the commit; taken
+        in the order of their keys, so that two writers wanting several never deadlock."""
+        keys = {zlib.crc32(name.encode()) - (1 << 31) for name in names}  # signed 32-bit
+        for key in sorted(keys - self._matching):
             self.store.dialect.lock(self.conn, key)
             self._matching.add(key)
 
