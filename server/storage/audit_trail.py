@@ -70,7 +70,7 @@ def search(tx: Any, criteria: Criteria, total: bool) -> Page:
     so that two processes (two lanes) matching one criteria run one after the other."""
     if tx.write:
         chain.lock_head(tx)
-        tx.match_locks([_match_name(criteria)])
+        tx.match_locks([match_name(criteria)])
     conds, args = _where(criteria)
     text = " AND ".join(conds) or "1 = 1"
     rows = tx._q(f"SELECT {SERVED} FROM audit_event a WHERE {text} AND a.n > ? ORDER BY a.n "
@@ -100,7 +100,7 @@ def _paged(rows: list[tuple], count: int) -> Page:
     return Page(versions, versions[-1].seq if more else None)
 
 
-def _match_name(criteria: Criteria) -> str:
+def match_name(criteria: Criteria) -> str:
     """What the lock of a conditional create's match is named after: its identifier's value
     (the workstation's entry hash), else the type (such matches one at a time)."""
     for clause in criteria.clauses:

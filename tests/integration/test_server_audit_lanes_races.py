@@ -128,3 +128,27 @@ def test_an_id_stored_meanwhile_is_a_conflict_never_a_database_error(
         assert int(store.query("SELECT count(*) FROM audit_event")[0][0]) == 1
     finally:
         store.close()
+
+
+def test_a_conditional_batch_upload_at_once_on_two_processes_stores_each_entry_once(
+        two_servers: list[str], tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The workstation's conditional mode: a batch of POSTs with ifNoneExist on the entry hash
+    (server.fhir.creates.create_many), in the opposite order on the second server."""
+    for _ in range(ROUNDS // 3):
+        values = [str(uuid.uuid4()) for _ in range(BATCH)]
+
+        def send(client: httpx.Client, base: str, auth: dict,
+                 values: list[str] = values) -> httpx.Response:
+            order = values if base == two_servers[0] else values[::-1]
+            return client.post(f"{base}/fhir", headers=auth, json={
+                "resourceType": "Bundle", "type": "batch", "entry": [
+                    {"resource": _entry(value), "request": {
+                        "method": "POST", "url": "AuditEvent",
+                        "ifNoneExist": f"identifier={fhir_systems.ACCESS_LOG_HASH}|{value}"}}
+                    for value in order]})
+        replies = _at_once(two_servers, send, lambda r: r)
+        assert [r.status_code for r in replies] == [200] * (2 * TRIES)
+        statuses = Counter(e["response"]["status"][:3] for r in replies
+                           for e in r.json()["entry"])
+        assert statuses == Counter({"201": BATCH, "200": BATCH * (2 * TRIES - 1)}), statuses
+        assert [_stored(tmp_path, two_servers, request, v) for v in values] == [1] * BATCH
