@@ -5,10 +5,16 @@ drops the connection because of what a client sent.
 - `BodyLimit`: pure ASGI middleware, the outermost one. It refuses a body over the cap (413)
   from its Content-Length before reading it, and counts the bytes as they arrive for bodies
   without one (chunked uploads). The refused body is read and discarded, up to DRAIN_LIMIT, so
-  that the client, still sending, reads the 413 instead of a connection reset.
+  that the client, still sending, reads the 413 instead of a connection reset. A NUL character
+  (U+0000) in the decoded path, the query or If-None-Exist gets a 400 before any route.
 - `parse_json`: JSON with a depth cap, finite numbers only (no NaN/Infinity, which would be
-  stored as invalid JSON).
-- `parse_form`: an application/x-www-form-urlencoded body with a cap on the number of fields.
+  stored as invalid JSON), no NUL in a string or a key.
+- `parse_form`: an application/x-www-form-urlencoded body with a cap on the number of fields,
+  no NUL in a name or a value.
+- `nul_free`: an InputError if a text (a decoded id, a search value) holds a NUL.
+
+NUL: PostgreSQL refuses it in text (the statement fails, a 500 without these checks) where
+SQLite stores it; refused at these boundaries, both back-ends answer the same 400.
 - `number`: a non-negative integer that fits a 64-bit database column (`_count`, `_cursor`,
   version ids), else `InputError`.
 Errors: `InputError` (a 400 whose text names the limit, never the input).
@@ -40,6 +46,31 @@ class InputError(ValueError):
 
 class _TooLarge(Exception):
     pass
+
+
+NUL_TEXT = "a NUL character (U+0000) is not allowed"
+
+
+def nul_free(*texts: str) -> None:
+    if any("\x00" in text for text in texts):
+        raise InputError(NUL_TEXT)
+
+
+def _holds_nul(value: object) -> bool:
+    """Does a string or a key of this parsed JSON hold a NUL (not recursive: depth-safe)?"""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            if "\x00" in item:
+                return True
+        elif type(item) is dict:
+            if any("\x00" in key for key in item):
+                return True
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return False
 
 
 def number(raw: str, name: str) -> int:
@@ -89,27 +120,49 @@ def parse_json(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> object:
         deep = True
     if deep:
         raise InputError(f"the JSON body nests deeper than {max_depth} levels")
+    # in UTF-8 JSON a NUL is only ever the escape \u0000 (a raw one is not JSON); UTF-16 and
+    # UTF-32 bodies, which json.loads takes too, hold NUL bytes: those are walked
+    if (b"\\u0000" in raw or b"\x00" in raw) and _holds_nul(value):
+        raise InputError(f"{NUL_TEXT} in the body")
     return value
 
 
 def parse_form(raw: bytes, max_fields: int = MAX_FORM_FIELDS) -> list[tuple[str, str]]:
     try:
-        return parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True,
-                         max_num_fields=max_fields)
+        pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True,
+                          max_num_fields=max_fields)
     except ValueError:
         raise InputError(f"the form has more than {max_fields} fields") from None
+    nul_free(*(text for pair in pairs for text in pair))
+    return pairs
 
 
-def _too_large_body(path: str, limit: int) -> bytes:
-    text = f"the request body is larger than {limit} bytes"
+def _outcome(path: str, text: str, code: str) -> tuple[bytes, bytes]:
+    """(body, content type) of a refusal: OAuth's error JSON under /oauth/, else FHIR's."""
     if path.startswith("/oauth/"):
-        return json.dumps({"error": "invalid_request", "error_description": text}).encode()
+        return json.dumps({"error": "invalid_request", "error_description": text}).encode(), \
+            b"application/json"
     return json.dumps({"resourceType": "OperationOutcome", "issue": [
-        {"severity": "error", "code": "too-costly", "diagnostics": text}]}).encode()
+        {"severity": "error", "code": code, "diagnostics": text}]}).encode(), \
+        b"application/fhir+json"
+
+
+def _nul_in_request(scope: dict) -> bool:
+    """A NUL in the decoded path, the query (raw or as %00: parse_qsl decodes it) or the
+    If-None-Exist header (a query too)."""
+    query = scope.get("query_string", b"")
+    headers = [value for name, value in scope["headers"] if name == b"if-none-exist"]
+    return "\x00" in scope["path"] or any(
+        b"%00" in text or b"\x00" in text for text in (query, *headers))
+
+
+def _too_large(path: str, limit: int) -> tuple[bytes, bytes]:
+    return _outcome(path, f"the request body is larger than {limit} bytes", "too-costly")
 
 
 class BodyLimit:
-    """Pure ASGI: a body over `max_body` bytes (FORM_MAX_BODY under /oauth/) gets a 413."""
+    """Pure ASGI: a body over `max_body` bytes (FORM_MAX_BODY under /oauth/) gets a 413; a
+    NUL in the path, the query or If-None-Exist a 400 (its body read and discarded first)."""
 
     def __init__(self, app: Any, max_body: int = DEFAULT_MAX_BODY):
         self.app, self.max_body = app, max_body
@@ -118,10 +171,14 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _nul_in_request(scope):
+            await self._refuse(scope, receive, send, 400, _outcome(
+                scope["path"], f"{NUL_TEXT} in the path, the query or If-None-Exist", "invalid"))
+            return
         limit = FORM_MAX_BODY if scope["path"].startswith("/oauth/") else self.max_body
         declared = dict(scope["headers"]).get(b"content-length", b"").strip()
         if declared.isdigit() and int(declared) > limit:
-            await self._refuse(scope, receive, send, limit, 0, True)
+            await self._refuse(scope, receive, send, 413, _too_large(scope["path"], limit))
             return
         received, more, started = 0, True, False
 
@@ -145,18 +202,17 @@ class BodyLimit:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(scope, receive, send, limit, received, more)
+            await self._refuse(scope, receive, send, 413, _too_large(scope["path"], limit),
+                               received, more)
 
     @staticmethod
-    async def _refuse(scope: dict, receive: Receive, send: Send, limit: int, read: int,
-                      more: bool) -> None:
+    async def _refuse(scope: dict, receive: Receive, send: Send, status: int,
+                      answer: tuple[bytes, bytes], read: int = 0, more: bool = True) -> None:
         while more and read <= DRAIN_LIMIT:  # let the client finish sending, then answer
             message = await receive()
             read += len(message.get("body", b""))
             more = message["type"] == "http.request" and message.get("more_body", False)
-        body = _too_large_body(scope["path"], limit)
-        content_type = b"application/json" if scope["path"].startswith("/oauth/") \
-            else b"application/fhir+json"
-        await send({"type": "http.response.start", "status": 413, "headers": [
+        body, content_type = answer
+        await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from app.core.fhir import patient_of
 from server.fhir import creates, history, ops
@@ -47,7 +47,24 @@ def _request(entry: object, n: int) -> dict:
         if req.get(name) is not None and not isinstance(req[name], str):
             raise FhirError(400, f"entry {n}: request.{name} must be a string",
                             expression=f"Bundle.entry[{n}].request.{name}")
+    for name in _QUERIES:
+        if _nul_in(req, name):
+            raise FhirError(400, f"entry {n}: request.{name} holds a NUL character (U+0000)",
+                            expression=f"Bundle.entry[{n}].request.{name}")
     return req
+
+
+_QUERIES = ("url", "ifNoneExist")  # decoded as URLs: %00 is a NUL, which the body cannot hold
+
+
+def _nul_in(req: dict, name: str) -> bool:
+    return isinstance(req.get(name), str) and "\x00" in unquote(req[name])
+
+
+def _clean(entry: object) -> bool:
+    """No NUL in the entry's URLs (else `_request` refuses it, alone)."""
+    req = entry.get("request") if isinstance(entry, dict) else None
+    return not isinstance(req, dict) or not any(_nul_in(req, name) for name in _QUERIES)
 
 
 def _get(ctx: Ctx, url: str) -> Result:
@@ -119,13 +136,14 @@ def batch(ctx: Ctx, body: dict) -> dict:
     ctx.authorize("batch", None)
     entries = list(body.get("entry") or ())
     results: dict[int, Result | Exception] = {}
-    audits = [n for n, entry in enumerate(entries) if _audit_create(ctx, entry)]
+    audits = [n for n, entry in enumerate(entries) if _audit_create(ctx, entry) and _clean(entry)]
     if audits:
         many = creates.create_many(ctx, "AuditEvent", [
             (entries[n].get("resource"), entries[n]["request"].get("ifNoneExist"))
             for n in audits])
         results.update(zip(audits, many, strict=True))
-    puts = {n: rid for n, entry in enumerate(entries) if (rid := _audit_put(ctx, entry))}
+    puts = {n: rid for n, entry in enumerate(entries)
+            if _clean(entry) and (rid := _audit_put(ctx, entry))}
     if puts:
         many = creates.create_as_many(ctx, "AuditEvent", [(rid, entries[n].get("resource"))
                                                        for n, rid in puts.items()])

@@ -61,6 +61,7 @@ def create_many(ctx: Ctx, rtype: str, items: list[tuple[object, str | None]]
     alone = []
     try:
         with ctx.store.write(clinical=clinical(rtype)) as tx:
+            tx.lock_matches([c for _, _, c in fresh if c is not None])
             for n, resource, condition in fresh:
                 if condition is not None and not same_matches(matches(tx, condition), seen[n]):
                     alone.append(n)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,11 @@ def _where(criteria: Criteria) -> tuple[list[str], list]:
 
 
 def search(tx: Any, criteria: Criteria, total: bool) -> Page:
+    """In a write (a conditional create's match): after the lane's head and the match's lock,
+    so that two processes (two lanes) matching one criteria run one after the other."""
+    if tx.write:
+        chain.lock_head(tx)
+        tx.match_locks([match_name(criteria)])
     conds, args = _where(criteria)
     text = " AND ".join(conds) or "1 = 1"
     rows = tx._q(f"SELECT {SERVED} FROM audit_event a WHERE {text} AND a.n > ? ORDER BY a.n "
@@ -94,6 +100,15 @@ def _paged(rows: list[tuple], count: int) -> Page:
     return Page(versions, versions[-1].seq if more else None)
 
 
+def match_name(criteria: Criteria) -> str:
+    """What the lock of a conditional create's match is named after: its identifier's value
+    (the workstation's entry hash), else the type (such matches one at a time)."""
+    for clause in criteria.clauses:
+        if clause.name == "identifier" and len(clause.values) == 1:
+            return f"{AUDIT}|{clause.values[0].rpartition('|')[2]}"
+    return AUDIT
+
+
 def create(tx: Any, resource: dict, if_none_exist: Criteria | None,
            rid: str | None) -> tuple[Version, bool]:
     chain.lock_head(tx)  # first: the match and the insert see the same trail
@@ -104,6 +119,8 @@ def create(tx: Any, resource: dict, if_none_exist: Criteria | None,
             raise MultipleMatches("If-None-Exist matches several resources")
         if found:
             return found[0], False
+    if rid is not None:
+        tx.match_locks([f"{AUDIT}/{rid}"])
     if rid is not None and current(tx, rid) is not None:
         raise VersionConflict(f"{AUDIT} id already in use")
     return create_new(tx, [{**resource, "id": rid} if rid else resource])[0], True
@@ -113,10 +130,12 @@ ID_CHUNK = 500  # ids per `taken` statement
 
 
 def taken(tx: Any, rids: list[str]) -> set[str]:
-    """Which of these AuditEvent ids are stored (in a write: after the head is locked, so
-    that `create_new` of the others sees the same trail)."""
+    """Which of these AuditEvent ids are stored (in a write: after the head and the ids'
+    locks are taken, so that `create_new` of the others sees the same trail, whichever
+    process's lane another writer of these ids appends to)."""
     if tx.write:
         chain.lock_head(tx)
+        tx.match_locks([f"{AUDIT}/{rid}" for rid in rids])
     found: set[str] = set()
     for start in range(0, len(rids), ID_CHUNK):
         chunk = rids[start:start + ID_CHUNK]
@@ -127,8 +146,23 @@ def taken(tx: Any, rids: list[str]) -> set[str]:
 
 def create_new(tx: Any, resources: list[dict]) -> list[Version]:
     """AuditEvents whose ids (if any) are not stored (`create` or `taken` checked it), in one
-    append."""
-    return [_version((r[0], r[1], r[2], r[3], r[7])) for r in chain.append(tx, resources)]
+    append. An id stored meanwhile all the same (a writer that took no id lock) is a
+    VersionConflict, as `create` answers it, never a database error."""
+    try:
+        rows = chain.append(tx, resources)
+    except Exception as error:
+        if _id_taken(error):
+            raise VersionConflict(f"{AUDIT} id already in use") from None
+        raise
+    return [_version((r[0], r[1], r[2], r[3], r[7])) for r in rows]
+
+
+def _id_taken(error: Exception) -> bool:
+    """A unique violation on audit_event's id (the UNIQUE of its column)."""
+    constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
+    if getattr(error, "sqlstate", None) == "23505":
+        return constraint == "audit_event_id_key"
+    return isinstance(error, sqlite3.IntegrityError) and "audit_event.id" in str(error)
 
 
 # The trail as it was kept before (FHIR versions linked in audit_chain, guarded by triggers)

@@ -167,12 +167,30 @@ class Tx:
         patient clause ops.conditional ends the criteria with (every resource a criteria with
         it matches names that patient, and so would its creator's criteria); on the type
         alone without one (a Patient's NAM, reference data)."""
+        self.match_locks([self._match_name(criteria)])
+
+    @staticmethod
+    def _match_name(criteria: Criteria) -> str:
+        if criteria.rtype == chain.AUDIT:
+            return audit_trail.match_name(criteria)
         last = criteria.clauses[-1] if criteria.clauses else None
-        name = criteria.rtype
         if last is not None and last.name == "patient" and len(last.values) == 1:
-            name += "/" + last.values[0]
-        key = zlib.crc32(name.encode()) - (1 << 31)  # a signed 32-bit integer
-        if key not in self._matching:
+            return f"{criteria.rtype}/{last.values[0]}"
+        return criteria.rtype
+
+    def lock_matches(self, conditions: list[Criteria]) -> None:
+        """The locks of several conditional creates' matches (a batch's), taken before the
+        first match in one order, so that two writers of the same criteria listed in other
+        orders never deadlock."""
+        if any(c.rtype == chain.AUDIT for c in conditions):
+            chain.lock_head(self)  # first, as audit_trail.search takes it
+        self.match_locks([self._match_name(c) for c in conditions])
+
+    def match_locks(self, names: list[str]) -> None:
+        """The conditional-match locks of these names (not yet held), held to the commit; taken
+        in the order of their keys, so that two writers wanting several never deadlock."""
+        keys = {zlib.crc32(name.encode()) - (1 << 31) for name in names}  # signed 32-bit
+        for key in sorted(keys - self._matching):
             self.store.dialect.lock(self.conn, key)
             self._matching.add(key)
 

@@ -1,6 +1,7 @@
 """A NUL character (U+0000) in an id, a search value or a body's string, on every path that
-takes one: a 4xx, never a 500 (PostgreSQL refuses NUL in text: the statement fails), and the
-server keeps answering."""
+takes one: a 400 with an OperationOutcome that does not repeat the input, on both back-ends
+alike (PostgreSQL refuses NUL in text: without the guards, the statement fails and the answer is
+a 500; SQLite stores it), and the server keeps answering."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import httpx
 import pytest
 
 from tests.integration.fhir_data import observation, patient
+from tests.integration.test_server_audit_chain import _pushed
 
-# server/storage/postgres.py takes any text as a parameter; nothing before it refuses NUL
-POSTGRES_NUL = pytest.mark.xfail(strict=True, reason="NUL reaches PostgreSQL: DataError, a 500")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -25,6 +25,11 @@ def _calls(fhir: httpx.Client, pid: str) -> dict[str, Callable[[], httpx.Respons
         {"request": {"method": "GET", "url": "Observation/a%00"}}]}
     transaction = {"resourceType": "Bundle", "type": "transaction", "entry": [
         {"resource": nul_ref, "request": {"method": "POST", "url": "Observation"}}]}
+    upload = {"resourceType": "Bundle", "type": "batch", "entry": [  # app.sync.audit's shape
+        {"resource": _pushed(pid, "u1"), "request": {
+            "method": "POST", "url": "AuditEvent", "ifNoneExist": "identifier=urn:x|a%00"}}]}
+    free_text = _pushed(pid, "u1")
+    free_text["source"]["observer"]["display"] = "poste\u000012"
     return {
         "read": lambda: fhir.get("Patient/a%00"),
         "vread": lambda: fhir.get("Patient/a%00/_history/1"),
@@ -38,21 +43,26 @@ def _calls(fhir: httpx.Client, pid: str) -> dict[str, Callable[[], httpx.Respons
         "create, identifier": lambda: fhir.post("Observation", json=nul_ident),
         "batch entries": lambda: fhir.post("", json=batch),
         "transaction": lambda: fhir.post("", json=transaction),
+        "If-None-Exist": lambda: fhir.post("Observation", json=bad_obs, headers={
+            "If-None-Exist": "identifier=urn:x|a%00"}),
+        "AuditEvent upload, ifNoneExist": lambda: fhir.post("", json=upload),
+        "AuditEvent, free text": lambda: fhir.post("AuditEvent", json=free_text),
     }
 
 
 @pytest.mark.parametrize("what", ["read", "vread", "history", "everything", "search _id",
                                   "search identifier", "search patient", "POST _search",
                                   "create, reference", "create, identifier", "batch entries",
-                                  "transaction"])
-def test_a_nul_character_is_never_a_500(fhir: httpx.Client, request: pytest.FixtureRequest,
-                                        what: str) -> None:
-    if "postgres" in request.node.callspec.id:
-        request.applymarker(POSTGRES_NUL)
+                                  "transaction", "If-None-Exist",
+                                  "AuditEvent upload, ifNoneExist", "AuditEvent, free text"])
+def test_a_nul_character_is_a_400_never_a_500(fhir: httpx.Client, what: str) -> None:
     pid = fhir.post("Patient", json=patient()).json()["id"]
     answer = _calls(fhir, pid)[what]()
-    statuses = [answer.status_code]
-    if what == "batch entries" and answer.status_code == 200:
-        statuses += [int(e["response"]["status"]) for e in answer.json()["entry"]]
-    assert max(statuses) < 500, statuses
+    outcomes = [(answer.status_code, answer.json())]
+    if answer.status_code == 200 and answer.json().get("type") == "batch-response":
+        outcomes = [(int(e["response"]["status"][:3]), e["response"].get("outcome"))
+                    for e in answer.json()["entry"]]
+    for status, outcome in outcomes:
+        assert status == 400 and outcome["resourceType"] == "OperationOutcome", outcomes
+        assert pid not in str(outcome) and "a\x00" not in str(outcome), outcome
     assert fhir.get(f"Patient/{pid}").status_code == 200
