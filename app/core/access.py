@@ -26,6 +26,7 @@ flag and reason); the store writes the entry in the same call that reads (see st
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -46,7 +47,8 @@ from app.core.text import QT_TRANSLATE_NOOP, Text, text
 __all__ = [
     "AccessDenied", "Action", "Basis", "ConsentState", "ConsentStatus", "Decision",
     "PatientContext", "consent_from_fhir", "consent_to_fhir", "data_class_of", "decide",
-    "readable_classes", "relationship", "require", "role_classes", "valid_break_glass_reason",
+    "readable_classes", "reason_text", "relationship", "require", "role_classes",
+    "valid_break_glass_reason",
     "writable_classes",
 ]
 
@@ -175,9 +177,18 @@ def _t(key: str, **args: object) -> Text:
     return text(CTX, _R[key], **args)
 
 
+def reason_text(typed: str) -> str:
+    """What the user typed as a reason, without control characters (line breaks and tabs
+    kept) and the spaces around it."""
+    return "".join(c for c in typed if c in "\t\n" or unicodedata.category(c) != "Cc").strip()
+
+
 def valid_break_glass_reason(reason: str | None) -> bool:
-    """A typed, non-trivial reason: enough characters and words, not one repeated letter."""
-    if not reason:
+    """A typed, non-trivial reason: enough characters and words, not one repeated letter, no
+    control character but line breaks and tabs (a pasted NUL: the server refuses the
+    AuditEvent that carries it, and its upload would wait forever; `reason_text` removes
+    them from what the user typed)."""
+    if not reason or reason.strip() != reason_text(reason):
         return False
     words = [w for w in reason.split() if any(c.isalpha() for c in w)]
     letters = {c.lower() for c in reason if c.isalpha()}

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.access import valid_break_glass_reason
+from app.core.access import reason_text, valid_break_glass_reason
 from app.ui.i18n import translate
 from app.ui.widgets import Retranslatable, named
 from app.workstation.contracts import BREAK_GLASS_MINUTES, Withheld
@@ -97,7 +97,7 @@ class BreakGlassDialog(Retranslatable, QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
 
     def reason(self) -> str:
-        return self.text.toPlainText().strip()
+        return reason_text(self.text.toPlainText())
 
     def _check(self) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(

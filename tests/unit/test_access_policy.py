@@ -13,6 +13,7 @@ from app.core.access import (
     PatientContext,
     decide,
     readable_classes,
+    reason_text,
     require,
     valid_break_glass_reason,
     writable_classes,
@@ -43,9 +44,18 @@ def mandate(kind: MandateKind, grantor: str = DR) -> tuple[Mandate, ...]:
     ("Patient unconscious, needs care", True),
     ("Patient inconsciente à l'urgence", True),
     ("   emergency   ", False),
+    ("Patient unconscious,\x00 needs care", False),  # the server refuses a NUL
+    ("Patient unconscious,\x1b needs care", False),
+    ("Patient unconscious,\n\tneeds care", True),
 ])
 def test_break_glass_reason_must_be_a_real_sentence(reason, ok):
     assert valid_break_glass_reason(reason) is ok
+
+
+def test_a_reason_typed_loses_its_control_characters_only():
+    assert reason_text(" Patient\x00 unconscious,\r\n\tneeds\x7f care ") == \
+        "Patient unconscious,\n\tneeds care"
+    assert valid_break_glass_reason(reason_text("Patient unconscious,\x00 needs care"))
 
 
 def test_trivial_reason_is_refused_with_both_messages_and_stays_breakable():
