@@ -9,6 +9,7 @@ it every request is answered, each process appends to a lane of its own, the tra
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -129,7 +130,12 @@ def test_a_server_whose_lane_connection_is_ended_takes_another_lane(
         reads = Reads(tmp_path, url, first.base)
         assert reads.lane_of(first) == 1
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(%s)", (_holder(url, 1),))
+            holder = _holder(url, 1)
+            conn.execute("SELECT pg_terminate_backend(%s)", (holder,))
+            for _ in range(500):  # it ends a moment later, and frees its lock then
+                if not conn.execute("SELECT 1 FROM pg_locks WHERE pid = %s", (holder,)).fetchone():
+                    break
+                time.sleep(0.01)
         second.start()
         assert reads.lane_of(second) == 1
         assert reads.lane_of(first) == 2
