@@ -24,6 +24,7 @@ from server.storage import chain, open_store
 from server.storage.postgres import LANE_LOCKS
 from tests.fixtures.identity import bearer, sign_in
 from tests.integration.test_server_audit_chain import SEED, _readable_charts, _verify
+from tests.integration.test_server_audit_lanes import _lanes
 
 pytestmark = pytest.mark.postgres
 PATIENTS = 20
@@ -34,16 +35,6 @@ def _seeded(url: str, data_dir: Path) -> None:
     load.load_staff(store)
     load.load_patients(store, PATIENTS, SEED)
     store.close()
-
-
-def _lanes(data_dir: Path, url: str) -> dict[int, int]:
-    """lane → its number of records."""
-    store = open_store(data_dir, url)
-    try:
-        return {lane: int(count) for lane, count in store.query(
-            "SELECT lane, count(*) FROM audit_event GROUP BY lane")}
-    finally:
-        store.close()
 
 
 class Reads:
