@@ -12,12 +12,11 @@ drops the connection because of what a client sent.
 - `parse_form`: an application/x-www-form-urlencoded body with a cap on the number of fields,
   no NUL in a name or a value.
 - `nul_free`: an InputError if a text (a decoded id, a search value) holds a NUL.
-
-NUL: PostgreSQL refuses it in text (the statement fails, a 500 without these checks) where
-SQLite stores it; refused at these boundaries, both back-ends answer the same 400.
 - `number`: a non-negative integer that fits a 64-bit database column (`_count`, `_cursor`,
   version ids), else `InputError`.
 Errors: `InputError` (a 400 whose text names the limit, never the input).
+NUL: PostgreSQL refuses it in text (the statement fails, a 500 without these checks) where
+SQLite stores it; refused at these boundaries, both back-ends answer the same 400.
 """
 
 from __future__ import annotations
