@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -151,18 +150,10 @@ def create_new(tx: Any, resources: list[dict]) -> list[Version]:
     try:
         rows = chain.append(tx, resources)
     except Exception as error:
-        if _id_taken(error):
+        if tx.store.dialect.duplicate(error, "audit_event", "id"):
             raise VersionConflict(f"{AUDIT} id already in use") from None
         raise
     return [_version((r[0], r[1], r[2], r[3], r[7])) for r in rows]
-
-
-def _id_taken(error: Exception) -> bool:
-    """A unique violation on audit_event's id (the UNIQUE of its column)."""
-    constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
-    if getattr(error, "sqlstate", None) == "23505":
-        return constraint == "audit_event_id_key"
-    return isinstance(error, sqlite3.IntegrityError) and "audit_event.id" in str(error)
 
 
 # The trail as it was kept before (FHIR versions linked in audit_chain, guarded by triggers)

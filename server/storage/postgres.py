@@ -181,6 +181,11 @@ class PostgresDialect:
             "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
             "AND table_schema = current_schema()", (table,))}
 
+    def duplicate(self, error: BaseException, table: str, column: str) -> bool:
+        """A unique violation of `table`'s UNIQUE `column` (its constraint's default name)."""
+        return isinstance(error, psycopg.errors.UniqueViolation) and \
+            error.diag.constraint_name == f"{table}_{column}_key"
+
     def contention(self, error: BaseException) -> bool:
         """Rolled back for what another writer held (two writers locking the same rows or
         matches in opposite orders): the same request may succeed again."""

@@ -129,6 +129,11 @@ class SqliteDialect:
             now = datetime.now(UTC)
             return min(now, self._writing_since) if self._writing_since else now
 
+    def duplicate(self, error: BaseException, table: str, column: str) -> bool:
+        """A unique violation of `table`'s UNIQUE `column`."""
+        return isinstance(error, sqlite3.IntegrityError) and \
+            str(error) == f"UNIQUE constraint failed: {table}.{column}"
+
     def contention(self, error: BaseException) -> bool:
         return False  # one writer: no deadlock
 
