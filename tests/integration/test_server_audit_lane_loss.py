@@ -111,9 +111,8 @@ def _holder(url: str, lane: int) -> int:
 
 def test_a_server_whose_lane_connection_is_ended_takes_another_lane(
         request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    """The session holding the first server's lane is ended (pg_terminate_backend); a second
-    server takes that lane, free; the first one's next reads go to another lane, not beside
-    the second's; an AuditEvent it is given alone as well (its own transaction)."""
+    """The session holding the first server's lane is ended (pg_terminate_backend) and a
+    second server starts: the two then append on two lanes, never side by side on one."""
     url = request.getfixturevalue("postgres").new_database(f"lane_ended_{os.getpid()}")
     _seeded(url, tmp_path)
     first, second = ServerProcess(tmp_path, url).start(), ServerProcess(tmp_path, url)
@@ -128,9 +127,10 @@ def test_a_server_whose_lane_connection_is_ended_takes_another_lane(
                     break
                 time.sleep(0.01)
         second.start()
-        assert reads.lane_of(second) == 1
-        assert reads.lane_of(first) == 2
-        assert reads.lane_of(second) == 1
+        # which of the two takes lane 1 is a race (the first claims again at its next
+        # append, which may come from work still queued): never both on one lane
+        lanes = reads.lane_of(second), reads.lane_of(first), reads.lane_of(second)
+        assert lanes[0] == lanes[2] != lanes[1] and set(lanes) == {1, 2}, lanes
         assert set(reads.codes) == {200}, reads.codes
     finally:
         first.stop()
