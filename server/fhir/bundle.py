@@ -151,6 +151,8 @@ def batch(ctx: Ctx, body: dict) -> dict:
     out = []
     for n, entry in enumerate(entries):
         try:
+            if n not in results:  # decided on what is stored now, not on an earlier entry's
+                ctx.forget_decisions()  # contexts: a Consent it wrote applies at once
             result = results[n] if n in results else _one(ctx, entry, n)
             if isinstance(result, Exception):
                 raise result
