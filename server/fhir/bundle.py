@@ -7,11 +7,14 @@ transaction: all or nothing: authorisation and validation first, then one databa
 and the response is that failure's OperationOutcome. `urn:uuid:` fullUrls of created entries are
 resolved in every reference of the Bundle. GET entries are served in batches only.
 
-Every entry goes through the same gate as the interaction alone (server.fhir.ops): a batch GET
-is a read or a search with its rules; a transaction's PUT and DELETE are decided against the
-stored version (read before, checked unchanged in the write: 409 otherwise) and the new body;
-a conditional create answers the readable match only (ops: a forbidden match counts as none).
-Conditional update and delete (a PUT or DELETE of a type with criteria) are not supported.
+Every entry goes through the same gate as the interaction alone (server.fhir.ops), with its
+own patient's context: a batch entry is decided on what is stored when it runs (a Consent an
+earlier entry wrote applies to the next ones); a batch GET is a read or a search with its
+rules; a transaction's PUT and DELETE are decided against the stored version (read before,
+checked unchanged in the write: decided again otherwise) and the new body; a conditional
+create is a create (refused where the create alone would be) that answers the readable match
+only (ops: a forbidden match counts as none). Conditional update and delete (a PUT or DELETE
+of a type with criteria) are not supported.
 """
 
 from __future__ import annotations
@@ -255,25 +258,39 @@ def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
             ops.check_update(ctx, p.rtype, p.rid, p.stored, p.resource, p.if_match)
         elif p.method == "DELETE" and p.stored is not None:
             ctx.authorize("delete", p.rtype, p.stored.patient, p.stored.resource() or None)
-        elif p.method == "POST" and p.existing is None:
+        elif p.method == "POST":  # a create, even one that answers its match (ops.create)
             ctx.authorize("create", p.rtype, patient_of(p.resource, p.rtype), p.resource)
 
 
+class _Changed(FhirError):
+    """What `_prepare` decided on changed before `_apply` locked it: decided again."""
+
+    def __init__(self, message: str):
+        super().__init__(409, message)
+
+
 def _apply(ctx: Ctx, plans: list[_Plan]) -> dict[int, Result]:
+    """The writes, in one transaction: every lock it needs taken first, each kind in one
+    order (the conditional matches' by key, then the rows of the PUT and DELETE targets by
+    type and id), so that two transactions naming the same criteria or resources in other
+    entry orders queue instead of deadlocking; then what `_prepare` decided on is checked
+    unchanged."""
     results: dict[int, Result] = {}
     with ctx.store.write() as tx:
+        tx.lock_matches([p.condition for p in plans if p.condition is not None])
+        for p in sorted((p for p in plans if p.method != "POST"),
+                        key=lambda p: (p.rtype, p.rid or "")):
+            if not ops.same_matches([v for v in [tx.current(p.rtype, p.rid)] if v],
+                                    [p.stored] if p.stored else []):
+                raise _Changed(f"entry {p.n}: changed meanwhile; retry")
         for p in sorted(plans, key=lambda p: ORDER[p.method]):
-            if p.method != "POST" and not ops.same_matches(
-                    [v for v in [tx.current(p.rtype, p.rid)] if v], [p.stored] if p.stored
-                    else []):
-                raise FhirError(409, f"entry {p.n}: changed meanwhile; retry")
             if p.method == "DELETE":
                 v = tx.delete(p.rtype, p.rid, p.if_match)
                 results[p.n] = Result(204, None, {"ETag": f'W/"{v.version_id}"'} if v else {}, v)
             elif p.method == "POST":
                 if p.condition is not None and not ops.same_matches(
                         ops.matches(tx, p.condition), p.seen):
-                    raise FhirError(409, f"entry {p.n}: ifNoneExist match changed; retry")
+                    raise _Changed(f"entry {p.n}: ifNoneExist match changed; retry")
                 if p.existing is not None:
                     results[p.n] = resource_result(p.existing, ctx.base, 200, True)
                 else:
@@ -286,10 +303,20 @@ def _apply(ctx: Ctx, plans: list[_Plan]) -> dict[int, Result]:
 
 
 def transaction(ctx: Ctx, body: dict) -> dict:
+    """Decided, then applied; decided again (from the entries) when another writer changed
+    what the decision read meanwhile: a concurrent transaction that created the same
+    conditional matches is then answered with them (as ops.create retries)."""
     ctx.authorize("transaction", None)
-    plans = [_Plan(ctx, n, e) for n, e in enumerate(body.get("entry") or ())]
-    _prepare(ctx, plans)
-    results = _apply(ctx, plans)
+    for attempt in range(ops.ATTEMPTS):
+        plans = [_Plan(ctx, n, e) for n, e in enumerate(body.get("entry") or ())]
+        _prepare(ctx, plans)
+        try:
+            results = _apply(ctx, plans)
+            break
+        except _Changed:
+            if attempt == ops.ATTEMPTS - 1:
+                raise
+            ctx.forget_decisions()
     entries = [response_entry(results[p.n], ctx.base) for p in plans]
     return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
 
