@@ -73,7 +73,8 @@ class Entry:
     entry: dict
     pid: str
     expect_found: frozenset[str] = frozenset()  # positive control: in the entry's answer
-    forbidden_write: bool = False  # refused (403/422), nothing stored
+    forbidden_write: bool = False  # refused (`refused_with`), nothing stored
+    refused_with: frozenset[int] = REFUSED  # by the gate; 400: not supported at all
     returns: str | None = None  # conditional create: "match" (200, the seeded id), "new" (201)
     headers: dict = field(default_factory=dict)
 
@@ -149,6 +150,13 @@ def write_entries(user: User, pid: str, glass: bool) -> Iterator[Entry]:
         if rtype == "Patient" or forbidden:
             yield Entry("DELETE", {"request": {"method": "DELETE", "url": target}}, pid,
                         forbidden_write=True)
+        if data_class == DataClass.LABS:  # conditional update and delete: not supported
+            criteria = f"{rtype}?_id={body['id']}"
+            yield Entry("conditional PUT", {"resource": body, "request": {
+                "method": "PUT", "url": criteria}}, pid, forbidden_write=True,
+                refused_with=frozenset({400}))
+            yield Entry("conditional DELETE", {"request": {"method": "DELETE", "url": criteria}},
+                        pid, forbidden_write=True, refused_with=frozenset({400}))
     if not cares_for(user.kind, user.relation, pid):
         consent = {"resourceType": "Consent", "status": "active",
                    "patient": {"reference": f"Patient/{pid}"}, "provision": {"type": "deny"},
@@ -172,7 +180,7 @@ def entry_wrong(user: User, entry: Entry, answer: dict, glass: bool) -> list[str
     wrong = []
     if status >= 500:
         wrong.append(f"{label}: {status}")
-    if entry.forbidden_write and status not in REFUSED:
+    if entry.forbidden_write and status not in entry.refused_with:
         wrong.append(f"{label}: forbidden write answered {status}")
     found, patients = set(), set()
     for resource in resources_in(answer.get("resource")):
@@ -253,7 +261,8 @@ def transaction_wrong(client: httpx.Client, user: User, order: list[str],
         response = client.post("", json=bundle("transaction", [e.entry for e in sent]),
                                headers=headers)
         body = response.json()
-        if response.status_code not in REFUSED or body.get("resourceType") != "OperationOutcome":
+        if response.status_code not in culprit.refused_with | REFUSED or \
+                body.get("resourceType") != "OperationOutcome":
             where = "first" if before and before[0] is culprit else "last"
             wrong.append(f"{label}: forbidden {culprit.name} {culprit.entry['request']['url']} "
                          f"of {culprit.pid} ({where}) answered {response.status_code}")
