@@ -362,3 +362,57 @@ def test_a_consent_an_entry_writes_applies_to_the_entries_after_it(entry_server)
         answers = withdrawn.json()["entry"]
         assert answers[3]["response"]["status"].startswith("200"), answers[3]
         assert [shown(a) for a in answers] == [False] * 3 + [False] + [True] * 3
+
+
+VARIANTS = (  # the spellings of a read a batch entry may use; {pid}: the patient, {labs}: its
+    # lab result's id. None of them may answer what the plain read refuses.
+    "Observation/{labs}", "/Observation/{labs}", "Observation//{labs}", "Observation/{labs}/",
+    "{base}/Observation/{labs}", "Observation/{labs}?_format=json",
+    "Observation/{labs}/_history/1", "Observation/{labs}/_history", "Observation/_history",
+    "Observation?patient={pid}", "Observation?patient={pid}&patient={pid}",
+    "Observation?patient={pid}&_format=json", "Observation?subject=Patient/{pid}",
+    "Observation?patient=" + PATIENTS[0] + ",{pid}", "Observation?_id={labs}",
+    "Observation?patient={pid}&_include=Observation:subject",
+    "Patient?_id={pid}&_revinclude=Observation:subject", "Observation?patient={pid}&_summary=true",
+    "Observation?patient={pid}&_elements=id", "observation/{labs}", "OBSERVATION?patient={pid}",
+    "Observation/{labs_encoded}", "Patient/{pid}/%24everything", "Patient/{pid}/$EVERYTHING",
+    "Patient/{pid}/$everything?_since=2000-01-01T00:00:00Z", "Observation/_search?patient={pid}",
+    "Patient/_history", "_history?_since=2000-01-01T00:00:00Z",
+)
+
+
+@pytest.mark.parametrize("who", [("physician", "none"), ("pharmacist", "none"),
+                                 ("extern", "mandate"), ("technical_support", "own")])
+def test_url_spellings_in_a_batch_answer_nothing_the_plain_read_refuses(entry_server, who):
+    """Another clinic's patient's lab result (no account here may read it) and the clinic's
+    open chart (read where the matrix allows: the positive control), through every spelling
+    of the read a batch entry may use: nothing forbidden, no other patient, never a 500."""
+    base, _, users = entry_server
+    user = next(u for u in users if (u.kind.value, u.relation) == who)
+    wrong = []
+    with _client(base) as client:
+        for pid in (OTHER_CLINIC_PATIENT, PATIENTS[0]):
+            labs = rid(pid, DataClass.LABS)
+            urls = [v.format(pid=pid, labs=labs, base=f"{base}/fhir",
+                             labs_encoded=quote(labs).replace("-", "%2D")) for v in VARIANTS]
+            response = client.post("", json=bundle("batch", [get(u) for u in urls]),
+                                   headers={"Authorization": f"Bearer {user.token}"})
+            assert response.status_code == 200, response.text
+            found = set()
+            for url, answer in zip(urls, response.json()["entry"], strict=True):
+                status = int(answer["response"]["status"][:3])
+                if status >= 500:
+                    wrong.append(f"{url}: {status}")
+                for resource in resources_in(answer.get("resource")):
+                    why = allowed_resource(user, resource, False)
+                    if why:
+                        wrong.append(f"{url}: {why}")
+                    owner = patient_of(resource, resource["resourceType"])
+                    # (the listed ids name the open chart too)
+                    if owner not in (None, pid, PATIENTS[0]) and \
+                            resource["resourceType"] != "AuditEvent":
+                        wrong.append(f"{url}: another patient's data")
+                    found.add(f"{resource['resourceType']}/{resource.get('id')}")
+            if pid == PATIENTS[0] and may(user.kind, user.relation, pid, DataClass.LABS):
+                assert f"Observation/{labs}" in found
+    assert wrong == []
