@@ -8,13 +8,13 @@ and the response is that failure's OperationOutcome. `urn:uuid:` fullUrls of cre
 resolved in every reference of the Bundle. GET entries are served in batches only.
 
 Every entry goes through the same gate as the interaction alone (server.fhir.ops), with its
-own patient's context: a batch entry is decided on what is stored when it runs (a Consent an
-earlier entry wrote applies to the next ones); a batch GET is a read or a search with its
-rules; a transaction's PUT and DELETE are decided against the stored version (read before,
-checked unchanged in the write: decided again otherwise) and the new body; a conditional
-create is a create (refused where the create alone would be) that answers the readable match
-only (ops: a forbidden match counts as none). Conditional update and delete (a PUT or DELETE
-of a type with criteria) are not supported.
+own patient's context, read once per request until an entry writes (a Consent or a Patient
+an earlier entry of a batch wrote applies to the next ones); a batch GET is a read or a
+search with its rules; a transaction's PUT and DELETE are decided against the stored version
+(read before, checked unchanged in the write: decided again otherwise) and the new body; a
+conditional create is a create (refused where the create alone would be) that answers the
+readable match only (ops: a forbidden match counts as none). Conditional update and delete
+(a PUT or DELETE of a type with criteria) are not supported.
 """
 
 from __future__ import annotations
@@ -132,6 +132,11 @@ def _audit_put(ctx: Ctx, entry: object) -> str | None:
     return path[1] if len(path) == 2 and path[0] == "AuditEvent" else None
 
 
+def _writes(entry: object) -> bool:
+    req = entry.get("request") if isinstance(entry, dict) else None
+    return isinstance(req, dict) and str(req.get("method", "")).upper() != "GET"
+
+
 def batch(ctx: Ctx, body: dict) -> dict:
     """Each entry on its own; the AuditEvent creates together, in one write transaction
     (server.fhir.creates: entries of a batch are independent, their order is
@@ -154,8 +159,6 @@ def batch(ctx: Ctx, body: dict) -> dict:
     out = []
     for n, entry in enumerate(entries):
         try:
-            if n not in results:  # decided on what is stored now, not on an earlier entry's
-                ctx.forget_decisions()  # contexts: a Consent it wrote applies at once
             result = results[n] if n in results else _one(ctx, entry, n)
             if isinstance(result, Exception):
                 raise result
@@ -163,6 +166,8 @@ def batch(ctx: Ctx, body: dict) -> dict:
             failure = from_exception(error)
             result = Result(failure.status, failure.outcome())
         out.append(response_entry(result, ctx.base))
+        if n not in results and _writes(entry):  # a Consent or Patient it wrote decides the
+            ctx.forget_decisions()  # next entries: their contexts are read again
     return {"resourceType": "Bundle", "type": "batch-response", "entry": out}
 
 
