@@ -233,6 +233,19 @@ def _resolve(ctx: Ctx, plans: list[_Plan]) -> None:
             p.condition = ops.conditional(ctx, p.rtype, p.if_none_exist, p.resource)
 
 
+def _named_once(plans: list[_Plan]) -> None:
+    """A transaction names each resource once (FHIR): two writes of one resource, or two
+    conditional creates of the same criteria (the second would match the first's create, a
+    match that changed: never applicable), are a 400."""
+    seen: dict[tuple, int] = {}
+    for p in plans:
+        key = (p.rtype, p.if_none_exist, patient_of(p.resource, p.rtype)) if p.if_none_exist \
+            else (p.rtype, p.rid) if p.method != "POST" else None
+        if key is not None and seen.setdefault(key, p.n) != p.n:
+            raise FhirError(400, f"entry {p.n} names the same resource as entry {seen[key]}",
+                            expression=f"Bundle.entry[{p.n}].request")
+
+
 def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
     """Decide ids, resolve urn:uuid references, authorise every write against the stored
     version and the new body, and every conditional match as a read (outside any write)."""
@@ -257,6 +270,7 @@ def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
             p.rid = rid
         if not changed:
             break
+    _named_once(plans)
     for p in plans:
         if p.method == "PUT":
             assert p.rid is not None and p.if_match is not None  # a PUT has both (_Plan)

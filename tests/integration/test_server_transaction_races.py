@@ -112,3 +112,26 @@ def test_opposite_orders_of_updates_queue_instead_of_deadlocking(
             if versions != {"2"}:
                 failures.append(f"round {n}: versions {sorted(versions)}")
     assert failures == []
+
+
+def test_a_transaction_naming_one_resource_twice_is_refused(fhir: httpx.Client) -> None:
+    """Two conditional creates of the same criteria, or two writes of one resource, in one
+    transaction: a 400 with an OperationOutcome at once (not a match that keeps changing, a
+    409 after retries), nothing stored."""
+    pid = fhir.post("Patient", json=patient()).json()["id"]
+    ident = change_id()
+    twice = _entries(pid, {"Observation": ident}) * 2
+    answer = fhir.post("", json={"resourceType": "Bundle", "type": "transaction",
+                                 "entry": twice})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["resourceType"] == "OperationOutcome"
+    assert fhir.get("Observation", params={
+        "identifier": f"{ident['system']}|{ident['value']}"}).json()["total"] == 0
+    made = fhir.post("Observation", json=_resource("Observation", pid, change_id())).json()
+    put = {"resource": made, "request": {"method": "PUT", "url": f"Observation/{made['id']}",
+                                         "ifMatch": 'W/"1"'}}
+    delete = {"request": {"method": "DELETE", "url": f"Observation/{made['id']}"}}
+    answer = fhir.post("", json={"resourceType": "Bundle", "type": "transaction",
+                                 "entry": [put, delete]})
+    assert answer.status_code == 400, answer.text
+    assert fhir.get(f"Observation/{made['id']}").json()["meta"]["versionId"] == "1"
