@@ -239,6 +239,14 @@ def forget_prefetched(request: Request) -> None:
     _per_request(request, "patient_contexts").clear()
 
 
+def forget_decisions(request: Request) -> None:
+    """Drop the patient contexts and read decisions this request made so far (what it noted
+    for the audit trail stays): the next batch entry is decided on what is stored now, a
+    Consent or a Patient an earlier entry wrote included."""
+    _per_request(request, "patient_contexts").clear()
+    _per_request(request, "decisions").clear()
+
+
 def queue_audit(request: Request) -> None:
     """What this request read so far goes to the audit writer now (server.identity.audit
     .queue_noted); the answer still waits for its commit. For a route that reads nothing more,

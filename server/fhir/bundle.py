@@ -7,11 +7,14 @@ transaction: all or nothing: authorisation and validation first, then one databa
 and the response is that failure's OperationOutcome. `urn:uuid:` fullUrls of created entries are
 resolved in every reference of the Bundle. GET entries are served in batches only.
 
-Every entry goes through the same gate as the interaction alone (server.fhir.ops): a batch GET
-is a read or a search with its rules; a transaction's PUT and DELETE are decided against the
-stored version (read before, checked unchanged in the write: 409 otherwise) and the new body;
-a conditional create answers the readable match only (ops: a forbidden match counts as none).
-Conditional update and delete (a PUT or DELETE of a type with criteria) are not supported.
+Every entry goes through the same gate as the interaction alone (server.fhir.ops), with its
+own patient's context, read once per request until an entry writes (a Consent or a Patient
+an earlier entry of a batch wrote applies to the next ones); a batch GET is a read or a
+search with its rules; a transaction's PUT and DELETE are decided against the stored version
+(read before, checked unchanged in the write: decided again otherwise) and the new body; a
+conditional create is a create (refused where the create alone would be) that answers the
+readable match only (ops: a forbidden match counts as none). Conditional update and delete
+(a PUT or DELETE of a type with criteria) are not supported.
 """
 
 from __future__ import annotations
@@ -129,6 +132,11 @@ def _audit_put(ctx: Ctx, entry: object) -> str | None:
     return path[1] if len(path) == 2 and path[0] == "AuditEvent" else None
 
 
+def _writes(entry: object) -> bool:
+    req = entry.get("request") if isinstance(entry, dict) else None
+    return isinstance(req, dict) and str(req.get("method", "")).upper() != "GET"
+
+
 def batch(ctx: Ctx, body: dict) -> dict:
     """Each entry on its own; the AuditEvent creates together, in one write transaction
     (server.fhir.creates: entries of a batch are independent, their order is
@@ -158,6 +166,8 @@ def batch(ctx: Ctx, body: dict) -> dict:
             failure = from_exception(error)
             result = Result(failure.status, failure.outcome())
         out.append(response_entry(result, ctx.base))
+        if n not in results and _writes(entry):  # a Consent or Patient it wrote decides the
+            ctx.forget_decisions()  # next entries: their contexts are read again
     return {"resourceType": "Bundle", "type": "batch-response", "entry": out}
 
 
@@ -223,6 +233,19 @@ def _resolve(ctx: Ctx, plans: list[_Plan]) -> None:
             p.condition = ops.conditional(ctx, p.rtype, p.if_none_exist, p.resource)
 
 
+def _named_once(plans: list[_Plan]) -> None:
+    """A transaction names each resource once (FHIR): two writes of one resource, or two
+    conditional creates of the same criteria (the second would match the first's create, a
+    match that changed: never applicable), are a 400."""
+    seen: dict[tuple, int] = {}
+    for p in plans:
+        key = (p.rtype, p.if_none_exist, patient_of(p.resource, p.rtype)) if p.if_none_exist \
+            else (p.rtype, p.rid) if p.method != "POST" else None
+        if key is not None and seen.setdefault(key, p.n) != p.n:
+            raise FhirError(400, f"entry {p.n} names the same resource as entry {seen[key]}",
+                            expression=f"Bundle.entry[{p.n}].request")
+
+
 def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
     """Decide ids, resolve urn:uuid references, authorise every write against the stored
     version and the new body, and every conditional match as a read (outside any write)."""
@@ -247,31 +270,46 @@ def _prepare(ctx: Ctx, plans: list[_Plan]) -> None:
             p.rid = rid
         if not changed:
             break
+    _named_once(plans)
     for p in plans:
         if p.method == "PUT":
             assert p.rid is not None and p.if_match is not None  # a PUT has both (_Plan)
             ops.check_update(ctx, p.rtype, p.rid, p.stored, p.resource, p.if_match)
         elif p.method == "DELETE" and p.stored is not None:
             ctx.authorize("delete", p.rtype, p.stored.patient, p.stored.resource() or None)
-        elif p.method == "POST" and p.existing is None:
+        elif p.method == "POST":  # a create, even one that answers its match (ops.create)
             ctx.authorize("create", p.rtype, patient_of(p.resource, p.rtype), p.resource)
 
 
+class _Changed(FhirError):
+    """What `_prepare` decided on changed before `_apply` locked it: decided again."""
+
+    def __init__(self, message: str):
+        super().__init__(409, message)
+
+
 def _apply(ctx: Ctx, plans: list[_Plan]) -> dict[int, Result]:
+    """The writes, in one transaction: every lock it needs taken first, each kind in one
+    order (the conditional matches' by key, then the rows of the PUT and DELETE targets by
+    type and id), so that two transactions naming the same criteria or resources in other
+    entry orders queue instead of deadlocking; then what `_prepare` decided on is checked
+    unchanged."""
     results: dict[int, Result] = {}
     with ctx.store.write() as tx:
+        tx.lock_matches([p.condition for p in plans if p.condition is not None])
+        for p in sorted((p for p in plans if p.method != "POST"),
+                        key=lambda p: (p.rtype, p.rid or "")):
+            if not ops.same_matches([v for v in [tx.current(p.rtype, p.rid)] if v],
+                                    [p.stored] if p.stored else []):
+                raise _Changed(f"entry {p.n}: changed meanwhile; retry")
         for p in sorted(plans, key=lambda p: ORDER[p.method]):
-            if p.method != "POST" and not ops.same_matches(
-                    [v for v in [tx.current(p.rtype, p.rid)] if v], [p.stored] if p.stored
-                    else []):
-                raise FhirError(409, f"entry {p.n}: changed meanwhile; retry")
             if p.method == "DELETE":
                 v = tx.delete(p.rtype, p.rid, p.if_match)
                 results[p.n] = Result(204, None, {"ETag": f'W/"{v.version_id}"'} if v else {}, v)
             elif p.method == "POST":
                 if p.condition is not None and not ops.same_matches(
                         ops.matches(tx, p.condition), p.seen):
-                    raise FhirError(409, f"entry {p.n}: ifNoneExist match changed; retry")
+                    raise _Changed(f"entry {p.n}: ifNoneExist match changed; retry")
                 if p.existing is not None:
                     results[p.n] = resource_result(p.existing, ctx.base, 200, True)
                 else:
@@ -284,10 +322,20 @@ def _apply(ctx: Ctx, plans: list[_Plan]) -> dict[int, Result]:
 
 
 def transaction(ctx: Ctx, body: dict) -> dict:
+    """Decided, then applied; decided again (from the entries) when another writer changed
+    what the decision read meanwhile: a concurrent transaction that created the same
+    conditional matches is then answered with them (as ops.create retries)."""
     ctx.authorize("transaction", None)
-    plans = [_Plan(ctx, n, e) for n, e in enumerate(body.get("entry") or ())]
-    _prepare(ctx, plans)
-    results = _apply(ctx, plans)
+    for attempt in range(ops.ATTEMPTS):
+        plans = [_Plan(ctx, n, e) for n, e in enumerate(body.get("entry") or ())]
+        _prepare(ctx, plans)
+        try:
+            results = _apply(ctx, plans)
+            break
+        except _Changed:
+            if attempt == ops.ATTEMPTS - 1:
+                raise
+            ctx.forget_decisions()
     entries = [response_entry(results[p.n], ctx.base) for p in plans]
     return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
 

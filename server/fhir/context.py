@@ -55,6 +55,11 @@ class Ctx:
         snapshot)."""
         authz.forget_prefetched(self.request)
 
+    def forget_decisions(self) -> None:
+        """The patient contexts and read decisions made so far are dropped (server.authz
+        .forget_decisions): a batch entry is decided as the request alone would be."""
+        authz.forget_decisions(self.request)
+
     def visible(self, versions: list[Version]) -> list[tuple[Version, RawJson | None]]:
         """The versions this caller may see, each with its stored JSON
         (None for a deletion). Every one shown is authorised as a read, hence audited: once per
