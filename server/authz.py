@@ -33,6 +33,7 @@ the stored version for an update or delete (server.fhir.ops.check_update), then 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
@@ -79,8 +80,15 @@ def current_user(request: Request) -> UserProfile:
     if found is None:
         raise Denied(401, "the access token is invalid, expired or revoked")
     user, scope = found
-    state["user"], state["scopes"] = user, (None if scope is None else Granted.parse(scope))
+    state["user"], state["scopes"] = user, (None if scope is None else _granted(scope))
     return user
+
+
+@functools.lru_cache(maxsize=1024)
+def _granted(scope: str) -> Granted:
+    """Granted.parse, remembered by the scope's text (what it returns depends on that alone;
+    the scope itself is still read with the token on every request)."""
+    return Granted.parse(scope)
 
 
 def _scope_gate(request: Request, action: str, resource_type: str | None,
