@@ -47,7 +47,8 @@ class AuditWriter:
         self.checkpoint = store.checkpoint if shared else Checkpoint(checkpoint)
         self.checkpoint.due = self._checkpoint_due  # written by the writer thread
         self._known: tuple[int, int, str] | None = None  # (lane, k, hash) this writer moved it to
-        self._cond = threading.Condition()  # guards the five below
+        self._lock = threading.Lock()  # guards the five below (`with`: no Python-level enter)
+        self._cond = threading.Condition(self._lock)
         self._pending: list[tuple[Sequence[Any], Future]] = []  # never non-empty without a leader
         self._leading = False  # a commit is running (inline or in the writer thread)
         self._handed = False  # the writer thread leads (commits until nothing is pending)
@@ -59,7 +60,7 @@ class AuditWriter:
     def submit(self, events: Sequence[Any], lead: bool = False) -> Future:
         """`lead`: the caller may block (a worker thread, never the event loop): with no commit
         running it commits now, before returning (its Future then made only if it failed)."""
-        with self._cond:
+        with self._lock:
             if self._closed:
                 return _failed(RuntimeError("the audit writer is closed"))
             if lead and not self._leading:  # nothing pending: a batch of its own
@@ -78,7 +79,7 @@ class AuditWriter:
         self.submit(events, lead=True).result(timeout)
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self._closed = True
             self._cond.notify_all()
         self._thread.join(60)
@@ -86,12 +87,12 @@ class AuditWriter:
         self.checkpoint.flush()
 
     def _hand_on(self) -> None:
-        """(Holding `_cond`, leading.) The writer thread commits what is pending."""
+        """(Holding `_lock`, leading.) The writer thread commits what is pending."""
         self._handed = True
         self._cond.notify_all()
 
     def _take(self) -> list[tuple[Sequence[Any], Future]]:
-        """(Holding `_cond`.) The next batch: at least one request, about max_batch events."""
+        """(Holding `_lock`.) The next batch: at least one request, about max_batch events."""
         queued, k = 0, 0
         while k < len(self._pending) and queued < self.max_batch:
             queued += len(self._pending[k][0])
@@ -105,7 +106,7 @@ class AuditWriter:
         try:
             failure = self._commit([(events, None)])
         finally:
-            with self._cond:
+            with self._lock:
                 if self._pending:
                     self._hand_on()
                 else:
@@ -117,7 +118,7 @@ class AuditWriter:
     def _run(self) -> None:
         """The writer thread: leads when handed on; writes the checkpoint when one is due."""
         while True:
-            with self._cond:
+            with self._lock:
                 while not (self._handed or self._due or (self._closed and not self._leading)):
                     self._cond.wait()
                 handed, due = self._handed, self._due
@@ -126,7 +127,7 @@ class AuditWriter:
             if not handed and not due:
                 break
             while handed:
-                with self._cond:
+                with self._lock:
                     batch = self._take()
                     if not batch:
                         self._handed = self._leading = handed = False
@@ -157,11 +158,11 @@ class AuditWriter:
 
     def _checkpoint_due(self) -> None:
         """The file is written by the writer thread, never in a request's."""
-        with self._cond:
+        with self._lock:
             self._due = True
             self._cond.notify_all()
 
     def _write_checkpoint(self) -> None:
-        with self._cond:
+        with self._lock:
             self._due = False
         self.checkpoint.flush()
