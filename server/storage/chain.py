@@ -4,8 +4,9 @@ clinical data), written in batches, served as FHIR AuditEvent by server.storage.
 `audit_event`: one lean row per event: `n` its place in the whole trail (the order searches
 serve; SQLite's rowid, a sequence on PostgreSQL: numbers a failed write took are skipped), its
 `lane`, its id, the instant the server recorded it (its meta.lastUpdated), the columns searches
-and reviews need (patient, the user agent's username, action, subtype), the JSON body and its
-link. Each lane is a chain of its own: the k-th record of lane L links to the (k-1)-th of L,
+and reviews need (patient, the user agent's username, action, subtype), the JSON body (for a
+read the gate noted, its compact row: server.storage.audit_compact) and its link. Each lane is
+a chain of its own: the k-th record of lane L links to the (k-1)-th of L,
 hash = SHA-256(prev, [k, L, id, recorded, patient, agent, action, subtype, JSON]), L left out
 in lane 1 (the one chain of a database from before lanes: its record n was its k-th, and its
 links stay valid). `audit_identifier(n, system, value)`: the entity identifiers of the events
