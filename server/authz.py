@@ -33,6 +33,7 @@ the stored version for an update or delete (server.fhir.ops.check_update), then 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
@@ -75,12 +76,19 @@ def current_user(request: Request) -> UserProfile:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Denied(401, "a bearer access token is required")
-    found = identity.services(request.app).tokens.bearer(token.strip())
+    found = _services(request).tokens.bearer(token.strip())
     if found is None:
         raise Denied(401, "the access token is invalid, expired or revoked")
     user, scope = found
-    state["user"], state["scopes"] = user, (None if scope is None else Granted.parse(scope))
+    state["user"], state["scopes"] = user, (None if scope is None else _granted(scope))
     return user
+
+
+@functools.lru_cache(maxsize=1024)
+def _granted(scope: str) -> Granted:
+    """Granted.parse, remembered by the scope's text (what it returns depends on that alone;
+    the scope itself is still read with the token on every request)."""
+    return Granted.parse(scope)
 
 
 def _scope_gate(request: Request, action: str, resource_type: str | None,
@@ -96,7 +104,7 @@ def _scope_gate(request: Request, action: str, resource_type: str | None,
 
 def authorize(request: Request, action: str, resource_type: str | None,
               patient_id: str | None = None, resource: dict | None = None) -> None:
-    if not request.app.state.settings.auth_required:
+    if not _required(request):
         return
     user = current_user(request)
     state = _state(request)
@@ -151,7 +159,7 @@ def authorize_stored(request: Request, resource_type: str, patient_id: str | Non
     """`authorize(request, "read", ...)` of a stored version by the data class stored with it
     (server.storage: written with each version), without decoding it. Not for AuditEvents
     (decided on their content) nor for a deleted Patient version (the role gate alone)."""
-    if not request.app.state.settings.auth_required:
+    if not _required(request):
         return
     user = current_user(request)
     _scope_gate(request, "read", resource_type, True)
@@ -187,7 +195,7 @@ def _registration_gate(request: Request, user: UserProfile, patient_id: str,
     desk and the nightly import (server.identity.patients)."""
     if not access.role_classes(user) & CLINICAL:
         return
-    contexts = identity.services(request.app).patient_contexts
+    contexts = _services(request).patient_contexts
     if contexts.physicians_changed(patient_id, resource):
         raise Denied(403, "the patient's physicians are recorded by the front desk from the "
                           "RAMQ registration")
@@ -201,6 +209,25 @@ def _per_request(request: Request, name: str) -> dict:
     return found
 
 
+def _required(request: Request) -> bool:
+    """Settings.auth_required, read once per request (the app's `State` answers an attribute
+    only after a failed lookup, an AttributeError made and dropped, each time)."""
+    state = _state(request)
+    found = state.get("auth_required")
+    if found is None:
+        found = state["auth_required"] = request.app.state.settings.auth_required
+    return found
+
+
+def _services(request: Request) -> identity.Services:
+    """identity.services of the request's app, looked up once per request (as `_required`)."""
+    state = _state(request)
+    found = state.get("identity_services")
+    if found is None:
+        found = state["identity_services"] = identity.services(request.app)
+    return found
+
+
 def _state(request: Request) -> dict:
     """The request's state (what `request.state` wraps) as the dict it is: a name not set yet
     is a lookup, not an AttributeError raised and caught (a few per request)."""
@@ -210,7 +237,7 @@ def _state(request: Request) -> dict:
 def _context(request: Request, patient_id: str, writing: dict | None,
              resource_type: str) -> access.PatientContext:
     """Loaded once per request and patient for reads (a $everything asks once per resource)."""
-    contexts = identity.services(request.app).patient_contexts
+    contexts = _services(request).patient_contexts
     if writing is not None:
         return contexts.load(patient_id, writing, resource_type)
     cache = _per_request(request, "patient_contexts")
@@ -225,10 +252,10 @@ def prefetch(request: Request, tx: object, patients: Iterable[str | None],
     be decided that this request has not loaded yet (what `_context` would otherwise load in a
     transaction of its own, one per patient). `current`: Patient versions known current in
     `tx`, by id (not read again)."""
-    if not request.app.state.settings.auth_required:
+    if not _required(request):
         return
     cache = _per_request(request, "patient_contexts")
-    contexts = identity.services(request.app).patient_contexts
+    contexts = _services(request).patient_contexts
     for patient_id in patients:
         if patient_id and patient_id not in cache:
             cache[patient_id] = contexts.load_in(tx, patient_id, (current or {}).get(patient_id))
@@ -309,7 +336,7 @@ def _institution_gate(request: Request, user: UserProfile, patient_id: str,
     managingOrganization); a user changes only a Patient of one of their institutions (or one
     naming none yet) and names no other institution."""
     mine = {f"Organization/{i.id}" for i in user.institutions}
-    with identity.services(request.app).patient_contexts.store.read() as tx:
+    with _services(request).patient_contexts.store.read() as tx:
         stored = tx.current("Patient", patient_id)
     before = institutions_of(stored.resource()) if stored and stored.text else set()
     if before and not before & mine:
@@ -340,7 +367,7 @@ def in_clinic(request: Request, reference: str) -> bool:
     if reference == user.reference:
         return True
     username = username_of(reference)
-    found = identity.services(request.app).identity.account(username) if username else None
+    found = _services(request).identity.account(username) if username else None
     return found is not None and bool(mine & {i.id for i in found[0].institutions})
 
 
@@ -350,7 +377,7 @@ def own_audit_event(request: Request, event: dict) -> dict:
     else or adds a co-agent (a body naming anyone else: 403), and the stored user agent, server
     agent and source are built from the token (BALP shape, app.core.balp). What the workstation
     declares of itself (its client agent: name and network address) is kept, as its claim."""
-    if not request.app.state.settings.auth_required:
+    if not _required(request):
         return event
     user = current_user(request)
     given = event.get("agent")

@@ -12,81 +12,29 @@ answer loses nothing), and a read whose AuditEvent cannot be stored is answered 
 data. A request alone commits its own in its worker thread; what concurrent requests queue
 meanwhile goes into one transaction (group commit): one INSERT of their rows into the audit
 trail (server.storage.chain: hash-chained, append-only, not FHIR versions) and the head moved,
-never the clinical write lock; a $everything of a 1,000-resource chart costs one row.
+never the clinical write lock; a $everything of a 1,000-resource chart costs one row. A noted
+read is stored as its compact row (server.storage.audit_compact) and served as the FHIR
+AuditEvent `audit_event` builds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from app.core import balp, fhir_systems
-from server.identity.practitioner import practitioner_id
+from server.storage.audit_compact import SUBTYPES, Access, fhir, server_source
 
-SUBTYPES = {"read": ("read", "R"), "vread": ("vread", "R"), "search": ("search-type", "E"),
-            "history": ("history-type", "E"), "everything": ("operation", "E"),
-            "batch": ("batch", "E"), "transaction": ("transaction", "E"),
-            "consent-create": ("create", "C"), "consent-update": ("update", "U"),
-            "consent-delete": ("delete", "D")}
-
-
-@dataclass
-class Access:
-    """What one request read of one patient."""
-
-    username: str
-    display: str
-    patient_id: str
-    action: str
-    classes: set[str] = field(default_factory=set)
-    break_glass_reason: str | None = None
-    reason: str | None = None  # why a Consent was recorded, changed or withdrawn
-    query: str | None = None
-    address: str | None = None
-    resource: str | None = None  # what a read or vread named: `Type/id[/_history/vid]`
+__all__ = ["SUBTYPES", "Access", "AuditMiddleware", "audit_event", "note_events", "queue_noted",
+           "server_source"]
 
 
 def audit_event(access: Access, recorded: datetime) -> dict:
-    subtype, code = SUBTYPES.get(access.action, ("read", "R"))
-    patient = balp.patient_entity({"reference": f"Patient/{access.patient_id}"})
-    patient["detail"] = [{"type": "data-classes", "valueString": ",".join(sorted(access.classes))}]
-    if access.reason:
-        patient["detail"].append({"type": "reason", "valueString": access.reason})
-    entity: list[dict] = [patient]
-    if access.resource:
-        entity.append(balp.data_entity({"reference": access.resource}))
-    if access.query:
-        entity.append(balp.query_entity(base64.b64encode(access.query.encode()).decode("ascii")))
-    user = balp.user_agent(access.username, f"Practitioner/{practitioner_id(access.username)}",
-                           subtype, access.display)
-    user["role"] = [{"coding": [{"system": balp.ROLE_CLASS, "code": "PROV",
-                                 "display": "healthcare provider"}]}]
-    agents = [user]
-    if access.address:
-        agents.append(balp.client_agent(access.address, access.address, "2"))  # IP address
-    agents.append(balp.server_agent())
-    event: dict = {
-        "resourceType": "AuditEvent", "id": str(uuid.uuid4()),
-        "type": balp.REST, "subtype": balp.subtype(subtype),
-        "action": code, "recorded": recorded.isoformat(), "outcome": "0", "agent": agents,
-        "source": server_source(), "entity": entity}
-    if access.break_glass_reason:
-        event["purposeOfEvent"] = [{"coding": [{"system": fhir_systems.ACT_REASON,
-                                                "code": fhir_systems.BREAK_THE_GLASS}],
-                                    "text": access.break_glass_reason}]
-    return event
-
-
-def server_source(site: str | None = None) -> dict:
-    """This server as the observer of what it records (BALP: an application server)."""
-    return balp.source(balp.device(fhir_systems.SERVER_ID, balp.SERVER_NAME),
-                       balp.APPLICATION_SERVER, site)
+    """The FHIR AuditEvent of `access` (a new id; what the trail serves of its compact row)."""
+    return fhir(access, str(uuid.uuid4()), recorded.isoformat())
 
 
 def note_events(state: Any, events: list[dict]) -> None:
@@ -99,14 +47,12 @@ def note_events(state: Any, events: list[dict]) -> None:
     found.extend(events)
 
 
-def _take(state: dict) -> list[dict]:
-    """The events noted so far (and forget them): the accesses and the ready-made events."""
+def _take(state: dict) -> list[dict | Access]:
+    """The events noted so far (and forget them): the accesses (stored as compact rows,
+    server.storage.audit_compact) and the ready-made events."""
     accesses = state.pop("audit", None) or {}
     events = state.pop("audit_events", None) or []
-    if accesses:
-        now = datetime.now(UTC)
-        events = [*(audit_event(a, now) for a in list(accesses.values())), *events]
-    return events
+    return [*accesses.values(), *events] if accesses else events
 
 
 def queue_noted(state: dict, lead: bool = False) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from server.storage import chain
+from server.storage.audit_compact import served
 from server.storage.base import (
     BadQuery,
     Criteria,
@@ -36,7 +37,9 @@ log = logging.getLogger(__name__)
 
 
 def _version(row: tuple) -> Version:
-    return Version(AUDIT, row[1], 1, row[2], False, int(row[0]), row[4], row[3], "POST")
+    """A stored record (SERVED order) as its FHIR version (a compact row built out)."""
+    return Version(AUDIT, row[1], 1, row[2], False, int(row[0]),
+                   served(row[1], row[2], row[4]), row[3], "POST")
 
 
 def current(tx: Any, rid: str) -> Version | None:

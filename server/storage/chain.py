@@ -4,8 +4,9 @@ clinical data), written in batches, served as FHIR AuditEvent by server.storage.
 `audit_event`: one lean row per event: `n` its place in the whole trail (the order searches
 serve; SQLite's rowid, a sequence on PostgreSQL: numbers a failed write took are skipped), its
 `lane`, its id, the instant the server recorded it (its meta.lastUpdated), the columns searches
-and reviews need (patient, the user agent's username, action, subtype), the JSON body and its
-link. Each lane is a chain of its own: the k-th record of lane L links to the (k-1)-th of L,
+and reviews need (patient, the user agent's username, action, subtype), the JSON body (for a
+read the gate noted, its compact row: server.storage.audit_compact) and its link. Each lane is
+a chain of its own: the k-th record of lane L links to the (k-1)-th of L,
 hash = SHA-256(prev, [k, L, id, recorded, patient, agent, action, subtype, JSON]), L left out
 in lane 1 (the one chain of a database from before lanes: its record n was its k-th, and its
 links stay valid). `audit_identifier(n, system, value)`: the entity identifiers of the events
@@ -35,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +45,7 @@ import orjson
 from app.core import fhir_systems
 from app.core.fhir import patient_of
 from server.storage import index
+from server.storage.audit_compact import Access, compact, new_id
 from server.storage.base import StorageError
 
 AUDIT = "AuditEvent"
@@ -195,7 +198,8 @@ def identifiers(body: dict) -> list[tuple[str, str]]:
     return sorted((system, value) for _, system, value in index.tokens(AUDIT, body))
 
 
-def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> list[tuple]:
+def append(tx: Any, events: Sequence[dict | Access], recorded: list[str] | None = None
+           ) -> list[tuple]:
     """Add these AuditEvents at the end of this process's lane (ids kept, else random UUIDs;
     recorded now unless given, as the migration keeps their instants): an INSERT of the rows
     (per CHUNK; on PostgreSQL the head moved in the same statement), one of their identifiers
@@ -226,25 +230,35 @@ def append(tx: Any, events: list[dict], recorded: list[str] | None = None) -> li
 ROW_MARKS = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def _rows(head: tuple[int, str], lane: int, events: list[dict], recorded: list[str] | None
-          ) -> tuple[list[tuple], list[tuple]]:
+def _rows(head: tuple[int, str], lane: int, events: Sequence[dict | Access],
+          recorded: list[str] | None) -> tuple[list[tuple], list[tuple]]:
     """The rows (FIELDS order) of these events chained after `head` in `lane`, and their
-    identifier rows (id, system, value)."""
+    identifier rows (id, system, value). An `Access` (a read the gate noted) is stored as its
+    compact row (server.storage.audit_compact), with a new id and no identifiers."""
     k, prev = head
-    now = index.utc_instant(datetime.now(UTC))
+    now = datetime.now(UTC).isoformat(timespec="microseconds")  # index.utc_instant's text
     rows, idents = [], []
     for i, event in enumerate(events):
         ts = recorded[i] if recorded else now
-        rid = str(event.get("id") or uuid.uuid4())
-        meta = {**(event.get("meta") or {}), "versionId": "1", "lastUpdated": ts}
-        body = {"resourceType": AUDIT, **event, "id": rid, "meta": meta}
-        text = _compact(body)
-        fields = columns(body)
+        if isinstance(event, Access):
+            rid, text = new_id(), event.text()
+            fields = event.columns()
+        else:
+            rid = str(event.get("id") or uuid.uuid4())
+            meta = {**(event.get("meta") or {}), "versionId": "1", "lastUpdated": ts}
+            body = {"resourceType": AUDIT, **event, "id": rid, "meta": meta}
+            text = _compact(body)
+            fields = columns(body)
+            idents += [(rid, system, value) for system, value in identifiers(body)]
         k += 1
         prev = link(prev, k, rid, ts, *fields, text, lane)
         rows.append((rid, ts, *fields, text, prev, lane))
-        idents += [(rid, system, value) for system, value in identifiers(body)]
     return rows, idents
+
+
+def stored_identifiers(content: str) -> list[tuple[str, str]]:
+    """The identifier rows a stored record's content gives (none for a compact row)."""
+    return [] if compact(content) else identifiers(json.loads(content))
 
 
 def _compact(body: dict) -> str:
@@ -257,7 +271,7 @@ def _compact(body: dict) -> str:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def commit(store: Any, events: list[dict], durable: bool = True,
+def commit(store: Any, events: Sequence[dict | Access], durable: bool = True,
            known: tuple[int, int, str] | None = None) -> tuple[int, int, str]:
     """Append these AuditEvents in a transaction of their own and commit it (`durable`: flushed
     to disk first); the new head (lane, k, hash). On PostgreSQL a batch is one statement that
@@ -285,7 +299,7 @@ def read_head(store: Any, lane: int) -> tuple[int, str]:
     return (int(found[0][0]), found[0][1]) if found else (0, GENESIS)
 
 
-def _if_head(store: Any, lane: int, events: list[dict], durable: bool,
+def _if_head(store: Any, lane: int, events: Sequence[dict | Access], durable: bool,
              known: tuple[int, str]) -> tuple[int, str] | None:
     """PostgreSQL, one statement outside an explicit transaction (autocommit: its own), in the
     session that holds the lane's lock (Store.appending: lost, the statement fails with it): the

@@ -5,11 +5,10 @@ checkpoint a lane no longer contains. Its messages carry numbers only."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.storage.chain import GENESIS, HEADS, ROW, identifiers, link
+from server.storage.chain import GENESIS, HEADS, ROW, link, stored_identifiers
 from server.storage.checkpoint import UNREADABLE, Heads
 
 
@@ -54,7 +53,7 @@ def _walk(tx: Any, heads: Heads, checkpoint: Heads) -> Report:
                 lane) != digest:
             return Report(count, heads, n, "record edited or out of order, or one before it "
                           "in its lane removed", lane)
-        if sorted(indexed.pop(n, [])) != identifiers(json.loads(content)):
+        if sorted(indexed.pop(n, [])) != stored_identifiers(content):
             return Report(count, heads, n, "the record's search rows were edited", lane)
         mark = checkpoint.get(lane)
         if mark is not None and mark[0] == k and mark[1] != digest:

@@ -55,7 +55,7 @@ def _numbered(text: str) -> str:
 def run(conn: psycopg.Connection, text: str, args: Sequence[object]) -> pq.abc.PGresult:
     """One statement (`?` placeholders) outside a transaction: its result, or the error
     psycopg would raise."""
-    types = tuple(_type(a) for a in args)
+    types = tuple([UNKNOWN if a is None or type(a) is str else _type(a) for a in args])
     key = (text, types)
     found = _names.get(key)
     if found is None:
@@ -63,7 +63,8 @@ def run(conn: psycopg.Connection, text: str, args: Sequence[object]) -> pq.abc.P
         found = _names[key] = (f"clinicdesk_{digest}".encode(), _numbered(text).encode())
     name, numbered = found
     known = _prepared.setdefault(conn, set())
-    values = cast(Sequence[bytes], [_text(a) for a in args])  # None: NULL (libpq takes it)
+    values = cast(Sequence[bytes], [a.encode() if type(a) is str else _text(a)
+                                     for a in args])  # None: NULL (libpq takes it)
     for _ in range(2):
         if name not in known:
             _check(conn, conn.pgconn.prepare(name, numbered, types))

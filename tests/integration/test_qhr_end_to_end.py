@@ -16,6 +16,7 @@ from app.qhr.eligibility import Condition, eligibility
 from app.qhr.errors import GatewayRefused, NotEligible, SessionExpired, WrongKey
 from app.qhr.session import LockReason, State
 from server.storage import DB_FILE
+from server.storage.audit_compact import served
 from tests.integration.qhr_helpers import TypedPin, make_session, patient_of, wait_until
 
 PIN = "123456"
@@ -191,8 +192,8 @@ def test_gateway_audits_each_consultation(qhr_server_process, key_monitor, qhr_k
 def _server_events(proc, nam: str) -> list[dict]:
     conn = sqlite3.connect(f"file:{proc.data_dir / DB_FILE}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT content FROM audit_event")
-        events = [json.loads(r[0]) for r in rows]
+        rows = conn.execute("SELECT id, recorded, content FROM audit_event")
+        events = [json.loads(served(*r)) for r in rows]
     finally:
         conn.close()
     return [e for e in events

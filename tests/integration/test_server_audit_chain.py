@@ -33,6 +33,7 @@ from app.core import fhir_systems
 from server.processes import ServerProcess
 from server.seed import generate, load
 from server.storage import chain, open_store
+from server.storage.audit_compact import served
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
 
@@ -89,10 +90,11 @@ def _stored(data_dir: Path, url: str | None) -> list[dict]:
     store = open_store(data_dir, url)
     try:
         with store.read() as tx:
-            rows = tx.conn.execute("SELECT content FROM audit_event ORDER BY n").fetchall()
+            rows = tx.conn.execute("SELECT id, recorded, content FROM audit_event ORDER BY n"
+                                   ).fetchall()
     finally:
         store.close()
-    return [json.loads(r[0]) for r in rows]
+    return [json.loads(served(*r)) for r in rows]
 
 
 def _key(event: dict) -> tuple[str, str, str | None]:
@@ -193,7 +195,8 @@ def _tamper(data_dir: Path, url: str | None, how: Callable[[Any, Callable], None
 
 # A tampering `how(tx, q, n, lane)` acts on record n of `lane` (each lane is a chain: its rows
 # in the order of n, server.storage.chain)
-def _edit(old: str = '"outcome":"0"', new: str = '"outcome":"4"') -> Callable:
+def _edit(old: str = '"read"', new: str = '"vread"') -> Callable:
+    """By default a read's record (a compact row, server.storage.audit_compact) made a vread."""
     def how(tx: Any, q: Callable, n: int, lane: int) -> None:
         q("UPDATE audit_event SET content = replace(content, ?, ?) WHERE n = ?", old, new, n)
     return how
