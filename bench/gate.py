@@ -30,7 +30,6 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -39,7 +38,7 @@ from app.core import fhir_systems
 from bench import data
 from bench.server import on_each_backend
 from bench.stats import repeat_ms, row
-from server.identity.audit import Access, audit_event
+from server.identity.audit import Access
 from server.identity.audit_writer import AuditWriter
 from server.identity.store import IdentityStore
 from server.processes import Postgres, ServerProcess
@@ -113,14 +112,14 @@ def _measure(backend: str, on_base: str, off_base: str, chart: list[dict], patie
 
 def _commit(backend: str, data_dir: Path, url: str | None, quick: bool,
             durable: bool = True) -> dict:
-    """One audit row through the writer: its insert into the trail (server.storage.chain)
-    and its commit, flushed to disk or (`durable=False`) not: the difference is the fsync."""
+    """One audit row through the writer, as a read's is stored (its compact row: server.storage
+    .audit_compact): its insert into the trail (server.storage.chain) and its commit, flushed
+    to disk or (`durable=False`) not: the difference is the fsync."""
     store = open_store(data_dir, url)
     writer = AuditWriter(store, durable=durable)
     try:
         def one() -> None:
-            writer.write([audit_event(Access("bench", "Bench", "p0", "read", {"labs"}),
-                                      datetime.now(UTC))])
+            writer.write([Access("bench", "Bench", "p0", "read", {"labs"})])
         ms = repeat_ms(one, RUNS.of(quick))
     finally:
         writer.close()
