@@ -17,7 +17,7 @@ from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
-from server.storage import Page
+from server.storage import Gone, NeedsSnapshot, NotFound, Page, Tx
 
 PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")
@@ -87,14 +87,33 @@ def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
     _check(params)
     stamp = ctx.store.fence()  # before the read: server.storage.sql's module text
     count = search.count(params, ctx.settings.max_count, ctx.settings.max_count)
+    since, cursor = search.since(params), search.cursor(params) or 0
     ctx.authorize("everything", "Patient", pid)
-    with ctx.store.read() as tx:
-        tx.read("Patient", pid)  # 404 / 410 for an unknown or deleted patient
-        page = tx.everything(pid, search.since(params), count, search.cursor(params) or 0)
-        ctx.prefetch(tx, page.versions, current=True)
+    try:
+        with ctx.store.alone(single=True) as tx:
+            page = _chart(ctx, tx, pid, since, count, cursor)
+    except NeedsSnapshot:
+        ctx.forget_prefetched()
+        with ctx.store.read() as tx:
+            page = _chart(ctx, tx, pid, since, count, cursor)
     path = f"Patient/{pid}/$everything"
     shown = ctx.visible(page.versions)
     ctx.queue_audit()  # committed while the Bundle is built and encoded
     entries = [search_entry(v, ctx.base, r) for v, r in shown]
     return Result(200, bundle("searchset", entries, link(ctx.base, path, params),
                               _next(ctx, path, params, page.next_cursor), stamp=stamp))
+
+
+def _chart(ctx: Ctx, tx: Tx, pid: str, since: str | None, count: int, cursor: int) -> Page:
+    """A page of the chart with its patient's context. Alone (`Store.alone(single=True)`), one
+    statement without BEGIN and COMMIT: the page, the Patient (404 / 410 from it) and, for a
+    whole chart, its Consents; a page that needs one more read to decide (a later page, a
+    `_since`: the Consents; a physician known by a Practitioner resource) raises NeedsSnapshot
+    and is read again in one transaction."""
+    patient, page = tx.everything(pid, since, count, cursor)
+    if patient is None:
+        raise NotFound("Patient not found")
+    if patient.deleted:
+        raise Gone("Patient deleted", patient)
+    ctx.prefetch(tx, [patient, *page.versions], current=True)
+    return page

@@ -44,9 +44,18 @@ class NeedsSnapshot(Exception):
     """A `Store.alone(single=True)` read needed a second statement (not sent)."""
 
 
-def _row(row: tuple) -> Version:
-    return Version(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6], row[7],
-                   data_class=row[8])
+def _row(row: tuple, method: str = "PUT") -> Version:
+    return Version.stored(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6],
+                          row[7], row[8], method)
+
+
+def _part_seq(row: tuple) -> tuple[int, int]:
+    """The order of a statement's rows of two parts (a first column 0 or 1) by seq."""
+    return row[0], int(row[6])
+
+
+def _scalars(args: list | tuple) -> bool:
+    return all(a is None or type(a) in (str, int, float) for a in args)
 
 
 class Tx:
@@ -68,12 +77,24 @@ class Tx:
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self._x(text, args).fetchall()
 
+    def _rows(self, text: str, args: list | tuple = ()) -> list[tuple]:
+        """The rows of one of this class's reads: on PostgreSQL a statement prepared once per
+        connection and sent through libpq (server.storage.prepared: not psycopg's cursor
+        layer, about as much client CPU as the round trip), when its parameters are scalars."""
+        if not _scalars(args):
+            return self._q(text, args)
+        self._counted()
+        return self.store.dialect.rows(self.conn, text, args)
+
     def _x(self, text: str, args: list | tuple = ()) -> Any:
+        self._counted()
+        return self.conn.execute(self.store.dialect.sql(text), tuple(args))
+
+    def _counted(self) -> None:
         if self._single is not None:
             if self._single:
                 raise NeedsSnapshot("a second statement: read again in one transaction")
             self._single = 1
-        return self.conn.execute(self.store.dialect.sql(text), tuple(args))
 
     # reads
     def current(self, rtype: str, rid: str) -> Version | None:
@@ -82,7 +103,7 @@ class Tx:
         # in a write, its row stays locked until the commit: the version it reads is the one
         # the write follows (concurrent writers of one resource queue here)
         lock = self.store.dialect.lock_row if self.write else ""
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?"
+        rows = self._rows(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?"
                        + lock, (rtype, rid))
         return _row(rows[0]) if rows else None
 
@@ -100,7 +121,7 @@ class Tx:
             if found is None:
                 raise NotFound(f"{rtype} version not found")
             return found
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_version WHERE rtype = ? AND rid = ? "
+        rows = self._rows(f"SELECT {COLUMNS} FROM resource_version WHERE rtype = ? AND rid = ? "
                        "AND version = ?", (rtype, rid, int(version_id))) \
             if version_id.isdigit() else []
         if not rows:
@@ -127,20 +148,21 @@ class Tx:
         found = (f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
                  "ORDER BY c.seq LIMIT ?")
         paged = [*args, criteria.after_seq, criteria.count + 1]
-        rows = self._with_consents(found, paged) if consents else self._q(found, paged)
+        rows = self._with_consents(found, paged) if consents else self._rows(found, paged)
         page = self._paged(rows, criteria.count)
         if total:
-            page.total = int(self._q(f"SELECT count(*) FROM {source} WHERE {text}",
+            page.total = int(self._rows(f"SELECT count(*) FROM {source} WHERE {text}",
                                      args)[0][0])
         return page
 
     def _with_consents(self, found: str, args: list) -> list[tuple]:
         """The rows of the page query `found`; the Consents of their patients kept aside
         (every patient of the page gets an entry, none found: an empty list)."""
-        rows = self._q(f"WITH page AS ({found}) SELECT 0 AS part, * FROM page UNION ALL "
-                       f"SELECT 1, {CURRENT} FROM resource_current c WHERE c.rtype = 'Consent' "
-                       "AND c.deleted = 0 AND c.patient IN (SELECT patient FROM page) "
-                       "ORDER BY part, seq", args)
+        rows = self._rows(f"WITH page AS ({found}) SELECT 0 AS part, * FROM page UNION ALL "
+                          f"SELECT 1, {CURRENT} FROM resource_current c WHERE c.rtype = "
+                          "'Consent' AND c.deleted = 0 AND c.patient IN (SELECT patient FROM "
+                          "page)", args)
+        rows.sort(key=_part_seq)  # here: SQLite would sort (copy) the rows with their texts
         page = [r[1:] for r in rows if r[0] == 0]
         self._consents.update({r[7]: [] for r in page if r[7] is not None})
         for r in rows:
@@ -225,15 +247,15 @@ class Tx:
             args.append(since)
         text = " AND ".join(conds) or "1 = 1"
         columns = ", ".join(f"{v}.{c}" for c in (*COLUMNS.split(", "), "method"))
-        rows = self._q(f"SELECT {columns} FROM {source} WHERE {text} "
-                       f"ORDER BY {v}.seq DESC LIMIT ?", [*args, count + 1])
-        page = self._paged(rows, count)
-        methods = {r[5]: r[9] for r in rows}
-        page.versions = [Version(**{**x.__dict__, "method": methods[x.seq]})
-                         for x in page.versions]
-        return page
+        rows = self._rows(f"SELECT {columns} FROM {source} WHERE {text} "
+                          f"ORDER BY {v}.seq DESC LIMIT ?", [*args, count + 1])
+        versions = [_row(r, r[9]) for r in rows[:count]]
+        return Page(versions, versions[-1].seq if len(rows) > count and versions else None)
 
-    def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
+    def everything(self, patient_id: str, since: str | None, count: int, after_seq: int
+                   ) -> tuple[Version | None, Page]:
+        """The Patient's current version (None: no such Patient; it may be a deletion) and a
+        page of the chart, in one statement (one snapshot, one round trip)."""
         # AuditEvents name the patient but are not part of the chart (nor of resource_current:
         # server.storage.audit_trail)
         text = "c.patient = ? AND c.deleted = 0 AND c.seq > ?"
@@ -241,13 +263,17 @@ class Tx:
         if since is not None:
             text += " AND c.ts >= ?"
             args.append(since)
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} "
-                       "ORDER BY c.seq LIMIT ?", [*args, count + 1])
-        page = self._paged(rows, count)
+        rows = self._rows(f"WITH page AS (SELECT {COLUMNS} FROM resource_current c WHERE {text} "
+                          "ORDER BY c.seq LIMIT ?) SELECT 0 AS part, * FROM page UNION ALL "
+                          f"SELECT 1, {COLUMNS} FROM resource_current WHERE rtype = 'Patient' "
+                          "AND rid = ?", [*args, count + 1, patient_id])
+        rows.sort(key=_part_seq)  # here: SQLite would sort (copy) the rows with their texts
+        patient = _row(rows[-1][1:]) if rows and rows[-1][0] == 1 else None
+        page = self._paged([r[1:] for r in rows if r[0] == 0], count)
         if since is None and not after_seq and page.next_cursor is None and not self.write:
             # the whole chart: its Consents are among it (`consents` reads them no more)
             self._consents[patient_id] = [v for v in page.versions if v.rtype == "Consent"]
-        return page
+        return patient, page
 
     # writes
     def create(self, rtype: str, resource: dict, if_none_exist: Criteria | None = None,
