@@ -17,7 +17,7 @@ from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
-from server.storage import Gone, NeedsSnapshot, NotFound, Page, Tx
+from server.storage import NeedsSnapshot, Page
 
 PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")
@@ -89,13 +89,12 @@ def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
     count = search.count(params, ctx.settings.max_count, ctx.settings.max_count)
     since, cursor = search.since(params), search.cursor(params) or 0
     ctx.authorize("everything", "Patient", pid)
-    try:
-        with ctx.store.alone(single=True) as tx:
-            page = _chart(ctx, tx, pid, since, count, cursor)
-    except NeedsSnapshot:
-        ctx.forget_prefetched()
+    page = _alone(ctx, pid, count) if since is None and not cursor else None
+    if page is None:
         with ctx.store.read() as tx:
-            page = _chart(ctx, tx, pid, since, count, cursor)
+            tx.read("Patient", pid)  # 404 / 410 for an unknown or deleted patient
+            page = tx.everything(pid, since, count, cursor)
+            ctx.prefetch(tx, page.versions, current=True)
     path = f"Patient/{pid}/$everything"
     shown = ctx.visible(page.versions)
     ctx.queue_audit()  # committed while the Bundle is built and encoded
@@ -104,16 +103,20 @@ def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
                               _next(ctx, path, params, page.next_cursor), stamp=stamp))
 
 
-def _chart(ctx: Ctx, tx: Tx, pid: str, since: str | None, count: int, cursor: int) -> Page:
-    """A page of the chart with its patient's context. Alone (`Store.alone(single=True)`), one
-    statement without BEGIN and COMMIT: the page, the Patient (404 / 410 from it) and, for a
-    whole chart, its Consents; a page that needs one more read to decide (a later page, a
-    `_since`: the Consents; a physician known by a Practitioner resource) raises NeedsSnapshot
-    and is read again in one transaction."""
-    patient, page = tx.everything(pid, since, count, cursor)
-    if patient is None:
-        raise NotFound("Patient not found")
-    if patient.deleted:
-        raise Gone("Patient deleted", patient)
-    ctx.prefetch(tx, [patient, *page.versions], current=True)
-    return page
+def _alone(ctx: Ctx, pid: str, count: int) -> Page | None:
+    """The first page of a whole chart and its patient's context in one statement, its own
+    snapshot, without BEGIN and COMMIT: the Patient among it tells that it exists and is not
+    deleted, and the chart's Consents are among it. None when that is not enough (the Patient
+    not on the page: unknown, deleted, or changed after a page of others; deciding needs one
+    more read: a physician named by a Practitioner resource): nothing read is kept, all is
+    read again in one transaction."""
+    try:
+        with ctx.store.alone(single=True) as tx:
+            page = tx.everything(pid, None, count, 0)
+            if not any(v.rid == pid and v.rtype == "Patient" for v in page.versions):
+                return None
+            ctx.prefetch(tx, page.versions, current=True)
+        return page
+    except NeedsSnapshot:
+        ctx.forget_prefetched()
+        return None

@@ -62,10 +62,11 @@ class Tx:
     """Reads and writes inside one database transaction."""
 
     def __init__(self, store: Store, conn: Any, write: bool = False,
-                 clock: datetime | None = None, single: bool = False):
+                 clock: datetime | None = None, single: bool = False, alone: bool = False):
         """`clock`: the database's clock when this write began (PostgreSQL), None: Store.tick
-        stamps the versions (SQLite's one writer). `single`: see Store.alone."""
+        stamps the versions (SQLite's one writer). `single`, `alone`: see Store.alone."""
         self.store, self.conn, self.write, self.clock = store, conn, write, clock
+        self._alone = alone
         self._floor: str | None = None
         self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
         self._matching: set[int] = set()  # the conditional-match locks held
@@ -78,10 +79,12 @@ class Tx:
         return self._x(text, args).fetchall()
 
     def _rows(self, text: str, args: list | tuple = ()) -> list[tuple]:
-        """The rows of one of this class's reads: on PostgreSQL a statement prepared once per
-        connection and sent through libpq (server.storage.prepared: not psycopg's cursor
-        layer, about as much client CPU as the round trip), when its parameters are scalars."""
-        if not _scalars(args):
+        """The rows of one of this class's reads. Outside a transaction (Store.alone), when
+        its parameters are scalars, on PostgreSQL a statement prepared once per connection and
+        sent through libpq (server.storage.prepared: not psycopg's cursor layer, about as much
+        client CPU as the round trip); not inside one: a statement psycopg deallocated (at a
+        ROLLBACK) would fail there, and fail the transaction with it."""
+        if not (self._alone and _scalars(args)):
             return self._q(text, args)
         self._counted()
         return self.store.dialect.rows(self.conn, text, args)
@@ -252,10 +255,7 @@ class Tx:
         versions = [_row(r, r[9]) for r in rows[:count]]
         return Page(versions, versions[-1].seq if len(rows) > count and versions else None)
 
-    def everything(self, patient_id: str, since: str | None, count: int, after_seq: int
-                   ) -> tuple[Version | None, Page]:
-        """The Patient's current version (None: no such Patient; it may be a deletion) and a
-        page of the chart, in one statement (one snapshot, one round trip)."""
+    def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
         # AuditEvents name the patient but are not part of the chart (nor of resource_current:
         # server.storage.audit_trail)
         text = "c.patient = ? AND c.deleted = 0 AND c.seq > ?"
@@ -263,17 +263,13 @@ class Tx:
         if since is not None:
             text += " AND c.ts >= ?"
             args.append(since)
-        rows = self._rows(f"WITH page AS (SELECT {COLUMNS} FROM resource_current c WHERE {text} "
-                          "ORDER BY c.seq LIMIT ?) SELECT 0 AS part, * FROM page UNION ALL "
-                          f"SELECT 1, {COLUMNS} FROM resource_current WHERE rtype = 'Patient' "
-                          "AND rid = ?", [*args, count + 1, patient_id])
-        rows.sort(key=_part_seq)  # here: SQLite would sort (copy) the rows with their texts
-        patient = _row(rows[-1][1:]) if rows and rows[-1][0] == 1 else None
-        page = self._paged([r[1:] for r in rows if r[0] == 0], count)
+        rows = self._rows(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} "
+                          "ORDER BY c.seq LIMIT ?", [*args, count + 1])
+        page = self._paged(rows, count)
         if since is None and not after_seq and page.next_cursor is None and not self.write:
             # the whole chart: its Consents are among it (`consents` reads them no more)
             self._consents[patient_id] = [v for v in page.versions if v.rtype == "Consent"]
-        return patient, page
+        return page
 
     # writes
     def create(self, rtype: str, resource: dict, if_none_exist: Criteria | None = None,

@@ -217,10 +217,10 @@ def test_a_search_whose_decision_needs_another_read_is_read_again_in_one_snapsho
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_chart_whose_decision_needs_another_read_is_read_again_in_one_snapshot(
         request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
-    """`$everything` reads the chart in one statement outside a transaction; when deciding
-    needs more (the physician named by a Practitioner that is not an account's; a later page,
-    without the chart's Consents) the chart is read again in one transaction: the same
-    answer, never a 500."""
+    """`$everything` reads a whole chart in one statement outside a transaction; when deciding
+    needs more (the physician named by a Practitioner that is not an account's) the chart is
+    read again in one transaction: the same answer, never a 500; a later page is read in one
+    transaction (its Consents are not on it)."""
     url = request.getfixturevalue("postgres").new_database("clinicdesk_chart_again") \
         if backend == "postgres" else None
     seed_staff(tmp_path, url)
