@@ -38,6 +38,11 @@ MICRO = timedelta(microseconds=1)
 # seq order (nor a seq found from a ts: seq order is not lastUpdated order, the module's text)
 SINCE = "SELECT seq FROM resource_version WHERE ts >= ?"
 CONSENTS_MAX = 10_000  # a patient's Consents read for an access decision
+# Read statements sent prepared (Tx._rows), by text, per process: a search's text follows the
+# client's parameters, and each text is prepared on every connection that sends it; the rest
+# go through psycopg's cursor layer (its own cache of prepared statements is bounded)
+PREPARED_TEXTS = 64
+_prepared_texts: set[str] = set()
 
 
 class NeedsSnapshot(Exception):
@@ -52,6 +57,15 @@ def _row(row: tuple, method: str = "PUT") -> Version:
 def _part_seq(row: tuple) -> tuple[int, int]:
     """The order of a statement's rows of two parts (a first column 0 or 1) by seq."""
     return row[0], int(row[6])
+
+
+def _preparable(text: str) -> bool:
+    if text in _prepared_texts:
+        return True
+    if len(_prepared_texts) >= PREPARED_TEXTS:
+        return False
+    _prepared_texts.add(text)
+    return True
 
 
 def _scalars(args: list | tuple) -> bool:
@@ -82,9 +96,10 @@ class Tx:
         """The rows of one of this class's reads. Outside a transaction (Store.alone), when
         its parameters are scalars, on PostgreSQL a statement prepared once per connection and
         sent through libpq (server.storage.prepared: not psycopg's cursor layer, about as much
-        client CPU as the round trip); not inside one: a statement psycopg deallocated (at a
-        ROLLBACK) would fail there, and fail the transaction with it."""
-        if not (self._alone and _scalars(args)):
+        client CPU as the round trip), for the first PREPARED_TEXTS texts; not inside one: a
+        statement psycopg deallocated (at a ROLLBACK) would fail there, and fail the
+        transaction with it."""
+        if not (self._alone and _scalars(args) and _preparable(text)):
             return self._q(text, args)
         self._counted()
         return self.store.dialect.rows(self.conn, text, args)
