@@ -2,10 +2,11 @@
 sequence), counted by valgrind's callgrind in the server process (user space, every thread).
 Unlike CPU time, the count barely moves with the machine's other work (two runs of the same
 server: ±1 %), so that two versions of the server can be compared on a busy shared machine.
-`python -m bench.instructions [N] [disk|process|off]`: SQLite, bench.load's quick population,
-N requests a type (default 30), the server's --audit-durability (default disk), or `off`: the
-server started with --no-auth (no gate, nothing audited: what issue 15 compares with); needs
-valgrind.
+`python -m bench.instructions [N] [disk|process|off] [postgres]`: SQLite (or PostgreSQL, fsync
+on: the server process's instructions only, not the database's), bench.load's quick
+population, N requests a type (default 30), the server's --audit-durability (default disk), or
+`off`: the server started with --no-auth (no gate, nothing audited: what issue 15 compares
+with); needs valgrind.
 Not part of `python -m bench` (a minute and a half alone).
 """
 
@@ -25,17 +26,19 @@ from pathlib import Path
 import httpx
 
 from bench import load, loadgen, per_type, region
-from server.processes import free_port
+from server.processes import Postgres, free_port
 
 WARM = 5  # requests of a type before counting (caches, first statements)
 
 
-def _serve(data_dir: Path, out: Path, durability: str) -> tuple[subprocess.Popen, str]:
+def _serve(data_dir: Path, out: Path, durability: str, url: str | None
+           ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--dump-instr=no",
          f"--callgrind-out-file={out}/callgrind.%p", sys.executable, "-m", "server.cli",
          "serve", "--data", str(data_dir), "--port", str(port), "--log-level", "warning",
+         *(["--database", url] if url else []),
          *(["--no-auth"] if durability == "off" else ["--audit-durability", durability])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cwd=Path(__file__).resolve().parent.parent)
@@ -57,17 +60,19 @@ def _control(proc: subprocess.Popen, *args: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure(n: int, durability: str = "disk") -> dict[str, float]:
+def measure(n: int, durability: str = "disk", backend: str = "sqlite") -> dict[str, float]:
     """{request type: instructions per request}."""
     people = region.population(True)
     data_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-instructions-"))
     out = data_dir / "callgrind"
     out.mkdir()
+    pg = Postgres(fsync=True).start() if backend == "postgres" else None
     try:
-        tokens = region.seed(data_dir, None, people.charts, people.clinicians,
+        url = pg.new_database("clinicdesk_instructions") if pg else None
+        tokens = region.seed(data_dir, url, people.charts, people.clinicians,
                             sorted(people.region))
         few = {u: people.region[u] for u in sorted(people.region)[:load.PER_TYPE_USERS]}
-        proc, base = _serve(data_dir, out, durability)
+        proc, base = _serve(data_dir, out, durability, url)
         try:
             labels = asyncio.run(_send(proc, base, tokens, few, n))
         finally:
@@ -76,6 +81,8 @@ def measure(n: int, durability: str = "disk") -> dict[str, float]:
         return _totals(out, labels, n)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+        if pg:
+            pg.stop()
 
 
 async def _send(proc: subprocess.Popen, base: str, tokens: dict[str, str],
@@ -115,5 +122,9 @@ if __name__ == "__main__":
     if not shutil.which("valgrind"):
         sys.exit("valgrind is needed")
     count = int(sys.argv[1]) if sys.argv[1:] else 30
-    for label, instructions in measure(count, *sys.argv[2:3]).items():
+    durability = sys.argv[2] if sys.argv[2:] else "disk"
+    on = sys.argv[3] if sys.argv[3:] else "sqlite"
+    if durability not in ("disk", "process", "off") or on not in ("sqlite", "postgres"):
+        sys.exit("usage: python -m bench.instructions [N] [disk|process|off] [sqlite|postgres]")
+    for label, instructions in measure(count, durability, on).items():
         print(f"{label}: {instructions / 1e6:.2f} M instructions a request")

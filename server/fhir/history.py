@@ -17,7 +17,7 @@ from server.fhir.context import Ctx
 from server.fhir.errors import FhirError
 from server.fhir.respond import Result, bundle, history_entry, link, search_entry
 from server.fhir.validate import check_type
-from server.storage import Page
+from server.storage import NeedsSnapshot, Page
 
 PATIENT_TYPES = frozenset(PATIENT_PATHS) | {"Patient"}
 ALLOWED = ("_since", "_count", "_cursor", "_format")
@@ -87,14 +87,36 @@ def everything(ctx: Ctx, pid: str, params: list[tuple[str, str]]) -> Result:
     _check(params)
     stamp = ctx.store.fence()  # before the read: server.storage.sql's module text
     count = search.count(params, ctx.settings.max_count, ctx.settings.max_count)
+    since, cursor = search.since(params), search.cursor(params) or 0
     ctx.authorize("everything", "Patient", pid)
-    with ctx.store.read() as tx:
-        tx.read("Patient", pid)  # 404 / 410 for an unknown or deleted patient
-        page = tx.everything(pid, search.since(params), count, search.cursor(params) or 0)
-        ctx.prefetch(tx, page.versions, current=True)
+    page = _alone(ctx, pid, count) if since is None and not cursor else None
+    if page is None:
+        with ctx.store.read() as tx:
+            tx.read("Patient", pid)  # 404 / 410 for an unknown or deleted patient
+            page = tx.everything(pid, since, count, cursor)
+            ctx.prefetch(tx, page.versions, current=True)
     path = f"Patient/{pid}/$everything"
     shown = ctx.visible(page.versions)
     ctx.queue_audit()  # committed while the Bundle is built and encoded
     entries = [search_entry(v, ctx.base, r) for v, r in shown]
     return Result(200, bundle("searchset", entries, link(ctx.base, path, params),
                               _next(ctx, path, params, page.next_cursor), stamp=stamp))
+
+
+def _alone(ctx: Ctx, pid: str, count: int) -> Page | None:
+    """The first page of a whole chart and its patient's context in one statement, its own
+    snapshot, without BEGIN and COMMIT: the Patient among it tells that it exists and is not
+    deleted, and the chart's Consents are among it. None when that is not enough (the Patient
+    not on the page: unknown, deleted, or changed after a page of others; deciding needs one
+    more read: a physician named by a Practitioner resource): nothing read is kept, all is
+    read again in one transaction."""
+    try:
+        with ctx.store.alone(single=True) as tx:
+            page = tx.everything(pid, None, count, 0)
+            if not any(v.rid == pid and v.rtype == "Patient" for v in page.versions):
+                return None
+            ctx.prefetch(tx, page.versions, current=True)
+        return page
+    except NeedsSnapshot:
+        ctx.forget_prefetched()
+        return None

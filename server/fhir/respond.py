@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import orjson
 from fastapi import Response
@@ -72,8 +72,18 @@ def resource_result(v: Version, base: str, status: int = 200, location: bool = F
                   v)
 
 
+# urlencode(safe="|:,")'s quoting of an ASCII text as one str.translate (urlencode quotes
+# each name and value through quote_plus's per-character Python loop)
+_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~|:,")
+_QUOTED = {c: chr(c) if c in _SAFE else "+" if c == 0x20 else f"%{c:02X}" for c in range(128)}
+
+
+def _quote(text: str) -> str:
+    return text.translate(_QUOTED) if text.isascii() else quote_plus(text, safe="|:,")
+
+
 def link(base: str, path: str, params: list[tuple[str, str]]) -> str:
-    query = urlencode(params, safe="|:,")
+    query = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params)
     return f"{base}/{path}" + (f"?{query}" if query else "")
 
 

@@ -267,7 +267,7 @@ class Store:
         `single`: the read must be ONE statement (one snapshot); a second raises
         `NeedsSnapshot` before it is sent: what was read is then read again in `read()`."""
         with self._connection() as conn:
-            yield Tx(self, conn, single=single)
+            yield Tx(self, conn, single=single, alone=True)
 
     def query(self, text: str, args: tuple = ()) -> list[tuple]:
         """One read statement alone, outside an explicit transaction (it is its own snapshot):

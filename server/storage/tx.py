@@ -38,25 +38,49 @@ MICRO = timedelta(microseconds=1)
 # seq order (nor a seq found from a ts: seq order is not lastUpdated order, the module's text)
 SINCE = "SELECT seq FROM resource_version WHERE ts >= ?"
 CONSENTS_MAX = 10_000  # a patient's Consents read for an access decision
+# Read statements sent prepared (Tx._rows), by text, per process: a search's text follows the
+# client's parameters, and each text is prepared on every connection that sends it; the rest
+# go through psycopg's cursor layer (its own cache of prepared statements is bounded)
+PREPARED_TEXTS = 64
+_prepared_texts: set[str] = set()
 
 
 class NeedsSnapshot(Exception):
     """A `Store.alone(single=True)` read needed a second statement (not sent)."""
 
 
-def _row(row: tuple) -> Version:
-    return Version(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6], row[7],
-                   data_class=row[8])
+def _row(row: tuple, method: str = "PUT") -> Version:
+    return Version.stored(row[0], row[1], int(row[2]), row[3], bool(row[4]), int(row[5]), row[6],
+                          row[7], row[8], method)
+
+
+def _part_seq(row: tuple) -> tuple[int, int]:
+    """The order of a statement's rows of two parts (a first column 0 or 1) by seq."""
+    return row[0], int(row[6])
+
+
+def _preparable(text: str) -> bool:
+    if text in _prepared_texts:
+        return True
+    if len(_prepared_texts) >= PREPARED_TEXTS:
+        return False
+    _prepared_texts.add(text)
+    return True
+
+
+def _scalars(args: list | tuple) -> bool:
+    return all(a is None or type(a) in (str, int, float) for a in args)
 
 
 class Tx:
     """Reads and writes inside one database transaction."""
 
     def __init__(self, store: Store, conn: Any, write: bool = False,
-                 clock: datetime | None = None, single: bool = False):
+                 clock: datetime | None = None, single: bool = False, alone: bool = False):
         """`clock`: the database's clock when this write began (PostgreSQL), None: Store.tick
-        stamps the versions (SQLite's one writer). `single`: see Store.alone."""
+        stamps the versions (SQLite's one writer). `single`, `alone`: see Store.alone."""
         self.store, self.conn, self.write, self.clock = store, conn, write, clock
+        self._alone = alone
         self._floor: str | None = None
         self._last: datetime | None = None  # the latest lastUpdated this transaction stamped
         self._matching: set[int] = set()  # the conditional-match locks held
@@ -68,12 +92,27 @@ class Tx:
     def _q(self, text: str, args: list | tuple = ()) -> list[tuple]:
         return self._x(text, args).fetchall()
 
+    def _rows(self, text: str, args: list | tuple = ()) -> list[tuple]:
+        """The rows of one of this class's reads. Outside a transaction (Store.alone), when
+        its parameters are scalars, on PostgreSQL a statement prepared once per connection and
+        sent through libpq (server.storage.prepared: not psycopg's cursor layer, about as much
+        client CPU as the round trip), for the first PREPARED_TEXTS texts; not inside one: a
+        statement psycopg deallocated (at a ROLLBACK) would fail there, and fail the
+        transaction with it."""
+        if not (self._alone and _scalars(args) and _preparable(text)):
+            return self._q(text, args)
+        self._counted()
+        return self.store.dialect.rows(self.conn, text, args)
+
     def _x(self, text: str, args: list | tuple = ()) -> Any:
+        self._counted()
+        return self.conn.execute(self.store.dialect.sql(text), tuple(args))
+
+    def _counted(self) -> None:
         if self._single is not None:
             if self._single:
                 raise NeedsSnapshot("a second statement: read again in one transaction")
             self._single = 1
-        return self.conn.execute(self.store.dialect.sql(text), tuple(args))
 
     # reads
     def current(self, rtype: str, rid: str) -> Version | None:
@@ -82,7 +121,7 @@ class Tx:
         # in a write, its row stays locked until the commit: the version it reads is the one
         # the write follows (concurrent writers of one resource queue here)
         lock = self.store.dialect.lock_row if self.write else ""
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?"
+        rows = self._rows(f"SELECT {COLUMNS} FROM resource_current WHERE rtype = ? AND rid = ?"
                        + lock, (rtype, rid))
         return _row(rows[0]) if rows else None
 
@@ -100,7 +139,7 @@ class Tx:
             if found is None:
                 raise NotFound(f"{rtype} version not found")
             return found
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_version WHERE rtype = ? AND rid = ? "
+        rows = self._rows(f"SELECT {COLUMNS} FROM resource_version WHERE rtype = ? AND rid = ? "
                        "AND version = ?", (rtype, rid, int(version_id))) \
             if version_id.isdigit() else []
         if not rows:
@@ -127,20 +166,21 @@ class Tx:
         found = (f"SELECT {CURRENT} FROM {source} WHERE {text} AND c.seq > ? "
                  "ORDER BY c.seq LIMIT ?")
         paged = [*args, criteria.after_seq, criteria.count + 1]
-        rows = self._with_consents(found, paged) if consents else self._q(found, paged)
+        rows = self._with_consents(found, paged) if consents else self._rows(found, paged)
         page = self._paged(rows, criteria.count)
         if total:
-            page.total = int(self._q(f"SELECT count(*) FROM {source} WHERE {text}",
+            page.total = int(self._rows(f"SELECT count(*) FROM {source} WHERE {text}",
                                      args)[0][0])
         return page
 
     def _with_consents(self, found: str, args: list) -> list[tuple]:
         """The rows of the page query `found`; the Consents of their patients kept aside
         (every patient of the page gets an entry, none found: an empty list)."""
-        rows = self._q(f"WITH page AS ({found}) SELECT 0 AS part, * FROM page UNION ALL "
-                       f"SELECT 1, {CURRENT} FROM resource_current c WHERE c.rtype = 'Consent' "
-                       "AND c.deleted = 0 AND c.patient IN (SELECT patient FROM page) "
-                       "ORDER BY part, seq", args)
+        rows = self._rows(f"WITH page AS ({found}) SELECT 0 AS part, * FROM page UNION ALL "
+                          f"SELECT 1, {CURRENT} FROM resource_current c WHERE c.rtype = "
+                          "'Consent' AND c.deleted = 0 AND c.patient IN (SELECT patient FROM "
+                          "page)", args)
+        rows.sort(key=_part_seq)  # here: SQLite would sort (copy) the rows with their texts
         page = [r[1:] for r in rows if r[0] == 0]
         self._consents.update({r[7]: [] for r in page if r[7] is not None})
         for r in rows:
@@ -225,13 +265,10 @@ class Tx:
             args.append(since)
         text = " AND ".join(conds) or "1 = 1"
         columns = ", ".join(f"{v}.{c}" for c in (*COLUMNS.split(", "), "method"))
-        rows = self._q(f"SELECT {columns} FROM {source} WHERE {text} "
-                       f"ORDER BY {v}.seq DESC LIMIT ?", [*args, count + 1])
-        page = self._paged(rows, count)
-        methods = {r[5]: r[9] for r in rows}
-        page.versions = [Version(**{**x.__dict__, "method": methods[x.seq]})
-                         for x in page.versions]
-        return page
+        rows = self._rows(f"SELECT {columns} FROM {source} WHERE {text} "
+                          f"ORDER BY {v}.seq DESC LIMIT ?", [*args, count + 1])
+        versions = [_row(r, r[9]) for r in rows[:count]]
+        return Page(versions, versions[-1].seq if len(rows) > count and versions else None)
 
     def everything(self, patient_id: str, since: str | None, count: int, after_seq: int) -> Page:
         # AuditEvents name the patient but are not part of the chart (nor of resource_current:
@@ -241,8 +278,8 @@ class Tx:
         if since is not None:
             text += " AND c.ts >= ?"
             args.append(since)
-        rows = self._q(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} "
-                       "ORDER BY c.seq LIMIT ?", [*args, count + 1])
+        rows = self._rows(f"SELECT {COLUMNS} FROM resource_current c WHERE {text} "
+                          "ORDER BY c.seq LIMIT ?", [*args, count + 1])
         page = self._paged(rows, count)
         if since is None and not after_seq and page.next_cursor is None and not self.write:
             # the whole chart: its Consents are among it (`consents` reads them no more)

@@ -78,3 +78,15 @@ def test_everything_with_since_and_paging(fhir: httpx.Client) -> None:
                       params={"_since": cond["meta"]["lastUpdated"]}).json()
     assert {e["resource"]["id"] for e in recent["entry"]} == {cond["id"]}
     assert fhir.get("Patient/no-such/$everything").status_code == 404
+
+
+def test_everything_of_a_deleted_patient_is_gone_though_its_chart_remains(
+        fhir: httpx.Client) -> None:
+    """The Patient comes with the chart's one statement: deleted, 410, even though the chart's
+    other resources are still there (and with a cursor or `_since` that leaves it off the
+    page)."""
+    pid = _post(fhir, patient())["id"]
+    _post(fhir, observation(f"Patient/{pid}"))
+    assert fhir.delete(f"Patient/{pid}").status_code == 204
+    for params in ({}, {"_count": "1", "_cursor": "1"}, {"_since": "2000-01-01T00:00:00Z"}):
+        assert fhir.get(f"Patient/{pid}/$everything", params=params).status_code == 410
