@@ -121,6 +121,7 @@ class Turn(NamedTuple):
     work: list[counters.Work] | None = None  # each serving process's counters over the turn
     perf: counters.Perf | None = None  # the serving processes' instructions, system calls
     database: counters.Database | None = None  # PostgreSQL's counters over the turn
+    throttled_s: float = 0.0  # time the cap held the cgroup's processes back (cpu.stat)
 
 
 def turn(proc: ServerProcess, cap: CpuCap, closed: Closed, db_pids: list[int],
@@ -148,7 +149,8 @@ def turn(proc: ServerProcess, cap: CpuCap, closed: Closed, db_pids: list[int],
     periods = after["periods"] - stat["periods"]
     return Turn(len(stats.times) / split.wall, per_process,
                 (after["throttled"] - stat["throttled"]) / periods if periods else 0.0,
-                stats, split, work, perf, database)
+                stats, split, work, perf, database,
+                after.get("throttled_s", 0.0) - stat.get("throttled_s", 0.0))
 
 
 Config = tuple[int, int]  # (server processes, closed-loop workstations)
