@@ -61,10 +61,12 @@ class PerRequest:
         return value * 1000 / self.requests if what.endswith("_s") else value / self.requests
 
 
-def _name(backend: str, config: Config, quota: float, pinned: bool) -> str:
+def _name(backend: str, config: Config, quota: float, pinned: bool, each: bool) -> str:
     n, workstations = config
-    return (f"{backend}, {n} process{'es' * (n > 1)} capped at {n * quota:g} core "
-            f"({quota:g} each{', on a CPU each' if pinned else ''}), {workstations} "
+    cap = f"capped at {quota:g} core each" if each else \
+        f"capped at {n * quota:g} core ({quota:g} each"
+    return (f"{backend}, {n} process{'es' * (n > 1)} {cap}"
+            f"{', on a CPU each' if pinned else ''}{'' if each else ')'}, {workstations} "
             "closed-loop workstations")
 
 
@@ -176,16 +178,20 @@ def _scale_rows(backend: str, quota: float, one: tuple[list[Turn], PerRequest],
 
 
 def rows(backend: str, turns: dict[Config, list[Turn]] | str, quota: float = QUOTA,
-         pinned: bool = True) -> list[dict]:
+         pinned: bool = True, each: bool = True) -> list[dict]:
+    """`each`: each process had a cgroup of `quota` of its own (bench.capped `Caps`), else a
+    share of one of processes × quota."""
     if isinstance(turns, str):
         return [not_measured(f"{backend}: 1 → 2 server processes at {quota:g} core each "
                              "(cgroup CPU cap), closed-loop throughput", turns, "×", "≥ 1.8×")]
-    out, each = [], {}
+    out: list[dict] = []
+    per: dict[Config, PerRequest] = {}
     for config, done in sorted(turns.items()):
-        each[config] = PerRequest(done)
-        out += _config_rows(_name(backend, config, quota, pinned), done, quota, each[config])
+        per[config] = PerRequest(done)
+        out += _config_rows(_name(backend, config, quota, pinned, each), done, quota,
+                            per[config])
     workstations = max(w for _, w in turns)
     if (1, workstations) in turns and (2, workstations) in turns:
         out += _scale_rows(backend, quota, *(
-            (turns[n, workstations], each[n, workstations]) for n in (1, 2)))
+            (turns[n, workstations], per[n, workstations]) for n in (1, 2)))
     return out

@@ -140,6 +140,34 @@ def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path):
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
+@needs_controller
+def test_split_caps_put_each_worker_of_a_server_in_a_cgroup_of_its_own(tmp_path):
+    """`split`: worker i in the i-th cgroup (all its threads, those it starts later too), the
+    supervisor left in the first; the counters read as one."""
+    with cgroup.CpuCap(0.5) as first, cgroup.CpuCap(0.5) as second:
+        caps = capped.Caps([first, second])
+        server = capped.CappedServer(first, tmp_path, None, 2)
+        try:
+            server.start(120)
+            capped.wait_listening(server, 2, 60)
+            assert server.proc is not None
+            workers = capped.serving_pids(server)
+            caps.split(server)
+            _threads(workers[1])  # its pool started: in the second cgroup with it
+            assert set(first.pids()) == {p for p in loadgen.tree(server.proc.pid)
+                                         if p != workers[1]}
+            assert second.pids() == [workers[1]]
+            for task in Path(f"/proc/{workers[1]}/task").iterdir():
+                assert (Path(f"/proc/{workers[1]}/task/{task.name}/cgroup").read_text()
+                        == Path(f"/proc/{workers[1]}/cgroup").read_text())
+            assert sorted(caps.pids()) == sorted(first.pids() + second.pids())
+            one, two = first.stat(), second.stat()
+            assert two["periods"] > 0 and caps.stat()["periods"] >= one["periods"] + two["periods"]
+        finally:
+            server.stop()
+    assert not first.path.exists() and not second.path.exists()
+
+
 def test_without_a_writable_controller_the_row_says_not_measured(monkeypatch, tmp_path):
     monkeypatch.setattr(cgroup, "_mounts", lambda: [])
     with pytest.raises(cgroup.NoController):
