@@ -19,9 +19,9 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
   processes, the database, the load generator, and other work on the machine;
 - 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×, as the machine runs them
   (with the database and the generator on the same 2 cores: `_ceiling` prints what the idle
-  cores allow), then with each server process given a fixed CPU share (bench.capped: the
-  server's process tree in a cgroup capped at N × 0.4 core, each process on a CPU, 1 and 2
-  processes in turns): requests/s of each, the ratio, the CPU each process used of its share
+  cores allow), then with each server process given a fixed CPU share (bench.capped: each
+  server process in a cgroup capped at 0.4 core and on a CPU of its own, 1 and 2 processes
+  in turns): requests/s of each, the ratio, the CPU each process used of its share
   ("not measured" where no cgroup CPU controller is writable), and per request the server's
   CPU beside the work it did (bench.capped_rows: instructions where the machine counts them,
   system calls, context switches, the database's transactions and rollbacks);
