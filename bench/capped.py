@@ -18,10 +18,11 @@ A cgroup per process rather than one of N × QUOTA for the server (`split=False`
 … --cap-shared`): in one shared cgroup the two workers are not held at 0.4 each — whichever
 runs first in a period takes the pool (measured 0.25 + 0.45, 0.25 + 0.51 core), and the
 throttling of a shared pool stops each worker's threads more often (per request 9.2–11
-waits against 6.8–7.4, 1.46–1.62 event-loop waits against 1.0–1.2): the same workers in turns
-spent 1.17× the single process's CPU per request shared, 1.02× split (BENCHMARKS.md,
-affinity19). What is left between 1 and 2 processes is this machine's: two busy server
-processes beside the database on 2 cores (two independent 1-process servers at once: +5–6 %
+waits against 6.8–7.4, 1.46–1.62 event-loop waits against 1.0–1.2; 2 ÷ 1 waits 1.48–1.62×
+against 1.18×). The throughput ratio moved within this machine's noise (1.59 against
+1.76–2.01× in alternating turns, 1.74 against 1.77× in two runs of the goal's command:
+BENCHMARKS.md, affinity19). What is left between 1 and 2 processes is this machine's: two busy
+server processes beside the database on 2 cores (two independent 1-process servers at once: +5–6 %
 CPU per request against one alone, up to twice the preemptions on the CPU the load generator
 shares); half the workstations per process (15) wakes the event loop twice as often a request
 at no measurable CPU (0.96 against 0.97 ms). The cap's size moves the ratio less
