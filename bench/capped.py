@@ -14,21 +14,21 @@ from one core to the other, which cost a single process held at 0.4 core 2.5–3
 request (quick population, 30 workstations: 3.0–3.6 ms free, 1.13–1.16 ms pinned; uncapped
 1.86 and 1.28 ms), and made the 1 → 2 ratio read 1.7–2.7×.
 
-A cgroup per process rather than one of N × QUOTA for the server (`split=False`, `bench.load
-… --cap-shared`): in one shared cgroup the two workers are not held at 0.4 each — whichever
-runs first in a period takes the pool (measured 0.25 + 0.45, 0.25 + 0.51 core), and the
-throttling of a shared pool stops each worker's threads more often (per request 9.2–11
-waits against 6.8–7.4, 1.46–1.62 event-loop waits against 1.0–1.2; 2 ÷ 1 waits 1.48–1.62×
-against 1.18×). The throughput ratio moved within this machine's noise (1.59 against
-1.76–2.01× in alternating turns, 1.74 against 1.77× in two runs of the goal's command:
-BENCHMARKS.md, affinity19). What is left between 1 and 2 processes is this machine's: two busy
-server processes beside the database on 2 cores (two independent 1-process servers at once: +5–6 %
-CPU per request against one alone, up to twice the preemptions on the CPU the load generator
-shares); half the workstations per process (15) wakes the event loop twice as often a request
-at no measurable CPU (0.96 against 0.97 ms). The cap's size moves the ratio less
-than the machine's other work does: at 0.25, 0.3 and 0.4 core the counts per request are the
-same (1 → 2: waits ~1.7×, futexes ~2×, messages and transactions 1.00×), the ratio
-1.76 / 2.23 / 1.67× with other work taking 0–77 % of the machine.
+A cgroup per process rather than one of N × QUOTA for the server (`split=False`, `bench.load …
+--cap-shared`): in one shared cgroup the two workers are not held at 0.4 each — whichever runs
+first in a period takes the pool (measured 0.25 + 0.45, 0.25 + 0.51 core), and the throttling of
+a shared pool stops each worker's threads more often (per request 9.2–11 waits against 6.8–7.4,
+1.46–1.62 event-loop waits against 1.0–1.2; 2 ÷ 1 waits 1.48–1.72× against 1.18–1.20×). The
+throughput ratio moved within this machine's noise (1.59 against 1.76–2.01× in alternating
+turns; the goal's command 1.74 against 1.77× busy, 1.84 against 1.87× quieter: BENCHMARKS.md,
+affinity19). What is left between 1 and 2 processes is this machine's: two busy server processes
+beside the database on 2 cores (two independent 1-process servers at once: +5–6 % CPU per
+request against one alone, up to twice the preemptions on the CPU the load generator shares);
+half the workstations per process (15) wakes the event loop twice as often a request at no
+measurable CPU (0.96 against 0.97 ms). The cap's size moves the ratio less than the machine's
+other work does: at 0.25, 0.3 and 0.4 core the counts per request are the same (1 → 2: waits
+~1.7×, futexes ~2×, messages and transactions 1.00×), the ratio 1.76 / 2.23 / 1.67× with other
+work taking 0–77 % of the machine.
 
 Both servers (1 process, 2 processes) run on the same database for the whole run, each in its
 cgroups, and take the load in turns, each turn with each number of workstations asked for
