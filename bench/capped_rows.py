@@ -1,8 +1,9 @@
 """The rows of bench.capped's turns: for each (server processes, workstations), requests/s,
 latency, errors, the CPU each process used of its quota, and per request the server's CPU
 (user / system), the work it did (user-space instructions where the machine counts them,
-system calls, context switches: bench.counters) and, on PostgreSQL, the database's
-transactions, rollbacks and lock waiters; then the 1 → 2 processes rows at the largest number
+system calls, context switches, the time its threads waited for a CPU and the time the cap
+held them back: bench.counters) and, on PostgreSQL, the database's transactions, rollbacks and
+lock waiters; then the 1 → 2 processes rows at the largest number
 of workstations: the throughput ratio (goal ≥ 1.8×) with, beside it, the ratios of the CPU used
 and of the CPU and the work per request, so that the figure can be judged on the work done.
 """
@@ -36,6 +37,7 @@ class PerRequest:
         self.cpu_ms = sum(t.split.server for t in done) * 1000 / self.requests
         work = [w for t in done for w in t.work or ()]
         self.work = sum(work, Work()) if work else None
+        self.throttled_ms = sum(t.throttled_s for t in done) * 1000 / self.requests
         perf = [t.perf for t in done if t.perf is not None]
         self.not_counted = next((p.reason for p in perf if p.reason), "not counted")
         (self.instructions, self.cycles, self.syscalls, self.sends, self.loop_waits,
@@ -59,10 +61,12 @@ class PerRequest:
         return value * 1000 / self.requests if what.endswith("_s") else value / self.requests
 
 
-def _name(backend: str, config: Config, quota: float, pinned: bool) -> str:
+def _name(backend: str, config: Config, quota: float, pinned: bool, each: bool) -> str:
     n, workstations = config
-    return (f"{backend}, {n} process{'es' * (n > 1)} capped at {n * quota:g} core "
-            f"({quota:g} each{', on a CPU each' if pinned else ''}), {workstations} "
+    cap = f"capped at {quota:g} core each" if each else \
+        f"capped at {n * quota:g} core ({quota:g} each"
+    return (f"{backend}, {n} process{'es' * (n > 1)} {cap}"
+            f"{', on a CPU each' if pinned else ''}{'' if each else ')'}, {workstations} "
             "closed-loop workstations")
 
 
@@ -104,6 +108,10 @@ def _config_rows(name: str, done: list[Turn], quota: float, each: PerRequest) ->
         out.append(row(f"{name}: server context switches per request (waits; "
                        f"{each.of_work('involuntary'):.2f} preemptions beside them)",
                        each.of_work("voluntary"), "switches", REPORTED, True))
+        out.append(row(f"{name}: server threads' wait for a CPU per request (run queue: "
+                       "other work on its CPU, or the cap; the cap held the cgroup back "
+                       f"{each.throttled_ms:.2f} ms a request)", each.of_work("runqueue_s"),
+                       "ms", REPORTED, True))
     if each.syscalls is not None:
         among = "" if None in (each.sends, each.loop_waits, each.futexes) else (
             f" ({each.sends:.1f} messages sent, {each.loop_waits:.2f} event-loop waits, "
@@ -155,6 +163,8 @@ def _scale_rows(backend: str, quota: float, one: tuple[list[Turn], PerRequest],
     if a.work and b.work:
         out.append(ratio(f"{name}: server context switches per request (waits)",
                          b.of_work("voluntary"), a.of_work("voluntary"), "switches"))
+        out.append(ratio(f"{name}: server preemptions per request",
+                         b.of_work("involuntary"), a.of_work("involuntary"), "preemptions"))
     if a.sends and b.sends:  # the work: the database's statements and the answers
         out.append(ratio(f"{name}: server messages sent per request (send(): statements to "
                          "the database, answers)", b.sends, a.sends, "messages"))
@@ -168,16 +178,20 @@ def _scale_rows(backend: str, quota: float, one: tuple[list[Turn], PerRequest],
 
 
 def rows(backend: str, turns: dict[Config, list[Turn]] | str, quota: float = QUOTA,
-         pinned: bool = True) -> list[dict]:
+         pinned: bool = True, each: bool = True) -> list[dict]:
+    """`each`: each process had a cgroup of `quota` of its own (bench.capped `Caps`), else a
+    share of one of processes × quota."""
     if isinstance(turns, str):
         return [not_measured(f"{backend}: 1 → 2 server processes at {quota:g} core each "
                              "(cgroup CPU cap), closed-loop throughput", turns, "×", "≥ 1.8×")]
-    out, each = [], {}
+    out: list[dict] = []
+    per: dict[Config, PerRequest] = {}
     for config, done in sorted(turns.items()):
-        each[config] = PerRequest(done)
-        out += _config_rows(_name(backend, config, quota, pinned), done, quota, each[config])
+        per[config] = PerRequest(done)
+        out += _config_rows(_name(backend, config, quota, pinned, each), done, quota,
+                            per[config])
     workstations = max(w for _, w in turns)
     if (1, workstations) in turns and (2, workstations) in turns:
         out += _scale_rows(backend, quota, *(
-            (turns[n, workstations], each[n, workstations]) for n in (1, 2)))
+            (turns[n, workstations], per[n, workstations]) for n in (1, 2)))
     return out

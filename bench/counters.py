@@ -4,7 +4,9 @@ judged on the work done rather than on how fast a shared core did it.
 
 - `Work` (Linux /proc, own processes): user and system CPU time, voluntary context switches
   (a thread waiting: the database, the GIL, the event loop idle) and involuntary ones
-  (preempted), of every thread;
+  (preempted), and the time runnable threads waited for a CPU (the scheduler's run queue,
+  /proc/<pid>/task/<tid>/schedstat: other work on the process's CPU, or the cgroup's cap
+  holding it back), of every thread;
 - `Perf` (`perf stat -p`): user-space instructions and cycles, where the machine exposes
   hardware counters (a VM without a virtual PMU does not), and system calls (the
   raw_syscalls and syscalls tracepoints: root, or perf_event_paranoid ≤ -1): all of them, and
@@ -47,6 +49,7 @@ class Work:
     system_s: float = 0.0
     voluntary: int = 0  # context switches: the thread waited
     involuntary: int = 0  # context switches: the thread was preempted
+    runqueue_s: float = 0.0  # runnable, waiting for a CPU (schedstat)
 
     def __sub__(self, other: Work) -> Work:
         return Work(**{f.name: getattr(self, f.name) - getattr(other, f.name)
@@ -62,7 +65,7 @@ def work_of(pid: int) -> Work:
     its own with it; the server's threads live as long as it does)."""
     tick = os.sysconf("SC_CLK_TCK")
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    voluntary = involuntary = 0
+    voluntary = involuntary = waited_ns = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         with contextlib.suppress(OSError):  # the thread ended meanwhile
             for line in (task / "status").read_text().splitlines():
@@ -70,7 +73,10 @@ def work_of(pid: int) -> Work:
                     voluntary += int(line.split()[1])
                 elif line.startswith("nonvoluntary_ctxt_switches:"):
                     involuntary += int(line.split()[1])
-    return Work(int(stat[11]) / tick, int(stat[12]) / tick, voluntary, involuntary)
+            # on CPU, waiting on the run queue (ns), time slices; absent without schedstats
+            waited_ns += int((task / "schedstat").read_text().split()[1])
+    return Work(int(stat[11]) / tick, int(stat[12]) / tick, voluntary, involuntary,
+                waited_ns / 1e9)
 
 
 class Perf:

@@ -19,9 +19,9 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
   processes, the database, the load generator, and other work on the machine;
 - 1 → 2 processes on PostgreSQL: throughput ratio, goal ≥ 1.8×, as the machine runs them
   (with the database and the generator on the same 2 cores: `_ceiling` prints what the idle
-  cores allow), then with each server process given a fixed CPU share (bench.capped: the
-  server's process tree in a cgroup capped at N × 0.4 core, each process on a CPU, 1 and 2
-  processes in turns): requests/s of each, the ratio, the CPU each process used of its share
+  cores allow), then with each server process given a fixed CPU share (bench.capped: each
+  server process in a cgroup capped at 0.4 core and on a CPU of its own, 1 and 2 processes
+  in turns): requests/s of each, the ratio, the CPU each process used of its share
   ("not measured" where no cgroup CPU controller is writable), and per request the server's
   CPU beside the work it did (bench.capped_rows: instructions where the machine counts them,
   system calls, context switches, the database's transactions and rollbacks);
@@ -216,8 +216,8 @@ def _closed(tokens: dict[str, str], mine: Charts) -> capped.Closed:
 
 def alone(backend: str, what: str, processes: int | None = None,
           quota: float | None = None, pinned: bool = True,
-          server_args: tuple[str, ...] = (), workstations: tuple[int, ...] = ()
-          ) -> list[dict]:
+          server_args: tuple[str, ...] = (), workstations: tuple[int, ...] = (),
+          shared_cap: bool = False) -> list[dict]:
     """The full-size rows of one part alone, on a server of `processes` processes (default:
     the load run's for that part): `paced` (the same rows as in `python -m bench --only load`,
     3 minutes instead of 15), `closed` (the closed-loop rows), `types` (each request type
@@ -226,7 +226,9 @@ def alone(backend: str, what: str, processes: int | None = None,
     process): the closed loop on servers capped at processes × quota (bench.capped), of
     `processes` processes or, without, 1 and 2 in turns (capped.TURNS) and their ratio; each
     process on a CPU of its own unless not `pinned`; in each turn, a run with each number of
-    `workstations` (default CLOSED). `server_args`: more `serve` options."""
+    `workstations` (default CLOSED); `shared_cap`: one cgroup of processes × quota for the
+    server instead of one of `quota` for each serving process (bench.capped). `server_args`:
+    more `serve` options."""
     people = population(False)
     pg = Postgres(fsync=True).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
@@ -240,7 +242,8 @@ def alone(backend: str, what: str, processes: int | None = None,
                 data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,
                 start_s=START_S, quota=quota, turns=(processes,) if processes else capped.TURNS,
                 workstations=workstations or (CLOSED.full,), pinned=pinned,
-                server_args=server_args, closed=_closed(tokens, people.region)), quota, pinned)
+                server_args=server_args, closed=_closed(tokens, people.region),
+                split=not shared_cap), quota, pinned, not shared_cap)
         extra = (*(("--workers", str(workers)) if workers > 1 else ()), *server_args)
         proc = ServerProcess(data_dir, url, auth=True, extra_args=extra).start(START_S)
         try:
@@ -268,7 +271,8 @@ def alone(backend: str, what: str, processes: int | None = None,
 
 
 USAGE = ("usage: python -m bench.load paced|closed|types|round sqlite|postgres "
-         "[--processes N] [--cpu-quota CORES (closed: cores per server process) [--unpinned]] "
+         "[--processes N] [--cpu-quota CORES (closed: cores per server process) [--unpinned] "
+         "[--cap-shared (one cgroup for the server's processes)]] "
          "[--pin-cpus (the server's own: serve --pin-cpus)] [--workstations N,M (closed, "
          "with --cpu-quota: each turn with N, then M workstations)]")
 
@@ -283,6 +287,7 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, default=None)
     parser.add_argument("--cpu-quota", type=float, default=None)
     parser.add_argument("--unpinned", action="store_true")
+    parser.add_argument("--cap-shared", action="store_true")
     parser.add_argument("--pin-cpus", action="store_true")
     parser.add_argument("--workstations", default="")
     args = parser.parse_args()
@@ -294,5 +299,8 @@ if __name__ == "__main__":
         parser.error("--workstations: positive numbers, with --cpu-quota")
     if args.cpu_quota is not None and (args.what != "closed" or args.cpu_quota <= 0):
         parser.error("--cpu-quota: a positive number of cores, with closed")
+    if args.cap_shared and args.cpu_quota is None:
+        parser.error("--cap-shared: with --cpu-quota")
     print_table(alone(args.backend, args.what, args.processes, args.cpu_quota,
-                      not args.unpinned, ("--pin-cpus",) if args.pin_cpus else (), counts))
+                      not args.unpinned, ("--pin-cpus",) if args.pin_cpus else (), counts,
+                      args.cap_shared))

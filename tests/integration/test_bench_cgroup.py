@@ -140,6 +140,34 @@ def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path):
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
+@needs_controller
+def test_split_caps_put_each_worker_of_a_server_in_a_cgroup_of_its_own(tmp_path):
+    """`split`: worker i in the i-th cgroup (all its threads, those it starts later too), the
+    supervisor left in the first; the counters read as one."""
+    with cgroup.CpuCap(0.5) as first, cgroup.CpuCap(0.5) as second:
+        caps = capped.Caps([first, second])
+        server = capped.CappedServer(first, tmp_path, None, 2)
+        try:
+            server.start(120)
+            capped.wait_listening(server, 2, 60)
+            assert server.proc is not None
+            workers = capped.serving_pids(server)
+            caps.split(server)
+            _threads(workers[1])  # its pool started: in the second cgroup with it
+            assert set(first.pids()) == {p for p in loadgen.tree(server.proc.pid)
+                                         if p != workers[1]}
+            assert second.pids() == [workers[1]]
+            for task in Path(f"/proc/{workers[1]}/task").iterdir():
+                assert (Path(f"/proc/{workers[1]}/task/{task.name}/cgroup").read_text()
+                        == Path(f"/proc/{workers[1]}/cgroup").read_text())
+            assert sorted(caps.pids()) == sorted(first.pids() + second.pids())
+            one, two = first.stat(), second.stat()
+            assert two["periods"] > 0 and caps.stat()["periods"] >= one["periods"] + two["periods"]
+        finally:
+            server.stop()
+    assert not first.path.exists() and not second.path.exists()
+
+
 def test_without_a_writable_controller_the_row_says_not_measured(monkeypatch, tmp_path):
     monkeypatch.setattr(cgroup, "_mounts", lambda: [])
     with pytest.raises(cgroup.NoController):
@@ -161,7 +189,7 @@ def _turn(rate: float, cores: list[float], work: list[counters.Work] | None = No
     perf = counters.Perf([])
     perf.counts, perf.reason = counts or {}, reason
     return capped.Turn(rate, cores, 0.5, loadgen.Stats(times=[1.0] * int(rate * 10)), split,
-                       work, perf)
+                       work, perf, throttled_s=2.5)
 
 
 def _row(rows: list[dict], *words: str) -> dict:
@@ -199,7 +227,8 @@ def test_the_1_to_2_rows_say_both_measures_and_leave_the_ratio_column_empty():
 def test_instructions_and_work_per_request_beside_cpu_per_request():
     """Each configuration: user-space instructions and system calls per request where
     counted (else why not), context switches per request; 2 ÷ 1 of each in the 1 → 2 rows."""
-    one = counters.Work(user_s=1.5, system_s=0.5, voluntary=4_000, involuntary=1_000)
+    one = counters.Work(user_s=1.5, system_s=0.5, voluntary=4_000, involuntary=1_000,
+                        runqueue_s=6.0)
     counted = {counters.INSTRUCTIONS: 2e9, counters.CYCLES: 3e9, counters.SYSCALLS: 20_000,
                counters.SENDS: 16_000, counters.LOOP_WAITS: 1_000, counters.FUTEXES: 2_400}
     rows = capped_rows.rows("postgres", {
@@ -215,6 +244,10 @@ def test_instructions_and_work_per_request_beside_cpu_per_request():
         "(8.0 messages sent, 0.50 event-loop waits, 1.2 futexes)" in calls["figure"]
     switches = _row(rows, "1 process ", ", 30 closed", "context switches")
     assert switches["value"] == 2 and "0.50 preemptions" in switches["figure"]
+    waited = _row(rows, "1 process ", ", 30 closed", "wait for a CPU")
+    # 6 s of run queue over 2,000 requests; the cap held the cgroup 2.5 s (_turn: 0.25 s)
+    assert waited["value"] == pytest.approx(3) and "held the cgroup back 1.25 ms" in \
+        waited["figure"]
     assert "user 0.75 + system 0.25 ms" in _row(rows, "1 process ", ", 30 closed",
                                                  "server CPU per request")["figure"]
     uncounted = _row(rows, ", 15 closed", "instructions per request")
@@ -227,3 +260,4 @@ def test_instructions_and_work_per_request_beside_cpu_per_request():
     assert _row(rows, "1 → 2", "system calls")["value"] == pytest.approx((40_000 / 3000) / 10)
     assert _row(rows, "1 → 2", "messages sent")["value"] == pytest.approx((32_000 / 3000) / 8)
     assert _row(rows, "1 → 2", "context switches")["value"] == pytest.approx((8_000 / 3000) / 2)
+    assert _row(rows, "1 → 2", "preemptions")["value"] == pytest.approx((2_000 / 3000) / 0.5)

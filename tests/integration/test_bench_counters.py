@@ -5,6 +5,7 @@ process started here is ended."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -113,3 +114,38 @@ def test_the_database_s_commits_rollbacks_and_lock_waiters_are_counted(postgres)
     assert database.counts.rows_written >= 12
     # ~10 of the samples saw the one waiter (0.5 s at SAMPLE_S), the others none
     assert database.samples >= 10 and database.lock_waits * database.samples >= 5
+
+
+SPIN = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end:\n    pass\n"
+
+
+def test_a_process_s_wait_for_a_busy_cpu_is_counted():
+    """Two processes spinning on one CPU: each waits on the run queue about as long as it runs
+    (schedstat); the same process alone on a CPU hardly waits."""
+    cpu = min(os.sched_getaffinity(0))
+
+    def spinners(n: int) -> list[counters.Work]:
+        procs = [subprocess.Popen([sys.executable, "-c", f"import sys; sys.stdin.readline()\n"
+                                   f"{SPIN}print('done', flush=True)\nsys.stdin.readline()"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                 for _ in range(n)]
+        try:
+            for proc in procs:
+                os.sched_setaffinity(proc.pid, {cpu})
+            before = [counters.work_of(proc.pid) for proc in procs]
+            for proc in procs:
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            for proc in procs:
+                assert proc.stdout.readline() == "done\n"
+            return [counters.work_of(p.pid) - b for p, b in zip(procs, before, strict=True)]
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+
+    shared = spinners(2)
+    assert all(w.runqueue_s >= 0.1 for w in shared), shared  # ~0.4 s each beside 0.4 of CPU
+    assert all(w.involuntary >= 5 for w in shared), shared  # preempted by the other
+    (alone,) = spinners(1)
+    assert alone.runqueue_s < min(w.runqueue_s for w in shared)
