@@ -60,7 +60,7 @@ class RamqDb:
         self.store = store
         self.fernet = _secret(data_dir)
         with store.write(serial=True) as tx:  # several processes may start at once
-            for statement in SCHEMA:
+            for statement in store.dialect.missing(tx.conn, SCHEMA):  # no DDL if up to date
                 self._x(tx, statement)
 
     def _x(self, tx: Any, text: str, args: tuple = ()) -> Any:

@@ -4,7 +4,10 @@ conditional matches by an advisory lock on their type and patient (Tx.search), a
 answers stop at a fence (Store.fence) below every clinical write still in flight. Audit writers
 queue on their lane's head row (a lane per process: `claim_lane`); `serial` writers (sign-in
 budgets, migrations) on one key. A new index of a table that holds rows already is built
-CONCURRENTLY at start (`apply_schema`): writers go on meanwhile."""
+CONCURRENTLY at start (`apply_schema`): writers go on meanwhile. A start on an up-to-date database
+runs no DDL (what is there is read from the catalogs first: `missing`), so it takes no lock
+stronger than ACCESS SHARE; what must be made waits for its table's lock a short while at a time
+(`_make`): the other processes' audit appends never queue behind a starting one."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from datetime import datetime
 import psycopg
 
 from server.storage import chain, prepared
+from server.storage.base import StorageError
 from server.storage.sqlite import BASE
 
 WRITE_LOCK_KEY = 0x434C4445  # "CLDE": the key `serial` writers and the DDL lock on
@@ -40,6 +44,18 @@ SCHEMA = [s.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAY
 INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+) ON (\w+) ")
 # True: the index is valid; False: a build left it INVALID (it crashed, or runs now); None: none
 VALID = "SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s))"
+CREATES = re.compile(r"CREATE (?:TABLE|SEQUENCE) IF NOT EXISTS (\w+)")
+DROPS = re.compile(r"DROP INDEX IF EXISTS (\w+)")
+FUNCTION = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)\(\) RETURNS trigger AS \$\$(.*)\$\$ "
+                      r"LANGUAGE (\w+)$", re.S)
+TRIGGER = re.compile(r"CREATE OR REPLACE TRIGGER (\w+) .* ON (\w+) ")
+PROCEDURE = ("SELECT p.prosrc, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+             "WHERE p.proname = %s AND p.pronargs = 0 AND p.prorettype = 'trigger'::regtype "
+             "AND p.pronamespace = current_schema()::regnamespace")
+TRIGGER_DEF = ("SELECT pg_get_triggerdef(oid), tgenabled FROM pg_trigger WHERE tgname = %s "
+               "AND tgrelid = to_regclass(%s) AND NOT tgisinternal")
+LOCK_TIMEOUT = "200ms"  # of one try at a schema change (`_make`)
+SCHEMA_PATIENCE = 120.0  # seconds of tries before the start gives up
 log = logging.getLogger(__name__)
 
 
@@ -54,27 +70,32 @@ class PostgresDialect:
         return psycopg.connect(self.url, autocommit=True)
 
     def apply_schema(self, conn: psycopg.Connection) -> None:
-        """The tables and indexes, under the DDL lock (several server processes may start at
-        once on a fresh database); an index missing on a table that exists (a database from
-        before it) afterwards, CONCURRENTLY (`_build_concurrently`): a plain CREATE INDEX
-        would block every write of the table while it builds (and even IF NOT EXISTS of one
-        that exists takes the table's SHARE lock first: a valid index is not asked for)."""
+        """The tables, indexes and the audit trail's guard that are missing or different
+        (`missing`: plain reads of the catalogs), made under the DDL lock (several server
+        processes may start at once on a fresh database) with a short lock_timeout at a time
+        (`_make`); an index missing on a table that exists (a database from before it)
+        afterwards, CONCURRENTLY (`_build_concurrently`): a plain CREATE INDEX would block
+        every write of the table while it builds (and even IF NOT EXISTS of one that exists
+        takes the table's SHARE lock first: a valid index is not asked for)."""
         conn.execute(TRACKED)
-        later = []
-        conn.execute(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")
-        try:
-            tables = {name for (name,) in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
-            for statement in SCHEMA:
-                index = INDEX.match(statement)
-                if index and index[2] in tables:
-                    later.append((index[1], statement))
-                else:
-                    conn.execute(statement)
-        finally:
-            conn.execute(f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})")
+        tables = {name for (name,) in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+        now, later = [], []
+        for statement in self.missing(conn, SCHEMA):
+            index = INDEX.match(statement)
+            if index and index[2] in tables:
+                later.append((index[1], statement))
+            else:
+                now.append(statement)
+        if now:
+            _make(conn, now)
         for name, statement in later:
             _build_concurrently(conn, name, statement)
+
+    def missing(self, conn: psycopg.Connection, statements: Sequence[str]) -> list[str]:
+        """The schema `statements` whose object is missing or differs from what they make
+        (read from the catalogs: no lock on any table), in their order."""
+        return [s for s in statements if _missing(conn, s)]
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
@@ -220,3 +241,67 @@ def _build_concurrently(conn: psycopg.Connection, name: str, statement: str) -> 
         conn.execute(statement.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1))
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (INDEX_LOCK_KEY,))
+
+
+def _missing(conn: psycopg.Connection, statement: str) -> bool:
+    """False: what `statement` makes is there as it makes it (unknown statements: True)."""
+    def row(query: str, *args: object) -> tuple | None:
+        return conn.execute(query, args).fetchone()
+
+    def first(query: str, *args: object) -> object:
+        found = row(query, *args)
+        return found[0] if found else None
+
+    if found := INDEX.match(statement):
+        return not first(VALID, found[1])
+    if found := CREATES.match(statement):
+        return first("SELECT to_regclass(%s)", found[1]) is None
+    if found := DROPS.match(statement):
+        return first("SELECT to_regclass(%s)", found[1]) is not None
+    if found := FUNCTION.match(statement):
+        return row(PROCEDURE, found[1]) != (found[2], found[3])
+    if found := TRIGGER.match(statement):
+        made = row(TRIGGER_DEF, found[1], found[2])
+        return made is None or made[1] != "O" or _plain(made[0]) != _plain(statement)
+    if statement == chain.NEW_LANE.replace("?", "1"):
+        return first("SELECT to_regclass('audit_head')") is None or \
+            row("SELECT 1 FROM audit_head WHERE id = 1") is None
+    return True
+
+
+def _plain(definition: str) -> str:
+    """A trigger's definition without what pg_get_triggerdef adds (OR REPLACE, the table's
+    schema, parentheses, case, spaces), to compare with the statement that made it."""
+    text = definition.lower().replace("create or replace trigger", "create trigger")
+    text = re.sub(r" on \w+\.", " on ", text)
+    return re.sub(r"[\s()]", "", text)
+
+
+def _make(conn: psycopg.Connection, statements: list[str]) -> None:
+    """Runs the `statements` still missing under the DDL lock, each waiting at most
+    LOCK_TIMEOUT for its table's lock: a session holding one (an append in flight, autovacuum)
+    makes it let go and try again later, so the other processes' appends never queue behind
+    it. Gives up after SCHEMA_PATIENCE seconds (the process does not start)."""
+    deadline = time.monotonic() + SCHEMA_PATIENCE
+    pause = 0.1
+    while True:
+        conn.execute(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        statement = ""
+        try:
+            for statement in statements:
+                if _missing(conn, statement):  # another process may have made it meanwhile
+                    conn.execute(statement)
+            return
+        except psycopg.errors.LockNotAvailable as error:
+            what = " ".join(statement.split()[:6])
+            if time.monotonic() > deadline:
+                raise StorageError(f"schema change not made, its table stays locked: {what}") \
+                    from error
+            log.warning("schema change waits for a lock another session holds, tried again "
+                        "in %.1f s: %s", pause, what)
+        finally:
+            conn.execute("RESET lock_timeout")
+            conn.execute(f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})")
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)

@@ -75,6 +75,10 @@ class SqliteDialect:
         for statement in SCHEMA:
             conn.execute(statement)
 
+    def missing(self, conn: sqlite3.Connection, statements: Sequence[str]) -> list[str]:
+        """All of them: SQLite's IF NOT EXISTS is cheap (one process per file)."""
+        return list(statements)
+
     def sql(self, text: str) -> str:
         return text
 
