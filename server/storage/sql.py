@@ -214,12 +214,12 @@ class Store:
 
     @contextmanager
     def _tx(self, write: bool, durable: bool = True, clinical: bool = True,
-            serial: bool = False) -> Iterator[Tx]:
+            serial: bool = False, head: bool = True) -> Iterator[Tx]:
         with self._connection() as conn:
             clock = self.dialect.begin(conn, write, durable, clinical, serial)
             try:
                 tx = Tx(self, conn, write, clock)
-                if write and not clinical:
+                if write and not clinical and head:
                     chain.lock_head(tx)
                 yield tx
             except BaseException as error:
@@ -235,16 +235,18 @@ class Store:
         """`with store.read() as tx:` a consistent snapshot for reads."""
         return self._tx(write=False)
 
-    def write(self, durable: bool = True, clinical: bool = True, serial: bool = False) -> Any:
+    def write(self, durable: bool = True, clinical: bool = True, serial: bool = False,
+              head: bool = True) -> Any:
         """`with store.write() as tx:` all or nothing (see the module's text for who waits for
         whom). `serial`: one such writer at a time on PostgreSQL too, for a read-then-write of
         rows no resource lock covers (sign-in budgets, migrations). `durable=False`:
         the commit is in the database (it survives the death of this process) but not yet
         flushed to disk (a power cut or an OS crash may lose it): see Settings.audit_durability.
         `clinical=False`: the transaction only appends AuditEvents (on PostgreSQL it waits for
-        other audit writers, not for writers of resource versions).
+        other audit writers, not for writers of resource versions); `head=False`: its head is
+        not read and locked first (chain.commit on SQLite: the one writer's lock holds it).
         """
-        return self._tx(write=True, durable=durable, clinical=clinical, serial=serial)
+        return self._tx(write=True, durable=durable, clinical=clinical, serial=serial, head=head)
 
     def fence(self) -> str:
         """The clock of an answer that serves changes since an instant (Bundle.meta.lastUpdated,
