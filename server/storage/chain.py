@@ -136,6 +136,7 @@ class Broken(StorageError):
 HEAD = "SELECT n, hash FROM audit_head WHERE id = ?"
 HEADS = "SELECT id, n, hash FROM audit_head ORDER BY id"
 SET_HEAD = "UPDATE audit_head SET n = ?, hash = ? WHERE id = ?"
+SET_KNOWN_HEAD = SET_HEAD + " AND n = ? AND hash = ?"  # moved only from the head it was
 
 
 def lock_head(tx: Any) -> tuple[int, str]:
@@ -279,8 +280,10 @@ def commit(store: Any, events: Sequence[dict | Access], durable: bool = True,
     (`_if_head`; `known`: the head this process committed last): no other process writes the
     lane, so it moved only if this process appended by the other path meanwhile; then tried
     again from the head read anew. The head row is locked only while that statement runs and
-    commits. The other path, a transaction that locks the head first: SQLite (one writer),
-    uploads (their identifier rows), and a head that keeps moving."""
+    commits. On SQLite the transaction holds the one writer's lock: the head row moves only if
+    it is still `known` (`_after_known`: no read of it first). The other path, a transaction
+    that locks and reads the head first: uploads (their identifier rows), a first commit, and
+    a head that moved meanwhile."""
     if store.dialect.name == "postgres":
         for _ in range(OPTIMISTIC_TRIES):
             lane = store.lane  # claimed again if its lock was lost
@@ -289,9 +292,31 @@ def commit(store: Any, events: Sequence[dict | Access], durable: bool = True,
             if moved is not None:
                 return (lane, *moved)
             known = None
-    with store.write(durable, clinical=False) as tx:
-        append(tx, events)
+    after = known if known and store.dialect.name == "sqlite" else None
+    with store.write(durable, clinical=False, head=after is None) as tx:
+        if after is None or not _after_known(tx, events, after):
+            append(tx, events)
         return (tx.audit_lane, *lock_head(tx))
+
+
+def _after_known(tx: Any, events: Sequence[dict | Access], known: tuple[int, int, str]) -> bool:
+    """SQLite, in the write transaction (BEGIN IMMEDIATE: the database's one writer, whichever
+    process): the rows chained after `known`, the head this process committed last, without
+    reading the head first: the head row moves only if it is still `known` (its UPDATE's
+    condition), then the rows go in, one INSERT. False, nothing written: the head had moved (an
+    upload's transaction, another process on the file) or a batch this path does not take
+    (identifier rows); then `append` reads it, in the same transaction."""
+    lane = tx.store.lane
+    rows, idents = _rows(known[1:], lane, events, None) if known[0] == lane else ([], [])
+    if not rows or idents or len(rows) > CHUNK:
+        return False
+    head = (known[1] + len(rows), rows[-1][-2])
+    if tx._x(SET_KNOWN_HEAD, (*head, lane, *known[1:])).rowcount != 1:
+        return False
+    tx._x(f"INSERT INTO audit_event ({FIELDS}) VALUES " + ", ".join([ROW_MARKS] * len(rows)),
+          tuple(v for row in rows for v in row))
+    tx.audit_lane, tx.audit_head = lane, head
+    return True
 
 
 def read_head(store: Any, lane: int) -> tuple[int, str]:

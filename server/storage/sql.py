@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -66,7 +65,9 @@ class Dialect(Protocol):
 class Store:
     def __init__(self, dialect: Dialect):
         self.dialect = dialect
-        self._pool: queue.LifoQueue = queue.LifoQueue()
+        # idle connections, the last returned taken first; list.pop and append are atomic:
+        # no lock of a queue.Queue (two per checkout, three checkouts a request)
+        self._pool: list[Any] = []
         self._all: list[Any] = []
         self._fence = (-FENCE_REUSE, "")  # (time.monotonic() when read, the fence)
         self._lane: int | None = None  # claimed at the first audit append
@@ -182,17 +183,17 @@ class Store:
                 if isinstance(error, Exception) and not isinstance(error, Unavailable):
                     raise Unavailable(UNREACHABLE) from error
                 raise
-            self._pool.put(conn)
+            self._pool.append(conn)
             raise
-        self._pool.put(conn)
+        self._pool.append(conn)
 
     def _pooled(self) -> Any:
         """An idle connection, or a new one; those the database ended meanwhile (a restart)
         are closed on the way."""
         while True:
             try:
-                conn = self._pool.get_nowait()
-            except queue.Empty:
+                conn = self._pool.pop()
+            except IndexError:
                 break
             if not self.dialect.lost(conn):
                 return conn
@@ -214,12 +215,12 @@ class Store:
 
     @contextmanager
     def _tx(self, write: bool, durable: bool = True, clinical: bool = True,
-            serial: bool = False) -> Iterator[Tx]:
+            serial: bool = False, head: bool = True) -> Iterator[Tx]:
         with self._connection() as conn:
             clock = self.dialect.begin(conn, write, durable, clinical, serial)
             try:
                 tx = Tx(self, conn, write, clock)
-                if write and not clinical:
+                if write and not clinical and head:
                     chain.lock_head(tx)
                 yield tx
             except BaseException as error:
@@ -235,16 +236,18 @@ class Store:
         """`with store.read() as tx:` a consistent snapshot for reads."""
         return self._tx(write=False)
 
-    def write(self, durable: bool = True, clinical: bool = True, serial: bool = False) -> Any:
+    def write(self, durable: bool = True, clinical: bool = True, serial: bool = False,
+              head: bool = True) -> Any:
         """`with store.write() as tx:` all or nothing (see the module's text for who waits for
         whom). `serial`: one such writer at a time on PostgreSQL too, for a read-then-write of
         rows no resource lock covers (sign-in budgets, migrations). `durable=False`:
         the commit is in the database (it survives the death of this process) but not yet
         flushed to disk (a power cut or an OS crash may lose it): see Settings.audit_durability.
         `clinical=False`: the transaction only appends AuditEvents (on PostgreSQL it waits for
-        other audit writers, not for writers of resource versions).
+        other audit writers, not for writers of resource versions); `head=False`: its head is
+        not read and locked first (chain.commit on SQLite: the one writer's lock holds it).
         """
-        return self._tx(write=True, durable=durable, clinical=clinical, serial=serial)
+        return self._tx(write=True, durable=durable, clinical=clinical, serial=serial, head=head)
 
     def fence(self) -> str:
         """The clock of an answer that serves changes since an instant (Bundle.meta.lastUpdated,

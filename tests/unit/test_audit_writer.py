@@ -12,7 +12,7 @@ import pytest
 
 from server.identity.audit import Access, audit_event
 from server.identity.audit_writer import AuditWriter
-from server.storage import chain_verify, checkpoint, open_store
+from server.storage import chain, chain_verify, checkpoint, open_store
 from server.storage.checkpoint import CHECKPOINT_FILE, read_checkpoint
 
 
@@ -135,3 +135,41 @@ def test_the_checkpoint_file_is_written_by_the_writer_thread(store, monkeypatch,
     assert writers and set(writers) == {"audit-writer"}
     assert read_checkpoint(tmp_path / CHECKPOINT_FILE) == \
         chain_verify.verify(store).heads
+
+
+def _access(n: int) -> Access:
+    """A read as the gate notes it (stored as a compact row, no identifier rows)."""
+    return Access("u", "U", f"p{n}", "read", {"labs"})
+
+
+@pytest.mark.parametrize("other", ["upload", "process"])
+def test_a_head_another_writer_moved_is_read_again_before_the_next_commit(
+        store, tmp_path: Path, monkeypatch, other: str) -> None:
+    """On SQLite a commit chains after the head this writer moved it to, without reading it
+    first; when another writer moved it meanwhile (a transaction of this process that appends,
+    another process on the same file) the head is read, and every record still links to the
+    one before it in the lane."""
+    reads = []
+    lock_head = chain.lock_head
+    monkeypatch.setattr(chain, "lock_head", lambda tx: reads.append(tx.audit_head is None) or
+                        lock_head(tx))
+    writer = AuditWriter(store, checkpoint=None)
+    try:
+        writer.write([_access(0)])  # nothing known yet: the head is read
+        writer.write([_access(1), _access(2)])  # after the known head, not read
+        if other == "upload":
+            with store.write(clinical=False) as tx:
+                chain.append(tx, [_access(3)])
+        else:
+            second = open_store(tmp_path)
+            try:
+                chain.commit(second, [_access(3)])
+            finally:
+                second.close()
+        writer.write([_access(4)])  # the head moved: read again
+        writer.write([_access(5)])
+    finally:
+        writer.close()
+    report = chain_verify.verify(store)
+    assert report.intact and report.count == 6
+    assert reads.count(True) == 3
