@@ -6,6 +6,7 @@ operation, which logs the look itself; refusals are said in the window, not as a
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -182,6 +183,17 @@ class AccessLogDialog(Retranslatable, QDialog):
             if not path:
                 return
         rows, target = list(self.rows), Path(path)
-        Op(self, lambda: target.write_text(format_rows(rows, kind), encoding="utf-8")).on_success(
+        Op(self, lambda: _write_whole(target, format_rows(rows, kind))).on_success(
             lambda _n: self._set_message(self.tr("Exported."), "info")).on_failure(
             self._failed).start()
+
+
+def _write_whole(target: Path, text: str) -> None:
+    """The file appears whole or not at all (written beside it, then renamed over it): a
+    reader, or a crash, never sees half an export."""
+    part = target.with_name(target.name + ".part")
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)

@@ -105,3 +105,16 @@ def test_only_the_administrator_reviews_the_workstation_log(qtbot, signed_in, us
         assert dialog.rows == [] and "Only the clinic's administrator" in dialog.message.text()
     last = _entries(services)[-1]
     assert (last.information, last.action) == ("access-log", "review" if allowed else "denied")
+
+
+def test_an_export_that_fails_midway_leaves_no_file_behind(tmp_path):
+    """Written beside the target and renamed over it: a text that cannot be encoded (or a
+    crash) leaves neither a half export nor its part file."""
+    from app.ui.access_log import _write_whole
+
+    target = tmp_path / "log.json"
+    with pytest.raises(UnicodeEncodeError):
+        _write_whole(target, "{" + "x" * 100_000 + "\ud800")
+    assert list(tmp_path.iterdir()) == []
+    _write_whole(target, "{}")
+    assert target.read_text(encoding="utf-8") == "{}" and list(tmp_path.iterdir()) == [target]
