@@ -181,14 +181,13 @@ def test_an_audited_read_costs_postgresql_so_many_round_trips(
     assert counted == EXPECTED[what], sent
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_search_whose_decision_needs_another_read_is_read_again_in_one_snapshot(
-        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
-    """The patient's physician is named by a Practitioner that is not an account's id (its
-    USERNAME identifier says whose): deciding reads it, a second statement, so the search's
-    one-statement read gives way to a transaction (never a 500, nor a decision on two
-    snapshots)."""
-    url = request.getfixturevalue("postgres").new_database("clinicdesk_snapshot_again") \
+def _named_elsewhere(request: pytest.FixtureRequest, tmp_path: Path, backend: str,
+                     database: str, more: dict[str, tuple[str, dict]] | None = None
+                     ) -> str | None:
+    """Staff, and Patient p-elsewhere whose physician is named by a Practitioner that is not an
+    account's id (its USERNAME identifier says whose), with `more` (type: (id, body)); the
+    database URL (None: SQLite)."""
+    url = request.getfixturevalue("postgres").new_database(database) \
         if backend == "postgres" else None
     seed_staff(tmp_path, url)
     store = open_store(tmp_path, url)
@@ -198,8 +197,21 @@ def test_a_search_whose_decision_needs_another_read_is_read_again_in_one_snapsho
                 {"system": fhir_systems.USERNAME, "value": PHYSICIAN}]})
             tx.upsert("Patient", "p-elsewhere", {
                 "generalPractitioner": [{"reference": "Practitioner/dr-elsewhere"}]})
+            for rtype, (rid, body) in (more or {}).items():
+                tx.upsert(rtype, rid, body)
     finally:
         store.close()
+    return url
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_search_whose_decision_needs_another_read_is_read_again_in_one_snapshot(
+        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
+    """The patient's physician is named by a Practitioner that is not an account's id (its
+    USERNAME identifier says whose): deciding reads it, a second statement, so the search's
+    one-statement read gives way to a transaction (never a 500, nor a decision on two
+    snapshots)."""
+    url = _named_elsewhere(request, tmp_path, backend, "clinicdesk_snapshot_again")
     proc = ServerProcess(tmp_path, url, auth=True).start()
     try:
         def found(who: str) -> list:
@@ -221,21 +233,9 @@ def test_a_chart_whose_decision_needs_another_read_is_read_again_in_one_snapshot
     needs more (the physician named by a Practitioner that is not an account's) the chart is
     read again in one transaction: the same answer, never a 500; a later page is read in one
     transaction (its Consents are not on it)."""
-    url = request.getfixturevalue("postgres").new_database("clinicdesk_chart_again") \
-        if backend == "postgres" else None
-    seed_staff(tmp_path, url)
-    store = open_store(tmp_path, url)
-    try:
-        with store.write() as tx:
-            tx.upsert("Practitioner", "dr-elsewhere", {"identifier": [
-                {"system": fhir_systems.USERNAME, "value": PHYSICIAN}]})
-            tx.upsert("Patient", "p-elsewhere", {
-                "generalPractitioner": [{"reference": "Practitioner/dr-elsewhere"}]})
-            tx.upsert("Observation", "o-elsewhere", {
-                "status": "final", "code": {"text": "weight"},
-                "subject": {"reference": "Patient/p-elsewhere"}})
-    finally:
-        store.close()
+    url = _named_elsewhere(request, tmp_path, backend, "clinicdesk_chart_again", {
+        "Observation": ("o-elsewhere", {"status": "final", "code": {"text": "weight"},
+                                        "subject": {"reference": "Patient/p-elsewhere"}})})
     proc = ServerProcess(tmp_path, url, auth=True).start()
     try:
         with httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30,
