@@ -85,3 +85,15 @@ def test_new_ids_are_random_uuid4() -> None:
     for rid in ids:
         parsed = uuid.UUID(rid)
         assert str(parsed) == rid and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+@pytest.mark.parametrize("access", ACCESSES, ids=lambda a: a.action)
+def test_the_user_agent_names_the_account_s_practitioner(access):
+    """audit_compact (storage, below identity) writes the account's Practitioner id itself: it
+    must stay the one server.identity.practitioner gives."""
+    from server.identity.practitioner import practitioner_id
+
+    event = audit_event(access, datetime.now(UTC))
+    users = [a for a in event["agent"] if a.get("requestor")]
+    assert [u["who"]["reference"] for u in users] == \
+        [f"Practitioner/{practitioner_id(access.username)}"]
