@@ -34,7 +34,8 @@ the stored version for an update or delete (server.fhir.ops.check_update), then 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -49,6 +50,8 @@ from server import identity
 from server.identity.audit import Access, queue_noted, server_source
 from server.identity.practitioner import username_of
 from server.identity.scopes import CHALLENGE, Granted, needed, refusal
+
+T = TypeVar("T")
 
 BREAK_GLASS_HEADER = fhir_systems.BREAK_GLASS_HEADER
 CONSENT_REASON_HEADER = fhir_systems.CONSENT_REASON_HEADER
@@ -209,23 +212,22 @@ def _per_request(request: Request, name: str) -> dict:
     return found
 
 
-def _required(request: Request) -> bool:
-    """Settings.auth_required, read once per request (the app's `State` answers an attribute
+def _once(request: Request, name: str, look_up: Callable[[], T]) -> T:
+    """What `look_up` gives, asked once per request (the app's `State` answers an attribute
     only after a failed lookup, an AttributeError made and dropped, each time)."""
     state = _state(request)
-    found = state.get("auth_required")
+    found = state.get(name)
     if found is None:
-        found = state["auth_required"] = request.app.state.settings.auth_required
+        found = state[name] = look_up()
     return found
+
+
+def _required(request: Request) -> bool:
+    return _once(request, "auth_required", lambda: request.app.state.settings.auth_required)
 
 
 def _services(request: Request) -> identity.Services:
-    """identity.services of the request's app, looked up once per request (as `_required`)."""
-    state = _state(request)
-    found = state.get("identity_services")
-    if found is None:
-        found = state["identity_services"] = identity.services(request.app)
-    return found
+    return _once(request, "identity_services", lambda: identity.services(request.app))
 
 
 def _state(request: Request) -> dict:
