@@ -272,7 +272,7 @@ def forget_decisions(request: Request) -> None:
     """Drop the patient contexts and read decisions this request made so far (what it noted
     for the audit trail stays): the next batch entry is decided on what is stored now, a
     Consent or a Patient an earlier entry wrote included."""
-    _per_request(request, "patient_contexts").clear()
+    forget_prefetched(request)
     _per_request(request, "decisions").clear()
 
 
