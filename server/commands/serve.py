@@ -47,8 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "committed but not yet flushed: survives a kill of the server, not a power "
                    "cut (saves an fsync per audited read)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="server processes sharing the port and the database (default 1); not "
-                   "with --qhr-ca (QHR sessions live in one process's memory)")
+                   help="server processes sharing the port and the database (default 1); "
+                   "PostgreSQL only (--database), not with --qhr-ca (QHR sessions live in one "
+                   "process's memory)")
     p.add_argument("--pin-cpus", action="store_true",
                    help="Linux: each server process runs all its threads on one CPU (worker k "
                    "on CPU k mod the CPUs the server may use; without --workers, the first)")
@@ -86,6 +87,13 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("server").warning("authorisation is OFF (--no-auth)")
     if args.workers < 1 or (args.workers > 1 and args.qhr_ca):
         print("--workers: 1 or more, and 1 with --qhr-ca (QHR sessions are per process)")
+        return 2
+    if args.workers > 1 and not args.database:
+        # SQLite's change fence (Store.fence) knows only its own process's writer: a second
+        # process's write could be stamped before a fence already served, and a workstation
+        # syncing from it would never get that change.
+        print("--workers: more than 1 needs PostgreSQL (--database); a SQLite file is served "
+              "by one process")
         return 2
     if args.pin_cpus and not workers.supported():
         print("--pin-cpus: Linux only")

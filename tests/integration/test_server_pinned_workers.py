@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from server import workers
-from server.processes import ServerProcess
+from server.processes import Postgres, ServerProcess
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
@@ -70,9 +70,10 @@ def _placement(supervisor: int, base: str, expected: int) -> dict[int, str]:
     return placed
 
 
+@pytest.mark.postgres
 def test_each_worker_runs_all_its_threads_on_a_cpu_of_its_own_restarted_too(
-        tmp_path: Path) -> None:
-    proc = ServerProcess(tmp_path, None, auth=False,
+        tmp_path: Path, postgres: Postgres) -> None:
+    proc = ServerProcess(tmp_path, postgres.new_database("clinicdesk_pinned"), auth=False,
                          extra_args=("--workers", "2", "--pin-cpus")).start()
     started = time.monotonic()  # the workers were started before the server answered
     try:

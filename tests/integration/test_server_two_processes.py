@@ -5,15 +5,16 @@ RAMQ import run by one process: test_ramq_import_store."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from app.core import fhir_systems
-from server.processes import ServerProcess
+from server.processes import Postgres, ServerProcess, free_port
 from tests.fixtures.identity import bearer, seed_staff, sign_in
-from tests.fixtures.server import BACKENDS
 
 USER = "1000009"
 
@@ -50,11 +51,23 @@ def test_a_revoked_token_is_refused_at_once_by_the_other_process_search(
     assert httpx.get(search, headers=bearer(tokens), timeout=30).status_code == 401
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+def test_serve_workers_refuses_a_sqlite_file(tmp_path: Path) -> None:
+    """SQLite's change fence knows one process's writer: two processes on one file could each
+    stamp a change before a fence the other served (a change a workstation never gets), and
+    two starting on a fresh file raced on its creation (one exited, and the port with it)."""
+    done = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--data", str(tmp_path),
+                           "--port", str(free_port()), "--workers", "2"],
+                          capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "PostgreSQL" in done.stdout
+    assert not list(tmp_path.iterdir())  # no database file made
+
+
+@pytest.mark.postgres
 def test_serve_workers_runs_processes_that_share_everything(
-        request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
-    url = request.getfixturevalue("postgres").new_database("clinicdesk_workers") \
-        if backend == "postgres" else None
+        postgres: Postgres, tmp_path: Path) -> None:
+    url = postgres.new_database("clinicdesk_workers")
     seed_staff(tmp_path, url)
     proc = ServerProcess(tmp_path, url, auth=True, extra_args=("--workers", "2")).start()
     try:
@@ -96,11 +109,14 @@ def _tcp(port: int) -> dict[int, str]:
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc")
-def test_serve_workers_each_listen_and_share_the_connections(tmp_path: Path) -> None:
+@pytest.mark.postgres
+def test_serve_workers_each_listen_and_share_the_connections(
+        postgres: Postgres, tmp_path: Path) -> None:
     """Each process has a listening socket of its own (SO_REUSEPORT: the kernel spreads the
     connections); with uvicorn's one shared socket, the first process awake took 23 of 30
     workstations' keep-alive connections."""
-    proc = ServerProcess(tmp_path, None, auth=False, extra_args=("--workers", "2")).start()
+    proc = ServerProcess(tmp_path, postgres.new_database("clinicdesk_listen"), auth=False,
+                         extra_args=("--workers", "2")).start()
     clients = [httpx.Client(base_url=proc.base, timeout=30) for _ in range(40)]
     try:
         assert proc.proc is not None

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from server import workers
-from server.processes import ServerProcess, free_port
+from server.processes import Postgres, ServerProcess, free_port
 
 REQUESTS = 20
 LIMIT_MS = 25.0  # far above a loopback /metadata (~2 ms), under the 40 ms delayed ACK
@@ -50,9 +50,11 @@ def test_a_connection_accepted_by_a_worker_socket_has_tcp_nodelay():
     assert asyncio.run(accepted_nodelay()) != 0
 
 
+@pytest.mark.postgres
 def test_two_worker_processes_answer_sequential_requests_without_a_delayed_ack(
-        tmp_path: Path):
-    proc = ServerProcess(tmp_path, None, auth=False, extra_args=("--workers", "2")).start(120)
+        tmp_path: Path, postgres: Postgres):
+    url = postgres.new_database("clinicdesk_nodelay")
+    proc = ServerProcess(tmp_path, url, auth=False, extra_args=("--workers", "2")).start(120)
     try:
         with httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30) as fhir:
             assert fhir.get("metadata").status_code == 200  # the connection open, warm
