@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
+from typing import IO
 
 from server.limits import DEFAULT_MAX_BODY
 
@@ -68,6 +70,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 KEEP_ALIVE_S = 75
 
 
+# SQLite's change fence (Store.fence) knows only its own process's writer: a second process's
+# write could be stamped before a fence already served, and a workstation syncing from that
+# fence would never get the change. So one `serve` per SQLite file, held by a lock on a file
+# beside it for the life of the process (the kernel drops it however the process ends).
+_held: list[IO[bytes]] = []
+
+
+def _sole_server(data_dir: Path) -> bool:
+    """Lock `data_dir`'s server lock file for this process; False if another process holds it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "serve.lock", "a+b")  # noqa: SIM115 (held until the process ends)
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _held.append(handle)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -89,11 +116,12 @@ def run(args: argparse.Namespace) -> int:
         print("--workers: 1 or more, and 1 with --qhr-ca (QHR sessions are per process)")
         return 2
     if args.workers > 1 and not args.database:
-        # SQLite's change fence (Store.fence) knows only its own process's writer: a second
-        # process's write could be stamped before a fence already served, and a workstation
-        # syncing from it would never get that change.
         print("--workers: more than 1 needs PostgreSQL (--database); a SQLite file is served "
               "by one process")
+        return 2
+    if not args.database and not _sole_server(args.data):
+        print(f"another server already serves {args.data}: stop it first (a SQLite file is "
+              "served by one process)")
         return 2
     if args.pin_cpus and not workers.supported():
         print("--pin-cpus: Linux only")

@@ -38,10 +38,7 @@ def _at_once(two_servers: list[str], send, answer=lambda r: r.status_code) -> li
 
 def _stored(tmp_path: Path, two_servers: list[str], request: pytest.FixtureRequest,
             value: str) -> int:
-    url = None
-    if "postgres" in request.node.callspec.id:
-        url = request.getfixturevalue("postgres").url("clinicdesk_two_servers")
-    store = open_store(tmp_path, url)
+    store = open_store(tmp_path, request.getfixturevalue("postgres").url("clinicdesk_two_servers"))
     try:
         return int(store.query("SELECT count(*) FROM audit_identifier WHERE value = ?",
                                (value,))[0][0])

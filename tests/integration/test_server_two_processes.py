@@ -64,6 +64,26 @@ def test_serve_workers_refuses_a_sqlite_file(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())  # no database file made
 
 
+def test_a_second_server_on_a_sqlite_file_is_refused_until_the_first_ends(
+        tmp_path: Path) -> None:
+    first = ServerProcess(tmp_path, None, auth=False).start()
+    try:
+        second = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--data",
+                                 str(tmp_path), "--port", str(free_port())],
+                                capture_output=True, text=True, timeout=60,
+                                cwd=Path(__file__).resolve().parents[2])
+        assert second.returncode == 2, second.stderr[-2000:]
+        assert "another server already serves" in second.stdout
+        assert httpx.get(f"{first.base}/health", timeout=30).status_code == 200
+        assert first.proc is not None
+        first.proc.kill()  # however the first ends, the file is free again
+        first.proc.wait()
+        first.start()
+        assert httpx.get(f"{first.base}/health", timeout=30).status_code == 200
+    finally:
+        first.stop()
+
+
 @pytest.mark.postgres
 def test_serve_workers_runs_processes_that_share_everything(
         postgres: Postgres, tmp_path: Path) -> None:
