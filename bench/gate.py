@@ -172,26 +172,28 @@ def _floor(backend: str, search: dict, commit: dict) -> dict:
 
 def _one_backend(backend: str, quick: bool, pg: Postgres | None) -> list[dict]:
     root = Path(tempfile.mkdtemp(prefix=f"clinicdesk-bench-gate-{backend}-"))
-    url = pg.new_database("clinicdesk_bench_gate") if pg else None
-    dirs = {name: root / (name if url is None else "shared") for name in ("on", "relaxed", "off")}
-    chart, patient = _load(dirs["on"], url)
-    if url is None:  # a SQLite file is served by one process: a copy each (closed: no WAL)
-        for name in ("relaxed", "off"):
-            shutil.copytree(dirs["on"], dirs[name])
-    servers = [ServerProcess(dirs["on"], url, auth=True),
-               ServerProcess(dirs["relaxed"], url, auth=True,
-                             extra_args=("--audit-durability", "process")),
-               ServerProcess(dirs["off"], url, auth=False)]
     try:
-        on, relaxed, off = (server.start() for server in servers)
-        durable = _measure(backend, on.base, off.base, chart, patient, quick)
-        process = _measure(f"{backend}, audit durability process", relaxed.base, off.base, chart,
-                           patient, quick)
-        token = _token(on.base, chart)
-    finally:
-        for server in servers:
-            server.stop()
-    try:  # alone: on the served database, its server stopped
+        url = pg.new_database("clinicdesk_bench_gate") if pg else None
+        dirs = {name: root / (name if url is None else "shared")
+                for name in ("on", "relaxed", "off")}
+        chart, patient = _load(dirs["on"], url)
+        if url is None:  # a SQLite file is served by one process: a copy each (closed: no WAL)
+            for name in ("relaxed", "off"):
+                shutil.copytree(dirs["on"], dirs[name])
+        servers = [ServerProcess(dirs["on"], url, auth=True),
+                   ServerProcess(dirs["relaxed"], url, auth=True,
+                                 extra_args=("--audit-durability", "process")),
+                   ServerProcess(dirs["off"], url, auth=False)]
+        try:
+            on, relaxed, off = (server.start() for server in servers)
+            durable = _measure(backend, on.base, off.base, chart, patient, quick)
+            process = _measure(f"{backend}, audit durability process", relaxed.base, off.base,
+                               chart, patient, quick)
+            token = _token(on.base, chart)
+        finally:
+            for server in servers:
+                server.stop()
+        # alone: on the served database, its server stopped
         commits = [_commit(backend, dirs["on"], url, quick),
                    _commit(backend, dirs["on"], url, quick, durable=False)]
         bearer = _bearer(backend, dirs["on"], url, quick, token)
