@@ -24,7 +24,8 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
   in turns): requests/s of each, the ratio, the CPU each process used of its share
   ("not measured" where no cgroup CPU controller is writable), and per request the server's
   CPU beside the work it did (bench.capped_rows: instructions where the machine counts them,
-  system calls, context switches, the database's transactions and rollbacks);
+  system calls, context switches, the database's transactions and rollbacks, and where the
+  database's time went: bench.dbtime);
   `python -m bench.load closed postgres --cpu-quota Q [--processes N] [--workstations N,M]`
   runs them alone;
 - paced (THINK s between actions, a round every PACED_ROUND s): p95 ≤ 250 ms and 0 errors
@@ -70,6 +71,9 @@ START_S = 120  # a server's start on a loaded 2-core machine can take 20 s
 PER_TYPE = Size(300, 30)  # requests of each type alone (bench.per_type)
 REPORTED = "reported"
 CORES = os.cpu_count() or 1
+# the database's WAL write and flush times in pg_stat_wal (bench.dbtime): two clock reads
+# a write
+MEASURED = {"track_wal_io_timing": "on"}
 
 
 def _run(base: str, tokens: dict[str, str], mine: Charts, n: int,
@@ -201,7 +205,7 @@ def run(quick: bool) -> list[dict]:
     rows = _backend("sqlite", quick, None, people)
     if quick:  # the suite runs it: SQLite only (PostgreSQL's start, seed and processes: ~40 s)
         return rows
-    pg = Postgres(fsync=True).start()
+    pg = Postgres(fsync=True, settings=MEASURED).start()
     try:
         rows += _backend("postgres", quick, pg, people)
     finally:
@@ -230,7 +234,7 @@ def alone(backend: str, what: str, processes: int | None = None,
     server instead of one of `quota` for each serving process (bench.capped). `server_args`:
     more `serve` options."""
     people = population(False)
-    pg = Postgres(fsync=True).start() if backend == "postgres" else None
+    pg = Postgres(fsync=True, settings=MEASURED).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
     workers = processes or (2 if pg and what == "paced" else 1)
     try:
