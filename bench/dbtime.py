@@ -35,7 +35,7 @@ import psycopg
 
 from bench import loadgen
 
-SAMPLE_S = 0.01
+SAMPLE_S = 0.02  # ~44 samples a second (~900 a turn); the sampler and its backend: ~3 % of a core
 SAMPLE_SQL = ("SELECT backend_type, datname = current_database(), state, wait_event_type, "
               "wait_event FROM pg_stat_activity WHERE pid <> pg_backend_pid()")
 IDLE_WAITS = {"Activity"}  # a background process's main-loop sleep

@@ -44,6 +44,8 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+import psycopg
+
 from bench import capped, capped_rows, loadgen, no_change_round, per_type
 from bench.data import Size
 from bench.region import Charts, Population, population, seed
@@ -74,6 +76,18 @@ CORES = os.cpu_count() or 1
 # the database's WAL write and flush times in pg_stat_wal (bench.dbtime): two clock reads
 # a write
 MEASURED = {"track_wal_io_timing": "on"}
+
+
+def settle(url: str | None) -> None:
+    """PostgreSQL after the bulk seed, as an operator leaves it after a bulk load: VACUUM
+    (ANALYZE) sets every new row's hint bits and the visibility map now, then a CHECKPOINT writes
+    those pages. Without it autovacuum did so in the first turns (0.7–0.8 of a worker busy, 400–
+    500 MB of pages written beside the server), and the seed's WAL started checkpoints in them."""
+    if not url:
+        return
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")
 
 
 def _run(base: str, tokens: dict[str, str], mine: Charts, n: int,
@@ -161,6 +175,7 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
         mine = people.region
         tokens = seed(data_dir, url, people.charts, people.clinicians,
                        [*sorted(mine), no_change_round.round_doctor(people.demo)])
+        settle(url)
         rates: dict[int, float] = {}
         splits: dict[int, tuple[loadgen.Split, int]] = {}
         for workers in WORKERS if pg else (1,):
@@ -241,6 +256,7 @@ def alone(backend: str, what: str, processes: int | None = None,
         url = pg.new_database(f"clinicdesk_{what}") if pg else None
         tokens = seed(data_dir, url, people.charts, people.clinicians,
                        [*sorted(people.region), no_change_round.round_doctor(people.demo)])
+        settle(url)
         if quota:
             return capped_rows.rows(backend, capped.runs(
                 data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,

@@ -12,7 +12,7 @@ from collections import Counter
 import psycopg
 import pytest
 
-from bench import capped, capped_rows, dbtime, loadgen
+from bench import capped, capped_rows, dbtime, load, loadgen
 from server.processes import Postgres
 
 
@@ -138,3 +138,25 @@ def test_the_database_rows_say_where_its_time_went_per_request():
 def _row(rows: list[dict], *words: str) -> dict:
     (found,) = [r for r in rows if all(w in r["figure"] for w in words)]
     return found
+
+
+def test_a_seeded_database_is_settled_before_the_turns(durable):
+    """bench.load.settle: what autovacuum and the next checkpoint would otherwise do in the
+    first turns (every new row vacuumed and analyzed, the pages written) is done before."""
+    url = durable.new_database("bench_settle")
+    with psycopg.connect(url, autocommit=True) as seeding:  # its statistics published at end
+        seeding.execute("CREATE TABLE t (id serial PRIMARY KEY, n int)")
+        seeding.execute("INSERT INTO t (n) SELECT g FROM generate_series(1, 20000) g")
+    time.sleep(0.3)
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute("SELECT checkpoints_req FROM pg_stat_bgwriter").fetchone()
+        load.settle(url)
+        load.settle(None)  # SQLite: nothing to settle
+        time.sleep(0.6)  # the statistics of the settling session, published as it ended
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        left, vacuumed, analyzed = conn.execute(
+            "SELECT n_ins_since_vacuum, last_vacuum, last_analyze FROM pg_stat_user_tables "
+            "WHERE relname = 't'").fetchone()
+        assert left == 0 and vacuumed is not None and analyzed is not None
+        (after,) = conn.execute("SELECT checkpoints_req FROM pg_stat_bgwriter").fetchone()
+        assert after > before[0]
