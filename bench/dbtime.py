@@ -98,9 +98,8 @@ def kind_of(pid: int) -> str:
 
 def cpu_by_kind(root: int) -> dict[str, float]:
     out = dict.fromkeys(KINDS, 0.0)
-    for pid in loadgen.tree(root)[1:]:
-        out[kind_of(pid)] += loadgen.cpu_of([pid]) - sum(
-            loadgen.cpu_of([c]) for c in loadgen.tree(pid)[1:])
+    for pid in loadgen.tree(root)[1:]:  # the postmaster's children (a backend has none)
+        out[kind_of(pid)] += loadgen.cpu_of([pid])
     return out
 
 
