@@ -36,8 +36,10 @@ cgroups, and take the load in turns, each turn with each number of workstations 
 workstations does from what a second process does). Each turn also counts the work done
 (bench.counters: context switches, system calls and, where the machine has hardware counters,
 instructions of the serving processes; the time their threads waited for a CPU and the time the
-caps held them back; the database's transactions, rollbacks and lock waiters);
-bench.capped_rows prints them per request.
+caps held them back; the database's transactions, rollbacks and lock waiters) and where the
+database's time went (bench.dbtime: its sessions' sampled wait events, the WAL's flushes, the
+checkpoints and autovacuum in the turn, its processes' CPU); bench.capped_rows prints them per
+request.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from bench import counters, loadgen
+from bench import counters, dbtime, loadgen
 from bench.cgroup import CpuCap, NoController
 from server.processes import ServerProcess
 
@@ -165,6 +167,9 @@ class Turn(NamedTuple):
     perf: counters.Perf | None = None  # the serving processes' instructions, system calls
     database: counters.Database | None = None  # PostgreSQL's counters over the turn
     throttled_s: float = 0.0  # time the cap held the cgroup's processes back (cpu.stat)
+    dbtime: dbtime.DbTime | None = None  # where PostgreSQL's time went over the turn
+    started: float = 0.0  # the turn's start (time.time(): its place in the database's log)
+    load: float = 0.0  # the machine's load average (1 min) at the turn's start
 
 
 def turn(proc: ServerProcess, cap: Caps, closed: Closed, db_pids: list[int],
@@ -176,9 +181,13 @@ def turn(proc: ServerProcess, cap: Caps, closed: Closed, db_pids: list[int],
         raise RuntimeError(f"server processes outside their cgroup: {sorted(outside)}")
     meter = loadgen.Meter([proc.proc.pid], db_pids)
     perf = counters.Perf(pids)
-    database = counters.Database(url) if url and url.startswith("postgres") else None
-    if database:
+    postgres = bool(url and url.startswith("postgres"))
+    database = counters.Database(url) if url and postgres else None
+    waits = dbtime.DbTime(url, db_pids[0] if db_pids else None) if url and postgres else None
+    if database and waits:
         database.start()
+        waits.start()
+    started, load = time.time(), float(Path("/proc/loadavg").read_text().split()[0])
     before, stat, work = ({p: loadgen.cpu_of([p]) for p in pids}, cap.stat(),
                           [counters.work_of(p) for p in pids])
     perf.start()
@@ -186,14 +195,15 @@ def turn(proc: ServerProcess, cap: Caps, closed: Closed, db_pids: list[int],
     perf.stop()
     work = [counters.work_of(p) - w for p, w in zip(pids, work, strict=True)]
     after = cap.stat()
-    if database:
+    if database and waits:
+        waits.stop()
         database.stop()
     per_process = [(loadgen.cpu_of([p]) - before[p]) / split.wall for p in pids]
     periods = after["periods"] - stat["periods"]
     return Turn(len(stats.times) / split.wall, per_process,
                 (after["throttled"] - stat["throttled"]) / periods if periods else 0.0,
                 stats, split, work, perf, database,
-                after.get("throttled_s", 0.0) - stat.get("throttled_s", 0.0))
+                after.get("throttled_s", 0.0) - stat.get("throttled_s", 0.0), waits, started, load)
 
 
 Config = tuple[int, int]  # (server processes, closed-loop workstations)

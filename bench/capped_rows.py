@@ -3,9 +3,11 @@ latency, errors, the CPU each process used of its quota, and per request the ser
 (user / system), the work it did (user-space instructions where the machine counts them,
 system calls, context switches, the time its threads waited for a CPU and the time the cap
 held them back: bench.counters) and, on PostgreSQL, the database's transactions, rollbacks and
-lock waiters; then the 1 → 2 processes rows at the largest number
-of workstations: the throughput ratio (goal ≥ 1.8×) with, beside it, the ratios of the CPU used
-and of the CPU and the work per request, so that the figure can be judged on the work done.
+lock waiters and where its time went (bench.dbtime: its sessions' wait events, the WAL's flushes,
+checkpoints and autovacuum in each turn, its CPU by process); then the 1 → 2 processes rows at
+the largest number of workstations: the throughput ratio (goal ≥ 1.8×) with, beside it, the
+ratios of the CPU used and of the CPU and the work per request, so that the figure can be judged
+on the work done.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import os
 import statistics
 
-from bench import counters
+from bench import counters, dbtime
 from bench.capped import QUOTA, Config, Turn
 from bench.counters import Work
 from bench.stats import p95, row
@@ -79,6 +81,7 @@ def _config_rows(name: str, done: list[Turn], quota: float, each: PerRequest) ->
     db, gen, other = (sum(getattr(t.split, part) for t in done) / wall
                       for part in ("database", "generator", "others"))
     server = sum(t.split.server for t in done) / wall
+    others = " / ".join(f"{t.split.others / (t.split.wall * CORES / 100):.0f}" for t in done)
     out = [
         row(f"{name}: requests/s (median of {len(done)} turns: "
             f"{' / '.join(f'{t.rate:.0f}' for t in done)})",
@@ -95,7 +98,10 @@ def _config_rows(name: str, done: list[Turn], quota: float, each: PerRequest) ->
     ]
     user = f"user {each.of_work('user_s'):.2f} + system {each.of_work('system_s'):.2f} ms" \
         if each.work else "the database's not counted"
-    out.append(row(f"{name}: server CPU per request ({user})", each.cpu_ms, "ms", REPORTED,
+    turns = " / ".join(f"{t.split.server * 1000 / max(1, len(t.stats.times)):.2f}"
+                       for t in done)
+    out.append(row(f"{name}: server CPU per request ({user}; each turn: {turns} ms)",
+                   each.cpu_ms, "ms", REPORTED,
                    True))
     if each.instructions is not None and each.cycles is not None:
         out.append(row(f"{name}: server user-space instructions per request ("
@@ -126,11 +132,95 @@ def _config_rows(name: str, done: list[Turn], quota: float, each: PerRequest) ->
                        f"rolled back, {each.deadlocks} deadlocks, {each.lock_waiters:.2f} "
                        "connections waiting on a lock, sampled)", each.commits, "transactions",
                        REPORTED, True))
+    out += _database_rows(name, done)
     out.append(row(f"{name}: CPU of the machine left idle (server {server:.0f} %, database "
                    f"{db:.0f} %, load generator {gen:.0f} %, other work {other:.0f} %)",
                    max(0.0, 100 - server - db - gen - other), f"% of {CORES} cores",
-                   REPORTED, True))
+                   REPORTED, True, f"other work in each turn: {others} % of the machine; load "
+                   f"average at each turn's start: {' / '.join(f'{t.load:.1f}' for t in done)}"))
     return out
+
+
+class DbPerRequest:
+    """A configuration's turns' bench.dbtime figures, per request."""
+
+    def __init__(self, done: list[Turn]):
+        times = [t.dbtime for t in done if t.dbtime is not None and t.dbtime.samples]
+        self.measured = len(times) == len(done)
+        requests = max(1, sum(len(t.stats.times) for t in done))
+        self.states: dict[str, float] = {}
+        for t in done:
+            if t.dbtime is None:
+                continue
+            for state, ms in t.dbtime.per_request(t.split.wall, len(t.stats.times)).items():
+                self.states[state] = self.states.get(state, 0.0) + ms * len(t.stats.times)
+        self.states = {k: v / requests for k, v in self.states.items()}
+        self.counts = {k: sum(t.dbtime.delta.counts.get(k, 0.0) for t in done
+                              if t.dbtime is not None) for k in (*dbtime.WAL, *dbtime.BGWRITER,
+                                                                  *dbtime.TABLES)}
+        self.cpu = {k: sum(t.dbtime.delta.cpu.get(k, 0.0) for t in done
+                           if t.dbtime is not None) * 1000 / requests for k in dbtime.KINDS}
+        self.requests = requests
+        wall = sum(t.split.wall for t in done)
+        self.rate = sum(d.samples for d in times) / wall if wall else 0.0  # samples a second
+
+    def client(self, *states: str) -> float:
+        """ms per request the client backends spent in these states (all active ones when
+        none is named: on CPU or waiting, not idle in a transaction)."""
+        return sum(ms for state, ms in self.states.items() if state.startswith("client: ")
+                   and (state[8:] in states if states else state != IDLE_IN_TX))
+
+    def flushes(self) -> float:
+        return self.counts["wal_sync"] / self.requests
+
+    def flush_ms(self) -> float:
+        return self.counts["wal_sync_time"] / max(1.0, self.counts["wal_sync"])
+
+
+IDLE_IN_TX = "client: idle in transaction"
+WAL_FLUSH, WAL_LOCK = "IO:WALSync", "LWLock:WALWrite"
+CHECKPOINTER, AUTOVACUUM = "checkpointer", "autovacuum worker"
+
+
+def _busy(turn: Turn, kind: str) -> float:
+    """The share of a turn's samples in which `kind` (checkpointer, autovacuum worker) was
+    busy (for autovacuum: the mean number of its workers busy)."""
+    d = turn.dbtime
+    if d is None or not d.samples:
+        return 0.0
+    return sum(n for state, n in d.states.items() if state.startswith(f"{kind}: ")) / d.samples
+
+
+def _database_rows(name: str, done: list[Turn]) -> list[dict]:
+    """Where the database's time went (bench.dbtime), per request: its client backends'
+    sampled states, the WAL, the checkpoints and autovacuum in each turn, its CPU by kind."""
+    db = DbPerRequest(done)
+    if not db.measured:
+        return []
+    waits = ", ".join(f"{state[8:]} {ms:.3f}" for state, ms in db.states.items()
+                      if state.startswith("client: ") and state != IDLE_IN_TX and ms >= 0.005)
+    c, n = db.counts, db.requests
+    timing = f", {db.flush_ms():.2f} ms a flush" if c["wal_sync_time"] else ""
+    checkpoints = " / ".join(f"{_busy(t, CHECKPOINTER):.0%}" for t in done)
+    vacuums = " / ".join(f"{_busy(t, AUTOVACUUM):.2f}" for t in done)
+    return [
+        row(f"{name}: database time per request, its sessions sampled {db.rate:.0f} times a "
+            f"second ({waits}; idle in a transaction, the server's "
+            f"time: {db.states.get(IDLE_IN_TX, 0.0):.2f} ms)", db.client(), "ms", REPORTED,
+            True),
+        row(f"{name}: WAL per request ({c['wal_records'] / n:.1f} records, "
+            f"{c['wal_fpi'] / n:.2f} full-page images, {c['wal_bytes'] / n:.0f} bytes; "
+            f"flushes (fsync){timing})", db.flushes(), "flushes", REPORTED, True),
+        row(f"{name}: checkpoints and autovacuum in the turns (checkpointer busy in "
+            f"{checkpoints} of each turn's samples; autovacuum workers busy, mean {vacuums}; "
+            f"{c['autovacuum_count']:.0f} vacuums, {c['autoanalyze_count']:.0f} analyzes; "
+            f"buffers written by checkpoints {c['buffers_checkpoint']:.0f}, by backends "
+            f"{c['buffers_backend']:.0f})", c["checkpoints_timed"] + c["checkpoints_req"],
+            "checkpoints completed", REPORTED, True),
+        row(f"{name}: database CPU per request by process ("
+            + ", ".join(f"{kind} {ms:.3f}" for kind, ms in db.cpu.items() if ms >= 0.0005)
+            + ")", sum(db.cpu.values()), "ms", REPORTED, True),
+    ]
 
 
 def ratio(figure: str, two: float, one: float, unit: str, goal: str = REPORTED,
@@ -174,6 +264,16 @@ def _scale_rows(backend: str, quota: float, one: tuple[list[Turn], PerRequest],
     if a.commits and b.commits:
         out.append(ratio(f"{name}: database transactions per request", b.commits, a.commits,
                          "transactions"))
+    da, db = DbPerRequest(one[0]), DbPerRequest(two[0])
+    if da.measured and db.measured and da.client() and db.client():
+        out.append(ratio(f"{name}: database time per request (its sessions on CPU or waiting)",
+                         db.client(), da.client(), "ms"))
+        out.append(ratio(f"{name}: database sessions' wait for the WAL flush per request "
+                         f"({WAL_FLUSH}, {WAL_LOCK})", db.client(WAL_FLUSH, WAL_LOCK),
+                         da.client(WAL_FLUSH, WAL_LOCK), "ms"))
+        if da.flushes() and db.flushes():
+            out.append(ratio(f"{name}: WAL flushes (fsync) per request", db.flushes(),
+                             da.flushes(), "flushes"))
     return out
 
 

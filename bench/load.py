@@ -24,7 +24,8 @@ Condition), and a sync round (`_history?_since` its last round) every ROUND seco
   in turns): requests/s of each, the ratio, the CPU each process used of its share
   ("not measured" where no cgroup CPU controller is writable), and per request the server's
   CPU beside the work it did (bench.capped_rows: instructions where the machine counts them,
-  system calls, context switches, the database's transactions and rollbacks);
+  system calls, context switches, the database's transactions and rollbacks, and where the
+  database's time went: bench.dbtime);
   `python -m bench.load closed postgres --cpu-quota Q [--processes N] [--workstations N,M]`
   runs them alone;
 - paced (THINK s between actions, a round every PACED_ROUND s): p95 ≤ 250 ms and 0 errors
@@ -42,6 +43,8 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
+
+import psycopg
 
 from bench import capped, capped_rows, loadgen, no_change_round, per_type
 from bench.data import Size
@@ -70,6 +73,21 @@ START_S = 120  # a server's start on a loaded 2-core machine can take 20 s
 PER_TYPE = Size(300, 30)  # requests of each type alone (bench.per_type)
 REPORTED = "reported"
 CORES = os.cpu_count() or 1
+# the database's WAL write and flush times in pg_stat_wal (bench.dbtime): two clock reads
+# a write
+MEASURED = {"track_wal_io_timing": "on"}
+
+
+def settle(url: str | None) -> None:
+    """PostgreSQL after the bulk seed, as an operator leaves it after a bulk load: VACUUM
+    (ANALYZE) sets every new row's hint bits and the visibility map now, then a CHECKPOINT writes
+    those pages. Without it autovacuum did so in the first turns (0.7–0.8 of a worker busy, 400–
+    500 MB of pages written beside the server), and the seed's WAL started checkpoints in them."""
+    if not url:
+        return
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")
 
 
 def _run(base: str, tokens: dict[str, str], mine: Charts, n: int,
@@ -157,6 +175,7 @@ def _backend(backend: str, quick: bool, pg: Postgres | None, people: Population
         mine = people.region
         tokens = seed(data_dir, url, people.charts, people.clinicians,
                        [*sorted(mine), no_change_round.round_doctor(people.demo)])
+        settle(url)
         rates: dict[int, float] = {}
         splits: dict[int, tuple[loadgen.Split, int]] = {}
         for workers in WORKERS if pg else (1,):
@@ -201,7 +220,7 @@ def run(quick: bool) -> list[dict]:
     rows = _backend("sqlite", quick, None, people)
     if quick:  # the suite runs it: SQLite only (PostgreSQL's start, seed and processes: ~40 s)
         return rows
-    pg = Postgres(fsync=True).start()
+    pg = Postgres(fsync=True, settings=MEASURED).start()
     try:
         rows += _backend("postgres", quick, pg, people)
     finally:
@@ -230,13 +249,14 @@ def alone(backend: str, what: str, processes: int | None = None,
     server instead of one of `quota` for each serving process (bench.capped). `server_args`:
     more `serve` options."""
     people = population(False)
-    pg = Postgres(fsync=True).start() if backend == "postgres" else None
+    pg = Postgres(fsync=True, settings=MEASURED).start() if backend == "postgres" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"clinicdesk-{what}-{backend}-"))
     workers = processes or (2 if pg and what == "paced" else 1)
     try:
         url = pg.new_database(f"clinicdesk_{what}") if pg else None
         tokens = seed(data_dir, url, people.charts, people.clinicians,
                        [*sorted(people.region), no_change_round.round_doctor(people.demo)])
+        settle(url)
         if quota:
             return capped_rows.rows(backend, capped.runs(
                 data_dir, url, [pg.proc.pid] if pg and pg.proc else [], seconds=capped.TURN_S,
