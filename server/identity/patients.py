@@ -29,6 +29,7 @@ from app.core import fhir_systems
 from app.core.access import PatientContext
 from app.core.consent import consent_from_fhir
 from server.identity.practitioner import username_of
+from server.storage import Clause, Criteria, NeedsSnapshot
 from server.storage.care import practitioner_refs
 
 REFS_KEPT = 4096  # Patient versions whose physicians' references are remembered (`_refs`)
@@ -44,10 +45,20 @@ class PatientContexts:
 
     def load(self, patient_id: str, writing: dict | None = None,
              writing_type: str | None = None) -> PatientContext:
-        """The stored patient's context. `writing` (a resource about to be written) is accepted
-        for the callers' sake and deliberately ignored: it never makes anyone a physician."""
+        """The stored patient's context, read as one statement when it can be (the Patient and
+        its Consents: what a write's gate reads). `writing` (a resource about to be written) is
+        accepted for the callers' sake and deliberately ignored: it never makes anyone a
+        physician."""
         del writing, writing_type
-        with self.store.read() as tx:
+        try:  # the Patient and its Consents in one statement: one snapshot, no BEGIN, COMMIT
+            with self.store.alone(single=True) as tx:
+                found = tx.search(Criteria("Patient", [Clause("_id", (patient_id,))], count=1),
+                                  total=False, consents=True).versions
+                if found:
+                    return self.load_in(tx, patient_id, found[0])
+        except NeedsSnapshot:  # deciding needs one more read (a Practitioner resource)
+            pass
+        with self.store.read() as tx:  # that, or no such Patient: all in one transaction
             return self.load_in(tx, patient_id)
 
     def load_in(self, tx: Any, patient_id: str, current: Any = None) -> PatientContext:

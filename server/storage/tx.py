@@ -299,10 +299,11 @@ class Tx:
                 raise MultipleMatches("If-None-Exist matches several resources")
             if found:
                 return found[0], False
-        rid = rid or str(uuid.uuid4())
-        if self.current(rtype, rid) is not None:
+        # an id of the client's may be taken; a new random one is not read first: its
+        # version 1 would break UNIQUE (rtype, rid, version), never overwrite
+        if rid is not None and self.current(rtype, rid) is not None:
             raise VersionConflict(f"{rtype} id already in use")
-        return self._put(rtype, rid, None, resource, "POST"), True
+        return self._put(rtype, rid or str(uuid.uuid4()), None, resource, "POST"), True
 
     def audit_taken(self, rids: list[str]) -> set[str]:
         """Which of these AuditEvent ids are stored, in one statement."""
@@ -381,7 +382,8 @@ class Tx:
                 "deleted = excluded.deleted, seq = excluded.seq, content = excluded.content, "
                 "patient = excluded.patient, data_class = excluded.data_class",
                 (rtype, rid, version, ts, deleted, seq, text, patient, data_class))
-        self._x("DELETE FROM search_token WHERE rtype = ? AND rid = ?", (rtype, rid))
+        if previous is not None:  # a resource never stored has no tokens
+            self._x("DELETE FROM search_token WHERE rtype = ? AND rid = ?", (rtype, rid))
         rows = [(rtype, rid, *t) for t in index.tokens(rtype, resource)] if resource else []
         if rows:
             self.conn.cursor().executemany(self.store.dialect.sql(

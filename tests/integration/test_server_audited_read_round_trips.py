@@ -1,8 +1,9 @@
-"""What an audited read costs PostgreSQL, counted on the wire (issue 15): the real server talks to
-its database through a proxy that counts the statements it sends (Query, Execute) and the
-round trips it waits for (Query, Sync: each is answered before the client goes on). On
-loopback a statement's cost is mostly CPU (psycopg's and PostgreSQL's, ~0.04–0.09 ms), so
-statements are what count. A regression (a statement of its own again) shows here, whatever
+"""What an audited read and each other request of the load mix cost PostgreSQL, counted on the
+wire (issues 15, 19): the real server talks to its database through a proxy that counts the
+statements it sends (Query, Execute), the round trips it waits for (Query, Sync: each is
+answered before the client goes on) and the transactions it opens (BEGIN). On loopback a
+statement's cost is mostly CPU (psycopg's and PostgreSQL's, ~0.04–0.09 ms), so statements are
+what count. A regression (a statement or a transaction of its own again) shows here, whatever
 the machine's speed."""
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from app.core import fhir_systems
+from bench import loadgen
 from server.processes import Postgres, ServerProcess, free_port
 from server.seed import generate
 from server.storage import open_store
@@ -139,14 +142,23 @@ def counted_server(postgres: Postgres, tmp_path: Path) -> Iterator[tuple[str, Wi
         wire.close()
 
 
-# (statements, round trips) of each read by a signed-in physician, on the wire (both off, for
-# comparison: search 5 = fence, BEGIN, page, count, COMMIT; $everything 5, read 4):
+# (statements, round trips, transactions: BEGIN … COMMIT) of each request of the load mix
+# (bench.loadgen) by a signed-in physician, on the wire (both off, for comparison: search 5 =
+# fence, BEGIN, page, count, COMMIT; $everything 5, read 4):
 # search: bearer check; fence; page + its patients' Consents, one statement outside a
 #   transaction (its own snapshot); AuditEvent
 # $everything: bearer check; fence; the chart with its Patient (its Consents among it), one
 #   statement outside a transaction (its own snapshot); AuditEvent
 # read: bearer check; BEGIN; the Patient; its Consents; COMMIT; AuditEvent (no fence)
-EXPECTED = {"search": (4, 4), "everything": (4, 4), "read": (6, 6)}
+# note (POST Condition): bearer check; the gate's Patient + its Consents, one statement outside
+#   a transaction (its own snapshot); the write: BEGIN (+ its clock), the version, the
+#   Patient's row locked (shared), care_change, resource_current, COMMIT (its new id is not
+#   read first, nor its search tokens deleted: it has none)
+# round (a sync round that finds nothing): fence; bearer check; the care rows changed since;
+#   the page (no AuditEvent: nothing shown)
+EXPECTED = {"search": (4, 4, 0), "everything": (4, 4, 0), "read": (6, 6, 1),
+            "note": (8, 8, 1), "round": (4, 4, 0)}
+
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("what", list(EXPECTED))
@@ -156,13 +168,23 @@ def test_an_audited_read_costs_postgresql_so_many_round_trips(
     chart = _patient(generate.patients(SEEDED_PATIENTS, SEED), PHYSICIAN)
     pid = chart[0]["id"]
     nam = next(i["value"] for i in chart[0]["identifier"] if i["system"] == fhir_systems.NAM)
-    path, params, entries = {
-        "search": ("Patient", {"identifier": f"{fhir_systems.NAM}|{nam}"}, 1),
-        "everything": (f"Patient/{pid}/$everything", {}, len(chart)),
-        "read": (f"Patient/{pid}", {}, None)}[what]
     with httpx.Client(base_url=f"{base}/fhir/", timeout=30,
                       headers=bearer(sign_in(base, PHYSICIAN))) as client:
         def get() -> None:
+            if what == "note":
+                found = client.post("Condition", content=loadgen.note_body(pid),
+                                    headers={"Content-Type": "application/fhir+json"})
+                assert found.status_code == 201
+                return
+            if what == "round":  # since now: nothing changed
+                found = client.get(loadgen.history_path(datetime.now(UTC).isoformat()))
+                assert found.status_code == 200
+                assert not found.json().get("entry")
+                return
+            path, params, entries = {
+                "search": ("Patient", {"identifier": f"{fhir_systems.NAM}|{nam}"}, 1),
+                "everything": (f"Patient/{pid}/$everything", {}, len(chart)),
+                "read": (f"Patient/{pid}", {}, None)}[what]
             found = client.get(path, params=params)
             assert found.status_code == 200
             assert entries is None or len(found.json()["entry"]) == entries
@@ -176,7 +198,8 @@ def test_an_audited_read_costs_postgresql_so_many_round_trips(
             time.sleep(0.2)  # past FENCE_REUSE: the fence is read again
             wire.reset()
             get()
-            counts.append(((wire.statements, wire.round_trips), wire.sent))
+            begun = sum(text.lstrip().upper().startswith("BEGIN") for text in wire.sent)
+            counts.append(((wire.statements, wire.round_trips, begun), wire.sent))
         counted, sent = min(counts)
     assert counted == EXPECTED[what], sent
 
