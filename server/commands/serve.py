@@ -84,6 +84,7 @@ def _sole_server(data_dir: Path) -> bool:
     try:
         if sys.platform == "win32":
             import msvcrt
+            handle.seek(0)  # its first byte, whatever the file holds (append mode starts at end)
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
         else:
             import fcntl
