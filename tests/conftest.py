@@ -10,6 +10,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.sync",
     "tests.fixtures.ui",
     "tests.fixtures.server",
+    "tests.fixtures.server_forks",
     "tests.fixtures.identity",
     "tests.fixtures.store",
     "tests.fixtures.access",
