@@ -1,7 +1,9 @@
-"""`python -m bench [--quick] [--json PATH] [--only NAME ...]`: every benchmark, one table.
+"""`python -m bench [--quick] [--json PATH] [--only NAME ...] [--jobs N]`: every benchmark, one
+table.
 
 Each module runs in a fresh interpreter (a PC/SC socket, a Qt application and the peak memory
-are per process). Timing failures are reported, not fatal (shared machines are noisy); a
+are per process), one at a time (`--jobs N`: N at once, sharing the CPUs; the suite's crash
+check uses it, figures never should). Timing failures are reported, not fatal (shared machines are noisy); a
 benchmark that crashes or overruns its time makes the run exit 1.
 """
 
