@@ -26,17 +26,18 @@ LIMIT_S = 600  # each run's
 
 class Run:
     """`python -m bench --quick --only MODULES` in the background, in a process group of its own
-    (its benchmark children ended with it), its output in a file (never a full pipe)."""
+    (its benchmark children ended with it), its output in files (never a full pipe)."""
 
     def __init__(self, where: Path, modules: list[str], jobs: int = 1,
                  env: dict[str, str] | None = None):
-        self.json, self.log = where.with_suffix(".json"), where.with_suffix(".log")
+        self.json, self.out, self.err = (where.with_suffix(suffix)
+                                         for suffix in (".json", ".out", ".err"))
         self.deadline = time.monotonic() + LIMIT_S
-        with open(self.log, "w") as log:
+        with open(self.out, "w") as out, open(self.err, "w") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bench", "--quick", "--jobs", str(jobs), "--json",
-                 str(self.json), "--only", *modules], cwd=ROOT, env=env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                 str(self.json), "--only", *modules], cwd=ROOT, env=env, stdout=out,
+                stderr=err, start_new_session=True)
 
     def report(self) -> dict:
         try:
@@ -45,9 +46,12 @@ class Run:
             self.end()
         report = json.loads(self.json.read_text())
         assert self.proc.returncode == 0, \
-            f"crashed: {report['crashed']}\n{self.log.read_text()[-4000:]}"
+            f"crashed: {report['crashed']}\n{self.err.read_text()[-4000:]}"
         assert report["machine"]["cpus"] >= 1 and report["quick"] is True
         return report
+
+    def printed(self) -> str:
+        return self.out.read_text() + self.err.read_text()
 
     def end(self) -> None:
         if self.proc.poll() is None:
@@ -62,7 +66,8 @@ def test_the_quick_run_measures_every_module_and_prints_no_patient(tmp_path, req
     try:
         bundle = request.getfixturevalue("demo_bundle")  # built meanwhile
         env = {**os.environ, "CLINICDESK_BUNDLE": str(bundle)}  # the session's build
-        last = Run(tmp_path / "bundle", ["bundle"], env=env).report()
+        last_run = Run(tmp_path / "bundle", ["bundle"], env=env)
+        last = last_run.report()
         report = others.report()
     finally:
         others.end()
@@ -75,7 +80,7 @@ def test_the_quick_run_measures_every_module_and_prints_no_patient(tmp_path, req
         assert row["limit_value"] is None or math.isfinite(row["limit_value"]), row["figure"]
         if "runs" in row:
             assert row["runs"] >= 1 and row["median"] <= row["p95"] * (1 + 1e-9), row["figure"]
-    printed = (tmp_path / "others.log").read_text() + (tmp_path / "bundle.log").read_text()
+    printed = others.printed() + last_run.printed()
     people = data.store_patients(quick=True)[:200] + [data.large_chart()[0]]
     names = {p["name"][0]["family"] for p in people}
     nams = {i["value"] for p in people for i in p["identifier"]}
