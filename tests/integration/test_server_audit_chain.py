@@ -121,8 +121,7 @@ def _build(request: pytest.FixtureRequest, backend: str, data_dir: Path, rounds:
     charts = list(generate.patients(PATIENTS, SEED))
     picks = _readable_charts(charts)
     assert len(picks) > 2 * rounds + 6
-    proc = ForkedServer(request.getfixturevalue("server_forks"), data_dir, url,
-                        extra_args=("--audit-durability", durability)).start()
+    proc = ForkedServer(data_dir, url, extra_args=("--audit-durability", durability)).start()
     headers = {who: bearer(sign_in(proc.base, who)) for who in {u for _, u in picks}}
     answered = []
     try:
