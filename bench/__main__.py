@@ -3,8 +3,8 @@ table.
 
 Each module runs in a fresh interpreter (a PC/SC socket, a Qt application and the peak memory
 are per process), one at a time (`--jobs N`: N at once, sharing the CPUs; the suite's crash
-check uses it, figures never should). Timing failures are reported, not fatal (shared machines are noisy); a
-benchmark that crashes or overruns its time makes the run exit 1.
+check uses it, figures never should). Timing failures are reported, not fatal (shared machines
+are noisy); a benchmark that crashes or overruns its time makes the run exit 1.
 """
 
 from __future__ import annotations
