@@ -1,8 +1,10 @@
-"""`python -m bench [--quick] [--json PATH] [--only NAME ...]`: every benchmark, one table.
+"""`python -m bench [--quick] [--json PATH] [--only NAME ...] [--jobs N]`: every benchmark, one
+table.
 
 Each module runs in a fresh interpreter (a PC/SC socket, a Qt application and the peak memory
-are per process). Timing failures are reported, not fatal (shared machines are noisy); a
-benchmark that crashes or overruns its time makes the run exit 1.
+are per process), one at a time (`--jobs N`: N at once, sharing the CPUs; the suite's crash
+check uses it, figures never should). Timing failures are reported, not fatal (shared machines
+are noisy); a benchmark that crashes or overruns its time makes the run exit 1.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 MODULES = ("store", "server", "seed", "devices", "sync", "qhr", "ui", "privacy", "ramq",
@@ -70,8 +73,9 @@ def markdown(rows: list[dict], info: dict, quick: bool) -> str:
 
 
 def machine() -> dict:
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "load_average": list(os.getloadavg())}
+    info: dict[str, object] = {
+        "python": platform.python_version(), "platform": platform.platform(),
+        "cpus": os.cpu_count(), "load_average": list(os.getloadavg())}
     cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
     if cpuinfo.exists():
         models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
@@ -105,22 +109,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (CI), < 3 minutes")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="modules run at once (they then share the CPUs: for a check that "
+                             "none crashes, not for figures)")
     parser.add_argument("--only", nargs="+", choices=MODULES + PARTS, help="run only these")
     parser.add_argument("--child", choices=MODULES + PARTS, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child, args.quick, args.out)
-    started_at, rows, crashed = time.time(), [], []
-    for name in args.only or MODULES:
+    started_at, crashed = time.time(), []
+    names = args.only or MODULES
+    measured: dict[str, list[dict]] = {}
+
+    def one(name: str) -> None:
         started = time.perf_counter()
         print(f"== {name}", file=sys.stderr, flush=True)
         try:
-            rows += [{"bench": name, **row} for row in run_module(name, args.quick)]
+            measured[name] = [{"bench": name, **row} for row in run_module(name, args.quick)]
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
             print(f"   {name} crashed: {err}", file=sys.stderr)  # its traceback is above
             crashed.append(name)
-        print(f"   {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+        print(f"   {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    with ThreadPoolExecutor(args.jobs) as pool:
+        list(pool.map(one, names))
+    rows = [row for name in names for row in measured.get(name, [])]
     print_table(rows)
     info = machine()
     if args.json:
@@ -128,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             {"quick": args.quick, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                            time.gmtime(started_at)),
              "seconds": round(time.time() - started_at, 1), "machine": info,
-             "crashed": crashed, "results": rows}, indent=2, ensure_ascii=False))
+             "jobs": args.jobs, "crashed": crashed, "results": rows},
+            indent=2, ensure_ascii=False))
     if args.markdown:
         args.markdown.write_text(markdown(rows, info, args.quick))
     if crashed:

@@ -11,7 +11,8 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 
 def p95(samples: Sequence[float]) -> float:
@@ -31,16 +32,18 @@ def repeat_ms(fn: Callable[[], object], runs: int) -> list[float]:
     return out
 
 
-def process_ms(args: Sequence[str], timeout: float = 120, **popen: object) -> float:
+def process_ms(args: Sequence[str], timeout: float = 120, env: Mapping[str, str] | None = None,
+               cwd: str | Path | None = None) -> float:
     """Wall time of one process, start to exit, in milliseconds; it must exit 0 in `timeout` s.
     (A blocking wait: `subprocess.run(timeout=…)` polls with sleeps of up to 50 ms, which
     rounded every short start up to the next poll.)"""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **popen)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            cwd=cwd)
     watchdog = threading.Timer(timeout, proc.kill)
     watchdog.start()
     try:
-        err = proc.stderr.read()  # drained as it comes: a chatty child never blocks on a pipe
+        err = proc.communicate()[1]  # drained as it comes: a chatty child never blocks on a pipe
         code = proc.wait()
     finally:
         watchdog.cancel()

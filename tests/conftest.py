@@ -9,6 +9,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.pcsc",
     "tests.fixtures.sync",
     "tests.fixtures.ui",
+    "tests.fixtures.server_forks",  # before its users: imported as a plugin, asserts rewritten
     "tests.fixtures.server",
     "tests.fixtures.identity",
     "tests.fixtures.store",

@@ -7,10 +7,10 @@ import httpx
 import pytest
 
 from app.core.profiles import profile_from_json
-from server.processes import ServerProcess
 from server.seed import load, staff
 from server.storage import open_store
 from tests.fixtures.identity import bearer, sign_in
+from tests.fixtures.server_forks import ForkedServer
 
 
 def _token(base: str, **form: str) -> httpx.Response:
@@ -89,7 +89,7 @@ def short_lived(tmp_path_factory):
     store = open_store(data)
     load.load_staff(store, [staff.by_username("1000001")])
     store.close()
-    server = ServerProcess(data, extra_args=("--access-token-ttl", "1")).start()
+    server = ForkedServer(data, extra_args=("--access-token-ttl", "1")).start()
     yield server.base
     server.stop()
 

@@ -14,9 +14,9 @@ import pytest
 
 from app.core.fhir_systems import ACCESS_LOG_HASH
 from app.sync.audit import audit_event
-from server.processes import ServerProcess
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
+from tests.fixtures.server_forks import ForkedServer
 from tests.integration.test_identity_throttle import seed_staff
 from tests.integration.test_server_sync_round import _audit_events
 
@@ -28,7 +28,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
     url = request.getfixturevalue("postgres").new_database("clinicdesk_audit_batch") \
         if request.param == "postgres" else None
     seed_staff(tmp_path, url)
-    proc = ServerProcess(tmp_path, url, auth=True).start()
+    proc = ForkedServer(tmp_path, url, auth=True).start()
     try:
         yield proc.base, url
     finally:

@@ -36,6 +36,7 @@ from server.storage import chain, open_store
 from server.storage.audit_compact import served
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
+from tests.fixtures.server_forks import ForkedServer
 
 ROUNDS = 20
 SEED = 7
@@ -120,7 +121,7 @@ def _build(request: pytest.FixtureRequest, backend: str, data_dir: Path, rounds:
     charts = list(generate.patients(PATIENTS, SEED))
     picks = _readable_charts(charts)
     assert len(picks) > 2 * rounds + 6
-    proc = ServerProcess(data_dir, url, extra_args=("--audit-durability", durability)).start()
+    proc = ForkedServer(data_dir, url, extra_args=("--audit-durability", durability)).start()
     headers = {who: bearer(sign_in(proc.base, who)) for who in {u for _, u in picks}}
     answered = []
     try:

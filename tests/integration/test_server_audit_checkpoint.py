@@ -17,11 +17,11 @@ import httpx
 import pytest
 
 from app.core.fhir_systems import ACCESS_LOG_HASH
-from server.processes import ServerProcess
 from server.seed import generate, load
 from server.storage import open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
+from tests.fixtures.server_forks import ForkedServer
 from tests.integration.test_server_audit_chain import (
     SEED,
     _copy,
@@ -105,7 +105,7 @@ def test_events_stored_by_a_transaction_move_the_checkpoint(
     load.load_patients(store, 20, SEED)
     store.close()
     pid, who = _readable_charts(list(generate.patients(20, SEED)))[0]
-    server = ServerProcess(data_dir, url).start()
+    server = ForkedServer(data_dir, url).start()
     try:
         headers = {**bearer(sign_in(server.base, who)), **FHIR}
         assert httpx.get(f"{server.base}/fhir/Patient/{pid}", headers=headers,

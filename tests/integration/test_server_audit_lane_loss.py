@@ -23,6 +23,7 @@ from server.seed import generate, load
 from server.storage import chain, open_store
 from server.storage.postgres import LANE_LOCKS
 from tests.fixtures.identity import bearer, sign_in
+from tests.fixtures.server_forks import ForkedServer
 from tests.integration.test_server_audit_chain import SEED, _readable_charts, _verify
 from tests.integration.test_server_audit_lanes import _lanes
 
@@ -74,7 +75,7 @@ def test_after_a_restart_of_postgresql_each_server_appends_to_a_lane_of_its_own(
     try:
         url = cluster.new_database("lane_loss")
         _seeded(url, tmp_path)
-        servers = [ServerProcess(tmp_path, url).start() for _ in range(2)]
+        servers = [ForkedServer(tmp_path, url).start() for _ in range(2)]
         reads = Reads(tmp_path, url, servers[0].base)
         assert [reads.lane_of(s) for s in servers] == [1, 2]
         cluster.down()
@@ -83,7 +84,7 @@ def test_after_a_restart_of_postgresql_each_server_appends_to_a_lane_of_its_own(
                             timeout=60)
         assert refused.status_code == 503 and refused.headers.get("Retry-After") == "1"
         cluster.up()
-        servers.append(ServerProcess(tmp_path, url).start())
+        servers.append(ForkedServer(tmp_path, url).start())
         third = reads.lane_of(servers[2])  # a lane free since the restart: 1
         lanes = [reads.lane_of(s) for s in servers[:2]]
         assert sorted([third, *lanes]) == [1, 2, 3], (third, lanes)
@@ -115,7 +116,7 @@ def test_a_server_whose_lane_connection_is_ended_takes_another_lane(
     second server starts: the two then append on two lanes, never side by side on one."""
     url = request.getfixturevalue("postgres").new_database(f"lane_ended_{os.getpid()}")
     _seeded(url, tmp_path)
-    first, second = ServerProcess(tmp_path, url).start(), ServerProcess(tmp_path, url)
+    first, second = ForkedServer(tmp_path, url).start(), ForkedServer(tmp_path, url)
     try:
         reads = Reads(tmp_path, url, first.base)
         assert reads.lane_of(first) == 1

@@ -19,6 +19,7 @@ from server.seed import generate, load
 from server.storage import open_store
 from server.storage.checkpoint import CHECKPOINT_FILE, read_checkpoint
 from tests.fixtures.identity import bearer, sign_in
+from tests.fixtures.server_forks import ForkedServer
 from tests.integration.test_server_audit_chain import (
     PATIENTS,
     SEED,
@@ -69,7 +70,7 @@ def two_lanes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     url = _seeded(request, data_dir, f"audit_lanes_{os.getpid()}", PATIENTS)
     charts = list(generate.patients(PATIENTS, SEED))
     picks = _readable_charts(charts)
-    servers = [ServerProcess(data_dir, url).start() for _ in range(2)]
+    servers = [ForkedServer(data_dir, url).start() for _ in range(2)]
     try:
         headers = {who: bearer(sign_in(servers[0].base, who)) for who in {u for _, u in picks}}
         _read_on(servers, picks, headers)
@@ -101,7 +102,7 @@ def test_a_restarted_server_process_takes_a_free_lane_and_continues_it(
     continues it (the lanes do not multiply); the trail verifies."""
     url = _seeded(request, tmp_path, f"audit_restart_{os.getpid()}", 20)
     picks = _readable_charts(list(generate.patients(20, SEED)))
-    first, second = ServerProcess(tmp_path, url).start(), ServerProcess(tmp_path, url)
+    first, second = ForkedServer(tmp_path, url).start(), ForkedServer(tmp_path, url)
     try:
         headers = {who: bearer(sign_in(first.base, who)) for who in {u for _, u in picks}}
         _read_on([first], picks[:1], headers)  # a lane is claimed at a process's first append
@@ -133,7 +134,7 @@ def test_two_server_processes_append_to_a_lane_each(request: pytest.FixtureReque
     url = _seeded(request, tmp_path / "one", f"audit_two_{os.getpid()}", 20)
     picks = _readable_charts(list(generate.patients(20, SEED)))
     dirs = [tmp_path / "one", tmp_path / "two"]
-    servers = [ServerProcess(d, url) for d in dirs]
+    servers = [ForkedServer(d, url) for d in dirs]
     try:
         for server in servers:
             server.start()

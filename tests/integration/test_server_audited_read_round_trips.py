@@ -21,7 +21,7 @@ import pytest
 
 from app.core import fhir_systems
 from bench import loadgen
-from server.processes import Postgres, ServerProcess, free_port
+from server.processes import Postgres, free_port
 from server.seed import generate
 from server.storage import open_store
 from tests.fixtures.identity import (
@@ -33,6 +33,7 @@ from tests.fixtures.identity import (
     sign_in,
 )
 from tests.fixtures.server import BACKENDS
+from tests.fixtures.server_forks import ForkedServer
 from tests.integration.test_identity_authz import _patient
 
 PHYSICIAN = "1000001"
@@ -133,8 +134,8 @@ def counted_server(postgres: Postgres, tmp_path: Path) -> Iterator[tuple[str, Wi
     url = postgres.new_database("clinicdesk_round_trips")
     seed_store(tmp_path, url)
     wire = WireCounter(postgres.port)
-    proc = ServerProcess(tmp_path, url.replace(f":{postgres.port}/", f":{wire.port}/"),
-                         auth=True)
+    proc = ForkedServer(tmp_path, url.replace(f":{postgres.port}/", f":{wire.port}/"),
+                        auth=True)
     try:
         yield proc.start().base, wire
     finally:
@@ -235,7 +236,7 @@ def test_a_search_whose_decision_needs_another_read_is_read_again_in_one_snapsho
     one-statement read gives way to a transaction (never a 500, nor a decision on two
     snapshots)."""
     url = _named_elsewhere(request, tmp_path, backend, "clinicdesk_snapshot_again")
-    proc = ServerProcess(tmp_path, url, auth=True).start()
+    proc = ForkedServer(tmp_path, url, auth=True).start()
     try:
         def found(who: str) -> list:
             page = httpx.get(f"{proc.base}/fhir/Patient", timeout=30,
@@ -259,7 +260,7 @@ def test_a_chart_whose_decision_needs_another_read_is_read_again_in_one_snapshot
     url = _named_elsewhere(request, tmp_path, backend, "clinicdesk_chart_again", {
         "Observation": ("o-elsewhere", {"status": "final", "code": {"text": "weight"},
                                         "subject": {"reference": "Patient/p-elsewhere"}})})
-    proc = ServerProcess(tmp_path, url, auth=True).start()
+    proc = ForkedServer(tmp_path, url, auth=True).start()
     try:
         with httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30,
                           headers=bearer(sign_in(proc.base, PHYSICIAN))) as client:

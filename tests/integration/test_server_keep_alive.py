@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 
 from app.central import client
 from server.commands import serve
-from server.processes import ServerProcess
+from tests.fixtures.server_forks import ForkedServer
 
 PAUSE_S = 6  # longer than uvicorn's default keep-alive (5 s)
 
 
 def test_a_connection_idle_past_a_pause_is_still_served(tmp_path):
-    server = ServerProcess(tmp_path, auth=False).start()
+    server = ForkedServer(tmp_path, auth=False).start()
     try:
         url = urlsplit(server.base)
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)

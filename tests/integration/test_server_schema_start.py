@@ -16,11 +16,11 @@ import httpx
 import psycopg
 import pytest
 
-from server.processes import ServerProcess
 from server.ramq.db import RamqDb
 from server.seed import load
 from server.storage import chain, open_store
 from tests.fixtures.identity import bearer, sign_in
+from tests.fixtures.server_forks import ForkedServer
 
 pytestmark = pytest.mark.postgres
 USER = "1000009"
@@ -65,8 +65,8 @@ def test_a_start_does_not_wait_for_an_append_in_flight_nor_stall_the_others_read
     oauth_token's (a sign-in), while a second process starts and serves its first sign-in
     and read: they complete, and the first process serves reads meanwhile."""
     url = _database(request, tmp_path / "first", "schema_start_append")
-    first = ServerProcess(tmp_path / "first", url).start()
-    second = ServerProcess(tmp_path / "second", url)
+    first = ForkedServer(tmp_path / "first", url).start()
+    second = ForkedServer(tmp_path / "second", url)
     try:
         tokens, chart = sign_in(first.base, USER), _chart(url)
         assert _read(first.base, tokens, chart, 30) == 200
@@ -113,13 +113,13 @@ def test_a_start_on_an_up_to_date_database_runs_no_ddl_and_takes_no_write_lock(
     """Every table is held in EXCLUSIVE mode (only ACCESS SHARE goes on beside it) while a
     server starts: it starts; and no DDL command ran, then or at its first requests."""
     url = _database(request, tmp_path / "seed", "schema_start_ddl")
-    ServerProcess(tmp_path / "first", url).start().stop()
+    ForkedServer(tmp_path / "first", url).start().stop()
     _ramq(url, tmp_path / "first")  # its tables too
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in RECORD_DDL:
             conn.execute(statement)
         tables = conn.execute(TABLES).fetchone()[0]  # type: ignore[index]
-    server = ServerProcess(tmp_path / "second", url)
+    server = ForkedServer(tmp_path / "second", url)
     try:
         with psycopg.connect(url) as holding:
             holding.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")

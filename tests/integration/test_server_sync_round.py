@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.processes import ServerProcess
 from server.seed import generate, load
 from server.storage import open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
+from tests.fixtures.server_forks import ForkedServer
 from tests.integration.test_server_audit_chain import _readable_charts
 
 SEED, PATIENTS, READS = 11, 30, 40
@@ -50,7 +50,7 @@ def test_a_round_returns_and_audits_only_what_changed_for_the_user(
         request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
     url, doctor, mine = seeded(request, tmp_path, backend, "clinicdesk_round")
     pid = mine[0]
-    proc = ServerProcess(tmp_path, url).start()
+    proc = ForkedServer(tmp_path, url).start()
     try:
         with httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30,
                           headers=bearer(sign_in(proc.base, doctor))) as fhir:

@@ -24,10 +24,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.processes import ServerProcess
 from server.storage import Clause, Contention, Criteria, VersionConflict, chain_verify, open_store
 from tests.fixtures.identity import bearer, sign_in
 from tests.fixtures.server import BACKENDS
+from tests.fixtures.server_forks import ForkedServer
 from tests.integration.test_server_sync_round import _audit_events, seeded
 
 WRITES, DIRECT, HELD = 15, 6, 0.04  # HTTP writes per writer, direct writers, max hold (s)
@@ -61,7 +61,7 @@ def _run(jobs: list[Callable[[], object]]) -> list[object]:
 def test_no_write_waits_for_another_resources_write(
         request: pytest.FixtureRequest, tmp_path: Path) -> None:
     url, doctor, mine = seeded(request, tmp_path, "postgres", "clinicdesk_audit_lock")
-    proc = ServerProcess(tmp_path, url).start()
+    proc = ForkedServer(tmp_path, url).start()
     holder = open_store(tmp_path, url)
     try:
         with httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30,
@@ -129,7 +129,7 @@ def _direct_writer(store: object, mine: list[str], k: int, written: set) -> Call
 def test_rounds_see_every_change_under_concurrent_writes_and_audits(
         request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> None:
     url, doctor, mine = seeded(request, tmp_path, backend, "clinicdesk_lock_rounds")
-    proc = ServerProcess(tmp_path, url).start()
+    proc = ForkedServer(tmp_path, url).start()
     # SQLite: one server process per file (its fence knows that process's writer only)
     store = open_store(tmp_path, url) if backend == "postgres" else None
     written: set[tuple[str, str]] = set()
@@ -205,7 +205,7 @@ def test_concurrent_conditional_creates_create_once(
     """Writers each match the criteria in their write, wait, then create when nothing matched
     (ops.create's write), plus one over HTTP with If-None-Exist: one resource per identifier."""
     url, doctor, mine = seeded(request, tmp_path, "postgres", "clinicdesk_lock_conditional")
-    proc = ServerProcess(tmp_path, url).start()
+    proc = ForkedServer(tmp_path, url).start()
     stores = [open_store(tmp_path, url) for _ in range(2)]
     try:
         fhir = httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30,
@@ -226,7 +226,7 @@ def test_concurrent_conditional_creates_create_once(
 def test_concurrent_updates_neither_skip_nor_repeat_a_version(
         request: pytest.FixtureRequest, tmp_path: Path) -> None:
     url, doctor, mine = seeded(request, tmp_path, "postgres", "clinicdesk_lock_updates")
-    proc = ServerProcess(tmp_path, url).start()
+    proc = ForkedServer(tmp_path, url).start()
     stores = [open_store(tmp_path, url) for _ in range(2)]
     try:
         fhir = httpx.Client(base_url=f"{proc.base}/fhir/", timeout=30,

@@ -1,6 +1,8 @@
 """The workstation process SIGKILLed at random points during push and pull, 50 times: every
 queued change reaches the server exactly once, edits land, the database stays sound."""
 
+import contextlib
+import json
 import os
 import random
 import signal
@@ -26,22 +28,40 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"),
                                 reason="POSIX only: SIGKILL does not exist on Windows")
 
 
-def run_and_kill(store_path: Path, base: str, service: str, seed: int, rng: random.Random):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.sync_kill_worker", str(store_path), base,
-         service, str(seed)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert proc.stdout.readline().strip() == b"ready", proc.stderr.read()[-2000:]
-        time.sleep(rng.uniform(0.0, 0.6))
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        errors = proc.stderr.read()
-        proc.stdout.close()
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, errors.decode(errors="replace")[-3000:]
+class Workers:
+    """sync_kill_worker --forks: a fresh worker process forked for each run (its imports done
+    once, not once a run)."""
+
+    def __init__(self, log: Path):
+        self.log = log
+        with open(log, "ab") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.integration.sync_kill_worker", "--forks"],
+                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True)
+
+    def run_and_kill(self, store_path: Path, base: str, service: str, seed: int,
+                     rng: random.Random) -> None:
+        self.proc.stdin.write(json.dumps([str(store_path), base, service, seed]) + "\n")
+        self.proc.stdin.flush()
+        said = self.proc.stdout.readline().split()
+        assert said[:1] == ["ready"], f"{said}: {self.log.read_text()[-3000:]}"
+        try:
+            time.sleep(rng.uniform(0.0, 0.6))
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # ended by itself: said below
+                os.kill(int(said[1]), signal.SIGKILL)
+            ended = self.proc.stdout.readline().split()
+        assert ended == ["exit", str(-signal.SIGKILL)], self.log.read_text()[-3000:]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        try:
+            self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def all_changes(store: Store) -> list:
@@ -57,9 +77,13 @@ def test_sigkill_during_push_and_pull(sync_server, tmp_path):
     Store.create(PHYSICIAN, "pw", path=path, kdf=FAST_KDF).close()
     service = f"ClinicDesk sync test {uuid.uuid4()}"
     rng = random.Random(int(os.environ.get("KILL_SEED", "2026")))
+    workers = Workers(tmp_path / "workers.log")
     try:
-        for seed in range(KILLS):
-            run_and_kill(path, sync_server.base, service, seed, rng)
+        try:
+            for seed in range(KILLS):
+                workers.run_and_kill(path, sync_server.base, service, seed, rng)
+        finally:
+            workers.close()
         store = Store.unlock(None, "pw", path=path)  # the same store, finished cleanly
         assert store.integrity_problems() == []
         _finish(store, sync_server.base, service)

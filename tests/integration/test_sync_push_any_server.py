@@ -27,6 +27,7 @@ from app.sync.audit import ENTRY_HASH
 from tests.fixtures.balp import assert_balp
 from tests.fixtures.quirks import Quirk
 from tests.fixtures.r4 import load_over_http
+from tests.fixtures.server_forks import ForkedServer
 from tests.fixtures.sync import (
     PHYSICIAN,
     SYNC_SEED,
@@ -65,14 +66,13 @@ class Target:
 @pytest.fixture(scope="module")
 def reference_servers(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The reference server with authorisation on, normal and minimal-R4 (seeded once)."""
-    from server.processes import ServerProcess
     seeded = tmp_path_factory.mktemp("push-seeded")
     seed_sync_server(seeded, patients=5)
     procs = {}
     for mode, extra in (("reference", ()), ("minimal", ("--minimal-r4",))):
         data = tmp_path_factory.mktemp(f"push-{mode}")
         shutil.copytree(seeded, data, dirs_exist_ok=True)
-        procs[mode] = ServerProcess(data, auth=True, extra_args=extra).start()
+        procs[mode] = ForkedServer(data, auth=True, extra_args=extra).start()
     yield {mode: proc.base for mode, proc in procs.items()}
     for proc in procs.values():
         proc.stop()
