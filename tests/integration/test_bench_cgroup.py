@@ -117,9 +117,11 @@ def test_a_weighted_cgroup_takes_its_weight_of_a_contended_core(started):
 
 
 @needs_controller
-def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path):
+@pytest.mark.postgres
+def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path, postgres):
+    url = postgres.new_database("clinicdesk_capped_whole")  # 2 processes: PostgreSQL only
     with cgroup.CpuCap(1.0) as cap:
-        server = capped.CappedServer(cap, tmp_path, None, 2)
+        server = capped.CappedServer(cap, tmp_path, url, 2)
         try:
             server.start(120)
             capped.wait_listening(server, 2, 60)
@@ -141,12 +143,14 @@ def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path):
 
 
 @needs_controller
-def test_split_caps_put_each_worker_of_a_server_in_a_cgroup_of_its_own(tmp_path):
+@pytest.mark.postgres
+def test_split_caps_put_each_worker_of_a_server_in_a_cgroup_of_its_own(tmp_path, postgres):
     """`split`: worker i in the i-th cgroup (all its threads, those it starts later too), the
     supervisor left in the first; the counters read as one."""
+    url = postgres.new_database("clinicdesk_capped_split")
     with cgroup.CpuCap(0.5) as first, cgroup.CpuCap(0.5) as second:
         caps = capped.Caps([first, second])
-        server = capped.CappedServer(first, tmp_path, None, 2)
+        server = capped.CappedServer(first, tmp_path, url, 2)
         try:
             server.start(120)
             capped.wait_listening(server, 2, 60)
