@@ -269,14 +269,17 @@ class ServerProcess:
                 return self
         raise RuntimeError(f"server did not start; see {self.log}")
 
+    def _launch(self, env: dict[str, str]) -> subprocess.Popen:
+        """The `serve` process, started with this environment."""
+        with open(self.log, "ab") as log:
+            return _popen(self._args(), stdout=subprocess.DEVNULL, stderr=log, env=env,
+                          cwd=Path(__file__).resolve().parent.parent)
+
     def _start_once(self, port: int, timeout: float) -> bool:
         self.port = port
         self.base = f"http://127.0.0.1:{self.port}"
         instance = uuid.uuid4().hex
-        env = {**os.environ, "CLINICDESK_SERVER_INSTANCE": instance}
-        with open(self.log, "ab") as log:
-            self.proc = _popen(self._args(), stdout=subprocess.DEVNULL, stderr=log, env=env,
-                               cwd=Path(__file__).resolve().parent.parent)
+        self.proc = self._launch({**os.environ, "CLINICDESK_SERVER_INSTANCE": instance})
         end = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < end:
             try:
