@@ -51,14 +51,19 @@ def test_a_revoked_token_is_refused_at_once_by_the_other_process_search(
     assert httpx.get(search, headers=bearer(tokens), timeout=30).status_code == 401
 
 
+def _serve_refused(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`serve --data DATA ARGS` run to its end (a refusal ends it; a start runs into the
+    timeout, which fails the test)."""
+    return subprocess.run([sys.executable, "-m", "server.cli", "serve", "--data", str(data),
+                           "--port", str(free_port()), *args], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2])
+
+
 def test_serve_workers_refuses_a_sqlite_file(tmp_path: Path) -> None:
     """SQLite's change fence knows one process's writer: two processes on one file could each
     stamp a change before a fence the other served (a change a workstation never gets), and
     two starting on a fresh file raced on its creation (one exited, and the port with it)."""
-    done = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--data", str(tmp_path),
-                           "--port", str(free_port()), "--workers", "2"],
-                          capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = _serve_refused(tmp_path, "--workers", "2")
     assert done.returncode == 2, done.stderr[-2000:]
     assert "PostgreSQL" in done.stdout
     assert not list(tmp_path.iterdir())  # no database file made
@@ -68,10 +73,7 @@ def test_a_second_server_on_a_sqlite_file_is_refused_until_the_first_ends(
         tmp_path: Path) -> None:
     first = ServerProcess(tmp_path, None, auth=False).start()
     try:
-        second = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--data",
-                                 str(tmp_path), "--port", str(free_port())],
-                                capture_output=True, text=True, timeout=60,
-                                cwd=Path(__file__).resolve().parents[2])
+        second = _serve_refused(tmp_path)
         assert second.returncode == 2, second.stderr[-2000:]
         assert "another server already serves" in second.stdout
         assert httpx.get(f"{first.base}/health", timeout=30).status_code == 200
