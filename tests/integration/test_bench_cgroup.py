@@ -116,28 +116,35 @@ def test_a_weighted_cgroup_takes_its_weight_of_a_contended_core(started):
     assert used[0] >= 2 * used[1], used  # 4:1 by weight; without it 1:1
 
 
+@contextlib.contextmanager
+def _two_workers(cap: cgroup.CpuCap, data: Path, url: str
+                 ) -> Iterator[tuple[capped.CappedServer, list[int]]]:
+    """A capped `serve --workers 2` started in `cap`, both workers listening: (it, their pids);
+    stopped at the end."""
+    server = capped.CappedServer(cap, data, url, 2)
+    try:
+        server.start(120)
+        capped.wait_listening(server, 2, 60)
+        yield server, capped.serving_pids(server)
+    finally:
+        server.stop()
+
+
 @needs_controller
 @pytest.mark.postgres
 def test_a_capped_server_of_2_processes_runs_whole_in_its_cgroup(tmp_path, postgres):
     url = postgres.new_database("clinicdesk_capped_whole")  # 2 processes: PostgreSQL only
-    with cgroup.CpuCap(1.0) as cap:
-        server = capped.CappedServer(cap, tmp_path, url, 2)
-        try:
-            server.start(120)
-            capped.wait_listening(server, 2, 60)
-            assert server.proc is not None
-            workers = capped.serving_pids(server)
-            assert len(workers) == 2 and server.proc.pid not in workers
-            tree = loadgen.tree(server.proc.pid)
-            assert set(workers) < set(tree) and set(tree) == set(cap.pids())
-            cpus = capped.pin(server)
-            assert len(set(cpus)) == min(2, len(os.sched_getaffinity(0)))
-            for pid, cpu in zip(workers, cpus, strict=True):  # every thread of each on its CPU
-                threads = _threads(pid)
-                assert len(threads) > 1 and \
+    with cgroup.CpuCap(1.0) as cap, _two_workers(cap, tmp_path, url) as (server, workers):
+        assert server.proc is not None
+        assert len(workers) == 2 and server.proc.pid not in workers
+        tree = loadgen.tree(server.proc.pid)
+        assert set(workers) < set(tree) and set(tree) == set(cap.pids())
+        cpus = capped.pin(server)
+        assert len(set(cpus)) == min(2, len(os.sched_getaffinity(0)))
+        for pid, cpu in zip(workers, cpus, strict=True):  # every thread of each on its CPU
+            threads = _threads(pid)
+            assert len(threads) > 1 and \
                     all(os.sched_getaffinity(t) == {cpu} for t in threads)
-        finally:
-            server.stop()
     assert not cap.path.exists()
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
@@ -150,12 +157,8 @@ def test_split_caps_put_each_worker_of_a_server_in_a_cgroup_of_its_own(tmp_path,
     url = postgres.new_database("clinicdesk_capped_split")
     with cgroup.CpuCap(0.5) as first, cgroup.CpuCap(0.5) as second:
         caps = capped.Caps([first, second])
-        server = capped.CappedServer(first, tmp_path, url, 2)
-        try:
-            server.start(120)
-            capped.wait_listening(server, 2, 60)
+        with _two_workers(first, tmp_path, url) as (server, workers):
             assert server.proc is not None
-            workers = capped.serving_pids(server)
             caps.split(server)
             _threads(workers[1])  # its pool started: in the second cgroup with it
             assert set(first.pids()) == {p for p in loadgen.tree(server.proc.pid)
@@ -167,8 +170,6 @@ def test_split_caps_put_each_worker_of_a_server_in_a_cgroup_of_its_own(tmp_path,
             assert sorted(caps.pids()) == sorted(first.pids() + second.pids())
             one, two = first.stat(), second.stat()
             assert two["periods"] > 0 and caps.stat()["periods"] >= one["periods"] + two["periods"]
-        finally:
-            server.stop()
     assert not first.path.exists() and not second.path.exists()
 
 
